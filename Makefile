@@ -1,0 +1,37 @@
+# Thin wrapper over scripts/ and CMake presets. `make run` and `make test` work on a fresh Debian 12 machine.
+JOBS ?= $(shell nproc)
+RUN_PRESET ?= release
+TEST_PRESET ?= asan-ubsan
+ARGS ?=
+
+.PHONY: all deps build run test test-build bench clean format
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	@cmake --preset $(RUN_PRESET) >/dev/null
+	@cmake --build build/$(RUN_PRESET) -j $(JOBS)
+
+# Starts anvil-ca on its zero-configuration defaults (./anvil-data, https://localhost:14000/directory).
+run: build
+	build/$(RUN_PRESET)/apps/anvil-ca/anvil-ca serve $(ARGS)
+
+test-build: deps
+	@cmake --preset $(TEST_PRESET) >/dev/null
+	@cmake --build build/$(subst asan-ubsan,asan,$(TEST_PRESET)) -j $(JOBS)
+
+# Every test: unit, integration and interop (certbot, pebble), under ASan/UBSan with warnings as errors.
+test: test-build
+	@cd build/$(subst asan-ubsan,asan,$(TEST_PRESET)) && ctest --output-on-failure -j $(JOBS) --timeout 600 $(ARGS)
+
+bench: build
+	@bench/run
+
+format:
+	@git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf build

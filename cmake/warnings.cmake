@@ -1,0 +1,7 @@
+# Warnings for Anvil's own targets (not for third-party headers, which come in as SYSTEM).
+add_library(anvil_warnings INTERFACE)
+target_compile_options(anvil_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor
+                                                 -Wcast-qual -Wformat=2 -Wimplicit-fallthrough)
+if(ANVIL_WERROR)
+  target_compile_options(anvil_warnings INTERFACE -Werror)
+endif()
