@@ -1,0 +1,61 @@
+// The ACME protocol vocabulary shared by server and agent (RFC 8555 §7.1): identifiers, resource statuses and
+// their names on the wire, challenge types, revocation reasons. Plain values; no I/O; thread-compatible.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace anvil::acme {
+
+// RFC 8555 §9.7.7 ("dns") and RFC 8738 ("ip").
+enum class IdentifierType { kDns, kIp };
+
+struct Identifier {
+  IdentifierType type = IdentifierType::kDns;
+  std::string value;  // dns: lowercase A-labels, may start with "*." ; ip: canonical text form (RFC 5952 for v6)
+
+  bool wildcard() const { return type == IdentifierType::kDns && value.starts_with("*."); }
+  // The name an authorization is for: "*.example.com" → "example.com" (RFC 8555 §7.1.4).
+  std::string authorization_value() const { return wildcard() ? value.substr(2) : value; }
+  bool operator==(const Identifier&) const = default;
+  auto operator<=>(const Identifier&) const = default;
+};
+
+std::string_view IdentifierTypeName(IdentifierType type);  // "dns" | "ip"
+Result<IdentifierType> ParseIdentifierType(std::string_view name);  // kUnsupportedIdentifier otherwise
+
+// Normalizes and validates an identifier as a CA must before issuing for it (RFC 8555 §7.1.3/§9.7.7, RFC 8738 §3):
+// dns: lowercased, trailing dot refused, labels LDH (A-labels only), ≤253 octets, ≤63 per label, at least two
+// labels, a single leading "*." wildcard label allowed; ip: v4 dotted quad or v6, returned in canonical form.
+// Errors are kMalformed / kRejectedIdentifier with a message naming the identifier.
+Result<Identifier> NormalizeIdentifier(IdentifierType type, std::string_view value);
+
+// §7.1.6 statuses.
+enum class AccountStatus { kValid, kDeactivated, kRevoked };
+enum class OrderStatus { kPending, kReady, kProcessing, kValid, kInvalid };
+enum class AuthorizationStatus { kPending, kValid, kInvalid, kDeactivated, kExpired, kRevoked };
+enum class ChallengeStatus { kPending, kProcessing, kValid, kInvalid };
+
+std::string_view StatusName(AccountStatus s);
+std::string_view StatusName(OrderStatus s);
+std::string_view StatusName(AuthorizationStatus s);
+std::string_view StatusName(ChallengeStatus s);
+Result<AccountStatus> ParseAccountStatus(std::string_view s);
+Result<OrderStatus> ParseOrderStatus(std::string_view s);
+Result<AuthorizationStatus> ParseAuthorizationStatus(std::string_view s);
+Result<ChallengeStatus> ParseChallengeStatus(std::string_view s);
+
+enum class ChallengeType { kHttp01, kDns01, kTlsAlpn01 };
+std::string_view ChallengeTypeName(ChallengeType t);  // "http-01" ...
+Result<ChallengeType> ParseChallengeType(std::string_view s);
+
+// RFC 5280 §5.3.1 CRLReason codes accepted by revokeCert (RFC 8555 §7.6): 0-6, 8-10 (7 is unused).
+bool IsValidRevocationReason(int code);
+
+// The key authorization of §8.1: token || '.' || base64url(JWK thumbprint).
+std::string KeyAuthorization(std::string_view token, std::string_view thumbprint_b64);
+
+}  // namespace anvil::acme

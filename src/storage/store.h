@@ -1,0 +1,193 @@
+// Storage of the CA's state behind narrow interfaces, one per kind of record (Boulder's SA split): the front end
+// reads, the RA writes accounts/orders/authorizations, the CA sees only CertificateStore.
+//
+// Contract for every implementation (memory, SQLite, later PostgreSQL), checked by one conformance suite
+// (storage/testing/): every method is thread-safe and atomic; "conditional" transitions change a record only if
+// it is in the expected state and otherwise return kConflict without changing anything; a missing record is
+// kNotFound; a write that returns OK is durable to the level the implementation was opened with.
+// Times are stored with one-second precision.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "acme/types.h"
+#include "base/status.h"
+#include "base/time.h"
+
+namespace anvil::storage {
+
+struct Account {
+  std::string id;  // opaque, URL-safe
+  std::string jwk_json;   // the account's public key, canonical JSON
+  std::string thumbprint;  // RFC 7638 thumbprint of jwk_json (base64url); unique among accounts
+  std::vector<std::string> contacts;
+  acme::AccountStatus status = acme::AccountStatus::kValid;
+  bool tos_agreed = false;
+  std::string eab_kid;  // the External Account Binding key this account was created with, or empty
+  TimePoint created_at;
+};
+
+class AccountStore {
+ public:
+  virtual ~AccountStore() = default;
+  // kConflict if an account already has this thumbprint. If account.eab_kid is set, binds that EAB key to the
+  // account in the same transaction: kNotFound if the key does not exist, kUnauthorized if already bound.
+  virtual Status CreateAccount(const Account& account) = 0;
+  virtual Result<Account> GetAccount(const std::string& id) = 0;
+  virtual Result<Account> FindAccountByThumbprint(const std::string& thumbprint) = 0;
+  // Replaces contacts and status (the only mutable fields besides the key).
+  virtual Status UpdateAccount(const std::string& id, const std::vector<std::string>& contacts,
+                               acme::AccountStatus status) = 0;
+  // Key rollover (RFC 8555 §7.3.5), conditional on the current thumbprint; kConflict if new key is in use.
+  virtual Status ChangeAccountKey(const std::string& id, const std::string& old_thumbprint,
+                                  const std::string& new_jwk_json, const std::string& new_thumbprint) = 0;
+};
+
+struct Challenge {
+  std::string id;
+  acme::ChallengeType type = acme::ChallengeType::kHttp01;
+  std::string token;
+  acme::ChallengeStatus status = acme::ChallengeStatus::kPending;
+  std::optional<TimePoint> validated_at;
+  std::string error_json;  // the problem document of a failed validation, or empty
+};
+
+struct Authorization {
+  std::string id;
+  std::string account_id;
+  acme::Identifier identifier;  // without the "*." of a wildcard (RFC 8555 §7.1.4)
+  bool wildcard = false;
+  acme::AuthorizationStatus status = acme::AuthorizationStatus::kPending;
+  TimePoint expires;
+  TimePoint created_at;
+  std::vector<Challenge> challenges;  // in creation order
+};
+
+struct Order {
+  std::string id;
+  std::string account_id;
+  acme::OrderStatus status = acme::OrderStatus::kPending;
+  std::vector<acme::Identifier> identifiers;  // as requested (wildcards keep "*.")
+  std::vector<std::string> authorization_ids;  // parallel to identifiers' authorization values
+  std::optional<TimePoint> not_before;
+  std::optional<TimePoint> not_after;
+  TimePoint expires;
+  TimePoint created_at;
+  std::string profile;
+  std::string replaces;  // RFC 9773 certificate ID this order replaces, or empty
+  std::string error_json;
+  std::string certificate_serial;  // hex, set when the order becomes valid
+};
+
+class OrderStore {
+ public:
+  virtual ~OrderStore() = default;
+  // Creates the order and any new authorizations (those not already stored) in one transaction.
+  virtual Status CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations) = 0;
+  virtual Result<Order> GetOrder(const std::string& id) = 0;
+  // Orders of an account in creation order, starting after `after_id` (empty: from the first), at most `limit`.
+  virtual Result<std::vector<std::string>> ListOrderIds(const std::string& account_id, const std::string& after_id,
+                                                        int limit) = 0;
+  virtual Result<std::vector<Order>> ListOrdersByStatus(acme::OrderStatus status, int limit) = 0;
+  // Conditional transition from `from` to `to`. When `to` is kInvalid, error_json is stored; when kValid,
+  // certificate_serial is stored.
+  virtual Status TransitionOrder(const std::string& id, acme::OrderStatus from, acme::OrderStatus to,
+                                 const std::string& error_json, const std::string& certificate_serial) = 0;
+  // An order not in status invalid whose `replaces` equals cert_id (RFC 9773 §5), if any.
+  virtual Result<std::optional<Order>> FindOrderReplacing(const std::string& cert_id) = 0;
+
+  virtual Result<Authorization> GetAuthorization(const std::string& id) = 0;
+  // A valid authorization of this account for this identifier (and wildcard flag) that expires after
+  // `expires_after`, latest-expiring first; nullopt if none.
+  virtual Result<std::optional<Authorization>> FindValidAuthorization(const std::string& account_id,
+                                                                      const acme::Identifier& identifier,
+                                                                      bool wildcard, TimePoint expires_after) = 0;
+  // Conditional authorization transition (deactivation, expiry, revocation).
+  virtual Status TransitionAuthorization(const std::string& id, acme::AuthorizationStatus from,
+                                         acme::AuthorizationStatus to) = 0;
+  // Challenge pending → processing, only while its authorization is pending. kConflict otherwise.
+  virtual Status StartChallenge(const std::string& authorization_id, const std::string& challenge_id) = 0;
+  // Challenge processing → valid|invalid and its authorization pending → valid|invalid, in one transaction.
+  virtual Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
+                                   const std::string& error_json, TimePoint validated_at) = 0;
+};
+
+enum class CertificateState { kPending, kIssued, kAbandoned };
+
+struct CertificateRecord {
+  std::string serial;  // lowercase hex of the serial number, without leading zeros; unique
+  std::string order_id;
+  std::string account_id;
+  CertificateState state = CertificateState::kPending;
+  std::string tbs_der;   // the to-be-signed certificate, recorded before signing
+  std::string der;       // the signed certificate (state kIssued)
+  std::string issuer_chain_pem;  // the issuer chain served after the leaf
+  std::vector<std::string> names;  // identifiers' values
+  std::string profile;
+  std::string authority_key_id;  // raw bytes, for RFC 9773 certificate IDs
+  TimePoint not_before;
+  TimePoint not_after;
+  TimePoint created_at;
+  std::optional<TimePoint> revoked_at;
+  int revocation_reason = 0;
+};
+
+class CertificateStore {
+ public:
+  virtual ~CertificateStore() = default;
+  // Records serial and TBS before signing (state kPending). kConflict on a duplicate serial.
+  virtual Status AddPendingCertificate(const CertificateRecord& record) = 0;
+  // Conditional kPending → kIssued with the signed DER.
+  virtual Status MarkCertificateIssued(const std::string& serial, const std::string& der) = 0;
+  // Conditional kPending → kAbandoned (signing failed, or the process died before storing the result).
+  virtual Status MarkCertificateAbandoned(const std::string& serial) = 0;
+  virtual Result<CertificateRecord> GetCertificate(const std::string& serial) = 0;
+  virtual Result<std::vector<CertificateRecord>> ListCertificatesForOrder(const std::string& order_id) = 0;
+  // Conditional on the certificate being issued and not yet revoked: kAlreadyRevoked if it is revoked.
+  virtual Status RevokeCertificate(const std::string& serial, int reason, TimePoint at) = 0;
+};
+
+struct EabKey {
+  std::string kid;
+  std::string hmac_key;  // raw bytes
+  std::string account_id;  // empty while unused
+  std::string comment;
+  TimePoint created_at;
+};
+
+class EabKeyStore {
+ public:
+  virtual ~EabKeyStore() = default;
+  virtual Status CreateEabKey(const EabKey& key) = 0;  // kConflict on a duplicate kid
+  virtual Result<EabKey> GetEabKey(const std::string& kid) = 0;
+  virtual Result<std::vector<EabKey>> ListEabKeys() = 0;
+};
+
+struct AuditEvent {
+  int64_t id = 0;  // assigned by the store, increasing
+  TimePoint at;
+  std::string kind;  // "certificate.issued", "certificate.revoked", "account.created", ...
+  std::string account_id;
+  std::string subject;  // serial, order id, ...
+  std::string details_json;
+};
+
+class AuditLog {
+ public:
+  virtual ~AuditLog() = default;
+  virtual Status AppendAudit(const AuditEvent& event) = 0;
+  virtual Result<std::vector<AuditEvent>> ListAudit(int64_t after_id, int limit) = 0;
+};
+
+// The whole store. Implementations: storage/memory (tests), storage/sqlite (default), later storage/postgres.
+class Store : public AccountStore,
+              public OrderStore,
+              public CertificateStore,
+              public EabKeyStore,
+              public AuditLog {};
+
+}  // namespace anvil::storage
