@@ -141,13 +141,15 @@ class CertificateStore {
   virtual ~CertificateStore() = default;
   // Records serial and TBS before signing (state kPending). kConflict on a duplicate serial.
   virtual Status AddPendingCertificate(const CertificateRecord& record) = 0;
-  // Conditional kPending → kIssued with the signed DER.
+  // Conditional kPending → kIssued with the signed DER; appends the AuditEvent "certificate.issued" in the same
+  // transaction, so the audit trail cannot miss an issued certificate.
   virtual Status MarkCertificateIssued(const std::string& serial, const std::string& der) = 0;
   // Conditional kPending → kAbandoned (signing failed, or the process died before storing the result).
   virtual Status MarkCertificateAbandoned(const std::string& serial) = 0;
   virtual Result<CertificateRecord> GetCertificate(const std::string& serial) = 0;
   virtual Result<std::vector<CertificateRecord>> ListCertificatesForOrder(const std::string& order_id) = 0;
-  // Conditional on the certificate being issued and not yet revoked: kAlreadyRevoked if it is revoked.
+  // Conditional on the certificate being issued and not yet revoked: kAlreadyRevoked if it is revoked. Appends
+  // the AuditEvent "certificate.revoked" (details: reason) in the same transaction.
   virtual Status RevokeCertificate(const std::string& serial, int reason, TimePoint at) = 0;
 };
 
