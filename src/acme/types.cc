@@ -1,0 +1,135 @@
+#include "acme/types.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace anvil::acme {
+namespace {
+
+template <typename E, size_t N>
+Result<E> ParseName(std::string_view s, const std::pair<E, std::string_view> (&table)[N], const char* what) {
+  for (const auto& [value, name] : table) {
+    if (name == s) return value;
+  }
+  return Error(Code::kMalformed, std::string("unknown ") + what + " \"" + std::string(s.substr(0, 64)) + "\"");
+}
+
+template <typename E, size_t N>
+std::string_view NameOf(E e, const std::pair<E, std::string_view> (&table)[N]) {
+  for (const auto& [value, name] : table) {
+    if (value == e) return name;
+  }
+  return "unknown";
+}
+
+constexpr std::pair<AccountStatus, std::string_view> kAccountStatuses[] = {
+    {AccountStatus::kValid, "valid"}, {AccountStatus::kDeactivated, "deactivated"}, {AccountStatus::kRevoked, "revoked"}};
+constexpr std::pair<OrderStatus, std::string_view> kOrderStatuses[] = {{OrderStatus::kPending, "pending"},
+                                                                       {OrderStatus::kReady, "ready"},
+                                                                       {OrderStatus::kProcessing, "processing"},
+                                                                       {OrderStatus::kValid, "valid"},
+                                                                       {OrderStatus::kInvalid, "invalid"}};
+constexpr std::pair<AuthorizationStatus, std::string_view> kAuthorizationStatuses[] = {
+    {AuthorizationStatus::kPending, "pending"},         {AuthorizationStatus::kValid, "valid"},
+    {AuthorizationStatus::kInvalid, "invalid"},         {AuthorizationStatus::kDeactivated, "deactivated"},
+    {AuthorizationStatus::kExpired, "expired"},         {AuthorizationStatus::kRevoked, "revoked"}};
+constexpr std::pair<ChallengeStatus, std::string_view> kChallengeStatuses[] = {{ChallengeStatus::kPending, "pending"},
+                                                                               {ChallengeStatus::kProcessing, "processing"},
+                                                                               {ChallengeStatus::kValid, "valid"},
+                                                                               {ChallengeStatus::kInvalid, "invalid"}};
+constexpr std::pair<ChallengeType, std::string_view> kChallengeTypes[] = {
+    {ChallengeType::kHttp01, "http-01"}, {ChallengeType::kDns01, "dns-01"}, {ChallengeType::kTlsAlpn01, "tls-alpn-01"}};
+
+bool IsLdh(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; }
+
+Result<Identifier> NormalizeDns(std::string_view raw) {
+  std::string value(raw);
+  std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return std::tolower(c); });
+  auto reject = [&](const std::string& why) {
+    return Error(Code::kRejectedIdentifier, "invalid DNS identifier \"" + value.substr(0, 255) + "\": " + why);
+  };
+  if (value.empty()) return Error(Code::kMalformed, "empty DNS identifier");
+  if (value.size() > 253) return reject("longer than 253 octets");
+  if (value.back() == '.') return reject("trailing dot");
+  std::string_view name = value;
+  if (name.starts_with("*.")) name.remove_prefix(2);
+  int labels = 0;
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t end = name.find('.', start);
+    if (end == std::string_view::npos) end = name.size();
+    std::string_view label = name.substr(start, end - start);
+    if (label.empty()) return reject("empty label");
+    if (label.size() > 63) return reject("label longer than 63 octets");
+    if (!std::all_of(label.begin(), label.end(), IsLdh)) {
+      return reject(label.find('*') != std::string_view::npos ? "wildcard only allowed as the whole leftmost label"
+                                                               : "label contains characters other than a-z, 0-9 and '-'");
+    }
+    if (label.front() == '-' || label.back() == '-') return reject("label starts or ends with '-'");
+    ++labels;
+    start = end + 1;
+  }
+  if (labels < 2) return reject("a name needs at least two labels");
+  // A name made only of digits and dots is an IP address written as a DNS name (RFC 8738 §3 uses "ip").
+  if (std::all_of(name.begin(), name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; })) {
+    return reject("an IP address must use the \"ip\" identifier type");
+  }
+  return Identifier{IdentifierType::kDns, value};
+}
+
+Result<Identifier> NormalizeIp(std::string_view raw) {
+  std::string value(raw);
+  unsigned char buf[16];
+  char text[INET6_ADDRSTRLEN];
+  if (inet_pton(AF_INET, value.c_str(), buf) == 1) {
+    inet_ntop(AF_INET, buf, text, sizeof text);
+    return Identifier{IdentifierType::kIp, text};
+  }
+  if (inet_pton(AF_INET6, value.c_str(), buf) == 1) {
+    inet_ntop(AF_INET6, buf, text, sizeof text);  // RFC 5952 canonical form
+    return Identifier{IdentifierType::kIp, text};
+  }
+  return Error(Code::kMalformed, "invalid IP identifier \"" + value.substr(0, 64) + "\"");
+}
+
+}  // namespace
+
+std::string_view IdentifierTypeName(IdentifierType type) { return type == IdentifierType::kDns ? "dns" : "ip"; }
+
+Result<IdentifierType> ParseIdentifierType(std::string_view name) {
+  if (name == "dns") return IdentifierType::kDns;
+  if (name == "ip") return IdentifierType::kIp;
+  return Error(Code::kUnsupportedIdentifier, "identifier type \"" + std::string(name.substr(0, 32)) + "\" is not supported");
+}
+
+Result<Identifier> NormalizeIdentifier(IdentifierType type, std::string_view value) {
+  return type == IdentifierType::kDns ? NormalizeDns(value) : NormalizeIp(value);
+}
+
+std::string_view StatusName(AccountStatus s) { return NameOf(s, kAccountStatuses); }
+std::string_view StatusName(OrderStatus s) { return NameOf(s, kOrderStatuses); }
+std::string_view StatusName(AuthorizationStatus s) { return NameOf(s, kAuthorizationStatuses); }
+std::string_view StatusName(ChallengeStatus s) { return NameOf(s, kChallengeStatuses); }
+Result<AccountStatus> ParseAccountStatus(std::string_view s) { return ParseName(s, kAccountStatuses, "account status"); }
+Result<OrderStatus> ParseOrderStatus(std::string_view s) { return ParseName(s, kOrderStatuses, "order status"); }
+Result<AuthorizationStatus> ParseAuthorizationStatus(std::string_view s) {
+  return ParseName(s, kAuthorizationStatuses, "authorization status");
+}
+Result<ChallengeStatus> ParseChallengeStatus(std::string_view s) {
+  return ParseName(s, kChallengeStatuses, "challenge status");
+}
+std::string_view ChallengeTypeName(ChallengeType t) { return NameOf(t, kChallengeTypes); }
+Result<ChallengeType> ParseChallengeType(std::string_view s) { return ParseName(s, kChallengeTypes, "challenge type"); }
+
+bool IsValidRevocationReason(int code) { return code >= 0 && code <= 10 && code != 7; }
+
+std::string KeyAuthorization(std::string_view token, std::string_view thumbprint_b64) {
+  std::string out(token);
+  out += '.';
+  out += thumbprint_b64;
+  return out;
+}
+
+}  // namespace anvil::acme
