@@ -1,0 +1,133 @@
+// anvil-ca's configuration: validated structs built from a TOML file (or defaults) and the environment.
+// This is the only component that reads configuration files or environment variables (DESIGN.md).
+// Every key has a documented default (docs/configuration.md); an unknown key, a wrong type or an invalid value is
+// an error naming the key ("acme.order_lifetime: invalid duration \"7x\""). Plain values; thread-compatible.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace anvil::config {
+
+struct ListenAddress {
+  std::string host;  // "localhost", an IPv4 literal, or an IPv6 literal without brackets
+  uint16_t port = 0;
+};
+
+struct ServerConfig {
+  std::vector<ListenAddress> listen{{"localhost", 14000}};  // key: server.listen = ["localhost:14000"]
+  // Base URL of the API as clients reach it; default derived from the first listen address:
+  // "https://localhost:14000". Key: server.external_url.
+  std::string external_url;
+  // Extra names (DNS or IP) for the server's own TLS certificate besides localhost, 127.0.0.1, ::1 and the host
+  // of external_url. Key: server.tls_names.
+  std::vector<std::string> tls_names;
+  int io_threads = 0;           // server.io_threads; 0 = one per core
+  int worker_threads = 16;      // server.worker_threads
+  size_t max_body_bytes = 65536;  // server.max_body_bytes
+  size_t max_header_bytes = 16384;  // server.max_header_bytes
+  std::chrono::seconds idle_timeout{30};     // server.idle_timeout = "30s"
+  std::chrono::seconds request_timeout{30};  // server.request_timeout = "30s"
+};
+
+struct LogConfig {
+  std::string format = "text";  // log.format: "text" | "json"
+  std::string level = "info";   // log.level: trace|debug|info|warn|error
+};
+
+struct StorageConfig {
+  std::string backend = "sqlite";  // storage.backend: "sqlite" (postgres later)
+  std::string path;                // storage.path; default "<data_dir>/anvil.db"
+  std::string durability = "full";  // storage.durability: "full" | "normal" | "off"
+};
+
+struct AcmeConfig {
+  std::string terms_of_service;               // acme.terms_of_service (URL; meta.termsOfService)
+  std::string website;                        // acme.website
+  std::vector<std::string> caa_identities;    // acme.caa_identities
+  bool external_account_required = false;     // acme.external_account_required
+  std::chrono::seconds nonce_lifetime{3600};  // acme.nonce_lifetime = "1h"
+  std::chrono::seconds order_lifetime{7 * 86400};                  // acme.order_lifetime = "7d"
+  std::chrono::seconds pending_authorization_lifetime{7 * 86400};  // acme.pending_authorization_lifetime = "7d"
+  std::chrono::seconds authorization_lifetime{30 * 86400};         // acme.authorization_lifetime = "30d" (valid authz reuse)
+  bool reuse_valid_authorizations = true;     // acme.reuse_valid_authorizations
+  int orders_per_page = 100;                  // acme.orders_per_page
+  std::chrono::seconds retry_after{1};        // acme.retry_after = "1s" (processing orders, pending challenges)
+  std::chrono::seconds ari_retry_after{6 * 3600};  // acme.ari_retry_after = "6h" (RFC 9773 Retry-After)
+};
+
+struct ValidationConfig {
+  uint16_t http_port = 80;        // validation.http_port
+  uint16_t https_port = 443;      // validation.https_port
+  uint16_t tls_alpn_port = 443;   // validation.tls_alpn_port
+  std::string dns_resolver;       // validation.dns_resolver = "127.0.0.1:53"; empty = system resolver
+  std::chrono::seconds timeout{10};  // validation.timeout
+  int workers = 32;               // validation.workers
+};
+
+struct PolicyConfig {
+  std::vector<std::string> allowed_domains;  // policy.allowed_domains: suffixes; empty = any name
+  std::vector<std::string> denied_domains;   // policy.denied_domains: suffixes, checked first
+  std::vector<std::string> allowed_ip_ranges;  // policy.allowed_ip_ranges: CIDRs; empty = any address
+  std::vector<std::string> denied_ip_ranges;   // policy.denied_ip_ranges: CIDRs, checked first
+  bool allow_wildcards = true;                 // policy.allow_wildcards
+  int max_identifiers = 100;                   // policy.max_identifiers per order
+  // policy.key_types: CSR key types accepted: ec256 ec384 ec521 rsa2048 rsa3072 rsa4096 ed25519
+  std::vector<std::string> key_types{"ec256", "ec384", "ec521", "rsa2048", "rsa3072", "rsa4096"};
+};
+
+struct ProfileConfig {
+  std::string description;
+  std::chrono::seconds validity{90 * 86400};          // profiles.NAME.validity = "90d"
+  std::vector<std::string> ext_key_usages{"serverAuth"};  // profiles.NAME.ext_key_usages
+  std::vector<std::string> identifier_types{"dns", "ip"};  // profiles.NAME.identifier_types
+  std::vector<std::string> key_types;  // profiles.NAME.key_types; empty = policy.key_types
+  std::chrono::seconds backdate{60};   // profiles.NAME.backdate: notBefore = now - backdate (clock skew)
+};
+
+struct CaConfig {
+  std::string root_common_name = "Anvil Root CA";                  // ca.root_common_name
+  std::string intermediate_common_name = "Anvil Intermediate CA";  // ca.intermediate_common_name
+  std::string organization = "Anvil";                               // ca.organization
+  std::chrono::seconds root_validity{10 * 365 * 86400};             // ca.root_validity = "3650d"
+  std::chrono::seconds intermediate_validity{5 * 365 * 86400};      // ca.intermediate_validity = "1825d"
+  // ca.cross_signed_chain: PEM file of an alternate issuer chain (e.g. the intermediate cross-signed by another
+  // root), served via Link rel="alternate" (RFC 8555 §7.4.2). Empty = none.
+  std::string cross_signed_chain;
+};
+
+struct Config {
+  std::string data_dir = "./anvil-data";  // data_dir (top-level key); overridden by --data-dir, then ANVIL_DATA
+  ServerConfig server;
+  LogConfig log;
+  StorageConfig storage;
+  AcmeConfig acme;
+  ValidationConfig validation;
+  PolicyConfig policy;
+  CaConfig ca;
+  std::string default_profile = "tls-server";  // default_profile (top-level key)
+  // profiles.NAME tables; defaults: tls-server (90d, serverAuth), tls-client (90d, clientAuth, dns only),
+  // short-lived (7d, serverAuth). A config file that defines [profiles] replaces these defaults entirely.
+  std::map<std::string, ProfileConfig> profiles;
+};
+
+// The defaults, with the three standard profiles.
+Config DefaultConfig();
+// Parses TOML text over the defaults. Errors (kInvalidArgument) name the key: "server.listen[1]: ...".
+Result<Config> ParseConfig(std::string_view toml_text);
+Result<Config> LoadConfigFile(const std::string& path);
+// Applies ANVIL_DATA (if set) and then an explicit --data-dir (if non-empty); fills derived defaults
+// (external_url from listen, storage.path from data_dir).
+Status Finalize(Config& config, const std::string& data_dir_flag);
+// A complete commented TOML file with every key at its default (`anvil-ca config example`).
+std::string ExampleConfig();
+// "90d" "12h" "30m" "45s" or a combination "1h30m"; kInvalidArgument otherwise.
+Result<std::chrono::seconds> ParseDuration(std::string_view text);
+
+}  // namespace anvil::config
