@@ -100,6 +100,8 @@ class OrderStore {
   // An order not in status invalid whose `replaces` equals cert_id (RFC 9773 §5), if any.
   virtual Result<std::optional<Order>> FindOrderReplacing(const std::string& cert_id) = 0;
 
+  // Creates one authorization outside any order (pre-authorization, RFC 8555 §7.4.1). kConflict on duplicate id.
+  virtual Status CreateAuthorization(const Authorization& authorization) = 0;
   virtual Result<Authorization> GetAuthorization(const std::string& id) = 0;
   // A valid authorization of this account for this identifier (and wildcard flag) that expires after
   // `expires_after`, latest-expiring first; nullopt if none.
