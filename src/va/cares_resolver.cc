@@ -1,0 +1,258 @@
+// The c-ares implementation of DnsResolver (see dns_resolver.h).
+//
+// c-ares 1.18 (Debian 12) channels are not thread-safe, so every Lookup* call duplicates a template channel
+// (under a lock) and drives its own copy with poll(2) until its queries finish or the call's deadline passes,
+// when the queries are cancelled. CNAME chains are followed inside each answer and, when a server answers
+// only with the alias, by querying the target (at most kMaxCnameHops in total).
+#include <ares.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <mutex>
+
+#include "va/dns_message.h"
+#include "va/dns_resolver.h"
+
+namespace anvil::va {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using internal::kDnsTypeA;
+using internal::kDnsTypeAaaa;
+using internal::kDnsTypeTxt;
+
+constexpr int kMaxCnameHops = 8;
+
+// The words Boulder and Pebble use, so operators recognise them.
+std::string DescribeAresStatus(int status) {
+  switch (status) {
+    case ARES_ENOTFOUND:
+      return "NXDOMAIN";
+    case ARES_ESERVFAIL:
+      return "SERVFAIL";
+    case ARES_EREFUSED:
+      return "REFUSED";
+    case ARES_ENOTIMP:
+      return "NOTIMP";
+    case ARES_EFORMERR:
+      return "FORMERR";
+    case ARES_ETIMEOUT:
+    case ARES_ECANCELLED:
+      return "query timed out";
+    case ARES_ECONNREFUSED:
+      return "connection refused";
+    case ARES_EBADRESP:
+      return "malformed response";
+    case ARES_EBADNAME:
+      return "invalid name";
+    default:
+      return ares_strerror(status);
+  }
+}
+
+Status DnsError(std::string_view what, uint16_t type, std::string_view name) {
+  std::string detail = "DNS problem: ";
+  detail += what;
+  detail += " looking up ";
+  detail += internal::DnsTypeName(type);
+  detail += " for ";
+  detail += name;
+  return Error(Code::kDns, std::move(detail));
+}
+
+// One name/type lookup, following CNAMEs by re-querying from its own callback.
+class Lookup {
+ public:
+  Lookup(ares_channel channel, std::string name, uint16_t type)
+      : channel_(channel), original_(std::move(name)), current_(original_), type_(type) {}
+  Lookup(const Lookup&) = delete;
+  Lookup& operator=(const Lookup&) = delete;
+
+  // May complete synchronously (c-ares calls back at once for some errors).
+  void Start() { ares_query(channel_, current_.c_str(), internal::kDnsClassIn, type_, &Lookup::Callback, this); }
+
+  bool done() const { return done_; }
+  Result<std::vector<std::string>>& result() { return result_; }
+
+ private:
+  static void Callback(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int alen) {
+    static_cast<Lookup*>(arg)->Handle(status, abuf, alen);
+  }
+
+  void Finish(Result<std::vector<std::string>> result) {
+    result_ = std::move(result);
+    done_ = true;
+  }
+
+  void Handle(int status, const unsigned char* abuf, int alen) {
+    if (status == ARES_ENODATA) return Finish(std::vector<std::string>{});  // NOERROR, no such record
+    if (status != ARES_SUCCESS) return Finish(DnsError(DescribeAresStatus(status), type_, current_));
+    if (abuf == nullptr || alen <= 0) return Finish(DnsError("empty response", type_, current_));
+    auto answer = internal::ParseDnsAnswer(std::string_view(reinterpret_cast<const char*>(abuf), alen));
+    if (!answer.ok()) return Finish(DnsError("malformed response", type_, current_));
+    internal::ChainEnd end = internal::FollowCnames(*answer, current_, type_, kMaxCnameHops - hops_);
+    hops_ += end.cnames;
+    if (!end.values.empty() || end.cnames == 0) return Finish(std::move(end.values));
+    if (hops_ >= kMaxCnameHops) return Finish(DnsError("too many CNAMEs", type_, original_));
+    current_ = std::move(end.name);
+    Start();
+  }
+
+  ares_channel channel_;
+  std::string original_;
+  std::string current_;
+  uint16_t type_;
+  int hops_ = 0;
+  bool done_ = false;
+  Result<std::vector<std::string>> result_ = std::vector<std::string>{};
+};
+
+// Owns one duplicated channel for the duration of a call.
+class Channel {
+ public:
+  explicit Channel(ares_channel channel) : channel_(channel) {}
+  ~Channel() { ares_destroy(channel_); }
+  Channel(const Channel&) = delete;
+  Channel& operator=(const Channel&) = delete;
+  ares_channel get() const { return channel_; }
+
+  // Drives the channel until every lookup is done or `deadline` passes; on the deadline the outstanding
+  // queries are cancelled, which completes them with a timeout error.
+  void Run(const std::vector<Lookup*>& lookups, Clock::time_point deadline) {
+    auto all_done = [&] { return std::all_of(lookups.begin(), lookups.end(), [](Lookup* l) { return l->done(); }); };
+    while (!all_done()) {
+      const auto now = Clock::now();
+      if (now >= deadline) {
+        ares_cancel(channel_);
+        continue;  // the cancel completed every lookup; the loop ends
+      }
+      ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+      const int bits = ares_getsock(channel_, socks, ARES_GETSOCK_MAXNUM);
+      pollfd fds[ARES_GETSOCK_MAXNUM];
+      nfds_t n = 0;
+      for (int i = 0; i < ARES_GETSOCK_MAXNUM; ++i) {
+        const bool r = ARES_GETSOCK_READABLE(bits, i), w = ARES_GETSOCK_WRITABLE(bits, i);
+        if (!r && !w) continue;
+        fds[n].fd = socks[i];
+        fds[n].events = static_cast<short>((r ? POLLIN : 0) | (w ? POLLOUT : 0));
+        fds[n].revents = 0;
+        ++n;
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - now);
+      timeval max_wait{static_cast<time_t>(left.count() / 1000000), static_cast<suseconds_t>(left.count() % 1000000)};
+      timeval buf;
+      const timeval* wait = ares_timeout(channel_, &max_wait, &buf);
+      const int ms = static_cast<int>(wait->tv_sec * 1000 + (wait->tv_usec + 999) / 1000);
+      const int ready = poll(fds, n, ms);
+      if (ready < 0 && errno != EINTR) {
+        ares_cancel(channel_);
+        continue;
+      }
+      if (ready <= 0) {
+        ares_process_fd(channel_, ARES_SOCKET_BAD, ARES_SOCKET_BAD);  // timeouts and retries
+        continue;
+      }
+      for (nfds_t i = 0; i < n; ++i) {
+        if (fds[i].revents == 0) continue;
+        const bool readable = (fds[i].revents & (POLLIN | POLLERR | POLLHUP)) != 0;
+        const bool writable = (fds[i].revents & (POLLOUT | POLLERR | POLLHUP)) != 0;
+        ares_process_fd(channel_, readable ? fds[i].fd : ARES_SOCKET_BAD, writable ? fds[i].fd : ARES_SOCKET_BAD);
+      }
+    }
+  }
+
+ private:
+  ares_channel channel_;
+};
+
+class CaresResolver final : public DnsResolver {
+ public:
+  CaresResolver(ares_channel templ, std::chrono::milliseconds timeout) : template_(templ), timeout_(timeout) {}
+  ~CaresResolver() override { ares_destroy(template_); }
+  CaresResolver(const CaresResolver&) = delete;
+  CaresResolver& operator=(const CaresResolver&) = delete;
+
+  Result<std::vector<std::string>> LookupTxt(const std::string& name) override {
+    ANVIL_ASSIGN_OR_RETURN(auto channel, Dup());
+    Lookup txt(channel->get(), name, kDnsTypeTxt);
+    txt.Start();
+    channel->Run({&txt}, Clock::now() + timeout_);
+    return std::move(txt.result());
+  }
+
+  Result<std::vector<std::string>> LookupAddresses(const std::string& name) override {
+    ANVIL_ASSIGN_OR_RETURN(auto channel, Dup());
+    Lookup a(channel->get(), name, kDnsTypeA);
+    Lookup aaaa(channel->get(), name, kDnsTypeAaaa);
+    a.Start();
+    aaaa.Start();
+    channel->Run({&a, &aaaa}, Clock::now() + timeout_);
+    std::vector<std::string> addresses;
+    for (Lookup* l : {&a, &aaaa}) {
+      if (l->result().ok()) addresses.insert(addresses.end(), l->result()->begin(), l->result()->end());
+    }
+    if (!addresses.empty()) return addresses;
+    if (!a.result().ok()) return a.result().status();
+    if (!aaaa.result().ok()) return aaaa.result().status();
+    return Error(Code::kDns, "DNS problem: no valid A or AAAA records found for " + name);
+  }
+
+ private:
+  Result<std::unique_ptr<Channel>> Dup() {
+    ares_channel copy = nullptr;
+    int rc;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      rc = ares_dup(&copy, template_);
+    }
+    if (rc != ARES_SUCCESS) return Error(Code::kDns, std::string("DNS problem: resolver: ") + ares_strerror(rc));
+    return std::make_unique<Channel>(copy);
+  }
+
+  std::mutex mu_;  // guards reads of template_ by ares_dup
+  ares_channel template_;
+  std::chrono::milliseconds timeout_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<DnsResolver>> NewCaresResolver(const CaresResolverOptions& options) {
+  if (options.timeout.count() <= 0) return Error(Code::kInvalidArgument, "DNS resolver timeout must be positive");
+  if (options.tries <= 0 || options.tries > 8) {
+    return Error(Code::kInvalidArgument, "DNS resolver tries must be between 1 and 8");
+  }
+  static std::once_flag init_once;
+  static int init_rc = ARES_SUCCESS;
+  std::call_once(init_once, [] { init_rc = ares_library_init(ARES_LIB_INIT_ALL); });
+  if (init_rc != ARES_SUCCESS) {
+    return Error(Code::kUnavailable, std::string("c-ares initialisation failed: ") + ares_strerror(init_rc));
+  }
+
+  // c-ares 1.18 waits timeout << (try / servers) for later tries; spread the call's budget so that the first
+  // try of each server and its retries fit in it, and let Channel::Run enforce the bound anyway.
+  const long long per_try =
+      std::max<long long>(50, options.timeout.count() / ((1LL << options.tries) - 1));
+  ares_options opts{};
+  opts.timeout = static_cast<int>(per_try);
+  opts.tries = options.tries;
+  // No search list or ndots games: validation queries are always for the exact, fully qualified name.
+  opts.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_EDNS;
+  opts.ednspsz = 1232;  // the DNS Flag Day 2020 size; larger answers come over TCP
+  ares_channel channel = nullptr;
+  int rc = ares_init_options(&channel, &opts, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ);
+  if (rc != ARES_SUCCESS) {
+    if (channel != nullptr) ares_destroy(channel);
+    return Error(Code::kUnavailable, std::string("c-ares initialisation failed: ") + ares_strerror(rc));
+  }
+  if (!options.server.empty()) {
+    rc = ares_set_servers_ports_csv(channel, options.server.c_str());
+    if (rc != ARES_SUCCESS) {
+      ares_destroy(channel);
+      return Error(Code::kInvalidArgument, "invalid DNS server \"" + options.server + "\": " + ares_strerror(rc));
+    }
+  }
+  return std::unique_ptr<DnsResolver>(std::make_unique<CaresResolver>(channel, options.timeout));
+}
+
+}  // namespace anvil::va

@@ -1,0 +1,54 @@
+// DnsResolver: the validation authority's view of DNS. It answers the two questions the challenge checks ask —
+// "which TXT strings live at this name" (dns-01, RFC 8555 §8.4) and "which addresses does this name have"
+// (http-01 §8.3, tls-alpn-01 RFC 8737 §3) — and nothing else. It never consults /etc/hosts: a CA must see what
+// the DNS says, not what its own machine believes.
+//
+// The production implementation, made by NewCaresResolver, speaks DNS with c-ares to a configured recursive
+// resolver (or the ones in /etc/resolv.conf). Every call is blocking and bounded by the resolver's timeout.
+// Tests replace the interface with a fake, or point the c-ares resolver at pebble-challtestsrv on loopback.
+//
+// Thread-safety: implementations must be safe to call from many threads at once. The c-ares resolver is: each
+// call works on its own c-ares channel, duplicated under a lock from a template channel.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace anvil::va {
+
+class DnsResolver {
+ public:
+  virtual ~DnsResolver() = default;
+
+  // The TXT records at `name` (a name without trailing dot), each record's character-strings concatenated
+  // (RFC 1035 §3.3.14; a value longer than 255 octets is split into several strings). CNAMEs are followed
+  // (at most 8 hops). An existing name without TXT records yields an empty vector. NXDOMAIN, SERVFAIL,
+  // REFUSED, a timeout or a malformed answer yield kDns with a detail naming `name` and the rcode, safe to
+  // show to an ACME client.
+  virtual Result<std::vector<std::string>> LookupTxt(const std::string& name) = 0;
+
+  // The A then AAAA addresses of `name` in text form ("192.0.2.1", "2001:db8::1"), CNAMEs followed. Both
+  // queries run concurrently. kDns when neither query yields an address, with the reason.
+  virtual Result<std::vector<std::string>> LookupAddresses(const std::string& name) = 0;
+};
+
+struct CaresResolverOptions {
+  // "127.0.0.1:8053", "[::1]:53", "192.0.2.53" (port 53), or a comma-separated list of these; empty means
+  // the name servers of /etc/resolv.conf.
+  std::string server;
+  // The bound of one Lookup* call, retries included. c-ares gets a per-try timeout derived from it.
+  std::chrono::milliseconds timeout{5000};
+  // How many times each query is sent (per server) before giving up.
+  int tries = 2;
+};
+
+// A c-ares resolver. c-ares falls back to TCP when a UDP answer is truncated (RFC 7766). Errors:
+// kInvalidArgument for a malformed `server` or non-positive timeout/tries, kUnavailable when c-ares cannot
+// initialize (for example no usable resolv.conf).
+Result<std::unique_ptr<DnsResolver>> NewCaresResolver(const CaresResolverOptions& options);
+
+}  // namespace anvil::va
