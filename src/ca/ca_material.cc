@@ -1,0 +1,198 @@
+#include "ca/ca_material.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+
+#include "base/file.h"
+#include "crypto/digest.h"
+#include "crypto/random.h"
+
+namespace anvil::ca {
+namespace {
+
+constexpr mode_t kKeyMode = 0600;
+constexpr mode_t kCertMode = 0644;
+constexpr mode_t kDirMode = 0700;
+
+std::string RandomSerial() {
+  std::string serial = crypto::RandomBytes(16);
+  serial[0] = char(serial[0] & 0x7f);  // positive, 16 octets in DER
+  if (serial[0] == 0) serial[0] = 1;  // keep the full 16 octets (no minimal-encoding shrink)
+  return serial;
+}
+
+bool IsIpLiteral(const std::string& name) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, name.c_str(), buf) == 1 || inet_pton(AF_INET6, name.c_str(), buf) == 1;
+}
+
+Result<crypto::PrivateKey> LoadKey(const std::string& path) {
+  ANVIL_ASSIGN_OR_RETURN(std::string pem, ReadFile(path));
+  return crypto::PrivateKey::FromPem(pem);
+}
+
+Result<crypto::Certificate> LoadCert(const std::string& path) {
+  ANVIL_ASSIGN_OR_RETURN(std::string pem, ReadFile(path));
+  return crypto::Certificate::FromPem(pem);
+}
+
+Status WriteKeyAndCert(const std::string& key_path, const crypto::PrivateKey& key, const std::string& cert_path,
+                       const std::string& cert_pem) {
+  // Key first: a certificate on disk always has its key beside it.
+  ANVIL_RETURN_IF_ERROR(WriteFileAtomic(key_path, key.ToPem(), kKeyMode));
+  return WriteFileAtomic(cert_path, cert_pem, kCertMode);
+}
+
+}  // namespace
+
+CaPaths CaPaths::In(const std::string& data_dir) {
+  CaPaths p;
+  p.dir = data_dir + "/ca";
+  p.root_cert = p.dir + "/root.pem";
+  p.root_key = p.dir + "/root.key";
+  p.intermediate_cert = p.dir + "/intermediate.pem";
+  p.intermediate_key = p.dir + "/intermediate.key";
+  return p;
+}
+
+Status CreateCa(const std::string& data_dir, const config::CaConfig& config, const Clock& clock) {
+  CaPaths paths = CaPaths::In(data_dir);
+  if (FileExists(paths.root_cert) || FileExists(paths.intermediate_cert)) {
+    return Error(Code::kConflict, "a CA already exists in " + paths.dir);
+  }
+  ANVIL_RETURN_IF_ERROR(MakeDirectories(paths.dir, kDirMode));
+  TimePoint now = clock.Now();
+
+  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey root_key, crypto::PrivateKey::Generate(crypto::KeyType::kEcP384));
+  crypto::CertificateTemplate root;
+  root.serial = RandomSerial();
+  root.subject = {config.root_common_name, config.organization, "", ""};
+  root.not_before = now - std::chrono::hours(1);
+  root.not_after = now + config.root_validity;
+  root.is_ca = true;
+  root.digital_signature = true;
+  root.key_cert_sign = true;
+  root.crl_sign = true;
+  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate root_cert,
+                         crypto::IssueCertificate(root, root_key.public_key(), nullptr, root_key));
+
+  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey int_key, crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
+  crypto::CertificateTemplate inter;
+  inter.serial = RandomSerial();
+  inter.subject = {config.intermediate_common_name, config.organization, "", ""};
+  inter.not_before = root.not_before;
+  inter.not_after = std::min(now + config.intermediate_validity, root.not_after);
+  inter.is_ca = true;
+  inter.path_length = 0;
+  inter.digital_signature = true;
+  inter.key_cert_sign = true;
+  inter.crl_sign = true;
+  inter.ext_key_usages = {"serverAuth", "clientAuth"};
+  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate int_cert,
+                         crypto::IssueCertificate(inter, int_key.public_key(), &root_cert, root_key));
+
+  ANVIL_RETURN_IF_ERROR(WriteKeyAndCert(paths.root_key, root_key, paths.root_cert, root_cert.ToPem()));
+  return WriteKeyAndCert(paths.intermediate_key, int_key, paths.intermediate_cert, int_cert.ToPem());
+}
+
+Status ImportCa(const std::string& data_dir, const std::string& root_cert_pem_path,
+                const std::string& intermediate_cert_pem_path, const std::string& intermediate_key_pem_path) {
+  CaPaths paths = CaPaths::In(data_dir);
+  if (FileExists(paths.root_cert) || FileExists(paths.intermediate_cert)) {
+    return Error(Code::kConflict, "a CA already exists in " + paths.dir);
+  }
+  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate root, LoadCert(root_cert_pem_path));
+  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate inter, LoadCert(intermediate_cert_pem_path));
+  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, LoadKey(intermediate_key_pem_path));
+  if (!root.is_ca() || !inter.is_ca()) return Error(Code::kInvalidArgument, "root and intermediate must be CA certificates");
+  if (!inter.IsSignedBy(root.public_key())) {
+    return Error(Code::kInvalidArgument, "the intermediate is not signed by the root");
+  }
+  if (!(key.public_key() == inter.public_key())) {
+    return Error(Code::kInvalidArgument, "the intermediate key does not match the intermediate certificate");
+  }
+  ANVIL_RETURN_IF_ERROR(MakeDirectories(paths.dir, kDirMode));
+  ANVIL_RETURN_IF_ERROR(WriteFileAtomic(paths.root_cert, root.ToPem(), kCertMode));
+  return WriteKeyAndCert(paths.intermediate_key, key, paths.intermediate_cert, inter.ToPem());
+}
+
+Result<CaMaterial> LoadCa(const std::string& data_dir, const config::CaConfig& config) {
+  CaPaths paths = CaPaths::In(data_dir);
+  if (!FileExists(paths.intermediate_cert)) return Error(Code::kNotFound, "no CA in " + paths.dir);
+  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate root, LoadCert(paths.root_cert));
+  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate inter, LoadCert(paths.intermediate_cert));
+  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, LoadKey(paths.intermediate_key));
+  if (!(key.public_key() == inter.public_key())) {
+    return Error(Code::kInvalidArgument, paths.intermediate_key + " does not match " + paths.intermediate_cert);
+  }
+  CaMaterial material{root, inter, key, {}};
+  if (!config.cross_signed_chain.empty()) {
+    ANVIL_ASSIGN_OR_RETURN(std::string pem, ReadFile(config.cross_signed_chain));
+    ANVIL_ASSIGN_OR_RETURN(auto chain, crypto::Certificate::ChainFromPem(pem));
+    if (chain.empty() || !(chain.front().public_key() == inter.public_key())) {
+      return Error(Code::kInvalidArgument,
+                   "ca.cross_signed_chain: the first certificate must certify the intermediate's key");
+    }
+    material.alternate_chains_pem.push_back(pem);
+  }
+  return material;
+}
+
+Result<CaMaterial> LoadOrCreateCa(const std::string& data_dir, const config::CaConfig& config, const Clock& clock) {
+  auto loaded = LoadCa(data_dir, config);
+  if (loaded.ok() || loaded.status().code() != Code::kNotFound) return loaded;
+  ANVIL_RETURN_IF_ERROR(CreateCa(data_dir, config, clock));
+  return LoadCa(data_dir, config);
+}
+
+Result<std::pair<std::string, std::string>> LoadOrIssueServerTls(const std::string& data_dir, const CaMaterial& ca,
+                                                                 const std::vector<std::string>& names,
+                                                                 const Clock& clock) {
+  std::string dir = data_dir + "/tls";
+  std::string cert_path = dir + "/server.pem", key_path = dir + "/server.key";
+  TimePoint now = clock.Now();
+  auto existing_pem = ReadFile(cert_path);
+  auto existing_key = ReadFile(key_path);
+  if (existing_pem.ok() && existing_key.ok()) {
+    auto chain = crypto::Certificate::ChainFromPem(*existing_pem);
+    if (chain.ok() && !chain->empty()) {
+      const crypto::Certificate& leaf = chain->front();
+      auto dns = leaf.dns_names();
+      auto ips = leaf.ip_addresses();
+      bool covers = std::all_of(names.begin(), names.end(), [&](const std::string& n) {
+        return std::find(dns.begin(), dns.end(), n) != dns.end() || std::find(ips.begin(), ips.end(), n) != ips.end();
+      });
+      auto life = leaf.not_after() - leaf.not_before();
+      bool fresh = leaf.not_after() - now > life / 3;
+      bool same_issuer = leaf.IsSignedBy(ca.intermediate.public_key());
+      if (covers && fresh && same_issuer) return std::make_pair(*existing_pem, *existing_key);
+    }
+  }
+  ANVIL_RETURN_IF_ERROR(MakeDirectories(dir, kDirMode));
+  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
+  crypto::CertificateTemplate t;
+  t.serial = RandomSerial();
+  t.not_before = now - std::chrono::minutes(5);
+  t.not_after = std::min(now + std::chrono::hours(24 * 90), ca.intermediate.not_after());
+  for (const auto& n : names) (IsIpLiteral(n) ? t.ip_addresses : t.dns_names).push_back(n);
+  t.digital_signature = true;
+  t.ext_key_usages = {"serverAuth"};
+  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate leaf,
+                         crypto::IssueCertificate(t, key.public_key(), &ca.intermediate, ca.intermediate_key));
+  std::string chain_pem = leaf.ToPem() + ca.intermediate.ToPem();
+  ANVIL_RETURN_IF_ERROR(WriteKeyAndCert(key_path, key, cert_path, chain_pem));
+  return std::make_pair(chain_pem, key.ToPem());
+}
+
+std::string FingerprintText(const crypto::Certificate& cert) {
+  std::string hex = crypto::HexEncode(cert.fingerprint_sha256());
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    if (i) out += ':';
+    out += hex.substr(i, 2);
+  }
+  return out;
+}
+
+}  // namespace anvil::ca

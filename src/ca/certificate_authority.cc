@@ -1,0 +1,90 @@
+#include "ca/certificate_authority.h"
+
+#include <algorithm>
+
+#include "crypto/random.h"
+
+namespace anvil::ca {
+namespace {
+
+constexpr int kSerialAttempts = 3;
+
+std::string NewSerial() {
+  // 128 bits from the CSPRNG; the top bit is cleared so DER needs no sign octet, and a zero first octet is
+  // avoided so every serial is 16 octets long.
+  std::string serial = crypto::RandomBytes(16);
+  serial[0] = char(serial[0] & 0x7f);
+  if (serial[0] == 0) serial[0] = 1;
+  return serial;
+}
+
+}  // namespace
+
+CertificateAuthority::CertificateAuthority(CaMaterial material, storage::CertificateStore& store, const Clock& clock,
+                                           std::string aia_url)
+    : material_(std::move(material)), store_(store), clock_(clock), aia_url_(std::move(aia_url)) {
+  issuer_chain_pem_ = material_.intermediate.ToPem();
+}
+
+Result<crypto::CertificateTemplate> CertificateAuthority::BuildTemplate(const IssuanceRequest& request) const {
+  crypto::CertificateTemplate t;
+  TimePoint now = clock_.Now();
+  t.not_before = request.not_before.value_or(now - request.profile.backdate);
+  t.not_after = request.not_after.value_or(t.not_before + request.profile.validity);
+  // Never outlive the issuer (RFC 5280 §6.1.3 would make the tail of the validity unverifiable).
+  t.not_after = std::min(t.not_after, material_.intermediate.not_after());
+  if (t.not_after <= t.not_before) return Error(Code::kServerInternal, "the issuing CA certificate has expired");
+  for (const auto& id : request.identifiers) {
+    (id.type == acme::IdentifierType::kDns ? t.dns_names : t.ip_addresses).push_back(id.value);
+  }
+  // The subject CN repeats the first DNS name when it fits (64 octets, RFC 5280 ub-common-name); otherwise the
+  // subject is empty and the SAN extension is critical.
+  if (!t.dns_names.empty() && t.dns_names.front().size() <= 64) t.subject.common_name = t.dns_names.front();
+  t.digital_signature = true;
+  t.key_encipherment = request.subject_key.algorithm() == crypto::KeyAlgorithm::kRsa;
+  t.ext_key_usages = request.profile.ext_key_usages;
+  t.ca_issuers_url = aia_url_;
+  return t;
+}
+
+Result<IssuedCertificate> CertificateAuthority::Issue(const IssuanceRequest& request) {
+  ANVIL_ASSIGN_OR_RETURN(crypto::CertificateTemplate tmpl, BuildTemplate(request));
+  storage::CertificateRecord record;
+  record.order_id = request.order_id;
+  record.account_id = request.account_id;
+  record.state = storage::CertificateState::kPending;
+  record.issuer_chain_pem = issuer_chain_pem_;
+  record.profile = request.profile_name;
+  record.authority_key_id = material_.intermediate.subject_key_id();
+  record.not_before = tmpl.not_before;
+  record.not_after = tmpl.not_after;
+  record.created_at = clock_.Now();
+  for (const auto& id : request.identifiers) record.names.push_back(id.value);
+
+  std::optional<crypto::PreparedCertificate> prepared;
+  for (int attempt = 0;; ++attempt) {
+    tmpl.serial = NewSerial();
+    ANVIL_ASSIGN_OR_RETURN(crypto::PreparedCertificate p,
+                           crypto::PreparedCertificate::Create(tmpl, request.subject_key, &material_.intermediate,
+                                                               material_.intermediate.public_key()));
+    ANVIL_ASSIGN_OR_RETURN(record.tbs_der, p.tbs_der());
+    record.serial = crypto::HexEncode(tmpl.serial);
+    Status added = store_.AddPendingCertificate(record);
+    if (added.ok()) {
+      prepared.emplace(std::move(p));
+      break;
+    }
+    // A serial collision (2^-128 per pair, or a broken RNG) is retried with a fresh serial, never reused.
+    if (added.code() != Code::kConflict || attempt + 1 >= kSerialAttempts) return added;
+  }
+
+  Result<crypto::Certificate> signed_cert = std::move(*prepared).Sign(material_.intermediate_key);
+  if (!signed_cert.ok()) {
+    (void)store_.MarkCertificateAbandoned(record.serial);
+    return Error(Code::kServerInternal, "signing failed: " + signed_cert.status().message());
+  }
+  ANVIL_RETURN_IF_ERROR(store_.MarkCertificateIssued(record.serial, signed_cert->ToDer()));
+  return IssuedCertificate{*signed_cert, record.serial, signed_cert->ToPem() + issuer_chain_pem_};
+}
+
+}  // namespace anvil::ca

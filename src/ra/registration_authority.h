@@ -1,0 +1,123 @@
+// The registration authority: accounts, orders, authorizations and challenges as the state machines of
+// RFC 8555 §7.1.6, issuance policy, External Account Binding, revocation and renewal information (RFC 9773).
+// It is the only writer of account/order/authorization state; it asks the validator (va) to check challenges
+// and the CA to sign. Derived state (an order becoming ready or invalid, an authorization expiring) is computed
+// on read and persisted with conditional transitions, so concurrent readers agree.
+// Thread-safe: every method may be called concurrently (state lives in the Store).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "acme/types.h"
+#include "base/status.h"
+#include "base/time.h"
+#include "ca/certificate_authority.h"
+#include "config/config.h"
+#include "jose/jwk.h"
+#include "jose/jws.h"
+#include "ra/policy.h"
+#include "storage/store.h"
+#include "va/validator.h"
+
+namespace anvil::ra {
+
+struct NewAccountRequest {
+  jose::Jwk key;
+  std::vector<std::string> contacts;
+  bool tos_agreed = false;
+  bool only_return_existing = false;
+  std::optional<jose::ParsedJws> eab;  // the externalAccountBinding inner JWS, if sent
+  std::string eab_url;                 // the newAccount URL the EAB must name
+};
+
+struct NewAccountResult {
+  storage::Account account;
+  bool created = false;  // false: an existing account was returned (RFC 8555 §7.3.1, 200 instead of 201)
+};
+
+struct NewOrderRequest {
+  std::vector<std::pair<std::string, std::string>> identifiers;  // raw (type, value) as sent
+  std::optional<TimePoint> not_before, not_after;
+  std::string profile;   // empty: default profile
+  std::string replaces;  // RFC 9773 certificate ID, or empty
+};
+
+struct RenewalInfo {
+  TimePoint window_start, window_end;
+};
+
+enum class RevocationRequester { kAccount, kCertificateKey };
+
+class RegistrationAuthority {
+ public:
+  RegistrationAuthority(const config::Config& config, Policy policy, storage::Store& store, va::Validator& validator,
+                        ca::CertificateAuthority& ca, const Clock& clock);
+
+  // Accounts (§7.3).
+  Result<NewAccountResult> NewAccount(const NewAccountRequest& request);
+  Result<storage::Account> GetAccount(const std::string& id);
+  Result<storage::Account> FindAccountByKey(const jose::Jwk& key);
+  Result<storage::Account> UpdateContacts(const storage::Account& account, const std::vector<std::string>& contacts);
+  Result<storage::Account> Deactivate(const storage::Account& account);
+  // §7.3.5. On a key already used by another account: kConflict with that account's id in `conflict_account_id`.
+  Status ChangeKey(const storage::Account& account, const jose::Jwk& new_key, std::string* conflict_account_id);
+
+  // Orders (§7.4).
+  Result<storage::Order> NewOrder(const storage::Account& account, const NewOrderRequest& request);
+  // The order with its derived status brought up to date.
+  Result<storage::Order> GetOrder(const std::string& id);
+  Result<std::vector<std::string>> ListOrders(const storage::Account& account, const std::string& after_id, int limit);
+  Result<storage::Order> Finalize(const storage::Account& account, const std::string& order_id, const std::string& csr_der);
+
+  // Authorizations and challenges (§7.5).
+  Result<storage::Authorization> GetAuthorization(const std::string& id);
+  Result<storage::Authorization> NewAuthorization(const storage::Account& account, const std::string& type,
+                                                  const std::string& value);
+  Result<storage::Authorization> DeactivateAuthorization(const storage::Account& account, const std::string& id);
+  // Starts validation of a challenge (§7.5.1) and returns the authorization as it stands afterwards.
+  Result<storage::Authorization> RespondToChallenge(const storage::Account& account, const std::string& authz_id,
+                                                    const std::string& challenge_id);
+
+  // Certificates (§7.4.2, §7.6) and renewal information (RFC 9773).
+  Result<storage::CertificateRecord> GetCertificate(const std::string& serial);
+  Status Revoke(const std::string& certificate_der, int reason, RevocationRequester requester,
+                const storage::Account* account, const jose::Jwk* certificate_key);
+  Result<RenewalInfo> GetRenewalInfo(const std::string& cert_id);
+
+  // Start-up recovery: orders left in `processing` by a crash become valid (if their certificate was stored)
+  // or invalid (if signing never completed); unfinished certificate records are marked abandoned.
+  Status ReconcileProcessingOrders();
+
+  const config::Config& config() const { return config_; }
+
+ private:
+  Status CheckContacts(const std::vector<std::string>& contacts) const;
+  Result<std::string> CheckEab(const NewAccountRequest& request);
+  Result<const config::ProfileConfig*> Profile(const std::string& name) const;
+  Result<storage::Authorization> MakeAuthorization(const std::string& account_id, const acme::Identifier& id,
+                                                   bool wildcard, TimePoint now);
+  Result<storage::Authorization> RefreshAuthorization(storage::Authorization authz);
+  Result<storage::Order> RefreshOrder(storage::Order order);
+  Status CheckReplaces(const storage::Account& account, const std::string& cert_id);
+  // The CSR's public key when the CSR is acceptable for this order (§7.4), else kBadCsr.
+  Result<crypto::PublicKey> CheckCsrMatchesOrder(const storage::Order& order, const std::string& csr_der,
+                                                 const storage::Account& account, const config::ProfileConfig& profile);
+  void OnValidated(const std::string& authz_id, const std::string& challenge_id, va::ValidationResult result);
+
+  const config::Config& config_;
+  Policy policy_;
+  storage::Store& store_;
+  va::Validator& validator_;
+  ca::CertificateAuthority& ca_;
+  const Clock& clock_;
+};
+
+// RFC 9773 §4.1 certificate ID: base64url(AKI keyIdentifier) "." base64url(serial DER integer contents).
+std::string CertificateId(const std::string& authority_key_id, const std::string& serial_hex);
+// Parses a certificate ID into (authority_key_id raw, serial hex); kMalformed otherwise.
+Result<std::pair<std::string, std::string>> ParseCertificateId(const std::string& cert_id);
+
+}  // namespace anvil::ra

@@ -1,0 +1,68 @@
+// Certificate download (RFC 8555 §7.4.2), revocation (§7.6) and renewal information (RFC 9773 §4).
+#include "base/base64url.h"
+#include "wfe/wfe_internal.h"
+
+namespace anvil::wfe {
+
+http::Response WebFrontEnd::Impl::Certificate(const http::Request& request, const std::string& serial,
+                                              int alternate) {
+  auto auth = Authenticate(request, KeyKind::kKid);
+  if (!auth.ok()) return Problem(auth.status());
+  if (!auth->post_as_get) return Problem(Error(Code::kMalformed, "download a certificate with POST-as-GET"));
+  auto record = ra_.GetCertificate(serial);
+  if (!record.ok()) return Problem(record.status());
+  if (record->account_id != auth->account->id) {
+    return Problem(Error(Code::kUnauthorized, "the certificate belongs to another account"));
+  }
+  const auto& alternates = options_.alternate_chains_pem;
+  if (alternate > int(alternates.size())) return Problem(Error(Code::kNotFound, "no such alternate chain"));
+  auto leaf = crypto::Certificate::FromDer(record->der);
+  if (!leaf.ok()) return Problem(Error(Code::kInternal, "stored certificate does not parse"));
+  http::Response r;
+  r.headers.Set("Content-Type", "application/pem-certificate-chain");
+  r.body = leaf->ToPem() + (alternate == 0 ? record->issuer_chain_pem : alternates[alternate - 1]);
+  // §7.4.2: each other chain is offered as Link rel="alternate".
+  for (int i = 0; i <= int(alternates.size()); ++i) {
+    if (i == alternate) continue;
+    r.headers.Add("Link", "<" + CertificateUrl(serial) + (i == 0 ? "" : "/" + std::to_string(i)) +
+                              ">;rel=\"alternate\"");
+  }
+  return r;
+}
+
+http::Response WebFrontEnd::Impl::RevokeCert(const http::Request& request) {
+  auto auth = Authenticate(request, KeyKind::kEither);
+  if (!auth.ok()) return Problem(auth.status());
+  if (auth->post_as_get) return Problem(Error(Code::kMalformed, "revokeCert needs a payload"));
+  auto cert_b64 = OptionalString(auth->payload, "certificate");
+  if (!cert_b64.ok()) return Problem(cert_b64.status());
+  if (!*cert_b64) return Problem(Error(Code::kMalformed, "revokeCert needs \"certificate\""));
+  auto der = base64url::Decode(**cert_b64);
+  if (!der.ok()) return Problem(Error(Code::kMalformed, "\"certificate\" is not base64url"));
+  int reason = 0;
+  if (auth->payload.contains("reason") && !auth->payload["reason"].is_null()) {
+    if (!auth->payload["reason"].is_number_integer()) {
+      return Problem(Error(Code::kBadRevocationReason, "\"reason\" must be an integer"));
+    }
+    auto wide = auth->payload["reason"].get<int64_t>();
+    reason = wide < 0 || wide > 255 ? -1 : int(wide);
+  }
+  Status s = auth->account ? ra_.Revoke(*der, reason, ra::RevocationRequester::kAccount, &*auth->account, nullptr)
+                           : ra_.Revoke(*der, reason, ra::RevocationRequester::kCertificateKey, nullptr, &*auth->jwk);
+  if (!s.ok()) return Problem(s);
+  return http::Response{200, {}, ""};
+}
+
+http::Response WebFrontEnd::Impl::RenewalInfo(const http::Request& request, const std::string& cert_id) {
+  if (request.method != "GET" && request.method != "HEAD") {
+    return Problem(Error(Code::kMethodNotAllowed, "renewalInfo is read with GET (RFC 9773 §4.1)"));
+  }
+  auto info = ra_.GetRenewalInfo(cert_id);
+  if (!info.ok()) return Problem(info.status());
+  http::Response r = Json(200, {{"suggestedWindow",
+                                 {{"start", FormatRfc3339(info->window_start)}, {"end", FormatRfc3339(info->window_end)}}}});
+  r.headers.Set("Retry-After", std::to_string(ra_.config().acme.ari_retry_after.count()));
+  return r;
+}
+
+}  // namespace anvil::wfe
