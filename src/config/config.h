@@ -5,10 +5,12 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -66,7 +68,7 @@ struct ValidationConfig {
   uint16_t http_port = 80;        // validation.http_port
   uint16_t https_port = 443;      // validation.https_port
   uint16_t tls_alpn_port = 443;   // validation.tls_alpn_port
-  std::string dns_resolver;       // validation.dns_resolver = "127.0.0.1:53"; empty = system resolver
+  std::string dns_resolver;       // validation.dns_resolver: "ip:port" or "[v6]:port"; empty = system resolver
   std::chrono::seconds timeout{10};  // validation.timeout
   int workers = 32;               // validation.workers
 };

@@ -1,0 +1,585 @@
+// Reading the TOML configuration into Config: every key checked for type and value, unknown keys rejected, every
+// error naming the dotted key path.
+
+#include "config/config.h"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+// toml++ without exceptions (STYLE.md: throwing libraries are wrapped at the adapter). Debian's shared
+// libtomlplusplus is built with exceptions and exports only the throwing toml::ex::parse, so the exception-free
+// parser is compiled header-only here; its other symbols are ABI-namespaced (toml::v3::noex). This is the only
+// translation unit that includes toml++.
+#undef TOML_SHARED_LIB
+#undef TOML_HEADER_ONLY
+#define TOML_HEADER_ONLY 1
+#define TOML_EXCEPTIONS 0
+#include <toml++/toml.h>
+
+#include "config/values.h"
+
+namespace anvil::config {
+namespace {
+
+using std::chrono::seconds;
+
+constexpr seconds kOneSecond{1};
+constexpr seconds kZero{0};
+constexpr size_t kMaxConfigFileBytes = 1 << 20;
+constexpr int64_t kMaxThreads = 1024;
+
+Status Invalid(std::string_view path, std::string_view message) {
+  std::string text(path);
+  text += ": ";
+  text += message;
+  return Error(Code::kInvalidArgument, std::move(text));
+}
+
+// A Status from a value check, with the key path put in front of its message.
+Status AtPath(std::string_view path, const Status& status) {
+  return status.ok() ? status : Invalid(path, status.message());
+}
+
+bool IsAsciiAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+
+bool IsBareKey(std::string_view key) {
+  return !key.empty() &&
+         std::all_of(key.begin(), key.end(), [](char c) { return IsAsciiAlnum(c) || c == '_' || c == '-'; });
+}
+
+// "server" + "listen" → "server.listen"; keys that are not bare TOML keys are quoted: profiles."a b".
+std::string JoinKey(std::string_view parent, std::string_view key) {
+  std::string out(parent);
+  if (!out.empty()) out += '.';
+  out += IsBareKey(key) ? std::string(key) : internal::Quote(key);
+  return out;
+}
+
+std::string ElementPath(std::string_view path, size_t index) {
+  return std::string(path) + "[" + std::to_string(index) + "]";
+}
+
+std::string_view TypeName(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::none: break;
+  }
+  return "nothing";
+}
+
+Status WrongType(std::string_view path, std::string_view expected, const toml::node& node) {
+  return Invalid(path, "expected " + std::string(expected) + ", got " + std::string(TypeName(node)));
+}
+
+// Levenshtein distance, for "did you mean" hints on unknown keys.
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// "must be one of a, b, c" checks for enumerated string values.
+template <size_t N>
+Status OneOf(const std::string& value, const std::array<std::string_view, N>& allowed) {
+  if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return Status::Ok();
+  std::string message = "expected one of ";
+  for (size_t i = 0; i < N; ++i) {
+    if (i > 0) message += ", ";
+    message += allowed[i];
+  }
+  return Error(Code::kInvalidArgument, message + "; got " + internal::Quote(value));
+}
+
+constexpr std::array<std::string_view, 2> kLogFormats{"text", "json"};
+constexpr std::array<std::string_view, 5> kLogLevels{"trace", "debug", "info", "warn", "error"};
+constexpr std::array<std::string_view, 3> kDurabilities{"full", "normal", "off"};
+constexpr std::array<std::string_view, 7> kKeyTypes{"ec256",   "ec384",   "ec521",  "rsa2048",
+                                                    "rsa3072", "rsa4096", "ed25519"};
+constexpr std::array<std::string_view, 4> kExtKeyUsages{"serverAuth", "clientAuth", "codeSigning",
+                                                        "emailProtection"};
+constexpr std::array<std::string_view, 2> kIdentifierTypes{"dns", "ip"};
+
+// Checks (and may normalize) one string value. The message names no key; the reader puts the path in front.
+using StringCheck = std::function<Status(std::string&)>;
+
+Status NonEmpty(std::string& value) {
+  return value.empty() ? Error(Code::kInvalidArgument, "must not be empty") : Status::Ok();
+}
+
+// X.520 upper bounds (RFC 5280 Appendix A): ub-common-name and ub-organization-name are 64 characters.
+Status X520Name(std::string& value) {
+  if (value.size() > 64) return Error(Code::kInvalidArgument, "longer than 64 characters");
+  return Status::Ok();
+}
+
+Status EkuCheck(std::string& value) {
+  if (std::find(kExtKeyUsages.begin(), kExtKeyUsages.end(), value) != kExtKeyUsages.end()) return Status::Ok();
+  if (internal::CheckOid(value).ok()) return Status::Ok();
+  return Error(Code::kInvalidArgument,
+               "expected serverAuth, clientAuth, codeSigning, emailProtection or a dotted OID; got " +
+                   internal::Quote(value));
+}
+
+// server.tls_names: a DNS name or an IP address.
+Status TlsNameCheck(std::string& value) {
+  if (internal::IsIpLiteral(value)) return Status::Ok();
+  return internal::NormalizeDnsName(value);
+}
+
+// policy.*_domains: suffixes, so a wildcard label adds nothing; say so rather than just "invalid".
+Status DomainSuffixCheck(std::string& value) {
+  if (value.starts_with("*.")) {
+    return Error(Code::kInvalidArgument, "write " + internal::Quote(value) + " as " +
+                                             internal::Quote(value.substr(2)) +
+                                             " (a suffix already matches every name below it)");
+  }
+  return internal::NormalizeDnsName(value);
+}
+
+// Profile names travel in ACME JSON and URLs (draft-aaron-acme-profiles): keep them to a safe alphabet.
+Status CheckProfileName(std::string_view name) {
+  const bool valid = !name.empty() && name.size() <= 64 && IsAsciiAlnum(name[0]) &&
+                     std::all_of(name.begin(), name.end(),
+                                 [](char c) { return IsAsciiAlnum(c) || c == '.' || c == '_' || c == '-'; });
+  if (valid) return Status::Ok();
+  return Error(Code::kInvalidArgument,
+               "invalid profile name (1..64 letters, digits, \".\", \"_\" or \"-\", starting with a letter or digit)");
+}
+
+// One TOML table being read into a struct. Each getter looks a key up and records it as known; an absent key
+// leaves the default in place, a present one is checked for type and value. Finish() rejects every key that no
+// getter asked for. Errors name the key's full dotted path.
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string path) : table_(table), path_(std::move(path)) {}
+
+  std::string PathOf(std::string_view key) const { return JoinKey(path_, key); }
+  bool Has(std::string_view key) const { return table_.get(key) != nullptr; }
+
+  // The node at key, or nullptr; records key as known.
+  const toml::node* Take(std::string_view key) {
+    known_.emplace_back(key);
+    return table_.get(key);
+  }
+
+  Status String(std::string_view key, std::string& out, const StringCheck& check = {}) {
+    const toml::node* node = Take(key);
+    if (node == nullptr) return Status::Ok();
+    return ReadString(*node, PathOf(key), "a string", check, out);
+  }
+
+  Status Bool(std::string_view key, bool& out) {
+    const toml::node* node = Take(key);
+    if (node == nullptr) return Status::Ok();
+    const auto* value = node->as_boolean();
+    if (value == nullptr) return WrongType(PathOf(key), "a boolean", *node);
+    out = value->get();
+    return Status::Ok();
+  }
+
+  template <typename Int>
+  Status Integer(std::string_view key, int64_t min, int64_t max, Int& out) {
+    static_assert(std::is_integral_v<Int>);
+    const toml::node* node = Take(key);
+    if (node == nullptr) return Status::Ok();
+    const auto* value = node->as_integer();
+    if (value == nullptr) return WrongType(PathOf(key), "an integer", *node);
+    const int64_t number = value->get();
+    if (number < min || number > max) {
+      return Invalid(PathOf(key), std::to_string(number) + " out of range (" + std::to_string(min) + ".." +
+                                      std::to_string(max) + ")");
+    }
+    out = static_cast<Int>(number);
+    return Status::Ok();
+  }
+
+  // A duration string (ParseDuration) of at least min.
+  Status Duration(std::string_view key, seconds min, seconds& out) {
+    const toml::node* node = Take(key);
+    if (node == nullptr) return Status::Ok();
+    const std::string path = PathOf(key);
+    std::string text;
+    ANVIL_RETURN_IF_ERROR(ReadString(*node, path, "a duration string such as \"30s\"", {}, text));
+    const Result<seconds> parsed = ParseDuration(text);
+    if (!parsed.ok()) return AtPath(path, parsed.status());
+    if (*parsed < min) {
+      return Invalid(path, min == kOneSecond ? "must be positive, got " + internal::Quote(text)
+                                             : "must be at least " + internal::FormatDuration(min) + ", got " +
+                                                   internal::Quote(text));
+    }
+    out = *parsed;
+    return Status::Ok();
+  }
+
+  // An array of strings, each checked (and possibly normalized) by check; duplicates are rejected.
+  Status StringList(std::string_view key, std::vector<std::string>& out, const StringCheck& check = {}) {
+    const toml::node* node = Take(key);
+    if (node == nullptr) return Status::Ok();
+    const std::string path = PathOf(key);
+    const toml::array* array = node->as_array();
+    if (array == nullptr) return WrongType(path, "an array of strings", *node);
+    std::vector<std::string> values;
+    for (size_t i = 0; i < array->size(); ++i) {
+      const std::string element_path = ElementPath(path, i);
+      std::string value;
+      ANVIL_RETURN_IF_ERROR(ReadString((*array)[i], element_path, "a string", check, value));
+      if (std::find(values.begin(), values.end(), value) != values.end()) {
+        return Invalid(element_path, "duplicate value " + internal::Quote(value));
+      }
+      values.push_back(std::move(value));
+    }
+    out = std::move(values);
+    return Status::Ok();
+  }
+
+  // Runs read on a TableReader for the sub-table at key, if present; read must end with Finish().
+  Status Table(std::string_view key, const std::function<Status(TableReader&)>& read) {
+    const toml::node* node = Take(key);
+    if (node == nullptr) return Status::Ok();
+    const toml::table* table = node->as_table();
+    if (table == nullptr) return WrongType(PathOf(key), "a table", *node);
+    TableReader reader(*table, PathOf(key));
+    return read(reader);
+  }
+
+  Status Finish() const {
+    for (const auto& [key, value] : table_) {
+      const std::string_view name = key.str();
+      if (std::find(known_.begin(), known_.end(), name) != known_.end()) continue;
+      std::string message = "unknown key " + internal::Quote(PathOf(name));
+      const std::string* best = nullptr;
+      size_t best_distance = 3;  // suggest only close matches
+      for (const std::string& candidate : known_) {
+        const size_t distance = EditDistance(name, candidate);
+        if (distance < best_distance) {
+          best = &candidate;
+          best_distance = distance;
+        }
+      }
+      if (best != nullptr) message += " (did you mean " + internal::Quote(PathOf(*best)) + "?)";
+      return Error(Code::kInvalidArgument, std::move(message));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  static Status ReadString(const toml::node& node, const std::string& path, std::string_view expected,
+                           const StringCheck& check, std::string& out) {
+    const auto* value = node.as_string();
+    if (value == nullptr) return WrongType(path, expected, node);
+    std::string text = value->get();
+    // TOML escapes can smuggle NUL and other control characters into a string; no key has a use for them.
+    if (std::any_of(text.begin(), text.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+      return Invalid(path, "contains a control character: " + internal::Quote(text));
+    }
+    if (check) ANVIL_RETURN_IF_ERROR(AtPath(path, check(text)));
+    out = std::move(text);
+    return Status::Ok();
+  }
+
+  const toml::table& table_;
+  std::string path_;
+  std::vector<std::string> known_;
+};
+
+Status ReadServer(TableReader& t, ServerConfig& server) {
+  std::vector<std::string> listen;
+  ANVIL_RETURN_IF_ERROR(t.StringList("listen", listen));
+  if (t.Has("listen")) {
+    if (listen.empty()) return Invalid(t.PathOf("listen"), "at least one address is required");
+    std::vector<ListenAddress> addresses;
+    for (size_t i = 0; i < listen.size(); ++i) {
+      const std::string path = ElementPath(t.PathOf("listen"), i);
+      const Result<ListenAddress> address = internal::ParseHostPort(listen[i], /*allow_port_zero=*/true);
+      if (!address.ok()) return AtPath(path, address.status());
+      if (address->host != "localhost" && !internal::IsIpLiteral(address->host)) {
+        return Invalid(path, "host " + internal::Quote(address->host) +
+                                 " must be \"localhost\" or an IP address (0.0.0.0 or [::] for all addresses)");
+      }
+      addresses.push_back(*address);
+    }
+    server.listen = std::move(addresses);
+  }
+  ANVIL_RETURN_IF_ERROR(t.String("external_url", server.external_url, [](std::string& url) {
+    return url.empty() ? Status::Ok() : internal::NormalizeBaseUrl(url);
+  }));
+  ANVIL_RETURN_IF_ERROR(t.StringList("tls_names", server.tls_names, TlsNameCheck));
+  ANVIL_RETURN_IF_ERROR(t.Integer("io_threads", 0, kMaxThreads, server.io_threads));
+  ANVIL_RETURN_IF_ERROR(t.Integer("worker_threads", 1, kMaxThreads, server.worker_threads));
+  ANVIL_RETURN_IF_ERROR(t.Integer("max_body_bytes", 1, int64_t{1} << 30, server.max_body_bytes));
+  ANVIL_RETURN_IF_ERROR(t.Integer("max_header_bytes", 1, int64_t{1} << 20, server.max_header_bytes));
+  ANVIL_RETURN_IF_ERROR(t.Duration("idle_timeout", kOneSecond, server.idle_timeout));
+  ANVIL_RETURN_IF_ERROR(t.Duration("request_timeout", kOneSecond, server.request_timeout));
+  return t.Finish();
+}
+
+Status ReadLog(TableReader& t, LogConfig& log) {
+  ANVIL_RETURN_IF_ERROR(t.String("format", log.format, [](std::string& v) { return OneOf(v, kLogFormats); }));
+  ANVIL_RETURN_IF_ERROR(t.String("level", log.level, [](std::string& v) { return OneOf(v, kLogLevels); }));
+  return t.Finish();
+}
+
+Status ReadStorage(TableReader& t, StorageConfig& storage) {
+  ANVIL_RETURN_IF_ERROR(t.String("backend", storage.backend, [](std::string& v) {
+    if (v == "postgres") return Error(Code::kInvalidArgument, "\"postgres\" is not yet supported; use \"sqlite\"");
+    return OneOf(v, std::array<std::string_view, 1>{"sqlite"});
+  }));
+  ANVIL_RETURN_IF_ERROR(t.String("path", storage.path));
+  ANVIL_RETURN_IF_ERROR(
+      t.String("durability", storage.durability, [](std::string& v) { return OneOf(v, kDurabilities); }));
+  return t.Finish();
+}
+
+Status ReadAcme(TableReader& t, AcmeConfig& acme) {
+  const auto optional_url = [](std::string& url) {
+    return url.empty() ? Status::Ok() : internal::CheckUrl(url, /*allow_http=*/true);
+  };
+  ANVIL_RETURN_IF_ERROR(t.String("terms_of_service", acme.terms_of_service, optional_url));
+  ANVIL_RETURN_IF_ERROR(t.String("website", acme.website, optional_url));
+  ANVIL_RETURN_IF_ERROR(t.StringList("caa_identities", acme.caa_identities, internal::NormalizeDnsName));
+  ANVIL_RETURN_IF_ERROR(t.Bool("external_account_required", acme.external_account_required));
+  ANVIL_RETURN_IF_ERROR(t.Duration("nonce_lifetime", kOneSecond, acme.nonce_lifetime));
+  ANVIL_RETURN_IF_ERROR(t.Duration("order_lifetime", kOneSecond, acme.order_lifetime));
+  ANVIL_RETURN_IF_ERROR(
+      t.Duration("pending_authorization_lifetime", kOneSecond, acme.pending_authorization_lifetime));
+  ANVIL_RETURN_IF_ERROR(t.Duration("authorization_lifetime", kOneSecond, acme.authorization_lifetime));
+  ANVIL_RETURN_IF_ERROR(t.Bool("reuse_valid_authorizations", acme.reuse_valid_authorizations));
+  ANVIL_RETURN_IF_ERROR(t.Integer("orders_per_page", 1, 10000, acme.orders_per_page));
+  ANVIL_RETURN_IF_ERROR(t.Duration("retry_after", kOneSecond, acme.retry_after));
+  ANVIL_RETURN_IF_ERROR(t.Duration("ari_retry_after", kOneSecond, acme.ari_retry_after));
+  return t.Finish();
+}
+
+Status ReadValidation(TableReader& t, ValidationConfig& validation) {
+  ANVIL_RETURN_IF_ERROR(t.Integer("http_port", 1, 65535, validation.http_port));
+  ANVIL_RETURN_IF_ERROR(t.Integer("https_port", 1, 65535, validation.https_port));
+  ANVIL_RETURN_IF_ERROR(t.Integer("tls_alpn_port", 1, 65535, validation.tls_alpn_port));
+  ANVIL_RETURN_IF_ERROR(t.String("dns_resolver", validation.dns_resolver, [](std::string& v) {
+    if (v.empty()) return Status::Ok();
+    const Result<ListenAddress> address = internal::ParseHostPort(v, /*allow_port_zero=*/false);
+    if (!address.ok()) return address.status();
+    if (!internal::IsIpLiteral(address->host)) {
+      return Error(Code::kInvalidArgument,
+                   "expected \"ip:port\" or \"[v6]:port\", got " + internal::Quote(v) + " (the host must be an IP address)");
+    }
+    return Status::Ok();
+  }));
+  ANVIL_RETURN_IF_ERROR(t.Duration("timeout", kOneSecond, validation.timeout));
+  ANVIL_RETURN_IF_ERROR(t.Integer("workers", 1, 4096, validation.workers));
+  return t.Finish();
+}
+
+Status ReadPolicy(TableReader& t, PolicyConfig& policy) {
+  const auto cidr = [](std::string& v) { return internal::CheckCidr(v); };
+  const auto key_type = [](std::string& v) { return OneOf(v, kKeyTypes); };
+  ANVIL_RETURN_IF_ERROR(t.StringList("allowed_domains", policy.allowed_domains, DomainSuffixCheck));
+  ANVIL_RETURN_IF_ERROR(t.StringList("denied_domains", policy.denied_domains, DomainSuffixCheck));
+  ANVIL_RETURN_IF_ERROR(t.StringList("allowed_ip_ranges", policy.allowed_ip_ranges, cidr));
+  ANVIL_RETURN_IF_ERROR(t.StringList("denied_ip_ranges", policy.denied_ip_ranges, cidr));
+  ANVIL_RETURN_IF_ERROR(t.Bool("allow_wildcards", policy.allow_wildcards));
+  ANVIL_RETURN_IF_ERROR(t.Integer("max_identifiers", 1, 10000, policy.max_identifiers));
+  ANVIL_RETURN_IF_ERROR(t.StringList("key_types", policy.key_types, key_type));
+  if (policy.key_types.empty()) return Invalid(t.PathOf("key_types"), "at least one key type is required");
+  return t.Finish();
+}
+
+Status ReadCa(TableReader& t, CaConfig& ca) {
+  const auto common_name = [](std::string& v) {
+    ANVIL_RETURN_IF_ERROR(NonEmpty(v));
+    return X520Name(v);
+  };
+  ANVIL_RETURN_IF_ERROR(t.String("root_common_name", ca.root_common_name, common_name));
+  ANVIL_RETURN_IF_ERROR(t.String("intermediate_common_name", ca.intermediate_common_name, common_name));
+  ANVIL_RETURN_IF_ERROR(t.String("organization", ca.organization, X520Name));
+  ANVIL_RETURN_IF_ERROR(t.Duration("root_validity", kOneSecond, ca.root_validity));
+  ANVIL_RETURN_IF_ERROR(t.Duration("intermediate_validity", kOneSecond, ca.intermediate_validity));
+  ANVIL_RETURN_IF_ERROR(t.String("cross_signed_chain", ca.cross_signed_chain));
+  return t.Finish();
+}
+
+Status ReadProfile(TableReader& t, ProfileConfig& profile) {
+  ANVIL_RETURN_IF_ERROR(t.String("description", profile.description));
+  ANVIL_RETURN_IF_ERROR(t.Duration("validity", kOneSecond, profile.validity));
+  ANVIL_RETURN_IF_ERROR(t.StringList("ext_key_usages", profile.ext_key_usages, EkuCheck));
+  if (profile.ext_key_usages.empty()) {
+    return Invalid(t.PathOf("ext_key_usages"), "at least one extended key usage is required");
+  }
+  ANVIL_RETURN_IF_ERROR(t.StringList("identifier_types", profile.identifier_types,
+                                     [](std::string& v) { return OneOf(v, kIdentifierTypes); }));
+  if (profile.identifier_types.empty()) {
+    return Invalid(t.PathOf("identifier_types"), "at least one identifier type is required");
+  }
+  ANVIL_RETURN_IF_ERROR(
+      t.StringList("key_types", profile.key_types, [](std::string& v) { return OneOf(v, kKeyTypes); }));
+  ANVIL_RETURN_IF_ERROR(t.Duration("backdate", kZero, profile.backdate));
+  return t.Finish();
+}
+
+// [profiles]: when present, its tables replace the default profiles entirely.
+Status ReadProfiles(const toml::node& node, std::map<std::string, ProfileConfig>& profiles) {
+  const toml::table* table = node.as_table();
+  if (table == nullptr) return WrongType("profiles", "a table", node);
+  if (table->empty()) return Invalid("profiles", "at least one profile is required");
+  std::map<std::string, ProfileConfig> read;
+  for (const auto& [key, value] : *table) {
+    const std::string path = JoinKey("profiles", key.str());
+    ANVIL_RETURN_IF_ERROR(AtPath(path, CheckProfileName(key.str())));
+    const toml::table* profile_table = value.as_table();
+    if (profile_table == nullptr) return WrongType(path, "a table", value);
+    ProfileConfig profile;  // a profile's own defaults, not those of a default profile of the same name
+    TableReader reader(*profile_table, path);
+    ANVIL_RETURN_IF_ERROR(ReadProfile(reader, profile));
+    read.emplace(std::string(key.str()), std::move(profile));
+  }
+  profiles = std::move(read);
+  return Status::Ok();
+}
+
+// Rules that relate keys of different tables.
+Status CheckAcrossTables(const Config& config) {
+  if (config.profiles.count(config.default_profile) == 0) {
+    std::string defined;
+    for (const auto& [name, profile] : config.profiles) {
+      defined += defined.empty() ? "" : ", ";
+      defined += name;
+    }
+    return Invalid("default_profile",
+                   "profile " + internal::Quote(config.default_profile) + " is not defined (defined: " + defined + ")");
+  }
+  if (config.ca.intermediate_validity > config.ca.root_validity) {
+    return Invalid("ca.intermediate_validity", internal::FormatDuration(config.ca.intermediate_validity) +
+                                                   " exceeds ca.root_validity (" +
+                                                   internal::FormatDuration(config.ca.root_validity) + ")");
+  }
+  for (const auto& [name, profile] : config.profiles) {
+    const std::string path = JoinKey("profiles", name);
+    // RFC 5280 §6.1.3 checks each certificate's validity on its own, but a leaf outliving its issuer breaks
+    // renewal planning and many clients' chain checks; keep leaves inside the intermediate's lifetime.
+    if (profile.validity > config.ca.intermediate_validity) {
+      return Invalid(path + ".validity", internal::FormatDuration(profile.validity) +
+                                             " exceeds ca.intermediate_validity (" +
+                                             internal::FormatDuration(config.ca.intermediate_validity) + ")");
+    }
+    if (profile.backdate >= profile.validity) {
+      return Invalid(path + ".backdate", internal::FormatDuration(profile.backdate) +
+                                             " is not shorter than the validity (" +
+                                             internal::FormatDuration(profile.validity) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+ProfileConfig MakeProfile(std::string description, seconds validity, std::string ext_key_usage,
+                          std::vector<std::string> identifier_types) {
+  ProfileConfig profile;
+  profile.description = std::move(description);
+  profile.validity = validity;
+  profile.ext_key_usages = {std::move(ext_key_usage)};
+  profile.identifier_types = std::move(identifier_types);
+  return profile;
+}
+
+}  // namespace
+
+Config DefaultConfig() {
+  constexpr seconds kDay{86400};
+  Config config;
+  config.profiles.emplace("tls-server", MakeProfile("TLS server certificate (default)", 90 * kDay, "serverAuth",
+                                                    {"dns", "ip"}));
+  config.profiles.emplace("tls-client", MakeProfile("TLS client certificate", 90 * kDay, "clientAuth", {"dns"}));
+  config.profiles.emplace("short-lived", MakeProfile("Short-lived TLS server certificate (7 days)", 7 * kDay,
+                                                     "serverAuth", {"dns", "ip"}));
+  return config;
+}
+
+Result<Config> ParseConfig(std::string_view toml_text) {
+  toml::parse_result parsed = toml::parse(toml_text);
+  if (!parsed) {
+    const toml::parse_error& error = parsed.error();
+    return Error(Code::kInvalidArgument, "line " + std::to_string(error.source().begin.line) + ", column " +
+                                             std::to_string(error.source().begin.column) + ": " +
+                                             std::string(error.description()));
+  }
+  Config config = DefaultConfig();
+  TableReader root(parsed.table(), "");
+  ANVIL_RETURN_IF_ERROR(root.String("data_dir", config.data_dir, NonEmpty));
+  ANVIL_RETURN_IF_ERROR(root.String("default_profile", config.default_profile, NonEmpty));
+  ANVIL_RETURN_IF_ERROR(root.Table("server", [&](TableReader& t) { return ReadServer(t, config.server); }));
+  ANVIL_RETURN_IF_ERROR(root.Table("log", [&](TableReader& t) { return ReadLog(t, config.log); }));
+  ANVIL_RETURN_IF_ERROR(root.Table("storage", [&](TableReader& t) { return ReadStorage(t, config.storage); }));
+  ANVIL_RETURN_IF_ERROR(root.Table("acme", [&](TableReader& t) { return ReadAcme(t, config.acme); }));
+  ANVIL_RETURN_IF_ERROR(
+      root.Table("validation", [&](TableReader& t) { return ReadValidation(t, config.validation); }));
+  ANVIL_RETURN_IF_ERROR(root.Table("policy", [&](TableReader& t) { return ReadPolicy(t, config.policy); }));
+  ANVIL_RETURN_IF_ERROR(root.Table("ca", [&](TableReader& t) { return ReadCa(t, config.ca); }));
+  if (const toml::node* profiles = root.Take("profiles")) {
+    ANVIL_RETURN_IF_ERROR(ReadProfiles(*profiles, config.profiles));
+  }
+  ANVIL_RETURN_IF_ERROR(root.Finish());
+  ANVIL_RETURN_IF_ERROR(CheckAcrossTables(config));
+  return config;
+}
+
+Result<Config> LoadConfigFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return Error(Code::kIo, path + ": " + std::strerror(errno));
+  std::string text;
+  std::array<char, 4096> buffer{};
+  while (file.read(buffer.data(), buffer.size()) || file.gcount() > 0) {
+    text.append(buffer.data(), static_cast<size_t>(file.gcount()));
+    if (text.size() > kMaxConfigFileBytes) {
+      return Error(Code::kInvalidArgument, path + ": larger than " + std::to_string(kMaxConfigFileBytes) + " bytes");
+    }
+  }
+  if (file.bad()) return Error(Code::kIo, path + ": read failed");
+  Result<Config> config = ParseConfig(text);
+  if (!config.ok()) return Error(config.status().code(), path + ": " + config.status().message());
+  return config;
+}
+
+Status Finalize(Config& config, const std::string& data_dir_flag) {
+  // Precedence: --data-dir, then ANVIL_DATA, then the file (or the default).
+  if (const char* env = std::getenv("ANVIL_DATA"); env != nullptr && env[0] != '\0') config.data_dir = env;
+  if (!data_dir_flag.empty()) config.data_dir = data_dir_flag;
+  if (config.data_dir.empty()) return Invalid("data_dir", "must not be empty");
+  if (config.storage.path.empty()) {
+    config.storage.path = (std::filesystem::path(config.data_dir) / "anvil.db").string();
+  }
+  if (config.server.external_url.empty()) {
+    if (config.server.listen.empty()) return Invalid("server.listen", "at least one address is required");
+    config.server.external_url = internal::UrlForListenAddress(config.server.listen.front());
+  }
+  return Status::Ok();
+}
+
+}  // namespace anvil::config

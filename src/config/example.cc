@@ -1,0 +1,184 @@
+// ExampleConfig(): the commented configuration file printed by `anvil-ca config example`. Values are written from
+// DefaultConfig(), so the example cannot drift from the defaults; config_test checks that it parses back to them
+// and that it and docs/configuration.md list every key.
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "config/values.h"
+
+namespace anvil::config {
+namespace {
+
+using internal::Quote;
+
+std::string Value(const std::string& s) { return Quote(s); }
+std::string Value(bool b) { return b ? "true" : "false"; }
+std::string Value(int i) { return std::to_string(i); }
+std::string Value(size_t n) { return std::to_string(n); }
+std::string Value(uint16_t port) { return std::to_string(port); }
+std::string Value(std::chrono::seconds d) { return Quote(internal::FormatDuration(d)); }
+std::string Value(const std::vector<std::string>& list) {
+  std::string out = "[";
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += Quote(list[i]);
+  }
+  return out + "]";
+}
+std::string Value(const std::vector<ListenAddress>& listen) {
+  std::vector<std::string> list;
+  for (const ListenAddress& address : listen) {
+    const bool v6 = address.host.find(':') != std::string::npos;
+    list.push_back((v6 ? "[" + address.host + "]" : address.host) + ":" + std::to_string(address.port));
+  }
+  return Value(list);
+}
+
+// Accumulates the file: one comment line, then `key = value`.
+class Writer {
+ public:
+  void Line(std::string_view text) {
+    out_ += text;
+    out_ += '\n';
+  }
+  template <typename T>
+  void Key(std::string_view comment, std::string_view key, const T& value) {
+    if (!comment.empty()) {
+      out_ += "# ";
+      out_ += comment;
+      out_ += '\n';
+    }
+    out_ += key;
+    out_ += " = ";
+    out_ += Value(value);
+    out_ += '\n';
+  }
+  void Table(std::string_view name) {
+    out_ += "\n[";
+    out_ += name;
+    out_ += "]\n";
+  }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+void WriteProfile(Writer& w, const std::string& name, const ProfileConfig& p, bool comments) {
+  const auto c = [comments](std::string_view text) { return comments ? text : std::string_view(); };
+  w.Table("profiles." + name);
+  w.Key(c("Shown to clients in the directory's meta.profiles."), "description", p.description);
+  w.Key(c("Certificate lifetime: notAfter - notBefore."), "validity", p.validity);
+  w.Key(c("Extended key usages: serverAuth, clientAuth, codeSigning, emailProtection or dotted OIDs."),
+        "ext_key_usages", p.ext_key_usages);
+  w.Key(c("Identifier types an order may contain: dns, ip."), "identifier_types", p.identifier_types);
+  w.Key(c("CSR key types accepted for this profile; [] = policy.key_types."), "key_types", p.key_types);
+  w.Key(c("notBefore is set this far in the past, to tolerate clients' clock skew."), "backdate", p.backdate);
+}
+
+}  // namespace
+
+std::string ExampleConfig() {
+  const Config d = DefaultConfig();
+  Writer w;
+  w.Line("# anvil-ca configuration. Every key is shown at its default: keep only the ones you change.");
+  w.Line("# Durations are written \"90d\", \"12h\", \"30m\", \"45s\" or combined, largest unit first: \"1h30m\".");
+  w.Line("# Unknown keys and invalid values are errors. Reference: docs/configuration.md.");
+  w.Line("");
+  w.Key("Database, CA keys and issued files. ANVIL_DATA overrides it, and --data-dir overrides both.", "data_dir",
+        d.data_dir);
+  w.Key("Profile for orders that name none; must be one of the [profiles.*] below.", "default_profile",
+        d.default_profile);
+
+  w.Table("server");
+  w.Key("Addresses of the ACME API, \"host:port\"; IPv6 as \"[::1]:14000\"; port 0 = any free port.", "listen",
+        d.server.listen);
+  w.Key("Base URL clients use; \"\" = https://HOST:PORT of the first listen address.", "external_url",
+        d.server.external_url);
+  w.Key("Extra DNS names or IPs for the server's own TLS certificate.", "tls_names", d.server.tls_names);
+  w.Key("Network threads; 0 = one per CPU core.", "io_threads", d.server.io_threads);
+  w.Key("Threads for request handling (signing, database).", "worker_threads", d.server.worker_threads);
+  w.Key("Largest accepted request body, in bytes.", "max_body_bytes", d.server.max_body_bytes);
+  w.Key("Largest accepted request header block, in bytes.", "max_header_bytes", d.server.max_header_bytes);
+  w.Key("A connection idle this long is closed.", "idle_timeout", d.server.idle_timeout);
+  w.Key("A request not fully read and answered within this time is aborted.", "request_timeout",
+        d.server.request_timeout);
+
+  w.Table("log");
+  w.Key("Log line format: text or json.", "format", d.log.format);
+  w.Key("Least severe level logged: trace, debug, info, warn or error.", "level", d.log.level);
+
+  w.Table("storage");
+  w.Key("Database backend: sqlite (postgres is not yet supported).", "backend", d.storage.backend);
+  w.Key("SQLite database file; \"\" = <data_dir>/anvil.db.", "path", d.storage.path);
+  w.Key("SQLite synchronous mode: full, normal or off (off can lose issued certificates on power loss).",
+        "durability", d.storage.durability);
+
+  w.Table("acme");
+  w.Key("Terms of service URL (directory meta.termsOfService); \"\" = none.", "terms_of_service",
+        d.acme.terms_of_service);
+  w.Key("Website URL (directory meta.website); \"\" = none.", "website", d.acme.website);
+  w.Key("CAA issuer domain names of this CA (directory meta.caaIdentities).", "caa_identities",
+        d.acme.caa_identities);
+  w.Key("Require external account binding for new accounts (RFC 8555 section 7.3.4).", "external_account_required",
+        d.acme.external_account_required);
+  w.Key("How long an unused Replay-Nonce stays valid.", "nonce_lifetime", d.acme.nonce_lifetime);
+  w.Key("How long a new order may take to be finalized.", "order_lifetime", d.acme.order_lifetime);
+  w.Key("How long a pending authorization may take to be validated.", "pending_authorization_lifetime",
+        d.acme.pending_authorization_lifetime);
+  w.Key("How long a valid authorization lasts (and can be reused).", "authorization_lifetime",
+        d.acme.authorization_lifetime);
+  w.Key("Let new orders reuse the account's valid authorizations.", "reuse_valid_authorizations",
+        d.acme.reuse_valid_authorizations);
+  w.Key("Orders per page of an account's orders list.", "orders_per_page", d.acme.orders_per_page);
+  w.Key("Retry-After sent with processing orders and pending challenges.", "retry_after", d.acme.retry_after);
+  w.Key("Retry-After sent with renewal information (RFC 9773).", "ari_retry_after", d.acme.ari_retry_after);
+
+  w.Table("validation");
+  w.Key("Port the http-01 validator connects to.", "http_port", d.validation.http_port);
+  w.Key("Port for HTTPS redirects followed during http-01.", "https_port", d.validation.https_port);
+  w.Key("Port the tls-alpn-01 validator connects to.", "tls_alpn_port", d.validation.tls_alpn_port);
+  w.Key("DNS server for validation lookups, \"ip:port\" or \"[v6]:port\"; \"\" = system resolver.",
+        "dns_resolver", d.validation.dns_resolver);
+  w.Key("Time limit for one validation attempt.", "timeout", d.validation.timeout);
+  w.Key("Validations run at the same time, at most.", "workers", d.validation.workers);
+
+  w.Table("policy");
+  w.Key("Domain suffixes that may be certified; [] = any name.", "allowed_domains", d.policy.allowed_domains);
+  w.Key("Domain suffixes that may never be certified; checked first.", "denied_domains", d.policy.denied_domains);
+  w.Key("IP ranges (CIDR) that may be certified; [] = any address.", "allowed_ip_ranges",
+        d.policy.allowed_ip_ranges);
+  w.Key("IP ranges (CIDR) that may never be certified; checked first.", "denied_ip_ranges",
+        d.policy.denied_ip_ranges);
+  w.Key("Allow wildcard names (*.example.com, dns-01 only).", "allow_wildcards", d.policy.allow_wildcards);
+  w.Key("Most identifiers in one order.", "max_identifiers", d.policy.max_identifiers);
+  w.Key("CSR key types accepted: ec256, ec384, ec521, rsa2048, rsa3072, rsa4096, ed25519.", "key_types",
+        d.policy.key_types);
+
+  w.Table("ca");
+  w.Key("Subject CN of the root created on first start.", "root_common_name", d.ca.root_common_name);
+  w.Key("Subject CN of the intermediate created on first start.", "intermediate_common_name",
+        d.ca.intermediate_common_name);
+  w.Key("Subject O of both CA certificates; \"\" = none.", "organization", d.ca.organization);
+  w.Key("Lifetime of the root certificate.", "root_validity", d.ca.root_validity);
+  w.Key("Lifetime of the intermediate certificate; at most root_validity.", "intermediate_validity",
+        d.ca.intermediate_validity);
+  w.Key("PEM file of an alternate chain, served as Link rel=\"alternate\"; \"\" = none.", "cross_signed_chain",
+        d.ca.cross_signed_chain);
+
+  w.Line("");
+  w.Line("# Certificate profiles, one table each. Defining any [profiles.*] table replaces all of these.");
+  w.Line("# Each validity is at most ca.intermediate_validity.");
+  // The default profile first and fully commented; the others without repeating the comments.
+  WriteProfile(w, d.default_profile, d.profiles.at(d.default_profile), /*comments=*/true);
+  for (const auto& [name, profile] : d.profiles) {
+    if (name != d.default_profile) WriteProfile(w, name, profile, /*comments=*/false);
+  }
+  return w.Take();
+}
+
+}  // namespace anvil::config
