@@ -1,0 +1,157 @@
+// anvil-ca: the private CA and ACME server. Composition root: command-line parsing and wiring only.
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "base/base64url.h"
+#include "base/time.h"
+#include "ca/ca_material.h"
+#include "config/config.h"
+#include "crypto/random.h"
+#include "logging.h"
+#include "serve.h"
+#include "storage/sqlite/sqlite_store.h"
+
+namespace {
+
+using anvil::Status;
+
+int Fail(const std::string& what, const Status& status) {
+  std::cerr << "anvil-ca: " << what << ": " << status.ToString() << "\n";
+  return 1;
+}
+
+anvil::Result<anvil::config::Config> LoadConfig(const std::string& path, const std::string& data_dir) {
+  anvil::config::Config config = anvil::config::DefaultConfig();
+  if (!path.empty()) {
+    ANVIL_ASSIGN_OR_RETURN(config, anvil::config::LoadConfigFile(path));
+  }
+  ANVIL_RETURN_IF_ERROR(anvil::config::Finalize(config, data_dir));
+  return config;
+}
+
+anvil::Result<std::unique_ptr<anvil::storage::Store>> OpenStore(const anvil::config::Config& config) {
+  ANVIL_RETURN_IF_ERROR(anvil::MakeDirectories(config.data_dir, 0700));
+  return anvil::storage::OpenSqliteStore({config.storage.path, anvil::storage::Durability::kFull});
+}
+
+void PrintCertificate(const char* label, const anvil::crypto::Certificate& cert, const std::string& path) {
+  std::cout << label << ":\n"
+            << "  path:        " << path << "\n"
+            << "  subject:     " << cert.subject() << "\n"
+            << "  issuer:      " << cert.issuer() << "\n"
+            << "  serial:      " << cert.serial_hex() << "\n"
+            << "  not after:   " << anvil::FormatRfc3339(cert.not_after()) << "\n"
+            << "  sha256:      " << anvil::ca::FingerprintText(cert) << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"anvil-ca: a private certificate authority that speaks ACME (RFC 8555)"};
+  app.require_subcommand(1);
+  std::string config_path, data_dir;
+  auto add_common = [&](CLI::App* cmd) {
+    cmd->add_option("-c,--config", config_path, "TOML configuration file (see `anvil-ca config example`)");
+    cmd->add_option("-d,--data-dir", data_dir, "data directory (default ./anvil-data, or $ANVIL_DATA)");
+  };
+
+  CLI::App* serve = app.add_subcommand("serve", "run the ACME server (creates the CA on first start)");
+  add_common(serve);
+
+  CLI::App* config_cmd = app.add_subcommand("config", "configuration helpers");
+  config_cmd->require_subcommand(1);
+  CLI::App* example = config_cmd->add_subcommand("example", "print a complete commented configuration file");
+  CLI::App* check = config_cmd->add_subcommand("check", "validate a configuration file");
+  add_common(check);
+
+  CLI::App* ca_cmd = app.add_subcommand("ca", "manage the CA keys and certificates");
+  ca_cmd->require_subcommand(1);
+  CLI::App* init = ca_cmd->add_subcommand("init", "create the root and intermediate (or import existing ones)");
+  add_common(init);
+  std::string import_root, import_intermediate, import_key;
+  init->add_option("--import-root", import_root, "PEM file of an existing root certificate");
+  init->add_option("--import-intermediate", import_intermediate, "PEM file of an existing intermediate certificate");
+  init->add_option("--import-key", import_key, "PEM file of the intermediate's private key");
+  CLI::App* show = ca_cmd->add_subcommand("show", "show the CA's paths, subjects, fingerprints and expiry");
+  add_common(show);
+
+  CLI::App* eab_cmd = app.add_subcommand("eab", "External Account Binding keys (RFC 8555 §7.3.4)");
+  eab_cmd->require_subcommand(1);
+  CLI::App* eab_create = eab_cmd->add_subcommand("create", "create an EAB key and print its kid and HMAC key");
+  add_common(eab_create);
+  std::string eab_kid, eab_comment;
+  eab_create->add_option("--kid", eab_kid, "key identifier (default: random)");
+  eab_create->add_option("--comment", eab_comment, "free text, e.g. who the key is for");
+  CLI::App* eab_list = eab_cmd->add_subcommand("list", "list EAB keys and the accounts bound to them");
+  add_common(eab_list);
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (example->parsed()) {
+    std::cout << anvil::config::ExampleConfig();
+    return 0;
+  }
+  auto config = LoadConfig(config_path, data_dir);
+  if (!config.ok()) return Fail("configuration", config.status());
+  if (check->parsed()) {
+    std::cout << "configuration OK\n";
+    return 0;
+  }
+  if (serve->parsed()) {
+    if (Status s = anvil::app::SetUpLogging(config->log.format, config->log.level); !s.ok()) {
+      return Fail("logging", s);
+    }
+    return anvil::app::Serve(*config);
+  }
+  if (init->parsed()) {
+    anvil::SystemClock clock;
+    Status s;
+    if (!import_root.empty() || !import_intermediate.empty() || !import_key.empty()) {
+      if (import_root.empty() || import_intermediate.empty() || import_key.empty()) {
+        return Fail("ca init", Status(anvil::Code::kInvalidArgument,
+                                      "--import-root, --import-intermediate and --import-key go together"));
+      }
+      s = anvil::ca::ImportCa(config->data_dir, import_root, import_intermediate, import_key);
+    } else {
+      s = anvil::MakeDirectories(config->data_dir, 0700);
+      if (s.ok()) s = anvil::ca::CreateCa(config->data_dir, config->ca, clock);
+    }
+    if (!s.ok()) return Fail("ca init", s);
+    std::cout << "CA ready in " << anvil::ca::CaPaths::In(config->data_dir).dir << "\n";
+    return 0;
+  }
+  if (show->parsed()) {
+    auto material = anvil::ca::LoadCa(config->data_dir, config->ca);
+    if (!material.ok()) return Fail("ca show", material.status());
+    auto paths = anvil::ca::CaPaths::In(config->data_dir);
+    PrintCertificate("Root", material->root, paths.root_cert);
+    PrintCertificate("Intermediate", material->intermediate, paths.intermediate_cert);
+    std::cout << "Intermediate key: " << paths.intermediate_key << "\n";
+    return 0;
+  }
+  if (eab_create->parsed() || eab_list->parsed()) {
+    auto store = OpenStore(*config);
+    if (!store.ok()) return Fail("storage", store.status());
+    if (eab_list->parsed()) {
+      auto keys = (*store)->ListEabKeys();
+      if (!keys.ok()) return Fail("eab list", keys.status());
+      for (const auto& k : *keys) {
+        std::cout << k.kid << "\t" << (k.account_id.empty() ? "unused" : "account " + k.account_id) << "\t"
+                  << anvil::FormatRfc3339(k.created_at) << "\t" << k.comment << "\n";
+      }
+      return 0;
+    }
+    anvil::storage::EabKey key;
+    key.kid = eab_kid.empty() ? anvil::base64url::Encode(anvil::crypto::RandomBytes(12)) : eab_kid;
+    key.hmac_key = anvil::crypto::RandomBytes(32);
+    key.comment = eab_comment;
+    key.created_at = anvil::SystemClock().Now();
+    if (Status s = (*store)->CreateEabKey(key); !s.ok()) return Fail("eab create", s);
+    // The HMAC key is shown once, base64url as ACME clients expect it (certbot --eab-hmac-key).
+    std::cout << "kid:      " << key.kid << "\nhmac key: " << anvil::base64url::Encode(key.hmac_key) << "\n";
+    return 0;
+  }
+  return 0;
+}
