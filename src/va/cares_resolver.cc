@@ -237,7 +237,9 @@ Result<std::unique_ptr<DnsResolver>> NewCaresResolver(const CaresResolverOptions
   opts.timeout = static_cast<int>(per_try);
   opts.tries = options.tries;
   // No search list or ndots games: validation queries are always for the exact, fully qualified name.
-  opts.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_EDNS;
+  // NOCHECKRESP: hand SERVFAIL/REFUSED answers to us as such instead of retrying them (c-ares 1.18 then
+  // reports the last socket error, which would hide the rcode from the detail); only timeouts are retried.
+  opts.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_EDNS | ARES_FLAG_NOCHECKRESP;
   opts.ednspsz = 1232;  // the DNS Flag Day 2020 size; larger answers come over TCP
   ares_channel channel = nullptr;
   int rc = ares_init_options(&channel, &opts, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ);

@@ -42,7 +42,8 @@ struct CaresResolverOptions {
   std::string server;
   // The bound of one Lookup* call, retries included. c-ares gets a per-try timeout derived from it.
   std::chrono::milliseconds timeout{5000};
-  // How many times each query is sent (per server) before giving up.
+  // How many times a query that gets no answer is sent (per server) before giving up. An answer with an error
+  // rcode (SERVFAIL, REFUSED) is final: it is not retried.
   int tries = 2;
 };
 

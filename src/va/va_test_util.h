@@ -1,0 +1,123 @@
+// Test helpers for anvil_va, loopback only: pebble-challtestsrv as a child process (the real DNS server of the
+// tests), a scripted UDP DNS server for answers challtestsrv cannot give (NXDOMAIN, silence), a TCP listener
+// that accepts and never answers, and a fixed-answer DnsResolver.
+//
+// Thread-safety: each helper owns its threads and sockets; methods are safe to call from the test thread while
+// the helper serves.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/status.h"
+#include "va/dns_resolver.h"
+
+namespace anvil::va::testing {
+
+inline constexpr char kChallTestSrvPath[] = "/usr/bin/pebble-challtestsrv";
+
+// A port free on 127.0.0.1 for both TCP and UDP at the time of the call.
+Result<uint16_t> FreePort();
+
+// pebble-challtestsrv serving DNS on 127.0.0.1 (A queries answer 127.0.0.1 by default, AAAA nothing) and its
+// management API; everything else disabled. The process is killed by Stop() or the destructor, and by the kernel
+// if the test process dies (PR_SET_PDEATHSIG).
+class ChallTestSrv {
+ public:
+  // kUnavailable when the binary is missing (tests skip then), kIo when it does not come up within `timeout`.
+  static Result<std::unique_ptr<ChallTestSrv>> Start(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  ~ChallTestSrv();
+  ChallTestSrv(const ChallTestSrv&) = delete;
+  ChallTestSrv& operator=(const ChallTestSrv&) = delete;
+
+  uint16_t dns_port() const { return dns_port_; }
+  std::string dns_server() const { return "127.0.0.1:" + std::to_string(dns_port_); }
+
+  // Management API calls (see `pebble-challtestsrv` README). Host names without trailing dot.
+  Status SetTxt(const std::string& host, const std::string& value);  // adds a value
+  Status ClearTxt(const std::string& host);
+  Status SetServfail(const std::string& host);
+  Status SetCname(const std::string& host, const std::string& target);
+  Status AddA(const std::string& host, const std::vector<std::string>& addresses);
+  Status AddAaaa(const std::string& host, const std::vector<std::string>& addresses);
+
+  void Stop();
+
+ private:
+  ChallTestSrv() = default;
+  Status Post(const std::string& path, const std::string& json);
+  Status WaitUntilReady(std::chrono::milliseconds timeout);
+
+  pid_t pid_ = -1;
+  uint16_t dns_port_ = 0;
+  uint16_t management_port_ = 0;
+};
+
+// A UDP DNS server on 127.0.0.1 that answers every query with one rcode and no records, or never answers.
+class ScriptedDnsServer {
+ public:
+  enum class Mode { kNxdomain, kSilent };
+  static Result<std::unique_ptr<ScriptedDnsServer>> Start(Mode mode);
+  ~ScriptedDnsServer();
+  ScriptedDnsServer(const ScriptedDnsServer&) = delete;
+  ScriptedDnsServer& operator=(const ScriptedDnsServer&) = delete;
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  int queries() const { return queries_.load(); }
+
+ private:
+  ScriptedDnsServer() = default;
+  void Serve();
+  Mode mode_ = Mode::kNxdomain;
+  int fd_ = -1;
+  int wake_[2] = {-1, -1};
+  uint16_t port_ = 0;
+  std::atomic<int> queries_{0};
+  std::thread thread_;
+};
+
+// A TCP listener that accepts connections, holds them open and never sends a byte (a hostile or wedged
+// target). `first_accept()` becomes ready when the first connection is accepted.
+class SilentTcpServer {
+ public:
+  static Result<std::unique_ptr<SilentTcpServer>> Start(const std::string& ip = "127.0.0.1");
+  ~SilentTcpServer();
+  SilentTcpServer(const SilentTcpServer&) = delete;
+  SilentTcpServer& operator=(const SilentTcpServer&) = delete;
+  uint16_t port() const { return port_; }
+  std::shared_future<void> first_accept() const { return first_accept_; }
+  int accepted() const { return accepted_.load(); }
+
+ private:
+  SilentTcpServer() = default;
+  void Serve();
+  int fd_ = -1;
+  int wake_[2] = {-1, -1};
+  uint16_t port_ = 0;
+  std::atomic<int> accepted_{0};
+  std::promise<void> accepted_promise_;
+  std::shared_future<void> first_accept_;
+  std::vector<int> held_;
+  std::thread thread_;
+};
+
+// A DnsResolver with fixed answers: names absent from the maps are kDns NXDOMAIN.
+class StaticResolver final : public DnsResolver {
+ public:
+  std::map<std::string, std::vector<std::string>> txt;
+  std::map<std::string, std::vector<std::string>> addresses;
+  Result<std::vector<std::string>> LookupTxt(const std::string& name) override;
+  Result<std::vector<std::string>> LookupAddresses(const std::string& name) override;
+};
+
+}  // namespace anvil::va::testing
