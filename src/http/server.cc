@@ -1,0 +1,600 @@
+// The Beast/Asio implementation of http::Server: the one translation unit of Anvil that instantiates Beast.
+//
+// Shape: one io_context run by `io_threads` threads; each connection is a C++20 coroutine on its own strand;
+// handlers run on an asio::thread_pool and the connection's coroutine resumes on its strand afterwards. Timeouts
+// use beast::tcp_stream deadlines, which close the socket when they pass. Every connection is registered in
+// `connections_` so Stop() can close idle ones, wait for busy ones, and force the rest after the grace period.
+#include "http/server.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <condition_variable>
+#include <ctime>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "http/tls_context.h"
+
+namespace anvil::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bh = beast::http;
+using tcp = asio::ip::tcp;
+using Strand = asio::strand<asio::io_context::executor_type>;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+// How long a closing connection waits for the peer's close (TLS close_notify, then TCP FIN) while discarding
+// what it still sends, so that an error response is not lost to a TCP reset (the "lingering close").
+constexpr std::chrono::seconds kLingerTime{2};
+constexpr size_t kLingerBytes = 1 << 20;
+constexpr size_t kReadChunk = 16 * 1024;
+
+// Blocks the asynchronous termination signals while threads are created, so they inherit a mask that leaves
+// SIGINT/SIGTERM to the thread waiting for them (see signals.h).
+class ScopedSignalBlock {
+ public:
+  ScopedSignalBlock() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, &old_);
+  }
+  ~ScopedSignalBlock() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  ScopedSignalBlock(const ScopedSignalBlock&) = delete;
+  ScopedSignalBlock& operator=(const ScopedSignalBlock&) = delete;
+
+ private:
+  sigset_t old_;
+};
+
+// IMF-fixdate (RFC 9110 §5.6.7), independent of the C locale.
+std::string HttpDate(std::time_t t) {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday], tm.tm_mday,
+                kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+// RFC 9110 §5.1 token characters (field names).
+bool IsToken(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  });
+}
+
+// Field values may not carry CR, LF or NUL (RFC 9110 §5.5); anything else a handler sends is passed through.
+bool IsSafeValue(std::string_view s) { return s.find_first_of(std::string_view("\r\n\0", 3)) == s.npos; }
+
+bool HasToken(std::string_view list, std::string_view token) {
+  // Comma-separated, case-insensitive ("Connection: keep-alive, Close").
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (EqualsIgnoreCase(item, token)) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+// The response to a request that could not be read, or 0 when nobody is left to answer (timeout, reset, EOF).
+int StatusForReadError(const beast::error_code& ec) {
+  if (ec == bh::error::header_limit) return 431;
+  if (ec == bh::error::body_limit) return 413;
+  if (ec == bh::error::end_of_stream || ec == bh::error::partial_message) return 0;
+  if (ec.category() == bh::make_error_code(bh::error::bad_method).category()) return 400;
+  return 0;
+}
+
+Response PlainError(int status, std::string_view text) {
+  Response r;
+  r.status = status;
+  r.headers.Add("Content-Type", "text/plain; charset=utf-8");
+  r.body = std::string(text) + "\n";
+  return r;
+}
+
+std::string Endpoint(const tcp::endpoint& ep) {
+  std::string ip = ep.address().to_string();
+  return (ep.address().is_v6() ? "[" + ip + "]" : ip) + ":" + std::to_string(ep.port());
+}
+
+// A connection as Stop() sees it. `strand` is immutable; the other fields are touched only on that strand.
+struct Connection {
+  explicit Connection(Strand s) : strand(std::move(s)) {}
+  Strand strand;
+  beast::tcp_stream* tcp = nullptr;  // Null before the session starts and after it ends.
+  bool busy = false;                 // Between the first byte of a request and the end of its response.
+};
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  Impl(ServerOptions options, Handler handler)
+      : options_(std::move(options)),
+        handler_(std::move(handler)),
+        ioc_(std::max(options_.io_threads, 1)) {
+    tls_config_.alpn_protocols = options_.alpn_protocols;
+    tls_config_.certificate_selector = options_.certificate_selector;
+  }
+
+  ~Impl() { Stop(std::chrono::seconds(10)); }
+
+  Status Init() {
+    if (!options_.tls_certificate_chain_pem.empty()) {
+      ANVIL_ASSIGN_OR_RETURN(
+          internal::SslCtxPtr ctx,
+          internal::NewServerContext(options_.tls_certificate_chain_pem, options_.tls_private_key_pem, &tls_config_));
+      tls_context_ = std::make_shared<asio::ssl::context>(ctx.release());
+    }
+    for (const ListenAddress& listen : options_.listen) ANVIL_RETURN_IF_ERROR(Bind(listen));
+    return Status::Ok();
+  }
+
+  void Run() {
+    ScopedSignalBlock block;
+    work_.emplace(ioc_.get_executor());
+    workers_ = std::make_unique<asio::thread_pool>(static_cast<size_t>(options_.worker_threads));
+    for (auto& acceptor : acceptors_) {
+      asio::co_spawn(acceptor->get_executor(), Accept(*acceptor), [](std::exception_ptr e) { LogException(e); });
+    }
+    for (int i = 0; i < options_.io_threads; ++i) {
+      io_threads_.emplace_back([this] {
+        for (;;) {
+          try {
+            ioc_.run();
+            return;
+          } catch (const std::exception& e) {
+            spdlog::error("http: exception escaped the I/O loop: {}", e.what());
+          }
+        }
+      });
+    }
+    running_ = true;
+  }
+
+  std::vector<uint16_t> ports() const { return ports_; }
+
+  Status ReloadCertificate(const std::string& chain_pem, const std::string& key_pem) {
+    if (options_.tls_certificate_chain_pem.empty()) {
+      return Error(Code::kInvalidArgument, "ReloadCertificate on a plain-HTTP server");
+    }
+    ANVIL_ASSIGN_OR_RETURN(internal::SslCtxPtr ctx, internal::NewServerContext(chain_pem, key_pem, &tls_config_));
+    auto next = std::make_shared<asio::ssl::context>(ctx.release());
+    std::lock_guard lock(mu_);
+    tls_context_ = std::move(next);
+    return Status::Ok();
+  }
+
+  void Stop(std::chrono::seconds grace) {
+    std::lock_guard stop_lock(stop_mu_);
+    if (!running_) return;
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    stopping_ = true;
+    for (auto& acceptor : acceptors_) {
+      asio::post(acceptor->get_executor(), [a = acceptor.get()] {
+        beast::error_code ignored;
+        a->close(ignored);
+      });
+    }
+    CloseConnections(/*force=*/false);
+    {
+      std::unique_lock lock(mu_);
+      if (!drained_.wait_until(lock, deadline, [this] { return connections_.empty(); })) {
+        spdlog::warn("http: {} connection(s) still open after the {} s grace period; closing them",
+                     connections_.size(), grace.count());
+      }
+    }
+    CloseConnections(/*force=*/true);
+    workers_->join();  // A handler cannot be interrupted; wait for it.
+    work_.reset();
+    for (std::thread& t : io_threads_) t.join();
+    io_threads_.clear();
+    running_ = false;
+  }
+
+ private:
+  // Binds one ListenAddress ("localhost" → 127.0.0.1 and, when the host has IPv6, ::1 on the same port).
+  Status Bind(const ListenAddress& listen) {
+    if (listen.host != "localhost") {
+      std::string host = listen.host;
+      if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+      beast::error_code ec;
+      asio::ip::address address = asio::ip::make_address(host, ec);
+      if (ec) return Error(Code::kInvalidArgument, "listen address is not an IP literal: '" + listen.host + "'");
+      return BindOne(tcp::endpoint(address, listen.port)).status();
+    }
+    // With port 0 the ::1 socket reuses the port picked for 127.0.0.1; if that port is taken on ::1, pick again.
+    for (int attempt = 0;; ++attempt) {
+      ANVIL_ASSIGN_OR_RETURN(uint16_t port, BindOne(tcp::endpoint(asio::ip::address_v4::loopback(), listen.port)));
+      Result<uint16_t> v6 = BindOne(tcp::endpoint(asio::ip::address_v6::loopback(), port));
+      if (v6.ok()) return Status::Ok();
+      if (v6.status().message().find("[EADDRNOTAVAIL]") != std::string::npos ||
+          v6.status().message().find("[EAFNOSUPPORT]") != std::string::npos) {
+        spdlog::debug("http: no IPv6 loopback, listening on 127.0.0.1:{} only", port);
+        return Status::Ok();
+      }
+      if (listen.port != 0 || attempt == 10) return v6.status();
+      acceptors_.pop_back();
+      ports_.pop_back();
+    }
+  }
+
+  Result<uint16_t> BindOne(const tcp::endpoint& endpoint) {
+    auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(ioc_));
+    beast::error_code ec;
+    const char* step = "open";
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec && endpoint.address().is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
+    if (!ec) step = "bind";
+    if (!ec) acceptor->bind(endpoint, ec);
+    if (!ec) step = "listen";
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      std::string errno_name = ec.value() == EADDRNOTAVAIL  ? " [EADDRNOTAVAIL]"
+                               : ec.value() == EAFNOSUPPORT ? " [EAFNOSUPPORT]"
+                                                            : "";
+      return Error(Code::kIo, std::string(step) + " " + Endpoint(endpoint) + ": " + ec.message() + errno_name);
+    }
+    uint16_t port = acceptor->local_endpoint().port();
+    spdlog::debug("http: listening on {}", Endpoint(acceptor->local_endpoint()));
+    acceptors_.push_back(std::move(acceptor));
+    ports_.push_back(port);
+    return port;
+  }
+
+  static void LogException(const std::exception_ptr& e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::error("http: connection failed with an exception: {}", ex.what());
+    } catch (...) {
+      spdlog::error("http: connection failed with an unknown exception");
+    }
+  }
+
+  asio::awaitable<void> Accept(tcp::acceptor& acceptor) {
+    asio::steady_timer backoff(acceptor.get_executor());
+    while (!stopping_) {
+      Strand strand = asio::make_strand(ioc_);
+      auto [ec, socket] = co_await acceptor.async_accept(strand, kTuple);
+      if (ec == asio::error::operation_aborted || stopping_ || !acceptor.is_open()) break;
+      if (ec) {
+        // EMFILE and friends: back off instead of spinning; the pending connection stays in the backlog.
+        spdlog::debug("http: accept failed: {}", ec.message());
+        backoff.expires_after(std::chrono::milliseconds(50));
+        co_await backoff.async_wait(kTuple);
+        continue;
+      }
+      auto conn = std::make_shared<Connection>(strand);
+      {
+        std::lock_guard lock(mu_);
+        if (connections_.size() >= options_.max_connections) {
+          spdlog::debug("http: connection limit {} reached, closing a new connection", options_.max_connections);
+          beast::error_code ignored;
+          socket.close(ignored);
+          continue;
+        }
+        connections_.emplace(conn.get(), conn);
+      }
+      asio::co_spawn(strand, Session(std::move(socket), std::move(conn)),
+                     [](std::exception_ptr e) { LogException(e); });
+    }
+  }
+
+  // Unregisters the connection however the session coroutine ends (including frame destruction).
+  struct Registration {
+    Impl* impl;
+    std::shared_ptr<Connection> conn;
+    ~Registration() {
+      conn->tcp = nullptr;
+      std::lock_guard lock(impl->mu_);
+      impl->connections_.erase(conn.get());
+      if (impl->connections_.empty()) impl->drained_.notify_all();
+    }
+  };
+
+  asio::awaitable<void> Session(tcp::socket socket, std::shared_ptr<Connection> conn) {
+    Registration registration{this, conn};
+    beast::error_code ec;
+    tcp::endpoint remote = socket.remote_endpoint(ec);
+    if (ec) co_return;  // Already reset by the peer.
+    std::string remote_address = remote.address().to_string();
+    if (!tls_context_) {
+      beast::tcp_stream stream(std::move(socket));
+      conn->tcp = &stream;
+      co_await Serve(stream, *conn, remote_address);
+    } else {
+      std::shared_ptr<asio::ssl::context> context;
+      {
+        std::lock_guard lock(mu_);
+        context = tls_context_;
+      }
+      TlsStream stream(beast::tcp_stream(std::move(socket)), *context);
+      conn->tcp = &beast::get_lowest_layer(stream);
+      co_await Serve(stream, *conn, remote_address);
+    }
+  }
+
+  // Closes idle connections (force: all connections) on their strands.
+  void CloseConnections(bool force) {
+    std::lock_guard lock(mu_);
+    for (auto& [ptr, conn] : connections_) {
+      asio::post(conn->strand, [conn = conn, force] {
+        if (conn->tcp != nullptr && (force || !conn->busy)) conn->tcp->close();
+      });
+    }
+  }
+
+  template <class Stream>
+  asio::awaitable<void> Serve(Stream& stream, Connection& conn, const std::string& remote_address) {
+    constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+    beast::tcp_stream& tcp = beast::get_lowest_layer(stream);
+    if (stopping_) co_return;
+    if constexpr (kTls) {
+      tcp.expires_after(options_.request_timeout);
+      auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
+      if (ec) {
+        spdlog::debug("http: TLS handshake with {} failed: {}", remote_address, ec.message());
+        co_return;
+      }
+    }
+    beast::flat_buffer buffer;
+    for (;;) {
+      conn.busy = false;
+      if (stopping_) break;
+      if (buffer.size() == 0) {
+        // Idle: wait for the first byte of the next request under the idle timeout.
+        tcp.expires_after(options_.idle_timeout);
+        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), kTuple);
+        if (ec) {
+          spdlog::debug("http: connection from {} ends while idle: {}", remote_address, ec.message());
+          co_return;
+        }
+        buffer.commit(n);
+      }
+      conn.busy = true;
+      tcp.expires_after(options_.request_timeout);
+      bh::request_parser<bh::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(std::min<size_t>(options_.max_header_bytes, UINT32_MAX)));
+      parser.body_limit(options_.max_body_bytes);
+      auto [ec, n] = co_await bh::async_read_header(stream, buffer, parser, kTuple);
+      if (!ec && !parser.is_done() && parser.get().version() == 11 &&
+          HasToken(parser.get()[bh::field::expect], "100-continue")) {
+        // The client waits for this before sending the body (RFC 9110 §10.1.1).
+        bh::response<bh::empty_body> proceed{bh::status::continue_, 11};
+        std::tie(ec, n) = co_await bh::async_write(stream, proceed, kTuple);
+        if (ec) co_return;
+      }
+      if (!ec && !parser.is_done()) std::tie(ec, n) = co_await bh::async_read(stream, buffer, parser, kTuple);
+      if (ec) {
+        int status = StatusForReadError(ec);
+        spdlog::debug("http: reading a request from {} failed: {}", remote_address, ec.message());
+        if (status == 0) co_return;
+        const char* text = status == 431 ? "Request Header Fields Too Large"
+                           : status == 413 ? "Content Too Large"
+                                           : "Bad Request";
+        co_await SendAndClose(stream, PlainError(status, text), 11, false);
+        co_return;
+      }
+
+      bh::request<bh::string_body>& message = parser.get();
+      const unsigned version = message.version();
+      const bool head = message.method() == bh::verb::head;
+      Request request;
+      if (std::string problem = FillRequest(message, request); !problem.empty()) {
+        spdlog::debug("http: bad request from {}: {}", remote_address, problem);
+        int status = problem == "HTTP version not supported" ? 505 : 400;
+        co_await SendAndClose(stream, PlainError(status, problem), version == 10 ? 10 : 11, head);
+        co_return;
+      }
+      request.remote_address = remote_address;
+      request.tls = kTls;
+      bool keep_alive = message.keep_alive();
+
+      tcp.expires_never();
+      Response response = co_await asio::co_spawn(workers_->get_executor(), CallHandler(request), asio::use_awaitable);
+      if (auto c = response.headers.Get("Connection"); c && HasToken(*c, "close")) keep_alive = false;
+      if (stopping_) keep_alive = false;
+
+      tcp.expires_after(options_.request_timeout);
+      if (!keep_alive) {
+        co_await SendAndClose(stream, std::move(response), version, head);
+        co_return;
+      }
+      if (beast::error_code write_ec = co_await Write(stream, std::move(response), version, head, true)) {
+        spdlog::debug("http: writing a response to {} failed: {}", remote_address, write_ec.message());
+        co_return;
+      }
+    }
+    co_await Linger(stream);
+  }
+
+  // Fills `out` from a parsed message; returns a problem description for a 400 (or 505), else "".
+  std::string FillRequest(bh::request<bh::string_body>& message, Request& out) const {
+    if (message.version() != 10 && message.version() != 11) return "HTTP version not supported";
+    out.method = std::string(message.method_string());
+    out.target = std::string(message.target());
+    std::optional<ParsedTarget> target = ParseTarget(out.target);
+    if (!target) return "request target must be origin-form or absolute-form";
+    out.path = std::move(target->path);
+    out.query = std::move(target->query);
+    for (const auto& field : message) out.headers.Add(std::string(field.name_string()), std::string(field.value()));
+    // RFC 9112 §3.2: HTTP/1.1 needs exactly one valid Host; an absolute-form target's authority takes precedence.
+    std::vector<std::string> hosts = out.headers.GetAll("Host");
+    if (hosts.size() > 1) return "more than one Host header";
+    if (hosts.empty() && message.version() == 11) return "missing Host header";
+    if (!hosts.empty()) {
+      std::optional<std::string> host = HostFromAuthority(hosts.front());
+      if (!host) return "invalid Host header";
+      out.host = std::move(*host);
+    }
+    if (!target->host.empty()) out.host = std::move(target->host);
+    out.body = std::move(message.body());
+    return "";
+  }
+
+  asio::awaitable<Response> CallHandler(const Request& request) {
+    try {
+      co_return handler_(request);
+    } catch (const std::exception& e) {
+      spdlog::error("http: handler threw for {} {}: {}", request.method, request.path, e.what());
+    } catch (...) {
+      spdlog::error("http: handler threw a non-exception for {} {}", request.method, request.path);
+    }
+    co_return PlainError(500, "Internal Server Error");
+  }
+
+  template <class Stream>
+  asio::awaitable<beast::error_code> Write(Stream& stream, Response response, unsigned version, bool head,
+                                           bool keep_alive) {
+    if (response.status < 200 || response.status > 599) {
+      spdlog::error("http: handler returned status {}; sending 500", response.status);
+      response = PlainError(500, "Internal Server Error");
+    }
+    bh::response<bh::string_body> res;
+    res.version(version);
+    res.result(static_cast<unsigned>(response.status));
+    bool has_date = false;
+    for (auto& [name, value] : response.headers.entries()) {
+      if (EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Transfer-Encoding") ||
+          EqualsIgnoreCase(name, "Connection")) {
+        continue;  // Framing and connection management are ours.
+      }
+      if (!IsToken(name) || !IsSafeValue(value)) {
+        spdlog::error("http: dropping invalid response header '{}'", name);
+        continue;
+      }
+      has_date = has_date || EqualsIgnoreCase(name, "Date");
+      res.insert(name, value);
+    }
+    if (!has_date) res.set(bh::field::date, HttpDate(std::time(nullptr)));
+    res.keep_alive(keep_alive);
+    // RFC 9110 §8.6 and §15.4.5: no Content-Length and no body with 204 and 304.
+    if (response.status == 204 || response.status == 304) {
+      response.body.clear();
+    } else {
+      res.content_length(response.body.size());
+    }
+    if (!head) res.body() = std::move(response.body);  // HEAD: Content-Length as for GET, no body.
+    auto [ec, n] = co_await bh::async_write(stream, res, kTuple);
+    co_return ec;
+  }
+
+  template <class Stream>
+  asio::awaitable<void> SendAndClose(Stream& stream, Response response, unsigned version, bool head) {
+    beast::get_lowest_layer(stream).expires_after(options_.request_timeout);
+    if (!co_await Write(stream, std::move(response), version, head, false)) co_await Linger(stream);
+  }
+
+  // Closes gracefully: TLS close_notify, then half-close and discard input until the peer closes, bounded.
+  template <class Stream>
+  asio::awaitable<void> Linger(Stream& stream) {
+    beast::tcp_stream& tcp = beast::get_lowest_layer(stream);
+    if (!tcp.socket().is_open()) co_return;
+    tcp.expires_after(kLingerTime);
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      auto [ec] = co_await stream.async_shutdown(kTuple);
+      (void)ec;  // Peers often just close; nothing to do either way.
+    }
+    beast::error_code ec;
+    tcp.socket().shutdown(tcp::socket::shutdown_send, ec);
+    char sink[4096];
+    for (size_t total = 0; !ec && total < kLingerBytes;) {
+      size_t n = 0;
+      std::tie(ec, n) = co_await tcp.async_read_some(asio::buffer(sink), kTuple);
+      total += n;
+    }
+    tcp.close();
+  }
+
+  const ServerOptions options_;
+  const Handler handler_;
+  internal::TlsServerConfig tls_config_;  // Read by TLS callbacks; outlives every SSL context.
+
+  mutable std::mutex mu_;
+  std::condition_variable drained_;
+  std::map<Connection*, std::shared_ptr<Connection>> connections_;  // Guarded by mu_.
+  std::shared_ptr<asio::ssl::context> tls_context_;                 // Guarded by mu_ (after Init).
+
+  std::mutex stop_mu_;
+  bool running_ = false;  // Guarded by stop_mu_ (after Run).
+  std::atomic<bool> stopping_{false};
+
+  // Declared last so that it is destroyed first, while everything a dying coroutine frame touches still exists;
+  // the acceptors are I/O objects of ioc_ and must die before it.
+  asio::io_context ioc_;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+  std::vector<uint16_t> ports_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::unique_ptr<asio::thread_pool> workers_;
+  std::vector<std::thread> io_threads_;
+};
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() { impl_->Stop(std::chrono::seconds(10)); }
+
+Result<std::unique_ptr<Server>> Server::Start(ServerOptions options, Handler handler) {
+  if (options.listen.empty()) return Error(Code::kInvalidArgument, "no listen address");
+  if (!handler) return Error(Code::kInvalidArgument, "no handler");
+  if (options.worker_threads < 1) return Error(Code::kInvalidArgument, "worker_threads must be at least 1");
+  if (options.io_threads < 0) return Error(Code::kInvalidArgument, "io_threads must not be negative");
+  if (options.io_threads == 0) options.io_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (options.max_connections == 0) return Error(Code::kInvalidArgument, "max_connections must be at least 1");
+  if (options.tls_certificate_chain_pem.empty() &&
+      (!options.alpn_protocols.empty() || options.certificate_selector || !options.tls_private_key_pem.empty())) {
+    return Error(Code::kInvalidArgument, "TLS options given without a TLS certificate");
+  }
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(handler));
+  ANVIL_RETURN_IF_ERROR(impl->Init());
+  impl->Run();
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+std::vector<uint16_t> Server::ports() const { return impl_->ports(); }
+
+void Server::Stop(std::chrono::seconds grace) { impl_->Stop(grace); }
+
+Status Server::ReloadCertificate(const std::string& chain_pem, const std::string& key_pem) {
+  return impl_->ReloadCertificate(chain_pem, key_pem);
+}
+
+}  // namespace anvil::http
