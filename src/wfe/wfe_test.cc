@@ -191,9 +191,31 @@ TEST_F(WfeTest, UnknownKidIsAccountDoesNotExist) {
   EXPECT_EQ(ProblemType(r), Err("accountDoesNotExist"));
 }
 
+// A 1024-bit RSA key (generated once with `openssl genrsa 1024`), below the 2048-bit minimum.
+constexpr char kRsa1024Pem[] = R"(-----BEGIN PRIVATE KEY-----
+MIICeQIBADANBgkqhkiG9w0BAQEFAASCAmMwggJfAgEAAoGBAK/pA5tJYmctLzH6
+qRQFqmkwUcj7fdHuFyBx9cRFp36mdUx1rvpcDnou5t2eFXA+LR4ahT8GSAnX3Stv
+yb7p4dAMUFpL1DvDxBDnUZY2YYg9MiQZ3hMJ3fYbRhQR6dPnfHRjY+7rWqAUY4xB
+AV2mBq8KnS4ekiW09DobQqWeml2xAgMBAAECgYEArAa5ajDXtIKxdrTkiBoKTpfc
+Qyn+H0AxCZ+ocmqTo/1xFHa5yUghOEeJqgygdoW3ZYsV505jQI0DUykdKEBcfJOg
+CqBScKyxAKHrlQXl37Xw53iMVZ5JPma6HHctB+eVytHiRRb9ErTHay/AgDa/dcAv
+XXE8JfAD82J8Qcv0NWECQQDUa+nH7EVfCFUuQmAI3Jz103UETxBRWX2gF/qlkcSJ
+whIADYSVVhWXS6Xvtf61GFl2mHRbqfr3D8V5v8jam3MVAkEA0/+Ti2c+VfahEZUC
+/vDtwYwuqr/mta2R8QUzNru/XTnZ+SFsCFeiIs/TPmLhxrIY1UIc4CW9W+L88QRN
+nz9XLQJBAMJNj4NzCKV77saoqkWQ3vYxnUj6tTdkP3gwVvIaGwfTgDmSI+Oh4ZAJ
+/1f8RmcKRdMocs7h9hEF2SGbnzLvnF0CQQDAUI1MXPBTk1QyWvdIxs8oUT7Ubxmf
+nkFSX+FBubeznpN6STNzrevLoLSFV7ZxRYb5juwa+qF5BcVn7vtrh05RAkEAoeXr
+sx12IoMLpXbJ7yQTvP/oQ3VUBph5KjhWKW0NMWLNvloRA/TpSOn19MTSqv6XigzC
+cRHB2nuaPiDTK2jqdw==
+-----END PRIVATE KEY-----
+)";
+
 TEST_F(WfeTest, SmallRsaKeyIsBadPublicKey) {
-  // RFC 8555 does not fix a size; we refuse RSA below 2048 bits. A 1024-bit key cannot be generated through
-  // the KeyType enum, so this checks the path with the smallest allowed key passing instead.
+  auto weak = crypto::PrivateKey::FromPem(kRsa1024Pem);
+  ASSERT_TRUE(weak.ok());
+  TestKey small{*weak, jose::Algorithm::kRs256};
+  auto r = h_.Post("/acme/new-account", Json::object(), small);
+  EXPECT_EQ(ProblemType(r), Err("badPublicKey"));
   TestKey rsa = TestKey::Make(crypto::KeyType::kRsa2048);
   EXPECT_EQ(h_.Post("/acme/new-account", Json::object(), rsa).status, 201);
 }
