@@ -1,0 +1,88 @@
+# Shared helpers for the interop scenarios: free loopback ports, process cleanup, bounded waits.
+# Everything listens on 127.0.0.1 only; every process started is stopped by the EXIT trap.
+
+PIDS=()
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [ -n "${WORK:-}" ] && [ -z "${KEEP_WORK:-}" ] && rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_for DESCRIPTION SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds or the time is up.
+wait_for() {
+  local what=$1 seconds=$2; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then echo "timed out waiting for $what" >&2; return 1; fi
+    sleep 0.1
+  done
+}
+
+step() { echo; echo "=== $*"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# start_challtestsrv: DNS (A → 127.0.0.1, TXT via the management API) on $DNS_PORT, management on $MGMT_PORT.
+start_challtestsrv() {
+  DNS_PORT=$(free_port)
+  MGMT_PORT=$(free_port)
+  pebble-challtestsrv -dns01 "127.0.0.1:$DNS_PORT" -management "127.0.0.1:$MGMT_PORT" -http01 "" -https01 "" \
+    -tlsalpn01 "" -defaultIPv4 127.0.0.1 -defaultIPv6 "" >"$WORK/challtestsrv.log" 2>&1 &
+  PIDS+=($!)
+  wait_for "pebble-challtestsrv" 20 curl -sf -X POST -d '{}' "http://127.0.0.1:$MGMT_PORT/clear-txt" ||
+    wait_for "pebble-challtestsrv" 5 curl -s "http://127.0.0.1:$MGMT_PORT/"
+}
+
+# start_anvil_ca BINARY EXTRA_TOML: anvil-ca on $ACME_PORT with names resolved through challtestsrv.
+start_anvil_ca() {
+  local bin=$1 extra=${2:-}
+  ACME_PORT=$(free_port)
+  mkdir -p "$WORK/anvil-data"
+  cat >"$WORK/anvil-ca.toml" <<TOML
+data_dir = "$WORK/anvil-data"
+[server]
+listen = ["127.0.0.1:$ACME_PORT"]
+external_url = "https://localhost:$ACME_PORT"
+[log]
+level = "debug"
+[validation]
+http_port = ${HTTP_PORT:-80}
+tls_alpn_port = ${TLS_ALPN_PORT:-443}
+dns_resolver = "127.0.0.1:$DNS_PORT"
+timeout = "10s"
+$extra
+TOML
+  "$bin" serve --config "$WORK/anvil-ca.toml" >"$WORK/anvil-ca.log" 2>&1 &
+  ANVIL_PID=$!
+  PIDS+=($ANVIL_PID)
+  ROOT_PEM="$WORK/anvil-data/ca/root.pem"
+  DIRECTORY="https://localhost:$ACME_PORT/directory"
+  wait_for "anvil-ca" 30 curl -sf --cacert "$ROOT_PEM" "$DIRECTORY" || { cat "$WORK/anvil-ca.log"; return 1; }
+}
+
+# verify_chain CERT CHAIN: the certificate chains to anvil-ca's root.
+verify_chain() {
+  openssl verify -CAfile "$ROOT_PEM" -untrusted "$2" "$1" || fail "openssl verify $1"
+}
+
+# ari_window CERT: prints the RFC 9773 suggested window of CERT from anvil-ca's renewalInfo.
+ari_window() {
+  local cert=$1 aki serial id
+  aki=$(openssl x509 -in "$cert" -noout -ext authorityKeyIdentifier | tr -d ' :\n' | sed 's/.*keyid//I; s/^://' )
+  serial=$(openssl x509 -in "$cert" -noout -serial | cut -d= -f2)
+  id=$(python3 - "$aki" "$serial" <<'PY'
+import base64, sys
+aki = bytes.fromhex(sys.argv[1].replace("keyid", ""))
+serial = bytes.fromhex(sys.argv[2] if len(sys.argv[2]) % 2 == 0 else "0" + sys.argv[2])
+if serial[0] & 0x80: serial = b"\0" + serial
+b64 = lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")
+print(b64(aki) + "." + b64(serial))
+PY
+)
+  curl -sf --cacert "$ROOT_PEM" "https://localhost:$ACME_PORT/acme/renewal-info/$id"
+}
