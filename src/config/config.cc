@@ -1,5 +1,5 @@
-// Reading the TOML configuration into Config: every key checked for type and value, unknown keys rejected, every
-// error naming the dotted key path.
+// Reading the TOML configuration into Config: every key checked for type and value, unknown keys rejected,
+// every error naming the dotted key path.
 
 #include "config/config.h"
 
@@ -19,9 +19,9 @@
 #include <vector>
 
 // toml++ without exceptions (STYLE.md: throwing libraries are wrapped at the adapter). Debian's shared
-// libtomlplusplus is built with exceptions and exports only the throwing toml::ex::parse, so the exception-free
-// parser is compiled header-only here; its other symbols are ABI-namespaced (toml::v3::noex). This is the only
-// translation unit that includes toml++.
+// libtomlplusplus is built with exceptions and exports only the throwing toml::ex::parse, so the
+// exception-free parser is compiled header-only here; its other symbols are ABI-namespaced (toml::v3::noex).
+// This is the only translation unit that includes toml++.
 #undef TOML_SHARED_LIB
 #undef TOML_HEADER_ONLY
 #define TOML_HEADER_ONLY 1
@@ -52,7 +52,9 @@ Status AtPath(std::string_view path, const Status& status) {
   return status.ok() ? status : Invalid(path, status.message());
 }
 
-bool IsAsciiAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+bool IsAsciiAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 
 bool IsBareKey(std::string_view key) {
   return !key.empty() &&
@@ -73,16 +75,26 @@ std::string ElementPath(std::string_view path, size_t index) {
 
 std::string_view TypeName(const toml::node& node) {
   switch (node.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    case toml::node_type::none: break;
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    case toml::node_type::none:
+      break;
   }
   return "nothing";
 }
@@ -142,7 +154,8 @@ Status X520Name(std::string& value) {
 }
 
 Status EkuCheck(std::string& value) {
-  if (std::find(kExtKeyUsages.begin(), kExtKeyUsages.end(), value) != kExtKeyUsages.end()) return Status::Ok();
+  if (std::find(kExtKeyUsages.begin(), kExtKeyUsages.end(), value) != kExtKeyUsages.end())
+    return Status::Ok();
   if (internal::CheckOid(value).ok()) return Status::Ok();
   return Error(Code::kInvalidArgument,
                "expected serverAuth, clientAuth, codeSigning, emailProtection or a dotted OID; got " +
@@ -155,8 +168,10 @@ Status TlsNameCheck(std::string& value) {
   return internal::NormalizeDnsName(value);
 }
 
-// policy.*_domains: suffixes, so a wildcard label adds nothing; say so rather than just "invalid".
+// policy.*_domains: suffixes. ".example.com" is accepted as "example.com"; a wildcard label adds nothing, so
+// say so rather than just "invalid".
 Status DomainSuffixCheck(std::string& value) {
+  if (value.starts_with(".")) value.erase(0, 1);
   if (value.starts_with("*.")) {
     return Error(Code::kInvalidArgument, "write " + internal::Quote(value) + " as " +
                                              internal::Quote(value.substr(2)) +
@@ -171,13 +186,14 @@ Status CheckProfileName(std::string_view name) {
                      std::all_of(name.begin(), name.end(),
                                  [](char c) { return IsAsciiAlnum(c) || c == '.' || c == '_' || c == '-'; });
   if (valid) return Status::Ok();
-  return Error(Code::kInvalidArgument,
-               "invalid profile name (1..64 letters, digits, \".\", \"_\" or \"-\", starting with a letter or digit)");
+  return Error(
+      Code::kInvalidArgument,
+      "invalid profile name (1..64 letters, digits, \".\", \"_\" or \"-\", starting with a letter or digit)");
 }
 
 // One TOML table being read into a struct. Each getter looks a key up and records it as known; an absent key
-// leaves the default in place, a present one is checked for type and value. Finish() rejects every key that no
-// getter asked for. Errors name the key's full dotted path.
+// leaves the default in place, a present one is checked for type and value. Finish() rejects every key that
+// no getter asked for. Errors name the key's full dotted path.
 class TableReader {
  public:
   TableReader(const toml::table& table, std::string path) : table_(table), path_(std::move(path)) {}
@@ -233,8 +249,8 @@ class TableReader {
     if (!parsed.ok()) return AtPath(path, parsed.status());
     if (*parsed < min) {
       return Invalid(path, min == kOneSecond ? "must be positive, got " + internal::Quote(text)
-                                             : "must be at least " + internal::FormatDuration(min) + ", got " +
-                                                   internal::Quote(text));
+                                             : "must be at least " + internal::FormatDuration(min) +
+                                                   ", got " + internal::Quote(text));
     }
     out = *parsed;
     return Status::Ok();
@@ -323,8 +339,9 @@ Status ReadServer(TableReader& t, ServerConfig& server) {
       const Result<ListenAddress> address = internal::ParseHostPort(listen[i], /*allow_port_zero=*/true);
       if (!address.ok()) return AtPath(path, address.status());
       if (address->host != "localhost" && !internal::IsIpLiteral(address->host)) {
-        return Invalid(path, "host " + internal::Quote(address->host) +
-                                 " must be \"localhost\" or an IP address (0.0.0.0 or [::] for all addresses)");
+        return Invalid(path,
+                       "host " + internal::Quote(address->host) +
+                           " must be \"localhost\" or an IP address (0.0.0.0 or [::] for all addresses)");
       }
       addresses.push_back(*address);
     }
@@ -351,7 +368,8 @@ Status ReadLog(TableReader& t, LogConfig& log) {
 
 Status ReadStorage(TableReader& t, StorageConfig& storage) {
   ANVIL_RETURN_IF_ERROR(t.String("backend", storage.backend, [](std::string& v) {
-    if (v == "postgres") return Error(Code::kInvalidArgument, "\"postgres\" is not yet supported; use \"sqlite\"");
+    if (v == "postgres")
+      return Error(Code::kInvalidArgument, "\"postgres\" is not yet supported; use \"sqlite\"");
     return OneOf(v, std::array<std::string_view, 1>{"sqlite"});
   }));
   ANVIL_RETURN_IF_ERROR(t.String("path", storage.path));
@@ -389,8 +407,8 @@ Status ReadValidation(TableReader& t, ValidationConfig& validation) {
     const Result<ListenAddress> address = internal::ParseHostPort(v, /*allow_port_zero=*/false);
     if (!address.ok()) return address.status();
     if (!internal::IsIpLiteral(address->host)) {
-      return Error(Code::kInvalidArgument,
-                   "expected \"ip:port\" or \"[v6]:port\", got " + internal::Quote(v) + " (the host must be an IP address)");
+      return Error(Code::kInvalidArgument, "expected \"ip:port\" or \"[v6]:port\", got " +
+                                               internal::Quote(v) + " (the host must be an IP address)");
     }
     return Status::Ok();
   }));
@@ -473,8 +491,8 @@ Status CheckAcrossTables(const Config& config) {
       defined += defined.empty() ? "" : ", ";
       defined += name;
     }
-    return Invalid("default_profile",
-                   "profile " + internal::Quote(config.default_profile) + " is not defined (defined: " + defined + ")");
+    return Invalid("default_profile", "profile " + internal::Quote(config.default_profile) +
+                                          " is not defined (defined: " + defined + ")");
   }
   if (config.ca.intermediate_validity > config.ca.root_validity) {
     return Invalid("ca.intermediate_validity", internal::FormatDuration(config.ca.intermediate_validity) +
@@ -514,9 +532,10 @@ ProfileConfig MakeProfile(std::string description, seconds validity, std::string
 Config DefaultConfig() {
   constexpr seconds kDay{86400};
   Config config;
-  config.profiles.emplace("tls-server", MakeProfile("TLS server certificate (default)", 90 * kDay, "serverAuth",
-                                                    {"dns", "ip"}));
-  config.profiles.emplace("tls-client", MakeProfile("TLS client certificate", 90 * kDay, "clientAuth", {"dns"}));
+  config.profiles.emplace(
+      "tls-server", MakeProfile("TLS server certificate (default)", 90 * kDay, "serverAuth", {"dns", "ip"}));
+  config.profiles.emplace("tls-client",
+                          MakeProfile("TLS client certificate", 90 * kDay, "clientAuth", {"dns"}));
   config.profiles.emplace("short-lived", MakeProfile("Short-lived TLS server certificate (7 days)", 7 * kDay,
                                                      "serverAuth", {"dns", "ip"}));
   return config;
@@ -536,7 +555,8 @@ Result<Config> ParseConfig(std::string_view toml_text) {
   ANVIL_RETURN_IF_ERROR(root.String("default_profile", config.default_profile, NonEmpty));
   ANVIL_RETURN_IF_ERROR(root.Table("server", [&](TableReader& t) { return ReadServer(t, config.server); }));
   ANVIL_RETURN_IF_ERROR(root.Table("log", [&](TableReader& t) { return ReadLog(t, config.log); }));
-  ANVIL_RETURN_IF_ERROR(root.Table("storage", [&](TableReader& t) { return ReadStorage(t, config.storage); }));
+  ANVIL_RETURN_IF_ERROR(
+      root.Table("storage", [&](TableReader& t) { return ReadStorage(t, config.storage); }));
   ANVIL_RETURN_IF_ERROR(root.Table("acme", [&](TableReader& t) { return ReadAcme(t, config.acme); }));
   ANVIL_RETURN_IF_ERROR(
       root.Table("validation", [&](TableReader& t) { return ReadValidation(t, config.validation); }));
@@ -558,7 +578,8 @@ Result<Config> LoadConfigFile(const std::string& path) {
   while (file.read(buffer.data(), buffer.size()) || file.gcount() > 0) {
     text.append(buffer.data(), static_cast<size_t>(file.gcount()));
     if (text.size() > kMaxConfigFileBytes) {
-      return Error(Code::kInvalidArgument, path + ": larger than " + std::to_string(kMaxConfigFileBytes) + " bytes");
+      return Error(Code::kInvalidArgument,
+                   path + ": larger than " + std::to_string(kMaxConfigFileBytes) + " bytes");
     }
   }
   if (file.bad()) return Error(Code::kIo, path + ": read failed");

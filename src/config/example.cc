@@ -1,6 +1,6 @@
-// ExampleConfig(): the commented configuration file printed by `anvil-ca config example`. Values are written from
-// DefaultConfig(), so the example cannot drift from the defaults; config_test checks that it parses back to them
-// and that it and docs/configuration.md list every key.
+// ExampleConfig(): the commented configuration file printed by `anvil-ca config example`. Values are written
+// from DefaultConfig(), so the example cannot drift from the defaults; config_test checks that it parses back
+// to them and that it and docs/configuration.md list every key.
 
 #include <chrono>
 #include <string>
@@ -86,17 +86,19 @@ std::string ExampleConfig() {
   const Config d = DefaultConfig();
   Writer w;
   w.Line("# anvil-ca configuration. Every key is shown at its default: keep only the ones you change.");
-  w.Line("# Durations are written \"90d\", \"12h\", \"30m\", \"45s\" or combined, largest unit first: \"1h30m\".");
+  w.Line(
+      "# Durations are written \"90d\", \"12h\", \"30m\", \"45s\" or combined, largest unit first: "
+      "\"1h30m\".");
   w.Line("# Unknown keys and invalid values are errors. Reference: docs/configuration.md.");
   w.Line("");
-  w.Key("Database, CA keys and issued files. ANVIL_DATA overrides it, and --data-dir overrides both.", "data_dir",
-        d.data_dir);
+  w.Key("Database, CA keys and issued files. ANVIL_DATA overrides it, and --data-dir overrides both.",
+        "data_dir", d.data_dir);
   w.Key("Profile for orders that name none; must be one of the [profiles.*] below.", "default_profile",
         d.default_profile);
 
   w.Table("server");
-  w.Key("Addresses of the ACME API, \"host:port\"; IPv6 as \"[::1]:14000\"; port 0 = any free port.", "listen",
-        d.server.listen);
+  w.Key("Addresses of the ACME API, \"host:port\"; IPv6 as \"[::1]:14000\"; port 0 = any free port.",
+        "listen", d.server.listen);
   w.Key("Base URL clients use; \"\" = https://HOST:PORT of the first listen address.", "external_url",
         d.server.external_url);
   w.Key("Extra DNS names or IPs for the server's own TLS certificate.", "tls_names", d.server.tls_names);
@@ -105,8 +107,8 @@ std::string ExampleConfig() {
   w.Key("Largest accepted request body, in bytes.", "max_body_bytes", d.server.max_body_bytes);
   w.Key("Largest accepted request header block, in bytes.", "max_header_bytes", d.server.max_header_bytes);
   w.Key("A connection idle this long is closed.", "idle_timeout", d.server.idle_timeout);
-  w.Key("A request not fully read and answered within this time is aborted.", "request_timeout",
-        d.server.request_timeout);
+  w.Key("Time limit for a TLS handshake, for reading one request and for writing one response.",
+        "request_timeout", d.server.request_timeout);
 
   w.Table("log");
   w.Key("Log line format: text or json.", "format", d.log.format);
@@ -124,8 +126,8 @@ std::string ExampleConfig() {
   w.Key("Website URL (directory meta.website); \"\" = none.", "website", d.acme.website);
   w.Key("CAA issuer domain names of this CA (directory meta.caaIdentities).", "caa_identities",
         d.acme.caa_identities);
-  w.Key("Require external account binding for new accounts (RFC 8555 section 7.3.4).", "external_account_required",
-        d.acme.external_account_required);
+  w.Key("Require external account binding for new accounts (RFC 8555 section 7.3.4).",
+        "external_account_required", d.acme.external_account_required);
   w.Key("How long an unused Replay-Nonce stays valid.", "nonce_lifetime", d.acme.nonce_lifetime);
   w.Key("How long a new order may take to be finalized.", "order_lifetime", d.acme.order_lifetime);
   w.Key("How long a pending authorization may take to be validated.", "pending_authorization_lifetime",
@@ -149,7 +151,8 @@ std::string ExampleConfig() {
 
   w.Table("policy");
   w.Key("Domain suffixes that may be certified; [] = any name.", "allowed_domains", d.policy.allowed_domains);
-  w.Key("Domain suffixes that may never be certified; checked first.", "denied_domains", d.policy.denied_domains);
+  w.Key("Domain suffixes that may never be certified; checked first.", "denied_domains",
+        d.policy.denied_domains);
   w.Key("IP ranges (CIDR) that may be certified; [] = any address.", "allowed_ip_ranges",
         d.policy.allowed_ip_ranges);
   w.Key("IP ranges (CIDR) that may never be certified; checked first.", "denied_ip_ranges",
@@ -167,8 +170,8 @@ std::string ExampleConfig() {
   w.Key("Lifetime of the root certificate.", "root_validity", d.ca.root_validity);
   w.Key("Lifetime of the intermediate certificate; at most root_validity.", "intermediate_validity",
         d.ca.intermediate_validity);
-  w.Key("PEM file of an alternate chain, served as Link rel=\"alternate\"; \"\" = none.", "cross_signed_chain",
-        d.ca.cross_signed_chain);
+  w.Key("PEM file of an alternate chain, served as Link rel=\"alternate\"; \"\" = none.",
+        "cross_signed_chain", d.ca.cross_signed_chain);
 
   w.Line("");
   w.Line("# Certificate profiles, one table each. Defining any [profiles.*] table replaces all of these.");

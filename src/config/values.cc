@@ -15,7 +15,9 @@ constexpr std::string_view kDigits = "0123456789";
 
 Status Invalid(std::string message) { return Error(Code::kInvalidArgument, std::move(message)); }
 
-bool IsDigits(std::string_view s) { return !s.empty() && s.find_first_not_of(kDigits) == std::string_view::npos; }
+bool IsDigits(std::string_view s) {
+  return !s.empty() && s.find_first_not_of(kDigits) == std::string_view::npos;
+}
 
 // Digits without a leading zero ("0" itself is fine).
 bool IsCanonicalNumber(std::string_view s) { return IsDigits(s) && (s.size() == 1 || s.front() != '0'); }
@@ -37,17 +39,32 @@ std::string Quote(std::string_view text) {
   std::string out = "\"";
   for (const char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\f': out += "\\f"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (IsControl(c)) {
           std::array<char, 8> buf{};
-          std::snprintf(buf.data(), buf.size(), "\\u%04X", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          std::snprintf(buf.data(), buf.size(), "\\u%04X",
+                        static_cast<unsigned>(static_cast<unsigned char>(c)));
           out += buf.data();
         } else {
           out += c;
@@ -82,7 +99,8 @@ Result<ListenAddress> ParseHostPort(std::string_view text, bool allow_port_zero)
   std::string_view port;
   if (!text.empty() && text.front() == '[') {
     const size_t close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') return malformed();
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return malformed();
     host = text.substr(1, close - 1);
     port = text.substr(close + 2);
     if (!IsIpv6Literal(host)) {
@@ -201,14 +219,16 @@ Status CheckOid(std::string_view text) {
   // X.660: the first arc is 0, 1 or 2; under 0 and 1 the second arc is below 40.
   if (first_arcs[0].size() != 1 || first_arcs[0][0] > '2') return invalid();
   const std::string_view second = first_arcs[1];
-  if (first_arcs[0][0] != '2' && (second.size() > 2 || (second.size() == 2 && second >= "40"))) return invalid();
+  if (first_arcs[0][0] != '2' && (second.size() > 2 || (second.size() == 2 && second >= "40")))
+    return invalid();
   return Status::Ok();
 }
 
 Status CheckUrl(std::string_view url, bool allow_http) {
   const auto invalid = [&] {
-    return Invalid(std::string(allow_http ? "expected an http:// or https:// URL" : "expected an https:// URL") +
-                   ", got " + Quote(url));
+    return Invalid(
+        std::string(allow_http ? "expected an http:// or https:// URL" : "expected an https:// URL") +
+        ", got " + Quote(url));
   };
   std::string_view rest;
   if (url.starts_with("https://")) {

@@ -1,8 +1,8 @@
 // Internal to anvil_config: syntax checks and formatting for single configuration values, shared by the TOML
 // reader (config.cc), the example writer (example.cc) and the tests. Not part of the component's interface.
 //
-// Error messages name no key: the caller prefixes the dotted key path ("server.listen[1]: ..."). All functions
-// are pure; thread-safe.
+// Error messages name no key: the caller prefixes the dotted key path ("server.listen[1]: ..."). All
+// functions are pure; thread-safe.
 #pragma once
 
 #include <chrono>
@@ -33,8 +33,8 @@ bool IsIpLiteral(std::string_view text);
 bool IsUnspecifiedAddress(std::string_view text);
 
 // "host:port" or "[v6]:port" (brackets required for and only for IPv6). Checks the syntax and the port
-// (1..65535, or 0..65535 with allow_port_zero); the caller decides which hosts it accepts. The host comes back
-// without brackets.
+// (1..65535, or 0..65535 with allow_port_zero); the caller decides which hosts it accepts. The host comes
+// back without brackets.
 Result<ListenAddress> ParseHostPort(std::string_view text, bool allow_port_zero);
 
 // "https://HOST:PORT" for a listen address; IPv6 hosts bracketed, an unspecified host becomes "localhost".
@@ -44,19 +44,20 @@ std::string UrlForListenAddress(const ListenAddress& address);
 // trailing dot, not an IP literal. IDNs must be written in their xn-- (A-label) form.
 Status NormalizeDnsName(std::string& name);
 
-// "192.0.2.0/24" or "2001:db8::/32": an address, "/", a prefix length within the family's bits, and no host bits
-// set beyond the prefix (the message then suggests the network address).
+// "192.0.2.0/24" or "2001:db8::/32": an address, "/", a prefix length within the family's bits, and no host
+// bits set beyond the prefix (the message then suggests the network address).
 Status CheckCidr(std::string_view text);
 
 // A dotted-decimal object identifier with at least two arcs ("1.3.6.1.5.5.7.3.1"), per X.660: the first arc
 // 0..2, the second below 40 when the first is 0 or 1, no leading zeros.
 Status CheckOid(std::string_view text);
 
-// An absolute http:// or https:// URL (https:// only unless allow_http) with a non-empty host and no whitespace.
+// An absolute http:// or https:// URL (https:// only unless allow_http) with a non-empty host and no
+// whitespace.
 Status CheckUrl(std::string_view url, bool allow_http);
 
-// The API's base URL (server.external_url): an https:// URL as CheckUrl, without user info, query or fragment.
-// A trailing "/" is removed, so that the API's paths can be appended.
+// The API's base URL (server.external_url): an https:// URL as CheckUrl, without user info, query or
+// fragment. A trailing "/" is removed, so that the API's paths can be appended.
 Status NormalizeBaseUrl(std::string& url);
 
 }  // namespace anvil::config::internal

@@ -1,0 +1,871 @@
+#include "config/config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/values.h"
+
+namespace anvil::config {
+namespace {
+
+using std::chrono::seconds;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr seconds kDay{86400};
+
+// Every field of a Config, one "key = value" line each, so that whole configurations compare with a readable
+// diff when they differ.
+std::string Dump(const Config& c) {
+  std::ostringstream out;
+  const auto list = [](const std::vector<std::string>& v) {
+    std::string s = "[";
+    for (const auto& e : v) s += e + ",";
+    return s + "]";
+  };
+  out << "data_dir=" << c.data_dir << "\ndefault_profile=" << c.default_profile << "\n";
+  out << "server.listen=";
+  for (const auto& l : c.server.listen) out << l.host << "|" << l.port << ",";
+  out << "\nserver.external_url=" << c.server.external_url
+      << "\nserver.tls_names=" << list(c.server.tls_names) << "\nserver.io_threads=" << c.server.io_threads
+      << "\nserver.worker_threads=" << c.server.worker_threads
+      << "\nserver.max_body_bytes=" << c.server.max_body_bytes
+      << "\nserver.max_header_bytes=" << c.server.max_header_bytes
+      << "\nserver.idle_timeout=" << c.server.idle_timeout.count()
+      << "\nserver.request_timeout=" << c.server.request_timeout.count() << "\n";
+  out << "log.format=" << c.log.format << "\nlog.level=" << c.log.level << "\n";
+  out << "storage.backend=" << c.storage.backend << "\nstorage.path=" << c.storage.path
+      << "\nstorage.durability=" << c.storage.durability << "\n";
+  const AcmeConfig& a = c.acme;
+  out << "acme.terms_of_service=" << a.terms_of_service << "\nacme.website=" << a.website
+      << "\nacme.caa_identities=" << list(a.caa_identities)
+      << "\nacme.external_account_required=" << a.external_account_required
+      << "\nacme.nonce_lifetime=" << a.nonce_lifetime.count()
+      << "\nacme.order_lifetime=" << a.order_lifetime.count()
+      << "\nacme.pending_authorization_lifetime=" << a.pending_authorization_lifetime.count()
+      << "\nacme.authorization_lifetime=" << a.authorization_lifetime.count()
+      << "\nacme.reuse_valid_authorizations=" << a.reuse_valid_authorizations
+      << "\nacme.orders_per_page=" << a.orders_per_page << "\nacme.retry_after=" << a.retry_after.count()
+      << "\nacme.ari_retry_after=" << a.ari_retry_after.count() << "\n";
+  const ValidationConfig& v = c.validation;
+  out << "validation.http_port=" << v.http_port << "\nvalidation.https_port=" << v.https_port
+      << "\nvalidation.tls_alpn_port=" << v.tls_alpn_port << "\nvalidation.dns_resolver=" << v.dns_resolver
+      << "\nvalidation.timeout=" << v.timeout.count() << "\nvalidation.workers=" << v.workers << "\n";
+  const PolicyConfig& p = c.policy;
+  out << "policy.allowed_domains=" << list(p.allowed_domains)
+      << "\npolicy.denied_domains=" << list(p.denied_domains)
+      << "\npolicy.allowed_ip_ranges=" << list(p.allowed_ip_ranges)
+      << "\npolicy.denied_ip_ranges=" << list(p.denied_ip_ranges)
+      << "\npolicy.allow_wildcards=" << p.allow_wildcards << "\npolicy.max_identifiers=" << p.max_identifiers
+      << "\npolicy.key_types=" << list(p.key_types) << "\n";
+  out << "ca.root_common_name=" << c.ca.root_common_name
+      << "\nca.intermediate_common_name=" << c.ca.intermediate_common_name
+      << "\nca.organization=" << c.ca.organization << "\nca.root_validity=" << c.ca.root_validity.count()
+      << "\nca.intermediate_validity=" << c.ca.intermediate_validity.count()
+      << "\nca.cross_signed_chain=" << c.ca.cross_signed_chain << "\n";
+  for (const auto& [name, profile] : c.profiles) {
+    const std::string k = "profiles." + name + ".";
+    out << k << "description=" << profile.description << "\n"
+        << k << "validity=" << profile.validity.count() << "\n"
+        << k << "ext_key_usages=" << list(profile.ext_key_usages) << "\n"
+        << k << "identifier_types=" << list(profile.identifier_types) << "\n"
+        << k << "key_types=" << list(profile.key_types) << "\n"
+        << k << "backdate=" << profile.backdate.count() << "\n";
+  }
+  return out.str();
+}
+
+// The message of ParseConfig's error for text; fails the test when text parses.
+std::string ErrorOf(const std::string& text) {
+  const Result<Config> config = ParseConfig(text);
+  EXPECT_FALSE(config.ok()) << "parsed unexpectedly:\n" << text;
+  if (config.ok()) return "";
+  EXPECT_EQ(config.status().code(), Code::kInvalidArgument) << config.status().message();
+  return config.status().message();
+}
+
+Config ParseOk(const std::string& text) {
+  Result<Config> config = ParseConfig(text);
+  EXPECT_TRUE(config.ok()) << config.status().message() << "\n" << text;
+  return config.ok() ? *std::move(config) : Config{};
+}
+
+// Every key of the file format, profile keys with the placeholder NAME.
+const std::vector<std::string>& AllKeys() {
+  static const auto* const keys = new std::vector<std::string>{
+      "data_dir",
+      "default_profile",
+      "server.listen",
+      "server.external_url",
+      "server.tls_names",
+      "server.io_threads",
+      "server.worker_threads",
+      "server.max_body_bytes",
+      "server.max_header_bytes",
+      "server.idle_timeout",
+      "server.request_timeout",
+      "log.format",
+      "log.level",
+      "storage.backend",
+      "storage.path",
+      "storage.durability",
+      "acme.terms_of_service",
+      "acme.website",
+      "acme.caa_identities",
+      "acme.external_account_required",
+      "acme.nonce_lifetime",
+      "acme.order_lifetime",
+      "acme.pending_authorization_lifetime",
+      "acme.authorization_lifetime",
+      "acme.reuse_valid_authorizations",
+      "acme.orders_per_page",
+      "acme.retry_after",
+      "acme.ari_retry_after",
+      "validation.http_port",
+      "validation.https_port",
+      "validation.tls_alpn_port",
+      "validation.dns_resolver",
+      "validation.timeout",
+      "validation.workers",
+      "policy.allowed_domains",
+      "policy.denied_domains",
+      "policy.allowed_ip_ranges",
+      "policy.denied_ip_ranges",
+      "policy.allow_wildcards",
+      "policy.max_identifiers",
+      "policy.key_types",
+      "ca.root_common_name",
+      "ca.intermediate_common_name",
+      "ca.organization",
+      "ca.root_validity",
+      "ca.intermediate_validity",
+      "ca.cross_signed_chain",
+      "profiles.NAME.description",
+      "profiles.NAME.validity",
+      "profiles.NAME.ext_key_usages",
+      "profiles.NAME.identifier_types",
+      "profiles.NAME.key_types",
+      "profiles.NAME.backdate",
+  };
+  return *keys;
+}
+
+// "acme.order_lifetime" → {"acme", "order_lifetime"}; "data_dir" → {"", "data_dir"}.
+std::pair<std::string, std::string> SplitKey(const std::string& key) {
+  const size_t dot = key.rfind('.');
+  if (dot == std::string::npos) return {"", key};
+  return {key.substr(0, dot), key.substr(dot + 1)};
+}
+
+// --- Defaults
+// -------------------------------------------------------------------------------------------------
+
+TEST(ConfigTest, DefaultsFollowTheHeader) {
+  const Config c = DefaultConfig();
+  EXPECT_EQ(c.data_dir, "./anvil-data");
+  EXPECT_EQ(c.default_profile, "tls-server");
+  ASSERT_EQ(c.server.listen.size(), 1u);
+  EXPECT_EQ(c.server.listen[0].host, "localhost");
+  EXPECT_EQ(c.server.listen[0].port, 14000);
+  EXPECT_EQ(c.server.external_url, "");
+  EXPECT_EQ(c.server.worker_threads, 16);
+  EXPECT_EQ(c.server.idle_timeout, seconds(30));
+  EXPECT_EQ(c.log.format, "text");
+  EXPECT_EQ(c.storage.backend, "sqlite");
+  EXPECT_EQ(c.storage.path, "");
+  EXPECT_EQ(c.acme.order_lifetime, 7 * kDay);
+  EXPECT_EQ(c.acme.ari_retry_after, seconds(6 * 3600));
+  EXPECT_EQ(c.validation.http_port, 80);
+  EXPECT_THAT(c.policy.key_types, ElementsAre("ec256", "ec384", "ec521", "rsa2048", "rsa3072", "rsa4096"));
+  EXPECT_EQ(c.ca.root_validity, 3650 * kDay);
+}
+
+TEST(ConfigTest, DefaultsHaveThreeStandardProfiles) {
+  const Config c = DefaultConfig();
+  ASSERT_EQ(c.profiles.size(), 3u);
+  const ProfileConfig& server = c.profiles.at("tls-server");
+  EXPECT_EQ(server.description, "TLS server certificate (default)");
+  EXPECT_EQ(server.validity, 90 * kDay);
+  EXPECT_THAT(server.ext_key_usages, ElementsAre("serverAuth"));
+  EXPECT_THAT(server.identifier_types, ElementsAre("dns", "ip"));
+  EXPECT_TRUE(server.key_types.empty());
+  EXPECT_EQ(server.backdate, seconds(60));
+  const ProfileConfig& client = c.profiles.at("tls-client");
+  EXPECT_EQ(client.description, "TLS client certificate");
+  EXPECT_EQ(client.validity, 90 * kDay);
+  EXPECT_THAT(client.ext_key_usages, ElementsAre("clientAuth"));
+  EXPECT_THAT(client.identifier_types, ElementsAre("dns"));
+  const ProfileConfig& short_lived = c.profiles.at("short-lived");
+  EXPECT_EQ(short_lived.description, "Short-lived TLS server certificate (7 days)");
+  EXPECT_EQ(short_lived.validity, 7 * kDay);
+  EXPECT_THAT(short_lived.ext_key_usages, ElementsAre("serverAuth"));
+  EXPECT_THAT(short_lived.identifier_types, ElementsAre("dns", "ip"));
+}
+
+TEST(ConfigTest, EmptyFileGivesTheDefaults) { EXPECT_EQ(Dump(ParseOk("")), Dump(DefaultConfig())); }
+
+TEST(ConfigTest, CommentsOnlyFileGivesTheDefaults) {
+  EXPECT_EQ(Dump(ParseOk("# nothing\n\n# set here\n")), Dump(DefaultConfig()));
+}
+
+// --- A full file
+// -----------------------------------------------------------------------------------------------
+
+constexpr const char* kFullFile = R"(
+data_dir = "/var/lib/anvil"
+default_profile = "web"
+
+[server]
+listen = ["0.0.0.0:443", "[::1]:8443", "localhost:0"]
+external_url = "https://ca.example.com/acme/"
+tls_names = ["CA.Example.com", "192.0.2.10", "2001:db8::10"]
+io_threads = 4
+worker_threads = 8
+max_body_bytes = 131072
+max_header_bytes = 8192
+idle_timeout = "1m"
+request_timeout = "1m30s"
+
+[log]
+format = "json"
+level = "debug"
+
+[storage]
+backend = "sqlite"
+path = "/srv/anvil.db"
+durability = "normal"
+
+[acme]
+terms_of_service = "https://ca.example.com/tos"
+website = "http://ca.example.com"
+caa_identities = ["ca.example.com"]
+external_account_required = true
+nonce_lifetime = "30m"
+order_lifetime = "1d"
+pending_authorization_lifetime = "2d"
+authorization_lifetime = "10d"
+reuse_valid_authorizations = false
+orders_per_page = 50
+retry_after = "3s"
+ari_retry_after = "12h"
+
+[validation]
+http_port = 5002
+https_port = 5001
+tls_alpn_port = 5003
+dns_resolver = "[2001:db8::53]:8053"
+timeout = "5s"
+workers = 4
+
+[policy]
+allowed_domains = ["example.com", ".internal"]
+denied_domains = ["bad.example.com"]
+allowed_ip_ranges = ["10.0.0.0/8", "2001:db8::/32"]
+denied_ip_ranges = ["10.66.0.0/16"]
+allow_wildcards = false
+max_identifiers = 10
+key_types = ["ec256", "ed25519"]
+
+[ca]
+root_common_name = "Example Root"
+intermediate_common_name = "Example Issuing CA"
+organization = ""
+root_validity = "7300d"
+intermediate_validity = "730d"
+cross_signed_chain = "/etc/anvil/cross.pem"
+
+[profiles.web]
+description = "Web servers"
+validity = "30d"
+ext_key_usages = ["serverAuth", "clientAuth"]
+identifier_types = ["dns"]
+key_types = ["ec384"]
+backdate = "0s"
+
+[profiles.codesign]
+validity = "365d"
+ext_key_usages = ["codeSigning", "1.3.6.1.4.1.311.10.3.13"]
+)";
+
+TEST(ConfigTest, FullFileOverridesEverySection) {
+  const Config c = ParseOk(kFullFile);
+  EXPECT_EQ(c.data_dir, "/var/lib/anvil");
+  EXPECT_EQ(c.default_profile, "web");
+
+  ASSERT_EQ(c.server.listen.size(), 3u);
+  EXPECT_EQ(c.server.listen[0].host, "0.0.0.0");
+  EXPECT_EQ(c.server.listen[0].port, 443);
+  EXPECT_EQ(c.server.listen[1].host, "::1");
+  EXPECT_EQ(c.server.listen[1].port, 8443);
+  EXPECT_EQ(c.server.listen[2].host, "localhost");
+  EXPECT_EQ(c.server.listen[2].port, 0);
+  EXPECT_EQ(c.server.external_url, "https://ca.example.com/acme");  // trailing "/" removed
+  EXPECT_THAT(c.server.tls_names, ElementsAre("ca.example.com", "192.0.2.10", "2001:db8::10"));
+  EXPECT_EQ(c.server.io_threads, 4);
+  EXPECT_EQ(c.server.worker_threads, 8);
+  EXPECT_EQ(c.server.max_body_bytes, 131072u);
+  EXPECT_EQ(c.server.max_header_bytes, 8192u);
+  EXPECT_EQ(c.server.idle_timeout, seconds(60));
+  EXPECT_EQ(c.server.request_timeout, seconds(90));
+
+  EXPECT_EQ(c.log.format, "json");
+  EXPECT_EQ(c.log.level, "debug");
+
+  EXPECT_EQ(c.storage.backend, "sqlite");
+  EXPECT_EQ(c.storage.path, "/srv/anvil.db");
+  EXPECT_EQ(c.storage.durability, "normal");
+
+  EXPECT_EQ(c.acme.terms_of_service, "https://ca.example.com/tos");
+  EXPECT_EQ(c.acme.website, "http://ca.example.com");
+  EXPECT_THAT(c.acme.caa_identities, ElementsAre("ca.example.com"));
+  EXPECT_TRUE(c.acme.external_account_required);
+  EXPECT_EQ(c.acme.nonce_lifetime, seconds(1800));
+  EXPECT_EQ(c.acme.order_lifetime, kDay);
+  EXPECT_EQ(c.acme.pending_authorization_lifetime, 2 * kDay);
+  EXPECT_EQ(c.acme.authorization_lifetime, 10 * kDay);
+  EXPECT_FALSE(c.acme.reuse_valid_authorizations);
+  EXPECT_EQ(c.acme.orders_per_page, 50);
+  EXPECT_EQ(c.acme.retry_after, seconds(3));
+  EXPECT_EQ(c.acme.ari_retry_after, seconds(12 * 3600));
+
+  EXPECT_EQ(c.validation.http_port, 5002);
+  EXPECT_EQ(c.validation.https_port, 5001);
+  EXPECT_EQ(c.validation.tls_alpn_port, 5003);
+  EXPECT_EQ(c.validation.dns_resolver, "[2001:db8::53]:8053");
+  EXPECT_EQ(c.validation.timeout, seconds(5));
+  EXPECT_EQ(c.validation.workers, 4);
+
+  EXPECT_THAT(c.policy.allowed_domains, ElementsAre("example.com", "internal"));  // leading "." dropped
+  EXPECT_THAT(c.policy.denied_domains, ElementsAre("bad.example.com"));
+  EXPECT_THAT(c.policy.allowed_ip_ranges, ElementsAre("10.0.0.0/8", "2001:db8::/32"));
+  EXPECT_THAT(c.policy.denied_ip_ranges, ElementsAre("10.66.0.0/16"));
+  EXPECT_FALSE(c.policy.allow_wildcards);
+  EXPECT_EQ(c.policy.max_identifiers, 10);
+  EXPECT_THAT(c.policy.key_types, ElementsAre("ec256", "ed25519"));
+
+  EXPECT_EQ(c.ca.root_common_name, "Example Root");
+  EXPECT_EQ(c.ca.intermediate_common_name, "Example Issuing CA");
+  EXPECT_EQ(c.ca.organization, "");
+  EXPECT_EQ(c.ca.root_validity, 7300 * kDay);
+  EXPECT_EQ(c.ca.intermediate_validity, 730 * kDay);
+  EXPECT_EQ(c.ca.cross_signed_chain, "/etc/anvil/cross.pem");
+
+  // [profiles] replaces the three defaults entirely.
+  ASSERT_EQ(c.profiles.size(), 2u);
+  const ProfileConfig& web = c.profiles.at("web");
+  EXPECT_EQ(web.description, "Web servers");
+  EXPECT_EQ(web.validity, 30 * kDay);
+  EXPECT_THAT(web.ext_key_usages, ElementsAre("serverAuth", "clientAuth"));
+  EXPECT_THAT(web.identifier_types, ElementsAre("dns"));
+  EXPECT_THAT(web.key_types, ElementsAre("ec384"));
+  EXPECT_EQ(web.backdate, seconds(0));
+  // Keys left out of a profile take ProfileConfig's defaults.
+  const ProfileConfig& codesign = c.profiles.at("codesign");
+  EXPECT_EQ(codesign.description, "");
+  EXPECT_EQ(codesign.validity, 365 * kDay);
+  EXPECT_THAT(codesign.ext_key_usages, ElementsAre("codeSigning", "1.3.6.1.4.1.311.10.3.13"));
+  EXPECT_THAT(codesign.identifier_types, ElementsAre("dns", "ip"));
+  EXPECT_TRUE(codesign.key_types.empty());
+  EXPECT_EQ(codesign.backdate, seconds(60));
+}
+
+TEST(ConfigTest, SectionsNotInTheFileKeepTheirDefaults) {
+  const Config c = ParseOk("[acme]\norder_lifetime = \"1d\"\n");
+  EXPECT_EQ(c.acme.order_lifetime, kDay);
+  Config expected = DefaultConfig();
+  expected.acme.order_lifetime = kDay;
+  EXPECT_EQ(Dump(c), Dump(expected));
+}
+
+TEST(ConfigTest, DottedKeysAndInlineTablesAreTheSameKeys) {
+  const Config c = ParseOk("acme.order_lifetime = \"2d\"\nlog = { level = \"warn\" }\n");
+  EXPECT_EQ(c.acme.order_lifetime, 2 * kDay);
+  EXPECT_EQ(c.log.level, "warn");
+}
+
+TEST(ConfigTest, ProfilesTableReplacesTheDefaultProfiles) {
+  const Config c = ParseOk("default_profile = \"only\"\n[profiles.only]\nvalidity = \"1d\"\n");
+  ASSERT_EQ(c.profiles.size(), 1u);
+  EXPECT_EQ(c.profiles.count("only"), 1u);
+}
+
+TEST(ConfigTest, RedefiningADefaultProfileStartsFromProfileDefaults) {
+  // tls-client keeps nothing of the built-in tls-client: the file's [profiles] stands alone.
+  const Config c = ParseOk("[profiles.tls-server]\n[profiles.tls-client]\nvalidity = \"1d\"\n");
+  ASSERT_EQ(c.profiles.size(), 2u);
+  EXPECT_THAT(c.profiles.at("tls-client").ext_key_usages, ElementsAre("serverAuth"));
+  EXPECT_EQ(c.profiles.at("tls-client").description, "");
+}
+
+// --- Errors name their key
+// -------------------------------------------------------------------------------------
+
+TEST(ConfigTest, UnknownTopLevelKeyIsNamed) {
+  EXPECT_EQ(ErrorOf("data_directory = \"/x\"\n"), "unknown key \"data_directory\"");
+  EXPECT_EQ(ErrorOf("[acme_settings]\n"), "unknown key \"acme_settings\"");
+}
+
+TEST(ConfigTest, UnknownNestedKeyIsNamedWithItsPath) {
+  EXPECT_EQ(ErrorOf("[acme]\nordr_lifetime = \"7d\"\n"),
+            "unknown key \"acme.ordr_lifetime\" (did you mean \"acme.order_lifetime\"?)");
+  EXPECT_EQ(ErrorOf("[server]\nport = 443\n"), "unknown key \"server.port\"");
+  EXPECT_EQ(ErrorOf("[server.tls]\ncert = \"x\"\n"), "unknown key \"server.tls\"");
+  EXPECT_EQ(ErrorOf("[log]\nlevel = \"info\"\nfile = \"x\"\n"), "unknown key \"log.file\"");
+}
+
+TEST(ConfigTest, UnknownProfileKeyIsNamed) {
+  EXPECT_EQ(ErrorOf("[profiles.tls-server]\nvalidty = \"1d\"\n"),
+            "unknown key \"profiles.tls-server.validty\" (did you mean \"profiles.tls-server.validity\"?)");
+}
+
+TEST(ConfigTest, WrongTypesAreNamed) {
+  EXPECT_EQ(ErrorOf("data_dir = 5\n"), "data_dir: expected a string, got an integer");
+  EXPECT_EQ(ErrorOf("[server]\nio_threads = \"4\"\n"),
+            "server.io_threads: expected an integer, got a string");
+  EXPECT_EQ(ErrorOf("[server]\nworker_threads = 4.0\n"),
+            "server.worker_threads: expected an integer, got a float");
+  EXPECT_EQ(ErrorOf("[server]\nlisten = \"localhost:1\"\n"),
+            "server.listen: expected an array of strings, got a string");
+  EXPECT_EQ(ErrorOf("[policy]\nkey_types = [\"ec256\", 384]\n"),
+            "policy.key_types[1]: expected a string, got an integer");
+  EXPECT_EQ(ErrorOf("[acme]\nexternal_account_required = \"yes\"\n"),
+            "acme.external_account_required: expected a boolean, got a string");
+  EXPECT_EQ(ErrorOf("[acme]\norder_lifetime = 604800\n"),
+            "acme.order_lifetime: expected a duration string such as \"30s\", got an integer");
+  EXPECT_EQ(ErrorOf("server = \"x\"\n"), "server: expected a table, got a string");
+  EXPECT_EQ(ErrorOf("[[server]]\n"), "server: expected a table, got an array");
+  EXPECT_EQ(ErrorOf("profiles = 1\n"), "profiles: expected a table, got an integer");
+  EXPECT_EQ(ErrorOf("[profiles]\ntls-server = \"x\"\n"),
+            "profiles.tls-server: expected a table, got a string");
+  EXPECT_EQ(ErrorOf("[ca]\nroot_validity = 2030-01-01\n"),
+            "ca.root_validity: expected a duration string such as \"30s\", got a date");
+}
+
+TEST(ConfigTest, BadDurationIsNamed) {
+  EXPECT_EQ(ErrorOf("[acme]\norder_lifetime = \"7x\"\n"), "acme.order_lifetime: invalid duration \"7x\"");
+  EXPECT_EQ(ErrorOf("[server]\nidle_timeout = \"30\"\n"), "server.idle_timeout: invalid duration \"30\"");
+  EXPECT_EQ(ErrorOf("[profiles.p]\nvalidity = \"-1d\"\n"), "profiles.p.validity: invalid duration \"-1d\"");
+}
+
+TEST(ConfigTest, ZeroLifetimeIsRejectedButZeroBackdateIsNot) {
+  EXPECT_EQ(ErrorOf("[acme]\nnonce_lifetime = \"0s\"\n"),
+            "acme.nonce_lifetime: must be positive, got \"0s\"");
+  EXPECT_EQ(ErrorOf("[ca]\nroot_validity = \"0d\"\n"), "ca.root_validity: must be positive, got \"0d\"");
+  EXPECT_EQ(ParseOk("[profiles.tls-server]\nbackdate = \"0s\"\n").profiles.at("tls-server").backdate,
+            seconds(0));
+}
+
+TEST(ConfigTest, BadListenAddressIsNamedWithItsIndex) {
+  EXPECT_EQ(ErrorOf("[server]\nlisten = [\"localhost:1\", \"foo\"]\n"),
+            "server.listen[1]: expected \"host:port\", got \"foo\"");
+  EXPECT_EQ(ErrorOf("[server]\nlisten = [\"localhost:\"]\n"),
+            "server.listen[0]: expected \"host:port\", got \"localhost:\"");
+  EXPECT_EQ(ErrorOf("[server]\nlisten = [\"localhost:https\"]\n"),
+            "server.listen[0]: expected \"host:port\", got \"localhost:https\"");
+  EXPECT_EQ(ErrorOf("[server]\nlisten = [\"localhost:65536\"]\n"),
+            "server.listen[0]: port 65536 out of range (0..65535)");
+  EXPECT_THAT(
+      ErrorOf("[server]\nlisten = [\"::1:14000\"]\n"),
+      StartsWith("server.listen[0]: expected \"host:port\", got \"::1:14000\" (write IPv6 addresses in "
+                 "brackets"));
+  EXPECT_EQ(ErrorOf("[server]\nlisten = [\"[127.0.0.1]:80\"]\n"),
+            "server.listen[0]: expected an IPv6 address inside the brackets, got \"[127.0.0.1]:80\"");
+  EXPECT_THAT(ErrorOf("[server]\nlisten = [\"ca.example.com:443\"]\n"),
+              StartsWith("server.listen[0]: host \"ca.example.com\" must be \"localhost\" or an IP address"));
+  EXPECT_EQ(ErrorOf("[server]\nlisten = [\":443\"]\n"), "server.listen[0]: missing host in \":443\"");
+  EXPECT_EQ(ErrorOf("[server]\nlisten = []\n"), "server.listen: at least one address is required");
+  EXPECT_EQ(ErrorOf("[server]\nlisten = [\"localhost:1\", \"localhost:1\"]\n"),
+            "server.listen[1]: duplicate value \"localhost:1\"");
+}
+
+TEST(ConfigTest, BadCidrIsNamedWithItsIndex) {
+  EXPECT_THAT(ErrorOf("[policy]\nallowed_ip_ranges = [\"10.0.0.0/8\", \"10.0.0.0\"]\n"),
+              StartsWith("policy.allowed_ip_ranges[1]: expected a CIDR"));
+  EXPECT_EQ(ErrorOf("[policy]\ndenied_ip_ranges = [\"10.0.0.0/33\"]\n"),
+            "policy.denied_ip_ranges[0]: prefix length 33 out of range (0..32) in \"10.0.0.0/33\"");
+  EXPECT_EQ(ErrorOf("[policy]\nallowed_ip_ranges = [\"10.1.2.3/8\"]\n"),
+            "policy.allowed_ip_ranges[0]: \"10.1.2.3/8\" has host bits set; did you mean \"10.0.0.0/8\"?");
+}
+
+TEST(ConfigTest, BadKeyTypeIsNamed) {
+  EXPECT_EQ(
+      ErrorOf("[policy]\nkey_types = [\"ec256\", \"rsa1024\"]\n"),
+      "policy.key_types[1]: expected one of ec256, ec384, ec521, rsa2048, rsa3072, rsa4096, ed25519; got "
+      "\"rsa1024\"");
+  EXPECT_THAT(ErrorOf("[profiles.p]\nkey_types = [\"dsa\"]\n"),
+              StartsWith("profiles.p.key_types[0]: expected one of"));
+  EXPECT_EQ(ErrorOf("[policy]\nkey_types = []\n"), "policy.key_types: at least one key type is required");
+}
+
+TEST(ConfigTest, BadProfileValuesAreNamed) {
+  EXPECT_EQ(
+      ErrorOf("[profiles.p]\next_key_usages = [\"webAuth\"]\n"),
+      "profiles.p.ext_key_usages[0]: expected serverAuth, clientAuth, codeSigning, emailProtection or a "
+      "dotted OID; got \"webAuth\"");
+  EXPECT_EQ(ErrorOf("[profiles.p]\nidentifier_types = [\"email\"]\n"),
+            "profiles.p.identifier_types[0]: expected one of dns, ip; got \"email\"");
+  EXPECT_EQ(ErrorOf("[profiles.p]\nidentifier_types = []\n"),
+            "profiles.p.identifier_types: at least one identifier type is required");
+  EXPECT_EQ(ErrorOf("[profiles.p]\next_key_usages = []\n"),
+            "profiles.p.ext_key_usages: at least one extended key usage is required");
+  EXPECT_THAT(ErrorOf("[profiles.\"a b\"]\n"), StartsWith("profiles.\"a b\": invalid profile name"));
+  EXPECT_EQ(ErrorOf("[profiles]\n"), "profiles: at least one profile is required");
+}
+
+TEST(ConfigTest, UndefinedDefaultProfileIsNamed) {
+  EXPECT_EQ(ErrorOf("default_profile = \"web\"\n"),
+            "default_profile: profile \"web\" is not defined (defined: short-lived, tls-client, tls-server)");
+  EXPECT_EQ(ErrorOf("[profiles.web]\n"),
+            "default_profile: profile \"tls-server\" is not defined (defined: web)");
+}
+
+TEST(ConfigTest, EnumeratedValuesAreChecked) {
+  EXPECT_EQ(ErrorOf("[log]\nformat = \"xml\"\n"), "log.format: expected one of text, json; got \"xml\"");
+  EXPECT_EQ(ErrorOf("[log]\nlevel = \"verbose\"\n"),
+            "log.level: expected one of trace, debug, info, warn, error; got \"verbose\"");
+  EXPECT_EQ(ErrorOf("[storage]\nbackend = \"postgres\"\n"),
+            "storage.backend: \"postgres\" is not yet supported; use \"sqlite\"");
+  EXPECT_EQ(ErrorOf("[storage]\nbackend = \"mysql\"\n"),
+            "storage.backend: expected one of sqlite; got \"mysql\"");
+  EXPECT_EQ(ErrorOf("[storage]\ndurability = \"extra\"\n"),
+            "storage.durability: expected one of full, normal, off; got \"extra\"");
+}
+
+TEST(ConfigTest, UrlsAreChecked) {
+  EXPECT_EQ(ErrorOf("[server]\nexternal_url = \"http://ca.example.com\"\n"),
+            "server.external_url: expected an https:// URL, got \"http://ca.example.com\"");
+  EXPECT_EQ(ErrorOf("[server]\nexternal_url = \"https://\"\n"),
+            "server.external_url: expected an https:// URL, got \"https://\"");
+  EXPECT_THAT(ErrorOf("[server]\nexternal_url = \"https://ca.example.com/?x=1\"\n"),
+              StartsWith("server.external_url: expected a base URL without user info, query or fragment"));
+  EXPECT_EQ(ErrorOf("[acme]\nwebsite = \"ftp://example.com\"\n"),
+            "acme.website: expected an http:// or https:// URL, got \"ftp://example.com\"");
+}
+
+TEST(ConfigTest, NamesAreChecked) {
+  EXPECT_EQ(ErrorOf("[server]\ntls_names = [\"ok.example\", \"bad_name.example\"]\n"),
+            "server.tls_names[1]: invalid DNS name \"bad_name.example\"");
+  EXPECT_EQ(
+      ErrorOf("[policy]\nallowed_domains = [\"*.example.com\"]\n"),
+      "policy.allowed_domains[0]: write \"*.example.com\" as \"example.com\" (a suffix already matches every "
+      "name below it)");
+  EXPECT_EQ(ErrorOf("[policy]\ndenied_domains = [\"10.0.0.1\"]\n"),
+            "policy.denied_domains[0]: expected a DNS name, got the IP address \"10.0.0.1\"");
+  EXPECT_EQ(ErrorOf("[acme]\ncaa_identities = [\"\"]\n"), "acme.caa_identities[0]: invalid DNS name \"\"");
+  EXPECT_EQ(ErrorOf("[ca]\nroot_common_name = \"\"\n"), "ca.root_common_name: must not be empty");
+  EXPECT_EQ(ErrorOf("[ca]\norganization = \"" + std::string(65, 'x') + "\"\n"),
+            "ca.organization: longer than 64 characters");
+  EXPECT_EQ(ErrorOf("data_dir = \"\"\n"), "data_dir: must not be empty");
+}
+
+TEST(ConfigTest, NumbersAreRangeChecked) {
+  EXPECT_EQ(ErrorOf("[validation]\nhttp_port = 0\n"), "validation.http_port: 0 out of range (1..65535)");
+  EXPECT_EQ(ErrorOf("[validation]\ntls_alpn_port = 70000\n"),
+            "validation.tls_alpn_port: 70000 out of range (1..65535)");
+  EXPECT_EQ(ErrorOf("[server]\nworker_threads = 0\n"), "server.worker_threads: 0 out of range (1..1024)");
+  EXPECT_EQ(ErrorOf("[server]\nmax_body_bytes = -1\n"),
+            "server.max_body_bytes: -1 out of range (1..1073741824)");
+  EXPECT_EQ(ErrorOf("[acme]\norders_per_page = 0\n"), "acme.orders_per_page: 0 out of range (1..10000)");
+}
+
+TEST(ConfigTest, DnsResolverIsAnIpAndPort) {
+  EXPECT_EQ(ParseOk("[validation]\ndns_resolver = \"127.0.0.1:53\"\n").validation.dns_resolver,
+            "127.0.0.1:53");
+  EXPECT_EQ(ErrorOf("[validation]\ndns_resolver = \"127.0.0.1\"\n"),
+            "validation.dns_resolver: expected \"host:port\", got \"127.0.0.1\"");
+  EXPECT_THAT(
+      ErrorOf("[validation]\ndns_resolver = \"dns.example:53\"\n"),
+      StartsWith("validation.dns_resolver: expected \"ip:port\" or \"[v6]:port\", got \"dns.example:53\""));
+  EXPECT_EQ(ErrorOf("[validation]\ndns_resolver = \"127.0.0.1:0\"\n"),
+            "validation.dns_resolver: port 0 out of range (1..65535)");
+}
+
+TEST(ConfigTest, LifetimesAreCheckedAcrossTables) {
+  EXPECT_EQ(ErrorOf("[ca]\nroot_validity = \"365d\"\nintermediate_validity = \"730d\"\n"),
+            "ca.intermediate_validity: 730d exceeds ca.root_validity (365d)");
+  EXPECT_EQ(ErrorOf("[ca]\nintermediate_validity = \"30d\"\n"),
+            "profiles.tls-client.validity: 90d exceeds ca.intermediate_validity (30d)");
+  EXPECT_EQ(ErrorOf("[profiles.tls-server]\nvalidity = \"1h\"\nbackdate = \"1h\"\n"),
+            "profiles.tls-server.backdate: 1h is not shorter than the validity (1h)");
+}
+
+TEST(ConfigTest, ControlCharactersInStringsAreRejected) {
+  EXPECT_EQ(ErrorOf("data_dir = \"/tmp/a\\u0000b\"\n"),
+            "data_dir: contains a control character: \"/tmp/a\\u0000b\"");
+}
+
+TEST(ConfigTest, TomlSyntaxErrorNamesTheLine) {
+  EXPECT_THAT(ErrorOf("[server]\nio_threads = = 4\n"), StartsWith("line 2, column "));
+  EXPECT_THAT(ErrorOf("[acme]\n[acme]\n"), StartsWith("line 2, column "));
+}
+
+// Each key of AllKeys() is read by the parser: given a value of the wrong type it is named in the error,
+// where an unread key would be reported as unknown.
+TEST(ConfigTest, EveryKeyIsKnownToTheParser) {
+  for (const std::string& key : AllKeys()) {
+    auto [table, leaf] = SplitKey(key);
+    std::string path = key;
+    if (table == "profiles.NAME") {
+      table = "profiles.p";
+      path = "profiles.p." + leaf;
+    }
+    const std::string text = (table.empty() ? "" : "[" + table + "]\n") + leaf + " = {}\n";
+    EXPECT_THAT(ErrorOf(text), StartsWith(path + ": expected ")) << text;
+  }
+}
+
+// --- LoadConfigFile
+// --------------------------------------------------------------------------------------------
+
+class ConfigFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/anvil-config-test-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    dir_ = dir;
+  }
+  void TearDown() override {
+    for (const std::string& file : files_) std::remove(file.c_str());
+    rmdir(dir_.c_str());
+  }
+  std::string Write(const std::string& name, const std::string& text) {
+    const std::string path = dir_ + "/" + name;
+    std::ofstream(path) << text;
+    files_.push_back(path);
+    return path;
+  }
+
+  std::string dir_;
+  std::vector<std::string> files_;
+};
+
+TEST_F(ConfigFileTest, LoadsAFile) {
+  const std::string path = Write("anvil-ca.toml", "[log]\nlevel = \"warn\"\n");
+  const Result<Config> config = LoadConfigFile(path);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->log.level, "warn");
+}
+
+TEST_F(ConfigFileTest, ErrorsArePrefixedWithThePath) {
+  const std::string path = Write("bad.toml", "[acme]\norder_lifetime = \"7x\"\n");
+  const Result<Config> config = LoadConfigFile(path);
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(config.status().message(), path + ": acme.order_lifetime: invalid duration \"7x\"");
+}
+
+TEST_F(ConfigFileTest, MissingFileIsAnIoError) {
+  const Result<Config> config = LoadConfigFile(dir_ + "/missing.toml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), Code::kIo);
+  EXPECT_THAT(config.status().message(), HasSubstr("missing.toml"));
+}
+
+// --- Finalize
+// --------------------------------------------------------------------------------------------------
+
+// Saves ANVIL_DATA and restores it after each test, so that the tests neither see nor leak the variable.
+class ConfigFinalizeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (const char* value = std::getenv("ANVIL_DATA")) saved_ = value;
+    unsetenv("ANVIL_DATA");
+  }
+  void TearDown() override {
+    if (saved_) {
+      setenv("ANVIL_DATA", saved_->c_str(), 1);
+    } else {
+      unsetenv("ANVIL_DATA");
+    }
+  }
+
+ private:
+  std::optional<std::string> saved_;
+};
+
+TEST_F(ConfigFinalizeTest, DefaultsDeriveStoragePathAndExternalUrl) {
+  Config c = DefaultConfig();
+  ASSERT_TRUE(Finalize(c, "").ok());
+  EXPECT_EQ(c.data_dir, "./anvil-data");
+  EXPECT_EQ(c.storage.path, "./anvil-data/anvil.db");
+  EXPECT_EQ(c.server.external_url, "https://localhost:14000");
+}
+
+TEST_F(ConfigFinalizeTest, FileDataDirIsUsedWithoutEnvironmentOrFlag) {
+  Config c = ParseOk("data_dir = \"/srv/anvil/\"\n");
+  ASSERT_TRUE(Finalize(c, "").ok());
+  EXPECT_EQ(c.data_dir, "/srv/anvil/");
+  EXPECT_EQ(c.storage.path, "/srv/anvil/anvil.db");
+}
+
+TEST_F(ConfigFinalizeTest, EnvironmentOverridesTheFile) {
+  Config c = ParseOk("data_dir = \"/from/file\"\n");
+  setenv("ANVIL_DATA", "/from/env", 1);
+  ASSERT_TRUE(Finalize(c, "").ok());
+  EXPECT_EQ(c.data_dir, "/from/env");
+  EXPECT_EQ(c.storage.path, "/from/env/anvil.db");
+}
+
+TEST_F(ConfigFinalizeTest, FlagOverridesEnvironmentAndFile) {
+  Config c = ParseOk("data_dir = \"/from/file\"\n");
+  setenv("ANVIL_DATA", "/from/env", 1);
+  ASSERT_TRUE(Finalize(c, "/from/flag").ok());
+  EXPECT_EQ(c.data_dir, "/from/flag");
+  EXPECT_EQ(c.storage.path, "/from/flag/anvil.db");
+}
+
+TEST_F(ConfigFinalizeTest, EmptyEnvironmentVariableIsIgnored) {
+  Config c = ParseOk("data_dir = \"/from/file\"\n");
+  setenv("ANVIL_DATA", "", 1);
+  ASSERT_TRUE(Finalize(c, "").ok());
+  EXPECT_EQ(c.data_dir, "/from/file");
+}
+
+TEST_F(ConfigFinalizeTest, ExplicitValuesAreKept) {
+  Config c = ParseOk("[storage]\npath = \"/db/anvil.db\"\n[server]\nexternal_url = \"https://ca.example\"\n");
+  ASSERT_TRUE(Finalize(c, "/data").ok());
+  EXPECT_EQ(c.storage.path, "/db/anvil.db");
+  EXPECT_EQ(c.server.external_url, "https://ca.example");
+}
+
+TEST_F(ConfigFinalizeTest, ExternalUrlComesFromTheFirstListenAddress) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"localhost:14000", "https://localhost:14000"}, {"0.0.0.0:443", "https://localhost:443"},
+      {"[::]:8443", "https://localhost:8443"},        {"[0:0:0:0:0:0:0:0]:8443", "https://localhost:8443"},
+      {"[::1]:14000", "https://[::1]:14000"},         {"[2001:db8::1]:443", "https://[2001:db8::1]:443"},
+      {"192.0.2.7:14000", "https://192.0.2.7:14000"},
+  };
+  for (const auto& [listen, url] : cases) {
+    Config c = ParseOk("[server]\nlisten = [\"" + listen + "\", \"127.0.0.1:1\"]\n");
+    ASSERT_TRUE(Finalize(c, "").ok());
+    EXPECT_EQ(c.server.external_url, url) << listen;
+  }
+}
+
+TEST_F(ConfigFinalizeTest, EmptyListenWithoutExternalUrlIsAnError) {
+  Config c = DefaultConfig();
+  c.server.listen.clear();
+  const Status status = Finalize(c, "");
+  EXPECT_EQ(status.code(), Code::kInvalidArgument);
+  EXPECT_THAT(status.message(), StartsWith("server.listen: "));
+}
+
+// --- ExampleConfig
+// ---------------------------------------------------------------------------------------------
+
+TEST(ConfigExampleTest, ParsesBackToTheDefaults) {
+  const std::string example = ExampleConfig();
+  const Result<Config> parsed = ParseConfig(example);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message() << "\n" << example;
+  const Config defaults = DefaultConfig();
+  EXPECT_EQ(parsed->data_dir, defaults.data_dir);
+  EXPECT_EQ(parsed->acme.order_lifetime, defaults.acme.order_lifetime);
+  EXPECT_EQ(parsed->policy.key_types, defaults.policy.key_types);
+  ASSERT_EQ(parsed->profiles.size(), defaults.profiles.size());
+  for (const auto& [name, profile] : defaults.profiles) {
+    ASSERT_EQ(parsed->profiles.count(name), 1u) << name;
+    EXPECT_EQ(parsed->profiles.at(name).validity, profile.validity) << name;
+  }
+  // And every other field too.
+  EXPECT_EQ(Dump(*parsed), Dump(defaults));
+}
+
+// The lines of text from "[table]" up to the next table header ("" = before the first table).
+std::string TableBody(const std::string& text, const std::string& table) {
+  size_t start = 0;
+  if (!table.empty()) {
+    start = text.find("\n[" + table + "]\n");
+    if (start == std::string::npos) return "";
+    start += table.size() + 3;
+  }
+  const size_t end = text.find("\n[", start);
+  return "\n" + text.substr(start, end == std::string::npos ? std::string::npos : end - start + 1);
+}
+
+TEST(ConfigExampleTest, ListsEveryKeyWithAComment) {
+  const std::string example = ExampleConfig();
+  const std::string default_profile = DefaultConfig().default_profile;
+  for (const std::string& key : AllKeys()) {
+    auto [table, leaf] = SplitKey(key);
+    if (table == "profiles.NAME") table = "profiles." + default_profile;
+    const std::string body = TableBody(example, table);
+    const size_t at = body.find("\n" + leaf + " = ");
+    ASSERT_NE(at, std::string::npos) << key;
+    // The line before is the key's comment.
+    const size_t comment = body.rfind('\n', at - 1);
+    ASSERT_NE(comment, std::string::npos) << key;
+    EXPECT_EQ(body.substr(comment + 1, 2), "# ") << key;
+  }
+}
+
+// docs/configuration.md documents every key and shows the example file as it is.
+TEST(ConfigExampleTest, DocumentationListsEveryKeyAndTheExample) {
+  std::ifstream file(std::string(ANVIL_SOURCE_DIR) + "/docs/configuration.md");
+  ASSERT_TRUE(file) << "docs/configuration.md not found";
+  std::stringstream docs;
+  docs << file.rdbuf();
+  for (const std::string& key : AllKeys()) EXPECT_THAT(docs.str(), HasSubstr("`" + key + "`"));
+  EXPECT_THAT(docs.str(), HasSubstr("```toml\n" + ExampleConfig() + "```\n"))
+      << "update the example in docs/configuration.md from ExampleConfig()";
+}
+
+// --- Durations
+// -------------------------------------------------------------------------------------------------
+
+TEST(ConfigDurationTest, ParsesSingleAndCombinedUnits) {
+  const std::vector<std::pair<std::string, int64_t>> cases = {
+      {"90d", 90 * 86400}, {"12h", 12 * 3600}, {"30m", 1800},       {"45s", 45},
+      {"1h30m", 5400},     {"0s", 0},          {"1d2h3m4s", 93784}, {"36500d", 36500LL * 86400},
+      {"007s", 7},         {"2d12h", 216000},  {"100000s", 100000}, {"1m1s", 61},
+  };
+  for (const auto& [text, expected] : cases) {
+    const Result<seconds> d = ParseDuration(text);
+    ASSERT_TRUE(d.ok()) << text << ": " << d.status().message();
+    EXPECT_EQ(d->count(), expected) << text;
+  }
+}
+
+TEST(ConfigDurationTest, RejectsMalformedDurations) {
+  for (const char* bad : {"", "7x", "30", "h", "1.5h", "-1h", "+1h", " 1h", "1h ", "1 h", "1H", "30m1h",
+                          "1h1h", "500ms", "1w", "1y", "d1", "1h30", "∞"}) {
+    const Result<seconds> d = ParseDuration(bad);
+    ASSERT_FALSE(d.ok()) << bad;
+    EXPECT_EQ(d.status().code(), Code::kInvalidArgument);
+    EXPECT_EQ(d.status().message(), "invalid duration " + internal::Quote(bad));
+  }
+}
+
+TEST(ConfigDurationTest, RejectsDurationsBeyondAHundredYears) {
+  for (const char* big : {"36501d", "36500d1s", "9999999999999s", "999999999999d"}) {
+    const Result<seconds> d = ParseDuration(big);
+    ASSERT_FALSE(d.ok()) << big;
+    EXPECT_EQ(d.status().message(), "duration \"" + std::string(big) + "\" out of range (at most 36500d)");
+  }
+}
+
+TEST(ConfigDurationTest, FormatIsTheShortestFormAndRoundTrips) {
+  EXPECT_EQ(internal::FormatDuration(seconds(0)), "0s");
+  EXPECT_EQ(internal::FormatDuration(seconds(60)), "1m");
+  EXPECT_EQ(internal::FormatDuration(seconds(5400)), "1h30m");
+  EXPECT_EQ(internal::FormatDuration(90 * kDay), "90d");
+  EXPECT_EQ(internal::FormatDuration(seconds(93784)), "1d2h3m4s");
+  for (const int64_t n : {1LL, 59LL, 61LL, 3599LL, 3601LL, 86399LL, 86401LL, 31536000LL, 3153600000LL}) {
+    const Result<seconds> back = ParseDuration(internal::FormatDuration(seconds(n)));
+    ASSERT_TRUE(back.ok()) << n;
+    EXPECT_EQ(back->count(), n);
+  }
+}
+
+}  // namespace
+}  // namespace anvil::config
