@@ -1,0 +1,357 @@
+// Building and signing certificates (RFC 5280 profile): PreparedCertificate and IssueCertificate.
+//
+// The TBSCertificate is encoded once, signed with PrivateKey::Sign and wrapped into the Certificate
+// SEQUENCE here, instead of X509_sign re-encoding it, so the bytes tbs_der() shows are the bytes signed.
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "crypto/certificate.h"
+#include "crypto/internal.h"
+#include "crypto/x509_fields.h"
+
+namespace anvil::crypto {
+
+using internal::Access;
+using internal::ErrorWithOpenSsl;
+
+struct PreparedCertificate::Impl {
+  internal::X509Ptr x509;
+  PublicKey issuer_key;
+  DigestAlg digest;
+};
+
+namespace {
+
+constexpr char kAcmeIdentifierOid[] = "1.3.6.1.5.5.7.1.31";  // id-pe-acmeIdentifier, RFC 8737 §6.1.
+
+Status InvalidTemplate(std::string message) { return ErrorWithOpenSsl(Code::kInvalidArgument, std::move(message)); }
+
+// DER length octets (X.690 §8.1.3, definite form).
+std::string DerLength(size_t len) {
+  if (len < 0x80) return std::string(1, static_cast<char>(len));
+  std::string bytes;
+  for (; len > 0; len >>= 8) bytes.insert(bytes.begin(), static_cast<char>(len & 0xff));
+  return static_cast<char>(0x80 | bytes.size()) + bytes;
+}
+
+std::string DerTlv(unsigned char tag, std::string_view content) {
+  return static_cast<char>(tag) + DerLength(content.size()) + std::string(content);
+}
+
+// RFC 5280 §4.2.1.2 method 1: SHA-1 of the BIT STRING subjectPublicKey (without tag, length, unused bits).
+Result<std::string> KeyIdentifier(EVP_PKEY* pkey) {
+  X509_PUBKEY* raw = nullptr;
+  if (X509_PUBKEY_set(&raw, pkey) != 1) return ErrorWithOpenSsl(Code::kInternal, "X509_PUBKEY_set failed");
+  internal::X509PubkeyPtr pub(raw);
+  const unsigned char* bits = nullptr;
+  int len = 0;
+  if (X509_PUBKEY_get0_param(nullptr, &bits, &len, nullptr, pub.get()) != 1) {
+    return ErrorWithOpenSsl(Code::kInternal, "X509_PUBKEY_get0_param failed");
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
+  if (EVP_Digest(bits, static_cast<size_t>(len), md, &md_len, EVP_sha1(), nullptr) != 1) {
+    return ErrorWithOpenSsl(Code::kInternal, "SHA-1 failed");
+  }
+  return std::string(reinterpret_cast<char*>(md), md_len);
+}
+
+// The signature AlgorithmIdentifier for a key: RFC 5758 §3.2 (ECDSA, parameters absent), RFC 4055 §5
+// (RSA, parameters NULL), RFC 8410 §3 (Ed25519, parameters absent).
+std::pair<int, int> SignatureAlgorithm(const PublicKey& key) {
+  switch (key.algorithm()) {
+    case KeyAlgorithm::kEc:
+      switch (*key.curve()) {
+        case Curve::kP256:
+          return {NID_ecdsa_with_SHA256, V_ASN1_UNDEF};
+        case Curve::kP384:
+          return {NID_ecdsa_with_SHA384, V_ASN1_UNDEF};
+        case Curve::kP521:
+          return {NID_ecdsa_with_SHA512, V_ASN1_UNDEF};
+      }
+      break;
+    case KeyAlgorithm::kRsa:
+      return {NID_sha256WithRSAEncryption, V_ASN1_NULL};
+    case KeyAlgorithm::kEd25519:
+      break;
+  }
+  return {NID_ED25519, V_ASN1_UNDEF};
+}
+
+Result<internal::Asn1OctetStringPtr> OctetString(std::string_view bytes) {
+  internal::Asn1OctetStringPtr s(ASN1_OCTET_STRING_new());
+  if (!s || ASN1_OCTET_STRING_set(s.get(), internal::Uchar(bytes), static_cast<int>(bytes.size())) != 1) {
+    return ErrorWithOpenSsl(Code::kInternal, "cannot build an OCTET STRING");
+  }
+  return s;
+}
+
+Status AddExtension(X509* x, int nid, void* value, bool critical) {
+  if (X509_add1_ext_i2d(x, nid, value, critical ? 1 : 0, X509V3_ADD_DEFAULT) != 1) {
+    return ErrorWithOpenSsl(Code::kInternal, std::string("cannot add extension ") + OBJ_nid2sn(nid));
+  }
+  return Status::Ok();
+}
+
+Result<internal::GeneralNamePtr> UriName(const std::string& url) {
+  for (unsigned char c : url) {
+    if (c <= 0x20 || c >= 0x7f) return Error(Code::kInvalidArgument, "URL is not ASCII: \"" + url + "\"");
+  }
+  return internal::MakeGeneralName(GEN_URI, url);
+}
+
+Status SetSerial(X509* x, std::string_view serial) {
+  while (!serial.empty() && serial.front() == '\0') serial.remove_prefix(1);
+  // RFC 5280 §4.1.2.2: a positive integer of at most 20 octets (DER adds a zero octet if the top bit is set).
+  if (serial.empty()) return Error(Code::kInvalidArgument, "serial must be non-zero");
+  if (serial.size() > 20 || (serial.size() == 20 && (static_cast<unsigned char>(serial[0]) & 0x80) != 0)) {
+    return Error(Code::kInvalidArgument, "serial longer than 20 octets");
+  }
+  internal::BignumPtr bn(BN_bin2bn(internal::Uchar(serial), static_cast<int>(serial.size()), nullptr));
+  internal::Asn1IntegerPtr integer(bn ? BN_to_ASN1_INTEGER(bn.get(), nullptr) : nullptr);
+  if (!integer || X509_set_serialNumber(x, integer.get()) != 1) {
+    return ErrorWithOpenSsl(Code::kInternal, "cannot set the serial");
+  }
+  return Status::Ok();
+}
+
+Status SetSubject(X509* x, const DistinguishedName& dn) {
+  internal::X509NamePtr name(X509_NAME_new());
+  if (!name) return ErrorWithOpenSsl(Code::kInternal, "X509_NAME_new failed");
+  // Most significant first (C, O, OU, CN). OpenSSL's string table picks PrintableString for countryName and
+  // enforces the upper bounds of RFC 5280 Appendix A (e.g. 64 characters for a CN).
+  const std::pair<int, const std::string*> entries[] = {{NID_countryName, &dn.country},
+                                                        {NID_organizationName, &dn.organization},
+                                                        {NID_organizationalUnitName, &dn.organizational_unit},
+                                                        {NID_commonName, &dn.common_name}};
+  for (const auto& [nid, value] : entries) {
+    if (value->empty()) continue;
+    if (X509_NAME_add_entry_by_NID(name.get(), nid, MBSTRING_UTF8, internal::Uchar(*value),
+                                   static_cast<int>(value->size()), -1, 0) != 1) {
+      return InvalidTemplate(std::string("invalid ") + OBJ_nid2sn(nid) + " \"" + *value + "\"");
+    }
+  }
+  if (X509_set_subject_name(x, name.get()) != 1) return ErrorWithOpenSsl(Code::kInternal, "cannot set subject");
+  return Status::Ok();
+}
+
+Status AddBasicConstraints(X509* x, const CertificateTemplate& tmpl) {
+  internal::BasicConstraintsPtr bc(BASIC_CONSTRAINTS_new());
+  if (!bc) return ErrorWithOpenSsl(Code::kInternal, "BASIC_CONSTRAINTS_new failed");
+  bc->ca = tmpl.is_ca ? 0xFF : 0;
+  if (tmpl.path_length) {
+    // RFC 5280 §4.2.1.9: pathLenConstraint only when cA is asserted, and never negative.
+    if (!tmpl.is_ca || *tmpl.path_length < 0) {
+      return Error(Code::kInvalidArgument, "path_length needs is_ca and must not be negative");
+    }
+    bc->pathlen = ASN1_INTEGER_new();
+    if (bc->pathlen == nullptr || ASN1_INTEGER_set(bc->pathlen, *tmpl.path_length) != 1) {
+      return ErrorWithOpenSsl(Code::kInternal, "cannot set pathLenConstraint");
+    }
+  }
+  return AddExtension(x, NID_basic_constraints, bc.get(), /*critical=*/true);
+}
+
+Status AddKeyUsage(X509* x, const CertificateTemplate& tmpl) {
+  // RFC 5280 §4.2.1.3 bit numbers.
+  const std::pair<int, bool> bits[] = {
+      {0, tmpl.digital_signature}, {2, tmpl.key_encipherment}, {5, tmpl.key_cert_sign}, {6, tmpl.crl_sign}};
+  internal::Asn1BitStringPtr usage(ASN1_BIT_STRING_new());
+  if (!usage) return ErrorWithOpenSsl(Code::kInternal, "ASN1_BIT_STRING_new failed");
+  bool any = false;
+  for (const auto& [bit, set] : bits) {
+    if (!set) continue;
+    any = true;
+    if (ASN1_BIT_STRING_set_bit(usage.get(), bit, 1) != 1) return ErrorWithOpenSsl(Code::kInternal, "keyUsage");
+  }
+  if (!any) return Status::Ok();  // "When present, ... at least one of the bits MUST be set".
+  return AddExtension(x, NID_key_usage, usage.get(), /*critical=*/true);
+}
+
+Status AddExtKeyUsage(X509* x, const CertificateTemplate& tmpl) {
+  if (tmpl.ext_key_usages.empty()) return Status::Ok();
+  internal::ExtendedKeyUsagePtr eku(sk_ASN1_OBJECT_new_null());
+  if (!eku) return ErrorWithOpenSsl(Code::kInternal, "cannot build extKeyUsage");
+  for (const auto& usage : tmpl.ext_key_usages) {
+    internal::Asn1ObjectPtr obj;
+    if (usage == "serverAuth") {
+      obj.reset(OBJ_dup(OBJ_nid2obj(NID_server_auth)));
+    } else if (usage == "clientAuth") {
+      obj.reset(OBJ_dup(OBJ_nid2obj(NID_client_auth)));
+    } else {
+      obj = internal::ObjectFromDottedOid(usage);
+      if (!obj) return InvalidTemplate("invalid extended key usage \"" + usage + "\"");
+    }
+    if (!obj || sk_ASN1_OBJECT_push(eku.get(), obj.get()) <= 0) {
+      return ErrorWithOpenSsl(Code::kInternal, "cannot build extKeyUsage");
+    }
+    (void)obj.release();  // Now owned by eku.
+  }
+  return AddExtension(x, NID_ext_key_usage, eku.get(), /*critical=*/false);
+}
+
+Status AddKeyIdentifiers(X509* x, const PublicKey& subject_key, const Certificate* issuer,
+                         const PublicKey& issuer_key) {
+  ANVIL_ASSIGN_OR_RETURN(std::string ski, KeyIdentifier(Access::Pkey(subject_key)));
+  ANVIL_ASSIGN_OR_RETURN(internal::Asn1OctetStringPtr ski_octets, OctetString(ski));
+  ANVIL_RETURN_IF_ERROR(AddExtension(x, NID_subject_key_identifier, ski_octets.get(), false));
+
+  // RFC 5280 §4.2.1.1: the AKI keyIdentifier is the issuer's SKI. When the issuer certificate has none (or
+  // for a self-signed certificate) it is derived from the issuer key with the same method.
+  std::string aki = issuer != nullptr ? issuer->subject_key_id() : std::string();
+  if (aki.empty()) {
+    ANVIL_ASSIGN_OR_RETURN(aki, KeyIdentifier(Access::Pkey(issuer_key)));
+  }
+  internal::AuthorityKeyIdPtr akid(AUTHORITY_KEYID_new());
+  if (!akid) return ErrorWithOpenSsl(Code::kInternal, "AUTHORITY_KEYID_new failed");
+  ANVIL_ASSIGN_OR_RETURN(internal::Asn1OctetStringPtr aki_octets, OctetString(aki));
+  akid->keyid = aki_octets.release();
+  return AddExtension(x, NID_authority_key_identifier, akid.get(), false);
+}
+
+Status AddAuthorityInfoAccess(X509* x, const CertificateTemplate& tmpl) {
+  if (tmpl.ocsp_url.empty() && tmpl.ca_issuers_url.empty()) return Status::Ok();
+  internal::AuthorityInfoAccessPtr aia(sk_ACCESS_DESCRIPTION_new_null());
+  if (!aia) return ErrorWithOpenSsl(Code::kInternal, "cannot build authorityInfoAccess");
+  const std::pair<int, const std::string*> entries[] = {{NID_ad_OCSP, &tmpl.ocsp_url},
+                                                        {NID_ad_ca_issuers, &tmpl.ca_issuers_url}};
+  for (const auto& [method, url] : entries) {
+    if (url->empty()) continue;
+    ANVIL_ASSIGN_OR_RETURN(internal::GeneralNamePtr location, UriName(*url));
+    internal::AccessDescriptionPtr ad(ACCESS_DESCRIPTION_new());
+    if (!ad) return ErrorWithOpenSsl(Code::kInternal, "ACCESS_DESCRIPTION_new failed");
+    ASN1_OBJECT_free(ad->method);
+    ad->method = OBJ_dup(OBJ_nid2obj(method));
+    GENERAL_NAME_free(ad->location);
+    ad->location = location.release();
+    if (ad->method == nullptr || sk_ACCESS_DESCRIPTION_push(aia.get(), ad.get()) <= 0) {
+      return ErrorWithOpenSsl(Code::kInternal, "cannot build authorityInfoAccess");
+    }
+    (void)ad.release();  // Now owned by aia.
+  }
+  return AddExtension(x, NID_info_access, aia.get(), false);
+}
+
+Status AddCrlDistributionPoint(X509* x, const CertificateTemplate& tmpl) {
+  if (tmpl.crl_url.empty()) return Status::Ok();
+  ANVIL_ASSIGN_OR_RETURN(internal::GeneralNamePtr uri, UriName(tmpl.crl_url));
+  internal::GeneralNamesPtr names(GENERAL_NAMES_new());
+  internal::DistPointPtr dp(DIST_POINT_new());
+  internal::CrlDistPointsPtr points(sk_DIST_POINT_new_null());
+  if (!names || !dp || !points || sk_GENERAL_NAME_push(names.get(), uri.get()) <= 0) {
+    return ErrorWithOpenSsl(Code::kInternal, "cannot build cRLDistributionPoints");
+  }
+  (void)uri.release();
+  dp->distpoint = DIST_POINT_NAME_new();
+  if (dp->distpoint == nullptr) return ErrorWithOpenSsl(Code::kInternal, "DIST_POINT_NAME_new failed");
+  dp->distpoint->type = 0;  // fullName
+  dp->distpoint->name.fullname = names.release();
+  if (sk_DIST_POINT_push(points.get(), dp.get()) <= 0) {
+    return ErrorWithOpenSsl(Code::kInternal, "cannot build cRLDistributionPoints");
+  }
+  (void)dp.release();
+  return AddExtension(x, NID_crl_distribution_points, points.get(), false);
+}
+
+Status AddAcmeIdentifier(X509* x, const std::string& value) {
+  // RFC 8737 §3: a critical extension whose extnValue is the DER of an OCTET STRING.
+  ANVIL_ASSIGN_OR_RETURN(internal::Asn1OctetStringPtr inner, OctetString(value));
+  std::string inner_der = internal::I2d(inner.get(), i2d_ASN1_OCTET_STRING);
+  ANVIL_ASSIGN_OR_RETURN(internal::Asn1OctetStringPtr extn_value, OctetString(inner_der));
+  internal::Asn1ObjectPtr oid = internal::ObjectFromDottedOid(kAcmeIdentifierOid);
+  internal::X509ExtensionPtr ext(
+      oid ? X509_EXTENSION_create_by_OBJ(nullptr, oid.get(), 1, extn_value.get()) : nullptr);
+  if (inner_der.empty() || !ext || X509_add_ext(x, ext.get(), -1) != 1) {
+    return ErrorWithOpenSsl(Code::kInternal, "cannot add the acmeIdentifier extension");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+PreparedCertificate::PreparedCertificate(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PreparedCertificate::PreparedCertificate(PreparedCertificate&&) noexcept = default;
+PreparedCertificate& PreparedCertificate::operator=(PreparedCertificate&&) noexcept = default;
+PreparedCertificate::~PreparedCertificate() = default;
+
+Result<PreparedCertificate> PreparedCertificate::Create(const CertificateTemplate& tmpl, const PublicKey& subject_key,
+                                                        const Certificate* issuer, const PublicKey& issuer_key) {
+  if (tmpl.not_after < tmpl.not_before) return Error(Code::kInvalidArgument, "not_after is before not_before");
+  if (issuer != nullptr && !(issuer->public_key() == issuer_key)) {
+    return Error(Code::kInvalidArgument, "issuer_key is not the key of the issuer certificate");
+  }
+  internal::X509Ptr x509(X509_new());
+  X509* x = x509.get();
+  if (!x || X509_set_version(x, X509_VERSION_3) != 1) return ErrorWithOpenSsl(Code::kInternal, "X509_new failed");
+  ANVIL_RETURN_IF_ERROR(SetSerial(x, tmpl.serial));
+  ANVIL_RETURN_IF_ERROR(SetSubject(x, tmpl.subject));
+  X509_NAME* issuer_name = issuer != nullptr ? X509_get_subject_name(Access::X509Of(*issuer))
+                                             : X509_get_subject_name(x);
+  if (X509_set_issuer_name(x, issuer_name) != 1 ||
+      ASN1_TIME_set(X509_getm_notBefore(x), static_cast<time_t>(ToUnixSeconds(tmpl.not_before))) == nullptr ||
+      ASN1_TIME_set(X509_getm_notAfter(x), static_cast<time_t>(ToUnixSeconds(tmpl.not_after))) == nullptr ||
+      X509_set_pubkey(x, Access::Pkey(subject_key)) != 1) {
+    return ErrorWithOpenSsl(Code::kInternal, "cannot set issuer, validity or public key");
+  }
+  // The TBSCertificate names its own signature algorithm (RFC 5280 §4.1.2.3); it must be in place before
+  // tbs_der() is taken. OpenSSL exposes the field only const (X509_sign normally fills it).
+  auto [sig_nid, sig_param_type] = SignatureAlgorithm(issuer_key);
+  auto* tbs_alg = const_cast<X509_ALGOR*>(X509_get0_tbs_sigalg(x));
+  if (X509_ALGOR_set0(tbs_alg, OBJ_nid2obj(sig_nid), sig_param_type, nullptr) != 1) {
+    return ErrorWithOpenSsl(Code::kInternal, "cannot set the signature algorithm");
+  }
+
+  ANVIL_RETURN_IF_ERROR(AddKeyUsage(x, tmpl));
+  ANVIL_RETURN_IF_ERROR(AddExtKeyUsage(x, tmpl));
+  ANVIL_RETURN_IF_ERROR(AddBasicConstraints(x, tmpl));
+  ANVIL_RETURN_IF_ERROR(AddKeyIdentifiers(x, subject_key, issuer, issuer_key));
+  ANVIL_RETURN_IF_ERROR(AddAuthorityInfoAccess(x, tmpl));
+  if (!tmpl.dns_names.empty() || !tmpl.ip_addresses.empty()) {
+    ANVIL_ASSIGN_OR_RETURN(internal::GeneralNamesPtr names, internal::BuildSan(tmpl.dns_names, tmpl.ip_addresses));
+    // RFC 5280 §4.2.1.6: critical when the subject field is an empty sequence.
+    bool empty_subject = X509_NAME_entry_count(X509_get_subject_name(x)) == 0;
+    ANVIL_RETURN_IF_ERROR(AddExtension(x, NID_subject_alt_name, names.get(), empty_subject));
+  }
+  ANVIL_RETURN_IF_ERROR(AddCrlDistributionPoint(x, tmpl));
+  if (tmpl.acme_identifier) ANVIL_RETURN_IF_ERROR(AddAcmeIdentifier(x, *tmpl.acme_identifier));
+  internal::DrainErrors();
+
+  return PreparedCertificate(
+      std::make_unique<Impl>(Impl{std::move(x509), issuer_key, DefaultDigestFor(issuer_key)}));
+}
+
+Result<std::string> PreparedCertificate::tbs_der() const {
+  unsigned char* out = nullptr;
+  int len = i2d_re_X509_tbs(impl_->x509.get(), &out);
+  if (len <= 0) return ErrorWithOpenSsl(Code::kInternal, "cannot encode the TBSCertificate");
+  std::string der(reinterpret_cast<char*>(out), static_cast<size_t>(len));
+  OPENSSL_free(out);
+  return der;
+}
+
+Result<Certificate> PreparedCertificate::Sign(const PrivateKey& issuer_key) && {
+  if (!(issuer_key.public_key() == impl_->issuer_key)) {
+    return Error(Code::kInvalidArgument, "signing key is not the issuer key the certificate was prepared for");
+  }
+  ANVIL_ASSIGN_OR_RETURN(std::string tbs, tbs_der());
+  ANVIL_ASSIGN_OR_RETURN(std::string signature, issuer_key.Sign(impl_->digest, tbs));
+  std::string alg = internal::I2d(X509_get0_tbs_sigalg(impl_->x509.get()), i2d_X509_ALGOR);
+  if (alg.empty()) return ErrorWithOpenSsl(Code::kInternal, "cannot encode the signature algorithm");
+  // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }
+  // (RFC 5280 §4.1); the BIT STRING has no unused bits.
+  std::string der = DerTlv(0x30, tbs + alg + DerTlv(0x03, std::string(1, '\0') + signature));
+  ANVIL_ASSIGN_OR_RETURN(Certificate cert, Certificate::FromDer(der));
+  if (!cert.IsSignedBy(impl_->issuer_key)) return Error(Code::kInternal, "issued certificate does not verify");
+  return cert;
+}
+
+Result<Certificate> IssueCertificate(const CertificateTemplate& tmpl, const PublicKey& subject_key,
+                                     const Certificate* issuer, const PrivateKey& issuer_key) {
+  ANVIL_ASSIGN_OR_RETURN(PreparedCertificate prepared,
+                         PreparedCertificate::Create(tmpl, subject_key, issuer, issuer_key.public_key()));
+  return std::move(prepared).Sign(issuer_key);
+}
+
+}  // namespace anvil::crypto

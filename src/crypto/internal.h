@@ -1,0 +1,67 @@
+// Internal to crypto/: the definitions behind the opaque handles of the public classes, and Access, the one
+// friend through which crypto/'s .cc files reach the OpenSSL objects inside them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "crypto/certificate.h"
+#include "crypto/csr.h"
+#include "crypto/key.h"
+#include "crypto/ossl_handles.h"
+
+namespace anvil::crypto {
+
+// One EVP_PKEY holding only public material, and what was learned about it on import.
+struct PublicKey::Impl {
+  internal::EvpPkeyPtr pkey;
+  KeyAlgorithm algorithm;
+  std::optional<Curve> curve;
+};
+
+struct PrivateKey::Impl {
+  internal::EvpPkeyPtr pkey;
+  PublicKey public_key;  // Exported once, public material only.
+};
+
+struct Csr::Impl {
+  explicit Impl(PublicKey key) : public_key(std::move(key)) {}
+  internal::X509ReqPtr req;
+  PublicKey public_key;
+  std::string der;
+  std::string common_name;
+  std::vector<std::string> dns_names, ip_addresses, other_san_entries, other_extension_oids;
+};
+
+struct Certificate::Impl {
+  Impl(internal::X509Ptr x, PublicKey key, std::string d)
+      : x509(std::move(x)), public_key(std::move(key)), der(std::move(d)) {}
+  internal::X509Ptr x509;
+  PublicKey public_key;
+  std::string der;
+};
+
+namespace internal {
+
+// The EVP_MD of a digest; nullptr for kNone.
+const EVP_MD* EvpMd(DigestAlg alg);
+
+struct Access {
+  static EVP_PKEY* Pkey(const PublicKey& k) { return k.impl_->pkey.get(); }
+  static EVP_PKEY* Pkey(const PrivateKey& k) { return k.impl_->pkey.get(); }
+  static X509* X509Of(const Certificate& c) { return c.impl_->x509.get(); }
+
+  // Takes ownership of a public key of any supported type; kBadPublicKey for other types.
+  static Result<PublicKey> WrapPublic(EvpPkeyPtr pkey);
+  // Takes ownership of a private key of a supported type; kInvalidArgument otherwise.
+  static Result<PrivateKey> WrapPrivate(EvpPkeyPtr pkey);
+  static Csr MakeCsr(std::shared_ptr<const Csr::Impl> impl) { return Csr(std::move(impl)); }
+  static Certificate MakeCertificate(std::shared_ptr<const Certificate::Impl> impl) {
+    return Certificate(std::move(impl));
+  }
+};
+
+}  // namespace internal
+}  // namespace anvil::crypto

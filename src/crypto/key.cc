@@ -1,0 +1,495 @@
+#include "crypto/key.h"
+
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <array>
+#include <climits>
+
+#include "crypto/internal.h"
+
+namespace anvil::crypto {
+
+using internal::Access;
+using internal::BignumPtr;
+using internal::BioPtr;
+using internal::DrainErrors;
+using internal::EcdsaSigPtr;
+using internal::ErrorWithOpenSsl;
+using internal::EvpMdCtxPtr;
+using internal::EvpPkeyCtxPtr;
+using internal::EvpPkeyPtr;
+using internal::ParamBldPtr;
+using internal::ParamPtr;
+using internal::Uchar;
+
+namespace {
+
+struct CurveInfo {
+  Curve curve;
+  std::string_view jose_name;
+  const char* ossl_group;  // OpenSSL's short name, as OSSL_PKEY_PARAM_GROUP_NAME reports it.
+  int nid;
+  size_t coordinate_length;
+  int bits;
+};
+
+constexpr std::array<CurveInfo, 3> kCurves = {{
+    {Curve::kP256, "P-256", "prime256v1", NID_X9_62_prime256v1, 32, 256},
+    {Curve::kP384, "P-384", "secp384r1", NID_secp384r1, 48, 384},
+    {Curve::kP521, "P-521", "secp521r1", NID_secp521r1, 66, 521},
+}};
+
+const CurveInfo& InfoFor(Curve c) {
+  for (const auto& info : kCurves) {
+    if (info.curve == c) return info;
+  }
+  return kCurves[0];  // Unreachable: every enumerator is in the table.
+}
+
+struct KeyTypeInfo {
+  KeyType type;
+  std::string_view name;
+};
+
+constexpr std::array<KeyTypeInfo, 7> kKeyTypes = {{
+    {KeyType::kEcP256, "ec256"},
+    {KeyType::kEcP384, "ec384"},
+    {KeyType::kEcP521, "ec521"},
+    {KeyType::kRsa2048, "rsa2048"},
+    {KeyType::kRsa3072, "rsa3072"},
+    {KeyType::kRsa4096, "rsa4096"},
+    {KeyType::kEd25519, "ed25519"},
+}};
+
+// The curve of an EC key from its group name; nullopt for explicit parameters or other curves.
+std::optional<Curve> CurveOf(EVP_PKEY* pkey) {
+  std::array<char, 64> name{};
+  size_t len = 0;
+  if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, name.data(), name.size(), &len) != 1) {
+    DrainErrors();
+    return std::nullopt;
+  }
+  int nid = OBJ_txt2nid(name.data());
+  if (nid == NID_undef) nid = EC_curve_nist2nid(name.data());
+  for (const auto& info : kCurves) {
+    if (info.nid == nid) return info.curve;
+  }
+  return std::nullopt;
+}
+
+std::string_view StripLeadingZeros(std::string_view s) {
+  while (!s.empty() && s.front() == '\0') s.remove_prefix(1);
+  return s;
+}
+
+BignumPtr BignumFrom(std::string_view bytes) {
+  return BignumPtr(BN_bin2bn(Uchar(bytes), static_cast<int>(bytes.size()), nullptr));
+}
+
+Result<PublicKey> FromParams(const char* type, OSSL_PARAM_BLD* bld) {
+  ParamPtr params(OSSL_PARAM_BLD_to_param(bld));
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  EVP_PKEY* raw = nullptr;
+  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
+    return ErrorWithOpenSsl(Code::kBadPublicKey, std::string("invalid ") + type + " public key");
+  }
+  return Access::WrapPublic(EvpPkeyPtr(raw));
+}
+
+// Validates the digest/key pairing: EdDSA hashes internally (kNone only); the others need a digest.
+bool DigestFits(KeyAlgorithm alg, DigestAlg digest) {
+  return (alg == KeyAlgorithm::kEd25519) == (digest == DigestAlg::kNone);
+}
+
+KeyAlgorithm AlgorithmOf(EVP_PKEY* pkey) {
+  switch (EVP_PKEY_get_base_id(pkey)) {
+    case EVP_PKEY_EC:
+      return KeyAlgorithm::kEc;
+    case EVP_PKEY_RSA:
+      return KeyAlgorithm::kRsa;
+    default:
+      return KeyAlgorithm::kEd25519;
+  }
+}
+
+bool IsSupportedType(EVP_PKEY* pkey) {
+  int id = EVP_PKEY_get_base_id(pkey);
+  return id == EVP_PKEY_EC || id == EVP_PKEY_RSA || id == EVP_PKEY_ED25519;
+}
+
+struct OpenSslFree {
+  void operator()(void* p) const { OPENSSL_free(p); }
+};
+
+int NoPassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) { return -1; }
+
+}  // namespace
+
+Result<PublicKey> internal::Access::WrapPublic(EvpPkeyPtr pkey) {
+  if (!pkey || !IsSupportedType(pkey.get())) {
+    return Error(Code::kBadPublicKey, "unsupported public key type (want EC P-256/P-384/P-521, RSA or Ed25519)");
+  }
+  auto impl = std::make_shared<PublicKey::Impl>();
+  impl->algorithm = AlgorithmOf(pkey.get());
+  if (impl->algorithm == KeyAlgorithm::kEc) {
+    impl->curve = CurveOf(pkey.get());
+    if (!impl->curve) return Error(Code::kBadPublicKey, "unsupported EC curve (want P-256, P-384 or P-521)");
+    // Every import path ends here, so this one check keeps off-curve points (invalid-curve attacks) out.
+    // The quick check (on the curve, not infinity) suffices: the NIST prime curves have cofactor 1.
+    EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
+    if (!ctx || EVP_PKEY_public_check_quick(ctx.get()) != 1) {
+      return ErrorWithOpenSsl(Code::kBadPublicKey, "EC point is not on the curve");
+    }
+  }
+  impl->pkey = std::move(pkey);
+  return PublicKey(std::move(impl));
+}
+
+Result<PrivateKey> internal::Access::WrapPrivate(EvpPkeyPtr pkey) {
+  if (!pkey || !IsSupportedType(pkey.get())) {
+    return Error(Code::kInvalidArgument, "unsupported private key type (want EC P-256/P-384/P-521, RSA or Ed25519)");
+  }
+  // The public half is exported into its own object, so a PublicKey never carries private material.
+  std::string spki = I2d(pkey.get(), i2d_PUBKEY);
+  if (spki.empty()) return ErrorWithOpenSsl(Code::kInvalidArgument, "cannot export the public key");
+  auto pub = PublicKey::FromDer(spki);
+  if (!pub.ok()) return Error(Code::kInvalidArgument, "private key: " + pub.status().message());
+  auto impl = std::make_shared<PrivateKey::Impl>(PrivateKey::Impl{std::move(pkey), std::move(pub).value()});
+  return PrivateKey(std::move(impl));
+}
+
+Result<KeyType> ParseKeyType(std::string_view s) {
+  for (const auto& info : kKeyTypes) {
+    if (info.name == s) return info.type;
+  }
+  return Error(Code::kInvalidArgument, "unknown key type \"" + std::string(s) +
+                                           "\" (want ec256, ec384, ec521, rsa2048, rsa3072, rsa4096 or ed25519)");
+}
+
+std::string_view KeyTypeName(KeyType t) {
+  for (const auto& info : kKeyTypes) {
+    if (info.type == t) return info.name;
+  }
+  return "unknown";
+}
+
+std::string_view CurveName(Curve c) { return InfoFor(c).jose_name; }
+size_t CurveCoordinateLength(Curve c) { return InfoFor(c).coordinate_length; }
+
+// --- PublicKey ---
+
+Result<PublicKey> PublicKey::FromDer(std::string_view spki_der) {
+  const unsigned char* p = Uchar(spki_der);
+  EvpPkeyPtr pkey(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())));
+  if (!pkey) return ErrorWithOpenSsl(Code::kBadPublicKey, "invalid SubjectPublicKeyInfo");
+  if (p != Uchar(spki_der) + spki_der.size()) {
+    return Error(Code::kBadPublicKey, "trailing data after SubjectPublicKeyInfo");
+  }
+  return Access::WrapPublic(std::move(pkey));
+}
+
+Result<PublicKey> PublicKey::FromPem(std::string_view pem) {
+  BioPtr bio = internal::MemBioFrom(pem);
+  if (!bio) return Error(Code::kBadPublicKey, "PEM too large");
+  EvpPkeyPtr pkey(PEM_read_bio_PUBKEY(bio.get(), nullptr, NoPassphrase, nullptr));
+  if (!pkey) return ErrorWithOpenSsl(Code::kBadPublicKey, "no PUBLIC KEY in PEM");
+  return Access::WrapPublic(std::move(pkey));
+}
+
+Result<PublicKey> PublicKey::FromEcPoint(Curve curve, std::string_view x, std::string_view y) {
+  const CurveInfo& info = InfoFor(curve);
+  const size_t len = info.coordinate_length;
+  if (x.size() > len || y.size() > len) {
+    return Error(Code::kBadPublicKey, "EC coordinate longer than " + std::to_string(len) + " bytes");
+  }
+  // SEC 1 §2.3.3 uncompressed point: 0x04 || X || Y, each padded to the field length.
+  std::string point(1 + 2 * len, '\0');
+  point[0] = 0x04;
+  point.replace(1 + len - x.size(), x.size(), x);
+  point.replace(1 + 2 * len - y.size(), y.size(), y);
+  ParamBldPtr bld(OSSL_PARAM_BLD_new());
+  if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, info.ossl_group, 0) != 1 ||
+      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1) {
+    return ErrorWithOpenSsl(Code::kInternal, "OSSL_PARAM_BLD failed");
+  }
+  auto key = FromParams("EC", bld.get());
+  if (!key.ok()) return Error(Code::kBadPublicKey, "EC point is not on the curve " + std::string(info.jose_name));
+  return key;
+}
+
+Result<PublicKey> PublicKey::FromRsa(std::string_view n, std::string_view e) {
+  n = StripLeadingZeros(n);
+  e = StripLeadingZeros(e);
+  if (n.empty() || (static_cast<unsigned char>(n.back()) & 1) == 0) {
+    return Error(Code::kBadPublicKey, "RSA modulus must be odd and non-zero");
+  }
+  if (n.size() > 16384 / 8) return Error(Code::kBadPublicKey, "RSA modulus too large");
+  if (e.empty() || e.size() > 8 || (static_cast<unsigned char>(e.back()) & 1) == 0 ||
+      (e.size() == 1 && static_cast<unsigned char>(e[0]) < 3)) {
+    return Error(Code::kBadPublicKey, "RSA public exponent must be odd, at least 3 and at most 64 bits");
+  }
+  BignumPtr bn_n = BignumFrom(n), bn_e = BignumFrom(e);
+  ParamBldPtr bld(OSSL_PARAM_BLD_new());
+  if (!bn_n || !bn_e || !bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1 ||
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1) {
+    return ErrorWithOpenSsl(Code::kInternal, "OSSL_PARAM_BLD failed");
+  }
+  return FromParams("RSA", bld.get());
+}
+
+Result<PublicKey> PublicKey::FromEd25519(std::string_view raw32) {
+  if (raw32.size() != 32) return Error(Code::kBadPublicKey, "Ed25519 public key must be 32 bytes");
+  EvpPkeyPtr pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, Uchar(raw32), raw32.size()));
+  if (!pkey) return ErrorWithOpenSsl(Code::kBadPublicKey, "invalid Ed25519 public key");
+  return Access::WrapPublic(std::move(pkey));
+}
+
+KeyAlgorithm PublicKey::algorithm() const { return impl_->algorithm; }
+std::optional<Curve> PublicKey::curve() const { return impl_->curve; }
+
+int PublicKey::bits() const {
+  switch (impl_->algorithm) {
+    case KeyAlgorithm::kEc:
+      return InfoFor(*impl_->curve).bits;
+    case KeyAlgorithm::kRsa:
+      return EVP_PKEY_get_bits(impl_->pkey.get());
+    case KeyAlgorithm::kEd25519:
+      break;
+  }
+  return 256;
+}
+
+std::string PublicKey::ToDer() const { return internal::I2d(impl_->pkey.get(), i2d_PUBKEY); }
+
+std::string PublicKey::ToPem() const {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_PUBKEY(bio.get(), impl_->pkey.get()) != 1) {
+    DrainErrors();
+    return {};
+  }
+  return internal::MemBioContents(bio.get());
+}
+
+Result<PublicKey::EcPoint> PublicKey::ec_point() const {
+  if (impl_->algorithm != KeyAlgorithm::kEc) return Error(Code::kInvalidArgument, "not an EC key");
+  const size_t len = InfoFor(*impl_->curve).coordinate_length;
+  BIGNUM* x = nullptr;
+  BIGNUM* y = nullptr;
+  bool ok = EVP_PKEY_get_bn_param(impl_->pkey.get(), OSSL_PKEY_PARAM_EC_PUB_X, &x) == 1 &&
+            EVP_PKEY_get_bn_param(impl_->pkey.get(), OSSL_PKEY_PARAM_EC_PUB_Y, &y) == 1;
+  BignumPtr bx(x), by(y);
+  EcPoint point{*impl_->curve, std::string(len, '\0'), std::string(len, '\0')};
+  if (!ok || BN_bn2binpad(bx.get(), reinterpret_cast<unsigned char*>(point.x.data()), static_cast<int>(len)) < 0 ||
+      BN_bn2binpad(by.get(), reinterpret_cast<unsigned char*>(point.y.data()), static_cast<int>(len)) < 0) {
+    return ErrorWithOpenSsl(Code::kInternal, "cannot read the EC point");
+  }
+  return point;
+}
+
+Result<PublicKey::RsaComponents> PublicKey::rsa_components() const {
+  if (impl_->algorithm != KeyAlgorithm::kRsa) return Error(Code::kInvalidArgument, "not an RSA key");
+  BIGNUM* n = nullptr;
+  BIGNUM* e = nullptr;
+  bool ok = EVP_PKEY_get_bn_param(impl_->pkey.get(), OSSL_PKEY_PARAM_RSA_N, &n) == 1 &&
+            EVP_PKEY_get_bn_param(impl_->pkey.get(), OSSL_PKEY_PARAM_RSA_E, &e) == 1;
+  BignumPtr bn(n), be(e);
+  if (!ok) return ErrorWithOpenSsl(Code::kInternal, "cannot read the RSA components");
+  auto to_bytes = [](const BIGNUM* b) {
+    std::string out(static_cast<size_t>(BN_num_bytes(b)), '\0');
+    BN_bn2bin(b, reinterpret_cast<unsigned char*>(out.data()));
+    return out;
+  };
+  return RsaComponents{to_bytes(bn.get()), to_bytes(be.get())};
+}
+
+Result<std::string> PublicKey::ed25519_raw() const {
+  if (impl_->algorithm != KeyAlgorithm::kEd25519) return Error(Code::kInvalidArgument, "not an Ed25519 key");
+  std::string out(32, '\0');
+  size_t len = out.size();
+  if (EVP_PKEY_get_raw_public_key(impl_->pkey.get(), reinterpret_cast<unsigned char*>(out.data()), &len) != 1 ||
+      len != 32) {
+    return ErrorWithOpenSsl(Code::kInternal, "cannot read the Ed25519 key");
+  }
+  return out;
+}
+
+bool PublicKey::Verify(DigestAlg digest, std::string_view data, std::string_view signature) const {
+  if (!DigestFits(impl_->algorithm, digest)) return false;
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx ||
+      EVP_DigestVerifyInit(ctx.get(), nullptr, internal::EvpMd(digest), nullptr, impl_->pkey.get()) != 1) {
+    DrainErrors();
+    return false;
+  }
+  int rc = EVP_DigestVerify(ctx.get(), Uchar(signature), signature.size(), Uchar(data), data.size());
+  // A mismatch leaves an error on the queue; it is an answer here, not a fault.
+  DrainErrors();
+  return rc == 1;
+}
+
+bool PublicKey::operator==(const PublicKey& other) const {
+  if (impl_ == other.impl_) return true;
+  int rc = EVP_PKEY_eq(impl_->pkey.get(), other.impl_->pkey.get());
+  DrainErrors();  // Comparing keys of different types queues an error.
+  return rc == 1;
+}
+
+// --- PrivateKey ---
+
+Result<PrivateKey> PrivateKey::Generate(KeyType type) {
+  EVP_PKEY* raw = nullptr;
+  switch (type) {
+    case KeyType::kEcP256:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+      break;
+    case KeyType::kEcP384:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384");
+      break;
+    case KeyType::kEcP521:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-521");
+      break;
+    case KeyType::kRsa2048:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048));
+      break;
+    case KeyType::kRsa3072:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(3072));
+      break;
+    case KeyType::kRsa4096:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(4096));
+      break;
+    case KeyType::kEd25519:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+      break;
+  }
+  if (raw == nullptr) return ErrorWithOpenSsl(Code::kInternal, "key generation failed");
+  return Access::WrapPrivate(EvpPkeyPtr(raw));
+}
+
+Result<PrivateKey> PrivateKey::FromPem(std::string_view pem) {
+  BioPtr bio = internal::MemBioFrom(pem);
+  if (!bio) return Error(Code::kInvalidArgument, "PEM too large");
+  // PEM_read_bio_PrivateKey gives up when another block comes first, as the "EC PARAMETERS" block of
+  // `openssl ecparam -genkey` does; so find the key block first, then decode just that one.
+  while (true) {
+    char* name_raw = nullptr;
+    char* header_raw = nullptr;
+    unsigned char* data_raw = nullptr;
+    long len = 0;
+    if (PEM_read_bio(bio.get(), &name_raw, &header_raw, &data_raw, &len) != 1) break;
+    std::unique_ptr<char, OpenSslFree> name(name_raw), header(header_raw);
+    std::unique_ptr<unsigned char, OpenSslFree> data(data_raw);
+    std::string_view block(name.get());
+    if (block == "ENCRYPTED PRIVATE KEY") return Error(Code::kInvalidArgument, "encrypted private keys are not supported");
+    if (block != "PRIVATE KEY" && block != "EC PRIVATE KEY" && block != "RSA PRIVATE KEY") continue;
+    BioPtr one(BIO_new(BIO_s_mem()));
+    if (!one || PEM_write_bio(one.get(), name.get(), header.get(), data.get(), len) <= 0) break;
+    // The callback refuses legacy encrypted keys ("Proc-Type: 4,ENCRYPTED") instead of letting OpenSSL
+    // prompt on the terminal.
+    EvpPkeyPtr pkey(PEM_read_bio_PrivateKey(one.get(), nullptr, NoPassphrase, nullptr));
+    if (!pkey) break;
+    DrainErrors();
+    return Access::WrapPrivate(std::move(pkey));
+  }
+  return ErrorWithOpenSsl(Code::kInvalidArgument, "no unencrypted private key in PEM");
+}
+
+std::string PrivateKey::ToPem() const {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  // PEM_write_bio_PrivateKey writes PKCS #8 ("PRIVATE KEY"), unencrypted without a cipher.
+  if (!bio || PEM_write_bio_PrivateKey(bio.get(), impl_->pkey.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    DrainErrors();
+    return {};
+  }
+  return internal::MemBioContents(bio.get());
+}
+
+PublicKey PrivateKey::public_key() const { return impl_->public_key; }
+
+Result<std::string> PrivateKey::Sign(DigestAlg digest, std::string_view data) const {
+  if (!DigestFits(impl_->public_key.algorithm(), digest)) {
+    return Error(Code::kInvalidArgument, "digest " + std::string(DigestAlgName(digest)) + " does not fit the key");
+  }
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  size_t len = 0;
+  if (!ctx ||
+      EVP_DigestSignInit(ctx.get(), nullptr, internal::EvpMd(digest), nullptr, impl_->pkey.get()) != 1 ||
+      EVP_DigestSign(ctx.get(), nullptr, &len, Uchar(data), data.size()) != 1) {
+    return ErrorWithOpenSsl(Code::kInternal, "signing failed");
+  }
+  std::string sig(len, '\0');
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, Uchar(data), data.size()) !=
+      1) {
+    return ErrorWithOpenSsl(Code::kInternal, "signing failed");
+  }
+  sig.resize(len);
+  return sig;
+}
+
+// --- Signature formats ---
+
+Result<std::string> EcdsaDerToRaw(std::string_view der, Curve curve) {
+  const unsigned char* p = Uchar(der);
+  EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
+  if (!sig || p != Uchar(der) + der.size()) {
+    DrainErrors();
+    return Error(Code::kMalformed, "invalid DER ECDSA signature");
+  }
+  const BIGNUM* r = nullptr;
+  const BIGNUM* s = nullptr;
+  ECDSA_SIG_get0(sig.get(), &r, &s);
+  const size_t len = CurveCoordinateLength(curve);
+  std::string raw(2 * len, '\0');
+  auto* out = reinterpret_cast<unsigned char*>(raw.data());
+  if (BN_is_negative(r) || BN_is_negative(s) || BN_bn2binpad(r, out, static_cast<int>(len)) < 0 ||
+      BN_bn2binpad(s, out + len, static_cast<int>(len)) < 0) {
+    DrainErrors();
+    return Error(Code::kMalformed, "ECDSA signature does not fit the curve " + std::string(CurveName(curve)));
+  }
+  return raw;
+}
+
+Result<std::string> EcdsaRawToDer(std::string_view raw) {
+  if (raw.size() != 64 && raw.size() != 96 && raw.size() != 132) {
+    return Error(Code::kMalformed, "ECDSA signature must be 64, 96 or 132 bytes (r||s), got " +
+                                       std::to_string(raw.size()));
+  }
+  const size_t half = raw.size() / 2;
+  BignumPtr r = BignumFrom(raw.substr(0, half)), s = BignumFrom(raw.substr(half));
+  EcdsaSigPtr sig(ECDSA_SIG_new());
+  if (!r || !s || !sig || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) {
+    return ErrorWithOpenSsl(Code::kInternal, "cannot build the ECDSA signature");
+  }
+  (void)r.release();  // Now owned by sig.
+  (void)s.release();
+  std::string der = internal::I2d(sig.get(), i2d_ECDSA_SIG);
+  if (der.empty()) return ErrorWithOpenSsl(Code::kInternal, "cannot encode the ECDSA signature");
+  return der;
+}
+
+DigestAlg DefaultDigestFor(const PublicKey& key) {
+  switch (key.algorithm()) {
+    case KeyAlgorithm::kEc:
+      switch (*key.curve()) {
+        case Curve::kP256:
+          return DigestAlg::kSha256;
+        case Curve::kP384:
+          return DigestAlg::kSha384;
+        case Curve::kP521:
+          return DigestAlg::kSha512;
+      }
+      break;
+    case KeyAlgorithm::kRsa:
+      return DigestAlg::kSha256;
+    case KeyAlgorithm::kEd25519:
+      return DigestAlg::kNone;
+  }
+  return DigestAlg::kSha256;
+}
+
+}  // namespace anvil::crypto
