@@ -1,0 +1,280 @@
+#include "storage/internal/codec.h"
+
+#include <cstdint>
+#include <cstdio>
+
+namespace anvil::storage::internal {
+namespace {
+
+Status Corrupt(std::string_view what, std::string_view value) {
+  return Error(Code::kInternal, "corrupt record: unknown " + std::string(what) + " \"" +
+                                    std::string(value.substr(0, 64)) + "\"");
+}
+
+// Looks `s` up in a table of (value, name) pairs.
+template <typename E, size_t N>
+Result<E> Lookup(const std::pair<E, std::string_view> (&table)[N], std::string_view s, std::string_view what) {
+  for (const auto& [value, name] : table) {
+    if (name == s) return value;
+  }
+  return Corrupt(what, s);
+}
+
+template <typename E, size_t N>
+std::string_view NameOf(const std::pair<E, std::string_view> (&table)[N], E v) {
+  for (const auto& [value, name] : table) {
+    if (value == v) return name;
+  }
+  return "?";
+}
+
+using acme::AccountStatus;
+using acme::AuthorizationStatus;
+using acme::ChallengeStatus;
+using acme::ChallengeType;
+using acme::IdentifierType;
+using acme::OrderStatus;
+
+constexpr std::pair<IdentifierType, std::string_view> kIdentifierTypes[] = {
+    {IdentifierType::kDns, "dns"}, {IdentifierType::kIp, "ip"}};
+constexpr std::pair<AccountStatus, std::string_view> kAccountStatuses[] = {
+    {AccountStatus::kValid, "valid"}, {AccountStatus::kDeactivated, "deactivated"}, {AccountStatus::kRevoked, "revoked"}};
+constexpr std::pair<OrderStatus, std::string_view> kOrderStatuses[] = {{OrderStatus::kPending, "pending"},
+                                                                       {OrderStatus::kReady, "ready"},
+                                                                       {OrderStatus::kProcessing, "processing"},
+                                                                       {OrderStatus::kValid, "valid"},
+                                                                       {OrderStatus::kInvalid, "invalid"}};
+constexpr std::pair<AuthorizationStatus, std::string_view> kAuthorizationStatuses[] = {
+    {AuthorizationStatus::kPending, "pending"},         {AuthorizationStatus::kValid, "valid"},
+    {AuthorizationStatus::kInvalid, "invalid"},         {AuthorizationStatus::kDeactivated, "deactivated"},
+    {AuthorizationStatus::kExpired, "expired"},         {AuthorizationStatus::kRevoked, "revoked"}};
+constexpr std::pair<ChallengeStatus, std::string_view> kChallengeStatuses[] = {
+    {ChallengeStatus::kPending, "pending"},
+    {ChallengeStatus::kProcessing, "processing"},
+    {ChallengeStatus::kValid, "valid"},
+    {ChallengeStatus::kInvalid, "invalid"}};
+constexpr std::pair<ChallengeType, std::string_view> kChallengeTypes[] = {
+    {ChallengeType::kHttp01, "http-01"}, {ChallengeType::kDns01, "dns-01"}, {ChallengeType::kTlsAlpn01, "tls-alpn-01"}};
+constexpr std::pair<CertificateState, std::string_view> kCertificateStates[] = {
+    {CertificateState::kPending, "pending"}, {CertificateState::kIssued, "issued"},
+    {CertificateState::kAbandoned, "abandoned"}};
+
+void AppendUtf8(uint32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// A minimal reader for exactly one JSON value shape: an array of strings.
+class StringListReader {
+ public:
+  explicit StringListReader(std::string_view s) : s_(s) {}
+
+  Result<std::vector<std::string>> Read() {
+    std::vector<std::string> out;
+    SkipSpace();
+    if (!Consume('[')) return Bad();
+    SkipSpace();
+    if (Consume(']')) return Finish(std::move(out));
+    while (true) {
+      SkipSpace();
+      std::string item;
+      if (!ReadString(&item)) return Bad();
+      out.push_back(std::move(item));
+      SkipSpace();
+      if (Consume(']')) return Finish(std::move(out));
+      if (!Consume(',')) return Bad();
+    }
+  }
+
+ private:
+  Result<std::vector<std::string>> Finish(std::vector<std::string> out) {
+    SkipSpace();
+    if (pos_ != s_.size()) return Bad();
+    return out;
+  }
+  Status Bad() const { return Error(Code::kInternal, "corrupt record: not a JSON array of strings"); }
+  void SkipSpace() {
+    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) {
+      ++pos_;
+    }
+  }
+  bool Consume(char c) {
+    if (pos_ < s_.size() && s_[pos_] == c) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+  bool ReadHex4(uint32_t* out) {
+    if (pos_ + 4 > s_.size()) return false;
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) {
+      char c = s_[pos_++];
+      v <<= 4;
+      if (c >= '0' && c <= '9') {
+        v |= static_cast<uint32_t>(c - '0');
+      } else if (c >= 'a' && c <= 'f') {
+        v |= static_cast<uint32_t>(c - 'a' + 10);
+      } else if (c >= 'A' && c <= 'F') {
+        v |= static_cast<uint32_t>(c - 'A' + 10);
+      } else {
+        return false;
+      }
+    }
+    *out = v;
+    return true;
+  }
+  bool ReadString(std::string* out) {
+    if (!Consume('"')) return false;
+    while (pos_ < s_.size()) {
+      char c = s_[pos_++];
+      if (c == '"') return true;
+      if (static_cast<unsigned char>(c) < 0x20) return false;
+      if (c != '\\') {
+        out->push_back(c);
+        continue;
+      }
+      if (pos_ >= s_.size()) return false;
+      char e = s_[pos_++];
+      switch (e) {
+        case '"': out->push_back('"'); break;
+        case '\\': out->push_back('\\'); break;
+        case '/': out->push_back('/'); break;
+        case 'b': out->push_back('\b'); break;
+        case 'f': out->push_back('\f'); break;
+        case 'n': out->push_back('\n'); break;
+        case 'r': out->push_back('\r'); break;
+        case 't': out->push_back('\t'); break;
+        case 'u': {
+          uint32_t cp;
+          if (!ReadHex4(&cp)) return false;
+          if (cp >= 0xD800 && cp <= 0xDBFF) {  // high surrogate: a low one must follow
+            uint32_t low;
+            if (!Consume('\\') || !Consume('u') || !ReadHex4(&low) || low < 0xDC00 || low > 0xDFFF) return false;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+          } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+            return false;
+          }
+          AppendUtf8(cp, out);
+          break;
+        }
+        default:
+          return false;
+      }
+    }
+    return false;
+  }
+
+  std::string_view s_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+std::string_view Name(acme::IdentifierType v) { return NameOf(kIdentifierTypes, v); }
+std::string_view Name(acme::AccountStatus v) { return NameOf(kAccountStatuses, v); }
+std::string_view Name(acme::OrderStatus v) { return NameOf(kOrderStatuses, v); }
+std::string_view Name(acme::AuthorizationStatus v) { return NameOf(kAuthorizationStatuses, v); }
+std::string_view Name(acme::ChallengeStatus v) { return NameOf(kChallengeStatuses, v); }
+std::string_view Name(acme::ChallengeType v) { return NameOf(kChallengeTypes, v); }
+std::string_view Name(CertificateState v) { return NameOf(kCertificateStates, v); }
+
+Result<acme::IdentifierType> ParseIdentifierTypeName(std::string_view s) {
+  return Lookup(kIdentifierTypes, s, "identifier type");
+}
+Result<acme::AccountStatus> ParseAccountStatusName(std::string_view s) {
+  return Lookup(kAccountStatuses, s, "account status");
+}
+Result<acme::OrderStatus> ParseOrderStatusName(std::string_view s) {
+  return Lookup(kOrderStatuses, s, "order status");
+}
+Result<acme::AuthorizationStatus> ParseAuthorizationStatusName(std::string_view s) {
+  return Lookup(kAuthorizationStatuses, s, "authorization status");
+}
+Result<acme::ChallengeStatus> ParseChallengeStatusName(std::string_view s) {
+  return Lookup(kChallengeStatuses, s, "challenge status");
+}
+Result<acme::ChallengeType> ParseChallengeTypeName(std::string_view s) {
+  return Lookup(kChallengeTypes, s, "challenge type");
+}
+Result<CertificateState> ParseCertificateStateName(std::string_view s) {
+  return Lookup(kCertificateStates, s, "certificate state");
+}
+
+std::string JsonQuote(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out.push_back('"');
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+          out += buf;
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string EncodeStringList(const std::vector<std::string>& list) {
+  std::string out = "[";
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out += JsonQuote(list[i]);
+  }
+  out.push_back(']');
+  return out;
+}
+
+Result<std::vector<std::string>> DecodeStringList(std::string_view json) { return StringListReader(json).Read(); }
+
+std::string EncodeIdentifiers(const std::vector<acme::Identifier>& identifiers) {
+  std::vector<std::string> list;
+  list.reserve(identifiers.size());
+  for (const auto& id : identifiers) list.push_back(std::string(Name(id.type)) + ":" + id.value);
+  return EncodeStringList(list);
+}
+
+Result<std::vector<acme::Identifier>> DecodeIdentifiers(std::string_view json) {
+  ANVIL_ASSIGN_OR_RETURN(std::vector<std::string> list, DecodeStringList(json));
+  std::vector<acme::Identifier> out;
+  out.reserve(list.size());
+  for (const auto& item : list) {
+    size_t colon = item.find(':');
+    if (colon == std::string::npos) return Corrupt("identifier", item);
+    ANVIL_ASSIGN_OR_RETURN(acme::IdentifierType type, ParseIdentifierTypeName(item.substr(0, colon)));
+    out.push_back(acme::Identifier{type, item.substr(colon + 1)});
+  }
+  return out;
+}
+
+std::string IssuedAuditDetails(std::string_view order_id) { return "{\"order_id\":" + JsonQuote(order_id) + "}"; }
+
+std::string RevokedAuditDetails(int reason) { return "{\"reason\":" + std::to_string(reason) + "}"; }
+
+}  // namespace anvil::storage::internal

@@ -1,0 +1,64 @@
+// How storage persists values that have no native database type: the stored names of statuses and other
+// enums, and lists of strings as JSON arrays. Private to src/storage (memory, sqlite and later postgres);
+// other components use acme/types.h for the wire names.
+//
+// The persisted names are owned here on purpose, independent of acme's wire mapping: a change to the protocol
+// library must never silently change what is already on disk. They coincide with the RFC 8555 names today.
+//
+// Pure functions; thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "acme/types.h"
+#include "base/status.h"
+#include "base/time.h"
+#include "storage/store.h"
+
+namespace anvil::storage::internal {
+
+std::string_view Name(acme::IdentifierType v);
+std::string_view Name(acme::AccountStatus v);
+std::string_view Name(acme::OrderStatus v);
+std::string_view Name(acme::AuthorizationStatus v);
+std::string_view Name(acme::ChallengeStatus v);
+std::string_view Name(acme::ChallengeType v);
+std::string_view Name(CertificateState v);
+
+// Each returns kInternal ("corrupt record") for a name it does not know: only storage writes these columns.
+Result<acme::IdentifierType> ParseIdentifierTypeName(std::string_view s);
+Result<acme::AccountStatus> ParseAccountStatusName(std::string_view s);
+Result<acme::OrderStatus> ParseOrderStatusName(std::string_view s);
+Result<acme::AuthorizationStatus> ParseAuthorizationStatusName(std::string_view s);
+Result<acme::ChallengeStatus> ParseChallengeStatusName(std::string_view s);
+Result<acme::ChallengeType> ParseChallengeTypeName(std::string_view s);
+Result<CertificateState> ParseCertificateStateName(std::string_view s);
+
+// `s` as a JSON string literal, quotes included. Bytes ≥ 0x80 are copied (UTF-8 is assumed, not checked);
+// control characters are escaped.
+std::string JsonQuote(std::string_view s);
+
+// ["a","b"] and back. Decoding accepts any JSON array of strings (whitespace, all escapes incl. surrogate pairs).
+std::string EncodeStringList(const std::vector<std::string>& list);
+Result<std::vector<std::string>> DecodeStringList(std::string_view json);
+
+// Identifiers as a string list of "type:value" ("dns:example.com", "ip:2001:db8::1"): the type never contains
+// ':' so the first ':' separates.
+std::string EncodeIdentifiers(const std::vector<acme::Identifier>& identifiers);
+Result<std::vector<acme::Identifier>> DecodeIdentifiers(std::string_view json);
+
+// The details of the audit events the stores append themselves, byte-identical across backends:
+// {"order_id":"…"} and {"reason":N}.
+std::string IssuedAuditDetails(std::string_view order_id);
+std::string RevokedAuditDetails(int reason);
+
+// Storage keeps one-second precision (store.h): every backend truncates the same way.
+inline TimePoint TruncateToSeconds(TimePoint t) { return FromUnixSeconds(ToUnixSeconds(t)); }
+
+inline constexpr std::string_view kIssuedAuditKind = "certificate.issued";
+inline constexpr std::string_view kRevokedAuditKind = "certificate.revoked";
+
+}  // namespace anvil::storage::internal

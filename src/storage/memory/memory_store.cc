@@ -1,0 +1,465 @@
+#include "storage/memory/memory_store.h"
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+#include <utility>
+
+#include "storage/internal/codec.h"
+
+namespace anvil::storage {
+namespace {
+
+using internal::TruncateToSeconds;
+
+std::optional<TimePoint> Truncate(const std::optional<TimePoint>& t) {
+  if (!t.has_value()) return std::nullopt;
+  return TruncateToSeconds(*t);
+}
+
+Status NotFound(std::string_view what, std::string_view id) {
+  return Error(Code::kNotFound, std::string(what) + " " + std::string(id) + " does not exist");
+}
+
+Status CheckLimit(int limit) {
+  if (limit < 1) return Error(Code::kInvalidArgument, "limit must be at least 1, got " + std::to_string(limit));
+  return Status::Ok();
+}
+
+// Mirrors the SQLite store's decisions, including the order in which errors are detected, so that the two
+// answer identically (the conformance suite checks it).
+class MemoryStore final : public Store {
+ public:
+  explicit MemoryStore(const Clock* clock) : clock_(clock != nullptr ? clock : &system_clock_) {}
+
+  // ---- AccountStore ----
+
+  Status CreateAccount(const Account& account) override {
+    std::lock_guard lock(mu_);
+    if (accounts_.contains(account.id) || account_by_thumbprint_.contains(account.thumbprint)) {
+      return Error(Code::kConflict, "account " + account.id + " (id or key already in use)");
+    }
+    EabKey* eab = nullptr;
+    if (!account.eab_kid.empty()) {
+      auto it = eab_keys_.find(account.eab_kid);
+      if (it == eab_keys_.end()) return NotFound("EAB key", account.eab_kid);
+      if (!it->second.account_id.empty()) {
+        return Error(Code::kUnauthorized, "EAB key " + account.eab_kid + " is already bound to an account");
+      }
+      eab = &it->second;
+    }
+    Account stored = account;
+    stored.created_at = TruncateToSeconds(stored.created_at);
+    accounts_.emplace(stored.id, stored);
+    account_by_thumbprint_.emplace(stored.thumbprint, stored.id);
+    if (eab != nullptr) eab->account_id = stored.id;
+    return Status::Ok();
+  }
+
+  Result<Account> GetAccount(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    auto it = accounts_.find(id);
+    if (it == accounts_.end()) return NotFound("account", id);
+    return it->second;
+  }
+
+  Result<Account> FindAccountByThumbprint(const std::string& thumbprint) override {
+    std::lock_guard lock(mu_);
+    auto it = account_by_thumbprint_.find(thumbprint);
+    if (it == account_by_thumbprint_.end()) return NotFound("account with thumbprint", thumbprint);
+    return accounts_.at(it->second);
+  }
+
+  Status UpdateAccount(const std::string& id, const std::vector<std::string>& contacts,
+                       acme::AccountStatus status) override {
+    std::lock_guard lock(mu_);
+    auto it = accounts_.find(id);
+    if (it == accounts_.end()) return NotFound("account", id);
+    it->second.contacts = contacts;
+    it->second.status = status;
+    return Status::Ok();
+  }
+
+  Status ChangeAccountKey(const std::string& id, const std::string& old_thumbprint, const std::string& new_jwk_json,
+                          const std::string& new_thumbprint) override {
+    std::lock_guard lock(mu_);
+    auto it = accounts_.find(id);
+    if (it == accounts_.end()) return NotFound("account", id);
+    if (it->second.thumbprint != old_thumbprint) {
+      return Error(Code::kConflict, "account " + id + " no longer has the key being replaced");
+    }
+    auto holder = account_by_thumbprint_.find(new_thumbprint);
+    if (holder != account_by_thumbprint_.end() && holder->second != id) {
+      return Error(Code::kConflict, "new key of account " + id + " is already in use");
+    }
+    account_by_thumbprint_.erase(it->second.thumbprint);
+    account_by_thumbprint_.emplace(new_thumbprint, id);
+    it->second.jwk_json = new_jwk_json;
+    it->second.thumbprint = new_thumbprint;
+    return Status::Ok();
+  }
+
+  // ---- OrderStore ----
+
+  Status CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations) override {
+    std::lock_guard lock(mu_);
+    // Validate everything first: nothing may be stored unless everything is.
+    if (order_seq_.contains(order.id)) return Error(Code::kConflict, "order " + order.id + " already exists");
+    if (!accounts_.contains(order.account_id)) return NotFound("account", order.account_id);
+    std::set<std::string> batch;
+    for (const Authorization& authz : new_authorizations) {
+      if (batch.contains(authz.id)) return Error(Code::kConflict, "authorization " + authz.id + " already exists");
+      ANVIL_RETURN_IF_ERROR(CheckNewAuthorization(authz));
+      batch.insert(authz.id);
+    }
+    Order stored = order;
+    stored.not_before = Truncate(stored.not_before);
+    stored.not_after = Truncate(stored.not_after);
+    stored.expires = TruncateToSeconds(stored.expires);
+    stored.created_at = TruncateToSeconds(stored.created_at);
+    int64_t seq = ++last_order_seq_;
+    order_seq_.emplace(stored.id, seq);
+    orders_.emplace(seq, std::move(stored));
+    for (const Authorization& authz : new_authorizations) InsertAuthorization(authz);
+    return Status::Ok();
+  }
+
+  Result<Order> GetOrder(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    auto it = order_seq_.find(id);
+    if (it == order_seq_.end()) return NotFound("order", id);
+    return orders_.at(it->second);
+  }
+
+  Result<std::vector<std::string>> ListOrderIds(const std::string& account_id, const std::string& after_id,
+                                                int limit) override {
+    ANVIL_RETURN_IF_ERROR(CheckLimit(limit));
+    std::lock_guard lock(mu_);
+    int64_t after_seq = 0;
+    if (!after_id.empty()) {
+      auto it = order_seq_.find(after_id);
+      if (it == order_seq_.end() || orders_.at(it->second).account_id != account_id) {
+        return NotFound("order", after_id + " of account " + account_id);
+      }
+      after_seq = it->second;
+    }
+    // A linear scan is fine for tests; the SQLite store uses an index.
+    std::vector<std::string> ids;
+    for (auto it = orders_.upper_bound(after_seq); it != orders_.end() && static_cast<int>(ids.size()) < limit; ++it) {
+      if (it->second.account_id == account_id) ids.push_back(it->second.id);
+    }
+    return ids;
+  }
+
+  Result<std::vector<Order>> ListOrdersByStatus(acme::OrderStatus status, int limit) override {
+    ANVIL_RETURN_IF_ERROR(CheckLimit(limit));
+    std::lock_guard lock(mu_);
+    std::vector<Order> out;
+    for (auto it = orders_.begin(); it != orders_.end() && static_cast<int>(out.size()) < limit; ++it) {
+      if (it->second.status == status) out.push_back(it->second);
+    }
+    return out;
+  }
+
+  Status TransitionOrder(const std::string& id, acme::OrderStatus from, acme::OrderStatus to,
+                         const std::string& error_json, const std::string& certificate_serial) override {
+    std::lock_guard lock(mu_);
+    auto it = order_seq_.find(id);
+    if (it == order_seq_.end()) return NotFound("order", id);
+    Order& order = orders_.at(it->second);
+    if (order.status != from) {
+      return Error(Code::kConflict, "order " + id + " is not " + std::string(internal::Name(from)));
+    }
+    order.status = to;
+    if (to == acme::OrderStatus::kInvalid) order.error_json = error_json;
+    if (to == acme::OrderStatus::kValid) order.certificate_serial = certificate_serial;
+    return Status::Ok();
+  }
+
+  Result<std::optional<Order>> FindOrderReplacing(const std::string& cert_id) override {
+    std::lock_guard lock(mu_);
+    if (cert_id.empty()) return std::optional<Order>();
+    for (auto it = orders_.rbegin(); it != orders_.rend(); ++it) {  // newest first, as the SQLite store
+      if (it->second.replaces == cert_id && it->second.status != acme::OrderStatus::kInvalid) {
+        return std::optional<Order>(it->second);
+      }
+    }
+    return std::optional<Order>();
+  }
+
+  Status CreateAuthorization(const Authorization& authorization) override {
+    std::lock_guard lock(mu_);
+    ANVIL_RETURN_IF_ERROR(CheckNewAuthorization(authorization));
+    InsertAuthorization(authorization);
+    return Status::Ok();
+  }
+
+  Result<Authorization> GetAuthorization(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    auto it = authorizations_.find(id);
+    if (it == authorizations_.end()) return NotFound("authorization", id);
+    return it->second;
+  }
+
+  Result<std::optional<Authorization>> FindValidAuthorization(const std::string& account_id,
+                                                              const acme::Identifier& identifier, bool wildcard,
+                                                              TimePoint expires_after) override {
+    std::lock_guard lock(mu_);
+    int64_t cutoff = ToUnixSeconds(expires_after);  // compared in whole seconds, as the database does
+    const Authorization* best = nullptr;
+    for (const auto& [id, authz] : authorizations_) {
+      if (authz.account_id != account_id || authz.identifier != identifier || authz.wildcard != wildcard ||
+          authz.status != acme::AuthorizationStatus::kValid || ToUnixSeconds(authz.expires) <= cutoff) {
+        continue;
+      }
+      if (best == nullptr || authz.expires > best->expires) best = &authz;
+    }
+    if (best == nullptr) return std::optional<Authorization>();
+    return std::optional<Authorization>(*best);
+  }
+
+  Status TransitionAuthorization(const std::string& id, acme::AuthorizationStatus from,
+                                 acme::AuthorizationStatus to) override {
+    std::lock_guard lock(mu_);
+    auto it = authorizations_.find(id);
+    if (it == authorizations_.end()) return NotFound("authorization", id);
+    if (it->second.status != from) {
+      return Error(Code::kConflict, "authorization " + id + " is not " + std::string(internal::Name(from)));
+    }
+    it->second.status = to;
+    return Status::Ok();
+  }
+
+  Status StartChallenge(const std::string& authorization_id, const std::string& challenge_id) override {
+    std::lock_guard lock(mu_);
+    ANVIL_ASSIGN_OR_RETURN(auto found, FindChallenge(authorization_id, challenge_id));
+    auto [authz, ch] = found;
+    if (authz->status != acme::AuthorizationStatus::kPending || ch->status != acme::ChallengeStatus::kPending) {
+      return ChallengeConflict(authorization_id, challenge_id);
+    }
+    ch->status = acme::ChallengeStatus::kProcessing;
+    return Status::Ok();
+  }
+
+  Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
+                           const std::string& error_json, TimePoint validated_at) override {
+    std::lock_guard lock(mu_);
+    ANVIL_ASSIGN_OR_RETURN(auto found, FindChallenge(authorization_id, challenge_id));
+    auto [authz, ch] = found;
+    if (authz->status != acme::AuthorizationStatus::kPending || ch->status != acme::ChallengeStatus::kProcessing) {
+      return ChallengeConflict(authorization_id, challenge_id);
+    }
+    ch->status = valid ? acme::ChallengeStatus::kValid : acme::ChallengeStatus::kInvalid;
+    ch->validated_at = TruncateToSeconds(validated_at);
+    ch->error_json = error_json;
+    authz->status = valid ? acme::AuthorizationStatus::kValid : acme::AuthorizationStatus::kInvalid;
+    return Status::Ok();
+  }
+
+  // ---- CertificateStore ----
+
+  Status AddPendingCertificate(const CertificateRecord& record) override {
+    std::lock_guard lock(mu_);
+    if (certificates_.contains(record.serial)) {
+      return Error(Code::kConflict, "certificate serial " + record.serial + " already exists");
+    }
+    CertificateRecord stored = record;
+    stored.state = CertificateState::kPending;
+    stored.der.clear();
+    stored.revoked_at.reset();
+    stored.revocation_reason = 0;
+    stored.not_before = TruncateToSeconds(stored.not_before);
+    stored.not_after = TruncateToSeconds(stored.not_after);
+    stored.created_at = TruncateToSeconds(stored.created_at);
+    certificates_.emplace(stored.serial, std::move(stored));
+    certificate_order_.push_back(record.serial);
+    return Status::Ok();
+  }
+
+  Status MarkCertificateIssued(const std::string& serial, const std::string& der) override {
+    TimePoint now = clock_->Now();
+    std::lock_guard lock(mu_);
+    auto it = certificates_.find(serial);
+    if (it == certificates_.end()) return NotFound("certificate", serial);
+    CertificateRecord& cert = it->second;
+    if (cert.state != CertificateState::kPending) return CertificateConflict(cert, "pending");
+    cert.state = CertificateState::kIssued;
+    cert.der = der;
+    Append(now, internal::kIssuedAuditKind, cert.account_id, serial, internal::IssuedAuditDetails(cert.order_id));
+    return Status::Ok();
+  }
+
+  Status MarkCertificateAbandoned(const std::string& serial) override {
+    std::lock_guard lock(mu_);
+    auto it = certificates_.find(serial);
+    if (it == certificates_.end()) return NotFound("certificate", serial);
+    if (it->second.state != CertificateState::kPending) return CertificateConflict(it->second, "pending");
+    it->second.state = CertificateState::kAbandoned;
+    return Status::Ok();
+  }
+
+  Result<CertificateRecord> GetCertificate(const std::string& serial) override {
+    std::lock_guard lock(mu_);
+    auto it = certificates_.find(serial);
+    if (it == certificates_.end()) return NotFound("certificate", serial);
+    return it->second;
+  }
+
+  Result<std::vector<CertificateRecord>> ListCertificatesForOrder(const std::string& order_id) override {
+    std::lock_guard lock(mu_);
+    std::vector<CertificateRecord> out;
+    for (const std::string& serial : certificate_order_) {
+      const CertificateRecord& cert = certificates_.at(serial);
+      if (cert.order_id == order_id) out.push_back(cert);
+    }
+    return out;
+  }
+
+  Status RevokeCertificate(const std::string& serial, int reason, TimePoint at) override {
+    std::lock_guard lock(mu_);
+    auto it = certificates_.find(serial);
+    if (it == certificates_.end()) return NotFound("certificate", serial);
+    CertificateRecord& cert = it->second;
+    if (cert.state != CertificateState::kIssued || cert.revoked_at.has_value()) {
+      return CertificateConflict(cert, "issued");
+    }
+    cert.revoked_at = TruncateToSeconds(at);
+    cert.revocation_reason = reason;
+    Append(at, internal::kRevokedAuditKind, cert.account_id, serial, internal::RevokedAuditDetails(reason));
+    return Status::Ok();
+  }
+
+  // ---- EabKeyStore ----
+
+  Status CreateEabKey(const EabKey& key) override {
+    std::lock_guard lock(mu_);
+    if (eab_keys_.contains(key.kid)) return Error(Code::kConflict, "EAB key " + key.kid + " already exists");
+    if (!key.account_id.empty() && !accounts_.contains(key.account_id)) return NotFound("account", key.account_id);
+    EabKey stored = key;
+    stored.created_at = TruncateToSeconds(stored.created_at);
+    eab_keys_.emplace(stored.kid, std::move(stored));
+    eab_order_.push_back(key.kid);
+    return Status::Ok();
+  }
+
+  Result<EabKey> GetEabKey(const std::string& kid) override {
+    std::lock_guard lock(mu_);
+    auto it = eab_keys_.find(kid);
+    if (it == eab_keys_.end()) return NotFound("EAB key", kid);
+    return it->second;
+  }
+
+  Result<std::vector<EabKey>> ListEabKeys() override {
+    std::lock_guard lock(mu_);
+    std::vector<EabKey> out;
+    out.reserve(eab_order_.size());
+    for (const std::string& kid : eab_order_) out.push_back(eab_keys_.at(kid));
+    return out;
+  }
+
+  // ---- AuditLog ----
+
+  Status AppendAudit(const AuditEvent& event) override {
+    std::lock_guard lock(mu_);
+    Append(event.at, event.kind, event.account_id, event.subject, event.details_json);
+    return Status::Ok();
+  }
+
+  Result<std::vector<AuditEvent>> ListAudit(int64_t after_id, int limit) override {
+    ANVIL_RETURN_IF_ERROR(CheckLimit(limit));
+    std::lock_guard lock(mu_);
+    std::vector<AuditEvent> out;
+    // Ids are 1..n at positions 0..n-1.
+    size_t start = after_id < 0 ? 0 : static_cast<size_t>(after_id);
+    for (size_t i = start; i < audit_.size() && static_cast<int>(out.size()) < limit; ++i) out.push_back(audit_[i]);
+    return out;
+  }
+
+ private:
+  using ChallengeRef = std::pair<Authorization*, Challenge*>;
+
+  // What inserting `authz` would violate: kConflict for a used id (its own or a challenge's twice), kNotFound
+  // for an unknown account.
+  Status CheckNewAuthorization(const Authorization& authz) const {
+    if (authorizations_.contains(authz.id)) {
+      return Error(Code::kConflict, "authorization " + authz.id + " already exists");
+    }
+    if (!accounts_.contains(authz.account_id)) return NotFound("account", authz.account_id);
+    std::set<std::string> challenge_ids;
+    for (const Challenge& ch : authz.challenges) {
+      if (!challenge_ids.insert(ch.id).second) {
+        return Error(Code::kConflict, "challenge " + authz.id + "/" + ch.id + " already exists");
+      }
+    }
+    return Status::Ok();
+  }
+
+  void InsertAuthorization(const Authorization& authz) {
+    Authorization a = authz;
+    a.expires = TruncateToSeconds(a.expires);
+    a.created_at = TruncateToSeconds(a.created_at);
+    for (Challenge& ch : a.challenges) ch.validated_at = Truncate(ch.validated_at);
+    authorizations_.emplace(a.id, std::move(a));
+  }
+
+  Result<ChallengeRef> FindChallenge(const std::string& authorization_id, const std::string& challenge_id) {
+    auto it = authorizations_.find(authorization_id);
+    if (it != authorizations_.end()) {
+      for (Challenge& ch : it->second.challenges) {
+        if (ch.id == challenge_id) return ChallengeRef(&it->second, &ch);
+      }
+    }
+    return NotFound("challenge", authorization_id + "/" + challenge_id);
+  }
+
+  static Status ChallengeConflict(const std::string& authorization_id, const std::string& challenge_id) {
+    return Error(Code::kConflict, "challenge " + authorization_id + "/" + challenge_id +
+                                      " or its authorization is not in the required state");
+  }
+
+  static Status CertificateConflict(const CertificateRecord& cert, std::string_view expected) {
+    if (cert.revoked_at.has_value()) {
+      return Error(Code::kAlreadyRevoked, "certificate " + cert.serial + " is already revoked");
+    }
+    return Error(Code::kConflict, "certificate " + cert.serial + " is " + std::string(internal::Name(cert.state)) +
+                                      ", not " + std::string(expected));
+  }
+
+  void Append(TimePoint at, std::string_view kind, std::string_view account_id, std::string_view subject,
+              std::string details_json) {
+    AuditEvent e;
+    e.id = static_cast<int64_t>(audit_.size()) + 1;
+    e.at = TruncateToSeconds(at);
+    e.kind = std::string(kind);
+    e.account_id = std::string(account_id);
+    e.subject = std::string(subject);
+    e.details_json = std::move(details_json);
+    audit_.push_back(std::move(e));
+  }
+
+  SystemClock system_clock_;
+  const Clock* clock_;
+
+  std::mutex mu_;
+  // All guarded by mu_.
+  std::unordered_map<std::string, Account> accounts_;
+  std::unordered_map<std::string, std::string> account_by_thumbprint_;
+  std::map<int64_t, Order> orders_;  // by creation sequence
+  std::unordered_map<std::string, int64_t> order_seq_;
+  int64_t last_order_seq_ = 0;
+  std::unordered_map<std::string, Authorization> authorizations_;
+  std::unordered_map<std::string, CertificateRecord> certificates_;
+  std::vector<std::string> certificate_order_;
+  std::unordered_map<std::string, EabKey> eab_keys_;
+  std::vector<std::string> eab_order_;
+  std::vector<AuditEvent> audit_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> NewMemoryStore() { return std::make_unique<MemoryStore>(nullptr); }
+
+std::unique_ptr<Store> NewMemoryStore(const Clock& clock) { return std::make_unique<MemoryStore>(&clock); }
+
+}  // namespace anvil::storage

@@ -1,0 +1,167 @@
+#include "storage/sqlite/migrations.h"
+
+#include <string>
+
+namespace anvil::storage::sqlite {
+namespace {
+
+// Version 1: the initial schema. Conventions: times are INTEGER Unix seconds; enums are TEXT names
+// (storage/internal/codec.h); lists are JSON arrays of strings in *_json columns; raw bytes are BLOBs; an
+// absent optional reference is NULL.
+constexpr std::string_view kInitialSchema = R"sql(
+CREATE TABLE accounts (
+  id            TEXT PRIMARY KEY,
+  jwk_json      TEXT NOT NULL,
+  thumbprint    TEXT NOT NULL UNIQUE,
+  contacts_json TEXT NOT NULL,
+  status        TEXT NOT NULL,
+  tos_agreed    INTEGER NOT NULL,
+  eab_kid       TEXT,
+  created_at    INTEGER NOT NULL
+);
+
+CREATE TABLE eab_keys (
+  seq        INTEGER PRIMARY KEY,
+  kid        TEXT NOT NULL UNIQUE,
+  hmac_key   BLOB NOT NULL,
+  account_id TEXT REFERENCES accounts(id),
+  comment    TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+-- seq gives creation order for paging; orders are never deleted, so it only grows.
+CREATE TABLE orders (
+  seq                    INTEGER PRIMARY KEY,
+  id                     TEXT NOT NULL UNIQUE,
+  account_id             TEXT NOT NULL REFERENCES accounts(id),
+  status                 TEXT NOT NULL,
+  identifiers_json       TEXT NOT NULL,
+  authorization_ids_json TEXT NOT NULL,
+  not_before             INTEGER,
+  not_after              INTEGER,
+  expires                INTEGER NOT NULL,
+  created_at             INTEGER NOT NULL,
+  profile                TEXT NOT NULL,
+  replaces               TEXT NOT NULL,
+  error_json             TEXT NOT NULL,
+  certificate_serial     TEXT NOT NULL
+);
+CREATE INDEX orders_by_account ON orders(account_id, seq);
+CREATE INDEX orders_by_status ON orders(status, seq);
+CREATE INDEX orders_by_replaces ON orders(replaces) WHERE replaces <> '';
+
+CREATE TABLE authorizations (
+  id               TEXT PRIMARY KEY,
+  account_id       TEXT NOT NULL REFERENCES accounts(id),
+  identifier_type  TEXT NOT NULL,
+  identifier_value TEXT NOT NULL,
+  wildcard         INTEGER NOT NULL,
+  status           TEXT NOT NULL,
+  expires          INTEGER NOT NULL,
+  created_at       INTEGER NOT NULL
+) WITHOUT ROWID;
+-- Authorization reuse (RFC 8555 §7.1.4 lets a server hand out an existing valid authorization).
+CREATE INDEX authorizations_for_reuse
+  ON authorizations(account_id, identifier_type, identifier_value, wildcard, status, expires);
+
+-- Challenge ids are unique within their authorization; position keeps creation order.
+CREATE TABLE challenges (
+  authorization_id TEXT NOT NULL REFERENCES authorizations(id),
+  id               TEXT NOT NULL,
+  position         INTEGER NOT NULL,
+  type             TEXT NOT NULL,
+  token            TEXT NOT NULL,
+  status           TEXT NOT NULL,
+  validated_at     INTEGER,
+  error_json       TEXT NOT NULL,
+  PRIMARY KEY (authorization_id, id)
+) WITHOUT ROWID;
+
+-- No foreign keys here on purpose: the CA sees only certificate storage (DESIGN.md), which may live apart.
+CREATE TABLE certificates (
+  serial            TEXT PRIMARY KEY,
+  order_id          TEXT NOT NULL,
+  account_id        TEXT NOT NULL,
+  state             TEXT NOT NULL,
+  tbs_der           BLOB NOT NULL,
+  der               BLOB NOT NULL,
+  issuer_chain_pem  TEXT NOT NULL,
+  names_json        TEXT NOT NULL,
+  profile           TEXT NOT NULL,
+  authority_key_id  BLOB NOT NULL,
+  not_before        INTEGER NOT NULL,
+  not_after         INTEGER NOT NULL,
+  created_at        INTEGER NOT NULL,
+  revoked_at        INTEGER,
+  revocation_reason INTEGER NOT NULL
+);
+CREATE INDEX certificates_by_order ON certificates(order_id);
+
+-- AUTOINCREMENT: audit ids are never reused, even if the newest rows were ever deleted.
+CREATE TABLE audit_log (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  at           INTEGER NOT NULL,
+  kind         TEXT NOT NULL,
+  account_id   TEXT NOT NULL,
+  subject      TEXT NOT NULL,
+  details_json TEXT NOT NULL
+);
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& Migrations() {
+  // Append only. Each entry must be correct when applied to the schema its predecessors leave.
+  static const std::vector<Migration> kMigrations = {
+      {1, "initial schema", kInitialSchema},
+  };
+  return kMigrations;
+}
+
+int LatestSchemaVersion() { return Migrations().back().version; }
+
+Result<int> CurrentSchemaVersion(Connection& connection) {
+  ANVIL_ASSIGN_OR_RETURN(Statement exists,
+                         connection.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"));
+  exists.BindText(1, "schema_migrations");
+  ANVIL_ASSIGN_OR_RETURN(bool has_table, exists.Step());
+  if (!has_table) return 0;
+  ANVIL_ASSIGN_OR_RETURN(Statement max, connection.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  ANVIL_ASSIGN_OR_RETURN(bool row, max.Step());
+  if (!row) return Error(Code::kInternal, "schema_migrations: no result");
+  return static_cast<int>(max.ColumnInt(0));
+}
+
+Status Migrate(Connection& connection, TimePoint now) {
+  ANVIL_RETURN_IF_ERROR(
+      connection.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                      "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"));
+  for (const Migration& migration : Migrations()) {
+    // Re-read the version inside the write transaction: another process may have migrated meanwhile.
+    ANVIL_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(connection, Transaction::Kind::kWrite));
+    ANVIL_ASSIGN_OR_RETURN(int current, CurrentSchemaVersion(connection));
+    if (current > LatestSchemaVersion()) {
+      return Error(Code::kInvalidArgument, "database schema version " + std::to_string(current) +
+                                               " is newer than this build supports (" +
+                                               std::to_string(LatestSchemaVersion()) + "); refusing to open it");
+    }
+    if (current >= migration.version) continue;
+    if (current != migration.version - 1) {
+      return Error(Code::kInternal, "schema version " + std::to_string(current) + " cannot be migrated to " +
+                                        std::to_string(migration.version));
+    }
+    Status applied = connection.Exec(std::string(migration.sql));
+    if (!applied.ok()) {
+      return Error(applied.code(), "migration " + std::to_string(migration.version) + " (" +
+                                       std::string(migration.description) + "): " + applied.message());
+    }
+    ANVIL_ASSIGN_OR_RETURN(Statement record,
+                           connection.Prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"));
+    record.BindInt(1, migration.version).BindTime(2, now);
+    ANVIL_RETURN_IF_ERROR(record.Run());
+    ANVIL_RETURN_IF_ERROR(txn.Commit());
+  }
+  return Status::Ok();
+}
+
+}  // namespace anvil::storage::sqlite

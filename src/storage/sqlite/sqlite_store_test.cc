@@ -1,0 +1,272 @@
+#include "storage/sqlite/sqlite_store.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+
+#include "storage/sqlite/db.h"
+#include "storage/sqlite/migrations.h"
+#include "storage/testing/store_conformance.h"
+
+namespace anvil::storage {
+namespace {
+
+using testing::StoreBackend;
+using testing::StoreConformanceTest;
+
+// A fresh directory under the system temp dir; the caller removes it.
+std::string MakeTempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "anvil-storage-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) return "";
+  return pattern;
+}
+
+void RemoveDir(const std::string& dir) {
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+}
+
+std::unique_ptr<Store> NewTempSqliteStore() {
+  std::string dir = MakeTempDir();
+  if (dir.empty()) {
+    ADD_FAILURE() << "mkdtemp failed";
+    return nullptr;
+  }
+  SqliteOptions options;
+  options.path = dir + "/anvil.db";
+  Result<std::unique_ptr<Store>> store = OpenSqliteStore(options);
+  if (!store.ok()) {
+    ADD_FAILURE() << store.status().ToString();
+    RemoveDir(dir);
+    return nullptr;
+  }
+  return testing::WithCleanup(std::move(store).value(), [dir] { RemoveDir(dir); });
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformanceTest,
+                         ::testing::Values(StoreBackend{"sqlite", &NewTempSqliteStore}), testing::BackendName);
+
+// ---- SQLite-specific behaviour ----
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir();
+    ASSERT_FALSE(dir_.empty());
+    path_ = dir_ + "/anvil.db";
+  }
+  void TearDown() override { RemoveDir(dir_); }
+
+  Result<std::unique_ptr<Store>> Open(Durability durability = Durability::kFull) {
+    SqliteOptions options;
+    options.path = path_;
+    options.durability = durability;
+    options.clock = &clock_;
+    return OpenSqliteStore(options);
+  }
+
+  // A raw connection for inspecting or tampering with the file.
+  std::unique_ptr<sqlite::Connection> Raw() {
+    auto c = sqlite::Connection::Open(path_, sqlite::Connection::Mode::kReadWrite, 1000);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return c.ok() ? std::move(c).value() : nullptr;
+  }
+
+  static mode_t ModeOf(const std::string& path) {
+    struct stat st {};
+    EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+    return st.st_mode & 0777;
+  }
+
+  const TimePoint kT0 = FromUnixSeconds(1'800'000'000);
+  FakeClock clock_{FromUnixSeconds(1'790'000'000)};
+  std::string dir_;
+  std::string path_;
+};
+
+TEST_F(SqliteStoreTest, ReopeningKeepsEverything) {
+  {
+    Result<std::unique_ptr<Store>> store = Open();
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    Store& s = **store;
+    EabKey key{"kid", std::string("k\0y", 3), "", "comment", kT0};
+    ASSERT_TRUE(s.CreateEabKey(key).ok());
+    Account account{"a1", "{}", "thumb", {"mailto:a@example.com"}, acme::AccountStatus::kValid, true, "kid", kT0};
+    ASSERT_TRUE(s.CreateAccount(account).ok());
+    Authorization authz;
+    authz.id = "z1";
+    authz.account_id = "a1";
+    authz.identifier = {acme::IdentifierType::kDns, "example.com"};
+    authz.expires = kT0;
+    authz.created_at = kT0;
+    authz.challenges = {Challenge{"c1", acme::ChallengeType::kHttp01, "tok", acme::ChallengeStatus::kPending, {}, ""}};
+    Order order;
+    order.id = "o1";
+    order.account_id = "a1";
+    order.identifiers = {authz.identifier};
+    order.authorization_ids = {"z1"};
+    order.expires = kT0;
+    order.created_at = kT0;
+    ASSERT_TRUE(s.CreateOrder(order, {authz}).ok());
+    CertificateRecord cert;
+    cert.serial = "01";
+    cert.order_id = "o1";
+    cert.account_id = "a1";
+    cert.not_before = kT0;
+    cert.not_after = kT0;
+    cert.created_at = kT0;
+    ASSERT_TRUE(s.AddPendingCertificate(cert).ok());
+    ASSERT_TRUE(s.MarkCertificateIssued("01", "der").ok());
+  }
+  Result<std::unique_ptr<Store>> store = Open();
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Store& s = **store;
+  Result<Account> account = s.FindAccountByThumbprint("thumb");
+  ASSERT_TRUE(account.ok());
+  EXPECT_EQ(account->eab_kid, "kid");
+  Result<EabKey> key = s.GetEabKey("kid");
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(key->hmac_key, std::string("k\0y", 3));
+  EXPECT_EQ(key->account_id, "a1");
+  Result<Order> order = s.GetOrder("o1");
+  ASSERT_TRUE(order.ok());
+  EXPECT_EQ(order->authorization_ids, std::vector<std::string>{"z1"});
+  Result<Authorization> authz = s.GetAuthorization("z1");
+  ASSERT_TRUE(authz.ok());
+  ASSERT_EQ(authz->challenges.size(), 1u);
+  EXPECT_EQ(authz->challenges[0].token, "tok");
+  Result<CertificateRecord> cert = s.GetCertificate("01");
+  ASSERT_TRUE(cert.ok());
+  EXPECT_EQ(cert->state, CertificateState::kIssued);
+  EXPECT_EQ(cert->der, "der");
+  Result<std::vector<AuditEvent>> audit = s.ListAudit(0, 10);
+  ASSERT_TRUE(audit.ok());
+  ASSERT_EQ(audit->size(), 1u);
+  EXPECT_EQ((*audit)[0].kind, "certificate.issued");
+  EXPECT_EQ((*audit)[0].at, clock_.Now());  // the injected clock
+  // Ids continue after a reopen.
+  ASSERT_TRUE(s.AppendAudit(AuditEvent{0, kT0, "k", "", "", "{}"}).ok());
+  audit = s.ListAudit((*audit)[0].id, 10);
+  ASSERT_TRUE(audit.ok());
+  EXPECT_EQ(audit->size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, MigrationsAreRecordedOnce) {
+  ASSERT_TRUE(Open().ok());
+  clock_.Advance(std::chrono::hours(1));
+  ASSERT_TRUE(Open().ok());  // nothing new to apply
+  std::unique_ptr<sqlite::Connection> raw = Raw();
+  ASSERT_NE(raw, nullptr);
+  auto rows = raw->Prepare("SELECT version, applied_at FROM schema_migrations ORDER BY version");
+  ASSERT_TRUE(rows.ok());
+  int expected = 1;
+  while (true) {
+    Result<bool> row = rows->Step();
+    ASSERT_TRUE(row.ok());
+    if (!*row) break;
+    EXPECT_EQ(rows->ColumnInt(0), expected);
+    EXPECT_EQ(rows->ColumnTime(1), FromUnixSeconds(1'790'000'000));  // first open, not the second
+    ++expected;
+  }
+  EXPECT_EQ(expected - 1, sqlite::LatestSchemaVersion());
+  Result<int> version = sqlite::CurrentSchemaVersion(*raw);
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ(*version, sqlite::LatestSchemaVersion());
+}
+
+TEST_F(SqliteStoreTest, MigrationVersionsAreContiguous) {
+  int expected = 1;
+  for (const sqlite::Migration& m : sqlite::Migrations()) EXPECT_EQ(m.version, expected++) << m.description;
+}
+
+TEST_F(SqliteStoreTest, NewerSchemaVersionIsRefused) {
+  ASSERT_TRUE(Open().ok());
+  {
+    std::unique_ptr<sqlite::Connection> raw = Raw();
+    ASSERT_NE(raw, nullptr);
+    auto insert = raw->Prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)");
+    ASSERT_TRUE(insert.ok());
+    insert->BindInt(1, sqlite::LatestSchemaVersion() + 1);
+    ASSERT_TRUE(insert->Run().ok());
+  }
+  Result<std::unique_ptr<Store>> store = Open();
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(store.status().message().find("newer"), std::string::npos) << store.status().ToString();
+}
+
+TEST_F(SqliteStoreTest, FilesAreCreatedWithMode0600) {
+  ::mode_t old_umask = ::umask(022);  // a typical umask, which alone would give 0644
+  Result<std::unique_ptr<Store>> store = Open();
+  ::umask(old_umask);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE((*store)->AppendAudit(AuditEvent{0, kT0, "k", "", "", "{}"}).ok());
+  ASSERT_TRUE((*store)->ListAudit(0, 1).ok());  // a reader connection too
+  EXPECT_EQ(ModeOf(path_), 0600u);
+  ASSERT_TRUE(std::filesystem::exists(path_ + "-wal"));
+  ASSERT_TRUE(std::filesystem::exists(path_ + "-shm"));
+  EXPECT_EQ(ModeOf(path_ + "-wal"), 0600u);
+  EXPECT_EQ(ModeOf(path_ + "-shm"), 0600u);
+}
+
+TEST_F(SqliteStoreTest, LooseExistingFileIsTightenedTo0600) {
+  ASSERT_TRUE(Open().ok());
+  ASSERT_EQ(::chmod(path_.c_str(), 0644), 0);
+  Result<std::unique_ptr<Store>> store = Open();
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ(ModeOf(path_), 0600u);
+}
+
+TEST_F(SqliteStoreTest, EveryDurabilityLevelOpensAndWrites) {
+  for (Durability d : {Durability::kFull, Durability::kNormal, Durability::kOff}) {
+    Result<std::unique_ptr<Store>> store = Open(d);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_TRUE((*store)->AppendAudit(AuditEvent{0, kT0, "k", "", "", "{}"}).ok());
+  }
+  Result<std::unique_ptr<Store>> store = Open();
+  ASSERT_TRUE(store.ok());
+  Result<std::vector<AuditEvent>> audit = (*store)->ListAudit(0, 10);
+  ASSERT_TRUE(audit.ok());
+  EXPECT_EQ(audit->size(), 3u);
+}
+
+TEST_F(SqliteStoreTest, TwoStoresOnOneFileSeeEachOthersWrites) {
+  Result<std::unique_ptr<Store>> first = Open();
+  Result<std::unique_ptr<Store>> second = Open();
+  ASSERT_TRUE(first.ok() && second.ok());
+  Account account{"a1", "{}", "thumb", {}, acme::AccountStatus::kValid, true, "", kT0};
+  ASSERT_TRUE((*first)->CreateAccount(account).ok());
+  EXPECT_TRUE((*second)->GetAccount("a1").ok());
+  EXPECT_EQ((*second)->CreateAccount(account).code(), Code::kConflict);
+}
+
+TEST_F(SqliteStoreTest, BadOptionsAreInvalidArgument) {
+  SqliteOptions options;
+  EXPECT_EQ(OpenSqliteStore(options).status().code(), Code::kInvalidArgument);
+  options.path = ":memory:";
+  EXPECT_EQ(OpenSqliteStore(options).status().code(), Code::kInvalidArgument);
+  options.path = path_;
+  options.busy_timeout_ms = -1;
+  EXPECT_EQ(OpenSqliteStore(options).status().code(), Code::kInvalidArgument);
+}
+
+TEST_F(SqliteStoreTest, MissingDirectoryIsIo) {
+  SqliteOptions options;
+  options.path = dir_ + "/missing/anvil.db";
+  EXPECT_EQ(OpenSqliteStore(options).status().code(), Code::kIo);
+}
+
+TEST_F(SqliteStoreTest, FileThatIsNotADatabaseIsRefused) {
+  {
+    std::ofstream out(path_);
+    out << "this is not an SQLite database, just some text that is long enough to fill a header........";
+  }
+  Result<std::unique_ptr<Store>> store = Open();
+  EXPECT_FALSE(store.ok());
+}
+
+}  // namespace
+}  // namespace anvil::storage
