@@ -123,13 +123,15 @@ struct Config {
 Config DefaultConfig();
 // Parses TOML text over the defaults. Errors (kInvalidArgument) name the key: "server.listen[1]: ...".
 Result<Config> ParseConfig(std::string_view toml_text);
+// Reads and parses a file: kIo when it cannot be read; parse errors are ParseConfig's, prefixed with "PATH: ".
 Result<Config> LoadConfigFile(const std::string& path);
 // Applies ANVIL_DATA (if set) and then an explicit --data-dir (if non-empty); fills derived defaults
 // (external_url from listen, storage.path from data_dir).
 Status Finalize(Config& config, const std::string& data_dir_flag);
 // A complete commented TOML file with every key at its default (`anvil-ca config example`).
 std::string ExampleConfig();
-// "90d" "12h" "30m" "45s" or a combination "1h30m"; kInvalidArgument otherwise.
+// "90d" "12h" "30m" "45s" or a combination, largest unit first ("1h30m"); "0s" is zero; at most 100 years
+// ("36500d"). kInvalidArgument otherwise ("invalid duration \"7x\"").
 Result<std::chrono::seconds> ParseDuration(std::string_view text);
 
 }  // namespace anvil::config
