@@ -154,9 +154,8 @@ Status X520Name(std::string& value) {
 }
 
 Status EkuCheck(std::string& value) {
-  if (std::find(kExtKeyUsages.begin(), kExtKeyUsages.end(), value) != kExtKeyUsages.end())
-    return Status::Ok();
-  if (internal::CheckOid(value).ok()) return Status::Ok();
+  const bool named = std::find(kExtKeyUsages.begin(), kExtKeyUsages.end(), value) != kExtKeyUsages.end();
+  if (named || internal::CheckOid(value).ok()) return Status::Ok();
   return Error(Code::kInvalidArgument,
                "expected serverAuth, clientAuth, codeSigning, emailProtection or a dotted OID; got " +
                    internal::Quote(value));
@@ -368,8 +367,9 @@ Status ReadLog(TableReader& t, LogConfig& log) {
 
 Status ReadStorage(TableReader& t, StorageConfig& storage) {
   ANVIL_RETURN_IF_ERROR(t.String("backend", storage.backend, [](std::string& v) {
-    if (v == "postgres")
+    if (v == "postgres") {
       return Error(Code::kInvalidArgument, "\"postgres\" is not yet supported; use \"sqlite\"");
+    }
     return OneOf(v, std::array<std::string_view, 1>{"sqlite"});
   }));
   ANVIL_RETURN_IF_ERROR(t.String("path", storage.path));

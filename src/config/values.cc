@@ -99,8 +99,9 @@ Result<ListenAddress> ParseHostPort(std::string_view text, bool allow_port_zero)
   std::string_view port;
   if (!text.empty() && text.front() == '[') {
     const size_t close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
       return malformed();
+    }
     host = text.substr(1, close - 1);
     port = text.substr(close + 2);
     if (!IsIpv6Literal(host)) {
@@ -219,8 +220,8 @@ Status CheckOid(std::string_view text) {
   // X.660: the first arc is 0, 1 or 2; under 0 and 1 the second arc is below 40.
   if (first_arcs[0].size() != 1 || first_arcs[0][0] > '2') return invalid();
   const std::string_view second = first_arcs[1];
-  if (first_arcs[0][0] != '2' && (second.size() > 2 || (second.size() == 2 && second >= "40")))
-    return invalid();
+  const bool second_below_40 = second.size() == 1 || (second.size() == 2 && second < "40");
+  if (first_arcs[0][0] != '2' && !second_below_40) return invalid();
   return Status::Ok();
 }
 
