@@ -73,9 +73,10 @@ class Connection {
  public:
   enum class Mode { kReadWrite, kReadOnly };
 
-  // Opens the database file at `path` with extended result codes and the busy timeout set; creates it if it
-  // does not exist (with SQLite's default mode: callers that care create the file first). A kReadOnly
-  // connection is opened read-write (WAL readers need the shared-memory file) with PRAGMA query_only.
+  // Opens the database file at `path` with extended result codes and the busy timeout set. kReadWrite creates
+  // the file if it does not exist (with SQLite's default mode: callers that care create it first). kReadOnly
+  // never creates it, and is opened read-write (WAL readers need the shared-memory file) with PRAGMA
+  // query_only.
   static Result<std::unique_ptr<Connection>> Open(const std::string& path, Mode mode, int busy_timeout_ms);
   ~Connection();
   Connection(const Connection&) = delete;

@@ -3,9 +3,13 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <gtest/gtest.h>
+
+#include <atomic>
 #include <filesystem>
 #include <fstream>
-#include <gtest/gtest.h>
+#include <thread>
+#include <vector>
 
 #include "storage/sqlite/db.h"
 #include "storage/sqlite/migrations.h"
@@ -241,6 +245,25 @@ TEST_F(SqliteStoreTest, TwoStoresOnOneFileSeeEachOthersWrites) {
   ASSERT_TRUE((*first)->CreateAccount(account).ok());
   EXPECT_TRUE((*second)->GetAccount("a1").ok());
   EXPECT_EQ((*second)->CreateAccount(account).code(), Code::kConflict);
+}
+
+TEST_F(SqliteStoreTest, MoreConcurrentReadersThanConnectionsAllSucceed) {
+  Result<std::unique_ptr<Store>> store = Open();
+  ASSERT_TRUE(store.ok());
+  Account account{"a1", "{}", "thumb", {}, acme::AccountStatus::kValid, true, "", kT0};
+  ASSERT_TRUE((*store)->CreateAccount(account).ok());
+  constexpr int kThreads = 32;  // well above the reader pool's size
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 20; ++i) {
+        if (!(*store)->GetAccount("a1").ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
 }
 
 TEST_F(SqliteStoreTest, BadOptionsAreInvalidArgument) {
