@@ -19,8 +19,10 @@
 
 namespace anvil::crypto {
 
+// Default member initializers everywhere below let callers use designated initializers for a subset of the
+// fields without -Wmissing-field-initializers.
 struct DistinguishedName {
-  std::string common_name, organization, organizational_unit, country;
+  std::string common_name{}, organization{}, organizational_unit{}, country{};
 };
 
 class Certificate {
@@ -69,17 +71,17 @@ class Certificate {
 struct CertificateTemplate {
   // Big-endian bytes; leading zero bits allowed (DER encodes it positive). Must be non-zero and fit the 20
   // octets RFC 5280 §4.1.2.2 allows.
-  std::string serial;
-  DistinguishedName subject;
-  TimePoint not_before, not_after;
-  std::vector<std::string> dns_names, ip_addresses;  // SAN; the extension is critical when subject is empty.
+  std::string serial{};
+  DistinguishedName subject{};
+  TimePoint not_before{}, not_after{};
+  std::vector<std::string> dns_names{}, ip_addresses{};  // SAN; the extension is critical when subject is empty.
   bool is_ca = false;
-  std::optional<int> path_length;  // basicConstraints (critical); pathLen only for a CA.
+  std::optional<int> path_length{};  // basicConstraints (critical); pathLen only for a CA.
   // keyUsage (critical; RFC 5280 §4.2.1.3); omitted if no bit is set.
   bool digital_signature = true, key_encipherment = false, key_cert_sign = false, crl_sign = false;
-  std::vector<std::string> ext_key_usages;  // "serverAuth","clientAuth" or dotted OIDs; omitted when empty.
-  std::string ca_issuers_url, ocsp_url, crl_url;  // AIA caIssuers / OCSP, CRL distribution point; omitted when empty.
-  std::optional<std::string> acme_identifier;     // RFC 8737 §3: critical extension, OCTET STRING of this value.
+  std::vector<std::string> ext_key_usages{};  // "serverAuth","clientAuth" or dotted OIDs; omitted when empty.
+  std::string ca_issuers_url{}, ocsp_url{}, crl_url{};  // AIA caIssuers / OCSP, CRL distribution point; omitted when empty.
+  std::optional<std::string> acme_identifier{};   // RFC 8737 §3: critical extension, OCTET STRING of this value.
 };
 
 // Builds a certificate; issuer == nullptr means self-signed (issuer name = subject, AKI = own SKI). SKI is

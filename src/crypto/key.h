@@ -65,11 +65,11 @@ class PublicKey {
   std::string ToPem() const;
 
   struct EcPoint {
-    Curve curve;
-    std::string x, y;  // Fixed length (32/48/66), big-endian.
+    Curve curve{};
+    std::string x{}, y{};  // Fixed length (32/48/66), big-endian.
   };
   struct RsaComponents {
-    std::string n, e;  // Big-endian, no leading zero bytes.
+    std::string n{}, e{};  // Big-endian, no leading zero bytes.
   };
   // Each accessor returns kInvalidArgument if the key is of another algorithm.
   Result<EcPoint> ec_point() const;
