@@ -331,25 +331,27 @@ class Server::Impl {
     }
   };
 
+  // Note on GCC 12: locals of one coroutine get distinct names here (plain_stream / tls_stream, idle_ec / ec, ...)
+  // because GCC 12 can give same-named locals of sibling scopes one frame slot sized for only one of them.
   asio::awaitable<void> Session(tcp::socket socket, std::shared_ptr<Connection> conn) {
     Registration registration{this, conn};
-    beast::error_code ec;
-    tcp::endpoint remote = socket.remote_endpoint(ec);
-    if (ec) co_return;  // Already reset by the peer.
+    beast::error_code endpoint_ec;
+    tcp::endpoint remote = socket.remote_endpoint(endpoint_ec);
+    if (endpoint_ec) co_return;  // Already reset by the peer.
     std::string remote_address = remote.address().to_string();
-    if (!tls_context_) {
-      beast::tcp_stream stream(std::move(socket));
-      conn->tcp = &stream;
-      co_await Serve(stream, *conn, remote_address);
+    std::shared_ptr<asio::ssl::context> context;
+    {
+      std::lock_guard lock(mu_);
+      context = tls_context_;
+    }
+    if (!context) {
+      auto plain_stream = std::make_unique<beast::tcp_stream>(std::move(socket));
+      conn->tcp = plain_stream.get();
+      co_await Serve(*plain_stream, *conn, remote_address);
     } else {
-      std::shared_ptr<asio::ssl::context> context;
-      {
-        std::lock_guard lock(mu_);
-        context = tls_context_;
-      }
-      TlsStream stream(beast::tcp_stream(std::move(socket)), *context);
-      conn->tcp = &beast::get_lowest_layer(stream);
-      co_await Serve(stream, *conn, remote_address);
+      auto tls_stream = std::make_unique<TlsStream>(beast::tcp_stream(std::move(socket)), *context);
+      conn->tcp = &beast::get_lowest_layer(*tls_stream);
+      co_await Serve(*tls_stream, *conn, remote_address);
     }
   }
 
@@ -370,9 +372,9 @@ class Server::Impl {
     if (stopping_) co_return;
     if constexpr (kTls) {
       tcp.expires_after(options_.request_timeout);
-      auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
-      if (ec) {
-        spdlog::debug("http: TLS handshake with {} failed: {}", remote_address, ec.message());
+      auto [handshake_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
+      if (handshake_ec) {
+        spdlog::debug("http: TLS handshake with {} failed: {}", remote_address, handshake_ec.message());
         co_return;
       }
     }
@@ -383,12 +385,20 @@ class Server::Impl {
       if (buffer.size() == 0) {
         // Idle: wait for the first byte of the next request under the idle timeout.
         tcp.expires_after(options_.idle_timeout);
-        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), kTuple);
-        if (ec) {
-          spdlog::debug("http: connection from {} ends while idle: {}", remote_address, ec.message());
+        auto [idle_ec, idle_n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), kTuple);
+        if (idle_ec) {
+          spdlog::debug("http: connection from {} ends while idle: {}", remote_address, idle_ec.message());
           co_return;
         }
-        buffer.commit(n);
+        buffer.commit(idle_n);
+        if constexpr (!kTls) {
+          // A TLS ClientHello (handshake record, 0x16) on a plain port: no HTTP will follow, so do not wait for a
+          // header that never comes.
+          if (static_cast<const unsigned char*>(buffer.data().data())[0] == 0x16) {
+            spdlog::debug("http: TLS handshake from {} on a plain-HTTP port; closing", remote_address);
+            co_return;
+          }
+        }
       }
       conn.busy = true;
       tcp.expires_after(options_.request_timeout);
@@ -405,13 +415,14 @@ class Server::Impl {
       }
       if (!ec && !parser.is_done()) std::tie(ec, n) = co_await bh::async_read(stream, buffer, parser, kTuple);
       if (ec) {
-        int status = StatusForReadError(ec);
+        int read_status = StatusForReadError(ec);
         spdlog::debug("http: reading a request from {} failed: {}", remote_address, ec.message());
-        if (status == 0) co_return;
-        const char* text = status == 431 ? "Request Header Fields Too Large"
-                           : status == 413 ? "Content Too Large"
-                                           : "Bad Request";
-        co_await SendAndClose(stream, PlainError(status, text), 11, false);
+        if (read_status == 0) co_return;
+        const char* text = read_status == 431   ? "Request Header Fields Too Large"
+                           : read_status == 413 ? "Content Too Large"
+                                                : "Bad Request";
+        Response error = PlainError(read_status, text);
+        co_await SendAndClose(stream, error, 11, false);
         co_return;
       }
 
@@ -421,8 +432,9 @@ class Server::Impl {
       Request request;
       if (std::string problem = FillRequest(message, request); !problem.empty()) {
         spdlog::debug("http: bad request from {}: {}", remote_address, problem);
-        int status = problem == "HTTP version not supported" ? 505 : 400;
-        co_await SendAndClose(stream, PlainError(status, problem), version == 10 ? 10 : 11, head);
+        int bad_status = problem == "HTTP version not supported" ? 505 : 400;
+        Response bad_request = PlainError(bad_status, problem);
+        co_await SendAndClose(stream, bad_request, version == 10 ? 10 : 11, head);
         co_return;
       }
       request.remote_address = remote_address;
@@ -436,10 +448,11 @@ class Server::Impl {
 
       tcp.expires_after(options_.request_timeout);
       if (!keep_alive) {
-        co_await SendAndClose(stream, std::move(response), version, head);
+        co_await SendAndClose(stream, response, version, head);
         co_return;
       }
-      if (beast::error_code write_ec = co_await Write(stream, std::move(response), version, head, true)) {
+      beast::error_code write_ec = co_await Write(stream, response, version, head, true);
+      if (write_ec) {
         spdlog::debug("http: writing a response to {} failed: {}", remote_address, write_ec.message());
         co_return;
       }
@@ -483,7 +496,8 @@ class Server::Impl {
   }
 
   template <class Stream>
-  asio::awaitable<beast::error_code> Write(Stream& stream, Response response, unsigned version, bool head,
+  // Sends `response` (consuming its body).
+  asio::awaitable<beast::error_code> Write(Stream& stream, Response& response, unsigned version, bool head,
                                            bool keep_alive) {
     if (response.status < 200 || response.status > 599) {
       spdlog::error("http: handler returned status {}; sending 500", response.status);
@@ -514,14 +528,15 @@ class Server::Impl {
       res.content_length(response.body.size());
     }
     if (!head) res.body() = std::move(response.body);  // HEAD: Content-Length as for GET, no body.
-    auto [ec, n] = co_await bh::async_write(stream, res, kTuple);
-    co_return ec;
+    auto [write_ec, written] = co_await bh::async_write(stream, res, kTuple);
+    co_return write_ec;
   }
 
   template <class Stream>
-  asio::awaitable<void> SendAndClose(Stream& stream, Response response, unsigned version, bool head) {
+  asio::awaitable<void> SendAndClose(Stream& stream, Response& response, unsigned version, bool head) {
     beast::get_lowest_layer(stream).expires_after(options_.request_timeout);
-    if (!co_await Write(stream, std::move(response), version, head, false)) co_await Linger(stream);
+    beast::error_code write_ec = co_await Write(stream, response, version, head, false);
+    if (!write_ec) co_await Linger(stream);
   }
 
   // Closes gracefully: TLS close_notify, then half-close and discard input until the peer closes, bounded.
@@ -531,15 +546,15 @@ class Server::Impl {
     if (!tcp.socket().is_open()) co_return;
     tcp.expires_after(kLingerTime);
     if constexpr (std::is_same_v<Stream, TlsStream>) {
-      auto [ec] = co_await stream.async_shutdown(kTuple);
-      (void)ec;  // Peers often just close; nothing to do either way.
+      auto [shutdown_ec] = co_await stream.async_shutdown(kTuple);
+      (void)shutdown_ec;  // Peers often just close; nothing to do either way.
     }
     beast::error_code ec;
     tcp.socket().shutdown(tcp::socket::shutdown_send, ec);
-    char sink[4096];
+    auto sink = std::make_unique<char[]>(4096);
     for (size_t total = 0; !ec && total < kLingerBytes;) {
-      size_t n = 0;
-      std::tie(ec, n) = co_await tcp.async_read_some(asio::buffer(sink), kTuple);
+      auto [read_ec, n] = co_await tcp.async_read_some(asio::buffer(sink.get(), 4096), kTuple);
+      ec = read_ec;
       total += n;
     }
     tcp.close();
