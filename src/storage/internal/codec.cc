@@ -13,7 +13,8 @@ Status Corrupt(std::string_view what, std::string_view value) {
 
 // Looks `s` up in a table of (value, name) pairs.
 template <typename E, size_t N>
-Result<E> Lookup(const std::pair<E, std::string_view> (&table)[N], std::string_view s, std::string_view what) {
+Result<E> Lookup(const std::pair<E, std::string_view> (&table)[N], std::string_view s,
+                 std::string_view what) {
   for (const auto& [value, name] : table) {
     if (name == s) return value;
   }
@@ -35,28 +36,34 @@ using acme::ChallengeType;
 using acme::IdentifierType;
 using acme::OrderStatus;
 
-constexpr std::pair<IdentifierType, std::string_view> kIdentifierTypes[] = {
-    {IdentifierType::kDns, "dns"}, {IdentifierType::kIp, "ip"}};
+constexpr std::pair<IdentifierType, std::string_view> kIdentifierTypes[] = {{IdentifierType::kDns, "dns"},
+                                                                            {IdentifierType::kIp, "ip"}};
 constexpr std::pair<AccountStatus, std::string_view> kAccountStatuses[] = {
-    {AccountStatus::kValid, "valid"}, {AccountStatus::kDeactivated, "deactivated"}, {AccountStatus::kRevoked, "revoked"}};
-constexpr std::pair<OrderStatus, std::string_view> kOrderStatuses[] = {{OrderStatus::kPending, "pending"},
-                                                                       {OrderStatus::kReady, "ready"},
-                                                                       {OrderStatus::kProcessing, "processing"},
-                                                                       {OrderStatus::kValid, "valid"},
-                                                                       {OrderStatus::kInvalid, "invalid"}};
+    {AccountStatus::kValid, "valid"},
+    {AccountStatus::kDeactivated, "deactivated"},
+    {AccountStatus::kRevoked, "revoked"}};
+constexpr std::pair<OrderStatus, std::string_view> kOrderStatuses[] = {
+    {OrderStatus::kPending, "pending"},
+    {OrderStatus::kReady, "ready"},
+    {OrderStatus::kProcessing, "processing"},
+    {OrderStatus::kValid, "valid"},
+    {OrderStatus::kInvalid, "invalid"}};
 constexpr std::pair<AuthorizationStatus, std::string_view> kAuthorizationStatuses[] = {
-    {AuthorizationStatus::kPending, "pending"},         {AuthorizationStatus::kValid, "valid"},
-    {AuthorizationStatus::kInvalid, "invalid"},         {AuthorizationStatus::kDeactivated, "deactivated"},
-    {AuthorizationStatus::kExpired, "expired"},         {AuthorizationStatus::kRevoked, "revoked"}};
+    {AuthorizationStatus::kPending, "pending"}, {AuthorizationStatus::kValid, "valid"},
+    {AuthorizationStatus::kInvalid, "invalid"}, {AuthorizationStatus::kDeactivated, "deactivated"},
+    {AuthorizationStatus::kExpired, "expired"}, {AuthorizationStatus::kRevoked, "revoked"}};
 constexpr std::pair<ChallengeStatus, std::string_view> kChallengeStatuses[] = {
     {ChallengeStatus::kPending, "pending"},
     {ChallengeStatus::kProcessing, "processing"},
     {ChallengeStatus::kValid, "valid"},
     {ChallengeStatus::kInvalid, "invalid"}};
 constexpr std::pair<ChallengeType, std::string_view> kChallengeTypes[] = {
-    {ChallengeType::kHttp01, "http-01"}, {ChallengeType::kDns01, "dns-01"}, {ChallengeType::kTlsAlpn01, "tls-alpn-01"}};
+    {ChallengeType::kHttp01, "http-01"},
+    {ChallengeType::kDns01, "dns-01"},
+    {ChallengeType::kTlsAlpn01, "tls-alpn-01"}};
 constexpr std::pair<CertificateState, std::string_view> kCertificateStates[] = {
-    {CertificateState::kPending, "pending"}, {CertificateState::kIssued, "issued"},
+    {CertificateState::kPending, "pending"},
+    {CertificateState::kIssued, "issued"},
     {CertificateState::kAbandoned, "abandoned"}};
 
 void AppendUtf8(uint32_t cp, std::string* out) {
@@ -107,7 +114,8 @@ class StringListReader {
   }
   Status Bad() const { return Error(Code::kInternal, "corrupt record: not a JSON array of strings"); }
   void SkipSpace() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) {
+    while (pos_ < s_.size() &&
+           (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) {
       ++pos_;
     }
   }
@@ -150,20 +158,37 @@ class StringListReader {
       if (pos_ >= s_.size()) return false;
       char e = s_[pos_++];
       switch (e) {
-        case '"': out->push_back('"'); break;
-        case '\\': out->push_back('\\'); break;
-        case '/': out->push_back('/'); break;
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
-        case 'n': out->push_back('\n'); break;
-        case 'r': out->push_back('\r'); break;
-        case 't': out->push_back('\t'); break;
+        case '"':
+          out->push_back('"');
+          break;
+        case '\\':
+          out->push_back('\\');
+          break;
+        case '/':
+          out->push_back('/');
+          break;
+        case 'b':
+          out->push_back('\b');
+          break;
+        case 'f':
+          out->push_back('\f');
+          break;
+        case 'n':
+          out->push_back('\n');
+          break;
+        case 'r':
+          out->push_back('\r');
+          break;
+        case 't':
+          out->push_back('\t');
+          break;
         case 'u': {
           uint32_t cp;
           if (!ReadHex4(&cp)) return false;
           if (cp >= 0xD800 && cp <= 0xDBFF) {  // high surrogate: a low one must follow
             uint32_t low;
-            if (!Consume('\\') || !Consume('u') || !ReadHex4(&low) || low < 0xDC00 || low > 0xDFFF) return false;
+            if (!Consume('\\') || !Consume('u') || !ReadHex4(&low) || low < 0xDC00 || low > 0xDFFF)
+              return false;
             cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
           } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
             return false;
@@ -220,13 +245,27 @@ std::string JsonQuote(std::string_view s) {
   out.push_back('"');
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -251,7 +290,9 @@ std::string EncodeStringList(const std::vector<std::string>& list) {
   return out;
 }
 
-Result<std::vector<std::string>> DecodeStringList(std::string_view json) { return StringListReader(json).Read(); }
+Result<std::vector<std::string>> DecodeStringList(std::string_view json) {
+  return StringListReader(json).Read();
+}
 
 std::string EncodeIdentifiers(const std::vector<acme::Identifier>& identifiers) {
   std::vector<std::string> list;
@@ -273,7 +314,9 @@ Result<std::vector<acme::Identifier>> DecodeIdentifiers(std::string_view json) {
   return out;
 }
 
-std::string IssuedAuditDetails(std::string_view order_id) { return "{\"order_id\":" + JsonQuote(order_id) + "}"; }
+std::string IssuedAuditDetails(std::string_view order_id) {
+  return "{\"order_id\":" + JsonQuote(order_id) + "}";
+}
 
 std::string RevokedAuditDetails(int reason) { return "{\"reason\":" + std::to_string(reason) + "}"; }
 

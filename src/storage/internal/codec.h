@@ -41,7 +41,8 @@ Result<CertificateState> ParseCertificateStateName(std::string_view s);
 // control characters are escaped.
 std::string JsonQuote(std::string_view s);
 
-// ["a","b"] and back. Decoding accepts any JSON array of strings (whitespace, all escapes incl. surrogate pairs).
+// ["a","b"] and back. Decoding accepts any JSON array of strings (whitespace, all escapes incl. surrogate
+// pairs).
 std::string EncodeStringList(const std::vector<std::string>& list);
 Result<std::vector<std::string>> DecodeStringList(std::string_view json);
 

@@ -10,8 +10,12 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
 TEST(StoreCodecTest, StringListRoundTripsAwkwardStrings) {
-  std::vector<std::string> list = {"", "plain", "quote\" back\\slash /", std::string("nul\0ctl\x01\x1f", 9),
-                                   "tab\tnl\ncr\r", "ünïcödé 例え 😀"};
+  std::vector<std::string> list = {"",
+                                   "plain",
+                                   "quote\" back\\slash /",
+                                   std::string("nul\0ctl\x01\x1f", 9),
+                                   "tab\tnl\ncr\r",
+                                   "ünïcödé 例え 😀"};
   std::string json = EncodeStringList(list);
   Result<std::vector<std::string>> back = DecodeStringList(json);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
@@ -34,8 +38,8 @@ TEST(StoreCodecTest, DecodesForeignJsonArrays) {
 }
 
 TEST(StoreCodecTest, RejectsMalformedLists) {
-  for (const char* bad : {"", "[", "]", "[\"a\"", "[\"a\",]", "[1]", "[\"a\"] x", "[\"\\x\"]", "[\"\\ud800\"]",
-                          "[\"\\udc00\"]", "[\"\\u12\"]", "{}", "[\"raw\ncontrol\"]"}) {
+  for (const char* bad : {"", "[", "]", "[\"a\"", "[\"a\",]", "[1]", "[\"a\"] x", "[\"\\x\"]",
+                          "[\"\\ud800\"]", "[\"\\udc00\"]", "[\"\\u12\"]", "{}", "[\"raw\ncontrol\"]"}) {
     EXPECT_EQ(DecodeStringList(bad).status().code(), Code::kInternal) << bad;
   }
 }
@@ -61,14 +65,16 @@ TEST(StoreCodecTest, EnumNamesRoundTrip) {
                  acme::AuthorizationStatus::kExpired, acme::AuthorizationStatus::kRevoked}) {
     EXPECT_EQ(*ParseAuthorizationStatusName(Name(s)), s);
   }
-  for (auto s : {acme::ChallengeStatus::kPending, acme::ChallengeStatus::kProcessing, acme::ChallengeStatus::kValid,
-                 acme::ChallengeStatus::kInvalid}) {
+  for (auto s : {acme::ChallengeStatus::kPending, acme::ChallengeStatus::kProcessing,
+                 acme::ChallengeStatus::kValid, acme::ChallengeStatus::kInvalid}) {
     EXPECT_EQ(*ParseChallengeStatusName(Name(s)), s);
   }
-  for (auto s : {acme::AccountStatus::kValid, acme::AccountStatus::kDeactivated, acme::AccountStatus::kRevoked}) {
+  for (auto s :
+       {acme::AccountStatus::kValid, acme::AccountStatus::kDeactivated, acme::AccountStatus::kRevoked}) {
     EXPECT_EQ(*ParseAccountStatusName(Name(s)), s);
   }
-  for (auto t : {acme::ChallengeType::kHttp01, acme::ChallengeType::kDns01, acme::ChallengeType::kTlsAlpn01}) {
+  for (auto t :
+       {acme::ChallengeType::kHttp01, acme::ChallengeType::kDns01, acme::ChallengeType::kTlsAlpn01}) {
     EXPECT_EQ(*ParseChallengeTypeName(Name(t)), t);
   }
   for (auto s : {CertificateState::kPending, CertificateState::kIssued, CertificateState::kAbandoned}) {

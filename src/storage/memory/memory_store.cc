@@ -23,7 +23,8 @@ Status NotFound(std::string_view what, std::string_view id) {
 }
 
 Status CheckLimit(int limit) {
-  if (limit < 1) return Error(Code::kInvalidArgument, "limit must be at least 1, got " + std::to_string(limit));
+  if (limit < 1)
+    return Error(Code::kInvalidArgument, "limit must be at least 1, got " + std::to_string(limit));
   return Status::Ok();
 }
 
@@ -81,8 +82,8 @@ class MemoryStore final : public Store {
     return Status::Ok();
   }
 
-  Status ChangeAccountKey(const std::string& id, const std::string& old_thumbprint, const std::string& new_jwk_json,
-                          const std::string& new_thumbprint) override {
+  Status ChangeAccountKey(const std::string& id, const std::string& old_thumbprint,
+                          const std::string& new_jwk_json, const std::string& new_thumbprint) override {
     std::lock_guard lock(mu_);
     auto it = accounts_.find(id);
     if (it == accounts_.end()) return NotFound("account", id);
@@ -109,7 +110,8 @@ class MemoryStore final : public Store {
     if (!accounts_.contains(order.account_id)) return NotFound("account", order.account_id);
     std::set<std::string> batch;
     for (const Authorization& authz : new_authorizations) {
-      if (batch.contains(authz.id)) return Error(Code::kConflict, "authorization " + authz.id + " already exists");
+      if (batch.contains(authz.id))
+        return Error(Code::kConflict, "authorization " + authz.id + " already exists");
       ANVIL_RETURN_IF_ERROR(CheckNewAuthorization(authz));
       batch.insert(authz.id);
     }
@@ -146,7 +148,8 @@ class MemoryStore final : public Store {
     }
     // A linear scan is fine for tests; the SQLite store uses an index.
     std::vector<std::string> ids;
-    for (auto it = orders_.upper_bound(after_seq); it != orders_.end() && static_cast<int>(ids.size()) < limit; ++it) {
+    for (auto it = orders_.upper_bound(after_seq);
+         it != orders_.end() && static_cast<int>(ids.size()) < limit; ++it) {
       if (it->second.account_id == account_id) ids.push_back(it->second.id);
     }
     return ids;
@@ -203,7 +206,8 @@ class MemoryStore final : public Store {
   }
 
   Result<std::optional<Authorization>> FindValidAuthorization(const std::string& account_id,
-                                                              const acme::Identifier& identifier, bool wildcard,
+                                                              const acme::Identifier& identifier,
+                                                              bool wildcard,
                                                               TimePoint expires_after) override {
     std::lock_guard lock(mu_);
     int64_t cutoff = ToUnixSeconds(expires_after);  // compared in whole seconds, as the database does
@@ -235,7 +239,8 @@ class MemoryStore final : public Store {
     std::lock_guard lock(mu_);
     ANVIL_ASSIGN_OR_RETURN(auto found, FindChallenge(authorization_id, challenge_id));
     auto [authz, ch] = found;
-    if (authz->status != acme::AuthorizationStatus::kPending || ch->status != acme::ChallengeStatus::kPending) {
+    if (authz->status != acme::AuthorizationStatus::kPending ||
+        ch->status != acme::ChallengeStatus::kPending) {
       return ChallengeConflict(authorization_id, challenge_id);
     }
     ch->status = acme::ChallengeStatus::kProcessing;
@@ -247,7 +252,8 @@ class MemoryStore final : public Store {
     std::lock_guard lock(mu_);
     ANVIL_ASSIGN_OR_RETURN(auto found, FindChallenge(authorization_id, challenge_id));
     auto [authz, ch] = found;
-    if (authz->status != acme::AuthorizationStatus::kPending || ch->status != acme::ChallengeStatus::kProcessing) {
+    if (authz->status != acme::AuthorizationStatus::kPending ||
+        ch->status != acme::ChallengeStatus::kProcessing) {
       return ChallengeConflict(authorization_id, challenge_id);
     }
     ch->status = valid ? acme::ChallengeStatus::kValid : acme::ChallengeStatus::kInvalid;
@@ -286,7 +292,8 @@ class MemoryStore final : public Store {
     if (cert.state != CertificateState::kPending) return CertificateConflict(cert, "pending");
     cert.state = CertificateState::kIssued;
     cert.der = der;
-    Append(now, internal::kIssuedAuditKind, cert.account_id, serial, internal::IssuedAuditDetails(cert.order_id));
+    Append(now, internal::kIssuedAuditKind, cert.account_id, serial,
+           internal::IssuedAuditDetails(cert.order_id));
     return Status::Ok();
   }
 
@@ -335,7 +342,8 @@ class MemoryStore final : public Store {
   Status CreateEabKey(const EabKey& key) override {
     std::lock_guard lock(mu_);
     if (eab_keys_.contains(key.kid)) return Error(Code::kConflict, "EAB key " + key.kid + " already exists");
-    if (!key.account_id.empty() && !accounts_.contains(key.account_id)) return NotFound("account", key.account_id);
+    if (!key.account_id.empty() && !accounts_.contains(key.account_id))
+      return NotFound("account", key.account_id);
     EabKey stored = key;
     stored.created_at = TruncateToSeconds(stored.created_at);
     eab_keys_.emplace(stored.kid, std::move(stored));
@@ -372,7 +380,8 @@ class MemoryStore final : public Store {
     std::vector<AuditEvent> out;
     // Ids are 1..n at positions 0..n-1.
     size_t start = after_id < 0 ? 0 : static_cast<size_t>(after_id);
-    for (size_t i = start; i < audit_.size() && static_cast<int>(out.size()) < limit; ++i) out.push_back(audit_[i]);
+    for (size_t i = start; i < audit_.size() && static_cast<int>(out.size()) < limit; ++i)
+      out.push_back(audit_[i]);
     return out;
   }
 
@@ -422,8 +431,9 @@ class MemoryStore final : public Store {
     if (cert.revoked_at.has_value()) {
       return Error(Code::kAlreadyRevoked, "certificate " + cert.serial + " is already revoked");
     }
-    return Error(Code::kConflict, "certificate " + cert.serial + " is " + std::string(internal::Name(cert.state)) +
-                                      ", not " + std::string(expected));
+    return Error(Code::kConflict, "certificate " + cert.serial + " is " +
+                                      std::string(internal::Name(cert.state)) + ", not " +
+                                      std::string(expected));
   }
 
   void Append(TimePoint at, std::string_view kind, std::string_view account_id, std::string_view subject,

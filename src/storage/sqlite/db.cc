@@ -65,7 +65,8 @@ void Statement::Remember(int rc, int index) {
 
 Statement& Statement::BindText(int index, std::string_view value) {
   // SQLITE_TRANSIENT: SQLite copies, so callers may pass temporaries.
-  Remember(sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8), index);
+  Remember(sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
+           index);
   return *this;
 }
 
@@ -115,7 +116,8 @@ Status Statement::Run() {
 std::string Statement::ColumnText(int index) const {
   const unsigned char* text = sqlite3_column_text(stmt_, index);
   if (text == nullptr) return std::string();
-  return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(sqlite3_column_bytes(stmt_, index)));
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<size_t>(sqlite3_column_bytes(stmt_, index)));
 }
 
 std::string Statement::ColumnBlob(int index) const {
@@ -137,7 +139,8 @@ std::optional<TimePoint> Statement::ColumnOptionalTime(int index) const {
 
 // ---- Connection ----
 
-Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, Mode mode, int busy_timeout_ms) {
+Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, Mode mode,
+                                                     int busy_timeout_ms) {
   sqlite3* db = nullptr;
   // NOMUTEX: a connection is used by one thread at a time (see the header), so SQLite's per-connection mutex
   // would only cost time.
@@ -164,8 +167,8 @@ Result<Statement> Connection::Prepare(std::string_view sql) {
   auto it = cache_.find(std::string(sql));
   if (it == cache_.end()) {
     sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
-                                nullptr);
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                &stmt, nullptr);
     if (rc != SQLITE_OK) return ErrorStatus(rc, "prepare \"" + Abbreviate(sql) + "\"");
     it = cache_.emplace(std::string(sql), stmt).first;
   }
@@ -178,20 +181,23 @@ Status Connection::Exec(const std::string& sql) {
   if (rc == SQLITE_OK) return Status::Ok();
   std::string text = message != nullptr ? message : sqlite3_errstr(rc);
   sqlite3_free(message);
-  return Error(CodeFor(rc), "sqlite: " + text + " (" + std::to_string(rc) + ") in \"" + Abbreviate(sql) + "\"");
+  return Error(CodeFor(rc),
+               "sqlite: " + text + " (" + std::to_string(rc) + ") in \"" + Abbreviate(sql) + "\"");
 }
 
 int64_t Connection::Changes() const { return sqlite3_changes64(db_); }
 
 Status Connection::ErrorStatus(int rc, std::string_view context) const {
   const char* text = db_ != nullptr && sqlite3_errcode(db_) == rc ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
-  return Error(CodeFor(rc), "sqlite: " + std::string(text) + " (" + std::to_string(rc) + ") in " + std::string(context));
+  return Error(CodeFor(rc),
+               "sqlite: " + std::string(text) + " (" + std::to_string(rc) + ") in " + std::string(context));
 }
 
 // ---- Transaction ----
 
 Result<Transaction> Transaction::Begin(Connection& connection, Kind kind) {
-  ANVIL_ASSIGN_OR_RETURN(Statement begin, connection.Prepare(kind == Kind::kWrite ? "BEGIN IMMEDIATE" : "BEGIN"));
+  ANVIL_ASSIGN_OR_RETURN(Statement begin,
+                         connection.Prepare(kind == Kind::kWrite ? "BEGIN IMMEDIATE" : "BEGIN"));
   ANVIL_RETURN_IF_ERROR(begin.Run());
   return Transaction(&connection);
 }

@@ -1,8 +1,9 @@
-// A thin RAII layer over the SQLite C API for storage/sqlite: a Connection owns one sqlite3 handle and a cache
-// of its prepared statements; a Statement is a borrowed, bound use of one cached statement that is reset when
-// it goes out of scope; a Transaction rolls back unless committed. SQLite result codes become Status:
-// UNIQUE/PRIMARY KEY violations → kConflict, FOREIGN KEY violations → kNotFound, BUSY/LOCKED → kUnavailable,
-// I/O and disk-full errors → kIo, everything else → kInternal (messages carry SQLite's text and the SQL).
+// A thin RAII layer over the SQLite C API for storage/sqlite: a Connection owns one sqlite3 handle and a
+// cache of its prepared statements; a Statement is a borrowed, bound use of one cached statement that is
+// reset when it goes out of scope; a Transaction rolls back unless committed. SQLite result codes become
+// Status: UNIQUE/PRIMARY KEY violations → kConflict, FOREIGN KEY violations → kNotFound, BUSY/LOCKED →
+// kUnavailable, I/O and disk-full errors → kIo, everything else → kInternal (messages carry SQLite's text and
+// the SQL).
 //
 // Thread-safety: a Connection and everything borrowed from it belong to one thread at a time (the store hands
 // whole connections to threads under its own mutexes). Statements of one Connection may be alive at the same
@@ -53,7 +54,7 @@ class Statement {
   // Column accessors (0-based) for the current row.
   std::string ColumnText(int index) const;  // "" for NULL
   std::string ColumnBlob(int index) const;  // "" for NULL
-  int64_t ColumnInt(int index) const;        // 0 for NULL
+  int64_t ColumnInt(int index) const;       // 0 for NULL
   bool ColumnIsNull(int index) const;
   TimePoint ColumnTime(int index) const;
   std::optional<TimePoint> ColumnOptionalTime(int index) const;

@@ -126,7 +126,8 @@ Result<int> CurrentSchemaVersion(Connection& connection) {
   exists.BindText(1, "schema_migrations");
   ANVIL_ASSIGN_OR_RETURN(bool has_table, exists.Step());
   if (!has_table) return 0;
-  ANVIL_ASSIGN_OR_RETURN(Statement max, connection.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  ANVIL_ASSIGN_OR_RETURN(Statement max,
+                         connection.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
   ANVIL_ASSIGN_OR_RETURN(bool row, max.Step());
   if (!row) return Error(Code::kInternal, "schema_migrations: no result");
   return static_cast<int>(max.ColumnInt(0));
@@ -143,7 +144,8 @@ Status Migrate(Connection& connection, TimePoint now) {
     if (current > LatestSchemaVersion()) {
       return Error(Code::kInvalidArgument, "database schema version " + std::to_string(current) +
                                                " is newer than this build supports (" +
-                                               std::to_string(LatestSchemaVersion()) + "); refusing to open it");
+                                               std::to_string(LatestSchemaVersion()) +
+                                               "); refusing to open it");
     }
     if (current >= migration.version) continue;
     if (current != migration.version - 1) {
@@ -155,8 +157,9 @@ Status Migrate(Connection& connection, TimePoint now) {
       return Error(applied.code(), "migration " + std::to_string(migration.version) + " (" +
                                        std::string(migration.description) + "): " + applied.message());
     }
-    ANVIL_ASSIGN_OR_RETURN(Statement record,
-                           connection.Prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"));
+    ANVIL_ASSIGN_OR_RETURN(
+        Statement record,
+        connection.Prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"));
     record.BindInt(1, migration.version).BindTime(2, now);
     ANVIL_RETURN_IF_ERROR(record.Run());
     ANVIL_RETURN_IF_ERROR(txn.Commit());

@@ -1,8 +1,8 @@
-// The SQLite schema as an ordered list of versioned migrations, and the code that brings a database up to date.
-// Applied versions are recorded in `schema_migrations(version, applied_at)`; each migration runs in its own
-// BEGIN IMMEDIATE transaction together with its row there, so a crash leaves the database at a clean version and
-// two processes opening the same new file do not both apply a migration. A database whose recorded version is
-// newer than the code knows is refused (a downgrade would silently misread it).
+// The SQLite schema as an ordered list of versioned migrations, and the code that brings a database up to
+// date. Applied versions are recorded in `schema_migrations(version, applied_at)`; each migration runs in its
+// own BEGIN IMMEDIATE transaction together with its row there, so a crash leaves the database at a clean
+// version and two processes opening the same new file do not both apply a migration. A database whose
+// recorded version is newer than the code knows is refused (a downgrade would silently misread it).
 //
 // To change the schema, append a migration to the list in migrations.cc; never edit one that has shipped.
 //
@@ -19,9 +19,9 @@
 namespace anvil::storage::sqlite {
 
 struct Migration {
-  int version;               // 1, 2, 3, ... without gaps
+  int version;  // 1, 2, 3, ... without gaps
   std::string_view description;
-  std::string_view sql;      // statements without parameters
+  std::string_view sql;  // statements without parameters
 };
 
 // All migrations known to this build, in order.

@@ -28,14 +28,16 @@ using sqlite::Transaction;
 constexpr int kMaxReadConnections = 8;
 
 // Column lists shared by the SELECTs and the row decoders below (the decoders read them by position).
-#define ANVIL_ACCOUNT_COLUMNS "id, jwk_json, thumbprint, contacts_json, status, tos_agreed, eab_kid, created_at"
-#define ANVIL_ORDER_COLUMNS                                                                               \
+#define ANVIL_ACCOUNT_COLUMNS \
+  "id, jwk_json, thumbprint, contacts_json, status, tos_agreed, eab_kid, created_at"
+#define ANVIL_ORDER_COLUMNS                                                                            \
   "id, account_id, status, identifiers_json, authorization_ids_json, not_before, not_after, expires, " \
   "created_at, profile, replaces, error_json, certificate_serial"
 #define ANVIL_AUTHORIZATION_COLUMNS \
   "id, account_id, identifier_type, identifier_value, wildcard, status, expires, created_at"
-#define ANVIL_CERTIFICATE_COLUMNS                                                                             \
-  "serial, order_id, account_id, state, tbs_der, der, issuer_chain_pem, names_json, profile, authority_key_id, " \
+#define ANVIL_CERTIFICATE_COLUMNS                                                              \
+  "serial, order_id, account_id, state, tbs_der, der, issuer_chain_pem, names_json, profile, " \
+  "authority_key_id, "                                                                         \
   "not_before, not_after, created_at, revoked_at, revocation_reason"
 #define ANVIL_EAB_COLUMNS "kid, hmac_key, account_id, comment, created_at"
 #define ANVIL_AUDIT_COLUMNS "id, at, kind, account_id, subject, details_json"
@@ -49,7 +51,8 @@ Status NotFound(std::string_view what, std::string_view id) {
 }
 
 Status CheckLimit(int limit) {
-  if (limit < 1) return Error(Code::kInvalidArgument, "limit must be at least 1, got " + std::to_string(limit));
+  if (limit < 1)
+    return Error(Code::kInvalidArgument, "limit must be at least 1, got " + std::to_string(limit));
   return Status::Ok();
 }
 
@@ -147,8 +150,9 @@ Result<bool> Exists(Connection& c, std::string_view sql, std::string_view key) {
 
 // Fills authorization.challenges (in creation order).
 Status LoadChallenges(Connection& c, Authorization& authorization) {
-  ANVIL_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT id, type, token, status, validated_at, error_json "
-                                                "FROM challenges WHERE authorization_id = ? ORDER BY position"));
+  ANVIL_ASSIGN_OR_RETURN(Statement s,
+                         c.Prepare("SELECT id, type, token, status, validated_at, error_json "
+                                   "FROM challenges WHERE authorization_id = ? ORDER BY position"));
   s.BindText(1, authorization.id);
   authorization.challenges.clear();
   while (true) {
@@ -167,8 +171,10 @@ Status LoadChallenges(Connection& c, Authorization& authorization) {
 
 // kNotFound if the authorization or its challenge does not exist, else kConflict: explains a conditional
 // challenge update that changed nothing.
-Status ExplainChallengeMiss(Connection& c, const std::string& authorization_id, const std::string& challenge_id) {
-  ANVIL_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT 1 FROM challenges WHERE authorization_id = ? AND id = ?"));
+Status ExplainChallengeMiss(Connection& c, const std::string& authorization_id,
+                            const std::string& challenge_id) {
+  ANVIL_ASSIGN_OR_RETURN(Statement s,
+                         c.Prepare("SELECT 1 FROM challenges WHERE authorization_id = ? AND id = ?"));
   s.BindText(1, authorization_id).BindText(2, challenge_id);
   ANVIL_ASSIGN_OR_RETURN(bool found, s.Step());
   if (!found) return NotFound("challenge", authorization_id + "/" + challenge_id);
@@ -219,9 +225,12 @@ Status PrepareFile(const std::string& path) {
 
 std::string_view SynchronousPragma(Durability durability) {
   switch (durability) {
-    case Durability::kFull: return "PRAGMA synchronous = FULL";
-    case Durability::kNormal: return "PRAGMA synchronous = NORMAL";
-    case Durability::kOff: return "PRAGMA synchronous = OFF";
+    case Durability::kFull:
+      return "PRAGMA synchronous = FULL";
+    case Durability::kNormal:
+      return "PRAGMA synchronous = NORMAL";
+    case Durability::kOff:
+      return "PRAGMA synchronous = OFF";
   }
   return "PRAGMA synchronous = FULL";
 }
@@ -237,9 +246,8 @@ class SqliteStore final : public Store {
 
   Status CreateAccount(const Account& account) override {
     return Write([&](Connection& c) -> Status {
-      ANVIL_ASSIGN_OR_RETURN(
-          Statement insert,
-          c.Prepare("INSERT INTO accounts (" ANVIL_ACCOUNT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+      ANVIL_ASSIGN_OR_RETURN(Statement insert, c.Prepare("INSERT INTO accounts (" ANVIL_ACCOUNT_COLUMNS
+                                                         ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
       insert.BindText(1, account.id)
           .BindText(2, account.jwk_json)
           .BindText(3, account.thumbprint)
@@ -252,8 +260,9 @@ class SqliteStore final : public Store {
       if (!inserted.ok()) return Annotate(inserted, "account " + account.id + " (id or key already in use)");
       if (account.eab_kid.empty()) return Status::Ok();
       // Bind the EAB key in the same transaction; if that fails the account insert is rolled back.
-      ANVIL_ASSIGN_OR_RETURN(Statement bind,
-                             c.Prepare("UPDATE eab_keys SET account_id = ? WHERE kid = ? AND account_id IS NULL"));
+      ANVIL_ASSIGN_OR_RETURN(
+          Statement bind,
+          c.Prepare("UPDATE eab_keys SET account_id = ? WHERE kid = ? AND account_id IS NULL"));
       bind.BindText(1, account.id).BindText(2, account.eab_kid);
       ANVIL_RETURN_IF_ERROR(bind.Run());
       if (c.Changes() == 1) return Status::Ok();
@@ -284,13 +293,16 @@ class SqliteStore final : public Store {
     });
   }
 
-  Status ChangeAccountKey(const std::string& id, const std::string& old_thumbprint, const std::string& new_jwk_json,
-                          const std::string& new_thumbprint) override {
+  Status ChangeAccountKey(const std::string& id, const std::string& old_thumbprint,
+                          const std::string& new_jwk_json, const std::string& new_thumbprint) override {
     return Write([&](Connection& c) -> Status {
       ANVIL_ASSIGN_OR_RETURN(
           Statement update,
           c.Prepare("UPDATE accounts SET jwk_json = ?, thumbprint = ? WHERE id = ? AND thumbprint = ?"));
-      update.BindText(1, new_jwk_json).BindText(2, new_thumbprint).BindText(3, id).BindText(4, old_thumbprint);
+      update.BindText(1, new_jwk_json)
+          .BindText(2, new_thumbprint)
+          .BindText(3, id)
+          .BindText(4, old_thumbprint);
       Status updated = update.Run();
       if (!updated.ok()) return Annotate(updated, "new key of account " + id + " is already in use");
       if (c.Changes() == 1) return Status::Ok();
@@ -304,9 +316,8 @@ class SqliteStore final : public Store {
 
   Status CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations) override {
     return Write([&](Connection& c) -> Status {
-      ANVIL_ASSIGN_OR_RETURN(Statement insert,
-                             c.Prepare("INSERT INTO orders (" ANVIL_ORDER_COLUMNS
-                                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+      ANVIL_ASSIGN_OR_RETURN(Statement insert, c.Prepare("INSERT INTO orders (" ANVIL_ORDER_COLUMNS
+                                                         ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
       insert.BindText(1, order.id)
           .BindText(2, order.account_id)
           .BindText(3, Name(order.status))
@@ -322,7 +333,8 @@ class SqliteStore final : public Store {
           .BindText(13, order.certificate_serial);
       Status inserted = insert.Run();
       if (!inserted.ok()) return Annotate(inserted, "order " + order.id + " of account " + order.account_id);
-      for (const Authorization& authz : new_authorizations) ANVIL_RETURN_IF_ERROR(InsertAuthorization(c, authz));
+      for (const Authorization& authz : new_authorizations)
+        ANVIL_RETURN_IF_ERROR(InsertAuthorization(c, authz));
       return Status::Ok();
     });
   }
@@ -345,8 +357,9 @@ class SqliteStore final : public Store {
         if (!found) return NotFound("order", after_id + " of account " + account_id);
         after_seq = cursor.ColumnInt(0);
       }
-      ANVIL_ASSIGN_OR_RETURN(Statement s,
-                             c.Prepare("SELECT id FROM orders WHERE account_id = ? AND seq > ? ORDER BY seq LIMIT ?"));
+      ANVIL_ASSIGN_OR_RETURN(
+          Statement s,
+          c.Prepare("SELECT id FROM orders WHERE account_id = ? AND seq > ? ORDER BY seq LIMIT ?"));
       s.BindText(1, account_id).BindInt(2, after_seq).BindInt(3, limit);
       std::vector<std::string> ids;
       while (true) {
@@ -360,8 +373,8 @@ class SqliteStore final : public Store {
   Result<std::vector<Order>> ListOrdersByStatus(acme::OrderStatus status, int limit) override {
     ANVIL_RETURN_IF_ERROR(CheckLimit(limit));
     return Read<std::vector<Order>>(false, [&](Connection& c) -> Result<std::vector<Order>> {
-      ANVIL_ASSIGN_OR_RETURN(
-          Statement s, c.Prepare("SELECT " ANVIL_ORDER_COLUMNS " FROM orders WHERE status = ? ORDER BY seq LIMIT ?"));
+      ANVIL_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT " ANVIL_ORDER_COLUMNS
+                                                    " FROM orders WHERE status = ? ORDER BY seq LIMIT ?"));
       s.BindText(1, Name(status)).BindInt(2, limit);
       return ReadAll<Order>(s, ReadOrder);
     });
@@ -411,8 +424,8 @@ class SqliteStore final : public Store {
 
   Result<Authorization> GetAuthorization(const std::string& id) override {
     return Read<Authorization>(true, [&](Connection& c) -> Result<Authorization> {
-      ANVIL_ASSIGN_OR_RETURN(Statement s,
-                             c.Prepare("SELECT " ANVIL_AUTHORIZATION_COLUMNS " FROM authorizations WHERE id = ?"));
+      ANVIL_ASSIGN_OR_RETURN(
+          Statement s, c.Prepare("SELECT " ANVIL_AUTHORIZATION_COLUMNS " FROM authorizations WHERE id = ?"));
       s.BindText(1, id);
       ANVIL_ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) return NotFound("authorization", id);
@@ -423,27 +436,29 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<Authorization>> FindValidAuthorization(const std::string& account_id,
-                                                              const acme::Identifier& identifier, bool wildcard,
+                                                              const acme::Identifier& identifier,
+                                                              bool wildcard,
                                                               TimePoint expires_after) override {
-    return Read<std::optional<Authorization>>(true, [&](Connection& c) -> Result<std::optional<Authorization>> {
-      // Served by the index authorizations_for_reuse.
-      ANVIL_ASSIGN_OR_RETURN(Statement s,
-                             c.Prepare("SELECT " ANVIL_AUTHORIZATION_COLUMNS " FROM authorizations "
-                                       "WHERE account_id = ? AND identifier_type = ? AND identifier_value = ? "
-                                       "AND wildcard = ? AND status = ? AND expires > ? "
-                                       "ORDER BY expires DESC LIMIT 1"));
-      s.BindText(1, account_id)
-          .BindText(2, Name(identifier.type))
-          .BindText(3, identifier.value)
-          .BindBool(4, wildcard)
-          .BindText(5, Name(acme::AuthorizationStatus::kValid))
-          .BindTime(6, expires_after);
-      ANVIL_ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) return std::optional<Authorization>();
-      ANVIL_ASSIGN_OR_RETURN(Authorization authz, ReadAuthorization(s));
-      ANVIL_RETURN_IF_ERROR(LoadChallenges(c, authz));
-      return std::optional<Authorization>(std::move(authz));
-    });
+    return Read<std::optional<Authorization>>(
+        true, [&](Connection& c) -> Result<std::optional<Authorization>> {
+          // Served by the index authorizations_for_reuse.
+          ANVIL_ASSIGN_OR_RETURN(
+              Statement s, c.Prepare("SELECT " ANVIL_AUTHORIZATION_COLUMNS " FROM authorizations "
+                                     "WHERE account_id = ? AND identifier_type = ? AND identifier_value = ? "
+                                     "AND wildcard = ? AND status = ? AND expires > ? "
+                                     "ORDER BY expires DESC LIMIT 1"));
+          s.BindText(1, account_id)
+              .BindText(2, Name(identifier.type))
+              .BindText(3, identifier.value)
+              .BindBool(4, wildcard)
+              .BindText(5, Name(acme::AuthorizationStatus::kValid))
+              .BindTime(6, expires_after);
+          ANVIL_ASSIGN_OR_RETURN(bool row, s.Step());
+          if (!row) return std::optional<Authorization>();
+          ANVIL_ASSIGN_OR_RETURN(Authorization authz, ReadAuthorization(s));
+          ANVIL_RETURN_IF_ERROR(LoadChallenges(c, authz));
+          return std::optional<Authorization>(std::move(authz));
+        });
   }
 
   Status TransitionAuthorization(const std::string& id, acme::AuthorizationStatus from,
@@ -462,11 +477,10 @@ class SqliteStore final : public Store {
 
   Status StartChallenge(const std::string& authorization_id, const std::string& challenge_id) override {
     return Write([&](Connection& c) -> Status {
-      ANVIL_ASSIGN_OR_RETURN(
-          Statement update,
-          c.Prepare("UPDATE challenges SET status = ?3 "
-                    "WHERE authorization_id = ?1 AND id = ?2 AND status = ?4 "
-                    "AND (SELECT status FROM authorizations WHERE id = ?1) = ?5"));
+      ANVIL_ASSIGN_OR_RETURN(Statement update,
+                             c.Prepare("UPDATE challenges SET status = ?3 "
+                                       "WHERE authorization_id = ?1 AND id = ?2 AND status = ?4 "
+                                       "AND (SELECT status FROM authorizations WHERE id = ?1) = ?5"));
       update.BindText(1, authorization_id)
           .BindText(2, challenge_id)
           .BindText(3, Name(acme::ChallengeStatus::kProcessing))
@@ -502,7 +516,8 @@ class SqliteStore final : public Store {
           .BindText(3, Name(acme::AuthorizationStatus::kPending));
       ANVIL_RETURN_IF_ERROR(authz.Run());
       // Cannot fail: the challenge update above saw the authorization pending in this same transaction.
-      if (c.Changes() != 1) return Error(Code::kInternal, "authorization " + authorization_id + " changed under us");
+      if (c.Changes() != 1)
+        return Error(Code::kInternal, "authorization " + authorization_id + " changed under us");
       return Status::Ok();
     });
   }
@@ -537,9 +552,10 @@ class SqliteStore final : public Store {
     TimePoint now = clock_->Now();
     return Write([&](Connection& c) -> Status {
       // RETURNING hands back what the audit row needs without a separate read.
-      ANVIL_ASSIGN_OR_RETURN(Statement update,
-                             c.Prepare("UPDATE certificates SET state = ?, der = ? WHERE serial = ? AND state = ? "
-                                       "RETURNING account_id, order_id"));
+      ANVIL_ASSIGN_OR_RETURN(
+          Statement update,
+          c.Prepare("UPDATE certificates SET state = ?, der = ? WHERE serial = ? AND state = ? "
+                    "RETURNING account_id, order_id"));
       update.BindText(1, Name(CertificateState::kIssued))
           .BindBlob(2, der)
           .BindText(3, serial)
@@ -568,25 +584,30 @@ class SqliteStore final : public Store {
   }
 
   Result<CertificateRecord> GetCertificate(const std::string& serial) override {
-    return ReadOne<CertificateRecord>("SELECT " ANVIL_CERTIFICATE_COLUMNS " FROM certificates WHERE serial = ?",
+    return ReadOne<CertificateRecord>("SELECT " ANVIL_CERTIFICATE_COLUMNS
+                                      " FROM certificates WHERE serial = ?",
                                       serial, ReadCertificate, "certificate");
   }
 
   Result<std::vector<CertificateRecord>> ListCertificatesForOrder(const std::string& order_id) override {
-    return Read<std::vector<CertificateRecord>>(false, [&](Connection& c) -> Result<std::vector<CertificateRecord>> {
-      ANVIL_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT " ANVIL_CERTIFICATE_COLUMNS
-                                                    " FROM certificates WHERE order_id = ? ORDER BY rowid"));
-      s.BindText(1, order_id);
-      return ReadAll<CertificateRecord>(s, ReadCertificate);
-    });
+    return Read<std::vector<CertificateRecord>>(
+        false, [&](Connection& c) -> Result<std::vector<CertificateRecord>> {
+          ANVIL_ASSIGN_OR_RETURN(Statement s,
+                                 c.Prepare("SELECT " ANVIL_CERTIFICATE_COLUMNS
+                                           " FROM certificates WHERE order_id = ? ORDER BY rowid"));
+          s.BindText(1, order_id);
+          return ReadAll<CertificateRecord>(s, ReadCertificate);
+        });
   }
 
   Status RevokeCertificate(const std::string& serial, int reason, TimePoint at) override {
     return Write([&](Connection& c) -> Status {
-      ANVIL_ASSIGN_OR_RETURN(Statement update,
-                             c.Prepare("UPDATE certificates SET revoked_at = ?, revocation_reason = ? "
-                                       "WHERE serial = ? AND state = ? AND revoked_at IS NULL RETURNING account_id"));
-      update.BindTime(1, at).BindInt(2, reason).BindText(3, serial).BindText(4, Name(CertificateState::kIssued));
+      ANVIL_ASSIGN_OR_RETURN(
+          Statement update,
+          c.Prepare("UPDATE certificates SET revoked_at = ?, revocation_reason = ? "
+                    "WHERE serial = ? AND state = ? AND revoked_at IS NULL RETURNING account_id"));
+      update.BindTime(1, at).BindInt(2, reason).BindText(3, serial).BindText(4,
+                                                                             Name(CertificateState::kIssued));
       ANVIL_ASSIGN_OR_RETURN(bool changed, update.Step());
       if (!changed) return ExplainCertificateMiss(c, serial, "issued");
       std::string account_id = update.ColumnText(0);
@@ -600,8 +621,8 @@ class SqliteStore final : public Store {
 
   Status CreateEabKey(const EabKey& key) override {
     return Write([&](Connection& c) -> Status {
-      ANVIL_ASSIGN_OR_RETURN(Statement insert,
-                             c.Prepare("INSERT INTO eab_keys (" ANVIL_EAB_COLUMNS ") VALUES (?, ?, ?, ?, ?)"));
+      ANVIL_ASSIGN_OR_RETURN(
+          Statement insert, c.Prepare("INSERT INTO eab_keys (" ANVIL_EAB_COLUMNS ") VALUES (?, ?, ?, ?, ?)"));
       insert.BindText(1, key.kid)
           .BindBlob(2, key.hmac_key)
           .BindTextOrNull(3, key.account_id)
@@ -621,7 +642,8 @@ class SqliteStore final : public Store {
 
   Result<std::vector<EabKey>> ListEabKeys() override {
     return Read<std::vector<EabKey>>(false, [&](Connection& c) -> Result<std::vector<EabKey>> {
-      ANVIL_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT " ANVIL_EAB_COLUMNS " FROM eab_keys ORDER BY seq"));
+      ANVIL_ASSIGN_OR_RETURN(Statement s,
+                             c.Prepare("SELECT " ANVIL_EAB_COLUMNS " FROM eab_keys ORDER BY seq"));
       return ReadAll<EabKey>(s, [](const Statement& st) -> Result<EabKey> { return ReadEabKey(st); });
     });
   }
@@ -637,8 +659,8 @@ class SqliteStore final : public Store {
   Result<std::vector<AuditEvent>> ListAudit(int64_t after_id, int limit) override {
     ANVIL_RETURN_IF_ERROR(CheckLimit(limit));
     return Read<std::vector<AuditEvent>>(false, [&](Connection& c) -> Result<std::vector<AuditEvent>> {
-      ANVIL_ASSIGN_OR_RETURN(
-          Statement s, c.Prepare("SELECT " ANVIL_AUDIT_COLUMNS " FROM audit_log WHERE id > ? ORDER BY id LIMIT ?"));
+      ANVIL_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT " ANVIL_AUDIT_COLUMNS
+                                                    " FROM audit_log WHERE id > ? ORDER BY id LIMIT ?"));
       s.BindInt(1, after_id).BindInt(2, limit);
       return ReadAll<AuditEvent>(s, [](const Statement& st) -> Result<AuditEvent> { return ReadAudit(st); });
     });
@@ -744,8 +766,9 @@ class SqliteStore final : public Store {
   }
 
   Status InsertAuthorization(Connection& c, const Authorization& authz) {
-    ANVIL_ASSIGN_OR_RETURN(Statement insert, c.Prepare("INSERT INTO authorizations (" ANVIL_AUTHORIZATION_COLUMNS
-                                                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+    ANVIL_ASSIGN_OR_RETURN(Statement insert,
+                           c.Prepare("INSERT INTO authorizations (" ANVIL_AUTHORIZATION_COLUMNS
+                                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
     insert.BindText(1, authz.id)
         .BindText(2, authz.account_id)
         .BindText(3, Name(authz.identifier.type))
@@ -755,7 +778,8 @@ class SqliteStore final : public Store {
         .BindTime(7, authz.expires)
         .BindTime(8, authz.created_at);
     Status inserted = insert.Run();
-    if (!inserted.ok()) return Annotate(inserted, "authorization " + authz.id + " of account " + authz.account_id);
+    if (!inserted.ok())
+      return Annotate(inserted, "authorization " + authz.id + " of account " + authz.account_id);
     int position = 0;
     for (const Challenge& ch : authz.challenges) {
       ANVIL_ASSIGN_OR_RETURN(Statement challenge,
@@ -777,20 +801,26 @@ class SqliteStore final : public Store {
 
   static Status InsertAudit(Connection& c, TimePoint at, std::string_view kind, std::string_view account_id,
                             std::string_view subject, std::string_view details_json) {
-    ANVIL_ASSIGN_OR_RETURN(Statement insert, c.Prepare("INSERT INTO audit_log (at, kind, account_id, subject, "
-                                                       "details_json) VALUES (?, ?, ?, ?, ?)"));
-    insert.BindTime(1, at).BindText(2, kind).BindText(3, account_id).BindText(4, subject).BindText(5, details_json);
+    ANVIL_ASSIGN_OR_RETURN(Statement insert,
+                           c.Prepare("INSERT INTO audit_log (at, kind, account_id, subject, "
+                                     "details_json) VALUES (?, ?, ?, ?, ?)"));
+    insert.BindTime(1, at)
+        .BindText(2, kind)
+        .BindText(3, account_id)
+        .BindText(4, subject)
+        .BindText(5, details_json);
     return insert.Run();
   }
 
   // Explains a conditional certificate update that changed nothing: kNotFound, kAlreadyRevoked or kConflict.
   static Status ExplainCertificateMiss(Connection& c, const std::string& serial, std::string_view expected) {
-    ANVIL_ASSIGN_OR_RETURN(Statement s,
-                           c.Prepare("SELECT state, revoked_at IS NOT NULL FROM certificates WHERE serial = ?"));
+    ANVIL_ASSIGN_OR_RETURN(
+        Statement s, c.Prepare("SELECT state, revoked_at IS NOT NULL FROM certificates WHERE serial = ?"));
     s.BindText(1, serial);
     ANVIL_ASSIGN_OR_RETURN(bool found, s.Step());
     if (!found) return NotFound("certificate", serial);
-    if (s.ColumnInt(1) != 0) return Error(Code::kAlreadyRevoked, "certificate " + serial + " is already revoked");
+    if (s.ColumnInt(1) != 0)
+      return Error(Code::kAlreadyRevoked, "certificate " + serial + " is already revoked");
     return Error(Code::kConflict,
                  "certificate " + serial + " is " + s.ColumnText(0) + ", not " + std::string(expected));
   }
@@ -812,14 +842,16 @@ class SqliteStore final : public Store {
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   if (options.path.empty() || options.path == ":memory:") {
-    return Error(Code::kInvalidArgument, "sqlite: path must name a database file, got \"" + options.path + "\"");
+    return Error(Code::kInvalidArgument,
+                 "sqlite: path must name a database file, got \"" + options.path + "\"");
   }
   if (options.busy_timeout_ms < 0) {
     return Error(Code::kInvalidArgument, "sqlite: busy_timeout_ms must not be negative");
   }
   ANVIL_RETURN_IF_ERROR(PrepareFile(options.path));
-  ANVIL_ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer,
-                         Connection::Open(options.path, Connection::Mode::kReadWrite, options.busy_timeout_ms));
+  ANVIL_ASSIGN_OR_RETURN(
+      std::unique_ptr<Connection> writer,
+      Connection::Open(options.path, Connection::Mode::kReadWrite, options.busy_timeout_ms));
   {
     ANVIL_ASSIGN_OR_RETURN(Statement wal, writer->Prepare("PRAGMA journal_mode = WAL"));
     ANVIL_ASSIGN_OR_RETURN(bool row, wal.Step());

@@ -1,9 +1,8 @@
 #include "storage/sqlite/sqlite_store.h"
 
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <filesystem>
@@ -51,7 +50,8 @@ std::unique_ptr<Store> NewTempSqliteStore() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformanceTest,
-                         ::testing::Values(StoreBackend{"sqlite", &NewTempSqliteStore}), testing::BackendName);
+                         ::testing::Values(StoreBackend{"sqlite", &NewTempSqliteStore}),
+                         testing::BackendName);
 
 // ---- SQLite-specific behaviour ----
 
@@ -98,7 +98,8 @@ TEST_F(SqliteStoreTest, ReopeningKeepsEverything) {
     Store& s = **store;
     EabKey key{"kid", std::string("k\0y", 3), "", "comment", kT0};
     ASSERT_TRUE(s.CreateEabKey(key).ok());
-    Account account{"a1", "{}", "thumb", {"mailto:a@example.com"}, acme::AccountStatus::kValid, true, "kid", kT0};
+    Account account{"a1", "{}",  "thumb", {"mailto:a@example.com"}, acme::AccountStatus::kValid,
+                    true, "kid", kT0};
     ASSERT_TRUE(s.CreateAccount(account).ok());
     Authorization authz;
     authz.id = "z1";
@@ -106,7 +107,8 @@ TEST_F(SqliteStoreTest, ReopeningKeepsEverything) {
     authz.identifier = {acme::IdentifierType::kDns, "example.com"};
     authz.expires = kT0;
     authz.created_at = kT0;
-    authz.challenges = {Challenge{"c1", acme::ChallengeType::kHttp01, "tok", acme::ChallengeStatus::kPending, {}, ""}};
+    authz.challenges = {
+        Challenge{"c1", acme::ChallengeType::kHttp01, "tok", acme::ChallengeStatus::kPending, {}, ""}};
     Order order;
     order.id = "o1";
     order.account_id = "a1";

@@ -93,7 +93,8 @@ Authorization MakeAuthorization(const std::string& id, const std::string& accoun
   return a;
 }
 
-Order MakeOrder(const std::string& id, const std::string& account_id, std::vector<std::string> authorization_ids = {}) {
+Order MakeOrder(const std::string& id, const std::string& account_id,
+                std::vector<std::string> authorization_ids = {}) {
   Order o;
   o.id = id;
   o.account_id = account_id;
@@ -226,7 +227,8 @@ namespace {
 TEST_P(StoreConformanceTest, CreatedAccountCanBeReadByIdAndThumbprint) {
   Account account = MakeAccount("a1");
   // Characters a list encoding must survive.
-  account.contacts = {"mailto:a@example.com", "mailto:\"quoted\"\\back@example.com", "mailto:ünï@例え.jp", ""};
+  account.contacts = {"mailto:a@example.com", "mailto:\"quoted\"\\back@example.com", "mailto:ünï@例え.jp",
+                      ""};
   ASSERT_OK(store_->CreateAccount(account));
 
   Result<Account> by_id = store_->GetAccount("a1");
@@ -436,7 +438,8 @@ TEST_P(StoreConformanceTest, CreateOrderStoresOrderAndNewAuthorizations) {
 
 TEST_P(StoreConformanceTest, CreateOrderCanReuseStoredAuthorizations) {
   ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
-  ASSERT_OK(store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("example.com"))}));
+  ASSERT_OK(store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}),
+                                {MakeAuthorization("z1", "a1", Dns("example.com"))}));
   ASSERT_OK(store_->CreateOrder(MakeOrder("o2", "a1", {"z1"}), {}));
   Result<Order> got = store_->GetOrder("o2");
   ASSERT_OK(got);
@@ -456,11 +459,12 @@ TEST_P(StoreConformanceTest, CreateOrderWithoutOptionalTimesRoundTrips) {
 
 TEST_P(StoreConformanceTest, CreateOrderIsAtomic) {
   ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
-  ASSERT_OK(store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
+  ASSERT_OK(
+      store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
   // The second new authorization collides: neither the order nor the first new authorization may remain.
-  Status status = store_->CreateOrder(MakeOrder("o2", "a1", {"z2", "z1"}),
-                                      {MakeAuthorization("z2", "a1", Dns("b.example")),
-                                       MakeAuthorization("z1", "a1", Dns("a.example"))});
+  Status status = store_->CreateOrder(
+      MakeOrder("o2", "a1", {"z2", "z1"}),
+      {MakeAuthorization("z2", "a1", Dns("b.example")), MakeAuthorization("z1", "a1", Dns("a.example"))});
   EXPECT_TRUE(HasCode(status, Code::kConflict));
   EXPECT_TRUE(HasCode(store_->GetOrder("o2"), Code::kNotFound));
   EXPECT_TRUE(HasCode(store_->GetAuthorization("z2"), Code::kNotFound));
@@ -493,9 +497,9 @@ TEST_P(StoreConformanceTest, CreateOrderForUnknownAccountIsNotFound) {
 
 TEST_P(StoreConformanceTest, CreateOrderWithAuthorizationOfUnknownAccountIsNotFound) {
   ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
-  EXPECT_TRUE(HasCode(
-      store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "nope", Dns("example.com"))}),
-      Code::kNotFound));
+  EXPECT_TRUE(HasCode(store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}),
+                                          {MakeAuthorization("z1", "nope", Dns("example.com"))}),
+                      Code::kNotFound));
   EXPECT_TRUE(HasCode(store_->GetOrder("o1"), Code::kNotFound));
 }
 
@@ -509,7 +513,8 @@ TEST_P(StoreConformanceTest, CreateAuthorizationStoresAPreAuthorization) {
   ExpectSameAuthorization(*got, authz);
   // Usable like any other: validated, then found for reuse.
   MakeValid(*store_, "z1");
-  Result<std::optional<Authorization>> found = store_->FindValidAuthorization("a1", Dns("example.com"), true, kT0);
+  Result<std::optional<Authorization>> found =
+      store_->FindValidAuthorization("a1", Dns("example.com"), true, kT0);
   ASSERT_OK(found);
   ASSERT_TRUE(found->has_value());
   EXPECT_EQ((*found)->id, "z1");
@@ -518,13 +523,16 @@ TEST_P(StoreConformanceTest, CreateAuthorizationStoresAPreAuthorization) {
 TEST_P(StoreConformanceTest, CreateAuthorizationWithDuplicateIdIsConflict) {
   ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
   ASSERT_OK(store_->CreateAuthorization(MakeAuthorization("z1", "a1", Dns("a.example"))));
-  EXPECT_TRUE(HasCode(store_->CreateAuthorization(MakeAuthorization("z1", "a1", Dns("b.example"))), Code::kConflict));
+  EXPECT_TRUE(
+      HasCode(store_->CreateAuthorization(MakeAuthorization("z1", "a1", Dns("b.example"))), Code::kConflict));
   Result<Authorization> got = store_->GetAuthorization("z1");
   ASSERT_OK(got);
   EXPECT_EQ(got->identifier, Dns("a.example"));
   // Also against authorizations created with an order.
-  ASSERT_OK(store_->CreateOrder(MakeOrder("o1", "a1", {"z2"}), {MakeAuthorization("z2", "a1", Dns("c.example"))}));
-  EXPECT_TRUE(HasCode(store_->CreateAuthorization(MakeAuthorization("z2", "a1", Dns("c.example"))), Code::kConflict));
+  ASSERT_OK(
+      store_->CreateOrder(MakeOrder("o1", "a1", {"z2"}), {MakeAuthorization("z2", "a1", Dns("c.example"))}));
+  EXPECT_TRUE(
+      HasCode(store_->CreateAuthorization(MakeAuthorization("z2", "a1", Dns("c.example"))), Code::kConflict));
 }
 
 TEST_P(StoreConformanceTest, CreateAuthorizationIsAtomic) {
@@ -702,11 +710,11 @@ TEST_P(StoreConformanceTest, FindValidAuthorizationReturnsLatestExpiringMatch) {
       authz("soon", "a1", Dns("example.com"), false, kT0 + 10 * kDay),
       authz("late", "a1", Dns("example.com"), false, kT0 + 20 * kDay),
       authz("mid", "a1", Dns("example.com"), false, kT0 + 15 * kDay),
-      authz("pending", "a1", Dns("example.com"), false, kT0 + 30 * kDay),     // stays pending
-      authz("wild", "a1", Dns("example.com"), true, kT0 + 25 * kDay),         // wildcard
-      authz("foreign", "a2", Dns("example.com"), false, kT0 + 40 * kDay),     // other account
-      authz("othername", "a1", Dns("example.org"), false, kT0 + 40 * kDay),   // other name
-      authz("ip", "a1", Ip("192.0.2.1"), false, kT0 + 40 * kDay),             // other type
+      authz("pending", "a1", Dns("example.com"), false, kT0 + 30 * kDay),    // stays pending
+      authz("wild", "a1", Dns("example.com"), true, kT0 + 25 * kDay),        // wildcard
+      authz("foreign", "a2", Dns("example.com"), false, kT0 + 40 * kDay),    // other account
+      authz("othername", "a1", Dns("example.org"), false, kT0 + 40 * kDay),  // other name
+      authz("ip", "a1", Ip("192.0.2.1"), false, kT0 + 40 * kDay),            // other type
   };
   ASSERT_OK(store_->CreateOrder(MakeOrder("o1", "a1"), all));
   for (const char* id : {"soon", "late", "mid", "wild", "foreign", "othername", "ip"}) MakeValid(*store_, id);
@@ -725,7 +733,8 @@ TEST_P(StoreConformanceTest, FindValidAuthorizationReturnsLatestExpiringMatch) {
   found = store_->FindValidAuthorization("a1", Dns("example.com"), false, kT0 + 20 * kDay);
   ASSERT_OK(found);
   EXPECT_EQ(*found, std::nullopt);
-  found = store_->FindValidAuthorization("a1", Dns("example.com"), false, kT0 + 20 * kDay - std::chrono::seconds(1));
+  found = store_->FindValidAuthorization("a1", Dns("example.com"), false,
+                                         kT0 + 20 * kDay - std::chrono::seconds(1));
   ASSERT_OK(found);
   ASSERT_TRUE(found->has_value());
   EXPECT_EQ((*found)->id, "late");
@@ -753,8 +762,10 @@ TEST_P(StoreConformanceTest, FindValidAuthorizationReturnsLatestExpiringMatch) {
 
 TEST_P(StoreConformanceTest, TransitionAuthorizationIsConditional) {
   ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
-  ASSERT_OK(store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
-  ASSERT_OK(store_->TransitionAuthorization("z1", AuthorizationStatus::kPending, AuthorizationStatus::kDeactivated));
+  ASSERT_OK(
+      store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
+  ASSERT_OK(store_->TransitionAuthorization("z1", AuthorizationStatus::kPending,
+                                            AuthorizationStatus::kDeactivated));
   EXPECT_TRUE(HasCode(
       store_->TransitionAuthorization("z1", AuthorizationStatus::kPending, AuthorizationStatus::kExpired),
       Code::kConflict));
@@ -768,7 +779,8 @@ TEST_P(StoreConformanceTest, TransitionAuthorizationIsConditional) {
 
 TEST_P(StoreConformanceTest, StartChallengeMovesPendingChallengeToProcessing) {
   ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
-  ASSERT_OK(store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
+  ASSERT_OK(
+      store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
   ASSERT_OK(store_->StartChallenge("z1", "c2"));
   Result<Authorization> got = store_->GetAuthorization("z1");
   ASSERT_OK(got);
@@ -781,15 +793,18 @@ TEST_P(StoreConformanceTest, StartChallengeMovesPendingChallengeToProcessing) {
 
 TEST_P(StoreConformanceTest, StartChallengeOfUnknownChallengeIsNotFound) {
   ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
-  ASSERT_OK(store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
+  ASSERT_OK(
+      store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
   EXPECT_TRUE(HasCode(store_->StartChallenge("z1", "nope"), Code::kNotFound));
   EXPECT_TRUE(HasCode(store_->StartChallenge("nope", "c1"), Code::kNotFound));
 }
 
 TEST_P(StoreConformanceTest, StartChallengeRequiresPendingAuthorization) {
   ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
-  ASSERT_OK(store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
-  ASSERT_OK(store_->TransitionAuthorization("z1", AuthorizationStatus::kPending, AuthorizationStatus::kDeactivated));
+  ASSERT_OK(
+      store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
+  ASSERT_OK(store_->TransitionAuthorization("z1", AuthorizationStatus::kPending,
+                                            AuthorizationStatus::kDeactivated));
   EXPECT_TRUE(HasCode(store_->StartChallenge("z1", "c1"), Code::kConflict));
   Result<Authorization> got = store_->GetAuthorization("z1");
   ASSERT_OK(got);
@@ -798,7 +813,8 @@ TEST_P(StoreConformanceTest, StartChallengeRequiresPendingAuthorization) {
 
 TEST_P(StoreConformanceTest, CompleteChallengeValidUpdatesChallengeAndAuthorization) {
   ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
-  ASSERT_OK(store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
+  ASSERT_OK(
+      store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
   ASSERT_OK(store_->StartChallenge("z1", "c1"));
   ASSERT_OK(store_->CompleteChallenge("z1", "c1", true, "", kT0 + std::chrono::milliseconds(1500)));
   Result<Authorization> got = store_->GetAuthorization("z1");
@@ -814,7 +830,8 @@ TEST_P(StoreConformanceTest, CompleteChallengeValidUpdatesChallengeAndAuthorizat
 
 TEST_P(StoreConformanceTest, CompleteChallengeInvalidStoresErrorOnBoth) {
   ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
-  ASSERT_OK(store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
+  ASSERT_OK(
+      store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
   ASSERT_OK(store_->StartChallenge("z1", "c2"));
   const std::string error = R"({"type":"urn:ietf:params:acme:error:dns","detail":"NXDOMAIN"})";
   ASSERT_OK(store_->CompleteChallenge("z1", "c2", false, error, kT0));
@@ -828,8 +845,10 @@ TEST_P(StoreConformanceTest, CompleteChallengeInvalidStoresErrorOnBoth) {
 
 TEST_P(StoreConformanceTest, CompleteChallengeRequiresProcessingChallenge) {
   ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
-  ASSERT_OK(store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
-  EXPECT_TRUE(HasCode(store_->CompleteChallenge("z1", "c1", true, "", kT0), Code::kConflict));  // still pending
+  ASSERT_OK(
+      store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
+  EXPECT_TRUE(
+      HasCode(store_->CompleteChallenge("z1", "c1", true, "", kT0), Code::kConflict));  // still pending
   ASSERT_OK(store_->StartChallenge("z1", "c1"));
   ASSERT_OK(store_->CompleteChallenge("z1", "c1", true, "", kT0));
   EXPECT_TRUE(HasCode(store_->CompleteChallenge("z1", "c1", false, "{}", kT0), Code::kConflict));  // decided
@@ -843,10 +862,12 @@ TEST_P(StoreConformanceTest, CompleteChallengeRequiresProcessingChallenge) {
 
 TEST_P(StoreConformanceTest, CompleteChallengeRequiresPendingAuthorization) {
   ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
-  ASSERT_OK(store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
+  ASSERT_OK(
+      store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
   ASSERT_OK(store_->StartChallenge("z1", "c1"));
   // Deactivated by the client while validation ran.
-  ASSERT_OK(store_->TransitionAuthorization("z1", AuthorizationStatus::kPending, AuthorizationStatus::kDeactivated));
+  ASSERT_OK(store_->TransitionAuthorization("z1", AuthorizationStatus::kPending,
+                                            AuthorizationStatus::kDeactivated));
   EXPECT_TRUE(HasCode(store_->CompleteChallenge("z1", "c1", true, "", kT0), Code::kConflict));
   Result<Authorization> got = store_->GetAuthorization("z1");
   ASSERT_OK(got);
@@ -863,7 +884,10 @@ TEST_P(StoreConformanceTest, CertificateGoesPendingIssuedRevoked) {
   ASSERT_OK(got);
   ExpectSameCertificate(*got, record);
 
-  const std::string der("\x30\x82\x01\x00signed\x00" "cert", 15);
+  const std::string der(
+      "\x30\x82\x01\x00signed\x00"
+      "cert",
+      15);
   ASSERT_OK(store_->MarkCertificateIssued("1a2b3c", der));
   got = store_->GetCertificate("1a2b3c");
   ASSERT_OK(got);
@@ -1071,10 +1095,12 @@ TEST_P(StoreConformanceTest, ConcurrentWritersAllSucceedAndAreReadable) {
     Result<std::vector<std::string>> ids = store_->ListOrderIds(account, "", 100);
     ASSERT_OK(ids);
     std::vector<std::string> want;
-    for (int i = 0; i < kOrdersPerThread; ++i) want.push_back("order" + std::to_string(t) + "-" + std::to_string(i));
+    for (int i = 0; i < kOrdersPerThread; ++i)
+      want.push_back("order" + std::to_string(t) + "-" + std::to_string(i));
     EXPECT_EQ(*ids, want);
     for (int i = 0; i < kOrdersPerThread; ++i) {
-      Result<Authorization> authz = store_->GetAuthorization("authz" + std::to_string(t) + "-" + std::to_string(i));
+      Result<Authorization> authz =
+          store_->GetAuthorization("authz" + std::to_string(t) + "-" + std::to_string(i));
       ASSERT_OK(authz);
       EXPECT_EQ(authz->challenges[0].status, ChallengeStatus::kProcessing);
     }
@@ -1127,8 +1153,8 @@ class CleanupStore final : public Store {
                        acme::AccountStatus status) override {
     return inner_->UpdateAccount(id, contacts, status);
   }
-  Status ChangeAccountKey(const std::string& id, const std::string& old_thumbprint, const std::string& new_jwk_json,
-                          const std::string& new_thumbprint) override {
+  Status ChangeAccountKey(const std::string& id, const std::string& old_thumbprint,
+                          const std::string& new_jwk_json, const std::string& new_thumbprint) override {
     return inner_->ChangeAccountKey(id, old_thumbprint, new_jwk_json, new_thumbprint);
   }
   Status CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations) override {
@@ -1152,9 +1178,12 @@ class CleanupStore final : public Store {
   Status CreateAuthorization(const Authorization& authorization) override {
     return inner_->CreateAuthorization(authorization);
   }
-  Result<Authorization> GetAuthorization(const std::string& id) override { return inner_->GetAuthorization(id); }
+  Result<Authorization> GetAuthorization(const std::string& id) override {
+    return inner_->GetAuthorization(id);
+  }
   Result<std::optional<Authorization>> FindValidAuthorization(const std::string& account_id,
-                                                              const acme::Identifier& identifier, bool wildcard,
+                                                              const acme::Identifier& identifier,
+                                                              bool wildcard,
                                                               TimePoint expires_after) override {
     return inner_->FindValidAuthorization(account_id, identifier, wildcard, expires_after);
   }

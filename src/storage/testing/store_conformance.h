@@ -10,12 +10,12 @@
 // Stores are used from several threads by the concurrency test, so implementations must be thread-safe.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "storage/store.h"
 
