@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 
+#include "crypto/certificate.h"
 #include "http/server.h"
 #include "va/va_test_fixture.h"
 
@@ -23,10 +24,23 @@ class Responder {
  public:
   using Route = std::function<http::Response(const http::Request&)>;
 
-  // Listens on `host`:`port` (0 = any free port).
-  Status Start(const std::string& host = "127.0.0.1", uint16_t port = 0) {
+  // Listens on `host`:`port` (0 = any free port); serves TLS when `tls` (a self-signed certificate).
+  Status Start(const std::string& host = "127.0.0.1", uint16_t port = 0, bool tls = false) {
     http::ServerOptions options;
     options.listen = {{host, port}};
+    if (tls) {
+      auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
+      if (!key.ok()) return key.status();
+      crypto::CertificateTemplate t;
+      t.serial = "\x01";
+      t.not_before = std::chrono::system_clock::now() - std::chrono::hours(1);
+      t.not_after = std::chrono::system_clock::now() + std::chrono::hours(1);
+      t.dns_names = {"not-the-name-asked-for.test"};  // unverified on purpose: the body is the proof
+      auto cert = crypto::IssueCertificate(t, key->public_key(), nullptr, *key);
+      if (!cert.ok()) return cert.status();
+      options.tls_certificate_chain_pem = cert->ToPem();
+      options.tls_private_key_pem = key->ToPem();
+    }
     options.io_threads = 1;
     options.worker_threads = 4;
     auto server = http::Server::Start(std::move(options), [this](const http::Request& r) { return Handle(r); });
@@ -203,6 +217,21 @@ TEST_F(Http01Test, RedirectToAllowedPortIsFollowedAndReResolved) {
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[1].target, "/final?x=1");
   EXPECT_EQ(requests[1].headers.Get("Host").value_or(""), "other.test:" + std::to_string(options_.http_port));
+}
+
+TEST_F(Http01Test, RedirectToHttpsIsFollowedWithoutCertificateCheck) {
+  Responder https;
+  ASSERT_TRUE(https.Start("127.0.0.1", 0, /*tls=*/true).ok());
+  https.SetBody("/secure", kKeyAuthorization);
+  options_.https_port = https.port();
+  const std::string target = "https://secure.test:" + std::to_string(https.port()) + "/secure";
+  responder_.SetRedirect(kChallengePath, target);
+  ValidationResult r = RunName("example.test");
+  EXPECT_TRUE(r.status.ok()) << r.status.ToString();
+  ASSERT_EQ(r.records.size(), 2u);
+  EXPECT_EQ(r.records[1].url, target);
+  ASSERT_EQ(https.requests().size(), 1u);
+  EXPECT_TRUE(https.requests()[0].tls);
 }
 
 TEST_F(Http01Test, RelativeRedirectIsResolvedAgainstTheRequestUrl) {
