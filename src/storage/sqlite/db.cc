@@ -65,13 +65,15 @@ void Statement::Remember(int rc, int index) {
 
 Statement& Statement::BindText(int index, std::string_view value) {
   // SQLITE_TRANSIENT: SQLite copies, so callers may pass temporaries.
-  Remember(sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
-           index);
+  // A null data pointer would bind SQL NULL; an empty view must stay an empty value.
+  const char* data = value.data() != nullptr ? value.data() : "";
+  Remember(sqlite3_bind_text64(stmt_, index, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8), index);
   return *this;
 }
 
 Statement& Statement::BindBlob(int index, std::string_view bytes) {
-  Remember(sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT), index);
+  const char* data = bytes.data() != nullptr ? bytes.data() : "";
+  Remember(sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_TRANSIENT), index);
   return *this;
 }
 
