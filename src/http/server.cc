@@ -381,7 +381,13 @@ class Server::Impl {
     beast::flat_buffer buffer;
     for (;;) {
       conn.busy = false;
-      if (stopping_) break;
+      if (stopping_) {
+        // Shutting down between requests. With nothing sent by the client, a plain close cannot cause a reset
+        // that destroys the response just written, so skip the lingering close and let Stop() finish sooner.
+        beast::error_code available_ec;
+        if (buffer.size() == 0 && tcp.socket().available(available_ec) == 0 && !available_ec) co_return;
+        break;
+      }
       if (buffer.size() == 0) {
         // Idle: wait for the first byte of the next request under the idle timeout.
         tcp.expires_after(options_.idle_timeout);
