@@ -61,19 +61,26 @@ Status DnsError(std::string_view what, uint16_t type, std::string_view name) {
   return Error(Code::kDns, std::move(detail));
 }
 
-// One name/type lookup, following CNAMEs by re-querying from its own callback.
+// One name/type lookup, following CNAMEs by re-querying from its own callback. Declare it before the Channel
+// it runs on, so that the channel (whose destruction calls back pending queries) goes first.
 class Lookup {
  public:
-  Lookup(ares_channel channel, std::string name, uint16_t type)
-      : channel_(channel), original_(std::move(name)), current_(original_), type_(type) {}
+  Lookup(std::string name, uint16_t type) : original_(std::move(name)), current_(original_), type_(type) {}
   Lookup(const Lookup&) = delete;
   Lookup& operator=(const Lookup&) = delete;
 
   // May complete synchronously (c-ares calls back at once for some errors).
-  void Start() { ares_query(channel_, current_.c_str(), internal::kDnsClassIn, type_, &Lookup::Callback, this); }
+  void Start(ares_channel channel) {
+    channel_ = channel;
+    ares_query(channel_, current_.c_str(), internal::kDnsClassIn, type_, &Lookup::Callback, this);
+  }
 
   bool done() const { return done_; }
   Result<std::vector<std::string>>& result() { return result_; }
+  // Ends the lookup as timed out (the caller's deadline passed).
+  void Abandon() {
+    if (!done_) Finish(DnsError(DescribeAresStatus(ARES_ETIMEOUT), type_, current_));
+  }
 
  private:
   static void Callback(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int alen) {
@@ -86,6 +93,7 @@ class Lookup {
   }
 
   void Handle(int status, const unsigned char* abuf, int alen) {
+    if (done_) return;                                                      // ARES_EDESTRUCTION after Abandon
     if (status == ARES_ENODATA) return Finish(std::vector<std::string>{});  // NOERROR, no such record
     if (status != ARES_SUCCESS) return Finish(DnsError(DescribeAresStatus(status), type_, current_));
     if (abuf == nullptr || alen <= 0) return Finish(DnsError("empty response", type_, current_));
@@ -96,10 +104,10 @@ class Lookup {
     if (!end.values.empty() || end.cnames == 0) return Finish(std::move(end.values));
     if (hops_ >= kMaxCnameHops) return Finish(DnsError("too many CNAMEs", type_, original_));
     current_ = std::move(end.name);
-    Start();
+    Start(channel_);
   }
 
-  ares_channel channel_;
+  ares_channel channel_ = nullptr;
   std::string original_;
   std::string current_;
   uint16_t type_;
@@ -120,12 +128,15 @@ class Channel {
   // Drives the channel until every lookup is done or `deadline` passes; on the deadline the outstanding
   // queries are cancelled, which completes them with a timeout error.
   void Run(const std::vector<Lookup*>& lookups, Clock::time_point deadline) {
-    auto all_done = [&] { return std::all_of(lookups.begin(), lookups.end(), [](Lookup* l) { return l->done(); }); };
+    auto all_done = [&] {
+      return std::all_of(lookups.begin(), lookups.end(), [](Lookup* l) { return l->done(); });
+    };
     while (!all_done()) {
       const auto now = Clock::now();
       if (now >= deadline) {
-        ares_cancel(channel_);
-        continue;  // the cancel completed every lookup; the loop ends
+        ares_cancel(channel_);  // completes every outstanding query with ARES_ECANCELLED
+        for (Lookup* l : lookups) l->Abandon();
+        return;
       }
       ares_socket_t socks[ARES_GETSOCK_MAXNUM];
       const int bits = ares_getsock(channel_, socks, ARES_GETSOCK_MAXNUM);
@@ -140,14 +151,16 @@ class Channel {
         ++n;
       }
       const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - now);
-      timeval max_wait{static_cast<time_t>(left.count() / 1000000), static_cast<suseconds_t>(left.count() % 1000000)};
+      timeval max_wait{static_cast<time_t>(left.count() / 1000000),
+                       static_cast<suseconds_t>(left.count() % 1000000)};
       timeval buf;
       const timeval* wait = ares_timeout(channel_, &max_wait, &buf);
       const int ms = static_cast<int>(wait->tv_sec * 1000 + (wait->tv_usec + 999) / 1000);
       const int ready = poll(fds, n, ms);
       if (ready < 0 && errno != EINTR) {
         ares_cancel(channel_);
-        continue;
+        for (Lookup* l : lookups) l->Abandon();
+        return;
       }
       if (ready <= 0) {
         ares_process_fd(channel_, ARES_SOCKET_BAD, ARES_SOCKET_BAD);  // timeouts and retries
@@ -157,7 +170,8 @@ class Channel {
         if (fds[i].revents == 0) continue;
         const bool readable = (fds[i].revents & (POLLIN | POLLERR | POLLHUP)) != 0;
         const bool writable = (fds[i].revents & (POLLOUT | POLLERR | POLLHUP)) != 0;
-        ares_process_fd(channel_, readable ? fds[i].fd : ARES_SOCKET_BAD, writable ? fds[i].fd : ARES_SOCKET_BAD);
+        ares_process_fd(channel_, readable ? fds[i].fd : ARES_SOCKET_BAD,
+                        writable ? fds[i].fd : ARES_SOCKET_BAD);
       }
     }
   }
@@ -168,25 +182,26 @@ class Channel {
 
 class CaresResolver final : public DnsResolver {
  public:
-  CaresResolver(ares_channel templ, std::chrono::milliseconds timeout) : template_(templ), timeout_(timeout) {}
+  CaresResolver(ares_channel templ, std::chrono::milliseconds timeout)
+      : template_(templ), timeout_(timeout) {}
   ~CaresResolver() override { ares_destroy(template_); }
   CaresResolver(const CaresResolver&) = delete;
   CaresResolver& operator=(const CaresResolver&) = delete;
 
   Result<std::vector<std::string>> LookupTxt(const std::string& name) override {
+    Lookup txt(name, kDnsTypeTxt);
     ANVIL_ASSIGN_OR_RETURN(auto channel, Dup());
-    Lookup txt(channel->get(), name, kDnsTypeTxt);
-    txt.Start();
+    txt.Start(channel->get());
     channel->Run({&txt}, Clock::now() + timeout_);
     return std::move(txt.result());
   }
 
   Result<std::vector<std::string>> LookupAddresses(const std::string& name) override {
+    Lookup a(name, kDnsTypeA);
+    Lookup aaaa(name, kDnsTypeAaaa);
     ANVIL_ASSIGN_OR_RETURN(auto channel, Dup());
-    Lookup a(channel->get(), name, kDnsTypeA);
-    Lookup aaaa(channel->get(), name, kDnsTypeAaaa);
-    a.Start();
-    aaaa.Start();
+    a.Start(channel->get());
+    aaaa.Start(channel->get());
     channel->Run({&a, &aaaa}, Clock::now() + timeout_);
     std::vector<std::string> addresses;
     for (Lookup* l : {&a, &aaaa}) {
@@ -206,7 +221,8 @@ class CaresResolver final : public DnsResolver {
       std::lock_guard<std::mutex> lock(mu_);
       rc = ares_dup(&copy, template_);
     }
-    if (rc != ARES_SUCCESS) return Error(Code::kDns, std::string("DNS problem: resolver: ") + ares_strerror(rc));
+    if (rc != ARES_SUCCESS)
+      return Error(Code::kDns, std::string("DNS problem: resolver: ") + ares_strerror(rc));
     return std::make_unique<Channel>(copy);
   }
 
@@ -218,7 +234,8 @@ class CaresResolver final : public DnsResolver {
 }  // namespace
 
 Result<std::unique_ptr<DnsResolver>> NewCaresResolver(const CaresResolverOptions& options) {
-  if (options.timeout.count() <= 0) return Error(Code::kInvalidArgument, "DNS resolver timeout must be positive");
+  if (options.timeout.count() <= 0)
+    return Error(Code::kInvalidArgument, "DNS resolver timeout must be positive");
   if (options.tries <= 0 || options.tries > 8) {
     return Error(Code::kInvalidArgument, "DNS resolver tries must be between 1 and 8");
   }
@@ -231,8 +248,7 @@ Result<std::unique_ptr<DnsResolver>> NewCaresResolver(const CaresResolverOptions
 
   // c-ares 1.18 waits timeout << (try / servers) for later tries; spread the call's budget so that the first
   // try of each server and its retries fit in it, and let Channel::Run enforce the bound anyway.
-  const long long per_try =
-      std::max<long long>(50, options.timeout.count() / ((1LL << options.tries) - 1));
+  const long long per_try = std::max<long long>(50, options.timeout.count() / ((1LL << options.tries) - 1));
   ares_options opts{};
   opts.timeout = static_cast<int>(per_try);
   opts.tries = options.tries;
@@ -242,7 +258,8 @@ Result<std::unique_ptr<DnsResolver>> NewCaresResolver(const CaresResolverOptions
   opts.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_EDNS | ARES_FLAG_NOCHECKRESP;
   opts.ednspsz = 1232;  // the DNS Flag Day 2020 size; larger answers come over TCP
   ares_channel channel = nullptr;
-  int rc = ares_init_options(&channel, &opts, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ);
+  int rc = ares_init_options(&channel, &opts,
+                             ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ);
   if (rc != ARES_SUCCESS) {
     if (channel != nullptr) ares_destroy(channel);
     return Error(Code::kUnavailable, std::string("c-ares initialisation failed: ") + ares_strerror(rc));
@@ -251,7 +268,8 @@ Result<std::unique_ptr<DnsResolver>> NewCaresResolver(const CaresResolverOptions
     rc = ares_set_servers_ports_csv(channel, options.server.c_str());
     if (rc != ARES_SUCCESS) {
       ares_destroy(channel);
-      return Error(Code::kInvalidArgument, "invalid DNS server \"" + options.server + "\": " + ares_strerror(rc));
+      return Error(Code::kInvalidArgument,
+                   "invalid DNS server \"" + options.server + "\": " + ares_strerror(rc));
     }
   }
   return std::unique_ptr<DnsResolver>(std::make_unique<CaresResolver>(channel, options.timeout));

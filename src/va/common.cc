@@ -22,7 +22,8 @@ bool IsIpAddress(std::string_view text) {
 Result<std::vector<std::string>> ResolveTarget(const std::string& host, DnsResolver& resolver) {
   if (IsIpAddress(host)) return std::vector<std::string>{host};
   ANVIL_ASSIGN_OR_RETURN(std::vector<std::string> addresses, resolver.LookupAddresses(host));
-  if (addresses.empty()) return Error(Code::kDns, "DNS problem: no valid A or AAAA records found for " + host);
+  if (addresses.empty())
+    return Error(Code::kDns, "DNS problem: no valid A or AAAA records found for " + host);
   return addresses;
 }
 

@@ -1,5 +1,5 @@
-// Internal to anvil_va: pieces shared by the three challenge checks — turning an identifier into the addresses
-// to connect to, the IPv6-then-IPv4 order, and rendering untrusted bytes into a client-safe detail.
+// Internal to anvil_va: pieces shared by the three challenge checks — turning an identifier into the
+// addresses to connect to, the IPv6-then-IPv4 order, and rendering untrusted bytes into a client-safe detail.
 // Pure functions except ResolveTarget (which calls the resolver); thread-safe.
 #pragma once
 

@@ -16,7 +16,8 @@ TEST(VaCommon, ReverseDnsNameFormsNibblesForIpv6) {
   // RFC 3596 §2.5's example address.
   EXPECT_EQ(*ReverseDnsName("4321:0:1:2:3:4:567:89ab"),
             "b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.0.0.0.0.1.2.3.4.ip6.arpa");
-  EXPECT_EQ(*ReverseDnsName("::1"), "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa");
+  EXPECT_EQ(*ReverseDnsName("::1"),
+            "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa");
 }
 
 TEST(VaCommon, ReverseDnsNameRejectsNonAddresses) {

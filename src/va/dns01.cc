@@ -39,10 +39,10 @@ ValidationResult ValidateDns01(const ValidationRequest& request, DnsResolver& re
     }
   }
   const size_t n = txts->size();
-  result.status = Error(Code::kUnauthorized, "Incorrect TXT record " + internal::QuoteForDetail(txts->front()) +
-                                                 (n > 1 ? " (and " + std::to_string(n - 1) + " more)" : "") +
-                                                 " found at " + name + ": " + std::to_string(n) +
-                                                 (n == 1 ? " record" : " records") + ", none matching");
+  result.status = Error(Code::kUnauthorized,
+                        "Incorrect TXT record " + internal::QuoteForDetail(txts->front()) +
+                            (n > 1 ? " (and " + std::to_string(n - 1) + " more)" : "") + " found at " + name +
+                            ": " + std::to_string(n) + (n == 1 ? " record" : " records") + ", none matching");
   return result;
 }
 

@@ -17,7 +17,8 @@ constexpr char kKeyAuthorization[] = "tok_abc-123.thumbprint";
 class Dns01Test : public testing::ValidatorTest {
  protected:
   ValidationResult Run(const std::string& name, IdentifierType type = IdentifierType::kDns) {
-    return RunOne(ValidatorOptions{}, Request(ChallengeType::kDns01, type, name, "tok_abc-123", kKeyAuthorization));
+    return RunOne(ValidatorOptions{},
+                  Request(ChallengeType::kDns01, type, name, "tok_abc-123", kKeyAuthorization));
   }
   const std::string expected_ = base64url::Encode(crypto::Sha256(kKeyAuthorization));
 };
@@ -53,14 +54,16 @@ TEST_F(Dns01Test, WrongValueIsUnauthorizedCountingRecords) {
   ASSERT_TRUE(dns_->SetTxt("_acme-challenge.example.test", "wrong").ok());
   ValidationResult r = Run("example.test");
   EXPECT_EQ(r.status.code(), Code::kUnauthorized);
-  EXPECT_EQ(r.status.message(), "Incorrect TXT record \"wrong\" found at _acme-challenge.example.test: 1 record, none matching");
+  EXPECT_EQ(r.status.message(),
+            "Incorrect TXT record \"wrong\" found at _acme-challenge.example.test: 1 record, none matching");
 
   ASSERT_TRUE(dns_->ClearTxt("_acme-challenge.example.test").ok());
   for (const char* v : {"a", "b", "c"}) ASSERT_TRUE(dns_->SetTxt("_acme-challenge.example.test", v).ok());
   r = Run("example.test");
   EXPECT_EQ(r.status.code(), Code::kUnauthorized);
-  EXPECT_NE(r.status.message().find("(and 2 more) found at _acme-challenge.example.test: 3 records, none matching"),
-            std::string::npos)
+  EXPECT_NE(
+      r.status.message().find("(and 2 more) found at _acme-challenge.example.test: 3 records, none matching"),
+      std::string::npos)
       << r.status.message();
 }
 
@@ -92,7 +95,8 @@ TEST_F(Dns01Test, IpIdentifierIsMalformed) {
 TEST(Dns01, NxdomainIsDnsProblem) {
   auto server = testing::ScriptedDnsServer::Start(testing::ScriptedDnsServer::Mode::kNxdomain);
   ASSERT_TRUE(server.ok()) << server.status().ToString();
-  auto resolver = NewCaresResolver({.server = (*server)->address(), .timeout = milliseconds(2000), .tries = 1});
+  auto resolver =
+      NewCaresResolver({.server = (*server)->address(), .timeout = milliseconds(2000), .tries = 1});
   ASSERT_TRUE(resolver.ok()) << resolver.status().ToString();
   ValidationRequest request;
   request.type = ChallengeType::kDns01;

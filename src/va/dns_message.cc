@@ -117,8 +117,9 @@ Result<DnsAnswer> ParseDnsAnswer(std::string_view message) {
   for (uint16_t i = 0; i < ancount; ++i) {
     DnsRecord record;
     uint16_t rclass, ttl_high, ttl_low, rdlength;
-    if (!r.Name(pos, record.owner) || !r.U16(pos, record.type) || !r.U16(pos, rclass) || !r.U16(pos, ttl_high) ||
-        !r.U16(pos, ttl_low) || !r.U16(pos, rdlength) || pos + rdlength > message.size()) {
+    if (!r.Name(pos, record.owner) || !r.U16(pos, record.type) || !r.U16(pos, rclass) ||
+        !r.U16(pos, ttl_high) || !r.U16(pos, ttl_low) || !r.U16(pos, rdlength) ||
+        pos + rdlength > message.size()) {
       return Malformed();
     }
     const size_t rdata = pos;

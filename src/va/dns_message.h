@@ -34,7 +34,8 @@ struct DnsAnswer {
 // The DNS type's mnemonic ("TXT", "A", ...), for messages.
 std::string_view DnsTypeName(uint16_t type);
 
-// Parses a complete DNS message. kDns("malformed DNS response") when it is truncated or its names are invalid.
+// Parses a complete DNS message. kDns("malformed DNS response") when it is truncated or its names are
+// invalid.
 Result<DnsAnswer> ParseDnsAnswer(std::string_view message);
 
 struct ChainEnd {

@@ -23,7 +23,8 @@ class MessageBuilder {
     U16(kDnsClassIn);
     return *this;
   }
-  MessageBuilder& Record(std::string_view owner, uint16_t type, std::string rdata, uint16_t klass = kDnsClassIn) {
+  MessageBuilder& Record(std::string_view owner, uint16_t type, std::string rdata,
+                         uint16_t klass = kDnsClassIn) {
     Name(owner);
     U16(type);
     U16(klass);
@@ -64,7 +65,12 @@ class MessageBuilder {
 TEST(VaDnsMessage, ParseReadsTxtAndJoinsCharacterStrings) {
   MessageBuilder m;
   m.Question("_acme-challenge.example.test", kDnsTypeTxt)
-      .Record("_acme-challenge.Example.TEST", kDnsTypeTxt, std::string("\x03" "abc" "\x02" "de", 7));
+      .Record("_acme-challenge.Example.TEST", kDnsTypeTxt,
+              std::string("\x03"
+                          "abc"
+                          "\x02"
+                          "de",
+                          7));
   auto answer = ParseDnsAnswer(m.bytes());
   ASSERT_TRUE(answer.ok()) << answer.status().ToString();
   ASSERT_EQ(answer->answers.size(), 1u);
@@ -98,7 +104,10 @@ TEST(VaDnsMessage, ParseKeepsRcode) {
 
 TEST(VaDnsMessage, ParseRejectsTruncatedAndLoopingMessages) {
   MessageBuilder m;
-  m.Question("example.test", kDnsTypeTxt).Record("example.test", kDnsTypeTxt, "\x05" "abc");
+  m.Question("example.test", kDnsTypeTxt)
+      .Record("example.test", kDnsTypeTxt,
+              "\x05"
+              "abc");
   EXPECT_EQ(ParseDnsAnswer(m.bytes()).status().code(), Code::kDns);  // character-string runs past rdata
   std::string cut = m.bytes().substr(0, m.bytes().size() - 3);
   EXPECT_EQ(ParseDnsAnswer(cut).status().code(), Code::kDns);
@@ -119,10 +128,13 @@ TEST(VaDnsMessage, ParseSkipsOtherClasses) {
 
 TEST(VaDnsMessage, FollowCnamesFollowsChainInsideAnswer) {
   DnsAnswer a;
-  a.answers = {{"a.test", kDnsTypeCname, "b.test"}, {"b.test", kDnsTypeCname, "c.test"},
-               {"c.test", kDnsTypeTxt, "v1"}, {"c.test", kDnsTypeTxt, "v2"}, {"a.test", kDnsTypeTxt, "ignored?"}};
-  // a.test has a TXT of its own in this (invalid) answer: RFC 1034 says a CNAME owner has no other data, and we
-  // take what is at the name first.
+  a.answers = {{"a.test", kDnsTypeCname, "b.test"},
+               {"b.test", kDnsTypeCname, "c.test"},
+               {"c.test", kDnsTypeTxt, "v1"},
+               {"c.test", kDnsTypeTxt, "v2"},
+               {"a.test", kDnsTypeTxt, "ignored?"}};
+  // a.test has a TXT of its own in this (invalid) answer: RFC 1034 says a CNAME owner has no other data, and
+  // we take what is at the name first.
   ChainEnd direct = FollowCnames(a, "A.TEST.", kDnsTypeTxt, 8);
   EXPECT_EQ(direct.values, std::vector<std::string>{"ignored?"});
 

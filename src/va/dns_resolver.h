@@ -1,7 +1,7 @@
-// DnsResolver: the validation authority's view of DNS. It answers the two questions the challenge checks ask —
-// "which TXT strings live at this name" (dns-01, RFC 8555 §8.4) and "which addresses does this name have"
-// (http-01 §8.3, tls-alpn-01 RFC 8737 §3) — and nothing else. It never consults /etc/hosts: a CA must see what
-// the DNS says, not what its own machine believes.
+// DnsResolver: the validation authority's view of DNS. It answers the two questions the challenge checks ask
+// — "which TXT strings live at this name" (dns-01, RFC 8555 §8.4) and "which addresses does this name have"
+// (http-01 §8.3, tls-alpn-01 RFC 8737 §3) — and nothing else. It never consults /etc/hosts: a CA must see
+// what the DNS says, not what its own machine believes.
 //
 // The production implementation, made by NewCaresResolver, speaks DNS with c-ares to a configured recursive
 // resolver (or the ones in /etc/resolv.conf). Every call is blocking and bounded by the resolver's timeout.

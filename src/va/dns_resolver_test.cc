@@ -18,7 +18,8 @@ class VaResolverTest : public ::testing::Test {
     if (srv.status().code() == Code::kUnavailable) GTEST_SKIP() << srv.status().ToString();
     ASSERT_TRUE(srv.ok()) << srv.status().ToString();
     srv_ = std::move(srv).value();
-    auto resolver = NewCaresResolver({.server = srv_->dns_server(), .timeout = milliseconds(3000), .tries = 2});
+    auto resolver =
+        NewCaresResolver({.server = srv_->dns_server(), .timeout = milliseconds(3000), .tries = 2});
     ASSERT_TRUE(resolver.ok()) << resolver.status().ToString();
     resolver_ = std::move(resolver).value();
   }
@@ -102,7 +103,8 @@ TEST_F(VaResolverTest, ConcurrentLookupsFromManyThreads) {
 TEST(VaResolver, NxdomainIsDnsProblemNamingNameAndRcode) {
   auto server = testing::ScriptedDnsServer::Start(testing::ScriptedDnsServer::Mode::kNxdomain);
   ASSERT_TRUE(server.ok()) << server.status().ToString();
-  auto resolver = NewCaresResolver({.server = (*server)->address(), .timeout = milliseconds(2000), .tries = 1});
+  auto resolver =
+      NewCaresResolver({.server = (*server)->address(), .timeout = milliseconds(2000), .tries = 1});
   ASSERT_TRUE(resolver.ok()) << resolver.status().ToString();
   auto txt = (*resolver)->LookupTxt("_acme-challenge.missing.test");
   ASSERT_FALSE(txt.ok());
@@ -117,7 +119,8 @@ TEST(VaResolver, NxdomainIsDnsProblemNamingNameAndRcode) {
 TEST(VaResolver, SilentServerTimesOutWithinTheBound) {
   auto server = testing::ScriptedDnsServer::Start(testing::ScriptedDnsServer::Mode::kSilent);
   ASSERT_TRUE(server.ok()) << server.status().ToString();
-  auto resolver = NewCaresResolver({.server = (*server)->address(), .timeout = milliseconds(600), .tries = 2});
+  auto resolver =
+      NewCaresResolver({.server = (*server)->address(), .timeout = milliseconds(600), .tries = 2});
   ASSERT_TRUE(resolver.ok()) << resolver.status().ToString();
   const auto start = std::chrono::steady_clock::now();
   auto txt = (*resolver)->LookupTxt("slow.test");

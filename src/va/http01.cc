@@ -1,4 +1,5 @@
-// http-01 (RFC 8555 §8.3; RFC 8738 §7 for ip identifiers) with libcurl. See docs/validation.md for the policy.
+// http-01 (RFC 8555 §8.3; RFC 8738 §7 for ip identifiers) with libcurl. See docs/validation.md for the
+// policy.
 //
 // Every request uses a fresh easy handle pinned to an address we resolved ourselves (CURLOPT_CONNECT_TO with
 // an IP literal, so curl never resolves a name), without proxies, cookies, redirects (we follow them by hand,
@@ -104,9 +105,11 @@ Fetched Fetch(const std::string& url, const std::string& address, uint16_t port,
   curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
   curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(1, timeout.count())));
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::max<int64_t>(1, connect_timeout.count())));
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(std::max<int64_t>(1, connect_timeout.count())));
   curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.max_http_body));
-  // An https redirect target's certificate is not checked: the response itself is the proof (as Boulder does).
+  // An https redirect target's certificate is not checked: the response itself is the proof (as Boulder
+  // does).
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &WriteBody);
@@ -148,9 +151,9 @@ Status TransferError(const Fetched& f, const std::string& url, size_t max_body) 
           return Error(Code::kConnection, prefix + "Could not connect");
       }
     case CURLE_OPERATION_TIMEDOUT:
-      return Error(Code::kConnection, prefix + (f.connected
-                                                    ? "Timeout after connect (your server may be slow or overloaded)"
-                                                    : "Timeout during connect (likely firewall problem)"));
+      return Error(Code::kConnection,
+                   prefix + (f.connected ? "Timeout after connect (your server may be slow or overloaded)"
+                                         : "Timeout during connect (likely firewall problem)"));
     case CURLE_GOT_NOTHING:
       return Error(Code::kConnection, prefix + "Connection closed without a response");
     case CURLE_RECV_ERROR:
@@ -196,11 +199,14 @@ Result<RedirectTarget> ParseRedirect(const std::string& location, const Validato
   RedirectTarget t;
   t.scheme = part(CURLUPART_SCHEME, 0);
   if (t.scheme != "http" && t.scheme != "https") {
-    return Error(Code::kConnection, "Invalid protocol scheme in redirect target. Only \"http\" and \"https\" are "
-                                    "supported, not " + QuoteForDetail(t.scheme));
+    return Error(Code::kConnection,
+                 "Invalid protocol scheme in redirect target. Only \"http\" and \"https\" are "
+                 "supported, not " +
+                     QuoteForDetail(t.scheme));
   }
   t.host = part(CURLUPART_HOST, 0);
-  if (t.host.size() > 2 && t.host.front() == '[' && t.host.back() == ']') t.host = t.host.substr(1, t.host.size() - 2);
+  if (t.host.size() > 2 && t.host.front() == '[' && t.host.back() == ']')
+    t.host = t.host.substr(1, t.host.size() - 2);
   if (t.host.empty()) return Error(Code::kConnection, "Invalid host in redirect target: empty");
   if (!part(CURLUPART_USER, 0).empty()) {
     return Error(Code::kConnection, "Invalid redirect target: userinfo is not allowed");
@@ -213,8 +219,8 @@ Result<RedirectTarget> ParseRedirect(const std::string& location, const Validato
     std::string ports = t.scheme == "http" ? "80" : "443";
     const uint16_t configured = t.scheme == "http" ? options.http_port : options.https_port;
     if (std::to_string(configured) != ports) ports += ", " + std::to_string(configured);
-    return Error(Code::kConnection, "Invalid port in redirect target: " + port_text + " (allowed for " + t.scheme +
-                                        ": " + ports + ")");
+    return Error(Code::kConnection, "Invalid port in redirect target: " + port_text + " (allowed for " +
+                                        t.scheme + ": " + ports + ")");
   }
   t.port = static_cast<uint16_t>(port);
   t.url = part(CURLUPART_URL, 0);
@@ -254,6 +260,11 @@ ValidationResult ValidateHttp01(const ValidationRequest& request, const Validato
     record.url = target.url;
     record.hostname = target.host;
     record.port = std::to_string(target.port);
+    if (Clock::now() >= deadline) {  // slow DNS along a redirect chain spends the same budget
+      result.records.push_back(std::move(record));
+      result.status = Error(Code::kConnection, "Fetching " + target.url + ": Timeout before connect");
+      return result;
+    }
     auto addresses = internal::ResolveTarget(target.host, resolver);
     if (!addresses.ok()) {
       result.records.push_back(std::move(record));
@@ -280,8 +291,8 @@ ValidationResult ValidateHttp01(const ValidationRequest& request, const Validato
       const auto connect_timeout = fallback_exists ? left / 2 : left;
       record.address_used = order[i];
       fetched = Fetch(target.url, order[i], target.port, host_header, left, connect_timeout, options);
-      const bool connect_failed =
-          fetched.code == CURLE_COULDNT_CONNECT || (fetched.code == CURLE_OPERATION_TIMEDOUT && !fetched.connected);
+      const bool connect_failed = fetched.code == CURLE_COULDNT_CONNECT ||
+                                  (fetched.code == CURLE_OPERATION_TIMEDOUT && !fetched.connected);
       if (!connect_failed || !fallback_exists) break;
       record.addresses_tried.push_back(order[i]);
     }
@@ -295,8 +306,9 @@ ValidationResult ValidateHttp01(const ValidationRequest& request, const Validato
     const bool redirect = code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
     if (redirect && !fetched.redirect_url.empty()) {
       if (redirects >= kMaxRedirects) {
-        result.status = Error(Code::kConnection, "Too many redirects (more than " + std::to_string(kMaxRedirects) +
-                                                     ") starting at " + result.records.front().url);
+        result.status =
+            Error(Code::kConnection, "Too many redirects (more than " + std::to_string(kMaxRedirects) +
+                                         ") starting at " + result.records.front().url);
         return result;
       }
       auto next = ParseRedirect(fetched.redirect_url, options);
@@ -309,15 +321,17 @@ ValidationResult ValidateHttp01(const ValidationRequest& request, const Validato
       continue;
     }
     if (code != 200) {
-      result.status = Error(Code::kUnauthorized, "Invalid response from " + target.url + ": " + std::to_string(code));
+      result.status =
+          Error(Code::kUnauthorized, "Invalid response from " + target.url + ": " + std::to_string(code));
       return result;
     }
     // §8.3: the body must be the key authorization; trailing whitespace is tolerated (Boulder, Pebble and
     // certbot's webroot files end in a newline).
     if (internal::TrimTrailingWhitespace(fetched.body) != request.key_authorization) {
-      result.status = Error(Code::kUnauthorized,
-                            "The key authorization file from the server did not match this challenge. Expected \"" +
-                                request.key_authorization + "\" (got " + QuoteForDetail(fetched.body) + ")");
+      result.status =
+          Error(Code::kUnauthorized,
+                "The key authorization file from the server did not match this challenge. Expected \"" +
+                    request.key_authorization + "\" (got " + QuoteForDetail(fetched.body) + ")");
       return result;
     }
     result.status = Status::Ok();

@@ -1,4 +1,5 @@
-// http-01 (RFC 8555 §8.3) against an http::Server responder on loopback, names resolved by pebble-challtestsrv.
+// http-01 (RFC 8555 §8.3) against an http::Server responder on loopback, names resolved by
+// pebble-challtestsrv.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -43,7 +44,8 @@ class Responder {
     }
     options.io_threads = 1;
     options.worker_threads = 4;
-    auto server = http::Server::Start(std::move(options), [this](const http::Request& r) { return Handle(r); });
+    auto server =
+        http::Server::Start(std::move(options), [this](const http::Request& r) { return Handle(r); });
     if (!server.ok()) return server.status();
     server_ = std::move(server).value();
     return Status::Ok();
@@ -131,7 +133,8 @@ TEST_F(Http01Test, ValidByName) {
 
 TEST_F(Http01Test, ValidByIpv4Address) {
   responder_.SetBody(kChallengePath, kKeyAuthorization);
-  ValidationResult r = Run(Request(ChallengeType::kHttp01, IdentifierType::kIp, "127.0.0.1", kToken, kKeyAuthorization));
+  ValidationResult r =
+      Run(Request(ChallengeType::kHttp01, IdentifierType::kIp, "127.0.0.1", kToken, kKeyAuthorization));
   EXPECT_TRUE(r.status.ok()) << r.status.ToString();
   ASSERT_EQ(r.records.size(), 1u);
   EXPECT_EQ(r.records[0].url, Url("127.0.0.1"));
@@ -199,7 +202,8 @@ TEST_F(Http01Test, OversizedBodyIsUnauthorized) {
   responder_.SetBody(kChallengePath, std::string(kKeyAuthorization) + std::string(10000, ' '));
   ValidationResult r = RunName("example.test");
   EXPECT_EQ(r.status.code(), Code::kUnauthorized);
-  EXPECT_EQ(r.status.message(), "Invalid response from " + Url("example.test") + ": body is larger than 8192 bytes");
+  EXPECT_EQ(r.status.message(),
+            "Invalid response from " + Url("example.test") + ": body is larger than 8192 bytes");
 }
 
 TEST_F(Http01Test, RedirectToAllowedPortIsFollowedAndReResolved) {
@@ -256,8 +260,9 @@ TEST_F(Http01Test, RedirectToOtherSchemeIsRefused) {
   responder_.SetRedirect(kChallengePath, "ftp://example.test/x");
   ValidationResult r = RunName("example.test");
   EXPECT_EQ(r.status.code(), Code::kConnection);
-  EXPECT_EQ(r.status.message(),
-            "Invalid protocol scheme in redirect target. Only \"http\" and \"https\" are supported, not \"ftp\"");
+  EXPECT_EQ(
+      r.status.message(),
+      "Invalid protocol scheme in redirect target. Only \"http\" and \"https\" are supported, not \"ftp\"");
 }
 
 TEST_F(Http01Test, RedirectLoopStopsAfterTenRedirects) {
@@ -306,7 +311,8 @@ TEST_F(Http01Test, SilentTargetTimesOutWithoutBlockingOthers) {
   auto silent = testing::SilentTcpServer::Start("127.0.0.1");
   ASSERT_TRUE(silent.ok()) << silent.status().ToString();
   Responder v6;
-  if (!v6.Start("::1", (*silent)->port()).ok()) GTEST_SKIP() << "::1 port " << (*silent)->port() << " unavailable";
+  if (!v6.Start("::1", (*silent)->port()).ok())
+    GTEST_SKIP() << "::1 port " << (*silent)->port() << " unavailable";
   v6.SetBody(kChallengePath, kKeyAuthorization);
 
   ValidatorOptions options = options_;
@@ -318,8 +324,8 @@ TEST_F(Http01Test, SilentTargetTimesOutWithoutBlockingOthers) {
   auto slow = Start(*validator, Request(ChallengeType::kHttp01, IdentifierType::kDns, "slow.test", kToken,
                                         kKeyAuthorization));
   ASSERT_EQ((*silent)->first_accept().wait_for(kBound), std::future_status::ready);
-  auto fast =
-      Start(*validator, Request(ChallengeType::kHttp01, IdentifierType::kIp, "::1", kToken, kKeyAuthorization));
+  auto fast = Start(*validator,
+                    Request(ChallengeType::kHttp01, IdentifierType::kIp, "::1", kToken, kKeyAuthorization));
   ASSERT_EQ(fast.wait_for(kBound), std::future_status::ready);
   EXPECT_NE(slow.wait_for(milliseconds(0)), std::future_status::ready) << "the slow one finished first";
   ValidationResult fast_result = fast.get();

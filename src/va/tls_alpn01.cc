@@ -27,7 +27,8 @@ std::string Lower(std::string s) {
 Status CheckCertificate(const http::TlsProbeResult& probe, const acme::Identifier& id,
                         const std::string& key_authorization) {
   const std::string prefix = "Incorrect validation certificate for tls-alpn-01 challenge. ";
-  if (probe.peer_chain_der.empty()) return Error(Code::kUnauthorized, prefix + "No certificate was presented");
+  if (probe.peer_chain_der.empty())
+    return Error(Code::kUnauthorized, prefix + "No certificate was presented");
   auto leaf = crypto::Certificate::FromDer(probe.peer_chain_der.front());
   if (!leaf.ok()) return Error(Code::kUnauthorized, prefix + "The certificate could not be parsed");
 
@@ -49,16 +50,17 @@ Status CheckCertificate(const http::TlsProbeResult& probe, const acme::Identifie
                              : (dns_names.size() == 1 && Lower(dns_names.front()) == id.value);
   if (!matches) {
     const std::string got = dns_names.empty() ? "iPAddress " + ips.front() : "dNSName " + dns_names.front();
-    return Error(Code::kUnauthorized,
-                 prefix + "Requested " + kind + " " + id.value + ", but the certificate names " +
-                     internal::QuoteForDetail(got, 255));
+    return Error(Code::kUnauthorized, prefix + "Requested " + kind + " " + id.value +
+                                          ", but the certificate names " +
+                                          internal::QuoteForDetail(got, 255));
   }
 
-  // "The acmeIdentifier extension MUST be critical and the value ... MUST contain the SHA-256 digest of the key
-  // authorization".
+  // "The acmeIdentifier extension MUST be critical and the value ... MUST contain the SHA-256 digest of the
+  // key authorization".
   auto ext = leaf->acme_identifier();
   if (!ext.ok()) return Error(Code::kUnauthorized, prefix + "The acmeIdentifier extension is malformed");
-  if (!ext->has_value()) return Error(Code::kUnauthorized, prefix + "The acmeIdentifier extension is missing");
+  if (!ext->has_value())
+    return Error(Code::kUnauthorized, prefix + "The acmeIdentifier extension is missing");
   const auto& [value, critical] = **ext;
   if (!critical) return Error(Code::kUnauthorized, prefix + "The acmeIdentifier extension is not critical");
   if (!crypto::ConstantTimeEquals(value, crypto::Sha256(key_authorization))) {
@@ -106,12 +108,14 @@ ValidationResult ValidateTlsAlpn01(const ValidationRequest& request, const Valid
   for (size_t i = 0; i < order.size(); ++i) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) {
-      probe = Error(Code::kConnection, "Timeout during connect to " + internal::HostPort(order[i], options.tls_alpn_port));
+      probe = Error(Code::kConnection,
+                    "Timeout during connect to " + internal::HostPort(order[i], options.tls_alpn_port));
       break;
     }
     const bool fallback_exists = i + 1 < order.size();
     record.address_used = order[i];
-    probe = http::ProbeTls(order[i], options.tls_alpn_port, server_name, {kAcmeTls1}, fallback_exists ? left / 2 : left);
+    probe = http::ProbeTls(order[i], options.tls_alpn_port, server_name, {kAcmeTls1},
+                           fallback_exists ? left / 2 : left);
     // Fall back from IPv6 to IPv4 only when the connection failed, not when TLS or the certificate did.
     if (probe.ok() || probe.status().code() != Code::kConnection || !fallback_exists) break;
     record.addresses_tried.push_back(order[i]);
@@ -123,7 +127,8 @@ ValidationResult ValidateTlsAlpn01(const ValidationRequest& request, const Valid
     if (s.code() == Code::kConnection) {
       result.status = Error(Code::kConnection, "Connecting to " + where + " for tls-alpn-01: " + s.message());
     } else if (s.code() == Code::kTls) {
-      result.status = Error(Code::kTls, "TLS handshake with " + where + " for tls-alpn-01 failed: " + s.message());
+      result.status =
+          Error(Code::kTls, "TLS handshake with " + where + " for tls-alpn-01 failed: " + s.message());
     } else if (s.code() == Code::kDns) {
       result.status = s;
     } else {
@@ -132,15 +137,18 @@ ValidationResult ValidateTlsAlpn01(const ValidationRequest& request, const Valid
     return result;
   }
   if (probe->negotiated_alpn != kAcmeTls1) {
-    result.status = Error(Code::kUnauthorized, "Cannot negotiate ALPN protocol \"acme-tls/1\" for tls-alpn-01 "
-                                               "challenge (the server selected " +
-                                                   internal::QuoteForDetail(probe->negotiated_alpn) + ")");
+    result.status = Error(Code::kUnauthorized,
+                          "Cannot negotiate ALPN protocol \"acme-tls/1\" for tls-alpn-01 "
+                          "challenge (the server selected " +
+                              internal::QuoteForDetail(probe->negotiated_alpn) + ")");
     return result;
   }
-  // RFC 8737 §4: TLS 1.2 or higher. ProbeTls already refuses older versions; this guards a future change there.
+  // RFC 8737 §4: TLS 1.2 or higher. ProbeTls already refuses older versions; this guards a future change
+  // there.
   if (probe->tls_version != "TLSv1.2" && probe->tls_version != "TLSv1.3") {
-    result.status = Error(Code::kTls, "tls-alpn-01 requires TLS 1.2 or higher (RFC 8737 §4), the server used " +
-                                          internal::QuoteForDetail(probe->tls_version));
+    result.status =
+        Error(Code::kTls, "tls-alpn-01 requires TLS 1.2 or higher (RFC 8737 §4), the server used " +
+                              internal::QuoteForDetail(probe->tls_version));
     return result;
   }
   result.status = CheckCertificate(*probe, id, request.key_authorization);

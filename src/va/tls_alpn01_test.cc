@@ -30,7 +30,8 @@ struct Pem {
 };
 
 // A self-signed certificate from crypto (the acmeIdentifier extension, when present, is critical).
-Pem Issue(std::vector<std::string> dns_names, std::vector<std::string> ips, std::optional<std::string> acme_id) {
+Pem Issue(std::vector<std::string> dns_names, std::vector<std::string> ips,
+          std::optional<std::string> acme_id) {
   auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
   EXPECT_TRUE(key.ok());
   crypto::CertificateTemplate t;
@@ -62,7 +63,8 @@ Pem IssueWithNonCriticalAcmeIdentifier(const std::string& dns_name, const std::s
   X509_add_ext(x, san, -1);
   X509_EXTENSION_free(san);
   ASN1_OCTET_STRING* inner = ASN1_OCTET_STRING_new();
-  ASN1_OCTET_STRING_set(inner, reinterpret_cast<const unsigned char*>(digest.data()), static_cast<int>(digest.size()));
+  ASN1_OCTET_STRING_set(inner, reinterpret_cast<const unsigned char*>(digest.data()),
+                        static_cast<int>(digest.size()));
   unsigned char* der = nullptr;
   const int der_len = i2d_ASN1_OCTET_STRING(inner, &der);
   ASN1_OCTET_STRING* outer = ASN1_OCTET_STRING_new();
@@ -105,14 +107,16 @@ class TlsAlpnResponder {
     options.alpn_protocols = std::move(alpn);
     options.io_threads = 1;
     options.worker_threads = 1;
-    options.certificate_selector = [this](const std::string& sni,
-                                          const std::string& alpn_selected) -> std::optional<std::pair<std::string, std::string>> {
+    options.certificate_selector =
+        [this](const std::string& sni,
+               const std::string& alpn_selected) -> std::optional<std::pair<std::string, std::string>> {
       std::lock_guard<std::mutex> lock(mu_);
       snis_.push_back(sni);
       if (alpn_selected != "acme-tls/1" || !challenge_) return std::nullopt;
       return std::make_pair(challenge_->chain, challenge_->key);
     };
-    auto server = http::Server::Start(std::move(options), [](const http::Request&) { return http::Response{}; });
+    auto server =
+        http::Server::Start(std::move(options), [](const http::Request&) { return http::Response{}; });
     if (!server.ok()) return server.status();
     server_ = std::move(server).value();
     return Status::Ok();
@@ -148,7 +152,8 @@ class TlsAlpn01Test : public testing::ValidatorTest {
   }
 
   ValidationResult Run(IdentifierType type, const std::string& value) {
-    return RunOne(options_, Request(ChallengeType::kTlsAlpn01, type, value, "tok_abc-123", kKeyAuthorization));
+    return RunOne(options_,
+                  Request(ChallengeType::kTlsAlpn01, type, value, "tok_abc-123", kKeyAuthorization));
   }
 
   const std::string digest_ = crypto::Sha256(kKeyAuthorization);
@@ -189,8 +194,9 @@ TEST_F(TlsAlpn01Test, WrongAlpnIsUnauthorized) {
   options_.tls_alpn_port = plain.port();
   ValidationResult r = Run(IdentifierType::kDns, "example.test");
   EXPECT_EQ(r.status.code(), Code::kUnauthorized);
-  EXPECT_EQ(r.status.message(),
-            "Cannot negotiate ALPN protocol \"acme-tls/1\" for tls-alpn-01 challenge (the server selected \"\")");
+  EXPECT_EQ(
+      r.status.message(),
+      "Cannot negotiate ALPN protocol \"acme-tls/1\" for tls-alpn-01 challenge (the server selected \"\")");
 }
 
 TEST_F(TlsAlpn01Test, MissingExtensionIsUnauthorized) {
@@ -213,16 +219,18 @@ TEST_F(TlsAlpn01Test, WrongHashIsUnauthorized) {
   ValidationResult r = Run(IdentifierType::kDns, "example.test");
   EXPECT_EQ(r.status.code(), Code::kUnauthorized);
   EXPECT_EQ(r.status.message(), std::string(kPrefix) + "The acmeIdentifier extension's value (" +
-                                    crypto::HexEncode(other) + ") is not SHA-256 of the expected key authorization");
+                                    crypto::HexEncode(other) +
+                                    ") is not SHA-256 of the expected key authorization");
 }
 
 TEST_F(TlsAlpn01Test, TwoSansAreUnauthorized) {
   responder_.SetChallenge(Issue({"example.test", "other.test"}, {}, digest_));
   ValidationResult r = Run(IdentifierType::kDns, "example.test");
   EXPECT_EQ(r.status.code(), Code::kUnauthorized);
-  EXPECT_EQ(r.status.message(), std::string(kPrefix) +
-                                    "Requested dNSName example.test, but the certificate has 2 subjectAltName "
-                                    "entries; exactly one is required");
+  EXPECT_EQ(r.status.message(),
+            std::string(kPrefix) +
+                "Requested dNSName example.test, but the certificate has 2 subjectAltName "
+                "entries; exactly one is required");
 }
 
 TEST_F(TlsAlpn01Test, WrongNameIsUnauthorized) {
@@ -230,7 +238,8 @@ TEST_F(TlsAlpn01Test, WrongNameIsUnauthorized) {
   ValidationResult r = Run(IdentifierType::kDns, "example.test");
   EXPECT_EQ(r.status.code(), Code::kUnauthorized);
   EXPECT_EQ(r.status.message(),
-            std::string(kPrefix) + "Requested dNSName example.test, but the certificate names \"dNSName other.test\"");
+            std::string(kPrefix) +
+                "Requested dNSName example.test, but the certificate names \"dNSName other.test\"");
 }
 
 TEST_F(TlsAlpn01Test, ConnectionRefusedIsConnectionProblem) {

@@ -10,8 +10,8 @@
 #include <memory>
 #include <string>
 
-#include "va/validator.h"
 #include "va/va_test_util.h"
+#include "va/validator.h"
 
 namespace anvil::va::testing {
 
@@ -25,8 +25,8 @@ class ValidatorTest : public ::testing::Test {
     if (srv.status().code() == Code::kUnavailable) GTEST_SKIP() << srv.status().ToString();
     ASSERT_TRUE(srv.ok()) << srv.status().ToString();
     dns_ = std::move(srv).value();
-    auto resolver =
-        NewCaresResolver({.server = dns_->dns_server(), .timeout = std::chrono::milliseconds(3000), .tries = 2});
+    auto resolver = NewCaresResolver(
+        {.server = dns_->dns_server(), .timeout = std::chrono::milliseconds(3000), .tries = 2});
     ASSERT_TRUE(resolver.ok()) << resolver.status().ToString();
     resolver_ = std::shared_ptr<DnsResolver>(std::move(resolver).value());
   }
@@ -50,7 +50,8 @@ class ValidatorTest : public ::testing::Test {
   static std::future<ValidationResult> Start(Validator& validator, ValidationRequest request) {
     auto promise = std::make_shared<std::promise<ValidationResult>>();
     std::future<ValidationResult> future = promise->get_future();
-    Status s = validator.Validate(std::move(request), [promise](ValidationResult r) { promise->set_value(std::move(r)); });
+    Status s = validator.Validate(std::move(request),
+                                  [promise](ValidationResult r) { promise->set_value(std::move(r)); });
     if (!s.ok()) {
       ValidationResult refused;
       refused.status = s;

@@ -119,8 +119,21 @@ Result<std::unique_ptr<ChallTestSrv>> ChallTestSrv::Start(std::chrono::milliseco
   if (srv->management_port_ == srv->dns_port_) return Error(Code::kIo, "port collision");
   const std::string dns = "127.0.0.1:" + std::to_string(srv->dns_port_);
   const std::string management = "127.0.0.1:" + std::to_string(srv->management_port_);
-  std::vector<std::string> args = {kChallTestSrvPath, "-dns01", dns, "-management", management, "-http01", "",
-                                   "-https01", "", "-tlsalpn01", "", "-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""};
+  std::vector<std::string> args = {kChallTestSrvPath,
+                                   "-dns01",
+                                   dns,
+                                   "-management",
+                                   management,
+                                   "-http01",
+                                   "",
+                                   "-https01",
+                                   "",
+                                   "-tlsalpn01",
+                                   "",
+                                   "-defaultIPv4",
+                                   "127.0.0.1",
+                                   "-defaultIPv6",
+                                   ""};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -148,7 +161,8 @@ Result<std::unique_ptr<ChallTestSrv>> ChallTestSrv::Start(std::chrono::milliseco
 Status ChallTestSrv::WaitUntilReady(std::chrono::milliseconds timeout) {
   // The child's sockets can only be observed from outside: poll them, bounded, with a short back-off.
   const auto deadline = Clock::now() + timeout;
-  auto resolver = NewCaresResolver({.server = dns_server(), .timeout = std::chrono::milliseconds(500), .tries = 1});
+  auto resolver =
+      NewCaresResolver({.server = dns_server(), .timeout = std::chrono::milliseconds(500), .tries = 1});
   if (!resolver.ok()) return resolver.status();
   bool management_up = false;
   while (Clock::now() < deadline) {
@@ -183,7 +197,8 @@ Status ChallTestSrv::Post(const std::string& path, const std::string& json) {
   curl_easy_setopt(h, CURLOPT_PROXY, "");
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, +[](char*, size_t s, size_t n, void*) { return s * n; });
+  curl_easy_setopt(
+      h, CURLOPT_WRITEFUNCTION, +[](char*, size_t s, size_t n, void*) { return s * n; });
   const CURLcode rc = curl_easy_perform(h);
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -203,13 +218,16 @@ Status ChallTestSrv::SetServfail(const std::string& host) {
   return Post("/set-servfail", "{\"host\":" + JsonString(host + ".") + "}");
 }
 Status ChallTestSrv::SetCname(const std::string& host, const std::string& target) {
-  return Post("/set-cname", "{\"host\":" + JsonString(host + ".") + ",\"target\":" + JsonString(target + ".") + "}");
+  return Post("/set-cname",
+              "{\"host\":" + JsonString(host + ".") + ",\"target\":" + JsonString(target + ".") + "}");
 }
 Status ChallTestSrv::AddA(const std::string& host, const std::vector<std::string>& addresses) {
-  return Post("/add-a", "{\"host\":" + JsonString(host + ".") + ",\"addresses\":" + JsonStrings(addresses) + "}");
+  return Post("/add-a",
+              "{\"host\":" + JsonString(host + ".") + ",\"addresses\":" + JsonStrings(addresses) + "}");
 }
 Status ChallTestSrv::AddAaaa(const std::string& host, const std::vector<std::string>& addresses) {
-  return Post("/add-aaaa", "{\"host\":" + JsonString(host + ".") + ",\"addresses\":" + JsonStrings(addresses) + "}");
+  return Post("/add-aaaa",
+              "{\"host\":" + JsonString(host + ".") + ",\"addresses\":" + JsonStrings(addresses) + "}");
 }
 
 // ---- ScriptedDnsServer ----
@@ -253,8 +271,8 @@ void ScriptedDnsServer::Serve() {
     if (end > static_cast<size_t>(n)) continue;
     buf[2] = static_cast<unsigned char>(0x80 | (buf[2] & 0x01));
     buf[3] = 0x80 | 3;
-    buf[4] = 0, buf[5] = 1;                                  // qdcount
-    for (int i = 6; i < 12; ++i) buf[i] = 0;                 // an/ns/ar counts
+    buf[4] = 0, buf[5] = 1;                   // qdcount
+    for (int i = 6; i < 12; ++i) buf[i] = 0;  // an/ns/ar counts
     sendto(fd_, buf, end, 0, reinterpret_cast<sockaddr*>(&from), from_len);
   }
 }

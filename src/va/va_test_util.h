@@ -1,9 +1,9 @@
-// Test helpers for anvil_va, loopback only: pebble-challtestsrv as a child process (the real DNS server of the
-// tests), a scripted UDP DNS server for answers challtestsrv cannot give (NXDOMAIN, silence), a TCP listener
-// that accepts and never answers, and a fixed-answer DnsResolver.
+// Test helpers for anvil_va, loopback only: pebble-challtestsrv as a child process (the real DNS server of
+// the tests), a scripted UDP DNS server for answers challtestsrv cannot give (NXDOMAIN, silence), a TCP
+// listener that accepts and never answers, and a fixed-answer DnsResolver.
 //
-// Thread-safety: each helper owns its threads and sockets; methods are safe to call from the test thread while
-// the helper serves.
+// Thread-safety: each helper owns its threads and sockets; methods are safe to call from the test thread
+// while the helper serves.
 #pragma once
 
 #include <sys/types.h>
@@ -31,12 +31,13 @@ inline constexpr char kChallTestSrvPath[] = "/usr/bin/pebble-challtestsrv";
 Result<uint16_t> FreePort();
 
 // pebble-challtestsrv serving DNS on 127.0.0.1 (A queries answer 127.0.0.1 by default, AAAA nothing) and its
-// management API; everything else disabled. The process is killed by Stop() or the destructor, and by the kernel
-// if the test process dies (PR_SET_PDEATHSIG).
+// management API; everything else disabled. The process is killed by Stop() or the destructor, and by the
+// kernel if the test process dies (PR_SET_PDEATHSIG).
 class ChallTestSrv {
  public:
   // kUnavailable when the binary is missing (tests skip then), kIo when it does not come up within `timeout`.
-  static Result<std::unique_ptr<ChallTestSrv>> Start(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  static Result<std::unique_ptr<ChallTestSrv>> Start(
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
   ~ChallTestSrv();
   ChallTestSrv(const ChallTestSrv&) = delete;
   ChallTestSrv& operator=(const ChallTestSrv&) = delete;

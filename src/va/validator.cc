@@ -13,7 +13,8 @@
 namespace anvil::va {
 namespace {
 
-ValidationResult Run(const ValidationRequest& request, const ValidatorOptions& options, DnsResolver& resolver) {
+ValidationResult Run(const ValidationRequest& request, const ValidatorOptions& options,
+                     DnsResolver& resolver) {
   switch (request.type) {
     case acme::ChallengeType::kHttp01:
       return ValidateHttp01(request, options, resolver);

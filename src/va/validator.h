@@ -1,11 +1,12 @@
-// Validator: the validation authority (VA) of the ACME server. Given a challenge (RFC 8555 §8) it checks, over
-// the network, that the applicant controls the identifier: http-01 (§8.3), dns-01 (§8.4) and tls-alpn-01
-// (RFC 8737 §3), for dns and ip (RFC 8738) identifiers. It has no storage: it reports a ValidationResult and the
-// caller (the RA) records it. The rules, the redirect policy and the time bounds are in docs/validation.md.
+// Validator: the validation authority (VA) of the ACME server. Given a challenge (RFC 8555 §8) it checks,
+// over the network, that the applicant controls the identifier: http-01 (§8.3), dns-01 (§8.4) and tls-alpn-01
+// (RFC 8737 §3), for dns and ip (RFC 8738) identifiers. It has no storage: it reports a ValidationResult and
+// the caller (the RA) records it. The rules, the redirect policy and the time bounds are in
+// docs/validation.md.
 //
-// The production validator (NewValidator) runs a fixed pool of worker threads fed by a bounded queue: Validate
-// enqueues and returns at once, never blocking its caller; every network step has a timeout, so a hostile
-// target that accepts a connection and never answers costs one worker for at most that timeout.
+// The production validator (NewValidator) runs a fixed pool of worker threads fed by a bounded queue:
+// Validate enqueues and returns at once, never blocking its caller; every network step has a timeout, so a
+// hostile target that accepts a connection and never answers costs one worker for at most that timeout.
 //
 // Thread-safety: Validate may be called from any number of threads. `done` callbacks run on the validator's
 // worker threads, possibly concurrently with each other; they must not throw and must not destroy the
@@ -32,9 +33,12 @@ struct ValidationRecord {
   std::string url;       // http-01 only: the URL requested
   std::string hostname;  // the name (or IP text) whose addresses were used
   std::string port;      // decimal
-  std::vector<std::string> addresses_resolved;  // as returned by the resolver; the IP itself for IP identifiers
-  std::string address_used;                     // the address of the last connection attempt
-  std::vector<std::string> addresses_tried;     // earlier attempts that failed to connect (IPv6 before IPv4)
+  // As returned by the resolver; the IP itself for IP identifiers.
+  std::vector<std::string> addresses_resolved;
+  // The address of the last connection attempt.
+  std::string address_used;
+  // Earlier attempts that failed to connect (the IPv6 address before the IPv4 fallback).
+  std::vector<std::string> addresses_tried;
 };
 
 struct ValidationResult {
@@ -59,9 +63,9 @@ class Validator {
   virtual ~Validator() = default;
 
   // Starts validating `request` and returns at once. `done` is invoked exactly once, later, on a validator
-  // thread, with the outcome — also when the Validator is destroyed first (kServerInternal "validator shutting
-  // down"). Returns kRateLimited, without calling `done`, when the queue of pending validations is full;
-  // kMalformed, without calling `done`, when the request is obviously unusable (empty token or value).
+  // thread, with the outcome — also when the Validator is destroyed first (kServerInternal "validator
+  // shutting down"). Returns kRateLimited, without calling `done`, when the queue of pending validations is
+  // full; kMalformed, without calling `done`, when the request is obviously unusable (empty token or value).
   virtual Status Validate(ValidationRequest request, std::function<void(ValidationResult)> done) = 0;
 };
 
@@ -70,17 +74,17 @@ struct ValidatorOptions {
   uint16_t https_port = 443;     // redirects may go to http on http_port or 80, https on https_port or 443
   uint16_t tls_alpn_port = 443;  // tls-alpn-01 target port
   int workers = 32;              // concurrent validations
-  size_t max_queue = 10000;      // pending (not yet started) validations beyond which Validate is kRateLimited
+  size_t max_queue = 10000;  // pending (not yet started) validations beyond which Validate is kRateLimited
   std::chrono::milliseconds http_timeout{10000};  // whole http-01 attempt incl. redirects
   std::chrono::milliseconds tls_timeout{10000};   // one tls-alpn-01 attempt (each address tried shares it)
-  size_t max_http_body = 8 * 1024;  // key authorizations are short; a longer body fails the challenge
+  size_t max_http_body = 8 * 1024;          // key authorizations are short; a longer body fails the challenge
   std::string user_agent = "anvil-va/0.1";  // sent with every http-01 request
 };
 
 // The real validator: http-01 with libcurl, dns-01 and address look-ups through `resolver`, tls-alpn-01
 // through http::ProbeTls. The destructor stops accepting work, lets running validations finish or time out
-// (each is bounded by its timeout plus the resolver's), completes pending ones with kServerInternal, and joins
-// the workers.
+// (each is bounded by its timeout plus the resolver's), completes pending ones with kServerInternal, and
+// joins the workers.
 std::unique_ptr<Validator> NewValidator(ValidatorOptions options, std::shared_ptr<DnsResolver> resolver);
 
 // The checks themselves, synchronous, for callers that bring their own threads (and for tests). Each returns

@@ -109,10 +109,13 @@ TEST_F(VaValidatorPoolTest, DoneRunsOnAValidatorThread) {
   auto validator = NewValidator(options_, resolver_);
   std::promise<std::thread::id> where;
   auto future = where.get_future();
-  ASSERT_TRUE(validator->Validate(HangingRequest(), [&where](ValidationResult r) {
-    EXPECT_EQ(r.status.code(), Code::kDns);
-    where.set_value(std::this_thread::get_id());
-  }).ok());
+  ASSERT_TRUE(validator
+                  ->Validate(HangingRequest(),
+                             [&where](ValidationResult r) {
+                               EXPECT_EQ(r.status.code(), Code::kDns);
+                               where.set_value(std::this_thread::get_id());
+                             })
+                  .ok());
   ASSERT_EQ(future.wait_for(kBound), std::future_status::ready);
   EXPECT_NE(future.get(), std::this_thread::get_id());
 }
