@@ -1,0 +1,24 @@
+// Internal to jose/: nlohmann::json calls that could throw, wrapped so that no exception leaves jose/.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace anvil::jose::internal {
+
+// Compact serialization (no whitespace, members sorted). kInvalidArgument if a string is not valid UTF-8
+// (nlohmann's dump() would throw).
+Result<std::string> DumpJson(const nlohmann::json& value);
+
+// Parses `text` without exceptions; nullopt-like: returns a discarded value on any syntax error.
+nlohmann::json ParseJson(std::string_view text);
+
+}  // namespace anvil::jose::internal
+
+namespace anvil::jose {
+using internal::DumpJson;
+using internal::ParseJson;
+}  // namespace anvil::jose
