@@ -128,8 +128,8 @@ TEST(VaResolver, SilentServerTimesOutWithinTheBound) {
   ASSERT_FALSE(txt.ok());
   EXPECT_EQ(txt.status().code(), Code::kDns);
   EXPECT_EQ(txt.status().message(), "DNS problem: query timed out looking up TXT for slow.test");
-  EXPECT_LT(took, milliseconds(1500));
-  EXPECT_GE((*server)->queries(), 2);  // the retry was sent
+  EXPECT_LT(took, milliseconds(2500));  // 600 ms plus generous scheduling slack
+  EXPECT_GE((*server)->queries(), 2);   // the retry was sent
 }
 
 TEST(VaResolver, RejectsBadOptions) {

@@ -243,6 +243,13 @@ ValidationResult ValidateHttp01(const ValidationRequest& request, const Validato
     result.status = Error(Code::kMalformed, "http-01 cannot validate a wildcard name (RFC 8555 §7.1.3)");
     return result;
   }
+  // §8.3: the token is base64url; anything else would let it change the URL's path or query.
+  if (request.token.empty() ||
+      request.token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                      "0123456789-_") != std::string::npos) {
+    result.status = Error(Code::kMalformed, "http-01 token is not base64url (RFC 8555 §8.3)");
+    return result;
+  }
   if (id.type == acme::IdentifierType::kIp && !internal::IsIpAddress(id.value)) {
     result.status = Error(Code::kMalformed, "\"" + id.value + "\" is not an IP address");
     return result;

@@ -300,6 +300,15 @@ TEST_F(Http01Test, ConnectionRefusedIsConnectionProblem) {
   EXPECT_EQ(r.status.message(), "Fetching " + Url("example.test") + ": Connection refused");
 }
 
+TEST_F(Http01Test, TokenOutsideBase64UrlIsMalformed) {
+  for (const char* token : {"../../etc/passwd", "a?b", "a b", "a%2f"}) {
+    ValidationResult r = Run(Request(ChallengeType::kHttp01, IdentifierType::kDns, "example.test", token,
+                                     std::string(token) + ".thumbprint"));
+    EXPECT_EQ(r.status.code(), Code::kMalformed) << token;
+  }
+  EXPECT_TRUE(responder_.requests().empty());
+}
+
 TEST_F(Http01Test, WildcardIsMalformed) {
   ValidationResult r = RunName("*.example.test");
   EXPECT_EQ(r.status.code(), Code::kMalformed);

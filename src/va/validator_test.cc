@@ -59,7 +59,7 @@ TEST_F(VaValidatorPoolTest, FullQueueIsRateLimitedWithoutBlocking) {
 
     const auto before = std::chrono::steady_clock::now();
     Status s = Start(*validator, refused);
-    EXPECT_LT(std::chrono::steady_clock::now() - before, milliseconds(100));
+    EXPECT_LT(std::chrono::steady_clock::now() - before, milliseconds(500));
     EXPECT_EQ(s.code(), Code::kRateLimited);
     EXPECT_TRUE(s.retry_after().has_value());
   }
