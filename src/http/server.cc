@@ -486,6 +486,9 @@ class Server::Impl {
       out.host = std::move(*host);
     }
     if (!target->host.empty()) out.host = std::move(target->host);
+    // RFC 9112 §6.3: a request whose final transfer coding is not chunked has no determinable length (and is a
+    // request-smuggling vector behind proxies). The parser already rejects Transfer-Encoding with Content-Length.
+    if (message.count(bh::field::transfer_encoding) > 0 && !message.chunked()) return "unsupported transfer coding";
     out.body = std::move(message.body());
     return "";
   }

@@ -11,6 +11,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -22,6 +24,7 @@
 #include <mutex>
 #include <thread>
 
+#include "http/signals.h"
 #include "http/tls_probe.h"
 
 namespace anvil::http {
@@ -520,6 +523,27 @@ TEST(HttpServer, RequestsViolatingHostRulesGet400) {
   EXPECT_NE(r.find("host=example.org\n"), std::string::npos) << r;
 }
 
+TEST(HttpServer, AmbiguousBodyFramingGets400) {
+  std::atomic<int> calls{0};
+  auto server = MustStart(LocalOptions(), [&](const Request&) {
+    ++calls;
+    return Response{};
+  });
+  ASSERT_TRUE(server);
+  for (const char* request : {
+           "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+           "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
+           "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\nxxxxx",
+           "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nxxxxxx",
+       }) {
+    RawClient c(server->ports()[0]);
+    c.Send(request);
+    std::string r = c.ReadUntilClosed();
+    EXPECT_TRUE(r.starts_with("HTTP/1.1 400 ")) << request << " → " << r;
+  }
+  EXPECT_EQ(calls.load(), 0);
+}
+
 TEST(HttpServer, HandlerExceptionGives500) {
   auto server = MustStart(LocalOptions(), [](const Request& r) -> Response {
     if (r.path == "/throw") throw std::runtime_error("boom");
@@ -910,6 +934,17 @@ TEST(TlsProbe, ManyConcurrentProbes) {
     }));
   }
   for (auto& p : probes) EXPECT_TRUE(p.get());
+}
+
+TEST(Signals, WaitForTerminationSignalReturnsTheSignal) {
+  sigset_t old;
+  pthread_sigmask(SIG_SETMASK, nullptr, &old);
+  BlockTerminationSignals();
+  pthread_kill(pthread_self(), SIGTERM);  // Pending on this thread until the wait takes it.
+  EXPECT_EQ(WaitForTerminationSignal(), SIGTERM);
+  pthread_kill(pthread_self(), SIGINT);
+  EXPECT_EQ(WaitForTerminationSignal(), SIGINT);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
 }  // namespace
