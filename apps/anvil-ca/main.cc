@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "base/base64url.h"
+#include "base/file.h"
 #include "base/time.h"
 #include "ca/ca_material.h"
 #include "config/config.h"

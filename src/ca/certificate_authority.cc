@@ -18,6 +18,13 @@ std::string NewSerial() {
   return serial;
 }
 
+// The storage key of a serial: lowercase hex without leading zeros, as crypto::Certificate::serial_hex().
+std::string SerialHex(const std::string& serial) {
+  std::string hex = crypto::HexEncode(serial);
+  size_t first = hex.find_first_not_of('0');
+  return first == std::string::npos ? "0" : hex.substr(first);
+}
+
 }  // namespace
 
 CertificateAuthority::CertificateAuthority(CaMaterial material, storage::CertificateStore& store, const Clock& clock,
@@ -68,7 +75,7 @@ Result<IssuedCertificate> CertificateAuthority::Issue(const IssuanceRequest& req
                            crypto::PreparedCertificate::Create(tmpl, request.subject_key, &material_.intermediate,
                                                                material_.intermediate.public_key()));
     ANVIL_ASSIGN_OR_RETURN(record.tbs_der, p.tbs_der());
-    record.serial = crypto::HexEncode(tmpl.serial);
+    record.serial = SerialHex(tmpl.serial);
     Status added = store_.AddPendingCertificate(record);
     if (added.ok()) {
       prepared.emplace(std::move(p));

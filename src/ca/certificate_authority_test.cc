@@ -81,6 +81,7 @@ TEST_F(CertificateAuthorityTest, IssuesAStoredCertificateThatChainsToTheRoot) {
   auto days = std::chrono::duration_cast<std::chrono::hours>(cert.not_after() - cert.not_before()).count() / 24;
   EXPECT_EQ(days, 90);
 
+  EXPECT_EQ(issued->serial, cert.serial_hex());  // the storage key is the certificate's own serial text
   auto record = store_->GetCertificate(issued->serial);
   ASSERT_TRUE(record.ok());
   EXPECT_EQ(record->state, storage::CertificateState::kIssued);
@@ -98,6 +99,8 @@ TEST_F(CertificateAuthorityTest, SerialsAreUnique) {
   for (int i = 0; i < 200; ++i) {
     auto issued = ca_->Issue(Request({"a.example.com"}));
     ASSERT_TRUE(issued.ok());
+    // Serials whose first octet is below 0x10 must still map to the certificate's own serial text.
+    EXPECT_EQ(issued->serial, issued->certificate.serial_hex());
     serials.insert(issued->serial);
   }
   EXPECT_EQ(serials.size(), 200u);

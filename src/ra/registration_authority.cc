@@ -558,7 +558,9 @@ void RegistrationAuthority::OnValidated(const std::string& authz_id, const std::
                                         va::ValidationResult result) {
   bool valid = result.status.ok();
   std::string error = valid ? "" : ProblemText(result.status);
-  Status s = store_.CompleteChallenge(authz_id, challenge_id, valid, error, clock_.Now());
+  TimePoint now = clock_.Now();
+  Status s = store_.CompleteChallenge(authz_id, challenge_id, valid, error, now,
+                                      now + config_.acme.authorization_lifetime);
   (void)s;  // kConflict: the authorization was deactivated or expired meanwhile; nothing to record.
 }
 

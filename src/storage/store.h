@@ -114,8 +114,11 @@ class OrderStore {
   // Challenge pending → processing, only while its authorization is pending. kConflict otherwise.
   virtual Status StartChallenge(const std::string& authorization_id, const std::string& challenge_id) = 0;
   // Challenge processing → valid|invalid and its authorization pending → valid|invalid, in one transaction.
+  // When valid and `valid_until` is set, the authorization's expiry becomes `valid_until` (a validated
+  // authorization lives for the configured authorization lifetime, not the pending one).
   virtual Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
-                                   const std::string& error_json, TimePoint validated_at) = 0;
+                                   const std::string& error_json, TimePoint validated_at,
+                                   std::optional<TimePoint> valid_until) = 0;
 };
 
 enum class CertificateState { kPending, kIssued, kAbandoned };

@@ -6,6 +6,7 @@
 
 #include "base/base64url.h"
 #include "crypto/csr.h"
+#include "jose/eab.h"
 #include "support/wfe_harness.h"
 
 namespace anvil::wfe {
@@ -157,11 +158,17 @@ TEST_F(WfeTest, AlgorithmNoneAndMacAreBadSignatureAlgorithm) {
 }
 
 TEST_F(WfeTest, AlgorithmThatDoesNotFitTheKeyIsBadSignatureAlgorithm) {
-  auto r = h_.Send(h_.Signed("/acme/new-account", Json::object(), key_, "", [](Json&) {}));
-  ASSERT_EQ(r.status, 201);
-  TestKey lying = TestKey::Make(crypto::KeyType::kEcP384);
-  lying.alg = jose::Algorithm::kEs256;  // ES256 with a P-384 key
-  auto req = h_.Signed("/acme/new-account", Json::object(), lying, "");
+  // ES256 announced with a P-384 key: refused for the mismatch before any signature check.
+  TestKey p384 = TestKey::Make(crypto::KeyType::kEcP384);
+  Json header = {{"alg", "ES256"}, {"nonce", h_.Nonce()}, {"url", std::string(testing::kBaseUrl) + "/acme/new-account"},
+                 {"jwk", p384.jwk().ToJson()}};
+  Json body = {{"protected", base64url::Encode(header.dump())}, {"payload", base64url::Encode("{}")},
+               {"signature", base64url::Encode(std::string(64, 'x'))}};
+  http::Request req;
+  req.method = "POST";
+  req.target = "/acme/new-account";
+  req.headers.Set("Content-Type", "application/jose+json");
+  req.body = body.dump();
   EXPECT_EQ(ProblemType(h_.Send(req)), Err("badSignatureAlgorithm"));
 }
 
@@ -560,6 +567,7 @@ TEST_F(WfeTest, ReconcileFinishesOrdersLeftProcessing) {
   std::string kid = h_.NewAccount(key_);
   std::string order_url = ReadyOrder(kid, DnsIds({"a.example.com"}));
   std::string order_id = order_url.substr(order_url.rfind('/') + 1);
+  ASSERT_EQ(BodyJson(h_.Post(WfeHarness::PathOf(order_url), std::nullopt, key_, kid))["status"], "ready");
   // Simulate a crash right after the ready → processing gate.
   ASSERT_TRUE(h_.store().TransitionOrder(order_id, acme::OrderStatus::kReady, acme::OrderStatus::kProcessing, "", "").ok());
   ASSERT_TRUE(h_.ra().ReconcileProcessingOrders().ok());

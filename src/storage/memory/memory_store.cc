@@ -248,7 +248,8 @@ class MemoryStore final : public Store {
   }
 
   Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
-                           const std::string& error_json, TimePoint validated_at) override {
+                           const std::string& error_json, TimePoint validated_at,
+                           std::optional<TimePoint> valid_until) override {
     std::lock_guard lock(mu_);
     ANVIL_ASSIGN_OR_RETURN(auto found, FindChallenge(authorization_id, challenge_id));
     auto [authz, ch] = found;
@@ -260,6 +261,7 @@ class MemoryStore final : public Store {
     ch->validated_at = TruncateToSeconds(validated_at);
     ch->error_json = error_json;
     authz->status = valid ? acme::AuthorizationStatus::kValid : acme::AuthorizationStatus::kInvalid;
+    if (valid && valid_until) authz->expires = TruncateToSeconds(*valid_until);
     return Status::Ok();
   }
 

@@ -493,7 +493,8 @@ class SqliteStore final : public Store {
   }
 
   Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
-                           const std::string& error_json, TimePoint validated_at) override {
+                           const std::string& error_json, TimePoint validated_at,
+                           std::optional<TimePoint> valid_until) override {
     return Write([&](Connection& c) -> Status {
       ANVIL_ASSIGN_OR_RETURN(
           Statement challenge,
@@ -509,11 +510,18 @@ class SqliteStore final : public Store {
           .BindText(7, Name(acme::AuthorizationStatus::kPending));
       ANVIL_RETURN_IF_ERROR(challenge.Run());
       if (c.Changes() != 1) return ExplainChallengeMiss(c, authorization_id, challenge_id);
-      ANVIL_ASSIGN_OR_RETURN(Statement authz,
-                             c.Prepare("UPDATE authorizations SET status = ? WHERE id = ? AND status = ?"));
+      ANVIL_ASSIGN_OR_RETURN(
+          Statement authz,
+          c.Prepare("UPDATE authorizations SET status = ?1, expires = COALESCE(?4, expires) "
+                    "WHERE id = ?2 AND status = ?3"));
       authz.BindText(1, Name(valid ? acme::AuthorizationStatus::kValid : acme::AuthorizationStatus::kInvalid))
           .BindText(2, authorization_id)
           .BindText(3, Name(acme::AuthorizationStatus::kPending));
+      if (valid && valid_until) {
+        authz.BindTime(4, *valid_until);
+      } else {
+        authz.BindNull(4);
+      }
       ANVIL_RETURN_IF_ERROR(authz.Run());
       // Cannot fail: the challenge update above saw the authorization pending in this same transaction.
       if (c.Changes() != 1)

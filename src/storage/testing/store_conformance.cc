@@ -200,7 +200,7 @@ void ExpectSameCertificate(const CertificateRecord& got, const CertificateRecord
 // Makes a pending authorization valid the way the RA does: through its first challenge.
 void MakeValid(Store& store, const std::string& authz_id) {
   ASSERT_OK(store.StartChallenge(authz_id, "c1"));
-  ASSERT_OK(store.CompleteChallenge(authz_id, "c1", true, "", kT0));
+  ASSERT_OK(store.CompleteChallenge(authz_id, "c1", true, "", kT0, std::nullopt));
 }
 
 std::vector<std::string> OrderIds(const std::vector<Order>& orders) {
@@ -816,7 +816,7 @@ TEST_P(StoreConformanceTest, CompleteChallengeValidUpdatesChallengeAndAuthorizat
   ASSERT_OK(
       store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
   ASSERT_OK(store_->StartChallenge("z1", "c1"));
-  ASSERT_OK(store_->CompleteChallenge("z1", "c1", true, "", kT0 + std::chrono::milliseconds(1500)));
+  ASSERT_OK(store_->CompleteChallenge("z1", "c1", true, "", kT0 + std::chrono::milliseconds(1500), std::nullopt));
   Result<Authorization> got = store_->GetAuthorization("z1");
   ASSERT_OK(got);
   EXPECT_EQ(got->status, AuthorizationStatus::kValid);
@@ -828,13 +828,29 @@ TEST_P(StoreConformanceTest, CompleteChallengeValidUpdatesChallengeAndAuthorizat
   EXPECT_TRUE(HasCode(store_->StartChallenge("z1", "c2"), Code::kConflict));
 }
 
+TEST_P(StoreConformanceTest, CompleteChallengeValidExtendsExpiryOnlyWhenValid) {
+  ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
+  ASSERT_OK(store_->CreateOrder(MakeOrder("o1", "a1", {"z1", "z2"}),
+                                {MakeAuthorization("z1", "a1", Dns("a.example")),
+                                 MakeAuthorization("z2", "a1", Dns("b.example"))}));
+  Result<Authorization> before = store_->GetAuthorization("z1");
+  ASSERT_OK(before);
+  const TimePoint later = kT0 + std::chrono::hours(24 * 30);
+  ASSERT_OK(store_->StartChallenge("z1", "c1"));
+  ASSERT_OK(store_->CompleteChallenge("z1", "c1", true, "", kT0, later));
+  EXPECT_EQ(store_->GetAuthorization("z1")->expires, later);
+  ASSERT_OK(store_->StartChallenge("z2", "c1"));
+  ASSERT_OK(store_->CompleteChallenge("z2", "c1", false, "{}", kT0, later));
+  EXPECT_EQ(store_->GetAuthorization("z2")->expires, before->expires);
+}
+
 TEST_P(StoreConformanceTest, CompleteChallengeInvalidStoresErrorOnBoth) {
   ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
   ASSERT_OK(
       store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
   ASSERT_OK(store_->StartChallenge("z1", "c2"));
   const std::string error = R"({"type":"urn:ietf:params:acme:error:dns","detail":"NXDOMAIN"})";
-  ASSERT_OK(store_->CompleteChallenge("z1", "c2", false, error, kT0));
+  ASSERT_OK(store_->CompleteChallenge("z1", "c2", false, error, kT0, std::nullopt));
   Result<Authorization> got = store_->GetAuthorization("z1");
   ASSERT_OK(got);
   EXPECT_EQ(got->status, AuthorizationStatus::kInvalid);
@@ -848,16 +864,16 @@ TEST_P(StoreConformanceTest, CompleteChallengeRequiresProcessingChallenge) {
   ASSERT_OK(
       store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
   EXPECT_TRUE(
-      HasCode(store_->CompleteChallenge("z1", "c1", true, "", kT0), Code::kConflict));  // still pending
+      HasCode(store_->CompleteChallenge("z1", "c1", true, "", kT0, std::nullopt), Code::kConflict));  // still pending
   ASSERT_OK(store_->StartChallenge("z1", "c1"));
-  ASSERT_OK(store_->CompleteChallenge("z1", "c1", true, "", kT0));
-  EXPECT_TRUE(HasCode(store_->CompleteChallenge("z1", "c1", false, "{}", kT0), Code::kConflict));  // decided
+  ASSERT_OK(store_->CompleteChallenge("z1", "c1", true, "", kT0, std::nullopt));
+  EXPECT_TRUE(HasCode(store_->CompleteChallenge("z1", "c1", false, "{}", kT0, std::nullopt), Code::kConflict));  // decided
   Result<Authorization> got = store_->GetAuthorization("z1");
   ASSERT_OK(got);
   EXPECT_EQ(got->status, AuthorizationStatus::kValid);
   EXPECT_EQ(got->challenges[0].status, ChallengeStatus::kValid);
-  EXPECT_TRUE(HasCode(store_->CompleteChallenge("z1", "nope", true, "", kT0), Code::kNotFound));
-  EXPECT_TRUE(HasCode(store_->CompleteChallenge("nope", "c1", true, "", kT0), Code::kNotFound));
+  EXPECT_TRUE(HasCode(store_->CompleteChallenge("z1", "nope", true, "", kT0, std::nullopt), Code::kNotFound));
+  EXPECT_TRUE(HasCode(store_->CompleteChallenge("nope", "c1", true, "", kT0, std::nullopt), Code::kNotFound));
 }
 
 TEST_P(StoreConformanceTest, CompleteChallengeRequiresPendingAuthorization) {
@@ -868,7 +884,7 @@ TEST_P(StoreConformanceTest, CompleteChallengeRequiresPendingAuthorization) {
   // Deactivated by the client while validation ran.
   ASSERT_OK(store_->TransitionAuthorization("z1", AuthorizationStatus::kPending,
                                             AuthorizationStatus::kDeactivated));
-  EXPECT_TRUE(HasCode(store_->CompleteChallenge("z1", "c1", true, "", kT0), Code::kConflict));
+  EXPECT_TRUE(HasCode(store_->CompleteChallenge("z1", "c1", true, "", kT0, std::nullopt), Code::kConflict));
   Result<Authorization> got = store_->GetAuthorization("z1");
   ASSERT_OK(got);
   EXPECT_EQ(got->status, AuthorizationStatus::kDeactivated);
@@ -1195,8 +1211,9 @@ class CleanupStore final : public Store {
     return inner_->StartChallenge(authorization_id, challenge_id);
   }
   Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
-                           const std::string& error_json, TimePoint validated_at) override {
-    return inner_->CompleteChallenge(authorization_id, challenge_id, valid, error_json, validated_at);
+                           const std::string& error_json, TimePoint validated_at,
+                           std::optional<TimePoint> valid_until) override {
+    return inner_->CompleteChallenge(authorization_id, challenge_id, valid, error_json, validated_at, valid_until);
   }
   Status AddPendingCertificate(const CertificateRecord& record) override {
     return inner_->AddPendingCertificate(record);
