@@ -3,10 +3,14 @@
 
 PIDS=()
 cleanup() {
-  local pid
+  local rc=$? pid
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  [ -n "${WORK:-}" ] && [ -z "${KEEP_WORK:-}" ] && rm -rf "$WORK"
+  if [ -n "${WORK:-}" ] && [ -z "${KEEP_WORK:-}" ]; then rm -rf "$WORK"; fi
+  if [ $rc -ne 0 ] && [ -n "${WORK:-}" ] && [ -f "$WORK/anvil-ca.log" ] && [ -n "${KEEP_WORK:-}" ]; then
+    echo "logs kept in $WORK" >&2
+  fi
+  exit $rc
 }
 trap cleanup EXIT
 
@@ -73,11 +77,12 @@ verify_chain() {
 # ari_window CERT: prints the RFC 9773 suggested window of CERT from anvil-ca's renewalInfo.
 ari_window() {
   local cert=$1 aki serial id
-  aki=$(openssl x509 -in "$cert" -noout -ext authorityKeyIdentifier | tr -d ' :\n' | sed 's/.*keyid//I; s/^://' )
+  # The key identifier is the last line of the extension's text, e.g. "    AB:CD:..." or "keyid:AB:CD:...".
+  aki=$(openssl x509 -in "$cert" -noout -ext authorityKeyIdentifier | tail -n 1 | sed 's/keyid://I' | tr -d ' :')
   serial=$(openssl x509 -in "$cert" -noout -serial | cut -d= -f2)
   id=$(python3 - "$aki" "$serial" <<'PY'
 import base64, sys
-aki = bytes.fromhex(sys.argv[1].replace("keyid", ""))
+aki = bytes.fromhex(sys.argv[1])
 serial = bytes.fromhex(sys.argv[2] if len(sys.argv[2]) % 2 == 0 else "0" + sys.argv[2])
 if serial[0] & 0x80: serial = b"\0" + serial
 b64 = lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")
