@@ -6,10 +6,15 @@ cleanup() {
   local rc=$? pid
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ -n "${WORK:-}" ] && [ -z "${KEEP_WORK:-}" ]; then rm -rf "$WORK"; fi
-  if [ $rc -ne 0 ] && [ -n "${WORK:-}" ] && [ -f "$WORK/anvil-ca.log" ] && [ -n "${KEEP_WORK:-}" ]; then
-    echo "logs kept in $WORK" >&2
+  if [ $rc -ne 0 ] && [ -n "${WORK:-}" ]; then
+    # Show what the servers said, so a CI failure can be understood from its output alone.
+    for log in "$WORK"/*.log; do
+      [ -f "$log" ] || continue
+      echo "----- last lines of $log" >&2
+      tail -n 40 "$log" >&2
+    done
   fi
+  if [ -n "${WORK:-}" ] && [ -z "${KEEP_WORK:-}" ]; then rm -rf "$WORK"; fi
   exit $rc
 }
 trap cleanup EXIT
