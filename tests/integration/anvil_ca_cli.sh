@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The anvil-ca administration commands on a fresh data directory: config example/check, ca init, ca show,
+# import of an existing hierarchy, eab create/list, zero-configuration serve reusing its CA on a second start.
+# Usage: anvil_ca_cli.sh PATH/TO/anvil-ca
+set -euo pipefail
+ANVIL_CA=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+WORK=$(mktemp -d /tmp/anvil-cli-XXXXXX)
+source "$HERE/../interop/lib.sh"
+
+step "config example parses back with config check"
+"$ANVIL_CA" config example >"$WORK/example.toml"
+grep -q "^\[server\]" "$WORK/example.toml" || fail "example has no [server] table"
+"$ANVIL_CA" config check --config "$WORK/example.toml" | grep -q "configuration OK"
+
+step "an unknown key is an error naming the key"
+printf '[acme]\nordr_lifetime = "7d"\n' >"$WORK/bad.toml"
+if "$ANVIL_CA" config check --config "$WORK/bad.toml" 2>"$WORK/bad.err"; then fail "bad config accepted"; fi
+grep -q "acme.ordr_lifetime" "$WORK/bad.err" || { cat "$WORK/bad.err"; fail "error does not name the key"; }
+
+step "ca init creates the hierarchy; keys are 0600; a second init is refused"
+"$ANVIL_CA" ca init --data-dir "$WORK/a"
+[ "$(stat -c %a "$WORK/a/ca/root.key")" = 600 ] || fail "root key mode"
+[ "$(stat -c %a "$WORK/a/ca/intermediate.key")" = 600 ] || fail "intermediate key mode"
+if "$ANVIL_CA" ca init --data-dir "$WORK/a" 2>/dev/null; then fail "second ca init accepted"; fi
+openssl verify -CAfile "$WORK/a/ca/root.pem" "$WORK/a/ca/intermediate.pem"
+openssl x509 -in "$WORK/a/ca/root.pem" -noout -text | grep -q "NIST CURVE: P-384" || fail "root is not P-384"
+openssl x509 -in "$WORK/a/ca/intermediate.pem" -noout -text | grep -q "NIST CURVE: P-256" || fail "intermediate is not P-256"
+
+step "ca show prints subjects, fingerprints and expiry"
+"$ANVIL_CA" ca show --data-dir "$WORK/a" | tee "$WORK/show.txt"
+grep -q "Anvil Root CA" "$WORK/show.txt" && grep -q "sha256:" "$WORK/show.txt" || fail "ca show output"
+fp=$(openssl x509 -in "$WORK/a/ca/root.pem" -noout -fingerprint -sha256 | cut -d= -f2 | tr 'A-F' 'a-f')
+grep -q "$fp" "$WORK/show.txt" || fail "root fingerprint differs from openssl's"
+
+step "ca init --import-* takes an existing root and intermediate"
+"$ANVIL_CA" ca init --data-dir "$WORK/b" --import-root "$WORK/a/ca/root.pem" \
+  --import-intermediate "$WORK/a/ca/intermediate.pem" --import-key "$WORK/a/ca/intermediate.key"
+cmp "$WORK/a/ca/intermediate.pem" "$WORK/b/ca/intermediate.pem"
+if "$ANVIL_CA" ca init --data-dir "$WORK/c" --import-root "$WORK/a/ca/root.pem" 2>/dev/null; then
+  fail "partial import accepted"
+fi
+
+step "eab create prints a kid and key once; eab list shows it unused"
+"$ANVIL_CA" eab create --data-dir "$WORK/a" --kid ops-team --comment "for ops" | tee "$WORK/eab.txt"
+grep -q "^kid: *ops-team" "$WORK/eab.txt" && grep -q "^hmac key: " "$WORK/eab.txt" || fail "eab create output"
+"$ANVIL_CA" eab list --data-dir "$WORK/a" | grep -q "ops-team.*unused" || fail "eab list"
+if "$ANVIL_CA" eab create --data-dir "$WORK/a" --kid ops-team 2>/dev/null; then fail "duplicate kid accepted"; fi
+
+step "zero-configuration serve (ANVIL_DATA), then a second start reuses the CA"
+PORT=$(free_port)
+printf '[server]\nlisten = ["127.0.0.1:%s"]\nexternal_url = "https://localhost:%s"\n' "$PORT" "$PORT" >"$WORK/port.toml"
+ANVIL_DATA="$WORK/z" "$ANVIL_CA" serve --config "$WORK/port.toml" >"$WORK/serve1.log" 2>&1 &
+PID=$!
+PIDS+=($PID)
+wait_for "anvil-ca" 30 curl -sf --cacert "$WORK/z/ca/root.pem" "https://localhost:$PORT/directory"
+grep -q "ACME directory:   https://localhost:$PORT/directory" "$WORK/serve1.log" || fail "directory URL not printed"
+grep -q "certbot certonly" "$WORK/serve1.log" || fail "certbot line not printed"
+first=$(openssl x509 -in "$WORK/z/ca/intermediate.pem" -noout -fingerprint -sha256)
+kill -TERM $PID; wait $PID
+ANVIL_DATA="$WORK/z" "$ANVIL_CA" serve --config "$WORK/port.toml" >"$WORK/serve2.log" 2>&1 &
+PID=$!
+PIDS+=($PID)
+wait_for "anvil-ca (second start)" 30 curl -sf --cacert "$WORK/z/ca/root.pem" "https://localhost:$PORT/directory"
+[ "$first" = "$(openssl x509 -in "$WORK/z/ca/intermediate.pem" -noout -fingerprint -sha256)" ] || fail "CA re-created"
+# TLS 1.1 is refused; TLS 1.2 is accepted.
+if curl -s --tls-max 1.1 --cacert "$WORK/z/ca/root.pem" "https://localhost:$PORT/directory" >/dev/null 2>&1; then
+  fail "TLS 1.1 accepted"
+fi
+curl -sf --tlsv1.2 --tls-max 1.2 --cacert "$WORK/z/ca/root.pem" "https://localhost:$PORT/directory" >/dev/null
+kill -TERM $PID; wait $PID
+
+echo
+echo "anvil-ca CLI: config, ca init/show/import, eab, zero-config serve and restart: all passed"
