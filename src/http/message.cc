@@ -31,7 +31,9 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
          std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return Lower(x) == Lower(y); });
 }
 
-void Headers::Add(std::string name, std::string value) { entries_.emplace_back(std::move(name), std::move(value)); }
+void Headers::Add(std::string name, std::string value) {
+  entries_.emplace_back(std::move(name), std::move(value));
+}
 
 void Headers::Set(std::string name, std::string value) {
   auto first = std::find_if(entries_.begin(), entries_.end(),
@@ -57,7 +59,8 @@ size_t Headers::Remove(std::string_view name) {
 }
 
 bool Headers::Contains(std::string_view name) const {
-  return std::any_of(entries_.begin(), entries_.end(), [&](const auto& e) { return EqualsIgnoreCase(e.first, name); });
+  return std::any_of(entries_.begin(), entries_.end(),
+                     [&](const auto& e) { return EqualsIgnoreCase(e.first, name); });
 }
 
 std::optional<std::string> Headers::Get(std::string_view name) const {

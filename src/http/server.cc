@@ -1,17 +1,19 @@
 // The Beast/Asio implementation of http::Server: the one translation unit of Anvil that instantiates Beast.
 //
 // Shape: one io_context run by `io_threads` threads; each connection is a C++20 coroutine on its own strand;
-// handlers run on an asio::thread_pool and the connection's coroutine resumes on its strand afterwards. Timeouts
-// use beast::tcp_stream deadlines, which close the socket when they pass. Every connection is registered in
-// `connections_` so Stop() can close idle ones, wait for busy ones, and force the rest after the grace period.
+// handlers run on an asio::thread_pool and the connection's coroutine resumes on its strand afterwards.
+// Timeouts use beast::tcp_stream deadlines, which close the socket when they pass. Every connection is
+// registered in `connections_` so Stop() can close idle ones, wait for busy ones, and force the rest after
+// the grace period.
 #include "http/server.h"
 
 #include <pthread.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <atomic>
 #include <array>
+#include <atomic>
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -34,8 +36,6 @@
 #include <mutex>
 #include <span>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "http/tls_context.h"
 
@@ -145,10 +145,11 @@ struct Connection {
   bool busy = false;                 // Between the first byte of a request and the end of its response.
 };
 
-// A connection's byte stream with async_read_some/async_write_some type-erased (Asio's any_completion_handler), so
-// that Beast's HTTP algorithms and the session coroutines are instantiated once rather than once per concrete
-// stream (plain TCP, TLS): this roughly halves the compile time of this file. The cost is one virtual call and one
-// handler allocation per read or write, which is noise next to a system call.
+// A connection's byte stream with async_read_some/async_write_some type-erased (Asio's
+// any_completion_handler), so that Beast's HTTP algorithms and the session coroutines are instantiated once
+// rather than once per concrete stream (plain TCP, TLS): this roughly halves the compile time of this file.
+// The cost is one virtual call and one handler allocation per read or write, which is noise next to a system
+// call.
 class ByteStream {
  public:
   using executor_type = asio::any_io_executor;
@@ -163,11 +164,12 @@ class ByteStream {
   template <class MutableBuffers, class Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
     return asio::async_initiate<Token, void(beast::error_code, std::size_t)>(
-        [this](IoHandler handler, asio::mutable_buffer buffer) { ReadSome(buffer, std::move(handler)); }, token,
-        asio::mutable_buffer(*asio::buffer_sequence_begin(buffers)));
+        [this](IoHandler handler, asio::mutable_buffer buffer) { ReadSome(buffer, std::move(handler)); },
+        token, asio::mutable_buffer(*asio::buffer_sequence_begin(buffers)));
   }
 
-  // AsyncWriteStream: writes from the first kMaxBuffers non-empty buffers of `buffers` (a partial write is allowed).
+  // AsyncWriteStream: writes from the first kMaxBuffers non-empty buffers of `buffers` (a partial write is
+  // allowed).
   template <class ConstBuffers, class Token>
   auto async_write_some(const ConstBuffers& buffers, Token&& token) {
     size_t count = 0;
@@ -237,9 +239,7 @@ class TlsByteStream final : public ByteStream {
 class Server::Impl {
  public:
   Impl(ServerOptions options, Handler handler)
-      : options_(std::move(options)),
-        handler_(std::move(handler)),
-        ioc_(std::max(options_.io_threads, 1)) {
+      : options_(std::move(options)), handler_(std::move(handler)), ioc_(std::max(options_.io_threads, 1)) {
     tls_config_.alpn_protocols = options_.alpn_protocols;
     tls_config_.certificate_selector = options_.certificate_selector;
   }
@@ -248,9 +248,9 @@ class Server::Impl {
 
   Status Init() {
     if (!options_.tls_certificate_chain_pem.empty()) {
-      ANVIL_ASSIGN_OR_RETURN(
-          internal::SslCtxPtr ctx,
-          internal::NewServerContext(options_.tls_certificate_chain_pem, options_.tls_private_key_pem, &tls_config_));
+      ANVIL_ASSIGN_OR_RETURN(internal::SslCtxPtr ctx,
+                             internal::NewServerContext(options_.tls_certificate_chain_pem,
+                                                        options_.tls_private_key_pem, &tls_config_));
       tls_context_ = std::make_shared<asio::ssl::context>(ctx.release());
     }
     for (const ListenAddress& listen : options_.listen) ANVIL_RETURN_IF_ERROR(Bind(listen));
@@ -262,7 +262,8 @@ class Server::Impl {
     work_.emplace(ioc_.get_executor());
     workers_ = std::make_unique<asio::thread_pool>(static_cast<size_t>(options_.worker_threads));
     for (auto& acceptor : acceptors_) {
-      asio::co_spawn(acceptor->get_executor(), Accept(*acceptor), [](std::exception_ptr e) { LogException(e); });
+      asio::co_spawn(acceptor->get_executor(), Accept(*acceptor),
+                     [](std::exception_ptr e) { LogException(e); });
     }
     for (int i = 0; i < options_.io_threads; ++i) {
       io_threads_.emplace_back([this] {
@@ -285,7 +286,8 @@ class Server::Impl {
     if (options_.tls_certificate_chain_pem.empty()) {
       return Error(Code::kInvalidArgument, "ReloadCertificate on a plain-HTTP server");
     }
-    ANVIL_ASSIGN_OR_RETURN(internal::SslCtxPtr ctx, internal::NewServerContext(chain_pem, key_pem, &tls_config_));
+    ANVIL_ASSIGN_OR_RETURN(internal::SslCtxPtr ctx,
+                           internal::NewServerContext(chain_pem, key_pem, &tls_config_));
     auto next = std::make_shared<asio::ssl::context>(ctx.release());
     std::lock_guard lock(mu_);
     tls_context_ = std::move(next);
@@ -324,19 +326,24 @@ class Server::Impl {
   Status Bind(const ListenAddress& listen) {
     if (listen.host != "localhost") {
       std::string host = listen.host;
-      if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+      if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
       beast::error_code ec;
       asio::ip::address address = asio::ip::make_address(host, ec);
-      if (ec) return Error(Code::kInvalidArgument, "listen address is not an IP literal: '" + listen.host + "'");
+      if (ec)
+        return Error(Code::kInvalidArgument, "listen address is not an IP literal: '" + listen.host + "'");
       return BindOne(tcp::endpoint(address, listen.port)).status();
     }
-    // With port 0 the ::1 socket reuses the port picked for 127.0.0.1; if that port is taken on ::1, pick again.
+    // With port 0 the ::1 socket reuses the port picked for 127.0.0.1; if that port is taken on ::1, pick
+    // again.
     for (int attempt = 0;; ++attempt) {
-      ANVIL_ASSIGN_OR_RETURN(uint16_t port, BindOne(tcp::endpoint(asio::ip::address_v4::loopback(), listen.port)));
-      Result<uint16_t> v6 = BindOne(tcp::endpoint(asio::ip::address_v6::loopback(), port));
+      ANVIL_ASSIGN_OR_RETURN(uint16_t port,
+                             BindOne(tcp::endpoint(asio::ip::address_v4::loopback(), listen.port)));
+      beast::error_code v6_error;
+      Result<uint16_t> v6 = BindOne(tcp::endpoint(asio::ip::address_v6::loopback(), port), &v6_error);
       if (v6.ok()) return Status::Ok();
-      if (v6.status().message().find("[EADDRNOTAVAIL]") != std::string::npos ||
-          v6.status().message().find("[EAFNOSUPPORT]") != std::string::npos) {
+      if (v6_error == boost::system::errc::address_not_available ||
+          v6_error == boost::system::errc::address_family_not_supported) {
         spdlog::debug("http: no IPv6 loopback, listening on 127.0.0.1:{} only", port);
         return Status::Ok();
       }
@@ -346,7 +353,8 @@ class Server::Impl {
     }
   }
 
-  Result<uint16_t> BindOne(const tcp::endpoint& endpoint) {
+  // Opens, binds and listens; on failure also stores the socket error in `error` when given.
+  Result<uint16_t> BindOne(const tcp::endpoint& endpoint, beast::error_code* error = nullptr) {
     auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(ioc_));
     beast::error_code ec;
     const char* step = "open";
@@ -358,10 +366,8 @@ class Server::Impl {
     if (!ec) step = "listen";
     if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-      std::string errno_name = ec.value() == EADDRNOTAVAIL  ? " [EADDRNOTAVAIL]"
-                               : ec.value() == EAFNOSUPPORT ? " [EAFNOSUPPORT]"
-                                                            : "";
-      return Error(Code::kIo, std::string(step) + " " + Endpoint(endpoint) + ": " + ec.message() + errno_name);
+      if (error != nullptr) *error = ec;
+      return Error(Code::kIo, std::string(step) + " " + Endpoint(endpoint) + ": " + ec.message());
     }
     uint16_t port = acceptor->local_endpoint().port();
     spdlog::debug("http: listening on {}", Endpoint(acceptor->local_endpoint()));
@@ -398,7 +404,8 @@ class Server::Impl {
       {
         std::lock_guard lock(mu_);
         if (connections_.size() >= options_.max_connections) {
-          spdlog::debug("http: connection limit {} reached, closing a new connection", options_.max_connections);
+          spdlog::debug("http: connection limit {} reached, closing a new connection",
+                        options_.max_connections);
           beast::error_code ignored;
           socket.close(ignored);
           continue;
@@ -422,8 +429,9 @@ class Server::Impl {
     }
   };
 
-  // Note on GCC 12: locals of one coroutine get distinct names here (idle_ec / ec, read_status / bad_status, ...)
-  // because GCC 12 can give same-named locals of sibling scopes one frame slot sized for only one of them.
+  // Note on GCC 12: locals of one coroutine get distinct names here (idle_ec / ec, read_status / bad_status,
+  // ...) because GCC 12 can give same-named locals of sibling scopes one frame slot sized for only one of
+  // them.
   asio::awaitable<void> Session(tcp::socket socket, std::shared_ptr<Connection> conn) {
     Registration registration{this, conn};
     beast::error_code endpoint_ec;
@@ -487,8 +495,8 @@ class Server::Impl {
         }
         buffer.commit(idle_n);
         if (!tls && static_cast<const unsigned char*>(buffer.data().data())[0] == 0x16) {
-          // A TLS ClientHello (handshake record, 0x16) on a plain port: no HTTP will follow, so do not wait for a
-          // header that never comes.
+          // A TLS ClientHello (handshake record, 0x16) on a plain port: no HTTP will follow, so do not wait
+          // for a header that never comes.
           spdlog::debug("http: TLS handshake from {} on a plain-HTTP port; closing", remote_address);
           co_return;
         }
@@ -496,7 +504,8 @@ class Server::Impl {
       conn.busy = true;
       tcp.expires_after(options_.request_timeout);
       bh::request_parser<bh::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(std::min<size_t>(options_.max_header_bytes, UINT32_MAX)));
+      parser.header_limit(
+          static_cast<std::uint32_t>(std::min<size_t>(options_.max_header_bytes, UINT32_MAX)));
       parser.body_limit(options_.max_body_bytes);
       auto [ec, n] = co_await bh::async_read_header(stream, buffer, parser, kTuple);
       if (!ec && !parser.is_done() && parser.get().version() == 11 &&
@@ -535,7 +544,8 @@ class Server::Impl {
       bool keep_alive = message.keep_alive();
 
       tcp.expires_never();
-      Response response = co_await asio::co_spawn(workers_->get_executor(), CallHandler(request), asio::use_awaitable);
+      Response response =
+          co_await asio::co_spawn(workers_->get_executor(), CallHandler(request), asio::use_awaitable);
       if (auto c = response.headers.Get("Connection"); c && HasToken(*c, "close")) keep_alive = false;
       if (stopping_) keep_alive = false;
 
@@ -562,8 +572,10 @@ class Server::Impl {
     if (!target) return "request target must be origin-form or absolute-form";
     out.path = std::move(target->path);
     out.query = std::move(target->query);
-    for (const auto& field : message) out.headers.Add(std::string(field.name_string()), std::string(field.value()));
-    // RFC 9112 §3.2: HTTP/1.1 needs exactly one valid Host; an absolute-form target's authority takes precedence.
+    for (const auto& field : message)
+      out.headers.Add(std::string(field.name_string()), std::string(field.value()));
+    // RFC 9112 §3.2: HTTP/1.1 needs exactly one valid Host; an absolute-form target's authority takes
+    // precedence.
     std::vector<std::string> hosts = out.headers.GetAll("Host");
     if (hosts.size() > 1) return "more than one Host header";
     if (hosts.empty() && message.version() == 11) return "missing Host header";
@@ -573,9 +585,11 @@ class Server::Impl {
       out.host = std::move(*host);
     }
     if (!target->host.empty()) out.host = std::move(target->host);
-    // RFC 9112 §6.3: a request whose final transfer coding is not chunked has no determinable length (and is a
-    // request-smuggling vector behind proxies). The parser already rejects Transfer-Encoding with Content-Length.
-    if (message.count(bh::field::transfer_encoding) > 0 && !message.chunked()) return "unsupported transfer coding";
+    // RFC 9112 §6.3: a request whose final transfer coding is not chunked has no determinable length (and is
+    // a request-smuggling vector behind proxies). The parser already rejects Transfer-Encoding with
+    // Content-Length.
+    if (message.count(bh::field::transfer_encoding) > 0 && !message.chunked())
+      return "unsupported transfer coding";
     out.body = std::move(message.body());
     return "";
   }
@@ -592,8 +606,8 @@ class Server::Impl {
   }
 
   // Sends `response` (consuming its body).
-  asio::awaitable<beast::error_code> Write(ByteStream& stream, Response& response, unsigned version, bool head,
-                                           bool keep_alive) {
+  asio::awaitable<beast::error_code> Write(ByteStream& stream, Response& response, unsigned version,
+                                           bool head, bool keep_alive) {
     if (response.status < 200 || response.status > 599) {
       spdlog::error("http: handler returned status {}; sending 500", response.status);
       response = PlainError(500, "Internal Server Error");
@@ -666,8 +680,8 @@ class Server::Impl {
   bool running_ = false;  // Guarded by stop_mu_ (after Run).
   std::atomic<bool> stopping_{false};
 
-  // Declared last so that it is destroyed first, while everything a dying coroutine frame touches still exists;
-  // the acceptors are I/O objects of ioc_ and must die before it.
+  // Declared last so that it is destroyed first, while everything a dying coroutine frame touches still
+  // exists; the acceptors are I/O objects of ioc_ and must die before it.
   asio::io_context ioc_;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
   std::vector<uint16_t> ports_;
@@ -685,10 +699,13 @@ Result<std::unique_ptr<Server>> Server::Start(ServerOptions options, Handler han
   if (!handler) return Error(Code::kInvalidArgument, "no handler");
   if (options.worker_threads < 1) return Error(Code::kInvalidArgument, "worker_threads must be at least 1");
   if (options.io_threads < 0) return Error(Code::kInvalidArgument, "io_threads must not be negative");
-  if (options.io_threads == 0) options.io_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (options.max_connections == 0) return Error(Code::kInvalidArgument, "max_connections must be at least 1");
+  if (options.io_threads == 0)
+    options.io_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (options.max_connections == 0)
+    return Error(Code::kInvalidArgument, "max_connections must be at least 1");
   if (options.tls_certificate_chain_pem.empty() &&
-      (!options.alpn_protocols.empty() || options.certificate_selector || !options.tls_private_key_pem.empty())) {
+      (!options.alpn_protocols.empty() || options.certificate_selector ||
+       !options.tls_private_key_pem.empty())) {
     return Error(Code::kInvalidArgument, "TLS options given without a TLS certificate");
   }
   auto impl = std::make_unique<Impl>(std::move(options), std::move(handler));

@@ -1,5 +1,5 @@
-// Tests of http::Server and ProbeTls over real loopback sockets (127.0.0.1, and ::1 when the host has it), with
-// libcurl as the well-behaved client and raw sockets as the hostile one.
+// Tests of http::Server and ProbeTls over real loopback sockets (127.0.0.1, and ::1 when the host has it),
+// with libcurl as the well-behaved client and raw sockets as the hostile one.
 #include "http/server.h"
 
 #include <arpa/inet.h>
@@ -64,8 +64,8 @@ TestCert MakeCert(const std::string& common_name) {
   X509_gmtime_adj(X509_getm_notAfter(x), 86400);
   X509_set_pubkey(x, key);
   X509_NAME* name = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(common_name.c_str()),
-                             -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0);
   X509_set_issuer_name(x, name);
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
@@ -335,9 +335,10 @@ TEST(HttpServer, PlainRoundTripCarriesRequestAndResponse) {
   CurlResult r = Fetch(Url(*server, "/acme/order/abc?cursor=2"), "POST", "{\"a\":1}", {"X-Test: yes"});
   ASSERT_EQ(r.code, CURLE_OK) << curl_easy_strerror(r.code);
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body,
-            "method=POST\ntarget=/acme/order/abc?cursor=2\npath=/acme/order/abc\nquery=cursor=2\nbody={\"a\":1}\n"
-            "remote=127.0.0.1\nhost=127.0.0.1\ntls=0\nx-test=yes\n");
+  EXPECT_EQ(
+      r.body,
+      "method=POST\ntarget=/acme/order/abc?cursor=2\npath=/acme/order/abc\nquery=cursor=2\nbody={\"a\":1}\n"
+      "remote=127.0.0.1\nhost=127.0.0.1\ntls=0\nx-test=yes\n");
   EXPECT_NE(r.headers.find("X-Echo: 1\r\n"), std::string::npos) << r.headers;
   EXPECT_NE(r.headers.find("x-echo: 2\r\n"), std::string::npos) << r.headers;
   EXPECT_NE(r.headers.find("Content-Length: " + std::to_string(r.body.size())), std::string::npos);
@@ -426,7 +427,9 @@ TEST(HttpServer, ChunkedRequestBodyIsDecoded) {
   auto server = MustStart(LocalOptions(), [](const Request& r) { return Response{200, {}, r.body}; });
   ASSERT_TRUE(server);
   RawClient c(server->ports()[0]);
-  c.Send("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+  c.Send(
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n "
+      "world\r\n0\r\n\r\n");
   std::string r = c.ReadResponse();
   EXPECT_TRUE(r.ends_with("\r\n\r\nhello world")) << r;
 }
@@ -489,8 +492,9 @@ TEST(HttpServer, OversizedHeadersGet431AndClose) {
 TEST(HttpServer, GarbageGets400AndClose) {
   auto server = MustStart(LocalOptions(), Echo);
   ASSERT_TRUE(server);
-  for (std::string garbage : {std::string("\x01\x02\x03 nonsense\r\n\r\n"), std::string("GET / HTTP/9\r\n\r\n"),
-                              std::string("GET / HTTP/1.1\r\nBad Header\r\n\r\n")}) {
+  for (std::string garbage :
+       {std::string("\x01\x02\x03 nonsense\r\n\r\n"), std::string("GET / HTTP/9\r\n\r\n"),
+        std::string("GET / HTTP/1.1\r\nBad Header\r\n\r\n")}) {
     RawClient c(server->ports()[0]);
     c.Send(garbage);
     std::string r = c.ReadUntilClosed();
@@ -502,8 +506,9 @@ TEST(HttpServer, GarbageGets400AndClose) {
 TEST(HttpServer, RequestsViolatingHostRulesGet400) {
   auto server = MustStart(LocalOptions(), Echo);
   ASSERT_TRUE(server);
-  for (const char* request : {"GET / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
-                              "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", "GET nopath HTTP/1.1\r\nHost: a\r\n\r\n"}) {
+  for (const char* request :
+       {"GET / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", "GET nopath HTTP/1.1\r\nHost: a\r\n\r\n"}) {
     RawClient c(server->ports()[0]);
     c.Send(request);
     std::string r = c.ReadUntilClosed();
@@ -637,8 +642,8 @@ TEST(HttpServer, ClientThatNeverReadsIsDroppedAfterRequestTimeout) {
   RawClient stuck(server->ports()[0], /*rcvbuf=*/4096);
   stuck.Send("GET /big HTTP/1.1\r\nHost: a\r\n\r\n");
   ASSERT_TRUE(WaitUntil([&] { return big_requested.load(); }));
-  // While the slot is taken, new connections are accepted and closed at once; after the write timeout the slot
-  // frees up and requests succeed again.
+  // While the slot is taken, new connections are accepted and closed at once; after the write timeout the
+  // slot frees up and requests succeed again.
   auto start = SteadyClock::now();
   bool served = WaitUntil([&] { return Fetch(Url(*server, "/small")).status == 200; }, 10s);
   EXPECT_TRUE(served);
@@ -785,7 +790,8 @@ TEST(HttpServer, BindFailureReportsIoWithTheAddress) {
   auto second = Server::Start(options, Echo);
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), Code::kIo);
-  EXPECT_NE(second.status().message().find("127.0.0.1:" + std::to_string(first->ports()[0])), std::string::npos)
+  EXPECT_NE(second.status().message().find("127.0.0.1:" + std::to_string(first->ports()[0])),
+            std::string::npos)
       << second.status().ToString();
 }
 
@@ -835,7 +841,8 @@ TEST(HttpServer, AlpnAndCertificateSelectorBySni) {
   std::mutex mu;
   std::vector<std::pair<std::string, std::string>> calls;
   options.certificate_selector =
-      [&](const std::string& sni, const std::string& alpn) -> std::optional<std::pair<std::string, std::string>> {
+      [&](const std::string& sni,
+          const std::string& alpn) -> std::optional<std::pair<std::string, std::string>> {
     {
       std::lock_guard lock(mu);
       calls.emplace_back(sni, alpn);
@@ -903,7 +910,8 @@ TEST(TlsProbe, SilentListenerTimesOutWithinTheTimeout) {
   auto took = SteadyClock::now() - start;
   close(fd);
   ASSERT_FALSE(r.ok());
-  EXPECT_TRUE(r.status().code() == Code::kConnection || r.status().code() == Code::kTls) << r.status().ToString();
+  EXPECT_TRUE(r.status().code() == Code::kConnection || r.status().code() == Code::kTls)
+      << r.status().ToString();
   EXPECT_GE(took, 250ms);
   EXPECT_LT(took, 2s);
 }

@@ -44,11 +44,13 @@ struct KeyPair {
 Result<KeyPair> ParsePem(const std::string& chain_pem, const std::string& key_pem) {
   ERR_clear_error();
   KeyPair out;
-  std::unique_ptr<BIO, BioFree> chain_bio(BIO_new_mem_buf(chain_pem.data(), static_cast<int>(chain_pem.size())));
+  std::unique_ptr<BIO, BioFree> chain_bio(
+      BIO_new_mem_buf(chain_pem.data(), static_cast<int>(chain_pem.size())));
   if (!chain_bio) return Error(Code::kInternal, "BIO_new_mem_buf failed");
   while (X509* x = PEM_read_bio_X509(chain_bio.get(), nullptr, nullptr, nullptr)) out.chain.emplace_back(x);
   ERR_clear_error();  // The loop ends with a "no start line" error.
-  if (out.chain.empty()) return Error(Code::kInvalidArgument, "TLS certificate chain: no PEM certificate found");
+  if (out.chain.empty())
+    return Error(Code::kInvalidArgument, "TLS certificate chain: no PEM certificate found");
   std::unique_ptr<BIO, BioFree> key_bio(BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())));
   if (!key_bio) return Error(Code::kInternal, "BIO_new_mem_buf failed");
   out.key.reset(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
@@ -70,8 +72,8 @@ bool UseOnConnection(SSL* ssl, const KeyPair& pair) {
   return SSL_use_PrivateKey(ssl, pair.key.get()) == 1;
 }
 
-// Finds the first of `server` (preference order) in a client's ALPN wire list ("\x08http/1.1\x02h2"), RFC 7301
-// §3.1. Returns the offset of the chosen name's bytes in `wire`, and sets `len`; npos if none.
+// Finds the first of `server` (preference order) in a client's ALPN wire list ("\x08http/1.1\x02h2"), RFC
+// 7301 §3.1. Returns the offset of the chosen name's bytes in `wire`, and sets `len`; npos if none.
 size_t ChooseAlpn(const std::vector<std::string>& server, std::string_view wire, size_t& len) {
   for (const std::string& want : server) {
     for (size_t i = 0; i < wire.size();) {
@@ -91,7 +93,8 @@ int AlpnSelect(SSL* /*ssl*/, const unsigned char** out, unsigned char* outlen, c
                unsigned int inlen, void* arg) {
   const auto* config = static_cast<const TlsServerConfig*>(arg);
   size_t len = 0;
-  size_t at = ChooseAlpn(config->alpn_protocols, std::string_view(reinterpret_cast<const char*>(in), inlen), len);
+  size_t at =
+      ChooseAlpn(config->alpn_protocols, std::string_view(reinterpret_cast<const char*>(in), inlen), len);
   // No common protocol: continue without ALPN rather than failing (RFC 7301 §3.2 allows either), so a client
   // that offers only h2 still reaches an http/1.1 server.
   if (at == std::string_view::npos) return SSL_TLSEXT_ERR_NOACK;
@@ -117,7 +120,8 @@ std::string SniFromClientHello(SSL* ssl) {
   return "";
 }
 
-// The protocol AlpnSelect will choose for this ClientHello, so the selector sees it before the certificate is set.
+// The protocol AlpnSelect will choose for this ClientHello, so the selector sees it before the certificate is
+// set.
 std::string AlpnFromClientHello(SSL* ssl, const TlsServerConfig& config) {
   const unsigned char* p = nullptr;
   size_t len = 0;

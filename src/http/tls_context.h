@@ -1,5 +1,6 @@
-// Internal to http/: OpenSSL server contexts for Server (TLS versions, ciphers, ALPN selection, per-SNI certificate
-// choice). Kept apart from server.cc so the TLS policy is in one short file and server.cc needs no OpenSSL calls.
+// Internal to http/: OpenSSL server contexts for Server (TLS versions, ciphers, ALPN selection, per-SNI
+// certificate choice). Kept apart from server.cc so the TLS policy is in one short file and server.cc needs
+// no OpenSSL calls.
 //
 // Thread-safety: NewServerContext may be called from any thread; the callbacks it installs read `config`
 // concurrently from I/O threads, so `config` must not change while a context made from it is in use.
@@ -20,7 +21,8 @@ namespace anvil::http::internal {
 
 struct TlsServerConfig {
   std::vector<std::string> alpn_protocols;  // Server preference order; empty → no ALPN.
-  std::function<std::optional<std::pair<std::string, std::string>>(const std::string& sni, const std::string& alpn)>
+  std::function<std::optional<std::pair<std::string, std::string>>(const std::string& sni,
+                                                                   const std::string& alpn)>
       certificate_selector;  // May be empty.
 };
 
@@ -33,9 +35,9 @@ using SslCtxPtr = std::unique_ptr<ssl_ctx_st, SslCtxFree>;
 Status ValidateAlpnProtocols(const std::vector<std::string>& protocols);
 
 // A server context serving `chain_pem` (leaf first) with `key_pem`: TLS 1.2 minimum, no compression, no
-// renegotiation, AEAD ECDHE suites for TLS 1.2, and the ALPN and certificate callbacks of `config`, which must
-// outlive the context and every connection made from it. kInvalidArgument for a bad chain or key, or a key that
-// does not match the leaf.
+// renegotiation, AEAD ECDHE suites for TLS 1.2, and the ALPN and certificate callbacks of `config`, which
+// must outlive the context and every connection made from it. kInvalidArgument for a bad chain or key, or a
+// key that does not match the leaf.
 Result<SslCtxPtr> NewServerContext(const std::string& chain_pem, const std::string& key_pem,
                                    const TlsServerConfig* config);
 

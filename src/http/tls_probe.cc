@@ -62,14 +62,17 @@ Status WaitFor(int fd, short events, SteadyClock::time_point deadline, const std
     pollfd pfd{fd, events, 0};
     int rc = poll(&pfd, 1, static_cast<int>(left + 1));
     if (rc > 0) return Status::Ok();  // Ready, or an error the next call reports.
-    if (rc < 0 && errno != EINTR) return Error(Code::kConnection, "poll: " + std::string(std::strerror(errno)));
+    if (rc < 0 && errno != EINTR)
+      return Error(Code::kConnection, "poll: " + std::string(std::strerror(errno)));
   }
 }
 
-Result<std::unique_ptr<Socket>> Connect(const std::string& ip, uint16_t port, SteadyClock::time_point deadline) {
+Result<std::unique_ptr<Socket>> Connect(const std::string& ip, uint16_t port,
+                                        SteadyClock::time_point deadline) {
   sockaddr_storage addr{};
   socklen_t addr_len = 0;
-  std::string literal = ip.size() > 2 && ip.front() == '[' && ip.back() == ']' ? ip.substr(1, ip.size() - 2) : ip;
+  std::string literal =
+      ip.size() > 2 && ip.front() == '[' && ip.back() == ']' ? ip.substr(1, ip.size() - 2) : ip;
   auto* v4 = reinterpret_cast<sockaddr_in*>(&addr);
   auto* v6 = reinterpret_cast<sockaddr_in6*>(&addr);
   if (inet_pton(AF_INET, literal.c_str(), &v4->sin_addr) == 1) {
@@ -93,7 +96,8 @@ Result<std::unique_ptr<Socket>> Connect(const std::string& ip, uint16_t port, St
     int err = 0;
     socklen_t err_len = sizeof err;
     if (getsockopt(sock->fd(), SOL_SOCKET, SO_ERROR, &err, &err_len) != 0) err = errno;
-    if (err != 0) return Error(Code::kConnection, "connect to " + Where(ip, port) + ": " + std::strerror(err));
+    if (err != 0)
+      return Error(Code::kConnection, "connect to " + Where(ip, port) + ": " + std::strerror(err));
   }
   return sock;
 }
@@ -121,12 +125,14 @@ Status Flush(int fd, BIO* wbio, SteadyClock::time_point deadline, const std::str
 }  // namespace
 
 Result<TlsProbeResult> ProbeTls(const std::string& ip, uint16_t port, const std::string& server_name,
-                                const std::vector<std::string>& alpn_protocols, std::chrono::milliseconds timeout) {
+                                const std::vector<std::string>& alpn_protocols,
+                                std::chrono::milliseconds timeout) {
   const SteadyClock::time_point deadline = SteadyClock::now() + timeout;
   const std::string where = Where(ip, port);
   std::string alpn_wire;
   for (const std::string& p : alpn_protocols) {
-    if (p.empty() || p.size() > 255) return Error(Code::kInvalidArgument, "bad ALPN protocol name '" + p + "'");
+    if (p.empty() || p.size() > 255)
+      return Error(Code::kInvalidArgument, "bad ALPN protocol name '" + p + "'");
     alpn_wire += static_cast<char>(p.size());
     alpn_wire += p;
   }
@@ -170,7 +176,8 @@ Result<TlsProbeResult> ProbeTls(const std::string& ip, uint16_t port, const std:
     ANVIL_RETURN_IF_ERROR(WaitFor(sock->fd(), POLLIN, deadline, "in TLS handshake with " + where));
     char buf[16384];
     ssize_t n = recv(sock->fd(), buf, sizeof buf, 0);
-    if (n == 0) return Error(Code::kConnection, "connection closed by " + where + " during the TLS handshake");
+    if (n == 0)
+      return Error(Code::kConnection, "connection closed by " + where + " during the TLS handshake");
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
       return Error(Code::kConnection, "recv from " + where + ": " + std::strerror(errno));
