@@ -1,0 +1,443 @@
+#include "commands.h"
+
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "agent/acme_client.h"
+#include "agent/http_client.h"
+#include "agent/issuer.h"
+#include "agent/renewal.h"
+#include "agent/sleeper.h"
+#include "agent/state_dir.h"
+#include "base/base64url.h"
+#include "base/file.h"
+#include "crypto/certificate.h"
+#include "crypto/digest.h"
+
+namespace anvil::cli {
+namespace {
+
+using agent::AcmeClient;
+using agent::StateDir;
+using nlohmann::json;
+
+// The agent's collaborators for one server. Heap-allocated so the references the client holds stay valid.
+struct Session {
+  std::unique_ptr<agent::HttpClient> http;
+  SystemClock clock;
+  agent::RealSleeper sleeper;
+  std::unique_ptr<AcmeClient> client;
+};
+
+Result<std::unique_ptr<Session>> Connect(const std::string& server, const std::string& ca_bundle) {
+  if (server.empty()) return Error(Code::kInvalidArgument, "no server given (--server)");
+  auto s = std::make_unique<Session>();
+  agent::CurlHttpClientOptions options;
+  options.ca_bundle = ca_bundle;
+  ANVIL_ASSIGN_OR_RETURN(s->http, agent::NewCurlHttpClient(options));
+  agent::AcmeClientOptions client_options;
+  client_options.directory_url = server;
+  s->client = std::make_unique<AcmeClient>(*s->http, s->clock, s->sleeper, client_options);
+  return s;
+}
+
+Result<StateDir> OpenState(const GlobalOptions& g) {
+  return StateDir::Open(g.state_dir.empty() ? StateDir::DefaultRoot() : g.state_dir);
+}
+
+json ErrorJson(const Status& s) {
+  json j = {{"code", std::string(CodeName(s.code()))}, {"message", s.message()}};
+  if (!s.subproblems().empty()) {
+    json subs = json::array();
+    for (const auto& sub : s.subproblems()) {
+      subs.push_back({{"identifier", sub.identifier_type + ":" + sub.identifier_value},
+                      {"code", std::string(CodeName(sub.code))},
+                      {"message", sub.message}});
+    }
+    j["subproblems"] = subs;
+  }
+  if (s.retry_after()) j["retry_after"] = *s.retry_after();
+  return j;
+}
+
+int Fail(const GlobalOptions& g, const Status& s, int code = kExitFailure) {
+  std::cerr << "anvil: error: " << s.ToString() << "\n";
+  if (g.json) std::cout << json{{"ok", false}, {"error", ErrorJson(s)}}.dump() << "\n";
+  return code;
+}
+
+Result<std::string> DecodeHmacKey(const std::string& text) {
+  auto raw = base64url::Decode(text);
+  if (raw.ok()) return *raw;
+  auto std_raw = base64::Decode(text);
+  if (std_raw.ok()) return *std_raw;
+  return Error(Code::kInvalidArgument, "--eab-hmac-key is neither base64url nor base64");
+}
+
+std::vector<std::string> Mailto(const std::vector<std::string>& emails) {
+  std::vector<std::string> out;
+  for (const auto& e : emails) out.push_back(e.starts_with("mailto:") ? e : "mailto:" + e);
+  return out;
+}
+
+std::string DefaultLineageName(const std::string& first) {
+  std::string out;
+  for (char c : first) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+    out += ok ? c : '_';
+  }
+  return out;
+}
+
+json CertificateJson(const crypto::Certificate& cert, TimePoint now) {
+  json names = cert.dns_names();
+  for (const auto& ip : cert.ip_addresses()) names.push_back(ip);
+  auto left = std::chrono::duration_cast<std::chrono::hours>(cert.not_after() - now).count() / 24;
+  return {{"serial", cert.serial_hex()},
+          {"issuer", cert.issuer()},
+          {"names", names},
+          {"not_before", FormatRfc3339(cert.not_before())},
+          {"not_after", FormatRfc3339(cert.not_after())},
+          {"days_left", left}};
+}
+
+double RandomUnit() {
+  std::random_device rd;
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rd);
+}
+
+}  // namespace
+
+int RunAccount(const GlobalOptions& g, const AccountCommand& c) {
+  auto state = OpenState(g);
+  if (!state.ok()) return Fail(g, state.status());
+  auto session = Connect(c.server.server, c.server.ca_bundle);
+  if (!session.ok()) return Fail(g, session.status());
+  AcmeClient& client = *(*session)->client;
+  agent::AccountOptions options;
+  options.contact = Mailto(c.emails);
+  options.agree_terms = c.agree_tos;
+  options.eab_kid = c.eab_kid;
+  options.create_if_missing = c.action == "register";
+  if (!c.eab_hmac_key.empty()) {
+    auto key = DecodeHmacKey(c.eab_hmac_key);
+    if (!key.ok()) return Fail(g, key.status(), kExitUsage);
+    options.eab_hmac_key = *key;
+  }
+  auto record = agent::EnsureAccount(client, *state, c.server.server, options);
+  if (!record.ok()) return Fail(g, record.status());
+  agent::AccountRecord updated = *record;
+  Result<agent::Account> account = Error(Code::kInternal, "unreachable");
+  if (c.action == "register" || c.action == "show") {
+    account = client.FetchAccount();
+  } else if (c.action == "update") {
+    account = client.UpdateAccount(Mailto(c.emails));
+  } else if (c.action == "deactivate") {
+    account = client.DeactivateAccount();
+  } else if (c.action == "rollover") {
+    auto type = crypto::ParseKeyType(c.key_type);
+    if (!type.ok()) return Fail(g, type.status(), kExitUsage);
+    auto key = crypto::PrivateKey::Generate(*type);
+    if (!key.ok()) return Fail(g, key.status());
+    if (Status s = client.KeyRollover(*key); !s.ok()) return Fail(g, s);
+    updated.key_pem = key->ToPem();
+    updated.thumbprint = client.Thumbprint();
+    if (Status s = state->ReplaceAccount(*record, updated); !s.ok()) return Fail(g, s);
+    account = client.FetchAccount();
+  }
+  if (!account.ok()) return Fail(g, account.status());
+  updated.account = account->raw;
+  if (Status s = state->SaveAccount(updated); !s.ok()) return Fail(g, s);
+  json out = {{"ok", true},
+              {"server", c.server.server},
+              {"url", account->url},
+              {"status", std::string(acme::StatusName(account->status))},
+              {"contact", account->contact},
+              {"thumbprint", updated.thumbprint}};
+  if (g.json) {
+    std::cout << out.dump() << "\n";
+  } else {
+    std::cout << "account " << account->url << "\n  status: " << acme::StatusName(account->status)
+              << "\n  thumbprint: " << updated.thumbprint << "\n";
+    for (const auto& contact : account->contact) std::cout << "  contact: " << contact << "\n";
+  }
+  return kExitOk;
+}
+
+int RunIssue(const GlobalOptions& g, const IssueCommand& c) {
+  agent::LineageConfig l;
+  l.name = c.lineage.empty() ? DefaultLineageName(c.names.front()) : c.lineage;
+  l.server = c.server.server;
+  l.names = c.names;
+  l.key_type = c.key_type;
+  l.reuse_key = c.reuse_key;
+  l.profile = c.profile;
+  l.preferred_chain = c.preferred_chain;
+  l.ca_bundle = c.server.ca_bundle;
+  l.deploy_hook = c.deploy_hook;
+  if (c.http_port) {
+    l.challenge = "http-01";
+    l.http_port = c.http_port;
+    l.http_address = c.http_address;
+  } else if (!c.webroot.empty()) {
+    l.challenge = "http-01";
+    l.webroot = c.webroot;
+  } else if (!c.dns_hook.empty()) {
+    l.challenge = "dns-01";
+    l.dns_hook = c.dns_hook;
+    l.dns_propagation_seconds = c.dns_propagation_seconds;
+  } else if (c.tls_alpn_port) {
+    l.challenge = "tls-alpn-01";
+    l.tls_alpn_port = c.tls_alpn_port;
+    l.tls_alpn_address = c.tls_alpn_address;
+  } else {
+    return Fail(g, Error(Code::kInvalidArgument,
+                         "choose a challenge solver: --http-port, --webroot, --dns-hook or --tls-alpn-port"),
+                kExitUsage);
+  }
+  for (const auto& n : c.names) {
+    if (n.starts_with("*.") && l.challenge != "dns-01") {
+      return Fail(g, Error(Code::kInvalidArgument, "wildcard " + n + " needs dns-01 (--dns-hook)"), kExitUsage);
+    }
+  }
+  if (!crypto::ParseKeyType(c.key_type).ok()) {
+    return Fail(g, Error(Code::kInvalidArgument, "unknown key type '" + c.key_type + "'"), kExitUsage);
+  }
+  if (!StateDir::IsValidLineageName(l.name)) {
+    return Fail(g, Error(Code::kInvalidArgument, "bad lineage name '" + l.name + "'"), kExitUsage);
+  }
+  auto state = OpenState(g);
+  if (!state.ok()) return Fail(g, state.status());
+  auto session = Connect(l.server, l.ca_bundle);
+  if (!session.ok()) return Fail(g, session.status());
+  agent::AccountOptions account_options;
+  account_options.contact = Mailto(c.emails);
+  account_options.eab_kid = c.eab_kid;
+  if (!c.eab_hmac_key.empty()) {
+    auto key = DecodeHmacKey(c.eab_hmac_key);
+    if (!key.ok()) return Fail(g, key.status(), kExitUsage);
+    account_options.eab_hmac_key = *key;
+  }
+  AcmeClient& client = *(*session)->client;
+  auto account = agent::EnsureAccount(client, *state, l.server, account_options);
+  if (!account.ok()) return Fail(g, account.status());
+  auto solver = agent::MakeSolver(l, (*session)->sleeper);
+  if (!solver.ok()) return Fail(g, solver.status());
+  agent::Issuer issuer(client, *state, **solver, (*session)->clock);
+  auto result = issuer.Issue(l);
+  if (!result.ok()) return Fail(g, result.status());
+  json cert = CertificateJson(result->certificate, (*session)->clock.Now());
+  if (g.json) {
+    std::cout << json{{"ok", true},
+                      {"lineage", l.name},
+                      {"certificate", cert},
+                      {"files",
+                       {{"cert", result->files.cert},
+                        {"chain", result->files.chain},
+                        {"fullchain", result->files.fullchain},
+                        {"key", result->files.key}}}}
+                     .dump()
+              << "\n";
+  } else {
+    std::cout << "issued " << l.name << ": serial " << result->certificate.serial_hex() << ", valid until "
+              << FormatRfc3339(result->certificate.not_after()) << "\n  " << result->files.fullchain << "\n  "
+              << result->files.key << "\n";
+  }
+  return kExitOk;
+}
+
+int RunRenew(const GlobalOptions& g, const RenewCommand& c) {
+  auto state = OpenState(g);
+  if (!state.ok()) return Fail(g, state.status());
+  std::vector<std::string> names;
+  if (!c.name.empty()) {
+    names.push_back(c.name);
+  } else {
+    auto all = state->ListLineages();
+    if (!all.ok()) return Fail(g, all.status());
+    names = *all;
+  }
+  int renewed = 0, failed = 0;
+  json results = json::array();
+  for (const auto& name : names) {
+    json entry = {{"lineage", name}};
+    auto report = [&](const std::string& outcome, const std::string& detail) {
+      entry["result"] = outcome;
+      entry["detail"] = detail;
+      results.push_back(entry);
+      if (!g.json) std::cerr << "anvil: " << name << ": " << outcome << (detail.empty() ? "" : ": " + detail) << "\n";
+    };
+    auto lineage = state->LoadLineage(name);
+    if (!lineage.ok()) {
+      ++failed;
+      report("failed", lineage.status().ToString());
+      continue;
+    }
+    auto session = Connect(lineage->server, lineage->ca_bundle);
+    if (!session.ok()) {
+      ++failed;
+      report("failed", session.status().ToString());
+      continue;
+    }
+    AcmeClient& client = *(*session)->client;
+    auto account = agent::EnsureAccount(client, *state, lineage->server, {});
+    if (!account.ok()) {
+      ++failed;
+      report("failed", account.status().ToString());
+      continue;
+    }
+    std::string replaces;
+    auto cert_pem = ReadFile(state->Files(name).cert);
+    auto cert = cert_pem.ok() ? crypto::Certificate::FromPem(*cert_pem)
+                              : Result<crypto::Certificate>(cert_pem.status());
+    if (cert.ok()) {
+      auto decision = agent::CheckRenewal(client, *cert, (*session)->clock.Now(), RandomUnit());
+      if (!decision.ok()) {
+        ++failed;
+        report("failed", decision.status().ToString());
+        continue;
+      }
+      entry["decision"] = decision->reason;
+      if (!decision->due && !c.force) {
+        report("not due", decision->reason);
+        continue;
+      }
+      replaces = decision->replaces;
+    }
+    auto solver = agent::MakeSolver(*lineage, (*session)->sleeper);
+    if (!solver.ok()) {
+      ++failed;
+      report("failed", solver.status().ToString());
+      continue;
+    }
+    agent::Issuer issuer(client, *state, **solver, (*session)->clock);
+    auto result = issuer.Issue(*lineage, replaces);
+    if (!result.ok() && !replaces.empty() && result.status().code() == Code::kConflict) {
+      result = issuer.Issue(*lineage, "");  // Already replaced (RFC 9773 §5): a plain new order.
+    }
+    if (!result.ok()) {
+      ++failed;
+      report("failed", result.status().ToString());
+      continue;
+    }
+    ++renewed;
+    entry["certificate"] = CertificateJson(result->certificate, (*session)->clock.Now());
+    report("renewed", "serial " + result->certificate.serial_hex());
+  }
+  if (g.json) std::cout << json{{"ok", failed == 0}, {"lineages", results}}.dump() << "\n";
+  if (failed) return kExitFailure;
+  return renewed ? kExitOk : kExitNothingDue;
+}
+
+int RunRevoke(const GlobalOptions& g, const RevokeCommand& c) {
+  auto pem = ReadFile(c.cert_file);
+  if (!pem.ok()) return Fail(g, pem.status());
+  auto cert = crypto::Certificate::FromPem(*pem);
+  if (!cert.ok()) return Fail(g, cert.status());
+  if (c.reason >= 0 && !acme::IsValidRevocationReason(c.reason)) {
+    return Fail(g, Error(Code::kInvalidArgument, "--reason must be 0-6 or 8-10 (RFC 5280 CRLReason)"), kExitUsage);
+  }
+  auto state = OpenState(g);
+  if (!state.ok()) return Fail(g, state.status());
+  ServerOptions server = c.server;
+  if (server.server.empty()) {
+    // The lineage that holds this certificate knows its server.
+    auto names = state->ListLineages();
+    for (const auto& name : names.ok() ? *names : std::vector<std::string>{}) {
+      auto lineage = state->LoadLineage(name);
+      if (!lineage.ok()) continue;
+      for (const std::string& file : {state->Files(name).cert, state->Files(name).previous_dir + "/cert.pem"}) {
+        auto other = ReadFile(file);
+        auto other_cert = other.ok() ? crypto::Certificate::FromPem(*other) : Result<crypto::Certificate>(other.status());
+        if (other_cert.ok() && other_cert->ToDer() == cert->ToDer()) {
+          server.server = lineage->server;
+          if (server.ca_bundle.empty()) server.ca_bundle = lineage->ca_bundle;
+        }
+      }
+      if (!server.server.empty()) break;
+    }
+    if (server.server.empty()) {
+      return Fail(g, Error(Code::kInvalidArgument, "the certificate is in no lineage: give --server"), kExitUsage);
+    }
+  }
+  auto session = Connect(server.server, server.ca_bundle);
+  if (!session.ok()) return Fail(g, session.status());
+  AcmeClient& client = *(*session)->client;
+  std::optional<int> reason;
+  if (c.reason >= 0) reason = c.reason;
+  Status s;
+  if (!c.key_file.empty()) {
+    auto key_pem = ReadFile(c.key_file);
+    if (!key_pem.ok()) return Fail(g, key_pem.status());
+    auto key = crypto::PrivateKey::FromPem(*key_pem);
+    if (!key.ok()) return Fail(g, key.status());
+    s = client.Revoke(*cert, reason, &*key);
+  } else {
+    agent::AccountOptions options;
+    options.create_if_missing = false;
+    auto account = agent::EnsureAccount(client, *state, server.server, options);
+    if (!account.ok()) return Fail(g, account.status());
+    s = client.Revoke(*cert, reason);
+  }
+  if (!s.ok()) return Fail(g, s);
+  if (g.json) {
+    std::cout << json{{"ok", true}, {"serial", cert->serial_hex()}, {"revoked", true}}.dump() << "\n";
+  } else {
+    std::cout << "revoked serial " << cert->serial_hex() << "\n";
+  }
+  return kExitOk;
+}
+
+int RunList(const GlobalOptions& g) {
+  auto state = OpenState(g);
+  if (!state.ok()) return Fail(g, state.status());
+  auto names = state->ListLineages();
+  if (!names.ok()) return Fail(g, names.status());
+  SystemClock clock;
+  json out = json::array();
+  for (const auto& name : *names) {
+    json entry = {{"lineage", name}};
+    auto lineage = state->LoadLineage(name);
+    if (lineage.ok()) {
+      entry["server"] = lineage->server;
+      entry["names"] = lineage->names;
+      entry["challenge"] = lineage->challenge;
+      entry["key_type"] = lineage->key_type;
+      entry["last_attempt"] = lineage->last_attempt;
+      entry["last_result"] = lineage->last_result;
+    } else {
+      entry["error"] = lineage.status().ToString();
+    }
+    auto pem = ReadFile(state->Files(name).cert);
+    if (pem.ok()) {
+      auto cert = crypto::Certificate::FromPem(*pem);
+      if (cert.ok()) entry["certificate"] = CertificateJson(*cert, clock.Now());
+    }
+    out.push_back(entry);
+  }
+  if (g.json) {
+    std::cout << out.dump(2) << "\n";
+    return kExitOk;
+  }
+  if (out.empty()) std::cout << "no lineages in " << state->root() << "\n";
+  for (const auto& e : out) {
+    std::cout << e["lineage"].get<std::string>() << "\n";
+    if (e.contains("names")) {
+      std::cout << "  names:       ";
+      for (const auto& n : e["names"]) std::cout << n.get<std::string>() << " ";
+      std::cout << "\n  server:      " << e["server"].get<std::string>() << "\n";
+    }
+    if (e.contains("certificate")) {
+      const json& c = e["certificate"];
+      std::cout << "  serial:      " << c["serial"].get<std::string>() << "\n  issuer:      "
+                << c["issuer"].get<std::string>() << "\n  not after:   " << c["not_after"].get<std::string>() << " ("
+                << c["days_left"].get<int64_t>() << " days left)\n";
+    }
+    if (e.contains("last_result")) std::cout << "  last result: " << e["last_result"].get<std::string>() << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace anvil::cli

@@ -1,0 +1,107 @@
+// anvil: the ACME client and renewal agent. Composition root: parses the command line (CLI11) and hands each
+// subcommand to commands.cc. Exit codes are documented in docs/agent.md.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  using namespace anvil::cli;
+  CLI::App app{"anvil: ACME client and certificate renewal agent (RFC 8555)"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  GlobalOptions g;
+  app.add_option("--state-dir", g.state_dir,
+                 "State directory (default /var/lib/anvil as root, else $XDG_DATA_HOME/anvil)");
+  app.add_flag("--json", g.json, "Machine-readable output on stdout");
+
+  auto add_server = [](CLI::App* sub, ServerOptions& s, bool required) {
+    auto* opt = sub->add_option("--server", s.server, "ACME directory URL");
+    if (required) opt->required();
+    sub->add_option("--ca-bundle", s.ca_bundle, "PEM file of CAs trusted for the server's HTTPS")
+        ->check(CLI::ExistingFile);
+  };
+
+  // account
+  AccountCommand account;
+  CLI::App* acc = app.add_subcommand("account", "Manage the ACME account of a server");
+  acc->require_subcommand(1);
+  for (const char* action : {"register", "show", "update", "deactivate", "rollover"}) {
+    CLI::App* sub = acc->add_subcommand(action, std::string(action) + " the account");
+    add_server(sub, account.server, true);
+    if (std::string(action) == "register" || std::string(action) == "update") {
+      sub->add_option("-m,--email", account.emails, "Contact e-mail address (repeatable)");
+    }
+    if (std::string(action) == "register") {
+      sub->add_flag("--agree-tos", account.agree_tos, "Agree to the server's terms of service");
+      sub->add_option("--eab-kid", account.eab_kid, "External Account Binding key id");
+      sub->add_option("--eab-hmac-key", account.eab_hmac_key, "External Account Binding HMAC key (base64url)");
+    }
+    if (std::string(action) == "rollover") {
+      sub->add_option("--key-type", account.key_type, "New account key type (ec256, ec384, rsa2048, ...)");
+    }
+    sub->callback([&account, action] { account.action = action; });
+  }
+
+  // issue
+  IssueCommand issue;
+  CLI::App* iss = app.add_subcommand("issue", "Obtain a certificate and install it in a lineage");
+  iss->add_option("-d,--domain", issue.names, "DNS name, wildcard (*.example.com) or IP address (repeatable)")
+      ->required();
+  add_server(iss, issue.server, true);
+  iss->add_option("--name", issue.lineage, "Lineage name (default: the first name, '*' as '_')");
+  auto* http_port = iss->add_option("--http-port", issue.http_port, "http-01 standalone: port to listen on")
+                        ->check(CLI::Range(1, 65535));
+  iss->add_option("--http-address", issue.http_address, "http-01 standalone: address to listen on");
+  auto* webroot = iss->add_option("--webroot", issue.webroot, "http-01 webroot: directory served as /");
+  auto* dns_hook = iss->add_option("--dns-hook", issue.dns_hook, "dns-01: hook called as HOOK add|remove NAME VALUE");
+  iss->add_option("--dns-propagation-seconds", issue.dns_propagation_seconds, "dns-01: extra wait after add");
+  auto* alpn_port = iss->add_option("--tls-alpn-port", issue.tls_alpn_port, "tls-alpn-01 standalone: port")
+                        ->check(CLI::Range(1, 65535));
+  iss->add_option("--tls-alpn-address", issue.tls_alpn_address, "tls-alpn-01 standalone: address");
+  http_port->excludes(webroot)->excludes(dns_hook)->excludes(alpn_port);
+  webroot->excludes(dns_hook)->excludes(alpn_port);
+  dns_hook->excludes(alpn_port);
+  iss->add_option("--key-type", issue.key_type, "Certificate key: ec256 (default), ec384, rsa2048, rsa3072, rsa4096");
+  iss->add_flag("--reuse-key", issue.reuse_key, "Keep the lineage's key on renewal");
+  iss->add_option("--profile", issue.profile, "Certificate profile the server offers");
+  iss->add_option("--preferred-chain", issue.preferred_chain, "Issuer CN of the preferred (alternate) chain");
+  iss->add_option("--deploy-hook", issue.deploy_hook, "Shell command run after a successful install");
+  iss->add_option("-m,--email", issue.emails, "Contact e-mail for a new account (repeatable)");
+  iss->add_option("--eab-kid", issue.eab_kid, "External Account Binding key id (new account)");
+  iss->add_option("--eab-hmac-key", issue.eab_hmac_key, "External Account Binding HMAC key (base64url)");
+
+  // renew
+  RenewCommand renew;
+  CLI::App* ren = app.add_subcommand("renew", "Renew the lineages that are due (exit 3 when none was)");
+  auto* all = ren->add_flag("--all", renew.all, "Every lineage (the default when no NAME is given)");
+  auto* name = ren->add_option("name", renew.name, "One lineage");
+  all->excludes(name);
+  ren->add_flag("--force", renew.force, "Renew even if not due");
+
+  // revoke
+  RevokeCommand revoke;
+  CLI::App* rev = app.add_subcommand("revoke", "Revoke a certificate");
+  rev->add_option("--cert", revoke.cert_file, "Certificate (PEM)")->required()->check(CLI::ExistingFile);
+  rev->add_option("--reason", revoke.reason, "RFC 5280 CRLReason code (0-6, 8-10)");
+  rev->add_option("--key", revoke.key_file, "Sign with the certificate's own key (PEM) instead of the account")
+      ->check(CLI::ExistingFile);
+  add_server(rev, revoke.server, false);
+
+  CLI::App* lst = app.add_subcommand("list", "List the lineages in the state directory");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  if (acc->parsed()) return RunAccount(g, account);
+  if (iss->parsed()) return RunIssue(g, issue);
+  if (ren->parsed()) return RunRenew(g, renew);
+  if (rev->parsed()) return RunRevoke(g, revoke);
+  if (lst->parsed()) return RunList(g);
+  std::cerr << app.help();
+  return kExitUsage;
+}

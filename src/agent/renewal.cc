@@ -1,0 +1,60 @@
+#include "agent/renewal.h"
+
+#include <algorithm>
+
+namespace anvil::agent {
+namespace {
+
+std::string Days(std::chrono::system_clock::duration d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::hours>(d).count() / 24);
+}
+
+}  // namespace
+
+RenewalDecision DecideRenewal(const crypto::Certificate& certificate, const std::optional<RenewalInfo>& ari,
+                              TimePoint now, double random01) {
+  RenewalDecision d;
+  d.ari = ari;
+  random01 = std::clamp(random01, 0.0, 1.0);
+  if (ari) {
+    auto width = ari->window_end - ari->window_start;
+    d.renew_at = ari->window_start +
+                 std::chrono::duration_cast<std::chrono::system_clock::duration>(width * random01);
+    if (ari->window_end <= now) d.renew_at = std::min(d.renew_at, now);
+    d.due = now >= d.renew_at;
+    d.reason = "ARI window " + FormatRfc3339(ari->window_start) + " .. " + FormatRfc3339(ari->window_end) +
+               (d.due ? ": due" : ": due at " + FormatRfc3339(d.renew_at));
+    return d;
+  }
+  TimePoint not_before = certificate.not_before(), not_after = certificate.not_after();
+  auto lifetime = not_after - not_before;
+  d.renew_at = not_after - lifetime / 3;
+  d.due = now >= d.renew_at;
+  d.reason = (now >= not_after ? "expired" : Days(not_after - now) + " days left") + " of " + Days(lifetime) +
+             (d.due ? ": due (less than a third of the lifetime left)" : ": due at " + FormatRfc3339(d.renew_at));
+  return d;
+}
+
+Result<RenewalDecision> CheckRenewal(AcmeClient& client, const crypto::Certificate& certificate, TimePoint now,
+                                     double random01) {
+  ANVIL_ASSIGN_OR_RETURN(Directory directory, client.GetDirectory());
+  std::optional<RenewalInfo> ari;
+  std::string note;
+  std::string replaces;
+  if (!directory.renewal_info.empty()) {
+    auto info = client.FetchRenewalInfo(certificate);
+    if (info.ok()) {
+      ari = *info;
+    } else {
+      note = " (renewalInfo unavailable: " + info.status().ToString() + ")";
+    }
+    auto id = AcmeClient::RenewalCertId(certificate);
+    if (id.ok()) replaces = *id;
+  }
+  RenewalDecision d = DecideRenewal(certificate, ari, now, random01);
+  d.reason += note;
+  d.replaces = replaces;
+  return d;
+}
+
+}  // namespace anvil::agent

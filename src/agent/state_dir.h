@@ -1,0 +1,109 @@
+// StateDir: the agent's on-disk state — ACME accounts and certificate lineages — with crash-safe updates.
+//
+// Layout (docs/agent.md):
+//   <root>/accounts/<server>/<thumbprint>/account.json   {"url", "directory", "contact", ...}
+//   <root>/accounts/<server>/<thumbprint>/key.pem        account key, 0600
+//   <root>/lineages/<name>/lineage.toml                  what `renew` needs: server, names, key type, solver, ...
+//   <root>/lineages/<name>/{cert,chain,fullchain}.pem    0644;  key.pem 0600
+//   <root>/lineages/<name>/previous/                     the files the last install replaced (rollback)
+// <server> is the directory URL's host, with "_PORT" when it has a port.
+//
+// Every file is written atomically (temp file + fsync + rename). Installing a new certificate is a small journal:
+// the new files are first written complete into next/, the current ones copied to previous/, then a marker
+// `installing` is written and the files are renamed into place; an interrupted install is completed by the next
+// Open(). A crash before the marker leaves the old certificate and key in place and matching.
+//
+// Thread-safety: thread-compatible; one process at a time should own a state directory (the CLI takes no lock
+// yet: run one `anvil` per state directory).
+#pragma once
+
+#include <optional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace anvil::agent {
+
+struct AccountRecord {
+  std::string directory_url;
+  std::string url;  // kid
+  std::string key_pem;
+  std::string thumbprint;
+  nlohmann::json account;  // The server's account object as last seen.
+};
+
+// Everything `renew` needs to repeat an issuance without arguments.
+struct LineageConfig {
+  std::string name;
+  std::string server;  // directory URL
+  std::vector<std::string> names;  // identifiers as given (DNS names, "*.wildcards", IP addresses)
+  std::string key_type = "ec256";
+  bool reuse_key = false;
+  std::string challenge;  // "http-01" | "dns-01" | "tls-alpn-01"
+  // Solver options.
+  std::string http_address;
+  int http_port = 0;
+  std::string webroot;
+  std::string dns_hook;
+  int dns_propagation_seconds = 0;
+  std::string tls_alpn_address;
+  int tls_alpn_port = 0;
+  // Issuance options.
+  std::string profile;
+  std::string preferred_chain;
+  std::string ca_bundle;
+  std::string deploy_hook;
+  // Last renewal outcome (informational).
+  std::string last_attempt;  // RFC 3339
+  std::string last_result;   // "ok" or a one-line error
+};
+
+struct LineageFiles {
+  std::string dir, cert, chain, fullchain, key, config, previous_dir;
+};
+
+class StateDir {
+ public:
+  // The default root: /var/lib/anvil for root, else $XDG_DATA_HOME/anvil, else ~/.local/share/anvil.
+  static std::string DefaultRoot();
+  // Creates the root (0700) and its subdirectories if missing; completes any interrupted install.
+  static Result<StateDir> Open(std::string root);
+
+  const std::string& root() const { return root_; }
+
+  // "acme.example.com_8443" for "https://acme.example.com:8443/dir".
+  static std::string ServerKey(const std::string& directory_url);
+
+  // Accounts. FindAccount returns the first stored account for the server (sorted by thumbprint) or nullopt.
+  Result<std::optional<AccountRecord>> FindAccount(const std::string& directory_url) const;
+  Status SaveAccount(const AccountRecord& record);
+  // Moves an account's files to a new thumbprint directory (after key rollover): writes the new, removes the old.
+  Status ReplaceAccount(const AccountRecord& old_record, const AccountRecord& new_record);
+
+  // Lineages. Names are [A-Za-z0-9._-]+ and not "." or "..".
+  static bool IsValidLineageName(std::string_view name);
+  LineageFiles Files(const std::string& name) const;
+  Result<std::vector<std::string>> ListLineages() const;
+  Result<LineageConfig> LoadLineage(const std::string& name) const;
+  Status SaveLineage(const LineageConfig& config);
+  // Installs a new certificate (leaf PEM), its chain (PEM, may be empty) and key (PEM), keeping the current files
+  // in previous/. Creates the lineage directory if needed.
+  Status Install(const std::string& name, const std::string& cert_pem, const std::string& chain_pem,
+                 const std::string& key_pem);
+  // Puts previous/ back in place (after a failed deploy hook). kNotFound when there is no previous version.
+  Status Rollback(const std::string& name);
+
+ private:
+  explicit StateDir(std::string root) : root_(std::move(root)) {}
+  Status CompleteInstall(const LineageFiles& files);
+
+  std::string root_;
+};
+
+// TOML text of a lineage config and back (exposed for tests).
+std::string LineageToToml(const LineageConfig& config);
+Result<LineageConfig> LineageFromToml(std::string_view text, const std::string& source);
+
+}  // namespace anvil::agent
