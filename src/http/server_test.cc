@@ -944,7 +944,7 @@ TEST(TlsProbe, ManyConcurrentProbes) {
   for (auto& p : probes) EXPECT_TRUE(p.get());
 }
 
-TEST(Signals, WaitForTerminationSignalReturnsTheSignal) {
+TEST(HttpSignals, WaitForTerminationSignalReturnsTheSignal) {
   sigset_t old;
   pthread_sigmask(SIG_SETMASK, nullptr, &old);
   BlockTerminationSignals();
