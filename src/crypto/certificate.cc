@@ -59,7 +59,8 @@ Result<Certificate> Certificate::FromDer(std::string_view der) {
   const unsigned char* p = internal::Uchar(der);
   X509Ptr x509(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (!x509) return ErrorWithOpenSsl(Code::kMalformed, "not a DER X.509 certificate");
-  if (p != internal::Uchar(der) + der.size()) return Error(Code::kMalformed, "trailing data after the certificate");
+  if (p != internal::Uchar(der) + der.size())
+    return Error(Code::kMalformed, "trailing data after the certificate");
   return Decode(std::move(x509), std::string(der));
 }
 
@@ -83,8 +84,8 @@ Result<std::vector<Certificate>> Certificate::ChainFromPem(std::string_view pem)
     if (std::string_view(name.get()) != "CERTIFICATE") continue;
     auto cert = FromDer(std::string_view(data.get(), static_cast<size_t>(len)));
     if (!cert.ok()) {
-      return Error(Code::kMalformed, "certificate " + std::to_string(chain.size() + 1) + " in PEM: " +
-                                         cert.status().message());
+      return Error(Code::kMalformed,
+                   "certificate " + std::to_string(chain.size() + 1) + " in PEM: " + cert.status().message());
     }
     chain.push_back(std::move(cert).value());
   }
@@ -132,7 +133,9 @@ TimePoint Certificate::not_after() const {
 std::string Certificate::subject() const {
   return internal::NameToRfc2253(X509_get_subject_name(impl_->x509.get()));
 }
-std::string Certificate::issuer() const { return internal::NameToRfc2253(X509_get_issuer_name(impl_->x509.get())); }
+std::string Certificate::issuer() const {
+  return internal::NameToRfc2253(X509_get_issuer_name(impl_->x509.get()));
+}
 std::string Certificate::subject_common_name() const {
   return internal::CommonName(X509_get_subject_name(impl_->x509.get()));
 }
@@ -185,7 +188,8 @@ Result<std::optional<std::pair<std::string, bool>>> Certificate::acme_identifier
 std::vector<std::string> Certificate::ext_key_usages() const {
   std::vector<std::string> out;
   std::unique_ptr<EXTENDED_KEY_USAGE, internal::Deleter<EXTENDED_KEY_USAGE_free>> eku(
-      static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(impl_->x509.get(), NID_ext_key_usage, nullptr, nullptr)));
+      static_cast<EXTENDED_KEY_USAGE*>(
+          X509_get_ext_d2i(impl_->x509.get(), NID_ext_key_usage, nullptr, nullptr)));
   DrainErrors();
   for (int i = 0; eku && i < sk_ASN1_OBJECT_num(eku.get()); ++i) {
     const ASN1_OBJECT* obj = sk_ASN1_OBJECT_value(eku.get(), i);

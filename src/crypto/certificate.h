@@ -45,9 +45,9 @@ class Certificate {
   std::vector<std::string> dns_names() const;     // SAN dNSName entries, as written.
   std::vector<std::string> ip_addresses() const;  // SAN iPAddress entries: v4 dotted, v6 RFC 5952.
   PublicKey public_key() const;
-  std::string subject_key_id() const;    // Raw bytes, empty if absent.
-  std::string authority_key_id() const;  // keyIdentifier of the AKI: raw bytes, empty if absent.
-  bool is_ca() const;                    // basicConstraints cA.
+  std::string subject_key_id() const;      // Raw bytes, empty if absent.
+  std::string authority_key_id() const;    // keyIdentifier of the AKI: raw bytes, empty if absent.
+  bool is_ca() const;                      // basicConstraints cA.
   std::string fingerprint_sha256() const;  // Raw 32 bytes of SHA-256(DER).
   // The certificate's signature verifies under `issuer_key`.
   bool IsSignedBy(const PublicKey& issuer_key) const;
@@ -74,14 +74,17 @@ struct CertificateTemplate {
   std::string serial{};
   DistinguishedName subject{};
   TimePoint not_before{}, not_after{};
-  std::vector<std::string> dns_names{}, ip_addresses{};  // SAN; the extension is critical when subject is empty.
+  std::vector<std::string> dns_names{},
+      ip_addresses{};  // SAN; the extension is critical when subject is empty.
   bool is_ca = false;
   std::optional<int> path_length{};  // basicConstraints (critical); pathLen only for a CA.
   // keyUsage (critical; RFC 5280 §4.2.1.3); omitted if no bit is set.
   bool digital_signature = true, key_encipherment = false, key_cert_sign = false, crl_sign = false;
   std::vector<std::string> ext_key_usages{};  // "serverAuth","clientAuth" or dotted OIDs; omitted when empty.
-  std::string ca_issuers_url{}, ocsp_url{}, crl_url{};  // AIA caIssuers / OCSP, CRL distribution point; omitted when empty.
-  std::optional<std::string> acme_identifier{};   // RFC 8737 §3: critical extension, OCTET STRING of this value.
+  std::string ca_issuers_url{}, ocsp_url{},
+      crl_url{};  // AIA caIssuers / OCSP, CRL distribution point; omitted when empty.
+  std::optional<std::string>
+      acme_identifier{};  // RFC 8737 §3: critical extension, OCTET STRING of this value.
 };
 
 // Builds a certificate; issuer == nullptr means self-signed (issuer name = subject, AKI = own SKI). SKI is

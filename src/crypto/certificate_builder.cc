@@ -26,7 +26,9 @@ namespace {
 
 constexpr char kAcmeIdentifierOid[] = "1.3.6.1.5.5.7.1.31";  // id-pe-acmeIdentifier, RFC 8737 §6.1.
 
-Status InvalidTemplate(std::string message) { return ErrorWithOpenSsl(Code::kInvalidArgument, std::move(message)); }
+Status InvalidTemplate(std::string message) {
+  return ErrorWithOpenSsl(Code::kInvalidArgument, std::move(message));
+}
 
 // DER length octets (X.690 §8.1.3, definite form).
 std::string DerLength(size_t len) {
@@ -133,7 +135,8 @@ Status SetSubject(X509* x, const DistinguishedName& dn) {
       return InvalidTemplate(std::string("invalid ") + OBJ_nid2sn(nid) + " \"" + *value + "\"");
     }
   }
-  if (X509_set_subject_name(x, name.get()) != 1) return ErrorWithOpenSsl(Code::kInternal, "cannot set subject");
+  if (X509_set_subject_name(x, name.get()) != 1)
+    return ErrorWithOpenSsl(Code::kInternal, "cannot set subject");
   return Status::Ok();
 }
 
@@ -164,7 +167,8 @@ Status AddKeyUsage(X509* x, const CertificateTemplate& tmpl) {
   for (const auto& [bit, set] : bits) {
     if (!set) continue;
     any = true;
-    if (ASN1_BIT_STRING_set_bit(usage.get(), bit, 1) != 1) return ErrorWithOpenSsl(Code::kInternal, "keyUsage");
+    if (ASN1_BIT_STRING_set_bit(usage.get(), bit, 1) != 1)
+      return ErrorWithOpenSsl(Code::kInternal, "keyUsage");
   }
   if (!any) return Status::Ok();  // "When present, ... at least one of the bits MUST be set".
   return AddExtension(x, NID_key_usage, usage.get(), /*critical=*/true);
@@ -261,8 +265,8 @@ Status AddAcmeIdentifier(X509* x, const std::string& value) {
   std::string inner_der = internal::I2d(inner.get(), i2d_ASN1_OCTET_STRING);
   ANVIL_ASSIGN_OR_RETURN(internal::Asn1OctetStringPtr extn_value, OctetString(inner_der));
   internal::Asn1ObjectPtr oid = internal::ObjectFromDottedOid(kAcmeIdentifierOid);
-  internal::X509ExtensionPtr ext(
-      oid ? X509_EXTENSION_create_by_OBJ(nullptr, oid.get(), 1, extn_value.get()) : nullptr);
+  internal::X509ExtensionPtr ext(oid ? X509_EXTENSION_create_by_OBJ(nullptr, oid.get(), 1, extn_value.get())
+                                     : nullptr);
   if (inner_der.empty() || !ext || X509_add_ext(x, ext.get(), -1) != 1) {
     return ErrorWithOpenSsl(Code::kInternal, "cannot add the acmeIdentifier extension");
   }
@@ -276,19 +280,23 @@ PreparedCertificate::PreparedCertificate(PreparedCertificate&&) noexcept = defau
 PreparedCertificate& PreparedCertificate::operator=(PreparedCertificate&&) noexcept = default;
 PreparedCertificate::~PreparedCertificate() = default;
 
-Result<PreparedCertificate> PreparedCertificate::Create(const CertificateTemplate& tmpl, const PublicKey& subject_key,
-                                                        const Certificate* issuer, const PublicKey& issuer_key) {
-  if (tmpl.not_after < tmpl.not_before) return Error(Code::kInvalidArgument, "not_after is before not_before");
+Result<PreparedCertificate> PreparedCertificate::Create(const CertificateTemplate& tmpl,
+                                                        const PublicKey& subject_key,
+                                                        const Certificate* issuer,
+                                                        const PublicKey& issuer_key) {
+  if (tmpl.not_after < tmpl.not_before)
+    return Error(Code::kInvalidArgument, "not_after is before not_before");
   if (issuer != nullptr && !(issuer->public_key() == issuer_key)) {
     return Error(Code::kInvalidArgument, "issuer_key is not the key of the issuer certificate");
   }
   internal::X509Ptr x509(X509_new());
   X509* x = x509.get();
-  if (!x || X509_set_version(x, X509_VERSION_3) != 1) return ErrorWithOpenSsl(Code::kInternal, "X509_new failed");
+  if (!x || X509_set_version(x, X509_VERSION_3) != 1)
+    return ErrorWithOpenSsl(Code::kInternal, "X509_new failed");
   ANVIL_RETURN_IF_ERROR(SetSerial(x, tmpl.serial));
   ANVIL_RETURN_IF_ERROR(SetSubject(x, tmpl.subject));
-  X509_NAME* issuer_name = issuer != nullptr ? X509_get_subject_name(Access::X509Of(*issuer))
-                                             : X509_get_subject_name(x);
+  X509_NAME* issuer_name =
+      issuer != nullptr ? X509_get_subject_name(Access::X509Of(*issuer)) : X509_get_subject_name(x);
   if (X509_set_issuer_name(x, issuer_name) != 1 ||
       ASN1_TIME_set(X509_getm_notBefore(x), static_cast<time_t>(ToUnixSeconds(tmpl.not_before))) == nullptr ||
       ASN1_TIME_set(X509_getm_notAfter(x), static_cast<time_t>(ToUnixSeconds(tmpl.not_after))) == nullptr ||
@@ -309,7 +317,8 @@ Result<PreparedCertificate> PreparedCertificate::Create(const CertificateTemplat
   ANVIL_RETURN_IF_ERROR(AddKeyIdentifiers(x, subject_key, issuer, issuer_key));
   ANVIL_RETURN_IF_ERROR(AddAuthorityInfoAccess(x, tmpl));
   if (!tmpl.dns_names.empty() || !tmpl.ip_addresses.empty()) {
-    ANVIL_ASSIGN_OR_RETURN(internal::GeneralNamesPtr names, internal::BuildSan(tmpl.dns_names, tmpl.ip_addresses));
+    ANVIL_ASSIGN_OR_RETURN(internal::GeneralNamesPtr names,
+                           internal::BuildSan(tmpl.dns_names, tmpl.ip_addresses));
     // RFC 5280 §4.2.1.6: critical when the subject field is an empty sequence.
     bool empty_subject = X509_NAME_entry_count(X509_get_subject_name(x)) == 0;
     ANVIL_RETURN_IF_ERROR(AddExtension(x, NID_subject_alt_name, names.get(), empty_subject));
@@ -333,7 +342,8 @@ Result<std::string> PreparedCertificate::tbs_der() const {
 
 Result<Certificate> PreparedCertificate::Sign(const PrivateKey& issuer_key) && {
   if (!(issuer_key.public_key() == impl_->issuer_key)) {
-    return Error(Code::kInvalidArgument, "signing key is not the issuer key the certificate was prepared for");
+    return Error(Code::kInvalidArgument,
+                 "signing key is not the issuer key the certificate was prepared for");
   }
   ANVIL_ASSIGN_OR_RETURN(std::string tbs, tbs_der());
   ANVIL_ASSIGN_OR_RETURN(std::string signature, issuer_key.Sign(impl_->digest, tbs));
@@ -343,7 +353,8 @@ Result<Certificate> PreparedCertificate::Sign(const PrivateKey& issuer_key) && {
   // (RFC 5280 §4.1); the BIT STRING has no unused bits.
   std::string der = DerTlv(0x30, tbs + alg + DerTlv(0x03, std::string(1, '\0') + signature));
   ANVIL_ASSIGN_OR_RETURN(Certificate cert, Certificate::FromDer(der));
-  if (!cert.IsSignedBy(impl_->issuer_key)) return Error(Code::kInternal, "issued certificate does not verify");
+  if (!cert.IsSignedBy(impl_->issuer_key))
+    return Error(Code::kInternal, "issued certificate does not verify");
   return cert;
 }
 

@@ -217,8 +217,9 @@ TEST(Certificate, ExtensionsHaveTheProfileCriticality) {
   ASSERT_EQ(dpn->type, 0);
   const GENERAL_NAME* gn = sk_GENERAL_NAME_value(dpn->name.fullname, 0);
   ASSERT_EQ(gn->type, GEN_URI);
-  EXPECT_EQ(std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier))),
-            "http://crl.example/1.crl");
+  EXPECT_EQ(
+      std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier))),
+      "http://crl.example/1.crl");
 }
 
 TEST(PreparedCertificate, TbsDerEqualsTheTbsInsideTheSignedCertificate) {
@@ -286,7 +287,8 @@ TEST(Certificate, AcmeIdentifierRoundTripsAndIsCritical) {
   EXPECT_EQ(Criticality(*cert, NID_subject_alt_name), 1);
   // The extnValue is exactly OCTET STRING (32 bytes).
   auto x = OpenSslParse(cert->ToDer());
-  std::unique_ptr<ASN1_OBJECT, void (*)(ASN1_OBJECT*)> oid(OBJ_txt2obj("1.3.6.1.5.5.7.1.31", 1), ASN1_OBJECT_free);
+  std::unique_ptr<ASN1_OBJECT, void (*)(ASN1_OBJECT*)> oid(OBJ_txt2obj("1.3.6.1.5.5.7.1.31", 1),
+                                                           ASN1_OBJECT_free);
   int idx = X509_get_ext_by_OBJ(x.get(), oid.get(), -1);
   ASSERT_GE(idx, 0);
   const ASN1_OCTET_STRING* value = X509_EXTENSION_get_data(X509_get_ext(x.get(), idx));
@@ -306,9 +308,10 @@ TEST(Certificate, AcmeIdentifierThatIsNotAnOctetStringIsMalformed) {
   X509_gmtime_adj(X509_getm_notBefore(x.get()), 0);
   X509_gmtime_adj(X509_getm_notAfter(x.get()), 3600);
   ASSERT_EQ(X509_set_pubkey(x.get(), pkey.get()), 1);
-  std::unique_ptr<ASN1_OBJECT, void (*)(ASN1_OBJECT*)> oid(OBJ_txt2obj("1.3.6.1.5.5.7.1.31", 1), ASN1_OBJECT_free);
+  std::unique_ptr<ASN1_OBJECT, void (*)(ASN1_OBJECT*)> oid(OBJ_txt2obj("1.3.6.1.5.5.7.1.31", 1),
+                                                           ASN1_OBJECT_free);
   std::unique_ptr<ASN1_OCTET_STRING, void (*)(ASN1_OCTET_STRING*)> value(ASN1_OCTET_STRING_new(),
-                                                                           ASN1_OCTET_STRING_free);
+                                                                         ASN1_OCTET_STRING_free);
   const unsigned char integer[] = {0x02, 0x01, 0x05};  // INTEGER 5, not an OCTET STRING.
   ASSERT_EQ(ASN1_OCTET_STRING_set(value.get(), integer, sizeof(integer)), 1);
   X509_EXTENSION* ext = X509_EXTENSION_create_by_OBJ(nullptr, oid.get(), 1, value.get());
@@ -436,7 +439,8 @@ TEST(PreparedCertificate, RejectsBadTemplates) {
   // An issuer certificate whose key is not the signing key.
   auto issuer = IssueCertificate(good, key.public_key(), nullptr, key);
   ASSERT_TRUE(issuer.ok());
-  EXPECT_EQ(IssueCertificate(good, key.public_key(), &*issuer, other).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(IssueCertificate(good, key.public_key(), &*issuer, other).status().code(),
+            Code::kInvalidArgument);
 }
 
 }  // namespace

@@ -37,8 +37,8 @@ Status VerifyChain(const Certificate& leaf, const std::vector<Certificate>& inte
     int depth = X509_STORE_CTX_get_error_depth(ctx.get());
     internal::DrainErrors();
     return Error(Code::kMalformed, std::string("certificate chain does not verify: ") +
-                                       X509_verify_cert_error_string(err) + " (depth " + std::to_string(depth) +
-                                       ")");
+                                       X509_verify_cert_error_string(err) + " (depth " +
+                                       std::to_string(depth) + ")");
   }
   internal::DrainErrors();
   return Status::Ok();

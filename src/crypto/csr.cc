@@ -51,7 +51,8 @@ Result<Csr> Decode(X509ReqPtr req, std::string der) {
     X509_EXTENSION* ext = sk_X509_EXTENSION_value(exts.get(), i);
     const ASN1_OBJECT* obj = X509_EXTENSION_get_object(ext);
     std::string oid = internal::DottedOid(obj);
-    if (!seen_oids.insert(oid).second) return Error(Code::kBadCsr, "CSR requests extension " + oid + " twice");
+    if (!seen_oids.insert(oid).second)
+      return Error(Code::kBadCsr, "CSR requests extension " + oid + " twice");
     if (OBJ_obj2nid(obj) != NID_subject_alt_name) {
       impl->other_extension_oids.push_back(std::move(oid));
       continue;
@@ -59,7 +60,8 @@ Result<Csr> Decode(X509ReqPtr req, std::string der) {
     GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(X509V3_EXT_d2i(ext)));
     if (!names) return ErrorWithOpenSsl(Code::kBadCsr, "CSR subjectAltName is malformed");
     internal::SanEntries san = internal::ReadSan(names.get());
-    if (san.bad_ip) return Error(Code::kBadCsr, "CSR subjectAltName has an iPAddress that is not 4 or 16 bytes");
+    if (san.bad_ip)
+      return Error(Code::kBadCsr, "CSR subjectAltName has an iPAddress that is not 4 or 16 bytes");
     impl->dns_names = std::move(san.dns_names);
     impl->ip_addresses = std::move(san.ip_addresses);
     impl->other_san_entries = std::move(san.others);

@@ -27,14 +27,15 @@ class Csr {
   // signed by key; CN = common_name if non-empty. kInvalidArgument for an IP address that does not parse or
   // a name OpenSSL refuses (e.g. a CN longer than 64 characters, RFC 5280 ub-common-name).
   static Result<Csr> Create(const PrivateKey& key, const std::vector<std::string>& dns_names,
-                            const std::vector<std::string>& ip_addresses, const std::string& common_name = "");
+                            const std::vector<std::string>& ip_addresses,
+                            const std::string& common_name = "");
 
   // The self-signature (proof of possession, RFC 2986 §3).
   bool VerifySignature() const;
   PublicKey public_key() const;
-  std::string subject_common_name() const;         // Empty if none (the first CN if several).
-  std::vector<std::string> dns_names() const;      // SAN dNSName entries, as written.
-  std::vector<std::string> ip_addresses() const;   // SAN iPAddress entries: v4 dotted, v6 RFC 5952.
+  std::string subject_common_name() const;        // Empty if none (the first CN if several).
+  std::vector<std::string> dns_names() const;     // SAN dNSName entries, as written.
+  std::vector<std::string> ip_addresses() const;  // SAN iPAddress entries: v4 dotted, v6 RFC 5952.
   // SAN entries of other types (rfc822Name, URI, otherName, ...) as "email:...", "uri:...", "otherName",
   // so that policy can refuse them (an ACME CA certifies only identifiers it validated).
   std::vector<std::string> other_san_entries() const;

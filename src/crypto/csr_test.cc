@@ -110,8 +110,15 @@ TEST(Csr, CreateRejectsBadInput) {
   EXPECT_EQ(Csr::Create(*key, {}, {"300.1.1.1"}).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(Csr::Create(*key, {}, {"fe80::1%eth0"}).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(Csr::Create(*key, {""}, {}).status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(Csr::Create(*key, {"b\xc3\xbc" "cher.example"}, {}).status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(Csr::Create(*key, {"example.com"}, {}, std::string(65, 'a')).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Csr::Create(*key,
+                        {"b\xc3\xbc"
+                         "cher.example"},
+                        {})
+                .status()
+                .code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(Csr::Create(*key, {"example.com"}, {}, std::string(65, 'a')).status().code(),
+            Code::kInvalidArgument);
 }
 
 }  // namespace

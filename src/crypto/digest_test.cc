@@ -8,8 +8,9 @@ namespace {
 TEST(Digest, Sha2OfAbc) {
   // FIPS 180-2 Appendix B.1.
   EXPECT_EQ(HexEncode(Sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(HexEncode(Digest(DigestAlg::kSha384, "abc")),
-            "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7");
+  EXPECT_EQ(
+      HexEncode(Digest(DigestAlg::kSha384, "abc")),
+      "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7");
   EXPECT_EQ(Digest(DigestAlg::kSha512, "abc").size(), 64u);
   EXPECT_EQ(Digest(DigestAlg::kNone, "abc"), "abc");
 }

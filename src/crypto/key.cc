@@ -133,7 +133,8 @@ int NoPassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) { ret
 
 Result<PublicKey> internal::Access::WrapPublic(EvpPkeyPtr pkey) {
   if (!pkey || !IsSupportedType(pkey.get())) {
-    return Error(Code::kBadPublicKey, "unsupported public key type (want EC P-256/P-384/P-521, RSA or Ed25519)");
+    return Error(Code::kBadPublicKey,
+                 "unsupported public key type (want EC P-256/P-384/P-521, RSA or Ed25519)");
   }
   auto impl = std::make_shared<PublicKey::Impl>();
   impl->algorithm = AlgorithmOf(pkey.get());
@@ -153,7 +154,8 @@ Result<PublicKey> internal::Access::WrapPublic(EvpPkeyPtr pkey) {
 
 Result<PrivateKey> internal::Access::WrapPrivate(EvpPkeyPtr pkey) {
   if (!pkey || !IsSupportedType(pkey.get())) {
-    return Error(Code::kInvalidArgument, "unsupported private key type (want EC P-256/P-384/P-521, RSA or Ed25519)");
+    return Error(Code::kInvalidArgument,
+                 "unsupported private key type (want EC P-256/P-384/P-521, RSA or Ed25519)");
   }
   // The public half is exported into its own object, so a PublicKey never carries private material.
   std::string spki = I2d(pkey.get(), i2d_PUBKEY);
@@ -168,8 +170,9 @@ Result<KeyType> ParseKeyType(std::string_view s) {
   for (const auto& info : kKeyTypes) {
     if (info.name == s) return info.type;
   }
-  return Error(Code::kInvalidArgument, "unknown key type \"" + std::string(s) +
-                                           "\" (want ec256, ec384, ec521, rsa2048, rsa3072, rsa4096 or ed25519)");
+  return Error(Code::kInvalidArgument,
+               "unknown key type \"" + std::string(s) +
+                   "\" (want ec256, ec384, ec521, rsa2048, rsa3072, rsa4096 or ed25519)");
 }
 
 std::string_view KeyTypeName(KeyType t) {
@@ -214,12 +217,14 @@ Result<PublicKey> PublicKey::FromEcPoint(Curve curve, std::string_view x, std::s
   point.replace(1 + len - x.size(), x.size(), x);
   point.replace(1 + 2 * len - y.size(), y.size(), y);
   ParamBldPtr bld(OSSL_PARAM_BLD_new());
-  if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, info.ossl_group, 0) != 1 ||
+  if (!bld ||
+      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, info.ossl_group, 0) != 1 ||
       OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1) {
     return ErrorWithOpenSsl(Code::kInternal, "OSSL_PARAM_BLD failed");
   }
   auto key = FromParams("EC", bld.get());
-  if (!key.ok()) return Error(Code::kBadPublicKey, "EC point is not on the curve " + std::string(info.jose_name));
+  if (!key.ok())
+    return Error(Code::kBadPublicKey, "EC point is not on the curve " + std::string(info.jose_name));
   return key;
 }
 
@@ -285,7 +290,8 @@ Result<PublicKey::EcPoint> PublicKey::ec_point() const {
             EVP_PKEY_get_bn_param(impl_->pkey.get(), OSSL_PKEY_PARAM_EC_PUB_Y, &y) == 1;
   BignumPtr bx(x), by(y);
   EcPoint point{*impl_->curve, std::string(len, '\0'), std::string(len, '\0')};
-  if (!ok || BN_bn2binpad(bx.get(), reinterpret_cast<unsigned char*>(point.x.data()), static_cast<int>(len)) < 0 ||
+  if (!ok ||
+      BN_bn2binpad(bx.get(), reinterpret_cast<unsigned char*>(point.x.data()), static_cast<int>(len)) < 0 ||
       BN_bn2binpad(by.get(), reinterpret_cast<unsigned char*>(point.y.data()), static_cast<int>(len)) < 0) {
     return ErrorWithOpenSsl(Code::kInternal, "cannot read the EC point");
   }
@@ -312,7 +318,8 @@ Result<std::string> PublicKey::ed25519_raw() const {
   if (impl_->algorithm != KeyAlgorithm::kEd25519) return Error(Code::kInvalidArgument, "not an Ed25519 key");
   std::string out(32, '\0');
   size_t len = out.size();
-  if (EVP_PKEY_get_raw_public_key(impl_->pkey.get(), reinterpret_cast<unsigned char*>(out.data()), &len) != 1 ||
+  if (EVP_PKEY_get_raw_public_key(impl_->pkey.get(), reinterpret_cast<unsigned char*>(out.data()), &len) !=
+          1 ||
       len != 32) {
     return ErrorWithOpenSsl(Code::kInternal, "cannot read the Ed25519 key");
   }
@@ -385,7 +392,8 @@ Result<PrivateKey> PrivateKey::FromPem(std::string_view pem) {
     std::unique_ptr<char, OpenSslFree> name(name_raw), header(header_raw);
     std::unique_ptr<unsigned char, OpenSslFree> data(data_raw);
     std::string_view block(name.get());
-    if (block == "ENCRYPTED PRIVATE KEY") return Error(Code::kInvalidArgument, "encrypted private keys are not supported");
+    if (block == "ENCRYPTED PRIVATE KEY")
+      return Error(Code::kInvalidArgument, "encrypted private keys are not supported");
     if (block != "PRIVATE KEY" && block != "EC PRIVATE KEY" && block != "RSA PRIVATE KEY") continue;
     BioPtr one(BIO_new(BIO_s_mem()));
     if (!one || PEM_write_bio(one.get(), name.get(), header.get(), data.get(), len) <= 0) break;
@@ -402,7 +410,8 @@ Result<PrivateKey> PrivateKey::FromPem(std::string_view pem) {
 std::string PrivateKey::ToPem() const {
   BioPtr bio(BIO_new(BIO_s_mem()));
   // PEM_write_bio_PrivateKey writes PKCS #8 ("PRIVATE KEY"), unencrypted without a cipher.
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), impl_->pkey.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), impl_->pkey.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     DrainErrors();
     return {};
   }
@@ -413,7 +422,8 @@ PublicKey PrivateKey::public_key() const { return impl_->public_key; }
 
 Result<std::string> PrivateKey::Sign(DigestAlg digest, std::string_view data) const {
   if (!DigestFits(impl_->public_key.algorithm(), digest)) {
-    return Error(Code::kInvalidArgument, "digest " + std::string(DigestAlgName(digest)) + " does not fit the key");
+    return Error(Code::kInvalidArgument,
+                 "digest " + std::string(DigestAlgName(digest)) + " does not fit the key");
   }
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   size_t len = 0;
@@ -423,8 +433,8 @@ Result<std::string> PrivateKey::Sign(DigestAlg digest, std::string_view data) co
     return ErrorWithOpenSsl(Code::kInternal, "signing failed");
   }
   std::string sig(len, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, Uchar(data), data.size()) !=
-      1) {
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, Uchar(data),
+                     data.size()) != 1) {
     return ErrorWithOpenSsl(Code::kInternal, "signing failed");
   }
   sig.resize(len);
@@ -456,8 +466,8 @@ Result<std::string> EcdsaDerToRaw(std::string_view der, Curve curve) {
 
 Result<std::string> EcdsaRawToDer(std::string_view raw) {
   if (raw.size() != 64 && raw.size() != 96 && raw.size() != 132) {
-    return Error(Code::kMalformed, "ECDSA signature must be 64, 96 or 132 bytes (r||s), got " +
-                                       std::to_string(raw.size()));
+    return Error(Code::kMalformed,
+                 "ECDSA signature must be 64, 96 or 132 bytes (r||s), got " + std::to_string(raw.size()));
   }
   const size_t half = raw.size() / 2;
   BignumPtr r = BignumFrom(raw.substr(0, half)), s = BignumFrom(raw.substr(half));

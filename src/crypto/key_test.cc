@@ -139,8 +139,9 @@ TEST_P(EveryKeyType, ReportsAlgorithmBitsAndComponents) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Keys, EveryKeyType,
-                         testing::Values(KeyType::kEcP256, KeyType::kEcP384, KeyType::kEcP521, KeyType::kRsa2048,
-                                         KeyType::kRsa3072, KeyType::kRsa4096, KeyType::kEd25519),
+                         testing::Values(KeyType::kEcP256, KeyType::kEcP384, KeyType::kEcP521,
+                                         KeyType::kRsa2048, KeyType::kRsa3072, KeyType::kRsa4096,
+                                         KeyType::kEd25519),
                          [](const testing::TestParamInfo<KeyType>& param_info) {
                            return std::string(KeyTypeName(param_info.param));
                          });
@@ -175,8 +176,9 @@ TEST(PrivateKey, ReadsSec1AndPkcs1Pem) {
 TEST(PrivateKey, RefusesEncryptedAndGarbagePem) {
   EXPECT_EQ(PrivateKey::FromPem(kEncryptedKeyPem).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(PrivateKey::FromPem("").status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(PrivateKey::FromPem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").status().code(),
-            Code::kInvalidArgument);
+  EXPECT_EQ(
+      PrivateKey::FromPem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").status().code(),
+      Code::kInvalidArgument);
 }
 
 TEST(PrivateKey, SignRejectsADigestThatDoesNotFitTheKey) {
@@ -201,9 +203,11 @@ TEST(PublicKey, FromEcPointRejectsAPointNotOnTheCurve) {
   auto off_curve = PublicKey::FromEcPoint(Curve::kP256, point->x, y);
   EXPECT_EQ(off_curve.status().code(), Code::kBadPublicKey);
   // (0, 0) is not on P-256 either; nor is a coordinate longer than the field.
-  EXPECT_EQ(PublicKey::FromEcPoint(Curve::kP256, std::string(32, '\0'), std::string(32, '\0')).status().code(),
+  EXPECT_EQ(
+      PublicKey::FromEcPoint(Curve::kP256, std::string(32, '\0'), std::string(32, '\0')).status().code(),
+      Code::kBadPublicKey);
+  EXPECT_EQ(PublicKey::FromEcPoint(Curve::kP256, point->x + "x", point->y).status().code(),
             Code::kBadPublicKey);
-  EXPECT_EQ(PublicKey::FromEcPoint(Curve::kP256, point->x + "x", point->y).status().code(), Code::kBadPublicKey);
   // The right point on the wrong curve.
   EXPECT_EQ(PublicKey::FromEcPoint(Curve::kP384, point->x, point->y).status().code(), Code::kBadPublicKey);
 }
@@ -246,8 +250,9 @@ TEST(PublicKey, EqualityComparesKeyMaterial) {
 }
 
 TEST(Ecdsa, DerAndRawRoundTrip) {
-  for (auto [type, curve] : {std::pair{KeyType::kEcP256, Curve::kP256}, std::pair{KeyType::kEcP384, Curve::kP384},
-                             std::pair{KeyType::kEcP521, Curve::kP521}}) {
+  for (auto [type, curve] :
+       {std::pair{KeyType::kEcP256, Curve::kP256}, std::pair{KeyType::kEcP384, Curve::kP384},
+        std::pair{KeyType::kEcP521, Curve::kP521}}) {
     auto key = PrivateKey::Generate(type);
     ASSERT_TRUE(key.ok());
     const DigestAlg digest = DefaultDigestFor(key->public_key());

@@ -42,7 +42,8 @@ Result<GeneralNamePtr> MakeGeneralName(int type, std::string_view bytes) {
 Result<std::string> IpTextToBytes(std::string_view text) {
   std::string s(text);
   std::array<unsigned char, 16> buf{};
-  if (inet_pton(AF_INET, s.c_str(), buf.data()) == 1) return std::string(reinterpret_cast<char*>(buf.data()), 4);
+  if (inet_pton(AF_INET, s.c_str(), buf.data()) == 1)
+    return std::string(reinterpret_cast<char*>(buf.data()), 4);
   if (inet_pton(AF_INET6, s.c_str(), buf.data()) == 1) {
     return std::string(reinterpret_cast<char*>(buf.data()), 16);
   }

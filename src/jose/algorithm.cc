@@ -60,7 +60,9 @@ Algorithm DefaultAlgorithm(const crypto::PublicKey& key) {
   return Algorithm::kEs256;
 }
 
-bool IsMacAlgorithm(Algorithm a) { return a == Algorithm::kHs256 || a == Algorithm::kHs384 || a == Algorithm::kHs512; }
+bool IsMacAlgorithm(Algorithm a) {
+  return a == Algorithm::kHs256 || a == Algorithm::kHs384 || a == Algorithm::kHs512;
+}
 
 crypto::DigestAlg DigestFor(Algorithm a) { return InfoFor(a).digest; }
 

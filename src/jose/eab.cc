@@ -15,16 +15,18 @@ std::string SigningInput(std::string_view protected_b64, std::string_view payloa
 
 }  // namespace
 
-Result<json> SignEab(std::string_view kid, std::string_view hmac_key, Algorithm mac_alg, const Jwk& account_jwk,
-                     std::string_view url) {
+Result<json> SignEab(std::string_view kid, std::string_view hmac_key, Algorithm mac_alg,
+                     const Jwk& account_jwk, std::string_view url) {
   if (!IsMacAlgorithm(mac_alg)) return Error(Code::kInvalidArgument, "EAB needs HS256, HS384 or HS512");
   if (hmac_key.empty()) return Error(Code::kInvalidArgument, "EAB MAC key is empty");
-  json header = {{"alg", std::string(AlgorithmName(mac_alg))}, {"kid", std::string(kid)}, {"url", std::string(url)}};
-  ANVIL_ASSIGN_OR_RETURN(std::string header_text, DumpJson(header));
-  ANVIL_ASSIGN_OR_RETURN(std::string payload_text, DumpJson(account_jwk.ToJson()));
+  json header = {
+      {"alg", std::string(AlgorithmName(mac_alg))}, {"kid", std::string(kid)}, {"url", std::string(url)}};
+  ANVIL_ASSIGN_OR_RETURN(std::string header_text, internal::DumpJson(header));
+  ANVIL_ASSIGN_OR_RETURN(std::string payload_text, internal::DumpJson(account_jwk.ToJson()));
   const std::string protected_b64 = base64url::Encode(header_text);
   const std::string payload_b64 = base64url::Encode(payload_text);
-  const std::string mac = crypto::Hmac(DigestFor(mac_alg), hmac_key, SigningInput(protected_b64, payload_b64));
+  const std::string mac =
+      crypto::Hmac(DigestFor(mac_alg), hmac_key, SigningInput(protected_b64, payload_b64));
   return json{{"protected", protected_b64}, {"payload", payload_b64}, {"signature", base64url::Encode(mac)}};
 }
 
@@ -51,12 +53,12 @@ Status VerifyEab(const ParsedJws& inner, std::string_view hmac_key, const Jwk& a
   }
   const Status mismatch(Code::kUnauthorized, "externalAccountBinding MAC does not verify");
   if (hmac_key.empty()) return mismatch;
-  const std::string expected =
-      crypto::Hmac(DigestFor(inner.header.alg), hmac_key, SigningInput(inner.protected_b64, inner.payload_b64));
+  const std::string expected = crypto::Hmac(DigestFor(inner.header.alg), hmac_key,
+                                            SigningInput(inner.protected_b64, inner.payload_b64));
   if (!crypto::ConstantTimeEquals(expected, inner.signature)) return mismatch;
 
   // "The payload of this JWS MUST be the JWK of the account key" of the outer JWS.
-  json payload = ParseJson(inner.payload);
+  json payload = internal::ParseJson(inner.payload);
   if (payload.is_discarded() || !payload.is_object()) {
     return Error(Code::kMalformed, "externalAccountBinding payload is not a JSON object");
   }

@@ -76,13 +76,15 @@ TEST_F(JwsEab, WrongKeyIsUnauthorized) {
 
 TEST_F(JwsEab, WrongUrlIsUnauthorized) {
   EXPECT_EQ(EabKid(Inner(), "https://ca.example/acme/other").status().code(), Code::kUnauthorized);
-  EXPECT_EQ(EabKid(InnerWithHeader({{"alg", "HS256"}, {"kid", kKid}}), kUrl).status().code(), Code::kUnauthorized);
+  EXPECT_EQ(EabKid(InnerWithHeader({{"alg", "HS256"}, {"kid", kKid}}), kUrl).status().code(),
+            Code::kUnauthorized);
 }
 
 TEST_F(JwsEab, AnotherAccountKeyIsUnauthorized) {
   auto other = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
   ASSERT_TRUE(other.ok());
-  EXPECT_EQ(VerifyEab(Inner(), hmac_key_, Jwk::FromPublicKey(other->public_key())).code(), Code::kUnauthorized);
+  EXPECT_EQ(VerifyEab(Inner(), hmac_key_, Jwk::FromPublicKey(other->public_key())).code(),
+            Code::kUnauthorized);
 }
 
 TEST_F(JwsEab, HeaderRules) {
@@ -90,10 +92,11 @@ TEST_F(JwsEab, HeaderRules) {
                 .status()
                 .code(),
             Code::kMalformed);
-  EXPECT_EQ(EabKid(InnerWithHeader({{"alg", "HS256"}, {"url", kUrl}}), kUrl).status().code(), Code::kMalformed);
+  EXPECT_EQ(EabKid(InnerWithHeader({{"alg", "HS256"}, {"url", kUrl}}), kUrl).status().code(),
+            Code::kMalformed);
   // The inner JWS signed with the account key instead of a MAC.
-  auto signed_inner = SignJson(account_key_, Algorithm::kEs256, {{"kid", kKid}, {"url", kUrl}},
-                               account_jwk_.ToJson().dump());
+  auto signed_inner =
+      SignJson(account_key_, Algorithm::kEs256, {{"kid", kKid}, {"url", kUrl}}, account_jwk_.ToJson().dump());
   ASSERT_TRUE(signed_inner.ok());
   auto parsed = ParseFlattened(*signed_inner, true);
   ASSERT_TRUE(parsed.ok());
@@ -106,7 +109,8 @@ TEST_F(JwsEab, HeaderRules) {
 }
 
 TEST_F(JwsEab, SignEabRejectsBadArguments) {
-  EXPECT_EQ(SignEab(kKid, hmac_key_, Algorithm::kEs256, account_jwk_, kUrl).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(SignEab(kKid, hmac_key_, Algorithm::kEs256, account_jwk_, kUrl).status().code(),
+            Code::kInvalidArgument);
   EXPECT_EQ(SignEab(kKid, "", Algorithm::kHs256, account_jwk_, kUrl).status().code(), Code::kInvalidArgument);
 }
 

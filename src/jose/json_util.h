@@ -13,12 +13,7 @@ namespace anvil::jose::internal {
 // (nlohmann's dump() would throw).
 Result<std::string> DumpJson(const nlohmann::json& value);
 
-// Parses `text` without exceptions; nullopt-like: returns a discarded value on any syntax error.
+// Parses `text` without exceptions; the result is_discarded() on any syntax error.
 nlohmann::json ParseJson(std::string_view text);
 
 }  // namespace anvil::jose::internal
-
-namespace anvil::jose {
-using internal::DumpJson;
-using internal::ParseJson;
-}  // namespace anvil::jose

@@ -144,7 +144,7 @@ json Jwk::ToJson() const {
 std::string Jwk::Thumbprint() const {
   // All member values are ASCII (names and base64url), so the compact dump is the canonical form of
   // RFC 7638 §3.3 and cannot fail.
-  return base64url::Encode(crypto::Sha256(DumpJson(ToJson()).value_or("")));
+  return base64url::Encode(crypto::Sha256(internal::DumpJson(ToJson()).value_or("")));
 }
 
 bool Jwk::Supports(Algorithm alg) const { return KeySupports(key_, alg); }

@@ -92,14 +92,14 @@ TEST(Jwk, RejectsBadRsaExponentsAndModuli) {
     return copy;
   };
   EXPECT_TRUE(Jwk::FromJson(rsa).ok());
-  EXPECT_EQ(CodeFor(with("e", "AQ")), Code::kBadPublicKey);          // e = 1
-  EXPECT_EQ(CodeFor(with("e", "Ag")), Code::kBadPublicKey);          // e = 2, even
-  EXPECT_EQ(CodeFor(with("e", "AAEAAQ")), Code::kBadPublicKey);      // 65537 with a leading zero octet
-  EXPECT_EQ(CodeFor(with("e", "")), Code::kBadPublicKey);            // empty
-  EXPECT_EQ(CodeFor(with("e", "AQAB=")), Code::kBadPublicKey);       // padded
-  EXPECT_EQ(CodeFor(with("e", 65537)), Code::kBadPublicKey);         // a number, not base64url
+  EXPECT_EQ(CodeFor(with("e", "AQ")), Code::kBadPublicKey);            // e = 1
+  EXPECT_EQ(CodeFor(with("e", "Ag")), Code::kBadPublicKey);            // e = 2, even
+  EXPECT_EQ(CodeFor(with("e", "AAEAAQ")), Code::kBadPublicKey);        // 65537 with a leading zero octet
+  EXPECT_EQ(CodeFor(with("e", "")), Code::kBadPublicKey);              // empty
+  EXPECT_EQ(CodeFor(with("e", "AQAB=")), Code::kBadPublicKey);         // padded
+  EXPECT_EQ(CodeFor(with("e", 65537)), Code::kBadPublicKey);           // a number, not base64url
   EXPECT_EQ(CodeFor(with("e", "AQEBAQEBAQEB")), Code::kBadPublicKey);  // 72 bits
-  EXPECT_TRUE(Jwk::FromJson(with("e", "Aw")).ok());                  // e = 3 is allowed
+  EXPECT_TRUE(Jwk::FromJson(with("e", "Aw")).ok());                    // e = 3 is allowed
   auto n = base64url::Decode(rsa["n"].get<std::string>());
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(CodeFor(with("n", base64url::Encode(std::string(1, '\0') + *n))), Code::kBadPublicKey);
@@ -158,8 +158,8 @@ TEST(Jwk, IgnoresUnknownMembers) {
 }
 
 TEST(JwkAlgorithm, NamesRoundTrip) {
-  for (auto alg : {Algorithm::kEs256, Algorithm::kEs384, Algorithm::kEs512, Algorithm::kRs256, Algorithm::kEdDsa,
-                   Algorithm::kHs256, Algorithm::kHs384, Algorithm::kHs512}) {
+  for (auto alg : {Algorithm::kEs256, Algorithm::kEs384, Algorithm::kEs512, Algorithm::kRs256,
+                   Algorithm::kEdDsa, Algorithm::kHs256, Algorithm::kHs384, Algorithm::kHs512}) {
     EXPECT_EQ(ParseAlgorithm(AlgorithmName(alg)), alg);
   }
   EXPECT_EQ(AlgorithmName(Algorithm::kEdDsa), "EdDSA");

@@ -21,20 +21,22 @@ Result<std::string> DecodeMember(const json& object, const char* name) {
 }
 
 Status UnsupportedAlgorithm(std::string_view name) {
-  return Error(Code::kBadSignatureAlgorithm, "unsupported JWS algorithm \"" + std::string(name) +
-                                                 "\"; supported: " + std::string(SupportedSignatureAlgorithms()));
+  return Error(Code::kBadSignatureAlgorithm,
+               "unsupported JWS algorithm \"" + std::string(name) +
+                   "\"; supported: " + std::string(SupportedSignatureAlgorithms()));
 }
 
 // An optional header member that must be a string when present.
 Result<std::optional<std::string>> OptionalString(const json& header, const char* name) {
   auto it = header.find(name);
   if (it == header.end()) return std::optional<std::string>();
-  if (!it->is_string()) return Error(Code::kMalformed, std::string("JWS header \"") + name + "\" is not a string");
+  if (!it->is_string())
+    return Error(Code::kMalformed, std::string("JWS header \"") + name + "\" is not a string");
   return std::optional<std::string>(it->get<std::string>());
 }
 
 Result<ProtectedHeader> ParseHeader(const std::string& text, bool allow_mac) {
-  json raw = ParseJson(text);
+  json raw = internal::ParseJson(text);
   if (raw.is_discarded() || !raw.is_object()) {
     return Error(Code::kMalformed, "JWS protected header is not a JSON object");
   }
@@ -59,7 +61,8 @@ Result<ProtectedHeader> ParseHeader(const std::string& text, bool allow_mac) {
   if (auto jwk_it = raw.find("jwk"); jwk_it != raw.end()) {
     auto jwk = Jwk::FromJson(*jwk_it);
     if (!jwk.ok()) {
-      if (jwk.status().code() == Code::kMalformed) return Error(Code::kMalformed, "JWS header \"jwk\" is not an object");
+      if (jwk.status().code() == Code::kMalformed)
+        return Error(Code::kMalformed, "JWS header \"jwk\" is not an object");
       return jwk.status();
     }
     header.jwk = std::move(jwk).value();
@@ -75,7 +78,7 @@ Result<ProtectedHeader> ParseHeader(const std::string& text, bool allow_mac) {
 }  // namespace
 
 Result<ParsedJws> ParseFlattened(std::string_view body, bool allow_mac) {
-  json object = ParseJson(body);
+  json object = internal::ParseJson(body);
   if (object.is_discarded()) return Error(Code::kMalformed, "request body is not JSON");
   return ParseFlattened(object, allow_mac);
 }
@@ -122,9 +125,9 @@ Result<ParsedJws> ParseFlattened(const json& object, bool allow_mac) {
 Status Verify(const ParsedJws& jws, const crypto::PublicKey& key) {
   const Algorithm alg = jws.header.alg;
   if (!KeySupports(key, alg)) {
-    return Error(Code::kBadSignatureAlgorithm,
-                 "JWS algorithm " + std::string(AlgorithmName(alg)) + " does not fit the key; the key signs with " +
-                     std::string(AlgorithmName(DefaultAlgorithm(key))));
+    return Error(Code::kBadSignatureAlgorithm, "JWS algorithm " + std::string(AlgorithmName(alg)) +
+                                                   " does not fit the key; the key signs with " +
+                                                   std::string(AlgorithmName(DefaultAlgorithm(key))));
   }
   const Status failed(Code::kMalformed, "JWS signature verification failed");
   const std::string signing_input = jws.protected_b64 + "." + jws.payload_b64;  // RFC 7515 §5.2 step 8.
@@ -140,27 +143,31 @@ Status Verify(const ParsedJws& jws, const crypto::PublicKey& key) {
   return Status::Ok();
 }
 
-Result<json> SignJson(const crypto::PrivateKey& key, Algorithm alg, const json& header, std::string_view payload) {
-  if (!header.is_object() && !header.is_null()) return Error(Code::kInvalidArgument, "JWS header must be an object");
+Result<json> SignJson(const crypto::PrivateKey& key, Algorithm alg, const json& header,
+                      std::string_view payload) {
+  if (!header.is_object() && !header.is_null())
+    return Error(Code::kInvalidArgument, "JWS header must be an object");
   const crypto::PublicKey pub = key.public_key();
   if (!KeySupports(pub, alg)) {
     return Error(Code::kInvalidArgument, "cannot sign " + std::string(AlgorithmName(alg)) + " with this key");
   }
   json protected_header = header.is_null() ? json::object() : header;
   protected_header["alg"] = std::string(AlgorithmName(alg));
-  ANVIL_ASSIGN_OR_RETURN(std::string header_text, DumpJson(protected_header));
+  ANVIL_ASSIGN_OR_RETURN(std::string header_text, internal::DumpJson(protected_header));
   const std::string protected_b64 = base64url::Encode(header_text);
   const std::string payload_b64 = base64url::Encode(payload);  // "" for POST-as-GET.
   ANVIL_ASSIGN_OR_RETURN(std::string signature, key.Sign(DigestFor(alg), protected_b64 + "." + payload_b64));
   if (pub.algorithm() == crypto::KeyAlgorithm::kEc) {
     ANVIL_ASSIGN_OR_RETURN(signature, crypto::EcdsaDerToRaw(signature, *pub.curve()));
   }
-  return json{{"protected", protected_b64}, {"payload", payload_b64}, {"signature", base64url::Encode(signature)}};
+  return json{
+      {"protected", protected_b64}, {"payload", payload_b64}, {"signature", base64url::Encode(signature)}};
 }
 
-Result<std::string> Sign(const crypto::PrivateKey& key, Algorithm alg, const json& header, std::string_view payload) {
+Result<std::string> Sign(const crypto::PrivateKey& key, Algorithm alg, const json& header,
+                         std::string_view payload) {
   ANVIL_ASSIGN_OR_RETURN(json jws, SignJson(key, alg, header, payload));
-  return DumpJson(jws);
+  return internal::DumpJson(jws);
 }
 
 }  // namespace anvil::jose

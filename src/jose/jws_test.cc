@@ -25,8 +25,8 @@ json MakeJws(const json& header, std::string_view payload, const crypto::Private
               {"payload", base64url::Encode(payload)},
               {"signature", base64url::Encode("not a signature")}};
   if (key != nullptr) {
-    auto sig = key->Sign(crypto::DigestAlg::kNone, jws["protected"].get<std::string>() + "." +
-                                                       jws["payload"].get<std::string>());
+    auto sig = key->Sign(crypto::DigestAlg::kNone,
+                         jws["protected"].get<std::string>() + "." + jws["payload"].get<std::string>());
     EXPECT_TRUE(sig.ok());
     jws["signature"] = base64url::Encode(*sig);
   }
@@ -37,11 +37,10 @@ class JwsParse : public ::testing::Test {
  protected:
   crypto::PrivateKey key_ = MustGenerate(crypto::KeyType::kEd25519);
   json jwk_ = Jwk::FromPublicKey(key_.public_key()).ToJson();
-  json header_ = {{"alg", "EdDSA"}, {"jwk", jwk_}, {"nonce", "n0nce"}, {"url", "https://ca.example/acme/new-account"}};
+  json header_ = {
+      {"alg", "EdDSA"}, {"jwk", jwk_}, {"nonce", "n0nce"}, {"url", "https://ca.example/acme/new-account"}};
 
-  Code CodeFor(const json& header) {
-    return ParseFlattened(MakeJws(header, "{}", &key_)).status().code();
-  }
+  Code CodeFor(const json& header) { return ParseFlattened(MakeJws(header, "{}", &key_)).status().code(); }
 };
 
 TEST_F(JwsParse, AcceptsAWellFormedJws) {
@@ -97,8 +96,9 @@ TEST_F(JwsParse, RejectsOtherSerializationsAndExtraMembers) {
   json with_header = jws;
   with_header["header"] = {{"kid", "x"}};
   EXPECT_EQ(ParseFlattened(with_header).status().code(), Code::kMalformed);
-  json general = {{"payload", jws["payload"]},
-                  {"signatures", json::array({{{"protected", jws["protected"]}, {"signature", jws["signature"]}}})}};
+  json general = {
+      {"payload", jws["payload"]},
+      {"signatures", json::array({{{"protected", jws["protected"]}, {"signature", jws["signature"]}}})}};
   EXPECT_EQ(ParseFlattened(general).status().code(), Code::kMalformed);
   json extra = jws;
   extra["extra"] = 1;
@@ -115,7 +115,8 @@ TEST_F(JwsParse, RejectsOtherSerializationsAndExtraMembers) {
   EXPECT_EQ(ParseFlattened("[]").status().code(), Code::kMalformed);
   EXPECT_EQ(ParseFlattened(std::string_view()).status().code(), Code::kMalformed);
   // The compact serialization is not JSON at all.
-  EXPECT_EQ(ParseFlattened(jws["protected"].get<std::string>() + ".e30.c2ln").status().code(), Code::kMalformed);
+  EXPECT_EQ(ParseFlattened(jws["protected"].get<std::string>() + ".e30.c2ln").status().code(),
+            Code::kMalformed);
 }
 
 TEST_F(JwsParse, DecodesBase64urlStrictly) {
@@ -126,10 +127,10 @@ TEST_F(JwsParse, DecodesBase64urlStrictly) {
     return ParseFlattened(copy).status().code();
   };
   const std::string payload = jws["payload"];
-  EXPECT_EQ(with("payload", "e30="), Code::kMalformed);          // Padding.
-  EXPECT_EQ(with("payload", "e3+/"), Code::kMalformed);          // Standard alphabet.
-  EXPECT_EQ(with("payload", "e3 0"), Code::kMalformed);          // Whitespace.
-  EXPECT_EQ(with("payload", "e31"), Code::kMalformed);           // Non-canonical trailing bits.
+  EXPECT_EQ(with("payload", "e30="), Code::kMalformed);  // Padding.
+  EXPECT_EQ(with("payload", "e3+/"), Code::kMalformed);  // Standard alphabet.
+  EXPECT_EQ(with("payload", "e3 0"), Code::kMalformed);  // Whitespace.
+  EXPECT_EQ(with("payload", "e31"), Code::kMalformed);   // Non-canonical trailing bits.
   EXPECT_EQ(with("signature", jws["signature"].get<std::string>() + "="), Code::kMalformed);
   EXPECT_EQ(with("protected", "!" + jws["protected"].get<std::string>()), Code::kMalformed);
   EXPECT_EQ(with("protected", base64url::Encode("[1]")), Code::kMalformed);  // Header not an object.
@@ -176,7 +177,8 @@ TEST_F(JwsParse, PropagatesBadPublicKeyFromTheJwk) {
   y[5] ^= 0x40;
   json off_curve = header_;
   off_curve["alg"] = "ES256";
-  off_curve["jwk"] = {{"kty", "EC"}, {"crv", "P-256"}, {"x", base64url::Encode(point->x)}, {"y", base64url::Encode(y)}};
+  off_curve["jwk"] = {
+      {"kty", "EC"}, {"crv", "P-256"}, {"x", base64url::Encode(point->x)}, {"y", base64url::Encode(y)}};
   EXPECT_EQ(ParseFlattened(MakeJws(off_curve, "{}")).status().code(), Code::kBadPublicKey);
 
   json not_object = header_;
@@ -200,7 +202,8 @@ class JwsSign : public ::testing::TestWithParam<crypto::KeyType> {};
 TEST_P(JwsSign, SignThenParseAndVerify) {
   auto key = MustGenerate(GetParam());
   const Algorithm alg = DefaultAlgorithm(key.public_key());
-  json header = {{"kid", "https://ca.example/acme/acct/7"}, {"nonce", "abc"}, {"url", "https://ca.example/x"}};
+  json header = {
+      {"kid", "https://ca.example/acme/acct/7"}, {"nonce", "abc"}, {"url", "https://ca.example/x"}};
   auto body = Sign(key, alg, header, R"({"status":"deactivated"})");
   ASSERT_TRUE(body.ok()) << body.status().ToString();
   auto jws = ParseFlattened(*body);
@@ -231,7 +234,8 @@ TEST_P(JwsSign, SignThenParseAndVerify) {
 
 TEST_P(JwsSign, PostAsGetHasAnEmptyPayload) {
   auto key = MustGenerate(GetParam());
-  auto jws_json = SignJson(key, DefaultAlgorithm(key.public_key()), {{"kid", "k"}, {"url", "u"}, {"nonce", "n"}}, "");
+  auto jws_json =
+      SignJson(key, DefaultAlgorithm(key.public_key()), {{"kid", "k"}, {"url", "u"}, {"nonce", "n"}}, "");
   ASSERT_TRUE(jws_json.ok()) << jws_json.status().ToString();
   EXPECT_EQ((*jws_json)["payload"], "");
   auto jws = ParseFlattened(*jws_json);
