@@ -56,6 +56,7 @@ internal::SanEntries San(X509* x) {
 }  // namespace
 
 Result<Certificate> Certificate::FromDer(std::string_view der) {
+  if (der.empty()) return Error(Code::kMalformed, "empty certificate");
   const unsigned char* p = internal::Uchar(der);
   X509Ptr x509(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (!x509) return ErrorWithOpenSsl(Code::kMalformed, "not a DER X.509 certificate");

@@ -385,6 +385,8 @@ TEST(Certificate, PemAndChainRoundTrip) {
 
 TEST(Certificate, GarbageIsMalformed) {
   EXPECT_EQ(Certificate::FromDer("").status().code(), Code::kMalformed);
+  EXPECT_EQ(Certificate::FromDer(std::string_view()).status().code(), Code::kMalformed);
+  EXPECT_EQ(Certificate::ChainFromPem(std::string_view()).status().code(), Code::kMalformed);
   EXPECT_EQ(Certificate::FromDer("garbage").status().code(), Code::kMalformed);
   EXPECT_EQ(Certificate::FromPem("").status().code(), Code::kMalformed);
   EXPECT_EQ(Certificate::ChainFromPem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")

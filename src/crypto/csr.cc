@@ -74,6 +74,7 @@ Result<Csr> Decode(X509ReqPtr req, std::string der) {
 }  // namespace
 
 Result<Csr> Csr::FromDer(std::string_view der) {
+  if (der.empty()) return Error(Code::kBadCsr, "empty CSR");
   const unsigned char* p = internal::Uchar(der);
   X509ReqPtr req(d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size())));
   if (!req) return ErrorWithOpenSsl(Code::kBadCsr, "CSR is not a DER PKCS #10 request");

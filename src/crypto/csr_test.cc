@@ -81,6 +81,8 @@ TEST(Csr, VerifySignatureFailsAfterFlippingASignatureByte) {
 
 TEST(Csr, GarbageIsBadCsr) {
   EXPECT_EQ(Csr::FromDer("").status().code(), Code::kBadCsr);
+  EXPECT_EQ(Csr::FromDer(std::string_view()).status().code(), Code::kBadCsr);
+  EXPECT_EQ(Csr::FromPem(std::string_view()).status().code(), Code::kBadCsr);
   EXPECT_EQ(Csr::FromDer("definitely not DER").status().code(), Code::kBadCsr);
   EXPECT_EQ(Csr::FromPem("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n")
                 .status()
@@ -109,6 +111,8 @@ TEST(Csr, CreateRejectsBadInput) {
   ASSERT_TRUE(key.ok());
   EXPECT_EQ(Csr::Create(*key, {}, {"300.1.1.1"}).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(Csr::Create(*key, {}, {"fe80::1%eth0"}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Csr::Create(*key, {}, {std::string("192.0.2.1\0.5", 13)}).status().code(),
+            Code::kInvalidArgument);
   EXPECT_EQ(Csr::Create(*key, {""}, {}).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(Csr::Create(*key,
                         {"b\xc3\xbc"

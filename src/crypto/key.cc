@@ -188,6 +188,7 @@ size_t CurveCoordinateLength(Curve c) { return InfoFor(c).coordinate_length; }
 // --- PublicKey ---
 
 Result<PublicKey> PublicKey::FromDer(std::string_view spki_der) {
+  if (spki_der.empty()) return Error(Code::kBadPublicKey, "empty SubjectPublicKeyInfo");
   const unsigned char* p = Uchar(spki_der);
   EvpPkeyPtr pkey(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())));
   if (!pkey) return ErrorWithOpenSsl(Code::kBadPublicKey, "invalid SubjectPublicKeyInfo");
@@ -444,6 +445,7 @@ Result<std::string> PrivateKey::Sign(DigestAlg digest, std::string_view data) co
 // --- Signature formats ---
 
 Result<std::string> EcdsaDerToRaw(std::string_view der, Curve curve) {
+  if (der.empty()) return Error(Code::kMalformed, "empty ECDSA signature");
   const unsigned char* p = Uchar(der);
   EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
   if (!sig || p != Uchar(der) + der.size()) {

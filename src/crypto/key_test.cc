@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "crypto/random.h"
 
@@ -234,6 +236,9 @@ TEST(PublicKey, FromDerRejectsGarbageAndTrailingData) {
   auto key = PrivateKey::Generate(KeyType::kEcP256);
   ASSERT_TRUE(key.ok());
   EXPECT_EQ(PublicKey::FromDer("garbage").status().code(), Code::kBadPublicKey);
+  EXPECT_EQ(PublicKey::FromDer(std::string_view()).status().code(), Code::kBadPublicKey);
+  EXPECT_EQ(PublicKey::FromPem(std::string_view()).status().code(), Code::kBadPublicKey);
+  EXPECT_EQ(EcdsaDerToRaw(std::string_view(), Curve::kP256).status().code(), Code::kMalformed);
   EXPECT_EQ(PublicKey::FromDer(key->public_key().ToDer() + "x").status().code(), Code::kBadPublicKey);
   EXPECT_EQ(PublicKey::FromPem("nothing").status().code(), Code::kBadPublicKey);
   EXPECT_EQ(PublicKey::FromEd25519(std::string(31, 'a')).status().code(), Code::kBadPublicKey);
@@ -282,6 +287,28 @@ TEST(Ecdsa, RejectsWrongLengthsAndGarbage) {
   ASSERT_TRUE(der.ok());
   EXPECT_EQ(EcdsaDerToRaw(*der, Curve::kP256).status().code(), Code::kMalformed);
   EXPECT_EQ(EcdsaDerToRaw(*der + "x", Curve::kP521).status().code(), Code::kMalformed);
+}
+
+TEST(PrivateKey, SignsAndVerifiesFromManyThreadsAtOnce) {
+  // The class comment promises that one key may be shared between threads.
+  for (auto type : {KeyType::kEcP256, KeyType::kRsa2048, KeyType::kEd25519}) {
+    const PrivateKey key = PrivateKey::Generate(type).value();
+    const PublicKey pub = key.public_key();
+    const DigestAlg digest = DefaultDigestFor(pub);
+    std::vector<std::thread> threads;
+    std::vector<int> good(4, 0);
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 10; ++i) {
+          const std::string data = "message " + std::to_string(t) + "/" + std::to_string(i);
+          auto sig = key.Sign(digest, data);
+          if (sig.ok() && pub.Verify(digest, data, *sig) && PublicKey::FromDer(pub.ToDer()).ok()) ++good[t];
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    for (int t = 0; t < 4; ++t) EXPECT_EQ(good[t], 10) << KeyTypeName(type);
+  }
 }
 
 TEST(Random, ReturnsTheRequestedNumberOfDistinctBytes) {

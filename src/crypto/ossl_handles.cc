@@ -28,7 +28,8 @@ Status ErrorWithOpenSsl(Code code, std::string message) {
 BioPtr MemBioFrom(std::string_view data) {
   // BIO_new_mem_buf takes an int length; larger inputs cannot be PEM/DER we accept anyway.
   if (data.size() > static_cast<size_t>(INT32_MAX)) return nullptr;
-  return BioPtr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
+  // A default-constructed string_view has a null data pointer, which BIO_new_mem_buf refuses.
+  return BioPtr(BIO_new_mem_buf(data.empty() ? "" : data.data(), static_cast<int>(data.size())));
 }
 
 std::string MemBioContents(BIO* bio) {

@@ -41,6 +41,8 @@ Result<GeneralNamePtr> MakeGeneralName(int type, std::string_view bytes) {
 
 Result<std::string> IpTextToBytes(std::string_view text) {
   std::string s(text);
+  // inet_pton reads a C string: an embedded NUL would silently cut the text short.
+  if (s.find('\0') != std::string::npos) return Error(Code::kInvalidArgument, "invalid IP address");
   std::array<unsigned char, 16> buf{};
   if (inet_pton(AF_INET, s.c_str(), buf.data()) == 1)
     return std::string(reinterpret_cast<char*>(buf.data()), 4);
