@@ -343,7 +343,8 @@ Result<Account> AcmeClient::NewAccount(const NewAccountRequest& request) {
 }
 
 Result<Account> AcmeClient::FetchAccount() {
-  ANVIL_ASSIGN_OR_RETURN(HttpResponse r, Post(kid_, json::object()));
+  // §7.3.3/§6.3: a POST-as-GET to the account URL (an empty update "{}" is refused by some servers).
+  ANVIL_ASSIGN_OR_RETURN(HttpResponse r, PostAsGet(kid_));
   return AccountFromResponse(r, kid_);
 }
 

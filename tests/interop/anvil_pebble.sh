@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Interop of the `anvil` client with Debian's Pebble (Let's Encrypt's test CA), over loopback only:
+#   http-01 standalone for two names; dns-01 through a hook writing TXT records into pebble-challtestsrv (a
+#   wildcard and its base name); tls-alpn-01 standalone; an alternate chain chosen with --preferred-chain;
+#   `renew --force` (new serial) and plain `renew` (nothing due: exit 3); account show and key rollover;
+#   revoke by account key and by the certificate's own key (a second revocation surfaces alreadyRevoked).
+# Pebble runs with PEBBLE_VA_NOSLEEP=1 and its default 5% nonce rejection, so badNonce retries are exercised.
+# Every certificate is checked with `openssl verify` against the Pebble root it chains to.
+# Usage: anvil_pebble.sh PATH/TO/anvil
+set -euo pipefail
+ANVIL_BIN=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+WORK=$(mktemp -d /tmp/anvil-pebble-XXXXXX)
+source "$HERE/lib.sh"
+
+command -v pebble >/dev/null || fail "pebble is not installed (scripts/install-deps)"
+command -v pebble-challtestsrv >/dev/null || fail "pebble-challtestsrv is not installed (scripts/install-deps)"
+
+HTTP_PORT=$(free_port)
+TLS_PORT=$(free_port)
+start_challtestsrv  # DNS_PORT (A → 127.0.0.1, TXT via the management API) and MGMT_PORT
+
+step "pebble on 127.0.0.1 with its own HTTPS certificate"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/pebble-key.pem" \
+  -out "$WORK/pebble-cert.pem" -days 2 -subj "/CN=localhost" \
+  -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" 2>/dev/null
+PEBBLE_PORT=$(free_port)
+PEBBLE_MGMT=$(free_port)
+cat >"$WORK/pebble.json" <<JSON
+{
+  "pebble": {
+    "listenAddress": "127.0.0.1:$PEBBLE_PORT",
+    "managementListenAddress": "127.0.0.1:$PEBBLE_MGMT",
+    "certificate": "$WORK/pebble-cert.pem",
+    "privateKey": "$WORK/pebble-key.pem",
+    "httpPort": $HTTP_PORT,
+    "tlsPort": $TLS_PORT,
+    "ocspResponderURL": "",
+    "externalAccountBindingRequired": false
+  }
+}
+JSON
+PEBBLE_VA_NOSLEEP=1 PEBBLE_ALTERNATE_ROOTS=1 pebble -config "$WORK/pebble.json" -dnsserver "127.0.0.1:$DNS_PORT" \
+  >"$WORK/pebble.log" 2>&1 &
+PIDS+=($!)
+DIRECTORY="https://127.0.0.1:$PEBBLE_PORT/dir"
+CA_BUNDLE="$WORK/pebble-cert.pem"
+wait_for "pebble" 30 curl -sf --cacert "$CA_BUNDLE" "$DIRECTORY" || { cat "$WORK/pebble.log"; exit 1; }
+curl -sf --cacert "$CA_BUNDLE" "https://127.0.0.1:$PEBBLE_MGMT/roots/0" >"$WORK/root0.pem"
+curl -sf --cacert "$CA_BUNDLE" "https://127.0.0.1:$PEBBLE_MGMT/roots/1" >"$WORK/root1.pem"
+ALT_ROOT_CN=$(openssl x509 -in "$WORK/root1.pem" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= *//p')
+echo "alternate root: $ALT_ROOT_CN"
+
+STATE="$WORK/state"
+ANVIL=("$ANVIL_BIN" --state-dir "$STATE")
+LINEAGES="$STATE/lineages"
+# verify LINEAGE [ROOT]: the lineage's certificate chains to a Pebble root; key and certificate match.
+verify() {
+  local dir="$LINEAGES/$1" root=${2:-$WORK/root0.pem}
+  openssl verify -CAfile "$root" -untrusted "$dir/chain.pem" "$dir/cert.pem" || fail "openssl verify $1"
+  [ "$(openssl x509 -in "$dir/cert.pem" -noout -pubkey)" = "$(openssl pkey -in "$dir/key.pem" -pubout)" ] ||
+    fail "$1: key does not match the certificate"
+  [ "$(stat -c %a "$dir/key.pem")" = 600 ] || fail "$1: key.pem is not 0600"
+}
+serial() { openssl x509 -in "$LINEAGES/$1/cert.pem" -noout -serial; }
+has_san() { openssl x509 -in "$LINEAGES/$1/cert.pem" -noout -ext subjectAltName | grep -qF "$2" || fail "$1: no SAN $2"; }
+
+step "anvil issue: two names via http-01 standalone on 127.0.0.1:$HTTP_PORT"
+"${ANVIL[@]}" --json issue --server "$DIRECTORY" --ca-bundle "$CA_BUNDLE" -m admin@anvil.test --name two \
+  -d a.anvil.test -d b.anvil.test --http-address 127.0.0.1 --http-port "$HTTP_PORT" \
+  --deploy-hook "echo deployed \$ANVIL_LINEAGE_NAME > $WORK/deployed" | tee "$WORK/issue.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and d["lineage"]=="two", d' "$WORK/issue.json"
+verify two
+has_san two DNS:a.anvil.test
+has_san two DNS:b.anvil.test
+grep -q "deployed two" "$WORK/deployed" || fail "deploy hook did not run"
+
+step "anvil issue: wildcard and base name via dns-01 (hook writes TXT into challtestsrv)"
+cat >"$WORK/dns-hook.sh" <<HOOK
+#!/usr/bin/env bash
+set -e
+case "\$1" in
+  add) curl -sf -X POST -d "{\"host\":\"\$2.\",\"value\":\"\$3\"}" http://127.0.0.1:$MGMT_PORT/set-txt ;;
+  remove) curl -sf -X POST -d "{\"host\":\"\$2.\"}" http://127.0.0.1:$MGMT_PORT/clear-txt ;;
+esac
+echo "\$@" >>"$WORK/dns-hook.log"
+HOOK
+chmod +x "$WORK/dns-hook.sh"
+"${ANVIL[@]}" issue --server "$DIRECTORY" --ca-bundle "$CA_BUNDLE" --name wild \
+  -d '*.wild.anvil.test' -d wild.anvil.test --dns-hook "$WORK/dns-hook.sh" --key-type ec384
+verify wild
+has_san wild 'DNS:*.wild.anvil.test'
+grep -q "^add _acme-challenge.wild.anvil.test " "$WORK/dns-hook.log" || fail "dns hook add not called"
+grep -q "^remove _acme-challenge.wild.anvil.test " "$WORK/dns-hook.log" || fail "dns hook remove not called"
+
+step "anvil issue: tls-alpn-01 standalone on 127.0.0.1:$TLS_PORT, RSA key, alternate chain"
+"${ANVIL[@]}" issue --server "$DIRECTORY" --ca-bundle "$CA_BUNDLE" --name alpn -d alpn.anvil.test \
+  --tls-alpn-address 127.0.0.1 --tls-alpn-port "$TLS_PORT" --key-type rsa2048 --preferred-chain "$ALT_ROOT_CN"
+verify alpn "$WORK/root1.pem"
+openssl x509 -in "$LINEAGES/alpn/cert.pem" -noout -text | grep -q "rsaEncryption" || fail "alpn: not an RSA key"
+
+step "anvil list --json"
+"${ANVIL[@]}" --json list | tee "$WORK/list.json" | head -c 600; echo
+python3 - "$WORK/list.json" <<'PY' || fail "list does not show the three lineages"
+import json, sys
+items = {e["lineage"]: e for e in json.load(open(sys.argv[1]))}
+assert set(items) == {"two", "wild", "alpn"}, items.keys()
+assert all(e["last_result"] == "ok" and e["certificate"]["days_left"] > 0 for e in items.values())
+PY
+
+step "anvil renew: nothing is due (exit 3), then --force renews (new serial)"
+set +e
+"${ANVIL[@]}" renew --all
+rc=$?
+set -e
+[ $rc -eq 3 ] || fail "renew with nothing due exited $rc, expected 3"
+FIRST=$(serial two)
+"${ANVIL[@]}" renew two --force
+SECOND=$(serial two)
+[ "$FIRST" != "$SECOND" ] || fail "renewal did not produce a new certificate"
+echo "renewed: $FIRST -> $SECOND"
+verify two
+[ -f "$LINEAGES/two/previous/cert.pem" ] || fail "previous certificate not kept"
+[ "$(openssl x509 -in "$LINEAGES/two/previous/cert.pem" -noout -serial)" = "$FIRST" ] || fail "previous/ is not the old one"
+
+step "anvil account show, then key rollover (RFC 8555 §7.3.5) and an issuance with the new key"
+"${ANVIL[@]}" --json account show --server "$DIRECTORY" --ca-bundle "$CA_BUNDLE" | tee "$WORK/acct1.json"
+"${ANVIL[@]}" --json account rollover --server "$DIRECTORY" --ca-bundle "$CA_BUNDLE" | tee "$WORK/acct2.json"
+python3 - "$WORK/acct1.json" "$WORK/acct2.json" <<'PY' || fail "rollover kept the thumbprint or changed the account"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+assert a["url"] == b["url"] and a["thumbprint"] != b["thumbprint"], (a, b)
+PY
+"${ANVIL[@]}" renew wild --force
+verify wild
+
+step "anvil revoke: by account key, then by the certificate's own key with a reason"
+"${ANVIL[@]}" revoke --cert "$LINEAGES/two/cert.pem"
+set +e
+"${ANVIL[@]}" revoke --cert "$LINEAGES/two/cert.pem" 2>"$WORK/again.err"
+rc=$?
+set -e
+cat "$WORK/again.err"
+[ $rc -eq 1 ] && grep -q "alreadyRevoked" "$WORK/again.err" || fail "second revocation did not surface alreadyRevoked"
+"${ANVIL[@]}" revoke --cert "$LINEAGES/alpn/cert.pem" --key "$LINEAGES/alpn/key.pem" --reason 1 \
+  --server "$DIRECTORY" --ca-bundle "$CA_BUNDLE"
+
+step "usage errors exit 2"
+set +e
+"${ANVIL[@]}" issue --server "$DIRECTORY" -d x.anvil.test 2>/dev/null
+rc=$?
+set -e
+[ $rc -eq 2 ] || fail "issue without a solver exited $rc, expected 2"
+
+echo
+echo "PASS: anvil against pebble (http-01, dns-01 wildcard, tls-alpn-01, alternate chain, renew, rollover, revoke)"
