@@ -1,0 +1,140 @@
+#include "ca_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "base/file.h"
+#include "ca/ca_material.h"
+#include "ca/certificate_authority.h"
+#include "http/server.h"
+#include "ra/policy.h"
+#include "ra/registration_authority.h"
+#include "storage/sqlite/sqlite_store.h"
+#include "va/dns_resolver.h"
+#include "va/validator.h"
+#include "wfe/nonce_service.h"
+#include "wfe/wfe.h"
+
+namespace anvil::app {
+namespace {
+
+// The host part of "https://host:port" (brackets removed).
+std::string UrlHost(const std::string& url) {
+  auto scheme = url.find("://");
+  std::string rest = url.substr(scheme == std::string::npos ? 0 : scheme + 3);
+  rest = rest.substr(0, rest.find('/'));
+  if (!rest.empty() && rest[0] == '[') return rest.substr(1, rest.find(']') - 1);
+  return rest.substr(0, rest.find(':'));
+}
+
+storage::Durability DurabilityOf(const std::string& name) {
+  if (name == "normal") return storage::Durability::kNormal;
+  if (name == "off") return storage::Durability::kOff;
+  return storage::Durability::kFull;
+}
+
+Status Context(const std::string& what, const Status& s) { return Status(s.code(), what + ": " + s.message()); }
+
+}  // namespace
+
+// Members are declared in dependency order, so destruction runs from the listener down to the store.
+struct CaServer::Parts {
+  config::Config config;
+  std::unique_ptr<storage::Store> store;
+  std::unique_ptr<ca::CaMaterial> material;
+  std::unique_ptr<va::Validator> validator;
+  std::unique_ptr<ca::CertificateAuthority> ca;
+  std::unique_ptr<ra::RegistrationAuthority> ra;
+  std::unique_ptr<wfe::NonceService> nonces;
+  std::unique_ptr<wfe::WebFrontEnd> front_end;
+  std::unique_ptr<http::Server> server;
+};
+
+CaServer::CaServer(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+CaServer::~CaServer() { Stop(); }
+
+Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, const Clock& clock) {
+  auto p = std::make_unique<Parts>();
+  p->config = config;
+  const config::Config& c = p->config;
+  if (Status s = MakeDirectories(c.data_dir, 0700); !s.ok()) return Context("data directory", s);
+
+  auto store = storage::OpenSqliteStore({c.storage.path, DurabilityOf(c.storage.durability)});
+  if (!store.ok()) return Context("storage", store.status());
+  p->store = std::move(*store);
+
+  auto material = ca::LoadOrCreateCa(c.data_dir, c.ca, clock);
+  if (!material.ok()) return Context("CA", material.status());
+  p->material = std::make_unique<ca::CaMaterial>(std::move(*material));
+
+  std::vector<std::string> tls_names = {"localhost", "127.0.0.1", "::1"};
+  tls_names.insert(tls_names.end(), c.server.tls_names.begin(), c.server.tls_names.end());
+  if (std::string host = UrlHost(c.server.external_url); !host.empty()) tls_names.push_back(host);
+  std::sort(tls_names.begin(), tls_names.end());
+  tls_names.erase(std::unique(tls_names.begin(), tls_names.end()), tls_names.end());
+  auto tls = ca::LoadOrIssueServerTls(c.data_dir, *p->material, tls_names, clock);
+  if (!tls.ok()) return Context("server TLS certificate", tls.status());
+
+  // Each DNS look-up may use half the validation timeout, leaving time for the connection itself.
+  auto resolver = va::NewCaresResolver(
+      {c.validation.dns_resolver, std::chrono::duration_cast<std::chrono::milliseconds>(c.validation.timeout) / 2});
+  if (!resolver.ok()) return Context("DNS resolver", resolver.status());
+  va::ValidatorOptions va_options;
+  va_options.http_port = c.validation.http_port;
+  va_options.https_port = c.validation.https_port;
+  va_options.tls_alpn_port = c.validation.tls_alpn_port;
+  va_options.workers = c.validation.workers;
+  va_options.http_timeout = c.validation.timeout;
+  va_options.tls_timeout = c.validation.timeout;
+  p->validator = va::NewValidator(va_options, std::shared_ptr<va::DnsResolver>(std::move(*resolver)));
+
+  auto policy = ra::Policy::Create(c.policy);
+  if (!policy.ok()) return Context("policy", policy.status());
+  const std::string& base_url = c.server.external_url;
+  p->ca = std::make_unique<ca::CertificateAuthority>(*p->material, *p->store, clock,
+                                                     base_url + wfe::WebFrontEnd::AiaPath());
+  p->ra = std::make_unique<ra::RegistrationAuthority>(c, *policy, *p->store, *p->validator, *p->ca, clock);
+  if (Status s = p->ra->ReconcileProcessingOrders(); !s.ok()) return Context("reconciling interrupted orders", s);
+
+  p->nonces = std::make_unique<wfe::NonceService>(clock, c.acme.nonce_lifetime);
+  p->front_end = std::make_unique<wfe::WebFrontEnd>(
+      wfe::WfeOptions{base_url, p->material->root.ToPem(), p->material->intermediate.ToPem(),
+                      p->material->intermediate.ToDer(), p->material->alternate_chains_pem},
+      *p->ra, *p->nonces);
+
+  http::ServerOptions http_options;
+  for (const auto& l : c.server.listen) http_options.listen.push_back({l.host, l.port});
+  http_options.tls_certificate_chain_pem = tls->first;
+  http_options.tls_private_key_pem = tls->second;
+  http_options.alpn_protocols = {"http/1.1"};
+  http_options.max_body_bytes = c.server.max_body_bytes;
+  http_options.max_header_bytes = c.server.max_header_bytes;
+  http_options.idle_timeout = c.server.idle_timeout;
+  http_options.request_timeout = c.server.request_timeout;
+  http_options.io_threads = c.server.io_threads;
+  http_options.worker_threads = c.server.worker_threads;
+  wfe::WebFrontEnd* front_end = p->front_end.get();
+  auto server = http::Server::Start(http_options, [front_end](const http::Request& r) { return front_end->Handle(r); });
+  if (!server.ok()) return Context("listen", server.status());
+  p->server = std::move(*server);
+  return std::unique_ptr<CaServer>(new CaServer(std::move(p)));
+}
+
+std::vector<uint16_t> CaServer::ports() const { return parts_->server ? parts_->server->ports() : std::vector<uint16_t>{}; }
+
+std::string CaServer::directory_url() const {
+  return parts_->config.server.external_url + wfe::WebFrontEnd::DirectoryPath();
+}
+
+std::string CaServer::root_certificate_path() const { return ca::CaPaths::In(parts_->config.data_dir).root_cert; }
+
+void CaServer::Stop() {
+  if (!parts_) return;
+  if (parts_->server) parts_->server->Stop();
+  parts_->server.reset();
+  // In-flight validations finish (or time out) before the RA and store they report to go away.
+  parts_->validator.reset();
+}
+
+}  // namespace anvil::app

@@ -1,0 +1,36 @@
+// A running anvil-ca: storage, CA, validator, RA, front end and HTTPS listener composed from a Config.
+// `anvil-ca serve` runs one until a signal arrives; integration tests run one in-process on loopback.
+// Not copyable; Stop() (or the destructor) shuts down in dependency order: listener, validator, the rest.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "base/time.h"
+#include "config/config.h"
+
+namespace anvil::app {
+
+class CaServer {
+ public:
+  // Creates the data directory and CA when missing, reconciles interrupted orders, then listens.
+  static Result<std::unique_ptr<CaServer>> Start(const config::Config& config, const Clock& clock);
+  ~CaServer();
+  CaServer(const CaServer&) = delete;
+  CaServer& operator=(const CaServer&) = delete;
+
+  std::vector<uint16_t> ports() const;
+  std::string directory_url() const;
+  std::string root_certificate_path() const;
+  void Stop();
+
+ private:
+  struct Parts;
+  explicit CaServer(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace anvil::app
