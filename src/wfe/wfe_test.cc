@@ -275,6 +275,72 @@ TEST_F(WfeTest, FullIssuanceFlowThenDownloadAndRevoke) {
   EXPECT_EQ(ProblemType(h_.Post("/acme/revoke-cert", revoke, key_, kid)), Err("alreadyRevoked"));
 }
 
+TEST_F(WfeTest, AlternateChainsAreOfferedWithLinkAlternate) {
+  // A second root cross-signs the intermediate's key: the alternate chain is that cross certificate.
+  auto cross_root_key = *crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
+  crypto::CertificateTemplate t;
+  t.serial = std::string(16, '\x42');
+  t.subject.common_name = "Anvil Intermediate CA";
+  t.not_before = h_.clock().Now() - std::chrono::hours(1);
+  t.not_after = h_.clock().Now() + std::chrono::hours(24 * 365);
+  t.is_ca = true;
+  t.key_cert_sign = true;
+  auto cross = crypto::IssueCertificate(t, h_.material().intermediate.public_key(), nullptr, cross_root_key);
+  ASSERT_TRUE(cross.ok()) << cross.status().ToString();
+  h_.SetAlternateChains({cross->ToPem()});
+
+  std::string kid = h_.NewAccount(key_);
+  std::string order_url = ReadyOrder(kid, DnsIds({"a.example.com"}));
+  Json fin = BodyJson(h_.Post(WfeHarness::PathOf(order_url) + "/finalize", Json{{"csr", CsrFor({"a.example.com"})}}, key_, kid));
+  std::string cert_path = WfeHarness::PathOf(fin["certificate"]);
+  auto main_chain = h_.Post(cert_path, std::nullopt, key_, kid);
+  std::string alternate;
+  for (const auto& link : main_chain.headers.GetAll("Link")) {
+    if (link.find("rel=\"alternate\"") != std::string::npos) alternate = link.substr(1, link.find('>') - 1);
+  }
+  ASSERT_EQ(alternate, std::string(testing::kBaseUrl) + cert_path + "/1");
+  auto alt = h_.Post(WfeHarness::PathOf(alternate), std::nullopt, key_, kid);
+  ASSERT_EQ(alt.status, 200) << alt.body;
+  auto chain = crypto::Certificate::ChainFromPem(alt.body);
+  ASSERT_TRUE(chain.ok());
+  ASSERT_EQ(chain->size(), 2u);
+  EXPECT_EQ((*chain)[1].ToDer(), cross->ToDer());
+  EXPECT_EQ(h_.Post(cert_path + "/2", std::nullopt, key_, kid).status, 404);
+}
+
+TEST_F(WfeTest, RequestedValidityIsHonouredWithinTheProfile) {
+  std::string kid = h_.NewAccount(key_);
+  TimePoint nb = h_.clock().Now() + std::chrono::hours(1);
+  TimePoint na = nb + std::chrono::hours(24 * 10);
+  Json too_long = {{"identifiers", DnsIds({"a.example.com"})}, {"notBefore", FormatRfc3339(nb)},
+                   {"notAfter", FormatRfc3339(nb + std::chrono::hours(24 * 91))}};
+  EXPECT_EQ(ProblemType(h_.Post("/acme/new-order", too_long, key_, kid)), Err("malformed"));
+  Json backwards = {{"identifiers", DnsIds({"a.example.com"})}, {"notBefore", FormatRfc3339(na)},
+                    {"notAfter", FormatRfc3339(nb)}};
+  EXPECT_EQ(ProblemType(h_.Post("/acme/new-order", backwards, key_, kid)), Err("malformed"));
+  Json garbage = {{"identifiers", DnsIds({"a.example.com"})}, {"notAfter", "tomorrow"}};
+  EXPECT_EQ(ProblemType(h_.Post("/acme/new-order", garbage, key_, kid)), Err("malformed"));
+
+  Json ok = {{"identifiers", DnsIds({"a.example.com"})}, {"notBefore", FormatRfc3339(nb)}, {"notAfter", FormatRfc3339(na)}};
+  auto r = h_.Post("/acme/new-order", ok, key_, kid);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(BodyJson(r)["notAfter"], FormatRfc3339(na));
+  Json order = BodyJson(r);
+  for (const auto& url : order["authorizations"]) {
+    Json authz = BodyJson(h_.Post(WfeHarness::PathOf(url), std::nullopt, key_, kid));
+    for (const auto& c : authz["challenges"]) {
+      if (c["type"] == "http-01") h_.Post(WfeHarness::PathOf(c["url"]), Json::object(), key_, kid);
+    }
+  }
+  std::string path = WfeHarness::PathOf(r.headers.Get("Location").value_or(""));
+  Json fin = BodyJson(h_.Post(path + "/finalize", Json{{"csr", CsrFor({"a.example.com"})}}, key_, kid));
+  ASSERT_EQ(fin["status"], "valid") << fin.dump();
+  auto leaf = crypto::Certificate::FromPem(h_.Post(WfeHarness::PathOf(fin["certificate"]), std::nullopt, key_, kid).body);
+  ASSERT_TRUE(leaf.ok());
+  EXPECT_EQ(ToUnixSeconds(leaf->not_before()), ToUnixSeconds(nb));
+  EXPECT_EQ(ToUnixSeconds(leaf->not_after()), ToUnixSeconds(na));
+}
+
 TEST_F(WfeTest, FinalizeBeforeReadyIsOrderNotReady) {
   std::string kid = h_.NewAccount(key_);
   auto r = h_.Post("/acme/new-order", Json{{"identifiers", DnsIds({"a.example.com"})}}, key_, kid);

@@ -63,6 +63,14 @@ class WfeHarness {
         *ra_, *nonces_);
   }
 
+  // Rebuilds the front end serving these alternate issuer chains (RFC 8555 §7.4.2).
+  void SetAlternateChains(std::vector<std::string> chains_pem) {
+    wfe_ = std::make_unique<wfe::WebFrontEnd>(
+        wfe::WfeOptions{kBaseUrl, material_->root.ToPem(), material_->intermediate.ToPem(),
+                        material_->intermediate.ToDer(), std::move(chains_pem)},
+        *ra_, *nonces_);
+  }
+
   http::Response Send(http::Request r) {
     auto q = r.target.find('?');
     r.path = r.target.substr(0, q);
