@@ -58,7 +58,8 @@ grep -q "ACME directory:   https://localhost:$PORT/directory" "$WORK/serve1.log"
 grep -q "certbot certonly" "$WORK/serve1.log" || fail "certbot line not printed"
 first=$(openssl x509 -in "$WORK/z/ca/intermediate.pem" -noout -fingerprint -sha256)
 kill -TERM $PID; wait $PID
-ANVIL_DATA="$WORK/z" "$ANVIL_CA" serve --config "$WORK/port.toml" >"$WORK/serve2.log" 2>&1 &
+printf '[log]\nformat = "json"\n' >>"$WORK/port.toml"
+ANVIL_DATA="$WORK/z" "$ANVIL_CA" serve --config "$WORK/port.toml" >"$WORK/serve2.log" 2>"$WORK/serve2.err" &
 PID=$!
 PIDS+=($PID)
 wait_for "anvil-ca (second start)" 30 curl -sf --cacert "$WORK/z/ca/root.pem" "https://localhost:$PORT/directory"
@@ -69,6 +70,16 @@ if curl -s --tls-max 1.1 --cacert "$WORK/z/ca/root.pem" "https://localhost:$PORT
 fi
 curl -sf --tlsv1.2 --tls-max 1.2 --cacert "$WORK/z/ca/root.pem" "https://localhost:$PORT/directory" >/dev/null
 kill -TERM $PID; wait $PID
+# log.format = "json": every log line is one JSON object with time, level and msg.
+python3 - "$WORK/serve2.err" <<'PY' || fail "log lines are not JSON"
+import json, sys
+lines = [l for l in open(sys.argv[1]) if l.strip()]
+assert lines, "no log lines"
+for l in lines:
+    j = json.loads(l)
+    assert {"time", "level", "msg"} <= j.keys(), l
+assert any("anvil-ca stopped" in json.loads(l)["msg"] for l in lines)
+PY
 
 echo
 echo "anvil-ca CLI: config, ca init/show/import, eab, zero-config serve and restart: all passed"
