@@ -116,7 +116,13 @@ Result<std::string> RegistrationAuthority::CheckEab(const NewAccountRequest& req
 Result<NewAccountResult> RegistrationAuthority::NewAccount(const NewAccountRequest& request) {
   std::string thumbprint = request.key.Thumbprint();
   auto existing = store_.FindAccountByThumbprint(thumbprint);
-  if (existing.ok()) return NewAccountResult{*existing, false};
+  if (existing.ok()) {
+    // §7.3.6: nothing is accepted any more for a deactivated (or revoked) account's key.
+    if (existing->status != acme::AccountStatus::kValid) {
+      return Error(Code::kUnauthorized, "the account for this key is " + std::string(acme::StatusName(existing->status)));
+    }
+    return NewAccountResult{*existing, false};
+  }
   if (existing.status().code() != Code::kNotFound) return existing.status();
   if (request.only_return_existing) {
     return Error(Code::kAccountDoesNotExist, "no account exists with the provided key");

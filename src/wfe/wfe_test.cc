@@ -499,6 +499,8 @@ TEST_F(WfeTest, DeactivatedAccountIsUnauthorized) {
   auto r = h_.Post("/acme/new-order", Json{{"identifiers", DnsIds({"a.example.com"})}}, key_, kid);
   EXPECT_EQ(r.status, 403);
   EXPECT_EQ(ProblemType(r), Err("unauthorized"));
+  // newAccount with the same key does not bring the account back (§7.3.6).
+  EXPECT_EQ(ProblemType(h_.Post("/acme/new-account", Json{{"onlyReturnExisting", true}}, key_)), Err("unauthorized"));
 }
 
 TEST_F(WfeTest, AccountUpdateChangesContacts) {
