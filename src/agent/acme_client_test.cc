@@ -31,9 +31,9 @@ json DirectoryJson(bool ari = true) {
   return d;
 }
 
-class AcmeClientTest : public ::testing::Test {
+class AgentAcmeClientTest : public ::testing::Test {
  protected:
-  AcmeClientTest() : clock_(FromUnixSeconds(1'800'000'000)), sleeper_(clock_) {
+  AgentAcmeClientTest() : clock_(FromUnixSeconds(1'800'000'000)), sleeper_(clock_) {
     http_.Script("GET", kDir, {JsonResponse(200, DirectoryJson())});
     http::Headers h;
     h.Set("Replay-Nonce", "firstnonce");
@@ -66,7 +66,7 @@ HttpResponse Created(const json& body, const std::string& location) {
   return JsonResponse(201, body, h);
 }
 
-TEST_F(AcmeClientTest, DirectoryIsFetchedOnceAndParsed) {
+TEST_F(AgentAcmeClientTest, DirectoryIsFetchedOnceAndParsed) {
   auto d = client_->GetDirectory();
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   EXPECT_EQ(d->new_order, kNewOrder);
@@ -76,14 +76,14 @@ TEST_F(AcmeClientTest, DirectoryIsFetchedOnceAndParsed) {
   EXPECT_EQ(http_.Count("GET", kDir), 1u);
 }
 
-TEST_F(AcmeClientTest, DirectoryWithoutNewOrderIsMalformed) {
+TEST_F(AgentAcmeClientTest, DirectoryWithoutNewOrderIsMalformed) {
   FakeHttpClient http;
   http.Script("GET", kDir, {JsonResponse(200, {{"newNonce", kNonce}})});
   AcmeClient client(http, clock_, sleeper_, options_);
   EXPECT_EQ(client.GetDirectory().status().code(), Code::kMalformed);
 }
 
-TEST_F(AcmeClientTest, NonceOfEachResponseIsReusedAndNewNonceOnlyWhenNoneLeft) {
+TEST_F(AgentAcmeClientTest, NonceOfEachResponseIsReusedAndNewNonceOnlyWhenNoneLeft) {
   http_.Script("POST", kNewOrder, {Created(PendingOrder(), "https://ca.test/order/1")});
   ASSERT_TRUE(client_->NewOrder({{{acme::IdentifierType::kDns, "a.example"}}, "", ""}).ok());
   ASSERT_TRUE(client_->NewOrder({{{acme::IdentifierType::kDns, "a.example"}}, "", ""}).ok());
@@ -101,7 +101,7 @@ TEST_F(AcmeClientTest, NonceOfEachResponseIsReusedAndNewNonceOnlyWhenNoneLeft) {
   EXPECT_EQ(reqs.back().headers.Get("Content-Type"), "application/jose+json");
 }
 
-TEST_F(AcmeClientTest, BadNonceIsRetriedTransparently) {
+TEST_F(AgentAcmeClientTest, BadNonceIsRetriedTransparently) {
   http_.Script("POST", kNewOrder,
                {Problem(400, "badNonce", "stale"), Problem(400, "badNonce", "stale"),
                 Created(PendingOrder(), "https://ca.test/order/1")});
@@ -112,14 +112,14 @@ TEST_F(AcmeClientTest, BadNonceIsRetriedTransparently) {
   EXPECT_EQ(order->authorizations.size(), 1u);
 }
 
-TEST_F(AcmeClientTest, BadNonceRetriesAreBounded) {
+TEST_F(AgentAcmeClientTest, BadNonceRetriesAreBounded) {
   http_.Script("POST", kNewOrder, {Problem(400, "badNonce", "stale")});
   auto order = client_->NewOrder({{{acme::IdentifierType::kDns, "a.example"}}, "", ""});
   EXPECT_EQ(order.status().code(), Code::kBadNonce);
   EXPECT_EQ(http_.Count("POST", kNewOrder), size_t(options_.max_bad_nonce_retries + 1));
 }
 
-TEST_F(AcmeClientTest, ProblemWithSubproblemsBecomesOneLineStatus) {
+TEST_F(AgentAcmeClientTest, ProblemWithSubproblemsBecomesOneLineStatus) {
   json extra = {{"subproblems",
                  {{{"type", "urn:ietf:params:acme:error:rejectedIdentifier"},
                    {"detail", "forbidden name"},
@@ -141,7 +141,7 @@ TEST_F(AcmeClientTest, ProblemWithSubproblemsBecomesOneLineStatus) {
   EXPECT_EQ(s.subproblems()[1].identifier_value, "caa.example");
 }
 
-TEST_F(AcmeClientTest, RateLimitedIsSurfacedWithRetryAfter) {
+TEST_F(AgentAcmeClientTest, RateLimitedIsSurfacedWithRetryAfter) {
   HttpResponse limited = Problem(429, "rateLimited", "too many new orders");
   limited.headers.Set("Retry-After", "3600");
   http_.Script("POST", kNewOrder, {limited});
@@ -154,7 +154,7 @@ TEST_F(AcmeClientTest, RateLimitedIsSurfacedWithRetryAfter) {
   EXPECT_TRUE(sleeper_.sleeps().empty());
 }
 
-TEST_F(AcmeClientTest, NonProblemErrorIsDescribed) {
+TEST_F(AgentAcmeClientTest, NonProblemErrorIsDescribed) {
   HttpResponse r{502, {}, "<html>bad gateway</html>"};
   http_.Script("POST", kNewOrder, {r});
   auto order = client_->NewOrder({{{acme::IdentifierType::kDns, "a.example"}}, "", ""});
@@ -162,7 +162,7 @@ TEST_F(AcmeClientTest, NonProblemErrorIsDescribed) {
   EXPECT_NE(order.status().message().find("HTTP 502"), std::string::npos);
 }
 
-TEST_F(AcmeClientTest, PollingHonoursRetryAfterThenBacksOff) {
+TEST_F(AgentAcmeClientTest, PollingHonoursRetryAfterThenBacksOff) {
   json pending = {{"status", "pending"},
                   {"identifier", {{"type", "dns"}, {"value", "a.example"}}},
                   {"challenges", json::array()}};
@@ -181,7 +181,7 @@ TEST_F(AcmeClientTest, PollingHonoursRetryAfterThenBacksOff) {
   EXPECT_EQ(http_.requests().back().payload, "");
 }
 
-TEST_F(AcmeClientTest, PollingGivesUpAfterTheOverallTimeout) {
+TEST_F(AgentAcmeClientTest, PollingGivesUpAfterTheOverallTimeout) {
   json processing = {{"status", "processing"}, {"finalize", "https://ca.test/f"}};
   http_.Script("POST", "https://ca.test/order/1", {JsonResponse(200, processing)});
   auto o = client_->PollOrder("https://ca.test/order/1");
@@ -193,7 +193,7 @@ TEST_F(AcmeClientTest, PollingGivesUpAfterTheOverallTimeout) {
   EXPECT_GT(sleeper_.sleeps().size(), 2u);
 }
 
-TEST_F(AcmeClientTest, NewAccountUsesJwkAndRemembersLocation) {
+TEST_F(AgentAcmeClientTest, NewAccountUsesJwkAndRemembersLocation) {
   auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
   ASSERT_TRUE(key.ok());
   client_->SetAccountKey(*key);
@@ -218,7 +218,7 @@ TEST_F(AcmeClientTest, NewAccountUsesJwkAndRemembersLocation) {
   EXPECT_EQ(eab_header["url"], kNewAccount);
 }
 
-TEST_F(AcmeClientTest, OnlyReturnExistingSurfacesAccountDoesNotExist) {
+TEST_F(AgentAcmeClientTest, OnlyReturnExistingSurfacesAccountDoesNotExist) {
   http_.Script("POST", kNewAccount, {Problem(400, "accountDoesNotExist", "no account for this key")});
   NewAccountRequest req;
   req.only_return_existing = true;
@@ -227,7 +227,7 @@ TEST_F(AcmeClientTest, OnlyReturnExistingSurfacesAccountDoesNotExist) {
   EXPECT_EQ(json::parse(http_.requests().back().payload)["onlyReturnExisting"], true);
 }
 
-TEST_F(AcmeClientTest, KeyRolloverSignsInnerWithNewKeyAndSwitches) {
+TEST_F(AgentAcmeClientTest, KeyRolloverSignsInnerWithNewKeyAndSwitches) {
   http_.Script("POST", kKeyChange, {JsonResponse(200, {{"status", "valid"}})});
   auto next = crypto::PrivateKey::Generate(crypto::KeyType::kEcP384);
   ASSERT_TRUE(next.ok());
@@ -246,7 +246,7 @@ TEST_F(AcmeClientTest, KeyRolloverSignsInnerWithNewKeyAndSwitches) {
   EXPECT_NE(client_->Thumbprint(), old_thumb);
 }
 
-TEST(LinkTargets, ParsesSeveralFieldsAndCommaSeparatedLinks) {
+TEST(AgentLinkTargets, ParsesSeveralFieldsAndCommaSeparatedLinks) {
   http::Headers h;
   h.Add("Link", "<https://ca.test/dir>;rel=\"index\"");
   h.Add("Link", "<https://ca.test/cert/1/1>; rel=\"alternate\", <https://ca.test/cert/1/2>;rel=alternate");
@@ -283,7 +283,7 @@ TestChain MakeChain(const std::string& root_cn, const std::string& leaf_serial_h
   return {leaf.ToPem() + root.ToPem(), leaf};
 }
 
-TEST_F(AcmeClientTest, DownloadFollowsAlternateLinksAndPreferredChainPicksByIssuer) {
+TEST_F(AgentAcmeClientTest, DownloadFollowsAlternateLinksAndPreferredChainPicksByIssuer) {
   TestChain a = MakeChain("Root A"), b = MakeChain("Root B");
   HttpResponse main{200, {}, a.pem};
   main.headers.Add("Link", "<https://ca.test/cert/1/alt>;rel=\"alternate\"");
@@ -301,7 +301,7 @@ TEST_F(AcmeClientTest, DownloadFollowsAlternateLinksAndPreferredChainPicksByIssu
   EXPECT_EQ(AcmeClient::PreferredChain(*chains, ""), 0u);
 }
 
-TEST_F(AcmeClientTest, RenewalCertIdAddsLeadingZeroForHighBitSerial) {
+TEST_F(AgentAcmeClientTest, RenewalCertIdAddsLeadingZeroForHighBitSerial) {
   TestChain c = MakeChain("Root", std::string("\x87\x65", 2));
   auto id = AcmeClient::RenewalCertId(c.leaf);
   ASSERT_TRUE(id.ok()) << id.status().ToString();
@@ -310,7 +310,7 @@ TEST_F(AcmeClientTest, RenewalCertIdAddsLeadingZeroForHighBitSerial) {
   EXPECT_EQ(*base64url::Decode(id->substr(0, id->find('.'))), c.leaf.authority_key_id());
 }
 
-TEST_F(AcmeClientTest, RenewalInfoIsFetchedWithGetAndParsed) {
+TEST_F(AgentAcmeClientTest, RenewalInfoIsFetchedWithGetAndParsed) {
   TestChain c = MakeChain("Root");
   std::string url = std::string(kRenewalInfo) + "/" + *AcmeClient::RenewalCertId(c.leaf);
   HttpResponse r = JsonResponse(200, {{"suggestedWindow", {{"start", "2027-01-01T00:00:00Z"}, {"end", "2027-01-03T00:00:00Z"}}},
@@ -324,7 +324,7 @@ TEST_F(AcmeClientTest, RenewalInfoIsFetchedWithGetAndParsed) {
   EXPECT_EQ(info->retry_after, std::chrono::seconds(21600));
 }
 
-TEST_F(AcmeClientTest, RevokeByCertificateKeyUsesJwk) {
+TEST_F(AgentAcmeClientTest, RevokeByCertificateKeyUsesJwk) {
   TestChain c = MakeChain("Root");
   http_.Script("POST", kRevoke, {HttpResponse{200, {}, ""}});
   auto cert_key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
@@ -338,7 +338,7 @@ TEST_F(AcmeClientTest, RevokeByCertificateKeyUsesJwk) {
   EXPECT_EQ(http_.requests().back().protected_header["kid"], kKid);
 }
 
-TEST_F(AcmeClientTest, AlreadyRevokedIsSurfaced) {
+TEST_F(AgentAcmeClientTest, AlreadyRevokedIsSurfaced) {
   TestChain c = MakeChain("Root");
   http_.Script("POST", kRevoke, {Problem(400, "alreadyRevoked", "certificate already revoked")});
   EXPECT_EQ(client_->Revoke(c.leaf, std::nullopt).code(), Code::kAlreadyRevoked);

@@ -10,7 +10,7 @@
 namespace anvil::agent {
 namespace {
 
-class CurlHttpClientTest : public ::testing::Test {
+class AgentCurlHttpClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
     http::ServerOptions options;
@@ -42,7 +42,7 @@ class CurlHttpClientTest : public ::testing::Test {
   std::string base_;
 };
 
-TEST_F(CurlHttpClientTest, CapturesRepeatedHeaders) {
+TEST_F(AgentCurlHttpClientTest, CapturesRepeatedHeaders) {
   auto client = NewCurlHttpClient({});
   ASSERT_TRUE(client.ok());
   auto r = (*client)->Send("GET", base_ + "/links", {}, "");
@@ -53,7 +53,7 @@ TEST_F(CurlHttpClientTest, CapturesRepeatedHeaders) {
   EXPECT_EQ(r->body, "ok");
 }
 
-TEST_F(CurlHttpClientTest, PostsBodyWithHeadersAndHeadHasNoBody) {
+TEST_F(AgentCurlHttpClientTest, PostsBodyWithHeadersAndHeadHasNoBody) {
   auto client = NewCurlHttpClient({});
   http::Headers h;
   h.Set("Content-Type", "application/jose+json");
@@ -67,7 +67,7 @@ TEST_F(CurlHttpClientTest, PostsBodyWithHeadersAndHeadHasNoBody) {
   EXPECT_EQ(head->headers.Get("Replay-Nonce"), "abc");
 }
 
-TEST_F(CurlHttpClientTest, ResponseSizeIsCapped) {
+TEST_F(AgentCurlHttpClientTest, ResponseSizeIsCapped) {
   CurlHttpClientOptions options;
   options.max_response_bytes = 1000;
   auto client = NewCurlHttpClient(options);
@@ -76,7 +76,7 @@ TEST_F(CurlHttpClientTest, ResponseSizeIsCapped) {
   EXPECT_NE(r.status().message().find("larger than 1000 bytes"), std::string::npos);
 }
 
-TEST_F(CurlHttpClientTest, TransportErrorsHaveCodes) {
+TEST_F(AgentCurlHttpClientTest, TransportErrorsHaveCodes) {
   auto client = NewCurlHttpClient({});
   std::string closed = base_;
   server_->Stop(std::chrono::seconds(0));
@@ -87,7 +87,7 @@ TEST_F(CurlHttpClientTest, TransportErrorsHaveCodes) {
   EXPECT_EQ(NewCurlHttpClient(bad).status().code(), Code::kInvalidArgument);
 }
 
-TEST(CurlHttpClient, HttpsIsVerifiedAndCaBundleIsHonoured) {
+TEST(AgentCurlHttpClient, HttpsIsVerifiedAndCaBundleIsHonoured) {
   auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
   ASSERT_TRUE(key.ok());
   crypto::CertificateTemplate t;

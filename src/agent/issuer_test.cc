@@ -154,9 +154,9 @@ class RecordingSolver final : public Solver {
   int* presented_;
 };
 
-class IssuerTest : public ::testing::Test {
+class AgentIssuerTest : public ::testing::Test {
  protected:
-  IssuerTest() : clock_(FromUnixSeconds(1'800'000'000)), sleeper_(clock_), acme_(http_) {
+  AgentIssuerTest() : clock_(FromUnixSeconds(1'800'000'000)), sleeper_(clock_), acme_(http_) {
     AcmeClientOptions o;
     o.directory_url = FakeAcme::U("/dir");
     client_ = std::make_unique<AcmeClient>(http_, clock_, sleeper_, o);
@@ -180,7 +180,7 @@ class IssuerTest : public ::testing::Test {
   std::unique_ptr<StateDir> state_;
 };
 
-TEST_F(IssuerTest, RegistersAccountOnceAndStoresIt) {
+TEST_F(AgentIssuerTest, RegistersAccountOnceAndStoresIt) {
   auto first = EnsureAccount(*client_, *state_, FakeAcme::U("/dir"), {});
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_EQ(first->url, FakeAcme::U("/acct/1"));
@@ -194,7 +194,7 @@ TEST_F(IssuerTest, RegistersAccountOnceAndStoresIt) {
   EXPECT_EQ(http_.Count("POST", FakeAcme::U("/new-account")), 1u);
 }
 
-TEST_F(IssuerTest, IssuesAndInstallsAndRunsDeployHook) {
+TEST_F(AgentIssuerTest, IssuesAndInstallsAndRunsDeployHook) {
   ASSERT_TRUE(EnsureAccount(*client_, *state_, FakeAcme::U("/dir"), {}).ok());
   RecordingSolver solver("http-01", &acme_.presented_);
   Issuer issuer(*client_, *state_, solver, clock_);
@@ -220,7 +220,7 @@ TEST_F(IssuerTest, IssuesAndInstallsAndRunsDeployHook) {
   EXPECT_EQ(saved->names, l.names);
 }
 
-TEST_F(IssuerTest, FailedValidationSurfacesChallengeErrorAndCleansUp) {
+TEST_F(AgentIssuerTest, FailedValidationSurfacesChallengeErrorAndCleansUp) {
   ASSERT_TRUE(EnsureAccount(*client_, *state_, FakeAcme::U("/dir"), {}).ok());
   acme_.fail_validation_ = true;
   RecordingSolver solver("http-01", &acme_.presented_);
@@ -236,7 +236,7 @@ TEST_F(IssuerTest, FailedValidationSurfacesChallengeErrorAndCleansUp) {
   EXPECT_NE(state_->LoadLineage("site")->last_result.find("incorrectResponse"), std::string::npos);
 }
 
-TEST_F(IssuerTest, WildcardNeedsTheSolversChallengeType) {
+TEST_F(AgentIssuerTest, WildcardNeedsTheSolversChallengeType) {
   ASSERT_TRUE(EnsureAccount(*client_, *state_, FakeAcme::U("/dir"), {}).ok());
   RecordingSolver solver("tls-alpn-01", &acme_.presented_);
   Issuer issuer(*client_, *state_, solver, clock_);
@@ -252,7 +252,7 @@ TEST_F(IssuerTest, WildcardNeedsTheSolversChallengeType) {
   EXPECT_EQ(dns.tasks[0].identifier.value, "a.example");
 }
 
-TEST_F(IssuerTest, FailedDeployHookRollsBack) {
+TEST_F(AgentIssuerTest, FailedDeployHookRollsBack) {
   ASSERT_TRUE(EnsureAccount(*client_, *state_, FakeAcme::U("/dir"), {}).ok());
   RecordingSolver solver("http-01", &acme_.presented_);
   Issuer issuer(*client_, *state_, solver, clock_);
@@ -267,7 +267,7 @@ TEST_F(IssuerTest, FailedDeployHookRollsBack) {
   EXPECT_EQ(acme_.last_new_order_["replaces"], "replaced-id");
 }
 
-TEST(IdentifiersFromNames, SplitsDnsAndIp) {
+TEST(AgentIdentifiersFromNames, SplitsDnsAndIp) {
   auto ids = IdentifiersFromNames({"A.Example", "192.0.2.1", "2001:DB8::1", "a.example"});
   ASSERT_TRUE(ids.ok()) << ids.status().ToString();
   ASSERT_EQ(ids->size(), 3u);

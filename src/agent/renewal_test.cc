@@ -23,7 +23,7 @@ crypto::Certificate NinetyDayCert() {
   return *crypto::IssueCertificate(t, key.public_key(), nullptr, key);
 }
 
-TEST(DecideRenewal, WithoutAriDueInTheLastThird) {
+TEST(AgentDecideRenewal, WithoutAriDueInTheLastThird) {
   auto cert = NinetyDayCert();
   EXPECT_FALSE(DecideRenewal(cert, std::nullopt, FromUnixSeconds(kIssued + 59 * kDay), 0.5).due);
   auto d = DecideRenewal(cert, std::nullopt, FromUnixSeconds(kIssued + 61 * kDay), 0.5);
@@ -32,7 +32,7 @@ TEST(DecideRenewal, WithoutAriDueInTheLastThird) {
   EXPECT_EQ(d.renew_at, FromUnixSeconds(kIssued + 60 * kDay));
 }
 
-TEST(DecideRenewal, AriPicksAnInstantInsideTheWindow) {
+TEST(AgentDecideRenewal, AriPicksAnInstantInsideTheWindow) {
   auto cert = NinetyDayCert();
   RenewalInfo ari{FromUnixSeconds(kIssued + 10 * kDay), FromUnixSeconds(kIssued + 12 * kDay), "", std::nullopt};
   auto early = DecideRenewal(cert, ari, FromUnixSeconds(kIssued + 9 * kDay), 0.0);
@@ -46,7 +46,7 @@ TEST(DecideRenewal, AriPicksAnInstantInsideTheWindow) {
   EXPECT_FALSE(DecideRenewal(cert, late, FromUnixSeconds(kIssued + 70 * kDay), 0.0).due);
 }
 
-TEST(DecideRenewal, WindowInThePastMeansNow) {
+TEST(AgentDecideRenewal, WindowInThePastMeansNow) {
   auto cert = NinetyDayCert();
   RenewalInfo revoked{FromUnixSeconds(kIssued - 2 * kDay), FromUnixSeconds(kIssued - kDay), "", std::nullopt};
   auto d = DecideRenewal(cert, revoked, FromUnixSeconds(kIssued + kDay), 0.99);

@@ -29,7 +29,7 @@ LineageConfig Sample() {
   return c;
 }
 
-TEST(StateDir, DirectoriesArePrivate) {
+TEST(AgentStateDir, DirectoriesArePrivate) {
   anvil::testing::TempDir tmp;
   auto s = StateDir::Open(tmp.path() + "/state");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
@@ -37,13 +37,13 @@ TEST(StateDir, DirectoriesArePrivate) {
   EXPECT_EQ(ModeOf(tmp.path() + "/state/accounts"), 0700u);
 }
 
-TEST(StateDir, ServerKeyIsHostAndPort) {
+TEST(AgentStateDir, ServerKeyIsHostAndPort) {
   EXPECT_EQ(StateDir::ServerKey("https://acme.example.com:8443/dir"), "acme.example.com_8443");
   EXPECT_EQ(StateDir::ServerKey("https://ACME.example.com/directory"), "acme.example.com");
   EXPECT_EQ(StateDir::ServerKey("https://[::1]:14000/dir"), "___1__14000");
 }
 
-TEST(StateDir, AccountRoundTripsWithPrivateKeyFile) {
+TEST(AgentStateDir, AccountRoundTripsWithPrivateKeyFile) {
   anvil::testing::TempDir tmp;
   auto s = StateDir::Open(tmp.path());
   ASSERT_TRUE(s.ok());
@@ -61,7 +61,7 @@ TEST(StateDir, AccountRoundTripsWithPrivateKeyFile) {
   EXPECT_FALSE(s->FindAccount("https://ca.test/other")->has_value());
 }
 
-TEST(StateDir, ReplaceAccountMovesToNewThumbprint) {
+TEST(AgentStateDir, ReplaceAccountMovesToNewThumbprint) {
   anvil::testing::TempDir tmp;
   auto s = StateDir::Open(tmp.path());
   AccountRecord old_r{"https://ca.test/dir", "https://ca.test/acct/1", "OLD", "t1", {}};
@@ -72,7 +72,7 @@ TEST(StateDir, ReplaceAccountMovesToNewThumbprint) {
   EXPECT_EQ((*s->FindAccount("https://ca.test/dir"))->key_pem, "NEW");
 }
 
-TEST(StateDir, LineageConfigRoundTripsThroughToml) {
+TEST(AgentStateDir, LineageConfigRoundTripsThroughToml) {
   anvil::testing::TempDir tmp;
   auto s = StateDir::Open(tmp.path());
   ASSERT_TRUE(s->SaveLineage(Sample()).ok());
@@ -87,21 +87,21 @@ TEST(StateDir, LineageConfigRoundTripsThroughToml) {
   EXPECT_EQ(*s->ListLineages(), std::vector<std::string>{"www"});
 }
 
-TEST(StateDir, BadTomlNamesTheFileAndLine) {
+TEST(AgentStateDir, BadTomlNamesTheFileAndLine) {
   auto c = LineageFromToml("server = \"x\"\nnames = [\n", "lineage.toml");
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("lineage.toml:"), std::string::npos);
   EXPECT_EQ(LineageFromToml("server = \"x\"\n", "l.toml").status().code(), Code::kInvalidArgument);
 }
 
-TEST(StateDir, LineageNamesCannotEscape) {
+TEST(AgentStateDir, LineageNamesCannotEscape) {
   EXPECT_FALSE(StateDir::IsValidLineageName(".."));
   EXPECT_FALSE(StateDir::IsValidLineageName("a/b"));
   EXPECT_FALSE(StateDir::IsValidLineageName(".hidden"));
   EXPECT_TRUE(StateDir::IsValidLineageName("www.example.com"));
 }
 
-TEST(StateDir, InstallWritesFilesWithModesAndKeepsPrevious) {
+TEST(AgentStateDir, InstallWritesFilesWithModesAndKeepsPrevious) {
   anvil::testing::TempDir tmp;
   auto s = StateDir::Open(tmp.path());
   ASSERT_TRUE(s->Install("www", "CERT1\n", "CHAIN1\n", "KEY1").ok());
@@ -122,7 +122,7 @@ TEST(StateDir, InstallWritesFilesWithModesAndKeepsPrevious) {
   EXPECT_EQ(*ReadFile(f.key), "KEY1");
 }
 
-TEST(StateDir, InstallInterruptedBeforeCommitLeavesOldFiles) {
+TEST(AgentStateDir, InstallInterruptedBeforeCommitLeavesOldFiles) {
   anvil::testing::TempDir tmp;
   auto s = StateDir::Open(tmp.path());
   ASSERT_TRUE(s->Install("www", "CERT1\n", "", "KEY1").ok());
@@ -136,7 +136,7 @@ TEST(StateDir, InstallInterruptedBeforeCommitLeavesOldFiles) {
   EXPECT_EQ(*ReadFile(f.key), "KEY1");
 }
 
-TEST(StateDir, InstallInterruptedAfterCommitIsCompletedOnOpen) {
+TEST(AgentStateDir, InstallInterruptedAfterCommitIsCompletedOnOpen) {
   anvil::testing::TempDir tmp;
   auto s = StateDir::Open(tmp.path());
   ASSERT_TRUE(s->Install("www", "CERT1\n", "", "KEY1").ok());

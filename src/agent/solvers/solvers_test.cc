@@ -24,7 +24,7 @@ ChallengeTask Task(const std::string& domain, const std::string& token = "tok_en
   return ChallengeTask{{acme::IdentifierType::kDns, domain}, false, token, token + ".thumbprint"};
 }
 
-TEST(Http01Standalone, ServesKeyAuthorizationOverHttp) {
+TEST(AgentHttp01Standalone, ServesKeyAuthorizationOverHttp) {
   auto solver = Http01StandaloneSolver::Start("127.0.0.1", 0);
   ASSERT_TRUE(solver.ok()) << solver.status().ToString();
   uint16_t port = (*solver)->port();
@@ -42,20 +42,20 @@ TEST(Http01Standalone, ServesKeyAuthorizationOverHttp) {
   EXPECT_EQ((*http)->Send("GET", base + "tok_en-1", {}, "")->status, 404);
 }
 
-TEST(Http01Standalone, RefusesTokensOutsideBase64url) {
+TEST(AgentHttp01Standalone, RefusesTokensOutsideBase64url) {
   auto solver = Http01StandaloneSolver::Start("127.0.0.1", 0);
   ASSERT_TRUE(solver.ok());
   EXPECT_FALSE((*solver)->Present(Task("a.example", "../etc")).ok());
 }
 
-TEST(Http01Standalone, BindFailureIsReported) {
+TEST(AgentHttp01Standalone, BindFailureIsReported) {
   auto first = Http01StandaloneSolver::Start("127.0.0.1", 0);
   ASSERT_TRUE(first.ok());
   auto second = Http01StandaloneSolver::Start("127.0.0.1", (*first)->port());
   EXPECT_FALSE(second.ok());
 }
 
-TEST(Http01Webroot, WritesAndRemovesTheFile) {
+TEST(AgentHttp01Webroot, WritesAndRemovesTheFile) {
   anvil::testing::TempDir tmp;
   Http01WebrootSolver solver(tmp.path() + "/www/");
   ASSERT_TRUE(solver.Present(Task("a.example")).ok());
@@ -69,13 +69,13 @@ TEST(Http01Webroot, WritesAndRemovesTheFile) {
   EXPECT_TRUE(solver.CleanUp(Task("a.example")).ok());  // Idempotent.
 }
 
-TEST(Dns01Hook, RecordNameAndValue) {
+TEST(AgentDns01Hook, RecordNameAndValue) {
   EXPECT_EQ(Dns01RecordName({acme::IdentifierType::kDns, "a.example"}), "_acme-challenge.a.example");
   EXPECT_EQ(Dns01RecordName({acme::IdentifierType::kDns, "*.a.example"}), "_acme-challenge.a.example");
   EXPECT_EQ(Dns01RecordValue("kA"), base64url::Encode(crypto::Sha256("kA")));
 }
 
-class HookTest : public ::testing::Test {
+class AgentHookTest : public ::testing::Test {
  protected:
   void SetUp() override {
     hook_ = tmp_.path() + "/hook.sh";
@@ -90,7 +90,7 @@ class HookTest : public ::testing::Test {
   std::string hook_, log_;
 };
 
-TEST_F(HookTest, CalledWithAddAndRemoveNameValue) {
+TEST_F(AgentHookTest, CalledWithAddAndRemoveNameValue) {
   FakeClock clock(FromUnixSeconds(0));
   FakeSleeper sleeper(clock);
   Dns01HookSolver solver(hook_, sleeper, std::chrono::seconds(5));
@@ -106,7 +106,7 @@ TEST_F(HookTest, CalledWithAddAndRemoveNameValue) {
   EXPECT_EQ(sleeper.sleeps(), std::vector<std::chrono::milliseconds>{std::chrono::seconds(5)});
 }
 
-TEST_F(HookTest, NonZeroExitFailsPresent) {
+TEST_F(AgentHookTest, NonZeroExitFailsPresent) {
   FakeClock clock(FromUnixSeconds(0));
   FakeSleeper sleeper(clock);
   ::setenv("FAIL", "1", 1);
@@ -117,7 +117,7 @@ TEST_F(HookTest, NonZeroExitFailsPresent) {
   EXPECT_NE(s.message().find("exited with status 3"), std::string::npos);
 }
 
-TEST(Process, TimeoutKillsTheChild) {
+TEST(AgentProcess, TimeoutKillsTheChild) {
   ProcessOptions options;
   options.timeout = std::chrono::seconds(1);
   auto r = RunProcess({"sleep", "30"}, options);
@@ -162,7 +162,7 @@ std::string HandshakeCertificate(uint16_t port, const std::string& sni) {
   return der;
 }
 
-TEST(TlsAlpn01, PresentsCertificateWithAcmeIdentifier) {
+TEST(AgentTlsAlpn01, PresentsCertificateWithAcmeIdentifier) {
   auto solver = TlsAlpn01Solver::Start("127.0.0.1", 0);
   ASSERT_TRUE(solver.ok()) << solver.status().ToString();
   ChallengeTask task = Task("alpn.example");
@@ -178,7 +178,7 @@ TEST(TlsAlpn01, PresentsCertificateWithAcmeIdentifier) {
   EXPECT_TRUE((*ext)->second);
 }
 
-TEST(TlsAlpn01, ReverseNamesForIpIdentifiers) {
+TEST(AgentTlsAlpn01, ReverseNamesForIpIdentifiers) {
   EXPECT_EQ(TlsAlpnServerName({acme::IdentifierType::kIp, "192.0.2.1"}), "1.2.0.192.in-addr.arpa");
   EXPECT_EQ(TlsAlpnServerName({acme::IdentifierType::kIp, "2001:db8::1"}),
             "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa");
