@@ -3,7 +3,8 @@
 #   http-01 standalone for two names; dns-01 through a hook writing TXT records into pebble-challtestsrv (a
 #   wildcard and its base name); tls-alpn-01 standalone; an alternate chain chosen with --preferred-chain;
 #   `renew --force` (new serial) and plain `renew` (nothing due: exit 3); account show and key rollover;
-#   revoke by account key and by the certificate's own key (a second revocation surfaces alreadyRevoked).
+#   revoke by account key and by the certificate's own key (a second revocation surfaces alreadyRevoked); an IP
+#   identifier; External Account Binding against a second Pebble that requires it.
 # Pebble runs with PEBBLE_VA_NOSLEEP=1 and its default 5% nonce rejection, so badNonce retries are exercised.
 # Every certificate is checked with `openssl verify` against the Pebble root it chains to.
 # Usage: anvil_pebble.sh PATH/TO/anvil
@@ -145,6 +146,35 @@ cat "$WORK/again.err"
 "${ANVIL[@]}" revoke --cert "$LINEAGES/alpn/cert.pem" --key "$LINEAGES/alpn/key.pem" --reason 1 \
   --server "$DIRECTORY" --ca-bundle "$CA_BUNDLE"
 
+step "anvil issue: an IP identifier (RFC 8738) via http-01"
+"${ANVIL[@]}" issue --server "$DIRECTORY" --ca-bundle "$CA_BUNDLE" --name ip -d 127.0.0.1 \
+  --http-address 127.0.0.1 --http-port "$HTTP_PORT"
+verify ip
+has_san ip "IP Address:127.0.0.1"
+
+step "External Account Binding: a second pebble that requires it"
+EAB_PORT=$(free_port)
+EAB_MGMT=$(free_port)
+EAB_KEY=zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W
+sed -e "s/127.0.0.1:$PEBBLE_PORT/127.0.0.1:$EAB_PORT/" -e "s/127.0.0.1:$PEBBLE_MGMT/127.0.0.1:$EAB_MGMT/" \
+  -e 's/"externalAccountBindingRequired": false/"externalAccountBindingRequired": true,\n    "externalAccountMACKeys": {"kid-1": "'$EAB_KEY'"}/' \
+  "$WORK/pebble.json" >"$WORK/pebble-eab.json"
+PEBBLE_VA_NOSLEEP=1 pebble -config "$WORK/pebble-eab.json" -dnsserver "127.0.0.1:$DNS_PORT" >"$WORK/pebble-eab.log" 2>&1 &
+PIDS+=($!)
+EAB_DIRECTORY="https://127.0.0.1:$EAB_PORT/dir"
+wait_for "pebble (EAB)" 30 curl -sf --cacert "$CA_BUNDLE" "$EAB_DIRECTORY" || { cat "$WORK/pebble-eab.log"; exit 1; }
+set +e
+"${ANVIL[@]}" account register --server "$EAB_DIRECTORY" --ca-bundle "$CA_BUNDLE" --agree-tos 2>"$WORK/noeab.err"
+rc=$?
+set -e
+cat "$WORK/noeab.err"
+[ $rc -eq 1 ] && grep -q externalAccountRequired "$WORK/noeab.err" || fail "registration without EAB was not refused"
+"${ANVIL[@]}" account register --server "$EAB_DIRECTORY" --ca-bundle "$CA_BUNDLE" --agree-tos -m eab@anvil.test \
+  --eab-kid kid-1 --eab-hmac-key "$EAB_KEY"
+"${ANVIL[@]}" issue --server "$EAB_DIRECTORY" --ca-bundle "$CA_BUNDLE" --name eab -d eab.anvil.test \
+  --http-address 127.0.0.1 --http-port "$HTTP_PORT"
+openssl x509 -in "$LINEAGES/eab/cert.pem" -noout -subject | grep -q eab.anvil.test || fail "no EAB certificate"
+
 step "usage errors exit 2"
 set +e
 "${ANVIL[@]}" issue --server "$DIRECTORY" -d x.anvil.test 2>/dev/null
@@ -153,4 +183,4 @@ set -e
 [ $rc -eq 2 ] || fail "issue without a solver exited $rc, expected 2"
 
 echo
-echo "PASS: anvil against pebble (http-01, dns-01 wildcard, tls-alpn-01, alternate chain, renew, rollover, revoke)"
+echo "PASS: anvil against pebble (http-01, dns-01 wildcard, tls-alpn-01, IP, alternate chain, renew, rollover, revoke, EAB)"
