@@ -34,7 +34,11 @@ class WfeTest : public ::testing::Test {
   // Creates an order, answers each authorization's http-01 challenge (the fake validator says valid) and
   // returns the order URL once it is ready.
   std::string ReadyOrder(const std::string& kid, const Json& ids) {
-    auto r = h_.Post("/acme/new-order", Json{{"identifiers", ids}}, key_, kid);
+    return ReadyOrderFor(kid, Json{{"identifiers", ids}});
+  }
+  // As ReadyOrder, with a complete newOrder payload (profile, notBefore, ...).
+  std::string ReadyOrderFor(const std::string& kid, const Json& new_order) {
+    auto r = h_.Post("/acme/new-order", new_order, key_, kid);
     EXPECT_EQ(r.status, 201) << r.body;
     Json order = BodyJson(r);
     for (const auto& authz_url : order["authorizations"]) {
@@ -47,6 +51,17 @@ class WfeTest : public ::testing::Test {
       }
     }
     return r.headers.Get("Location").value_or("");
+  }
+  // Finalizes a ready order for `names` (CSR key `key`, or a fresh one) and downloads the leaf.
+  crypto::Certificate FinalizeAndDownload(const std::string& kid, const std::string& order_url,
+                                          const std::vector<std::string>& names,
+                                          const crypto::PrivateKey* key = nullptr) {
+    Json fin = BodyJson(h_.Post(WfeHarness::PathOf(order_url) + "/finalize", Json{{"csr", CsrFor(names, key)}}, key_, kid));
+    EXPECT_EQ(fin["status"], "valid") << fin.dump();
+    std::string url = fin.contains("certificate") ? fin["certificate"].get<std::string>() : "";
+    auto leaf = crypto::Certificate::FromPem(h_.Post(WfeHarness::PathOf(url), std::nullopt, key_, kid).body);
+    EXPECT_TRUE(leaf.ok());
+    return leaf.ok() ? *leaf : *crypto::Certificate::FromDer(h_.material().root.ToDer());
   }
   std::string CsrFor(const std::vector<std::string>& names, const crypto::PrivateKey* key = nullptr) {
     auto k = key ? *key : *crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
@@ -322,23 +337,11 @@ TEST_F(WfeTest, RequestedValidityIsHonouredWithinTheProfile) {
   EXPECT_EQ(ProblemType(h_.Post("/acme/new-order", garbage, key_, kid)), Err("malformed"));
 
   Json ok = {{"identifiers", DnsIds({"a.example.com"})}, {"notBefore", FormatRfc3339(nb)}, {"notAfter", FormatRfc3339(na)}};
-  auto r = h_.Post("/acme/new-order", ok, key_, kid);
-  ASSERT_EQ(r.status, 201) << r.body;
-  EXPECT_EQ(BodyJson(r)["notAfter"], FormatRfc3339(na));
-  Json order = BodyJson(r);
-  for (const auto& url : order["authorizations"]) {
-    Json authz = BodyJson(h_.Post(WfeHarness::PathOf(url), std::nullopt, key_, kid));
-    for (const auto& c : authz["challenges"]) {
-      if (c["type"] == "http-01") h_.Post(WfeHarness::PathOf(c["url"]), Json::object(), key_, kid);
-    }
-  }
-  std::string path = WfeHarness::PathOf(r.headers.Get("Location").value_or(""));
-  Json fin = BodyJson(h_.Post(path + "/finalize", Json{{"csr", CsrFor({"a.example.com"})}}, key_, kid));
-  ASSERT_EQ(fin["status"], "valid") << fin.dump();
-  auto leaf = crypto::Certificate::FromPem(h_.Post(WfeHarness::PathOf(fin["certificate"]), std::nullopt, key_, kid).body);
-  ASSERT_TRUE(leaf.ok());
-  EXPECT_EQ(ToUnixSeconds(leaf->not_before()), ToUnixSeconds(nb));
-  EXPECT_EQ(ToUnixSeconds(leaf->not_after()), ToUnixSeconds(na));
+  std::string order_url = ReadyOrderFor(kid, ok);
+  EXPECT_EQ(BodyJson(h_.Post(WfeHarness::PathOf(order_url), std::nullopt, key_, kid))["notAfter"], FormatRfc3339(na));
+  crypto::Certificate leaf = FinalizeAndDownload(kid, order_url, {"a.example.com"});
+  EXPECT_EQ(ToUnixSeconds(leaf.not_before()), ToUnixSeconds(nb));
+  EXPECT_EQ(ToUnixSeconds(leaf.not_after()), ToUnixSeconds(na));
 }
 
 TEST_F(WfeTest, FinalizeBeforeReadyIsOrderNotReady) {
@@ -444,23 +447,10 @@ TEST_F(WfeTest, UnknownProfileIsInvalidProfile) {
 
 TEST_F(WfeTest, ShortLivedProfileIssuesSevenDayCertificates) {
   std::string kid = h_.NewAccount(key_);
-  auto r = h_.Post("/acme/new-order", Json{{"identifiers", DnsIds({"a.example.com"})}, {"profile", "short-lived"}}, key_, kid);
-  ASSERT_EQ(r.status, 201);
-  EXPECT_EQ(BodyJson(r)["profile"], "short-lived");
-  Json order = BodyJson(r);
-  for (const auto& url : order["authorizations"]) {
-    Json authz = BodyJson(h_.Post(WfeHarness::PathOf(url), std::nullopt, key_, kid));
-    for (const auto& c : authz["challenges"]) {
-      if (c["type"] == "http-01") h_.Post(WfeHarness::PathOf(c["url"]), Json::object(), key_, kid);
-    }
-  }
-  std::string path = WfeHarness::PathOf(r.headers.Get("Location").value_or(""));
-  Json fin = BodyJson(h_.Post(path + "/finalize", Json{{"csr", CsrFor({"a.example.com"})}}, key_, kid));
-  ASSERT_EQ(fin["status"], "valid");
-  auto pem = h_.Post(WfeHarness::PathOf(fin["certificate"]), std::nullopt, key_, kid).body;
-  auto leaf = crypto::Certificate::FromPem(pem);
-  ASSERT_TRUE(leaf.ok());
-  auto days = std::chrono::duration_cast<std::chrono::hours>(leaf->not_after() - leaf->not_before()).count() / 24;
+  std::string order_url = ReadyOrderFor(kid, Json{{"identifiers", DnsIds({"a.example.com"})}, {"profile", "short-lived"}});
+  EXPECT_EQ(BodyJson(h_.Post(WfeHarness::PathOf(order_url), std::nullopt, key_, kid))["profile"], "short-lived");
+  crypto::Certificate leaf = FinalizeAndDownload(kid, order_url, {"a.example.com"});
+  auto days = std::chrono::duration_cast<std::chrono::hours>(leaf.not_after() - leaf.not_before()).count() / 24;
   EXPECT_EQ(days, 7);
 }
 
@@ -574,10 +564,8 @@ TEST_F(WfeTest, ExternalAccountBindingIsRequiredWhenConfigured) {
 TEST_F(WfeTest, RenewalInfoSuggestsAWindowAndReplacesIsChecked) {
   std::string kid = h_.NewAccount(key_);
   std::string order_url = ReadyOrder(kid, DnsIds({"a.example.com"}));
-  Json fin = BodyJson(h_.Post(WfeHarness::PathOf(order_url) + "/finalize", Json{{"csr", CsrFor({"a.example.com"})}}, key_, kid));
-  auto leaf = crypto::Certificate::FromPem(h_.Post(WfeHarness::PathOf(fin["certificate"]), std::nullopt, key_, kid).body);
-  ASSERT_TRUE(leaf.ok());
-  std::string cert_id = ra::CertificateId(leaf->authority_key_id(), leaf->serial_hex());
+  crypto::Certificate leaf = FinalizeAndDownload(kid, order_url, {"a.example.com"});
+  std::string cert_id = ra::CertificateId(leaf.authority_key_id(), leaf.serial_hex());
   auto info = h_.Get("/acme/renewal-info/" + cert_id);
   ASSERT_EQ(info.status, 200) << info.body;
   Json window = BodyJson(info)["suggestedWindow"];
@@ -585,7 +573,7 @@ TEST_F(WfeTest, RenewalInfoSuggestsAWindowAndReplacesIsChecked) {
   auto end = ParseRfc3339(window["end"].get<std::string>());
   ASSERT_TRUE(start.ok() && end.ok());
   EXPECT_LT(*start, *end);
-  EXPECT_LT(*end, leaf->not_after());
+  EXPECT_LT(*end, leaf.not_after());
   EXPECT_TRUE(info.headers.Get("Retry-After").has_value());
 
   auto renewal = h_.Post("/acme/new-order", Json{{"identifiers", DnsIds({"a.example.com"})}, {"replaces", cert_id}}, key_, kid);
@@ -601,11 +589,8 @@ TEST_F(WfeTest, RevocationByTheCertificateKey) {
   std::string kid = h_.NewAccount(key_);
   std::string order_url = ReadyOrder(kid, DnsIds({"a.example.com"}));
   auto cert_key = *crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
-  Json fin = BodyJson(h_.Post(WfeHarness::PathOf(order_url) + "/finalize", Json{{"csr", CsrFor({"a.example.com"}, &cert_key)}},
-                              key_, kid));
-  auto leaf = crypto::Certificate::FromPem(h_.Post(WfeHarness::PathOf(fin["certificate"]), std::nullopt, key_, kid).body);
-  ASSERT_TRUE(leaf.ok());
-  Json payload = {{"certificate", base64url::Encode(leaf->ToDer())}, {"reason", 1}};
+  crypto::Certificate leaf = FinalizeAndDownload(kid, order_url, {"a.example.com"}, &cert_key);
+  Json payload = {{"certificate", base64url::Encode(leaf.ToDer())}, {"reason", 1}};
   TestKey stranger = TestKey::Make();
   EXPECT_EQ(ProblemType(h_.Post("/acme/revoke-cert", payload, stranger)), Err("unauthorized"));
   TestKey by_cert{cert_key, jose::Algorithm::kEs256};
@@ -616,9 +601,8 @@ TEST_F(WfeTest, RevocationByTheCertificateKey) {
 TEST_F(WfeTest, BadRevocationReasonIsRefused) {
   std::string kid = h_.NewAccount(key_);
   std::string order_url = ReadyOrder(kid, DnsIds({"a.example.com"}));
-  Json fin = BodyJson(h_.Post(WfeHarness::PathOf(order_url) + "/finalize", Json{{"csr", CsrFor({"a.example.com"})}}, key_, kid));
-  auto leaf = crypto::Certificate::FromPem(h_.Post(WfeHarness::PathOf(fin["certificate"]), std::nullopt, key_, kid).body);
-  Json payload = {{"certificate", base64url::Encode(leaf->ToDer())}, {"reason", 7}};
+  crypto::Certificate leaf = FinalizeAndDownload(kid, order_url, {"a.example.com"});
+  Json payload = {{"certificate", base64url::Encode(leaf.ToDer())}, {"reason", 7}};
   EXPECT_EQ(ProblemType(h_.Post("/acme/revoke-cert", payload, key_, kid)), Err("badRevocationReason"));
 }
 
