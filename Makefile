@@ -1,19 +1,20 @@
-# Thin wrapper over scripts/ and CMake presets. `make run` and `make test` work on a fresh Debian 12 machine.
+# Thin wrapper over scripts/ and CMake presets (a `bench` target comes with bench/run, issue 4). `make run` and `make test` work on a fresh Debian 12 machine.
 JOBS ?= $(shell nproc)
 RUN_PRESET ?= release
 TEST_PRESET ?= asan-ubsan
 ARGS ?=
 
-.PHONY: all deps build run test test-build bench clean format
+.PHONY: all deps build run test test-build clean format
 
 all: build
 
 deps:
 	@scripts/install-deps
 
+# Builds the two programs only (the tests are built by `make test`).
 build: deps
 	@cmake --preset $(RUN_PRESET) >/dev/null
-	@cmake --build build/$(RUN_PRESET) -j $(JOBS)
+	@cmake --build build/$(RUN_PRESET) -j $(JOBS) --target anvil-ca $(if $(wildcard apps/anvil/CMakeLists.txt),anvil,)
 
 # Starts anvil-ca on its zero-configuration defaults (./anvil-data, https://localhost:14000/directory).
 run: build
@@ -26,9 +27,6 @@ test-build: deps
 # Every test: unit, integration and interop (certbot, pebble), under ASan/UBSan with warnings as errors.
 test: test-build
 	@cd build/$(subst asan-ubsan,asan,$(TEST_PRESET)) && ctest --output-on-failure -j $(JOBS) --timeout 600 $(ARGS)
-
-bench: build
-	@bench/run
 
 format:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i
