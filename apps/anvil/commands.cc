@@ -1,5 +1,10 @@
 #include "commands.h"
 
+#include <signal.h>
+#include <time.h>
+
+#include <cerrno>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -14,6 +19,7 @@
 #include "base/base64url.h"
 #include "base/file.h"
 #include "crypto/certificate.h"
+#include "crypto/csr.h"
 #include "crypto/digest.h"
 
 namespace anvil::cli {
@@ -168,9 +174,22 @@ int RunAccount(const GlobalOptions& g, const AccountCommand& c) {
 
 int RunIssue(const GlobalOptions& g, const IssueCommand& c) {
   agent::LineageConfig l;
-  l.name = c.lineage.empty() ? DefaultLineageName(c.names.front()) : c.lineage;
-  l.server = c.server.server;
   l.names = c.names;
+  if (!c.csr_file.empty()) {
+    auto pem = ReadFile(c.csr_file);
+    auto csr = pem.ok() ? crypto::Csr::FromPem(*pem) : Result<crypto::Csr>(pem.status());
+    if (!csr.ok()) return Fail(g, csr.status(), kExitUsage);
+    if (l.names.empty()) {
+      l.names = csr->dns_names();
+      for (const auto& ip : csr->ip_addresses()) l.names.push_back(ip);
+    }
+    char* abs = ::realpath(c.csr_file.c_str(), nullptr);
+    l.csr = abs ? abs : c.csr_file;
+    std::free(abs);
+  }
+  if (l.names.empty()) return Fail(g, Error(Code::kInvalidArgument, "no names: give -d NAME or --csr"), kExitUsage);
+  l.name = c.lineage.empty() ? DefaultLineageName(l.names.front()) : c.lineage;
+  l.server = c.server.server;
   l.key_type = c.key_type;
   l.reuse_key = c.reuse_key;
   l.profile = c.profile;
@@ -197,7 +216,7 @@ int RunIssue(const GlobalOptions& g, const IssueCommand& c) {
                          "choose a challenge solver: --http-port, --webroot, --dns-hook or --tls-alpn-port"),
                 kExitUsage);
   }
-  for (const auto& n : c.names) {
+  for (const auto& n : l.names) {
     if (n.starts_with("*.") && l.challenge != "dns-01") {
       return Fail(g, Error(Code::kInvalidArgument, "wildcard " + n + " needs dns-01 (--dns-hook)"), kExitUsage);
     }
@@ -237,13 +256,13 @@ int RunIssue(const GlobalOptions& g, const IssueCommand& c) {
                        {{"cert", result->files.cert},
                         {"chain", result->files.chain},
                         {"fullchain", result->files.fullchain},
-                        {"key", result->files.key}}}}
+                        {"key", l.csr.empty() ? json(result->files.key) : json(nullptr)}}}}
                      .dump()
               << "\n";
   } else {
     std::cout << "issued " << l.name << ": serial " << result->certificate.serial_hex() << ", valid until "
-              << FormatRfc3339(result->certificate.not_after()) << "\n  " << result->files.fullchain << "\n  "
-              << result->files.key << "\n";
+              << FormatRfc3339(result->certificate.not_after()) << "\n  " << result->files.fullchain << "\n";
+    if (l.csr.empty()) std::cout << "  " << result->files.key << "\n";
   }
   return kExitOk;
 }
@@ -438,6 +457,34 @@ int RunList(const GlobalOptions& g) {
     if (e.contains("last_result")) std::cout << "  last result: " << e["last_result"].get<std::string>() << "\n";
   }
   return kExitOk;
+}
+
+int RunAgent(const GlobalOptions& g, const AgentCommand& c) {
+  // Signals are taken synchronously with sigtimedwait; they were blocked in main() before any thread started.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::random_device rd;
+  std::cerr << "anvil agent: started (interval " << c.interval_seconds << " s, jitter " << c.jitter_seconds
+            << " s)\n";
+  for (;;) {
+    int code = RunRenew(g, RenewCommand{true, "", false});
+    std::cerr << "anvil agent: renewal pass finished with exit code " << code << "\n";
+    int jitter = c.jitter_seconds > 0 ? std::uniform_int_distribution<int>(0, c.jitter_seconds)(rd) : 0;
+    struct timespec wait = {static_cast<time_t>(c.interval_seconds) + jitter, 0};
+    int sig;
+    do {
+      sig = sigtimedwait(&set, nullptr, &wait);
+    } while (sig < 0 && errno == EINTR);
+    if (sig == SIGTERM || sig == SIGINT) {
+      std::cerr << "anvil agent: stopping on signal " << sig << "\n";
+      return kExitOk;
+    }
+    if (sig == SIGHUP) std::cerr << "anvil agent: SIGHUP, renewal pass now\n";
+  }
 }
 
 }  // namespace anvil::cli

@@ -46,6 +46,7 @@ struct IssueCommand {
   int tls_alpn_port = 0;
   std::string key_type = "ec256";
   bool reuse_key = false;
+  std::string csr_file;
   std::string profile, preferred_chain, deploy_hook;
   std::vector<std::string> emails;
   std::string eab_kid, eab_hmac_key;
@@ -69,5 +70,13 @@ int RunIssue(const GlobalOptions& g, const IssueCommand& c);
 int RunRenew(const GlobalOptions& g, const RenewCommand& c);
 int RunRevoke(const GlobalOptions& g, const RevokeCommand& c);
 int RunList(const GlobalOptions& g);
+
+struct AgentCommand {
+  int interval_seconds = 12 * 3600;  // Between renewal passes.
+  int jitter_seconds = 3600;         // A random extra wait in [0, jitter] per pass (fleets spread out).
+};
+// Runs `renew --all` passes forever: SIGHUP starts a pass at once (the state directory is re-read on every pass),
+// SIGTERM/SIGINT end the loop cleanly (exit 0).
+int RunAgent(const GlobalOptions& g, const AgentCommand& c);
 
 }  // namespace anvil::cli

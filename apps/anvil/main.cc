@@ -1,6 +1,7 @@
 // anvil: the ACME client and renewal agent. Composition root: parses the command line (CLI11) and hands each
 // subcommand to commands.cc. Exit codes are documented in docs/agent.md.
 #include <CLI/CLI.hpp>
+#include <signal.h>
 
 #include <iostream>
 
@@ -47,8 +48,9 @@ int main(int argc, char** argv) {
   // issue
   IssueCommand issue;
   CLI::App* iss = app.add_subcommand("issue", "Obtain a certificate and install it in a lineage");
-  iss->add_option("-d,--domain", issue.names, "DNS name, wildcard (*.example.com) or IP address (repeatable)")
-      ->required();
+  iss->add_option("-d,--domain", issue.names,
+                  "DNS name, wildcard (*.example.com) or IP address (repeatable; default: the names of --csr)");
+  iss->add_option("--csr", issue.csr_file, "Use this CSR (PEM) instead of generating a key")->check(CLI::ExistingFile);
   add_server(iss, issue.server, true);
   iss->add_option("--name", issue.lineage, "Lineage name (default: the first name, '*' as '_')");
   auto* http_port = iss->add_option("--http-port", issue.http_port, "http-01 standalone: port to listen on")
@@ -91,11 +93,30 @@ int main(int argc, char** argv) {
 
   CLI::App* lst = app.add_subcommand("list", "List the lineages in the state directory");
 
+  AgentCommand agent;
+  CLI::App* agt = app.add_subcommand("agent", "Renew due lineages in a loop (SIGHUP: pass now; SIGTERM: stop)");
+  agt->add_option("--interval", agent.interval_seconds, "Seconds between renewal passes (default 43200)")
+      ->check(CLI::Range(1, 7 * 86400));
+  agt->add_option("--jitter", agent.jitter_seconds, "Random extra seconds per pass, at most (default 3600)")
+      ->check(CLI::Range(0, 86400));
+
+  // `anvil agent` takes these synchronously (sigtimedwait), so they are blocked before it starts any thread (solver
+  // listeners inherit the mask). A SIGTERM during a renewal pass is therefore handled once the pass is done:
+  // an issuance is never cut off half-way. Other commands keep the default dispositions.
+  sigset_t agent_signals;
+  sigemptyset(&agent_signals);
+  sigaddset(&agent_signals, SIGTERM);
+  sigaddset(&agent_signals, SIGINT);
+  sigaddset(&agent_signals, SIGHUP);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
+  }
+  if (agt->parsed()) {
+    pthread_sigmask(SIG_BLOCK, &agent_signals, nullptr);
+    return RunAgent(g, agent);
   }
   if (acc->parsed()) return RunAccount(g, account);
   if (iss->parsed()) return RunIssue(g, issue);

@@ -178,7 +178,24 @@ Result<IssueResult> Issuer::Issue(LineageConfig lineage, const std::string& repl
 }
 
 Result<IssueResult> Issuer::IssueOnce(const LineageConfig& lineage, const std::string& replaces) {
+  // A CSR the user brought fixes the key (we never see it) and must name exactly the order's identifiers.
+  std::optional<crypto::Csr> user_csr;
+  if (!lineage.csr.empty()) {
+    ANVIL_ASSIGN_OR_RETURN(std::string pem, ReadFile(lineage.csr));
+    ANVIL_ASSIGN_OR_RETURN(user_csr, crypto::Csr::FromPem(pem));
+  }
   ANVIL_ASSIGN_OR_RETURN(std::vector<acme::Identifier> ids, IdentifiersFromNames(lineage.names));
+  if (user_csr) {
+    std::vector<std::string> csr_names = user_csr->dns_names();
+    for (const auto& ip : user_csr->ip_addresses()) csr_names.push_back(ip);
+    ANVIL_ASSIGN_OR_RETURN(std::vector<acme::Identifier> csr_ids, IdentifiersFromNames(csr_names));
+    std::sort(csr_ids.begin(), csr_ids.end());
+    std::vector<acme::Identifier> sorted = ids;
+    std::sort(sorted.begin(), sorted.end());
+    if (csr_ids != sorted) {
+      return Error(Code::kInvalidArgument, "the CSR " + lineage.csr + " does not name exactly the lineage's names");
+    }
+  }
   ANVIL_ASSIGN_OR_RETURN(crypto::KeyType key_type, crypto::ParseKeyType(lineage.key_type));
   LineageFiles files = state_.Files(lineage.name);
 
@@ -194,12 +211,12 @@ Result<IssueResult> Issuer::IssueOnce(const LineageConfig& lineage, const std::s
 
   // The certificate key: a fresh one unless the lineage asks to keep its key.
   std::optional<crypto::PrivateKey> key;
-  if (lineage.reuse_key) {
+  if (lineage.reuse_key && !user_csr) {
     if (auto pem = ReadFile(files.key); pem.ok()) {
       ANVIL_ASSIGN_OR_RETURN(key, crypto::PrivateKey::FromPem(*pem));
     }
   }
-  if (!key) {
+  if (!key && !user_csr) {
     ANVIL_ASSIGN_OR_RETURN(key, crypto::PrivateKey::Generate(key_type));
   }
 
@@ -207,8 +224,11 @@ Result<IssueResult> Issuer::IssueOnce(const LineageConfig& lineage, const std::s
     std::vector<std::string> dns, ips;
     for (const auto& id : ids) (id.type == acme::IdentifierType::kDns ? dns : ips).push_back(id.value);
     std::string cn = !dns.empty() && dns[0].size() <= 64 ? dns[0] : "";
-    ANVIL_ASSIGN_OR_RETURN(crypto::Csr csr, crypto::Csr::Create(*key, dns, ips, cn));
-    ANVIL_ASSIGN_OR_RETURN(order, client_.Finalize(order, csr.ToDer()));
+    std::optional<crypto::Csr> csr = user_csr;
+    if (!csr) {
+      ANVIL_ASSIGN_OR_RETURN(csr, crypto::Csr::Create(*key, dns, ips, cn));
+    }
+    ANVIL_ASSIGN_OR_RETURN(order, client_.Finalize(order, csr->ToDer()));
     if (order.status == acme::OrderStatus::kProcessing || order.status == acme::OrderStatus::kPending) {
       ANVIL_ASSIGN_OR_RETURN(order, client_.PollOrder(order.url));
     }
@@ -223,12 +243,13 @@ Result<IssueResult> Issuer::IssueOnce(const LineageConfig& lineage, const std::s
   size_t chosen = AcmeClient::PreferredChain(chains, lineage.preferred_chain);
   ANVIL_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> chain, crypto::Certificate::ChainFromPem(chains[chosen]));
   const crypto::Certificate& leaf = chain.front();
-  if (!(leaf.public_key() == key->public_key())) {
+  crypto::PublicKey expected = user_csr ? user_csr->public_key() : key->public_key();
+  if (!(leaf.public_key() == expected)) {
     return Error(Code::kBadCsr, "the issued certificate does not hold our key");
   }
   std::string chain_pem;
   for (size_t i = 1; i < chain.size(); ++i) chain_pem += chain[i].ToPem();
-  ANVIL_RETURN_IF_ERROR(state_.Install(lineage.name, leaf.ToPem(), chain_pem, key->ToPem()));
+  ANVIL_RETURN_IF_ERROR(state_.Install(lineage.name, leaf.ToPem(), chain_pem, key ? key->ToPem() : ""));
 
   IssueResult result{lineage.name, files, leaf, order.url, false};
   if (!lineage.deploy_hook.empty()) {

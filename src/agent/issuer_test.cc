@@ -267,6 +267,26 @@ TEST_F(AgentIssuerTest, FailedDeployHookRollsBack) {
   EXPECT_EQ(acme_.last_new_order_["replaces"], "replaced-id");
 }
 
+TEST_F(AgentIssuerTest, UserCsrIsSentAsIsAndNoKeyIsWritten) {
+  ASSERT_TRUE(EnsureAccount(*client_, *state_, FakeAcme::U("/dir"), {}).ok());
+  auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
+  auto csr = crypto::Csr::Create(*key, {"b.example", "a.example"}, {});
+  ASSERT_TRUE(csr.ok());
+  ASSERT_TRUE(WriteFileAtomic(tmp_.path() + "/own.csr", csr->ToPem(), 0644).ok());
+  RecordingSolver solver("http-01", &acme_.presented_);
+  Issuer issuer(*client_, *state_, solver, clock_);
+  LineageConfig l = Lineage({"a.example", "b.example"});
+  l.csr = tmp_.path() + "/own.csr";
+  auto result = issuer.Issue(l);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_TRUE(result->certificate.public_key() == key->public_key());
+  EXPECT_FALSE(FileExists(state_->Files("site").key));
+  // A CSR that does not name the lineage's names is refused before any order.
+  LineageConfig other = Lineage({"a.example"});
+  other.csr = l.csr;
+  EXPECT_EQ(issuer.Issue(other).status().code(), Code::kInvalidArgument);
+}
+
 TEST(AgentIdentifiersFromNames, SplitsDnsAndIp) {
   auto ids = IdentifiersFromNames({"A.Example", "192.0.2.1", "2001:DB8::1", "a.example"});
   ASSERT_TRUE(ids.ok()) << ids.status().ToString();

@@ -240,7 +240,7 @@ Status StateDir::Install(const std::string& name, const std::string& cert_pem, c
   std::string fullchain = cert_pem;
   if (!fullchain.empty() && fullchain.back() != '\n') fullchain += '\n';
   fullchain += chain_pem;
-  ANVIL_RETURN_IF_ERROR(WriteFileAtomic(next + "/key.pem", key_pem, kKeyMode));
+  if (!key_pem.empty()) ANVIL_RETURN_IF_ERROR(WriteFileAtomic(next + "/key.pem", key_pem, kKeyMode));
   ANVIL_RETURN_IF_ERROR(WriteFileAtomic(next + "/cert.pem", cert_pem, kPublicMode));
   ANVIL_RETURN_IF_ERROR(WriteFileAtomic(next + "/chain.pem", chain_pem, kPublicMode));
   ANVIL_RETURN_IF_ERROR(WriteFileAtomic(next + "/fullchain.pem", fullchain, kPublicMode));
@@ -271,6 +271,7 @@ std::string LineageToToml(const LineageConfig& c) {
   t.insert("names", std::move(names));
   t.insert("key_type", c.key_type);
   t.insert("reuse_key", c.reuse_key);
+  if (!c.csr.empty()) t.insert("csr", c.csr);
   t.insert("challenge", c.challenge);
   auto put = [&t](std::string_view key, const std::string& v) {
     if (!v.empty()) t.insert(key, v);
@@ -313,6 +314,7 @@ Result<LineageConfig> LineageFromToml(std::string_view text, const std::string& 
   }
   c.key_type = t["key_type"].value_or(std::string("ec256"));
   c.reuse_key = t["reuse_key"].value_or(false);
+  c.csr = TomlString(t, "csr");
   c.challenge = TomlString(t, "challenge");
   c.http_address = TomlString(t, "http_address");
   c.http_port = TomlInt(t, "http_port");

@@ -41,6 +41,7 @@ struct LineageConfig {
   std::vector<std::string> names;  // identifiers as given (DNS names, "*.wildcards", IP addresses)
   std::string key_type = "ec256";
   bool reuse_key = false;
+  std::string csr;  // Path of the user's own CSR (PEM); then no key is generated or installed.
   std::string challenge;  // "http-01" | "dns-01" | "tls-alpn-01"
   // Solver options.
   std::string http_address;
@@ -88,8 +89,8 @@ class StateDir {
   Result<std::vector<std::string>> ListLineages() const;
   Result<LineageConfig> LoadLineage(const std::string& name) const;
   Status SaveLineage(const LineageConfig& config);
-  // Installs a new certificate (leaf PEM), its chain (PEM, may be empty) and key (PEM), keeping the current files
-  // in previous/. Creates the lineage directory if needed.
+  // Installs a new certificate (leaf PEM), its chain (PEM, may be empty) and key (PEM; empty when the user brought
+  // a CSR: key.pem is then left alone), keeping the current files in previous/. Creates the lineage directory.
   Status Install(const std::string& name, const std::string& cert_pem, const std::string& chain_pem,
                  const std::string& key_pem);
   // Puts previous/ back in place (after a failed deploy hook). kNotFound when there is no previous version.

@@ -4,7 +4,7 @@
 #   wildcard and its base name); tls-alpn-01 standalone; an alternate chain chosen with --preferred-chain;
 #   `renew --force` (new serial) and plain `renew` (nothing due: exit 3); account show and key rollover;
 #   revoke by account key and by the certificate's own key (a second revocation surfaces alreadyRevoked); an IP
-#   identifier; External Account Binding against a second Pebble that requires it.
+#   identifier; --csr; External Account Binding against a second Pebble that requires it.
 # Pebble runs with PEBBLE_VA_NOSLEEP=1 and its default 5% nonce rejection, so badNonce retries are exercised.
 # Every certificate is checked with `openssl verify` against the Pebble root it chains to.
 # Usage: anvil_pebble.sh PATH/TO/anvil
@@ -151,6 +151,16 @@ step "anvil issue: an IP identifier (RFC 8738) via http-01"
   --http-address 127.0.0.1 --http-port "$HTTP_PORT"
 verify ip
 has_san ip "IP Address:127.0.0.1"
+
+step "anvil issue --csr: the user's own CSR and key (anvil never sees the key)"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/own-key.pem" \
+  -out "$WORK/own.csr" -subj "/CN=csr.anvil.test" -addext "subjectAltName=DNS:csr.anvil.test" 2>/dev/null
+"${ANVIL[@]}" issue --server "$DIRECTORY" --ca-bundle "$CA_BUNDLE" --name own --csr "$WORK/own.csr" \
+  --http-address 127.0.0.1 --http-port "$HTTP_PORT"
+openssl verify -CAfile "$WORK/root0.pem" -untrusted "$LINEAGES/own/chain.pem" "$LINEAGES/own/cert.pem"
+[ "$(openssl x509 -in "$LINEAGES/own/cert.pem" -noout -pubkey)" = "$(openssl pkey -in "$WORK/own-key.pem" -pubout)" ] ||
+  fail "--csr: the certificate is not for the CSR's key"
+[ ! -e "$LINEAGES/own/key.pem" ] || fail "--csr: a key.pem was written"
 
 step "External Account Binding: a second pebble that requires it"
 EAB_PORT=$(free_port)

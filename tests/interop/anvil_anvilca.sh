@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The anvil client against anvil-ca, over loopback only, with pebble-challtestsrv as the CA's DNS:
+#   http-01 standalone (two names); dns-01 wildcard through a hook writing TXT into challtestsrv; tls-alpn-01;
+#   `renew` with ARI (RFC 9773): nothing due while the suggested window is in the future (exit 3), due at once
+#   after the certificate is revoked (the window moves into the past), renewed without --force and with
+#   `replaces`; key rollover; revoke by account key and by certificate key; `anvil agent` passes on start and
+#   SIGHUP and a clean SIGTERM exit.
+# Every certificate is checked with `openssl verify` against anvil-ca's root.
+# Usage: anvil_anvilca.sh PATH/TO/anvil PATH/TO/anvil-ca
+set -euo pipefail
+ANVIL_BIN=$1
+ANVIL_CA=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
+WORK=$(mktemp -d /tmp/anvil-anvilca-XXXXXX)
+source "$HERE/lib.sh"
+
+command -v pebble-challtestsrv >/dev/null || fail "pebble-challtestsrv is not installed (scripts/install-deps)"
+
+HTTP_PORT=$(free_port)
+TLS_ALPN_PORT=$(free_port)
+start_challtestsrv
+start_anvil_ca "$ANVIL_CA"
+
+STATE="$WORK/state"
+ANVIL=("$ANVIL_BIN" --state-dir "$STATE")
+LINEAGES="$STATE/lineages"
+COMMON=(--server "$DIRECTORY" --ca-bundle "$ROOT_PEM")
+verify() {
+  local dir="$LINEAGES/$1"
+  verify_chain "$dir/cert.pem" "$dir/chain.pem"
+  [ "$(openssl x509 -in "$dir/cert.pem" -noout -pubkey)" = "$(openssl pkey -in "$dir/key.pem" -pubout)" ] ||
+    fail "$1: key does not match the certificate"
+}
+serial() { openssl x509 -in "$LINEAGES/$1/cert.pem" -noout -serial; }
+
+step "anvil issue: two names via http-01 standalone on 127.0.0.1:$HTTP_PORT"
+"${ANVIL[@]}" issue "${COMMON[@]}" -m admin@anvil.test --name two -d a.anvil.test -d b.anvil.test \
+  --http-address 127.0.0.1 --http-port "$HTTP_PORT"
+verify two
+
+step "anvil issue: wildcard via dns-01 (hook writes TXT into challtestsrv)"
+cat >"$WORK/dns-hook.sh" <<HOOK
+#!/usr/bin/env bash
+set -e
+case "\$1" in
+  add) curl -sf -X POST -d "{\"host\":\"\$2.\",\"value\":\"\$3\"}" http://127.0.0.1:$MGMT_PORT/set-txt ;;
+  remove) curl -sf -X POST -d "{\"host\":\"\$2.\"}" http://127.0.0.1:$MGMT_PORT/clear-txt ;;
+esac
+HOOK
+chmod +x "$WORK/dns-hook.sh"
+"${ANVIL[@]}" issue "${COMMON[@]}" --name wild -d '*.wild.anvil.test' --dns-hook "$WORK/dns-hook.sh"
+verify wild
+
+step "anvil issue: tls-alpn-01 standalone on 127.0.0.1:$TLS_ALPN_PORT"
+"${ANVIL[@]}" issue "${COMMON[@]}" --name alpn -d alpn.anvil.test --tls-alpn-address 127.0.0.1 \
+  --tls-alpn-port "$TLS_ALPN_PORT"
+verify alpn
+
+step "anvil renew: the ARI window is in the future, so nothing is due (exit 3)"
+set +e
+"${ANVIL[@]}" renew --all 2>"$WORK/renew1.err"
+rc=$?
+set -e
+cat "$WORK/renew1.err"
+[ $rc -eq 3 ] || fail "renew with nothing due exited $rc, expected 3"
+grep -q "ARI window" "$WORK/renew1.err" || fail "renew did not use the server's renewalInfo"
+
+step "revoke 'two' by account key; its ARI window moves into the past; plain renew replaces it"
+FIRST=$(serial two)
+"${ANVIL[@]}" revoke --cert "$LINEAGES/two/cert.pem" --reason 4
+"${ANVIL[@]}" renew two
+SECOND=$(serial two)
+[ "$FIRST" != "$SECOND" ] || fail "ARI renewal did not produce a new certificate"
+echo "renewed through ARI: $FIRST -> $SECOND"
+verify two
+
+step "key rollover, then renew --force with the new key"
+"${ANVIL[@]}" account rollover "${COMMON[@]}"
+"${ANVIL[@]}" renew wild --force
+verify wild
+
+step "revoke by the certificate's own key"
+"${ANVIL[@]}" revoke --cert "$LINEAGES/alpn/cert.pem" --key "$LINEAGES/alpn/key.pem" "${COMMON[@]}"
+
+step "anvil agent: a pass at start, another on SIGHUP, a clean exit on SIGTERM"
+"${ANVIL[@]}" agent --interval 3600 --jitter 0 >"$WORK/agent.out" 2>"$WORK/agent.log" &
+AGENT_PID=$!
+PIDS+=($AGENT_PID)
+wait_for "the first agent pass" 60 bash -c "[ \$(grep -c 'renewal pass finished' '$WORK/agent.log') -ge 1 ]"
+kill -HUP "$AGENT_PID"
+wait_for "the agent pass after SIGHUP" 60 bash -c "[ \$(grep -c 'renewal pass finished' '$WORK/agent.log') -ge 2 ]"
+kill -TERM "$AGENT_PID"
+wait "$AGENT_PID" || fail "anvil agent exited with status $?"
+cat "$WORK/agent.log"
+grep -q "stopping on signal" "$WORK/agent.log" || fail "anvil agent did not stop cleanly"
+
+echo
+echo "PASS: anvil against anvil-ca (http-01, dns-01 wildcard, tls-alpn-01, ARI renew with replaces, rollover, revoke)"
