@@ -1126,6 +1126,33 @@ TEST_P(StoreConformanceTest, ConcurrentWritersAllSucceedAndAreReadable) {
   EXPECT_EQ(pending->size(), static_cast<size_t>(kThreads * kOrdersPerThread));
 }
 
+// Concurrent writers may share one transaction (group commit): a failing write must fail alone, and every
+// caller must get its own result.
+TEST_P(StoreConformanceTest, ConcurrentWritersWithFailuresEachGetTheirOwnResult) {
+  constexpr int kThreads = 32;
+  std::vector<Status> results(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      Account a = MakeAccount("c" + std::to_string(i));
+      a.thumbprint = "shared-" + std::to_string(i % (kThreads / 2));  // two writers per thumbprint
+      results[i] = store_->CreateAccount(a);
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int pair = 0; pair < kThreads / 2; ++pair) {
+    const Status& first = results[pair];
+    const Status& second = results[pair + kThreads / 2];
+    EXPECT_NE(first.ok(), second.ok()) << "pair " << pair << ": " << first.ToString() << " / " << second.ToString();
+    const Status& loser = first.ok() ? second : first;
+    EXPECT_TRUE(HasCode(loser, Code::kConflict)) << loser.ToString();
+    int winner = first.ok() ? pair : pair + kThreads / 2;
+    int other = first.ok() ? pair + kThreads / 2 : pair;
+    EXPECT_TRUE(store_->GetAccount("c" + std::to_string(winner)).ok());
+    EXPECT_TRUE(HasCode(store_->GetAccount("c" + std::to_string(other)).status(), Code::kNotFound));
+  }
+}
+
 TEST_P(StoreConformanceTest, ConcurrentConditionalTransitionHasOneWinner) {
   ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
   ASSERT_OK(store_->CreateOrder(MakeOrder("o1", "a1"), {}));
