@@ -366,7 +366,9 @@ Result<storage::Order> RegistrationAuthority::RefreshOrder(storage::Order order)
   if (order.expires <= now) {
     next = O::kInvalid;
     error = ProblemText(Status(Code::kMalformed, "order expired"));
-  } else if (order.status == O::kPending) {
+  } else {
+    // A ready order is re-checked too: an authorization deactivated or expired after the order became ready
+    // must not be used to issue (§7.1.6, §7.5.2).
     bool all_valid = true;
     for (const auto& authz_id : order.authorization_ids) {
       ANVIL_ASSIGN_OR_RETURN(storage::Authorization authz, store_.GetAuthorization(authz_id));

@@ -542,6 +542,18 @@ TEST_F(WfeTest, AuthorizationCanBeDeactivated) {
   EXPECT_EQ(BodyJson(r)["status"], "deactivated");
 }
 
+TEST_F(WfeTest, DeactivatingAnAuthorizationOfAReadyOrderMakesItInvalid) {
+  std::string kid = h_.NewAccount(key_);
+  std::string order_url = ReadyOrder(kid, DnsIds({"a.example.com"}));
+  Json order = BodyJson(h_.Post(WfeHarness::PathOf(order_url), std::nullopt, key_, kid));
+  ASSERT_EQ(order["status"], "ready");
+  auto d = h_.Post(WfeHarness::PathOf(order["authorizations"][0]), Json{{"status", "deactivated"}}, key_, kid);
+  ASSERT_EQ(BodyJson(d)["status"], "deactivated");
+  auto fin = h_.Post(WfeHarness::PathOf(order_url) + "/finalize", Json{{"csr", CsrFor({"a.example.com"})}}, key_, kid);
+  EXPECT_EQ(ProblemType(fin), Err("orderNotReady"));
+  EXPECT_EQ(BodyJson(h_.Post(WfeHarness::PathOf(order_url), std::nullopt, key_, kid))["status"], "invalid");
+}
+
 TEST_F(WfeTest, ExternalAccountBindingIsRequiredWhenConfigured) {
   WfeHarness h([](config::Config& c) { c.acme.external_account_required = true; });
   TestKey key = TestKey::Make();
