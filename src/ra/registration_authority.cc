@@ -543,6 +543,11 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
   if (authz.status != acme::AuthorizationStatus::kPending || it->status != acme::ChallengeStatus::kPending) {
     return authz;
   }
+  // One validation attempt per authorization at a time (as Boulder): another challenge already being
+  // validated decides this authorization.
+  for (const auto& other : authz.challenges) {
+    if (other.status == acme::ChallengeStatus::kProcessing) return authz;
+  }
   Status started = store_.StartChallenge(authz.id, challenge_id);
   if (started.code() == Code::kConflict) return store_.GetAuthorization(authz.id);
   ANVIL_RETURN_IF_ERROR(started);
