@@ -203,6 +203,12 @@ int RunIssue(const GlobalOptions& g, const IssueCommand& c) {
   } else if (!c.webroot.empty()) {
     l.challenge = "http-01";
     l.webroot = c.webroot;
+  } else if (!c.rfc2136_server.empty()) {
+    l.challenge = "dns-01";
+    l.rfc2136_server = c.rfc2136_server;
+    l.rfc2136_zone = c.rfc2136_zone;
+    l.tsig_key = c.tsig_key;
+    l.dns_propagation_seconds = c.dns_propagation_seconds;
   } else if (!c.dns_hook.empty()) {
     l.challenge = "dns-01";
     l.dns_hook = c.dns_hook;
@@ -213,12 +219,12 @@ int RunIssue(const GlobalOptions& g, const IssueCommand& c) {
     l.tls_alpn_address = c.tls_alpn_address;
   } else {
     return Fail(g, Error(Code::kInvalidArgument,
-                         "choose a challenge solver: --http-port, --webroot, --dns-hook or --tls-alpn-port"),
+                         "choose a challenge solver: --http-port, --webroot, --dns-hook, --rfc2136-server or --tls-alpn-port"),
                 kExitUsage);
   }
   for (const auto& n : l.names) {
     if (n.starts_with("*.") && l.challenge != "dns-01") {
-      return Fail(g, Error(Code::kInvalidArgument, "wildcard " + n + " needs dns-01 (--dns-hook)"), kExitUsage);
+      return Fail(g, Error(Code::kInvalidArgument, "wildcard " + n + " needs dns-01 (--dns-hook or --rfc2136-server)"), kExitUsage);
     }
   }
   if (!crypto::ParseKeyType(c.key_type).ok()) {

@@ -42,6 +42,7 @@ struct IssueCommand {
   std::string webroot;
   std::string dns_hook;
   int dns_propagation_seconds = 0;
+  std::string rfc2136_server, rfc2136_zone, tsig_key;
   std::string tls_alpn_address = "0.0.0.0";
   int tls_alpn_port = 0;
   std::string key_type = "ec256";

@@ -59,12 +59,17 @@ int main(int argc, char** argv) {
   auto* webroot = iss->add_option("--webroot", issue.webroot, "http-01 webroot: directory served as /");
   auto* dns_hook = iss->add_option("--dns-hook", issue.dns_hook, "dns-01: hook called as HOOK add|remove NAME VALUE");
   iss->add_option("--dns-propagation-seconds", issue.dns_propagation_seconds, "dns-01: extra wait after add");
+  auto* rfc2136 = iss->add_option("--rfc2136-server", issue.rfc2136_server,
+                                  "dns-01 by RFC 2136 dynamic update to ADDR[:PORT] (the zone's primary)");
+  iss->add_option("--rfc2136-zone", issue.rfc2136_zone, "RFC 2136: the zone (default: found by an SOA query)");
+  iss->add_option("--tsig-key", issue.tsig_key, "RFC 2136: TSIG key as [ALG:]NAME:SECRET or a BIND key file");
   auto* alpn_port = iss->add_option("--tls-alpn-port", issue.tls_alpn_port, "tls-alpn-01 standalone: port")
                         ->check(CLI::Range(1, 65535));
   iss->add_option("--tls-alpn-address", issue.tls_alpn_address, "tls-alpn-01 standalone: address");
   http_port->excludes(webroot)->excludes(dns_hook)->excludes(alpn_port);
   webroot->excludes(dns_hook)->excludes(alpn_port);
   dns_hook->excludes(alpn_port);
+  rfc2136->excludes(http_port)->excludes(webroot)->excludes(dns_hook)->excludes(alpn_port);
   iss->add_option("--key-type", issue.key_type, "Certificate key: ec256 (default), ec384, rsa2048, rsa3072, rsa4096");
   iss->add_flag("--reuse-key", issue.reuse_key, "Keep the lineage's key on renewal");
   iss->add_option("--profile", issue.profile, "Certificate profile the server offers");

@@ -3,10 +3,12 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <utility>
 
 #include "agent/process.h"
 #include "agent/solvers/dns01_hook.h"
+#include "agent/solvers/dns01_rfc2136.h"
 #include "agent/solvers/http01.h"
 #include "agent/solvers/tls_alpn01.h"
 #include "base/file.h"
@@ -78,8 +80,31 @@ Result<std::unique_ptr<Solver>> MakeSolver(const LineageConfig& l, Sleeper& slee
                                                                  static_cast<uint16_t>(l.http_port ? l.http_port : 80)));
     return std::unique_ptr<Solver>(std::move(s));
   }
+  if (l.challenge == "dns-01" && !l.rfc2136_server.empty()) {
+    Rfc2136Options o;
+    std::string server = l.rfc2136_server;
+    // "ADDR", "ADDR:PORT", "[V6]:PORT" or a bare v6 address.
+    if (server.starts_with("[")) {
+      size_t close = server.find(']');
+      if (close == std::string::npos) return Error(Code::kInvalidArgument, "bad --rfc2136-server " + server);
+      o.server_address = server.substr(1, close - 1);
+      if (close + 1 < server.size() && server[close + 1] == ':') o.port = uint16_t(std::atoi(server.c_str() + close + 2));
+    } else if (std::count(server.begin(), server.end(), ':') == 1) {
+      o.server_address = server.substr(0, server.find(':'));
+      o.port = uint16_t(std::atoi(server.c_str() + server.find(':') + 1));
+    } else {
+      o.server_address = server;
+    }
+    if (o.port == 0) return Error(Code::kInvalidArgument, "bad port in --rfc2136-server " + server);
+    o.zone = l.rfc2136_zone;
+    if (!l.tsig_key.empty()) {
+      ANVIL_ASSIGN_OR_RETURN(o.key, ParseTsigKey(l.tsig_key));
+    }
+    o.propagation_delay = std::chrono::seconds(l.dns_propagation_seconds);
+    return std::unique_ptr<Solver>(std::make_unique<Dns01Rfc2136Solver>(o, sleeper));
+  }
   if (l.challenge == "dns-01") {
-    if (l.dns_hook.empty()) return Error(Code::kInvalidArgument, "dns-01 needs a hook (--dns-hook)");
+    if (l.dns_hook.empty()) return Error(Code::kInvalidArgument, "dns-01 needs a hook (--dns-hook) or --rfc2136-server");
     return std::unique_ptr<Solver>(
         std::make_unique<Dns01HookSolver>(l.dns_hook, sleeper, std::chrono::seconds(l.dns_propagation_seconds)));
   }

@@ -284,6 +284,9 @@ std::string LineageToToml(const LineageConfig& c) {
   put("webroot", c.webroot);
   put("dns_hook", c.dns_hook);
   put_int("dns_propagation_seconds", c.dns_propagation_seconds);
+  put("rfc2136_server", c.rfc2136_server);
+  put("rfc2136_zone", c.rfc2136_zone);
+  put("tsig_key", c.tsig_key);
   put("tls_alpn_address", c.tls_alpn_address);
   put_int("tls_alpn_port", c.tls_alpn_port);
   put("profile", c.profile);
@@ -321,6 +324,9 @@ Result<LineageConfig> LineageFromToml(std::string_view text, const std::string& 
   c.webroot = TomlString(t, "webroot");
   c.dns_hook = TomlString(t, "dns_hook");
   c.dns_propagation_seconds = TomlInt(t, "dns_propagation_seconds");
+  c.rfc2136_server = TomlString(t, "rfc2136_server");
+  c.rfc2136_zone = TomlString(t, "rfc2136_zone");
+  c.tsig_key = TomlString(t, "tsig_key");
   c.tls_alpn_address = TomlString(t, "tls_alpn_address");
   c.tls_alpn_port = TomlInt(t, "tls_alpn_port");
   c.profile = TomlString(t, "profile");

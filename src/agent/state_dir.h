@@ -49,6 +49,9 @@ struct LineageConfig {
   std::string webroot;
   std::string dns_hook;
   int dns_propagation_seconds = 0;
+  std::string rfc2136_server;  // "ADDR" or "ADDR:PORT" ("[v6]:PORT"); dns-01 by RFC 2136 instead of a hook
+  std::string rfc2136_zone;
+  std::string tsig_key;        // [ALG:]NAME:SECRET or a BIND key file (lineage.toml is 0600)
   std::string tls_alpn_address;
   int tls_alpn_port = 0;
   // Issuance options.

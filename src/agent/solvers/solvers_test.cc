@@ -9,6 +9,7 @@
 #include "agent/http_client.h"
 #include "agent/process.h"
 #include "agent/solvers/dns01_hook.h"
+#include "agent/solvers/dns01_rfc2136.h"
 #include "agent/solvers/http01.h"
 #include "agent/solvers/tls_alpn01.h"
 #include "base/base64url.h"
@@ -182,6 +183,33 @@ TEST(AgentTlsAlpn01, ReverseNamesForIpIdentifiers) {
   EXPECT_EQ(TlsAlpnServerName({acme::IdentifierType::kIp, "192.0.2.1"}), "1.2.0.192.in-addr.arpa");
   EXPECT_EQ(TlsAlpnServerName({acme::IdentifierType::kIp, "2001:db8::1"}),
             "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa");
+}
+
+TEST(AgentTsigKey, ParsesNsupdateSpecAndBindKeyFile) {
+  auto inline_key = ParseTsigKey("hmac-sha512:acme-key:c2VjcmV0");
+  ASSERT_TRUE(inline_key.ok()) << inline_key.status().ToString();
+  EXPECT_EQ(inline_key->name, "acme-key");
+  EXPECT_EQ(inline_key->algorithm, "hmac-sha512.");
+  EXPECT_EQ(inline_key->secret_base64, "c2VjcmV0");
+  EXPECT_EQ(ParseTsigKey("name:c2VjcmV0")->algorithm, "hmac-sha256.");
+  anvil::testing::TempDir tmp;
+  std::string file = tmp.path() + "/k.key";
+  ASSERT_TRUE(WriteFileAtomic(file, "key \"acme-key.\" {\n\talgorithm hmac-sha256;\n\tsecret \"c2VjcmV0\";\n};\n", 0600).ok());
+  auto from_file = ParseTsigKey(file);
+  ASSERT_TRUE(from_file.ok()) << from_file.status().ToString();
+  EXPECT_EQ(from_file->name, "acme-key.");
+  EXPECT_EQ(from_file->algorithm, "hmac-sha256.");
+  EXPECT_EQ(from_file->secret_base64, "c2VjcmV0");
+  EXPECT_FALSE(ParseTsigKey("nocolon").ok());
+}
+
+TEST(AgentDns01Rfc2136, UnreachableServerFailsWithDnsError) {
+  FakeClock clock(FromUnixSeconds(0));
+  FakeSleeper sleeper(clock);
+  Rfc2136Options o;
+  o.server_address = "not-an-ip";
+  Dns01Rfc2136Solver solver(o, sleeper);
+  EXPECT_EQ(solver.Present(Task("a.example")).code(), Code::kInvalidArgument);
 }
 
 }  // namespace
