@@ -37,7 +37,8 @@ struct Session {
   std::unique_ptr<AcmeClient> client;
 };
 
-Result<std::unique_ptr<Session>> Connect(const std::string& server, const std::string& ca_bundle) {
+Result<std::unique_ptr<Session>> Connect(const GlobalOptions& g, const std::string& server,
+                                         const std::string& ca_bundle) {
   if (server.empty()) return Error(Code::kInvalidArgument, "no server given (--server)");
   auto s = std::make_unique<Session>();
   agent::CurlHttpClientOptions options;
@@ -45,6 +46,7 @@ Result<std::unique_ptr<Session>> Connect(const std::string& server, const std::s
   ANVIL_ASSIGN_OR_RETURN(s->http, agent::NewCurlHttpClient(options));
   agent::AcmeClientOptions client_options;
   client_options.directory_url = server;
+  if (g.verbose) client_options.log = [](const std::string& line) { std::cerr << "anvil: " << line << "\n"; };
   s->client = std::make_unique<AcmeClient>(*s->http, s->clock, s->sleeper, client_options);
   return s;
 }
@@ -119,7 +121,7 @@ double RandomUnit() {
 int RunAccount(const GlobalOptions& g, const AccountCommand& c) {
   auto state = OpenState(g);
   if (!state.ok()) return Fail(g, state.status());
-  auto session = Connect(c.server.server, c.server.ca_bundle);
+  auto session = Connect(g, c.server.server, c.server.ca_bundle);
   if (!session.ok()) return Fail(g, session.status());
   AcmeClient& client = *(*session)->client;
   agent::AccountOptions options;
@@ -235,7 +237,7 @@ int RunIssue(const GlobalOptions& g, const IssueCommand& c) {
   }
   auto state = OpenState(g);
   if (!state.ok()) return Fail(g, state.status());
-  auto session = Connect(l.server, l.ca_bundle);
+  auto session = Connect(g, l.server, l.ca_bundle);
   if (!session.ok()) return Fail(g, session.status());
   agent::AccountOptions account_options;
   account_options.contact = Mailto(c.emails);
@@ -300,7 +302,7 @@ int RunRenew(const GlobalOptions& g, const RenewCommand& c) {
       report("failed", lineage.status().ToString());
       continue;
     }
-    auto session = Connect(lineage->server, lineage->ca_bundle);
+    auto session = Connect(g, lineage->server, lineage->ca_bundle);
     if (!session.ok()) {
       ++failed;
       report("failed", session.status().ToString());
@@ -387,7 +389,7 @@ int RunRevoke(const GlobalOptions& g, const RevokeCommand& c) {
       return Fail(g, Error(Code::kInvalidArgument, "the certificate is in no lineage: give --server"), kExitUsage);
     }
   }
-  auto session = Connect(server.server, server.ca_bundle);
+  auto session = Connect(g, server.server, server.ca_bundle);
   if (!session.ok()) return Fail(g, session.status());
   AcmeClient& client = *(*session)->client;
   std::optional<int> reason;

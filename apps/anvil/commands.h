@@ -17,6 +17,7 @@ inline constexpr int kExitNothingDue = 3;
 struct GlobalOptions {
   std::string state_dir;  // empty = StateDir::DefaultRoot()
   bool json = false;
+  bool verbose = false;  // One stderr line per ACME request and retry.
 };
 
 struct ServerOptions {

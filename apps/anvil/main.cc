@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   app.add_option("--state-dir", g.state_dir,
                  "State directory (default /var/lib/anvil as root, else $XDG_DATA_HOME/anvil)");
   app.add_flag("--json", g.json, "Machine-readable output on stdout");
+  app.add_flag("-v,--verbose", g.verbose, "Log every ACME request and retry on stderr");
 
   auto add_server = [](CLI::App* sub, ServerOptions& s, bool required) {
     auto* opt = sub->add_option("--server", s.server, "ACME directory URL");

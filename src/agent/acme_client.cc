@@ -289,10 +289,15 @@ Result<HttpResponse> AcmeClient::Post(const std::string& url, const std::optiona
     headers.Set("Content-Type", kJoseJson);
     ANVIL_ASSIGN_OR_RETURN(HttpResponse r, http_.Send("POST", url, headers, body));
     KeepNonce(r);
+    if (options_.log) options_.log("POST " + url + (payload ? "" : " (POST-as-GET)") + " -> " + std::to_string(r.status));
     if (r.status < 400) return r;
     Status error = ErrorFromResponse(r, "POST " + url);
     // §6.5: a badNonce response carries a fresh nonce; retry with it.
-    if (error.code() == Code::kBadNonce && attempt < options_.max_bad_nonce_retries) continue;
+    if (error.code() == Code::kBadNonce && attempt < options_.max_bad_nonce_retries) {
+      if (options_.log) options_.log("badNonce: retrying (" + std::to_string(attempt + 1) + "/" +
+                                     std::to_string(options_.max_bad_nonce_retries) + ")");
+      continue;
+    }
     return error;
   }
 }

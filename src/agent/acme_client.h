@@ -21,6 +21,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -119,6 +120,8 @@ struct AcmeClientOptions {
   std::chrono::milliseconds poll_max_delay{10000};
   // A server's Retry-After while polling is honoured up to this much per wait.
   std::chrono::seconds max_retry_after{60};
+  // Receives one line per request and per retry (`anvil -v`); never the JWS bodies or keys. May be empty.
+  std::function<void(const std::string&)> log;
 };
 
 class AcmeClient {

@@ -13,6 +13,7 @@ ANVIL_BIN=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=$(mktemp -d /tmp/anvil-pebble-XXXXXX)
 source "$HERE/lib.sh"
+exec 2> >(tee -a "$WORK/stderr.log" >&2)  # Keeps a copy of stderr to count badNonce retries at the end.
 
 command -v pebble >/dev/null || fail "pebble is not installed (scripts/install-deps)"
 command -v pebble-challtestsrv >/dev/null || fail "pebble-challtestsrv is not installed (scripts/install-deps)"
@@ -53,7 +54,7 @@ ALT_ROOT_CN=$(openssl x509 -in "$WORK/root1.pem" -noout -subject -nameopt multil
 echo "alternate root: $ALT_ROOT_CN"
 
 STATE="$WORK/state"
-ANVIL=("$ANVIL_BIN" --state-dir "$STATE")
+ANVIL=("$ANVIL_BIN" --state-dir "$STATE" -v)  # -v: one stderr line per ACME request and badNonce retry
 LINEAGES="$STATE/lineages"
 # verify LINEAGE [ROOT]: the lineage's certificate chains to a Pebble root; key and certificate match.
 verify() {
@@ -192,5 +193,6 @@ rc=$?
 set -e
 [ $rc -eq 2 ] || fail "issue without a solver exited $rc, expected 2"
 
+echo "badNonce retries during this run (pebble rejects 5% of nonces): $(cat "$WORK"/*.err "$WORK/stderr.log" | grep -c "badNonce: retrying" || true)"
 echo
 echo "PASS: anvil against pebble (http-01, dns-01 wildcard, tls-alpn-01, IP, alternate chain, renew, rollover, revoke, EAB)"
