@@ -116,7 +116,7 @@ struct AcmeClientOptions {
   std::string directory_url;
   int max_bad_nonce_retries = 5;
   std::chrono::seconds poll_timeout{300};
-  std::chrono::milliseconds poll_initial_delay{1000};
+  std::chrono::milliseconds poll_initial_delay{500};
   std::chrono::milliseconds poll_max_delay{10000};
   // A server's Retry-After while polling is honoured up to this much per wait.
   std::chrono::seconds max_retry_after{60};

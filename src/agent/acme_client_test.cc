@@ -40,6 +40,7 @@ class AgentAcmeClientTest : public ::testing::Test {
     http_.Script("HEAD", kNonce, {HttpResponse{200, h, ""}});
     options_.directory_url = kDir;
     options_.poll_timeout = std::chrono::seconds(30);
+    options_.poll_initial_delay = std::chrono::seconds(1);
     client_ = std::make_unique<AcmeClient>(http_, clock_, sleeper_, options_);
     auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
     EXPECT_TRUE(key.ok());

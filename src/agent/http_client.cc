@@ -107,12 +107,16 @@ class CurlHttpClient final : public HttpClient {
     }
     if (!has_expect) list = curl_slist_append(list, "Expect:");  // No 100-continue round trip.
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
-    char error_buffer[CURL_ERROR_SIZE] = {0};
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer);
+    // The error buffer must outlive every use libcurl makes of it, so it is a member, and it is detached again
+    // before returning (libcurl may write to it even during curl_easy_cleanup).
+    error_buffer_[0] = '\0';
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer_);
 
     CURLcode rc = curl_easy_perform(c);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);
     curl_slist_free_all(list);
+    const char* error_buffer = error_buffer_;
     if (rc != CURLE_OK) {
       std::string what = method_str + " " + url + ": " + (error_buffer[0] ? error_buffer : curl_easy_strerror(rc));
       if (t.too_large) {
@@ -148,6 +152,7 @@ class CurlHttpClient final : public HttpClient {
   const CurlHttpClientOptions options_;
   std::mutex mu_;
   CURL* curl_;
+  char error_buffer_[CURL_ERROR_SIZE] = {0};
 };
 
 }  // namespace
