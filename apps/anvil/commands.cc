@@ -327,7 +327,16 @@ int RunRenew(const GlobalOptions& g, const RenewCommand& c) {
         continue;
       }
       entry["decision"] = decision->reason;
+      lineage->ari_window = decision->ari ? FormatRfc3339(decision->ari->window_start) + " .. " +
+                                                FormatRfc3339(decision->ari->window_end)
+                                          : "";
+      lineage->next_renewal = FormatRfc3339(decision->renew_at);
       if (!decision->due && !c.force) {
+        if (Status s = state->SaveLineage(*lineage); !s.ok()) {
+          ++failed;
+          report("failed", s.ToString());
+          continue;
+        }
         report("not due", decision->reason);
         continue;
       }
@@ -434,6 +443,8 @@ int RunList(const GlobalOptions& g) {
       entry["key_type"] = lineage->key_type;
       entry["last_attempt"] = lineage->last_attempt;
       entry["last_result"] = lineage->last_result;
+      entry["ari_window"] = lineage->ari_window;
+      entry["next_renewal"] = lineage->next_renewal;
     } else {
       entry["error"] = lineage.status().ToString();
     }
@@ -461,6 +472,12 @@ int RunList(const GlobalOptions& g) {
       std::cout << "  serial:      " << c["serial"].get<std::string>() << "\n  issuer:      "
                 << c["issuer"].get<std::string>() << "\n  not after:   " << c["not_after"].get<std::string>() << " ("
                 << c["days_left"].get<int64_t>() << " days left)\n";
+    }
+    if (e.contains("ari_window") && !e["ari_window"].get<std::string>().empty()) {
+      std::cout << "  ARI window:  " << e["ari_window"].get<std::string>() << "\n";
+    }
+    if (e.contains("next_renewal") && !e["next_renewal"].get<std::string>().empty()) {
+      std::cout << "  renew at:    " << e["next_renewal"].get<std::string>() << " (as of the last check)\n";
     }
     if (e.contains("last_result")) std::cout << "  last result: " << e["last_result"].get<std::string>() << "\n";
   }

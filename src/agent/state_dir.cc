@@ -295,6 +295,8 @@ std::string LineageToToml(const LineageConfig& c) {
   put("deploy_hook", c.deploy_hook);
   put("last_attempt", c.last_attempt);
   put("last_result", c.last_result);
+  put("ari_window", c.ari_window);
+  put("next_renewal", c.next_renewal);
   std::ostringstream out;
   out << "# anvil lineage '" << c.name << "': read by `anvil renew`. Edit with care.\n" << t << "\n";
   return out.str();
@@ -335,6 +337,8 @@ Result<LineageConfig> LineageFromToml(std::string_view text, const std::string& 
   c.deploy_hook = TomlString(t, "deploy_hook");
   c.last_attempt = TomlString(t, "last_attempt");
   c.last_result = TomlString(t, "last_result");
+  c.ari_window = TomlString(t, "ari_window");
+  c.next_renewal = TomlString(t, "next_renewal");
   if (c.server.empty()) return Error(Code::kInvalidArgument, source + ": 'server' is missing");
   if (c.names.empty()) return Error(Code::kInvalidArgument, source + ": 'names' is missing or empty");
   return c;

@@ -62,6 +62,8 @@ struct LineageConfig {
   // Last renewal outcome (informational).
   std::string last_attempt;  // RFC 3339
   std::string last_result;   // "ok" or a one-line error
+  std::string ari_window;    // The server's last suggested renewal window "START .. END" (RFC 9773), if any
+  std::string next_renewal;  // When the last check found it due (RFC 3339)
 };
 
 struct LineageFiles {

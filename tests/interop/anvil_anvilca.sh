@@ -64,6 +64,8 @@ set -e
 cat "$WORK/renew1.err"
 [ $rc -eq 3 ] || fail "renew with nothing due exited $rc, expected 3"
 grep -q "ARI window" "$WORK/renew1.err" || fail "renew did not use the server's renewalInfo"
+"${ANVIL[@]}" list | tee "$WORK/list.txt"
+grep -q "ARI window:" "$WORK/list.txt" || fail "list does not show the ARI window"
 
 step "revoke 'two' by account key; its ARI window moves into the past; plain renew replaces it"
 FIRST=$(serial two)

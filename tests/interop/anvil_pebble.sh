@@ -186,6 +186,15 @@ cat "$WORK/noeab.err"
   --http-address 127.0.0.1 --http-port "$HTTP_PORT"
 openssl x509 -in "$LINEAGES/eab/cert.pem" -noout -subject | grep -q eab.anvil.test || fail "no EAB certificate"
 
+step "account deactivate: the EAB account is deactivated and no longer used"
+"${ANVIL[@]}" --json account deactivate --server "$EAB_DIRECTORY" --ca-bundle "$CA_BUNDLE" | tee "$WORK/deact.json"
+grep -q '"status":"deactivated"' "$WORK/deact.json" || fail "account not deactivated"
+set +e
+"${ANVIL[@]}" account show --server "$EAB_DIRECTORY" --ca-bundle "$CA_BUNDLE" 2>"$WORK/show.err"
+rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q "no account" "$WORK/show.err" || fail "a deactivated account is still used"
+
 step "usage errors exit 2"
 set +e
 "${ANVIL[@]}" issue --server "$DIRECTORY" -d x.anvil.test 2>/dev/null
