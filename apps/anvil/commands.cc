@@ -320,7 +320,9 @@ int RunRenew(const GlobalOptions& g, const RenewCommand& c) {
     auto cert = cert_pem.ok() ? crypto::Certificate::FromPem(*cert_pem)
                               : Result<crypto::Certificate>(cert_pem.status());
     if (cert.ok()) {
-      auto decision = agent::CheckRenewal(client, *cert, (*session)->clock.Now(), RandomUnit());
+      std::optional<TimePoint> previous_choice;
+      if (auto t = ParseRfc3339(lineage->next_renewal); t.ok()) previous_choice = *t;
+      auto decision = agent::CheckRenewal(client, *cert, (*session)->clock.Now(), RandomUnit(), previous_choice);
       if (!decision.ok()) {
         ++failed;
         report("failed", decision.status().ToString());
@@ -341,6 +343,8 @@ int RunRenew(const GlobalOptions& g, const RenewCommand& c) {
         continue;
       }
       replaces = decision->replaces;
+      lineage->next_renewal.clear();  // Drawn afresh for the new certificate's window.
+      lineage->ari_window.clear();
     }
     auto solver = agent::MakeSolver(*lineage, (*session)->sleeper);
     if (!solver.ok()) {

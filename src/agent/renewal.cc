@@ -12,7 +12,7 @@ std::string Days(std::chrono::system_clock::duration d) {
 }  // namespace
 
 RenewalDecision DecideRenewal(const crypto::Certificate& certificate, const std::optional<RenewalInfo>& ari,
-                              TimePoint now, double random01) {
+                              TimePoint now, double random01, std::optional<TimePoint> previous_choice) {
   RenewalDecision d;
   d.ari = ari;
   random01 = std::clamp(random01, 0.0, 1.0);
@@ -20,6 +20,9 @@ RenewalDecision DecideRenewal(const crypto::Certificate& certificate, const std:
     auto width = ari->window_end - ari->window_start;
     d.renew_at = ari->window_start +
                  std::chrono::duration_cast<std::chrono::system_clock::duration>(width * random01);
+    if (previous_choice && *previous_choice >= ari->window_start && *previous_choice <= ari->window_end) {
+      d.renew_at = *previous_choice;
+    }
     if (ari->window_end <= now) d.renew_at = std::min(d.renew_at, now);
     d.due = now >= d.renew_at;
     d.reason = "ARI window " + FormatRfc3339(ari->window_start) + " .. " + FormatRfc3339(ari->window_end) +
@@ -36,7 +39,7 @@ RenewalDecision DecideRenewal(const crypto::Certificate& certificate, const std:
 }
 
 Result<RenewalDecision> CheckRenewal(AcmeClient& client, const crypto::Certificate& certificate, TimePoint now,
-                                     double random01) {
+                                     double random01, std::optional<TimePoint> previous_choice) {
   ANVIL_ASSIGN_OR_RETURN(Directory directory, client.GetDirectory());
   std::optional<RenewalInfo> ari;
   std::string note;
@@ -51,7 +54,7 @@ Result<RenewalDecision> CheckRenewal(AcmeClient& client, const crypto::Certifica
     auto id = AcmeClient::RenewalCertId(certificate);
     if (id.ok()) replaces = *id;
   }
-  RenewalDecision d = DecideRenewal(certificate, ari, now, random01);
+  RenewalDecision d = DecideRenewal(certificate, ari, now, random01, previous_choice);
   d.reason += note;
   d.replaces = replaces;
   return d;

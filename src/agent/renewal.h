@@ -25,13 +25,16 @@ struct RenewalDecision {
   std::string replaces;            // certID to send in newOrder (only when the server offers ARI).
 };
 
-// `random01` in [0, 1) picks the instant inside an ARI window.
+// `random01` in [0, 1) picks the instant inside an ARI window. `previous_choice` is the instant picked by an
+// earlier check; it is kept while it still lies inside the window, so that checking often does not pull the
+// renewal towards the window's start (each fresh draw would be another chance to fall before `now`).
 RenewalDecision DecideRenewal(const crypto::Certificate& certificate, const std::optional<RenewalInfo>& ari,
-                              TimePoint now, double random01);
+                              TimePoint now, double random01,
+                              std::optional<TimePoint> previous_choice = std::nullopt);
 
 // Fetches renewalInfo when the directory offers it (a fetch error falls back to the lifetime rule, noted in the
 // reason) and decides. Never fails for a missing ARI; fails only when the directory cannot be read.
 Result<RenewalDecision> CheckRenewal(AcmeClient& client, const crypto::Certificate& certificate, TimePoint now,
-                                     double random01);
+                                     double random01, std::optional<TimePoint> previous_choice = std::nullopt);
 
 }  // namespace anvil::agent

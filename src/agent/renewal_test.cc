@@ -46,6 +46,18 @@ TEST(AgentDecideRenewal, AriPicksAnInstantInsideTheWindow) {
   EXPECT_FALSE(DecideRenewal(cert, late, FromUnixSeconds(kIssued + 70 * kDay), 0.0).due);
 }
 
+TEST(AgentDecideRenewal, AnEarlierChoiceInsideTheWindowIsKept) {
+  auto cert = NinetyDayCert();
+  RenewalInfo ari{FromUnixSeconds(kIssued + 10 * kDay), FromUnixSeconds(kIssued + 12 * kDay), "", std::nullopt};
+  TimePoint chosen = FromUnixSeconds(kIssued + 11 * kDay + kDay / 2);
+  auto d = DecideRenewal(cert, ari, FromUnixSeconds(kIssued + 11 * kDay), 0.0, chosen);
+  EXPECT_FALSE(d.due);  // A fresh draw of 0.0 would have made it due.
+  EXPECT_EQ(d.renew_at, chosen);
+  // A choice outside a window that moved is redrawn.
+  auto moved = DecideRenewal(cert, ari, FromUnixSeconds(kIssued + 11 * kDay), 0.0, FromUnixSeconds(kIssued + 50 * kDay));
+  EXPECT_TRUE(moved.due);
+}
+
 TEST(AgentDecideRenewal, WindowInThePastMeansNow) {
   auto cert = NinetyDayCert();
   RenewalInfo revoked{FromUnixSeconds(kIssued - 2 * kDay), FromUnixSeconds(kIssued - kDay), "", std::nullopt};
