@@ -93,7 +93,8 @@ std::vector<std::string> Mailto(const std::vector<std::string>& emails) {
 std::string DefaultLineageName(const std::string& first) {
   std::string out;
   for (char c : first) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
     out += ok ? c : '_';
   }
   return out;
@@ -189,7 +190,8 @@ int RunIssue(const GlobalOptions& g, const IssueCommand& c) {
     l.csr = abs ? abs : c.csr_file;
     std::free(abs);
   }
-  if (l.names.empty()) return Fail(g, Error(Code::kInvalidArgument, "no names: give -d NAME or --csr"), kExitUsage);
+  if (l.names.empty())
+    return Fail(g, Error(Code::kInvalidArgument, "no names: give -d NAME or --csr"), kExitUsage);
   l.name = c.lineage.empty() ? DefaultLineageName(l.names.front()) : c.lineage;
   l.server = c.server.server;
   l.key_type = c.key_type;
@@ -220,13 +222,18 @@ int RunIssue(const GlobalOptions& g, const IssueCommand& c) {
     l.tls_alpn_port = c.tls_alpn_port;
     l.tls_alpn_address = c.tls_alpn_address;
   } else {
-    return Fail(g, Error(Code::kInvalidArgument,
-                         "choose a challenge solver: --http-port, --webroot, --dns-hook, --rfc2136-server or --tls-alpn-port"),
+    return Fail(g,
+                Error(Code::kInvalidArgument,
+                      "choose a challenge solver: --http-port, --webroot, --dns-hook, --rfc2136-server or "
+                      "--tls-alpn-port"),
                 kExitUsage);
   }
   for (const auto& n : l.names) {
     if (n.starts_with("*.") && l.challenge != "dns-01") {
-      return Fail(g, Error(Code::kInvalidArgument, "wildcard " + n + " needs dns-01 (--dns-hook or --rfc2136-server)"), kExitUsage);
+      return Fail(
+          g,
+          Error(Code::kInvalidArgument, "wildcard " + n + " needs dns-01 (--dns-hook or --rfc2136-server)"),
+          kExitUsage);
     }
   }
   if (!crypto::ParseKeyType(c.key_type).ok()) {
@@ -294,7 +301,8 @@ int RunRenew(const GlobalOptions& g, const RenewCommand& c) {
       entry["result"] = outcome;
       entry["detail"] = detail;
       results.push_back(entry);
-      if (!g.json) std::cerr << "anvil: " << name << ": " << outcome << (detail.empty() ? "" : ": " + detail) << "\n";
+      if (!g.json)
+        std::cerr << "anvil: " << name << ": " << outcome << (detail.empty() ? "" : ": " + detail) << "\n";
     };
     auto lineage = state->LoadLineage(name);
     if (!lineage.ok()) {
@@ -322,7 +330,8 @@ int RunRenew(const GlobalOptions& g, const RenewCommand& c) {
     if (cert.ok()) {
       std::optional<TimePoint> previous_choice;
       if (auto t = ParseRfc3339(lineage->next_renewal); t.ok()) previous_choice = *t;
-      auto decision = agent::CheckRenewal(client, *cert, (*session)->clock.Now(), RandomUnit(), previous_choice);
+      auto decision =
+          agent::CheckRenewal(client, *cert, (*session)->clock.Now(), RandomUnit(), previous_choice);
       if (!decision.ok()) {
         ++failed;
         report("failed", decision.status().ToString());
@@ -377,7 +386,8 @@ int RunRevoke(const GlobalOptions& g, const RevokeCommand& c) {
   auto cert = crypto::Certificate::FromPem(*pem);
   if (!cert.ok()) return Fail(g, cert.status());
   if (c.reason >= 0 && !acme::IsValidRevocationReason(c.reason)) {
-    return Fail(g, Error(Code::kInvalidArgument, "--reason must be 0-6 or 8-10 (RFC 5280 CRLReason)"), kExitUsage);
+    return Fail(g, Error(Code::kInvalidArgument, "--reason must be 0-6 or 8-10 (RFC 5280 CRLReason)"),
+                kExitUsage);
   }
   auto state = OpenState(g);
   if (!state.ok()) return Fail(g, state.status());
@@ -388,9 +398,11 @@ int RunRevoke(const GlobalOptions& g, const RevokeCommand& c) {
     for (const auto& name : names.ok() ? *names : std::vector<std::string>{}) {
       auto lineage = state->LoadLineage(name);
       if (!lineage.ok()) continue;
-      for (const std::string& file : {state->Files(name).cert, state->Files(name).previous_dir + "/cert.pem"}) {
+      for (const std::string& file :
+           {state->Files(name).cert, state->Files(name).previous_dir + "/cert.pem"}) {
         auto other = ReadFile(file);
-        auto other_cert = other.ok() ? crypto::Certificate::FromPem(*other) : Result<crypto::Certificate>(other.status());
+        auto other_cert =
+            other.ok() ? crypto::Certificate::FromPem(*other) : Result<crypto::Certificate>(other.status());
         if (other_cert.ok() && other_cert->ToDer() == cert->ToDer()) {
           server.server = lineage->server;
           if (server.ca_bundle.empty()) server.ca_bundle = lineage->ca_bundle;
@@ -399,7 +411,8 @@ int RunRevoke(const GlobalOptions& g, const RevokeCommand& c) {
       if (!server.server.empty()) break;
     }
     if (server.server.empty()) {
-      return Fail(g, Error(Code::kInvalidArgument, "the certificate is in no lineage: give --server"), kExitUsage);
+      return Fail(g, Error(Code::kInvalidArgument, "the certificate is in no lineage: give --server"),
+                  kExitUsage);
     }
   }
   auto session = Connect(g, server.server, server.ca_bundle);
@@ -473,8 +486,9 @@ int RunList(const GlobalOptions& g) {
     }
     if (e.contains("certificate")) {
       const json& c = e["certificate"];
-      std::cout << "  serial:      " << c["serial"].get<std::string>() << "\n  issuer:      "
-                << c["issuer"].get<std::string>() << "\n  not after:   " << c["not_after"].get<std::string>() << " ("
+      std::cout << "  serial:      " << c["serial"].get<std::string>()
+                << "\n  issuer:      " << c["issuer"].get<std::string>()
+                << "\n  not after:   " << c["not_after"].get<std::string>() << " ("
                 << c["days_left"].get<int64_t>() << " days left)\n";
     }
     if (e.contains("ari_window") && !e["ari_window"].get<std::string>().empty()) {
@@ -483,7 +497,8 @@ int RunList(const GlobalOptions& g) {
     if (e.contains("next_renewal") && !e["next_renewal"].get<std::string>().empty()) {
       std::cout << "  renew at:    " << e["next_renewal"].get<std::string>() << " (as of the last check)\n";
     }
-    if (e.contains("last_result")) std::cout << "  last result: " << e["last_result"].get<std::string>() << "\n";
+    if (e.contains("last_result"))
+      std::cout << "  last result: " << e["last_result"].get<std::string>() << "\n";
   }
   return kExitOk;
 }

@@ -1,5 +1,5 @@
-// The `anvil` subcommands: each takes parsed options, wires the agent's pieces (HTTP client, ACME client, state
-// directory, solver, issuer) and returns a process exit code (docs/agent.md):
+// The `anvil` subcommands: each takes parsed options, wires the agent's pieces (HTTP client, ACME client,
+// state directory, solver, issuer) and returns a process exit code (docs/agent.md):
 //   0 success (issued, renewed, revoked, shown), 1 failure, 2 usage error, 3 nothing was due (renew).
 // Composition only: no protocol logic lives here.
 #pragma once
@@ -77,8 +77,8 @@ struct AgentCommand {
   int interval_seconds = 12 * 3600;  // Between renewal passes.
   int jitter_seconds = 3600;         // A random extra wait in [0, jitter] per pass (fleets spread out).
 };
-// Runs `renew --all` passes forever: SIGHUP starts a pass at once (the state directory is re-read on every pass),
-// SIGTERM/SIGINT end the loop cleanly (exit 0).
+// Runs `renew --all` passes forever: SIGHUP starts a pass at once (the state directory is re-read on every
+// pass), SIGTERM/SIGINT end the loop cleanly (exit 0).
 int RunAgent(const GlobalOptions& g, const AgentCommand& c);
 
 }  // namespace anvil::cli

@@ -1,8 +1,8 @@
 // anvil: the ACME client and renewal agent. Composition root: parses the command line (CLI11) and hands each
 // subcommand to commands.cc. Exit codes are documented in docs/agent.md.
-#include <CLI/CLI.hpp>
 #include <signal.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "commands.h"
@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
     if (std::string(action) == "register") {
       sub->add_flag("--agree-tos", account.agree_tos, "Agree to the server's terms of service");
       sub->add_option("--eab-kid", account.eab_kid, "External Account Binding key id");
-      sub->add_option("--eab-hmac-key", account.eab_hmac_key, "External Account Binding HMAC key (base64url)");
+      sub->add_option("--eab-hmac-key", account.eab_hmac_key,
+                      "External Account Binding HMAC key (base64url)");
     }
     if (std::string(action) == "rollover") {
       sub->add_option("--key-type", account.key_type, "New account key type (ec256, ec384, rsa2048, ...)");
@@ -49,20 +50,24 @@ int main(int argc, char** argv) {
   // issue
   IssueCommand issue;
   CLI::App* iss = app.add_subcommand("issue", "Obtain a certificate and install it in a lineage");
-  iss->add_option("-d,--domain", issue.names,
-                  "DNS name, wildcard (*.example.com) or IP address (repeatable; default: the names of --csr)");
-  iss->add_option("--csr", issue.csr_file, "Use this CSR (PEM) instead of generating a key")->check(CLI::ExistingFile);
+  iss->add_option(
+      "-d,--domain", issue.names,
+      "DNS name, wildcard (*.example.com) or IP address (repeatable; default: the names of --csr)");
+  iss->add_option("--csr", issue.csr_file, "Use this CSR (PEM) instead of generating a key")
+      ->check(CLI::ExistingFile);
   add_server(iss, issue.server, true);
   iss->add_option("--name", issue.lineage, "Lineage name (default: the first name, '*' as '_')");
   auto* http_port = iss->add_option("--http-port", issue.http_port, "http-01 standalone: port to listen on")
                         ->check(CLI::Range(1, 65535));
   iss->add_option("--http-address", issue.http_address, "http-01 standalone: address to listen on");
   auto* webroot = iss->add_option("--webroot", issue.webroot, "http-01 webroot: directory served as /");
-  auto* dns_hook = iss->add_option("--dns-hook", issue.dns_hook, "dns-01: hook called as HOOK add|remove NAME VALUE");
+  auto* dns_hook =
+      iss->add_option("--dns-hook", issue.dns_hook, "dns-01: hook called as HOOK add|remove NAME VALUE");
   iss->add_option("--dns-propagation-seconds", issue.dns_propagation_seconds, "dns-01: extra wait after add");
   auto* rfc2136 = iss->add_option("--rfc2136-server", issue.rfc2136_server,
                                   "dns-01 by RFC 2136 dynamic update to ADDR[:PORT] (the zone's primary)");
-  iss->add_option("--rfc2136-zone", issue.rfc2136_zone, "RFC 2136: the zone (default: found by an SOA query)");
+  iss->add_option("--rfc2136-zone", issue.rfc2136_zone,
+                  "RFC 2136: the zone (default: found by an SOA query)");
   iss->add_option("--tsig-key", issue.tsig_key, "RFC 2136: TSIG key as [ALG:]NAME:SECRET or a BIND key file");
   auto* alpn_port = iss->add_option("--tls-alpn-port", issue.tls_alpn_port, "tls-alpn-01 standalone: port")
                         ->check(CLI::Range(1, 65535));
@@ -71,7 +76,8 @@ int main(int argc, char** argv) {
   webroot->excludes(dns_hook)->excludes(alpn_port);
   dns_hook->excludes(alpn_port);
   rfc2136->excludes(http_port)->excludes(webroot)->excludes(dns_hook)->excludes(alpn_port);
-  iss->add_option("--key-type", issue.key_type, "Certificate key: ec256 (default), ec384, rsa2048, rsa3072, rsa4096");
+  iss->add_option("--key-type", issue.key_type,
+                  "Certificate key: ec256 (default), ec384, rsa2048, rsa3072, rsa4096");
   iss->add_flag("--reuse-key", issue.reuse_key, "Keep the lineage's key on renewal");
   iss->add_option("--profile", issue.profile, "Certificate profile the server offers");
   iss->add_option("--preferred-chain", issue.preferred_chain, "Issuer CN of the preferred (alternate) chain");
@@ -93,22 +99,24 @@ int main(int argc, char** argv) {
   CLI::App* rev = app.add_subcommand("revoke", "Revoke a certificate");
   rev->add_option("--cert", revoke.cert_file, "Certificate (PEM)")->required()->check(CLI::ExistingFile);
   rev->add_option("--reason", revoke.reason, "RFC 5280 CRLReason code (0-6, 8-10)");
-  rev->add_option("--key", revoke.key_file, "Sign with the certificate's own key (PEM) instead of the account")
+  rev->add_option("--key", revoke.key_file,
+                  "Sign with the certificate's own key (PEM) instead of the account")
       ->check(CLI::ExistingFile);
   add_server(rev, revoke.server, false);
 
   CLI::App* lst = app.add_subcommand("list", "List the lineages in the state directory");
 
   AgentCommand agent;
-  CLI::App* agt = app.add_subcommand("agent", "Renew due lineages in a loop (SIGHUP: pass now; SIGTERM: stop)");
+  CLI::App* agt =
+      app.add_subcommand("agent", "Renew due lineages in a loop (SIGHUP: pass now; SIGTERM: stop)");
   agt->add_option("--interval", agent.interval_seconds, "Seconds between renewal passes (default 43200)")
       ->check(CLI::Range(1, 7 * 86400));
   agt->add_option("--jitter", agent.jitter_seconds, "Random extra seconds per pass, at most (default 3600)")
       ->check(CLI::Range(0, 86400));
 
-  // `anvil agent` takes these synchronously (sigtimedwait), so they are blocked before it starts any thread (solver
-  // listeners inherit the mask). A SIGTERM during a renewal pass is therefore handled once the pass is done:
-  // an issuance is never cut off half-way. Other commands keep the default dispositions.
+  // `anvil agent` takes these synchronously (sigtimedwait), so they are blocked before it starts any thread
+  // (solver listeners inherit the mask). A SIGTERM during a renewal pass is therefore handled once the pass
+  // is done: an issuance is never cut off half-way. Other commands keep the default dispositions.
   sigset_t agent_signals;
   sigemptyset(&agent_signals);
   sigaddset(&agent_signals, SIGTERM);

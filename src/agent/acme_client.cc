@@ -95,7 +95,8 @@ Status StatusFromProblemDocument(const json& problem) {
     message += " [";
     for (size_t i = 0; i < subs.size(); ++i) {
       if (i) message += "; ";
-      if (!subs[i].identifier_type.empty()) message += subs[i].identifier_type + ":" + subs[i].identifier_value + ": ";
+      if (!subs[i].identifier_type.empty())
+        message += subs[i].identifier_type + ":" + subs[i].identifier_value + ": ";
       message += std::string(CodeName(subs[i].code)) + ": " + subs[i].message;
     }
     message += "]";
@@ -111,11 +112,11 @@ Status AcmeClient::ErrorFromResponse(const HttpResponse& response, std::string_v
   if (problem.is_object() && problem.contains("type")) {
     status = StatusFromProblemDocument(problem);
   } else {
-    Code code = response.status == 429                                  ? Code::kRateLimited
-                : response.status == 404                                ? Code::kNotFound
-                : response.status >= 500                                ? Code::kServerInternal
-                : response.status == 401 || response.status == 403     ? Code::kUnauthorized
-                                                                        : Code::kMalformed;
+    Code code = response.status == 429                             ? Code::kRateLimited
+                : response.status == 404                           ? Code::kNotFound
+                : response.status >= 500                           ? Code::kServerInternal
+                : response.status == 401 || response.status == 403 ? Code::kUnauthorized
+                                                                   : Code::kMalformed;
     status = Status(code, "HTTP " + std::to_string(response.status) +
                               (response.body.empty() ? "" : ": " + Truncate(response.body, 200)));
   }
@@ -153,7 +154,8 @@ Result<Authorization> ParseAuthorization(const json& j, std::string url) {
   if (!j.is_object()) return Error(Code::kMalformed, "authorization " + url + " is not a JSON object");
   Authorization a;
   a.url = std::move(url);
-  if (!j.contains("identifier")) return Error(Code::kMalformed, "authorization " + a.url + " has no identifier");
+  if (!j.contains("identifier"))
+    return Error(Code::kMalformed, "authorization " + a.url + " has no identifier");
   ANVIL_ASSIGN_OR_RETURN(a.identifier, ParseIdentifierJson(j["identifier"]));
   auto status = acme::ParseAuthorizationStatus(StringField(j, "status"));
   if (!status.ok()) return Error(Code::kMalformed, "authorization " + a.url + ": bad status");
@@ -203,7 +205,8 @@ Result<Directory> AcmeClient::GetDirectory() {
   ANVIL_ASSIGN_OR_RETURN(HttpResponse r, http_.Send("GET", options_.directory_url, {}, ""));
   if (r.status != 200) return ErrorFromResponse(r, "directory " + options_.directory_url);
   json j = json::parse(r.body, nullptr, false);
-  if (!j.is_object()) return Error(Code::kMalformed, "directory " + options_.directory_url + " is not a JSON object");
+  if (!j.is_object())
+    return Error(Code::kMalformed, "directory " + options_.directory_url + " is not a JSON object");
   Directory d;
   d.new_nonce = StringField(j, "newNonce");
   d.new_account = StringField(j, "newAccount");
@@ -222,11 +225,13 @@ Result<Directory> AcmeClient::GetDirectory() {
       }
     }
     if (meta.contains("profiles") && meta["profiles"].is_object()) {
-      for (const auto& [name, desc] : meta["profiles"].items()) d.profiles[name] = desc.is_string() ? desc.get<std::string>() : "";
+      for (const auto& [name, desc] : meta["profiles"].items())
+        d.profiles[name] = desc.is_string() ? desc.get<std::string>() : "";
     }
   }
   if (d.new_nonce.empty() || d.new_account.empty() || d.new_order.empty()) {
-    return Error(Code::kMalformed, "directory " + options_.directory_url + " lacks newNonce, newAccount or newOrder");
+    return Error(Code::kMalformed,
+                 "directory " + options_.directory_url + " lacks newNonce, newAccount or newOrder");
   }
   d.raw = std::move(j);
   directory_ = d;
@@ -248,7 +253,8 @@ void AcmeClient::KeepNonce(const HttpResponse& response) {
   auto b64url_char = [](char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
   };
-  if (nonce && !nonce->empty() && nonce->size() <= 512 && std::all_of(nonce->begin(), nonce->end(), b64url_char)) {
+  if (nonce && !nonce->empty() && nonce->size() <= 512 &&
+      std::all_of(nonce->begin(), nonce->end(), b64url_char)) {
     nonces_.push_back(*nonce);
     if (nonces_.size() > 16) nonces_.erase(nonces_.begin());
   }
@@ -267,13 +273,15 @@ Result<std::string> AcmeClient::TakeNonce() {
   return nonce;
 }
 
-Result<HttpResponse> AcmeClient::Post(const std::string& url, const std::optional<json>& payload, bool use_jwk,
-                                      const crypto::PrivateKey* key, const http::Headers& extra) {
+Result<HttpResponse> AcmeClient::Post(const std::string& url, const std::optional<json>& payload,
+                                      bool use_jwk, const crypto::PrivateKey* key,
+                                      const http::Headers& extra) {
   if (key == nullptr) {
     if (!key_) return Error(Code::kInvalidArgument, "no account key set");
     key = &*key_;
   }
-  if (!use_jwk && kid_.empty()) return Error(Code::kInvalidArgument, "no account URL (kid) known; register first");
+  if (!use_jwk && kid_.empty())
+    return Error(Code::kInvalidArgument, "no account URL (kid) known; register first");
   std::string payload_text = payload ? payload->dump() : "";
   jose::Algorithm alg = jose::DefaultAlgorithm(key->public_key());
   for (int attempt = 0;; ++attempt) {
@@ -289,13 +297,15 @@ Result<HttpResponse> AcmeClient::Post(const std::string& url, const std::optiona
     headers.Set("Content-Type", kJoseJson);
     ANVIL_ASSIGN_OR_RETURN(HttpResponse r, http_.Send("POST", url, headers, body));
     KeepNonce(r);
-    if (options_.log) options_.log("POST " + url + (payload ? "" : " (POST-as-GET)") + " -> " + std::to_string(r.status));
+    if (options_.log)
+      options_.log("POST " + url + (payload ? "" : " (POST-as-GET)") + " -> " + std::to_string(r.status));
     if (r.status < 400) return r;
     Status error = ErrorFromResponse(r, "POST " + url);
     // §6.5: a badNonce response carries a fresh nonce; retry with it.
     if (error.code() == Code::kBadNonce && attempt < options_.max_bad_nonce_retries) {
-      if (options_.log) options_.log("badNonce: retrying (" + std::to_string(attempt + 1) + "/" +
-                                     std::to_string(options_.max_bad_nonce_retries) + ")");
+      if (options_.log)
+        options_.log("badNonce: retrying (" + std::to_string(attempt + 1) + "/" +
+                     std::to_string(options_.max_bad_nonce_retries) + ")");
       continue;
     }
     return error;
@@ -308,7 +318,8 @@ Result<HttpResponse> AcmeClient::PostAsGet(const std::string& url, const http::H
 
 Result<json> AcmeClient::JsonBody(const HttpResponse& response, std::string_view what) {
   json j = json::parse(response.body, nullptr, false);
-  if (!j.is_object()) return Error(Code::kMalformed, std::string(what) + ": the response is not a JSON object");
+  if (!j.is_object())
+    return Error(Code::kMalformed, std::string(what) + ": the response is not a JSON object");
   return j;
 }
 
@@ -336,8 +347,9 @@ Result<Account> AcmeClient::NewAccount(const NewAccountRequest& request) {
   if (request.terms_of_service_agreed) payload["termsOfServiceAgreed"] = true;
   if (request.only_return_existing) payload["onlyReturnExisting"] = true;
   if (!request.eab_kid.empty()) {
-    ANVIL_ASSIGN_OR_RETURN(json eab, jose::SignEab(request.eab_kid, request.eab_hmac_key, jose::Algorithm::kHs256,
-                                                   jose::Jwk::FromPublicKey(key_->public_key()), d.new_account));
+    ANVIL_ASSIGN_OR_RETURN(json eab,
+                           jose::SignEab(request.eab_kid, request.eab_hmac_key, jose::Algorithm::kHs256,
+                                         jose::Jwk::FromPublicKey(key_->public_key()), d.new_account));
     payload["externalAccountBinding"] = std::move(eab);
   }
   ANVIL_ASSIGN_OR_RETURN(HttpResponse r, Post(d.new_account, payload, /*use_jwk=*/true));
@@ -368,7 +380,8 @@ Status AcmeClient::KeyRollover(const crypto::PrivateKey& new_key) {
   ANVIL_ASSIGN_OR_RETURN(Directory d, GetDirectory());
   if (d.key_change.empty()) return Error(Code::kInvalidArgument, "the server offers no keyChange");
   // §7.3.5: the inner JWS is signed by the new key, has no nonce, and names the account and its old key.
-  json inner_header = {{"jwk", jose::Jwk::FromPublicKey(new_key.public_key()).ToJson()}, {"url", d.key_change}};
+  json inner_header = {{"jwk", jose::Jwk::FromPublicKey(new_key.public_key()).ToJson()},
+                       {"url", d.key_change}};
   json inner_payload = {{"account", kid_}, {"oldKey", jose::Jwk::FromPublicKey(key_->public_key()).ToJson()}};
   ANVIL_ASSIGN_OR_RETURN(json inner, jose::SignJson(new_key, jose::DefaultAlgorithm(new_key.public_key()),
                                                     inner_header, inner_payload.dump()));
@@ -522,7 +535,8 @@ Result<std::vector<std::string>> AcmeClient::DownloadCertificateChains(const std
     return Error(Code::kMalformed, "certificate " + url + ": the response is not a PEM certificate chain");
   }
   std::vector<std::string> chains = {r.body};
-  // §7.4.2: alternate chains are offered with Link rel="alternate". One failed alternate is skipped, not fatal.
+  // §7.4.2: alternate chains are offered with Link rel="alternate". One failed alternate is skipped, not
+  // fatal.
   for (const std::string& alt : LinkTargets(r.headers, "alternate")) {
     auto ar = PostAsGet(alt, accept);
     if (ar.ok() && crypto::Certificate::ChainFromPem(ar->body).ok()) chains.push_back(ar->body);
@@ -577,8 +591,8 @@ Status AcmeClient::Revoke(const crypto::Certificate& certificate, std::optional<
   if (d.revoke_cert.empty()) return Error(Code::kInvalidArgument, "the server offers no revokeCert");
   json payload = {{"certificate", base64url::Encode(certificate.ToDer())}};
   if (reason) payload["reason"] = *reason;
-  ANVIL_ASSIGN_OR_RETURN(HttpResponse r,
-                         Post(d.revoke_cert, payload, /*use_jwk=*/certificate_key != nullptr, certificate_key));
+  ANVIL_ASSIGN_OR_RETURN(
+      HttpResponse r, Post(d.revoke_cert, payload, /*use_jwk=*/certificate_key != nullptr, certificate_key));
   (void)r;
   return Status::Ok();
 }

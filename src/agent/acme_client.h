@@ -1,23 +1,25 @@
 // AcmeClient: the RFC 8555 protocol flow against any compliant ACME server, one account at a time.
 //
-// It speaks only the wire protocol (directory, nonces, JWS-signed POSTs, POST-as-GET reads, resources, polling)
-// and knows nothing of files, solvers or lineages: the issuer (issuer.h) composes it with those. Transport is the
-// injected HttpClient; time and waiting are the injected Clock and Sleeper, so every path runs in tests without a
-// network or a real sleep.
+// It speaks only the wire protocol (directory, nonces, JWS-signed POSTs, POST-as-GET reads, resources,
+// polling) and knows nothing of files, solvers or lineages: the issuer (issuer.h) composes it with those.
+// Transport is the injected HttpClient; time and waiting are the injected Clock and Sleeper, so every path
+// runs in tests without a network or a real sleep.
 //
 // Robustness rules encoded here:
-//  - Nonces (§7.2): the Replay-Nonce of every response is kept for the next request; HEAD newNonce only when none
+//  - Nonces (§7.2): the Replay-Nonce of every response is kept for the next request; HEAD newNonce only when
+//  none
 //    is left. A `badNonce` error is retried transparently with the fresh nonce it carries, up to
 //    `max_bad_nonce_retries` times (§6.5: "clients SHOULD retry").
-//  - Errors: a response ≥ 400 becomes a Status built from its problem document (acme::StatusFromProblem) whose
+//  - Errors: a response ≥ 400 becomes a Status built from its problem document (acme::StatusFromProblem)
+//  whose
 //    message is one line with the detail and every subproblem ("dns:a.example: caa: ..."); the structured
-//    subproblems and any Retry-After (as seconds) are attached to the Status. `rateLimited` is surfaced, not slept
-//    on: waiting hours is the caller's decision.
+//    subproblems and any Retry-After (as seconds) are attached to the Status. `rateLimited` is surfaced, not
+//    slept on: waiting hours is the caller's decision.
 //  - Polling (§7.5.1, §7.4): GETs (POST-as-GET) the resource until it leaves pending/processing, waiting the
 //    server's Retry-After if sent, else an exponential backoff, and fails with kTimeout after `poll_timeout`.
 //
-// Thread-safety: not thread-safe (the nonce pool and account state change on every request); use one AcmeClient
-// per thread.
+// Thread-safety: not thread-safe (the nonce pool and account state change on every request); use one
+// AcmeClient per thread.
 #pragma once
 
 #include <chrono>
@@ -129,7 +131,8 @@ class AcmeClient {
   // `http`, `clock` and `sleeper` must outlive the client.
   AcmeClient(HttpClient& http, const Clock& clock, Sleeper& sleeper, AcmeClientOptions options);
 
-  // Fetches (once, then cached) the directory. kMalformed if it is not JSON or lacks newNonce/newAccount/newOrder.
+  // Fetches (once, then cached) the directory. kMalformed if it is not JSON or lacks
+  // newNonce/newAccount/newOrder.
   Result<Directory> GetDirectory();
 
   // The key every request is signed with and, once known, the account URL (kid). Without a kid, requests that
@@ -139,8 +142,9 @@ class AcmeClient {
   // RFC 7638 thumbprint of the account key (base64url); empty without a key.
   std::string Thumbprint() const;
 
-  // §7.3: creates (or, with only_return_existing, finds) the account of the current key and remembers its URL.
-  // kAccountDoesNotExist when only_return_existing finds none; kExternalAccountRequired when the server wants EAB.
+  // §7.3: creates (or, with only_return_existing, finds) the account of the current key and remembers its
+  // URL. kAccountDoesNotExist when only_return_existing finds none; kExternalAccountRequired when the server
+  // wants EAB.
   Result<Account> NewAccount(const NewAccountRequest& request);
   Result<Account> FetchAccount();
   Result<Account> UpdateAccount(const std::vector<std::string>& contact);
@@ -165,8 +169,8 @@ class AcmeClient {
   // headers name. Always at least one entry.
   Result<std::vector<std::string>> DownloadCertificateChains(const std::string& url);
 
-  // §7.6: revokes `certificate`. With `certificate_key`, the request is signed by that key (jwk); otherwise by
-  // the account (kid). `reason` is an RFC 5280 CRLReason code.
+  // §7.6: revokes `certificate`. With `certificate_key`, the request is signed by that key (jwk); otherwise
+  // by the account (kid). `reason` is an RFC 5280 CRLReason code.
   Status Revoke(const crypto::Certificate& certificate, std::optional<int> reason,
                 const crypto::PrivateKey* certificate_key = nullptr);
 
@@ -176,11 +180,11 @@ class AcmeClient {
   // Helpers, public for tests and the renewal logic.
   // RFC 9773 §4.1: base64url(AKI keyIdentifier) "." base64url(serial DER INTEGER content bytes).
   static Result<std::string> RenewalCertId(const crypto::Certificate& certificate);
-  // Every URI-Reference of Link fields (RFC 8288) whose rel includes `rel`, resolved against nothing (ACME servers
-  // send absolute URLs).
+  // Every URI-Reference of Link fields (RFC 8288) whose rel includes `rel`, resolved against nothing (ACME
+  // servers send absolute URLs).
   static std::vector<std::string> LinkTargets(const http::Headers& headers, std::string_view rel);
-  // The index of the chain whose topmost certificate's issuer CN (or, failing that, any certificate's issuer CN)
-  // is `issuer_cn`; 0 when none matches or `issuer_cn` is empty.
+  // The index of the chain whose topmost certificate's issuer CN (or, failing that, any certificate's issuer
+  // CN) is `issuer_cn`; 0 when none matches or `issuer_cn` is empty.
   static size_t PreferredChain(const std::vector<std::string>& chains_pem, std::string_view issuer_cn);
   // A one-line Status from an error response (problem document or not).
   static Status ErrorFromResponse(const HttpResponse& response, std::string_view what);
@@ -189,8 +193,9 @@ class AcmeClient {
   Result<std::string> TakeNonce();
   void KeepNonce(const HttpResponse& response);
   // A signed POST. payload nullopt = POST-as-GET (§6.3). use_jwk: embed the key instead of kid.
-  Result<HttpResponse> Post(const std::string& url, const std::optional<nlohmann::json>& payload, bool use_jwk = false,
-                            const crypto::PrivateKey* key = nullptr, const http::Headers& extra = {});
+  Result<HttpResponse> Post(const std::string& url, const std::optional<nlohmann::json>& payload,
+                            bool use_jwk = false, const crypto::PrivateKey* key = nullptr,
+                            const http::Headers& extra = {});
   Result<HttpResponse> PostAsGet(const std::string& url, const http::Headers& extra = {});
   Result<nlohmann::json> JsonBody(const HttpResponse& response, std::string_view what);
   Result<Account> AccountFromResponse(const HttpResponse& response, std::string url);

@@ -25,8 +25,9 @@ constexpr char kRenewalInfo[] = "https://ca.test/renewal-info";
 constexpr char kKid[] = "https://ca.test/acct/1";
 
 json DirectoryJson(bool ari = true) {
-  json d = {{"newNonce", kNonce},   {"newAccount", kNewAccount}, {"newOrder", kNewOrder},
-            {"revokeCert", kRevoke}, {"keyChange", kKeyChange},   {"meta", {{"termsOfService", "https://ca.test/tos"}}}};
+  json d = {{"newNonce", kNonce},      {"newAccount", kNewAccount},
+            {"newOrder", kNewOrder},   {"revokeCert", kRevoke},
+            {"keyChange", kKeyChange}, {"meta", {{"termsOfService", "https://ca.test/tos"}}}};
   if (ari) d["renewalInfo"] = kRenewalInfo;
   return d;
 }
@@ -171,13 +172,15 @@ TEST_F(AgentAcmeClientTest, PollingHonoursRetryAfterThenBacksOff) {
   valid["status"] = "valid";
   HttpResponse with_retry = JsonResponse(200, pending);
   with_retry.headers.Set("Retry-After", "7");
-  http_.Script("POST", "https://ca.test/authz/1",
-               {with_retry, JsonResponse(200, pending), JsonResponse(200, pending), JsonResponse(200, valid)});
+  http_.Script(
+      "POST", "https://ca.test/authz/1",
+      {with_retry, JsonResponse(200, pending), JsonResponse(200, pending), JsonResponse(200, valid)});
   auto a = client_->PollAuthorization("https://ca.test/authz/1");
   ASSERT_TRUE(a.ok()) << a.status().ToString();
   EXPECT_EQ(a->status, acme::AuthorizationStatus::kValid);
   using std::chrono::milliseconds;
-  EXPECT_EQ(sleeper_.sleeps(), (std::vector<milliseconds>{milliseconds(7000), milliseconds(1000), milliseconds(2000)}));
+  EXPECT_EQ(sleeper_.sleeps(),
+            (std::vector<milliseconds>{milliseconds(7000), milliseconds(1000), milliseconds(2000)}));
   // Polls are POST-as-GET: empty payload.
   EXPECT_EQ(http_.requests().back().payload, "");
 }
@@ -198,7 +201,8 @@ TEST_F(AgentAcmeClientTest, NewAccountUsesJwkAndRemembersLocation) {
   auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
   ASSERT_TRUE(key.ok());
   client_->SetAccountKey(*key);
-  http_.Script("POST", kNewAccount, {Created({{"status", "valid"}, {"contact", {"mailto:a@example.com"}}}, kKid)});
+  http_.Script("POST", kNewAccount,
+               {Created({{"status", "valid"}, {"contact", {"mailto:a@example.com"}}}, kKid)});
   NewAccountRequest req;
   req.contact = {"mailto:a@example.com"};
   req.terms_of_service_agreed = true;
@@ -214,7 +218,8 @@ TEST_F(AgentAcmeClientTest, NewAccountUsesJwkAndRemembersLocation) {
   json payload = json::parse(r.payload);
   EXPECT_EQ(payload["termsOfServiceAgreed"], true);
   ASSERT_TRUE(payload.contains("externalAccountBinding"));
-  json eab_header = json::parse(*base64url::Decode(payload["externalAccountBinding"]["protected"].get<std::string>()));
+  json eab_header =
+      json::parse(*base64url::Decode(payload["externalAccountBinding"]["protected"].get<std::string>()));
   EXPECT_EQ(eab_header["kid"], "kid-1");
   EXPECT_EQ(eab_header["url"], kNewAccount);
 }
@@ -253,7 +258,8 @@ TEST(AgentLinkTargets, ParsesSeveralFieldsAndCommaSeparatedLinks) {
   h.Add("Link", "<https://ca.test/cert/1/1>; rel=\"alternate\", <https://ca.test/cert/1/2>;rel=alternate");
   h.Add("Link", "<https://ca.test/x,y>; title=\"a, b\"; rel=\"up alternate\"");
   EXPECT_EQ(AcmeClient::LinkTargets(h, "alternate"),
-            (std::vector<std::string>{"https://ca.test/cert/1/1", "https://ca.test/cert/1/2", "https://ca.test/x,y"}));
+            (std::vector<std::string>{"https://ca.test/cert/1/1", "https://ca.test/cert/1/2",
+                                      "https://ca.test/x,y"}));
   EXPECT_EQ(AcmeClient::LinkTargets(h, "index"), std::vector<std::string>{"https://ca.test/dir"});
   EXPECT_TRUE(AcmeClient::LinkTargets(h, "next").empty());
 }
@@ -314,8 +320,9 @@ TEST_F(AgentAcmeClientTest, RenewalCertIdAddsLeadingZeroForHighBitSerial) {
 TEST_F(AgentAcmeClientTest, RenewalInfoIsFetchedWithGetAndParsed) {
   TestChain c = MakeChain("Root");
   std::string url = std::string(kRenewalInfo) + "/" + *AcmeClient::RenewalCertId(c.leaf);
-  HttpResponse r = JsonResponse(200, {{"suggestedWindow", {{"start", "2027-01-01T00:00:00Z"}, {"end", "2027-01-03T00:00:00Z"}}},
-                                      {"explanationURL", "https://ca.test/why"}});
+  HttpResponse r = JsonResponse(
+      200, {{"suggestedWindow", {{"start", "2027-01-01T00:00:00Z"}, {"end", "2027-01-03T00:00:00Z"}}},
+            {"explanationURL", "https://ca.test/why"}});
   r.headers.Set("Retry-After", "21600");
   http_.Script("GET", url, {r});
   auto info = client_->FetchRenewalInfo(c.leaf);

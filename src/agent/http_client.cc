@@ -49,7 +49,8 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   }
   size_t colon = line.find(':');
   if (colon == std::string_view::npos) return n;  // The blank line ending the block, or junk.
-  t->response.headers.Add(std::string(Trim(line.substr(0, colon))), std::string(Trim(line.substr(colon + 1))));
+  t->response.headers.Add(std::string(Trim(line.substr(0, colon))),
+                          std::string(Trim(line.substr(colon + 1))));
   return n;
 }
 
@@ -107,8 +108,8 @@ class CurlHttpClient final : public HttpClient {
     }
     if (!has_expect) list = curl_slist_append(list, "Expect:");  // No 100-continue round trip.
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
-    // The error buffer must outlive every use libcurl makes of it, so it is a member, and it is detached again
-    // before returning (libcurl may write to it even during curl_easy_cleanup).
+    // The error buffer must outlive every use libcurl makes of it, so it is a member, and it is detached
+    // again before returning (libcurl may write to it even during curl_easy_cleanup).
     error_buffer_[0] = '\0';
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer_);
 
@@ -118,7 +119,8 @@ class CurlHttpClient final : public HttpClient {
     curl_slist_free_all(list);
     const char* error_buffer = error_buffer_;
     if (rc != CURLE_OK) {
-      std::string what = method_str + " " + url + ": " + (error_buffer[0] ? error_buffer : curl_easy_strerror(rc));
+      std::string what =
+          method_str + " " + url + ": " + (error_buffer[0] ? error_buffer : curl_easy_strerror(rc));
       if (t.too_large) {
         return Error(Code::kIo, method_str + " " + url + ": response larger than " +
                                     std::to_string(options_.max_response_bytes) + " bytes");
@@ -158,11 +160,13 @@ class CurlHttpClient final : public HttpClient {
 }  // namespace
 
 Result<std::unique_ptr<HttpClient>> NewCurlHttpClient(CurlHttpClientOptions options) {
-  std::call_once(g_curl_init_once, [] { g_curl_init_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; });
+  std::call_once(g_curl_init_once,
+                 [] { g_curl_init_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; });
   if (!g_curl_init_ok) return Error(Code::kInternal, "libcurl initialization failed");
   if (!options.ca_bundle.empty()) {
     auto pem = ReadFile(options.ca_bundle);
-    if (!pem.ok()) return Error(Code::kInvalidArgument, "CA bundle " + options.ca_bundle + ": " + pem.status().message());
+    if (!pem.ok())
+      return Error(Code::kInvalidArgument, "CA bundle " + options.ca_bundle + ": " + pem.status().message());
   }
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return Error(Code::kInternal, "curl_easy_init failed");

@@ -1,11 +1,11 @@
 // HttpClient: the agent's one way to talk HTTP(S) to an ACME server, and its libcurl implementation.
 //
-// The interface is deliberately small (one request → one response, no redirects followed) so that the protocol
-// flow (acme_client.h) can be tested against a scripted fake without a network. The libcurl implementation always
-// verifies the server's certificate and host name (there is no switch to turn that off); `ca_bundle` replaces the
-// system trust store for a private CA's HTTPS. Proxies come from the usual environment variables (http_proxy,
-// https_proxy, no_proxy), which libcurl reads itself. A response body larger than `max_response_bytes` fails the
-// request (kIo) instead of growing without bound.
+// The interface is deliberately small (one request → one response, no redirects followed) so that the
+// protocol flow (acme_client.h) can be tested against a scripted fake without a network. The libcurl
+// implementation always verifies the server's certificate and host name (there is no switch to turn that
+// off); `ca_bundle` replaces the system trust store for a private CA's HTTPS. Proxies come from the usual
+// environment variables (http_proxy, https_proxy, no_proxy), which libcurl reads itself. A response body
+// larger than `max_response_bytes` fails the request (kIo) instead of growing without bound.
 //
 // Thread-safety: implementations must allow concurrent Send calls; the curl client serializes them on one
 // connection cache (the agent issues one request at a time anyway).
@@ -24,7 +24,8 @@ namespace anvil::agent {
 
 struct HttpResponse {
   int status = 0;
-  http::Headers headers;  // Every header field of the final response, in order (Link may occur several times).
+  http::Headers
+      headers;  // Every header field of the final response, in order (Link may occur several times).
   std::string body;
 };
 
@@ -34,8 +35,8 @@ class HttpClient {
   // Sends one request and returns the response whatever its status code (4xx/5xx are responses, not errors).
   // Errors: kConnection (cannot connect / resolve), kTls (certificate or handshake), kTimeout, kIo (other
   // transport failures, oversized response), kInvalidArgument (bad URL or method).
-  virtual Result<HttpResponse> Send(std::string_view method, const std::string& url, const http::Headers& headers,
-                                    std::string_view body) = 0;
+  virtual Result<HttpResponse> Send(std::string_view method, const std::string& url,
+                                    const http::Headers& headers, std::string_view body) = 0;
 };
 
 struct CurlHttpClientOptions {

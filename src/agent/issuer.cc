@@ -28,7 +28,9 @@ std::string Join(const std::vector<std::string>& v, const char* sep) {
   return out;
 }
 
-std::string IdText(const acme::Identifier& id) { return std::string(acme::IdentifierTypeName(id.type)) + ":" + id.value; }
+std::string IdText(const acme::Identifier& id) {
+  return std::string(acme::IdentifierTypeName(id.type)) + ":" + id.value;
+}
 
 }  // namespace
 
@@ -76,8 +78,9 @@ Result<std::vector<acme::Identifier>> IdentifiersFromNames(const std::vector<std
 Result<std::unique_ptr<Solver>> MakeSolver(const LineageConfig& l, Sleeper& sleeper) {
   if (l.challenge == "http-01") {
     if (!l.webroot.empty()) return std::unique_ptr<Solver>(std::make_unique<Http01WebrootSolver>(l.webroot));
-    ANVIL_ASSIGN_OR_RETURN(auto s, Http01StandaloneSolver::Start(l.http_address.empty() ? "0.0.0.0" : l.http_address,
-                                                                 static_cast<uint16_t>(l.http_port ? l.http_port : 80)));
+    ANVIL_ASSIGN_OR_RETURN(
+        auto s, Http01StandaloneSolver::Start(l.http_address.empty() ? "0.0.0.0" : l.http_address,
+                                              static_cast<uint16_t>(l.http_port ? l.http_port : 80)));
     return std::unique_ptr<Solver>(std::move(s));
   }
   if (l.challenge == "dns-01" && !l.rfc2136_server.empty()) {
@@ -88,7 +91,8 @@ Result<std::unique_ptr<Solver>> MakeSolver(const LineageConfig& l, Sleeper& slee
       size_t close = server.find(']');
       if (close == std::string::npos) return Error(Code::kInvalidArgument, "bad --rfc2136-server " + server);
       o.server_address = server.substr(1, close - 1);
-      if (close + 1 < server.size() && server[close + 1] == ':') o.port = uint16_t(std::atoi(server.c_str() + close + 2));
+      if (close + 1 < server.size() && server[close + 1] == ':')
+        o.port = uint16_t(std::atoi(server.c_str() + close + 2));
     } else if (std::count(server.begin(), server.end(), ':') == 1) {
       o.server_address = server.substr(0, server.find(':'));
       o.port = uint16_t(std::atoi(server.c_str() + server.find(':') + 1));
@@ -104,13 +108,15 @@ Result<std::unique_ptr<Solver>> MakeSolver(const LineageConfig& l, Sleeper& slee
     return std::unique_ptr<Solver>(std::make_unique<Dns01Rfc2136Solver>(o, sleeper));
   }
   if (l.challenge == "dns-01") {
-    if (l.dns_hook.empty()) return Error(Code::kInvalidArgument, "dns-01 needs a hook (--dns-hook) or --rfc2136-server");
-    return std::unique_ptr<Solver>(
-        std::make_unique<Dns01HookSolver>(l.dns_hook, sleeper, std::chrono::seconds(l.dns_propagation_seconds)));
+    if (l.dns_hook.empty())
+      return Error(Code::kInvalidArgument, "dns-01 needs a hook (--dns-hook) or --rfc2136-server");
+    return std::unique_ptr<Solver>(std::make_unique<Dns01HookSolver>(
+        l.dns_hook, sleeper, std::chrono::seconds(l.dns_propagation_seconds)));
   }
   if (l.challenge == "tls-alpn-01") {
-    ANVIL_ASSIGN_OR_RETURN(auto s, TlsAlpn01Solver::Start(l.tls_alpn_address.empty() ? "0.0.0.0" : l.tls_alpn_address,
-                                                          static_cast<uint16_t>(l.tls_alpn_port ? l.tls_alpn_port : 443)));
+    ANVIL_ASSIGN_OR_RETURN(
+        auto s, TlsAlpn01Solver::Start(l.tls_alpn_address.empty() ? "0.0.0.0" : l.tls_alpn_address,
+                                       static_cast<uint16_t>(l.tls_alpn_port ? l.tls_alpn_port : 443)));
     return std::unique_ptr<Solver>(std::move(s));
   }
   return Error(Code::kInvalidArgument, "unknown challenge type '" + l.challenge + "'");
@@ -119,10 +125,14 @@ Result<std::unique_ptr<Solver>> MakeSolver(const LineageConfig& l, Sleeper& slee
 Status RunDeployHook(const std::string& command, const LineageConfig& lineage, const LineageFiles& files) {
   ProcessOptions options;
   std::string names = Join(lineage.names, " ");
-  options.env = {{"ANVIL_LINEAGE_NAME", lineage.name}, {"ANVIL_LINEAGE_DIR", files.dir},
-                 {"ANVIL_CERT", files.cert},           {"ANVIL_CHAIN", files.chain},
-                 {"ANVIL_FULLCHAIN", files.fullchain}, {"ANVIL_KEY", files.key},
-                 {"ANVIL_NAMES", names},               {"RENEWED_LINEAGE", files.dir},
+  options.env = {{"ANVIL_LINEAGE_NAME", lineage.name},
+                 {"ANVIL_LINEAGE_DIR", files.dir},
+                 {"ANVIL_CERT", files.cert},
+                 {"ANVIL_CHAIN", files.chain},
+                 {"ANVIL_FULLCHAIN", files.fullchain},
+                 {"ANVIL_KEY", files.key},
+                 {"ANVIL_NAMES", names},
+                 {"RENEWED_LINEAGE", files.dir},
                  {"RENEWED_DOMAINS", names}};
   ANVIL_ASSIGN_OR_RETURN(int code, RunShell(command, options));
   if (code != 0) return Error(Code::kIo, "deploy hook exited with status " + std::to_string(code));
@@ -158,7 +168,8 @@ Status Issuer::SolveAuthorizations(const Order& order) {
       for (const auto& c : a.challenges) offered.push_back(c.type);
       return Error(Code::kUnsupportedIdentifier,
                    "the server offers no " + std::string(solver_.challenge_type()) + " challenge for " +
-                       (a.wildcard ? "*." : "") + IdText(a.identifier) + " (offered: " + Join(offered, ", ") + ")");
+                       (a.wildcard ? "*." : "") + IdText(a.identifier) + " (offered: " + Join(offered, ", ") +
+                       ")");
     }
     ChallengeTask task{a.identifier, a.wildcard, ch->token, acme::KeyAuthorization(ch->token, thumbprint)};
     pending.push_back({a.url, ch->url, task});
@@ -177,8 +188,9 @@ Status Issuer::SolveAuthorizations(const Order& order) {
     ANVIL_ASSIGN_OR_RETURN(Authorization a, client_.PollAuthorization(p.authz_url));
     if (a.status == acme::AuthorizationStatus::kValid) continue;
     std::optional<Status> error = a.FirstError();
-    std::string what = IdText(a.identifier) + ": " +
-                       (error ? error->ToString() : "authorization is " + std::string(acme::StatusName(a.status)));
+    std::string what =
+        IdText(a.identifier) + ": " +
+        (error ? error->ToString() : "authorization is " + std::string(acme::StatusName(a.status)));
     failures.push_back(what);
     if (first.ok()) first = error ? *error : Error(Code::kUnauthorized, what);
   }
@@ -218,7 +230,8 @@ Result<IssueResult> Issuer::IssueOnce(const LineageConfig& lineage, const std::s
     std::vector<acme::Identifier> sorted = ids;
     std::sort(sorted.begin(), sorted.end());
     if (csr_ids != sorted) {
-      return Error(Code::kInvalidArgument, "the CSR " + lineage.csr + " does not name exactly the lineage's names");
+      return Error(Code::kInvalidArgument,
+                   "the CSR " + lineage.csr + " does not name exactly the lineage's names");
     }
   }
   ANVIL_ASSIGN_OR_RETURN(crypto::KeyType key_type, crypto::ParseKeyType(lineage.key_type));
@@ -260,13 +273,16 @@ Result<IssueResult> Issuer::IssueOnce(const LineageConfig& lineage, const std::s
   }
   if (order.status != acme::OrderStatus::kValid || order.certificate.empty()) {
     if (order.error) return *order.error;
-    return Error(Code::kServerInternal,
-                 "order " + order.url + " ended " + std::string(acme::StatusName(order.status)) + " without a certificate");
+    return Error(Code::kServerInternal, "order " + order.url + " ended " +
+                                            std::string(acme::StatusName(order.status)) +
+                                            " without a certificate");
   }
 
-  ANVIL_ASSIGN_OR_RETURN(std::vector<std::string> chains, client_.DownloadCertificateChains(order.certificate));
+  ANVIL_ASSIGN_OR_RETURN(std::vector<std::string> chains,
+                         client_.DownloadCertificateChains(order.certificate));
   size_t chosen = AcmeClient::PreferredChain(chains, lineage.preferred_chain);
-  ANVIL_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> chain, crypto::Certificate::ChainFromPem(chains[chosen]));
+  ANVIL_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> chain,
+                         crypto::Certificate::ChainFromPem(chains[chosen]));
   const crypto::Certificate& leaf = chain.front();
   crypto::PublicKey expected = user_csr ? user_csr->public_key() : key->public_key();
   if (!(leaf.public_key() == expected)) {

@@ -2,9 +2,9 @@
 // authorization → finalize with a fresh (or reused) key → download → choose the chain → install atomically →
 // deploy hook (with rollback to the previous files if the hook fails).
 //
-// It composes the protocol (AcmeClient), the on-disk state (StateDir) and one challenge Solver; it owns none of
-// them. Authorizations are presented all at once, then answered, then polled, and every presented challenge is
-// cleaned up whatever happens.
+// It composes the protocol (AcmeClient), the on-disk state (StateDir) and one challenge Solver; it owns none
+// of them. Authorizations are presented all at once, then answered, then polled, and every presented
+// challenge is cleaned up whatever happens.
 //
 // Thread-safety: not thread-safe (it drives one AcmeClient); one issuance at a time per Issuer.
 #pragma once
@@ -35,7 +35,8 @@ struct AccountOptions {
 Result<AccountRecord> EnsureAccount(AcmeClient& client, StateDir& state, const std::string& directory_url,
                                     const AccountOptions& options);
 
-// "example.com" → dns, "192.0.2.1" / "2001:db8::1" → ip (normalized as a CA would: RFC 8555 §7.1.3, RFC 8738).
+// "example.com" → dns, "192.0.2.1" / "2001:db8::1" → ip (normalized as a CA would: RFC 8555 §7.1.3, RFC
+// 8738).
 Result<std::vector<acme::Identifier>> IdentifiersFromNames(const std::vector<std::string>& names);
 
 // The solver a lineage asks for (by its challenge and solver options). Servers bind at once.
@@ -71,7 +72,8 @@ class Issuer {
 };
 
 // Runs `command` with /bin/sh and the lineage in the environment (ANVIL_LINEAGE_NAME, ANVIL_LINEAGE_DIR,
-// ANVIL_CERT, ANVIL_CHAIN, ANVIL_FULLCHAIN, ANVIL_KEY, ANVIL_NAMES, and certbot's RENEWED_LINEAGE/RENEWED_DOMAINS).
+// ANVIL_CERT, ANVIL_CHAIN, ANVIL_FULLCHAIN, ANVIL_KEY, ANVIL_NAMES, and certbot's
+// RENEWED_LINEAGE/RENEWED_DOMAINS).
 Status RunDeployHook(const std::string& command, const LineageConfig& lineage, const LineageFiles& files);
 
 }  // namespace anvil::agent

@@ -33,11 +33,12 @@ class FakeAcme {
     t.not_after = FromUnixSeconds(1'900'000'000);
     t.is_ca = true;
     t.key_cert_sign = true;
-    root_.emplace( *crypto::IssueCertificate(t, ca_key_.public_key(), nullptr, ca_key_));
-    http_.Script("GET", U("/dir"), {JsonResponse(200, {{"newNonce", U("/nonce")},
-                                                       {"newAccount", U("/new-account")},
-                                                       {"newOrder", U("/new-order")},
-                                                       {"revokeCert", U("/revoke")}})});
+    root_.emplace(*crypto::IssueCertificate(t, ca_key_.public_key(), nullptr, ca_key_));
+    http_.Script("GET", U("/dir"),
+                 {JsonResponse(200, {{"newNonce", U("/nonce")},
+                                     {"newAccount", U("/new-account")},
+                                     {"newOrder", U("/new-order")},
+                                     {"revokeCert", U("/revoke")}})});
     http::Headers h;
     h.Set("Replay-Nonce", "n0");
     http_.Script("HEAD", U("/nonce"), {HttpResponse{200, h, ""}});
@@ -54,24 +55,29 @@ class FakeAcme {
   HttpResponse NewOrder(const testing::RecordedRequest& r) {
     json payload = json::parse(r.payload);
     last_new_order_ = payload;
-    order_ = {{"status", "pending"}, {"identifiers", payload["identifiers"]}, {"finalize", U("/order/1/finalize")},
+    order_ = {{"status", "pending"},
+              {"identifiers", payload["identifiers"]},
+              {"finalize", U("/order/1/finalize")},
               {"authorizations", json::array()}};
     int i = 0;
     for (const auto& id : payload["identifiers"]) {
       std::string n = std::to_string(++i);
       std::string value = id["value"];
       bool wildcard = value.starts_with("*.");
-      json authz = {{"status", "pending"},
-                    {"identifier", {{"type", id["type"]}, {"value", wildcard ? value.substr(2) : value}}},
-                    {"challenges",
-                     {{{"type", "http-01"}, {"url", U("/chall/" + n)}, {"token", "token" + n}, {"status", "pending"}},
-                      {{"type", "dns-01"}, {"url", U("/chall/d" + n)}, {"token", "dtoken" + n}, {"status", "pending"}}}}};
+      json authz = {
+          {"status", "pending"},
+          {"identifier", {{"type", id["type"]}, {"value", wildcard ? value.substr(2) : value}}},
+          {"challenges",
+           {{{"type", "http-01"}, {"url", U("/chall/" + n)}, {"token", "token" + n}, {"status", "pending"}},
+            {{"type", "dns-01"},
+             {"url", U("/chall/d" + n)},
+             {"token", "dtoken" + n},
+             {"status", "pending"}}}}};
       if (wildcard) authz["wildcard"] = true;
       order_["authorizations"].push_back(U("/authz/" + n));
       authzs_[n] = authz;
-      http_.Route("POST", U("/authz/" + n), [this, n](const testing::RecordedRequest&) {
-        return JsonResponse(200, authzs_[n]);
-      });
+      http_.Route("POST", U("/authz/" + n),
+                  [this, n](const testing::RecordedRequest&) { return JsonResponse(200, authzs_[n]); });
       auto answer = [this, n](const testing::RecordedRequest&) {
         presented_at_answer_ = presented_;
         json& a = authzs_[n];
@@ -94,7 +100,8 @@ class FakeAcme {
       if (order_["status"] == "pending" && all_valid) order_["status"] = "ready";
       return JsonResponse(200, order_);
     });
-    http_.Route("POST", U("/order/1/finalize"), [this](const testing::RecordedRequest& req) { return Finalize(req); });
+    http_.Route("POST", U("/order/1/finalize"),
+                [this](const testing::RecordedRequest& req) { return Finalize(req); });
     http_.Route("POST", U("/cert/1"), [this](const testing::RecordedRequest&) {
       return HttpResponse{200, {}, leaf_pem_ + root_->ToPem()};
     });
@@ -135,7 +142,8 @@ class FakeAcme {
 // A solver that records what it was asked to do.
 class RecordingSolver final : public Solver {
  public:
-  explicit RecordingSolver(std::string type, int* presented) : type_(std::move(type)), presented_(presented) {}
+  explicit RecordingSolver(std::string type, int* presented)
+      : type_(std::move(type)), presented_(presented) {}
   std::string_view challenge_type() const override { return type_; }
   Status Present(const ChallengeTask& t) override {
     tasks.push_back(t);

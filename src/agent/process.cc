@@ -77,7 +77,8 @@ Result<int> RunProcess(const std::vector<std::string>& argv, const ProcessOption
     if (errno != EINTR) return Error(Code::kIo, "waitpid: " + std::string(std::strerror(errno)));
   }
   if (timed_out) {
-    return Error(Code::kTimeout, argv[0] + " did not finish within " + std::to_string(options.timeout.count()) + " s");
+    return Error(Code::kTimeout,
+                 argv[0] + " did not finish within " + std::to_string(options.timeout.count()) + " s");
   }
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return Error(Code::kIo, argv[0] + " was killed by signal " + std::to_string(WTERMSIG(status)));

@@ -18,8 +18,8 @@ RenewalDecision DecideRenewal(const crypto::Certificate& certificate, const std:
   random01 = std::clamp(random01, 0.0, 1.0);
   if (ari) {
     auto width = ari->window_end - ari->window_start;
-    d.renew_at = ari->window_start +
-                 std::chrono::duration_cast<std::chrono::system_clock::duration>(width * random01);
+    d.renew_at =
+        ari->window_start + std::chrono::duration_cast<std::chrono::system_clock::duration>(width * random01);
     if (previous_choice && *previous_choice >= ari->window_start && *previous_choice <= ari->window_end) {
       d.renew_at = *previous_choice;
     }
@@ -33,13 +33,15 @@ RenewalDecision DecideRenewal(const crypto::Certificate& certificate, const std:
   auto lifetime = not_after - not_before;
   d.renew_at = not_after - lifetime / 3;
   d.due = now >= d.renew_at;
-  d.reason = (now >= not_after ? "expired" : Days(not_after - now) + " days left") + " of " + Days(lifetime) +
-             (d.due ? ": due (less than a third of the lifetime left)" : ": due at " + FormatRfc3339(d.renew_at));
+  d.reason =
+      (now >= not_after ? "expired" : Days(not_after - now) + " days left") + " of " + Days(lifetime) +
+      (d.due ? ": due (less than a third of the lifetime left)" : ": due at " + FormatRfc3339(d.renew_at));
   return d;
 }
 
-Result<RenewalDecision> CheckRenewal(AcmeClient& client, const crypto::Certificate& certificate, TimePoint now,
-                                     double random01, std::optional<TimePoint> previous_choice) {
+Result<RenewalDecision> CheckRenewal(AcmeClient& client, const crypto::Certificate& certificate,
+                                     TimePoint now, double random01,
+                                     std::optional<TimePoint> previous_choice) {
   ANVIL_ASSIGN_OR_RETURN(Directory directory, client.GetDirectory());
   std::optional<RenewalInfo> ari;
   std::string note;

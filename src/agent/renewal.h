@@ -1,9 +1,9 @@
 // Renewal policy: when is a certificate due, and what to tell the server about the one it replaces.
 //
-// Due (issue 3): inside the server's ARI window (RFC 9773 §4.2: a uniformly random instant within the suggested
-// window; a window already over means now) when the server offers renewalInfo; otherwise when less than one
-// third of the certificate's lifetime remains (30 days of a 90-day certificate). A renewal through ARI sends
-// `replaces` (RFC 9773 §5) with the old certificate's certID.
+// Due (issue 3): inside the server's ARI window (RFC 9773 §4.2: a uniformly random instant within the
+// suggested window; a window already over means now) when the server offers renewalInfo; otherwise when less
+// than one third of the certificate's lifetime remains (30 days of a 90-day certificate). A renewal through
+// ARI sends `replaces` (RFC 9773 §5) with the old certificate's certID.
 //
 // Pure functions plus one that fetches renewalInfo through an AcmeClient; thread-compatible.
 #pragma once
@@ -32,9 +32,10 @@ RenewalDecision DecideRenewal(const crypto::Certificate& certificate, const std:
                               TimePoint now, double random01,
                               std::optional<TimePoint> previous_choice = std::nullopt);
 
-// Fetches renewalInfo when the directory offers it (a fetch error falls back to the lifetime rule, noted in the
-// reason) and decides. Never fails for a missing ARI; fails only when the directory cannot be read.
-Result<RenewalDecision> CheckRenewal(AcmeClient& client, const crypto::Certificate& certificate, TimePoint now,
-                                     double random01, std::optional<TimePoint> previous_choice = std::nullopt);
+// Fetches renewalInfo when the directory offers it (a fetch error falls back to the lifetime rule, noted in
+// the reason) and decides. Never fails for a missing ARI; fails only when the directory cannot be read.
+Result<RenewalDecision> CheckRenewal(AcmeClient& client, const crypto::Certificate& certificate,
+                                     TimePoint now, double random01,
+                                     std::optional<TimePoint> previous_choice = std::nullopt);
 
 }  // namespace anvil::agent

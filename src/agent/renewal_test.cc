@@ -34,7 +34,8 @@ TEST(AgentDecideRenewal, WithoutAriDueInTheLastThird) {
 
 TEST(AgentDecideRenewal, AriPicksAnInstantInsideTheWindow) {
   auto cert = NinetyDayCert();
-  RenewalInfo ari{FromUnixSeconds(kIssued + 10 * kDay), FromUnixSeconds(kIssued + 12 * kDay), "", std::nullopt};
+  RenewalInfo ari{FromUnixSeconds(kIssued + 10 * kDay), FromUnixSeconds(kIssued + 12 * kDay), "",
+                  std::nullopt};
   auto early = DecideRenewal(cert, ari, FromUnixSeconds(kIssued + 9 * kDay), 0.0);
   EXPECT_FALSE(early.due);  // ARI overrides the lifetime rule in both directions.
   auto mid = DecideRenewal(cert, ari, FromUnixSeconds(kIssued + 11 * kDay), 0.25);
@@ -42,19 +43,22 @@ TEST(AgentDecideRenewal, AriPicksAnInstantInsideTheWindow) {
   EXPECT_EQ(mid.renew_at, FromUnixSeconds(kIssued + 10 * kDay + kDay / 2));
   EXPECT_FALSE(DecideRenewal(cert, ari, FromUnixSeconds(kIssued + 11 * kDay), 0.75).due);
   // Far into the lifetime but before the window: not due.
-  RenewalInfo late{FromUnixSeconds(kIssued + 80 * kDay), FromUnixSeconds(kIssued + 85 * kDay), "", std::nullopt};
+  RenewalInfo late{FromUnixSeconds(kIssued + 80 * kDay), FromUnixSeconds(kIssued + 85 * kDay), "",
+                   std::nullopt};
   EXPECT_FALSE(DecideRenewal(cert, late, FromUnixSeconds(kIssued + 70 * kDay), 0.0).due);
 }
 
 TEST(AgentDecideRenewal, AnEarlierChoiceInsideTheWindowIsKept) {
   auto cert = NinetyDayCert();
-  RenewalInfo ari{FromUnixSeconds(kIssued + 10 * kDay), FromUnixSeconds(kIssued + 12 * kDay), "", std::nullopt};
+  RenewalInfo ari{FromUnixSeconds(kIssued + 10 * kDay), FromUnixSeconds(kIssued + 12 * kDay), "",
+                  std::nullopt};
   TimePoint chosen = FromUnixSeconds(kIssued + 11 * kDay + kDay / 2);
   auto d = DecideRenewal(cert, ari, FromUnixSeconds(kIssued + 11 * kDay), 0.0, chosen);
   EXPECT_FALSE(d.due);  // A fresh draw of 0.0 would have made it due.
   EXPECT_EQ(d.renew_at, chosen);
   // A choice outside a window that moved is redrawn.
-  auto moved = DecideRenewal(cert, ari, FromUnixSeconds(kIssued + 11 * kDay), 0.0, FromUnixSeconds(kIssued + 50 * kDay));
+  auto moved = DecideRenewal(cert, ari, FromUnixSeconds(kIssued + 11 * kDay), 0.0,
+                             FromUnixSeconds(kIssued + 50 * kDay));
   EXPECT_TRUE(moved.due);
 }
 

@@ -1,5 +1,6 @@
-// Sleeper: how the agent waits (between polls, for Retry-After, for a renewal time). Injected so that tests run
-// on a FakeClock and never really sleep: FakeSleeper advances the fake clock by the requested amount instead.
+// Sleeper: how the agent waits (between polls, for Retry-After, for a renewal time). Injected so that tests
+// run on a FakeClock and never really sleep: FakeSleeper advances the fake clock by the requested amount
+// instead.
 //
 // Thread-safety: RealSleeper is stateless and thread-safe; FakeSleeper is as thread-safe as FakeClock.
 #pragma once

@@ -80,7 +80,9 @@ Status CopyLineageFiles(const std::string& from, const std::string& to) {
 }
 
 std::string TomlString(const toml::table& t, std::string_view key) { return t[key].value_or(std::string()); }
-int TomlInt(const toml::table& t, std::string_view key) { return static_cast<int>(t[key].value_or(int64_t{0})); }
+int TomlInt(const toml::table& t, std::string_view key) {
+  return static_cast<int>(t[key].value_or(int64_t{0}));
+}
 
 }  // namespace
 
@@ -113,7 +115,8 @@ std::string StateDir::ServerKey(const std::string& directory_url) {
   if (auto at = rest.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
   std::string out;
   for (char c : rest) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
     out += ok ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : '_';
   }
   return out.empty() ? "_" : out;
@@ -144,7 +147,8 @@ Result<std::optional<AccountRecord>> StateDir::FindAccount(const std::string& di
 }
 
 Status StateDir::SaveAccount(const AccountRecord& record) {
-  if (record.thumbprint.empty() || record.thumbprint.find('/') != std::string::npos || record.thumbprint[0] == '.') {
+  if (record.thumbprint.empty() || record.thumbprint.find('/') != std::string::npos ||
+      record.thumbprint[0] == '.') {
     return Error(Code::kInvalidArgument, "bad account thumbprint");
   }
   std::string dir = root_ + "/accounts/" + ServerKey(record.directory_url) + "/" + record.thumbprint;
@@ -158,7 +162,8 @@ Status StateDir::SaveAccount(const AccountRecord& record) {
 Status StateDir::ReplaceAccount(const AccountRecord& old_record, const AccountRecord& new_record) {
   ANVIL_RETURN_IF_ERROR(SaveAccount(new_record));
   if (old_record.thumbprint == new_record.thumbprint) return Status::Ok();
-  std::string old_dir = root_ + "/accounts/" + ServerKey(old_record.directory_url) + "/" + old_record.thumbprint;
+  std::string old_dir =
+      root_ + "/accounts/" + ServerKey(old_record.directory_url) + "/" + old_record.thumbprint;
   ANVIL_RETURN_IF_ERROR(RemoveIfExists(old_dir + "/account.json"));
   ANVIL_RETURN_IF_ERROR(RemoveIfExists(old_dir + "/key.pem"));
   ::rmdir(old_dir.c_str());
@@ -168,8 +173,8 @@ Status StateDir::ReplaceAccount(const AccountRecord& old_record, const AccountRe
 bool StateDir::IsValidLineageName(std::string_view name) {
   if (name.empty() || name.size() > 200 || name == "." || name == ".." || name.front() == '.') return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-           c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == '_';
   });
 }
 
@@ -199,7 +204,8 @@ Result<LineageConfig> StateDir::LoadLineage(const std::string& name) const {
   LineageFiles f = Files(name);
   auto text = ReadFile(f.config);
   if (!text.ok()) {
-    if (text.status().code() == Code::kNotFound) return Error(Code::kNotFound, "no lineage named '" + name + "'");
+    if (text.status().code() == Code::kNotFound)
+      return Error(Code::kNotFound, "no lineage named '" + name + "'");
     return text.status();
   }
   ANVIL_ASSIGN_OR_RETURN(LineageConfig c, LineageFromToml(*text, f.config));
@@ -208,7 +214,8 @@ Result<LineageConfig> StateDir::LoadLineage(const std::string& name) const {
 }
 
 Status StateDir::SaveLineage(const LineageConfig& config) {
-  if (!IsValidLineageName(config.name)) return Error(Code::kInvalidArgument, "bad lineage name '" + config.name + "'");
+  if (!IsValidLineageName(config.name))
+    return Error(Code::kInvalidArgument, "bad lineage name '" + config.name + "'");
   LineageFiles f = Files(config.name);
   ANVIL_RETURN_IF_ERROR(MakeDirectories(f.dir, kDirMode));
   return WriteFileAtomic(f.config, LineageToToml(config), 0600);
@@ -306,8 +313,8 @@ Result<LineageConfig> LineageFromToml(std::string_view text, const std::string& 
   toml::parse_result parsed = toml::parse(text, source);
   if (!parsed) {
     const auto& e = parsed.error();
-    return Error(Code::kInvalidArgument, source + ":" + std::to_string(e.source().begin.line) + ": " +
-                                             std::string(e.description()));
+    return Error(Code::kInvalidArgument,
+                 source + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
   }
   const toml::table& t = parsed.table();
   LineageConfig c;

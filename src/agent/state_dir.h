@@ -3,22 +3,22 @@
 // Layout (docs/agent.md):
 //   <root>/accounts/<server>/<thumbprint>/account.json   {"url", "directory", "contact", ...}
 //   <root>/accounts/<server>/<thumbprint>/key.pem        account key, 0600
-//   <root>/lineages/<name>/lineage.toml                  what `renew` needs: server, names, key type, solver, ...
-//   <root>/lineages/<name>/{cert,chain,fullchain}.pem    0644;  key.pem 0600
+//   <root>/lineages/<name>/lineage.toml                  what `renew` needs: server, names, key type, solver,
+//   ... <root>/lineages/<name>/{cert,chain,fullchain}.pem    0644;  key.pem 0600
 //   <root>/lineages/<name>/previous/                     the files the last install replaced (rollback)
 // <server> is the directory URL's host, with "_PORT" when it has a port.
 //
-// Every file is written atomically (temp file + fsync + rename). Installing a new certificate is a small journal:
-// the new files are first written complete into next/, the current ones copied to previous/, then a marker
-// `installing` is written and the files are renamed into place; an interrupted install is completed by the next
-// Open(). A crash before the marker leaves the old certificate and key in place and matching.
+// Every file is written atomically (temp file + fsync + rename). Installing a new certificate is a small
+// journal: the new files are first written complete into next/, the current ones copied to previous/, then a
+// marker `installing` is written and the files are renamed into place; an interrupted install is completed by
+// the next Open(). A crash before the marker leaves the old certificate and key in place and matching.
 //
 // Thread-safety: thread-compatible; one process at a time should own a state directory (the CLI takes no lock
 // yet: run one `anvil` per state directory).
 #pragma once
 
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,11 +37,11 @@ struct AccountRecord {
 // Everything `renew` needs to repeat an issuance without arguments.
 struct LineageConfig {
   std::string name;
-  std::string server;  // directory URL
+  std::string server;              // directory URL
   std::vector<std::string> names;  // identifiers as given (DNS names, "*.wildcards", IP addresses)
   std::string key_type = "ec256";
   bool reuse_key = false;
-  std::string csr;  // Path of the user's own CSR (PEM); then no key is generated or installed.
+  std::string csr;        // Path of the user's own CSR (PEM); then no key is generated or installed.
   std::string challenge;  // "http-01" | "dns-01" | "tls-alpn-01"
   // Solver options.
   std::string http_address;
@@ -51,7 +51,7 @@ struct LineageConfig {
   int dns_propagation_seconds = 0;
   std::string rfc2136_server;  // "ADDR" or "ADDR:PORT" ("[v6]:PORT"); dns-01 by RFC 2136 instead of a hook
   std::string rfc2136_zone;
-  std::string tsig_key;        // [ALG:]NAME:SECRET or a BIND key file (lineage.toml is 0600)
+  std::string tsig_key;  // [ALG:]NAME:SECRET or a BIND key file (lineage.toml is 0600)
   std::string tls_alpn_address;
   int tls_alpn_port = 0;
   // Issuance options.
@@ -85,7 +85,8 @@ class StateDir {
   // Accounts. FindAccount returns the first stored account for the server (sorted by thumbprint) or nullopt.
   Result<std::optional<AccountRecord>> FindAccount(const std::string& directory_url) const;
   Status SaveAccount(const AccountRecord& record);
-  // Moves an account's files to a new thumbprint directory (after key rollover): writes the new, removes the old.
+  // Moves an account's files to a new thumbprint directory (after key rollover): writes the new, removes the
+  // old.
   Status ReplaceAccount(const AccountRecord& old_record, const AccountRecord& new_record);
 
   // Lineages. Names are [A-Za-z0-9._-]+ and not "." or "..".
@@ -94,8 +95,9 @@ class StateDir {
   Result<std::vector<std::string>> ListLineages() const;
   Result<LineageConfig> LoadLineage(const std::string& name) const;
   Status SaveLineage(const LineageConfig& config);
-  // Installs a new certificate (leaf PEM), its chain (PEM, may be empty) and key (PEM; empty when the user brought
-  // a CSR: key.pem is then left alone), keeping the current files in previous/. Creates the lineage directory.
+  // Installs a new certificate (leaf PEM), its chain (PEM, may be empty) and key (PEM; empty when the user
+  // brought a CSR: key.pem is then left alone), keeping the current files in previous/. Creates the lineage
+  // directory.
   Status Install(const std::string& name, const std::string& cert_pem, const std::string& chain_pem,
                  const std::string& key_pem);
   // Puts previous/ back in place (after a failed deploy hook). kNotFound when there is no previous version.

@@ -1,11 +1,11 @@
 // dns-01 through a user hook (RFC 8555 §8.4): the hook publishes and removes the TXT record.
 //
-// Contract (docs/agent.md): the hook is run as `HOOK add NAME VALUE` before validation and `HOOK remove NAME VALUE`
-// after it, where NAME is "_acme-challenge.<domain>" (no trailing dot; the wildcard label is dropped) and VALUE is
-// base64url(SHA-256(key authorization)). The same facts are in the environment: ANVIL_DNS_ACTION, ANVIL_DNS_NAME,
-// ANVIL_DNS_VALUE, ANVIL_DOMAIN, ANVIL_TOKEN. `add` must return only once the record is published (it may wait for
-// propagation); a non-zero exit of `add` fails the authorization, of `remove` only logs. An optional fixed
-// `propagation_delay` is waited after each add.
+// Contract (docs/agent.md): the hook is run as `HOOK add NAME VALUE` before validation and `HOOK remove NAME
+// VALUE` after it, where NAME is "_acme-challenge.<domain>" (no trailing dot; the wildcard label is dropped)
+// and VALUE is base64url(SHA-256(key authorization)). The same facts are in the environment:
+// ANVIL_DNS_ACTION, ANVIL_DNS_NAME, ANVIL_DNS_VALUE, ANVIL_DOMAIN, ANVIL_TOKEN. `add` must return only once
+// the record is published (it may wait for propagation); a non-zero exit of `add` fails the authorization, of
+// `remove` only logs. An optional fixed `propagation_delay` is waited after each add.
 //
 // Thread-safety: see solver.h.
 #pragma once
@@ -24,7 +24,8 @@ std::string Dns01RecordValue(std::string_view key_authorization);
 
 class Dns01HookSolver final : public Solver {
  public:
-  Dns01HookSolver(std::string hook, Sleeper& sleeper, std::chrono::seconds propagation_delay = std::chrono::seconds(0),
+  Dns01HookSolver(std::string hook, Sleeper& sleeper,
+                  std::chrono::seconds propagation_delay = std::chrono::seconds(0),
                   std::chrono::seconds timeout = std::chrono::seconds(600))
       : hook_(std::move(hook)), sleeper_(sleeper), propagation_delay_(propagation_delay), timeout_(timeout) {}
   std::string_view challenge_type() const override { return "dns-01"; }

@@ -44,7 +44,8 @@ Result<ResolverPtr> NewResolver(const Rfc2136Options& o, bool sign) {
   if (!res) return Error(Code::kInternal, "ldns_resolver_new failed");
   RdfPtr addr(ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, o.server_address.c_str()));
   if (!addr) addr.reset(ldns_rdf_new_frm_str(LDNS_RDF_TYPE_AAAA, o.server_address.c_str()));
-  if (!addr) return Error(Code::kInvalidArgument, "RFC 2136 server '" + o.server_address + "' is not an IP address");
+  if (!addr)
+    return Error(Code::kInvalidArgument, "RFC 2136 server '" + o.server_address + "' is not an IP address");
   if (ldns_resolver_push_nameserver(res.get(), addr.get()) != LDNS_STATUS_OK) {
     return Error(Code::kInternal, "ldns_resolver_push_nameserver failed");
   }
@@ -102,7 +103,8 @@ Result<TsigKey> ParseTsigKey(const std::string& spec) {
     }
   } else {
     size_t last = spec.rfind(':');
-    if (last == std::string::npos) return Error(Code::kInvalidArgument, "TSIG key: expected [ALG:]NAME:SECRET or a key file");
+    if (last == std::string::npos)
+      return Error(Code::kInvalidArgument, "TSIG key: expected [ALG:]NAME:SECRET or a key file");
     key.secret_base64 = spec.substr(last + 1);
     std::string head = spec.substr(0, last);
     size_t first = head.find(':');
@@ -129,7 +131,8 @@ Status Dns01Rfc2136Solver::Update(const ChallengeTask& task, bool add) {
   ANVIL_ASSIGN_OR_RETURN(ResolverPtr res, NewResolver(options_, /*sign=*/true));
   std::string zone = options_.zone;
   if (zone.empty()) {
-    // The SOA look-up is an ordinary query: unsigned, so a wrong key shows up as a refused update, not as silence.
+    // The SOA look-up is an ordinary query: unsigned, so a wrong key shows up as a refused update, not as
+    // silence.
     ANVIL_ASSIGN_OR_RETURN(ResolverPtr plain, NewResolver(options_, /*sign=*/false));
     ANVIL_ASSIGN_OR_RETURN(zone, FindZone(plain.get(), name));
   }
@@ -147,7 +150,8 @@ Status Dns01Rfc2136Solver::Update(const ChallengeTask& task, bool add) {
   }
   RrListPtr updates(ldns_rr_list_new());
   ldns_rr_list_push_rr(updates.get(), rr);
-  PktPtr update(ldns_update_pkt_new(ldns_rdf_clone(zone_rdf.get()), LDNS_RR_CLASS_IN, nullptr, updates.get(), nullptr));
+  PktPtr update(
+      ldns_update_pkt_new(ldns_rdf_clone(zone_rdf.get()), LDNS_RR_CLASS_IN, nullptr, updates.get(), nullptr));
   if (!update) return Error(Code::kInternal, "ldns_update_pkt_new failed");
   ldns_pkt_set_random_id(update.get());
   if (!options_.key.name.empty() && ldns_update_pkt_tsig_add(update.get(), res.get()) != LDNS_STATUS_OK) {
@@ -156,8 +160,8 @@ Status Dns01Rfc2136Solver::Update(const ChallengeTask& task, bool add) {
   ldns_pkt* raw_answer = nullptr;
   ldns_status st = ldns_send(&raw_answer, res.get(), update.get());
   PktPtr answer(raw_answer);
-  std::string what = std::string("RFC 2136 ") + (add ? "add" : "delete") + " of " + name + " in zone " + zone +
-                     " at " + options_.server_address + ":" + std::to_string(options_.port);
+  std::string what = std::string("RFC 2136 ") + (add ? "add" : "delete") + " of " + name + " in zone " +
+                     zone + " at " + options_.server_address + ":" + std::to_string(options_.port);
   if (st != LDNS_STATUS_OK || !answer) return Error(Code::kDns, what + ": " + ldns_get_errorstr_by_id(st));
   ldns_pkt_rcode rcode = ldns_pkt_get_rcode(answer.get());
   if (rcode != LDNS_RCODE_NOERROR) {

@@ -12,14 +12,15 @@ namespace anvil::agent {
 bool IsValidToken(std::string_view token) {
   if (token.empty() || token.size() > 256) return false;
   for (char c : token) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    bool ok =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
     if (!ok) return false;
   }
   return true;
 }
 
 Result<std::unique_ptr<Http01StandaloneSolver>> Http01StandaloneSolver::Start(const std::string& address,
-                                                                             uint16_t port) {
+                                                                              uint16_t port) {
   std::unique_ptr<Http01StandaloneSolver> solver(new Http01StandaloneSolver());
   http::ServerOptions options;
   options.listen.push_back({address, port});
@@ -29,8 +30,9 @@ Result<std::unique_ptr<Http01StandaloneSolver>> Http01StandaloneSolver::Start(co
   options.request_timeout = std::chrono::seconds(10);
   options.idle_timeout = std::chrono::seconds(10);
   Http01StandaloneSolver* self = solver.get();
-  ANVIL_ASSIGN_OR_RETURN(solver->server_,
-                         http::Server::Start(std::move(options), [self](const http::Request& r) { return self->Handle(r); }));
+  ANVIL_ASSIGN_OR_RETURN(
+      solver->server_,
+      http::Server::Start(std::move(options), [self](const http::Request& r) { return self->Handle(r); }));
   return solver;
 }
 

@@ -1,8 +1,9 @@
 // http-01 solvers (RFC 8555 §8.3): serve the key authorization at
-// http://<domain>/.well-known/acme-challenge/<token>, either from our own small HTTP server (standalone) or by
-// writing the file into a directory another web server already serves (webroot).
+// http://<domain>/.well-known/acme-challenge/<token>, either from our own small HTTP server (standalone) or
+// by writing the file into a directory another web server already serves (webroot).
 //
-// Thread-safety: see solver.h. The standalone server answers from its own threads; its token table is guarded.
+// Thread-safety: see solver.h. The standalone server answers from its own threads; its token table is
+// guarded.
 #pragma once
 
 #include <cstdint>
@@ -39,7 +40,8 @@ class Http01StandaloneSolver final : public Solver {
   std::unique_ptr<http::Server> server_;
 };
 
-// Writes <webroot>/.well-known/acme-challenge/<token> (mode 0644, directories 0755) and removes it in CleanUp.
+// Writes <webroot>/.well-known/acme-challenge/<token> (mode 0644, directories 0755) and removes it in
+// CleanUp.
 class Http01WebrootSolver final : public Solver {
  public:
   explicit Http01WebrootSolver(std::string webroot) : webroot_(std::move(webroot)) {}

@@ -1,4 +1,5 @@
-// Solver: makes one kind of ACME challenge answerable (RFC 8555 §8) for the time an authorization is validated.
+// Solver: makes one kind of ACME challenge answerable (RFC 8555 §8) for the time an authorization is
+// validated.
 //
 // The issuer calls Present for every authorization of an order before it tells the server to validate, and
 // CleanUp for each of them afterwards, whatever the outcome. Implementations: http-01 standalone server and

@@ -81,11 +81,13 @@ class AgentHookTest : public ::testing::Test {
   void SetUp() override {
     hook_ = tmp_.path() + "/hook.sh";
     log_ = tmp_.path() + "/calls.log";
-    ASSERT_TRUE(WriteFileAtomic(hook_,
-                                "#!/bin/sh\necho \"$1 $2 $3 env:$ANVIL_DNS_ACTION $ANVIL_DNS_NAME $ANVIL_DNS_VALUE "
-                                "$ANVIL_DOMAIN\" >> " + log_ + "\n[ -z \"$FAIL\" ] || exit 3\n",
-                                0755)
-                    .ok());
+    ASSERT_TRUE(
+        WriteFileAtomic(hook_,
+                        "#!/bin/sh\necho \"$1 $2 $3 env:$ANVIL_DNS_ACTION $ANVIL_DNS_NAME $ANVIL_DNS_VALUE "
+                        "$ANVIL_DOMAIN\" >> " +
+                            log_ + "\n[ -z \"$FAIL\" ] || exit 3\n",
+                        0755)
+            .ok());
   }
   anvil::testing::TempDir tmp_;
   std::string hook_, log_;
@@ -101,8 +103,8 @@ TEST_F(AgentHookTest, CalledWithAddAndRemoveNameValue) {
   ASSERT_TRUE(solver.Present(task).ok());
   ASSERT_TRUE(solver.CleanUp(task).ok());
   std::string v = Dns01RecordValue(task.key_authorization);
-  EXPECT_EQ(*ReadFile(log_), "add _acme-challenge.a.example " + v + " env:add _acme-challenge.a.example " + v +
-                                 " a.example\nremove _acme-challenge.a.example " + v +
+  EXPECT_EQ(*ReadFile(log_), "add _acme-challenge.a.example " + v + " env:add _acme-challenge.a.example " +
+                                 v + " a.example\nremove _acme-challenge.a.example " + v +
                                  " env:remove _acme-challenge.a.example " + v + " a.example\n");
   EXPECT_EQ(sleeper.sleeps(), std::vector<std::chrono::milliseconds>{std::chrono::seconds(5)});
 }
@@ -130,7 +132,9 @@ TEST(AgentProcess, TimeoutKillsTheChild) {
 // Connects with ALPN acme-tls/1 and SNI `sni`; returns the peer certificate's DER ("" on failure).
 std::string HandshakeCertificate(uint16_t port, const std::string& sni) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
-  static const unsigned char kAlpn[] = "\x0a" "acme-tls/1";
+  static const unsigned char kAlpn[] =
+      "\x0a"
+      "acme-tls/1";
   SSL_CTX_set_alpn_protos(ctx, kAlpn, sizeof(kAlpn) - 1);
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -194,7 +198,9 @@ TEST(AgentTsigKey, ParsesNsupdateSpecAndBindKeyFile) {
   EXPECT_EQ(ParseTsigKey("name:c2VjcmV0")->algorithm, "hmac-sha256.");
   anvil::testing::TempDir tmp;
   std::string file = tmp.path() + "/k.key";
-  ASSERT_TRUE(WriteFileAtomic(file, "key \"acme-key.\" {\n\talgorithm hmac-sha256;\n\tsecret \"c2VjcmV0\";\n};\n", 0600).ok());
+  ASSERT_TRUE(WriteFileAtomic(
+                  file, "key \"acme-key.\" {\n\talgorithm hmac-sha256;\n\tsecret \"c2VjcmV0\";\n};\n", 0600)
+                  .ok());
   auto from_file = ParseTsigKey(file);
   ASSERT_TRUE(from_file.ok()) << from_file.status().ToString();
   EXPECT_EQ(from_file->name, "acme-key.");

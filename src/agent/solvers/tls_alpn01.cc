@@ -15,7 +15,8 @@ namespace {
 constexpr char kAcmeTls1[] = "acme-tls/1";
 
 Result<std::string> SelfSigned(const crypto::PrivateKey& key, const std::vector<std::string>& dns_names,
-                               const std::vector<std::string>& ip_addresses, std::optional<std::string> acme_id) {
+                               const std::vector<std::string>& ip_addresses,
+                               std::optional<std::string> acme_id) {
   crypto::CertificateTemplate t;
   t.serial = crypto::RandomBytes(16);
   t.serial[0] = static_cast<char>((t.serial[0] & 0x7f) | 0x01);
@@ -25,7 +26,8 @@ Result<std::string> SelfSigned(const crypto::PrivateKey& key, const std::vector<
   t.dns_names = dns_names;
   t.ip_addresses = ip_addresses;
   t.acme_identifier = std::move(acme_id);
-  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate cert, crypto::IssueCertificate(t, key.public_key(), nullptr, key));
+  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate cert,
+                         crypto::IssueCertificate(t, key.public_key(), nullptr, key));
   return cert.ToPem();
 }
 
@@ -58,7 +60,8 @@ Result<std::unique_ptr<TlsAlpn01Solver>> TlsAlpn01Solver::Start(const std::strin
   std::unique_ptr<TlsAlpn01Solver> solver(new TlsAlpn01Solver(key));
   solver->key_pem_ = key.ToPem();
   // The server needs a default certificate; it is only shown to clients that do not ask for acme-tls/1.
-  ANVIL_ASSIGN_OR_RETURN(std::string default_pem, SelfSigned(key, {"acme-tls-alpn.invalid"}, {}, std::nullopt));
+  ANVIL_ASSIGN_OR_RETURN(std::string default_pem,
+                         SelfSigned(key, {"acme-tls-alpn.invalid"}, {}, std::nullopt));
   http::ServerOptions options;
   options.listen.push_back({address, port});
   options.tls_certificate_chain_pem = default_pem;

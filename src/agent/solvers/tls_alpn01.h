@@ -1,7 +1,7 @@
 // tls-alpn-01 standalone responder (RFC 8737): a TLS server that, when a client offers ALPN "acme-tls/1" with
-// the SNI name of an identifier being validated, presents a self-signed certificate for that name carrying the
-// critical id-pe-acmeIdentifier extension (SHA-256 of the key authorization). IP identifiers (RFC 8738 §6) are
-// answered for their reverse-DNS SNI name ("4.3.2.1.in-addr.arpa") with an iPAddress SAN.
+// the SNI name of an identifier being validated, presents a self-signed certificate for that name carrying
+// the critical id-pe-acmeIdentifier extension (SHA-256 of the key authorization). IP identifiers (RFC 8738
+// §6) are answered for their reverse-DNS SNI name ("4.3.2.1.in-addr.arpa") with an iPAddress SAN.
 //
 // Thread-safety: see solver.h; the certificate table is guarded and read from the server's handshake threads.
 #pragma once

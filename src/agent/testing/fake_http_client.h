@@ -1,7 +1,7 @@
 // FakeHttpClient: an HttpClient for tests, scripted per "METHOD URL". Each route has either a queue of canned
 // responses (the last one repeats) or a handler computing the response from the request. Every request is
-// recorded. Unknown routes answer 404 with a malformed problem. Every response gets a fresh Replay-Nonce unless
-// the script set one or `nonces` is off.
+// recorded. Unknown routes answer 404 with a malformed problem. Every response gets a fresh Replay-Nonce
+// unless the script set one or `nonces` is off.
 //
 // Thread-safety: not thread-safe (tests drive one client from one thread).
 #pragma once
