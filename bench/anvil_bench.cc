@@ -8,8 +8,9 @@
 // → poll → download. Polls start at a short fixed delay and double up to a cap; a server's Retry-After while
 // polling is ignored (stripped by the timing wrapper), so latency measures the server and not our sleeps.
 //
-// --serialize-neworder keeps newOrder from overlapping authorization reads across workers: Pebble 2.4.0
-// deadlocks otherwise (a lock-ordering bug). anvil-ca never needs it.
+// --serialize-neworder keeps newOrder from overlapping authorization reads (fetches and each poll read, never the
+// sleeps between polls) across workers: Pebble 2.4.0 deadlocks otherwise (a lock-ordering bug). anvil-ca never
+// needs it.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -224,10 +225,7 @@ class Worker {
     }
     Status result = Status::Ok();
     for (const std::string& url : pending) {
-      http_->set_kind("pollAuthz");
-      serialize();
-      Result<agent::Authorization> authz = client_->PollAuthorization(url);
-      lock.reset();
+      Result<agent::Authorization> authz = PollAuthorization(url, serialize, lock);
       if (!authz.ok()) {
         result = authz.status();
         break;
@@ -258,6 +256,25 @@ class Worker {
     ANVIL_ASSIGN_OR_RETURN(std::vector<std::string> chains, client_->DownloadCertificateChains(finalized.certificate));
     if (chains.empty() || chains[0].empty()) return Error(Code::kInternal, "empty certificate");
     return Status::Ok();
+  }
+
+  // AcmeClient::PollAuthorization, but with the --serialize-neworder lock held only around each read, never
+  // across the sleeps between them (same delays: kPollInitialDelay doubling to kPollMaxDelay).
+  template <typename Serialize>
+  Result<agent::Authorization> PollAuthorization(const std::string& url, Serialize& serialize,
+                                                 std::optional<std::unique_lock<std::mutex>>& lock) {
+    std::chrono::milliseconds delay = kPollInitialDelay;
+    auto deadline = SteadyClock::now() + std::chrono::seconds(60);
+    for (;;) {
+      http_->set_kind("pollAuthz");
+      serialize();
+      Result<agent::Authorization> authz = client_->FetchAuthorization(url);
+      lock.reset();
+      if (!authz.ok() || authz->status != acme::AuthorizationStatus::kPending) return authz;
+      if (SteadyClock::now() + delay > deadline) return Error(Code::kTimeout, "authorization " + url + " pending");
+      sleeper_.Sleep(delay);
+      delay = std::min(delay * 2, kPollMaxDelay);
+    }
   }
 
   int index_;
