@@ -1,16 +1,17 @@
 // anvil-bench: an ACME load generator (issue 4). Drives complete issuances against any ACME directory URL and
-// reports throughput, latency per issuance and per ACME request type, errors by problem type, and the CPU both
-// the server (from /proc/PID/stat) and anvil-bench itself (getrusage) spent per issuance.
+// reports throughput, latency per issuance and per ACME request type, errors by problem type, and the CPU
+// both the server (from /proc/PID/stat) and anvil-bench itself (getrusage) spent per issuance.
 //
 // W workers, each with its own account, AcmeClient and curl handle, repeat: newOrder (N fresh names under a
-// per-run random label, resolved to 127.0.0.1 by the DNS server the caller runs) → fetch authorizations → answer
-// http-01 from ONE shared standalone solver on 127.0.0.1:--http-port → poll → finalize with a fresh key and CSR
-// → poll → download. Polls start at a short fixed delay and double up to a cap; a server's Retry-After while
-// polling is ignored (stripped by the timing wrapper), so latency measures the server and not our sleeps.
+// per-run random label, resolved to 127.0.0.1 by the DNS server the caller runs) → fetch authorizations →
+// answer http-01 from ONE shared standalone solver on 127.0.0.1:--http-port → poll → finalize with a fresh
+// key and CSR → poll → download. Polls start at a short fixed delay and double up to a cap; a server's
+// Retry-After while polling is ignored (stripped by the timing wrapper), so latency measures the server and
+// not our sleeps.
 //
-// --serialize-neworder keeps newOrder from overlapping authorization reads (fetches and each poll read, never the
-// sleeps between polls) across workers: Pebble 2.4.0 deadlocks otherwise (a lock-ordering bug). anvil-ca never
-// needs it.
+// --serialize-neworder keeps newOrder from overlapping authorization reads (fetches and each poll read, never
+// the sleeps between polls) across workers: Pebble 2.4.0 deadlocks otherwise (a lock-ordering bug). anvil-ca
+// never needs it.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -78,7 +79,10 @@ struct Samples {
       size_t i = static_cast<size_t>(p * static_cast<double>(ms.size() - 1) + 0.5);
       return ms[std::min(i, ms.size() - 1)];
     };
-    return json{{"count", ms.size()}, {"p50", pct(0.50)}, {"p95", pct(0.95)}, {"p99", pct(0.99)},
+    return json{{"count", ms.size()},
+                {"p50", pct(0.50)},
+                {"p95", pct(0.95)},
+                {"p99", pct(0.99)},
                 {"max", ms.empty() ? 0.0 : ms.back()}};
   }
 };
@@ -95,9 +99,10 @@ struct Run {
   std::atomic<bool> measuring{false};
   std::atomic<bool> stop{false};
   std::atomic<int> tickets{0};
-  std::atomic<SteadyClock::rep> measure_end{SteadyClock::time_point::max().time_since_epoch().count()};  // duration mode
-  std::mutex new_order_mu;  // --serialize-neworder
-  std::mutex solver_mu;     // Solver::Present/CleanUp: one thread at a time (solver.h).
+  std::atomic<SteadyClock::rep> measure_end{
+      SteadyClock::time_point::max().time_since_epoch().count()};  // duration mode
+  std::mutex new_order_mu;                                         // --serialize-neworder
+  std::mutex solver_mu;  // Solver::Present/CleanUp: one thread at a time (solver.h).
 };
 
 // Times every request of one worker by the ACME request type the worker is performing, and strips Retry-After
@@ -109,8 +114,8 @@ class TimingHttpClient final : public agent::HttpClient {
 
   void set_kind(std::string kind) { kind_ = std::move(kind); }
 
-  Result<agent::HttpResponse> Send(std::string_view method, const std::string& url, const http::Headers& headers,
-                                   std::string_view body) override {
+  Result<agent::HttpResponse> Send(std::string_view method, const std::string& url,
+                                   const http::Headers& headers, std::string_view body) override {
     std::string kind = method == "HEAD" ? "newNonce" : method == "GET" ? "directory" : kind_;
     bool measured = run_.measuring.load(std::memory_order_relaxed);
     auto t0 = SteadyClock::now();
@@ -132,7 +137,8 @@ std::string ErrorKind(const Status& s) { return std::string(CodeName(s.code()));
 
 class Worker {
  public:
-  Worker(int index, const Options& options, std::string label, Run& run, agent::Http01StandaloneSolver& solver)
+  Worker(int index, const Options& options, std::string label, Run& run,
+         agent::Http01StandaloneSolver& solver)
       : index_(index), options_(options), label_(std::move(label)), run_(run), solver_(solver) {}
 
   // Creates the HTTP client and the account. Not measured.
@@ -149,7 +155,8 @@ class Worker {
     client_options.poll_max_delay = kPollMaxDelay;
     client_options.poll_timeout = std::chrono::seconds(60);
     client_ = std::make_unique<agent::AcmeClient>(*http_, clock_, sleeper_, client_options);
-    ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey account_key, crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
+    ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey account_key,
+                           crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
     client_->SetAccountKey(std::move(account_key));
     http_->set_kind("newAccount");
     agent::NewAccountRequest request;
@@ -185,8 +192,8 @@ class Worker {
     std::vector<std::string> names;
     agent::NewOrderRequest request;
     for (int k = 0; k < options_.names; ++k) {
-      names.push_back("n" + std::to_string(k) + ".w" + std::to_string(index_) + "-i" + std::to_string(i) + "." +
-                      label_ + ".bench.test");
+      names.push_back("n" + std::to_string(k) + ".w" + std::to_string(index_) + "-i" + std::to_string(i) +
+                      "." + label_ + ".bench.test");
       request.identifiers.push_back(acme::Identifier{acme::IdentifierType::kDns, names.back()});
     }
     std::optional<std::unique_lock<std::mutex>> lock;
@@ -250,10 +257,12 @@ class Worker {
       ANVIL_ASSIGN_OR_RETURN(finalized, client_->PollOrder(order->url));
     }
     if (finalized.status != acme::OrderStatus::kValid) {
-      return finalized.error.value_or(Error(Code::kInternal, "order " + order->url + " did not become valid"));
+      return finalized.error.value_or(
+          Error(Code::kInternal, "order " + order->url + " did not become valid"));
     }
     http_->set_kind("certificate");
-    ANVIL_ASSIGN_OR_RETURN(std::vector<std::string> chains, client_->DownloadCertificateChains(finalized.certificate));
+    ANVIL_ASSIGN_OR_RETURN(std::vector<std::string> chains,
+                           client_->DownloadCertificateChains(finalized.certificate));
     if (chains.empty() || chains[0].empty()) return Error(Code::kInternal, "empty certificate");
     return Status::Ok();
   }
@@ -271,7 +280,8 @@ class Worker {
       Result<agent::Authorization> authz = client_->FetchAuthorization(url);
       lock.reset();
       if (!authz.ok() || authz->status != acme::AuthorizationStatus::kPending) return authz;
-      if (SteadyClock::now() + delay > deadline) return Error(Code::kTimeout, "authorization " + url + " pending");
+      if (SteadyClock::now() + delay > deadline)
+        return Error(Code::kTimeout, "authorization " + url + " pending");
       sleeper_.Sleep(delay);
       delay = std::min(delay * 2, kPollMaxDelay);
     }
@@ -313,7 +323,9 @@ std::optional<double> ProcessCpuSeconds(int pid) {
 double SelfCpuSeconds() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
-  auto tv = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  auto tv = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
   return tv(u.ru_utime) + tv(u.ru_stime);
 }
 
@@ -391,7 +403,8 @@ int Main(int argc, char** argv) {
   double self_cpu0 = SelfCpuSeconds();
   auto t0 = SteadyClock::now();
   if (o.count == 0) {
-    measure_end = t0 + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(o.duration_s));
+    measure_end =
+        t0 + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(o.duration_s));
     run.measure_end = measure_end.time_since_epoch().count();
   }
   run.measuring = true;
@@ -401,7 +414,8 @@ int Main(int argc, char** argv) {
     run.stop = true;
   }
   auto end_snapshot = [&] {
-    return std::make_pair(o.server_pid > 0 ? ProcessCpuSeconds(o.server_pid) : std::nullopt, SelfCpuSeconds());
+    return std::make_pair(o.server_pid > 0 ? ProcessCpuSeconds(o.server_pid) : std::nullopt,
+                          SelfCpuSeconds());
   };
   std::pair<std::optional<double>, double> cpu1;
   SteadyClock::time_point t1;
@@ -420,7 +434,8 @@ int Main(int argc, char** argv) {
   for (auto& w : workers) {
     WorkerStats& s = w->stats();
     all.issuance.ms.insert(all.issuance.ms.end(), s.issuance.ms.begin(), s.issuance.ms.end());
-    for (auto& [k, v] : s.requests) all.requests[k].ms.insert(all.requests[k].ms.end(), v.ms.begin(), v.ms.end());
+    for (auto& [k, v] : s.requests)
+      all.requests[k].ms.insert(all.requests[k].ms.end(), v.ms.begin(), v.ms.end());
     for (auto& [k, n] : s.errors) all.errors[k] += n;
     if (all.first_error.empty()) all.first_error = s.first_error;
   }
@@ -467,14 +482,15 @@ int Main(int argc, char** argv) {
   } else {
     std::printf("%s, %d workers, %d name(s)/order, %s keys%s\n", o.directory.c_str(), o.workers, o.names,
                 o.key_type.c_str(), o.serialize_new_order ? ", newOrder serialized" : "");
-    std::printf("polls: %lld ms initial delay, doubling to %lld ms; server Retry-After ignored while polling\n",
-                static_cast<long long>(kPollInitialDelay.count()), static_cast<long long>(kPollMaxDelay.count()));
+    std::printf(
+        "polls: %lld ms initial delay, doubling to %lld ms; server Retry-After ignored while polling\n",
+        static_cast<long long>(kPollInitialDelay.count()), static_cast<long long>(kPollMaxDelay.count()));
     std::printf("%zu issuances, %d errors in %.2f s: %.1f issuances/s\n", issued, errors, seconds,
                 result["issuances_per_s"].get<double>());
     auto line = [](const std::string& name, const json& s) {
       std::printf("  %-12s n=%-7zu p50 %8.2f  p95 %8.2f  p99 %8.2f  max %8.2f ms\n", name.c_str(),
-                  s["count"].get<size_t>(), s["p50"].get<double>(), s["p95"].get<double>(), s["p99"].get<double>(),
-                  s["max"].get<double>());
+                  s["count"].get<size_t>(), s["p50"].get<double>(), s["p95"].get<double>(),
+                  s["p99"].get<double>(), s["max"].get<double>());
     };
     line("issuance", result["latency_ms"]);
     for (auto& item : requests.items()) line(item.key(), item.value());
