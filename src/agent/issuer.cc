@@ -204,11 +204,15 @@ Result<IssueResult> Issuer::Issue(LineageConfig lineage, const std::string& repl
   if (!StateDir::IsValidLineageName(lineage.name)) {
     return Error(Code::kInvalidArgument, "bad lineage name '" + lineage.name + "'");
   }
+  // A lineage comes into being with its first certificate: a failed first issuance leaves nothing behind for
+  // `renew --all` to retry. An existing lineage records every attempt and its outcome.
+  bool existing = FileExists(state_.Files(lineage.name).cert);
   lineage.last_attempt = FormatRfc3339(clock_.Now());
   lineage.last_result = "in progress";
-  ANVIL_RETURN_IF_ERROR(state_.SaveLineage(lineage));
+  if (existing) ANVIL_RETURN_IF_ERROR(state_.SaveLineage(lineage));
   Result<IssueResult> result = IssueOnce(lineage, replaces);
   lineage.last_result = result.ok() ? "ok" : result.status().ToString();
+  if (!existing && !result.ok()) return result;
   Status saved = state_.SaveLineage(lineage);
   if (result.ok() && !saved.ok()) return saved;
   return result;
@@ -237,6 +241,17 @@ Result<IssueResult> Issuer::IssueOnce(const LineageConfig& lineage, const std::s
   ANVIL_ASSIGN_OR_RETURN(crypto::KeyType key_type, crypto::ParseKeyType(lineage.key_type));
   LineageFiles files = state_.Files(lineage.name);
 
+  // draft-aaron-acme-profiles: a profile must be one the directory offers; say which ones it does.
+  if (!lineage.profile.empty()) {
+    ANVIL_ASSIGN_OR_RETURN(Directory directory, client_.GetDirectory());
+    if (!directory.profiles.count(lineage.profile)) {
+      std::vector<std::string> offered;
+      for (const auto& [name, description] : directory.profiles) offered.push_back(name);
+      return Error(Code::kInvalidProfile,
+                   "the server offers no profile '" + lineage.profile + "'" +
+                       (offered.empty() ? " (it offers none)" : " (offered: " + Join(offered, ", ") + ")"));
+    }
+  }
   NewOrderRequest request{ids, lineage.profile, replaces};
   ANVIL_ASSIGN_OR_RETURN(Order order, client_.NewOrder(request));
   if (order.status == acme::OrderStatus::kPending) {

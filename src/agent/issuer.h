@@ -56,9 +56,10 @@ class Issuer {
   Issuer(AcmeClient& client, StateDir& state, Solver& solver, const Clock& clock)
       : client_(client), state_(state), solver_(solver), clock_(clock) {}
 
-  // Issues for `lineage` (saving its config first, so a later `renew` can repeat it) and installs the result.
-  // `replaces` is the RFC 9773 certID of the certificate being replaced, or empty. Records the outcome in the
-  // lineage config (last_attempt, last_result).
+  // Issues for `lineage` and installs the result, saving its config so a later `renew` can repeat it.
+  // `replaces` is the RFC 9773 certID of the certificate being replaced, or empty. For an existing lineage
+  // the attempt and its outcome are recorded (last_attempt, last_result) whatever happens; a failed first
+  // issuance saves nothing.
   Result<IssueResult> Issue(LineageConfig lineage, const std::string& replaces = "");
 
  private:

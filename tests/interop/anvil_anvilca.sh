@@ -56,6 +56,26 @@ step "anvil issue: tls-alpn-01 standalone on 127.0.0.1:$TLS_ALPN_PORT"
   --tls-alpn-port "$TLS_ALPN_PORT"
 verify alpn
 
+step "anvil issue --profile short-lived: the server's 7-day profile; an unknown profile is refused up front"
+"${ANVIL[@]}" issue "${COMMON[@]}" --name short -d short.anvil.test --profile short-lived \
+  --http-address 127.0.0.1 --http-port "$HTTP_PORT"
+verify short
+python3 - "$LINEAGES/short/cert.pem" <<'PY' || fail "short-lived profile: not a 7-day certificate"
+import subprocess, sys, datetime
+out = subprocess.run(["openssl", "x509", "-in", sys.argv[1], "-noout", "-startdate", "-enddate"], capture_output=True,
+                     text=True, check=True).stdout.splitlines()
+parse = lambda s: datetime.datetime.strptime(s.split("=", 1)[1], "%b %d %H:%M:%S %Y %Z")
+days = (parse(out[1]) - parse(out[0])).total_seconds() / 86400
+assert 6.9 < days < 7.1, days
+PY
+set +e
+"${ANVIL[@]}" issue "${COMMON[@]}" --name nope -d nope.anvil.test --profile no-such-profile \
+  --http-address 127.0.0.1 --http-port "$HTTP_PORT" 2>"$WORK/profile.err"
+rc=$?
+set -e
+cat "$WORK/profile.err"
+[ $rc -eq 1 ] && grep -q "invalidProfile" "$WORK/profile.err" || fail "an unknown profile was not refused"
+
 step "anvil renew: the ARI window is in the future, so nothing is due (exit 3)"
 set +e
 "${ANVIL[@]}" renew --all 2>"$WORK/renew1.err"

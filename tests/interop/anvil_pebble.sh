@@ -135,6 +135,9 @@ assert a["url"] == b["url"] and a["thumbprint"] != b["thumbprint"], (a, b)
 PY
 "${ANVIL[@]}" renew wild --force
 verify wild
+"${ANVIL[@]}" --json account update --server "$DIRECTORY" --ca-bundle "$CA_BUNDLE" -m ops@anvil.test |
+  tee "$WORK/acct3.json"
+grep -q '"contact":\["mailto:ops@anvil.test"\]' "$WORK/acct3.json" || fail "account update did not change the contact"
 
 step "anvil revoke: by account key, then by the certificate's own key with a reason"
 "${ANVIL[@]}" revoke --cert "$LINEAGES/two/cert.pem"
