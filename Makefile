@@ -1,10 +1,10 @@
-# Thin wrapper over scripts/ and CMake presets (a `bench` target comes with bench/run, issue 4). `make run` and `make test` work on a fresh Debian 12 machine.
+# Thin wrapper over scripts/ and CMake presets. `make run` and `make test` work on a fresh Debian 12 machine.
 JOBS ?= $(shell nproc)
 RUN_PRESET ?= release
 TEST_PRESET ?= asan-ubsan
 ARGS ?=
 
-.PHONY: all deps build run test test-build clean format
+.PHONY: all deps build run test test-build bench clean format
 
 all: build
 
@@ -27,6 +27,12 @@ test-build: deps
 # Every test: unit, integration and interop (certbot, pebble), under ASan/UBSan with warnings as errors.
 test: test-build
 	@cd build/$(subst asan-ubsan,asan,$(TEST_PRESET)) && ctest --output-on-failure -j $(JOBS) --timeout 600 $(ARGS)
+
+# The full-issuance benchmark, anvil-ca against Pebble on loopback (docs/performance.md). Not part of `make test`.
+bench: deps
+	@cmake --preset $(RUN_PRESET) >/dev/null
+	@cmake --build build/$(RUN_PRESET) -j $(JOBS) --target anvil-ca anvil-bench storage_bench
+	@BUILD_DIR=build/$(RUN_PRESET) bench/run
 
 format:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i
