@@ -3,6 +3,17 @@
 #include "wfe/wfe_internal.h"
 
 namespace anvil::wfe {
+namespace {
+
+// RFC 7468 §5: base64 of the DER in lines of 64 characters between the CERTIFICATE labels.
+std::string PemCertificate(const std::string& der) {
+  std::string b64 = base64::Encode(der);
+  std::string pem = "-----BEGIN CERTIFICATE-----\n";
+  for (size_t i = 0; i < b64.size(); i += 64) pem += b64.substr(i, 64) + "\n";
+  return pem + "-----END CERTIFICATE-----\n";
+}
+
+}  // namespace
 
 http::Response WebFrontEnd::Impl::Certificate(const http::Request& request, const std::string& serial,
                                               int alternate) {
@@ -16,11 +27,10 @@ http::Response WebFrontEnd::Impl::Certificate(const http::Request& request, cons
   }
   const auto& alternates = options_.alternate_chains_pem;
   if (alternate > int(alternates.size())) return Problem(Error(Code::kNotFound, "no such alternate chain"));
-  auto leaf = crypto::Certificate::FromDer(record->der);
-  if (!leaf.ok()) return Problem(Error(Code::kInternal, "stored certificate does not parse"));
   http::Response r;
   r.headers.Set("Content-Type", "application/pem-certificate-chain");
-  r.body = leaf->ToPem() + (alternate == 0 ? record->issuer_chain_pem : alternates[alternate - 1]);
+  // The stored DER is exactly what was signed; it is PEM-armoured directly rather than parsed again.
+  r.body = PemCertificate(record->der) + (alternate == 0 ? record->issuer_chain_pem : alternates[alternate - 1]);
   // §7.4.2: each other chain is offered as Link rel="alternate".
   for (int i = 0; i <= int(alternates.size()); ++i) {
     if (i == alternate) continue;

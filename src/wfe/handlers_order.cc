@@ -64,7 +64,7 @@ http::Response WebFrontEnd::Impl::OrderResource(const http::Request& request, co
   if (order->account_id != auth->account->id) return Problem(Error(Code::kUnauthorized, "the order belongs to another account"));
   http::Response r = Json(200, OrderJson(*order));
   if (order->status == acme::OrderStatus::kProcessing) {
-    r.headers.Set("Retry-After", std::to_string(ra_.config().acme.retry_after.count()));
+    SetPollRetryAfter(r);
   }
   return r;
 }
@@ -83,7 +83,7 @@ http::Response WebFrontEnd::Impl::Finalize(const http::Request& request, const s
   http::Response r = Json(200, OrderJson(*order));
   r.headers.Set("Location", OrderUrl(order->id));
   if (order->status == acme::OrderStatus::kProcessing) {
-    r.headers.Set("Retry-After", std::to_string(ra_.config().acme.retry_after.count()));
+    SetPollRetryAfter(r);
   }
   return r;
 }
@@ -124,7 +124,7 @@ http::Response WebFrontEnd::Impl::AuthzResource(const http::Request& request, co
   http::Response r = Json(200, AuthorizationJson(*authz));
   for (const auto& c : authz->challenges) {
     if (c.status == acme::ChallengeStatus::kProcessing) {
-      r.headers.Set("Retry-After", std::to_string(ra_.config().acme.retry_after.count()));
+      SetPollRetryAfter(r);
     }
   }
   return r;
@@ -150,7 +150,7 @@ http::Response WebFrontEnd::Impl::ChallengeResource(const http::Request& request
     http::Response r = Json(200, ChallengeJson(*authz, c));
     r.headers.Add("Link", "<" + AuthzUrl(authz->id) + ">;rel=\"up\"");
     if (c.status == acme::ChallengeStatus::kProcessing || c.status == acme::ChallengeStatus::kPending) {
-      r.headers.Set("Retry-After", std::to_string(ra_.config().acme.retry_after.count()));
+      SetPollRetryAfter(r);
     }
     return r;
   }

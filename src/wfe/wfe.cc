@@ -51,6 +51,10 @@ http::Response WebFrontEnd::Impl::Json(int status, const nlohmann::json& body) {
   return r;
 }
 
+void WebFrontEnd::Impl::SetPollRetryAfter(http::Response& response) const {
+  response.headers.Set("Retry-After", std::to_string(ra_.config().acme.retry_after.count()));
+}
+
 http::Response WebFrontEnd::Impl::Problem(const Status& status) {
   http::Response r;
   nlohmann::json problem = acme::ProblemJson(status);

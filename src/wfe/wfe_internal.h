@@ -58,6 +58,8 @@ class WebFrontEnd::Impl {
   Result<jose::Jwk> AccountKey(const storage::Account& account);
   http::Response Problem(const Status& status);
   http::Response Json(int status, const nlohmann::json& body);
+  // Sets Retry-After to acme.retry_after, for processing orders and pending or processing challenges.
+  void SetPollRetryAfter(http::Response& response) const;
   std::string Url(std::string_view path, const std::string& id = "") const;
   std::string AccountUrl(const std::string& id) const { return Url(path::kAccount, id); }
   std::string OrderUrl(const std::string& id) const { return Url(path::kOrder, id); }

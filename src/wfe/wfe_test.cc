@@ -274,6 +274,8 @@ TEST_F(WfeTest, FullIssuanceFlowThenDownloadAndRevoke) {
   auto chain = crypto::Certificate::ChainFromPem(cert.body);
   ASSERT_TRUE(chain.ok());
   ASSERT_EQ(chain->size(), 2u);
+  // The served PEM is byte for byte what OpenSSL writes for the leaf and the intermediate.
+  EXPECT_EQ(cert.body, (*chain)[0].ToPem() + h_.material().intermediate.ToPem());
   EXPECT_TRUE(crypto::VerifyChain((*chain)[0], {(*chain)[1]}, h_.material().root, h_.clock().Now()).ok());
   auto names = (*chain)[0].dns_names();
   EXPECT_EQ(names.size(), 2u);
