@@ -85,13 +85,15 @@ Result<IssuedCertificate> CertificateAuthority::Issue(const IssuanceRequest& req
     if (added.code() != Code::kConflict || attempt + 1 >= kSerialAttempts) return added;
   }
 
-  Result<crypto::Certificate> signed_cert = std::move(*prepared).Sign(material_.intermediate_key);
-  if (!signed_cert.ok()) {
+  // The signed DER is stored as it is, not parsed again: parsing costs an OpenSSL 3 decoder set-up and
+  // SignToDer has checked the signature already.
+  Result<std::string> signed_der = std::move(*prepared).SignToDer(material_.intermediate_key);
+  if (!signed_der.ok()) {
     (void)store_.MarkCertificateAbandoned(record.serial);
-    return Error(Code::kServerInternal, "signing failed: " + signed_cert.status().message());
+    return Error(Code::kServerInternal, "signing failed: " + signed_der.status().message());
   }
-  ANVIL_RETURN_IF_ERROR(store_.MarkCertificateIssued(record.serial, signed_cert->ToDer()));
-  return IssuedCertificate{*signed_cert, record.serial, signed_cert->ToPem() + issuer_chain_pem_};
+  ANVIL_RETURN_IF_ERROR(store_.MarkCertificateIssued(record.serial, *signed_der));
+  return IssuedCertificate{std::move(signed_der).value(), record.serial};
 }
 
 }  // namespace anvil::ca

@@ -35,9 +35,8 @@ struct IssuanceRequest {
 };
 
 struct IssuedCertificate {
-  crypto::Certificate certificate;
-  std::string serial;     // lowercase hex
-  std::string chain_pem;  // leaf followed by the issuer chain
+  std::string der;     // the certificate, as stored
+  std::string serial;  // lowercase hex, the storage key
 };
 
 class CertificateAuthority {

@@ -71,7 +71,9 @@ class CertificateAuthorityTest : public ::testing::Test {
 TEST_F(CertificateAuthorityTest, IssuesAStoredCertificateThatChainsToTheRoot) {
   auto issued = ca_->Issue(Request({"a.example.com", "b.example.com"}));
   ASSERT_TRUE(issued.ok()) << issued.status().ToString();
-  const auto& cert = issued->certificate;
+  auto parsed = crypto::Certificate::FromDer(issued->der);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  const crypto::Certificate& cert = *parsed;
   EXPECT_TRUE(crypto::VerifyChain(cert, {material_->intermediate}, material_->root, clock_.Now()).ok());
   EXPECT_EQ(cert.dns_names(), (std::vector<std::string>{"a.example.com", "b.example.com"}));
   EXPECT_EQ(cert.subject_common_name(), "a.example.com");
@@ -100,7 +102,7 @@ TEST_F(CertificateAuthorityTest, SerialsAreUnique) {
     auto issued = ca_->Issue(Request({"a.example.com"}));
     ASSERT_TRUE(issued.ok());
     // Serials whose first octet is below 0x10 must still map to the certificate's own serial text.
-    EXPECT_EQ(issued->serial, issued->certificate.serial_hex());
+    EXPECT_EQ(issued->serial, crypto::Certificate::FromDer(issued->der)->serial_hex());
     serials.insert(issued->serial);
   }
   EXPECT_EQ(serials.size(), 200u);
@@ -136,7 +138,7 @@ TEST_F(CertificateAuthorityTest, ValidityNeverOutlivesTheIntermediate) {
   r.profile.validity = std::chrono::hours(24 * 365 * 20);
   auto issued = ca_->Issue(r);
   ASSERT_TRUE(issued.ok());
-  EXPECT_LE(issued->certificate.not_after(), material_->intermediate.not_after());
+  EXPECT_LE(crypto::Certificate::FromDer(issued->der)->not_after(), material_->intermediate.not_after());
 }
 
 TEST_F(CertificateAuthorityTest, RsaKeysGetKeyEnciphermentAndClientProfilesClientAuth) {
@@ -145,7 +147,7 @@ TEST_F(CertificateAuthorityTest, RsaKeysGetKeyEnciphermentAndClientProfilesClien
   r.profile.ext_key_usages = {"clientAuth"};
   auto issued = ca_->Issue(r);
   ASSERT_TRUE(issued.ok());
-  EXPECT_EQ(issued->certificate.ext_key_usages(), std::vector<std::string>{"clientAuth"});
+  EXPECT_EQ(crypto::Certificate::FromDer(issued->der)->ext_key_usages(), std::vector<std::string>{"clientAuth"});
 }
 
 }  // namespace

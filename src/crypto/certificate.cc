@@ -32,8 +32,12 @@ struct OpenSslFree {
 };
 
 Result<Certificate> Decode(X509Ptr x509, std::string der) {
+  // d2i_X509 decoded the key already (through OpenSSL 3's decoders, the costly part of parsing): share it.
+  EVP_PKEY* embedded = X509_get0_pubkey(x509.get());
+  if (embedded == nullptr || EVP_PKEY_up_ref(embedded) != 1)
+    return ErrorWithOpenSsl(Code::kMalformed, "certificate public key does not decode");
   std::string spki = internal::I2d(X509_get_X509_PUBKEY(x509.get()), i2d_X509_PUBKEY);
-  auto key = PublicKey::FromDer(spki);
+  auto key = Access::WrapPublic(internal::EvpPkeyPtr(embedded), std::move(spki));
   if (!key.ok()) return Error(Code::kMalformed, "certificate public key: " + key.status().message());
   // Fill OpenSSL's extension cache now (it is filled under a lock anyway) and refuse certificates whose
   // extensions OpenSSL itself cannot decode.

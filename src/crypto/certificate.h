@@ -104,7 +104,10 @@ class PreparedCertificate {  // Move-only; all fields set, not yet signed.
 
   // DER of the TBSCertificate exactly as it will be signed (i2d_re_X509_tbs).
   Result<std::string> tbs_der() const;
-  // Signs tbs_der() with `issuer_key`. kInvalidArgument if the key is not the issuer_key given to Create.
+  // Signs tbs_der() with `issuer_key` and returns the certificate's DER, after checking the signature with
+  // the issuer's public key. kInvalidArgument if the key is not the issuer_key given to Create.
+  Result<std::string> SignToDer(const PrivateKey& issuer_key) &&;
+  // SignToDer, parsed.
   Result<Certificate> Sign(const PrivateKey& issuer_key) &&;
 
   struct Impl;  // Opaque; defined in certificate_builder.cc.

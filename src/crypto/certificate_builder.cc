@@ -8,7 +8,9 @@
 #include <openssl/x509v3.h>
 
 #include "crypto/certificate.h"
+#include "crypto/der.h"
 #include "crypto/internal.h"
+#include "crypto/spki.h"
 #include "crypto/x509_fields.h"
 
 namespace anvil::crypto {
@@ -30,31 +32,12 @@ Status InvalidTemplate(std::string message) {
   return ErrorWithOpenSsl(Code::kInvalidArgument, std::move(message));
 }
 
-// DER length octets (X.690 §8.1.3, definite form).
-std::string DerLength(size_t len) {
-  if (len < 0x80) return std::string(1, static_cast<char>(len));
-  std::string bytes;
-  for (; len > 0; len >>= 8) bytes.insert(bytes.begin(), static_cast<char>(len & 0xff));
-  return static_cast<char>(0x80 | bytes.size()) + bytes;
-}
-
-std::string DerTlv(unsigned char tag, std::string_view content) {
-  return static_cast<char>(tag) + DerLength(content.size()) + std::string(content);
-}
-
 // RFC 5280 §4.2.1.2 method 1: SHA-1 of the BIT STRING subjectPublicKey (without tag, length, unused bits).
-Result<std::string> KeyIdentifier(EVP_PKEY* pkey) {
-  X509_PUBKEY* raw = nullptr;
-  if (X509_PUBKEY_set(&raw, pkey) != 1) return ErrorWithOpenSsl(Code::kInternal, "X509_PUBKEY_set failed");
-  internal::X509PubkeyPtr pub(raw);
-  const unsigned char* bits = nullptr;
-  int len = 0;
-  if (X509_PUBKEY_get0_param(nullptr, &bits, &len, nullptr, pub.get()) != 1) {
-    return ErrorWithOpenSsl(Code::kInternal, "X509_PUBKEY_get0_param failed");
-  }
+Result<std::string> KeyIdentifier(const PublicKey& key) {
+  ANVIL_ASSIGN_OR_RETURN(internal::SpkiParts spki, internal::SplitSpki(Access::Spki(key)));
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int md_len = 0;
-  if (EVP_Digest(bits, static_cast<size_t>(len), md, &md_len, EVP_sha1(), nullptr) != 1) {
+  if (EVP_Digest(spki.key_bits.data(), spki.key_bits.size(), md, &md_len, EVP_sha1(), nullptr) != 1) {
     return ErrorWithOpenSsl(Code::kInternal, "SHA-1 failed");
   }
   return std::string(reinterpret_cast<char*>(md), md_len);
@@ -198,7 +181,7 @@ Status AddExtKeyUsage(X509* x, const CertificateTemplate& tmpl) {
 
 Status AddKeyIdentifiers(X509* x, const PublicKey& subject_key, const Certificate* issuer,
                          const PublicKey& issuer_key) {
-  ANVIL_ASSIGN_OR_RETURN(std::string ski, KeyIdentifier(Access::Pkey(subject_key)));
+  ANVIL_ASSIGN_OR_RETURN(std::string ski, KeyIdentifier(subject_key));
   ANVIL_ASSIGN_OR_RETURN(internal::Asn1OctetStringPtr ski_octets, OctetString(ski));
   ANVIL_RETURN_IF_ERROR(AddExtension(x, NID_subject_key_identifier, ski_octets.get(), false));
 
@@ -206,7 +189,7 @@ Status AddKeyIdentifiers(X509* x, const PublicKey& subject_key, const Certificat
   // for a self-signed certificate) it is derived from the issuer key with the same method.
   std::string aki = issuer != nullptr ? issuer->subject_key_id() : std::string();
   if (aki.empty()) {
-    ANVIL_ASSIGN_OR_RETURN(aki, KeyIdentifier(Access::Pkey(issuer_key)));
+    ANVIL_ASSIGN_OR_RETURN(aki, KeyIdentifier(issuer_key));
   }
   internal::AuthorityKeyIdPtr akid(AUTHORITY_KEYID_new());
   if (!akid) return ErrorWithOpenSsl(Code::kInternal, "AUTHORITY_KEYID_new failed");
@@ -299,10 +282,10 @@ Result<PreparedCertificate> PreparedCertificate::Create(const CertificateTemplat
       issuer != nullptr ? X509_get_subject_name(Access::X509Of(*issuer)) : X509_get_subject_name(x);
   if (X509_set_issuer_name(x, issuer_name) != 1 ||
       ASN1_TIME_set(X509_getm_notBefore(x), static_cast<time_t>(ToUnixSeconds(tmpl.not_before))) == nullptr ||
-      ASN1_TIME_set(X509_getm_notAfter(x), static_cast<time_t>(ToUnixSeconds(tmpl.not_after))) == nullptr ||
-      X509_set_pubkey(x, Access::Pkey(subject_key)) != 1) {
-    return ErrorWithOpenSsl(Code::kInternal, "cannot set issuer, validity or public key");
+      ASN1_TIME_set(X509_getm_notAfter(x), static_cast<time_t>(ToUnixSeconds(tmpl.not_after))) == nullptr) {
+    return ErrorWithOpenSsl(Code::kInternal, "cannot set issuer or validity");
   }
+  ANVIL_RETURN_IF_ERROR(internal::SetPubkeyFromSpki(X509_get_X509_PUBKEY(x), Access::Spki(subject_key)));
   // The TBSCertificate names its own signature algorithm (RFC 5280 §4.1.2.3); it must be in place before
   // tbs_der() is taken. OpenSSL exposes the field only const (X509_sign normally fills it).
   auto [sig_nid, sig_param_type] = SignatureAlgorithm(issuer_key);
@@ -340,22 +323,26 @@ Result<std::string> PreparedCertificate::tbs_der() const {
   return der;
 }
 
-Result<Certificate> PreparedCertificate::Sign(const PrivateKey& issuer_key) && {
+Result<std::string> PreparedCertificate::SignToDer(const PrivateKey& issuer_key) && {
   if (!(issuer_key.public_key() == impl_->issuer_key)) {
     return Error(Code::kInvalidArgument,
                  "signing key is not the issuer key the certificate was prepared for");
   }
   ANVIL_ASSIGN_OR_RETURN(std::string tbs, tbs_der());
   ANVIL_ASSIGN_OR_RETURN(std::string signature, issuer_key.Sign(impl_->digest, tbs));
+  // A signature that does not verify (a fault in the signer) must never leave the CA.
+  if (!impl_->issuer_key.Verify(impl_->digest, tbs, signature))
+    return Error(Code::kInternal, "issued certificate does not verify");
   std::string alg = internal::I2d(X509_get0_tbs_sigalg(impl_->x509.get()), i2d_X509_ALGOR);
   if (alg.empty()) return ErrorWithOpenSsl(Code::kInternal, "cannot encode the signature algorithm");
   // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }
   // (RFC 5280 §4.1); the BIT STRING has no unused bits.
-  std::string der = DerTlv(0x30, tbs + alg + DerTlv(0x03, std::string(1, '\0') + signature));
-  ANVIL_ASSIGN_OR_RETURN(Certificate cert, Certificate::FromDer(der));
-  if (!cert.IsSignedBy(impl_->issuer_key))
-    return Error(Code::kInternal, "issued certificate does not verify");
-  return cert;
+  return internal::DerTlv(0x30, tbs + alg + internal::DerTlv(0x03, std::string(1, '\0') + signature));
+}
+
+Result<Certificate> PreparedCertificate::Sign(const PrivateKey& issuer_key) && {
+  ANVIL_ASSIGN_OR_RETURN(std::string der, std::move(*this).SignToDer(issuer_key));
+  return Certificate::FromDer(der);
 }
 
 Result<Certificate> IssueCertificate(const CertificateTemplate& tmpl, const PublicKey& subject_key,

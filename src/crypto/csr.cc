@@ -5,9 +5,11 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <optional>
 #include <set>
 
 #include "crypto/internal.h"
+#include "crypto/spki.h"
 #include "crypto/x509_fields.h"
 
 namespace anvil::crypto {
@@ -32,11 +34,19 @@ int CountAttributes(X509_REQ* req, int nid) {
 }
 
 // Decodes everything a caller may ask of the request once, so that no accessor can fail later.
-Result<Csr> Decode(X509ReqPtr req, std::string der) {
-  std::string spki = internal::I2d(X509_REQ_get_X509_PUBKEY(req.get()), i2d_X509_PUBKEY);
-  auto key = PublicKey::FromDer(spki);
-  if (!key.ok()) return Error(Code::kBadCsr, "CSR public key: " + key.status().message());
-  auto impl = std::make_shared<Csr::Impl>(std::move(key).value());
+// `known_key` is the request's key when the caller built the request (its X509_PUBKEY then holds only DER).
+Result<Csr> Decode(X509ReqPtr req, std::string der, std::optional<PublicKey> known_key = std::nullopt) {
+  if (!known_key) {
+    // d2i_X509_REQ decoded the key already (through OpenSSL 3's decoders, the costly part): share it.
+    EVP_PKEY* embedded = X509_REQ_get0_pubkey(req.get());
+    if (embedded == nullptr || EVP_PKEY_up_ref(embedded) != 1)
+      return ErrorWithOpenSsl(Code::kBadCsr, "CSR public key does not decode");
+    std::string spki = internal::I2d(X509_REQ_get_X509_PUBKEY(req.get()), i2d_X509_PUBKEY);
+    auto key = Access::WrapPublic(internal::EvpPkeyPtr(embedded), std::move(spki));
+    if (!key.ok()) return Error(Code::kBadCsr, "CSR public key: " + key.status().message());
+    known_key = std::move(key).value();
+  }
+  auto impl = std::make_shared<Csr::Impl>(std::move(*known_key));
   impl->common_name = internal::CommonName(X509_REQ_get_subject_name(req.get()));
 
   // Requested extensions live in one PKCS #9 extensionRequest attribute (RFC 2986 §4.1, RFC 2985 §5.4.2);
@@ -104,9 +114,8 @@ Result<Csr> Csr::Create(const PrivateKey& key, const std::vector<std::string>& d
                                  static_cast<int>(common_name.size()), -1, 0) != 1) {
     return ErrorWithOpenSsl(Code::kInvalidArgument, "invalid common name \"" + common_name + "\"");
   }
-  if (X509_REQ_set_pubkey(req.get(), Access::Pkey(key)) != 1) {
-    return ErrorWithOpenSsl(Code::kInternal, "X509_REQ_set_pubkey failed");
-  }
+  ANVIL_RETURN_IF_ERROR(internal::SetPubkeyFromSpki(X509_REQ_get_X509_PUBKEY(req.get()),
+                                                     Access::Spki(key.public_key())));
   if (!dns_names.empty() || !ip_addresses.empty()) {
     ANVIL_ASSIGN_OR_RETURN(GeneralNamesPtr names, internal::BuildSan(dns_names, ip_addresses));
     ExtensionStackPtr exts(sk_X509_EXTENSION_new_null());
@@ -125,8 +134,8 @@ Result<Csr> Csr::Create(const PrivateKey& key, const std::vector<std::string>& d
   }
   std::string der = internal::I2d(req.get(), i2d_X509_REQ);
   if (der.empty()) return ErrorWithOpenSsl(Code::kInternal, "cannot encode the CSR");
-  // Re-parse so a created request is exactly what a server would see.
-  return FromDer(der);
+  // Decoded like a received request (the same checks and fields), without parsing the DER again.
+  return Decode(std::move(req), std::move(der), key.public_key());
 }
 
 bool Csr::VerifySignature() const {

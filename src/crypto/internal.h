@@ -19,6 +19,7 @@ struct PublicKey::Impl {
   internal::EvpPkeyPtr pkey;
   KeyAlgorithm algorithm;
   std::optional<Curve> curve;
+  std::string spki_der;  // SubjectPublicKeyInfo, as read or built once on import (never empty)
 };
 
 struct PrivateKey::Impl {
@@ -53,8 +54,12 @@ struct Access {
   static EVP_PKEY* Pkey(const PrivateKey& k) { return k.impl_->pkey.get(); }
   static X509* X509Of(const Certificate& c) { return c.impl_->x509.get(); }
 
-  // Takes ownership of a public key of any supported type; kBadPublicKey for other types.
-  static Result<PublicKey> WrapPublic(EvpPkeyPtr pkey);
+  static const std::string& Spki(const PublicKey& k) { return k.impl_->spki_der; }
+
+  // Takes ownership of a public key of any supported type; kBadPublicKey for other types. `spki_der` is its
+  // SubjectPublicKeyInfo when the caller has it already (from a parsed certificate or request); otherwise it
+  // is built from the key.
+  static Result<PublicKey> WrapPublic(EvpPkeyPtr pkey, std::string spki_der = {});
   // Takes ownership of a private key of a supported type; kInvalidArgument otherwise.
   static Result<PrivateKey> WrapPrivate(EvpPkeyPtr pkey);
   static Csr MakeCsr(std::shared_ptr<const Csr::Impl> impl) { return Csr(std::move(impl)); }

@@ -1,6 +1,8 @@
 #include "crypto/key.h"
 
 #include <gtest/gtest.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include <string>
 #include <thread>
@@ -82,6 +84,28 @@ TEST_P(EveryKeyType, GeneratesSignsVerifiesAndRoundTripsPem) {
   ASSERT_TRUE(from_pem.ok()) << from_pem.status().ToString();
   EXPECT_TRUE(*from_pem == pub);
   EXPECT_EQ(pub.ToPem().rfind("-----BEGIN PUBLIC KEY-----\n", 0), 0u);
+}
+
+// ToDer builds the SubjectPublicKeyInfo itself (no OpenSSL encoder); it must be OpenSSL's encoding exactly.
+TEST_P(EveryKeyType, SpkiIsByteForByteWhatOpenSslEncodes) {
+  auto key = PrivateKey::Generate(GetParam());
+  ASSERT_TRUE(key.ok());
+  const std::string pem = key->public_key().ToPem();
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  ASSERT_NE(bio, nullptr);
+  EVP_PKEY* pkey = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  ASSERT_NE(pkey, nullptr);
+  unsigned char* der = nullptr;
+  int len = i2d_PUBKEY(pkey, &der);
+  EVP_PKEY_free(pkey);
+  ASSERT_GT(len, 0);
+  std::string openssl_der(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+  OPENSSL_free(der);
+  EXPECT_EQ(key->public_key().ToDer(), openssl_der);
+  auto reparsed = PublicKey::FromDer(openssl_der);
+  ASSERT_TRUE(reparsed.ok());
+  EXPECT_EQ(reparsed->ToDer(), openssl_der);
 }
 
 TEST_P(EveryKeyType, ReportsAlgorithmBitsAndComponents) {

@@ -102,6 +102,7 @@ inline std::string Asn1Bytes(const ASN1_STRING* s) {
 inline const unsigned char* Uchar(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
+inline unsigned char* Uchar(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
 
 // An ASN1_OBJECT from dotted text ("1.3.6.1.5.5.7.1.31") only, never from a short or long name.
 Asn1ObjectPtr ObjectFromDottedOid(std::string_view oid);
