@@ -34,6 +34,14 @@ bench: deps
 	@cmake --build build/$(RUN_PRESET) -j $(JOBS) --target anvil-ca anvil-bench storage_bench
 	@BUILD_DIR=build/$(RUN_PRESET) bench/run
 
+# Micro-benchmarks of single operations (JWS, CSR, signing, keys, nonces; docs/performance.md). ARGS go to the
+# binary, e.g. ARGS=--benchmark_filter=JwsVerify. Not part of `make test`.
+.PHONY: micro-bench
+micro-bench: deps
+	@cmake --preset $(RUN_PRESET) >/dev/null
+	@cmake --build build/$(RUN_PRESET) -j $(JOBS) --target micro_bench
+	build/$(RUN_PRESET)/bench/micro_bench $(ARGS)
+
 format:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i
 
