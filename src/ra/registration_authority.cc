@@ -417,8 +417,7 @@ Result<crypto::PublicKey> RegistrationAuthority::CheckCsrMatchesOrder(const stor
   if (!csr->VerifySignature()) return Error(Code::kBadCsr, "the CSR's signature is invalid");
   crypto::PublicKey key = csr->public_key();
   ANVIL_RETURN_IF_ERROR(policy_.CheckKey(key, profile.key_types));
-  auto account_jwk = nlohmann::json::parse(account.jwk_json, nullptr, false);
-  auto account_key = jose::Jwk::FromJson(account_jwk);
+  auto account_key = AccountKey(account);
   if (account_key.ok() && account_key->key() == key) {
     return Error(Code::kBadCsr, "the certificate key must not be the account key");
   }

@@ -17,6 +17,7 @@
 #include "ca/certificate_authority.h"
 #include "config/config.h"
 #include "jose/jwk.h"
+#include "jose/jwk_cache.h"
 #include "jose/jws.h"
 #include "ra/policy.h"
 #include "storage/store.h"
@@ -93,6 +94,9 @@ class RegistrationAuthority {
 
   const config::Config& config() const { return config_; }
 
+ // The account's key, parsed once per distinct stored JWK (jose::JwkCache).
+  Result<jose::Jwk> AccountKey(const storage::Account& account) { return account_keys_.Get(account.jwk_json); }
+
  private:
   Status CheckContacts(const std::vector<std::string>& contacts) const;
   Result<std::string> CheckEab(const NewAccountRequest& request);
@@ -113,6 +117,7 @@ class RegistrationAuthority {
   va::Validator& validator_;
   ca::CertificateAuthority& ca_;
   const Clock& clock_;
+  jose::JwkCache account_keys_;
 };
 
 // RFC 9773 §4.1 certificate ID: base64url(AKI keyIdentifier) "." base64url(serial DER integer contents).

@@ -71,9 +71,9 @@ http::Response WebFrontEnd::Impl::Problem(const Status& status) {
 }
 
 Result<jose::Jwk> WebFrontEnd::Impl::AccountKey(const storage::Account& account) {
-  auto json = nlohmann::json::parse(account.jwk_json, nullptr, false);
-  if (json.is_discarded()) return Error(Code::kInternal, "stored account key is not JSON");
-  return jose::Jwk::FromJson(json);
+  auto key = ra_.AccountKey(account);
+  if (!key.ok()) return Error(Code::kInternal, "stored account key: " + key.status().message());
+  return key;
 }
 
 Result<Authenticated> WebFrontEnd::Impl::Authenticate(const http::Request& request, KeyKind kind) {
