@@ -769,31 +769,35 @@ class SqliteStore final : public Store {
   // batch. A lone writer pays exactly what a plain transaction costs; N concurrent writers share one fsync.
   template <typename F>
   Status Write(F&& body) {
-    PendingWrite mine{[&body](Connection& c) { return body(c); }, Status::Ok(), false};
+    PendingWrite mine([&body](Connection& c) { return body(c); });
     std::unique_lock lock(queue_mu_);
     queue_.push_back(&mine);
-    while (!mine.done) {
-      if (leader_active_) {
-        queue_cv_.wait(lock);
-        continue;
-      }
-      leader_active_ = true;
-      std::vector<PendingWrite*> batch;
-      batch.swap(queue_);
-      lock.unlock();
-      RunBatch(batch);
-      lock.lock();
-      for (PendingWrite* w : batch) w->done = true;
-      leader_active_ = false;
-      queue_cv_.notify_all();
+    // Each writer sleeps on its own condition variable and is woken only when its write is done or when it is
+    // to lead the next batch: a commit wakes its batch, not every queued writer.
+    while (!mine.done && leader_active_) mine.cv.wait(lock);
+    if (mine.done) return mine.result;
+    leader_active_ = true;
+    std::vector<PendingWrite*> batch;
+    batch.swap(queue_);
+    lock.unlock();
+    RunBatch(batch);
+    lock.lock();
+    // Notified under the lock: a waiter may return (and destroy its PendingWrite) as soon as it can lock.
+    for (PendingWrite* w : batch) {
+      w->done = true;
+      if (w != &mine) w->cv.notify_one();
     }
+    leader_active_ = false;
+    if (!queue_.empty()) queue_.front()->cv.notify_one();  // the first writer that queued meanwhile leads next
     return mine.result;
   }
 
   struct PendingWrite {
+    explicit PendingWrite(std::function<Status(Connection&)> b) : body(std::move(b)) {}
     std::function<Status(Connection&)> body;
-    Status result;
-    bool done;
+    Status result = Status::Ok();
+    bool done = false;
+    std::condition_variable cv;  // guarded by queue_mu_
   };
 
   // Runs on the leader only, so the writer connection is used by one thread at a time.
@@ -899,8 +903,7 @@ class SqliteStore final : public Store {
   SystemClock system_clock_;
   const Clock* clock_;
 
-  std::mutex queue_mu_;  // guards queue_ and leader_active_
-  std::condition_variable queue_cv_;
+  std::mutex queue_mu_;  // guards queue_, leader_active_ and each queued PendingWrite
   std::vector<PendingWrite*> queue_;
   bool leader_active_ = false;
   std::unique_ptr<Connection> writer_;  // used only by the current group-commit leader
