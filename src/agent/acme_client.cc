@@ -527,6 +527,16 @@ std::vector<std::string> AcmeClient::LinkTargets(const http::Headers& headers, s
   return out;
 }
 
+Result<std::string> AcmeClient::DownloadCertificatePem(const std::string& url) {
+  http::Headers accept;
+  accept.Set("Accept", "application/pem-certificate-chain");
+  ANVIL_ASSIGN_OR_RETURN(HttpResponse r, PostAsGet(url, accept));
+  if (r.body.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+    return Error(Code::kMalformed, "certificate " + url + ": the response has no PEM certificate");
+  }
+  return std::move(r.body);
+}
+
 Result<std::vector<std::string>> AcmeClient::DownloadCertificateChains(const std::string& url) {
   http::Headers accept;
   accept.Set("Accept", "application/pem-certificate-chain");

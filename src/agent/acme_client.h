@@ -168,6 +168,9 @@ class AcmeClient {
   // §7.4.2: the certificate chain (PEM) at `url` followed by the alternate chains its Link rel="alternate"
   // headers name. Always at least one entry.
   Result<std::vector<std::string>> DownloadCertificateChains(const std::string& url);
+  // The default chain as served (application/pem-certificate-chain), not parsed: for a caller that checks it
+  // itself or does not need it (anvil-bench: parsing it would be most of the load generator's CPU).
+  Result<std::string> DownloadCertificatePem(const std::string& url);
 
   // §7.6: revokes `certificate`. With `certificate_key`, the request is signed by that key (jwk); otherwise
   // by the account (kid). `reason` is an RFC 5280 CRLReason code.

@@ -308,6 +308,17 @@ TEST_F(AgentAcmeClientTest, DownloadFollowsAlternateLinksAndPreferredChainPicksB
   EXPECT_EQ(AcmeClient::PreferredChain(*chains, ""), 0u);
 }
 
+TEST_F(AgentAcmeClientTest, DownloadCertificatePemReturnsTheBodyAndRefusesOneWithoutACertificate) {
+  TestChain a = MakeChain("Root A");
+  http_.Script("POST", "https://ca.test/cert/1", {HttpResponse{200, {}, a.pem}});
+  http_.Script("POST", "https://ca.test/cert/2", {HttpResponse{200, {}, "{\"not\": \"pem\"}"}});
+  auto pem = client_->DownloadCertificatePem("https://ca.test/cert/1");
+  ASSERT_TRUE(pem.ok()) << pem.status().ToString();
+  EXPECT_EQ(*pem, a.pem);
+  EXPECT_EQ(http_.requests().back().headers.Get("Accept"), "application/pem-certificate-chain");
+  EXPECT_EQ(client_->DownloadCertificatePem("https://ca.test/cert/2").status().code(), Code::kMalformed);
+}
+
 TEST_F(AgentAcmeClientTest, RenewalCertIdAddsLeadingZeroForHighBitSerial) {
   TestChain c = MakeChain("Root", std::string("\x87\x65", 2));
   auto id = AcmeClient::RenewalCertId(c.leaf);
