@@ -92,7 +92,9 @@ Result<IssuedCertificate> CertificateAuthority::Issue(const IssuanceRequest& req
     (void)store_.MarkCertificateAbandoned(record.serial);
     return Error(Code::kServerInternal, "signing failed: " + signed_der.status().message());
   }
-  ANVIL_RETURN_IF_ERROR(store_.MarkCertificateIssued(record.serial, *signed_der));
+  ANVIL_RETURN_IF_ERROR(request.validate_order
+                            ? store_.MarkCertificateIssuedAndOrderValid(record.serial, *signed_der)
+                            : store_.MarkCertificateIssued(record.serial, *signed_der));
   return IssuedCertificate{std::move(signed_der).value(), record.serial};
 }
 

@@ -3,7 +3,8 @@
 //   1. pick a 128-bit CSPRNG serial and build the to-be-signed certificate,
 //   2. persist serial + TBS (CertificateStore::AddPendingCertificate; a duplicate serial is retried),
 //   3. sign,
-//   4. persist the signed certificate (MarkCertificateIssued, which also writes the audit row),
+//   4. persist the signed certificate (MarkCertificateIssued, which also writes the audit row; with
+//      validate_order, MarkCertificateIssuedAndOrderValid, which also makes the order valid),
 // and only then return it. A failed signature marks the record abandoned.
 // Sees only certificate storage (DESIGN.md). Thread-safe: Issue may run concurrently.
 #pragma once
@@ -32,6 +33,10 @@ struct IssuanceRequest {
   config::ProfileConfig profile;
   std::optional<TimePoint> not_before;  // requested by the order (already checked against policy)
   std::optional<TimePoint> not_after;
+  // The order (kProcessing) becomes kValid with this certificate in the same transaction that stores it
+  // (Store::MarkCertificateIssuedAndOrderValid): one durable write fewer per issuance, and no window in which
+  // the certificate is issued but its order still processing.
+  bool validate_order = false;
 };
 
 struct IssuedCertificate {

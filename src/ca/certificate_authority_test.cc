@@ -30,6 +30,10 @@ class FaultyCertificateStore final : public storage::CertificateStore {
     if (fail_mark_issued) return Error(Code::kIo, "disk full (injected)");
     return inner_.MarkCertificateIssued(serial, der);
   }
+  Status MarkCertificateIssuedAndOrderValid(const std::string& serial, const std::string& der) override {
+    if (fail_mark_issued) return Error(Code::kIo, "disk full (injected)");
+    return inner_.MarkCertificateIssuedAndOrderValid(serial, der);
+  }
   Status MarkCertificateAbandoned(const std::string& serial) override { return inner_.MarkCertificateAbandoned(serial); }
   Result<storage::CertificateRecord> GetCertificate(const std::string& serial) override {
     return inner_.GetCertificate(serial);
@@ -94,6 +98,39 @@ TEST_F(CertificateAuthorityTest, IssuesAStoredCertificateThatChainsToTheRoot) {
   ASSERT_TRUE(audit.ok());
   ASSERT_FALSE(audit->empty());
   EXPECT_EQ(audit->back().kind, "certificate.issued");
+}
+
+TEST_F(CertificateAuthorityTest, ValidateOrderMakesTheProcessingOrderValidWithTheCertificate) {
+  storage::Account account;
+  account.id = "acct-1";
+  account.jwk_json = "{}";
+  account.thumbprint = "t1";
+  account.created_at = clock_.Now();
+  ASSERT_TRUE(store_->CreateAccount(account).ok());
+  storage::Order order;
+  order.id = "order-1";
+  order.account_id = "acct-1";
+  order.identifiers = {{acme::IdentifierType::kDns, "a.example.com"}};
+  order.created_at = clock_.Now();
+  order.expires = clock_.Now() + std::chrono::hours(1);
+  ASSERT_TRUE(store_->CreateOrder(order, {}).ok());
+  ASSERT_TRUE(store_->TransitionOrder("order-1", acme::OrderStatus::kPending, acme::OrderStatus::kReady, "", "").ok());
+  ASSERT_TRUE(
+      store_->TransitionOrder("order-1", acme::OrderStatus::kReady, acme::OrderStatus::kProcessing, "", "").ok());
+
+  IssuanceRequest r = Request({"a.example.com"});
+  r.validate_order = true;
+  auto issued = ca_->Issue(r);
+  ASSERT_TRUE(issued.ok()) << issued.status().ToString();
+  auto stored_order = store_->GetOrder("order-1");
+  ASSERT_TRUE(stored_order.ok());
+  EXPECT_EQ(stored_order->status, acme::OrderStatus::kValid);
+  EXPECT_EQ(stored_order->certificate_serial, issued->serial);
+  EXPECT_EQ(store_->GetCertificate(issued->serial)->state, storage::CertificateState::kIssued);
+
+  // An order that is no longer processing: the issuance fails and the certificate is not recorded as issued.
+  auto again = ca_->Issue(r);
+  EXPECT_FALSE(again.ok());
 }
 
 TEST_F(CertificateAuthorityTest, SerialsAreUnique) {

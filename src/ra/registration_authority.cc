@@ -482,6 +482,7 @@ Result<storage::Order> RegistrationAuthority::Finalize(const storage::Account& a
 
   ca::IssuanceRequest issue{order.id, account.id, subject_key, order.identifiers, order.profile, *profile,
                             order.not_before, order.not_after};
+  issue.validate_order = true;  // the certificate and the order's processing → valid commit together
   auto issued = ca_.Issue(issue);
   if (!issued.ok()) {
     Status failed(Code::kServerInternal, "issuance failed");
@@ -489,8 +490,6 @@ Result<storage::Order> RegistrationAuthority::Finalize(const storage::Account& a
                                  ProblemText(failed), "");
     return issued.status();
   }
-  ANVIL_RETURN_IF_ERROR(store_.TransitionOrder(order.id, acme::OrderStatus::kProcessing, acme::OrderStatus::kValid,
-                                               "", issued->serial));
   return store_.GetOrder(order.id);
 }
 

@@ -149,6 +149,10 @@ class CertificateStore {
   // Conditional kPending → kIssued with the signed DER; appends the AuditEvent "certificate.issued" in the same
   // transaction, so the audit trail cannot miss an issued certificate.
   virtual Status MarkCertificateIssued(const std::string& serial, const std::string& der) = 0;
+  // MarkCertificateIssued and, in the same transaction, the record's order kProcessing → kValid with this
+  // serial: the last write of an issuance, so an issued certificate and its valid order commit together.
+  // kConflict (and nothing changes) when the order is not processing; kNotFound when the record has no order.
+  virtual Status MarkCertificateIssuedAndOrderValid(const std::string& serial, const std::string& der) = 0;
   // Conditional kPending → kAbandoned (signing failed, or the process died before storing the result).
   virtual Status MarkCertificateAbandoned(const std::string& serial) = 0;
   virtual Result<CertificateRecord> GetCertificate(const std::string& serial) = 0;

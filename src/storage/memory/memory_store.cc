@@ -299,6 +299,28 @@ class MemoryStore final : public Store {
     return Status::Ok();
   }
 
+  Status MarkCertificateIssuedAndOrderValid(const std::string& serial, const std::string& der) override {
+    TimePoint now = clock_->Now();
+    std::lock_guard lock(mu_);
+    auto it = certificates_.find(serial);
+    if (it == certificates_.end()) return NotFound("certificate", serial);
+    CertificateRecord& cert = it->second;
+    if (cert.state != CertificateState::kPending) return CertificateConflict(cert, "pending");
+    auto seq = order_seq_.find(cert.order_id);
+    if (seq == order_seq_.end()) return NotFound("order", cert.order_id);
+    Order& order = orders_.at(seq->second);
+    if (order.status != acme::OrderStatus::kProcessing) {
+      return Error(Code::kConflict, "order " + order.id + " is not processing");
+    }
+    order.status = acme::OrderStatus::kValid;
+    order.certificate_serial = serial;
+    cert.state = CertificateState::kIssued;
+    cert.der = der;
+    Append(now, internal::kIssuedAuditKind, cert.account_id, serial,
+           internal::IssuedAuditDetails(cert.order_id));
+    return Status::Ok();
+  }
+
   Status MarkCertificateAbandoned(const std::string& serial) override {
     std::lock_guard lock(mu_);
     auto it = certificates_.find(serial);

@@ -559,23 +559,27 @@ class SqliteStore final : public Store {
 
   Status MarkCertificateIssued(const std::string& serial, const std::string& der) override {
     TimePoint now = clock_->Now();
+    return Write([&](Connection& c) -> Status { return MarkIssued(c, serial, der, now, nullptr); });
+  }
+
+  Status MarkCertificateIssuedAndOrderValid(const std::string& serial, const std::string& der) override {
+    TimePoint now = clock_->Now();
     return Write([&](Connection& c) -> Status {
-      // RETURNING hands back what the audit row needs without a separate read.
-      ANVIL_ASSIGN_OR_RETURN(
-          Statement update,
-          c.Prepare("UPDATE certificates SET state = ?, der = ? WHERE serial = ? AND state = ? "
-                    "RETURNING account_id, order_id"));
-      update.BindText(1, Name(CertificateState::kIssued))
-          .BindBlob(2, der)
-          .BindText(3, serial)
-          .BindText(4, Name(CertificateState::kPending));
-      ANVIL_ASSIGN_OR_RETURN(bool changed, update.Step());
-      if (!changed) return ExplainCertificateMiss(c, serial, "pending");
-      std::string account_id = update.ColumnText(0);
-      std::string order_id = update.ColumnText(1);
+      std::string order_id;
+      ANVIL_RETURN_IF_ERROR(MarkIssued(c, serial, der, now, &order_id));
+      ANVIL_ASSIGN_OR_RETURN(Statement update,
+                             c.Prepare("UPDATE orders SET status = ?, certificate_serial = ? "
+                                       "WHERE id = ? AND status = ?"));
+      update.BindText(1, Name(acme::OrderStatus::kValid))
+          .BindText(2, serial)
+          .BindText(3, order_id)
+          .BindText(4, Name(acme::OrderStatus::kProcessing));
       ANVIL_RETURN_IF_ERROR(update.Run());
-      return InsertAudit(c, now, internal::kIssuedAuditKind, account_id, serial,
-                         internal::IssuedAuditDetails(order_id));
+      if (c.Changes() == 1) return Status::Ok();
+      // Returning an error rolls back this write's savepoint: the certificate stays pending too.
+      ANVIL_ASSIGN_OR_RETURN(bool exists, Exists(c, "SELECT 1 FROM orders WHERE id = ?", order_id));
+      if (!exists) return NotFound("order", order_id);
+      return Error(Code::kConflict, "order " + order_id + " is not processing");
     });
   }
 
@@ -887,6 +891,30 @@ class SqliteStore final : public Store {
   }
 
   // Explains a conditional certificate update that changed nothing: kNotFound, kAlreadyRevoked or kConflict.
+  // Conditional kPending → kIssued with the DER, and the audit row. `order_id` (if given) receives the
+  // record's order.
+  Status MarkIssued(Connection& c, const std::string& serial, const std::string& der, TimePoint now,
+                    std::string* order_id_out) {
+    // RETURNING hands back what the audit row needs without a separate read.
+    ANVIL_ASSIGN_OR_RETURN(
+        Statement update,
+        c.Prepare("UPDATE certificates SET state = ?, der = ? WHERE serial = ? AND state = ? "
+                  "RETURNING account_id, order_id"));
+    update.BindText(1, Name(CertificateState::kIssued))
+        .BindBlob(2, der)
+        .BindText(3, serial)
+        .BindText(4, Name(CertificateState::kPending));
+    ANVIL_ASSIGN_OR_RETURN(bool changed, update.Step());
+    if (!changed) return ExplainCertificateMiss(c, serial, "pending");
+    std::string account_id = update.ColumnText(0);
+    std::string order_id = update.ColumnText(1);
+    ANVIL_RETURN_IF_ERROR(update.Run());
+    ANVIL_RETURN_IF_ERROR(InsertAudit(c, now, internal::kIssuedAuditKind, account_id, serial,
+                                      internal::IssuedAuditDetails(order_id)));
+    if (order_id_out != nullptr) *order_id_out = std::move(order_id);
+    return Status::Ok();
+  }
+
   static Status ExplainCertificateMiss(Connection& c, const std::string& serial, std::string_view expected) {
     ANVIL_ASSIGN_OR_RETURN(
         Statement s, c.Prepare("SELECT state, revoked_at IS NOT NULL FROM certificates WHERE serial = ?"));

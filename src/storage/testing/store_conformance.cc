@@ -960,6 +960,47 @@ TEST_P(StoreConformanceTest, MarkCertificateIssuedTwiceIsConflict) {
   EXPECT_EQ(got->state, CertificateState::kIssued);
 }
 
+TEST_P(StoreConformanceTest, IssuedAndOrderValidCommitTogether) {
+  ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
+  ASSERT_OK(store_->CreateOrder(MakeOrder("o1", "a1"), {}));
+  ASSERT_OK(store_->TransitionOrder("o1", OrderStatus::kPending, OrderStatus::kReady, "", ""));
+  ASSERT_OK(store_->TransitionOrder("o1", OrderStatus::kReady, OrderStatus::kProcessing, "", ""));
+  ASSERT_OK(store_->AddPendingCertificate(MakeCertificate("01", "o1", "a1")));
+  ASSERT_OK(store_->MarkCertificateIssuedAndOrderValid("01", "der"));
+  Result<CertificateRecord> cert = store_->GetCertificate("01");
+  ASSERT_OK(cert);
+  EXPECT_EQ(cert->state, CertificateState::kIssued);
+  EXPECT_EQ(cert->der, "der");
+  Result<Order> order = store_->GetOrder("o1");
+  ASSERT_OK(order);
+  EXPECT_EQ(order->status, OrderStatus::kValid);
+  EXPECT_EQ(order->certificate_serial, "01");
+  Result<std::vector<AuditEvent>> events = store_->ListAudit(0, 10);
+  ASSERT_OK(events);
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ(events->front().subject, "01");
+  // Twice: the certificate is no longer pending, and nothing changes.
+  EXPECT_TRUE(HasCode(store_->MarkCertificateIssuedAndOrderValid("01", "other"), Code::kConflict));
+  EXPECT_EQ(store_->GetCertificate("01")->der, "der");
+}
+
+TEST_P(StoreConformanceTest, IssuedAndOrderValidChangesNothingWhenTheOrderIsNotProcessing) {
+  ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
+  ASSERT_OK(store_->CreateOrder(MakeOrder("o1", "a1"), {}));  // pending
+  ASSERT_OK(store_->AddPendingCertificate(MakeCertificate("01", "o1", "a1")));
+  EXPECT_TRUE(HasCode(store_->MarkCertificateIssuedAndOrderValid("01", "der"), Code::kConflict));
+  EXPECT_EQ(store_->GetCertificate("01")->state, CertificateState::kPending);
+  EXPECT_EQ(store_->GetOrder("o1")->status, OrderStatus::kPending);
+  Result<std::vector<AuditEvent>> events = store_->ListAudit(0, 10);
+  ASSERT_OK(events);
+  EXPECT_TRUE(events->empty());
+  // A certificate without a stored order, and an unknown serial.
+  ASSERT_OK(store_->AddPendingCertificate(MakeCertificate("02", "nope", "a1")));
+  EXPECT_TRUE(HasCode(store_->MarkCertificateIssuedAndOrderValid("02", "der"), Code::kNotFound));
+  EXPECT_EQ(store_->GetCertificate("02")->state, CertificateState::kPending);
+  EXPECT_TRUE(HasCode(store_->MarkCertificateIssuedAndOrderValid("ff", "der"), Code::kNotFound));
+}
+
 TEST_P(StoreConformanceTest, AbandonedCertificateCanNeitherBeIssuedNorRevoked) {
   ASSERT_OK(store_->AddPendingCertificate(MakeCertificate("01", "o1", "a1")));
   ASSERT_OK(store_->MarkCertificateAbandoned("01"));
@@ -1247,6 +1288,9 @@ class CleanupStore final : public Store {
   }
   Status MarkCertificateIssued(const std::string& serial, const std::string& der) override {
     return inner_->MarkCertificateIssued(serial, der);
+  }
+  Status MarkCertificateIssuedAndOrderValid(const std::string& serial, const std::string& der) override {
+    return inner_->MarkCertificateIssuedAndOrderValid(serial, der);
   }
   Status MarkCertificateAbandoned(const std::string& serial) override {
     return inner_->MarkCertificateAbandoned(serial);
