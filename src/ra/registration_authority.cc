@@ -356,7 +356,7 @@ Result<storage::Authorization> RegistrationAuthority::RefreshAuthorization(stora
   return authz;
 }
 
-Result<storage::Order> RegistrationAuthority::RefreshOrder(storage::Order order) {
+Result<storage::Order> RegistrationAuthority::RefreshOrder(storage::Order order, bool persist_ready) {
   using O = acme::OrderStatus;
   using A = acme::AuthorizationStatus;
   if (order.status != O::kPending && order.status != O::kReady) return order;
@@ -393,6 +393,10 @@ Result<storage::Order> RegistrationAuthority::RefreshOrder(storage::Order order)
     if (all_valid && next == O::kPending) next = O::kReady;
   }
   if (next == order.status) return order;
+  if (next == O::kReady && !persist_ready) {
+    order.status = next;
+    return order;
+  }
   Status s = store_.TransitionOrder(order.id, order.status, next, error, "");
   if (!s.ok() && s.code() != Code::kConflict) return s;
   return store_.GetOrder(order.id);
@@ -466,7 +470,10 @@ Result<crypto::PublicKey> RegistrationAuthority::CheckCsrMatchesOrder(const stor
 
 Result<storage::Order> RegistrationAuthority::Finalize(const storage::Account& account, const std::string& order_id,
                                                        const std::string& csr_der) {
-  ANVIL_ASSIGN_OR_RETURN(storage::Order order, GetOrder(order_id));
+  ANVIL_ASSIGN_OR_RETURN(storage::Order stored, store_.GetOrder(order_id));
+  // A pending order found ready here goes straight to processing: storing "ready" first would cost a commit.
+  const acme::OrderStatus stored_status = stored.status;
+  ANVIL_ASSIGN_OR_RETURN(storage::Order order, RefreshOrder(std::move(stored), /*persist_ready=*/false));
   if (order.account_id != account.id) return Error(Code::kUnauthorized, "the order belongs to another account");
   if (order.status != acme::OrderStatus::kReady) {
     return Error(Code::kOrderNotReady, "the order is " + std::string(acme::StatusName(order.status)) +
@@ -475,8 +482,9 @@ Result<storage::Order> RegistrationAuthority::Finalize(const storage::Account& a
   ANVIL_ASSIGN_OR_RETURN(const config::ProfileConfig* profile, Profile(order.profile));
   ANVIL_ASSIGN_OR_RETURN(crypto::PublicKey subject_key, CheckCsrMatchesOrder(order, csr_der, account, *profile));
 
-  // ready → processing is the single gate: a concurrent or repeated finalize loses here and never signs.
-  Status gate = store_.TransitionOrder(order.id, acme::OrderStatus::kReady, acme::OrderStatus::kProcessing, "", "");
+  // ready → processing is the single gate: a concurrent or repeated finalize loses here and never signs. It is
+  // conditional on the status read above (pending or ready), so a concurrent change makes it fail.
+  Status gate = store_.TransitionOrder(order.id, stored_status, acme::OrderStatus::kProcessing, "", "");
   if (gate.code() == Code::kConflict) return Error(Code::kOrderNotReady, "the order is already being finalized");
   ANVIL_RETURN_IF_ERROR(gate);
 

@@ -104,7 +104,9 @@ class RegistrationAuthority {
   Result<storage::Authorization> MakeAuthorization(const std::string& account_id, const acme::Identifier& id,
                                                    bool wildcard, TimePoint now);
   Result<storage::Authorization> RefreshAuthorization(storage::Authorization authz);
-  Result<storage::Order> RefreshOrder(storage::Order order);
+  // Brings derived state up to date and stores it. With persist_ready false, a pending order whose
+  // authorizations are all valid is returned as ready without storing that (Finalize moves it on at once).
+  Result<storage::Order> RefreshOrder(storage::Order order, bool persist_ready = true);
   Status CheckReplaces(const storage::Account& account, const std::string& cert_id);
   // The CSR's public key when the CSR is acceptable for this order (§7.4), else kBadCsr.
   Result<crypto::PublicKey> CheckCsrMatchesOrder(const storage::Order& order, const std::string& csr_der,
