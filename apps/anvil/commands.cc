@@ -1,13 +1,11 @@
 #include "commands.h"
 
-#include <signal.h>
-#include <time.h>
-
-#include <cerrno>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 
 #include "agent/acme_client.h"
@@ -15,7 +13,9 @@
 #include "agent/issuer.h"
 #include "agent/renewal.h"
 #include "agent/sleeper.h"
+#include "agent/solvers/dns_propagation.h"
 #include "agent/state_dir.h"
+#include "agent/state_lock.h"
 #include "base/base64url.h"
 #include "base/file.h"
 #include "crypto/certificate.h"
@@ -51,29 +51,42 @@ Result<std::unique_ptr<Session>> Connect(const GlobalOptions& g, const std::stri
   return s;
 }
 
-Result<StateDir> OpenState(const GlobalOptions& g) {
-  return StateDir::Open(g.state_dir.empty() ? StateDir::DefaultRoot() : g.state_dir);
+std::string StateRoot(const GlobalOptions& g) {
+  return g.state_dir.empty() ? StateDir::DefaultRoot() : g.state_dir;
 }
 
-json ErrorJson(const Status& s) {
-  json j = {{"code", std::string(CodeName(s.code()))}, {"message", s.message()}};
-  if (!s.subproblems().empty()) {
-    json subs = json::array();
-    for (const auto& sub : s.subproblems()) {
-      subs.push_back({{"identifier", sub.identifier_type + ":" + sub.identifier_value},
-                      {"code", std::string(CodeName(sub.code))},
-                      {"message", sub.message}});
-    }
-    j["subproblems"] = subs;
-  }
-  if (s.retry_after()) j["retry_after"] = *s.retry_after();
-  return j;
+// A state directory this process may change: its lock, held as long as the value lives (docs/agent.md).
+struct LockedState {
+  agent::StateLock lock;
+  StateDir dir;
+};
+
+Result<LockedState> OpenStateLocked(const GlobalOptions& g) {
+  SystemClock clock;
+  agent::RealSleeper sleeper;
+  ANVIL_ASSIGN_OR_RETURN(
+      agent::StateLock lock,
+      agent::StateLock::Acquire(StateRoot(g), std::chrono::seconds(g.wait_lock_seconds), clock, sleeper));
+  ANVIL_ASSIGN_OR_RETURN(StateDir dir, StateDir::Open(StateRoot(g)));
+  return LockedState{std::move(lock), std::move(dir)};
+}
+
+// For the commands that only read (list, account show): no lock; an interrupted install is completed only
+// when no other anvil is at work (the one at work may be in the middle of that install).
+Result<StateDir> OpenStateForReading(const GlobalOptions& g) {
+  auto lock = agent::StateLock::TryAcquire(StateRoot(g));
+  return StateDir::Open(StateRoot(g), /*complete_installs=*/lock.ok());
 }
 
 int Fail(const GlobalOptions& g, const Status& s, int code = kExitFailure) {
   std::cerr << "anvil: error: " << s.ToString() << "\n";
   if (g.json) std::cout << json{{"ok", false}, {"error", ErrorJson(s)}}.dump() << "\n";
   return code;
+}
+
+// A state directory that could not be opened: exit 4 when another anvil holds it.
+int FailState(const GlobalOptions& g, const Status& s) {
+  return Fail(g, s, s.code() == Code::kUnavailable ? kExitLocked : kExitFailure);
 }
 
 Result<std::string> DecodeHmacKey(const std::string& text) {
@@ -112,6 +125,28 @@ json CertificateJson(const crypto::Certificate& cert, TimePoint now) {
           {"days_left", left}};
 }
 
+// The dns-01 propagation check's progress lines, with -v.
+std::function<void(const std::string&)> SolverLog(const GlobalOptions& g) {
+  if (!g.verbose) return {};
+  return [](const std::string& line) { std::cerr << "anvil: " << line << "\n"; };
+}
+
+// The agent's "check" event: what the renewal check of one lineage found.
+json CheckEvent(const std::string& lineage, const agent::RenewalDecision& d) {
+  json e = {{"event", "check"},
+            {"lineage", lineage},
+            {"due", d.due},
+            {"renew_at", FormatRfc3339(d.renew_at)},
+            {"reason", d.reason}};
+  if (d.ari) {
+    e["ari_window"] = {{"start", FormatRfc3339(d.ari->window_start)},
+                       {"end", FormatRfc3339(d.ari->window_end)}};
+  }
+  if (d.retry_after) e["retry_after"] = d.retry_after->count();
+  if (d.next_check) e["next_check"] = FormatRfc3339(*d.next_check);
+  return e;
+}
+
 double RandomUnit() {
   std::random_device rd;
   return std::uniform_real_distribution<double>(0.0, 1.0)(rd);
@@ -119,9 +154,36 @@ double RandomUnit() {
 
 }  // namespace
 
+json ErrorJson(const Status& s) {
+  json j = {{"code", std::string(CodeName(s.code()))}, {"message", s.message()}};
+  if (!s.subproblems().empty()) {
+    json subs = json::array();
+    for (const auto& sub : s.subproblems()) {
+      subs.push_back({{"identifier", sub.identifier_type + ":" + sub.identifier_value},
+                      {"code", std::string(CodeName(sub.code))},
+                      {"message", sub.message}});
+    }
+    j["subproblems"] = subs;
+  }
+  if (s.retry_after()) j["retry_after"] = *s.retry_after();
+  return j;
+}
+
 int RunAccount(const GlobalOptions& g, const AccountCommand& c) {
-  auto state = OpenState(g);
-  if (!state.ok()) return Fail(g, state.status());
+  // `show` only reads; every other action changes the stored account and holds the lock.
+  const bool read_only = c.action == "show";
+  std::optional<LockedState> locked;
+  std::optional<StateDir> reading;
+  if (read_only) {
+    auto dir = OpenStateForReading(g);
+    if (!dir.ok()) return FailState(g, dir.status());
+    reading.emplace(std::move(*dir));
+  } else {
+    auto l = OpenStateLocked(g);
+    if (!l.ok()) return FailState(g, l.status());
+    locked.emplace(std::move(*l));
+  }
+  StateDir* state = read_only ? &*reading : &locked->dir;
   auto session = Connect(g, c.server.server, c.server.ca_bundle);
   if (!session.ok()) return Fail(g, session.status());
   AcmeClient& client = *(*session)->client;
@@ -158,7 +220,9 @@ int RunAccount(const GlobalOptions& g, const AccountCommand& c) {
   }
   if (!account.ok()) return Fail(g, account.status());
   updated.account = account->raw;
-  if (Status s = state->SaveAccount(updated); !s.ok()) return Fail(g, s);
+  if (!read_only) {
+    if (Status s = state->SaveAccount(updated); !s.ok()) return Fail(g, s);
+  }
   json out = {{"ok", true},
               {"server", c.server.server},
               {"url", account->url},
@@ -212,11 +276,9 @@ int RunIssue(const GlobalOptions& g, const IssueCommand& c) {
     l.rfc2136_server = c.rfc2136_server;
     l.rfc2136_zone = c.rfc2136_zone;
     l.tsig_key = c.tsig_key;
-    l.dns_propagation_seconds = c.dns_propagation_seconds;
   } else if (!c.dns_hook.empty()) {
     l.challenge = "dns-01";
     l.dns_hook = c.dns_hook;
-    l.dns_propagation_seconds = c.dns_propagation_seconds;
   } else if (c.tls_alpn_port) {
     l.challenge = "tls-alpn-01";
     l.tls_alpn_port = c.tls_alpn_port;
@@ -226,6 +288,21 @@ int RunIssue(const GlobalOptions& g, const IssueCommand& c) {
                 Error(Code::kInvalidArgument,
                       "choose a challenge solver: --http-port, --webroot, --dns-hook, --rfc2136-server or "
                       "--tls-alpn-port"),
+                kExitUsage);
+  }
+  if (l.challenge == "dns-01") {
+    l.dns_propagation_seconds = c.dns_propagation_seconds;
+    l.dns_propagation_timeout = c.dns_propagation_timeout;
+    l.dns_resolvers = c.dns_resolvers;
+    for (const auto& r : c.dns_resolvers) {
+      if (auto server = agent::ParseDnsServer(r); !server.ok()) {
+        return Fail(g, Error(Code::kInvalidArgument, "--dns-resolver: " + server.status().message()),
+                    kExitUsage);
+      }
+    }
+  } else if (!c.dns_resolvers.empty()) {
+    return Fail(g,
+                Error(Code::kInvalidArgument, "--dns-resolver needs dns-01 (--dns-hook or --rfc2136-server)"),
                 kExitUsage);
   }
   for (const auto& n : l.names) {
@@ -242,8 +319,9 @@ int RunIssue(const GlobalOptions& g, const IssueCommand& c) {
   if (!StateDir::IsValidLineageName(l.name)) {
     return Fail(g, Error(Code::kInvalidArgument, "bad lineage name '" + l.name + "'"), kExitUsage);
   }
-  auto state = OpenState(g);
-  if (!state.ok()) return Fail(g, state.status());
+  auto locked = OpenStateLocked(g);
+  if (!locked.ok()) return FailState(g, locked.status());
+  StateDir* state = &locked->dir;
   auto session = Connect(g, l.server, l.ca_bundle);
   if (!session.ok()) return Fail(g, session.status());
   agent::AccountOptions account_options;
@@ -257,7 +335,7 @@ int RunIssue(const GlobalOptions& g, const IssueCommand& c) {
   AcmeClient& client = *(*session)->client;
   auto account = agent::EnsureAccount(client, *state, l.server, account_options);
   if (!account.ok()) return Fail(g, account.status());
-  auto solver = agent::MakeSolver(l, (*session)->sleeper);
+  auto solver = agent::MakeSolver(l, (*session)->clock, (*session)->sleeper, SolverLog(g));
   if (!solver.ok()) return Fail(g, solver.status());
   agent::Issuer issuer(client, *state, **solver, (*session)->clock);
   auto result = issuer.Issue(l);
@@ -282,49 +360,50 @@ int RunIssue(const GlobalOptions& g, const IssueCommand& c) {
   return kExitOk;
 }
 
-int RunRenew(const GlobalOptions& g, const RenewCommand& c) {
-  auto state = OpenState(g);
-  if (!state.ok()) return Fail(g, state.status());
+Result<RenewPassResult> RenewPass(const GlobalOptions& g, const RenewCommand& c, StateDir& state,
+                                  const EventSink& event) {
+  auto emit = [&event](json e) {
+    if (event) event(std::move(e));
+  };
   std::vector<std::string> names;
   if (!c.name.empty()) {
     names.push_back(c.name);
   } else {
-    auto all = state->ListLineages();
-    if (!all.ok()) return Fail(g, all.status());
-    names = *all;
+    ANVIL_ASSIGN_OR_RETURN(names, state.ListLineages());
   }
-  int renewed = 0, failed = 0;
-  json results = json::array();
+  RenewPassResult pass;
   for (const auto& name : names) {
     json entry = {{"lineage", name}};
     auto report = [&](const std::string& outcome, const std::string& detail) {
       entry["result"] = outcome;
       entry["detail"] = detail;
-      results.push_back(entry);
+      pass.lineages.push_back(entry);
       if (!g.json)
         std::cerr << "anvil: " << name << ": " << outcome << (detail.empty() ? "" : ": " + detail) << "\n";
     };
-    auto lineage = state->LoadLineage(name);
+    auto fail = [&](const Status& s) {
+      ++pass.failed;
+      report("failed", s.ToString());
+      emit({{"event", "error"}, {"lineage", name}, {"error", ErrorJson(s)}});
+    };
+    auto lineage = state.LoadLineage(name);
     if (!lineage.ok()) {
-      ++failed;
-      report("failed", lineage.status().ToString());
+      fail(lineage.status());
       continue;
     }
     auto session = Connect(g, lineage->server, lineage->ca_bundle);
     if (!session.ok()) {
-      ++failed;
-      report("failed", session.status().ToString());
+      fail(session.status());
       continue;
     }
     AcmeClient& client = *(*session)->client;
-    auto account = agent::EnsureAccount(client, *state, lineage->server, {});
+    auto account = agent::EnsureAccount(client, state, lineage->server, {});
     if (!account.ok()) {
-      ++failed;
-      report("failed", account.status().ToString());
+      fail(account.status());
       continue;
     }
     std::string replaces;
-    auto cert_pem = ReadFile(state->Files(name).cert);
+    auto cert_pem = ReadFile(state.Files(name).cert);
     auto cert = cert_pem.ok() ? crypto::Certificate::FromPem(*cert_pem)
                               : Result<crypto::Certificate>(cert_pem.status());
     if (cert.ok()) {
@@ -333,19 +412,20 @@ int RunRenew(const GlobalOptions& g, const RenewCommand& c) {
       auto decision =
           agent::CheckRenewal(client, *cert, (*session)->clock.Now(), RandomUnit(), previous_choice);
       if (!decision.ok()) {
-        ++failed;
-        report("failed", decision.status().ToString());
+        fail(decision.status());
         continue;
       }
+      emit(CheckEvent(name, *decision));
+      pass.decisions.push_back(*decision);
+      if (c.force) pass.decisions.back().due = true;  // Acted upon: its old schedule no longer applies.
       entry["decision"] = decision->reason;
       lineage->ari_window = decision->ari ? FormatRfc3339(decision->ari->window_start) + " .. " +
                                                 FormatRfc3339(decision->ari->window_end)
                                           : "";
       lineage->next_renewal = FormatRfc3339(decision->renew_at);
       if (!decision->due && !c.force) {
-        if (Status s = state->SaveLineage(*lineage); !s.ok()) {
-          ++failed;
-          report("failed", s.ToString());
+        if (Status s = state.SaveLineage(*lineage); !s.ok()) {
+          fail(s);
           continue;
         }
         report("not due", decision->reason);
@@ -355,29 +435,40 @@ int RunRenew(const GlobalOptions& g, const RenewCommand& c) {
       lineage->next_renewal.clear();  // Drawn afresh for the new certificate's window.
       lineage->ari_window.clear();
     }
-    auto solver = agent::MakeSolver(*lineage, (*session)->sleeper);
+    auto solver = agent::MakeSolver(*lineage, (*session)->clock, (*session)->sleeper, SolverLog(g));
     if (!solver.ok()) {
-      ++failed;
-      report("failed", solver.status().ToString());
+      fail(solver.status());
       continue;
     }
-    agent::Issuer issuer(client, *state, **solver, (*session)->clock);
+    agent::Issuer issuer(client, state, **solver, (*session)->clock);
     auto result = issuer.Issue(*lineage, replaces);
     if (!result.ok() && !replaces.empty() && result.status().code() == Code::kConflict) {
       result = issuer.Issue(*lineage, "");  // Already replaced (RFC 9773 §5): a plain new order.
     }
     if (!result.ok()) {
-      ++failed;
-      report("failed", result.status().ToString());
+      fail(result.status());
       continue;
     }
-    ++renewed;
-    entry["certificate"] = CertificateJson(result->certificate, (*session)->clock.Now());
+    ++pass.renewed;
+    json certificate = CertificateJson(result->certificate, (*session)->clock.Now());
+    entry["certificate"] = certificate;
     report("renewed", "serial " + result->certificate.serial_hex());
+    emit({{"event", "renewed"},
+          {"lineage", name},
+          {"serial", certificate["serial"]},
+          {"not_after", certificate["not_after"]},
+          {"certificate", certificate}});
   }
-  if (g.json) std::cout << json{{"ok", failed == 0}, {"lineages", results}}.dump() << "\n";
-  if (failed) return kExitFailure;
-  return renewed ? kExitOk : kExitNothingDue;
+  return pass;
+}
+
+int RunRenew(const GlobalOptions& g, const RenewCommand& c) {
+  auto locked = OpenStateLocked(g);
+  if (!locked.ok()) return FailState(g, locked.status());
+  auto pass = RenewPass(g, c, locked->dir, nullptr);
+  if (!pass.ok()) return Fail(g, pass.status());
+  if (g.json) std::cout << json{{"ok", pass->failed == 0}, {"lineages", pass->lineages}}.dump() << "\n";
+  return pass->ExitCode();
 }
 
 int RunRevoke(const GlobalOptions& g, const RevokeCommand& c) {
@@ -389,8 +480,9 @@ int RunRevoke(const GlobalOptions& g, const RevokeCommand& c) {
     return Fail(g, Error(Code::kInvalidArgument, "--reason must be 0-6 or 8-10 (RFC 5280 CRLReason)"),
                 kExitUsage);
   }
-  auto state = OpenState(g);
-  if (!state.ok()) return Fail(g, state.status());
+  auto locked = OpenStateLocked(g);
+  if (!locked.ok()) return FailState(g, locked.status());
+  StateDir* state = &locked->dir;
   ServerOptions server = c.server;
   if (server.server.empty()) {
     // The lineage that holds this certificate knows its server.
@@ -444,8 +536,8 @@ int RunRevoke(const GlobalOptions& g, const RevokeCommand& c) {
 }
 
 int RunList(const GlobalOptions& g) {
-  auto state = OpenState(g);
-  if (!state.ok()) return Fail(g, state.status());
+  auto state = OpenStateForReading(g);
+  if (!state.ok()) return FailState(g, state.status());
   auto names = state->ListLineages();
   if (!names.ok()) return Fail(g, names.status());
   SystemClock clock;
@@ -501,34 +593,6 @@ int RunList(const GlobalOptions& g) {
       std::cout << "  last result: " << e["last_result"].get<std::string>() << "\n";
   }
   return kExitOk;
-}
-
-int RunAgent(const GlobalOptions& g, const AgentCommand& c) {
-  // Signals are taken synchronously with sigtimedwait; they were blocked in main() before any thread started.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::random_device rd;
-  std::cerr << "anvil agent: started (interval " << c.interval_seconds << " s, jitter " << c.jitter_seconds
-            << " s)\n";
-  for (;;) {
-    int code = RunRenew(g, RenewCommand{true, "", false});
-    std::cerr << "anvil agent: renewal pass finished with exit code " << code << "\n";
-    int jitter = c.jitter_seconds > 0 ? std::uniform_int_distribution<int>(0, c.jitter_seconds)(rd) : 0;
-    struct timespec wait = {static_cast<time_t>(c.interval_seconds) + jitter, 0};
-    int sig;
-    do {
-      sig = sigtimedwait(&set, nullptr, &wait);
-    } while (sig < 0 && errno == EINTR);
-    if (sig == SIGTERM || sig == SIGINT) {
-      std::cerr << "anvil agent: stopping on signal " << sig << "\n";
-      return kExitOk;
-    }
-    if (sig == SIGHUP) std::cerr << "anvil agent: SIGHUP, renewal pass now\n";
-  }
 }
 
 }  // namespace anvil::cli

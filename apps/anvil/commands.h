@@ -1,11 +1,18 @@
 // The `anvil` subcommands: each takes parsed options, wires the agent's pieces (HTTP client, ACME client,
 // state directory, solver, issuer) and returns a process exit code (docs/agent.md):
-//   0 success (issued, renewed, revoked, shown), 1 failure, 2 usage error, 3 nothing was due (renew).
+//   0 success (issued, renewed, revoked, shown), 1 failure, 2 usage error, 3 nothing was due (renew),
+//   4 the state directory is locked by another anvil.
 // Composition only: no protocol logic lives here.
 #pragma once
 
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "agent/renewal.h"
+#include "agent/state_dir.h"
+#include "base/status.h"
 
 namespace anvil::cli {
 
@@ -13,11 +20,13 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitNothingDue = 3;
+inline constexpr int kExitLocked = 4;  // Another anvil holds the state directory (and --wait-lock ran out).
 
 struct GlobalOptions {
   std::string state_dir;  // empty = StateDir::DefaultRoot()
   bool json = false;
-  bool verbose = false;  // One stderr line per ACME request and retry.
+  bool verbose = false;       // One stderr line per ACME request and retry.
+  int wait_lock_seconds = 0;  // How long to wait for another anvil to release the state directory.
 };
 
 struct ServerOptions {
@@ -42,7 +51,10 @@ struct IssueCommand {
   int http_port = 0;
   std::string webroot;
   std::string dns_hook;
-  int dns_propagation_seconds = 0;
+  int dns_propagation_seconds = 0;  // dns-01: fixed extra wait once the record is visible
+  int dns_propagation_timeout =
+      120;  // dns-01: wait at most this long for the record to be visible (0: no check)
+  std::vector<std::string> dns_resolvers;  // dns-01: "ADDR[:PORT]" asked by that check
   std::string rfc2136_server, rfc2136_zone, tsig_key;
   std::string tls_alpn_address = "0.0.0.0";
   int tls_alpn_port = 0;
@@ -74,11 +86,35 @@ int RunRevoke(const GlobalOptions& g, const RevokeCommand& c);
 int RunList(const GlobalOptions& g);
 
 struct AgentCommand {
-  int interval_seconds = 12 * 3600;  // Between renewal passes.
-  int jitter_seconds = 3600;         // A random extra wait in [0, jitter] per pass (fleets spread out).
+  int interval_seconds = 12 * 3600;  // Between renewal passes, at most.
+  int jitter_seconds = 3600;         // A random extra wait per pass, at most (fleets spread out).
 };
-// Runs `renew --all` passes forever: SIGHUP starts a pass at once (the state directory is re-read on every
-// pass), SIGTERM/SIGINT end the loop cleanly (exit 0).
+// Runs `renew --all` passes forever (agent_loop.cc): the next pass comes at the earliest renewal time or ARI
+// re-check the last one found (RFC 9773 §4.3), at most `interval` later; SIGHUP starts a pass at once (the
+// state directory is re-read on every pass), SIGTERM/SIGINT end the loop cleanly (exit 0). The state
+// directory is locked during passes only. With --json, one event per line on stdout.
 int RunAgent(const GlobalOptions& g, const AgentCommand& c);
+
+// Receives one progress event of a renewal pass (`anvil --json agent`): {"event": "check" | "renewed" |
+// "error", "lineage": NAME, ...}.
+using EventSink = std::function<void(nlohmann::json)>;
+
+// What one renewal pass did: `renew` prints it, the agent schedules its next pass from the decisions.
+struct RenewPassResult {
+  int renewed = 0, failed = 0;
+  nlohmann::json lineages = nlohmann::json::array();  // `renew --json`'s per-lineage results
+  // The renewal decisions of the lineages checked; those acted upon (renewed, failed, forced) are marked due.
+  std::vector<agent::RenewalDecision> decisions;
+  int ExitCode() const { return failed ? kExitFailure : renewed ? kExitOk : kExitNothingDue; }
+};
+
+// The renewal pass of `renew` over an already opened (and locked) state directory. Fails only when the
+// lineages cannot be listed; each lineage's failure is counted and reported (to `event` when set).
+Result<RenewPassResult> RenewPass(const GlobalOptions& g, const RenewCommand& c, agent::StateDir& state,
+                                  const EventSink& event);
+
+// A Status as the `error` member of a JSON document or event: {"code", "message", "subproblems"?,
+// "retry_after"?}.
+nlohmann::json ErrorJson(const Status& s);
 
 }  // namespace anvil::cli

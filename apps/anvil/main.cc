@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
                  "State directory (default /var/lib/anvil as root, else $XDG_DATA_HOME/anvil)");
   app.add_flag("--json", g.json, "Machine-readable output on stdout");
   app.add_flag("-v,--verbose", g.verbose, "Log every ACME request and retry on stderr");
+  app.add_option("--wait-lock", g.wait_lock_seconds,
+                 "Seconds to wait while another anvil uses the state directory (default 0: exit 4 at once)")
+      ->check(CLI::Range(0, 86400));
 
   auto add_server = [](CLI::App* sub, ServerOptions& s, bool required) {
     auto* opt = sub->add_option("--server", s.server, "ACME directory URL");
@@ -63,7 +66,15 @@ int main(int argc, char** argv) {
   auto* webroot = iss->add_option("--webroot", issue.webroot, "http-01 webroot: directory served as /");
   auto* dns_hook =
       iss->add_option("--dns-hook", issue.dns_hook, "dns-01: hook called as HOOK add|remove NAME VALUE");
-  iss->add_option("--dns-propagation-seconds", issue.dns_propagation_seconds, "dns-01: extra wait after add");
+  iss->add_option("--dns-propagation-timeout", issue.dns_propagation_timeout,
+                  "dns-01: seconds to wait until DNS answers the TXT value (default 120; 0: do not check)")
+      ->check(CLI::Range(0, 3600));
+  iss->add_option("--dns-resolver", issue.dns_resolvers,
+                  "dns-01: DNS server ADDR[:PORT] asked for the TXT value (repeatable; default: the RFC 2136 "
+                  "server, else the system resolver)");
+  iss->add_option("--dns-propagation-seconds", issue.dns_propagation_seconds,
+                  "dns-01: fixed extra wait once the TXT value is visible (default 0)")
+      ->check(CLI::Range(0, 3600));
   auto* rfc2136 = iss->add_option("--rfc2136-server", issue.rfc2136_server,
                                   "dns-01 by RFC 2136 dynamic update to ADDR[:PORT] (the zone's primary)");
   iss->add_option("--rfc2136-zone", issue.rfc2136_zone,
@@ -109,9 +120,12 @@ int main(int argc, char** argv) {
   AgentCommand agent;
   CLI::App* agt =
       app.add_subcommand("agent", "Renew due lineages in a loop (SIGHUP: pass now; SIGTERM: stop)");
-  agt->add_option("--interval", agent.interval_seconds, "Seconds between renewal passes (default 43200)")
+  agt->add_option("--interval", agent.interval_seconds,
+                  "Seconds between renewal passes at most (default 43200; ARI Retry-After and renewal times "
+                  "bring a pass earlier)")
       ->check(CLI::Range(1, 7 * 86400));
-  agt->add_option("--jitter", agent.jitter_seconds, "Random extra seconds per pass, at most (default 3600)")
+  agt->add_option("--jitter", agent.jitter_seconds,
+                  "Random extra seconds per wait, at most (default 3600; at most a tenth of the wait)")
       ->check(CLI::Range(0, 86400));
 
   // `anvil agent` takes these synchronously (sigtimedwait), so they are blocked before it starts any thread

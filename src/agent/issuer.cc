@@ -9,6 +9,7 @@
 #include "agent/process.h"
 #include "agent/solvers/dns01_hook.h"
 #include "agent/solvers/dns01_rfc2136.h"
+#include "agent/solvers/dns_propagation.h"
 #include "agent/solvers/http01.h"
 #include "agent/solvers/tls_alpn01.h"
 #include "base/file.h"
@@ -75,7 +76,29 @@ Result<std::vector<acme::Identifier>> IdentifiersFromNames(const std::vector<std
   return out;
 }
 
-Result<std::unique_ptr<Solver>> MakeSolver(const LineageConfig& l, Sleeper& sleeper) {
+namespace {
+
+// The propagation check of a dns-01 lineage, or nullptr when it is off. `fallback` is asked when the lineage
+// names no resolver.
+Result<std::unique_ptr<PropagationChecker>> MakePropagationChecker(
+    const LineageConfig& l, const std::vector<DnsServer>& fallback, const Clock& clock, Sleeper& sleeper,
+    std::function<void(const std::string&)> log) {
+  if (l.dns_propagation_timeout <= 0) return std::unique_ptr<PropagationChecker>();
+  PropagationOptions options;
+  options.timeout = std::chrono::seconds(l.dns_propagation_timeout);
+  options.log = std::move(log);
+  for (const auto& spec : l.dns_resolvers) {
+    ANVIL_ASSIGN_OR_RETURN(DnsServer server, ParseDnsServer(spec));
+    options.resolvers.push_back(server);
+  }
+  if (options.resolvers.empty()) options.resolvers = fallback;
+  return std::make_unique<PropagationChecker>(NewLdnsTxtLookup(), clock, sleeper, std::move(options));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Solver>> MakeSolver(const LineageConfig& l, const Clock& clock, Sleeper& sleeper,
+                                           std::function<void(const std::string&)> log) {
   if (l.challenge == "http-01") {
     if (!l.webroot.empty()) return std::unique_ptr<Solver>(std::make_unique<Http01WebrootSolver>(l.webroot));
     ANVIL_ASSIGN_OR_RETURN(
@@ -84,34 +107,28 @@ Result<std::unique_ptr<Solver>> MakeSolver(const LineageConfig& l, Sleeper& slee
     return std::unique_ptr<Solver>(std::move(s));
   }
   if (l.challenge == "dns-01" && !l.rfc2136_server.empty()) {
+    auto server = ParseDnsServer(l.rfc2136_server);
+    if (!server.ok()) return Error(Code::kInvalidArgument, "--rfc2136-server: " + server.status().message());
     Rfc2136Options o;
-    std::string server = l.rfc2136_server;
-    // "ADDR", "ADDR:PORT", "[V6]:PORT" or a bare v6 address.
-    if (server.starts_with("[")) {
-      size_t close = server.find(']');
-      if (close == std::string::npos) return Error(Code::kInvalidArgument, "bad --rfc2136-server " + server);
-      o.server_address = server.substr(1, close - 1);
-      if (close + 1 < server.size() && server[close + 1] == ':')
-        o.port = uint16_t(std::atoi(server.c_str() + close + 2));
-    } else if (std::count(server.begin(), server.end(), ':') == 1) {
-      o.server_address = server.substr(0, server.find(':'));
-      o.port = uint16_t(std::atoi(server.c_str() + server.find(':') + 1));
-    } else {
-      o.server_address = server;
-    }
-    if (o.port == 0) return Error(Code::kInvalidArgument, "bad port in --rfc2136-server " + server);
+    o.server_address = server->address;
+    o.port = server->port;
     o.zone = l.rfc2136_zone;
     if (!l.tsig_key.empty()) {
       ANVIL_ASSIGN_OR_RETURN(o.key, ParseTsigKey(l.tsig_key));
     }
     o.propagation_delay = std::chrono::seconds(l.dns_propagation_seconds);
-    return std::unique_ptr<Solver>(std::make_unique<Dns01Rfc2136Solver>(o, sleeper));
+    // The primary that took the update is authoritative: by default it is the one asked.
+    ANVIL_ASSIGN_OR_RETURN(auto check, MakePropagationChecker(l, {*server}, clock, sleeper, std::move(log)));
+    return std::unique_ptr<Solver>(std::make_unique<Dns01Rfc2136Solver>(o, sleeper, std::move(check)));
   }
   if (l.challenge == "dns-01") {
     if (l.dns_hook.empty())
       return Error(Code::kInvalidArgument, "dns-01 needs a hook (--dns-hook) or --rfc2136-server");
+    ANVIL_ASSIGN_OR_RETURN(auto check,
+                           MakePropagationChecker(l, {DnsServer{}}, clock, sleeper, std::move(log)));
     return std::unique_ptr<Solver>(std::make_unique<Dns01HookSolver>(
-        l.dns_hook, sleeper, std::chrono::seconds(l.dns_propagation_seconds)));
+        l.dns_hook, sleeper, std::chrono::seconds(l.dns_propagation_seconds), std::chrono::seconds(600),
+        std::move(check)));
   }
   if (l.challenge == "tls-alpn-01") {
     ANVIL_ASSIGN_OR_RETURN(

@@ -9,6 +9,7 @@
 // Thread-safety: not thread-safe (it drives one AcmeClient); one issuance at a time per Issuer.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,8 +40,12 @@ Result<AccountRecord> EnsureAccount(AcmeClient& client, StateDir& state, const s
 // 8738).
 Result<std::vector<acme::Identifier>> IdentifiersFromNames(const std::vector<std::string>& names);
 
-// The solver a lineage asks for (by its challenge and solver options). Servers bind at once.
-Result<std::unique_ptr<Solver>> MakeSolver(const LineageConfig& lineage, Sleeper& sleeper);
+// The solver a lineage asks for (by its challenge and solver options). Servers bind at once. A dns-01 solver
+// waits after each add until DNS answers the value (dns_propagation.h), for at most
+// `dns_propagation_timeout` seconds (0: no check), asking `dns_resolvers`, else the RFC 2136 server itself,
+// else the system resolver. `log` receives that check's progress lines (may be empty).
+Result<std::unique_ptr<Solver>> MakeSolver(const LineageConfig& lineage, const Clock& clock, Sleeper& sleeper,
+                                           std::function<void(const std::string&)> log = {});
 
 struct IssueResult {
   std::string lineage;

@@ -25,6 +25,10 @@ RenewalDecision DecideRenewal(const crypto::Certificate& certificate, const std:
     }
     if (ari->window_end <= now) d.renew_at = std::min(d.renew_at, now);
     d.due = now >= d.renew_at;
+    if (ari->retry_after) {
+      d.retry_after = std::clamp(*ari->retry_after, kMinAriRetryAfter, kMaxAriRetryAfter);
+      d.next_check = now + *d.retry_after;
+    }
     d.reason = "ARI window " + FormatRfc3339(ari->window_start) + " .. " + FormatRfc3339(ari->window_end) +
                (d.due ? ": due" : ": due at " + FormatRfc3339(d.renew_at));
     return d;
@@ -60,6 +64,25 @@ Result<RenewalDecision> CheckRenewal(AcmeClient& client, const crypto::Certifica
   d.reason += note;
   d.replaces = replaces;
   return d;
+}
+
+TimePoint NextWakeUp(const std::vector<RenewalDecision>& decisions, TimePoint now,
+                     std::chrono::seconds interval) {
+  TimePoint wake = now + interval;
+  for (const auto& d : decisions) {
+    if (d.due) continue;
+    wake = std::min(wake, d.renew_at);
+    if (d.next_check) wake = std::min(wake, *d.next_check);
+  }
+  return std::max(wake, now + std::chrono::seconds(1));
+}
+
+std::chrono::seconds Jitter(std::chrono::seconds wait, std::chrono::seconds max_jitter, double random01) {
+  auto bound = std::min(max_jitter, wait / 10);
+  if (bound.count() <= 0) return std::chrono::seconds(0);
+  random01 = std::clamp(random01, 0.0, 1.0);
+  return std::chrono::seconds(
+      std::min<int64_t>(bound.count(), int64_t(random01 * double(bound.count() + 1))));
 }
 
 }  // namespace anvil::agent

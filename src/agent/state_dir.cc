@@ -94,12 +94,13 @@ std::string StateDir::DefaultRoot() {
   return std::string(home != nullptr && home[0] ? home : ".") + "/.local/share/anvil";
 }
 
-Result<StateDir> StateDir::Open(std::string root) {
+Result<StateDir> StateDir::Open(std::string root, bool complete_installs) {
   while (root.size() > 1 && root.back() == '/') root.pop_back();
   if (root.empty()) return Error(Code::kInvalidArgument, "empty state directory");
   ANVIL_RETURN_IF_ERROR(MakeDirectories(root + "/accounts", kDirMode));
   ANVIL_RETURN_IF_ERROR(MakeDirectories(root + "/lineages", kDirMode));
   StateDir dir(root);
+  if (!complete_installs) return dir;
   ANVIL_ASSIGN_OR_RETURN(std::vector<std::string> names, dir.ListLineages());
   for (const auto& name : names) {
     LineageFiles files = dir.Files(name);
@@ -291,6 +292,12 @@ std::string LineageToToml(const LineageConfig& c) {
   put("webroot", c.webroot);
   put("dns_hook", c.dns_hook);
   put_int("dns_propagation_seconds", c.dns_propagation_seconds);
+  if (c.challenge == "dns-01") t.insert("dns_propagation_timeout", int64_t{c.dns_propagation_timeout});
+  if (!c.dns_resolvers.empty()) {
+    toml::array resolvers;
+    for (const auto& r : c.dns_resolvers) resolvers.push_back(r);
+    t.insert("dns_resolvers", std::move(resolvers));
+  }
   put("rfc2136_server", c.rfc2136_server);
   put("rfc2136_zone", c.rfc2136_zone);
   put("tsig_key", c.tsig_key);
@@ -333,6 +340,12 @@ Result<LineageConfig> LineageFromToml(std::string_view text, const std::string& 
   c.webroot = TomlString(t, "webroot");
   c.dns_hook = TomlString(t, "dns_hook");
   c.dns_propagation_seconds = TomlInt(t, "dns_propagation_seconds");
+  c.dns_propagation_timeout = static_cast<int>(t["dns_propagation_timeout"].value_or(int64_t{120}));
+  if (const toml::array* resolvers = t["dns_resolvers"].as_array()) {
+    for (const auto& r : *resolvers) {
+      if (auto s = r.value<std::string>()) c.dns_resolvers.push_back(*s);
+    }
+  }
   c.rfc2136_server = TomlString(t, "rfc2136_server");
   c.rfc2136_zone = TomlString(t, "rfc2136_zone");
   c.tsig_key = TomlString(t, "tsig_key");

@@ -13,8 +13,8 @@
 // marker `installing` is written and the files are renamed into place; an interrupted install is completed by
 // the next Open(). A crash before the marker leaves the old certificate and key in place and matching.
 //
-// Thread-safety: thread-compatible; one process at a time should own a state directory (the CLI takes no lock
-// yet: run one `anvil` per state directory).
+// Thread-safety: thread-compatible; one process at a time may change a state directory: the CLI holds its
+// StateLock (state_lock.h) for every command that writes.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -48,7 +48,9 @@ struct LineageConfig {
   int http_port = 0;
   std::string webroot;
   std::string dns_hook;
-  int dns_propagation_seconds = 0;
+  int dns_propagation_seconds = 0;    // dns-01: a fixed wait after the record is visible
+  int dns_propagation_timeout = 120;  // dns-01: how long to wait for the record to be visible; 0 = no check
+  std::vector<std::string> dns_resolvers;  // dns-01: "ADDR[:PORT]" asked by that check (default in issuer.h)
   std::string rfc2136_server;  // "ADDR" or "ADDR:PORT" ("[v6]:PORT"); dns-01 by RFC 2136 instead of a hook
   std::string rfc2136_zone;
   std::string tsig_key;  // [ALG:]NAME:SECRET or a BIND key file (lineage.toml is 0600)
@@ -74,8 +76,10 @@ class StateDir {
  public:
   // The default root: /var/lib/anvil for root, else $XDG_DATA_HOME/anvil, else ~/.local/share/anvil.
   static std::string DefaultRoot();
-  // Creates the root (0700) and its subdirectories if missing; completes any interrupted install.
-  static Result<StateDir> Open(std::string root);
+  // Creates the root (0700) and its subdirectories if missing; completes any interrupted install unless
+  // `complete_installs` is false (a reader that does not hold the StateLock must leave that to the holder,
+  // which may be in the middle of one).
+  static Result<StateDir> Open(std::string root, bool complete_installs = true);
 
   const std::string& root() const { return root_; }
 

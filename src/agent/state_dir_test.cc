@@ -87,6 +87,24 @@ TEST(AgentStateDir, LineageConfigRoundTripsThroughToml) {
   EXPECT_EQ(*s->ListLineages(), std::vector<std::string>{"www"});
 }
 
+TEST(AgentStateDir, Dns01PropagationSettingsRoundTripAndDefaultForOldFiles) {
+  LineageConfig c = Sample();
+  c.dns_propagation_timeout = 0;  // "no check" must survive the round trip, not fall back to the default.
+  c.dns_resolvers = {"127.0.0.1:5353", "[::1]:53"};
+  c.dns_propagation_seconds = 7;
+  auto back = LineageFromToml(LineageToToml(c), "l.toml");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->dns_propagation_timeout, 0);
+  EXPECT_EQ(back->dns_resolvers, c.dns_resolvers);
+  EXPECT_EQ(back->dns_propagation_seconds, 7);
+  // A lineage.toml written before the check existed gets the default timeout and the default resolver.
+  auto old = LineageFromToml(
+      "server = \"https://ca.test/dir\"\nnames = [\"a.example\"]\nchallenge = \"dns-01\"\n", "old.toml");
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_EQ(old->dns_propagation_timeout, 120);
+  EXPECT_TRUE(old->dns_resolvers.empty());
+}
+
 TEST(AgentStateDir, BadTomlNamesTheFileAndLine) {
   auto c = LineageFromToml("server = \"x\"\nnames = [\n", "lineage.toml");
   ASSERT_FALSE(c.ok());
@@ -148,6 +166,10 @@ TEST(AgentStateDir, InstallInterruptedAfterCommitIsCompletedOnOpen) {
   ASSERT_TRUE(WriteFileAtomic(f.dir + "/next/fullchain.pem", "CERT2\n", 0644).ok());
   ASSERT_TRUE(WriteFileAtomic(f.dir + "/cert.pem", "CERT2\n", 0644).ok());
   ASSERT_TRUE(WriteFileAtomic(f.dir + "/installing", "", 0600).ok());
+  // A reader without the lock leaves it to the holder (which may be renaming those very files).
+  ASSERT_TRUE(StateDir::Open(tmp.path(), /*complete_installs=*/false).ok());
+  EXPECT_TRUE(FileExists(f.dir + "/installing"));
+  EXPECT_EQ(*ReadFile(f.key), "KEY1");
   ASSERT_TRUE(StateDir::Open(tmp.path()).ok());
   EXPECT_EQ(*ReadFile(f.cert), "CERT2\n");
   EXPECT_EQ(*ReadFile(f.key), "KEY2");

@@ -37,6 +37,10 @@ Status Dns01HookSolver::Present(const ChallengeTask& task) {
     return Error(Code::kUnsupportedIdentifier, "dns-01 cannot validate IP identifiers (RFC 8738 §7)");
   }
   ANVIL_RETURN_IF_ERROR(Run("add", task));
+  if (propagation_) {
+    ANVIL_RETURN_IF_ERROR(
+        propagation_->WaitForTxt(Dns01RecordName(task.identifier), Dns01RecordValue(task.key_authorization)));
+  }
   if (propagation_delay_.count() > 0) sleeper_.Sleep(propagation_delay_);
   return Status::Ok();
 }

@@ -175,6 +175,10 @@ Status Dns01Rfc2136Solver::Update(const ChallengeTask& task, bool add) {
 
 Status Dns01Rfc2136Solver::Present(const ChallengeTask& task) {
   ANVIL_RETURN_IF_ERROR(Update(task, true));
+  if (propagation_) {
+    ANVIL_RETURN_IF_ERROR(
+        propagation_->WaitForTxt(Dns01RecordName(task.identifier), Dns01RecordValue(task.key_authorization)));
+  }
   if (options_.propagation_delay.count() > 0) sleeper_.Sleep(options_.propagation_delay);
   return Status::Ok();
 }
