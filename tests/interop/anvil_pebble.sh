@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Interop of the `anvil` client with Debian's Pebble (Let's Encrypt's test CA), over loopback only:
 #   http-01 standalone for two names; dns-01 through a hook writing TXT records into pebble-challtestsrv (a
-#   wildcard and its base name); tls-alpn-01 standalone; an alternate chain chosen with --preferred-chain;
+#   wildcard and its base name) a few seconds late, so anvil's propagation check must wait, and a record that
+#   never appears (propagation timeout); tls-alpn-01 standalone; an alternate chain chosen with --preferred-chain;
 #   `renew --force` (new serial) and plain `renew` (nothing due: exit 3); account show and key rollover;
 #   revoke by account key and by the certificate's own key (a second revocation surfaces alreadyRevoked); an IP
 #   identifier; --csr; External Account Binding against a second Pebble that requires it.
@@ -77,23 +78,48 @@ has_san two DNS:a.anvil.test
 has_san two DNS:b.anvil.test
 grep -q "deployed two" "$WORK/deployed" || fail "deploy hook did not run"
 
-step "anvil issue: wildcard and base name via dns-01 (hook writes TXT into challtestsrv)"
+step "anvil issue: wildcard and base name via dns-01 (hook writes TXT into challtestsrv 3 s late; anvil waits)"
+# `add` returns at once and publishes 3 s later, like a DNS provider's API: anvil must ask DNS (challtestsrv, the
+# resolver pebble uses) until the value is there before it tells pebble to validate.
 cat >"$WORK/dns-hook.sh" <<HOOK
 #!/usr/bin/env bash
 set -e
 case "\$1" in
-  add) curl -sf -X POST -d "{\"host\":\"\$2.\",\"value\":\"\$3\"}" http://127.0.0.1:$MGMT_PORT/set-txt ;;
+  add) (sleep 3; curl -sf -X POST -d "{\"host\":\"\$2.\",\"value\":\"\$3\"}" http://127.0.0.1:$MGMT_PORT/set-txt) \
+         >/dev/null 2>&1 & ;;
   remove) curl -sf -X POST -d "{\"host\":\"\$2.\"}" http://127.0.0.1:$MGMT_PORT/clear-txt ;;
 esac
 echo "\$@" >>"$WORK/dns-hook.log"
 HOOK
 chmod +x "$WORK/dns-hook.sh"
 "${ANVIL[@]}" issue --server "$DIRECTORY" --ca-bundle "$CA_BUNDLE" --name wild \
-  -d '*.wild.anvil.test' -d wild.anvil.test --dns-hook "$WORK/dns-hook.sh" --key-type ec384
+  -d '*.wild.anvil.test' -d wild.anvil.test --dns-hook "$WORK/dns-hook.sh" --key-type ec384 \
+  --dns-resolver "127.0.0.1:$DNS_PORT" 2>"$WORK/wild.err"
+cat "$WORK/wild.err"
 verify wild
 has_san wild 'DNS:*.wild.anvil.test'
 grep -q "^add _acme-challenge.wild.anvil.test " "$WORK/dns-hook.log" || fail "dns hook add not called"
 grep -q "^remove _acme-challenge.wild.anvil.test " "$WORK/dns-hook.log" || fail "dns hook remove not called"
+grep -q "dns-01: TXT _acme-challenge.wild.anvil.test .* not yet visible at 127.0.0.1:$DNS_PORT" "$WORK/wild.err" ||
+  fail "anvil did not wait for the TXT record"
+[ "$(grep -c "dns-01: TXT _acme-challenge.wild.anvil.test .* is visible" "$WORK/wild.err")" = 2 ] ||
+  fail "anvil did not see both TXT values before validation"
+grep -q "^dns_resolvers = \\[ .127.0.0.1:$DNS_PORT. \\]" "$STATE/lineages/wild/lineage.toml" ||
+  fail "--dns-resolver not kept for renewals"
+
+step "dns-01: a record that never appears fails after --dns-propagation-timeout, naming record, value, resolver"
+printf '#!/bin/sh\nexit 0\n' >"$WORK/lazy-hook.sh"
+chmod +x "$WORK/lazy-hook.sh"
+set +e
+"${ANVIL[@]}" issue --server "$DIRECTORY" --ca-bundle "$CA_BUNDLE" --name lazy -d lazy.anvil.test \
+  --dns-hook "$WORK/lazy-hook.sh" --dns-resolver "127.0.0.1:$DNS_PORT" --dns-propagation-timeout 3 2>"$WORK/lazy.err"
+rc=$?
+set -e
+grep -v "^anvil: POST\|^anvil: HEAD\|^anvil: GET" "$WORK/lazy.err" | tail -n 3
+[ $rc -eq 1 ] || fail "a TXT record that never appeared exited $rc, expected 1"
+grep -q 'error: dns: .*the TXT record _acme-challenge.lazy.anvil.test with value "[A-Za-z0-9_-]*" was not visible after 3 s .* at 127.0.0.1:'"$DNS_PORT"': no TXT record' "$WORK/lazy.err" ||
+  fail "the propagation timeout error does not name the record, the value and the resolver"
+[ ! -e "$LINEAGES/lazy" ] || fail "a failed first issuance left a lineage"
 
 step "anvil issue: tls-alpn-01 standalone on 127.0.0.1:$TLS_PORT, RSA key, alternate chain"
 "${ANVIL[@]}" issue --server "$DIRECTORY" --ca-bundle "$CA_BUNDLE" --name alpn -d alpn.anvil.test \

@@ -2,8 +2,9 @@
 # dns-01 by RFC 2136 dynamic update with TSIG: BIND (named, Debian's bind9) on loopback is authoritative for
 # anvil.test (wildcard A → 127.0.0.1) and accepts updates signed with one TSIG key; Pebble resolves through it.
 # anvil issues a wildcard + base name certificate by updating the zone (key from a BIND key file, zone found by an
-# SOA query), the TXT records are gone afterwards, a renewal repeats it (key given inline, zone given), and an
-# update signed with a wrong key fails with the server's answer in a one-line error.
+# SOA query; each record checked at named, the default resolver of the propagation check, before validation), the
+# TXT records are gone afterwards, a renewal repeats it (key given inline, zone given), and an update signed with
+# a wrong key fails with the server's answer in a one-line error.
 # Usage: anvil_rfc2136.sh PATH/TO/anvil
 set -euo pipefail
 ANVIL_BIN=$1
@@ -72,8 +73,11 @@ LINEAGE="$STATE/lineages/dyn"
 txt() { dig +short -p "$NAMED_PORT" @127.0.0.1 _acme-challenge.dyn.anvil.test TXT; }
 
 step "anvil issue: wildcard + base name by RFC 2136 (key file, zone found by SOA query)"
-"${ANVIL[@]}" issue --server "$DIRECTORY" --ca-bundle "$CA_BUNDLE" --name dyn -d '*.dyn.anvil.test' \
-  -d dyn.anvil.test --rfc2136-server "127.0.0.1:$NAMED_PORT" --tsig-key "$WORK/tsig.key"
+"${ANVIL[@]}" -v issue --server "$DIRECTORY" --ca-bundle "$CA_BUNDLE" --name dyn -d '*.dyn.anvil.test' \
+  -d dyn.anvil.test --rfc2136-server "127.0.0.1:$NAMED_PORT" --tsig-key "$WORK/tsig.key" 2>"$WORK/dyn.err"
+# The propagation check asks the primary that took the update (the default resolver for RFC 2136).
+[ "$(grep -c "dns-01: TXT _acme-challenge.dyn.anvil.test .* is visible" "$WORK/dyn.err")" = 2 ] ||
+  { cat "$WORK/dyn.err"; fail "anvil did not check both TXT values at named"; }
 openssl verify -CAfile "$WORK/root.pem" -untrusted "$LINEAGE/chain.pem" "$LINEAGE/cert.pem" || fail "openssl verify"
 openssl x509 -in "$LINEAGE/cert.pem" -noout -ext subjectAltName | grep -qF 'DNS:*.dyn.anvil.test' || fail "no wildcard SAN"
 [ -z "$(txt)" ] || fail "TXT records left behind: $(txt)"
