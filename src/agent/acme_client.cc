@@ -631,7 +631,7 @@ Result<RenewalInfo> AcmeClient::FetchRenewalInfo(const crypto::Certificate& cert
   }
   auto start = ParseRfc3339(StringField(j["suggestedWindow"], "start"));
   auto end = ParseRfc3339(StringField(j["suggestedWindow"], "end"));
-  if (!start.ok() || !end.ok() || *end < *start) {
+  if (!start.ok() || !end.ok() || *end <= *start) {
     return Error(Code::kMalformed, "renewalInfo " + url + ": bad suggestedWindow");
   }
   RenewalInfo info{*start, *end, StringField(j, "explanationURL"), ParseRetryAfter(r.headers, clock_.Now())};

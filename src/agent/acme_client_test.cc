@@ -343,6 +343,17 @@ TEST_F(AgentAcmeClientTest, RenewalInfoIsFetchedWithGetAndParsed) {
   EXPECT_EQ(info->retry_after, std::chrono::seconds(21600));
 }
 
+// RFC 9773 §4.2: the window's end must be after its start; an empty or inverted window is refused.
+TEST_F(AgentAcmeClientTest, RenewalInfoWithAnEmptyOrInvertedWindowIsMalformed) {
+  TestChain c = MakeChain("Root");
+  std::string url = std::string(kRenewalInfo) + "/" + *AcmeClient::RenewalCertId(c.leaf);
+  for (const char* end : {"2027-01-01T00:00:00Z", "2026-12-31T00:00:00Z"}) {
+    http_.Script("GET", url,
+                 {JsonResponse(200, {{"suggestedWindow", {{"start", "2027-01-01T00:00:00Z"}, {"end", end}}}})});
+    EXPECT_EQ(client_->FetchRenewalInfo(c.leaf).status().code(), Code::kMalformed) << end;
+  }
+}
+
 TEST_F(AgentAcmeClientTest, RevokeByCertificateKeyUsesJwk) {
   TestChain c = MakeChain("Root");
   http_.Script("POST", kRevoke, {HttpResponse{200, {}, ""}});
