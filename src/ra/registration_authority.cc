@@ -498,7 +498,10 @@ Result<storage::Order> RegistrationAuthority::Finalize(const storage::Account& a
                                  ProblemText(failed), "");
     return issued.status();
   }
-  return store_.GetOrder(order.id);
+  // Exactly what MarkCertificateIssuedAndOrderValid stored; no need to read it back.
+  order.status = acme::OrderStatus::kValid;
+  order.certificate_serial = issued->serial;
+  return order;
 }
 
 // ---------------------------------------------------------------------------------------- authorizations
