@@ -1,7 +1,6 @@
 #include "va/va_test_util.h"
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -57,32 +56,6 @@ uint16_t LocalPort(int fd) {
   return ntohs(reinterpret_cast<sockaddr_in*>(&a)->sin_port);
 }
 
-bool CanConnect(uint16_t port) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  close(fd);
-  return ok;
-}
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string JsonStrings(const std::vector<std::string>& v) {
-  std::string out = "[";
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? "," : "") + JsonString(v[i]);
-  return out + "]";
-}
-
 // Closes a pair of pipe fds used to wake a poll loop.
 void ClosePipe(int (&p)[2]) {
   for (int& fd : p) {
@@ -92,143 +65,6 @@ void ClosePipe(int (&p)[2]) {
 }
 
 }  // namespace
-
-Result<uint16_t> FreePort() {
-  for (int attempt = 0; attempt < 20; ++attempt) {
-    ANVIL_ASSIGN_OR_RETURN(int tcp, BindLoopback(SOCK_STREAM, "127.0.0.1", 0));
-    const uint16_t port = LocalPort(tcp);
-    auto udp = BindLoopback(SOCK_DGRAM, "127.0.0.1", port);
-    close(tcp);
-    if (udp.ok()) {
-      close(*udp);
-      return port;
-    }
-  }
-  return Error(Code::kIo, "no free port on 127.0.0.1");
-}
-
-// ---- ChallTestSrv ----
-
-Result<std::unique_ptr<ChallTestSrv>> ChallTestSrv::Start(std::chrono::milliseconds timeout) {
-  if (access(kChallTestSrvPath, X_OK) != 0) {
-    return Error(Code::kUnavailable, std::string(kChallTestSrvPath) + " is not installed");
-  }
-  std::unique_ptr<ChallTestSrv> srv(new ChallTestSrv());
-  ANVIL_ASSIGN_OR_RETURN(srv->dns_port_, FreePort());
-  ANVIL_ASSIGN_OR_RETURN(srv->management_port_, FreePort());
-  if (srv->management_port_ == srv->dns_port_) return Error(Code::kIo, "port collision");
-  const std::string dns = "127.0.0.1:" + std::to_string(srv->dns_port_);
-  const std::string management = "127.0.0.1:" + std::to_string(srv->management_port_);
-  std::vector<std::string> args = {kChallTestSrvPath,
-                                   "-dns01",
-                                   dns,
-                                   "-management",
-                                   management,
-                                   "-http01",
-                                   "",
-                                   "-https01",
-                                   "",
-                                   "-tlsalpn01",
-                                   "",
-                                   "-defaultIPv4",
-                                   "127.0.0.1",
-                                   "-defaultIPv6",
-                                   ""};
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) return Errno("fork");
-  if (pid == 0) {
-    // Only async-signal-safe calls between fork and exec.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    const int devnull = open("/dev/null", O_RDWR);
-    if (devnull >= 0) {
-      dup2(devnull, STDIN_FILENO);
-      dup2(devnull, STDOUT_FILENO);
-      dup2(devnull, STDERR_FILENO);
-    }
-    execv(kChallTestSrvPath, argv.data());
-    _exit(127);
-  }
-  srv->pid_ = pid;
-  ANVIL_RETURN_IF_ERROR(srv->WaitUntilReady(timeout));
-  return srv;
-}
-
-Status ChallTestSrv::WaitUntilReady(std::chrono::milliseconds timeout) {
-  // The child's sockets can only be observed from outside: poll them, bounded, with a short back-off.
-  const auto deadline = Clock::now() + timeout;
-  auto resolver =
-      NewCaresResolver({.server = dns_server(), .timeout = std::chrono::milliseconds(500), .tries = 1});
-  if (!resolver.ok()) return resolver.status();
-  bool management_up = false;
-  while (Clock::now() < deadline) {
-    int status;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return Error(Code::kIo, "pebble-challtestsrv exited at start-up");
-    }
-    if (!management_up) management_up = CanConnect(management_port_);
-    if (management_up && (*resolver)->LookupAddresses("ready.anvil.test").ok()) return Status::Ok();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return Error(Code::kIo, "pebble-challtestsrv did not come up in time");
-}
-
-ChallTestSrv::~ChallTestSrv() { Stop(); }
-
-void ChallTestSrv::Stop() {
-  if (pid_ <= 0) return;
-  kill(pid_, SIGKILL);
-  int status;
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
-}
-
-Status ChallTestSrv::Post(const std::string& path, const std::string& json) {
-  CURL* h = curl_easy_init();
-  if (h == nullptr) return Error(Code::kInternal, "curl_easy_init");
-  const std::string url = "http://127.0.0.1:" + std::to_string(management_port_) + path;
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h, CURLOPT_POSTFIELDS, json.c_str());
-  curl_easy_setopt(h, CURLOPT_PROXY, "");
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
-  curl_easy_setopt(
-      h, CURLOPT_WRITEFUNCTION, +[](char*, size_t s, size_t n, void*) { return s * n; });
-  const CURLcode rc = curl_easy_perform(h);
-  long status = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_cleanup(h);
-  if (rc != CURLE_OK) return Error(Code::kIo, path + ": " + curl_easy_strerror(rc));
-  if (status != 200) return Error(Code::kIo, path + ": HTTP " + std::to_string(status));
-  return Status::Ok();
-}
-
-Status ChallTestSrv::SetTxt(const std::string& host, const std::string& value) {
-  return Post("/set-txt", "{\"host\":" + JsonString(host + ".") + ",\"value\":" + JsonString(value) + "}");
-}
-Status ChallTestSrv::ClearTxt(const std::string& host) {
-  return Post("/clear-txt", "{\"host\":" + JsonString(host + ".") + "}");
-}
-Status ChallTestSrv::SetServfail(const std::string& host) {
-  return Post("/set-servfail", "{\"host\":" + JsonString(host + ".") + "}");
-}
-Status ChallTestSrv::SetCname(const std::string& host, const std::string& target) {
-  return Post("/set-cname",
-              "{\"host\":" + JsonString(host + ".") + ",\"target\":" + JsonString(target + ".") + "}");
-}
-Status ChallTestSrv::AddA(const std::string& host, const std::vector<std::string>& addresses) {
-  return Post("/add-a",
-              "{\"host\":" + JsonString(host + ".") + ",\"addresses\":" + JsonStrings(addresses) + "}");
-}
-Status ChallTestSrv::AddAaaa(const std::string& host, const std::vector<std::string>& addresses) {
-  return Post("/add-aaaa",
-              "{\"host\":" + JsonString(host + ".") + ",\"addresses\":" + JsonStrings(addresses) + "}");
-}
 
 // ---- ScriptedDnsServer ----
 

@@ -1,5 +1,5 @@
-// Test helpers for anvil_va, loopback only: pebble-challtestsrv as a child process (the real DNS server of
-// the tests), a scripted UDP DNS server for answers challtestsrv cannot give (NXDOMAIN, silence), a TCP
+// Test helpers for anvil_va, loopback only: pebble-challtestsrv (tests/support/challtestsrv.h), a scripted UDP
+// DNS server for answers challtestsrv cannot give (NXDOMAIN, silence), a TCP
 // listener that accepts and never answers, and a fixed-answer DnsResolver.
 //
 // Thread-safety: each helper owns its threads and sockets; methods are safe to call from the test thread
@@ -21,49 +21,15 @@
 #include <vector>
 
 #include "base/status.h"
+#include "support/challtestsrv.h"
 #include "va/dns_resolver.h"
 
 namespace anvil::va::testing {
 
-inline constexpr char kChallTestSrvPath[] = "/usr/bin/pebble-challtestsrv";
-
-// A port free on 127.0.0.1 for both TCP and UDP at the time of the call.
-Result<uint16_t> FreePort();
-
-// pebble-challtestsrv serving DNS on 127.0.0.1 (A queries answer 127.0.0.1 by default, AAAA nothing) and its
-// management API; everything else disabled. The process is killed by Stop() or the destructor, and by the
-// kernel if the test process dies (PR_SET_PDEATHSIG).
-class ChallTestSrv {
- public:
-  // kUnavailable when the binary is missing (tests skip then), kIo when it does not come up within `timeout`.
-  static Result<std::unique_ptr<ChallTestSrv>> Start(
-      std::chrono::milliseconds timeout = std::chrono::seconds(10));
-  ~ChallTestSrv();
-  ChallTestSrv(const ChallTestSrv&) = delete;
-  ChallTestSrv& operator=(const ChallTestSrv&) = delete;
-
-  uint16_t dns_port() const { return dns_port_; }
-  std::string dns_server() const { return "127.0.0.1:" + std::to_string(dns_port_); }
-
-  // Management API calls (see `pebble-challtestsrv` README). Host names without trailing dot.
-  Status SetTxt(const std::string& host, const std::string& value);  // adds a value
-  Status ClearTxt(const std::string& host);
-  Status SetServfail(const std::string& host);
-  Status SetCname(const std::string& host, const std::string& target);
-  Status AddA(const std::string& host, const std::vector<std::string>& addresses);
-  Status AddAaaa(const std::string& host, const std::vector<std::string>& addresses);
-
-  void Stop();
-
- private:
-  ChallTestSrv() = default;
-  Status Post(const std::string& path, const std::string& json);
-  Status WaitUntilReady(std::chrono::milliseconds timeout);
-
-  pid_t pid_ = -1;
-  uint16_t dns_port_ = 0;
-  uint16_t management_port_ = 0;
-};
+// pebble-challtestsrv and FreePort live in tests/support (shared with the agent's and the integration tests).
+using anvil::testing::ChallTestSrv;
+using anvil::testing::FreePort;
+using anvil::testing::kChallTestSrvPath;
 
 // A UDP DNS server on 127.0.0.1 that answers every query with one rcode and no records, or never answers.
 class ScriptedDnsServer {

@@ -18,7 +18,7 @@
 #include "crypto/csr.h"
 #include "crypto/digest.h"
 #include "support/temp_dir.h"
-#include "va/va_test_util.h"
+#include "support/challtestsrv.h"
 
 namespace anvil {
 namespace {
@@ -28,7 +28,7 @@ using agent::AcmeClient;
 class IssuanceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto dns = va::testing::ChallTestSrv::Start();
+    auto dns = anvil::testing::ChallTestSrv::Start();
     ASSERT_TRUE(dns.ok()) << dns.status().ToString();
     dns_ = std::move(*dns);
     auto http01 = agent::Http01StandaloneSolver::Start("127.0.0.1", 0);
@@ -37,7 +37,7 @@ class IssuanceTest : public ::testing::Test {
     auto alpn = agent::TlsAlpn01Solver::Start("127.0.0.1", 0);
     ASSERT_TRUE(alpn.ok()) << alpn.status().ToString();
     alpn_ = std::move(*alpn);
-    auto port = va::testing::FreePort();
+    auto port = anvil::testing::FreePort();
     ASSERT_TRUE(port.ok());
     port_ = *port;
     StartServer();
@@ -140,7 +140,7 @@ class IssuanceTest : public ::testing::Test {
   SystemClock clock_;
   agent::RealSleeper sleeper_;
   uint16_t port_ = 0;
-  std::unique_ptr<va::testing::ChallTestSrv> dns_;
+  std::unique_ptr<anvil::testing::ChallTestSrv> dns_;
   std::unique_ptr<agent::Http01StandaloneSolver> http01_;
   std::unique_ptr<agent::TlsAlpn01Solver> alpn_;
   std::unique_ptr<app::CaServer> server_;

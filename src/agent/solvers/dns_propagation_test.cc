@@ -11,7 +11,7 @@
 #include <map>
 
 #include "agent/solvers/dns01_hook.h"
-#include "agent/testing/challtestsrv.h"
+#include "support/challtestsrv.h"
 #include "base/file.h"
 #include "support/temp_dir.h"
 
@@ -171,7 +171,7 @@ TEST(AgentDns01HookPropagation, ARecordNeverSeenFailsPresentWithDnsError) {
 
 // The ldns look-up against a real DNS server on loopback (pebble-challtestsrv).
 TEST(AgentLdnsTxtLookup, SeesWhatChallTestSrvServes) {
-  auto srv = testing::ChallTestSrv::Start();
+  auto srv = anvil::testing::ChallTestSrv::Start();
   if (srv.status().code() == Code::kUnavailable) GTEST_SKIP() << srv.status().ToString();
   ASSERT_TRUE(srv.ok()) << srv.status().ToString();
   DnsServer server{"127.0.0.1", (*srv)->dns_port()};
