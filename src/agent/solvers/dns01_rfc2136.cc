@@ -5,27 +5,16 @@
 #include <memory>
 
 #include "agent/solvers/dns01_hook.h"
+#include "agent/solvers/ldns_handles.h"
 #include "base/file.h"
 
 namespace anvil::agent {
 namespace {
 
-struct ResolverFree {
-  void operator()(ldns_resolver* r) const { ldns_resolver_deep_free(r); }
-};
-struct PktFree {
-  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
-};
-struct RdfFree {
-  void operator()(ldns_rdf* r) const { ldns_rdf_deep_free(r); }
-};
-struct RrListFree {
-  void operator()(ldns_rr_list* l) const { ldns_rr_list_deep_free(l); }
-};
-using ResolverPtr = std::unique_ptr<ldns_resolver, ResolverFree>;
-using PktPtr = std::unique_ptr<ldns_pkt, PktFree>;
-using RdfPtr = std::unique_ptr<ldns_rdf, RdfFree>;
-using RrListPtr = std::unique_ptr<ldns_rr_list, RrListFree>;
+using ldns_handles::PktPtr;
+using ldns_handles::RdfPtr;
+using ldns_handles::ResolverPtr;
+using ldns_handles::RrListPtr;
 
 std::string Fqdn(std::string name) {
   if (name.empty() || name.back() != '.') name += '.';

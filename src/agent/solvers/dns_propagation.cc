@@ -6,24 +6,17 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "agent/solvers/ldns_handles.h"
+
 namespace anvil::agent {
 namespace {
 
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
-struct ResolverFree {
-  void operator()(ldns_resolver* r) const { ldns_resolver_deep_free(r); }
-};
-struct PktFree {
-  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
-};
-struct RdfFree {
-  void operator()(ldns_rdf* r) const { ldns_rdf_deep_free(r); }
-};
-using ResolverPtr = std::unique_ptr<ldns_resolver, ResolverFree>;
-using PktPtr = std::unique_ptr<ldns_pkt, PktFree>;
-using RdfPtr = std::unique_ptr<ldns_rdf, RdfFree>;
+using ldns_handles::PktPtr;
+using ldns_handles::RdfPtr;
+using ldns_handles::ResolverPtr;
 
 bool IsIp(const std::string& s) {
   unsigned char buf[16];

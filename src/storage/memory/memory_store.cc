@@ -286,34 +286,31 @@ class MemoryStore final : public Store {
   }
 
   Status MarkCertificateIssued(const std::string& serial, const std::string& der) override {
-    TimePoint now = clock_->Now();
-    std::lock_guard lock(mu_);
-    auto it = certificates_.find(serial);
-    if (it == certificates_.end()) return NotFound("certificate", serial);
-    CertificateRecord& cert = it->second;
-    if (cert.state != CertificateState::kPending) return CertificateConflict(cert, "pending");
-    cert.state = CertificateState::kIssued;
-    cert.der = der;
-    Append(now, internal::kIssuedAuditKind, cert.account_id, serial,
-           internal::IssuedAuditDetails(cert.order_id));
-    return Status::Ok();
+    return MarkIssued(serial, der, /*validate_order=*/false);
   }
 
   Status MarkCertificateIssuedAndOrderValid(const std::string& serial, const std::string& der) override {
+    return MarkIssued(serial, der, /*validate_order=*/true);
+  }
+
+  // Both checks before either change, so a refusal changes nothing.
+  Status MarkIssued(const std::string& serial, const std::string& der, bool validate_order) {
     TimePoint now = clock_->Now();
     std::lock_guard lock(mu_);
     auto it = certificates_.find(serial);
     if (it == certificates_.end()) return NotFound("certificate", serial);
     CertificateRecord& cert = it->second;
     if (cert.state != CertificateState::kPending) return CertificateConflict(cert, "pending");
-    auto seq = order_seq_.find(cert.order_id);
-    if (seq == order_seq_.end()) return NotFound("order", cert.order_id);
-    Order& order = orders_.at(seq->second);
-    if (order.status != acme::OrderStatus::kProcessing) {
-      return Error(Code::kConflict, "order " + order.id + " is not processing");
+    if (validate_order) {
+      auto seq = order_seq_.find(cert.order_id);
+      if (seq == order_seq_.end()) return NotFound("order", cert.order_id);
+      Order& order = orders_.at(seq->second);
+      if (order.status != acme::OrderStatus::kProcessing) {
+        return Error(Code::kConflict, "order " + order.id + " is not processing");
+      }
+      order.status = acme::OrderStatus::kValid;
+      order.certificate_serial = serial;
     }
-    order.status = acme::OrderStatus::kValid;
-    order.certificate_serial = serial;
     cert.state = CertificateState::kIssued;
     cert.der = der;
     Append(now, internal::kIssuedAuditKind, cert.account_id, serial,
