@@ -190,7 +190,6 @@ Result<std::string> BuildSpki(EVP_PKEY* pkey, KeyAlgorithm algorithm, std::optio
   return DerTlv(0x30, algorithm_id + DerTlv(0x03, std::string(1, '\0') + bits));
 }
 
-
 int NoPassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) { return -1; }
 
 }  // namespace
