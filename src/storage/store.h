@@ -111,7 +111,9 @@ class OrderStore {
   // Conditional authorization transition (deactivation, expiry, revocation).
   virtual Status TransitionAuthorization(const std::string& id, acme::AuthorizationStatus from,
                                          acme::AuthorizationStatus to) = 0;
-  // Challenge pending → processing, only while its authorization is pending. kConflict otherwise.
+  // Challenge pending → processing, only while its authorization is pending and none of its other challenges is
+  // processing (one validation decides an authorization; two started at once would leave the loser processing
+  // for ever). kConflict otherwise.
   virtual Status StartChallenge(const std::string& authorization_id, const std::string& challenge_id) = 0;
   // Challenge processing → valid|invalid and its authorization pending → valid|invalid, in one transaction.
   // When valid and `valid_until` is set, the authorization's expiry becomes `valid_until` (a validated

@@ -243,6 +243,9 @@ class MemoryStore final : public Store {
         ch->status != acme::ChallengeStatus::kPending) {
       return ChallengeConflict(authorization_id, challenge_id);
     }
+    for (const Challenge& other : authz->challenges) {
+      if (other.status == acme::ChallengeStatus::kProcessing) return ChallengeConflict(authorization_id, challenge_id);
+    }
     ch->status = acme::ChallengeStatus::kProcessing;
     return Status::Ok();
   }

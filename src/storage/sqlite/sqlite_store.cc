@@ -481,7 +481,9 @@ class SqliteStore final : public Store {
       ANVIL_ASSIGN_OR_RETURN(Statement update,
                              c.Prepare("UPDATE challenges SET status = ?3 "
                                        "WHERE authorization_id = ?1 AND id = ?2 AND status = ?4 "
-                                       "AND (SELECT status FROM authorizations WHERE id = ?1) = ?5"));
+                                       "AND (SELECT status FROM authorizations WHERE id = ?1) = ?5 "
+                                       "AND NOT EXISTS (SELECT 1 FROM challenges "
+                                       "WHERE authorization_id = ?1 AND status = ?3)"));
       update.BindText(1, authorization_id)
           .BindText(2, challenge_id)
           .BindText(3, Name(acme::ChallengeStatus::kProcessing))

@@ -791,6 +791,41 @@ TEST_P(StoreConformanceTest, StartChallengeMovesPendingChallengeToProcessing) {
   EXPECT_TRUE(HasCode(store_->StartChallenge("z1", "c2"), Code::kConflict));
 }
 
+TEST_P(StoreConformanceTest, OnlyOneChallengeOfAnAuthorizationIsProcessingAtATime) {
+  ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
+  ASSERT_OK(
+      store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
+  ASSERT_OK(store_->StartChallenge("z1", "c1"));
+  // The other challenge cannot start while c1's validation decides the authorization...
+  EXPECT_TRUE(HasCode(store_->StartChallenge("z1", "c2"), Code::kConflict));
+  ASSERT_OK(store_->CompleteChallenge("z1", "c1", true, "", kT0, std::nullopt));
+  Result<Authorization> got = store_->GetAuthorization("z1");
+  ASSERT_OK(got);
+  EXPECT_EQ(got->status, AuthorizationStatus::kValid);
+  EXPECT_EQ(got->challenges[0].status, ChallengeStatus::kValid);
+  EXPECT_EQ(got->challenges[1].status, ChallengeStatus::kPending);  // never left processing
+  // ...nor afterwards: the authorization is no longer pending.
+  EXPECT_TRUE(HasCode(store_->StartChallenge("z1", "c2"), Code::kConflict));
+}
+
+TEST_P(StoreConformanceTest, ConcurrentStartsOfDifferentChallengesHaveOneWinner) {
+  ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
+  ASSERT_OK(
+      store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
+  std::atomic<int> ok{0}, conflict{0};
+  std::vector<std::thread> threads;
+  for (const char* id : {"c1", "c2"}) {
+    threads.emplace_back([&, id] {
+      Status s = store_->StartChallenge("z1", id);
+      if (s.ok()) ++ok;
+      if (s.code() == Code::kConflict) ++conflict;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(conflict.load(), 1);
+}
+
 TEST_P(StoreConformanceTest, StartChallengeOfUnknownChallengeIsNotFound) {
   ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
   ASSERT_OK(
