@@ -29,38 +29,13 @@ std::string_view NameOf(const std::pair<E, std::string_view> (&table)[N], E v) {
   return "?";
 }
 
-using acme::AccountStatus;
-using acme::AuthorizationStatus;
-using acme::ChallengeStatus;
-using acme::ChallengeType;
-using acme::IdentifierType;
-using acme::OrderStatus;
+// An acme:: parse of a stored name, its failure reported as a corrupt record (only storage writes these columns).
+template <typename E>
+Result<E> FromStored(Result<E> parsed, std::string_view s, std::string_view what) {
+  if (!parsed.ok()) return Corrupt(what, s);
+  return parsed;
+}
 
-constexpr std::pair<IdentifierType, std::string_view> kIdentifierTypes[] = {{IdentifierType::kDns, "dns"},
-                                                                            {IdentifierType::kIp, "ip"}};
-constexpr std::pair<AccountStatus, std::string_view> kAccountStatuses[] = {
-    {AccountStatus::kValid, "valid"},
-    {AccountStatus::kDeactivated, "deactivated"},
-    {AccountStatus::kRevoked, "revoked"}};
-constexpr std::pair<OrderStatus, std::string_view> kOrderStatuses[] = {
-    {OrderStatus::kPending, "pending"},
-    {OrderStatus::kReady, "ready"},
-    {OrderStatus::kProcessing, "processing"},
-    {OrderStatus::kValid, "valid"},
-    {OrderStatus::kInvalid, "invalid"}};
-constexpr std::pair<AuthorizationStatus, std::string_view> kAuthorizationStatuses[] = {
-    {AuthorizationStatus::kPending, "pending"}, {AuthorizationStatus::kValid, "valid"},
-    {AuthorizationStatus::kInvalid, "invalid"}, {AuthorizationStatus::kDeactivated, "deactivated"},
-    {AuthorizationStatus::kExpired, "expired"}, {AuthorizationStatus::kRevoked, "revoked"}};
-constexpr std::pair<ChallengeStatus, std::string_view> kChallengeStatuses[] = {
-    {ChallengeStatus::kPending, "pending"},
-    {ChallengeStatus::kProcessing, "processing"},
-    {ChallengeStatus::kValid, "valid"},
-    {ChallengeStatus::kInvalid, "invalid"}};
-constexpr std::pair<ChallengeType, std::string_view> kChallengeTypes[] = {
-    {ChallengeType::kHttp01, "http-01"},
-    {ChallengeType::kDns01, "dns-01"},
-    {ChallengeType::kTlsAlpn01, "tls-alpn-01"}};
 constexpr std::pair<CertificateState, std::string_view> kCertificateStates[] = {
     {CertificateState::kPending, "pending"},
     {CertificateState::kIssued, "issued"},
@@ -209,31 +184,32 @@ class StringListReader {
 
 }  // namespace
 
-std::string_view Name(acme::IdentifierType v) { return NameOf(kIdentifierTypes, v); }
-std::string_view Name(acme::AccountStatus v) { return NameOf(kAccountStatuses, v); }
-std::string_view Name(acme::OrderStatus v) { return NameOf(kOrderStatuses, v); }
-std::string_view Name(acme::AuthorizationStatus v) { return NameOf(kAuthorizationStatuses, v); }
-std::string_view Name(acme::ChallengeStatus v) { return NameOf(kChallengeStatuses, v); }
-std::string_view Name(acme::ChallengeType v) { return NameOf(kChallengeTypes, v); }
+// The stored names are RFC 8555's wire names, so acme/types.h keeps the one table of them.
+std::string_view Name(acme::IdentifierType v) { return acme::IdentifierTypeName(v); }
+std::string_view Name(acme::AccountStatus v) { return acme::StatusName(v); }
+std::string_view Name(acme::OrderStatus v) { return acme::StatusName(v); }
+std::string_view Name(acme::AuthorizationStatus v) { return acme::StatusName(v); }
+std::string_view Name(acme::ChallengeStatus v) { return acme::StatusName(v); }
+std::string_view Name(acme::ChallengeType v) { return acme::ChallengeTypeName(v); }
 std::string_view Name(CertificateState v) { return NameOf(kCertificateStates, v); }
 
 Result<acme::IdentifierType> ParseIdentifierTypeName(std::string_view s) {
-  return Lookup(kIdentifierTypes, s, "identifier type");
+  return FromStored(acme::ParseIdentifierType(s), s, "identifier type");
 }
 Result<acme::AccountStatus> ParseAccountStatusName(std::string_view s) {
-  return Lookup(kAccountStatuses, s, "account status");
+  return FromStored(acme::ParseAccountStatus(s), s, "account status");
 }
 Result<acme::OrderStatus> ParseOrderStatusName(std::string_view s) {
-  return Lookup(kOrderStatuses, s, "order status");
+  return FromStored(acme::ParseOrderStatus(s), s, "order status");
 }
 Result<acme::AuthorizationStatus> ParseAuthorizationStatusName(std::string_view s) {
-  return Lookup(kAuthorizationStatuses, s, "authorization status");
+  return FromStored(acme::ParseAuthorizationStatus(s), s, "authorization status");
 }
 Result<acme::ChallengeStatus> ParseChallengeStatusName(std::string_view s) {
-  return Lookup(kChallengeStatuses, s, "challenge status");
+  return FromStored(acme::ParseChallengeStatus(s), s, "challenge status");
 }
 Result<acme::ChallengeType> ParseChallengeTypeName(std::string_view s) {
-  return Lookup(kChallengeTypes, s, "challenge type");
+  return FromStored(acme::ParseChallengeType(s), s, "challenge type");
 }
 Result<CertificateState> ParseCertificateStateName(std::string_view s) {
   return Lookup(kCertificateStates, s, "certificate state");
