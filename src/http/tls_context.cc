@@ -9,6 +9,8 @@
 #include <exception>
 #include <string_view>
 
+#include "http/openssl_errors.h"
+
 namespace anvil::http::internal {
 namespace {
 
@@ -24,17 +26,7 @@ struct PkeyFree {
 using X509Ptr = std::unique_ptr<X509, X509Free>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
-// Drains OpenSSL's thread-local error queue into text.
-std::string OpenSslErrors() {
-  std::string out;
-  while (unsigned long e = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    if (!out.empty()) out += "; ";
-    out += buf;
-  }
-  return out.empty() ? "unknown OpenSSL error" : out;
-}
+std::string OpenSslErrors() { return internal::TakeOpenSslErrors("unknown OpenSSL error"); }
 
 struct KeyPair {
   std::vector<X509Ptr> chain;  // Leaf first.

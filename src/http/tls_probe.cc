@@ -13,6 +13,8 @@
 #include <cstring>
 #include <memory>
 
+#include "http/openssl_errors.h"
+
 namespace anvil::http {
 namespace {
 
@@ -39,16 +41,7 @@ class Socket {
   int fd_;
 };
 
-std::string OpenSslErrors() {
-  std::string out;
-  while (unsigned long e = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    if (!out.empty()) out += "; ";
-    out += buf;
-  }
-  return out.empty() ? "handshake failed" : out;
-}
+std::string OpenSslErrors() { return internal::TakeOpenSslErrors("handshake failed"); }
 
 std::string Where(const std::string& ip, uint16_t port) {
   return (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" + std::to_string(port);
