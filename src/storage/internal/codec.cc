@@ -296,4 +296,19 @@ std::string IssuedAuditDetails(std::string_view order_id) {
 
 std::string RevokedAuditDetails(int reason) { return "{\"reason\":" + std::to_string(reason) + "}"; }
 
+Status NotFound(std::string_view what, std::string_view id) {
+  return Error(Code::kNotFound, std::string(what) + " " + std::string(id) + " does not exist");
+}
+
+Status CheckLimit(int limit) {
+  if (limit < 1)
+    return Error(Code::kInvalidArgument, "limit must be at least 1, got " + std::to_string(limit));
+  return Status::Ok();
+}
+
+Status ChallengeConflict(std::string_view authorization_id, std::string_view challenge_id) {
+  return Error(Code::kConflict, "challenge " + std::string(authorization_id) + "/" + std::string(challenge_id) +
+                                    " or its authorization is not in the required state");
+}
+
 }  // namespace anvil::storage::internal

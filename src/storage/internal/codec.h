@@ -56,6 +56,13 @@ Result<std::vector<acme::Identifier>> DecodeIdentifiers(std::string_view json);
 std::string IssuedAuditDetails(std::string_view order_id);
 std::string RevokedAuditDetails(int reason);
 
+// Errors both backends return word for word (the conformance suite compares them): kNotFound "WHAT ID does not
+// exist", kInvalidArgument for a list limit below 1, kConflict for a challenge (or its authorization) not in
+// the state a conditional update required.
+Status NotFound(std::string_view what, std::string_view id);
+Status CheckLimit(int limit);
+Status ChallengeConflict(std::string_view authorization_id, std::string_view challenge_id);
+
 // Storage keeps one-second precision (store.h): every backend truncates the same way.
 inline TimePoint TruncateToSeconds(TimePoint t) { return FromUnixSeconds(ToUnixSeconds(t)); }
 

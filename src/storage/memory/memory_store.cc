@@ -11,21 +11,14 @@
 namespace anvil::storage {
 namespace {
 
+using internal::ChallengeConflict;
+using internal::CheckLimit;
+using internal::NotFound;
 using internal::TruncateToSeconds;
 
 std::optional<TimePoint> Truncate(const std::optional<TimePoint>& t) {
   if (!t.has_value()) return std::nullopt;
   return TruncateToSeconds(*t);
-}
-
-Status NotFound(std::string_view what, std::string_view id) {
-  return Error(Code::kNotFound, std::string(what) + " " + std::string(id) + " does not exist");
-}
-
-Status CheckLimit(int limit) {
-  if (limit < 1)
-    return Error(Code::kInvalidArgument, "limit must be at least 1, got " + std::to_string(limit));
-  return Status::Ok();
 }
 
 // Mirrors the SQLite store's decisions, including the order in which errors are detected, so that the two
@@ -444,11 +437,6 @@ class MemoryStore final : public Store {
       }
     }
     return NotFound("challenge", authorization_id + "/" + challenge_id);
-  }
-
-  static Status ChallengeConflict(const std::string& authorization_id, const std::string& challenge_id) {
-    return Error(Code::kConflict, "challenge " + authorization_id + "/" + challenge_id +
-                                      " or its authorization is not in the required state");
   }
 
   static Status CertificateConflict(const CertificateRecord& cert, std::string_view expected) {

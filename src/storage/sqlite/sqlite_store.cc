@@ -20,7 +20,9 @@
 namespace anvil::storage {
 namespace {
 
+using internal::CheckLimit;
 using internal::Name;
+using internal::NotFound;
 using sqlite::Connection;
 using sqlite::Statement;
 using sqlite::Transaction;
@@ -45,16 +47,6 @@ constexpr int kMaxReadConnections = 8;
 
 Status Annotate(const Status& status, std::string_view what) {
   return Error(status.code(), std::string(what) + ": " + status.message());
-}
-
-Status NotFound(std::string_view what, std::string_view id) {
-  return Error(Code::kNotFound, std::string(what) + " " + std::string(id) + " does not exist");
-}
-
-Status CheckLimit(int limit) {
-  if (limit < 1)
-    return Error(Code::kInvalidArgument, "limit must be at least 1, got " + std::to_string(limit));
-  return Status::Ok();
 }
 
 Result<Account> ReadAccount(const Statement& s) {
@@ -179,8 +171,7 @@ Status ExplainChallengeMiss(Connection& c, const std::string& authorization_id,
   s.BindText(1, authorization_id).BindText(2, challenge_id);
   ANVIL_ASSIGN_OR_RETURN(bool found, s.Step());
   if (!found) return NotFound("challenge", authorization_id + "/" + challenge_id);
-  return Error(Code::kConflict, "challenge " + authorization_id + "/" + challenge_id +
-                                    " or its authorization is not in the required state");
+  return internal::ChallengeConflict(authorization_id, challenge_id);
 }
 
 // Creates the file (mode 0600) before SQLite does, so that SQLite, which gives -wal and -shm the mode of the
