@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/base64url.h"
+#include "jose/test_util.h"
 #include "jose/test_vectors.h"
 
 namespace anvil::jose {
@@ -10,13 +11,8 @@ namespace {
 
 using nlohmann::json;
 
-json Parse(std::string_view text) { return json::parse(text.begin(), text.end(), nullptr, false); }
-
-crypto::PrivateKey MustGenerate(crypto::KeyType type) {
-  auto key = crypto::PrivateKey::Generate(type);
-  EXPECT_TRUE(key.ok());
-  return std::move(key).value();
-}
+using testing::MustGenerate;
+using testing::Parse;
 
 // A flattened JWS with the given protected header and payload, and a signature that is valid only if
 // `key` is given.
