@@ -335,12 +335,5 @@ TEST(PrivateKey, SignsAndVerifiesFromManyThreadsAtOnce) {
   }
 }
 
-TEST(Random, ReturnsTheRequestedNumberOfDistinctBytes) {
-  EXPECT_EQ(RandomBytes(0).size(), 0u);
-  std::string a = RandomBytes(16), b = RandomBytes(16);
-  EXPECT_EQ(a.size(), 16u);
-  EXPECT_NE(a, b);
-}
-
 }  // namespace
 }  // namespace anvil::crypto
