@@ -9,6 +9,7 @@
 #include "crypto/digest.h"
 #include "crypto/random.h"
 #include "jose/eab.h"
+#include "ra/ids.h"
 
 namespace anvil::ra {
 namespace {
@@ -16,9 +17,6 @@ namespace {
 constexpr size_t kMaxContacts = 10;
 constexpr size_t kMaxContactLength = 512;
 
-std::string NewId() { return base64url::Encode(crypto::RandomBytes(15)); }
-// Challenge tokens carry 256 bits of entropy (RFC 8555 §8.1 asks for at least 128).
-std::string NewToken() { return base64url::Encode(crypto::RandomBytes(32)); }
 
 std::string ProblemText(const Status& status) { return acme::ProblemJson(status).dump(); }
 
@@ -133,14 +131,14 @@ Result<NewAccountResult> RegistrationAuthority::NewAccount(const NewAccountReque
   }
   ANVIL_ASSIGN_OR_RETURN(std::string eab_kid, CheckEab(request));
   storage::Account account;
-  account.id = NewId();
+  account.created_at = clock_.Now();
+  account.id = NewId(account.created_at);
   account.jwk_json = request.key.ToJson().dump();
   account.thumbprint = thumbprint;
   account.contacts = request.contacts;
   account.status = acme::AccountStatus::kValid;
   account.tos_agreed = request.tos_agreed;
   account.eab_kid = eab_kid;
-  account.created_at = clock_.Now();
   Status created = store_.CreateAccount(account);
   if (created.code() == Code::kConflict) {
     // A concurrent newAccount with the same key won the race: return its account.
@@ -208,7 +206,7 @@ Result<storage::Authorization> RegistrationAuthority::MakeAuthorization(const st
                                                                         const acme::Identifier& id, bool wildcard,
                                                                         TimePoint now) {
   storage::Authorization authz;
-  authz.id = NewId();
+  authz.id = NewId(now);
   authz.account_id = account_id;
   authz.identifier = acme::Identifier{id.type, id.authorization_value()};
   authz.wildcard = wildcard;
@@ -225,7 +223,7 @@ Result<storage::Authorization> RegistrationAuthority::MakeAuthorization(const st
   }
   for (auto type : types) {
     storage::Challenge c;
-    c.id = NewId();
+    c.id = NewId(now);
     c.type = type;
     c.token = NewToken();
     authz.challenges.push_back(std::move(c));
@@ -313,7 +311,7 @@ Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& a
   if (!request.replaces.empty()) ANVIL_RETURN_IF_ERROR(CheckReplaces(account, request.replaces));
 
   storage::Order order;
-  order.id = NewId();
+  order.id = NewId(now);
   order.account_id = account.id;
   order.identifiers = identifiers;
   order.not_before = request.not_before;
