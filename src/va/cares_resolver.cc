@@ -1,8 +1,11 @@
 // The c-ares implementation of DnsResolver (see dns_resolver.h).
 //
-// c-ares 1.18 (Debian 12) channels are not thread-safe, so every Lookup* call duplicates a template channel
-// (under a lock) and drives its own copy with poll(2) until its queries finish or the call's deadline passes,
-// when the queries are cancelled. CNAME chains are followed inside each answer and, when a server answers
+// c-ares 1.18 (Debian 12) channels are not thread-safe, so every Lookup* call takes a channel of its own: an
+// idle one from the resolver's pool, or a new duplicate of the template channel (ares_dup re-reads
+// /etc/resolv.conf and friends, so copies are kept and reused). The call drives its channel with poll(2) until
+// its queries finish or the call's deadline passes, when the queries are cancelled. A channel goes back to the
+// pool only with no query outstanding; c-ares then has closed its sockets (no ARES_FLAG_STAYOPEN), so every
+// lookup still sends from a fresh socket and source port. CNAME chains are followed inside each answer and, when a server answers
 // only with the alias, by querying the target (at most kMaxCnameHops in total).
 #include <ares.h>
 #include <poll.h>
@@ -116,7 +119,8 @@ class Lookup {
   Result<std::vector<std::string>> result_ = std::vector<std::string>{};
 };
 
-// Owns one duplicated channel for the duration of a call.
+// One duplicated channel. Destroyed only when it still has queries (then c-ares calls them back with
+// ARES_EDESTRUCTION), otherwise kept for reuse by the resolver's pool.
 class Channel {
  public:
   explicit Channel(ares_channel channel) : channel_(channel) {}
@@ -124,6 +128,11 @@ class Channel {
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
   ares_channel get() const { return channel_; }
+  // No query outstanding (ares_timeout has nothing to wait for).
+  bool idle() const {
+    timeval buf;
+    return ares_timeout(channel_, nullptr, &buf) == nullptr;
+  }
 
   // Drives the channel until every lookup is done or `deadline` passes; on the deadline the outstanding
   // queries are cancelled, which completes them with a timeout error.
@@ -190,7 +199,7 @@ class CaresResolver final : public DnsResolver {
 
   Result<std::vector<std::string>> LookupTxt(const std::string& name) override {
     Lookup txt(name, kDnsTypeTxt);
-    ANVIL_ASSIGN_OR_RETURN(auto channel, Dup());
+    ANVIL_ASSIGN_OR_RETURN(ChannelLease channel, Acquire());
     txt.Start(channel->get());
     channel->Run({&txt}, Clock::now() + timeout_);
     return std::move(txt.result());
@@ -199,7 +208,7 @@ class CaresResolver final : public DnsResolver {
   Result<std::vector<std::string>> LookupAddresses(const std::string& name) override {
     Lookup a(name, kDnsTypeA);
     Lookup aaaa(name, kDnsTypeAaaa);
-    ANVIL_ASSIGN_OR_RETURN(auto channel, Dup());
+    ANVIL_ASSIGN_OR_RETURN(ChannelLease channel, Acquire());
     a.Start(channel->get());
     aaaa.Start(channel->get());
     channel->Run({&a, &aaaa}, Clock::now() + timeout_);
@@ -214,19 +223,51 @@ class CaresResolver final : public DnsResolver {
   }
 
  private:
-  Result<std::unique_ptr<Channel>> Dup() {
-    ares_channel copy = nullptr;
-    int rc;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      rc = ares_dup(&copy, template_);
+  // A channel for one call; back to the pool when the call is done, if it is idle. Declared after the
+  // call's Lookups, so it is released (or destroyed) before they are.
+  class ChannelLease {
+   public:
+    ChannelLease(CaresResolver* owner, std::unique_ptr<Channel> channel)
+        : owner_(owner), channel_(std::move(channel)) {}
+    ChannelLease(ChannelLease&&) noexcept = default;
+    ChannelLease(const ChannelLease&) = delete;
+    ChannelLease& operator=(const ChannelLease&) = delete;
+    ChannelLease& operator=(ChannelLease&&) = delete;
+    ~ChannelLease() {
+      if (channel_ != nullptr) owner_->Release(std::move(channel_));
     }
+    Channel* operator->() const { return channel_.get(); }
+
+   private:
+    CaresResolver* owner_;
+    std::unique_ptr<Channel> channel_;
+  };
+
+  Result<ChannelLease> Acquire() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!idle_.empty()) {
+      std::unique_ptr<Channel> channel = std::move(idle_.back());
+      idle_.pop_back();
+      return ChannelLease(this, std::move(channel));
+    }
+    ares_channel copy = nullptr;
+    const int rc = ares_dup(&copy, template_);
     if (rc != ARES_SUCCESS)
       return Error(Code::kDns, std::string("DNS problem: resolver: ") + ares_strerror(rc));
-    return std::make_unique<Channel>(copy);
+    return ChannelLease(this, std::make_unique<Channel>(copy));
   }
 
-  std::mutex mu_;  // guards reads of template_ by ares_dup
+  void Release(std::unique_ptr<Channel> channel) {
+    if (!channel->idle()) return;  // destroyed here, completing what is left
+    std::lock_guard<std::mutex> lock(mu_);
+    if (idle_.size() < kMaxIdleChannels) idle_.push_back(std::move(channel));
+  }
+
+  // More idle channels than concurrent lookups are never needed; the VA runs a few dozen at most.
+  static constexpr size_t kMaxIdleChannels = 64;
+
+  std::mutex mu_;  // guards idle_ and reads of template_ by ares_dup
+  std::vector<std::unique_ptr<Channel>> idle_;
   ares_channel template_;
   std::chrono::milliseconds timeout_;
 };

@@ -1,9 +1,12 @@
 // http-01 (RFC 8555 §8.3; RFC 8738 §7 for ip identifiers) with libcurl. See docs/validation.md for the
 // policy.
 //
-// Every request uses a fresh easy handle pinned to an address we resolved ourselves (CURLOPT_CONNECT_TO with
-// an IP literal, so curl never resolves a name), without proxies, cookies, redirects (we follow them by hand,
-// re-resolving each new name through the DnsResolver) or protocols other than http and https.
+// Every request uses a fresh connection pinned to an address we resolved ourselves (CURLOPT_CONNECT_TO with
+// an IP literal, so curl never resolves a name), without proxies, cookies, TLS session reuse, redirects (we
+// follow them by hand, re-resolving each new name through the DnsResolver) or protocols other than http and
+// https. Each VA thread keeps one easy handle and resets it before every request: curl_easy_perform keeps its
+// internal multi handle (and the socket pair that wakes it) with the easy handle, and would make them again
+// for a new one.
 #include <curl/curl.h>
 
 #include <cerrno>
@@ -75,12 +78,18 @@ Fetched Fetch(const std::string& url, const std::string& address, uint16_t port,
               const std::optional<std::string>& host_header, std::chrono::milliseconds timeout,
               std::chrono::milliseconds connect_timeout, const ValidatorOptions& options) {
   Fetched out;
-  std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
+  thread_local std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
   if (!easy) {
     out.code = CURLE_FAILED_INIT;
     return out;
   }
   CURL* h = easy.get();
+  curl_easy_reset(h);
+  // Also on the way out, so that the handle never keeps pointers to this call's lists and buffers.
+  struct ResetOnExit {
+    CURL* h;
+    ~ResetOnExit() { curl_easy_reset(h); }
+  } reset_on_exit{h};
   // "::ADDRESS:PORT": any host and port of the URL connects to this literal address (no DNS by curl).
   const std::string connect_to =
       "::" + (IsIpv6Address(address) ? "[" + address + "]" : address) + ":" + std::to_string(port);
@@ -104,6 +113,7 @@ Fetched Fetch(const std::string& url, const std::string& address, uint16_t port,
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);  // threads: no SIGALRM-based timeouts
   curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
   curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+  curl_easy_setopt(h, CURLOPT_SSL_SESSIONID_CACHE, 0L);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(1, timeout.count())));
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(std::max<int64_t>(1, connect_timeout.count())));
