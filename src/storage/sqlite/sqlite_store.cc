@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "storage/internal/codec.h"
+#include "storage/sqlite/account_cache.h"
 #include "storage/sqlite/db.h"
 #include "storage/sqlite/migrations.h"
 
@@ -265,8 +266,13 @@ class SqliteStore final : public Store {
   }
 
   Result<Account> GetAccount(const std::string& id) override {
-    return ReadOne<Account>("SELECT " ANVIL_ACCOUNT_COLUMNS " FROM accounts WHERE id = ?", id, ReadAccount,
-                            "account");
+    if (std::optional<Account> cached = account_cache_.Get(id)) return *std::move(cached);
+    const uint64_t generation = account_cache_.generation();
+    ANVIL_ASSIGN_OR_RETURN(Account account, ReadOne<Account>("SELECT " ANVIL_ACCOUNT_COLUMNS
+                                                             " FROM accounts WHERE id = ?",
+                                                             id, ReadAccount, "account"));
+    account_cache_.Put(account, generation);
+    return account;
   }
 
   Result<Account> FindAccountByThumbprint(const std::string& thumbprint) override {
@@ -276,6 +282,7 @@ class SqliteStore final : public Store {
 
   Status UpdateAccount(const std::string& id, const std::vector<std::string>& contacts,
                        acme::AccountStatus status) override {
+    AccountWrite invalidate{account_cache_, id};
     return Write([&](Connection& c) -> Status {
       ANVIL_ASSIGN_OR_RETURN(Statement update,
                              c.Prepare("UPDATE accounts SET contacts_json = ?, status = ? WHERE id = ?"));
@@ -287,6 +294,7 @@ class SqliteStore final : public Store {
 
   Status ChangeAccountKey(const std::string& id, const std::string& old_thumbprint,
                           const std::string& new_jwk_json, const std::string& new_thumbprint) override {
+    AccountWrite invalidate{account_cache_, id};
     return Write([&](Connection& c) -> Status {
       ANVIL_ASSIGN_OR_RETURN(
           Statement update,
@@ -928,6 +936,15 @@ class SqliteStore final : public Store {
   std::vector<PendingWrite*> queue_;
   bool leader_active_ = false;
   std::unique_ptr<Connection> writer_;  // used only by the current group-commit leader
+
+  // GetAccount's cache (account_cache.h); 5 s bounds how long another process's account change goes unseen.
+  sqlite::AccountCache account_cache_{10000, std::chrono::seconds(5)};
+  // Drops an account's cached entry when a write to it returns, committed or not.
+  struct AccountWrite {
+    sqlite::AccountCache& cache;
+    const std::string& id;
+    ~AccountWrite() { cache.Invalidate(id); }
+  };
 
   std::mutex readers_mu_;
   std::condition_variable readers_cv_;

@@ -259,13 +259,69 @@ TEST_F(SqliteStoreTest, MoreConcurrentReadersThanConnectionsAllSucceed) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
-      for (int i = 0; i < 20; ++i) {
-        if (!(*store)->GetAccount("a1").ok()) ++failures;
+      for (int i = 0; i < 20; ++i) {  // not GetAccount: the store answers that from its cache
+        if (!(*store)->FindAccountByThumbprint("thumb").ok()) ++failures;
       }
     });
   }
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(failures.load(), 0);
+}
+
+// GetAccount is served from the store's account cache; the store's own account writes must show at once.
+TEST_F(SqliteStoreTest, CachedAccountReadsSeeTheStoresOwnWrites) {
+  Result<std::unique_ptr<Store>> store = Open();
+  ASSERT_TRUE(store.ok());
+  Account account{"a1", "{}", "thumb", {"mailto:a@example.com"}, acme::AccountStatus::kValid, true, "", kT0};
+  ASSERT_TRUE((*store)->CreateAccount(account).ok());
+  ASSERT_TRUE((*store)->GetAccount("a1").ok());  // now cached
+  ASSERT_TRUE((*store)->UpdateAccount("a1", {"mailto:b@example.com"}, acme::AccountStatus::kDeactivated).ok());
+  Result<Account> updated = (*store)->GetAccount("a1");
+  ASSERT_TRUE(updated.ok());
+  EXPECT_EQ(updated->contacts, std::vector<std::string>{"mailto:b@example.com"});
+  EXPECT_EQ(updated->status, acme::AccountStatus::kDeactivated);
+  ASSERT_TRUE((*store)->ChangeAccountKey("a1", "thumb", R"({"new":1})", "thumb2").ok());
+  Result<Account> rolled = (*store)->GetAccount("a1");
+  ASSERT_TRUE(rolled.ok());
+  EXPECT_EQ(rolled->jwk_json, R"({"new":1})");
+  EXPECT_EQ(rolled->thumbprint, "thumb2");
+  // A failed conditional write leaves the (re-read) account as it is.
+  EXPECT_EQ((*store)->ChangeAccountKey("a1", "thumb", "{}", "thumb3").code(), Code::kConflict);
+  EXPECT_EQ((*store)->GetAccount("a1")->thumbprint, "thumb2");
+}
+
+// Readers racing a stream of updates never leave an older version cached: once the writer is done, every
+// read returns its last write.
+TEST_F(SqliteStoreTest, CachedAccountReadsRacingUpdatesEndOnTheLastWrite) {
+  Result<std::unique_ptr<Store>> store = Open();
+  ASSERT_TRUE(store.ok());
+  Account account{"a1", "{}", "thumb", {"mailto:0@example.com"}, acme::AccountStatus::kValid, true, "", kT0};
+  ASSERT_TRUE((*store)->CreateAccount(account).ok());
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&] {
+      while (!done) {
+        if (!(*store)->GetAccount("a1").ok()) ++failures;
+      }
+    });
+  }
+  constexpr int kUpdates = 40;
+  for (int i = 1; i <= kUpdates; ++i) {
+    const std::string contact = "mailto:" + std::to_string(i) + "@example.com";
+    ASSERT_TRUE((*store)->UpdateAccount("a1", {contact}, acme::AccountStatus::kValid).ok());
+    Result<Account> read = (*store)->GetAccount("a1");
+    ASSERT_TRUE(read.ok());
+    EXPECT_EQ(read->contacts, std::vector<std::string>{contact}) << "after update " << i;
+  }
+  done = true;
+  for (std::thread& reader : readers) reader.join();
+  EXPECT_EQ(failures.load(), 0);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ((*store)->GetAccount("a1")->contacts,
+              std::vector<std::string>{"mailto:" + std::to_string(kUpdates) + "@example.com"});
+  }
 }
 
 TEST_F(SqliteStoreTest, BadOptionsAreInvalidArgument) {
