@@ -8,9 +8,9 @@
 
 namespace anvil::ra {
 
-// 20 URL-safe characters: 8 of creation time (milliseconds since the epoch, 48 bits, in an alphabet whose ASCII
-// order is its value order) then 12 of base64url CSPRNG output (72 bits). Ids made close together share a
-// prefix and sort by time, so the store inserts them into the same few B-tree pages instead of random ones
+// 20 URL-safe characters: 8 of creation time (milliseconds since the epoch, 48 bits, in an alphabet whose
+// ASCII order is its value order) then 12 of base64url CSPRNG output (72 bits). Ids made close together share
+// a prefix and sort by time, so the store inserts them into the same few B-tree pages instead of random ones
 // (docs/storage.md); the random part keeps them unique and unguessable. Resource URLs reveal when the
 // resource was made, which the resources themselves say too (created, expires).
 std::string NewId(TimePoint now);

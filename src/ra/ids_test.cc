@@ -26,8 +26,8 @@ TEST(NewId, TwentyUrlSafeCharactersAndUnique) {
 
 TEST(NewId, LaterIdsSortAfterEarlierOnes) {
   // Steps of 1 ms, and across each character's carry (64 ms, 4096 ms, ...), and years.
-  const std::chrono::milliseconds steps[] = {std::chrono::milliseconds(1), std::chrono::milliseconds(63),
-                                             std::chrono::milliseconds(64), std::chrono::milliseconds(4095),
+  const std::chrono::milliseconds steps[] = {std::chrono::milliseconds(1),    std::chrono::milliseconds(63),
+                                             std::chrono::milliseconds(64),   std::chrono::milliseconds(4095),
                                              std::chrono::milliseconds(4096), std::chrono::hours(24 * 365)};
   TimePoint t = kStart;
   std::string previous = NewId(t);

@@ -2,11 +2,11 @@
 //
 // c-ares 1.18 (Debian 12) channels are not thread-safe, so every Lookup* call takes a channel of its own: an
 // idle one from the resolver's pool, or a new duplicate of the template channel (ares_dup re-reads
-// /etc/resolv.conf and friends, so copies are kept and reused). The call drives its channel with poll(2) until
-// its queries finish or the call's deadline passes, when the queries are cancelled. A channel goes back to the
-// pool only with no query outstanding; c-ares then has closed its sockets (no ARES_FLAG_STAYOPEN), so every
-// lookup still sends from a fresh socket and source port. CNAME chains are followed inside each answer and, when a server answers
-// only with the alias, by querying the target (at most kMaxCnameHops in total).
+// /etc/resolv.conf and friends, so copies are kept and reused). The call drives its channel with poll(2)
+// until its queries finish or the call's deadline passes, when the queries are cancelled. A channel goes back
+// to the pool only with no query outstanding; c-ares then has closed its sockets (no ARES_FLAG_STAYOPEN), so
+// every lookup still sends from a fresh socket and source port. CNAME chains are followed inside each answer
+// and, when a server answers only with the alias, by querying the target (at most kMaxCnameHops in total).
 #include <ares.h>
 #include <poll.h>
 
