@@ -29,9 +29,12 @@ struct PrivateKey::Impl {
 
 struct Csr::Impl {
   explicit Impl(PublicKey key) : public_key(std::move(key)) {}
-  internal::X509ReqPtr req;
   PublicKey public_key;
   std::string der;
+  // What the signature covers and the signature, as received (VerifySignature).
+  std::string info_der;
+  std::string signature;
+  DigestAlg signature_digest = DigestAlg::kSha256;
   std::string common_name;
   std::vector<std::string> dns_names, ip_addresses, other_san_entries, other_extension_oids;
 };

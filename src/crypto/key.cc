@@ -12,6 +12,7 @@
 
 #include "crypto/der.h"
 #include "crypto/internal.h"
+#include "crypto/spki.h"
 
 namespace anvil::crypto {
 
@@ -265,6 +266,9 @@ size_t CurveCoordinateLength(Curve c) { return InfoFor(c).coordinate_length; }
 
 Result<PublicKey> PublicKey::FromDer(std::string_view spki_der) {
   if (spki_der.empty()) return Error(Code::kBadPublicKey, "empty SubjectPublicKeyInfo");
+  if (EvpPkeyPtr common = internal::ImportCommonSpki(spki_der)) {
+    return Access::WrapPublic(std::move(common), std::string(spki_der));
+  }
   const unsigned char* p = Uchar(spki_der);
   EvpPkeyPtr pkey(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())));
   if (!pkey) return ErrorWithOpenSsl(Code::kBadPublicKey, "invalid SubjectPublicKeyInfo");

@@ -256,6 +256,31 @@ TEST(PublicKey, FromRsaRejectsBadExponentsAndModuli) {
   EXPECT_TRUE(*padded == key->public_key());
 }
 
+// An uncompressed P-256 SPKI is 27 bytes of header, then 0x04 || X || Y.
+TEST(PublicKey, FromDerRefusesAnEcPointOffTheCurve) {
+  auto key = PrivateKey::Generate(KeyType::kEcP256);
+  ASSERT_TRUE(key.ok());
+  std::string der = key->public_key().ToDer();
+  ASSERT_EQ(der.size(), 91u);
+  der.back() = static_cast<char>(der.back() ^ 0x01);  // y + 1 or y - 1: no longer on the curve
+  EXPECT_EQ(PublicKey::FromDer(der).status().code(), Code::kBadPublicKey);
+}
+
+TEST(PublicKey, FromDerReadsACompressedEcPoint) {
+  auto key = PrivateKey::Generate(KeyType::kEcP256);
+  ASSERT_TRUE(key.ok());
+  const std::string der = key->public_key().ToDer();
+  auto point = key->public_key().ec_point();
+  ASSERT_TRUE(point.ok());
+  const bool y_odd = (static_cast<unsigned char>(point->y.back()) & 1) != 0;
+  // SEQUENCE { AlgorithmIdentifier (the same 21 bytes), BIT STRING { 0, 0x02|parity, X } }
+  std::string compressed = std::string("\x30\x39", 2) + der.substr(2, 21) + std::string("\x03\x22\x00", 3) +
+                           static_cast<char>(y_odd ? 0x03 : 0x02) + point->x;
+  auto parsed = PublicKey::FromDer(compressed);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_TRUE(*parsed == key->public_key());
+}
+
 TEST(PublicKey, FromDerRejectsGarbageAndTrailingData) {
   auto key = PrivateKey::Generate(KeyType::kEcP256);
   ASSERT_TRUE(key.ok());

@@ -1,8 +1,13 @@
 #include "crypto/spki.h"
 
 #include <openssl/asn1.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/param_build.h>
+#include <openssl/params.h>
 
 #include <cstring>
 
@@ -25,6 +30,94 @@ Result<SpkiParts> SplitSpki(std::string_view spki_der) {
   if (!bits || bits->tag != 0x03 || bits->content.empty() || bits->content[0] != '\0' || !body.empty())
     return Error(Code::kBadPublicKey, "SPKI without a whole-octet subjectPublicKey");
   return SpkiParts{algorithm_der, bits->content.substr(1)};
+}
+
+namespace {
+
+using namespace std::string_view_literals;
+
+// AlgorithmIdentifier DER of the accepted key types (RFC 5480 §2.1.1, RFC 8017 §A.1, RFC 8410 §3).
+constexpr std::string_view kEcP256 =
+    "\x30\x13\x06\x07\x2a\x86\x48\xce\x3d\x02\x01\x06\x08\x2a\x86\x48\xce\x3d\x03\x01\x07"sv;
+constexpr std::string_view kEcP384 =
+    "\x30\x10\x06\x07\x2a\x86\x48\xce\x3d\x02\x01\x06\x05\x2b\x81\x04\x00\x22"sv;
+constexpr std::string_view kEcP521 =
+    "\x30\x10\x06\x07\x2a\x86\x48\xce\x3d\x02\x01\x06\x05\x2b\x81\x04\x00\x23"sv;
+constexpr std::string_view kRsa = "\x30\x0d\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01\x05\x00"sv;
+constexpr std::string_view kEd25519 = "\x30\x05\x06\x03\x2b\x65\x70"sv;
+
+EvpPkeyPtr FromData(const char* type, OSSL_PARAM* params) {
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  EVP_PKEY* raw = nullptr;
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+    return nullptr;
+  }
+  return EvpPkeyPtr(raw);
+}
+
+EvpPkeyPtr ImportEc(const char* group, std::string_view point) {
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(group), 0),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<char*>(point.data()),
+                                        point.size()),
+      OSSL_PARAM_construct_end()};
+  return FromData("EC", params);
+}
+
+// A positive DER INTEGER's magnitude, without its sign octet; nullopt for a negative or empty one.
+std::optional<std::string_view> PositiveInteger(std::string_view& in) {
+  auto element = ReadDer(in);
+  if (!element || element->tag != 0x02 || element->content.empty() ||
+      (static_cast<unsigned char>(element->content[0]) & 0x80) != 0) {
+    return std::nullopt;
+  }
+  std::string_view magnitude = element->content;
+  if (magnitude.size() > 1 && magnitude[0] == '\0') magnitude.remove_prefix(1);
+  return magnitude;
+}
+
+// RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017 §A.1.1).
+EvpPkeyPtr ImportRsa(std::string_view key_bits) {
+  auto sequence = ReadDer(key_bits);
+  if (!sequence || sequence->tag != 0x30 || !key_bits.empty()) return nullptr;
+  std::string_view body = sequence->content;
+  auto n = PositiveInteger(body);
+  auto e = PositiveInteger(body);
+  if (!n || !e || !body.empty()) return nullptr;
+  if (n->size() > 16384 / 8) return nullptr;
+  BignumPtr bn_n(BN_bin2bn(Uchar(*n), static_cast<int>(n->size()), nullptr));
+  BignumPtr bn_e(BN_bin2bn(Uchar(*e), static_cast<int>(e->size()), nullptr));
+  ParamBldPtr bld(OSSL_PARAM_BLD_new());
+  if (!bn_n || !bn_e || !bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1 ||
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1) {
+    return nullptr;
+  }
+  ParamPtr params(OSSL_PARAM_BLD_to_param(bld.get()));
+  if (!params) return nullptr;
+  return FromData("RSA", params.get());
+}
+
+}  // namespace
+
+EvpPkeyPtr ImportCommonSpki(std::string_view spki_der) {
+  auto parts = SplitSpki(spki_der);
+  if (!parts.ok()) return nullptr;
+  const std::string_view algorithm = parts->algorithm_der, bits = parts->key_bits;
+  EvpPkeyPtr pkey;
+  if (algorithm == kEcP256) {
+    pkey = ImportEc(SN_X9_62_prime256v1, bits);
+  } else if (algorithm == kEcP384) {
+    pkey = ImportEc(SN_secp384r1, bits);
+  } else if (algorithm == kEcP521) {
+    pkey = ImportEc(SN_secp521r1, bits);
+  } else if (algorithm == kRsa) {
+    pkey = ImportRsa(bits);
+  } else if (algorithm == kEd25519 && bits.size() == 32) {
+    pkey.reset(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, Uchar(bits), bits.size()));
+  }
+  if (!pkey) ERR_clear_error();
+  return pkey;
 }
 
 Status SetPubkeyFromSpki(X509_PUBKEY* dst, std::string_view spki_der) {
