@@ -108,14 +108,15 @@ Result<DigestAlg> SignatureDigest(std::string_view algorithm_der, const PublicKe
     default:
       break;
   }
-  bool parameters_ok = parameter_type == V_ASN1_UNDEF;
+  // Absent, or NULL: RFC 4055 §5 wants NULL for RSA, RFC 5758 §3.2 and RFC 8410 §3 absent for ECDSA and
+  // Ed25519, and some encoders write NULL there too (OpenSSL accepts both).
+  const bool parameters_ok = parameter_type == V_ASN1_UNDEF || parameter_type == V_ASN1_NULL;
   switch (pk) {
     case NID_X9_62_id_ecPublicKey:
       want = KeyAlgorithm::kEc;
       break;
     case NID_rsaEncryption:
       want = KeyAlgorithm::kRsa;
-      parameters_ok = parameters_ok || parameter_type == V_ASN1_NULL;
       break;
     case NID_ED25519:
       want = KeyAlgorithm::kEd25519;

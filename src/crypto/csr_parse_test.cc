@@ -124,7 +124,7 @@ TEST_P(CsrShapes, ReadsWhatOpenSslBuildsAsOpenSslDoes) {
 // Every single-bit corruption: Anvil never accepts one OpenSSL refuses, accepts none at all, and never
 // crashes (this test runs under ASan/UBSan in `make test`). Anvil is the stricter of the two in one place:
 // OpenSSL ignores the parameters of an RSA PKCS #1 v1.5 signature algorithm, which RFC 4055 §5 requires to
-// be NULL (or, for interoperability, absent); Anvil refuses anything else there.
+// be NULL; Anvil refuses anything but NULL or absent there.
 TEST_P(CsrShapes, EveryOneBitCorruptionGetsOpenSslsVerdict) {
   Pkey key = GetParam().make_key();
   ASSERT_TRUE(key);
@@ -190,6 +190,24 @@ TEST(CsrSignatureAlgorithm, RsaPssAndMismatchesAreBadCsr) {
   auto refused = Csr::FromDer(mismatched);
   EXPECT_EQ(refused.status().code(), Code::kBadCsr);
   EXPECT_NE(refused.status().message().find("does not fit"), std::string::npos) << refused.status().message();
+}
+
+// The signature covers only the request info, so the algorithm identifier can be re-encoded with NULL
+// parameters (as some encoders write them) and the request still verifies.
+TEST(CsrSignatureAlgorithm, EcdsaWithNullParametersIsAccepted) {
+  Pkey ec = P256();
+  const std::string der = Build(kShapes[0], ec.get());
+  const std::string absent("\x30\x0a\x06\x08\x2a\x86\x48\xce\x3d\x04\x03\x02", 12);
+  const std::string null("\x30\x0c\x06\x08\x2a\x86\x48\xce\x3d\x04\x03\x02\x05\x00", 14);
+  const size_t at = der.rfind(absent);
+  ASSERT_NE(at, std::string::npos);
+  ASSERT_EQ(static_cast<unsigned char>(der[1]), 0x82);
+  const std::string content = der.substr(4, at - 4) + null + der.substr(at + absent.size());
+  const std::string with_null = std::string("\x30\x82", 2) + static_cast<char>(content.size() >> 8) +
+                                static_cast<char>(content.size() & 0xff) + content;
+  auto csr = Csr::FromDer(with_null);
+  ASSERT_TRUE(csr.ok()) << csr.status().ToString();
+  EXPECT_TRUE(csr->VerifySignature());
 }
 
 }  // namespace
