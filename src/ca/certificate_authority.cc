@@ -76,7 +76,9 @@ Result<IssuedCertificate> CertificateAuthority::Issue(const IssuanceRequest& req
                                                                material_.intermediate.public_key()));
     ANVIL_ASSIGN_OR_RETURN(record.tbs_der, p.tbs_der());
     record.serial = SerialHex(tmpl.serial);
-    Status added = store_.AddPendingCertificate(record);
+    Status added = request.start_order_from
+                       ? store_.AddPendingCertificateAndStartOrder(record, *request.start_order_from)
+                       : store_.AddPendingCertificate(record);
     if (added.ok()) {
       prepared.emplace(std::move(p));
       break;

@@ -1,7 +1,8 @@
-// The signing component. Issues end-entity certificates with the issuance cycle of Let's Encrypt's CA, so that
-// a crash at any point loses no issued certificate and never signs twice for one request:
+// The signing component. Issues end-entity certificates with the issuance cycle of Let's Encrypt's CA, so
+// that a crash at any point loses no issued certificate and never signs twice for one request:
 //   1. pick a 128-bit CSPRNG serial and build the to-be-signed certificate,
-//   2. persist serial + TBS (CertificateStore::AddPendingCertificate; a duplicate serial is retried),
+//   2. persist serial + TBS (CertificateStore::AddPendingCertificate; a duplicate serial is retried; with
+//      start_order_from, AddPendingCertificateAndStartOrder, which also moves the order to processing),
 //   3. sign,
 //   4. persist the signed certificate (MarkCertificateIssued, which also writes the audit row; with
 //      validate_order, MarkCertificateIssuedAndOrderValid, which also makes the order valid),
@@ -37,6 +38,11 @@ struct IssuanceRequest {
   // (Store::MarkCertificateIssuedAndOrderValid): one durable write fewer per issuance, and no window in which
   // the certificate is issued but its order still processing.
   bool validate_order = false;
+  // When set, the order moves from this status to kProcessing in the same transaction that records the
+  // pending certificate (Store::AddPendingCertificateAndStartOrder): the finalize gate and the first write
+  // of the issuance in one commit. Issue then fails with kOrderNotReady, having changed nothing, if the
+  // order is no longer in that status (a concurrent or repeated finalize won).
+  std::optional<acme::OrderStatus> start_order_from = std::nullopt;
 };
 
 struct IssuedCertificate {

@@ -26,6 +26,15 @@ class FaultyCertificateStore final : public storage::CertificateStore {
     }
     return inner_.AddPendingCertificate(r);
   }
+  Status AddPendingCertificateAndStartOrder(const storage::CertificateRecord& r,
+                                            acme::OrderStatus order_from) override {
+    pending_serials.push_back(r.serial);
+    if (conflicts_to_inject > 0) {
+      --conflicts_to_inject;
+      return Error(Code::kConflict, "duplicate serial (injected)");
+    }
+    return inner_.AddPendingCertificateAndStartOrder(r, order_from);
+  }
   Status MarkCertificateIssued(const std::string& serial, const std::string& der) override {
     if (fail_mark_issued) return Error(Code::kIo, "disk full (injected)");
     return inner_.MarkCertificateIssued(serial, der);
@@ -131,6 +140,37 @@ TEST_F(CertificateAuthorityTest, ValidateOrderMakesTheProcessingOrderValidWithTh
   // An order that is no longer processing: the issuance fails and the certificate is not recorded as issued.
   auto again = ca_->Issue(r);
   EXPECT_FALSE(again.ok());
+}
+
+// start_order_from: the order goes to processing with the pending row (one commit), after a serial
+// collision too; a second issuance for the same order is kOrderNotReady and records nothing.
+TEST_F(CertificateAuthorityTest, StartOrderFromGatesTheOrderWithThePendingRecord) {
+  storage::Account account;
+  account.id = "acct-1";
+  account.jwk_json = "{}";
+  account.thumbprint = "t1";
+  account.created_at = clock_.Now();
+  ASSERT_TRUE(store_->CreateAccount(account).ok());
+  storage::Order order;
+  order.id = "order-1";
+  order.account_id = "acct-1";
+  order.identifiers = {{acme::IdentifierType::kDns, "a.example.com"}};
+  order.created_at = clock_.Now();
+  order.expires = clock_.Now() + std::chrono::hours(1);
+  ASSERT_TRUE(store_->CreateOrder(order, {}).ok());  // pending
+
+  IssuanceRequest r = Request({"a.example.com"});
+  r.start_order_from = acme::OrderStatus::kPending;
+  r.validate_order = true;
+  faulty_.conflicts_to_inject = 1;
+  auto issued = ca_->Issue(r);
+  ASSERT_TRUE(issued.ok()) << issued.status().ToString();
+  ASSERT_EQ(faulty_.pending_serials.size(), 2u);
+  EXPECT_EQ(store_->GetOrder("order-1")->status, acme::OrderStatus::kValid);
+
+  auto again = ca_->Issue(r);
+  EXPECT_EQ(again.status().code(), Code::kOrderNotReady);
+  EXPECT_EQ(store_->ListCertificatesForOrder("order-1")->size(), 1u);
 }
 
 TEST_F(CertificateAuthorityTest, SerialsAreUnique) {

@@ -480,17 +480,19 @@ Result<storage::Order> RegistrationAuthority::Finalize(const storage::Account& a
   ANVIL_ASSIGN_OR_RETURN(const config::ProfileConfig* profile, Profile(order.profile));
   ANVIL_ASSIGN_OR_RETURN(crypto::PublicKey subject_key, CheckCsrMatchesOrder(order, csr_der, account, *profile));
 
-  // ready → processing is the single gate: a concurrent or repeated finalize loses here and never signs. It is
-  // conditional on the status read above (pending or ready), so a concurrent change makes it fail.
-  Status gate = store_.TransitionOrder(order.id, stored_status, acme::OrderStatus::kProcessing, "", "");
-  if (gate.code() == Code::kConflict) return Error(Code::kOrderNotReady, "the order is already being finalized");
-  ANVIL_RETURN_IF_ERROR(gate);
-
+  // ready → processing is the single gate: a concurrent or repeated finalize loses there and never signs. It
+  // is conditional on the status read above (pending or ready), so a concurrent change makes it fail, and it
+  // commits together with the pending certificate row (the issuance's first write).
   ca::IssuanceRequest issue{order.id, account.id, subject_key, order.identifiers, order.profile, *profile,
                             order.not_before, order.not_after};
+  issue.start_order_from = stored_status;
   issue.validate_order = true;  // the certificate and the order's processing → valid commit together
   auto issued = ca_.Issue(issue);
+  if (issued.status().code() == Code::kOrderNotReady) {
+    return Error(Code::kOrderNotReady, "the order is already being finalized");
+  }
   if (!issued.ok()) {
+    // Moves the order to invalid only if it got to processing (it did unless the first write failed).
     Status failed(Code::kServerInternal, "issuance failed");
     (void)store_.TransitionOrder(order.id, acme::OrderStatus::kProcessing, acme::OrderStatus::kInvalid,
                                  ProblemText(failed), "");

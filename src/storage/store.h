@@ -148,6 +148,12 @@ class CertificateStore {
   virtual ~CertificateStore() = default;
   // Records serial and TBS before signing (state kPending). kConflict on a duplicate serial.
   virtual Status AddPendingCertificate(const CertificateRecord& record) = 0;
+  // AddPendingCertificate and, in the same transaction, the record's order `order_from` → kProcessing: the
+  // first write of an issuance and its single gate, so two finalizes of one order never both sign.
+  // kOrderNotReady (and nothing changes) when the order is not `order_from`; kNotFound when there is no such
+  // order; kConflict (nothing changes) on a duplicate serial.
+  virtual Status AddPendingCertificateAndStartOrder(const CertificateRecord& record,
+                                                    acme::OrderStatus order_from) = 0;
   // Conditional kPending → kIssued with the signed DER; appends the AuditEvent "certificate.issued" in the same
   // transaction, so the audit trail cannot miss an issued certificate.
   virtual Status MarkCertificateIssued(const std::string& serial, const std::string& der) = 0;

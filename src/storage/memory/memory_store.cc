@@ -265,6 +265,27 @@ class MemoryStore final : public Store {
 
   Status AddPendingCertificate(const CertificateRecord& record) override {
     std::lock_guard lock(mu_);
+    return InsertPendingCertificate(record);
+  }
+
+  // Both checks before either change, so a refusal changes nothing.
+  Status AddPendingCertificateAndStartOrder(const CertificateRecord& record,
+                                            acme::OrderStatus order_from) override {
+    std::lock_guard lock(mu_);
+    auto seq = order_seq_.find(record.order_id);
+    if (seq == order_seq_.end()) return NotFound("order", record.order_id);
+    Order& order = orders_.at(seq->second);
+    if (order.status != order_from) {
+      return Error(Code::kOrderNotReady,
+                   "order " + order.id + " is not " + std::string(acme::StatusName(order_from)));
+    }
+    ANVIL_RETURN_IF_ERROR(InsertPendingCertificate(record));
+    order.status = acme::OrderStatus::kProcessing;
+    return Status::Ok();
+  }
+
+  // Requires mu_.
+  Status InsertPendingCertificate(const CertificateRecord& record) {
     if (certificates_.contains(record.serial)) {
       return Error(Code::kConflict, "certificate serial " + record.serial + " already exists");
     }

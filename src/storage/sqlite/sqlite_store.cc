@@ -535,27 +535,49 @@ class SqliteStore final : public Store {
   // ---- CertificateStore ----
 
   Status AddPendingCertificate(const CertificateRecord& record) override {
+    return Write([&](Connection& c) -> Status { return InsertPendingCertificate(c, record); });
+  }
+
+  Status AddPendingCertificateAndStartOrder(const CertificateRecord& record,
+                                            acme::OrderStatus order_from) override {
     return Write([&](Connection& c) -> Status {
-      ANVIL_ASSIGN_OR_RETURN(Statement insert,
-                             c.Prepare("INSERT INTO certificates (" ANVIL_CERTIFICATE_COLUMNS
-                                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0)"));
-      insert.BindText(1, record.serial)
+      ANVIL_ASSIGN_OR_RETURN(Statement update,
+                             c.Prepare("UPDATE orders SET status = ? WHERE id = ? AND status = ?"));
+      update.BindText(1, Name(acme::OrderStatus::kProcessing))
           .BindText(2, record.order_id)
-          .BindText(3, record.account_id)
-          .BindText(4, Name(CertificateState::kPending))
-          .BindBlob(5, record.tbs_der)
-          .BindBlob(6, "")
-          .BindText(7, record.issuer_chain_pem)
-          .BindText(8, internal::EncodeStringList(record.names))
-          .BindText(9, record.profile)
-          .BindBlob(10, record.authority_key_id)
-          .BindTime(11, record.not_before)
-          .BindTime(12, record.not_after)
-          .BindTime(13, record.created_at);
-      Status inserted = insert.Run();
-      if (!inserted.ok()) return Annotate(inserted, "certificate serial " + record.serial);
-      return Status::Ok();
+          .BindText(3, Name(order_from));
+      ANVIL_RETURN_IF_ERROR(update.Run());
+      if (c.Changes() != 1) {
+        ANVIL_ASSIGN_OR_RETURN(bool exists, Exists(c, "SELECT 1 FROM orders WHERE id = ?", record.order_id));
+        if (!exists) return NotFound("order", record.order_id);
+        return Error(Code::kOrderNotReady,
+                     "order " + record.order_id + " is not " + std::string(Name(order_from)));
+      }
+      // A failure here rolls back this write's savepoint, order update included.
+      return InsertPendingCertificate(c, record);
     });
+  }
+
+  static Status InsertPendingCertificate(Connection& c, const CertificateRecord& record) {
+    ANVIL_ASSIGN_OR_RETURN(Statement insert,
+                           c.Prepare("INSERT INTO certificates (" ANVIL_CERTIFICATE_COLUMNS
+                                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0)"));
+    insert.BindText(1, record.serial)
+        .BindText(2, record.order_id)
+        .BindText(3, record.account_id)
+        .BindText(4, Name(CertificateState::kPending))
+        .BindBlob(5, record.tbs_der)
+        .BindBlob(6, "")
+        .BindText(7, record.issuer_chain_pem)
+        .BindText(8, internal::EncodeStringList(record.names))
+        .BindText(9, record.profile)
+        .BindBlob(10, record.authority_key_id)
+        .BindTime(11, record.not_before)
+        .BindTime(12, record.not_after)
+        .BindTime(13, record.created_at);
+    Status inserted = insert.Run();
+    if (!inserted.ok()) return Annotate(inserted, "certificate serial " + record.serial);
+    return Status::Ok();
   }
 
   Status MarkCertificateIssued(const std::string& serial, const std::string& der) override {

@@ -1036,6 +1036,78 @@ TEST_P(StoreConformanceTest, IssuedAndOrderValidChangesNothingWhenTheOrderIsNotP
   EXPECT_TRUE(HasCode(store_->MarkCertificateIssuedAndOrderValid("ff", "der"), Code::kNotFound));
 }
 
+TEST_P(StoreConformanceTest, PendingCertificateAndStartedOrderCommitTogether) {
+  ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
+  ASSERT_OK(store_->CreateOrder(MakeOrder("o1", "a1"), {}));  // pending
+  ASSERT_OK(
+      store_->AddPendingCertificateAndStartOrder(MakeCertificate("01", "o1", "a1"), OrderStatus::kPending));
+  EXPECT_EQ(store_->GetOrder("o1")->status, OrderStatus::kProcessing);
+  EXPECT_EQ(store_->GetCertificate("01")->state, CertificateState::kPending);
+  ASSERT_OK(store_->MarkCertificateIssuedAndOrderValid("01", "der"));
+  EXPECT_EQ(store_->GetOrder("o1")->status, OrderStatus::kValid);
+  // From ready too.
+  ASSERT_OK(store_->CreateOrder(MakeOrder("o2", "a1"), {}));
+  ASSERT_OK(store_->TransitionOrder("o2", OrderStatus::kPending, OrderStatus::kReady, "", ""));
+  ASSERT_OK(
+      store_->AddPendingCertificateAndStartOrder(MakeCertificate("02", "o2", "a1"), OrderStatus::kReady));
+  EXPECT_EQ(store_->GetOrder("o2")->status, OrderStatus::kProcessing);
+}
+
+// The gate: a second finalize of the same order (or one that read a stale status) changes nothing.
+TEST_P(StoreConformanceTest, PendingCertificateAndStartedOrderChangeNothingWhenTheOrderMoved) {
+  ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
+  ASSERT_OK(store_->CreateOrder(MakeOrder("o1", "a1"), {}));
+  ASSERT_OK(
+      store_->AddPendingCertificateAndStartOrder(MakeCertificate("01", "o1", "a1"), OrderStatus::kPending));
+  EXPECT_TRUE(HasCode(
+      store_->AddPendingCertificateAndStartOrder(MakeCertificate("02", "o1", "a1"), OrderStatus::kPending),
+      Code::kOrderNotReady));
+  EXPECT_TRUE(HasCode(store_->GetCertificate("02").status(), Code::kNotFound));
+  EXPECT_EQ(store_->GetOrder("o1")->status, OrderStatus::kProcessing);
+  // No such order.
+  EXPECT_TRUE(HasCode(
+      store_->AddPendingCertificateAndStartOrder(MakeCertificate("03", "nope", "a1"), OrderStatus::kPending),
+      Code::kNotFound));
+  EXPECT_TRUE(HasCode(store_->GetCertificate("03").status(), Code::kNotFound));
+}
+
+// A serial collision leaves the order as it was, so the CA can retry with a fresh serial.
+TEST_P(StoreConformanceTest, PendingCertificateAndStartedOrderChangeNothingOnADuplicateSerial) {
+  ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
+  ASSERT_OK(store_->AddPendingCertificate(MakeCertificate("01", "other", "a1")));
+  ASSERT_OK(store_->CreateOrder(MakeOrder("o1", "a1"), {}));
+  EXPECT_TRUE(HasCode(
+      store_->AddPendingCertificateAndStartOrder(MakeCertificate("01", "o1", "a1"), OrderStatus::kPending),
+      Code::kConflict));
+  EXPECT_EQ(store_->GetOrder("o1")->status, OrderStatus::kPending);
+  EXPECT_EQ(store_->GetCertificate("01")->order_id, "other");
+  ASSERT_OK(
+      store_->AddPendingCertificateAndStartOrder(MakeCertificate("02", "o1", "a1"), OrderStatus::kPending));
+  EXPECT_EQ(store_->GetOrder("o1")->status, OrderStatus::kProcessing);
+}
+
+// Many finalizes of one order at once: exactly one starts it.
+TEST_P(StoreConformanceTest, ConcurrentStartsOfOneOrderHaveOneWinner) {
+  ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
+  ASSERT_OK(store_->CreateOrder(MakeOrder("o1", "a1"), {}));
+  std::atomic<int> won{0}, not_ready{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      Status s = store_->AddPendingCertificateAndStartOrder(
+          MakeCertificate("0" + std::to_string(t + 1), "o1", "a1"), OrderStatus::kPending);
+      (s.ok() ? won : s.code() == Code::kOrderNotReady ? not_ready : other)++;
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(not_ready.load(), 7);
+  EXPECT_EQ(other.load(), 0);
+  Result<std::vector<CertificateRecord>> certs = store_->ListCertificatesForOrder("o1");
+  ASSERT_OK(certs);
+  EXPECT_EQ(certs->size(), 1u);
+}
+
 TEST_P(StoreConformanceTest, AbandonedCertificateCanNeitherBeIssuedNorRevoked) {
   ASSERT_OK(store_->AddPendingCertificate(MakeCertificate("01", "o1", "a1")));
   ASSERT_OK(store_->MarkCertificateAbandoned("01"));
@@ -1320,6 +1392,10 @@ class CleanupStore final : public Store {
   }
   Status AddPendingCertificate(const CertificateRecord& record) override {
     return inner_->AddPendingCertificate(record);
+  }
+  Status AddPendingCertificateAndStartOrder(const CertificateRecord& record,
+                                            OrderStatus order_from) override {
+    return inner_->AddPendingCertificateAndStartOrder(record, order_from);
   }
   Status MarkCertificateIssued(const std::string& serial, const std::string& der) override {
     return inner_->MarkCertificateIssued(serial, der);
