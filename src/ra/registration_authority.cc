@@ -561,6 +561,10 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
   if (started.code() == Code::kConflict) return store_.GetAuthorization(authz.id);
   ANVIL_RETURN_IF_ERROR(started);
 
+  // What StartChallenge stored; the copy below answers the client without reading it back (a validation
+  // that has finished meanwhile shows at the next poll).
+  it->status = acme::ChallengeStatus::kProcessing;
+
   va::ValidationRequest request;
   request.type = it->type;
   request.identifier = authz.identifier;
@@ -572,8 +576,9 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
   });
   if (!queued.ok()) {
     OnValidated(aid, cid, va::ValidationResult{Status(Code::kServerInternal, "validation could not be queued"), {}});
+    return store_.GetAuthorization(authz.id);  // now invalid
   }
-  return store_.GetAuthorization(authz.id);
+  return authz;
 }
 
 void RegistrationAuthority::OnValidated(const std::string& authz_id, const std::string& challenge_id,
