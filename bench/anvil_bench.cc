@@ -38,6 +38,7 @@
 #include "agent/http_client.h"
 #include "agent/sleeper.h"
 #include "agent/solvers/http01.h"
+#include "beast_http_client.h"
 #include "base/status.h"
 #include "base/time.h"
 #include "crypto/csr.h"
@@ -65,6 +66,7 @@ struct Options {
   bool serialize_new_order = false;
   int server_pid = 0;
   bool json = false;
+  std::string http_client = "beast";  // or "curl": the agent's own client
 };
 
 double Ms(SteadyClock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
@@ -144,11 +146,18 @@ class Worker {
   // Creates the HTTP client and the account. Not measured.
   Status Setup(crypto::KeyType key_type) {
     key_type_ = key_type;
-    agent::CurlHttpClientOptions http_options;
-    http_options.ca_bundle = options_.ca_bundle;
-    http_options.user_agent = "anvil-bench/0.1";
-    ANVIL_ASSIGN_OR_RETURN(std::unique_ptr<agent::HttpClient> curl, agent::NewCurlHttpClient(http_options));
-    http_ = std::make_unique<TimingHttpClient>(std::move(curl), run_, stats_);
+    std::unique_ptr<agent::HttpClient> client;
+    if (options_.http_client == "curl") {
+      agent::CurlHttpClientOptions http_options;
+      http_options.ca_bundle = options_.ca_bundle;
+      http_options.user_agent = "anvil-bench/0.1";
+      ANVIL_ASSIGN_OR_RETURN(client, agent::NewCurlHttpClient(http_options));
+    } else {
+      BeastHttpClientOptions http_options;
+      http_options.ca_bundle = options_.ca_bundle;
+      ANVIL_ASSIGN_OR_RETURN(client, NewBeastHttpClient(http_options));
+    }
+    http_ = std::make_unique<TimingHttpClient>(std::move(client), run_, stats_);
     agent::AcmeClientOptions client_options;
     client_options.directory_url = options_.directory;
     client_options.poll_initial_delay = kPollInitialDelay;
@@ -354,6 +363,9 @@ int Main(int argc, char** argv) {
                "keep newOrder from overlapping authorization reads (Pebble 2.4.0 deadlocks otherwise)");
   app.add_option("--server-pid", o.server_pid, "server process whose CPU time is measured");
   app.add_flag("--json", o.json, "print the result as JSON");
+  app.add_option("--http-client", o.http_client,
+                 "beast (default: blocking Beast, one kept-alive TLS connection per worker) or curl (the agent's)")
+      ->check(CLI::IsMember({"beast", "curl"}));
   CLI11_PARSE(app, argc, argv);
 
   Result<crypto::KeyType> key_type = crypto::ParseKeyType(o.key_type);

@@ -1,0 +1,30 @@
+// anvil-bench's HTTP client: synchronous Boost.Beast over one kept-alive TLS connection per worker.
+//
+// The agent's libcurl client spends about 40% of anvil-bench's CPU in curl's state machine and its poll(2)
+// calls (perf, docs/performance.md); a load generator must leave the cores to the server it measures, so each
+// worker talks to the server with plain blocking send/recv instead. Same contract as agent::HttpClient: the
+// server's certificate and host name are always verified (against `ca_bundle`, or the system store), a
+// response larger than `max_response_bytes` fails the request, no redirects are followed. https only (every
+// ACME server is). A request on a kept-alive connection that the server had closed is sent once more on a new
+// connection, as browsers and libcurl do. Not thread-safe: one client per worker.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "agent/http_client.h"
+
+namespace anvil::bench {
+
+struct BeastHttpClientOptions {
+  std::string ca_bundle;  // PEM file of trusted CAs; empty = the system store.
+  std::chrono::seconds timeout{60};  // Each send and each receive (SO_SNDTIMEO / SO_RCVTIMEO).
+  size_t max_response_bytes = 8 * 1024 * 1024;
+  std::string user_agent = "anvil-bench/0.1";
+};
+
+// kInvalidArgument if the CA bundle cannot be read.
+Result<std::unique_ptr<agent::HttpClient>> NewBeastHttpClient(BeastHttpClientOptions options);
+
+}  // namespace anvil::bench
