@@ -73,6 +73,23 @@ class CertificateAuthorityTest : public ::testing::Test {
     return r;
   }
 
+  // Account "acct-1" and its pending order "order-1" for a.example.com, in the store the CA writes to.
+  void StoreAccountAndPendingOrder() {
+    storage::Account account;
+    account.id = "acct-1";
+    account.jwk_json = "{}";
+    account.thumbprint = "t1";
+    account.created_at = clock_.Now();
+    ASSERT_TRUE(store_->CreateAccount(account).ok());
+    storage::Order order;
+    order.id = "order-1";
+    order.account_id = "acct-1";
+    order.identifiers = {{acme::IdentifierType::kDns, "a.example.com"}};
+    order.created_at = clock_.Now();
+    order.expires = clock_.Now() + std::chrono::hours(1);
+    ASSERT_TRUE(store_->CreateOrder(order, {}).ok());
+  }
+
   testing::TempDir dir_;
   SystemClock clock_;
   std::unique_ptr<CaMaterial> material_;
@@ -110,19 +127,7 @@ TEST_F(CertificateAuthorityTest, IssuesAStoredCertificateThatChainsToTheRoot) {
 }
 
 TEST_F(CertificateAuthorityTest, ValidateOrderMakesTheProcessingOrderValidWithTheCertificate) {
-  storage::Account account;
-  account.id = "acct-1";
-  account.jwk_json = "{}";
-  account.thumbprint = "t1";
-  account.created_at = clock_.Now();
-  ASSERT_TRUE(store_->CreateAccount(account).ok());
-  storage::Order order;
-  order.id = "order-1";
-  order.account_id = "acct-1";
-  order.identifiers = {{acme::IdentifierType::kDns, "a.example.com"}};
-  order.created_at = clock_.Now();
-  order.expires = clock_.Now() + std::chrono::hours(1);
-  ASSERT_TRUE(store_->CreateOrder(order, {}).ok());
+  ASSERT_NO_FATAL_FAILURE(StoreAccountAndPendingOrder());
   ASSERT_TRUE(store_->TransitionOrder("order-1", acme::OrderStatus::kPending, acme::OrderStatus::kReady, "", "").ok());
   ASSERT_TRUE(
       store_->TransitionOrder("order-1", acme::OrderStatus::kReady, acme::OrderStatus::kProcessing, "", "").ok());
@@ -145,19 +150,7 @@ TEST_F(CertificateAuthorityTest, ValidateOrderMakesTheProcessingOrderValidWithTh
 // start_order_from: the order goes to processing with the pending row (one commit), after a serial
 // collision too; a second issuance for the same order is kOrderNotReady and records nothing.
 TEST_F(CertificateAuthorityTest, StartOrderFromGatesTheOrderWithThePendingRecord) {
-  storage::Account account;
-  account.id = "acct-1";
-  account.jwk_json = "{}";
-  account.thumbprint = "t1";
-  account.created_at = clock_.Now();
-  ASSERT_TRUE(store_->CreateAccount(account).ok());
-  storage::Order order;
-  order.id = "order-1";
-  order.account_id = "acct-1";
-  order.identifiers = {{acme::IdentifierType::kDns, "a.example.com"}};
-  order.created_at = clock_.Now();
-  order.expires = clock_.Now() + std::chrono::hours(1);
-  ASSERT_TRUE(store_->CreateOrder(order, {}).ok());  // pending
+  ASSERT_NO_FATAL_FAILURE(StoreAccountAndPendingOrder());
 
   IssuanceRequest r = Request({"a.example.com"});
   r.start_order_from = acme::OrderStatus::kPending;
