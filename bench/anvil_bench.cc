@@ -67,6 +67,7 @@ struct Options {
   int server_pid = 0;
   bool json = false;
   std::string http_client = "beast";  // or "curl": the agent's own client
+  int timeout_s = 60;                 // beast client: each connect, handshake, send and receive
 };
 
 double Ms(SteadyClock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
@@ -155,6 +156,7 @@ class Worker {
     } else {
       BeastHttpClientOptions http_options;
       http_options.ca_bundle = options_.ca_bundle;
+      http_options.timeout = std::chrono::seconds(options_.timeout_s);
       ANVIL_ASSIGN_OR_RETURN(client, NewBeastHttpClient(http_options));
     }
     http_ = std::make_unique<TimingHttpClient>(std::move(client), run_, stats_);
@@ -366,6 +368,8 @@ int Main(int argc, char** argv) {
   app.add_option("--http-client", o.http_client,
                  "beast (default: blocking Beast, one kept-alive TLS connection per worker) or curl (the agent's)")
       ->check(CLI::IsMember({"beast", "curl"}));
+  app.add_option("--timeout", o.timeout_s, "beast client: seconds for each connect, handshake, send, receive")
+      ->check(CLI::Range(1, 3600));
   CLI11_PARSE(app, argc, argv);
 
   Result<crypto::KeyType> key_type = crypto::ParseKeyType(o.key_type);

@@ -1,8 +1,5 @@
 #include "beast_http_client.h"
 
-#include <sys/socket.h>
-#include <sys/time.h>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -96,6 +93,19 @@ class BeastHttpClient final : public agent::HttpClient {
   }
 
  private:
+  // Runs one asynchronous operation on this client's own io_context until it completes or the timeout
+  // closes the connection (beast::error::timeout). Blocking Beast calls would wait for ever on a silent
+  // server: asio polls again, without a limit, whenever a socket timeout interrupts a read.
+  template <typename Start>
+  beast::error_code RunBounded(beast::tcp_stream& lowest, Start start) {
+    beast::error_code result = asio::error::would_block;
+    lowest.expires_after(options_.timeout);
+    start([&result](beast::error_code ec, auto&&...) { result = ec; });
+    io_.restart();
+    io_.run();
+    return result;
+  }
+
   Status Connect(const Target& target) {
     stream_.reset();
     beast::error_code ec;
@@ -103,13 +113,10 @@ class BeastHttpClient final : public agent::HttpClient {
     auto endpoints = resolver.resolve(target.host, target.port, ec);
     if (ec) return Error(Code::kConnection, "resolving " + target.host + ": " + ec.message());
     auto stream = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(io_, context_);
-    asio::connect(beast::get_lowest_layer(*stream).socket(), endpoints, ec);
+    beast::tcp_stream& lowest = beast::get_lowest_layer(*stream);
+    ec = RunBounded(lowest, [&](auto handler) { lowest.async_connect(endpoints, std::move(handler)); });
     if (ec) return Error(Code::kConnection, "connecting to " + target.host + ":" + target.port + ": " + ec.message());
-    auto& socket = beast::get_lowest_layer(*stream).socket();
-    socket.set_option(tcp::no_delay(true), ec);
-    const timeval tv{static_cast<time_t>(options_.timeout.count()), 0};
-    setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    lowest.socket().set_option(tcp::no_delay(true), ec);
     (void)asio::ip::make_address(target.host, ec);
     if (ec) {  // a name: SNI, and the certificate must be for it
       if (!SSL_set_tlsext_host_name(stream->native_handle(), target.host.c_str())) {
@@ -117,7 +124,7 @@ class BeastHttpClient final : public agent::HttpClient {
       }
     }
     stream->set_verify_callback(ssl::host_name_verification(target.host));
-    stream->handshake(ssl::stream_base::client, ec);
+    ec = RunBounded(lowest, [&](auto handler) { stream->async_handshake(ssl::stream_base::client, std::move(handler)); });
     if (ec) return Error(Code::kTls, "TLS handshake with " + target.host + ": " + ec.message());
     stream_ = std::move(stream);
     buffer_.clear();
@@ -127,18 +134,20 @@ class BeastHttpClient final : public agent::HttpClient {
   }
 
   Result<agent::HttpResponse> Exchange(bh::request<bh::string_body>& request, bool& response_started) {
-    beast::error_code ec;
-    bh::write(*stream_, request, ec);
+    beast::tcp_stream& lowest = beast::get_lowest_layer(*stream_);
+    beast::error_code ec =
+        RunBounded(lowest, [&](auto handler) { bh::async_write(*stream_, request, std::move(handler)); });
     if (ec) return Error(Code::kIo, "sending the request: " + ec.message());
     bh::response_parser<bh::string_body> parser;
     parser.skip(request.method() == bh::verb::head);  // no body follows, whatever Content-Length says
     parser.body_limit(options_.max_response_bytes);
     parser.header_limit(64 * 1024);
-    bh::read(*stream_, buffer_, parser, ec);
+    ec = RunBounded(lowest, [&](auto handler) { bh::async_read(*stream_, buffer_, parser, std::move(handler)); });
     response_started = parser.got_some();
     if (ec == bh::error::body_limit) {
       return Error(Code::kIo, "response larger than " + std::to_string(options_.max_response_bytes) + " bytes");
     }
+    if (ec == beast::error::timeout) return Error(Code::kTimeout, "no response within the timeout");
     if (ec) return Error(Code::kIo, "reading the response: " + ec.message());
     bh::response<bh::string_body> message = parser.release();
     agent::HttpResponse out;

@@ -1,8 +1,9 @@
-// anvil-bench's HTTP client: synchronous Boost.Beast over one kept-alive TLS connection per worker.
+// anvil-bench's HTTP client: Boost.Beast HTTP/1.1 over one kept-alive TLS connection per worker, each call
+// run to completion on the client's own io_context (so every step is bounded by `timeout`).
 //
 // The agent's libcurl client spends about 40% of anvil-bench's CPU in curl's state machine and its poll(2)
-// calls (perf, docs/performance.md); a load generator must leave the cores to the server it measures, so each
-// worker talks to the server with plain blocking send/recv instead. Same contract as agent::HttpClient: the
+// calls (perf, docs/performance.md); a load generator must leave the cores to the server it measures. It also
+// speaks HTTP/1.1 to every server, where libcurl would pick HTTP/2 for servers that offer it (Pebble). Same contract as agent::HttpClient: the
 // server's certificate and host name are always verified (against `ca_bundle`, or the system store), a
 // response larger than `max_response_bytes` fails the request, no redirects are followed. https only (every
 // ACME server is). A request on a kept-alive connection that the server had closed is sent once more on a new
@@ -19,7 +20,7 @@ namespace anvil::bench {
 
 struct BeastHttpClientOptions {
   std::string ca_bundle;  // PEM file of trusted CAs; empty = the system store.
-  std::chrono::seconds timeout{60};  // Each send and each receive (SO_SNDTIMEO / SO_RCVTIMEO).
+  std::chrono::seconds timeout{60};  // Each step: connect, TLS handshake, sending a request, reading a response.
   size_t max_response_bytes = 8 * 1024 * 1024;
   std::string user_agent = "anvil-bench/0.1";
 };
