@@ -87,7 +87,10 @@ class BeastHttpClient final : public agent::HttpClient {
       Result<agent::HttpResponse> response = Exchange(request, response_started);
       if (response.ok()) return response;
       stream_.reset();
-      if (attempt == 1 || response_started) return response.status();
+      // Only a connection found closed is retried: not a request the server may be working on (timeout).
+      if (attempt == 1 || response_started || response.status().code() == Code::kTimeout) {
+        return response.status();
+      }
     }
     return Error(Code::kIo, "unreachable");
   }

@@ -3,11 +3,12 @@
 //
 // The agent's libcurl client spends about 40% of anvil-bench's CPU in curl's state machine and its poll(2)
 // calls (perf, docs/performance.md); a load generator must leave the cores to the server it measures. It also
-// speaks HTTP/1.1 to every server, where libcurl would pick HTTP/2 for servers that offer it (Pebble). Same contract as agent::HttpClient: the
-// server's certificate and host name are always verified (against `ca_bundle`, or the system store), a
-// response larger than `max_response_bytes` fails the request, no redirects are followed. https only (every
-// ACME server is). A request on a kept-alive connection that the server had closed is sent once more on a new
-// connection, as browsers and libcurl do. Not thread-safe: one client per worker.
+// speaks HTTP/1.1 to every server, where libcurl would pick HTTP/2 for servers that offer it (Pebble).
+// Same contract as agent::HttpClient: the server's certificate and host name are always verified (against
+// `ca_bundle`, or the system store), a response larger than `max_response_bytes` fails the request, no
+// redirects are followed. https only (every ACME server is). A request on a kept-alive connection that the
+// server had closed (an error before any byte of the response, other than a timeout) is sent once more on a
+// new connection, as browsers and libcurl do. Not thread-safe: one client per worker.
 #pragma once
 
 #include <chrono>
