@@ -71,5 +71,12 @@ struct Access {
   }
 };
 
+// Public keys imported from their parameters with EVP_PKEY_fromdata (no decoder): `point` is a SEC 1 point
+// (uncompressed or compressed) on `ossl_group`, which OpenSSL checks lies on the curve; n and e are
+// big-endian magnitudes. kBadPublicKey (OpenSSL's reason in the queue) when OpenSSL refuses them; kInternal
+// when a parameter cannot be built. No other checks: callers apply their own.
+Result<EvpPkeyPtr> EcPublicFromPoint(const char* ossl_group, std::string_view point);
+Result<EvpPkeyPtr> RsaPublicFromComponents(std::string_view n, std::string_view e);
+
 }  // namespace internal
 }  // namespace anvil::crypto

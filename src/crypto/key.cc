@@ -104,15 +104,15 @@ BignumPtr BignumFrom(std::string_view bytes) {
   return BignumPtr(BN_bin2bn(Uchar(bytes), static_cast<int>(bytes.size()), nullptr));
 }
 
-Result<PublicKey> FromParams(const char* type, OSSL_PARAM_BLD* bld) {
-  ParamPtr params(OSSL_PARAM_BLD_to_param(bld));
+// EVP_PKEY_fromdata of public parameters; nullptr (OpenSSL's reason in its error queue) when refused.
+EvpPkeyPtr PublicFromData(const char* type, OSSL_PARAM* params) {
   EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   EVP_PKEY* raw = nullptr;
-  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
-    return ErrorWithOpenSsl(Code::kBadPublicKey, std::string("invalid ") + type + " public key");
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+    return nullptr;
   }
-  return Access::WrapPublic(EvpPkeyPtr(raw));
+  return EvpPkeyPtr(raw);
 }
 
 // Validates the digest/key pairing: EdDSA hashes internally (kNone only); the others need a digest.
@@ -262,6 +262,31 @@ std::string_view KeyTypeName(KeyType t) {
 std::string_view CurveName(Curve c) { return InfoFor(c).jose_name; }
 size_t CurveCoordinateLength(Curve c) { return InfoFor(c).coordinate_length; }
 
+Result<EvpPkeyPtr> internal::EcPublicFromPoint(const char* ossl_group, std::string_view point) {
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(ossl_group), 0),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<char*>(point.data()),
+                                        point.size()),
+      OSSL_PARAM_construct_end()};
+  EvpPkeyPtr pkey = PublicFromData("EC", params);
+  if (!pkey) return ErrorWithOpenSsl(Code::kBadPublicKey, "invalid EC public key");
+  return pkey;
+}
+
+Result<EvpPkeyPtr> internal::RsaPublicFromComponents(std::string_view n, std::string_view e) {
+  BignumPtr bn_n = BignumFrom(n), bn_e = BignumFrom(e);
+  ParamBldPtr bld(OSSL_PARAM_BLD_new());
+  if (!bn_n || !bn_e || !bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1 ||
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1) {
+    return ErrorWithOpenSsl(Code::kInternal, "OSSL_PARAM_BLD failed");
+  }
+  ParamPtr params(OSSL_PARAM_BLD_to_param(bld.get()));
+  if (!params) return ErrorWithOpenSsl(Code::kInternal, "OSSL_PARAM_BLD failed");
+  EvpPkeyPtr pkey = PublicFromData("RSA", params.get());
+  if (!pkey) return ErrorWithOpenSsl(Code::kBadPublicKey, "invalid RSA public key");
+  return pkey;
+}
+
 // --- PublicKey ---
 
 Result<PublicKey> PublicKey::FromDer(std::string_view spki_der) {
@@ -297,13 +322,10 @@ Result<PublicKey> PublicKey::FromEcPoint(Curve curve, std::string_view x, std::s
   point[0] = 0x04;
   point.replace(1 + len - x.size(), x.size(), x);
   point.replace(1 + 2 * len - y.size(), y.size(), y);
-  ParamBldPtr bld(OSSL_PARAM_BLD_new());
-  if (!bld ||
-      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, info.ossl_group, 0) != 1 ||
-      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1) {
-    return ErrorWithOpenSsl(Code::kInternal, "OSSL_PARAM_BLD failed");
-  }
-  auto key = FromParams("EC", bld.get());
+  Result<EvpPkeyPtr> pkey = internal::EcPublicFromPoint(info.ossl_group, point);
+  if (!pkey.ok() && pkey.status().code() != Code::kBadPublicKey) return pkey.status();
+  Result<PublicKey> key =
+      pkey.ok() ? Access::WrapPublic(std::move(pkey).value()) : Result<PublicKey>(pkey.status());
   if (!key.ok())
     return Error(Code::kBadPublicKey, "EC point is not on the curve " + std::string(info.jose_name));
   return key;
@@ -320,13 +342,8 @@ Result<PublicKey> PublicKey::FromRsa(std::string_view n, std::string_view e) {
       (e.size() == 1 && static_cast<unsigned char>(e[0]) < 3)) {
     return Error(Code::kBadPublicKey, "RSA public exponent must be odd, at least 3 and at most 64 bits");
   }
-  BignumPtr bn_n = BignumFrom(n), bn_e = BignumFrom(e);
-  ParamBldPtr bld(OSSL_PARAM_BLD_new());
-  if (!bn_n || !bn_e || !bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1 ||
-      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1) {
-    return ErrorWithOpenSsl(Code::kInternal, "OSSL_PARAM_BLD failed");
-  }
-  return FromParams("RSA", bld.get());
+  ANVIL_ASSIGN_OR_RETURN(EvpPkeyPtr pkey, internal::RsaPublicFromComponents(n, e));
+  return Access::WrapPublic(std::move(pkey));
 }
 
 Result<PublicKey> PublicKey::FromEd25519(std::string_view raw32) {

@@ -1,17 +1,15 @@
 #include "crypto/spki.h"
 
 #include <openssl/asn1.h>
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
-#include <openssl/param_build.h>
-#include <openssl/params.h>
 
 #include <cstring>
 
 #include "crypto/der.h"
+#include "crypto/internal.h"
 #include "crypto/ossl_handles.h"
 
 namespace anvil::crypto::internal {
@@ -46,23 +44,9 @@ constexpr std::string_view kEcP521 =
 constexpr std::string_view kRsa = "\x30\x0d\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01\x05\x00"sv;
 constexpr std::string_view kEd25519 = "\x30\x05\x06\x03\x2b\x65\x70"sv;
 
-EvpPkeyPtr FromData(const char* type, OSSL_PARAM* params) {
-  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
-  EVP_PKEY* raw = nullptr;
-  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-    return nullptr;
-  }
-  return EvpPkeyPtr(raw);
-}
-
 EvpPkeyPtr ImportEc(const char* group, std::string_view point) {
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(group), 0),
-      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<char*>(point.data()),
-                                        point.size()),
-      OSSL_PARAM_construct_end()};
-  return FromData("EC", params);
+  Result<EvpPkeyPtr> pkey = EcPublicFromPoint(group, point);
+  return pkey.ok() ? std::move(pkey).value() : nullptr;
 }
 
 // A positive DER INTEGER's magnitude, without its sign octet; nullopt for a negative or empty one.
@@ -86,16 +70,8 @@ EvpPkeyPtr ImportRsa(std::string_view key_bits) {
   auto e = PositiveInteger(body);
   if (!n || !e || !body.empty()) return nullptr;
   if (n->size() > 16384 / 8) return nullptr;
-  BignumPtr bn_n(BN_bin2bn(Uchar(*n), static_cast<int>(n->size()), nullptr));
-  BignumPtr bn_e(BN_bin2bn(Uchar(*e), static_cast<int>(e->size()), nullptr));
-  ParamBldPtr bld(OSSL_PARAM_BLD_new());
-  if (!bn_n || !bn_e || !bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1 ||
-      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1) {
-    return nullptr;
-  }
-  ParamPtr params(OSSL_PARAM_BLD_to_param(bld.get()));
-  if (!params) return nullptr;
-  return FromData("RSA", params.get());
+  Result<EvpPkeyPtr> pkey = RsaPublicFromComponents(*n, *e);
+  return pkey.ok() ? std::move(pkey).value() : nullptr;
 }
 
 }  // namespace
