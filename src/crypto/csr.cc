@@ -39,39 +39,30 @@ struct RequestParts {
   std::string_view signature;      // the BIT STRING's bits
 };
 
-// Reads one element of `tag`; `raw` gets its whole encoding (tag and length included).
-std::optional<std::string_view> ReadElement(std::string_view& in, unsigned char tag, std::string_view* raw) {
-  const std::string_view start = in;
-  auto element = internal::ReadDer(in);
-  if (!element || element->tag != tag) return std::nullopt;
-  if (raw != nullptr) *raw = start.substr(0, start.size() - in.size());
-  return element->content;
-}
-
 // CertificationRequest (RFC 2986 §4): SEQUENCE { SEQUENCE { version 0, subject, SPKI, [0] attributes },
 // AlgorithmIdentifier, BIT STRING }, DER, nothing after it.
 Result<RequestParts> SplitRequest(std::string_view der) {
   RequestParts parts;
   std::string_view in = der;
-  auto outer = ReadElement(in, 0x30, nullptr);
+  auto outer = internal::ReadDerOf(in, 0x30);
   if (!outer) return Error(Code::kBadCsr, "CSR is not a DER PKCS #10 request");
   if (!in.empty()) return Error(Code::kBadCsr, "trailing data after the CSR");
   std::string_view body = *outer;
-  auto info = ReadElement(body, 0x30, &parts.info_der);
-  auto algorithm = ReadElement(body, 0x30, &parts.algorithm_der);
-  auto signature = ReadElement(body, 0x03, nullptr);
+  auto info = internal::ReadDerOf(body, 0x30, &parts.info_der);
+  auto algorithm = internal::ReadDerOf(body, 0x30, &parts.algorithm_der);
+  auto signature = internal::ReadDerOf(body, 0x03);
   if (!info || !algorithm || !signature || !body.empty())
     return Error(Code::kBadCsr, "CSR is not a DER PKCS #10 request");
   if (signature->empty() || (*signature)[0] != '\0')
     return Error(Code::kBadCsr, "CSR signature is not a whole number of octets");
   parts.signature = signature->substr(1);
   std::string_view fields = *info;
-  auto version = ReadElement(fields, 0x02, nullptr);
+  auto version = internal::ReadDerOf(fields, 0x02);
   if (!version) return Error(Code::kBadCsr, "CSR request info is malformed");
   if (*version != std::string_view("\0", 1)) return Error(Code::kBadCsr, "CSR version is not 1 (0)");
-  auto subject = ReadElement(fields, 0x30, &parts.subject_der);
-  auto spki = ReadElement(fields, 0x30, &parts.spki_der);
-  auto attributes = ReadElement(fields, 0xa0, nullptr);
+  auto subject = internal::ReadDerOf(fields, 0x30, &parts.subject_der);
+  auto spki = internal::ReadDerOf(fields, 0x30, &parts.spki_der);
+  auto attributes = internal::ReadDerOf(fields, 0xa0);
   if (!subject || !spki || !attributes || !fields.empty())
     return Error(Code::kBadCsr, "CSR request info is malformed");
   parts.attributes = *attributes;
@@ -165,7 +156,7 @@ Result<Csr> Decode(std::string der, std::optional<PublicKey> key = std::nullopt)
   }
   for (std::string_view rest = parts.attributes; !rest.empty();) {
     std::string_view raw;
-    if (!ReadElement(rest, 0x30, &raw)) return Error(Code::kBadCsr, "CSR attributes are malformed");
+    if (!internal::ReadDerOf(rest, 0x30, &raw)) return Error(Code::kBadCsr, "CSR attributes are malformed");
     p = internal::Uchar(raw);
     internal::X509AttributePtr attribute(d2i_X509_ATTRIBUTE(nullptr, &p, static_cast<long>(raw.size())));
     if (!attribute || p != internal::Uchar(raw) + raw.size() ||

@@ -45,4 +45,12 @@ std::optional<DerElement> ReadDer(std::string_view& in) {
   return element;
 }
 
+std::optional<std::string_view> ReadDerOf(std::string_view& in, unsigned char tag, std::string_view* whole) {
+  const std::string_view start = in;
+  auto element = ReadDer(in);
+  if (!element || element->tag != tag) return std::nullopt;
+  if (whole != nullptr) *whole = start.substr(0, start.size() - in.size());
+  return element->content;
+}
+
 }  // namespace anvil::crypto::internal

@@ -23,5 +23,9 @@ struct DerElement {
 // Reads one element with a single-octet tag and a minimal definite length from the front of `in` and
 // advances `in` past it; nullopt when `in` does not start with a well-formed element.
 std::optional<DerElement> ReadDer(std::string_view& in);
+// ReadDer of an element that must have `tag`: its content, and in `whole` (if given) its entire encoding, tag
+// and length included (what a signature covers). nullopt, with `in` unspecified, otherwise.
+std::optional<std::string_view> ReadDerOf(std::string_view& in, unsigned char tag,
+                                          std::string_view* whole = nullptr);
 
 }  // namespace anvil::crypto::internal

@@ -48,6 +48,21 @@ TEST(Der, RefusesTruncatedIndefiniteAndNonMinimalLengths) {
   }
 }
 
+TEST(Der, ReadDerOfChecksTheTagAndGivesTheWholeEncoding) {
+  const std::string two = DerTlv(0x02, "\x05") + DerTlv(0x04, "ab");
+  std::string_view in = two;
+  std::string_view whole;
+  auto integer = ReadDerOf(in, 0x02, &whole);
+  ASSERT_TRUE(integer);
+  EXPECT_EQ(*integer, "\x05");
+  EXPECT_EQ(whole, DerTlv(0x02, "\x05"));
+  EXPECT_EQ(in, DerTlv(0x04, "ab"));
+  EXPECT_FALSE(ReadDerOf(in, 0x02));  // an OCTET STRING is next, not an INTEGER
+  std::string_view again = DerTlv(0x04, "ab");
+  EXPECT_EQ(ReadDerOf(again, 0x04), "ab");
+  EXPECT_TRUE(again.empty());
+}
+
 TEST(Spki, SplitsAKeyAndRefusesOtherStructures) {
   auto key = PrivateKey::Generate(KeyType::kEcP256);
   ASSERT_TRUE(key.ok());

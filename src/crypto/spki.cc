@@ -16,14 +16,11 @@ namespace anvil::crypto::internal {
 
 Result<SpkiParts> SplitSpki(std::string_view spki_der) {
   std::string_view in = spki_der;
-  auto outer = ReadDer(in);
-  if (!outer || outer->tag != 0x30 || !in.empty())
-    return Error(Code::kBadPublicKey, "not a SubjectPublicKeyInfo");
-  std::string_view body = outer->content;
-  const std::string_view algorithm_start = body;
-  auto algorithm = ReadDer(body);
-  if (!algorithm || algorithm->tag != 0x30) return Error(Code::kBadPublicKey, "SPKI without an algorithm");
-  std::string_view algorithm_der = algorithm_start.substr(0, algorithm_start.size() - body.size());
+  auto outer = ReadDerOf(in, 0x30);
+  if (!outer || !in.empty()) return Error(Code::kBadPublicKey, "not a SubjectPublicKeyInfo");
+  std::string_view body = *outer;
+  std::string_view algorithm_der;
+  if (!ReadDerOf(body, 0x30, &algorithm_der)) return Error(Code::kBadPublicKey, "SPKI without an algorithm");
   auto bits = ReadDer(body);
   if (!bits || bits->tag != 0x03 || bits->content.empty() || bits->content[0] != '\0' || !body.empty())
     return Error(Code::kBadPublicKey, "SPKI without a whole-octet subjectPublicKey");
