@@ -4,7 +4,7 @@
 // Every request uses a fresh connection pinned to an address we resolved ourselves (CURLOPT_CONNECT_TO with
 // an IP literal, so curl never resolves a name), without proxies, cookies, TLS session reuse, redirects (we
 // follow them by hand, re-resolving each new name through the DnsResolver) or protocols other than http and
-// https. Each VA thread keeps one easy handle and resets it before every request: curl_easy_perform keeps its
+// https. Each VA thread keeps one easy handle and resets it after every request: curl_easy_perform keeps its
 // internal multi handle (and the socket pair that wakes it) with the easy handle, and would make them again
 // for a new one.
 #include <curl/curl.h>
@@ -84,8 +84,8 @@ Fetched Fetch(const std::string& url, const std::string& address, uint16_t port,
     return out;
   }
   CURL* h = easy.get();
-  curl_easy_reset(h);
-  // Also on the way out, so that the handle never keeps pointers to this call's lists and buffers.
+  // Reset on the way out: the next call starts from a clean handle, and the handle never keeps pointers to
+  // this call's lists and buffers.
   struct ResetOnExit {
     CURL* h;
     ~ResetOnExit() { curl_easy_reset(h); }
