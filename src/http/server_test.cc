@@ -26,6 +26,7 @@
 
 #include "http/signals.h"
 #include "http/tls_probe.h"
+#include "support/loopback.h"
 
 namespace anvil::http {
 namespace {
@@ -881,32 +882,23 @@ TEST(HttpServer, AlpnAndCertificateSelectorBySni) {
 }
 
 TEST(TlsProbe, ClosedPortIsConnectionErrorQuickly) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  const int fd = anvil::testing::BindLoopback(SOCK_STREAM);
+  ASSERT_GE(fd, 0);
+  const uint16_t port = anvil::testing::LocalPort(fd);
   close(fd);  // Bound but never listening: connections are refused.
   auto start = SteadyClock::now();
-  auto r = ProbeTls("127.0.0.1", ntohs(a.sin_port), "x.example", {"acme-tls/1"}, 5000ms);
+  auto r = ProbeTls("127.0.0.1", port, "x.example", {"acme-tls/1"}, 5000ms);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kConnection) << r.status().ToString();
   EXPECT_LT(SteadyClock::now() - start, 1s);
 }
 
 TEST(TlsProbe, SilentListenerTimesOutWithinTheTimeout) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  const int fd = anvil::testing::BindLoopback(SOCK_STREAM);
+  ASSERT_GE(fd, 0);
   ASSERT_EQ(listen(fd, 8), 0);  // The kernel completes TCP handshakes; nobody ever answers.
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   auto start = SteadyClock::now();
-  auto r = ProbeTls("127.0.0.1", ntohs(a.sin_port), "x.example", {"acme-tls/1"}, 300ms);
+  auto r = ProbeTls("127.0.0.1", anvil::testing::LocalPort(fd), "x.example", {"acme-tls/1"}, 300ms);
   auto took = SteadyClock::now() - start;
   close(fd);
   ASSERT_FALSE(r.ok());

@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "support/loopback.h"
+
 namespace anvil::va::testing {
 namespace {
 
@@ -48,14 +50,6 @@ Result<int> BindLoopback(int type, const std::string& ip, uint16_t port) {
   return fd;
 }
 
-uint16_t LocalPort(int fd) {
-  sockaddr_storage a{};
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  if (a.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&a)->sin6_port);
-  return ntohs(reinterpret_cast<sockaddr_in*>(&a)->sin_port);
-}
-
 // Closes a pair of pipe fds used to wake a poll loop.
 void ClosePipe(int (&p)[2]) {
   for (int& fd : p) {
@@ -72,7 +66,7 @@ Result<std::unique_ptr<ScriptedDnsServer>> ScriptedDnsServer::Start(Mode mode) {
   std::unique_ptr<ScriptedDnsServer> s(new ScriptedDnsServer());
   s->mode_ = mode;
   ANVIL_ASSIGN_OR_RETURN(s->fd_, BindLoopback(SOCK_DGRAM, "127.0.0.1", 0));
-  s->port_ = LocalPort(s->fd_);
+  s->port_ = anvil::testing::LocalPort(s->fd_);
   if (pipe2(s->wake_, O_CLOEXEC) != 0) return Errno("pipe2");
   s->thread_ = std::thread([p = s.get()] { p->Serve(); });
   return s;
@@ -119,7 +113,7 @@ Result<std::unique_ptr<SilentTcpServer>> SilentTcpServer::Start(const std::strin
   std::unique_ptr<SilentTcpServer> s(new SilentTcpServer());
   ANVIL_ASSIGN_OR_RETURN(s->fd_, BindLoopback(SOCK_STREAM, ip, 0));
   if (listen(s->fd_, 64) != 0) return Errno("listen");
-  s->port_ = LocalPort(s->fd_);
+  s->port_ = anvil::testing::LocalPort(s->fd_);
   if (pipe2(s->wake_, O_CLOEXEC) != 0) return Errno("pipe2");
   s->first_accept_ = s->accepted_promise_.get_future().share();
   s->thread_ = std::thread([p = s.get()] { p->Serve(); });

@@ -15,27 +15,14 @@
 #include <cstring>
 #include <thread>
 
+#include "support/loopback.h"
+
 namespace anvil::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
 Status Errno(const std::string& what) { return Error(Code::kIo, what + ": " + std::strerror(errno)); }
-
-// A socket of `type` bound to 127.0.0.1:port, or -1.
-int BindLoopback(int type, uint16_t port) {
-  const int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 // One DNS query for "ready.anvil.test" A (RFC 1035 §4.1) to 127.0.0.1:port; true when any answer with the
 // query's ID comes back within 200 ms.
@@ -82,12 +69,9 @@ std::string JsonStrings(const std::vector<std::string>& v) {
 
 Result<uint16_t> FreePort() {
   for (int attempt = 0; attempt < 20; ++attempt) {
-    const int tcp = BindLoopback(SOCK_STREAM, 0);
+    const int tcp = BindLoopback(SOCK_STREAM);
     if (tcp < 0) return Errno("bind 127.0.0.1:0");
-    sockaddr_in a{};
-    socklen_t len = sizeof a;
-    getsockname(tcp, reinterpret_cast<sockaddr*>(&a), &len);
-    const uint16_t port = ntohs(a.sin_port);
+    const uint16_t port = LocalPort(tcp);
     const int udp = BindLoopback(SOCK_DGRAM, port);
     close(tcp);
     if (udp >= 0) {

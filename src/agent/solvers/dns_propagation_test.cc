@@ -12,6 +12,7 @@
 
 #include "agent/solvers/dns01_hook.h"
 #include "support/challtestsrv.h"
+#include "support/loopback.h"
 #include "base/file.h"
 #include "support/temp_dir.h"
 
@@ -201,14 +202,10 @@ TEST(AgentLdnsTxtLookup, SeesWhatChallTestSrvServes) {
 
 TEST(AgentLdnsTxtLookup, ASilentServerIsADnsError) {
   // Nothing listens on this UDP port (bound and kept, never read): the query times out.
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  auto r = NewLdnsTxtLookup(milliseconds(100))->LookupTxt("x.anvil.test.", {"127.0.0.1", ntohs(a.sin_port)});
+  const int fd = anvil::testing::BindLoopback(SOCK_DGRAM);
+  ASSERT_GE(fd, 0);
+  auto r = NewLdnsTxtLookup(milliseconds(100))
+               ->LookupTxt("x.anvil.test.", {"127.0.0.1", anvil::testing::LocalPort(fd)});
   close(fd);
   EXPECT_EQ(r.status().code(), Code::kDns);
 }
