@@ -58,7 +58,8 @@ TEST(Der, ReadDerOfChecksTheTagAndGivesTheWholeEncoding) {
   EXPECT_EQ(whole, DerTlv(0x02, "\x05"));
   EXPECT_EQ(in, DerTlv(0x04, "ab"));
   EXPECT_FALSE(ReadDerOf(in, 0x02));  // an OCTET STRING is next, not an INTEGER
-  std::string_view again = DerTlv(0x04, "ab");
+  const std::string octets = DerTlv(0x04, "ab");
+  std::string_view again = octets;
   EXPECT_EQ(ReadDerOf(again, 0x04), "ab");
   EXPECT_TRUE(again.empty());
 }
