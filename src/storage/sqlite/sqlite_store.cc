@@ -10,9 +10,11 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include "base/fiber.h"
 #include "storage/internal/codec.h"
 #include "storage/sqlite/account_cache.h"
 #include "storage/sqlite/db.h"
@@ -233,7 +235,17 @@ class SqliteStore final : public Store {
   SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer)
       : options_(std::move(options)),
         clock_(options_.clock != nullptr ? options_.clock : &system_clock_),
-        writer_(std::move(writer)) {}
+        writer_(std::move(writer)),
+        committer_([this] { CommitLoop(); }) {}
+
+  ~SqliteStore() override {
+    {
+      std::lock_guard lock(queue_mu_);
+      stopping_ = true;
+    }
+    committer_cv_.notify_one();
+    committer_.join();
+  }
 
   // ---- AccountStore ----
 
@@ -790,32 +802,20 @@ class SqliteStore final : public Store {
   // Runs `body` on the writer connection inside a write transaction and returns once that transaction is
   // committed (durable to the configured level) or `body` failed (then its changes are rolled back).
   //
-  // Group commit: callers that arrive while a commit is in progress queue up; the first of them becomes the
-  // next leader and runs the whole queue in ONE transaction, each body under its own SAVEPOINT so a failing body
-  // rolls back alone, then COMMITs once (one WAL fsync under synchronous=FULL) and releases every caller of the
-  // batch. A lone writer pays exactly what a plain transaction costs; N concurrent writers share one fsync.
+  // Group commit: writes queue up for the committer thread, which runs everything queued in ONE transaction,
+  // each body under its own SAVEPOINT so a failing body rolls back alone, then COMMITs once (one WAL fsync
+  // under synchronous=FULL) and wakes every writer of the batch; writes that arrive meanwhile form the next
+  // batch. The wait is a fiber::Await: a handler on a fiber gives its thread back to the server while the
+  // commit runs, a caller off a fiber blocks.
   template <typename F>
   Status Write(F&& body) {
     PendingWrite mine([&body](Connection& c) { return body(c); });
-    std::unique_lock lock(queue_mu_);
-    queue_.push_back(&mine);
-    // Each writer sleeps on its own condition variable and is woken only when its write is done or when it is
-    // to lead the next batch: a commit wakes its batch, not every queued writer.
-    while (!mine.done && leader_active_) mine.cv.wait(lock);
-    if (mine.done) return mine.result;
-    leader_active_ = true;
-    std::vector<PendingWrite*> batch;
-    batch.swap(queue_);
-    lock.unlock();
-    RunBatch(batch);
-    lock.lock();
-    // Notified under the lock: a waiter may return (and destroy its PendingWrite) as soon as it can lock.
-    for (PendingWrite* w : batch) {
-      w->done = true;
-      if (w != &mine) w->cv.notify_one();
-    }
-    leader_active_ = false;
-    if (!queue_.empty()) queue_.front()->cv.notify_one();  // the first writer that queued meanwhile leads next
+    fiber::Await([&](fiber::Wake wake) {
+      mine.wake = std::move(wake);
+      std::lock_guard lock(queue_mu_);
+      queue_.push_back(&mine);
+      committer_cv_.notify_one();
+    });
     return mine.result;
   }
 
@@ -823,11 +823,30 @@ class SqliteStore final : public Store {
     explicit PendingWrite(std::function<Status(Connection&)> b) : body(std::move(b)) {}
     std::function<Status(Connection&)> body;
     Status result = Status::Ok();
-    bool done = false;
-    std::condition_variable cv;  // guarded by queue_mu_
+    fiber::Wake wake;
   };
 
-  // Runs on the leader only, so the writer connection is used by one thread at a time.
+  // The committer thread's loop: one batch at a time until the store is destroyed with nothing queued.
+  void CommitLoop() {
+    std::vector<PendingWrite*> batch;
+    for (;;) {
+      {
+        std::unique_lock lock(queue_mu_);
+        committer_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        batch.swap(queue_);
+      }
+      RunBatch(batch);
+      for (PendingWrite* w : batch) {
+        // Moved out first: once woken, the writer may return and destroy its PendingWrite.
+        fiber::Wake wake = std::move(w->wake);
+        wake();
+      }
+      batch.clear();
+    }
+  }
+
+  // Runs on the committer thread only, so the writer connection is used by one thread.
   void RunBatch(const std::vector<PendingWrite*>& batch) {
     auto txn = Transaction::Begin(*writer_, Transaction::Kind::kWrite);
     if (!txn.ok()) {
@@ -954,10 +973,11 @@ class SqliteStore final : public Store {
   SystemClock system_clock_;
   const Clock* clock_;
 
-  std::mutex queue_mu_;  // guards queue_, leader_active_ and each queued PendingWrite
+  std::mutex queue_mu_;  // guards queue_ and stopping_
+  std::condition_variable committer_cv_;
   std::vector<PendingWrite*> queue_;
-  bool leader_active_ = false;
-  std::unique_ptr<Connection> writer_;  // used only by the current group-commit leader
+  bool stopping_ = false;
+  std::unique_ptr<Connection> writer_;  // used only by the committer thread
 
   // GetAccount's cache (account_cache.h); 5 s bounds how long another process's account change goes unseen.
   sqlite::AccountCache account_cache_{10000, std::chrono::seconds(5)};
@@ -972,6 +992,9 @@ class SqliteStore final : public Store {
   std::condition_variable readers_cv_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;  // guarded by readers_mu_
   int open_readers_ = 0;                                   // guarded by readers_mu_; idle + leased
+
+  // Last: started once everything it uses exists (joined by the destructor).
+  std::thread committer_;
 };
 
 }  // namespace

@@ -5,11 +5,14 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "base/fiber.h"
 #include "storage/sqlite/db.h"
 #include "storage/sqlite/migrations.h"
 #include "storage/testing/store_conformance.h"
@@ -266,6 +269,42 @@ TEST_F(SqliteStoreTest, MoreConcurrentReadersThanConnectionsAllSucceed) {
   }
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(failures.load(), 0);
+}
+
+// A write made on a fiber suspends it (the committer thread commits) instead of blocking its thread: the
+// fiber's Resume returns before the write has been committed, and the wake resumes it with the result.
+TEST_F(SqliteStoreTest, WriteOnAFiberSuspendsItUntilCommitted) {
+  Result<std::unique_ptr<Store>> store = Open();
+  ASSERT_TRUE(store.ok());
+  std::mutex mu;
+  std::condition_variable cv;
+  int scheduled = 0;
+  constexpr int kFibers = 10;
+  std::vector<std::unique_ptr<fiber::Fiber>> fibers;
+  std::vector<Status> results(kFibers, Status::Ok());
+  for (int i = 0; i < kFibers; ++i) {
+    fibers.push_back(std::make_unique<fiber::Fiber>(
+        [&, i] {
+          const std::string id = "a" + std::to_string(i);
+          results[static_cast<size_t>(i)] = (*store)->CreateAccount(
+              Account{id, "{}", "thumb" + id, {}, acme::AccountStatus::kValid, true, "", kT0});
+        },
+        [&] {
+          std::lock_guard lock(mu);
+          ++scheduled;
+          cv.notify_all();
+        }));
+  }
+  for (auto& f : fibers) ASSERT_FALSE(f->Resume());  // each is waiting for its commit
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return scheduled == kFibers; }));
+  }
+  for (auto& f : fibers) EXPECT_TRUE(f->Resume());
+  for (int i = 0; i < kFibers; ++i) {
+    EXPECT_TRUE(results[static_cast<size_t>(i)].ok()) << results[static_cast<size_t>(i)].ToString();
+    EXPECT_TRUE((*store)->FindAccountByThumbprint("thumba" + std::to_string(i)).ok()) << i;
+  }
 }
 
 // GetAccount is served from the store's account cache; the store's own account writes must show at once.
