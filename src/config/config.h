@@ -31,7 +31,7 @@ struct ServerConfig {
   // of external_url. Key: server.tls_names.
   std::vector<std::string> tls_names;
   int io_threads = 0;           // server.io_threads; 0 = one per core
-  int worker_threads = 16;      // server.worker_threads
+  int worker_threads = 0;       // server.worker_threads; 0 = handlers on fibers on the I/O threads
   size_t max_body_bytes = 65536;  // server.max_body_bytes
   size_t max_header_bytes = 16384;  // server.max_header_bytes
   std::chrono::seconds idle_timeout{30};     // server.idle_timeout = "30s"

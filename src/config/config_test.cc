@@ -179,7 +179,7 @@ TEST(ConfigTest, DefaultsFollowTheHeader) {
   EXPECT_EQ(c.server.listen[0].host, "localhost");
   EXPECT_EQ(c.server.listen[0].port, 14000);
   EXPECT_EQ(c.server.external_url, "");
-  EXPECT_EQ(c.server.worker_threads, 16);
+  EXPECT_EQ(c.server.worker_threads, 0);
   EXPECT_EQ(c.server.idle_timeout, seconds(30));
   EXPECT_EQ(c.log.format, "text");
   EXPECT_EQ(c.storage.backend, "sqlite");
@@ -573,7 +573,7 @@ TEST(ConfigTest, NumbersAreRangeChecked) {
   EXPECT_EQ(ErrorOf("[validation]\nhttp_port = 0\n"), "validation.http_port: 0 out of range (1..65535)");
   EXPECT_EQ(ErrorOf("[validation]\ntls_alpn_port = 70000\n"),
             "validation.tls_alpn_port: 70000 out of range (1..65535)");
-  EXPECT_EQ(ErrorOf("[server]\nworker_threads = 0\n"), "server.worker_threads: 0 out of range (1..1024)");
+  EXPECT_EQ(ErrorOf("[server]\nworker_threads = -1\n"), "server.worker_threads: -1 out of range (0..1024)");
   EXPECT_EQ(ErrorOf("[server]\nmax_body_bytes = -1\n"),
             "server.max_body_bytes: -1 out of range (1..1073741824)");
   EXPECT_EQ(ErrorOf("[acme]\norders_per_page = 0\n"), "acme.orders_per_page: 0 out of range (1..10000)");

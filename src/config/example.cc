@@ -103,7 +103,10 @@ std::string ExampleConfig() {
         d.server.external_url);
   w.Key("Extra DNS names or IPs for the server's own TLS certificate.", "tls_names", d.server.tls_names);
   w.Key("Network threads; 0 = one per CPU core.", "io_threads", d.server.io_threads);
-  w.Key("Threads for request handling (signing, database).", "worker_threads", d.server.worker_threads);
+  w.Key(
+      "Threads for request handling; 0 = handlers run on the network threads and wait for the database "
+      "without holding a thread.",
+      "worker_threads", d.server.worker_threads);
   w.Key("Largest accepted request body, in bytes.", "max_body_bytes", d.server.max_body_bytes);
   w.Key("Largest accepted request header block, in bytes.", "max_header_bytes", d.server.max_header_bytes);
   w.Key("A connection idle this long is closed.", "idle_timeout", d.server.idle_timeout);

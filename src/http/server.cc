@@ -1,7 +1,8 @@
 // The Beast/Asio implementation of http::Server: the one translation unit of Anvil that instantiates Beast.
 //
 // Shape: one io_context run by `io_threads` threads; each connection is a C++20 coroutine on its own strand;
-// handlers run on an asio::thread_pool and the connection's coroutine resumes on its strand afterwards.
+// handlers run on an asio::thread_pool and the connection's coroutine resumes on its strand afterwards, or
+// (worker_threads = 0) on a fiber resumed on the connection's strand, the coroutine waiting while it waits.
 // Timeouts use beast::tcp_stream deadlines, which close the socket when they pass. Every connection is
 // registered in `connections_` so Stop() can close idle ones, wait for busy ones, and force the rest after
 // the grace period. Plain and TLS connections share one session coroutine over a type-erased ByteStream,
@@ -38,6 +39,7 @@
 #include <span>
 #include <thread>
 
+#include "base/fiber.h"
 #include "http/tls_context.h"
 
 namespace anvil::http {
@@ -261,7 +263,8 @@ class Server::Impl {
   void Run() {
     ScopedSignalBlock block;
     work_.emplace(ioc_.get_executor());
-    workers_ = std::make_unique<asio::thread_pool>(static_cast<size_t>(options_.worker_threads));
+    if (options_.worker_threads > 0)
+      workers_ = std::make_unique<asio::thread_pool>(static_cast<size_t>(options_.worker_threads));
     for (auto& acceptor : acceptors_) {
       asio::co_spawn(acceptor->get_executor(), Accept(*acceptor),
                      [](std::exception_ptr e) { LogException(e); });
@@ -315,7 +318,8 @@ class Server::Impl {
       }
     }
     CloseConnections(/*force=*/true);
-    workers_->join();  // A handler cannot be interrupted; wait for it.
+    // A handler cannot be interrupted; wait for it (a handler on a fiber keeps ioc_ running until it ends).
+    if (workers_) workers_->join();
     work_.reset();
     for (std::thread& t : io_threads_) t.join();
     io_threads_.clear();
@@ -545,8 +549,13 @@ class Server::Impl {
       bool keep_alive = message.keep_alive();
 
       tcp.expires_never();
-      Response response =
-          co_await asio::co_spawn(workers_->get_executor(), CallHandler(request), asio::use_awaitable);
+      Response response;
+      if (workers_) {
+        response =
+            co_await asio::co_spawn(workers_->get_executor(), CallHandler(request), asio::use_awaitable);
+      } else {
+        response = co_await CallHandlerOnFiber(request);
+      }
       if (auto c = response.headers.Get("Connection"); c && HasToken(*c, "close")) keep_alive = false;
       if (stopping_) keep_alive = false;
 
@@ -595,15 +604,50 @@ class Server::Impl {
     return "";
   }
 
-  asio::awaitable<Response> CallHandler(const Request& request) {
+  // The handler, with whatever it throws turned into a 500.
+  Response InvokeHandler(const Request& request) {
     try {
-      co_return handler_(request);
+      return handler_(request);
     } catch (const std::exception& e) {
       spdlog::error("http: handler threw for {} {}: {}", request.method, request.path, e.what());
     } catch (...) {
       spdlog::error("http: handler threw a non-exception for {} {}", request.method, request.path);
     }
-    co_return PlainError(500, "Internal Server Error");
+    return PlainError(500, "Internal Server Error");
+  }
+
+  asio::awaitable<Response> CallHandler(const Request& request) { co_return InvokeHandler(request); }
+
+  // One handler call on a fiber, on the connection's strand. The fiber runs until it finishes or waits
+  // (fiber::Await); a waiting fiber's wake posts its resumption to the strand, and the coroutine waits on a
+  // timer that never expires (outstanding work, so ioc_ keeps running until the handler ends), which the
+  // resumption that finishes the fiber cancels.
+  struct FiberCall {
+    explicit FiberCall(const asio::any_io_executor& strand) : executor(strand), finished(strand) {
+      finished.expires_at(asio::steady_timer::time_point::max());
+    }
+    asio::any_io_executor executor;  // the connection's strand
+    asio::steady_timer finished;
+    std::optional<fiber::Fiber> fiber;
+    Response response;
+  };
+
+  asio::awaitable<Response> CallHandlerOnFiber(const Request& request) {
+    FiberCall call(co_await asio::this_coro::executor);  // lives in this frame until the fiber has finished
+    FiberCall* raw = &call;
+    call.fiber.emplace([this, raw, &request] { raw->response = InvokeHandler(request); },
+                       [raw] {
+                         asio::post(raw->executor, [raw] {
+                           if (raw->fiber->Resume()) raw->finished.cancel();
+                         });
+                       });
+    // Resumptions run on this strand, so none can finish the fiber between this check and the wait.
+    bool finished = call.fiber->Resume();
+    while (!finished) {
+      co_await call.finished.async_wait(kTuple);
+      finished = call.fiber->finished();
+    }
+    co_return std::move(call.response);
   }
 
   // Sends `response` (consuming its body).
@@ -698,7 +742,7 @@ Server::~Server() { impl_->Stop(std::chrono::seconds(10)); }
 Result<std::unique_ptr<Server>> Server::Start(ServerOptions options, Handler handler) {
   if (options.listen.empty()) return Error(Code::kInvalidArgument, "no listen address");
   if (!handler) return Error(Code::kInvalidArgument, "no handler");
-  if (options.worker_threads < 1) return Error(Code::kInvalidArgument, "worker_threads must be at least 1");
+  if (options.worker_threads < 0) return Error(Code::kInvalidArgument, "worker_threads must not be negative");
   if (options.io_threads < 0) return Error(Code::kInvalidArgument, "io_threads must not be negative");
   if (options.io_threads == 0)
     options.io_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

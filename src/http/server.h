@@ -2,8 +2,11 @@
 //
 // Transport only: accept, TLS (with ALPN and per-SNI certificate selection for tls-alpn-01 responders),
 // request parsing with limits, keep-alive, timeouts, connection limits and graceful shutdown. It knows
-// nothing of ACME. Sockets are served by `io_threads` threads; handlers run on a separate pool of
-// `worker_threads`, so a handler that blocks (on a database, say) never stalls I/O of other connections.
+// nothing of ACME. Sockets are served by `io_threads` threads. Handlers run either on a separate pool of
+// `worker_threads`, so a handler that blocks (on a database, say) never stalls I/O of other connections, or,
+// with worker_threads = 0, on a fiber (base/fiber.h) on the I/O thread of their connection: such a handler
+// must wait only through fiber::Await (a store write does), never by blocking its thread, and then costs no
+// hand-off between threads at all.
 // Requests on one connection are handled one after the other (pipelined requests are answered in order).
 //
 // Limits and their responses: a header block above max_header_bytes → 431, a body above max_body_bytes
@@ -64,7 +67,7 @@ struct ServerOptions {
       30};  // TLS handshake, one request (headers + body), one response write.
   size_t max_connections = 10000;
   int io_threads = 0;  // 0 → std::thread::hardware_concurrency().
-  int worker_threads = 16;
+  int worker_threads = 16;  // 0 → handlers run on fibers on the I/O threads (see the top of this file).
 };
 
 class Server {
