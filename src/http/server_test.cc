@@ -21,6 +21,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <string>
@@ -330,129 +331,6 @@ Response Echo(const Request& r) {
 
 std::string Url(const Server& s, const std::string& path = "/", bool tls = false) {
   return std::string(tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(s.ports()[0]) + path;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Handlers on fibers (worker_threads = 0): one I/O thread and no pool, so anything served while a handler
-// waits proves the wait did not hold the thread.
-
-ServerOptions FiberOptions() {
-  ServerOptions o = LocalOptions();
-  o.io_threads = 1;
-  o.worker_threads = 0;
-  return o;
-}
-
-// Keeps the wakes of waiting handlers, as a store keeps those of queued writes until they are committed.
-class WakeBox {
- public:
-  void Put(fiber::Wake wake) {
-    std::lock_guard lock(mu_);
-    wakes_.push_back(std::move(wake));
-    cv_.notify_all();
-  }
-  bool WaitFor(size_t n) {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, 10s, [&] { return wakes_.size() >= n; });
-  }
-  void WakeAll() {
-    std::vector<fiber::Wake> wakes;
-    {
-      std::lock_guard lock(mu_);
-      wakes.swap(wakes_);
-    }
-    for (fiber::Wake& wake : wakes) wake();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<fiber::Wake> wakes_;
-};
-
-TEST(HttpServerFibers, WaitingHandlerLeavesTheIoThreadToOtherConnections) {
-  WakeBox box;
-  auto server = MustStart(FiberOptions(), [&](const Request& r) {
-    if (r.path == "/go") {
-      box.WakeAll();  // from another connection's handler, on the same (only) I/O thread
-      return Response{200, {}, "went"};
-    }
-    const bool on_fiber = fiber::OnFiber();
-    fiber::Await([&](fiber::Wake wake) { box.Put(std::move(wake)); });
-    return Response{200, {}, on_fiber ? "waited on a fiber" : "not on a fiber"};
-  });
-  ASSERT_TRUE(server);
-  std::future<CurlResult> waiting =
-      std::async(std::launch::async, [&] { return Fetch(Url(*server, "/wait")); });
-  ASSERT_TRUE(box.WaitFor(1));
-  CurlResult go = Fetch(Url(*server, "/go"));
-  EXPECT_EQ(go.status, 200);
-  EXPECT_EQ(go.body, "went");
-  CurlResult r = waiting.get();
-  EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, "waited on a fiber");
-}
-
-TEST(HttpServerFibers, ManyHandlersWaitingTwiceAllFinishWhenWokenFromAnotherThread) {
-  constexpr int kRequests = 20;
-  WakeBox box;
-  auto server = MustStart(FiberOptions(), [&](const Request& r) {
-    std::string before = r.path;  // a local on the fiber's stack that must survive both waits
-    fiber::Await([&](fiber::Wake wake) { box.Put(std::move(wake)); });
-    fiber::Await([&](fiber::Wake wake) { box.Put(std::move(wake)); });
-    return Response{200, {}, before};
-  });
-  ASSERT_TRUE(server);
-  std::vector<std::future<CurlResult>> requests;
-  for (int i = 0; i < kRequests; ++i) {
-    requests.push_back(
-        std::async(std::launch::async, [&, i] { return Fetch(Url(*server, "/r" + std::to_string(i))); }));
-  }
-  ASSERT_TRUE(box.WaitFor(kRequests));
-  box.WakeAll();
-  ASSERT_TRUE(box.WaitFor(kRequests));  // every handler is waiting again
-  box.WakeAll();
-  for (int i = 0; i < kRequests; ++i) {
-    CurlResult r = requests[static_cast<size_t>(i)].get();
-    EXPECT_EQ(r.status, 200) << i;
-    EXPECT_EQ(r.body, "/r" + std::to_string(i));
-  }
-}
-
-TEST(HttpServerFibers, HandlerThatThrowsAfterWaitingGives500) {
-  auto server = MustStart(FiberOptions(), [](const Request& r) -> Response {
-    fiber::Await([](fiber::Wake wake) { wake(); });  // woken at once: still resumed through the strand
-    if (r.path == "/throw") throw std::runtime_error("boom");
-    return Response{200, {}, "fine"};
-  });
-  ASSERT_TRUE(server);
-  CurlClient client;
-  EXPECT_EQ(client.Fetch(Url(*server, "/throw")).status, 500);
-  EXPECT_EQ(client.Fetch(Url(*server, "/fine")).body, "fine");
-}
-
-TEST(HttpServerFibers, StopWaitsForAWaitingHandler) {
-  WakeBox box;
-  auto server = MustStart(FiberOptions(), [&](const Request&) {
-    fiber::Await([&](fiber::Wake wake) { box.Put(std::move(wake)); });
-    return Response{200, {}, "done"};
-  });
-  ASSERT_TRUE(server);
-  uint16_t port = server->ports()[0];
-  std::future<CurlResult> request = std::async(std::launch::async, [&] { return Fetch(Url(*server, "/")); });
-  ASSERT_TRUE(box.WaitFor(1));
-  std::atomic<bool> stopped{false};
-  std::thread stopper([&] {
-    server->Stop(10s);
-    stopped = true;
-  });
-  EXPECT_TRUE(WaitUntil([&] { return !CanConnect(port); }));  // Stop has begun: no longer accepting.
-  EXPECT_FALSE(stopped);
-  box.WakeAll();
-  stopper.join();
-  CurlResult r = request.get();
-  EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, "done");
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -818,6 +696,23 @@ TEST(HttpServer, SlowHandlerDoesNotDelayAnotherConnection) {
   EXPECT_EQ(slow.get().body, "/slow");
 }
 
+// Calls Stop(10s) on another thread while `request` is in flight and checks that the server stops accepting
+// but Stop waits; then calls `release` and returns the response the request still gets.
+CurlResult StopWhileInFlight(Server& server, std::future<CurlResult>& request,
+                             const std::function<void()>& release) {
+  uint16_t port = server.ports()[0];
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    server.Stop(10s);
+    stopped = true;
+  });
+  EXPECT_TRUE(WaitUntil([&] { return !CanConnect(port); }));  // Stop has begun: no longer accepting.
+  EXPECT_FALSE(stopped);
+  release();
+  stopper.join();
+  return request.get();
+}
+
 TEST(HttpServer, StopWaitsForAnInFlightRequest) {
   std::promise<void> entered;
   std::promise<void> release;
@@ -828,19 +723,9 @@ TEST(HttpServer, StopWaitsForAnInFlightRequest) {
     return Response{200, {}, "done"};
   });
   ASSERT_TRUE(server);
-  uint16_t port = server->ports()[0];
   std::future<CurlResult> request = std::async(std::launch::async, [&] { return Fetch(Url(*server, "/")); });
   entered.get_future().wait();
-  std::atomic<bool> stopped{false};
-  std::thread stopper([&] {
-    server->Stop(10s);
-    stopped = true;
-  });
-  EXPECT_TRUE(WaitUntil([&] { return !CanConnect(port); }));  // Stop has begun: no longer accepting.
-  EXPECT_FALSE(stopped);
-  release.set_value();
-  stopper.join();
-  CurlResult r = request.get();
+  CurlResult r = StopWhileInFlight(*server, request, [&] { release.set_value(); });
   EXPECT_EQ(r.code, CURLE_OK);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "done");
@@ -1007,6 +892,122 @@ TEST(HttpServer, AlpnAndCertificateSelectorBySni) {
   EXPECT_EQ(calls[0], (std::pair<std::string, std::string>{"b.example", "acme-tls/1"}));
   EXPECT_EQ(calls[2], (std::pair<std::string, std::string>{"b.example", ""}));
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Handlers on fibers (worker_threads = 0): one I/O thread and no pool, so anything served while a handler
+// waits proves the wait did not hold the thread.
+
+ServerOptions FiberOptions() {
+  ServerOptions o = LocalOptions();
+  o.io_threads = 1;
+  o.worker_threads = 0;
+  return o;
+}
+
+// Keeps the wakes of waiting handlers, as a store keeps those of queued writes until they are committed.
+class WakeBox {
+ public:
+  void Put(fiber::Wake wake) {
+    std::lock_guard lock(mu_);
+    wakes_.push_back(std::move(wake));
+    cv_.notify_all();
+  }
+  bool WaitFor(size_t n) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, 10s, [&] { return wakes_.size() >= n; });
+  }
+  void WakeAll() {
+    std::vector<fiber::Wake> wakes;
+    {
+      std::lock_guard lock(mu_);
+      wakes.swap(wakes_);
+    }
+    for (fiber::Wake& wake : wakes) wake();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<fiber::Wake> wakes_;
+};
+
+TEST(HttpServerFibers, WaitingHandlerLeavesTheIoThreadToOtherConnections) {
+  WakeBox box;
+  auto server = MustStart(FiberOptions(), [&](const Request& r) {
+    if (r.path == "/go") {
+      box.WakeAll();  // from another connection's handler, on the same (only) I/O thread
+      return Response{200, {}, "went"};
+    }
+    const bool on_fiber = fiber::OnFiber();
+    fiber::Await([&](fiber::Wake wake) { box.Put(std::move(wake)); });
+    return Response{200, {}, on_fiber ? "waited on a fiber" : "not on a fiber"};
+  });
+  ASSERT_TRUE(server);
+  std::future<CurlResult> waiting =
+      std::async(std::launch::async, [&] { return Fetch(Url(*server, "/wait")); });
+  ASSERT_TRUE(box.WaitFor(1));
+  CurlResult go = Fetch(Url(*server, "/go"));
+  EXPECT_EQ(go.status, 200);
+  EXPECT_EQ(go.body, "went");
+  CurlResult r = waiting.get();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "waited on a fiber");
+}
+
+TEST(HttpServerFibers, ManyHandlersWaitingTwiceAllFinishWhenWokenFromAnotherThread) {
+  constexpr int kRequests = 20;
+  WakeBox box;
+  auto server = MustStart(FiberOptions(), [&](const Request& r) {
+    std::string before = r.path;  // a local on the fiber's stack that must survive both waits
+    fiber::Await([&](fiber::Wake wake) { box.Put(std::move(wake)); });
+    fiber::Await([&](fiber::Wake wake) { box.Put(std::move(wake)); });
+    return Response{200, {}, before};
+  });
+  ASSERT_TRUE(server);
+  std::vector<std::future<CurlResult>> requests;
+  for (int i = 0; i < kRequests; ++i) {
+    requests.push_back(
+        std::async(std::launch::async, [&, i] { return Fetch(Url(*server, "/r" + std::to_string(i))); }));
+  }
+  ASSERT_TRUE(box.WaitFor(kRequests));
+  box.WakeAll();
+  ASSERT_TRUE(box.WaitFor(kRequests));  // every handler is waiting again
+  box.WakeAll();
+  for (int i = 0; i < kRequests; ++i) {
+    CurlResult r = requests[static_cast<size_t>(i)].get();
+    EXPECT_EQ(r.status, 200) << i;
+    EXPECT_EQ(r.body, "/r" + std::to_string(i));
+  }
+}
+
+TEST(HttpServerFibers, HandlerThatThrowsAfterWaitingGives500) {
+  auto server = MustStart(FiberOptions(), [](const Request& r) -> Response {
+    fiber::Await([](fiber::Wake wake) { wake(); });  // woken at once: still resumed through the strand
+    if (r.path == "/throw") throw std::runtime_error("boom");
+    return Response{200, {}, "fine"};
+  });
+  ASSERT_TRUE(server);
+  CurlClient client;
+  EXPECT_EQ(client.Fetch(Url(*server, "/throw")).status, 500);
+  EXPECT_EQ(client.Fetch(Url(*server, "/fine")).body, "fine");
+}
+
+TEST(HttpServerFibers, StopWaitsForAWaitingHandler) {
+  WakeBox box;
+  auto server = MustStart(FiberOptions(), [&](const Request&) {
+    fiber::Await([&](fiber::Wake wake) { box.Put(std::move(wake)); });
+    return Response{200, {}, "done"};
+  });
+  ASSERT_TRUE(server);
+  std::future<CurlResult> request = std::async(std::launch::async, [&] { return Fetch(Url(*server, "/")); });
+  ASSERT_TRUE(box.WaitFor(1));
+  CurlResult r = StopWhileInFlight(*server, request, [&] { box.WakeAll(); });
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "done");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// TLS probes.
 
 TEST(TlsProbe, ClosedPortIsConnectionErrorQuickly) {
   const int fd = anvil::testing::BindLoopback(SOCK_STREAM);
