@@ -25,7 +25,7 @@ Result<std::unique_ptr<Http01StandaloneSolver>> Http01StandaloneSolver::Start(co
   http::ServerOptions options;
   options.listen.push_back({address, port});
   options.io_threads = 1;
-  options.worker_threads = 2;
+  options.worker_threads = 0;  // the handler only looks up a token: it runs on a fiber, no pool needed
   options.max_body_bytes = 1024;
   options.request_timeout = std::chrono::seconds(10);
   options.idle_timeout = std::chrono::seconds(10);

@@ -68,7 +68,7 @@ Result<std::unique_ptr<TlsAlpn01Solver>> TlsAlpn01Solver::Start(const std::strin
   options.tls_private_key_pem = solver->key_pem_;
   options.alpn_protocols = {kAcmeTls1, "http/1.1"};
   options.io_threads = 1;
-  options.worker_threads = 1;
+  options.worker_threads = 0;  // the handler only answers 404: it runs on a fiber, no pool needed
   options.request_timeout = std::chrono::seconds(10);
   options.idle_timeout = std::chrono::seconds(10);
   TlsAlpn01Solver* self = solver.get();
