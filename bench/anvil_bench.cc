@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <latch>
 #include <map>
@@ -38,11 +39,12 @@
 #include "agent/http_client.h"
 #include "agent/sleeper.h"
 #include "agent/solvers/http01.h"
-#include "beast_http_client.h"
 #include "base/status.h"
 #include "base/time.h"
+#include "beast_http_client.h"
 #include "crypto/csr.h"
 #include "crypto/key.h"
+#include "fiber_loop.h"
 
 namespace anvil::bench {
 namespace {
@@ -104,7 +106,7 @@ struct Run {
   std::atomic<int> tickets{0};
   std::atomic<SteadyClock::rep> measure_end{
       SteadyClock::time_point::max().time_since_epoch().count()};  // duration mode
-  std::mutex new_order_mu;                                         // --serialize-neworder
+  FiberMutex new_order_mu;                                         // --serialize-neworder
   std::mutex solver_mu;  // Solver::Present/CleanUp: one thread at a time (solver.h).
 };
 
@@ -207,7 +209,7 @@ class Worker {
                       "." + label_ + ".bench.test");
       request.identifiers.push_back(acme::Identifier{acme::IdentifierType::kDns, names.back()});
     }
-    std::optional<std::unique_lock<std::mutex>> lock;
+    std::optional<std::unique_lock<FiberMutex>> lock;
     auto serialize = [&] {
       if (options_.serialize_new_order) lock.emplace(run_.new_order_mu);
     };
@@ -281,7 +283,7 @@ class Worker {
   // across the sleeps between them (same delays: kPollInitialDelay doubling to kPollMaxDelay).
   template <typename Serialize>
   Result<agent::Authorization> PollAuthorization(const std::string& url, Serialize& serialize,
-                                                 std::optional<std::unique_lock<std::mutex>>& lock) {
+                                                 std::optional<std::unique_lock<FiberMutex>>& lock) {
     std::chrono::milliseconds delay = kPollInitialDelay;
     auto deadline = SteadyClock::now() + std::chrono::seconds(60);
     for (;;) {
@@ -305,7 +307,7 @@ class Worker {
   crypto::KeyType key_type_ = crypto::KeyType::kEcP256;
   WorkerStats stats_;
   SystemClock clock_;
-  agent::RealSleeper sleeper_;
+  FiberSleeper sleeper_;  // a timer on the FiberLoop for fiber workers
   std::unique_ptr<TimingHttpClient> http_;
   std::unique_ptr<agent::AcmeClient> client_;
 };
@@ -365,8 +367,10 @@ int Main(int argc, char** argv) {
                "keep newOrder from overlapping authorization reads (Pebble 2.4.0 deadlocks otherwise)");
   app.add_option("--server-pid", o.server_pid, "server process whose CPU time is measured");
   app.add_flag("--json", o.json, "print the result as JSON");
-  app.add_option("--http-client", o.http_client,
-                 "beast (default: blocking Beast, one kept-alive TLS connection per worker) or curl (the agent's)")
+  app.add_option(
+         "--http-client", o.http_client,
+         "beast (default: Beast, one kept-alive TLS connection per worker, workers as fibers on one thread "
+         "per core) or curl (the agent's, one thread per worker)")
       ->check(CLI::IsMember({"beast", "curl"}));
   app.add_option("--timeout", o.timeout_s, "beast client: seconds for each connect, handshake, send, receive")
       ->check(CLI::Range(1, 3600));
@@ -386,6 +390,7 @@ int Main(int argc, char** argv) {
 
   Run run;
   std::string label = RandomLabel();
+  std::unique_ptr<FiberLoop> loop;  // before the workers: their connections belong to its io_context
   std::vector<std::unique_ptr<Worker>> workers;
   for (int w = 0; w < o.workers; ++w) workers.push_back(std::make_unique<Worker>(w, o, label, run, **solver));
   std::vector<Status> setup(static_cast<size_t>(o.workers));
@@ -393,13 +398,36 @@ int Main(int argc, char** argv) {
   std::latch go(1);
   SteadyClock::time_point measure_end = SteadyClock::time_point::max();
   std::vector<std::thread> threads;
-  for (int w = 0; w < o.workers; ++w) {
-    threads.emplace_back([&, w] {
-      setup[static_cast<size_t>(w)] = workers[static_cast<size_t>(w)]->Setup(*key_type);
-      ready.count_down();
+  if (o.http_client == "beast") {
+    // Workers as fibers on one thread per core, but no more threads than workers (a lone worker's wake-ups
+    // would hop between threads): set up, then (on `go`) loop, from one driver thread (fiber_loop.h).
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    loop = std::make_unique<FiberLoop>(std::min(cores, o.workers));
+    std::vector<std::function<void()>> setups;
+    for (int w = 0; w < o.workers; ++w) {
+      setups.push_back(
+          [&, w] { setup[static_cast<size_t>(w)] = workers[static_cast<size_t>(w)]->Setup(*key_type); });
+    }
+    loop->RunAll(setups);
+    ready.count_down(o.workers);
+    threads.emplace_back([&] {
       go.wait();
-      if (setup[static_cast<size_t>(w)].ok()) workers[static_cast<size_t>(w)]->Loop();
+      std::vector<std::function<void()>> loops;
+      for (int w = 0; w < o.workers; ++w) {
+        if (setup[static_cast<size_t>(w)].ok())
+          loops.push_back([&, w] { workers[static_cast<size_t>(w)]->Loop(); });
+      }
+      loop->RunAll(loops);
     });
+  } else {  // the agent's curl client blocks its thread: one thread per worker
+    for (int w = 0; w < o.workers; ++w) {
+      threads.emplace_back([&, w] {
+        setup[static_cast<size_t>(w)] = workers[static_cast<size_t>(w)]->Setup(*key_type);
+        ready.count_down();
+        go.wait();
+        if (setup[static_cast<size_t>(w)].ok()) workers[static_cast<size_t>(w)]->Loop();
+      });
+    }
   }
   ready.wait();
   for (const Status& s : setup) {

@@ -8,6 +8,9 @@
 #include <boost/beast/ssl.hpp>
 #include <optional>
 
+#include "base/fiber.h"
+#include "fiber_loop_internal.h"
+
 namespace anvil::bench {
 namespace {
 
@@ -54,7 +57,9 @@ std::optional<Target> ParseHttpsUrl(const std::string& url) {
 class BeastHttpClient final : public agent::HttpClient {
  public:
   BeastHttpClient(BeastHttpClientOptions options, ssl::context context)
-      : options_(std::move(options)), context_(std::move(context)) {}
+      : options_(std::move(options)), context_(std::move(context)) {
+    if (const asio::any_io_executor* strand = internal::CurrentStrand()) strand_ = *strand;
+  }
 
   Result<agent::HttpResponse> Send(std::string_view method, const std::string& url, const http::Headers& headers,
                                    std::string_view body) override {
@@ -96,26 +101,39 @@ class BeastHttpClient final : public agent::HttpClient {
   }
 
  private:
-  // Runs one asynchronous operation on this client's own io_context until it completes or the timeout
-  // closes the connection (beast::error::timeout). Blocking Beast calls would wait for ever on a silent
-  // server: asio polls again, without a limit, whenever a socket timeout interrupts a read.
+  // Runs one asynchronous operation until it completes or the timeout closes the connection
+  // (beast::error::timeout): on a FiberLoop fiber by suspending the fiber until the loop completes it,
+  // elsewhere on this client's own io_context. Blocking Beast calls would wait for ever on a silent server:
+  // asio polls again, without a limit, whenever a socket timeout interrupts a read.
   template <typename Start>
   beast::error_code RunBounded(beast::tcp_stream& lowest, Start start) {
     beast::error_code result = asio::error::would_block;
     lowest.expires_after(options_.timeout);
+    if (strand_) {
+      fiber::Await([&](fiber::Wake wake) {
+        start([&result, wake = std::move(wake)](beast::error_code ec, auto&&...) {
+          result = ec;
+          wake();
+        });
+      });
+      return result;
+    }
     start([&result](beast::error_code ec, auto&&...) { result = ec; });
     io_.restart();
     io_.run();
     return result;
   }
 
+  // Where the I/O objects run: the fiber's strand, or this client's own io_context.
+  asio::any_io_executor Executor() { return strand_ ? *strand_ : asio::any_io_executor(io_.get_executor()); }
+
   Status Connect(const Target& target) {
     stream_.reset();
     beast::error_code ec;
-    tcp::resolver resolver(io_);
+    tcp::resolver resolver(Executor());
     auto endpoints = resolver.resolve(target.host, target.port, ec);
     if (ec) return Error(Code::kConnection, "resolving " + target.host + ": " + ec.message());
-    auto stream = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(io_, context_);
+    auto stream = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(Executor(), context_);
     beast::tcp_stream& lowest = beast::get_lowest_layer(*stream);
     ec = RunBounded(lowest, [&](auto handler) { lowest.async_connect(endpoints, std::move(handler)); });
     if (ec) return Error(Code::kConnection, "connecting to " + target.host + ":" + target.port + ": " + ec.message());
@@ -162,6 +180,7 @@ class BeastHttpClient final : public agent::HttpClient {
   }
 
   const BeastHttpClientOptions options_;
+  std::optional<asio::any_io_executor> strand_;  // set when created on a FiberLoop fiber
   asio::io_context io_;
   ssl::context context_;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> stream_;

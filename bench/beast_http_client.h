@@ -1,5 +1,6 @@
-// anvil-bench's HTTP client: Boost.Beast HTTP/1.1 over one kept-alive TLS connection per worker, each call
-// run to completion on the client's own io_context (so every step is bounded by `timeout`).
+// anvil-bench's HTTP client: Boost.Beast HTTP/1.1 over one kept-alive TLS connection per worker, each step
+// bounded by `timeout`. Created on a FiberLoop fiber (fiber_loop.h), it waits by suspending that fiber and
+// its I/O runs on the loop; elsewhere each call runs to completion on the client's own io_context.
 //
 // The agent's libcurl client spends about 40% of anvil-bench's CPU in curl's state machine and its poll(2)
 // calls (perf, docs/performance.md); a load generator must leave the cores to the server it measures. It also
