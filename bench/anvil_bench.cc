@@ -398,34 +398,35 @@ int Main(int argc, char** argv) {
   std::latch go(1);
   SteadyClock::time_point measure_end = SteadyClock::time_point::max();
   std::vector<std::thread> threads;
+  auto set_up = [&](int w) {
+    setup[static_cast<size_t>(w)] = workers[static_cast<size_t>(w)]->Setup(*key_type);
+  };
+  auto work = [&](int w) {
+    if (setup[static_cast<size_t>(w)].ok()) workers[static_cast<size_t>(w)]->Loop();
+  };
   if (o.http_client == "beast") {
     // Workers as fibers on one thread per core, but no more threads than workers (a lone worker's wake-ups
     // would hop between threads): set up, then (on `go`) loop, from one driver thread (fiber_loop.h).
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     loop = std::make_unique<FiberLoop>(std::min(cores, o.workers));
-    std::vector<std::function<void()>> setups;
+    std::vector<std::function<void()>> setups, loops;
     for (int w = 0; w < o.workers; ++w) {
-      setups.push_back(
-          [&, w] { setup[static_cast<size_t>(w)] = workers[static_cast<size_t>(w)]->Setup(*key_type); });
+      setups.push_back([&, w] { set_up(w); });
+      loops.push_back([&, w] { work(w); });
     }
     loop->RunAll(setups);
     ready.count_down(o.workers);
-    threads.emplace_back([&] {
+    threads.emplace_back([&, loops] {
       go.wait();
-      std::vector<std::function<void()>> loops;
-      for (int w = 0; w < o.workers; ++w) {
-        if (setup[static_cast<size_t>(w)].ok())
-          loops.push_back([&, w] { workers[static_cast<size_t>(w)]->Loop(); });
-      }
       loop->RunAll(loops);
     });
   } else {  // the agent's curl client blocks its thread: one thread per worker
     for (int w = 0; w < o.workers; ++w) {
       threads.emplace_back([&, w] {
-        setup[static_cast<size_t>(w)] = workers[static_cast<size_t>(w)]->Setup(*key_type);
+        set_up(w);
         ready.count_down();
         go.wait();
-        if (setup[static_cast<size_t>(w)].ok()) workers[static_cast<size_t>(w)]->Loop();
+        work(w);
       });
     }
   }
