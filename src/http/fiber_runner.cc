@@ -21,6 +21,12 @@ namespace anvil::http {
 namespace {
 
 namespace asio = boost::asio;
+
+// ::poll with Poll's result convention.
+[[gnu::noipa]] int PlainPoll(pollfd* fds, nfds_t count, int timeout_ms) {
+  const int n = ::poll(fds, count, timeout_ms);
+  return n >= 0 ? n : -errno;
+}
 using Strand = asio::strand<asio::io_context::executor_type>;
 
 // The io_context of the FiberRunner whose thread this is; null on other threads. Read through the noipa
@@ -92,10 +98,10 @@ void FiberRunner::Spawn(std::function<void()> body) {
 int Poll(pollfd* fds, nfds_t count, int timeout_ms) {
   asio::io_context* context = RunnerContext();
   if (context == nullptr || !fiber::OnFiber() || timeout_ms == 0 || (count == 0 && timeout_ms < 0)) {
-    return ::poll(fds, count, timeout_ms);
+    return PlainPoll(fds, count, timeout_ms);
   }
   // What is ready already needs no trip through the reactor.
-  if (const int ready = ::poll(fds, count, 0); ready != 0) return ready;
+  if (const int ready = PlainPoll(fds, count, 0); ready != 0) return ready;
 
   // Every wait completes on one strand, so the handlers below never run concurrently. The fiber is woken
   // when all of them have completed (the first one cancels the rest), so nothing refers to this frame after.
@@ -112,12 +118,12 @@ int Poll(pollfd* fds, nfds_t count, int timeout_ms) {
       for (auto& registered : descriptors) {
         if (registered) registered->release();
       }
-      return ::poll(fds, count, timeout_ms);
+      return PlainPoll(fds, count, timeout_ms);
     }
     descriptors[i] = std::move(d);
     any = true;
   }
-  if (!any && timeout_ms < 0) return ::poll(fds, count, timeout_ms);  // nothing to wait for, ever
+  if (!any && timeout_ms < 0) return PlainPoll(fds, count, timeout_ms);  // nothing to wait for, ever
   asio::steady_timer timer(strand);
   int pending = 0;
   bool fired = false;

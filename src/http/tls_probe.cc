@@ -13,6 +13,7 @@
 #include <cstring>
 #include <memory>
 
+#include "http/fiber_runner.h"
 #include "http/openssl_errors.h"
 
 namespace anvil::http {
@@ -53,10 +54,9 @@ Status WaitFor(int fd, short events, SteadyClock::time_point deadline, const std
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
     if (left <= 0) return Error(Code::kConnection, "timed out " + what);
     pollfd pfd{fd, events, 0};
-    int rc = poll(&pfd, 1, static_cast<int>(left + 1));
+    int rc = Poll(&pfd, 1, static_cast<int>(left + 1));  // a fiber's wait on a FiberRunner
     if (rc > 0) return Status::Ok();  // Ready, or an error the next call reports.
-    if (rc < 0 && errno != EINTR)
-      return Error(Code::kConnection, "poll: " + std::string(std::strerror(errno)));
+    if (rc < 0 && rc != -EINTR) return Error(Code::kConnection, "poll: " + std::string(std::strerror(-rc)));
   }
 }
 

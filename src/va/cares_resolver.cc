@@ -2,10 +2,11 @@
 //
 // c-ares 1.18 (Debian 12) channels are not thread-safe, so every Lookup* call takes a channel of its own: an
 // idle one from the resolver's pool, or a new duplicate of the template channel (ares_dup re-reads
-// /etc/resolv.conf and friends, so copies are kept and reused). The call drives its channel with poll(2)
-// until its queries finish or the call's deadline passes, when the queries are cancelled. A channel goes back
-// to the pool only with no query outstanding; c-ares then has closed its sockets (no ARES_FLAG_STAYOPEN), so
-// every lookup still sends from a fresh socket and source port. CNAME chains are followed inside each answer
+// /etc/resolv.conf and friends, so copies are kept and reused). The call drives its channel with http::Poll
+// (poll(2); on the VA's fibers it suspends only the calling validation) until its queries finish or the
+// call's deadline passes, when the queries are cancelled. A channel goes back to the pool only with no query
+// outstanding; c-ares then has closed its sockets (no ARES_FLAG_STAYOPEN), so every lookup still sends from a
+// fresh socket and source port. CNAME chains are followed inside each answer
 // and, when a server answers only with the alias, by querying the target (at most kMaxCnameHops in total).
 #include <ares.h>
 #include <poll.h>
@@ -14,6 +15,7 @@
 #include <cerrno>
 #include <mutex>
 
+#include "http/fiber_runner.h"
 #include "va/dns_message.h"
 #include "va/dns_resolver.h"
 
@@ -165,8 +167,8 @@ class Channel {
       timeval buf;
       const timeval* wait = ares_timeout(channel_, &max_wait, &buf);
       const int ms = static_cast<int>(wait->tv_sec * 1000 + (wait->tv_usec + 999) / 1000);
-      const int ready = poll(fds, n, ms);
-      if (ready < 0 && errno != EINTR) {
+      const int ready = http::Poll(fds, n, ms);  // on the VA's fibers: suspends only this validation
+      if (ready < 0 && ready != -EINTR) {
         ares_cancel(channel_);
         for (Lookup* l : lookups) l->Abandon();
         return;

@@ -4,18 +4,22 @@
 // Every request uses a fresh connection pinned to an address we resolved ourselves (CURLOPT_CONNECT_TO with
 // an IP literal, so curl never resolves a name), without proxies, cookies, TLS session reuse, redirects (we
 // follow them by hand, re-resolving each new name through the DnsResolver) or protocols other than http and
-// https. Each VA thread keeps one easy handle and resets it after every request: curl_easy_perform keeps its
-// internal multi handle (and the socket pair that wakes it) with the easy handle, and would make them again
-// for a new one.
+// https. The transfer runs on curl's multi interface, its waits in http::Poll, so on the VA's fibers a
+// validation waiting for its target suspends only itself. Multi and easy handles are kept in a pool and reset
+// after every request (a new multi handle costs curl a socket pair for its wake-ups).
 #include <curl/curl.h>
+#include <poll.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <vector>
 
+#include "http/fiber_runner.h"
 #include "va/common.h"
 #include "va/validator.h"
 
@@ -29,9 +33,134 @@ using internal::QuoteForDetail;
 
 constexpr int kMaxRedirects = 10;  // Boulder's limit
 
-struct EasyDeleter {
-  void operator()(CURL* h) const { curl_easy_cleanup(h); }
+// A multi handle with its one easy handle, reused by one transfer at a time.
+struct Transfer {
+  Transfer() : multi(curl_multi_init()), easy(curl_easy_init()) {}
+  ~Transfer() {
+    if (multi != nullptr) curl_multi_cleanup(multi);
+    if (easy != nullptr) curl_easy_cleanup(easy);
+  }
+  Transfer(const Transfer&) = delete;
+  Transfer& operator=(const Transfer&) = delete;
+  CURLM* multi;
+  CURL* easy;
 };
+
+// Idle transfers; Fetch takes one (or makes one) and gives it back reset.
+class TransferPool {
+ public:
+  std::unique_ptr<Transfer> Take() {
+    {
+      std::lock_guard lock(mu_);
+      if (!idle_.empty()) {
+        std::unique_ptr<Transfer> t = std::move(idle_.back());
+        idle_.pop_back();
+        return t;
+      }
+    }
+    return std::make_unique<Transfer>();
+  }
+  void Give(std::unique_ptr<Transfer> t) {
+    std::lock_guard lock(mu_);
+    if (idle_.size() < kMaxIdle) idle_.push_back(std::move(t));
+  }
+
+ private:
+  static constexpr size_t kMaxIdle = 64;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Transfer>> idle_;  // guarded by mu_
+};
+
+TransferPool& Transfers() {
+  static auto* pool =
+      new TransferPool();  // never destroyed: validations may outlive static destruction order
+  return *pool;
+}
+
+// What curl asked to be watched (CURLMOPT_SOCKETFUNCTION, CURLMOPT_TIMERFUNCTION) during one transfer.
+struct Watch {
+  std::vector<pollfd> sockets;
+  std::optional<std::chrono::steady_clock::time_point> timer;
+};
+
+int OnSocket(CURL*, curl_socket_t s, int what, void* user, void*) {
+  auto* watch = static_cast<Watch*>(user);
+  auto it =
+      std::find_if(watch->sockets.begin(), watch->sockets.end(), [s](const pollfd& p) { return p.fd == s; });
+  if (what == CURL_POLL_REMOVE) {
+    if (it != watch->sockets.end()) watch->sockets.erase(it);
+    return 0;
+  }
+  const short events =
+      static_cast<short>(((what & CURL_POLL_IN) ? POLLIN : 0) | ((what & CURL_POLL_OUT) ? POLLOUT : 0));
+  if (it == watch->sockets.end()) {
+    watch->sockets.push_back(pollfd{s, events, 0});
+  } else {
+    it->events = events;
+  }
+  return 0;
+}
+
+int OnTimer(CURLM*, long timeout_ms, void* user) {
+  auto* watch = static_cast<Watch*>(user);
+  if (timeout_ms < 0) {
+    watch->timer.reset();
+  } else {
+    watch->timer = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  }
+  return 0;
+}
+
+// Runs the transfer of `t.easy` to its end; the result as curl_easy_perform would return it.
+CURLcode Perform(Transfer& t) {
+  Watch watch;
+  curl_multi_setopt(t.multi, CURLMOPT_SOCKETFUNCTION, &OnSocket);
+  curl_multi_setopt(t.multi, CURLMOPT_SOCKETDATA, &watch);
+  curl_multi_setopt(t.multi, CURLMOPT_TIMERFUNCTION, &OnTimer);
+  curl_multi_setopt(t.multi, CURLMOPT_TIMERDATA, &watch);
+  if (curl_multi_add_handle(t.multi, t.easy) != CURLM_OK) return CURLE_FAILED_INIT;
+  CURLcode result = CURLE_FAILED_INIT;
+  int running = 1;
+  for (;;) {
+    int queued = 0;
+    bool done = false;
+    while (CURLMsg* msg = curl_multi_info_read(t.multi, &queued)) {
+      if (msg->msg == CURLMSG_DONE && msg->easy_handle == t.easy) {
+        result = msg->data.result;
+        done = true;
+      }
+    }
+    if (done || running == 0) break;
+    // curl's CURLOPT_TIMEOUT_MS keeps a timer set while the transfer runs; the 100 ms are only a guard.
+    int wait_ms = 100;
+    if (watch.timer) {
+      const auto left = *watch.timer - std::chrono::steady_clock::now();
+      wait_ms =
+          static_cast<int>(std::max<int64_t>(0, std::chrono::ceil<std::chrono::milliseconds>(left).count()));
+    }
+    std::vector<pollfd> fds = watch.sockets;  // curl may change the set while we act on it
+    const int ready = wait_ms == 0 ? 0 : http::Poll(fds.data(), fds.size(), wait_ms);
+    if (ready < 0 && ready != -EINTR) break;  // CURLE_FAILED_INIT: a system failure, not the target's
+    if (ready <= 0) {
+      watch.timer.reset();
+      curl_multi_socket_action(t.multi, CURL_SOCKET_TIMEOUT, 0, &running);
+      continue;
+    }
+    for (const pollfd& p : fds) {
+      if (p.revents == 0) continue;
+      const int mask = ((p.revents & POLLIN) ? CURL_CSELECT_IN : 0) |
+                       ((p.revents & POLLOUT) ? CURL_CSELECT_OUT : 0) |
+                       ((p.revents & (POLLERR | POLLHUP)) ? CURL_CSELECT_ERR : 0);
+      curl_multi_socket_action(t.multi, p.fd, mask, &running);
+    }
+  }
+  curl_multi_remove_handle(t.multi, t.easy);
+  curl_multi_setopt(t.multi, CURLMOPT_SOCKETDATA, nullptr);  // `watch` ends here
+  curl_multi_setopt(t.multi, CURLMOPT_TIMERDATA, nullptr);
+  curl_multi_setopt(t.multi, CURLMOPT_SOCKETFUNCTION, nullptr);
+  curl_multi_setopt(t.multi, CURLMOPT_TIMERFUNCTION, nullptr);
+  return result;
+}
 struct SlistDeleter {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
@@ -78,18 +207,21 @@ Fetched Fetch(const std::string& url, const std::string& address, uint16_t port,
               const std::optional<std::string>& host_header, std::chrono::milliseconds timeout,
               std::chrono::milliseconds connect_timeout, const ValidatorOptions& options) {
   Fetched out;
-  thread_local std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
-  if (!easy) {
+  std::unique_ptr<Transfer> transfer = Transfers().Take();
+  if (transfer->multi == nullptr || transfer->easy == nullptr) {
     out.code = CURLE_FAILED_INIT;
     return out;
   }
-  CURL* h = easy.get();
-  // Reset on the way out: the next call starts from a clean handle, and the handle never keeps pointers to
-  // this call's lists and buffers.
-  struct ResetOnExit {
-    CURL* h;
-    ~ResetOnExit() { curl_easy_reset(h); }
-  } reset_on_exit{h};
+  CURL* h = transfer->easy;
+  // Reset and pooled on the way out: the next call starts from a clean handle, and the handle never keeps
+  // pointers to this call's lists and buffers.
+  struct GiveBackOnExit {
+    std::unique_ptr<Transfer>& t;
+    ~GiveBackOnExit() {
+      curl_easy_reset(t->easy);
+      Transfers().Give(std::move(t));
+    }
+  } give_back_on_exit{transfer};
   // "::ADDRESS:PORT": any host and port of the URL connects to this literal address (no DNS by curl).
   const std::string connect_to =
       "::" + (IsIpv6Address(address) ? "[" + address + "]" : address) + ":" + std::to_string(port);
@@ -125,7 +257,7 @@ Fetched Fetch(const std::string& url, const std::string& address, uint16_t port,
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &WriteBody);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
 
-  out.code = curl_easy_perform(h);
+  out.code = Perform(*transfer);
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out.status);
   curl_off_t connect_time = 0;
   curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_time);

@@ -1,13 +1,15 @@
-// The worker-pool Validator (see validator.h): a bounded FIFO of pending validations served by a fixed number
-// of std::threads, each running one synchronous, time-bounded check at a time.
+// The production Validator (see validator.h): a bounded FIFO of pending validations served by at most
+// `workers` fibers on one http::FiberRunner thread, each running one synchronous, time-bounded check at a
+// time; the checks wait through http::Poll, so a fiber waiting for its target leaves the thread to the
+// others.
 #include "va/validator.h"
 
-#include <condition_variable>
+#include <algorithm>
 #include <deque>
 #include <mutex>
-#include <thread>
 #include <utility>
 
+#include "http/fiber_runner.h"
 #include "va/common.h"
 
 namespace anvil::va {
@@ -28,32 +30,29 @@ ValidationResult Run(const ValidationRequest& request, const ValidatorOptions& o
   return unknown;
 }
 
-class PoolValidator final : public Validator {
+// At most `workers` fibers take validations off the queue; a fiber that finds it empty ends.
+class FiberValidator final : public Validator {
  public:
-  PoolValidator(ValidatorOptions options, std::shared_ptr<DnsResolver> resolver)
-      : options_(std::move(options)), resolver_(std::move(resolver)) {
-    const int workers = options_.workers > 0 ? options_.workers : 1;
-    threads_.reserve(static_cast<size_t>(workers));
-    for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { WorkerLoop(); });
+  FiberValidator(ValidatorOptions options, std::shared_ptr<DnsResolver> resolver)
+      : options_(std::move(options)),
+        resolver_(std::move(resolver)),
+        max_running_(std::max(1, options_.workers)) {}
+
+  ~FiberValidator() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    // runner_, destroyed first, waits for the fibers; they answer what is still queued.
   }
 
-  ~PoolValidator() override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    for (std::thread& t : threads_) t.join();
-  }
-
-  PoolValidator(const PoolValidator&) = delete;
-  PoolValidator& operator=(const PoolValidator&) = delete;
+  FiberValidator(const FiberValidator&) = delete;
+  FiberValidator& operator=(const FiberValidator&) = delete;
 
   Status Validate(ValidationRequest request, std::function<void(ValidationResult)> done) override {
     if (!done) return Error(Code::kInvalidArgument, "Validate needs a completion callback");
     if (request.token.empty() || request.identifier.value.empty()) {
       return Error(Code::kMalformed, "validation request without token or identifier");
     }
+    bool spawn = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (stopping_) return Error(Code::kServerInternal, "validator shutting down");
@@ -61,8 +60,12 @@ class PoolValidator final : public Validator {
         return Error(Code::kRateLimited, "too many validations in progress; retry later").set_retry_after(5);
       }
       queue_.push_back(Task{std::move(request), std::move(done)});
+      if (running_ < max_running_) {
+        ++running_;
+        spawn = true;
+      }
     }
-    cv_.notify_one();
+    if (spawn) runner_.Spawn([this] { Drain(); });
     return Status::Ok();
   }
 
@@ -72,14 +75,17 @@ class PoolValidator final : public Validator {
     std::function<void(ValidationResult)> done;
   };
 
-  void WorkerLoop() {
+  // Runs on a fiber: validations until the queue is empty. The lock is never held across a wait.
+  void Drain() {
     while (true) {
       Task task;
       bool shutting_down;
       {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // stopping and drained
+        std::lock_guard<std::mutex> lock(mu_);
+        if (queue_.empty()) {
+          --running_;
+          return;
+        }
         task = std::move(queue_.front());
         queue_.pop_front();
         shutting_down = stopping_;
@@ -97,18 +103,22 @@ class PoolValidator final : public Validator {
 
   const ValidatorOptions options_;
   const std::shared_ptr<DnsResolver> resolver_;
+  const int max_running_;
   std::mutex mu_;
-  std::condition_variable cv_;
   std::deque<Task> queue_;  // guarded by mu_
+  int running_ = 0;         // fibers in Drain; guarded by mu_
   bool stopping_ = false;   // guarded by mu_
-  std::vector<std::thread> threads_;
+  // One thread: the checks' libraries (curl, c-ares, OpenSSL) and the probe read errno and their error
+  // queues around their waits, which must not move the fiber to another thread (base/fiber.h). Declared
+  // last, so destroyed first.
+  http::FiberRunner runner_{1};
 };
 
 }  // namespace
 
 std::unique_ptr<Validator> NewValidator(ValidatorOptions options, std::shared_ptr<DnsResolver> resolver) {
   internal::EnsureCurlInitialized();
-  return std::make_unique<PoolValidator>(std::move(options), std::move(resolver));
+  return std::make_unique<FiberValidator>(std::move(options), std::move(resolver));
 }
 
 }  // namespace anvil::va

@@ -4,13 +4,16 @@
 // the caller (the RA) records it. The rules, the redirect policy and the time bounds are in
 // docs/validation.md.
 //
-// The production validator (NewValidator) runs a fixed pool of worker threads fed by a bounded queue:
-// Validate enqueues and returns at once, never blocking its caller; every network step has a timeout, so a
-// hostile target that accepts a connection and never answers costs one worker for at most that timeout.
+// The production validator (NewValidator) runs up to `workers` validations at once as fibers on one thread
+// of its own (http::FiberRunner), fed by a bounded queue: Validate enqueues and returns at once, never
+// blocking its caller; a validation waiting on the network suspends its fiber, not the thread; every network
+// step has a timeout, so a hostile target that accepts a connection and never answers costs one fiber for at
+// most that timeout.
 //
 // Thread-safety: Validate may be called from any number of threads. `done` callbacks run on the validator's
-// worker threads, possibly concurrently with each other; they must not throw and must not destroy the
-// Validator. Destroying the Validator must not race with Validate calls.
+// fibers; they must not throw, must not destroy the Validator, and must not block the thread (waiting through
+// fiber::Await, as a store write does, is fine: it suspends the fiber). Destroying the Validator must not
+// race with Validate calls.
 #pragma once
 
 #include <chrono>
@@ -63,7 +66,7 @@ class Validator {
   virtual ~Validator() = default;
 
   // Starts validating `request` and returns at once. `done` is invoked exactly once, later, on a validator
-  // thread, with the outcome — also when the Validator is destroyed first (kServerInternal "validator
+  // fiber, with the outcome — also when the Validator is destroyed first (kServerInternal "validator
   // shutting down"). Returns kRateLimited, without calling `done`, when the queue of pending validations is
   // full; kMalformed, without calling `done`, when the request is obviously unusable (empty token or value).
   virtual Status Validate(ValidationRequest request, std::function<void(ValidationResult)> done) = 0;
@@ -73,7 +76,7 @@ struct ValidatorOptions {
   uint16_t http_port = 80;       // http-01 target port (configurable for tests)
   uint16_t https_port = 443;     // redirects may go to http on http_port or 80, https on https_port or 443
   uint16_t tls_alpn_port = 443;  // tls-alpn-01 target port
-  int workers = 32;              // concurrent validations
+  int workers = 32;              // concurrent validations (fibers)
   size_t max_queue = 10000;  // pending (not yet started) validations beyond which Validate is kRateLimited
   std::chrono::milliseconds http_timeout{10000};  // whole http-01 attempt incl. redirects
   std::chrono::milliseconds tls_timeout{10000};   // one tls-alpn-01 attempt (each address tried shares it)
@@ -84,7 +87,7 @@ struct ValidatorOptions {
 // The real validator: http-01 with libcurl, dns-01 and address look-ups through `resolver`, tls-alpn-01
 // through http::ProbeTls. The destructor stops accepting work, lets running validations finish or time out
 // (each is bounded by its timeout plus the resolver's), completes pending ones with kServerInternal, and
-// joins the workers.
+// joins the validator's thread.
 std::unique_ptr<Validator> NewValidator(ValidatorOptions options, std::shared_ptr<DnsResolver> resolver);
 
 // The checks themselves, synchronous, for callers that bring their own threads (and for tests). Each returns

@@ -1,10 +1,13 @@
-// The worker pool: bounded queue, never blocking the caller, and shutdown that answers every callback.
+// The production validator: bounded queue, never blocking the caller, validations waiting side by side on
+// the validator's fibers, and shutdown that answers every callback.
 #include "va/validator.h"
 
 #include <gtest/gtest.h>
 
 #include <future>
+#include <thread>
 
+#include "base/fiber.h"
 #include "va/va_test_util.h"
 
 namespace anvil::va {
@@ -96,6 +99,44 @@ TEST_F(VaValidatorPoolTest, DestructorWithWorkInFlightCallsEveryDone) {
   EXPECT_EQ(timed_out + shut_down, kCount);
 }
 
+// The validator has one thread: validations waiting for a silent target must wait side by side (one after
+// the other, 16 of them would take 16 timeouts).
+TEST_F(VaValidatorPoolTest, ValidationsWaitSideBySide) {
+  options_.workers = 16;
+  std::vector<std::future<ValidationResult>> futures(16);
+  const auto start = std::chrono::steady_clock::now();
+  {
+    auto validator = NewValidator(options_, resolver_);
+    for (auto& f : futures) ASSERT_TRUE(Start(*validator, f).ok());
+    for (auto& f : futures) {
+      ASSERT_EQ(f.wait_for(kBound), std::future_status::ready);
+      EXPECT_EQ(f.get().status.code(), Code::kConnection);
+    }
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 8 * options_.http_timeout);
+}
+
+// A validation stuck on a silent target does not hold up one that can finish.
+TEST_F(VaValidatorPoolTest, AHangingValidationDoesNotDelayOthers) {
+  options_.workers = 2;
+  options_.http_timeout = milliseconds(20000);
+  resolver_->addresses["quick.test"] = {};  // no address: fails at once with kDns
+  auto validator = NewValidator(options_, resolver_);
+  std::future<ValidationResult> hanging;
+  ASSERT_TRUE(Start(*validator, hanging).ok());
+  ASSERT_EQ(silent_->first_accept().wait_for(kBound), std::future_status::ready);
+  ValidationRequest quick = HangingRequest();
+  quick.identifier.value = "quick.test";
+  std::promise<ValidationResult> quick_result;
+  ASSERT_TRUE(
+      validator->Validate(quick, [&](ValidationResult r) { quick_result.set_value(std::move(r)); }).ok());
+  auto quick_future = quick_result.get_future();
+  ASSERT_EQ(quick_future.wait_for(milliseconds(10000)), std::future_status::ready);
+  EXPECT_EQ(quick_future.get().status.code(), Code::kDns);
+  EXPECT_EQ(hanging.wait_for(milliseconds(0)), std::future_status::timeout);
+  silent_.reset();  // closes the silent target's connections: the hanging validation ends
+}
+
 TEST_F(VaValidatorPoolTest, RefusesRequestWithoutToken) {
   auto validator = NewValidator(options_, resolver_);
   ValidationRequest r = HangingRequest();
@@ -113,6 +154,7 @@ TEST_F(VaValidatorPoolTest, DoneRunsOnAValidatorThread) {
                   ->Validate(HangingRequest(),
                              [&where](ValidationResult r) {
                                EXPECT_EQ(r.status.code(), Code::kDns);
+                               EXPECT_TRUE(fiber::OnFiber());  // so a store write in `done` suspends it
                                where.set_value(std::this_thread::get_id());
                              })
                   .ok());
