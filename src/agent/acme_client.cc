@@ -239,13 +239,12 @@ Result<Directory> AcmeClient::GetDirectory() {
 }
 
 void AcmeClient::SetAccountKey(crypto::PrivateKey key, std::string kid) {
+  thumbprint_ = jose::Jwk::FromPublicKey(key.public_key()).Thumbprint();
   key_ = std::move(key);
   kid_ = std::move(kid);
 }
 
-std::string AcmeClient::Thumbprint() const {
-  return key_ ? jose::Jwk::FromPublicKey(key_->public_key()).Thumbprint() : "";
-}
+std::string AcmeClient::Thumbprint() const { return thumbprint_; }
 
 void AcmeClient::KeepNonce(const HttpResponse& response) {
   auto nonce = response.headers.Get("Replay-Nonce");
@@ -387,6 +386,7 @@ Status AcmeClient::KeyRollover(const crypto::PrivateKey& new_key) {
                                                     inner_header, inner_payload.dump()));
   ANVIL_ASSIGN_OR_RETURN(HttpResponse r, Post(d.key_change, inner));
   (void)r;
+  thumbprint_ = jose::Jwk::FromPublicKey(new_key.public_key()).Thumbprint();
   key_ = new_key;
   return Status::Ok();
 }

@@ -214,6 +214,7 @@ class AcmeClient {
   std::optional<Directory> directory_;
   std::vector<std::string> nonces_;
   std::optional<crypto::PrivateKey> key_;
+  std::string thumbprint_;  // of key_ (every challenge's key authorization needs it); empty without a key
   std::string kid_;
 };
 

@@ -6,6 +6,7 @@
 #include "base/base64url.h"
 #include "crypto/certificate.h"
 #include "crypto/random.h"
+#include "jose/jwk.h"
 
 namespace anvil::agent {
 namespace {
@@ -250,6 +251,7 @@ TEST_F(AgentAcmeClientTest, KeyRolloverSignsInnerWithNewKeyAndSwitches) {
   EXPECT_EQ(inner_payload["account"], kKid);
   EXPECT_EQ(inner_payload["oldKey"]["crv"], "P-256");
   EXPECT_NE(client_->Thumbprint(), old_thumb);
+  EXPECT_EQ(client_->Thumbprint(), jose::Jwk::FromPublicKey(next->public_key()).Thumbprint());
 }
 
 TEST(AgentLinkTargets, ParsesSeveralFieldsAndCommaSeparatedLinks) {
