@@ -1,7 +1,10 @@
 #include "serve.h"
 
+#include <sched.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 
 #include "ca_server.h"
@@ -9,8 +12,25 @@
 
 namespace anvil::app {
 
+namespace {
+
+// server.batch_scheduling: SCHED_BATCH for this thread, and so for every thread started after it (Linux
+// threads inherit their creator's policy). A failure only costs the optimisation.
+void ApplyScheduling(const config::ServerConfig& server) {
+  if (!server.batch_scheduling) return;
+  sched_param param{};
+  param.sched_priority = 0;
+  if (sched_setscheduler(0, SCHED_BATCH, &param) != 0) {
+    spdlog::warn("server.batch_scheduling: cannot switch to SCHED_BATCH ({}); keeping the default policy",
+                 std::strerror(errno));
+  }
+}
+
+}  // namespace
+
 int Serve(const config::Config& config) {
   http::BlockTerminationSignals();  // before any thread exists, so only the sigwait below sees SIGINT/SIGTERM
+  ApplyScheduling(config.server);   // likewise before any thread exists, so that all of them inherit it
   SystemClock clock;
   auto server = CaServer::Start(config, clock);
   if (!server.ok()) {

@@ -352,6 +352,7 @@ Status ReadServer(TableReader& t, ServerConfig& server) {
   ANVIL_RETURN_IF_ERROR(t.StringList("tls_names", server.tls_names, TlsNameCheck));
   ANVIL_RETURN_IF_ERROR(t.Integer("io_threads", 0, kMaxThreads, server.io_threads));
   ANVIL_RETURN_IF_ERROR(t.Integer("worker_threads", 0, kMaxThreads, server.worker_threads));
+  ANVIL_RETURN_IF_ERROR(t.Bool("batch_scheduling", server.batch_scheduling));
   ANVIL_RETURN_IF_ERROR(t.Integer("max_body_bytes", 1, int64_t{1} << 30, server.max_body_bytes));
   ANVIL_RETURN_IF_ERROR(t.Integer("max_header_bytes", 1, int64_t{1} << 20, server.max_header_bytes));
   ANVIL_RETURN_IF_ERROR(t.Duration("idle_timeout", kOneSecond, server.idle_timeout));

@@ -32,6 +32,9 @@ struct ServerConfig {
   std::vector<std::string> tls_names;
   int io_threads = 0;           // server.io_threads; 0 = one per core
   int worker_threads = 0;       // server.worker_threads; 0 = handlers on fibers on the I/O threads
+  // server.batch_scheduling: the server's threads run with Linux's SCHED_BATCH policy (a thread they wake
+  // does not preempt the waker); false = the default SCHED_OTHER.
+  bool batch_scheduling = true;
   size_t max_body_bytes = 65536;  // server.max_body_bytes
   size_t max_header_bytes = 16384;  // server.max_header_bytes
   std::chrono::seconds idle_timeout{30};     // server.idle_timeout = "30s"

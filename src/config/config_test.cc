@@ -40,6 +40,7 @@ std::string Dump(const Config& c) {
   out << "\nserver.external_url=" << c.server.external_url
       << "\nserver.tls_names=" << list(c.server.tls_names) << "\nserver.io_threads=" << c.server.io_threads
       << "\nserver.worker_threads=" << c.server.worker_threads
+      << "\nserver.batch_scheduling=" << c.server.batch_scheduling
       << "\nserver.max_body_bytes=" << c.server.max_body_bytes
       << "\nserver.max_header_bytes=" << c.server.max_header_bytes
       << "\nserver.idle_timeout=" << c.server.idle_timeout.count()
@@ -111,6 +112,7 @@ const std::vector<std::string>& AllKeys() {
       "server.tls_names",
       "server.io_threads",
       "server.worker_threads",
+      "server.batch_scheduling",
       "server.max_body_bytes",
       "server.max_header_bytes",
       "server.idle_timeout",
@@ -180,6 +182,7 @@ TEST(ConfigTest, DefaultsFollowTheHeader) {
   EXPECT_EQ(c.server.listen[0].port, 14000);
   EXPECT_EQ(c.server.external_url, "");
   EXPECT_EQ(c.server.worker_threads, 0);
+  EXPECT_TRUE(c.server.batch_scheduling);
   EXPECT_EQ(c.server.idle_timeout, seconds(30));
   EXPECT_EQ(c.log.format, "text");
   EXPECT_EQ(c.storage.backend, "sqlite");
@@ -232,6 +235,7 @@ external_url = "https://ca.example.com/acme/"
 tls_names = ["CA.Example.com", "192.0.2.10", "2001:db8::10"]
 io_threads = 4
 worker_threads = 8
+batch_scheduling = false
 max_body_bytes = 131072
 max_header_bytes = 8192
 idle_timeout = "1m"
@@ -314,6 +318,7 @@ TEST(ConfigTest, FullFileOverridesEverySection) {
   EXPECT_THAT(c.server.tls_names, ElementsAre("ca.example.com", "192.0.2.10", "2001:db8::10"));
   EXPECT_EQ(c.server.io_threads, 4);
   EXPECT_EQ(c.server.worker_threads, 8);
+  EXPECT_FALSE(c.server.batch_scheduling);
   EXPECT_EQ(c.server.max_body_bytes, 131072u);
   EXPECT_EQ(c.server.max_header_bytes, 8192u);
   EXPECT_EQ(c.server.idle_timeout, seconds(60));

@@ -107,6 +107,10 @@ std::string ExampleConfig() {
       "Threads for request handling; 0 = handlers run on the network threads and wait for the database "
       "without holding a thread.",
       "worker_threads", d.server.worker_threads);
+  w.Key(
+      "Run the server's threads with Linux's SCHED_BATCH policy: a thread they wake does not preempt the "
+      "waker, which saves context switches under load; false = the default policy.",
+      "batch_scheduling", d.server.batch_scheduling);
   w.Key("Largest accepted request body, in bytes.", "max_body_bytes", d.server.max_body_bytes);
   w.Key("Largest accepted request header block, in bytes.", "max_header_bytes", d.server.max_header_bytes);
   w.Key("A connection idle this long is closed.", "idle_timeout", d.server.idle_timeout);

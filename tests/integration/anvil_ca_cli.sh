@@ -57,7 +57,13 @@ wait_for "anvil-ca" 30 curl -sf --cacert "$WORK/z/ca/root.pem" "https://localhos
 grep -q "ACME directory:   https://localhost:$PORT/directory" "$WORK/serve1.log" || fail "directory URL not printed"
 grep -q "certbot certonly" "$WORK/serve1.log" || fail "certbot line not printed"
 first=$(openssl x509 -in "$WORK/z/ca/intermediate.pem" -noout -fingerprint -sha256)
+# server.batch_scheduling (default true): every thread runs with SCHED_BATCH (policy 3: field 41 of stat,
+# the 39th after the parenthesized name).
+policies() { for t in /proc/"$1"/task/*; do sed 's/.*) //' "$t/stat" | awk '{print $39}'; done | sort -u | tr '\n' ' '; }
+[ "$(policies $PID)" = "3 " ] || fail "threads not all SCHED_BATCH: policies $(policies $PID)"
+[ "$(ls /proc/$PID/task | wc -l)" -gt 3 ] || fail "expected the server's threads to be running"
 kill -TERM $PID; wait $PID
+sed -i 's/^\[server\]$/[server]\nbatch_scheduling = false/' "$WORK/port.toml"
 printf '[log]\nformat = "json"\n' >>"$WORK/port.toml"
 ANVIL_DATA="$WORK/z" "$ANVIL_CA" serve --config "$WORK/port.toml" >"$WORK/serve2.log" 2>"$WORK/serve2.err" &
 PID=$!
@@ -69,6 +75,7 @@ if curl -s --tls-max 1.1 --cacert "$WORK/z/ca/root.pem" "https://localhost:$PORT
   fail "TLS 1.1 accepted"
 fi
 curl -sf --tlsv1.2 --tls-max 1.2 --cacert "$WORK/z/ca/root.pem" "https://localhost:$PORT/directory" >/dev/null
+[ "$(policies $PID)" = "0 " ] || fail "batch_scheduling = false: policies $(policies $PID)"
 kill -TERM $PID; wait $PID
 # log.format = "json": every log line is one JSON object with time, level and msg.
 python3 - "$WORK/serve2.err" <<'PY' || fail "log lines are not JSON"
