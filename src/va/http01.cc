@@ -72,8 +72,8 @@ class TransferPool {
 };
 
 TransferPool& Transfers() {
-  static auto* pool =
-      new TransferPool();  // never destroyed: validations may outlive static destruction order
+  // Never destroyed: a validation may still be running while static objects are destroyed at exit.
+  static auto* pool = new TransferPool();
   return *pool;
 }
 
@@ -161,6 +161,7 @@ CURLcode Perform(Transfer& t) {
   curl_multi_setopt(t.multi, CURLMOPT_TIMERFUNCTION, nullptr);
   return result;
 }
+
 struct SlistDeleter {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
