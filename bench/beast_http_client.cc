@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "base/fiber.h"
-#include "fiber_loop_internal.h"
+#include "http/fiber_runner_executor.h"
 
 namespace anvil::bench {
 namespace {
@@ -58,7 +58,7 @@ class BeastHttpClient final : public agent::HttpClient {
  public:
   BeastHttpClient(BeastHttpClientOptions options, ssl::context context)
       : options_(std::move(options)), context_(std::move(context)) {
-    if (const asio::any_io_executor* strand = internal::CurrentStrand()) strand_ = *strand;
+    if (const asio::any_io_executor* strand = http::CurrentFiberExecutor()) strand_ = *strand;
   }
 
   Result<agent::HttpResponse> Send(std::string_view method, const std::string& url, const http::Headers& headers,

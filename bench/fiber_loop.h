@@ -1,4 +1,5 @@
-// FiberLoop: anvil-bench's workers as fibers (base/fiber.h) on a few threads that share one io_context.
+// FiberLoop: anvil-bench's workers as fibers (base/fiber.h) on a few threads that share one io_context (an
+// http::FiberRunner).
 //
 // A worker thread that waits for each response sleeps in the kernel and is woken by it: two context switches
 // per request, which on this paravirtualised VM were a fifth of anvil-bench's CPU (docs/performance.md). As
@@ -18,23 +19,19 @@
 
 #include "agent/sleeper.h"
 #include "base/fiber.h"
+#include "http/fiber_runner.h"
 
 namespace anvil::bench {
 
 class FiberLoop {
  public:
-  explicit FiberLoop(int threads);
-  ~FiberLoop();
-  FiberLoop(const FiberLoop&) = delete;
-  FiberLoop& operator=(const FiberLoop&) = delete;
+  explicit FiberLoop(int threads) : runner_(threads) {}
 
-  // Runs each body as a fiber with its own strand; returns when all have finished.
+  // Runs each body as a fiber with its own strand, started in order; returns when all have finished.
   void RunAll(const std::vector<std::function<void()>>& bodies);
 
-  struct Impl;
-
  private:
-  std::unique_ptr<Impl> impl_;
+  http::FiberRunner runner_;
 };
 
 // Sleeps: suspends the calling fiber of a FiberLoop on a timer; blocks the thread elsewhere.

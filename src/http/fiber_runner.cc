@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/fiber.h"
+#include "http/fiber_runner_executor.h"
 
 namespace anvil::http {
 namespace {
@@ -36,14 +37,22 @@ thread_local asio::io_context* runner_context = nullptr;
 [[gnu::noipa]] asio::io_context* RunnerContext() { return runner_context; }
 [[gnu::noipa]] void SetRunnerContext(asio::io_context* context) { runner_context = context; }
 
+// The executor of the FiberRunner fiber running on this thread (its strand); null elsewhere.
+thread_local const asio::any_io_executor* current_executor = nullptr;
+
+[[gnu::noipa]] void SetCurrentExecutor(const asio::any_io_executor* executor) { current_executor = executor; }
+
 // One spawned body: its fiber and the strand that resumes it (one Resume at a time).
 struct Task {
-  explicit Task(Strand s) : strand(std::move(s)) {}
+  explicit Task(Strand s) : strand(std::move(s)), executor(strand) {}
   Strand strand;
+  asio::any_io_executor executor;  // the strand again, as CurrentFiberExecutor hands it out
   std::optional<fiber::Fiber> fiber;
 };
 
 }  // namespace
+
+[[gnu::noipa]] const asio::any_io_executor* CurrentFiberExecutor() { return current_executor; }
 
 struct FiberRunner::Impl {
   asio::io_context context;
@@ -55,7 +64,10 @@ struct FiberRunner::Impl {
 
   // Runs on the task's strand.
   void Resume(Task* task) {
-    if (!task->fiber->Resume()) return;  // suspended; its wake posts the next Resume
+    SetCurrentExecutor(&task->executor);
+    const bool finished = task->fiber->Resume();
+    SetCurrentExecutor(nullptr);
+    if (!finished) return;  // suspended; its wake posts the next Resume
     // Not deleted here: the strand's handler is still running.
     asio::post(context, [task] { delete task; });
     std::lock_guard lock(mu);
@@ -75,12 +87,14 @@ FiberRunner::FiberRunner(int threads) : impl_(std::make_unique<Impl>()) {
 }
 
 FiberRunner::~FiberRunner() {
-  {
-    std::unique_lock lock(impl_->mu);
-    impl_->idle.wait(lock, [&] { return impl_->running == 0; });
-  }
+  WaitIdle();
   impl_->work.reset();  // run() returns once the last deletions have run
   for (std::thread& t : impl_->threads) t.join();
+}
+
+void FiberRunner::WaitIdle() {
+  std::unique_lock lock(impl_->mu);
+  impl_->idle.wait(lock, [&] { return impl_->running == 0; });
 }
 
 void FiberRunner::Spawn(std::function<void()> body) {

@@ -32,8 +32,11 @@ class FiberRunner {
   FiberRunner& operator=(const FiberRunner&) = delete;
 
   // Runs `body` as a fiber on one of the threads and returns at once. The body must not throw (an exception
-  // escaping it terminates the process, as on a std::thread).
+  // escaping it terminates the process, as on a std::thread). Bodies start in the order they were spawned.
   void Spawn(std::function<void()> body);
+
+  // Returns once every spawned body has returned (those spawned while waiting included).
+  void WaitIdle();
 
   struct Impl;
 

@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <future>
 #include <thread>
 #include <vector>
 
 #include "base/fiber.h"
+#include "http/fiber_runner_executor.h"
 
 namespace anvil::http {
 namespace {
@@ -172,6 +174,48 @@ TEST(FiberRunnerTest, AClosedWriterEndsAWaitWithoutTimeout) {
     p.CloseWriteEnd();
   }
   EXPECT_EQ(result, 1);
+}
+
+TEST(FiberRunnerTest, WaitIdleReturnsWhenEverySpawnedBodyHasReturned) {
+  FiberRunner runner(2);
+  std::atomic<int> done{0};
+  for (int round = 1; round <= 3; ++round) {
+    for (int i = 0; i < 10; ++i) {
+      runner.Spawn([&] {
+        pollfd none{-1, 0, 0};
+        Poll(&none, 1, 5);  // a wait: the body returns later, on the runner
+        ++done;
+      });
+    }
+    runner.WaitIdle();
+    EXPECT_EQ(done, 10 * round);
+  }
+  runner.WaitIdle();  // nothing running: returns at once
+}
+
+// Code that starts its own asio I/O on the fiber's executor and waits with fiber::Await (anvil-bench's
+// client).
+TEST(FiberRunnerTest, CurrentFiberExecutorServesAsioWaitsOfTheFiber) {
+  EXPECT_EQ(CurrentFiberExecutor(), nullptr);
+  std::atomic<bool> had_executor{false}, timer_fired{false};
+  {
+    FiberRunner runner(1);
+    runner.Spawn([&] {
+      const boost::asio::any_io_executor* executor = CurrentFiberExecutor();
+      had_executor = executor != nullptr;
+      if (executor == nullptr) return;
+      boost::asio::steady_timer timer(*executor);
+      timer.expires_after(10ms);
+      fiber::Await([&](fiber::Wake wake) {
+        timer.async_wait([&, wake = std::move(wake)](const boost::system::error_code& ec) {
+          timer_fired = !ec;
+          wake();
+        });
+      });
+    });
+  }
+  EXPECT_TRUE(had_executor);
+  EXPECT_TRUE(timer_fired);
 }
 
 }  // namespace
