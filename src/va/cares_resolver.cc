@@ -6,8 +6,8 @@
 // (poll(2); on the VA's fibers it suspends only the calling validation) until its queries finish or the
 // call's deadline passes, when the queries are cancelled. A channel goes back to the pool only with no query
 // outstanding; c-ares then has closed its sockets (no ARES_FLAG_STAYOPEN), so every lookup still sends from a
-// fresh socket and source port. CNAME chains are followed inside each answer
-// and, when a server answers only with the alias, by querying the target (at most kMaxCnameHops in total).
+// fresh socket and source port. CNAME chains are followed inside each answer and, when a server answers only
+// with the alias, by querying the target (at most kMaxCnameHops in total).
 #include <ares.h>
 #include <poll.h>
 
