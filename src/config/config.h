@@ -30,7 +30,7 @@ struct ServerConfig {
   // Extra names (DNS or IP) for the server's own TLS certificate besides localhost, 127.0.0.1, ::1 and the host
   // of external_url. Key: server.tls_names.
   std::vector<std::string> tls_names;
-  int io_threads = 0;           // server.io_threads; 0 = one per core
+  int io_threads = 0;           // server.io_threads; 0 = half the cores, at least one
   int worker_threads = 0;       // server.worker_threads; 0 = handlers on fibers on the I/O threads
   // server.batch_scheduling: the server's threads run with Linux's SCHED_BATCH policy (a thread they wake
   // does not preempt the waker); false = the default SCHED_OTHER.

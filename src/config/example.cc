@@ -102,7 +102,7 @@ std::string ExampleConfig() {
   w.Key("Base URL clients use; \"\" = https://HOST:PORT of the first listen address.", "external_url",
         d.server.external_url);
   w.Key("Extra DNS names or IPs for the server's own TLS certificate.", "tls_names", d.server.tls_names);
-  w.Key("Network threads; 0 = one per CPU core.", "io_threads", d.server.io_threads);
+  w.Key("Network threads; 0 = half the CPU cores, at least one.", "io_threads", d.server.io_threads);
   w.Key(
       "Threads for request handling; 0 = handlers run on the network threads and wait for the database "
       "without holding a thread.",
