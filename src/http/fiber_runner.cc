@@ -1,6 +1,5 @@
 #include "http/fiber_runner.h"
 
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -28,14 +27,8 @@ namespace asio = boost::asio;
   const int n = ::poll(fds, count, timeout_ms);
   return n >= 0 ? n : -errno;
 }
+
 using Strand = asio::strand<asio::io_context::executor_type>;
-
-// The io_context of the FiberRunner whose thread this is; null on other threads. Read through the noipa
-// accessor only, before a wait (base/fiber.h).
-thread_local asio::io_context* runner_context = nullptr;
-
-[[gnu::noipa]] asio::io_context* RunnerContext() { return runner_context; }
-[[gnu::noipa]] void SetRunnerContext(asio::io_context* context) { runner_context = context; }
 
 // The executor of the FiberRunner fiber running on this thread (its strand); null elsewhere.
 thread_local const asio::any_io_executor* current_executor = nullptr;
@@ -78,11 +71,7 @@ struct FiberRunner::Impl {
 FiberRunner::FiberRunner(int threads) : impl_(std::make_unique<Impl>()) {
   const int n = threads > 0 ? threads : 1;
   for (int i = 0; i < n; ++i) {
-    impl_->threads.emplace_back([impl = impl_.get()] {
-      SetRunnerContext(&impl->context);
-      impl->context.run();
-      SetRunnerContext(nullptr);
-    });
+    impl_->threads.emplace_back([impl = impl_.get()] { impl->context.run(); });
   }
 }
 
@@ -110,21 +99,22 @@ void FiberRunner::Spawn(std::function<void()> body) {
 }
 
 int Poll(pollfd* fds, nfds_t count, int timeout_ms) {
-  asio::io_context* context = RunnerContext();
-  if (context == nullptr || !fiber::OnFiber() || timeout_ms == 0 || (count == 0 && timeout_ms < 0)) {
+  const asio::any_io_executor* strand = CurrentFiberExecutor();
+  if (strand == nullptr || timeout_ms == 0 || (count == 0 && timeout_ms < 0)) {
     return PlainPoll(fds, count, timeout_ms);
   }
   // What is ready already needs no trip through the reactor.
   if (const int ready = PlainPoll(fds, count, 0); ready != 0) return ready;
 
-  // Every wait completes on one strand, so the handlers below never run concurrently. The fiber is woken
-  // when all of them have completed (the first one cancels the rest), so nothing refers to this frame after.
-  Strand strand = asio::make_strand(*context);
+  // Every wait completes on the fiber's own strand, which this fiber holds until it has suspended: the
+  // handlers below never run concurrently, nor before all waits are started and `wake` is set. The fiber is
+  // woken when all of them have completed (the first one cancels the rest), so nothing refers to this frame
+  // after.
   std::vector<std::unique_ptr<asio::posix::stream_descriptor>> descriptors(count);
   bool any = false;
   for (nfds_t i = 0; i < count; ++i) {
     if (fds[i].fd < 0 || (fds[i].events & (POLLIN | POLLOUT)) == 0) continue;
-    auto d = std::make_unique<asio::posix::stream_descriptor>(strand);
+    auto d = std::make_unique<asio::posix::stream_descriptor>(*strand);
     boost::system::error_code ec;
     d->assign(fds[i].fd, ec);  // does not take ownership: released below, never closed
     if (ec) {
@@ -138,7 +128,7 @@ int Poll(pollfd* fds, nfds_t count, int timeout_ms) {
     any = true;
   }
   if (!any && timeout_ms < 0) return PlainPoll(fds, count, timeout_ms);  // nothing to wait for, ever
-  asio::steady_timer timer(strand);
+  asio::steady_timer timer(*strand);
   int pending = 0;
   bool fired = false;
   fiber::Wake wake;
@@ -154,29 +144,25 @@ int Poll(pollfd* fds, nfds_t count, int timeout_ms) {
     if (--pending == 0) wake();
   };
   fiber::Await([&](fiber::Wake w) {
-    asio::dispatch(strand, [&, w = std::move(w)]() mutable {
-      wake = std::move(w);
-      for (nfds_t i = 0; i < count; ++i) {
-        if (!descriptors[i]) continue;
-        if (fds[i].events & POLLIN) {
-          ++pending;
-          descriptors[i]->async_wait(
-              asio::posix::stream_descriptor::wait_read,
-              [&, i](const boost::system::error_code& ec) { complete(i, POLLIN, ec); });
-        }
-        if (fds[i].events & POLLOUT) {
-          ++pending;
-          descriptors[i]->async_wait(
-              asio::posix::stream_descriptor::wait_write,
-              [&, i](const boost::system::error_code& ec) { complete(i, POLLOUT, ec); });
-        }
-      }
-      if (timeout_ms > 0) {
+    wake = std::move(w);
+    for (nfds_t i = 0; i < count; ++i) {
+      if (!descriptors[i]) continue;
+      if (fds[i].events & POLLIN) {
         ++pending;
-        timer.expires_after(std::chrono::milliseconds(timeout_ms));
-        timer.async_wait([&](const boost::system::error_code& ec) { complete(count, 0, ec); });
+        descriptors[i]->async_wait(asio::posix::stream_descriptor::wait_read,
+                                   [&, i](const boost::system::error_code& ec) { complete(i, POLLIN, ec); });
       }
-    });
+      if (fds[i].events & POLLOUT) {
+        ++pending;
+        descriptors[i]->async_wait(asio::posix::stream_descriptor::wait_write,
+                                   [&, i](const boost::system::error_code& ec) { complete(i, POLLOUT, ec); });
+      }
+    }
+    if (timeout_ms > 0) {
+      ++pending;
+      timer.expires_after(std::chrono::milliseconds(timeout_ms));
+      timer.async_wait([&](const boost::system::error_code& ec) { complete(count, 0, ec); });
+    }
   });
   int ready = 0;
   for (nfds_t i = 0; i < count; ++i) {
