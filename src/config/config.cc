@@ -395,6 +395,7 @@ Status ReadAcme(TableReader& t, AcmeConfig& acme) {
   ANVIL_RETURN_IF_ERROR(t.Bool("reuse_valid_authorizations", acme.reuse_valid_authorizations));
   ANVIL_RETURN_IF_ERROR(t.Integer("orders_per_page", 1, 10000, acme.orders_per_page));
   ANVIL_RETURN_IF_ERROR(t.Duration("retry_after", kOneSecond, acme.retry_after));
+  ANVIL_RETURN_IF_ERROR(t.Duration("challenge_wait", kZero, acme.challenge_wait));
   ANVIL_RETURN_IF_ERROR(t.Duration("ari_retry_after", kOneSecond, acme.ari_retry_after));
   return t.Finish();
 }

@@ -64,6 +64,9 @@ struct AcmeConfig {
   bool reuse_valid_authorizations = true;     // acme.reuse_valid_authorizations
   int orders_per_page = 100;                  // acme.orders_per_page
   std::chrono::seconds retry_after{1};        // acme.retry_after = "1s" (processing orders, pending challenges)
+  // acme.challenge_wait = "2s": how long a challenge response waits for the validation it started, so that it
+  // can carry the outcome; "0s" answers at once with "processing".
+  std::chrono::seconds challenge_wait{2};
   std::chrono::seconds ari_retry_after{6 * 3600};  // acme.ari_retry_after = "6h" (RFC 9773 Retry-After)
 };
 

@@ -58,7 +58,8 @@ std::string Dump(const Config& c) {
       << "\nacme.authorization_lifetime=" << a.authorization_lifetime.count()
       << "\nacme.reuse_valid_authorizations=" << a.reuse_valid_authorizations
       << "\nacme.orders_per_page=" << a.orders_per_page << "\nacme.retry_after=" << a.retry_after.count()
-      << "\nacme.ari_retry_after=" << a.ari_retry_after.count() << "\n";
+      << "\nacme.ari_retry_after=" << a.ari_retry_after.count()
+      << "\nacme.challenge_wait=" << a.challenge_wait.count() << "\n";
   const ValidationConfig& v = c.validation;
   out << "validation.http_port=" << v.http_port << "\nvalidation.https_port=" << v.https_port
       << "\nvalidation.tls_alpn_port=" << v.tls_alpn_port << "\nvalidation.dns_resolver=" << v.dns_resolver
@@ -134,6 +135,7 @@ const std::vector<std::string>& AllKeys() {
       "acme.orders_per_page",
       "acme.retry_after",
       "acme.ari_retry_after",
+      "acme.challenge_wait",
       "validation.http_port",
       "validation.https_port",
       "validation.tls_alpn_port",
@@ -189,6 +191,7 @@ TEST(ConfigTest, DefaultsFollowTheHeader) {
   EXPECT_EQ(c.storage.path, "");
   EXPECT_EQ(c.acme.order_lifetime, 7 * kDay);
   EXPECT_EQ(c.acme.ari_retry_after, seconds(6 * 3600));
+  EXPECT_EQ(c.acme.challenge_wait, seconds(2));
   EXPECT_EQ(c.validation.http_port, 80);
   EXPECT_THAT(c.policy.key_types, ElementsAre("ec256", "ec384", "ec521", "rsa2048", "rsa3072", "rsa4096"));
   EXPECT_EQ(c.ca.root_validity, 3650 * kDay);
@@ -263,6 +266,7 @@ reuse_valid_authorizations = false
 orders_per_page = 50
 retry_after = "3s"
 ari_retry_after = "12h"
+challenge_wait = "0s"
 
 [validation]
 http_port = 5002
@@ -343,6 +347,7 @@ TEST(ConfigTest, FullFileOverridesEverySection) {
   EXPECT_EQ(c.acme.orders_per_page, 50);
   EXPECT_EQ(c.acme.retry_after, seconds(3));
   EXPECT_EQ(c.acme.ari_retry_after, seconds(12 * 3600));
+  EXPECT_EQ(c.acme.challenge_wait, seconds(0));
 
   EXPECT_EQ(c.validation.http_port, 5002);
   EXPECT_EQ(c.validation.https_port, 5001);

@@ -146,6 +146,8 @@ std::string ExampleConfig() {
   w.Key("Orders per page of an account's orders list.", "orders_per_page", d.acme.orders_per_page);
   w.Key("Retry-After sent with processing orders and pending challenges.", "retry_after", d.acme.retry_after);
   w.Key("Retry-After sent with renewal information (RFC 9773).", "ari_retry_after", d.acme.ari_retry_after);
+  w.Key("How long a challenge response may wait to carry the validation's outcome.", "challenge_wait",
+        d.acme.challenge_wait);
 
   w.Table("validation");
   w.Key("Port the http-01 validator connects to.", "http_port", d.validation.http_port);

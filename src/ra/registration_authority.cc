@@ -67,10 +67,16 @@ Result<std::pair<std::string, std::string>> ParseCertificateId(const std::string
   return std::make_pair(*aki, hex);
 }
 
-RegistrationAuthority::RegistrationAuthority(const config::Config& config, Policy policy, storage::Store& store,
-                                             va::Validator& validator, ca::CertificateAuthority& ca,
-                                             const Clock& clock)
-    : config_(config), policy_(std::move(policy)), store_(store), validator_(validator), ca_(ca), clock_(clock) {}
+RegistrationAuthority::RegistrationAuthority(const config::Config& config, Policy policy,
+                                             storage::Store& store, va::Validator& validator,
+                                             ca::CertificateAuthority& ca, const Clock& clock)
+    : config_(config),
+      policy_(std::move(policy)),
+      store_(store),
+      validator_(validator),
+      ca_(ca),
+      clock_(clock),
+      challenge_waits_(config.acme.challenge_wait) {}
 
 // ---------------------------------------------------------------------------------------------- accounts
 
@@ -561,8 +567,7 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
   if (started.code() == Code::kConflict) return store_.GetAuthorization(authz.id);
   ANVIL_RETURN_IF_ERROR(started);
 
-  // What StartChallenge stored; the copy below answers the client without reading it back (a validation
-  // that has finished meanwhile shows at the next poll).
+  // What StartChallenge stored; the copy answers the client if the validation outlasts acme.challenge_wait.
   it->status = acme::ChallengeStatus::kProcessing;
 
   va::ValidationRequest request;
@@ -571,13 +576,18 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
   request.token = it->token;
   request.key_authorization = acme::KeyAuthorization(it->token, account.thumbprint);
   std::string aid = authz.id, cid = challenge_id;
-  Status queued = validator_.Validate(std::move(request), [this, aid, cid](va::ValidationResult result) {
-    OnValidated(aid, cid, std::move(result));
-  });
+  std::shared_ptr<ChallengeWaits::Ticket> ticket = challenge_waits_.Begin(account.id);
+  Status queued =
+      validator_.Validate(std::move(request), [this, aid, cid, ticket](va::ValidationResult result) {
+        OnValidated(aid, cid, std::move(result));
+        challenge_waits_.Done(*ticket);
+      });
   if (!queued.ok()) {
     OnValidated(aid, cid, va::ValidationResult{Status(Code::kServerInternal, "validation could not be queued"), {}});
     return store_.GetAuthorization(authz.id);  // now invalid
   }
+  // Usually the validation ends within milliseconds: answering with its outcome spares the client a poll.
+  if (challenge_waits_.Wait(*ticket)) return store_.GetAuthorization(authz.id);
   return authz;
 }
 

@@ -19,6 +19,7 @@
 #include "jose/jwk.h"
 #include "jose/jwk_cache.h"
 #include "jose/jws.h"
+#include "ra/challenge_waits.h"
 #include "ra/policy.h"
 #include "storage/store.h"
 #include "va/validator.h"
@@ -78,7 +79,8 @@ class RegistrationAuthority {
   Result<storage::Authorization> NewAuthorization(const storage::Account& account, const std::string& type,
                                                   const std::string& value);
   Result<storage::Authorization> DeactivateAuthorization(const storage::Account& account, const std::string& id);
-  // Starts validation of a challenge (§7.5.1) and returns the authorization as it stands afterwards.
+  // Starts validation of a challenge (§7.5.1) and returns the authorization once the outcome is stored, or as
+  // it stands after acme.challenge_wait (the challenge processing) if the validation takes longer.
   Result<storage::Authorization> RespondToChallenge(const storage::Account& account, const std::string& authz_id,
                                                     const std::string& challenge_id);
 
@@ -120,6 +122,7 @@ class RegistrationAuthority {
   ca::CertificateAuthority& ca_;
   const Clock& clock_;
   jose::JwkCache account_keys_;
+  ChallengeWaits challenge_waits_;
 };
 
 // RFC 9773 §4.1 certificate ID: base64url(AKI keyIdentifier) "." base64url(serial DER integer contents).

@@ -1,0 +1,64 @@
+#include "base/timer_queue.h"
+
+namespace anvil {
+
+TimerQueue::~TimerQueue() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  // Without a thread (nothing was ever scheduled) or after it left: run what is left, early.
+  while (!pending_.empty()) {
+    auto node = pending_.extract(pending_.begin());
+    when_.erase(node.key().second);
+    node.mapped()();
+  }
+}
+
+uint64_t TimerQueue::Schedule(Clock::time_point when, std::function<void()> fn) {
+  uint64_t id;
+  bool earliest;
+  {
+    std::lock_guard lock(mu_);
+    if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+    id = next_id_++;
+    auto it = pending_.emplace(std::make_pair(when, id), std::move(fn)).first;
+    when_.emplace(id, when);
+    earliest = it == pending_.begin();
+  }
+  if (earliest) cv_.notify_all();  // the thread may be sleeping until a later time
+  return id;
+}
+
+bool TimerQueue::Cancel(uint64_t id) {
+  std::lock_guard lock(mu_);
+  auto it = when_.find(id);
+  if (it == when_.end()) return false;
+  pending_.erase(std::make_pair(it->second, id));
+  when_.erase(it);
+  return true;
+}
+
+void TimerQueue::Run() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    if (pending_.empty()) {
+      cv_.wait(lock);
+      continue;
+    }
+    auto first = pending_.begin();
+    if (first->first.first > Clock::now()) {
+      cv_.wait_until(lock, first->first.first);
+      continue;
+    }
+    auto node = pending_.extract(first);
+    when_.erase(node.key().second);
+    lock.unlock();
+    node.mapped()();
+    lock.lock();
+  }
+}
+
+}  // namespace anvil

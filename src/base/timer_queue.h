@@ -1,0 +1,50 @@
+// TimerQueue: runs callbacks at given times on one thread of its own, for code that has no event loop of its
+// own and must bound a wait (fiber::Event::WaitFor). The thread starts with the first Schedule.
+//
+// Callbacks run one at a time on the queue's thread, so they must be short and must not block (waking a
+// fiber or notifying a condition variable is what they are for). A callback may call Schedule and Cancel.
+// Destroying the queue runs the callbacks still pending at once, in time order, then joins the thread: a
+// wait bounded by the queue never outlives it.
+//
+// Thread-safe: Schedule and Cancel may be called from any thread, concurrently.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+namespace anvil {
+
+class TimerQueue {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  TimerQueue() = default;
+  ~TimerQueue();
+  TimerQueue(const TimerQueue&) = delete;
+  TimerQueue& operator=(const TimerQueue&) = delete;
+
+  // Runs `fn` at (or soon after) `when`; returns an id for Cancel, never 0.
+  uint64_t Schedule(Clock::time_point when, std::function<void()> fn);
+  // Removes a pending callback; false when it has already run, is running, or never existed.
+  bool Cancel(uint64_t id);
+
+ private:
+  void Run();
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  // (when, id) → callback: time order, ids break ties in scheduling order.
+  std::map<std::pair<Clock::time_point, uint64_t>, std::function<void()>> pending_;
+  std::map<uint64_t, Clock::time_point> when_;  // id → its key in pending_
+  uint64_t next_id_ = 1;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace anvil
