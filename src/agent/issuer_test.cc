@@ -88,6 +88,8 @@ class FakeAcme {
                                          {"detail", "wrong key authorization"}};
         } else {
           a["status"] = "valid";
+          // As anvil-ca when the validation is quick; otherwise as Boulder: the response says pending.
+          if (answer_with_outcome_) a["challenges"][0]["status"] = "valid";
         }
         return JsonResponse(200, a["challenges"][0]);
       };
@@ -135,6 +137,7 @@ class FakeAcme {
   std::map<std::string, json> authzs_;
   std::string leaf_pem_;
   bool fail_validation_ = false;
+  bool answer_with_outcome_ = false;
   int presented_ = 0;
   int presented_at_answer_ = -1;
 };
@@ -226,6 +229,20 @@ TEST_F(AgentIssuerTest, IssuesAndInstallsAndRunsDeployHook) {
   ASSERT_TRUE(saved.ok());
   EXPECT_EQ(saved->last_result, "ok");
   EXPECT_EQ(saved->names, l.names);
+}
+
+TEST_F(AgentIssuerTest, PollsAuthorizationsUnlessTheChallengeResponseSaysValid) {
+  ASSERT_TRUE(EnsureAccount(*client_, *state_, FakeAcme::U("/dir"), {}).ok());
+  RecordingSolver solver("http-01", &acme_.presented_);
+  Issuer issuer(*client_, *state_, solver, clock_);
+  ASSERT_TRUE(issuer.Issue(Lineage({"a.example"})).ok());
+  EXPECT_EQ(http_.Count("POST", FakeAcme::U("/authz/1")), 2u);  // the fetch, then one poll
+
+  acme_.answer_with_outcome_ = true;
+  ASSERT_TRUE(issuer.Issue(Lineage({"a.example", "b.example"})).ok());
+  EXPECT_EQ(http_.Count("POST", FakeAcme::U("/authz/1")), 3u);  // the fetch only
+  EXPECT_EQ(http_.Count("POST", FakeAcme::U("/authz/2")), 1u);
+  EXPECT_EQ(solver.cleaned.size(), 3u);
 }
 
 TEST_F(AgentIssuerTest, FailedValidationSurfacesChallengeErrorAndCleansUp) {
