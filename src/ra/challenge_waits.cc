@@ -2,7 +2,24 @@
 
 namespace anvil::ra {
 
+std::shared_ptr<ChallengeWaits::Ticket> ChallengeWaits::Begin(const std::string& account_id,
+                                                              const std::string& authz_id,
+                                                              const std::string& challenge_id,
+                                                              std::string* running_challenge) {
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = running_.emplace(authz_id, challenge_id);
+  if (!inserted) {
+    if (running_challenge != nullptr) *running_challenge = it->second;
+    return nullptr;
+  }
+  return std::make_shared<Ticket>(account_id, authz_id);
+}
+
 void ChallengeWaits::Done(Ticket& ticket) {
+  {
+    std::lock_guard lock(mu_);
+    running_.erase(ticket.authz_id_);
+  }
   ticket.stored_->Signal();
   std::lock_guard lock(mu_);
   if (!ticket.counted_slow_) return;

@@ -1,6 +1,10 @@
-// ChallengeWaits: lets the response to a challenge (RFC 8555 §7.5.1) wait, up to acme.challenge_wait, for the
-// validation it started, so that it usually carries the outcome and the client needs no poll
-// (docs/acme-compliance.md). The handler's fiber waits, not its thread.
+// ChallengeWaits: the validations this instance is running, and the waits of the challenge responses that
+// started them (RFC 8555 §7.5.1).
+//
+// A response waits, up to acme.challenge_wait, for its validation's outcome to be stored, so that it usually
+// carries the outcome and the client needs no poll (docs/acme-compliance.md); the handler's fiber waits, not
+// its thread. The RA records a challenge as processing only when its validation outlasts the wait, so this
+// class also keeps one validation per authorization at a time meanwhile (Begin refuses a second).
 //
 // A client that answers an order's challenges one after another would wait the full bound for each slow
 // validation in turn; so while a validation of an account has outlasted its wait, that account's further
@@ -22,24 +26,26 @@ namespace anvil::ra {
 
 class ChallengeWaits {
  public:
-  // One validation: made before it is queued, completed by its `done` callback.
+  // One validation: made by Begin before it is queued, ended by Done from its `done` callback.
   class Ticket {
    public:
-    explicit Ticket(std::string account_id) : account_id_(std::move(account_id)) {}
+    Ticket(std::string account_id, std::string authz_id)
+        : account_id_(std::move(account_id)), authz_id_(std::move(authz_id)) {}
 
    private:
     friend class ChallengeWaits;
-    const std::string account_id_;
+    const std::string account_id_, authz_id_;
     const std::shared_ptr<fiber::Event> stored_ = fiber::Event::Make();
     bool counted_slow_ = false;  // guarded by ChallengeWaits::mu_
   };
 
   explicit ChallengeWaits(std::chrono::seconds wait) : wait_(wait) {}
 
-  std::shared_ptr<Ticket> Begin(const std::string& account_id) {
-    return std::make_shared<Ticket>(account_id);
-  }
-  // The validation's outcome is stored: ends the wait, if any.
+  // Null when a validation of this authorization is already running here; `running_challenge` (if not null)
+  // then receives its challenge id.
+  std::shared_ptr<Ticket> Begin(const std::string& account_id, const std::string& authz_id,
+                                const std::string& challenge_id, std::string* running_challenge = nullptr);
+  // The validation's outcome is stored (or it was never queued): ends the wait, if any.
   void Done(Ticket& ticket);
   // Waits for Done, within the bound; true when the outcome is stored.
   bool Wait(Ticket& ticket);
@@ -47,6 +53,7 @@ class ChallengeWaits {
  private:
   const std::chrono::seconds wait_;
   std::mutex mu_;
+  std::unordered_map<std::string, std::string> running_;  // authorization → the challenge being validated
   std::unordered_map<std::string, int> slow_;  // account → its validations that outlasted their wait, running
   TimerQueue timers_;
 };

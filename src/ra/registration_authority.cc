@@ -559,16 +559,20 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
     return authz;
   }
   // One validation attempt per authorization at a time (as Boulder): another challenge already being
-  // validated decides this authorization.
+  // validated decides this authorization. A validation running here is recorded as processing only once it
+  // outlasts acme.challenge_wait; until then ChallengeWaits knows it.
   for (const auto& other : authz.challenges) {
     if (other.status == acme::ChallengeStatus::kProcessing) return authz;
   }
-  Status started = store_.StartChallenge(authz.id, challenge_id);
-  if (started.code() == Code::kConflict) return store_.GetAuthorization(authz.id);
-  ANVIL_RETURN_IF_ERROR(started);
-
-  // What StartChallenge stored; the copy answers the client if the validation outlasts acme.challenge_wait.
-  it->status = acme::ChallengeStatus::kProcessing;
+  std::string running;
+  std::shared_ptr<ChallengeWaits::Ticket> ticket =
+      challenge_waits_.Begin(account.id, authz.id, challenge_id, &running);
+  if (ticket == nullptr) {
+    for (auto& c : authz.challenges) {
+      if (c.id == running) c.status = acme::ChallengeStatus::kProcessing;
+    }
+    return authz;
+  }
 
   va::ValidationRequest request;
   request.type = it->type;
@@ -576,7 +580,6 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
   request.token = it->token;
   request.key_authorization = acme::KeyAuthorization(it->token, account.thumbprint);
   std::string aid = authz.id, cid = challenge_id;
-  std::shared_ptr<ChallengeWaits::Ticket> ticket = challenge_waits_.Begin(account.id);
   Status queued =
       validator_.Validate(std::move(request), [this, aid, cid, ticket](va::ValidationResult result) {
         OnValidated(aid, cid, std::move(result));
@@ -584,10 +587,17 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
       });
   if (!queued.ok()) {
     OnValidated(aid, cid, va::ValidationResult{Status(Code::kServerInternal, "validation could not be queued"), {}});
+    challenge_waits_.Done(*ticket);
     return store_.GetAuthorization(authz.id);  // now invalid
   }
-  // Usually the validation ends within milliseconds: answering with its outcome spares the client a poll.
+  // Usually the validation ends within milliseconds: answering with its outcome spares the client a poll, and
+  // the challenge goes from pending to valid or invalid in one store write.
   if (challenge_waits_.Wait(*ticket)) return store_.GetAuthorization(authz.id);
+  // It outlasted the wait: record it as processing (§7.1.6), unless it has been decided meanwhile.
+  Status started = store_.StartChallenge(authz.id, challenge_id);
+  if (started.code() == Code::kConflict) return store_.GetAuthorization(authz.id);
+  ANVIL_RETURN_IF_ERROR(started);
+  it->status = acme::ChallengeStatus::kProcessing;
   return authz;
 }
 

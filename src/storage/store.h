@@ -115,9 +115,12 @@ class OrderStore {
   // processing (one validation decides an authorization; two started at once would leave the loser processing
   // for ever). kConflict otherwise.
   virtual Status StartChallenge(const std::string& authorization_id, const std::string& challenge_id) = 0;
-  // Challenge processing → valid|invalid and its authorization pending → valid|invalid, in one transaction.
-  // When valid and `valid_until` is set, the authorization's expiry becomes `valid_until` (a validated
-  // authorization lives for the configured authorization lifetime, not the pending one).
+  // Challenge pending|processing → valid|invalid and its authorization pending → valid|invalid, in one
+  // transaction; kConflict when the challenge is decided, the authorization is not pending, or another of its
+  // challenges is processing (that validation decides it). A challenge may complete from pending: the RA
+  // records processing only for a validation that outlasts acme.challenge_wait. When valid and `valid_until`
+  // is set, the authorization's expiry becomes `valid_until` (a validated authorization lives for the
+  // configured authorization lifetime, not the pending one).
   virtual Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
                                    const std::string& error_json, TimePoint validated_at,
                                    std::optional<TimePoint> valid_until) = 0;

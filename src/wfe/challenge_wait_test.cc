@@ -30,6 +30,7 @@ class ChallengeWaitTest : public ::testing::Test {
     Json authz = BodyJson(h_->Post(authz_, std::nullopt, key_, kid_));
     for (const auto& c : authz["challenges"]) {
       if (c["type"] == "http-01") challenge_ = WfeHarness::PathOf(c["url"]);
+      if (c["type"] == "dns-01") dns_challenge_ = WfeHarness::PathOf(c["url"]);
     }
     ASSERT_FALSE(challenge_.empty()) << authz.dump();
   }
@@ -49,7 +50,7 @@ class ChallengeWaitTest : public ::testing::Test {
 
   std::unique_ptr<WfeHarness> h_;
   TestKey key_ = TestKey::Make();
-  std::string kid_, authz_, challenge_;
+  std::string kid_, authz_, challenge_, dns_challenge_;
 };
 
 TEST_F(ChallengeWaitTest, ResponseCarriesTheOutcomeOfAValidationThatEndsWithinTheWait) {
@@ -111,6 +112,27 @@ TEST_F(ChallengeWaitTest, RespondingAgainWhileProcessingDoesNotStartASecondValid
   EXPECT_EQ(h_->validator().seen().size(), 1u);
   EXPECT_EQ(h_->validator().Release(), 1u);
   EXPECT_EQ(BodyJson(Respond())["status"], "valid");
+}
+
+TEST_F(ChallengeWaitTest, AnotherChallengeOfTheAuthorizationWaitsForTheRunningValidation) {
+  ASSERT_NO_FATAL_FAILURE(Start(5s));
+  h_->validator().set_deferred(true);
+  http::Response first;
+  std::thread responder([&] { first = Respond(); });  // waits: its validation is held
+  while (h_->validator().seen().empty()) std::this_thread::sleep_for(1ms);
+  // The http-01 validation is running but not yet recorded: a dns-01 response must not start a second one,
+  // and shows the http-01 challenge as processing.
+  http::Response second = h_->Post(dns_challenge_, Json::object(), key_, kid_);
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(BodyJson(second)["status"], "pending") << second.body;
+  EXPECT_EQ(h_->validator().seen().size(), 1u);
+  Json authz = Authorization();
+  EXPECT_EQ(authz["status"], "pending");
+  EXPECT_EQ(h_->validator().Release(), 1u);
+  responder.join();
+  EXPECT_EQ(BodyJson(first)["status"], "valid") << first.body;
+  EXPECT_EQ(Authorization()["status"], "valid");
+  EXPECT_EQ(h_->validator().seen().size(), 1u);
 }
 
 }  // namespace

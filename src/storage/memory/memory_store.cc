@@ -250,8 +250,13 @@ class MemoryStore final : public Store {
     ANVIL_ASSIGN_OR_RETURN(auto found, FindChallenge(authorization_id, challenge_id));
     auto [authz, ch] = found;
     if (authz->status != acme::AuthorizationStatus::kPending ||
-        ch->status != acme::ChallengeStatus::kProcessing) {
+        (ch->status != acme::ChallengeStatus::kPending && ch->status != acme::ChallengeStatus::kProcessing)) {
       return ChallengeConflict(authorization_id, challenge_id);
+    }
+    for (const Challenge& other : authz->challenges) {
+      if (&other != ch && other.status == acme::ChallengeStatus::kProcessing) {
+        return ChallengeConflict(authorization_id, challenge_id);
+      }
     }
     ch->status = valid ? acme::ChallengeStatus::kValid : acme::ChallengeStatus::kInvalid;
     ch->validated_at = TruncateToSeconds(validated_at);

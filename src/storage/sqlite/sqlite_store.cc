@@ -513,15 +513,18 @@ class SqliteStore final : public Store {
       ANVIL_ASSIGN_OR_RETURN(
           Statement challenge,
           c.Prepare("UPDATE challenges SET status = ?3, validated_at = ?4, error_json = ?5 "
-                    "WHERE authorization_id = ?1 AND id = ?2 AND status = ?6 "
-                    "AND (SELECT status FROM authorizations WHERE id = ?1) = ?7"));
+                    "WHERE authorization_id = ?1 AND id = ?2 AND status IN (?6, ?8) "
+                    "AND (SELECT status FROM authorizations WHERE id = ?1) = ?7 "
+                    "AND NOT EXISTS (SELECT 1 FROM challenges "
+                    "WHERE authorization_id = ?1 AND id != ?2 AND status = ?6)"));
       challenge.BindText(1, authorization_id)
           .BindText(2, challenge_id)
           .BindText(3, Name(valid ? acme::ChallengeStatus::kValid : acme::ChallengeStatus::kInvalid))
           .BindTime(4, validated_at)
           .BindText(5, error_json)
           .BindText(6, Name(acme::ChallengeStatus::kProcessing))
-          .BindText(7, Name(acme::AuthorizationStatus::kPending));
+          .BindText(7, Name(acme::AuthorizationStatus::kPending))
+          .BindText(8, Name(acme::ChallengeStatus::kPending));
       ANVIL_RETURN_IF_ERROR(challenge.Run());
       if (c.Changes() != 1) return ExplainChallengeMiss(c, authorization_id, challenge_id);
       ANVIL_ASSIGN_OR_RETURN(

@@ -894,12 +894,10 @@ TEST_P(StoreConformanceTest, CompleteChallengeInvalidStoresErrorOnBoth) {
   EXPECT_EQ(got->challenges[0].status, ChallengeStatus::kPending);
 }
 
-TEST_P(StoreConformanceTest, CompleteChallengeRequiresProcessingChallenge) {
+TEST_P(StoreConformanceTest, CompleteChallengeRequiresAnUndecidedChallenge) {
   ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
   ASSERT_OK(
       store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
-  EXPECT_TRUE(
-      HasCode(store_->CompleteChallenge("z1", "c1", true, "", kT0, std::nullopt), Code::kConflict));  // still pending
   ASSERT_OK(store_->StartChallenge("z1", "c1"));
   ASSERT_OK(store_->CompleteChallenge("z1", "c1", true, "", kT0, std::nullopt));
   EXPECT_TRUE(HasCode(store_->CompleteChallenge("z1", "c1", false, "{}", kT0, std::nullopt), Code::kConflict));  // decided
@@ -909,6 +907,34 @@ TEST_P(StoreConformanceTest, CompleteChallengeRequiresProcessingChallenge) {
   EXPECT_EQ(got->challenges[0].status, ChallengeStatus::kValid);
   EXPECT_TRUE(HasCode(store_->CompleteChallenge("z1", "nope", true, "", kT0, std::nullopt), Code::kNotFound));
   EXPECT_TRUE(HasCode(store_->CompleteChallenge("nope", "c1", true, "", kT0, std::nullopt), Code::kNotFound));
+}
+
+TEST_P(StoreConformanceTest, CompleteChallengeFromPendingDecidesTheAuthorization) {
+  ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
+  ASSERT_OK(
+      store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
+  ASSERT_OK(
+      store_->CompleteChallenge("z1", "c1", false, "{}", kT0, std::nullopt));  // never recorded processing
+  Result<Authorization> got = store_->GetAuthorization("z1");
+  ASSERT_OK(got);
+  EXPECT_EQ(got->status, AuthorizationStatus::kInvalid);
+  EXPECT_EQ(got->challenges[0].status, ChallengeStatus::kInvalid);
+  // Decided: neither a late StartChallenge nor another completion changes it.
+  EXPECT_TRUE(HasCode(store_->StartChallenge("z1", "c1"), Code::kConflict));
+  EXPECT_TRUE(HasCode(store_->CompleteChallenge("z1", "c2", true, "", kT0, std::nullopt), Code::kConflict));
+}
+
+TEST_P(StoreConformanceTest, CompleteChallengeRefusesWhileAnotherChallengeIsProcessing) {
+  ASSERT_OK(store_->CreateAccount(MakeAccount("a1")));
+  ASSERT_OK(
+      store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("a.example"))}));
+  ASSERT_OK(store_->StartChallenge("z1", "c1"));
+  // c1's validation decides the authorization; a result for c2 must not leave c1 processing for ever.
+  EXPECT_TRUE(HasCode(store_->CompleteChallenge("z1", "c2", true, "", kT0, std::nullopt), Code::kConflict));
+  ASSERT_OK(store_->CompleteChallenge("z1", "c1", true, "", kT0, std::nullopt));
+  Result<Authorization> got = store_->GetAuthorization("z1");
+  ASSERT_OK(got);
+  EXPECT_EQ(got->challenges[1].status, ChallengeStatus::kPending);
 }
 
 TEST_P(StoreConformanceTest, CompleteChallengeRequiresPendingAuthorization) {
