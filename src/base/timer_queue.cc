@@ -49,8 +49,10 @@ void TimerQueue::Run() {
       continue;
     }
     auto first = pending_.begin();
-    if (first->first.first > Clock::now()) {
-      cv_.wait_until(lock, first->first.first);
+    // A copy: Cancel may erase the node while this thread waits, and wait_until reads the time after waking.
+    const Clock::time_point when = first->first.first;
+    if (when > Clock::now()) {
+      cv_.wait_until(lock, when);
       continue;
     }
     auto node = pending_.extract(first);

@@ -67,6 +67,18 @@ TEST(TimerQueueTest, CancelledCallbackNeverRuns) {
   EXPECT_EQ(log.ran, (std::vector<int>{2}));
 }
 
+TEST(TimerQueueTest, CancellingTheTimerTheThreadWaitsForLeavesItWaitingForTheNext) {
+  Log log;
+  TimerQueue q;
+  auto now = TimerQueue::Clock::now();
+  uint64_t first = q.Schedule(now + 1h, [&] { log.Add(1); });
+  std::this_thread::sleep_for(20ms);  // the thread now waits until `first` is due (ASan checks it lets go)
+  EXPECT_TRUE(q.Cancel(first));
+  q.Schedule(TimerQueue::Clock::now() + 10ms, [&] { log.Add(2); });
+  ASSERT_TRUE(log.WaitForCount(1));
+  EXPECT_EQ(log.ran, (std::vector<int>{2}));
+}
+
 TEST(TimerQueueTest, CancelAfterTheCallbackRanReturnsFalse) {
   Log log;
   TimerQueue q;
