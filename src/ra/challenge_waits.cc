@@ -16,12 +16,10 @@ std::shared_ptr<ChallengeWaits::Ticket> ChallengeWaits::Begin(const std::string&
 }
 
 void ChallengeWaits::Done(Ticket& ticket) {
-  {
-    std::lock_guard lock(mu_);
-    running_.erase(ticket.authz_id_);
-  }
   ticket.stored_->Signal();
+  // After the signal: Wait counts a validation as slow only if, under this lock, it sees no signal.
   std::lock_guard lock(mu_);
+  running_.erase(ticket.authz_id_);
   if (!ticket.counted_slow_) return;
   ticket.counted_slow_ = false;
   auto it = slow_.find(ticket.account_id_);

@@ -11,6 +11,14 @@ namespace {
 using namespace std::chrono_literals;
 using SteadyClock = std::chrono::steady_clock;
 
+// A validation that stores its outcome 20 ms from now, on another thread.
+std::thread DoneSoon(ChallengeWaits& waits, ChallengeWaits::Ticket& ticket) {
+  return std::thread([&waits, &ticket] {
+    std::this_thread::sleep_for(20ms);
+    waits.Done(ticket);
+  });
+}
+
 TEST(ChallengeWaitsTest, OutcomeStoredBeforeTheWaitReturnsTrueAtOnce) {
   ChallengeWaits waits(10s);
   auto ticket = waits.Begin("acct-1", "authz-1", "c1");
@@ -23,10 +31,7 @@ TEST(ChallengeWaitsTest, OutcomeStoredBeforeTheWaitReturnsTrueAtOnce) {
 TEST(ChallengeWaitsTest, WaitEndsWhenTheOutcomeIsStored) {
   ChallengeWaits waits(10s);
   auto ticket = waits.Begin("acct-1", "authz-1", "c1");
-  std::thread validation([&] {
-    std::this_thread::sleep_for(20ms);
-    waits.Done(*ticket);
-  });
+  std::thread validation = DoneSoon(waits, *ticket);
   auto start = SteadyClock::now();
   EXPECT_TRUE(waits.Wait(*ticket));
   EXPECT_LT(SteadyClock::now() - start, 5s);
@@ -54,10 +59,7 @@ TEST(ChallengeWaitsTest, AfterASlowValidationTheAccountDoesNotWaitUntilItEnds) {
   waits.Done(*slow);
   waits.Done(*next);
   auto again = waits.Begin("acct-1", "authz-4", "c1");
-  std::thread validation([&] {
-    std::this_thread::sleep_for(20ms);
-    waits.Done(*again);
-  });
+  std::thread validation = DoneSoon(waits, *again);
   EXPECT_TRUE(waits.Wait(*again));
   validation.join();
 }
