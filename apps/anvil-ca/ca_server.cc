@@ -8,12 +8,13 @@
 #include "base/file.h"
 #include "ca/ca_material.h"
 #include "ca/certificate_authority.h"
+#include "component_options.h"
 #include "http/server.h"
 #include "ra/policy.h"
 #include "ra/registration_authority.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "va/dns_resolver.h"
-#include "va/validator.h"
+#include "va/network_validator.h"
 #include "wfe/nonce_service.h"
 #include "wfe/wfe.h"
 
@@ -75,7 +76,7 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
   if (!store.ok()) return Context("storage", store.status());
   p->store = std::move(*store);
 
-  auto material = ca::LoadOrCreateCa(c.data_dir, c.ca, clock);
+  auto material = ca::LoadOrCreateCa(c.data_dir, CaOptionsFrom(c), clock);
   if (!material.ok()) return Context("CA", material.status());
   p->material = std::make_unique<ca::CaMaterial>(std::move(*material));
 
@@ -91,28 +92,18 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
   auto resolver = va::NewCaresResolver(
       {c.validation.dns_resolver, std::chrono::duration_cast<std::chrono::milliseconds>(c.validation.timeout) / 2});
   if (!resolver.ok()) return Context("DNS resolver", resolver.status());
-  va::ValidatorOptions va_options;
-  va_options.http_port = c.validation.http_port;
-  va_options.https_port = c.validation.https_port;
-  va_options.tls_alpn_port = c.validation.tls_alpn_port;
-  va_options.workers = c.validation.workers;
-  va_options.http_timeout = c.validation.timeout;
-  va_options.tls_timeout = c.validation.timeout;
-  p->validator = va::NewValidator(va_options, std::shared_ptr<va::DnsResolver>(std::move(*resolver)));
+  p->validator = va::NewValidator(ValidatorOptionsFrom(c), std::shared_ptr<va::DnsResolver>(std::move(*resolver)));
 
-  auto policy = ra::Policy::Create(c.policy);
+  auto policy = ra::Policy::Create(PolicyRulesFrom(c));
   if (!policy.ok()) return Context("policy", policy.status());
-  const std::string& base_url = c.server.external_url;
-  p->ca = std::make_unique<ca::CertificateAuthority>(*p->material, *p->store, clock,
-                                                     base_url + wfe::WebFrontEnd::AiaPath());
-  p->ra = std::make_unique<ra::RegistrationAuthority>(c, *policy, *p->store, *p->validator, *p->ca, clock);
+  p->ca = std::make_unique<ca::CertificateAuthority>(*p->material, clock,
+                                                     c.server.external_url + wfe::WebFrontEnd::AiaPath());
+  p->ra = std::make_unique<ra::RegistrationAuthority>(RaOptionsFrom(c), *policy, *p->store, *p->validator, *p->ca,
+                                                      clock);
   if (Status s = p->ra->ReconcileProcessingOrders(); !s.ok()) return Context("reconciling interrupted orders", s);
 
   p->nonces = std::make_unique<wfe::NonceService>(clock, c.acme.nonce_lifetime);
-  p->front_end = std::make_unique<wfe::WebFrontEnd>(
-      wfe::WfeOptions{base_url, p->material->root.ToPem(), p->material->intermediate.ToPem(),
-                      p->material->intermediate.ToDer(), p->material->alternate_chains_pem},
-      *p->ra, *p->nonces);
+  p->front_end = std::make_unique<wfe::WebFrontEnd>(WfeOptionsFrom(c, *p->material), *p->ra, *p->nonces);
 
   http::ServerOptions http_options;
   for (const auto& l : c.server.listen) http_options.listen.push_back({l.host, l.port});

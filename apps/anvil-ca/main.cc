@@ -8,6 +8,7 @@
 #include "base/file.h"
 #include "base/time.h"
 #include "ca/ca_material.h"
+#include "component_options.h"
 #include "config/config.h"
 #include "crypto/random.h"
 #include "logging.h"
@@ -117,14 +118,14 @@ int main(int argc, char** argv) {
       s = anvil::ca::ImportCa(config->data_dir, import_root, import_intermediate, import_key);
     } else {
       s = anvil::MakeDirectories(config->data_dir, 0700);
-      if (s.ok()) s = anvil::ca::CreateCa(config->data_dir, config->ca, clock);
+      if (s.ok()) s = anvil::ca::CreateCa(config->data_dir, anvil::app::CaOptionsFrom(*config), clock);
     }
     if (!s.ok()) return Fail("ca init", s);
     std::cout << "CA ready in " << anvil::ca::CaPaths::In(config->data_dir).dir << "\n";
     return 0;
   }
   if (show->parsed()) {
-    auto material = anvil::ca::LoadCa(config->data_dir, config->ca);
+    auto material = anvil::ca::LoadCa(config->data_dir, anvil::app::CaOptionsFrom(*config));
     if (!material.ok()) return Fail("ca show", material.status());
     auto paths = anvil::ca::CaPaths::In(config->data_dir);
     PrintCertificate("Root", material->root, paths.root_cert);

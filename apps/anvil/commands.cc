@@ -442,7 +442,7 @@ Result<RenewPassResult> RenewPass(const GlobalOptions& g, const RenewCommand& c,
     }
     agent::Issuer issuer(client, state, **solver, (*session)->clock);
     auto result = issuer.Issue(*lineage, replaces);
-    if (!result.ok() && !replaces.empty() && result.status().code() == Code::kConflict) {
+    if (!result.ok() && !replaces.empty() && result.status().code() == Code::kAlreadyReplaced) {
       result = issuer.Issue(*lineage, "");  // Already replaced (RFC 9773 §5): a plain new order.
     }
     if (!result.ok()) {

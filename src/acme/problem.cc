@@ -30,6 +30,7 @@ int HttpStatusFor(Code code) {
       return 404;
     case Code::kMethodNotAllowed:
       return 405;
+    case Code::kAlreadyReplaced:
     case Code::kConflict:
       return 409;
     case Code::kUnsupportedMediaType:
@@ -58,7 +59,8 @@ std::string ProblemType(Code code) {
       name = "malformed";
       break;
     case Code::kConflict:
-      name = "alreadyReplaced";  // RFC 9773 §5: the only conflict surfaced to clients as a type
+      // RFC 8555 registers no conflict type; Boulder and Pebble send malformed with 409 (docs/acme-compliance.md).
+      name = "malformed";
       break;
     default:
       name = IsClientVisible(code) ? CodeName(code) : "serverInternal";
@@ -93,10 +95,9 @@ Status StatusFromProblem(const nlohmann::json& problem) {
   Code code = Code::kServerInternal;
   if (type.starts_with(kErrorPrefix)) {
     std::string_view name = std::string_view(type).substr(kErrorPrefix.size());
-    for (int c = int(Code::kAccountDoesNotExist); c <= int(Code::kConflict); ++c) {
+    for (int c = int(Code::kAccountDoesNotExist); c <= int(Code::kAlreadyReplaced); ++c) {
       if (CodeName(Code(c)) == name) code = Code(c);
     }
-    if (name == "alreadyReplaced") code = Code::kConflict;
   }
   return Status(code, detail.empty() ? type : detail);
 }

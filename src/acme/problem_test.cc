@@ -33,6 +33,19 @@ TEST(ProblemJson, MapsHttpStatuses) {
   EXPECT_EQ(ProblemType(Code::kBadCsr), "urn:ietf:params:acme:error:badCSR");
 }
 
+// RFC 8555 registers no conflict type: a request that conflicts with the resource's state (a key in use, a
+// lost conditional update) is malformed with 409, status member included; RFC 9773's alreadyReplaced is its own.
+TEST(ProblemJson, ConflictIsMalformedWith409AndAlreadyReplacedItsOwnType) {
+  nlohmann::json conflict = ProblemJson(Status(Code::kConflict, "the new key is already in use"));
+  EXPECT_EQ(conflict["type"], "urn:ietf:params:acme:error:malformed");
+  EXPECT_EQ(conflict["status"], 409);
+  EXPECT_EQ(conflict["detail"], "the new key is already in use");
+  nlohmann::json replaced = ProblemJson(Status(Code::kAlreadyReplaced, "replaced by order x"));
+  EXPECT_EQ(replaced["type"], "urn:ietf:params:acme:error:alreadyReplaced");
+  EXPECT_EQ(replaced["status"], 409);
+  EXPECT_EQ(StatusFromProblem(replaced).code(), Code::kAlreadyReplaced);
+}
+
 TEST(StatusFromProblem, RoundTrips) {
   Status s = StatusFromProblem(ProblemJson(Status(Code::kBadNonce, "stale")));
   EXPECT_EQ(s.code(), Code::kBadNonce);

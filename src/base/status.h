@@ -46,7 +46,10 @@ enum class Code {
   kUnsupportedIdentifier,
   kUserActionRequired,
   kInvalidProfile,
-  kConflict,  // RFC 9773 / draft: e.g. `replaces` names an already-replaced certificate.
+  kAlreadyReplaced,  // RFC 9773 §5: `replaces` names a certificate another order already replaces.
+  // The request conflicts with the resource's current state (a conditional update lost to a concurrent one, a
+  // key already in use): HTTP 409 with type malformed, as Boulder and Pebble answer.
+  kConflict,
   // Internal codes: never shown to a client in detail.
   kNotFound,         // A looked-up object does not exist (wfe maps to 404 malformed).
   kUnsupportedMediaType,  // Content-Type not application/jose+json (415).

@@ -56,7 +56,7 @@ CaPaths CaPaths::In(const std::string& data_dir) {
   return p;
 }
 
-Status CreateCa(const std::string& data_dir, const config::CaConfig& config, const Clock& clock) {
+Status CreateCa(const std::string& data_dir, const CaOptions& options, const Clock& clock) {
   CaPaths paths = CaPaths::In(data_dir);
   if (FileExists(paths.root_cert) || FileExists(paths.intermediate_cert)) {
     return Error(Code::kConflict, "a CA already exists in " + paths.dir);
@@ -67,9 +67,9 @@ Status CreateCa(const std::string& data_dir, const config::CaConfig& config, con
   ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey root_key, crypto::PrivateKey::Generate(crypto::KeyType::kEcP384));
   crypto::CertificateTemplate root;
   root.serial = RandomSerial();
-  root.subject = {config.root_common_name, config.organization, "", ""};
+  root.subject = {options.root_common_name, options.organization, "", ""};
   root.not_before = now - std::chrono::hours(1);
-  root.not_after = now + config.root_validity;
+  root.not_after = now + options.root_validity;
   root.is_ca = true;
   root.digital_signature = true;
   root.key_cert_sign = true;
@@ -80,9 +80,9 @@ Status CreateCa(const std::string& data_dir, const config::CaConfig& config, con
   ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey int_key, crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
   crypto::CertificateTemplate inter;
   inter.serial = RandomSerial();
-  inter.subject = {config.intermediate_common_name, config.organization, "", ""};
+  inter.subject = {options.intermediate_common_name, options.organization, "", ""};
   inter.not_before = root.not_before;
-  inter.not_after = std::min(now + config.intermediate_validity, root.not_after);
+  inter.not_after = std::min(now + options.intermediate_validity, root.not_after);
   inter.is_ca = true;
   inter.path_length = 0;
   inter.digital_signature = true;
@@ -117,7 +117,7 @@ Status ImportCa(const std::string& data_dir, const std::string& root_cert_pem_pa
   return WriteKeyAndCert(paths.intermediate_key, key, paths.intermediate_cert, inter.ToPem());
 }
 
-Result<CaMaterial> LoadCa(const std::string& data_dir, const config::CaConfig& config) {
+Result<CaMaterial> LoadCa(const std::string& data_dir, const CaOptions& options) {
   CaPaths paths = CaPaths::In(data_dir);
   if (!FileExists(paths.intermediate_cert)) return Error(Code::kNotFound, "no CA in " + paths.dir);
   ANVIL_ASSIGN_OR_RETURN(crypto::Certificate root, LoadCert(paths.root_cert));
@@ -127,8 +127,8 @@ Result<CaMaterial> LoadCa(const std::string& data_dir, const config::CaConfig& c
     return Error(Code::kInvalidArgument, paths.intermediate_key + " does not match " + paths.intermediate_cert);
   }
   CaMaterial material{root, inter, key, {}};
-  if (!config.cross_signed_chain.empty()) {
-    ANVIL_ASSIGN_OR_RETURN(std::string pem, ReadFile(config.cross_signed_chain));
+  if (!options.cross_signed_chain.empty()) {
+    ANVIL_ASSIGN_OR_RETURN(std::string pem, ReadFile(options.cross_signed_chain));
     ANVIL_ASSIGN_OR_RETURN(auto chain, crypto::Certificate::ChainFromPem(pem));
     if (chain.empty() || !(chain.front().public_key() == inter.public_key())) {
       return Error(Code::kInvalidArgument,
@@ -139,11 +139,11 @@ Result<CaMaterial> LoadCa(const std::string& data_dir, const config::CaConfig& c
   return material;
 }
 
-Result<CaMaterial> LoadOrCreateCa(const std::string& data_dir, const config::CaConfig& config, const Clock& clock) {
-  auto loaded = LoadCa(data_dir, config);
+Result<CaMaterial> LoadOrCreateCa(const std::string& data_dir, const CaOptions& options, const Clock& clock) {
+  auto loaded = LoadCa(data_dir, options);
   if (loaded.ok() || loaded.status().code() != Code::kNotFound) return loaded;
-  ANVIL_RETURN_IF_ERROR(CreateCa(data_dir, config, clock));
-  return LoadCa(data_dir, config);
+  ANVIL_RETURN_IF_ERROR(CreateCa(data_dir, options, clock));
+  return LoadCa(data_dir, options);
 }
 
 Result<std::pair<std::string, std::string>> LoadOrIssueServerTls(const std::string& data_dir, const CaMaterial& ca,

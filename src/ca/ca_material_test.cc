@@ -19,7 +19,7 @@ class CaMaterialTest : public ::testing::Test {
  protected:
   testing::TempDir dir_;
   SystemClock clock_;
-  config::CaConfig config_;
+  CaOptions config_;
 };
 
 TEST_F(CaMaterialTest, CreatesRootAndIntermediateWithPrivateKeyFiles) {

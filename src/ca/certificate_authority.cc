@@ -1,6 +1,8 @@
 #include "ca/certificate_authority.h"
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 #include "crypto/random.h"
 
@@ -27,25 +29,29 @@ std::string SerialHex(const std::string& serial) {
 
 }  // namespace
 
-CertificateAuthority::CertificateAuthority(CaMaterial material, storage::CertificateStore& store, const Clock& clock,
-                                           std::string aia_url)
-    : material_(std::move(material)), store_(store), clock_(clock), aia_url_(std::move(aia_url)) {
+CertificateAuthority::CertificateAuthority(CaMaterial material, const Clock& clock, std::string aia_url)
+    : material_(std::move(material)), clock_(clock), aia_url_(std::move(aia_url)) {
   issuer_chain_pem_ = material_.intermediate.ToPem();
 }
 
-Result<crypto::CertificateTemplate> CertificateAuthority::BuildTemplate(const IssuanceRequest& request) const {
+Result<crypto::CertificateTemplate> CertificateAuthority::BuildTemplate(
+    const IssuanceRequest& request) const {
   crypto::CertificateTemplate t;
   TimePoint now = clock_.Now();
   t.not_before = request.not_before.value_or(now - request.profile.backdate);
   t.not_after = request.not_after.value_or(t.not_before + request.profile.validity);
   // Never outlive the issuer (RFC 5280 §6.1.3 would make the tail of the validity unverifiable).
   t.not_after = std::min(t.not_after, material_.intermediate.not_after());
-  if (t.not_after <= t.not_before) return Error(Code::kServerInternal, "the issuing CA certificate has expired");
+  // Whole seconds, as X.509 times hold them, so the record says exactly what the certificate says.
+  t.not_before = FromUnixSeconds(ToUnixSeconds(t.not_before));
+  t.not_after = FromUnixSeconds(ToUnixSeconds(t.not_after));
+  if (t.not_after <= t.not_before)
+    return Error(Code::kServerInternal, "the issuing CA certificate has expired");
   for (const auto& id : request.identifiers) {
     (id.type == acme::IdentifierType::kDns ? t.dns_names : t.ip_addresses).push_back(id.value);
   }
-  // The subject CN repeats the first DNS name when it fits (64 octets, RFC 5280 ub-common-name); otherwise the
-  // subject is empty and the SAN extension is critical.
+  // The subject CN repeats the first DNS name when it fits (64 octets, RFC 5280 ub-common-name); otherwise
+  // the subject is empty and the SAN extension is critical.
   if (!t.dns_names.empty() && t.dns_names.front().size() <= 64) t.subject.common_name = t.dns_names.front();
   t.digital_signature = true;
   t.key_encipherment = request.subject_key.algorithm() == crypto::KeyAlgorithm::kRsa;
@@ -54,50 +60,47 @@ Result<crypto::CertificateTemplate> CertificateAuthority::BuildTemplate(const Is
   return t;
 }
 
-Result<IssuedCertificate> CertificateAuthority::Issue(const IssuanceRequest& request) {
+Result<IssuedCertificate> CertificateAuthority::Issue(const IssuanceRequest& request, IssuanceLog& log) {
   ANVIL_ASSIGN_OR_RETURN(crypto::CertificateTemplate tmpl, BuildTemplate(request));
-  storage::CertificateRecord record;
-  record.order_id = request.order_id;
-  record.account_id = request.account_id;
-  record.state = storage::CertificateState::kPending;
-  record.issuer_chain_pem = issuer_chain_pem_;
-  record.profile = request.profile_name;
-  record.authority_key_id = material_.intermediate.subject_key_id();
-  record.not_before = tmpl.not_before;
-  record.not_after = tmpl.not_after;
-  record.created_at = clock_.Now();
-  for (const auto& id : request.identifiers) record.names.push_back(id.value);
+  PendingCertificate pending;
+  pending.issuer_chain_pem = issuer_chain_pem_;
+  pending.profile = request.profile.name;
+  pending.authority_key_id = material_.intermediate.subject_key_id();
+  pending.not_before = tmpl.not_before;
+  pending.not_after = tmpl.not_after;
+  for (const auto& id : request.identifiers) pending.names.push_back(id.value);
 
   std::optional<crypto::PreparedCertificate> prepared;
   for (int attempt = 0;; ++attempt) {
     tmpl.serial = NewSerial();
-    ANVIL_ASSIGN_OR_RETURN(crypto::PreparedCertificate p,
-                           crypto::PreparedCertificate::Create(tmpl, request.subject_key, &material_.intermediate,
-                                                               material_.intermediate.public_key()));
-    ANVIL_ASSIGN_OR_RETURN(record.tbs_der, p.tbs_der());
-    record.serial = SerialHex(tmpl.serial);
-    Status added = request.start_order_from
-                       ? store_.AddPendingCertificateAndStartOrder(record, *request.start_order_from)
-                       : store_.AddPendingCertificate(record);
-    if (added.ok()) {
+    ANVIL_ASSIGN_OR_RETURN(
+        crypto::PreparedCertificate p,
+        crypto::PreparedCertificate::Create(tmpl, request.subject_key, &material_.intermediate,
+                                            material_.intermediate.public_key()));
+    ANVIL_ASSIGN_OR_RETURN(pending.tbs_der, p.tbs_der());
+    pending.serial = SerialHex(tmpl.serial);
+    Status recorded = log.Record(pending);
+    if (recorded.ok()) {
       prepared.emplace(std::move(p));
       break;
     }
     // A serial collision (2^-128 per pair, or a broken RNG) is retried with a fresh serial, never reused.
-    if (added.code() != Code::kConflict || attempt + 1 >= kSerialAttempts) return added;
+    if (recorded.code() != Code::kConflict || attempt + 1 >= kSerialAttempts) return recorded;
   }
 
-  // The signed DER is stored as it is, not parsed again: parsing costs an OpenSSL 3 decoder set-up and
+  // The signed DER is recorded as it is, not parsed again: parsing costs an OpenSSL 3 decoder set-up and
   // SignToDer has checked the signature already.
   Result<std::string> signed_der = std::move(*prepared).SignToDer(material_.intermediate_key);
-  if (!signed_der.ok()) {
-    (void)store_.MarkCertificateAbandoned(record.serial);
-    return Error(Code::kServerInternal, "signing failed: " + signed_der.status().message());
+  Status failed = signed_der.ok()
+                      ? log.Complete(pending.serial, *signed_der)
+                      : Error(Code::kServerInternal, "signing failed: " + signed_der.status().message());
+  if (!failed.ok()) {
+    Status abandoned = log.Abandon(pending.serial, failed);
+    if (abandoned.ok()) return failed;
+    return Status(failed.code(),
+                  failed.message() + "; abandoning the record failed too: " + abandoned.message());
   }
-  ANVIL_RETURN_IF_ERROR(request.validate_order
-                            ? store_.MarkCertificateIssuedAndOrderValid(record.serial, *signed_der)
-                            : store_.MarkCertificateIssued(record.serial, *signed_der));
-  return IssuedCertificate{std::move(signed_der).value(), record.serial};
+  return IssuedCertificate{std::move(signed_der).value(), pending.serial};
 }
 
 }  // namespace anvil::ca

@@ -42,28 +42,28 @@ bool Policy::MatchesSuffix(const std::string& name, const std::string& suffix) {
   return name.size() > suffix.size() && name.ends_with(suffix) && name[name.size() - suffix.size() - 1] == '.';
 }
 
-Result<Policy> Policy::Create(const config::PolicyConfig& config) {
+Result<Policy> Policy::Create(const PolicyRules& rules) {
   Policy p;
   auto lower = [](std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
     while (!s.empty() && s.front() == '.') s.erase(s.begin());
     return s;
   };
-  for (const auto& d : config.allowed_domains) p.allowed_domains_.push_back(lower(d));
-  for (const auto& d : config.denied_domains) p.denied_domains_.push_back(lower(d));
-  for (size_t i = 0; i < config.allowed_ip_ranges.size(); ++i) {
-    auto c = ParseCidr(config.allowed_ip_ranges[i]);
+  for (const auto& d : rules.allowed_domains) p.allowed_domains_.push_back(lower(d));
+  for (const auto& d : rules.denied_domains) p.denied_domains_.push_back(lower(d));
+  for (size_t i = 0; i < rules.allowed_ip_ranges.size(); ++i) {
+    auto c = ParseCidr(rules.allowed_ip_ranges[i]);
     if (!c.ok()) return Error(Code::kInvalidArgument, "policy.allowed_ip_ranges[" + std::to_string(i) + "]: " + c.status().message());
     p.allowed_ips_.push_back(*c);
   }
-  for (size_t i = 0; i < config.denied_ip_ranges.size(); ++i) {
-    auto c = ParseCidr(config.denied_ip_ranges[i]);
+  for (size_t i = 0; i < rules.denied_ip_ranges.size(); ++i) {
+    auto c = ParseCidr(rules.denied_ip_ranges[i]);
     if (!c.ok()) return Error(Code::kInvalidArgument, "policy.denied_ip_ranges[" + std::to_string(i) + "]: " + c.status().message());
     p.denied_ips_.push_back(*c);
   }
-  p.allow_wildcards_ = config.allow_wildcards;
-  p.max_identifiers_ = config.max_identifiers;
-  p.key_types_ = config.key_types;
+  p.allow_wildcards_ = rules.allow_wildcards;
+  p.max_identifiers_ = rules.max_identifiers;
+  p.key_types_ = rules.key_types;
   return p;
 }
 

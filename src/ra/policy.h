@@ -1,5 +1,6 @@
 // Issuance policy: which identifiers may be certified (allow/deny name suffixes and IP ranges, wildcards) and
-// which subject key types a CSR may carry. Built once from config; immutable and thread-safe after construction.
+// which subject key types a CSR may carry. Built once from PolicyRules (the composition root fills them from
+// the policy.* keys of docs/configuration.md); immutable and thread-safe after construction.
 #pragma once
 
 #include <array>
@@ -8,15 +9,25 @@
 
 #include "acme/types.h"
 #include "base/status.h"
-#include "config/config.h"
 #include "crypto/key.h"
 
 namespace anvil::ra {
 
+struct PolicyRules {
+  std::vector<std::string> allowed_domains;    // name suffixes; empty = any name
+  std::vector<std::string> denied_domains;     // name suffixes, checked first
+  std::vector<std::string> allowed_ip_ranges;  // CIDRs; empty = any address
+  std::vector<std::string> denied_ip_ranges;   // CIDRs, checked first
+  bool allow_wildcards = true;
+  int max_identifiers = 100;  // per order
+  // CSR key types accepted: ec256 ec384 ec521 rsa2048 rsa3072 rsa4096 ed25519
+  std::vector<std::string> key_types{"ec256", "ec384", "ec521", "rsa2048", "rsa3072", "rsa4096"};
+};
+
 class Policy {
  public:
-  // kInvalidArgument naming the key on a bad CIDR or key type (config normally validated these already).
-  static Result<Policy> Create(const config::PolicyConfig& config);
+  // kInvalidArgument naming the rule on a bad CIDR or key type (the configuration checks them already).
+  static Result<Policy> Create(const PolicyRules& rules);
 
   // OK, or kRejectedIdentifier with a detail naming the identifier and the rule that refused it.
   Status CheckIdentifier(const acme::Identifier& id) const;

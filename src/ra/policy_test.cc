@@ -9,7 +9,7 @@ acme::Identifier Dns(const std::string& v) { return {acme::IdentifierType::kDns,
 acme::Identifier Ip(const std::string& v) { return {acme::IdentifierType::kIp, v}; }
 
 TEST(Policy, AllowsEverythingByDefault) {
-  auto p = Policy::Create(config::PolicyConfig{});
+  auto p = Policy::Create(PolicyRules{});
   ASSERT_TRUE(p.ok());
   EXPECT_TRUE(p->CheckIdentifier(Dns("a.example.com")).ok());
   EXPECT_TRUE(p->CheckIdentifier(Dns("*.example.com")).ok());
@@ -17,7 +17,7 @@ TEST(Policy, AllowsEverythingByDefault) {
 }
 
 TEST(Policy, SuffixesMatchWholeLabelsOnly) {
-  config::PolicyConfig c;
+  PolicyRules c;
   c.allowed_domains = {"corp.example"};
   auto p = Policy::Create(c);
   ASSERT_TRUE(p.ok());
@@ -29,7 +29,7 @@ TEST(Policy, SuffixesMatchWholeLabelsOnly) {
 }
 
 TEST(Policy, DenyListWinsOverAllowList) {
-  config::PolicyConfig c;
+  PolicyRules c;
   c.allowed_domains = {"corp.example"};
   c.denied_domains = {"secret.corp.example"};
   auto p = Policy::Create(c);
@@ -40,7 +40,7 @@ TEST(Policy, DenyListWinsOverAllowList) {
 }
 
 TEST(Policy, WildcardsCanBeForbidden) {
-  config::PolicyConfig c;
+  PolicyRules c;
   c.allow_wildcards = false;
   auto p = Policy::Create(c);
   EXPECT_EQ(p->CheckIdentifier(Dns("*.example.com")).code(), Code::kRejectedIdentifier);
@@ -48,7 +48,7 @@ TEST(Policy, WildcardsCanBeForbidden) {
 }
 
 TEST(Policy, IpRangesAllowAndDeny) {
-  config::PolicyConfig c;
+  PolicyRules c;
   c.allowed_ip_ranges = {"10.0.0.0/8", "2001:db8::/32"};
   c.denied_ip_ranges = {"10.66.0.0/16"};
   auto p = Policy::Create(c);
@@ -61,7 +61,7 @@ TEST(Policy, IpRangesAllowAndDeny) {
 }
 
 TEST(Policy, BadCidrIsAConfigurationErrorNamingTheKey) {
-  config::PolicyConfig c;
+  PolicyRules c;
   c.denied_ip_ranges = {"10.0.0.0/33"};
   auto p = Policy::Create(c);
   ASSERT_FALSE(p.ok());
@@ -69,7 +69,7 @@ TEST(Policy, BadCidrIsAConfigurationErrorNamingTheKey) {
 }
 
 TEST(Policy, KeyTypesAreChecked) {
-  config::PolicyConfig c;
+  PolicyRules c;
   c.key_types = {"ec256", "rsa3072"};
   auto p = Policy::Create(c);
   auto ec256 = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);

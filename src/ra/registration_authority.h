@@ -1,8 +1,11 @@
 // The registration authority: accounts, orders, authorizations and challenges as the state machines of
 // RFC 8555 §7.1.6, issuance policy, External Account Binding, revocation and renewal information (RFC 9773).
-// It is the only writer of account/order/authorization state; it asks the validator (va) to check challenges
-// and the CA to sign. Derived state (an order becoming ready or invalid, an authorization expiring) is computed
-// on read and persisted with conditional transitions, so concurrent readers agree.
+// It is the only owner of account, order and authorization state and the only writer of the store: it asks the
+// validator (va) to check challenges and the CA to sign, recording the issuance itself (ra/order_issuance.h).
+// Derived state (an order becoming ready or invalid, an authorization expiring) is computed on read and
+// persisted with conditional transitions, so concurrent readers agree. Every state change that the audit log
+// records is written in the same transaction as its audit row. Sources: registration_authority.cc (accounts),
+// ra_orders.cc, ra_authorizations.cc, ra_certificates.cc.
 // Thread-safe: every method may be called concurrently (state lives in the Store).
 #pragma once
 
@@ -14,12 +17,12 @@
 #include "acme/types.h"
 #include "base/status.h"
 #include "base/time.h"
-#include "ca/certificate_authority.h"
-#include "config/config.h"
+#include "ca/issuer.h"
 #include "jose/jwk.h"
 #include "jose/jwk_cache.h"
 #include "jose/jws.h"
 #include "ra/challenge_waits.h"
+#include "ra/options.h"
 #include "ra/policy.h"
 #include "storage/store.h"
 #include "va/validator.h"
@@ -55,8 +58,8 @@ enum class RevocationRequester { kAccount, kCertificateKey };
 
 class RegistrationAuthority {
  public:
-  RegistrationAuthority(const config::Config& config, Policy policy, storage::Store& store, va::Validator& validator,
-                        ca::CertificateAuthority& ca, const Clock& clock);
+  RegistrationAuthority(RaOptions options, Policy policy, storage::Store& store, va::Validator& validator,
+                        ca::CertificateIssuer& ca, const Clock& clock);
 
   // Accounts (§7.3).
   Result<NewAccountResult> NewAccount(const NewAccountRequest& request);
@@ -64,7 +67,8 @@ class RegistrationAuthority {
   Result<storage::Account> FindAccountByKey(const jose::Jwk& key);
   Result<storage::Account> UpdateContacts(const storage::Account& account, const std::vector<std::string>& contacts);
   Result<storage::Account> Deactivate(const storage::Account& account);
-  // §7.3.5. On a key already used by another account: kConflict with that account's id in `conflict_account_id`.
+  // §7.3.5. kConflict when the new key is another account's (its id in `conflict_account_id`) or the account's
+  // key changed meanwhile (`conflict_account_id` left empty).
   Status ChangeKey(const storage::Account& account, const jose::Jwk& new_key, std::string* conflict_account_id);
 
   // Orders (§7.4).
@@ -94,15 +98,13 @@ class RegistrationAuthority {
   // or invalid (if signing never completed); unfinished certificate records are marked abandoned.
   Status ReconcileProcessingOrders();
 
-  const config::Config& config() const { return config_; }
-
- // The account's key, parsed once per distinct stored JWK (jose::JwkCache).
+  // The account's key, parsed once per distinct stored JWK (jose::JwkCache).
   Result<jose::Jwk> AccountKey(const storage::Account& account) { return account_keys_.Get(account.jwk_json); }
 
  private:
   Status CheckContacts(const std::vector<std::string>& contacts) const;
   Result<std::string> CheckEab(const NewAccountRequest& request);
-  Result<const config::ProfileConfig*> Profile(const std::string& name) const;
+  Result<const ProfileRules*> Profile(const std::string& name) const;
   Result<storage::Authorization> MakeAuthorization(const std::string& account_id, const acme::Identifier& id,
                                                    bool wildcard, TimePoint now);
   Result<storage::Authorization> RefreshAuthorization(storage::Authorization authz);
@@ -112,14 +114,17 @@ class RegistrationAuthority {
   Status CheckReplaces(const storage::Account& account, const std::string& cert_id);
   // The CSR's public key when the CSR is acceptable for this order (§7.4), else kBadCsr.
   Result<crypto::PublicKey> CheckCsrMatchesOrder(const storage::Order& order, const std::string& csr_der,
-                                                 const storage::Account& account, const config::ProfileConfig& profile);
+                                                 const storage::Account& account, const ProfileRules& profile);
   void OnValidated(const std::string& authz_id, const std::string& challenge_id, va::ValidationResult result);
+  // An audit row stamped now.
+  storage::AuditEvent Audit(std::string kind, std::string account_id, std::string subject,
+                            std::string details_json) const;
 
-  const config::Config& config_;
+  RaOptions options_;  // not changed after construction
   Policy policy_;
   storage::Store& store_;
   va::Validator& validator_;
-  ca::CertificateAuthority& ca_;
+  ca::CertificateIssuer& ca_;
   const Clock& clock_;
   jose::JwkCache account_keys_;
   ChallengeWaits challenge_waits_;

@@ -1,11 +1,17 @@
-// Storage of the CA's state behind narrow interfaces, one per kind of record (Boulder's SA split): the front end
-// reads, the RA writes accounts/orders/authorizations, the CA sees only CertificateStore.
+// Storage of the CA's state behind narrow interfaces, one per kind of record (Boulder's SA split): the front
+// end reads through the RA, the RA is the only writer of accounts, orders, authorizations and certificates;
+// the CA itself sees no storage at all: it records an issuance through ca::IssuanceLog, which the RA
+// implements with IssuanceStore (docs/architecture.md).
 //
 // Contract for every implementation (memory, SQLite, later PostgreSQL), checked by one conformance suite
-// (storage/testing/): every method is thread-safe and atomic; "conditional" transitions change a record only if
-// it is in the expected state and otherwise return kConflict without changing anything; a missing record is
-// kNotFound; a write that returns OK is durable to the level the implementation was opened with.
-// Times are stored with one-second precision.
+// (storage/testing/): every method is thread-safe and atomic; "conditional" transitions change a record only
+// if it is in the expected state and otherwise return kConflict without changing anything; a missing record
+// is kNotFound; a write that returns OK is durable to the level the implementation was opened with. A write
+// that takes an AuditEvent appends it in the same transaction as the change it records: both commit, or
+// neither. Times are stored with one-second precision.
+//
+// This header is the `anvil_storage` interface target; the backends are the separate targets
+// anvil_storage_memory and anvil_storage_sqlite, linked only by the composition roots and tests.
 #pragma once
 
 #include <cstdint>
@@ -20,9 +26,19 @@
 
 namespace anvil::storage {
 
+struct AuditEvent {
+  int64_t id = 0;  // assigned by the store, increasing
+  TimePoint at;
+  std::string
+      kind;  // "certificate.issued", "certificate.revoked", "account.created", ... (docs/architecture.md)
+  std::string account_id;
+  std::string subject;  // serial, order id, ...
+  std::string details_json;
+};
+
 struct Account {
-  std::string id;  // opaque, URL-safe
-  std::string jwk_json;   // the account's public key, canonical JSON
+  std::string id;          // opaque, URL-safe
+  std::string jwk_json;    // the account's public key, canonical JSON
   std::string thumbprint;  // RFC 7638 thumbprint of jwk_json (base64url); unique among accounts
   std::vector<std::string> contacts;
   acme::AccountStatus status = acme::AccountStatus::kValid;
@@ -34,17 +50,20 @@ struct Account {
 class AccountStore {
  public:
   virtual ~AccountStore() = default;
-  // kConflict if an account already has this thumbprint. If account.eab_kid is set, binds that EAB key to the
-  // account in the same transaction: kNotFound if the key does not exist, kUnauthorized if already bound.
-  virtual Status CreateAccount(const Account& account) = 0;
+  // Creates the account and appends `audit`. kConflict if an account already has this id or thumbprint. If
+  // account.eab_kid is set, binds that EAB key to the account in the same transaction: kNotFound if the key
+  // does not exist, kUnauthorized if already bound.
+  virtual Status CreateAccount(const Account& account, const AuditEvent& audit) = 0;
   virtual Result<Account> GetAccount(const std::string& id) = 0;
   virtual Result<Account> FindAccountByThumbprint(const std::string& thumbprint) = 0;
-  // Replaces contacts and status (the only mutable fields besides the key).
+  // Replaces contacts and status (the only mutable fields besides the key) and appends `audit`.
   virtual Status UpdateAccount(const std::string& id, const std::vector<std::string>& contacts,
-                               acme::AccountStatus status) = 0;
-  // Key rollover (RFC 8555 §7.3.5), conditional on the current thumbprint; kConflict if new key is in use.
+                               acme::AccountStatus status, const AuditEvent& audit) = 0;
+  // Key rollover (RFC 8555 §7.3.5), conditional on the current thumbprint, and appends `audit`. kConflict if
+  // the account no longer has `old_thumbprint` or another account has the new key.
   virtual Status ChangeAccountKey(const std::string& id, const std::string& old_thumbprint,
-                                  const std::string& new_jwk_json, const std::string& new_thumbprint) = 0;
+                                  const std::string& new_jwk_json, const std::string& new_thumbprint,
+                                  const AuditEvent& audit) = 0;
 };
 
 struct Challenge {
@@ -71,7 +90,7 @@ struct Order {
   std::string id;
   std::string account_id;
   acme::OrderStatus status = acme::OrderStatus::kPending;
-  std::vector<acme::Identifier> identifiers;  // as requested (wildcards keep "*.")
+  std::vector<acme::Identifier> identifiers;   // as requested (wildcards keep "*.")
   std::vector<std::string> authorization_ids;  // parallel to identifiers' authorization values
   std::optional<TimePoint> not_before;
   std::optional<TimePoint> not_after;
@@ -89,31 +108,36 @@ class OrderStore {
   // Creates the order and any new authorizations (those not already stored) in one transaction.
   virtual Status CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations) = 0;
   virtual Result<Order> GetOrder(const std::string& id) = 0;
-  // Orders of an account in creation order, starting after `after_id` (empty: from the first), at most `limit`.
-  virtual Result<std::vector<std::string>> ListOrderIds(const std::string& account_id, const std::string& after_id,
-                                                        int limit) = 0;
+  // Orders of an account in creation order, starting after `after_id` (empty: from the first), at most
+  // `limit`.
+  virtual Result<std::vector<std::string>> ListOrderIds(const std::string& account_id,
+                                                        const std::string& after_id, int limit) = 0;
   virtual Result<std::vector<Order>> ListOrdersByStatus(acme::OrderStatus status, int limit) = 0;
   // Conditional transition from `from` to `to`. When `to` is kInvalid, error_json is stored; when kValid,
-  // certificate_serial is stored.
+  // certificate_serial is stored. `audit`, when not null, is appended in the same transaction. (The moves to
+  // processing and to valid of an issuance are IssuanceStore's.)
   virtual Status TransitionOrder(const std::string& id, acme::OrderStatus from, acme::OrderStatus to,
-                                 const std::string& error_json, const std::string& certificate_serial) = 0;
+                                 const std::string& error_json, const std::string& certificate_serial,
+                                 const AuditEvent* audit) = 0;
   // An order not in status invalid whose `replaces` equals cert_id (RFC 9773 §5), if any.
   virtual Result<std::optional<Order>> FindOrderReplacing(const std::string& cert_id) = 0;
 
-  // Creates one authorization outside any order (pre-authorization, RFC 8555 §7.4.1). kConflict on duplicate id.
+  // Creates one authorization outside any order (pre-authorization, RFC 8555 §7.4.1). kConflict on duplicate
+  // id.
   virtual Status CreateAuthorization(const Authorization& authorization) = 0;
   virtual Result<Authorization> GetAuthorization(const std::string& id) = 0;
   // A valid authorization of this account for this identifier (and wildcard flag) that expires after
   // `expires_after`, latest-expiring first; nullopt if none.
   virtual Result<std::optional<Authorization>> FindValidAuthorization(const std::string& account_id,
                                                                       const acme::Identifier& identifier,
-                                                                      bool wildcard, TimePoint expires_after) = 0;
+                                                                      bool wildcard,
+                                                                      TimePoint expires_after) = 0;
   // Conditional authorization transition (deactivation, expiry, revocation).
   virtual Status TransitionAuthorization(const std::string& id, acme::AuthorizationStatus from,
                                          acme::AuthorizationStatus to) = 0;
-  // Challenge pending → processing, only while its authorization is pending and none of its other challenges is
-  // processing (one validation decides an authorization; two started at once would leave the loser processing
-  // for ever). kConflict otherwise.
+  // Challenge pending → processing, only while its authorization is pending and none of its other challenges
+  // is processing (one validation decides an authorization; two started at once would leave the loser
+  // processing for ever). kConflict otherwise.
   virtual Status StartChallenge(const std::string& authorization_id, const std::string& challenge_id) = 0;
   // Challenge pending|processing → valid|invalid and its authorization pending → valid|invalid, in one
   // transaction; kConflict when the challenge is decided, the authorization is not pending, or another of its
@@ -121,8 +145,8 @@ class OrderStore {
   // records processing only for a validation that outlasts acme.challenge_wait. When valid and `valid_until`
   // is set, the authorization's expiry becomes `valid_until` (a validated authorization lives for the
   // configured authorization lifetime, not the pending one).
-  virtual Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
-                                   const std::string& error_json, TimePoint validated_at,
+  virtual Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id,
+                                   bool valid, const std::string& error_json, TimePoint validated_at,
                                    std::optional<TimePoint> valid_until) = 0;
 };
 
@@ -133,9 +157,9 @@ struct CertificateRecord {
   std::string order_id;
   std::string account_id;
   CertificateState state = CertificateState::kPending;
-  std::string tbs_der;   // the to-be-signed certificate, recorded before signing
-  std::string der;       // the signed certificate (state kIssued)
-  std::string issuer_chain_pem;  // the issuer chain served after the leaf
+  std::string tbs_der;             // the to-be-signed certificate, recorded before signing
+  std::string der;                 // the signed certificate (state kIssued)
+  std::string issuer_chain_pem;    // the issuer chain served after the leaf
   std::vector<std::string> names;  // identifiers' values
   std::string profile;
   std::string authority_key_id;  // raw bytes, for RFC 9773 certificate IDs
@@ -149,33 +173,41 @@ struct CertificateRecord {
 class CertificateStore {
  public:
   virtual ~CertificateStore() = default;
-  // Records serial and TBS before signing (state kPending). kConflict on a duplicate serial.
-  virtual Status AddPendingCertificate(const CertificateRecord& record) = 0;
-  // AddPendingCertificate and, in the same transaction, the record's order `order_from` → kProcessing: the
-  // first write of an issuance and its single gate, so two finalizes of one order never both sign.
-  // kOrderNotReady (and nothing changes) when the order is not `order_from`; kNotFound when there is no such
-  // order; kConflict (nothing changes) on a duplicate serial.
-  virtual Status AddPendingCertificateAndStartOrder(const CertificateRecord& record,
-                                                    acme::OrderStatus order_from) = 0;
-  // Conditional kPending → kIssued with the signed DER; appends the AuditEvent "certificate.issued" in the same
-  // transaction, so the audit trail cannot miss an issued certificate.
-  virtual Status MarkCertificateIssued(const std::string& serial, const std::string& der) = 0;
-  // MarkCertificateIssued and, in the same transaction, the record's order kProcessing → kValid with this
-  // serial: the last write of an issuance, so an issued certificate and its valid order commit together.
-  // kConflict (and nothing changes) when the order is not processing; kNotFound when the record has no order.
-  virtual Status MarkCertificateIssuedAndOrderValid(const std::string& serial, const std::string& der) = 0;
-  // Conditional kPending → kAbandoned (signing failed, or the process died before storing the result).
-  virtual Status MarkCertificateAbandoned(const std::string& serial) = 0;
   virtual Result<CertificateRecord> GetCertificate(const std::string& serial) = 0;
   virtual Result<std::vector<CertificateRecord>> ListCertificatesForOrder(const std::string& order_id) = 0;
-  // Conditional on the certificate being issued and not yet revoked: kAlreadyRevoked if it is revoked. Appends
-  // the AuditEvent "certificate.revoked" (details: reason) in the same transaction.
-  virtual Status RevokeCertificate(const std::string& serial, int reason, TimePoint at) = 0;
+  // Conditional on the certificate being issued and not yet revoked (kAlreadyRevoked if it is revoked,
+  // kConflict if it is pending or abandoned); appends `audit`.
+  virtual Status RevokeCertificate(const std::string& serial, int reason, TimePoint at,
+                                   const AuditEvent& audit) = 0;
+};
+
+// The writes of an issuance (docs/issuance.md), each one transaction spanning a certificate and its order, so
+// that no order is processing without a certificate record and no certificate is issued while its order is
+// not valid. The RA calls them when the CA records through ca::IssuanceLog.
+class IssuanceStore {
+ public:
+  virtual ~IssuanceStore() = default;
+  // The issuance's first write and its single gate: the record's order `order_from` → kProcessing, and the
+  // certificate recorded kPending with its serial and TBS (whatever state, DER or revocation the record holds
+  // is ignored). kOrderNotReady when the order is not `order_from` (a concurrent or repeated finalize won);
+  // kNotFound when there is no such order; kConflict on a duplicate serial. Nothing changes on an error.
+  virtual Status BeginIssuance(const CertificateRecord& pending, acme::OrderStatus order_from) = 0;
+  // The last write: certificate kPending → kIssued with the signed DER, its order kProcessing → kValid with
+  // this serial, and `audit`. kConflict when the certificate is not pending or the order not processing;
+  // kNotFound when there is no such certificate or order. Nothing changes on an error.
+  virtual Status FinishIssuance(const std::string& serial, const std::string& der,
+                                const AuditEvent& audit) = 0;
+  // Signing failed, or the process died before FinishIssuance: certificate kPending → kAbandoned (the record
+  // stays, the TBS says what might have been signed), its order kProcessing → kInvalid with
+  // `order_error_json` if it is still processing, and `audit`. kConflict when the certificate is not pending;
+  // kNotFound when there is no such certificate.
+  virtual Status AbandonIssuance(const std::string& serial, const std::string& order_error_json,
+                                 const AuditEvent& audit) = 0;
 };
 
 struct EabKey {
   std::string kid;
-  std::string hmac_key;  // raw bytes
+  std::string hmac_key;    // raw bytes
   std::string account_id;  // empty while unused
   std::string comment;
   TimePoint created_at;
@@ -189,15 +221,6 @@ class EabKeyStore {
   virtual Result<std::vector<EabKey>> ListEabKeys() = 0;
 };
 
-struct AuditEvent {
-  int64_t id = 0;  // assigned by the store, increasing
-  TimePoint at;
-  std::string kind;  // "certificate.issued", "certificate.revoked", "account.created", ...
-  std::string account_id;
-  std::string subject;  // serial, order id, ...
-  std::string details_json;
-};
-
 class AuditLog {
  public:
   virtual ~AuditLog() = default;
@@ -209,6 +232,7 @@ class AuditLog {
 class Store : public AccountStore,
               public OrderStore,
               public CertificateStore,
+              public IssuanceStore,
               public EabKeyStore,
               public AuditLog {};
 

@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include "va/validator.h"
+#include "va/network_validator.h"
 
 namespace anvil::va {
 namespace internal {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "va/validator.h"
+#include "va/network_validator.h"
 
 namespace anvil::va {
 namespace {

@@ -3,7 +3,7 @@
 #include "base/base64url.h"
 #include "crypto/digest.h"
 #include "va/common.h"
-#include "va/validator.h"
+#include "va/network_validator.h"
 
 namespace anvil::va {
 

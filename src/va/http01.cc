@@ -21,7 +21,7 @@
 
 #include "http/fiber_runner.h"
 #include "va/common.h"
-#include "va/validator.h"
+#include "va/network_validator.h"
 
 namespace anvil::va {
 namespace {

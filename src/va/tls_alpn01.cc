@@ -8,7 +8,7 @@
 #include "crypto/digest.h"
 #include "http/tls_probe.h"
 #include "va/common.h"
-#include "va/validator.h"
+#include "va/network_validator.h"
 
 namespace anvil::va {
 namespace {

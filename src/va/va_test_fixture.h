@@ -11,7 +11,7 @@
 #include <string>
 
 #include "va/va_test_util.h"
-#include "va/validator.h"
+#include "va/network_validator.h"
 
 namespace anvil::va::testing {
 

@@ -2,7 +2,7 @@
 // `workers` fibers on one http::FiberRunner thread, each running one synchronous, time-bounded check at a
 // time; the checks wait through http::Poll, so a fiber waiting for its target leaves the thread to the
 // others.
-#include "va/validator.h"
+#include "va/network_validator.h"
 
 #include <algorithm>
 #include <deque>

@@ -1,14 +1,9 @@
-// Validator: the validation authority (VA) of the ACME server. Given a challenge (RFC 8555 §8) it checks,
+// Validator: the validation authority (VA) of the ACME server, as the RA sees it (the `anvil_va_api`
+// interface target; the RA links nothing else of the VA). Given a challenge (RFC 8555 §8) a Validator checks,
 // over the network, that the applicant controls the identifier: http-01 (§8.3), dns-01 (§8.4) and tls-alpn-01
 // (RFC 8737 §3), for dns and ip (RFC 8738) identifiers. It has no storage: it reports a ValidationResult and
 // the caller (the RA) records it. The rules, the redirect policy and the time bounds are in
-// docs/validation.md.
-//
-// The production validator (NewValidator) runs up to `workers` validations at once as fibers on one thread
-// of its own (http::FiberRunner), fed by a bounded queue: Validate enqueues and returns at once, never
-// blocking its caller; a validation waiting on the network suspends its fiber, not the thread; every network
-// step has a timeout, so a hostile target that accepts a connection and never answers costs one fiber for at
-// most that timeout.
+// docs/validation.md; the production validator is va/network_validator.h.
 //
 // Thread-safety: Validate may be called from any number of threads. `done` callbacks run on the validator's
 // fibers; they must not throw, must not destroy the Validator, and must not block the thread (waiting through
@@ -16,9 +11,6 @@
 // race with Validate calls.
 #pragma once
 
-#include <chrono>
-#include <cstddef>
-#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -26,7 +18,6 @@
 
 #include "acme/types.h"
 #include "base/status.h"
-#include "va/dns_resolver.h"
 
 namespace anvil::va {
 
@@ -71,36 +62,5 @@ class Validator {
   // full; kMalformed, without calling `done`, when the request is obviously unusable (empty token or value).
   virtual Status Validate(ValidationRequest request, std::function<void(ValidationResult)> done) = 0;
 };
-
-struct ValidatorOptions {
-  uint16_t http_port = 80;       // http-01 target port (configurable for tests)
-  uint16_t https_port = 443;     // redirects may go to http on http_port or 80, https on https_port or 443
-  uint16_t tls_alpn_port = 443;  // tls-alpn-01 target port
-  int workers = 32;              // concurrent validations (fibers)
-  size_t max_queue = 10000;  // pending (not yet started) validations beyond which Validate is kRateLimited
-  std::chrono::milliseconds http_timeout{10000};  // whole http-01 attempt incl. redirects
-  std::chrono::milliseconds tls_timeout{10000};   // one tls-alpn-01 attempt (each address tried shares it)
-  size_t max_http_body = 8 * 1024;          // key authorizations are short; a longer body fails the challenge
-  std::string user_agent = "anvil-va/0.1";  // sent with every http-01 request
-};
-
-// The real validator: http-01 with libcurl, dns-01 and address look-ups through `resolver`, tls-alpn-01
-// through http::ProbeTls. The destructor stops accepting work, lets running validations finish or time out
-// (each is bounded by its timeout plus the resolver's), completes pending ones with kServerInternal, and
-// joins the validator's thread.
-std::unique_ptr<Validator> NewValidator(ValidatorOptions options, std::shared_ptr<DnsResolver> resolver);
-
-// The checks themselves, synchronous, for callers that bring their own threads (and for tests). Each returns
-// a ValidationResult as described above and never throws.
-ValidationResult ValidateHttp01(const ValidationRequest& request, const ValidatorOptions& options,
-                                DnsResolver& resolver);
-ValidationResult ValidateDns01(const ValidationRequest& request, DnsResolver& resolver);
-ValidationResult ValidateTlsAlpn01(const ValidationRequest& request, const ValidatorOptions& options,
-                                   DnsResolver& resolver);
-
-// The reverse-DNS name of an IP address used as the TLS SNI for ip identifiers (RFC 8738 §6):
-// "192.0.2.1" → "1.2.0.192.in-addr.arpa", "2001:db8::1" → "1.0.0.0....8.b.d.0.1.0.0.2.ip6.arpa".
-// kMalformed when `ip` is not an address.
-Result<std::string> ReverseDnsName(const std::string& ip);
 
 }  // namespace anvil::va

@@ -1,6 +1,6 @@
 // The production validator: bounded queue, never blocking the caller, validations waiting side by side on
 // the validator's fibers, and shutdown that answers every callback.
-#include "va/validator.h"
+#include "va/network_validator.h"
 
 #include <gtest/gtest.h>
 

@@ -88,7 +88,7 @@ http::Response WebFrontEnd::Impl::AccountOrders(const http::Request& request, co
   // §7.1.2.1: paginated with Link rel="next"; the cursor is the last order ID of the previous page.
   std::string cursor;
   if (request.query.starts_with("cursor=")) cursor = request.query.substr(7);
-  int page = ra_.config().acme.orders_per_page;
+  int page = options_.orders_per_page;
   auto ids = ra_.ListOrders(*auth->account, cursor, page + 1);
   if (!ids.ok()) return Problem(ids.status());
   nlohmann::json urls = nlohmann::json::array();
@@ -136,13 +136,13 @@ http::Response WebFrontEnd::Impl::KeyChange(const http::Request& request) {
   }
   std::string conflict;
   Status changed = ra_.ChangeKey(account, new_key, &conflict);
-  if (changed.code() == Code::kConflict) {
-    http::Response r = Problem(Error(Code::kMalformed, "the new key is already in use by another account"));
-    r.status = 409;  // §7.3.5: 409 Conflict with the Location of the account using the key
+  if (!changed.ok()) {
+    // §7.3.5: a key in use is 409 Conflict (kConflict, in the problem document's status too) with the
+    // Location of the account that holds it.
+    http::Response r = Problem(changed);
     if (!conflict.empty()) r.headers.Set("Location", AccountUrl(conflict));
     return r;
   }
-  if (!changed.ok()) return Problem(changed);
   auto updated = ra_.GetAccount(account.id);
   if (!updated.ok()) return Problem(updated.status());
   http::Response r = Json(200, AccountJson(*updated));

@@ -71,7 +71,7 @@ http::Response WebFrontEnd::Impl::RenewalInfo(const http::Request& request, cons
   if (!info.ok()) return Problem(info.status());
   http::Response r = Json(200, {{"suggestedWindow",
                                  {{"start", FormatRfc3339(info->window_start)}, {"end", FormatRfc3339(info->window_end)}}}});
-  r.headers.Set("Retry-After", std::to_string(ra_.config().acme.ari_retry_after.count()));
+  r.headers.Set("Retry-After", std::to_string(options_.ari_retry_after.count()));
   return r;
 }
 

@@ -17,14 +17,13 @@ void AddError(nlohmann::json& j, const std::string& error_json) {
 }  // namespace
 
 nlohmann::json WebFrontEnd::Impl::DirectoryJson() const {
-  const config::Config& config = ra_.config();
   nlohmann::json meta = nlohmann::json::object();
-  if (!config.acme.terms_of_service.empty()) meta["termsOfService"] = config.acme.terms_of_service;
-  if (!config.acme.website.empty()) meta["website"] = config.acme.website;
-  if (!config.acme.caa_identities.empty()) meta["caaIdentities"] = config.acme.caa_identities;
-  meta["externalAccountRequired"] = config.acme.external_account_required;
+  if (!options_.terms_of_service.empty()) meta["termsOfService"] = options_.terms_of_service;
+  if (!options_.website.empty()) meta["website"] = options_.website;
+  if (!options_.caa_identities.empty()) meta["caaIdentities"] = options_.caa_identities;
+  meta["externalAccountRequired"] = options_.external_account_required;
   nlohmann::json profiles = nlohmann::json::object();
-  for (const auto& [name, profile] : config.profiles) profiles[name] = profile.description;
+  for (const auto& [name, description] : options_.profiles) profiles[name] = description;
   meta["profiles"] = std::move(profiles);
   return {{"newNonce", Url(path::kNewNonce)},     {"newAccount", Url(path::kNewAccount)},
           {"newOrder", Url(path::kNewOrder)},     {"newAuthz", Url(path::kNewAuthz)},

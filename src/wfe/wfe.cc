@@ -52,7 +52,7 @@ http::Response WebFrontEnd::Impl::Json(int status, const nlohmann::json& body) {
 }
 
 void WebFrontEnd::Impl::SetPollRetryAfter(http::Response& response) const {
-  response.headers.Set("Retry-After", std::to_string(ra_.config().acme.retry_after.count()));
+  response.headers.Set("Retry-After", std::to_string(options_.retry_after.count()));
 }
 
 http::Response WebFrontEnd::Impl::Problem(const Status& status) {

@@ -5,20 +5,32 @@
 // never writes storage itself. Thread-safe.
 #pragma once
 
+#include <chrono>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
-#include "config/config.h"
 #include "http/message.h"
 #include "ra/registration_authority.h"
 #include "wfe/nonce_service.h"
 
 namespace anvil::wfe {
 
+// Built by the composition root (docs/configuration.md names the keys); the front end reads no configuration.
 struct WfeOptions {
   std::string base_url;  // "https://localhost:14000", no trailing slash
   std::string root_pem, intermediate_pem, intermediate_der;  // served under /ca/ and the AIA URL
   std::vector<std::string> alternate_chains_pem;             // RFC 8555 §7.4.2 alternates
+  // The directory's meta object (§7.1.1, draft-aaron-acme-profiles).
+  std::string terms_of_service;  // URL; empty: none
+  std::string website;
+  std::vector<std::string> caa_identities;
+  bool external_account_required = false;
+  std::map<std::string, std::string> profiles;  // name → description
+  std::chrono::seconds retry_after{1};          // Retry-After of processing orders and pending challenges
+  std::chrono::seconds ari_retry_after{6 * 3600};  // Retry-After of renewalInfo (RFC 9773 §4.3)
+  int orders_per_page = 100;                       // an account's orders list (§7.1.2.1)
 };
 
 class WebFrontEnd {

@@ -526,6 +526,10 @@ TEST_F(WfeTest, KeyRolloverToAKeyInUseIs409WithLocation) {
   auto r = h_.Post("/acme/key-change", *inner, key_, kid);
   EXPECT_EQ(r.status, 409);
   EXPECT_EQ(r.headers.Get("Location"), other_kid);
+  // The problem document agrees with the response (RFC 7807 §3.1), type malformed as Boulder and Pebble.
+  EXPECT_EQ(BodyJson(r)["status"], 409);
+  EXPECT_EQ(ProblemType(r), Err("malformed"));
+  EXPECT_EQ(r.headers.Get("Content-Type"), "application/problem+json");
 }
 
 TEST_F(WfeTest, NewAuthzPreAuthorizes) {
@@ -635,7 +639,7 @@ TEST_F(WfeTest, ReconcileFinishesOrdersLeftProcessing) {
   std::string order_id = order_url.substr(order_url.rfind('/') + 1);
   ASSERT_EQ(BodyJson(h_.Post(WfeHarness::PathOf(order_url), std::nullopt, key_, kid))["status"], "ready");
   // Simulate a crash right after the ready → processing gate.
-  ASSERT_TRUE(h_.store().TransitionOrder(order_id, acme::OrderStatus::kReady, acme::OrderStatus::kProcessing, "", "").ok());
+  ASSERT_TRUE(h_.store().TransitionOrder(order_id, acme::OrderStatus::kReady, acme::OrderStatus::kProcessing, "", "", nullptr).ok());
   ASSERT_TRUE(h_.ra().ReconcileProcessingOrders().ok());
   auto order = BodyJson(h_.Post(WfeHarness::PathOf(order_url), std::nullopt, key_, kid));
   EXPECT_EQ(order["status"], "invalid");

@@ -165,7 +165,7 @@ TEST_F(IssuanceTest, Http01ForTwoNamesThenRenewWithReplacesThenRevoke) {
   EXPECT_NE(first.serial_hex(), second.serial_hex());
   // The first certificate is replaced now: a second replacement is refused (RFC 9773 §5).
   auto again = client_->NewOrder({{Dns("a.anvil.test")}, "", *cert_id});
-  EXPECT_EQ(again.status().code(), Code::kConflict) << again.status().ToString();
+  EXPECT_EQ(again.status().code(), Code::kAlreadyReplaced) << again.status().ToString();
 
   ASSERT_TRUE(client_->Revoke(second, 4).ok());
   EXPECT_EQ(client_->Revoke(second, 4).code(), Code::kAlreadyRevoked);

@@ -1,5 +1,6 @@
 // An in-process ACME server for tests: the real RA, CA, front end and nonce service over an in-memory store and
-// a FakeValidator, plus a minimal signing client that talks to WebFrontEnd::Handle without sockets.
+// a FakeValidator, composed from a config::Config as anvil-ca composes them (component_options.h), plus a
+// minimal signing client that talks to WebFrontEnd::Handle without sockets.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 
 #include "ca/ca_material.h"
 #include "ca/certificate_authority.h"
+#include "component_options.h"
 #include "config/config.h"
 #include "crypto/key.h"
 #include "fakes/fake_validator.h"
@@ -47,28 +49,24 @@ class WfeHarness {
     config_.acme.orders_per_page = 2;
     if (tweak) tweak(config_);
     store_ = storage::NewMemoryStore();
-    EXPECT_TRUE(ca::CreateCa(dir_.path(), config_.ca, clock_).ok());
-    auto material = ca::LoadCa(dir_.path(), config_.ca);
+    EXPECT_TRUE(ca::CreateCa(dir_.path(), app::CaOptionsFrom(config_), clock_).ok());
+    auto material = ca::LoadCa(dir_.path(), app::CaOptionsFrom(config_));
     EXPECT_TRUE(material.ok());
     material_ = std::make_unique<ca::CaMaterial>(*material);
-    ca_ = std::make_unique<ca::CertificateAuthority>(*material, *store_, clock_,
-                                                     std::string(kBaseUrl) + "/ca/intermediate.der");
-    auto policy = ra::Policy::Create(config_.policy);
+    ca_ = std::make_unique<ca::CertificateAuthority>(*material, clock_, std::string(kBaseUrl) + "/ca/intermediate.der");
+    auto policy = ra::Policy::Create(app::PolicyRulesFrom(config_));
     EXPECT_TRUE(policy.ok());
-    ra_ = std::make_unique<ra::RegistrationAuthority>(config_, *policy, *store_, validator_, *ca_, clock_);
+    ra_ = std::make_unique<ra::RegistrationAuthority>(app::RaOptionsFrom(config_), *policy, *store_, validator_,
+                                                      *ca_, clock_);
     nonces_ = std::make_unique<wfe::NonceService>(clock_, config_.acme.nonce_lifetime);
-    wfe_ = std::make_unique<wfe::WebFrontEnd>(
-        wfe::WfeOptions{kBaseUrl, material->root.ToPem(), material->intermediate.ToPem(),
-                        material->intermediate.ToDer(), material->alternate_chains_pem},
-        *ra_, *nonces_);
+    wfe_ = std::make_unique<wfe::WebFrontEnd>(app::WfeOptionsFrom(config_, *material_), *ra_, *nonces_);
   }
 
   // Rebuilds the front end serving these alternate issuer chains (RFC 8555 §7.4.2).
   void SetAlternateChains(std::vector<std::string> chains_pem) {
-    wfe_ = std::make_unique<wfe::WebFrontEnd>(
-        wfe::WfeOptions{kBaseUrl, material_->root.ToPem(), material_->intermediate.ToPem(),
-                        material_->intermediate.ToDer(), std::move(chains_pem)},
-        *ra_, *nonces_);
+    wfe::WfeOptions options = app::WfeOptionsFrom(config_, *material_);
+    options.alternate_chains_pem = std::move(chains_pem);
+    wfe_ = std::make_unique<wfe::WebFrontEnd>(std::move(options), *ra_, *nonces_);
   }
 
   http::Response Send(http::Request r) {

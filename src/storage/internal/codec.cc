@@ -290,12 +290,6 @@ Result<std::vector<acme::Identifier>> DecodeIdentifiers(std::string_view json) {
   return out;
 }
 
-std::string IssuedAuditDetails(std::string_view order_id) {
-  return "{\"order_id\":" + JsonQuote(order_id) + "}";
-}
-
-std::string RevokedAuditDetails(int reason) { return "{\"reason\":" + std::to_string(reason) + "}"; }
-
 Status NotFound(std::string_view what, std::string_view id) {
   return Error(Code::kNotFound, std::string(what) + " " + std::string(id) + " does not exist");
 }

@@ -51,11 +51,6 @@ Result<std::vector<std::string>> DecodeStringList(std::string_view json);
 std::string EncodeIdentifiers(const std::vector<acme::Identifier>& identifiers);
 Result<std::vector<acme::Identifier>> DecodeIdentifiers(std::string_view json);
 
-// The details of the audit events the stores append themselves, byte-identical across backends:
-// {"order_id":"…"} and {"reason":N}.
-std::string IssuedAuditDetails(std::string_view order_id);
-std::string RevokedAuditDetails(int reason);
-
 // Errors both backends return word for word (the conformance suite compares them): kNotFound "WHAT ID does not
 // exist", kInvalidArgument for a list limit below 1, kConflict for a challenge (or its authorization) not in
 // the state a conditional update required.
@@ -65,8 +60,5 @@ Status ChallengeConflict(std::string_view authorization_id, std::string_view cha
 
 // Storage keeps one-second precision (store.h): every backend truncates the same way.
 inline TimePoint TruncateToSeconds(TimePoint t) { return FromUnixSeconds(ToUnixSeconds(t)); }
-
-inline constexpr std::string_view kIssuedAuditKind = "certificate.issued";
-inline constexpr std::string_view kRevokedAuditKind = "certificate.revoked";
 
 }  // namespace anvil::storage::internal

@@ -25,11 +25,11 @@ std::optional<TimePoint> Truncate(const std::optional<TimePoint>& t) {
 // answer identically (the conformance suite checks it).
 class MemoryStore final : public Store {
  public:
-  explicit MemoryStore(const Clock* clock) : clock_(clock != nullptr ? clock : &system_clock_) {}
+  MemoryStore() = default;
 
   // ---- AccountStore ----
 
-  Status CreateAccount(const Account& account) override {
+  Status CreateAccount(const Account& account, const AuditEvent& audit) override {
     std::lock_guard lock(mu_);
     if (accounts_.contains(account.id) || account_by_thumbprint_.contains(account.thumbprint)) {
       return Error(Code::kConflict, "account " + account.id + " (id or key already in use)");
@@ -48,6 +48,7 @@ class MemoryStore final : public Store {
     accounts_.emplace(stored.id, stored);
     account_by_thumbprint_.emplace(stored.thumbprint, stored.id);
     if (eab != nullptr) eab->account_id = stored.id;
+    Append(audit);
     return Status::Ok();
   }
 
@@ -66,17 +67,19 @@ class MemoryStore final : public Store {
   }
 
   Status UpdateAccount(const std::string& id, const std::vector<std::string>& contacts,
-                       acme::AccountStatus status) override {
+                       acme::AccountStatus status, const AuditEvent& audit) override {
     std::lock_guard lock(mu_);
     auto it = accounts_.find(id);
     if (it == accounts_.end()) return NotFound("account", id);
     it->second.contacts = contacts;
     it->second.status = status;
+    Append(audit);
     return Status::Ok();
   }
 
   Status ChangeAccountKey(const std::string& id, const std::string& old_thumbprint,
-                          const std::string& new_jwk_json, const std::string& new_thumbprint) override {
+                          const std::string& new_jwk_json, const std::string& new_thumbprint,
+                          const AuditEvent& audit) override {
     std::lock_guard lock(mu_);
     auto it = accounts_.find(id);
     if (it == accounts_.end()) return NotFound("account", id);
@@ -91,6 +94,7 @@ class MemoryStore final : public Store {
     account_by_thumbprint_.emplace(new_thumbprint, id);
     it->second.jwk_json = new_jwk_json;
     it->second.thumbprint = new_thumbprint;
+    Append(audit);
     return Status::Ok();
   }
 
@@ -159,7 +163,8 @@ class MemoryStore final : public Store {
   }
 
   Status TransitionOrder(const std::string& id, acme::OrderStatus from, acme::OrderStatus to,
-                         const std::string& error_json, const std::string& certificate_serial) override {
+                         const std::string& error_json, const std::string& certificate_serial,
+                         const AuditEvent* audit) override {
     std::lock_guard lock(mu_);
     auto it = order_seq_.find(id);
     if (it == order_seq_.end()) return NotFound("order", id);
@@ -170,6 +175,7 @@ class MemoryStore final : public Store {
     order.status = to;
     if (to == acme::OrderStatus::kInvalid) order.error_json = error_json;
     if (to == acme::OrderStatus::kValid) order.certificate_serial = certificate_serial;
+    if (audit != nullptr) Append(*audit);
     return Status::Ok();
   }
 
@@ -237,7 +243,8 @@ class MemoryStore final : public Store {
       return ChallengeConflict(authorization_id, challenge_id);
     }
     for (const Challenge& other : authz->challenges) {
-      if (other.status == acme::ChallengeStatus::kProcessing) return ChallengeConflict(authorization_id, challenge_id);
+      if (other.status == acme::ChallengeStatus::kProcessing)
+        return ChallengeConflict(authorization_id, challenge_id);
     }
     ch->status = acme::ChallengeStatus::kProcessing;
     return Status::Ok();
@@ -268,87 +275,6 @@ class MemoryStore final : public Store {
 
   // ---- CertificateStore ----
 
-  Status AddPendingCertificate(const CertificateRecord& record) override {
-    std::lock_guard lock(mu_);
-    return InsertPendingCertificate(record);
-  }
-
-  // Both checks before either change, so a refusal changes nothing.
-  Status AddPendingCertificateAndStartOrder(const CertificateRecord& record,
-                                            acme::OrderStatus order_from) override {
-    std::lock_guard lock(mu_);
-    auto seq = order_seq_.find(record.order_id);
-    if (seq == order_seq_.end()) return NotFound("order", record.order_id);
-    Order& order = orders_.at(seq->second);
-    if (order.status != order_from) {
-      return Error(Code::kOrderNotReady,
-                   "order " + order.id + " is not " + std::string(acme::StatusName(order_from)));
-    }
-    ANVIL_RETURN_IF_ERROR(InsertPendingCertificate(record));
-    order.status = acme::OrderStatus::kProcessing;
-    return Status::Ok();
-  }
-
-  // Requires mu_.
-  Status InsertPendingCertificate(const CertificateRecord& record) {
-    if (certificates_.contains(record.serial)) {
-      return Error(Code::kConflict, "certificate serial " + record.serial + " already exists");
-    }
-    CertificateRecord stored = record;
-    stored.state = CertificateState::kPending;
-    stored.der.clear();
-    stored.revoked_at.reset();
-    stored.revocation_reason = 0;
-    stored.not_before = TruncateToSeconds(stored.not_before);
-    stored.not_after = TruncateToSeconds(stored.not_after);
-    stored.created_at = TruncateToSeconds(stored.created_at);
-    certificates_.emplace(stored.serial, std::move(stored));
-    certificate_order_.push_back(record.serial);
-    return Status::Ok();
-  }
-
-  Status MarkCertificateIssued(const std::string& serial, const std::string& der) override {
-    return MarkIssued(serial, der, /*validate_order=*/false);
-  }
-
-  Status MarkCertificateIssuedAndOrderValid(const std::string& serial, const std::string& der) override {
-    return MarkIssued(serial, der, /*validate_order=*/true);
-  }
-
-  // Both checks before either change, so a refusal changes nothing.
-  Status MarkIssued(const std::string& serial, const std::string& der, bool validate_order) {
-    TimePoint now = clock_->Now();
-    std::lock_guard lock(mu_);
-    auto it = certificates_.find(serial);
-    if (it == certificates_.end()) return NotFound("certificate", serial);
-    CertificateRecord& cert = it->second;
-    if (cert.state != CertificateState::kPending) return CertificateConflict(cert, "pending");
-    if (validate_order) {
-      auto seq = order_seq_.find(cert.order_id);
-      if (seq == order_seq_.end()) return NotFound("order", cert.order_id);
-      Order& order = orders_.at(seq->second);
-      if (order.status != acme::OrderStatus::kProcessing) {
-        return Error(Code::kConflict, "order " + order.id + " is not processing");
-      }
-      order.status = acme::OrderStatus::kValid;
-      order.certificate_serial = serial;
-    }
-    cert.state = CertificateState::kIssued;
-    cert.der = der;
-    Append(now, internal::kIssuedAuditKind, cert.account_id, serial,
-           internal::IssuedAuditDetails(cert.order_id));
-    return Status::Ok();
-  }
-
-  Status MarkCertificateAbandoned(const std::string& serial) override {
-    std::lock_guard lock(mu_);
-    auto it = certificates_.find(serial);
-    if (it == certificates_.end()) return NotFound("certificate", serial);
-    if (it->second.state != CertificateState::kPending) return CertificateConflict(it->second, "pending");
-    it->second.state = CertificateState::kAbandoned;
-    return Status::Ok();
-  }
-
   Result<CertificateRecord> GetCertificate(const std::string& serial) override {
     std::lock_guard lock(mu_);
     auto it = certificates_.find(serial);
@@ -366,7 +292,8 @@ class MemoryStore final : public Store {
     return out;
   }
 
-  Status RevokeCertificate(const std::string& serial, int reason, TimePoint at) override {
+  Status RevokeCertificate(const std::string& serial, int reason, TimePoint at,
+                           const AuditEvent& audit) override {
     std::lock_guard lock(mu_);
     auto it = certificates_.find(serial);
     if (it == certificates_.end()) return NotFound("certificate", serial);
@@ -376,7 +303,65 @@ class MemoryStore final : public Store {
     }
     cert.revoked_at = TruncateToSeconds(at);
     cert.revocation_reason = reason;
-    Append(at, internal::kRevokedAuditKind, cert.account_id, serial, internal::RevokedAuditDetails(reason));
+    Append(audit);
+    return Status::Ok();
+  }
+
+  // ---- IssuanceStore: every check before any change, so a refusal changes nothing ----
+
+  Status BeginIssuance(const CertificateRecord& pending, acme::OrderStatus order_from) override {
+    std::lock_guard lock(mu_);
+    ANVIL_ASSIGN_OR_RETURN(Order * order, FindOrder(pending.order_id));
+    if (order->status != order_from) {
+      return Error(Code::kOrderNotReady,
+                   "order " + order->id + " is not " + std::string(acme::StatusName(order_from)));
+    }
+    if (certificates_.contains(pending.serial)) {
+      return Error(Code::kConflict, "certificate serial " + pending.serial + " already exists");
+    }
+    CertificateRecord stored = pending;
+    stored.state = CertificateState::kPending;
+    stored.der.clear();
+    stored.revoked_at.reset();
+    stored.revocation_reason = 0;
+    stored.not_before = TruncateToSeconds(stored.not_before);
+    stored.not_after = TruncateToSeconds(stored.not_after);
+    stored.created_at = TruncateToSeconds(stored.created_at);
+    certificates_.emplace(stored.serial, std::move(stored));
+    certificate_order_.push_back(pending.serial);
+    order->status = acme::OrderStatus::kProcessing;
+    return Status::Ok();
+  }
+
+  Status FinishIssuance(const std::string& serial, const std::string& der, const AuditEvent& audit) override {
+    std::lock_guard lock(mu_);
+    ANVIL_ASSIGN_OR_RETURN(CertificateRecord * cert, FindPendingCertificate(serial));
+    ANVIL_ASSIGN_OR_RETURN(Order * order, FindOrder(cert->order_id));
+    if (order->status != acme::OrderStatus::kProcessing) {
+      return Error(Code::kConflict, "order " + order->id + " is not processing");
+    }
+    order->status = acme::OrderStatus::kValid;
+    order->certificate_serial = serial;
+    cert->state = CertificateState::kIssued;
+    cert->der = der;
+    Append(audit);
+    return Status::Ok();
+  }
+
+  Status AbandonIssuance(const std::string& serial, const std::string& order_error_json,
+                         const AuditEvent& audit) override {
+    std::lock_guard lock(mu_);
+    ANVIL_ASSIGN_OR_RETURN(CertificateRecord * cert, FindPendingCertificate(serial));
+    cert->state = CertificateState::kAbandoned;
+    auto seq = order_seq_.find(cert->order_id);
+    if (seq != order_seq_.end()) {
+      Order& order = orders_.at(seq->second);
+      if (order.status == acme::OrderStatus::kProcessing) {
+        order.status = acme::OrderStatus::kInvalid;
+        order.error_json = order_error_json;
+      }
+    }
+    Append(audit);
     return Status::Ok();
   }
 
@@ -413,7 +398,7 @@ class MemoryStore final : public Store {
 
   Status AppendAudit(const AuditEvent& event) override {
     std::lock_guard lock(mu_);
-    Append(event.at, event.kind, event.account_id, event.subject, event.details_json);
+    Append(event);
     return Status::Ok();
   }
 
@@ -474,20 +459,28 @@ class MemoryStore final : public Store {
                                       std::string(expected));
   }
 
-  void Append(TimePoint at, std::string_view kind, std::string_view account_id, std::string_view subject,
-              std::string details_json) {
-    AuditEvent e;
-    e.id = static_cast<int64_t>(audit_.size()) + 1;
-    e.at = TruncateToSeconds(at);
-    e.kind = std::string(kind);
-    e.account_id = std::string(account_id);
-    e.subject = std::string(subject);
-    e.details_json = std::move(details_json);
-    audit_.push_back(std::move(e));
+  // Requires mu_.
+  Result<Order*> FindOrder(const std::string& id) {
+    auto seq = order_seq_.find(id);
+    if (seq == order_seq_.end()) return NotFound("order", id);
+    return &orders_.at(seq->second);
   }
 
-  SystemClock system_clock_;
-  const Clock* clock_;
+  // Requires mu_. kNotFound, or CertificateConflict when the certificate is not pending.
+  Result<CertificateRecord*> FindPendingCertificate(const std::string& serial) {
+    auto it = certificates_.find(serial);
+    if (it == certificates_.end()) return NotFound("certificate", serial);
+    if (it->second.state != CertificateState::kPending) return CertificateConflict(it->second, "pending");
+    return &it->second;
+  }
+
+  // Requires mu_.
+  void Append(const AuditEvent& event) {
+    AuditEvent e = event;
+    e.id = static_cast<int64_t>(audit_.size()) + 1;
+    e.at = TruncateToSeconds(e.at);
+    audit_.push_back(std::move(e));
+  }
 
   std::mutex mu_;
   // All guarded by mu_.
@@ -506,8 +499,6 @@ class MemoryStore final : public Store {
 
 }  // namespace
 
-std::unique_ptr<Store> NewMemoryStore() { return std::make_unique<MemoryStore>(nullptr); }
-
-std::unique_ptr<Store> NewMemoryStore(const Clock& clock) { return std::make_unique<MemoryStore>(&clock); }
+std::unique_ptr<Store> NewMemoryStore() { return std::make_unique<MemoryStore>(); }
 
 }  // namespace anvil::storage

@@ -7,14 +7,10 @@
 
 #include <memory>
 
-#include "base/time.h"
 #include "storage/store.h"
 
 namespace anvil::storage {
 
-// The store's own timestamps (the "certificate.issued" audit row) come from the system clock.
 std::unique_ptr<Store> NewMemoryStore();
-// As above with an injected clock, which must outlive the store.
-std::unique_ptr<Store> NewMemoryStore(const Clock& clock);
 
 }  // namespace anvil::storage

@@ -77,7 +77,7 @@ CREATE TABLE challenges (
   PRIMARY KEY (authorization_id, id)
 ) WITHOUT ROWID;
 
--- No foreign keys here on purpose: the CA sees only certificate storage (DESIGN.md), which may live apart.
+-- No foreign keys here on purpose: certificates are kept apart from orders (docs/architecture.md) and may live apart.
 CREATE TABLE certificates (
   serial            TEXT PRIMARY KEY,
   order_id          TEXT NOT NULL,

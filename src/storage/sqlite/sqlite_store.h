@@ -30,8 +30,8 @@ struct SqliteOptions {
   std::string path;  // the database file; its directory must exist. Created if missing.
   Durability durability = Durability::kFull;
   int busy_timeout_ms = 5000;  // how long to wait for a lock held by another process
-  // Time source for what the store timestamps itself: the "certificate.issued" audit row and the
-  // schema_migrations rows. Null: the system clock. Must outlive the store.
+  // Time source for the schema_migrations rows, the only times the store makes itself (every other time is
+  // the caller's). Null: the system clock.
   const Clock* clock = nullptr;
 };
 

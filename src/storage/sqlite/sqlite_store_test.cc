@@ -58,6 +58,8 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformanceTest,
 
 // ---- SQLite-specific behaviour ----
 
+AuditEvent Audit(std::string kind) { return AuditEvent{0, FromUnixSeconds(1'800'000'000), std::move(kind), "a1", "s", "{}"}; }
+
 class SqliteStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -103,7 +105,7 @@ TEST_F(SqliteStoreTest, ReopeningKeepsEverything) {
     ASSERT_TRUE(s.CreateEabKey(key).ok());
     Account account{"a1", "{}",  "thumb", {"mailto:a@example.com"}, acme::AccountStatus::kValid,
                     true, "kid", kT0};
-    ASSERT_TRUE(s.CreateAccount(account).ok());
+    ASSERT_TRUE(s.CreateAccount(account, Audit("account.created")).ok());
     Authorization authz;
     authz.id = "z1";
     authz.account_id = "a1";
@@ -127,8 +129,8 @@ TEST_F(SqliteStoreTest, ReopeningKeepsEverything) {
     cert.not_before = kT0;
     cert.not_after = kT0;
     cert.created_at = kT0;
-    ASSERT_TRUE(s.AddPendingCertificate(cert).ok());
-    ASSERT_TRUE(s.MarkCertificateIssued("01", "der").ok());
+    ASSERT_TRUE(s.BeginIssuance(cert, acme::OrderStatus::kPending).ok());
+    ASSERT_TRUE(s.FinishIssuance("01", "der", Audit("certificate.issued")).ok());
   }
   Result<std::unique_ptr<Store>> store = Open();
   ASSERT_TRUE(store.ok()) << store.status().ToString();
@@ -153,12 +155,12 @@ TEST_F(SqliteStoreTest, ReopeningKeepsEverything) {
   EXPECT_EQ(cert->der, "der");
   Result<std::vector<AuditEvent>> audit = s.ListAudit(0, 10);
   ASSERT_TRUE(audit.ok());
-  ASSERT_EQ(audit->size(), 1u);
-  EXPECT_EQ((*audit)[0].kind, "certificate.issued");
-  EXPECT_EQ((*audit)[0].at, clock_.Now());  // the injected clock
+  ASSERT_EQ(audit->size(), 2u);
+  EXPECT_EQ((*audit)[0].kind, "account.created");
+  EXPECT_EQ((*audit)[1].kind, "certificate.issued");
   // Ids continue after a reopen.
   ASSERT_TRUE(s.AppendAudit(AuditEvent{0, kT0, "k", "", "", "{}"}).ok());
-  audit = s.ListAudit((*audit)[0].id, 10);
+  audit = s.ListAudit((*audit)[1].id, 10);
   ASSERT_TRUE(audit.ok());
   EXPECT_EQ(audit->size(), 1u);
 }
@@ -207,6 +209,52 @@ TEST_F(SqliteStoreTest, NewerSchemaVersionIsRefused) {
   EXPECT_NE(store.status().message().find("newer"), std::string::npos) << store.status().ToString();
 }
 
+// The audit row is written in the transaction of the change it records: when the row cannot be written (here
+// a trigger refuses every insert, as a full disk or a broken table would), the change is rolled back too.
+TEST_F(SqliteStoreTest, AChangeWhoseAuditRowCannotBeWrittenIsNotMade) {
+  Result<std::unique_ptr<Store>> opened = Open();
+  ASSERT_TRUE(opened.ok());
+  Store& s = **opened;
+  Account account{"a1", "{}", "thumb", {}, acme::AccountStatus::kValid, true, "", kT0};
+  ASSERT_TRUE(s.CreateAccount(account, Audit("account.created")).ok());
+  Order order;
+  order.id = "o1";
+  order.account_id = "a1";
+  order.identifiers = {{acme::IdentifierType::kDns, "example.com"}};
+  order.expires = kT0;
+  order.created_at = kT0;
+  ASSERT_TRUE(s.CreateOrder(order, {}).ok());
+  CertificateRecord cert;
+  cert.serial = "01";
+  cert.order_id = "o1";
+  cert.account_id = "a1";
+  ASSERT_TRUE(s.BeginIssuance(cert, acme::OrderStatus::kPending).ok());
+  {
+    std::unique_ptr<sqlite::Connection> raw = Raw();
+    ASSERT_NE(raw, nullptr);
+    ASSERT_TRUE(raw->Exec("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log "
+                          "BEGIN SELECT RAISE(ABORT, 'audit refused'); END")
+                    .ok());
+  }
+  EXPECT_FALSE(s.CreateAccount(Account{"a2", "{}", "thumb2", {}, acme::AccountStatus::kValid, true, "", kT0},
+                               Audit("account.created"))
+                   .ok());
+  EXPECT_EQ(s.GetAccount("a2").status().code(), Code::kNotFound);
+  EXPECT_FALSE(s.UpdateAccount("a1", {}, acme::AccountStatus::kDeactivated, Audit("account.deactivated")).ok());
+  EXPECT_EQ(s.GetAccount("a1")->status, acme::AccountStatus::kValid);
+  EXPECT_FALSE(s.FinishIssuance("01", "der", Audit("certificate.issued")).ok());
+  EXPECT_EQ(s.GetCertificate("01")->state, CertificateState::kPending);
+  EXPECT_EQ(s.GetOrder("o1")->status, acme::OrderStatus::kProcessing);
+  EXPECT_FALSE(s.AbandonIssuance("01", "{}", Audit("certificate.abandoned")).ok());
+  EXPECT_EQ(s.GetCertificate("01")->state, CertificateState::kPending);
+  {
+    std::unique_ptr<sqlite::Connection> raw = Raw();
+    ASSERT_TRUE(raw->Exec("DROP TRIGGER refuse_audit").ok());
+  }
+  ASSERT_TRUE(s.FinishIssuance("01", "der", Audit("certificate.issued")).ok());
+  EXPECT_EQ(s.GetOrder("o1")->status, acme::OrderStatus::kValid);
+}
+
 TEST_F(SqliteStoreTest, FilesAreCreatedWithMode0600) {
   ::mode_t old_umask = ::umask(022);  // a typical umask, which alone would give 0644
   Result<std::unique_ptr<Store>> store = Open();
@@ -247,16 +295,16 @@ TEST_F(SqliteStoreTest, TwoStoresOnOneFileSeeEachOthersWrites) {
   Result<std::unique_ptr<Store>> second = Open();
   ASSERT_TRUE(first.ok() && second.ok());
   Account account{"a1", "{}", "thumb", {}, acme::AccountStatus::kValid, true, "", kT0};
-  ASSERT_TRUE((*first)->CreateAccount(account).ok());
+  ASSERT_TRUE((*first)->CreateAccount(account, Audit("account.created")).ok());
   EXPECT_TRUE((*second)->GetAccount("a1").ok());
-  EXPECT_EQ((*second)->CreateAccount(account).code(), Code::kConflict);
+  EXPECT_EQ((*second)->CreateAccount(account, Audit("account.created")).code(), Code::kConflict);
 }
 
 TEST_F(SqliteStoreTest, MoreConcurrentReadersThanConnectionsAllSucceed) {
   Result<std::unique_ptr<Store>> store = Open();
   ASSERT_TRUE(store.ok());
   Account account{"a1", "{}", "thumb", {}, acme::AccountStatus::kValid, true, "", kT0};
-  ASSERT_TRUE((*store)->CreateAccount(account).ok());
+  ASSERT_TRUE((*store)->CreateAccount(account, Audit("account.created")).ok());
   constexpr int kThreads = 32;  // well above the reader pool's size
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
@@ -287,7 +335,7 @@ TEST_F(SqliteStoreTest, WriteOnAFiberSuspendsItUntilCommitted) {
         [&, i] {
           const std::string id = "a" + std::to_string(i);
           results[static_cast<size_t>(i)] = (*store)->CreateAccount(
-              Account{id, "{}", "thumb" + id, {}, acme::AccountStatus::kValid, true, "", kT0});
+              Account{id, "{}", "thumb" + id, {}, acme::AccountStatus::kValid, true, "", kT0}, Audit("account.created"));
         },
         [&] {
           std::lock_guard lock(mu);
@@ -312,20 +360,20 @@ TEST_F(SqliteStoreTest, CachedAccountReadsSeeTheStoresOwnWrites) {
   Result<std::unique_ptr<Store>> store = Open();
   ASSERT_TRUE(store.ok());
   Account account{"a1", "{}", "thumb", {"mailto:a@example.com"}, acme::AccountStatus::kValid, true, "", kT0};
-  ASSERT_TRUE((*store)->CreateAccount(account).ok());
+  ASSERT_TRUE((*store)->CreateAccount(account, Audit("account.created")).ok());
   ASSERT_TRUE((*store)->GetAccount("a1").ok());  // now cached
-  ASSERT_TRUE((*store)->UpdateAccount("a1", {"mailto:b@example.com"}, acme::AccountStatus::kDeactivated).ok());
+  ASSERT_TRUE((*store)->UpdateAccount("a1", {"mailto:b@example.com"}, acme::AccountStatus::kDeactivated, Audit("account.updated")).ok());
   Result<Account> updated = (*store)->GetAccount("a1");
   ASSERT_TRUE(updated.ok());
   EXPECT_EQ(updated->contacts, std::vector<std::string>{"mailto:b@example.com"});
   EXPECT_EQ(updated->status, acme::AccountStatus::kDeactivated);
-  ASSERT_TRUE((*store)->ChangeAccountKey("a1", "thumb", R"({"new":1})", "thumb2").ok());
+  ASSERT_TRUE((*store)->ChangeAccountKey("a1", "thumb", R"({"new":1})", "thumb2", Audit("account.key_changed")).ok());
   Result<Account> rolled = (*store)->GetAccount("a1");
   ASSERT_TRUE(rolled.ok());
   EXPECT_EQ(rolled->jwk_json, R"({"new":1})");
   EXPECT_EQ(rolled->thumbprint, "thumb2");
   // A failed conditional write leaves the (re-read) account as it is.
-  EXPECT_EQ((*store)->ChangeAccountKey("a1", "thumb", "{}", "thumb3").code(), Code::kConflict);
+  EXPECT_EQ((*store)->ChangeAccountKey("a1", "thumb", "{}", "thumb3", Audit("account.key_changed")).code(), Code::kConflict);
   EXPECT_EQ((*store)->GetAccount("a1")->thumbprint, "thumb2");
 }
 
@@ -335,7 +383,7 @@ TEST_F(SqliteStoreTest, CachedAccountReadsRacingUpdatesEndOnTheLastWrite) {
   Result<std::unique_ptr<Store>> store = Open();
   ASSERT_TRUE(store.ok());
   Account account{"a1", "{}", "thumb", {"mailto:0@example.com"}, acme::AccountStatus::kValid, true, "", kT0};
-  ASSERT_TRUE((*store)->CreateAccount(account).ok());
+  ASSERT_TRUE((*store)->CreateAccount(account, Audit("account.created")).ok());
   std::atomic<bool> done{false};
   std::atomic<int> failures{0};
   std::vector<std::thread> readers;
@@ -349,7 +397,7 @@ TEST_F(SqliteStoreTest, CachedAccountReadsRacingUpdatesEndOnTheLastWrite) {
   constexpr int kUpdates = 40;
   for (int i = 1; i <= kUpdates; ++i) {
     const std::string contact = "mailto:" + std::to_string(i) + "@example.com";
-    ASSERT_TRUE((*store)->UpdateAccount("a1", {contact}, acme::AccountStatus::kValid).ok());
+    ASSERT_TRUE((*store)->UpdateAccount("a1", {contact}, acme::AccountStatus::kValid, Audit("account.updated")).ok());
     Result<Account> read = (*store)->GetAccount("a1");
     ASSERT_TRUE(read.ok());
     EXPECT_EQ(read->contacts, std::vector<std::string>{contact}) << "after update " << i;

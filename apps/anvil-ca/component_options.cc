@@ -1,0 +1,85 @@
+#include "component_options.h"
+
+namespace anvil::app {
+
+ca::CaOptions CaOptionsFrom(const config::Config& config) {
+  const config::CaConfig& c = config.ca;
+  ca::CaOptions o;
+  o.root_common_name = c.root_common_name;
+  o.intermediate_common_name = c.intermediate_common_name;
+  o.organization = c.organization;
+  o.root_validity = c.root_validity;
+  o.intermediate_validity = c.intermediate_validity;
+  o.cross_signed_chain = c.cross_signed_chain;
+  return o;
+}
+
+ra::RaOptions RaOptionsFrom(const config::Config& config) {
+  const config::AcmeConfig& acme = config.acme;
+  ra::RaOptions o;
+  o.external_account_required = acme.external_account_required;
+  o.terms_of_service_required = !acme.terms_of_service.empty();
+  o.order_lifetime = acme.order_lifetime;
+  o.pending_authorization_lifetime = acme.pending_authorization_lifetime;
+  o.authorization_lifetime = acme.authorization_lifetime;
+  o.reuse_valid_authorizations = acme.reuse_valid_authorizations;
+  o.challenge_wait = acme.challenge_wait;
+  o.default_profile = config.default_profile;
+  for (const auto& [name, p] : config.profiles) {
+    ra::ProfileRules rules;
+    rules.certificate.name = name;
+    rules.certificate.validity = p.validity;
+    rules.certificate.backdate = p.backdate;
+    rules.certificate.ext_key_usages = p.ext_key_usages;
+    rules.identifier_types = p.identifier_types;
+    rules.key_types = p.key_types;
+    o.profiles.emplace(name, std::move(rules));
+  }
+  return o;
+}
+
+ra::PolicyRules PolicyRulesFrom(const config::Config& config) {
+  const config::PolicyConfig& p = config.policy;
+  ra::PolicyRules r;
+  r.allowed_domains = p.allowed_domains;
+  r.denied_domains = p.denied_domains;
+  r.allowed_ip_ranges = p.allowed_ip_ranges;
+  r.denied_ip_ranges = p.denied_ip_ranges;
+  r.allow_wildcards = p.allow_wildcards;
+  r.max_identifiers = p.max_identifiers;
+  r.key_types = p.key_types;
+  return r;
+}
+
+va::ValidatorOptions ValidatorOptionsFrom(const config::Config& config) {
+  const config::ValidationConfig& v = config.validation;
+  va::ValidatorOptions o;
+  o.http_port = v.http_port;
+  o.https_port = v.https_port;
+  o.tls_alpn_port = v.tls_alpn_port;
+  o.workers = v.workers;
+  o.http_timeout = v.timeout;
+  o.tls_timeout = v.timeout;
+  return o;
+}
+
+wfe::WfeOptions WfeOptionsFrom(const config::Config& config, const ca::CaMaterial& material) {
+  const config::AcmeConfig& acme = config.acme;
+  wfe::WfeOptions o;
+  o.base_url = config.server.external_url;
+  o.root_pem = material.root.ToPem();
+  o.intermediate_pem = material.intermediate.ToPem();
+  o.intermediate_der = material.intermediate.ToDer();
+  o.alternate_chains_pem = material.alternate_chains_pem;
+  o.terms_of_service = acme.terms_of_service;
+  o.website = acme.website;
+  o.caa_identities = acme.caa_identities;
+  o.external_account_required = acme.external_account_required;
+  for (const auto& [name, p] : config.profiles) o.profiles[name] = p.description;
+  o.retry_after = acme.retry_after;
+  o.ari_retry_after = acme.ari_retry_after;
+  o.orders_per_page = acme.orders_per_page;
+  return o;
+}
+
+}  // namespace anvil::app

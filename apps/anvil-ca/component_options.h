@@ -1,0 +1,22 @@
+// The composition root's translation of the configuration into each server component's own options: the
+// components read no configuration themselves (docs/architecture.md), so a key's meaning is decided here
+// and in docs/configuration.md only. Pure functions of their arguments.
+#pragma once
+
+#include "ca/ca_material.h"
+#include "config/config.h"
+#include "ra/options.h"
+#include "ra/policy.h"
+#include "va/network_validator.h"
+#include "wfe/wfe.h"
+
+namespace anvil::app {
+
+ca::CaOptions CaOptionsFrom(const config::Config& config);
+ra::RaOptions RaOptionsFrom(const config::Config& config);
+ra::PolicyRules PolicyRulesFrom(const config::Config& config);
+va::ValidatorOptions ValidatorOptionsFrom(const config::Config& config);
+// The front end's options, serving `material`'s certificates.
+wfe::WfeOptions WfeOptionsFrom(const config::Config& config, const ca::CaMaterial& material);
+
+}  // namespace anvil::app

@@ -1,0 +1,164 @@
+// The RA's authorizations and challenges (RFC 8555 §7.5): pre-authorization, deactivation, challenge
+// responses and the recording of validation outcomes.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "acme/problem.h"
+#include "ra/ids.h"
+#include "ra/registration_authority.h"
+
+namespace anvil::ra {
+
+Result<storage::Authorization> RegistrationAuthority::MakeAuthorization(const std::string& account_id,
+                                                                        const acme::Identifier& id,
+                                                                        bool wildcard, TimePoint now) {
+  storage::Authorization authz;
+  authz.id = NewId(now);
+  authz.account_id = account_id;
+  authz.identifier = acme::Identifier{id.type, id.authorization_value()};
+  authz.wildcard = wildcard;
+  authz.status = acme::AuthorizationStatus::kPending;
+  authz.created_at = now;
+  authz.expires = now + options_.pending_authorization_lifetime;
+  std::vector<acme::ChallengeType> types;
+  if (wildcard) {
+    types = {acme::ChallengeType::kDns01};  // §7.1.3: wildcards only via dns-01
+  } else if (id.type == acme::IdentifierType::kIp) {
+    types = {acme::ChallengeType::kHttp01,
+             acme::ChallengeType::kTlsAlpn01};  // RFC 8738 §7: no dns-01 for IPs
+  } else {
+    types = {acme::ChallengeType::kHttp01, acme::ChallengeType::kDns01, acme::ChallengeType::kTlsAlpn01};
+  }
+  for (auto type : types) {
+    storage::Challenge c;
+    c.id = NewId(now);
+    c.type = type;
+    c.token = NewToken();
+    authz.challenges.push_back(std::move(c));
+  }
+  return authz;
+}
+
+Result<storage::Authorization> RegistrationAuthority::RefreshAuthorization(storage::Authorization authz) {
+  using S = acme::AuthorizationStatus;
+  if ((authz.status == S::kPending || authz.status == S::kValid) && authz.expires <= clock_.Now()) {
+    Status s = store_.TransitionAuthorization(authz.id, authz.status, S::kExpired);
+    if (!s.ok() && s.code() != Code::kConflict) return s;
+    return store_.GetAuthorization(authz.id);
+  }
+  return authz;
+}
+
+Result<storage::Authorization> RegistrationAuthority::GetAuthorization(const std::string& id) {
+  ANVIL_ASSIGN_OR_RETURN(storage::Authorization authz, store_.GetAuthorization(id));
+  return RefreshAuthorization(std::move(authz));
+}
+
+Result<storage::Authorization> RegistrationAuthority::NewAuthorization(const storage::Account& account,
+                                                                       const std::string& type,
+                                                                       const std::string& value) {
+  ANVIL_ASSIGN_OR_RETURN(acme::IdentifierType t, acme::ParseIdentifierType(type));
+  ANVIL_ASSIGN_OR_RETURN(acme::Identifier id, acme::NormalizeIdentifier(t, value));
+  // §7.4.1: pre-authorization for a wildcard is not possible (no "*." in authorization identifiers).
+  if (id.wildcard()) return Error(Code::kRejectedIdentifier, "newAuthz cannot be used for wildcard names");
+  ANVIL_RETURN_IF_ERROR(policy_.CheckIdentifier(id));
+  ANVIL_ASSIGN_OR_RETURN(storage::Authorization authz,
+                         MakeAuthorization(account.id, id, false, clock_.Now()));
+  ANVIL_RETURN_IF_ERROR(store_.CreateAuthorization(authz));
+  return authz;
+}
+
+Result<storage::Authorization> RegistrationAuthority::DeactivateAuthorization(const storage::Account& account,
+                                                                              const std::string& id) {
+  ANVIL_ASSIGN_OR_RETURN(storage::Authorization authz, GetAuthorization(id));
+  if (authz.account_id != account.id)
+    return Error(Code::kUnauthorized, "the authorization belongs to another account");
+  using S = acme::AuthorizationStatus;
+  // §7.5.2: only pending or valid authorizations can be deactivated.
+  if (authz.status != S::kPending && authz.status != S::kValid) {
+    return Error(Code::kMalformed, "an authorization in status " +
+                                       std::string(acme::StatusName(authz.status)) +
+                                       " cannot be deactivated");
+  }
+  Status s = store_.TransitionAuthorization(id, authz.status, S::kDeactivated);
+  if (s.code() == Code::kConflict)
+    return Error(Code::kMalformed, "the authorization changed concurrently; retry");
+  ANVIL_RETURN_IF_ERROR(s);
+  return store_.GetAuthorization(id);
+}
+
+Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const storage::Account& account,
+                                                                         const std::string& authz_id,
+                                                                         const std::string& challenge_id) {
+  ANVIL_ASSIGN_OR_RETURN(storage::Authorization authz, GetAuthorization(authz_id));
+  if (authz.account_id != account.id)
+    return Error(Code::kUnauthorized, "the authorization belongs to another account");
+  auto it = std::find_if(authz.challenges.begin(), authz.challenges.end(),
+                         [&](const storage::Challenge& c) { return c.id == challenge_id; });
+  if (it == authz.challenges.end()) return Error(Code::kNotFound, "no such challenge");
+  // Responding again to a challenge that is already processing or finished is harmless: return the state.
+  if (authz.status != acme::AuthorizationStatus::kPending || it->status != acme::ChallengeStatus::kPending) {
+    return authz;
+  }
+  // One validation attempt per authorization at a time (as Boulder): another challenge already being
+  // validated decides this authorization. A validation running here is recorded as processing only once it
+  // outlasts acme.challenge_wait; until then ChallengeWaits knows it.
+  for (const auto& other : authz.challenges) {
+    if (other.status == acme::ChallengeStatus::kProcessing) return authz;
+  }
+  std::string running;
+  std::shared_ptr<ChallengeWaits::Ticket> ticket =
+      challenge_waits_.Begin(account.id, authz.id, challenge_id, &running);
+  if (ticket == nullptr) {
+    for (auto& c : authz.challenges) {
+      if (c.id == running) c.status = acme::ChallengeStatus::kProcessing;
+    }
+    return authz;
+  }
+
+  va::ValidationRequest request;
+  request.type = it->type;
+  request.identifier = authz.identifier;
+  request.token = it->token;
+  request.key_authorization = acme::KeyAuthorization(it->token, account.thumbprint);
+  std::string aid = authz.id, cid = challenge_id;
+  Status queued =
+      validator_.Validate(std::move(request), [this, aid, cid, ticket](va::ValidationResult result) {
+        OnValidated(aid, cid, std::move(result));
+        challenge_waits_.Done(*ticket);
+      });
+  if (!queued.ok()) {
+    OnValidated(aid, cid,
+                va::ValidationResult{Status(Code::kServerInternal, "validation could not be queued"), {}});
+    challenge_waits_.Done(*ticket);
+    return store_.GetAuthorization(authz.id);  // now invalid
+  }
+  // Usually the validation ends within milliseconds: answering with its outcome spares the client a poll, and
+  // the challenge goes from pending to valid or invalid in one store write.
+  if (challenge_waits_.Wait(*ticket)) return store_.GetAuthorization(authz.id);
+  // It outlasted the wait: record it as processing (§7.1.6), unless it has been decided meanwhile.
+  Status started = store_.StartChallenge(authz.id, challenge_id);
+  if (started.code() == Code::kConflict) return store_.GetAuthorization(authz.id);
+  ANVIL_RETURN_IF_ERROR(started);
+  it->status = acme::ChallengeStatus::kProcessing;
+  return authz;
+}
+
+void RegistrationAuthority::OnValidated(const std::string& authz_id, const std::string& challenge_id,
+                                        va::ValidationResult result) {
+  bool valid = result.status.ok();
+  std::string error = valid ? "" : acme::ProblemJson(result.status).dump();
+  TimePoint now = clock_.Now();
+  Status s = store_.CompleteChallenge(authz_id, challenge_id, valid, error, now,
+                                      now + options_.authorization_lifetime);
+  // kConflict: the authorization was deactivated or expired meanwhile; nothing to record. Any other failure
+  // leaves the challenge undecided (the client may respond again) and nobody waits for this callback's
+  // result, so the operator hears of it here.
+  if (!s.ok() && s.code() != Code::kConflict) {
+    spdlog::error("recording the validation of challenge {}/{} failed: {}", authz_id, challenge_id,
+                  s.ToString());
+  }
+}
+
+}  // namespace anvil::ra

@@ -1,0 +1,121 @@
+// The RA's certificates: download (RFC 8555 §7.4.2), revocation (§7.6), renewal information (RFC 9773).
+#include <nlohmann/json.hpp>
+
+#include "base/base64url.h"
+#include "crypto/certificate.h"
+#include "crypto/digest.h"
+#include "ra/registration_authority.h"
+
+namespace anvil::ra {
+namespace {
+
+// Hex serial → big-endian bytes; the hex is produced by us (lowercase, even-padded on parse).
+std::string HexToBytes(std::string hex) {
+  if (hex.size() % 2) hex.insert(hex.begin(), '0');
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) out.push_back(char(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  return out;
+}
+}  // namespace
+
+std::string CertificateId(const std::string& authority_key_id, const std::string& serial_hex) {
+  std::string serial = HexToBytes(serial_hex);
+  // DER INTEGER contents: a leading zero octet when the top bit is set (RFC 9773 §4.1 uses the encoded
+  // bytes).
+  if (!serial.empty() && (static_cast<unsigned char>(serial[0]) & 0x80)) serial.insert(serial.begin(), '\0');
+  return base64url::Encode(authority_key_id) + "." + base64url::Encode(serial);
+}
+
+Result<std::pair<std::string, std::string>> ParseCertificateId(const std::string& cert_id) {
+  auto dot = cert_id.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 >= cert_id.size()) {
+    return Error(Code::kMalformed, "certificate ID must be base64url(AKI).base64url(serial)");
+  }
+  auto aki = base64url::Decode(cert_id.substr(0, dot));
+  auto serial = base64url::Decode(cert_id.substr(dot + 1));
+  if (!aki.ok() || !serial.ok() || serial->empty() || serial->size() > 21) {
+    return Error(Code::kMalformed, "certificate ID is not valid base64url");
+  }
+  std::string bytes = *serial;
+  while (bytes.size() > 1 && bytes[0] == '\0') bytes.erase(bytes.begin());
+  std::string hex = crypto::HexEncode(bytes);
+  while (hex.size() > 1 && hex[0] == '0') hex.erase(hex.begin());
+  return std::make_pair(*aki, hex);
+}
+
+Result<storage::CertificateRecord> RegistrationAuthority::GetCertificate(const std::string& serial) {
+  ANVIL_ASSIGN_OR_RETURN(storage::CertificateRecord record, store_.GetCertificate(serial));
+  if (record.state != storage::CertificateState::kIssued)
+    return Error(Code::kNotFound, "no such certificate");
+  return record;
+}
+
+Status RegistrationAuthority::Revoke(const std::string& certificate_der, int reason,
+                                     RevocationRequester requester, const storage::Account* account,
+                                     const jose::Jwk* certificate_key) {
+  auto cert = crypto::Certificate::FromDer(certificate_der);
+  if (!cert.ok()) return Error(Code::kMalformed, "the certificate to revoke cannot be parsed");
+  auto record = store_.GetCertificate(cert->serial_hex());
+  if (!record.ok() || record->state != storage::CertificateState::kIssued || record->der != certificate_der) {
+    return Error(Code::kNotFound, "the certificate was not issued by this CA");
+  }
+  if (!acme::IsValidRevocationReason(reason)) {
+    return Error(Code::kBadRevocationReason,
+                 "revocation reason " + std::to_string(reason) + " is not allowed");
+  }
+  if (requester == RevocationRequester::kCertificateKey) {
+    if (certificate_key == nullptr || !(certificate_key->key() == cert->public_key())) {
+      return Error(Code::kUnauthorized, "the request is not signed by the certificate's key");
+    }
+  } else {
+    if (account == nullptr) return Error(Code::kUnauthorized, "no account");
+    if (record->account_id != account->id) {
+      // §7.6: an account that holds valid authorizations for all the certificate's names may revoke it too.
+      TimePoint now = clock_.Now();
+      for (const auto& name : record->names) {
+        auto ip = acme::NormalizeIdentifier(acme::IdentifierType::kIp, name);
+        acme::Identifier id = ip.ok() ? *ip : acme::Identifier{acme::IdentifierType::kDns, name};
+        ANVIL_ASSIGN_OR_RETURN(
+            auto authz,
+            store_.FindValidAuthorization(account->id, acme::Identifier{id.type, id.authorization_value()},
+                                          id.wildcard(), now));
+        if (!authz) {
+          return Error(Code::kUnauthorized,
+                       "the account neither owns the certificate nor holds authorizations for " + name);
+        }
+      }
+    }
+  }
+  nlohmann::json details = {
+      {"reason", reason},
+      {"requester", requester == RevocationRequester::kAccount ? "account" : "certificate key"}};
+  if (account != nullptr) details["requester_account"] = account->id;
+  storage::AuditEvent audit =
+      Audit("certificate.revoked", record->account_id, record->serial, details.dump());
+  Status s = store_.RevokeCertificate(record->serial, reason, audit.at, audit);
+  if (s.code() == Code::kAlreadyRevoked)
+    return Error(Code::kAlreadyRevoked, "the certificate is already revoked");
+  return s;
+}
+
+Result<RenewalInfo> RegistrationAuthority::GetRenewalInfo(const std::string& cert_id) {
+  ANVIL_ASSIGN_OR_RETURN(auto parsed, ParseCertificateId(cert_id));
+  auto record = store_.GetCertificate(parsed.second);
+  if (!record.ok() || record->state != storage::CertificateState::kIssued ||
+      record->authority_key_id != parsed.first) {
+    return Error(Code::kNotFound, "no certificate with this ID");
+  }
+  TimePoint now = clock_.Now();
+  if (record->revoked_at) {
+    // RFC 9773 §4.2: a window in the past tells the client to renew immediately.
+    return RenewalInfo{now - std::chrono::hours(2), now - std::chrono::hours(1)};
+  }
+  auto life = record->not_after - record->not_before;
+  // The window covers the middle of the last third of the lifetime (day 60-67 of a 90-day certificate is
+  // not exact; this is 2/3..7/9), leaving clients time to retry before expiry.
+  TimePoint start = record->not_before + life * 2 / 3;
+  TimePoint end = record->not_before + life * 7 / 9;
+  return RenewalInfo{start, end};
+}
+
+}  // namespace anvil::ra

@@ -1,0 +1,350 @@
+// The RA's orders (RFC 8555 §7.4): newOrder, the derived status, finalize, and start-up reconciliation.
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "acme/problem.h"
+#include "crypto/csr.h"
+#include "ra/ids.h"
+#include "ra/order_issuance.h"
+#include "ra/registration_authority.h"
+
+namespace anvil::ra {
+namespace {
+
+std::string ProblemText(const Status& status) { return acme::ProblemJson(status).dump(); }
+
+}  // namespace
+
+Result<const ProfileRules*> RegistrationAuthority::Profile(const std::string& name) const {
+  const std::string& wanted = name.empty() ? options_.default_profile : name;
+  auto it = options_.profiles.find(wanted);
+  if (it == options_.profiles.end()) {
+    return Error(Code::kInvalidProfile, "unknown certificate profile \"" + wanted.substr(0, 64) + "\"");
+  }
+  return &it->second;
+}
+
+Status RegistrationAuthority::CheckReplaces(const storage::Account& account, const std::string& cert_id) {
+  ANVIL_ASSIGN_OR_RETURN(auto parsed, ParseCertificateId(cert_id));
+  auto cert = store_.GetCertificate(parsed.second);
+  if (!cert.ok() || cert->state != storage::CertificateState::kIssued ||
+      cert->authority_key_id != parsed.first) {
+    return Error(Code::kMalformed, "replaces: no certificate with ID " + cert_id.substr(0, 128));
+  }
+  if (cert->account_id != account.id) {
+    return Error(Code::kUnauthorized, "replaces: the certificate was not issued to this account");
+  }
+  ANVIL_ASSIGN_OR_RETURN(auto replacing, store_.FindOrderReplacing(cert_id));
+  if (replacing.has_value()) {
+    return Error(Code::kAlreadyReplaced,
+                 "the certificate " + cert_id + " has already been replaced by order " + replacing->id);
+  }
+  return Status::Ok();
+}
+
+Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& account,
+                                                       const NewOrderRequest& request) {
+  if (request.identifiers.empty()) return Error(Code::kMalformed, "an order needs at least one identifier");
+  if (int(request.identifiers.size()) > policy_.max_identifiers()) {
+    return Error(Code::kRejectedIdentifier,
+                 "too many identifiers (at most " + std::to_string(policy_.max_identifiers()) + ")");
+  }
+  ANVIL_ASSIGN_OR_RETURN(const ProfileRules* profile, Profile(request.profile));
+  const std::string& profile_name = profile->certificate.name;
+
+  // Normalize and police every identifier; report all failures at once as subproblems (§6.7.1).
+  std::vector<acme::Identifier> identifiers;
+  Status failure;
+  auto fail = [&](const std::string& type, const std::string& value, const Status& s) {
+    if (failure.ok()) failure = Status(s.code(), s.message());
+    failure.AddSubproblem({type, value, s.code(), s.message()});
+  };
+  for (const auto& [type_name, value] : request.identifiers) {
+    auto type = acme::ParseIdentifierType(type_name);
+    if (!type.ok()) {
+      fail(type_name, value, type.status());
+      continue;
+    }
+    auto id = acme::NormalizeIdentifier(*type, value);
+    if (!id.ok()) {
+      fail(type_name, value, id.status());
+      continue;
+    }
+    if (std::find(profile->identifier_types.begin(), profile->identifier_types.end(), type_name) ==
+        profile->identifier_types.end()) {
+      fail(type_name, value,
+           Status(Code::kRejectedIdentifier,
+                  "profile " + profile_name + " does not allow " + type_name + " identifiers"));
+      continue;
+    }
+    Status allowed = policy_.CheckIdentifier(*id);
+    if (!allowed.ok()) {
+      fail(type_name, value, allowed);
+      continue;
+    }
+    if (std::find(identifiers.begin(), identifiers.end(), *id) == identifiers.end())
+      identifiers.push_back(*id);
+  }
+  if (!failure.ok()) {
+    if (failure.subproblems().size() > 1) {
+      Status compound(failure.code(), "several identifiers were refused; see subproblems");
+      for (const auto& sub : failure.subproblems()) compound.AddSubproblem(sub);
+      return compound;
+    }
+    return failure;
+  }
+
+  TimePoint now = clock_.Now();
+  // Requested validity (§7.4): within the profile's lifetime, not too far in the past or future.
+  if (request.not_before || request.not_after) {
+    const ca::CertificateProfile& certificate = profile->certificate;
+    TimePoint nb = request.not_before.value_or(now - certificate.backdate);
+    TimePoint na = request.not_after.value_or(nb + certificate.validity);
+    if (nb < now - std::chrono::hours(24))
+      return Error(Code::kMalformed, "notBefore is more than a day in the past");
+    if (nb > now + options_.order_lifetime)
+      return Error(Code::kMalformed, "notBefore is too far in the future");
+    if (na <= nb || na <= now)
+      return Error(Code::kMalformed, "notAfter must be after notBefore and in the future");
+    if (na - nb > certificate.validity) {
+      return Error(Code::kMalformed, "requested validity exceeds the profile's " +
+                                         std::to_string(certificate.validity.count() / 86400) + " days");
+    }
+  }
+  if (!request.replaces.empty()) ANVIL_RETURN_IF_ERROR(CheckReplaces(account, request.replaces));
+
+  storage::Order order;
+  order.id = NewId(now);
+  order.account_id = account.id;
+  order.identifiers = identifiers;
+  order.not_before = request.not_before;
+  order.not_after = request.not_after;
+  order.created_at = now;
+  order.expires = now + options_.order_lifetime;
+  order.profile = profile_name;
+  order.replaces = request.replaces;
+  std::vector<storage::Authorization> fresh;
+  bool all_valid = true;
+  for (const auto& id : identifiers) {
+    std::optional<storage::Authorization> reused;
+    if (options_.reuse_valid_authorizations) {
+      acme::Identifier base{id.type, id.authorization_value()};
+      // Reuse only an authorization that outlives this order (§7.1.4 lets a server reuse valid
+      // authorizations).
+      ANVIL_ASSIGN_OR_RETURN(reused,
+                             store_.FindValidAuthorization(account.id, base, id.wildcard(), order.expires));
+    }
+    if (reused) {
+      order.authorization_ids.push_back(reused->id);
+      continue;
+    }
+    ANVIL_ASSIGN_OR_RETURN(storage::Authorization authz,
+                           MakeAuthorization(account.id, id, id.wildcard(), now));
+    order.authorization_ids.push_back(authz.id);
+    order.expires = std::min(order.expires, authz.expires);
+    all_valid = false;
+    fresh.push_back(std::move(authz));
+  }
+  order.status = all_valid ? acme::OrderStatus::kReady : acme::OrderStatus::kPending;
+  ANVIL_RETURN_IF_ERROR(store_.CreateOrder(order, fresh));
+  return order;
+}
+
+Result<storage::Order> RegistrationAuthority::RefreshOrder(storage::Order order, bool persist_ready) {
+  using O = acme::OrderStatus;
+  using A = acme::AuthorizationStatus;
+  if (order.status != O::kPending && order.status != O::kReady) return order;
+  TimePoint now = clock_.Now();
+  O next = order.status;
+  std::string error;
+  if (order.expires <= now) {
+    next = O::kInvalid;
+    error = ProblemText(Status(Code::kMalformed, "order expired"));
+  } else {
+    // A ready order is re-checked too: an authorization deactivated or expired after the order became ready
+    // must not be used to issue (§7.1.6, §7.5.2).
+    bool all_valid = true;
+    for (const auto& authz_id : order.authorization_ids) {
+      ANVIL_ASSIGN_OR_RETURN(storage::Authorization authz, store_.GetAuthorization(authz_id));
+      ANVIL_ASSIGN_OR_RETURN(authz, RefreshAuthorization(std::move(authz)));
+      if (authz.status == A::kValid) continue;
+      all_valid = false;
+      if (authz.status != A::kPending) {
+        // §7.1.6: an order whose authorization failed, expired or was deactivated is invalid.
+        next = O::kInvalid;
+        std::string why = std::string("authorization for ") + authz.identifier.value + " is " +
+                          std::string(acme::StatusName(authz.status));
+        for (const auto& c : authz.challenges) {
+          if (!c.error_json.empty()) {
+            auto problem = nlohmann::json::parse(c.error_json, nullptr, false);
+            if (!problem.is_discarded() && problem.contains("detail"))
+              why += ": " + problem["detail"].get<std::string>();
+          }
+        }
+        error = ProblemText(Status(Code::kUnauthorized, why));
+        break;
+      }
+    }
+    if (all_valid && next == O::kPending) next = O::kReady;
+  }
+  if (next == order.status) return order;
+  if (next == O::kReady && !persist_ready) {
+    order.status = next;
+    return order;
+  }
+  Status s = store_.TransitionOrder(order.id, order.status, next, error, "", nullptr);
+  if (!s.ok() && s.code() != Code::kConflict) return s;
+  return store_.GetOrder(order.id);
+}
+
+Result<storage::Order> RegistrationAuthority::GetOrder(const std::string& id) {
+  ANVIL_ASSIGN_OR_RETURN(storage::Order order, store_.GetOrder(id));
+  return RefreshOrder(std::move(order));
+}
+
+Result<std::vector<std::string>> RegistrationAuthority::ListOrders(const storage::Account& account,
+                                                                   const std::string& after_id, int limit) {
+  return store_.ListOrderIds(account.id, after_id, limit);
+}
+
+Result<crypto::PublicKey> RegistrationAuthority::CheckCsrMatchesOrder(const storage::Order& order,
+                                                                      const std::string& csr_der,
+                                                                      const storage::Account& account,
+                                                                      const ProfileRules& profile) {
+  auto csr = crypto::Csr::FromDer(csr_der);
+  if (!csr.ok()) return Error(Code::kBadCsr, "the CSR cannot be parsed: " + csr.status().message());
+  if (!csr->VerifySignature()) return Error(Code::kBadCsr, "the CSR's signature is invalid");
+  crypto::PublicKey key = csr->public_key();
+  ANVIL_RETURN_IF_ERROR(policy_.CheckKey(key, profile.key_types));
+  auto account_key = AccountKey(account);
+  if (account_key.ok() && account_key->key() == key) {
+    return Error(Code::kBadCsr, "the certificate key must not be the account key");
+  }
+  // §7.4: the CSR must name exactly the order's identifiers (the CN, if any, among them).
+  std::set<std::pair<acme::IdentifierType, std::string>> wanted, got;
+  for (const auto& id : order.identifiers) wanted.insert({id.type, id.value});
+  for (const auto& name : csr->dns_names()) {
+    auto id = acme::NormalizeIdentifier(acme::IdentifierType::kDns, name);
+    if (!id.ok())
+      return Error(Code::kBadCsr, "the CSR names an invalid DNS name \"" + name.substr(0, 64) + "\"");
+    got.insert({id->type, id->value});
+  }
+  for (const auto& ip : csr->ip_addresses()) {
+    auto id = acme::NormalizeIdentifier(acme::IdentifierType::kIp, ip);
+    if (!id.ok()) return Error(Code::kBadCsr, "the CSR names an invalid IP address");
+    got.insert({id->type, id->value});
+  }
+  std::string cn = csr->subject_common_name();
+  if (!cn.empty()) {
+    std::string lower = cn;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    bool listed =
+        got.count({acme::IdentifierType::kDns, lower}) || got.count({acme::IdentifierType::kIp, lower});
+    if (!listed) {
+      // A CN that is not also a SAN is still acceptable if it names one of the order's identifiers.
+      auto as_dns = acme::NormalizeIdentifier(acme::IdentifierType::kDns, cn);
+      auto as_ip = acme::NormalizeIdentifier(acme::IdentifierType::kIp, cn);
+      if (as_dns.ok())
+        got.insert({as_dns->type, as_dns->value});
+      else if (as_ip.ok())
+        got.insert({as_ip->type, as_ip->value});
+      else
+        return Error(Code::kBadCsr, "the CSR's common name is not one of the order's identifiers");
+    }
+  }
+  if (got != wanted) {
+    std::string extra, missing;
+    for (const auto& g : got) {
+      if (!wanted.count(g)) extra += (extra.empty() ? "" : ", ") + g.second;
+    }
+    for (const auto& w : wanted) {
+      if (!got.count(w)) missing += (missing.empty() ? "" : ", ") + w.second;
+    }
+    std::string detail = "the CSR's identifiers do not match the order's";
+    if (!extra.empty()) detail += "; not in the order: " + extra;
+    if (!missing.empty()) detail += "; missing from the CSR: " + missing;
+    return Error(Code::kBadCsr, detail);
+  }
+  return key;
+}
+
+Result<storage::Order> RegistrationAuthority::Finalize(const storage::Account& account,
+                                                       const std::string& order_id,
+                                                       const std::string& csr_der) {
+  ANVIL_ASSIGN_OR_RETURN(storage::Order stored, store_.GetOrder(order_id));
+  // A pending order found ready here goes straight to processing: storing "ready" first would cost a commit.
+  const acme::OrderStatus stored_status = stored.status;
+  ANVIL_ASSIGN_OR_RETURN(storage::Order order, RefreshOrder(std::move(stored), /*persist_ready=*/false));
+  if (order.account_id != account.id)
+    return Error(Code::kUnauthorized, "the order belongs to another account");
+  if (order.status != acme::OrderStatus::kReady) {
+    return Error(Code::kOrderNotReady, "the order is " + std::string(acme::StatusName(order.status)) +
+                                           ", not ready to be finalized");
+  }
+  ANVIL_ASSIGN_OR_RETURN(const ProfileRules* profile, Profile(order.profile));
+  ANVIL_ASSIGN_OR_RETURN(crypto::PublicKey subject_key,
+                         CheckCsrMatchesOrder(order, csr_der, account, *profile));
+
+  // The CA records through `log`: its first write moves the order from the status read above (pending or
+  // ready) to processing together with the pending certificate, the single gate a concurrent or repeated
+  // finalize loses at; its last write stores the certificate and makes the order valid in one commit; a
+  // failure in between makes the order invalid (docs/issuance.md).
+  ca::IssuanceRequest issue{subject_key, order.identifiers, profile->certificate, order.not_before,
+                            order.not_after};
+  OrderIssuance log(store_, clock_, order, stored_status);
+  auto issued = ca_.Issue(issue, log);
+  if (issued.status().code() == Code::kOrderNotReady) {
+    return Error(Code::kOrderNotReady, "the order is already being finalized");
+  }
+  ANVIL_RETURN_IF_ERROR(issued.status());
+  // Exactly what FinishIssuance stored; no need to read it back.
+  order.status = acme::OrderStatus::kValid;
+  order.certificate_serial = issued->serial;
+  return order;
+}
+
+// Orders stay processing only if the process stopped between the two writes of their issuance (or an older
+// version stopped after storing the certificate but before making the order valid).
+Status RegistrationAuthority::ReconcileProcessingOrders() {
+  for (;;) {
+    ANVIL_ASSIGN_OR_RETURN(auto orders, store_.ListOrdersByStatus(acme::OrderStatus::kProcessing, 100));
+    if (orders.empty()) return Status::Ok();
+    for (const auto& order : orders) {
+      ANVIL_ASSIGN_OR_RETURN(auto certs, store_.ListCertificatesForOrder(order.id));
+      std::string issued_serial;
+      for (const auto& c : certs) {
+        if (c.state == storage::CertificateState::kIssued) issued_serial = c.serial;
+      }
+      if (!issued_serial.empty()) {
+        storage::AuditEvent audit = Audit("order.reconciled", order.account_id, order.id,
+                                          nlohmann::json{{"serial", issued_serial}}.dump());
+        Status s = store_.TransitionOrder(order.id, acme::OrderStatus::kProcessing, acme::OrderStatus::kValid,
+                                          "", issued_serial, &audit);
+        if (!s.ok() && s.code() != Code::kConflict) return s;
+      }
+      // Abandoning a pending certificate makes its order invalid if it is still processing.
+      OrderIssuance log(store_, clock_, order, acme::OrderStatus::kProcessing);
+      bool abandoned = false;
+      for (const auto& c : certs) {
+        if (c.state != storage::CertificateState::kPending) continue;
+        Status s = log.Abandon(
+            c.serial, Status(Code::kUnavailable, "anvil-ca stopped before the certificate was stored"));
+        if (!s.ok() && s.code() != Code::kConflict) return s;
+        abandoned = true;
+      }
+      if (issued_serial.empty() && !abandoned) {
+        // No certificate record at all: cannot happen since the gate and the record commit together.
+        storage::AuditEvent audit = Audit("order.reconciled", order.account_id, order.id, R"({"serial":""})");
+        Status s = store_.TransitionOrder(
+            order.id, acme::OrderStatus::kProcessing, acme::OrderStatus::kInvalid,
+            ProblemText(Status(Code::kServerInternal, "issuance was interrupted; please place a new order")),
+            "", &audit);
+        if (!s.ok() && s.code() != Code::kConflict) return s;
+      }
+    }
+  }
+}
+
+}  // namespace anvil::ra

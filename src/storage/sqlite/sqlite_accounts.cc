@@ -1,0 +1,135 @@
+// The SQLite store's accounts, EAB keys and audit log (class in sqlite_store_impl.h).
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "storage/sqlite/sqlite_store_impl.h"
+
+namespace anvil::storage::sqlite {
+
+using internal::CheckLimit;
+using internal::Name;
+using internal::NotFound;
+
+// ---- AccountStore ----
+
+Status SqliteStore::CreateAccount(const Account& account, const AuditEvent& audit) {
+  return Write([&](Connection& c) -> Status {
+    ANVIL_ASSIGN_OR_RETURN(Statement insert, c.Prepare("INSERT INTO accounts (" ANVIL_ACCOUNT_COLUMNS
+                                                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+    insert.BindText(1, account.id)
+        .BindText(2, account.jwk_json)
+        .BindText(3, account.thumbprint)
+        .BindText(4, internal::EncodeStringList(account.contacts))
+        .BindText(5, Name(account.status))
+        .BindBool(6, account.tos_agreed)
+        .BindTextOrNull(7, account.eab_kid)
+        .BindTime(8, account.created_at);
+    Status inserted = insert.Run();
+    if (!inserted.ok()) return Annotate(inserted, "account " + account.id + " (id or key already in use)");
+    if (account.eab_kid.empty()) return InsertAudit(c, audit);
+    // Bind the EAB key in the same transaction; if that fails the account insert is rolled back.
+    ANVIL_ASSIGN_OR_RETURN(
+        Statement bind, c.Prepare("UPDATE eab_keys SET account_id = ? WHERE kid = ? AND account_id IS NULL"));
+    bind.BindText(1, account.id).BindText(2, account.eab_kid);
+    ANVIL_RETURN_IF_ERROR(bind.Run());
+    if (c.Changes() == 1) return InsertAudit(c, audit);
+    ANVIL_ASSIGN_OR_RETURN(bool exists, Exists(c, "SELECT 1 FROM eab_keys WHERE kid = ?", account.eab_kid));
+    if (!exists) return NotFound("EAB key", account.eab_kid);
+    return Error(Code::kUnauthorized, "EAB key " + account.eab_kid + " is already bound to an account");
+  });
+}
+
+Result<Account> SqliteStore::GetAccount(const std::string& id) {
+  if (std::optional<Account> cached = account_cache_.Get(id)) return *std::move(cached);
+  const uint64_t generation = account_cache_.generation();
+  ANVIL_ASSIGN_OR_RETURN(Account account,
+                         ReadOne<Account>("SELECT " ANVIL_ACCOUNT_COLUMNS " FROM accounts WHERE id = ?", id,
+                                          ReadAccount, "account"));
+  account_cache_.Put(account, generation);
+  return account;
+}
+
+Result<Account> SqliteStore::FindAccountByThumbprint(const std::string& thumbprint) {
+  return ReadOne<Account>("SELECT " ANVIL_ACCOUNT_COLUMNS " FROM accounts WHERE thumbprint = ?", thumbprint,
+                          ReadAccount, "account with thumbprint");
+}
+
+Status SqliteStore::UpdateAccount(const std::string& id, const std::vector<std::string>& contacts,
+                                  acme::AccountStatus status, const AuditEvent& audit) {
+  AccountWrite invalidate{account_cache_, id};
+  return Write([&](Connection& c) -> Status {
+    ANVIL_ASSIGN_OR_RETURN(Statement update,
+                           c.Prepare("UPDATE accounts SET contacts_json = ?, status = ? WHERE id = ?"));
+    update.BindText(1, internal::EncodeStringList(contacts)).BindText(2, Name(status)).BindText(3, id);
+    ANVIL_RETURN_IF_ERROR(update.Run());
+    if (c.Changes() != 1) return NotFound("account", id);
+    return InsertAudit(c, audit);
+  });
+}
+
+Status SqliteStore::ChangeAccountKey(const std::string& id, const std::string& old_thumbprint,
+                                     const std::string& new_jwk_json, const std::string& new_thumbprint,
+                                     const AuditEvent& audit) {
+  AccountWrite invalidate{account_cache_, id};
+  return Write([&](Connection& c) -> Status {
+    ANVIL_ASSIGN_OR_RETURN(
+        Statement update,
+        c.Prepare("UPDATE accounts SET jwk_json = ?, thumbprint = ? WHERE id = ? AND thumbprint = ?"));
+    update.BindText(1, new_jwk_json).BindText(2, new_thumbprint).BindText(3, id).BindText(4, old_thumbprint);
+    Status updated = update.Run();
+    if (!updated.ok()) return Annotate(updated, "new key of account " + id + " is already in use");
+    if (c.Changes() == 1) return InsertAudit(c, audit);
+    ANVIL_ASSIGN_OR_RETURN(bool exists, Exists(c, "SELECT 1 FROM accounts WHERE id = ?", id));
+    if (!exists) return NotFound("account", id);
+    return Error(Code::kConflict, "account " + id + " no longer has the key being replaced");
+  });
+}
+
+// ---- EabKeyStore ----
+
+Status SqliteStore::CreateEabKey(const EabKey& key) {
+  return Write([&](Connection& c) -> Status {
+    ANVIL_ASSIGN_OR_RETURN(Statement insert,
+                           c.Prepare("INSERT INTO eab_keys (" ANVIL_EAB_COLUMNS ") VALUES (?, ?, ?, ?, ?)"));
+    insert.BindText(1, key.kid)
+        .BindBlob(2, key.hmac_key)
+        .BindTextOrNull(3, key.account_id)
+        .BindText(4, key.comment)
+        .BindTime(5, key.created_at);
+    Status inserted = insert.Run();
+    if (!inserted.ok()) return Annotate(inserted, "EAB key " + key.kid);
+    return Status::Ok();
+  });
+}
+
+Result<EabKey> SqliteStore::GetEabKey(const std::string& kid) {
+  return ReadOne<EabKey>(
+      "SELECT " ANVIL_EAB_COLUMNS " FROM eab_keys WHERE kid = ?", kid,
+      [](const Statement& s) -> Result<EabKey> { return ReadEabKey(s); }, "EAB key");
+}
+
+Result<std::vector<EabKey>> SqliteStore::ListEabKeys() {
+  return Read<std::vector<EabKey>>(false, [&](Connection& c) -> Result<std::vector<EabKey>> {
+    ANVIL_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT " ANVIL_EAB_COLUMNS " FROM eab_keys ORDER BY seq"));
+    return ReadAll<EabKey>(s, [](const Statement& st) -> Result<EabKey> { return ReadEabKey(st); });
+  });
+}
+
+// ---- AuditLog ----
+
+Status SqliteStore::AppendAudit(const AuditEvent& event) {
+  return Write([&](Connection& c) -> Status { return InsertAudit(c, event); });
+}
+
+Result<std::vector<AuditEvent>> SqliteStore::ListAudit(int64_t after_id, int limit) {
+  ANVIL_RETURN_IF_ERROR(CheckLimit(limit));
+  return Read<std::vector<AuditEvent>>(false, [&](Connection& c) -> Result<std::vector<AuditEvent>> {
+    ANVIL_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT " ANVIL_AUDIT_COLUMNS
+                                                  " FROM audit_log WHERE id > ? ORDER BY id LIMIT ?"));
+    s.BindInt(1, after_id).BindInt(2, limit);
+    return ReadAll<AuditEvent>(s, [](const Statement& st) -> Result<AuditEvent> { return ReadAudit(st); });
+  });
+}
+
+}  // namespace anvil::storage::sqlite

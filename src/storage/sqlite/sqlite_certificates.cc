@@ -1,0 +1,154 @@
+// The SQLite store's certificates and issuance transactions (class in sqlite_store_impl.h).
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "storage/sqlite/sqlite_store_impl.h"
+
+namespace anvil::storage::sqlite {
+
+using internal::Name;
+using internal::NotFound;
+
+// ---- CertificateStore ----
+
+Result<CertificateRecord> SqliteStore::GetCertificate(const std::string& serial) {
+  return ReadOne<CertificateRecord>("SELECT " ANVIL_CERTIFICATE_COLUMNS " FROM certificates WHERE serial = ?",
+                                    serial, ReadCertificate, "certificate");
+}
+
+Result<std::vector<CertificateRecord>> SqliteStore::ListCertificatesForOrder(const std::string& order_id) {
+  return Read<std::vector<CertificateRecord>>(
+      false, [&](Connection& c) -> Result<std::vector<CertificateRecord>> {
+        ANVIL_ASSIGN_OR_RETURN(Statement s,
+                               c.Prepare("SELECT " ANVIL_CERTIFICATE_COLUMNS
+                                         " FROM certificates WHERE order_id = ? ORDER BY rowid"));
+        s.BindText(1, order_id);
+        return ReadAll<CertificateRecord>(s, ReadCertificate);
+      });
+}
+
+Status SqliteStore::RevokeCertificate(const std::string& serial, int reason, TimePoint at,
+                                      const AuditEvent& audit) {
+  return Write([&](Connection& c) -> Status {
+    ANVIL_ASSIGN_OR_RETURN(Statement update,
+                           c.Prepare("UPDATE certificates SET revoked_at = ?, revocation_reason = ? "
+                                     "WHERE serial = ? AND state = ? AND revoked_at IS NULL"));
+    update.BindTime(1, at).BindInt(2, reason).BindText(3, serial).BindText(4,
+                                                                           Name(CertificateState::kIssued));
+    ANVIL_RETURN_IF_ERROR(update.Run());
+    if (c.Changes() != 1) return ExplainCertificateMiss(c, serial, "issued");
+    return InsertAudit(c, audit);
+  });
+}
+
+// ---- IssuanceStore: each one Write, so a failing step rolls back the steps before it ----
+
+namespace {
+
+Status InsertPendingCertificate(Connection& c, const CertificateRecord& record) {
+  ANVIL_ASSIGN_OR_RETURN(Statement insert,
+                         c.Prepare("INSERT INTO certificates (" ANVIL_CERTIFICATE_COLUMNS
+                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0)"));
+  insert.BindText(1, record.serial)
+      .BindText(2, record.order_id)
+      .BindText(3, record.account_id)
+      .BindText(4, Name(CertificateState::kPending))
+      .BindBlob(5, record.tbs_der)
+      .BindBlob(6, "")
+      .BindText(7, record.issuer_chain_pem)
+      .BindText(8, internal::EncodeStringList(record.names))
+      .BindText(9, record.profile)
+      .BindBlob(10, record.authority_key_id)
+      .BindTime(11, record.not_before)
+      .BindTime(12, record.not_after)
+      .BindTime(13, record.created_at);
+  Status inserted = insert.Run();
+  if (!inserted.ok()) return Annotate(inserted, "certificate serial " + record.serial);
+  return Status::Ok();
+}
+
+// Conditional `from` → `to` of an order; kOrderNotReady-style explanations are the caller's.
+Result<bool> MoveOrder(Connection& c, const std::string& id, acme::OrderStatus from, acme::OrderStatus to) {
+  ANVIL_ASSIGN_OR_RETURN(Statement update,
+                         c.Prepare("UPDATE orders SET status = ? WHERE id = ? AND status = ?"));
+  update.BindText(1, Name(to)).BindText(2, id).BindText(3, Name(from));
+  ANVIL_RETURN_IF_ERROR(update.Run());
+  return c.Changes() == 1;
+}
+
+// Conditional kPending → `to` of a certificate (with its DER when issued); returns its order id.
+Result<std::string> MovePendingCertificate(Connection& c, const std::string& serial, CertificateState to,
+                                           const std::string& der) {
+  // RETURNING hands back the order without a separate read.
+  ANVIL_ASSIGN_OR_RETURN(Statement update,
+                         c.Prepare("UPDATE certificates SET state = ?, der = CASE WHEN ? THEN ? ELSE der END "
+                                   "WHERE serial = ? AND state = ? RETURNING order_id"));
+  update.BindText(1, Name(to))
+      .BindBool(2, to == CertificateState::kIssued)
+      .BindBlob(3, der)
+      .BindText(4, serial)
+      .BindText(5, Name(CertificateState::kPending));
+  ANVIL_ASSIGN_OR_RETURN(bool changed, update.Step());
+  if (!changed) return ExplainCertificateMiss(c, serial, "pending");
+  std::string order_id = update.ColumnText(0);
+  ANVIL_RETURN_IF_ERROR(update.Run());
+  return order_id;
+}
+
+}  // namespace
+
+Status SqliteStore::BeginIssuance(const CertificateRecord& pending, acme::OrderStatus order_from) {
+  return Write([&](Connection& c) -> Status {
+    ANVIL_ASSIGN_OR_RETURN(bool started,
+                           MoveOrder(c, pending.order_id, order_from, acme::OrderStatus::kProcessing));
+    if (!started) {
+      ANVIL_ASSIGN_OR_RETURN(bool exists, Exists(c, "SELECT 1 FROM orders WHERE id = ?", pending.order_id));
+      if (!exists) return NotFound("order", pending.order_id);
+      return Error(Code::kOrderNotReady,
+                   "order " + pending.order_id + " is not " + std::string(Name(order_from)));
+    }
+    return InsertPendingCertificate(c, pending);
+  });
+}
+
+Status SqliteStore::FinishIssuance(const std::string& serial, const std::string& der,
+                                   const AuditEvent& audit) {
+  return Write([&](Connection& c) -> Status {
+    ANVIL_ASSIGN_OR_RETURN(std::string order_id,
+                           MovePendingCertificate(c, serial, CertificateState::kIssued, der));
+    ANVIL_ASSIGN_OR_RETURN(
+        Statement update,
+        c.Prepare("UPDATE orders SET status = ?, certificate_serial = ? WHERE id = ? AND status = ?"));
+    update.BindText(1, Name(acme::OrderStatus::kValid))
+        .BindText(2, serial)
+        .BindText(3, order_id)
+        .BindText(4, Name(acme::OrderStatus::kProcessing));
+    ANVIL_RETURN_IF_ERROR(update.Run());
+    if (c.Changes() != 1) {
+      ANVIL_ASSIGN_OR_RETURN(bool exists, Exists(c, "SELECT 1 FROM orders WHERE id = ?", order_id));
+      if (!exists) return NotFound("order", order_id);
+      return Error(Code::kConflict, "order " + order_id + " is not processing");
+    }
+    return InsertAudit(c, audit);
+  });
+}
+
+Status SqliteStore::AbandonIssuance(const std::string& serial, const std::string& order_error_json,
+                                    const AuditEvent& audit) {
+  return Write([&](Connection& c) -> Status {
+    ANVIL_ASSIGN_OR_RETURN(std::string order_id,
+                           MovePendingCertificate(c, serial, CertificateState::kAbandoned, ""));
+    ANVIL_ASSIGN_OR_RETURN(
+        Statement update,
+        c.Prepare("UPDATE orders SET status = ?, error_json = ? WHERE id = ? AND status = ?"));
+    update.BindText(1, Name(acme::OrderStatus::kInvalid))
+        .BindText(2, order_error_json)
+        .BindText(3, order_id)
+        .BindText(4, Name(acme::OrderStatus::kProcessing));
+    ANVIL_RETURN_IF_ERROR(update.Run());  // an order no longer processing keeps its state
+    return InsertAudit(c, audit);
+  });
+}
+
+}  // namespace anvil::storage::sqlite

@@ -1,0 +1,159 @@
+#include "storage/sqlite/sqlite_rows.h"
+
+#include <utility>
+
+#include "storage/internal/codec.h"
+
+namespace anvil::storage::sqlite {
+
+using internal::NotFound;
+
+Status Annotate(const Status& status, std::string_view what) {
+  return Error(status.code(), std::string(what) + ": " + status.message());
+}
+
+Result<Account> ReadAccount(const Statement& s) {
+  Account a;
+  a.id = s.ColumnText(0);
+  a.jwk_json = s.ColumnText(1);
+  a.thumbprint = s.ColumnText(2);
+  ANVIL_ASSIGN_OR_RETURN(a.contacts, internal::DecodeStringList(s.ColumnText(3)));
+  ANVIL_ASSIGN_OR_RETURN(a.status, internal::ParseAccountStatusName(s.ColumnText(4)));
+  a.tos_agreed = s.ColumnInt(5) != 0;
+  a.eab_kid = s.ColumnText(6);
+  a.created_at = s.ColumnTime(7);
+  return a;
+}
+
+Result<Order> ReadOrder(const Statement& s) {
+  Order o;
+  o.id = s.ColumnText(0);
+  o.account_id = s.ColumnText(1);
+  ANVIL_ASSIGN_OR_RETURN(o.status, internal::ParseOrderStatusName(s.ColumnText(2)));
+  ANVIL_ASSIGN_OR_RETURN(o.identifiers, internal::DecodeIdentifiers(s.ColumnText(3)));
+  ANVIL_ASSIGN_OR_RETURN(o.authorization_ids, internal::DecodeStringList(s.ColumnText(4)));
+  o.not_before = s.ColumnOptionalTime(5);
+  o.not_after = s.ColumnOptionalTime(6);
+  o.expires = s.ColumnTime(7);
+  o.created_at = s.ColumnTime(8);
+  o.profile = s.ColumnText(9);
+  o.replaces = s.ColumnText(10);
+  o.error_json = s.ColumnText(11);
+  o.certificate_serial = s.ColumnText(12);
+  return o;
+}
+
+Result<Authorization> ReadAuthorization(const Statement& s) {
+  Authorization a;
+  a.id = s.ColumnText(0);
+  a.account_id = s.ColumnText(1);
+  ANVIL_ASSIGN_OR_RETURN(a.identifier.type, internal::ParseIdentifierTypeName(s.ColumnText(2)));
+  a.identifier.value = s.ColumnText(3);
+  a.wildcard = s.ColumnInt(4) != 0;
+  ANVIL_ASSIGN_OR_RETURN(a.status, internal::ParseAuthorizationStatusName(s.ColumnText(5)));
+  a.expires = s.ColumnTime(6);
+  a.created_at = s.ColumnTime(7);
+  return a;
+}
+
+Result<CertificateRecord> ReadCertificate(const Statement& s) {
+  CertificateRecord c;
+  c.serial = s.ColumnText(0);
+  c.order_id = s.ColumnText(1);
+  c.account_id = s.ColumnText(2);
+  ANVIL_ASSIGN_OR_RETURN(c.state, internal::ParseCertificateStateName(s.ColumnText(3)));
+  c.tbs_der = s.ColumnBlob(4);
+  c.der = s.ColumnBlob(5);
+  c.issuer_chain_pem = s.ColumnText(6);
+  ANVIL_ASSIGN_OR_RETURN(c.names, internal::DecodeStringList(s.ColumnText(7)));
+  c.profile = s.ColumnText(8);
+  c.authority_key_id = s.ColumnBlob(9);
+  c.not_before = s.ColumnTime(10);
+  c.not_after = s.ColumnTime(11);
+  c.created_at = s.ColumnTime(12);
+  c.revoked_at = s.ColumnOptionalTime(13);
+  c.revocation_reason = static_cast<int>(s.ColumnInt(14));
+  return c;
+}
+
+EabKey ReadEabKey(const Statement& s) {
+  EabKey k;
+  k.kid = s.ColumnText(0);
+  k.hmac_key = s.ColumnBlob(1);
+  k.account_id = s.ColumnText(2);
+  k.comment = s.ColumnText(3);
+  k.created_at = s.ColumnTime(4);
+  return k;
+}
+
+AuditEvent ReadAudit(const Statement& s) {
+  AuditEvent e;
+  e.id = s.ColumnInt(0);
+  e.at = s.ColumnTime(1);
+  e.kind = s.ColumnText(2);
+  e.account_id = s.ColumnText(3);
+  e.subject = s.ColumnText(4);
+  e.details_json = s.ColumnText(5);
+  return e;
+}
+
+Result<bool> Exists(Connection& c, std::string_view sql, std::string_view key) {
+  ANVIL_ASSIGN_OR_RETURN(Statement s, c.Prepare(sql));
+  s.BindText(1, key);
+  return s.Step();
+}
+
+Status LoadChallenges(Connection& c, Authorization& authorization) {
+  ANVIL_ASSIGN_OR_RETURN(Statement s,
+                         c.Prepare("SELECT id, type, token, status, validated_at, error_json "
+                                   "FROM challenges WHERE authorization_id = ? ORDER BY position"));
+  s.BindText(1, authorization.id);
+  authorization.challenges.clear();
+  while (true) {
+    ANVIL_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return Status::Ok();
+    Challenge ch;
+    ch.id = s.ColumnText(0);
+    ANVIL_ASSIGN_OR_RETURN(ch.type, internal::ParseChallengeTypeName(s.ColumnText(1)));
+    ch.token = s.ColumnText(2);
+    ANVIL_ASSIGN_OR_RETURN(ch.status, internal::ParseChallengeStatusName(s.ColumnText(3)));
+    ch.validated_at = s.ColumnOptionalTime(4);
+    ch.error_json = s.ColumnText(5);
+    authorization.challenges.push_back(std::move(ch));
+  }
+}
+
+Status ExplainChallengeMiss(Connection& c, const std::string& authorization_id,
+                            const std::string& challenge_id) {
+  ANVIL_ASSIGN_OR_RETURN(Statement s,
+                         c.Prepare("SELECT 1 FROM challenges WHERE authorization_id = ? AND id = ?"));
+  s.BindText(1, authorization_id).BindText(2, challenge_id);
+  ANVIL_ASSIGN_OR_RETURN(bool found, s.Step());
+  if (!found) return NotFound("challenge", authorization_id + "/" + challenge_id);
+  return internal::ChallengeConflict(authorization_id, challenge_id);
+}
+
+Status ExplainCertificateMiss(Connection& c, const std::string& serial, std::string_view expected) {
+  ANVIL_ASSIGN_OR_RETURN(
+      Statement s, c.Prepare("SELECT state, revoked_at IS NOT NULL FROM certificates WHERE serial = ?"));
+  s.BindText(1, serial);
+  ANVIL_ASSIGN_OR_RETURN(bool found, s.Step());
+  if (!found) return NotFound("certificate", serial);
+  if (s.ColumnInt(1) != 0)
+    return Error(Code::kAlreadyRevoked, "certificate " + serial + " is already revoked");
+  return Error(Code::kConflict,
+               "certificate " + serial + " is " + s.ColumnText(0) + ", not " + std::string(expected));
+}
+
+Status InsertAudit(Connection& c, const AuditEvent& event) {
+  ANVIL_ASSIGN_OR_RETURN(Statement insert, c.Prepare("INSERT INTO audit_log (at, kind, account_id, subject, "
+                                                     "details_json) VALUES (?, ?, ?, ?, ?)"));
+  insert.BindTime(1, event.at)
+      .BindText(2, event.kind)
+      .BindText(3, event.account_id)
+      .BindText(4, event.subject)
+      .BindText(5, event.details_json);
+  return insert.Run();
+}
+
+}  // namespace anvil::storage::sqlite

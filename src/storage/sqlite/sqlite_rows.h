@@ -1,0 +1,56 @@
+// Internal to storage/sqlite: the column lists of the schema's tables and the functions that decode a row of
+// each, plus the small statements every query file shares (existence checks, audit rows, explanations of a
+// conditional update that changed nothing). docs/storage.md has the schema.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "base/time.h"
+#include "storage/sqlite/db.h"
+#include "storage/store.h"
+
+namespace anvil::storage::sqlite {
+
+// Column lists shared by the SELECTs and the row decoders in sqlite_rows.cc (the decoders read them by
+// position).
+#define ANVIL_ACCOUNT_COLUMNS \
+  "id, jwk_json, thumbprint, contacts_json, status, tos_agreed, eab_kid, created_at"
+#define ANVIL_ORDER_COLUMNS                                                                            \
+  "id, account_id, status, identifiers_json, authorization_ids_json, not_before, not_after, expires, " \
+  "created_at, profile, replaces, error_json, certificate_serial"
+#define ANVIL_AUTHORIZATION_COLUMNS \
+  "id, account_id, identifier_type, identifier_value, wildcard, status, expires, created_at"
+#define ANVIL_CERTIFICATE_COLUMNS                                                              \
+  "serial, order_id, account_id, state, tbs_der, der, issuer_chain_pem, names_json, profile, " \
+  "authority_key_id, "                                                                         \
+  "not_before, not_after, created_at, revoked_at, revocation_reason"
+#define ANVIL_EAB_COLUMNS "kid, hmac_key, account_id, comment, created_at"
+#define ANVIL_AUDIT_COLUMNS "id, at, kind, account_id, subject, details_json"
+
+// `status` with "WHAT: " before its message.
+Status Annotate(const Status& status, std::string_view what);
+
+Result<Account> ReadAccount(const Statement& s);
+Result<Order> ReadOrder(const Statement& s);
+Result<Authorization> ReadAuthorization(const Statement& s);  // without its challenges (LoadChallenges)
+Result<CertificateRecord> ReadCertificate(const Statement& s);
+EabKey ReadEabKey(const Statement& s);
+AuditEvent ReadAudit(const Statement& s);
+
+// Whether a row exists for a query with one text parameter.
+Result<bool> Exists(Connection& c, std::string_view sql, std::string_view key);
+// Fills authorization.challenges (in creation order).
+Status LoadChallenges(Connection& c, Authorization& authorization);
+// kNotFound if the authorization or its challenge does not exist, else kConflict: explains a conditional
+// challenge update that changed nothing.
+Status ExplainChallengeMiss(Connection& c, const std::string& authorization_id,
+                            const std::string& challenge_id);
+// Explains a conditional certificate update that changed nothing: kNotFound, kAlreadyRevoked or kConflict
+// ("certificate S is STATE, not EXPECTED").
+Status ExplainCertificateMiss(Connection& c, const std::string& serial, std::string_view expected);
+// Appends one audit row (its id is assigned by SQLite).
+Status InsertAudit(Connection& c, const AuditEvent& event);
+
+}  // namespace anvil::storage::sqlite

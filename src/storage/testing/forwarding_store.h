@@ -1,0 +1,126 @@
+// A Store that forwards every call to another one: the base of test decorators that change a few calls (fault
+// injection, counting, a cleanup when the store goes away) and pass the rest through. Thread-safe if the
+// inner store is; it does not own the inner store unless given a unique_ptr.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "storage/store.h"
+
+namespace anvil::storage::testing {
+
+class ForwardingStore : public Store {
+ public:
+  explicit ForwardingStore(Store& inner) : inner_(&inner) {}
+  explicit ForwardingStore(std::unique_ptr<Store> owned) : owned_(std::move(owned)), inner_(owned_.get()) {}
+
+  Status CreateAccount(const Account& a, const AuditEvent& audit) override {
+    return inner_->CreateAccount(a, audit);
+  }
+  Result<Account> GetAccount(const std::string& id) override { return inner_->GetAccount(id); }
+  Result<Account> FindAccountByThumbprint(const std::string& t) override {
+    return inner_->FindAccountByThumbprint(t);
+  }
+  Status UpdateAccount(const std::string& id, const std::vector<std::string>& contacts,
+                       acme::AccountStatus status, const AuditEvent& audit) override {
+    return inner_->UpdateAccount(id, contacts, status, audit);
+  }
+  Status ChangeAccountKey(const std::string& id, const std::string& old_thumbprint,
+                          const std::string& new_jwk_json, const std::string& new_thumbprint,
+                          const AuditEvent& audit) override {
+    return inner_->ChangeAccountKey(id, old_thumbprint, new_jwk_json, new_thumbprint, audit);
+  }
+
+  Status CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations) override {
+    return inner_->CreateOrder(order, new_authorizations);
+  }
+  Result<Order> GetOrder(const std::string& id) override { return inner_->GetOrder(id); }
+  Result<std::vector<std::string>> ListOrderIds(const std::string& account_id, const std::string& after_id,
+                                                int limit) override {
+    return inner_->ListOrderIds(account_id, after_id, limit);
+  }
+  Result<std::vector<Order>> ListOrdersByStatus(acme::OrderStatus status, int limit) override {
+    return inner_->ListOrdersByStatus(status, limit);
+  }
+  Status TransitionOrder(const std::string& id, acme::OrderStatus from, acme::OrderStatus to,
+                         const std::string& error_json, const std::string& certificate_serial,
+                         const AuditEvent* audit) override {
+    return inner_->TransitionOrder(id, from, to, error_json, certificate_serial, audit);
+  }
+  Result<std::optional<Order>> FindOrderReplacing(const std::string& cert_id) override {
+    return inner_->FindOrderReplacing(cert_id);
+  }
+  Status CreateAuthorization(const Authorization& authorization) override {
+    return inner_->CreateAuthorization(authorization);
+  }
+  Result<Authorization> GetAuthorization(const std::string& id) override {
+    return inner_->GetAuthorization(id);
+  }
+  Result<std::optional<Authorization>> FindValidAuthorization(const std::string& account_id,
+                                                              const acme::Identifier& identifier,
+                                                              bool wildcard,
+                                                              TimePoint expires_after) override {
+    return inner_->FindValidAuthorization(account_id, identifier, wildcard, expires_after);
+  }
+  Status TransitionAuthorization(const std::string& id, acme::AuthorizationStatus from,
+                                 acme::AuthorizationStatus to) override {
+    return inner_->TransitionAuthorization(id, from, to);
+  }
+  Status StartChallenge(const std::string& authorization_id, const std::string& challenge_id) override {
+    return inner_->StartChallenge(authorization_id, challenge_id);
+  }
+  Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
+                           const std::string& error_json, TimePoint validated_at,
+                           std::optional<TimePoint> valid_until) override {
+    return inner_->CompleteChallenge(authorization_id, challenge_id, valid, error_json, validated_at,
+                                     valid_until);
+  }
+
+  Result<CertificateRecord> GetCertificate(const std::string& serial) override {
+    return inner_->GetCertificate(serial);
+  }
+  Result<std::vector<CertificateRecord>> ListCertificatesForOrder(const std::string& order_id) override {
+    return inner_->ListCertificatesForOrder(order_id);
+  }
+  Status RevokeCertificate(const std::string& serial, int reason, TimePoint at,
+                           const AuditEvent& audit) override {
+    return inner_->RevokeCertificate(serial, reason, at, audit);
+  }
+
+  Status BeginIssuance(const CertificateRecord& pending, acme::OrderStatus order_from) override {
+    return inner_->BeginIssuance(pending, order_from);
+  }
+  Status FinishIssuance(const std::string& serial, const std::string& der, const AuditEvent& audit) override {
+    return inner_->FinishIssuance(serial, der, audit);
+  }
+  Status AbandonIssuance(const std::string& serial, const std::string& order_error_json,
+                         const AuditEvent& audit) override {
+    return inner_->AbandonIssuance(serial, order_error_json, audit);
+  }
+
+  Status CreateEabKey(const EabKey& key) override { return inner_->CreateEabKey(key); }
+  Result<EabKey> GetEabKey(const std::string& kid) override { return inner_->GetEabKey(kid); }
+  Result<std::vector<EabKey>> ListEabKeys() override { return inner_->ListEabKeys(); }
+  Status AppendAudit(const AuditEvent& event) override { return inner_->AppendAudit(event); }
+  Result<std::vector<AuditEvent>> ListAudit(int64_t after_id, int limit) override {
+    return inner_->ListAudit(after_id, limit);
+  }
+
+ protected:
+  // Destroys an owned inner store now (a later call would crash); for decorators whose own destructor must
+  // run after the inner store is gone.
+  void DestroyInner() {
+    owned_.reset();
+    inner_ = nullptr;
+  }
+
+ private:
+  std::unique_ptr<Store> owned_;
+  Store* inner_;
+};
+
+}  // namespace anvil::storage::testing
