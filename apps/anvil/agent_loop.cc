@@ -1,8 +1,9 @@
 // `anvil agent`: renewal passes in a loop (docs/agent.md, Scheduling). Each pass locks the state directory,
-// renews what is due and yields the lineages' renewal decisions; the loop then sleeps until the earliest
-// renewal time or ARI re-check among them (agent::NextWakeUp), at most --interval, plus jitter. Signals are
-// taken synchronously (sigtimedwait; main() blocked them before any thread started), so a SIGTERM during a
-// pass is acted upon once the pass is over: an issuance is never cut off half-way.
+// renews what is due (agent::RenewalPass) and yields the lineages' renewal decisions; the loop then sleeps
+// until the earliest renewal time or ARI re-check among them, at most --interval, plus jitter
+// (agent::ScheduleNextPass). Signals are taken synchronously (sigtimedwait; main() blocked them before any
+// thread started), so a SIGTERM during a pass is acted upon once the pass is over: an issuance is never cut
+// off half-way.
 #include <signal.h>
 #include <time.h>
 
@@ -12,7 +13,9 @@
 #include <optional>
 #include <random>
 
+#include "agent/json_output.h"
 #include "agent/renewal.h"
+#include "agent/renewal_pass.h"
 #include "agent/state_dir.h"
 #include "agent/state_lock.h"
 #include "base/time.h"
@@ -54,7 +57,7 @@ int RunAgent(const GlobalOptions& g, const AgentCommand& c) {
   std::mt19937_64 random{std::random_device{}()};
   auto unit = [&random] { return std::uniform_real_distribution<double>(0.0, 1.0)(random); };
   // --json: one event per line on stdout, flushed at once (a supervisor reads them as they come).
-  EventSink emit = [&g, &clock](json e) {
+  agent::EventSink emit = [&g, &clock](json e) {
     if (!g.json) return;
     e["time"] = FormatRfc3339(clock.Now());
     std::cout << e.dump() << std::endl;
@@ -86,16 +89,17 @@ int RunAgent(const GlobalOptions& g, const AgentCommand& c) {
       } else {
         if (!said) {
           say(l.status().message() + "; waiting for it");
-          emit({{"event", "wait_lock"}, {"error", ErrorJson(l.status())}});
+          emit({{"event", "wait_lock"}, {"error", agent::ErrorJson(l.status())}});
           said = true;
         }
         if (WaitUntil(set, clock, clock.Now() + seconds(1), &signo) == Wake::kStop) return stop();
       }
     }
-    RenewPassResult pass;
+    agent::RenewalPassResult pass;
     if (lock) {
       auto state = agent::StateDir::Open(root);
-      auto result = state.ok() ? RenewPass(g, all, *state, emit) : Result<RenewPassResult>(state.status());
+      auto result = state.ok() ? RunRenewalPass(g, all, *state, emit)
+                               : Result<agent::RenewalPassResult>(state.status());
       if (result.ok()) {
         pass = std::move(*result);
       } else {
@@ -106,20 +110,17 @@ int RunAgent(const GlobalOptions& g, const AgentCommand& c) {
     if (!failure.ok()) {
       ++pass.failed;
       std::cerr << "anvil agent: error: " << failure.ToString() << "\n";
-      emit({{"event", "error"}, {"error", ErrorJson(failure)}});
+      emit(agent::ErrorEvent(failure));
     }
-    int code = pass.ExitCode();
+    int code = RenewExitCode(pass);
     say("renewal pass finished with exit code " + std::to_string(code));
     emit({{"event", "pass"}, {"renewed", pass.renewed}, {"failed", pass.failed}, {"exit_code", code}});
 
-    const TimePoint now = clock.Now();
-    auto wait =
-        std::chrono::ceil<seconds>(agent::NextWakeUp(pass.decisions, now, seconds(c.interval_seconds)) - now);
-    wait += agent::Jitter(wait, seconds(c.jitter_seconds), unit());
-    const TimePoint wake = now + wait;
-    say("next pass at " + FormatRfc3339(wake) + " (in " + std::to_string(wait.count()) + " s)");
-    emit({{"event", "sleep"}, {"until", FormatRfc3339(wake)}, {"seconds", wait.count()}});
-    switch (WaitUntil(set, clock, wake, &signo)) {
+    const agent::NextPass next = agent::ScheduleNextPass(
+        pass.decisions, clock.Now(), seconds(c.interval_seconds), seconds(c.jitter_seconds), unit());
+    say("next pass at " + FormatRfc3339(next.at) + " (in " + std::to_string(next.wait.count()) + " s)");
+    emit({{"event", "sleep"}, {"until", FormatRfc3339(next.at)}, {"seconds", next.wait.count()}});
+    switch (WaitUntil(set, clock, next.at, &signo)) {
       case Wake::kStop:
         return stop();
       case Wake::kReload:

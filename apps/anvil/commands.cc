@@ -11,7 +11,8 @@
 #include "agent/acme_client.h"
 #include "agent/http_client.h"
 #include "agent/issuer.h"
-#include "agent/renewal.h"
+#include "agent/json_output.h"
+#include "agent/renewal_pass.h"
 #include "agent/sleeper.h"
 #include "agent/solvers/dns_propagation.h"
 #include "agent/state_dir.h"
@@ -26,29 +27,30 @@ namespace anvil::cli {
 namespace {
 
 using agent::AcmeClient;
+using agent::CertificateJson;
+using agent::ErrorJson;
 using agent::StateDir;
 using nlohmann::json;
 
-// The agent's collaborators for one server. Heap-allocated so the references the client holds stay valid.
-struct Session {
-  std::unique_ptr<agent::HttpClient> http;
+// Real time for a command: the clock and the waiting of its ACME client, solvers and issuer.
+struct Realtime {
   SystemClock clock;
   agent::RealSleeper sleeper;
-  std::unique_ptr<AcmeClient> client;
 };
 
-Result<std::unique_ptr<Session>> Connect(const GlobalOptions& g, const std::string& server,
-                                         const std::string& ca_bundle) {
+// An ACME client over libcurl for `server`, running on `time` (which must outlive it).
+Result<agent::AcmeConnection> Connect(const GlobalOptions& g, const std::string& server,
+                                      const std::string& ca_bundle, Realtime& time) {
   if (server.empty()) return Error(Code::kInvalidArgument, "no server given (--server)");
-  auto s = std::make_unique<Session>();
+  agent::AcmeConnection c;
   agent::CurlHttpClientOptions options;
   options.ca_bundle = ca_bundle;
-  ANVIL_ASSIGN_OR_RETURN(s->http, agent::NewCurlHttpClient(options));
+  ANVIL_ASSIGN_OR_RETURN(c.http, agent::NewCurlHttpClient(options));
   agent::AcmeClientOptions client_options;
   client_options.directory_url = server;
   if (g.verbose) client_options.log = [](const std::string& line) { std::cerr << "anvil: " << line << "\n"; };
-  s->client = std::make_unique<AcmeClient>(*s->http, s->clock, s->sleeper, client_options);
-  return s;
+  c.client = std::make_unique<AcmeClient>(*c.http, time.clock, time.sleeper, client_options);
+  return c;
 }
 
 std::string StateRoot(const GlobalOptions& g) {
@@ -113,38 +115,10 @@ std::string DefaultLineageName(const std::string& first) {
   return out;
 }
 
-json CertificateJson(const crypto::Certificate& cert, TimePoint now) {
-  json names = cert.dns_names();
-  for (const auto& ip : cert.ip_addresses()) names.push_back(ip);
-  auto left = std::chrono::duration_cast<std::chrono::hours>(cert.not_after() - now).count() / 24;
-  return {{"serial", cert.serial_hex()},
-          {"issuer", cert.issuer()},
-          {"names", names},
-          {"not_before", FormatRfc3339(cert.not_before())},
-          {"not_after", FormatRfc3339(cert.not_after())},
-          {"days_left", left}};
-}
-
 // The dns-01 propagation check's progress lines, with -v.
 std::function<void(const std::string&)> SolverLog(const GlobalOptions& g) {
   if (!g.verbose) return {};
   return [](const std::string& line) { std::cerr << "anvil: " << line << "\n"; };
-}
-
-// The agent's "check" event: what the renewal check of one lineage found.
-json CheckEvent(const std::string& lineage, const agent::RenewalDecision& d) {
-  json e = {{"event", "check"},
-            {"lineage", lineage},
-            {"due", d.due},
-            {"renew_at", FormatRfc3339(d.renew_at)},
-            {"reason", d.reason}};
-  if (d.ari) {
-    e["ari_window"] = {{"start", FormatRfc3339(d.ari->window_start)},
-                       {"end", FormatRfc3339(d.ari->window_end)}};
-  }
-  if (d.retry_after) e["retry_after"] = d.retry_after->count();
-  if (d.next_check) e["next_check"] = FormatRfc3339(*d.next_check);
-  return e;
 }
 
 double RandomUnit() {
@@ -153,21 +127,6 @@ double RandomUnit() {
 }
 
 }  // namespace
-
-json ErrorJson(const Status& s) {
-  json j = {{"code", std::string(CodeName(s.code()))}, {"message", s.message()}};
-  if (!s.subproblems().empty()) {
-    json subs = json::array();
-    for (const auto& sub : s.subproblems()) {
-      subs.push_back({{"identifier", sub.identifier_type + ":" + sub.identifier_value},
-                      {"code", std::string(CodeName(sub.code))},
-                      {"message", sub.message}});
-    }
-    j["subproblems"] = subs;
-  }
-  if (s.retry_after()) j["retry_after"] = *s.retry_after();
-  return j;
-}
 
 int RunAccount(const GlobalOptions& g, const AccountCommand& c) {
   // `show` only reads; every other action changes the stored account and holds the lock.
@@ -184,9 +143,10 @@ int RunAccount(const GlobalOptions& g, const AccountCommand& c) {
     locked.emplace(std::move(*l));
   }
   StateDir* state = read_only ? &*reading : &locked->dir;
-  auto session = Connect(g, c.server.server, c.server.ca_bundle);
-  if (!session.ok()) return Fail(g, session.status());
-  AcmeClient& client = *(*session)->client;
+  Realtime time;
+  auto connection = Connect(g, c.server.server, c.server.ca_bundle, time);
+  if (!connection.ok()) return Fail(g, connection.status());
+  AcmeClient& client = *connection->client;
   agent::AccountOptions options;
   options.contact = Mailto(c.emails);
   options.agree_terms = c.agree_tos;
@@ -322,8 +282,9 @@ int RunIssue(const GlobalOptions& g, const IssueCommand& c) {
   auto locked = OpenStateLocked(g);
   if (!locked.ok()) return FailState(g, locked.status());
   StateDir* state = &locked->dir;
-  auto session = Connect(g, l.server, l.ca_bundle);
-  if (!session.ok()) return Fail(g, session.status());
+  Realtime time;
+  auto connection = Connect(g, l.server, l.ca_bundle, time);
+  if (!connection.ok()) return Fail(g, connection.status());
   agent::AccountOptions account_options;
   account_options.contact = Mailto(c.emails);
   account_options.eab_kid = c.eab_kid;
@@ -332,15 +293,15 @@ int RunIssue(const GlobalOptions& g, const IssueCommand& c) {
     if (!key.ok()) return Fail(g, key.status(), kExitUsage);
     account_options.eab_hmac_key = *key;
   }
-  AcmeClient& client = *(*session)->client;
+  AcmeClient& client = *connection->client;
   auto account = agent::EnsureAccount(client, *state, l.server, account_options);
   if (!account.ok()) return Fail(g, account.status());
-  auto solver = agent::MakeSolver(l, (*session)->clock, (*session)->sleeper, SolverLog(g));
+  auto solver = agent::MakeSolver(l, time.clock, time.sleeper, SolverLog(g));
   if (!solver.ok()) return Fail(g, solver.status());
-  agent::Issuer issuer(client, *state, **solver, (*session)->clock);
+  agent::Issuer issuer(client, *state, **solver, time.clock);
   auto result = issuer.Issue(l);
   if (!result.ok()) return Fail(g, result.status());
-  json cert = CertificateJson(result->certificate, (*session)->clock.Now());
+  json cert = CertificateJson(result->certificate, time.clock.Now());
   if (g.json) {
     std::cout << json{{"ok", true},
                       {"lineage", l.name},
@@ -360,115 +321,46 @@ int RunIssue(const GlobalOptions& g, const IssueCommand& c) {
   return kExitOk;
 }
 
-Result<RenewPassResult> RenewPass(const GlobalOptions& g, const RenewCommand& c, StateDir& state,
-                                  const EventSink& event) {
-  auto emit = [&event](json e) {
-    if (event) event(std::move(e));
-  };
-  std::vector<std::string> names;
-  if (!c.name.empty()) {
-    names.push_back(c.name);
-  } else {
-    ANVIL_ASSIGN_OR_RETURN(names, state.ListLineages());
-  }
-  RenewPassResult pass;
-  for (const auto& name : names) {
-    json entry = {{"lineage", name}};
-    auto report = [&](const std::string& outcome, const std::string& detail) {
-      entry["result"] = outcome;
-      entry["detail"] = detail;
-      pass.lineages.push_back(entry);
-      if (!g.json)
-        std::cerr << "anvil: " << name << ": " << outcome << (detail.empty() ? "" : ": " + detail) << "\n";
+Result<agent::RenewalPassResult> RunRenewalPass(const GlobalOptions& g, const RenewCommand& c,
+                                                StateDir& state, const agent::EventSink& event) {
+  Realtime time;
+  agent::RenewalPass pass(
+      state, time.clock,
+      [&g, &time](const std::string& server, const std::string& ca_bundle) {
+        return Connect(g, server, ca_bundle, time);
+      },
+      [&g, &time](const agent::LineageConfig& lineage) {
+        return agent::MakeSolver(lineage, time.clock, time.sleeper, SolverLog(g));
+      },
+      RandomUnit);
+  agent::RenewalPassOptions options;
+  options.lineage = c.name;
+  options.force = c.force;
+  options.on_event = event;
+  if (!g.json) {
+    options.on_result = [](const agent::LineageResult& r) {
+      std::cerr << "anvil: " << r.lineage << ": " << agent::LineageOutcomeName(r.outcome)
+                << (r.detail.empty() ? "" : ": " + r.detail) << "\n";
     };
-    auto fail = [&](const Status& s) {
-      ++pass.failed;
-      report("failed", s.ToString());
-      emit({{"event", "error"}, {"lineage", name}, {"error", ErrorJson(s)}});
-    };
-    auto lineage = state.LoadLineage(name);
-    if (!lineage.ok()) {
-      fail(lineage.status());
-      continue;
-    }
-    auto session = Connect(g, lineage->server, lineage->ca_bundle);
-    if (!session.ok()) {
-      fail(session.status());
-      continue;
-    }
-    AcmeClient& client = *(*session)->client;
-    auto account = agent::EnsureAccount(client, state, lineage->server, {});
-    if (!account.ok()) {
-      fail(account.status());
-      continue;
-    }
-    std::string replaces;
-    auto cert_pem = ReadFile(state.Files(name).cert);
-    auto cert = cert_pem.ok() ? crypto::Certificate::FromPem(*cert_pem)
-                              : Result<crypto::Certificate>(cert_pem.status());
-    if (cert.ok()) {
-      std::optional<TimePoint> previous_choice;
-      if (auto t = ParseRfc3339(lineage->next_renewal); t.ok()) previous_choice = *t;
-      auto decision =
-          agent::CheckRenewal(client, *cert, (*session)->clock.Now(), RandomUnit(), previous_choice);
-      if (!decision.ok()) {
-        fail(decision.status());
-        continue;
-      }
-      emit(CheckEvent(name, *decision));
-      pass.decisions.push_back(*decision);
-      if (c.force) pass.decisions.back().due = true;  // Acted upon: its old schedule no longer applies.
-      entry["decision"] = decision->reason;
-      lineage->ari_window = decision->ari ? FormatRfc3339(decision->ari->window_start) + " .. " +
-                                                FormatRfc3339(decision->ari->window_end)
-                                          : "";
-      lineage->next_renewal = FormatRfc3339(decision->renew_at);
-      if (!decision->due && !c.force) {
-        if (Status s = state.SaveLineage(*lineage); !s.ok()) {
-          fail(s);
-          continue;
-        }
-        report("not due", decision->reason);
-        continue;
-      }
-      replaces = decision->replaces;
-      lineage->next_renewal.clear();  // Drawn afresh for the new certificate's window.
-      lineage->ari_window.clear();
-    }
-    auto solver = agent::MakeSolver(*lineage, (*session)->clock, (*session)->sleeper, SolverLog(g));
-    if (!solver.ok()) {
-      fail(solver.status());
-      continue;
-    }
-    agent::Issuer issuer(client, state, **solver, (*session)->clock);
-    auto result = issuer.Issue(*lineage, replaces);
-    if (!result.ok() && !replaces.empty() && result.status().code() == Code::kAlreadyReplaced) {
-      result = issuer.Issue(*lineage, "");  // Already replaced (RFC 9773 §5): a plain new order.
-    }
-    if (!result.ok()) {
-      fail(result.status());
-      continue;
-    }
-    ++pass.renewed;
-    json certificate = CertificateJson(result->certificate, (*session)->clock.Now());
-    entry["certificate"] = certificate;
-    report("renewed", "serial " + result->certificate.serial_hex());
-    emit({{"event", "renewed"},
-          {"lineage", name},
-          {"serial", certificate["serial"]},
-          {"not_after", certificate["not_after"]},
-          {"certificate", certificate}});
   }
-  return pass;
+  return pass.Run(options);
+}
+
+int RenewExitCode(const agent::RenewalPassResult& pass) {
+  return pass.failed ? kExitFailure : pass.renewed ? kExitOk : kExitNothingDue;
 }
 
 int RunRenew(const GlobalOptions& g, const RenewCommand& c) {
   auto locked = OpenStateLocked(g);
   if (!locked.ok()) return FailState(g, locked.status());
-  auto pass = RenewPass(g, c, locked->dir, nullptr);
+  auto pass = RunRenewalPass(g, c, locked->dir, nullptr);
   if (!pass.ok()) return Fail(g, pass.status());
-  if (g.json) std::cout << json{{"ok", pass->failed == 0}, {"lineages", pass->lineages}}.dump() << "\n";
-  return pass->ExitCode();
+  if (g.json) {
+    json lineages = json::array();
+    for (const auto& r : pass->lineages) lineages.push_back(agent::LineageResultJson(r));
+    std::cout << json{{"ok", pass->failed == 0}, {"lineages", lineages}}.dump() << "\n";
+  }
+  return RenewExitCode(*pass);
 }
 
 int RunRevoke(const GlobalOptions& g, const RevokeCommand& c) {
@@ -507,9 +399,10 @@ int RunRevoke(const GlobalOptions& g, const RevokeCommand& c) {
                   kExitUsage);
     }
   }
-  auto session = Connect(g, server.server, server.ca_bundle);
-  if (!session.ok()) return Fail(g, session.status());
-  AcmeClient& client = *(*session)->client;
+  Realtime time;
+  auto connection = Connect(g, server.server, server.ca_bundle, time);
+  if (!connection.ok()) return Fail(g, connection.status());
+  AcmeClient& client = *connection->client;
   std::optional<int> reason;
   if (c.reason >= 0) reason = c.reason;
   Status s;

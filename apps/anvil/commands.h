@@ -5,12 +5,10 @@
 // Composition only: no protocol logic lives here.
 #pragma once
 
-#include <functional>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "agent/renewal.h"
+#include "agent/renewal_pass.h"
 #include "agent/state_dir.h"
 #include "base/status.h"
 
@@ -95,26 +93,13 @@ struct AgentCommand {
 // directory is locked during passes only. With --json, one event per line on stdout.
 int RunAgent(const GlobalOptions& g, const AgentCommand& c);
 
-// Receives one progress event of a renewal pass (`anvil --json agent`): {"event": "check" | "renewed" |
-// "error", "lineage": NAME, ...}.
-using EventSink = std::function<void(nlohmann::json)>;
+// The renewal pass of `renew` (agent::RenewalPass, wired to libcurl and the real solvers) over an already
+// opened (and locked) state directory: one stderr line per lineage unless --json, the pass's events to
+// `event` when set. Fails only when the lineages cannot be listed.
+Result<agent::RenewalPassResult> RunRenewalPass(const GlobalOptions& g, const RenewCommand& c,
+                                                agent::StateDir& state, const agent::EventSink& event);
 
-// What one renewal pass did: `renew` prints it, the agent schedules its next pass from the decisions.
-struct RenewPassResult {
-  int renewed = 0, failed = 0;
-  nlohmann::json lineages = nlohmann::json::array();  // `renew --json`'s per-lineage results
-  // The renewal decisions of the lineages checked; those acted upon (renewed, failed, forced) are marked due.
-  std::vector<agent::RenewalDecision> decisions;
-  int ExitCode() const { return failed ? kExitFailure : renewed ? kExitOk : kExitNothingDue; }
-};
-
-// The renewal pass of `renew` over an already opened (and locked) state directory. Fails only when the
-// lineages cannot be listed; each lineage's failure is counted and reported (to `event` when set).
-Result<RenewPassResult> RenewPass(const GlobalOptions& g, const RenewCommand& c, agent::StateDir& state,
-                                  const EventSink& event);
-
-// A Status as the `error` member of a JSON document or event: {"code", "message", "subproblems"?,
-// "retry_after"?}.
-nlohmann::json ErrorJson(const Status& s);
+// `renew`'s exit code for a pass: 1 if a lineage failed, else 0 if one was renewed, else 3 (nothing due).
+int RenewExitCode(const agent::RenewalPassResult& pass);
 
 }  // namespace anvil::cli

@@ -85,4 +85,11 @@ std::chrono::seconds Jitter(std::chrono::seconds wait, std::chrono::seconds max_
       std::min<int64_t>(bound.count(), int64_t(random01 * double(bound.count() + 1))));
 }
 
+NextPass ScheduleNextPass(const std::vector<RenewalDecision>& decisions, TimePoint now,
+                          std::chrono::seconds interval, std::chrono::seconds max_jitter, double random01) {
+  auto wait = std::chrono::ceil<std::chrono::seconds>(NextWakeUp(decisions, now, interval) - now);
+  wait += Jitter(wait, max_jitter, random01);
+  return {now + wait, wait};
+}
+
 }  // namespace anvil::agent

@@ -64,4 +64,13 @@ TimePoint NextWakeUp(const std::vector<RenewalDecision>& decisions, TimePoint no
 // not postponed by an hour.
 std::chrono::seconds Jitter(std::chrono::seconds wait, std::chrono::seconds max_jitter, double random01);
 
+// The agent's next pass after one that ended at `now`: NextWakeUp's time rounded up to whole seconds from
+// `now`, plus Jitter(wait, max_jitter, random01).
+struct NextPass {
+  TimePoint at;               // now + wait
+  std::chrono::seconds wait;  // At least 1 s.
+};
+NextPass ScheduleNextPass(const std::vector<RenewalDecision>& decisions, TimePoint now,
+                          std::chrono::seconds interval, std::chrono::seconds max_jitter, double random01);
+
 }  // namespace anvil::agent

@@ -171,5 +171,28 @@ TEST(AgentAriJitter, AtMostTheMaximumAndATenthOfTheWait) {
   EXPECT_EQ(Jitter(seconds(5), hours(1), 0.9), seconds(0));
 }
 
+TEST(AgentAriSchedule, TheNextPassComesAtTheWholeSecondAfterTheWakeUpPlusJitter) {
+  const TimePoint now = FromUnixSeconds(kIssued);
+  // Not due: its renewal time, 2 h and half a second from now, brings the pass earlier.
+  RenewalDecision soon;
+  soon.renew_at = now + hours(2) + std::chrono::milliseconds(500);
+  // Due: renewed (or failed) in the pass, it does not count.
+  RenewalDecision handled;
+  handled.due = true;
+  handled.renew_at = now - hours(1);
+
+  // 7201 s (rounded up), plus half of the jitter bound min(1 h, 720 s): int(0.5 * 721) = 360 s.
+  NextPass next = ScheduleNextPass({soon, handled}, now, hours(12), hours(1), 0.5);
+  EXPECT_EQ(next.wait, seconds(7561));
+  EXPECT_EQ(next.at, now + seconds(7561));
+  // Without a decision that brings it earlier: the interval, and the whole jitter at most.
+  next = ScheduleNextPass({handled}, now, hours(12), hours(1), 0.999999);
+  EXPECT_EQ(next.wait, hours(13));
+  EXPECT_EQ(next.at, now + hours(13));
+  EXPECT_EQ(ScheduleNextPass({}, now, hours(12), seconds(0), 0.7).wait, hours(12));
+  // A renewal time already reached by the end of the pass: one second, never a busy loop.
+  EXPECT_EQ(ScheduleNextPass({soon}, now + hours(3), hours(12), hours(1), 0.5).wait, seconds(1));
+}
+
 }  // namespace
 }  // namespace anvil::agent
