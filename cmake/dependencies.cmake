@@ -1,7 +1,7 @@
 # Every third-party dependency, found once. All come from Debian 12 packages (scripts/install-deps).
 find_package(PkgConfig REQUIRED)
 find_package(OpenSSL 3.0 REQUIRED)
-find_package(Boost 1.81 REQUIRED CONFIG)
+find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS context)  # context: base/fiber.cc
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(tomlplusplus REQUIRED)
 find_package(CLI11 REQUIRED)
