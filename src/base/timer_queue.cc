@@ -35,11 +35,19 @@ uint64_t TimerQueue::Schedule(TimePoint when, std::function<void()> fn) {
 }
 
 bool TimerQueue::Cancel(uint64_t id) {
-  std::lock_guard lock(mu_);
-  auto it = when_.find(id);
-  if (it == when_.end()) return false;
-  pending_.erase(std::make_pair(it->second, id));
-  when_.erase(it);
+  bool earliest;
+  {
+    std::lock_guard lock(mu_);
+    auto it = when_.find(id);
+    if (it == when_.end()) return false;
+    auto node = pending_.find(std::make_pair(it->second, id));
+    earliest = node == pending_.begin();
+    pending_.erase(node);
+    when_.erase(it);
+  }
+  // The thread may be waiting until the cancelled time: it waits for the next one instead (a fake clock then
+  // reports the time of a timer that exists).
+  if (earliest) waiter_->Notify();
   return true;
 }
 

@@ -95,6 +95,8 @@ TEST_F(TimerQueueTest, CancellingTheTimerTheThreadWaitsForLeavesItWaitingForTheN
   uint64_t first = q.Schedule(start_ + 1h, [&] { log_.Add(1); });
   ASSERT_EQ(clock_.AwaitTimedWait(), start_ + 1h);  // the thread now waits until `first` is due
   EXPECT_TRUE(q.Cancel(first));
+  ASSERT_TRUE(clock_.AwaitQuiet());
+  EXPECT_EQ(clock_.AwaitTimedWait(0ms), std::nullopt);  // it no longer waits for a time
   q.Schedule(start_ + 10ms, [&] { log_.Add(2); });
   EXPECT_EQ(clock_.AwaitTimedWait(), start_ + 10ms);
   clock_.Advance(2h);
