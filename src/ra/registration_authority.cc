@@ -69,14 +69,15 @@ Result<std::pair<std::string, std::string>> ParseCertificateId(const std::string
 
 RegistrationAuthority::RegistrationAuthority(const config::Config& config, Policy policy,
                                              storage::Store& store, va::Validator& validator,
-                                             ca::CertificateAuthority& ca, const Clock& clock)
+                                             ca::CertificateAuthority& ca, const Clock& clock,
+                                             SteadyClock& steady_clock)
     : config_(config),
       policy_(std::move(policy)),
       store_(store),
       validator_(validator),
       ca_(ca),
       clock_(clock),
-      challenge_waits_(config.acme.challenge_wait) {}
+      challenge_waits_(config.acme.challenge_wait, steady_clock) {}
 
 // ---------------------------------------------------------------------------------------------- accounts
 

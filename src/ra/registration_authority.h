@@ -13,6 +13,7 @@
 
 #include "acme/types.h"
 #include "base/status.h"
+#include "base/steady_clock.h"
 #include "base/time.h"
 #include "ca/certificate_authority.h"
 #include "config/config.h"
@@ -55,8 +56,10 @@ enum class RevocationRequester { kAccount, kCertificateKey };
 
 class RegistrationAuthority {
  public:
+  // `steady_clock` bounds the challenge responses' waits (acme.challenge_wait; tests pass a FakeSteadyClock).
   RegistrationAuthority(const config::Config& config, Policy policy, storage::Store& store, va::Validator& validator,
-                        ca::CertificateAuthority& ca, const Clock& clock);
+                        ca::CertificateAuthority& ca, const Clock& clock,
+                        SteadyClock& steady_clock = SteadyClock::Real());
 
   // Accounts (§7.3).
   Result<NewAccountResult> NewAccount(const NewAccountRequest& request);

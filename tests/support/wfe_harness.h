@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "base/steady_clock.h"
 #include "ca/ca_material.h"
 #include "ca/certificate_authority.h"
 #include "config/config.h"
@@ -55,7 +56,8 @@ class WfeHarness {
                                                      std::string(kBaseUrl) + "/ca/intermediate.der");
     auto policy = ra::Policy::Create(config_.policy);
     EXPECT_TRUE(policy.ok());
-    ra_ = std::make_unique<ra::RegistrationAuthority>(config_, *policy, *store_, validator_, *ca_, clock_);
+    ra_ = std::make_unique<ra::RegistrationAuthority>(config_, *policy, *store_, validator_, *ca_, clock_,
+                                                      steady_clock_);
     nonces_ = std::make_unique<wfe::NonceService>(clock_, config_.acme.nonce_lifetime);
     wfe_ = std::make_unique<wfe::WebFrontEnd>(
         wfe::WfeOptions{kBaseUrl, material->root.ToPem(), material->intermediate.ToPem(),
@@ -120,6 +122,8 @@ class WfeHarness {
 
   config::Config& config() { return config_; }
   FakeClock& clock() { return clock_; }
+  // Bounds the challenge responses' waits: a response whose validation is held waits until a test moves it.
+  FakeSteadyClock& steady_clock() { return steady_clock_; }
   FakeValidator& validator() { return validator_; }
   storage::Store& store() { return *store_; }
   const ca::CaMaterial& material() { return *material_; }
@@ -128,6 +132,7 @@ class WfeHarness {
  private:
   TempDir dir_;
   FakeClock clock_;
+  FakeSteadyClock steady_clock_;
   config::Config config_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<ca::CaMaterial> material_;
