@@ -112,7 +112,8 @@ void FakeSteadyClock::AdvanceTo(TimePoint t) {
   if (t > now) Advance(t - now);
 }
 
-std::optional<SteadyClock::TimePoint> FakeSteadyClock::AwaitWaits(bool timed, std::chrono::milliseconds bound) {
+std::optional<SteadyClock::TimePoint> FakeSteadyClock::AwaitWaits(bool timed,
+                                                                  std::chrono::milliseconds bound) {
   std::unique_lock state(state_mu_);
   TimePoint earliest = TimePoint::max();
   const bool done = state_cv_.wait_for(state, bound, [&] {
@@ -131,6 +132,8 @@ std::optional<SteadyClock::TimePoint> FakeSteadyClock::AwaitTimedWait(std::chron
   return AwaitWaits(true, bound);
 }
 
-bool FakeSteadyClock::AwaitQuiet(std::chrono::milliseconds bound) { return AwaitWaits(false, bound).has_value(); }
+bool FakeSteadyClock::AwaitQuiet(std::chrono::milliseconds bound) {
+  return AwaitWaits(false, bound).has_value();
+}
 
 }  // namespace anvil

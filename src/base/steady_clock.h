@@ -1,6 +1,6 @@
-// SteadyClock: the monotonic time of code that bounds a wait (TimerQueue, and through it fiber::Event::WaitFor
-// and ra::ChallengeWaits), injected so that a test moves the time instead of waiting for it. Production code
-// uses SteadyClock::Real() (std::chrono::steady_clock); tests use FakeSteadyClock.
+// SteadyClock: the monotonic time of code that bounds a wait (TimerQueue, and through it
+// fiber::Event::WaitFor and ra::ChallengeWaits), injected so that a test moves the time instead of waiting
+// for it. Production code uses SteadyClock::Real() (std::chrono::steady_clock); tests use FakeSteadyClock.
 //
 // A thread that waits for a time of the clock does so through a Waiter the clock made for it, so that a clock
 // that jumps (FakeSteadyClock::Advance) can wake it: the waiter knows the mutex the thread holds while it
@@ -76,8 +76,8 @@ class FakeSteadyClock final : public SteadyClock {
   std::optional<TimePoint> AwaitWaits(bool timed, std::chrono::milliseconds bound);
 
   // Lock order: registry_mu_, then a waiter's mutex, then state_mu_.
-  std::mutex registry_mu_;           // held by Advance while it notifies, so no waiter goes away meanwhile
-  mutable std::mutex state_mu_;      // guards now_, the waiters' states and (with registry_mu_) waiters_
+  std::mutex registry_mu_;            // held by Advance while it notifies, so no waiter goes away meanwhile
+  mutable std::mutex state_mu_;       // guards now_, the waiters' states and (with registry_mu_) waiters_
   std::condition_variable state_cv_;  // a waiter's state changed
   TimePoint now_;
   std::set<FakeWaiter*> waiters_;

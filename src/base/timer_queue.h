@@ -1,6 +1,7 @@
 // TimerQueue: runs callbacks at given times on one thread of its own, for code that has no event loop of its
 // own and must bound a wait (fiber::Event::WaitFor). The thread starts with the first Schedule. The times are
-// those of an injected SteadyClock (the real one by default; tests move a FakeSteadyClock instead of waiting).
+// those of an injected SteadyClock (the real one by default; tests move a FakeSteadyClock instead of
+// waiting).
 //
 // Callbacks run one at a time on the queue's thread, so they must be short and must not block (waking a
 // fiber or notifying a condition variable is what they are for). A callback may call Schedule and Cancel.

@@ -16,13 +16,14 @@ using testing::WithoutTime;
 using TimePoint = SteadyClock::TimePoint;
 
 // The waits run on a fake clock: a test learns that a response waits, and until when, from the time the
-// waits' timer thread waits for (FakeSteadyClock::AwaitTimedWait), and ends the wait by storing the outcome or
-// by moving the clock.
+// waits' timer thread waits for (FakeSteadyClock::AwaitTimedWait), and ends the wait by storing the outcome
+// or by moving the clock.
 class ChallengeWaitsTest : public ::testing::Test {
  protected:
   // Once a response waits, stores the outcome of `ticket`'s validation; the future holds the time the wait
   // would have ended.
-  std::future<std::optional<TimePoint>> DoneWhileWaiting(ChallengeWaits& waits, ChallengeWaits::Ticket& ticket) {
+  std::future<std::optional<TimePoint>> DoneWhileWaiting(ChallengeWaits& waits,
+                                                         ChallengeWaits::Ticket& ticket) {
     return std::async(std::launch::async, [this, &waits, &ticket] {
       std::optional<TimePoint> until = clock_.AwaitTimedWait();
       waits.Done(ticket);

@@ -1,7 +1,7 @@
 // The response to a challenge (RFC 8555 §7.5.1) waits up to acme.challenge_wait for the validation it started
 // and then carries the outcome, so that a client needs no poll; a slower validation is answered "processing".
-// Real RA and front end, in-memory store, a FakeValidator that completes validations when the test says, and a
-// fake steady clock for the waits: a test learns that a response waits, and until when, from the harness's
+// Real RA and front end, in-memory store, a FakeValidator that completes validations when the test says, and
+// a fake steady clock for the waits: a test learns that a response waits, and until when, from the harness's
 // FakeSteadyClock, and moves it instead of waiting.
 #include <gtest/gtest.h>
 
@@ -44,7 +44,8 @@ class ChallengeWaitTest : public ::testing::Test {
     return std::async(std::launch::async, [this] { return Respond(); });
   }
   Json Authorization() { return BodyJson(h_->Post(authz_, std::nullopt, key_, kid_)); }
-  // The time until which a response waits for its validation, once it waits (nullopt after 10 s of real time).
+  // The time until which a response waits for its validation, once it waits (nullopt after 10 s of real
+  // time).
   std::optional<TimePoint> AwaitTheWait() { return h_->steady_clock().AwaitTimedWait(); }
 
   std::unique_ptr<WfeHarness> h_;
