@@ -42,6 +42,12 @@ micro-bench: deps
 	@cmake --build build/$(RUN_PRESET) -j $(JOBS) --target micro_bench
 	build/$(RUN_PRESET)/bench/micro_bench $(ARGS)
 
+# src/base and its tests built for arm64 with Debian's cross compiler and run under qemu-user, in build/aarch64
+# (scripts/cross-check-aarch64; `make test` runs it too, as ctest portability.aarch64_base).
+.PHONY: cross-check
+cross-check: deps
+	@JOBS=$(JOBS) scripts/cross-check-aarch64
+
 format:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i
 

@@ -1,7 +1,8 @@
 // Google Benchmark micro-benchmarks of anvil-ca's per-request CPU work, one operation at a time: JWS
 // verification (the server's authentication of every POST) and signing (the client's), CSR parsing and
 // verification (finalize), the CA's certificate signing step, key generation, SPKI and certificate parsing,
-// and replay nonces. docs/performance.md ("Micro-benchmarks") has the figures and the command.
+// replay nonces, and a fiber's switch pair. docs/performance.md ("Micro-benchmarks") has the figures and the
+// command.
 //
 // All material is generated at set-up (real keys, real signatures, real CSRs and certificates); set-up checks
 // that the measured operation succeeds on it and skips the benchmark with an error otherwise, so a broken
@@ -17,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/fiber.h"
 #include "base/time.h"
 #include "crypto/certificate.h"
 #include "crypto/csr.h"
@@ -409,6 +411,32 @@ void BM_NonceIssueRedeem(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_NonceIssueRedeem)->Threads(1)->Threads(2)->Threads(8)->UseRealTime();
+
+// ---- Fibers ----
+
+// One switch pair, what a store write costs a handler besides the wait itself: Resume() switches to a fiber
+// whose Await() is woken at once, and the Await() switches back (its schedule callback only counts).
+void BM_FiberResumeAwait(benchmark::State& state) {
+  bool stop = false;
+  int64_t scheduled = 0;
+  fiber::Fiber f(
+      [&] {
+        while (!stop) fiber::Await([](fiber::Wake wake) { wake(); });
+      },
+      [&] { ++scheduled; });
+  for (auto _ : state) {
+    if (f.Resume()) {
+      state.SkipWithError("the fiber finished early");
+      break;
+    }
+  }
+  stop = true;
+  while (!f.Resume()) {
+  }
+  if (scheduled != state.iterations()) state.SkipWithError("not one wake per switch pair");
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_FiberResumeAwait);
 
 }  // namespace
 }  // namespace anvil

@@ -2,13 +2,10 @@
 
 #include <sys/mman.h>
 #include <unistd.h>
-#if !defined(__x86_64__)
-#include <ucontext.h>
-#endif
 
 #include <atomic>
+#include <boost/context/fiber.hpp>
 #include <condition_variable>
-#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -31,6 +28,8 @@
 namespace anvil::fiber {
 namespace {
 
+namespace context = boost::context;
+
 [[noreturn]] void Die(const char* message) {
   std::fprintf(stderr, "anvil fiber: %s\n", message);
   std::abort();
@@ -38,7 +37,8 @@ namespace {
 
 // ASan must be told about every switch of stacks, or it reports false stack errors (and cannot free the fake
 // frames of a finished fiber). `fake_stack` saves the frames of the stack being left; null when leaving a
-// stack for good.
+// stack for good. (Boost.Context's fcontext switch, used here, does not tell ASan itself; its BOOST_USE_ASAN
+// support exists only for its ucontext variant, so Anvil annotates each switch around Boost's resume().)
 void StartSwitch([[maybe_unused]] void** fake_stack, [[maybe_unused]] const void* bottom,
                  [[maybe_unused]] size_t size) {
 #if defined(ANVIL_FIBER_ASAN)
@@ -58,15 +58,22 @@ void FinishSwitch([[maybe_unused]] void* fake_stack, [[maybe_unused]] const void
 #endif
 }
 
-// An mmap'd stack of kStackBytes above one inaccessible guard page, so an overflow faults instead of
-// overwriting the neighbour.
+size_t PageSize() {
+  static const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  return page;
+}
+
+// An mmap'd stack: one inaccessible guard page, so that an overflow faults instead of overwriting the
+// neighbour, then kStackBytes for the fiber's frames, then one page for the record Boost.Context keeps at the
+// top of the stack it is given (the stack allocator and the entry function, aligned down to 256 bytes, and a
+// 64-byte gap: a few hundred bytes), so that the fiber's frames have all of kStackBytes.
 struct Stack {
   char* mapping = nullptr;
+
+  static size_t Size() { return kStackBytes + PageSize(); }  // what Boost.Context gets, its record included
+  static size_t MappedBytes() { return PageSize() + Size(); }
   char* bottom() const { return mapping + PageSize(); }
-  static size_t PageSize() {
-    static const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-    return page;
-  }
+  char* top() const { return bottom() + Size(); }
 };
 
 // Each thread keeps a few released stacks: mapping and unmapping per request would cost two system calls
@@ -74,6 +81,8 @@ struct Stack {
 class StackCache {
  public:
   static constexpr size_t kMaxCached = 64;
+  // Give runs when a fiber ends, inside a switch, where it must not throw: the list never grows.
+  StackCache() { free_.reserve(kMaxCached); }
   ~StackCache() {
     for (Stack& s : free_) Unmap(s);
   }
@@ -83,17 +92,16 @@ class StackCache {
       free_.pop_back();
       return s;
     }
-    const size_t total = kStackBytes + Stack::PageSize();
-    void* p =
-        ::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void* p = ::mmap(nullptr, Stack::MappedBytes(), PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
-    if (::mprotect(p, Stack::PageSize(), PROT_NONE) != 0) {
-      ::munmap(p, total);
+    if (::mprotect(p, PageSize(), PROT_NONE) != 0) {
+      ::munmap(p, Stack::MappedBytes());
       throw std::bad_alloc();
     }
     return Stack{static_cast<char*>(p)};
   }
-  void Give(Stack s) {
+  void Give(Stack s) noexcept {
     if (free_.size() < kMaxCached) {
       free_.push_back(s);
     } else {
@@ -102,82 +110,9 @@ class StackCache {
   }
 
  private:
-  static void Unmap(Stack s) { ::munmap(s.mapping, kStackBytes + Stack::PageSize()); }
+  static void Unmap(Stack s) { ::munmap(s.mapping, Stack::MappedBytes()); }
   std::vector<Stack> free_;
 };
-
-// Switching stacks. On x86-64 a few instructions save the callee-saved registers (and the SSE/x87 control
-// words) on the old stack and pop them from the new one; ucontext elsewhere, which also saves the signal mask
-// with two system calls per switch (and makes ASan print a warning about swapcontext).
-#if defined(__x86_64__)
-extern "C" void anvil_fiber_switch(void** save_sp, void* next_sp);
-asm(R"(
-  .text
-  .globl anvil_fiber_switch
-  .type anvil_fiber_switch, @function
-  .p2align 4
-anvil_fiber_switch:
-  pushq %rbp
-  pushq %rbx
-  pushq %r12
-  pushq %r13
-  pushq %r14
-  pushq %r15
-  subq $8, %rsp
-  stmxcsr (%rsp)
-  fnstcw 4(%rsp)
-  movq %rsp, (%rdi)
-  movq %rsi, %rsp
-  ldmxcsr (%rsp)
-  fldcw 4(%rsp)
-  addq $8, %rsp
-  popq %r15
-  popq %r14
-  popq %r13
-  popq %r12
-  popq %rbx
-  popq %rbp
-  ret
-  .size anvil_fiber_switch, .-anvil_fiber_switch
-)");
-
-struct Context {
-  void* sp = nullptr;
-};
-
-void Switch(Context& from, Context& to) { anvil_fiber_switch(&from.sp, to.sp); }
-
-// Prepares `c` to start `entry` (which must never return) on the stack [bottom, bottom + size).
-void MakeContext(Context& c, char* bottom, size_t size, void (*entry)()) {
-  auto top = reinterpret_cast<uintptr_t>(bottom + size) & ~uintptr_t{15};
-  auto* slots = reinterpret_cast<uint64_t*>(top);
-  slots[-1] = 0;                                  // entry's return address (never used)
-  slots[-2] = reinterpret_cast<uint64_t>(entry);  // popped by anvil_fiber_switch's ret
-  for (int i = 3; i <= 8; ++i) slots[-i] = 0;     // rbp, rbx, r12..r15
-  uint32_t mxcsr = 0;
-  uint16_t fpu_cw = 0;
-  asm volatile("stmxcsr %0" : "=m"(mxcsr));
-  asm volatile("fnstcw %0" : "=m"(fpu_cw));
-  slots[-9] = uint64_t{mxcsr} | (uint64_t{fpu_cw} << 32);
-  c.sp = &slots[-9];
-}
-#else
-struct Context {
-  ucontext_t uc{};
-};
-
-void Switch(Context& from, Context& to) {
-  if (::swapcontext(&from.uc, &to.uc) != 0) Die("swapcontext failed");
-}
-
-void MakeContext(Context& c, char* bottom, size_t size, void (*entry)()) {
-  if (::getcontext(&c.uc) != 0) Die("getcontext failed");
-  c.uc.uc_stack.ss_sp = bottom;
-  c.uc.uc_stack.ss_size = size;
-  c.uc.uc_link = nullptr;
-  ::makecontext(&c.uc, entry, 0);
-}
-#endif
 
 thread_local StackCache stack_cache;
 thread_local Fiber::State* current = nullptr;
@@ -189,16 +124,35 @@ thread_local Fiber::State* current = nullptr;
 [[gnu::noipa]] void SetCurrent(Fiber::State* s) { current = s; }
 [[gnu::noipa]] StackCache& Stacks() { return stack_cache; }
 
-void Entry();
+// The stack allocator given to Boost.Context (its StackAllocator concept). Resume takes the stack from the
+// per-thread cache before it switches (mapping a new one may fail, and nothing may throw during a switch);
+// allocate() hands that stack to Boost, and deallocate(), which Boost calls once the fiber's function has
+// returned (on the stack of the thread that resumed it last), gives it to that thread's cache.
+class CachedStack {
+ public:
+  explicit CachedStack(Stack stack) : stack_(stack) {}
+  context::stack_context allocate() {
+    context::stack_context sc;
+    sc.size = Stack::Size();
+    sc.sp = stack_.top();
+    return sc;
+  }
+  void deallocate(context::stack_context&) noexcept { Stacks().Give(stack_); }
+
+ private:
+  Stack stack_;
+};
 
 }  // namespace
 
 struct Fiber::State {
   std::function<void()> body;
   std::function<void()> schedule;
-  Context fiber_context;
-  Context caller_context;
-  Stack stack;
+  // Boost.Context's handles: `self` is the fiber while it is suspended, `caller` the context that resumed it
+  // while it runs. Each resume() consumes the handle it is called on and returns the other side's.
+  context::fiber self;
+  context::fiber caller;
+  char* stack_bottom = nullptr;
   bool started = false;
   bool finished = false;
   std::atomic<bool> running{false};
@@ -212,15 +166,16 @@ struct Fiber::State {
   // Switches from the fiber back to the thread that resumed it; returns when resumed again.
   void SwitchToCaller() {
     StartSwitch(&fiber_fake_stack, caller_bottom, caller_size);
-    Switch(fiber_context, caller_context);
+    caller = std::move(caller).resume();
     FinishSwitch(fiber_fake_stack, &caller_bottom, &caller_size);
   }
 };
 
 namespace {
 
-void Entry() {
-  Fiber::State* s = Current();
+// The fiber's function, on its own stack; returning `caller` switches back to it for good.
+context::fiber Run(Fiber::State* s, context::fiber&& caller) {
+  s->caller = std::move(caller);
   FinishSwitch(nullptr, &s->caller_bottom, &s->caller_size);
   try {
     s->body();
@@ -229,8 +184,7 @@ void Entry() {
   }
   s->finished = true;
   StartSwitch(nullptr, s->caller_bottom, s->caller_size);  // this stack is left for good
-  Switch(s->fiber_context, s->caller_context);
-  Die("a finished fiber was resumed");
+  return std::move(s->caller);
 }
 
 }  // namespace
@@ -250,23 +204,31 @@ bool Fiber::Resume() {
   State* s = state_.get();
   if (s->finished) Die("Resume of a finished fiber");
   if (s->running.exchange(true, std::memory_order_acquire)) Die("Resume of a running fiber");
+  Stack stack;
   if (!s->started) {
-    s->stack = Stacks().Take();
-    UnpoisonStack(s->stack.bottom(), kStackBytes);
-    MakeContext(s->fiber_context, s->stack.bottom(), kStackBytes, Entry);
-    s->started = true;
+    try {
+      stack = Stacks().Take();
+    } catch (...) {
+      s->running.store(false, std::memory_order_release);
+      throw;
+    }
+    s->stack_bottom = stack.bottom();
+    UnpoisonStack(stack.bottom(), Stack::Size());
   }
   State* outer = Current();  // a fiber may resume another
   SetCurrent(s);
-  StartSwitch(&s->caller_fake_stack, s->stack.bottom(), kStackBytes);
-  Switch(s->caller_context, s->fiber_context);
+  StartSwitch(&s->caller_fake_stack, s->stack_bottom, Stack::Size());
+  if (!s->started) {
+    // Boost.Context's constructor enters the new stack (to set up its record there) and comes back at once:
+    // inside this switch, as far as ASan is concerned.
+    s->self = context::fiber(std::allocator_arg, CachedStack(stack),
+                             [s](context::fiber&& caller) { return Run(s, std::move(caller)); });
+    s->started = true;
+  }
+  s->self = std::move(s->self).resume();  // empty once the fiber has finished
   FinishSwitch(s->caller_fake_stack, nullptr, nullptr);
   SetCurrent(outer);
   const bool finished = s->finished;
-  if (finished) {
-    Stacks().Give(s->stack);
-    s->stack = Stack{};
-  }
   std::exception_ptr error = finished ? std::exchange(s->error, nullptr) : nullptr;
   s->running.store(false, std::memory_order_release);
   if (error) std::rethrow_exception(error);

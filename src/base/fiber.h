@@ -19,6 +19,11 @@
 //   within a function. Anvil's thread-local state (crypto's random buffer) is read inside leaf functions
 //   only.
 //
+// Mechanism: Boost.Context's fiber switches the stacks (its fcontext code saves and restores the callee-saved
+// registers, for x86-64, arm64 and the other architectures it supports; scripts/cross-check-aarch64 runs the
+// tests on arm64). Each fiber runs on an mmap'd stack of kStackBytes above an inaccessible guard page, taken
+// from a per-thread cache so that a request maps nothing; ASan is told of every switch.
+//
 // Thread-safety: a Fiber is resumed by one thread at a time, and Resume() must not be called while the fiber
 // runs (schedule must defer, e.g. post to the strand that resumed it last). Await() is thread-safe.
 #pragma once

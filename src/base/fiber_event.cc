@@ -26,8 +26,8 @@ bool Event::signaled() {
   return signaled_;
 }
 
-bool Event::WaitFor(TimerQueue& timers, std::chrono::steady_clock::duration timeout) {
-  if (timeout <= std::chrono::steady_clock::duration::zero()) return signaled();
+bool Event::WaitFor(TimerQueue& timers, SteadyClock::Duration timeout) {
+  if (timeout <= SteadyClock::Duration::zero()) return signaled();
   uint64_t timer = 0;
   Await([&](Wake wake) {
     std::unique_lock lock(mu_);
@@ -38,7 +38,7 @@ bool Event::WaitFor(TimerQueue& timers, std::chrono::steady_clock::duration time
     }
     wake_ = std::move(wake);
     // The timer ends the wait unless Signal() took the wake first; it keeps the event alive until it runs.
-    timer = timers.Schedule(TimerQueue::Clock::now() + timeout, [self = shared_from_this()] {
+    timer = timers.Schedule(timers.Now() + timeout, [self = shared_from_this()] {
       Wake expired;
       {
         std::lock_guard guard(self->mu_);

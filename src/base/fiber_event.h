@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "base/fiber.h"
+#include "base/steady_clock.h"
 #include "base/timer_queue.h"
 
 namespace anvil::fiber {
@@ -23,9 +24,9 @@ class Event : public std::enable_shared_from_this<Event> {
 
   void Signal();
   // Waits (suspending the fiber, or blocking the thread off a fiber) until Signal() or until `timeout` has
-  // passed, whichever is first; `timers` bounds the wait. Returns whether the event was signalled. At most
-  // one waiter at a time.
-  bool WaitFor(TimerQueue& timers, std::chrono::steady_clock::duration timeout);
+  // passed by the clock of `timers`, which bounds the wait; whichever is first. Returns whether the event was
+  // signalled. At most one waiter at a time.
+  bool WaitFor(TimerQueue& timers, SteadyClock::Duration timeout);
   bool signaled();
 
  private:

@@ -2,12 +2,14 @@
 
 namespace anvil {
 
+TimerQueue::TimerQueue(SteadyClock& clock) : clock_(clock), waiter_(clock.NewWaiter(mu_)) {}
+
 TimerQueue::~TimerQueue() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  waiter_->Notify();
   if (thread_.joinable()) thread_.join();
   // Without a thread (nothing was ever scheduled) or after it left: run what is left, early.
   while (!pending_.empty()) {
@@ -17,7 +19,7 @@ TimerQueue::~TimerQueue() {
   }
 }
 
-uint64_t TimerQueue::Schedule(Clock::time_point when, std::function<void()> fn) {
+uint64_t TimerQueue::Schedule(TimePoint when, std::function<void()> fn) {
   uint64_t id;
   bool earliest;
   {
@@ -28,16 +30,24 @@ uint64_t TimerQueue::Schedule(Clock::time_point when, std::function<void()> fn) 
     when_.emplace(id, when);
     earliest = it == pending_.begin();
   }
-  if (earliest) cv_.notify_all();  // the thread may be sleeping until a later time
+  if (earliest) waiter_->Notify();  // the thread may be waiting until a later time
   return id;
 }
 
 bool TimerQueue::Cancel(uint64_t id) {
-  std::lock_guard lock(mu_);
-  auto it = when_.find(id);
-  if (it == when_.end()) return false;
-  pending_.erase(std::make_pair(it->second, id));
-  when_.erase(it);
+  bool earliest;
+  {
+    std::lock_guard lock(mu_);
+    auto it = when_.find(id);
+    if (it == when_.end()) return false;
+    auto node = pending_.find(std::make_pair(it->second, id));
+    earliest = node == pending_.begin();
+    pending_.erase(node);
+    when_.erase(it);
+  }
+  // The thread may be waiting until the cancelled time: it waits for the next one instead (a fake clock then
+  // reports the time of a timer that exists).
+  if (earliest) waiter_->Notify();
   return true;
 }
 
@@ -45,14 +55,14 @@ void TimerQueue::Run() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     if (pending_.empty()) {
-      cv_.wait(lock);
+      waiter_->WaitUntil(lock, TimePoint::max());
       continue;
     }
     auto first = pending_.begin();
-    // A copy: Cancel may erase the node while this thread waits, and wait_until reads the time after waking.
-    const Clock::time_point when = first->first.first;
-    if (when > Clock::now()) {
-      cv_.wait_until(lock, when);
+    // A copy: Cancel may erase the node while this thread waits.
+    const TimePoint when = first->first.first;
+    if (when > clock_.Now()) {
+      waiter_->WaitUntil(lock, when);
       continue;
     }
     auto node = pending_.extract(first);

@@ -20,6 +20,7 @@
 #include <unordered_map>
 
 #include "base/fiber_event.h"
+#include "base/steady_clock.h"
 #include "base/timer_queue.h"
 
 namespace anvil::ra {
@@ -39,7 +40,9 @@ class ChallengeWaits {
     bool counted_slow_ = false;  // guarded by ChallengeWaits::mu_
   };
 
-  explicit ChallengeWaits(std::chrono::seconds wait) : wait_(wait) {}
+  // `clock` bounds the waits (tests pass a FakeSteadyClock); it must outlive this object.
+  explicit ChallengeWaits(std::chrono::seconds wait, SteadyClock& clock = SteadyClock::Real())
+      : wait_(wait), timers_(clock) {}
 
   // Null when a validation of this authorization is already running here; `running_challenge` (if not null)
   // then receives its challenge id.

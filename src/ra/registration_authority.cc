@@ -26,14 +26,15 @@ bool IsMailAddress(std::string_view addr) {
 }  // namespace
 
 RegistrationAuthority::RegistrationAuthority(RaOptions options, Policy policy, storage::Store& store,
-                                             va::Validator& validator, ca::CertificateIssuer& ca, const Clock& clock)
+                                             va::Validator& validator, ca::CertificateIssuer& ca, const Clock& clock,
+                                             SteadyClock& steady_clock)
     : options_(std::move(options)),
       policy_(std::move(policy)),
       store_(store),
       validator_(validator),
       ca_(ca),
       clock_(clock),
-      challenge_waits_(options_.challenge_wait) {
+      challenge_waits_(options_.challenge_wait, steady_clock) {
   // A profile's certificate carries the name it is offered under.
   for (auto& [name, profile] : options_.profiles) profile.certificate.name = name;
 }

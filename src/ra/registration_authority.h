@@ -16,6 +16,7 @@
 
 #include "acme/types.h"
 #include "base/status.h"
+#include "base/steady_clock.h"
 #include "base/time.h"
 #include "ca/issuer.h"
 #include "jose/jwk.h"
@@ -58,8 +59,11 @@ enum class RevocationRequester { kAccount, kCertificateKey };
 
 class RegistrationAuthority {
  public:
+  // `steady_clock` bounds the challenge responses' waits (RaOptions::challenge_wait; tests pass a
+  // FakeSteadyClock).
   RegistrationAuthority(RaOptions options, Policy policy, storage::Store& store, va::Validator& validator,
-                        ca::CertificateIssuer& ca, const Clock& clock);
+                        ca::CertificateIssuer& ca, const Clock& clock,
+                        SteadyClock& steady_clock = SteadyClock::Real());
 
   // Accounts (§7.3).
   Result<NewAccountResult> NewAccount(const NewAccountRequest& request);

@@ -1,12 +1,16 @@
 // The response to a challenge (RFC 8555 §7.5.1) waits up to acme.challenge_wait for the validation it started
 // and then carries the outcome, so that a client needs no poll; a slower validation is answered "processing".
-// Real RA and front end, in-memory store, a FakeValidator that completes validations when the test says.
+// Real RA and front end, in-memory store, a FakeValidator that completes validations when the test says, and
+// a fake steady clock for the waits: a test learns that a response waits, and until when, from the harness's
+// FakeSteadyClock, and moves it instead of waiting.
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <thread>
+#include <future>
+#include <optional>
 
 #include "support/wfe_harness.h"
+#include "support/without_time.h"
 
 namespace anvil::wfe {
 namespace {
@@ -15,8 +19,9 @@ using namespace std::chrono_literals;
 using testing::BodyJson;
 using testing::TestKey;
 using testing::WfeHarness;
+using testing::WithoutTime;
 using Json = nlohmann::json;
-using SteadyClock = std::chrono::steady_clock;
+using TimePoint = SteadyClock::TimePoint;
 
 class ChallengeWaitTest : public ::testing::Test {
  protected:
@@ -35,18 +40,13 @@ class ChallengeWaitTest : public ::testing::Test {
     ASSERT_FALSE(challenge_.empty()) << authz.dump();
   }
   http::Response Respond() { return h_->Post(challenge_, Json::object(), key_, kid_); }
-  Json Authorization() { return BodyJson(h_->Post(authz_, std::nullopt, key_, kid_)); }
-  // A thread that completes the held validation 30 ms after the validator received it (gives up after 10 s).
-  std::thread ReleaseSoon() {
-    return std::thread([this] {
-      auto deadline = SteadyClock::now() + 10s;
-      while (h_->validator().seen().empty() && SteadyClock::now() < deadline)
-        std::this_thread::sleep_for(1ms);
-      std::this_thread::sleep_for(30ms);
-      while (h_->validator().Release() == 0 && SteadyClock::now() < deadline)
-        std::this_thread::sleep_for(1ms);
-    });
+  std::future<http::Response> RespondOnAnotherThread() {
+    return std::async(std::launch::async, [this] { return Respond(); });
   }
+  Json Authorization() { return BodyJson(h_->Post(authz_, std::nullopt, key_, kid_)); }
+  // The time until which a response waits for its validation, once it waits (nullopt after 10 s of real
+  // time).
+  std::optional<TimePoint> AwaitTheWait() { return h_->steady_clock().AwaitTimedWait(); }
 
   std::unique_ptr<WfeHarness> h_;
   TestKey key_ = TestKey::Make();
@@ -56,9 +56,11 @@ class ChallengeWaitTest : public ::testing::Test {
 TEST_F(ChallengeWaitTest, ResponseCarriesTheOutcomeOfAValidationThatEndsWithinTheWait) {
   ASSERT_NO_FATAL_FAILURE(Start(5s));
   h_->validator().set_deferred(true);
-  std::thread releaser = ReleaseSoon();
-  http::Response r = Respond();
-  releaser.join();
+  const TimePoint start = h_->steady_clock().Now();
+  std::future<http::Response> response = RespondOnAnotherThread();
+  EXPECT_EQ(AwaitTheWait(), start + 5s);
+  EXPECT_EQ(h_->validator().Release(), 1u);  // within the wait: the clock has not moved
+  http::Response r = response.get();
   ASSERT_EQ(r.status, 200) << r.body;
   Json challenge = BodyJson(r);
   EXPECT_EQ(challenge["status"], "valid") << r.body;
@@ -82,9 +84,12 @@ TEST_F(ChallengeWaitTest, ResponseCarriesAFailedValidationsError) {
 TEST_F(ChallengeWaitTest, ValidationLongerThanTheWaitIsAnsweredProcessingAndFinishesLater) {
   ASSERT_NO_FATAL_FAILURE(Start(1s));
   h_->validator().set_deferred(true);
-  auto start = SteadyClock::now();
-  http::Response r = Respond();
-  EXPECT_GE(SteadyClock::now() - start, 1s);
+  const TimePoint start = h_->steady_clock().Now();
+  std::future<http::Response> response = RespondOnAnotherThread();
+  std::optional<TimePoint> until = AwaitTheWait();
+  ASSERT_EQ(until, start + 1s);
+  h_->steady_clock().AdvanceTo(*until);
+  http::Response r = response.get();
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(BodyJson(r)["status"], "processing") << r.body;
   EXPECT_TRUE(r.headers.Get("Retry-After").has_value());
@@ -96,9 +101,7 @@ TEST_F(ChallengeWaitTest, ValidationLongerThanTheWaitIsAnsweredProcessingAndFini
 TEST_F(ChallengeWaitTest, ZeroWaitAnswersProcessingAtOnce) {
   ASSERT_NO_FATAL_FAILURE(Start(0s));
   h_->validator().set_deferred(true);
-  auto start = SteadyClock::now();
-  http::Response r = Respond();
-  EXPECT_LT(SteadyClock::now() - start, 1s);
+  http::Response r = WithoutTime(h_->steady_clock(), [this] { return Respond(); });
   EXPECT_EQ(BodyJson(r)["status"], "processing") << r.body;
   EXPECT_EQ(h_->validator().Release(), 1u);
   EXPECT_EQ(Authorization()["status"], "valid");
@@ -117,9 +120,8 @@ TEST_F(ChallengeWaitTest, RespondingAgainWhileProcessingDoesNotStartASecondValid
 TEST_F(ChallengeWaitTest, AnotherChallengeOfTheAuthorizationWaitsForTheRunningValidation) {
   ASSERT_NO_FATAL_FAILURE(Start(5s));
   h_->validator().set_deferred(true);
-  http::Response first;
-  std::thread responder([&] { first = Respond(); });  // waits: its validation is held
-  while (h_->validator().seen().empty()) std::this_thread::sleep_for(1ms);
+  std::future<http::Response> first = RespondOnAnotherThread();
+  ASSERT_TRUE(AwaitTheWait().has_value());  // the response waits: its validation is held
   // The http-01 validation is running but not yet recorded: a dns-01 response must not start a second one,
   // and shows the http-01 challenge as processing.
   http::Response second = h_->Post(dns_challenge_, Json::object(), key_, kid_);
@@ -129,8 +131,8 @@ TEST_F(ChallengeWaitTest, AnotherChallengeOfTheAuthorizationWaitsForTheRunningVa
   Json authz = Authorization();
   EXPECT_EQ(authz["status"], "pending");
   EXPECT_EQ(h_->validator().Release(), 1u);
-  responder.join();
-  EXPECT_EQ(BodyJson(first)["status"], "valid") << first.body;
+  http::Response first_response = first.get();
+  EXPECT_EQ(BodyJson(first_response)["status"], "valid") << first_response.body;
   EXPECT_EQ(Authorization()["status"], "valid");
   EXPECT_EQ(h_->validator().seen().size(), 1u);
 }

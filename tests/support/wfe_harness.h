@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "base/steady_clock.h"
 #include "ca/ca_material.h"
 #include "ca/certificate_authority.h"
 #include "component_options.h"
@@ -57,7 +58,7 @@ class WfeHarness {
     auto policy = ra::Policy::Create(app::PolicyRulesFrom(config_));
     EXPECT_TRUE(policy.ok());
     ra_ = std::make_unique<ra::RegistrationAuthority>(app::RaOptionsFrom(config_), *policy, *store_, validator_,
-                                                      *ca_, clock_);
+                                                      *ca_, clock_, steady_clock_);
     nonces_ = std::make_unique<wfe::NonceService>(clock_, config_.acme.nonce_lifetime);
     wfe_ = std::make_unique<wfe::WebFrontEnd>(app::WfeOptionsFrom(config_, *material_), *ra_, *nonces_);
   }
@@ -118,6 +119,8 @@ class WfeHarness {
 
   config::Config& config() { return config_; }
   FakeClock& clock() { return clock_; }
+  // Bounds the challenge responses' waits: a response whose validation is held waits until a test moves it.
+  FakeSteadyClock& steady_clock() { return steady_clock_; }
   FakeValidator& validator() { return validator_; }
   storage::Store& store() { return *store_; }
   const ca::CaMaterial& material() { return *material_; }
@@ -126,6 +129,7 @@ class WfeHarness {
  private:
   TempDir dir_;
   FakeClock clock_;
+  FakeSteadyClock steady_clock_;
   config::Config config_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<ca::CaMaterial> material_;
