@@ -1,4 +1,4 @@
-// Small file-system helpers with the durability rules of DESIGN.md: writes are atomic (temp file in the same
+// Small file-system helpers with the durability rules of docs/architecture.md: writes are atomic (temp file in the same
 // directory, fsync, rename, fsync of the directory) so a crash leaves either the old or the new content.
 // Thread-compatible; concurrent writers of one path must serialize themselves.
 #pragma once

@@ -1,5 +1,5 @@
 // anvil-ca's configuration: validated structs built from a TOML file (or defaults) and the environment.
-// This is the only component that reads configuration files or environment variables (DESIGN.md).
+// This is the only component that reads configuration files or environment variables (docs/architecture.md).
 // Every key has a documented default (docs/configuration.md); an unknown key, a wrong type or an invalid value is
 // an error naming the key ("acme.order_lifetime: invalid duration \"7x\""). Plain values; thread-compatible.
 #pragma once

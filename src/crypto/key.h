@@ -99,7 +99,7 @@ class PrivateKey {
   // Unencrypted PEM: PKCS #8 "PRIVATE KEY", SEC1 "EC PRIVATE KEY" or PKCS #1 "RSA PRIVATE KEY".
   // Encrypted keys are refused (never prompts for a pass phrase); kInvalidArgument on any failure.
   static Result<PrivateKey> FromPem(std::string_view pem);
-  // Unencrypted PKCS #8 PEM ("PRIVATE KEY"). The caller stores it with mode 0600 (DESIGN.md invariants).
+  // Unencrypted PKCS #8 PEM ("PRIVATE KEY"). The caller stores it with mode 0600 (docs/architecture.md, Invariants).
   std::string ToPem() const;
   PublicKey public_key() const;
   // Signs `data` hashed with `digest` (kNone for Ed25519 only). EC → DER signature; RSA → PKCS #1 v1.5.

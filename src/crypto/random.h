@@ -1,6 +1,6 @@
 // Cryptographically secure random bytes from OpenSSL's CSPRNG (RAND_bytes).
 //
-// Used for serial numbers (DESIGN.md: 128 bits from the CSPRNG), nonces, tokens and key material.
+// Used for serial numbers (docs/architecture.md, Invariants: 128 bits from the CSPRNG), nonces, tokens and key material.
 // Thread-safe: OpenSSL 3 keeps one DRBG per thread.
 #pragma once
 
