@@ -11,16 +11,6 @@
 namespace anvil::storage::testing {
 namespace {
 
-using acme::AccountStatus;
-using acme::AuthorizationStatus;
-using acme::ChallengeStatus;
-using acme::ChallengeType;
-using acme::Identifier;
-using acme::IdentifierType;
-using acme::OrderStatus;
-using ::testing::ElementsAre;
-using ::testing::IsEmpty;
-
 // ======================= certificates and the issuance transactions =======================
 
 const std::string kDer(

@@ -23,16 +23,6 @@ void StoreConformanceTest::SetUp() {
 
 namespace {
 
-using acme::AccountStatus;
-using acme::AuthorizationStatus;
-using acme::ChallengeStatus;
-using acme::ChallengeType;
-using acme::Identifier;
-using acme::IdentifierType;
-using acme::OrderStatus;
-using ::testing::ElementsAre;
-using ::testing::IsEmpty;
-
 // ======================= accounts =======================
 
 TEST_P(StoreConformanceTest, CreatedAccountCanBeReadByIdAndThumbprint) {
