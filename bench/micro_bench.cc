@@ -23,6 +23,7 @@
 #include "crypto/certificate.h"
 #include "crypto/csr.h"
 #include "crypto/key.h"
+#include "crypto/weak_keys.h"
 #include "crypto/random.h"
 #include "jose/algorithm.h"
 #include "jose/jwk.h"
@@ -371,6 +372,24 @@ void BM_PublicKeyFromDer(benchmark::State& state, KeyType type) {
 }
 BENCHMARK_CAPTURE(BM_PublicKeyFromDer, ec256, KeyType::kEcP256);
 BENCHMARK_CAPTURE(BM_PublicKeyFromDer, rsa2048, KeyType::kRsa2048);
+
+// The weak-key checks a CSR's or a new account's key goes through (crypto/weak_keys.h): for RSA, mostly the
+// 100 rounds of Fermat's method.
+void BM_CheckKeyStrength(benchmark::State& state, KeyType type) {
+  const crypto::PrivateKey* key = CachedKey(type);
+  if (key == nullptr) return state.SkipWithError("key generation failed");
+  const crypto::PublicKey pub = key->public_key();
+  for (auto _ : state) {
+    Status s = crypto::CheckKeyStrength(pub);
+    if (!s.ok()) {
+      state.SkipWithError("a generated key was refused");
+      break;
+    }
+    benchmark::DoNotOptimize(s);
+  }
+}
+BENCHMARK_CAPTURE(BM_CheckKeyStrength, ec256, KeyType::kEcP256);
+BENCHMARK_CAPTURE(BM_CheckKeyStrength, rsa2048, KeyType::kRsa2048);
 
 // A fresh key from the CSPRNG (the client's certificate key per order; the server never generates keys per
 // request).

@@ -5,6 +5,7 @@
 
 #include "acme/problem.h"
 #include "crypto/csr.h"
+#include "crypto/weak_keys.h"
 #include "ra/ids.h"
 #include "ra/order_issuance.h"
 #include "ra/registration_authority.h"
@@ -217,10 +218,18 @@ Result<crypto::PublicKey> RegistrationAuthority::CheckCsrMatchesOrder(const stor
   if (!csr->VerifySignature()) return Error(Code::kBadCsr, "the CSR's signature is invalid");
   crypto::PublicKey key = csr->public_key();
   ANVIL_RETURN_IF_ERROR(policy_.CheckKey(key, profile.key_types));
+  if (Status strong = crypto::CheckKeyStrength(key); !strong.ok()) {
+    return Error(Code::kBadCsr, "the CSR's key is refused: " + strong.message());
+  }
+  // A certificate key must not be an account key: the requester's (compared at once) or any other account's
+  // (looked up by thumbprint), so one key never both signs ACME requests and serves TLS.
   auto account_key = AccountKey(account);
   if (account_key.ok() && account_key->key() == key) {
     return Error(Code::kBadCsr, "the certificate key must not be the account key");
   }
+  auto holder = store_.FindAccountByThumbprint(jose::Jwk::FromPublicKey(key).Thumbprint());
+  if (holder.ok()) return Error(Code::kBadCsr, "the certificate key is the key of another ACME account");
+  if (holder.status().code() != Code::kNotFound) return holder.status();
   // §7.4: the CSR must name exactly the order's identifiers (the CN, if any, among them).
   std::set<std::pair<acme::IdentifierType, std::string>> wanted, got;
   for (const auto& id : order.identifiers) wanted.insert({id.type, id.value});

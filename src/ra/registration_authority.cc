@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crypto/weak_keys.h"
 #include "jose/eab.h"
 #include "ra/ids.h"
 
@@ -102,6 +103,9 @@ Result<NewAccountResult> RegistrationAuthority::NewAccount(const NewAccountReque
   if (options_.terms_of_service_required && !request.tos_agreed) {
     return Error(Code::kMalformed, "you must agree to the terms of service (termsOfServiceAgreed: true)");
   }
+  if (Status strong = crypto::CheckKeyStrength(request.key.key()); !strong.ok()) {
+    return Error(Code::kBadPublicKey, "the account key is refused: " + strong.message());
+  }
   ANVIL_ASSIGN_OR_RETURN(std::string eab_kid, CheckEab(request));
   storage::Account account;
   account.created_at = clock_.Now();
@@ -148,6 +152,9 @@ Result<storage::Account> RegistrationAuthority::Deactivate(const storage::Accoun
 
 Status RegistrationAuthority::ChangeKey(const storage::Account& account, const jose::Jwk& new_key,
                                         std::string* conflict_account_id) {
+  if (Status strong = crypto::CheckKeyStrength(new_key.key()); !strong.ok()) {
+    return Error(Code::kBadPublicKey, "the new account key is refused: " + strong.message());
+  }
   std::string thumbprint = new_key.Thumbprint();
   auto holder = store_.FindAccountByThumbprint(thumbprint);
   if (holder.ok()) {

@@ -4,6 +4,10 @@
 #include "ra/registration_authority.h"
 
 #include <gtest/gtest.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include <nlohmann/json.hpp>
 
@@ -57,6 +61,29 @@ class FaultyStore final : public storage::testing::ForwardingStore {
   }
 };
 
+// A 2048-bit RSA key with public exponent 3, which crypto::PrivateKey::Generate never makes: generated with
+// OpenSSL here and imported through its PEM.
+crypto::PrivateKey RsaKeyWithExponent3() {
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr);
+  BIGNUM* e = BN_new();
+  EVP_PKEY* pkey = nullptr;
+  EXPECT_TRUE(ctx != nullptr && e != nullptr && BN_set_word(e, 3) == 1 && EVP_PKEY_keygen_init(ctx) == 1 &&
+              EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 2048) == 1 && EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx, e) == 1 &&
+              EVP_PKEY_generate(ctx, &pkey) == 1);
+  BIO* bio = BIO_new(BIO_s_mem());
+  EXPECT_EQ(PEM_write_bio_PrivateKey(bio, pkey, nullptr, nullptr, 0, nullptr, nullptr), 1);
+  char* data = nullptr;
+  long size = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<size_t>(size));
+  BIO_free(bio);
+  EVP_PKEY_free(pkey);
+  BN_free(e);
+  EVP_PKEY_CTX_free(ctx);
+  auto key = crypto::PrivateKey::FromPem(pem);
+  EXPECT_TRUE(key.ok()) << key.status().ToString();
+  return *key;
+}
+
 RaOptions Options() {
   RaOptions o;
   ProfileRules server;
@@ -76,10 +103,9 @@ class RegistrationAuthorityTest : public ::testing::Test {
   RegistrationAuthorityTest()
       : ra_(Options(), *Policy::Create(PolicyRules{}), store_, validator_, issuer_, clock_) {}
 
-  storage::Account NewAccount() {
-    auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
-    EXPECT_TRUE(key.ok());
-    NewAccountRequest request{jose::Jwk::FromPublicKey(key->public_key()), {}, true, false, std::nullopt, ""};
+  storage::Account NewAccount() { return NewAccount(*crypto::PrivateKey::Generate(crypto::KeyType::kEcP256)); }
+  storage::Account NewAccount(const crypto::PrivateKey& key) {
+    NewAccountRequest request{jose::Jwk::FromPublicKey(key.public_key()), {}, true, false, std::nullopt, ""};
     auto created = ra_.NewAccount(request);
     EXPECT_TRUE(created.ok()) << created.status().ToString();
     return created.ok() ? created->account : storage::Account{};
@@ -105,8 +131,10 @@ class RegistrationAuthorityTest : public ::testing::Test {
   }
 
   std::string Csr(const std::vector<std::string>& names) {
-    auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
-    auto csr = crypto::Csr::Create(*key, names, {});
+    return Csr(names, *crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
+  }
+  std::string Csr(const std::vector<std::string>& names, const crypto::PrivateKey& key) {
+    auto csr = crypto::Csr::Create(key, names, {});
     EXPECT_TRUE(csr.ok());
     return csr->ToDer();
   }
@@ -330,6 +358,45 @@ TEST_F(RegistrationAuthorityTest, ReplacingAnAlreadyReplacedCertificateIsAlready
   renewal.replaces = CertificateId(cert->authority_key_id, cert->serial);
   ASSERT_TRUE(ra_.NewOrder(account, renewal).ok());
   EXPECT_EQ(ra_.NewOrder(account, renewal).status().code(), Code::kAlreadyReplaced);
+}
+
+
+// The weak-key rules (crypto/weak_keys.h) guard both the keys the RA trusts and the keys it certifies.
+TEST_F(RegistrationAuthorityTest, ANewAccountWithAWeakKeyIsBadPublicKeyAndCreatesNothing) {
+  crypto::PrivateKey weak = RsaKeyWithExponent3();
+  NewAccountRequest request{jose::Jwk::FromPublicKey(weak.public_key()), {}, true, false, std::nullopt, ""};
+  auto created = ra_.NewAccount(request);
+  EXPECT_EQ(created.status().code(), Code::kBadPublicKey);
+  EXPECT_EQ(created.status().message(), "the account key is refused: RSA public exponent 3 (want 65537)");
+  EXPECT_TRUE(AuditKinds().empty());
+}
+
+TEST_F(RegistrationAuthorityTest, ChangingToAWeakKeyIsBadPublicKey) {
+  storage::Account account = NewAccount();
+  std::string holder;
+  Status s = ra_.ChangeKey(account, jose::Jwk::FromPublicKey(RsaKeyWithExponent3().public_key()), &holder);
+  EXPECT_EQ(s.code(), Code::kBadPublicKey);
+  EXPECT_EQ(s.message(), "the new account key is refused: RSA public exponent 3 (want 65537)");
+}
+
+TEST_F(RegistrationAuthorityTest, ACsrWithAWeakKeyIsBadCsrAndLeavesTheOrderReady) {
+  auto [account, order] = ReadyOrder();
+  auto finalized = ra_.Finalize(account, order.id, Csr({"a.example.com"}, RsaKeyWithExponent3()));
+  EXPECT_EQ(finalized.status().code(), Code::kBadCsr);
+  EXPECT_EQ(finalized.status().message(), "the CSR's key is refused: RSA public exponent 3 (want 65537)");
+  EXPECT_TRUE(issuer_.requests().empty());
+  EXPECT_EQ(ra_.GetOrder(order.id)->status, OrderStatus::kReady);
+}
+
+TEST_F(RegistrationAuthorityTest, ACsrWithAnyAccountsKeyIsBadCsr) {
+  auto [account, order] = ReadyOrder();
+  auto other_key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
+  ASSERT_TRUE(other_key.ok());
+  NewAccount(*other_key);
+  auto finalized = ra_.Finalize(account, order.id, Csr({"a.example.com"}, *other_key));
+  EXPECT_EQ(finalized.status().code(), Code::kBadCsr);
+  EXPECT_EQ(finalized.status().message(), "the certificate key is the key of another ACME account");
+  EXPECT_TRUE(issuer_.requests().empty());
 }
 
 }  // namespace

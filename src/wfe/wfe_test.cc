@@ -373,6 +373,20 @@ TEST_F(WfeTest, CsrWithTheAccountKeyIsBadCsr) {
   EXPECT_EQ(ProblemType(fin), Err("badCSR"));
 }
 
+// Not only the requester's: a key that signs any account's requests is never certified.
+TEST_F(WfeTest, CsrWithAnotherAccountsKeyIsBadCsrWith400) {
+  TestKey other = TestKey::Make();
+  h_.NewAccount(other);
+  std::string kid = h_.NewAccount(key_);
+  std::string order_url = ReadyOrder(kid, DnsIds({"a.example.com"}));
+  auto fin = h_.Post(WfeHarness::PathOf(order_url) + "/finalize", Json{{"csr", CsrFor({"a.example.com"}, &other.key)}},
+                     key_, kid);
+  EXPECT_EQ(fin.status, 400);
+  EXPECT_EQ(ProblemType(fin), Err("badCSR"));
+  EXPECT_EQ(BodyJson(fin)["status"], 400);
+  EXPECT_EQ(BodyJson(fin)["detail"], "the certificate key is the key of another ACME account");
+}
+
 TEST_F(WfeTest, GarbageCsrIsBadCsr) {
   std::string kid = h_.NewAccount(key_);
   std::string order_url = ReadyOrder(kid, DnsIds({"a.example.com"}));
