@@ -125,6 +125,8 @@ Result<ChallengeType> ParseChallengeType(std::string_view s) { return ParseName(
 
 bool IsValidRevocationReason(int code) { return code >= 0 && code <= 10 && code != 7; }
 
+bool IsSubscriberRevocationReason(int code) { return code == 0 || code == 1 || (code >= 3 && code <= 5); }
+
 std::string KeyAuthorization(std::string_view token, std::string_view thumbprint_b64) {
   std::string out(token);
   out += '.';

@@ -54,6 +54,11 @@ Result<ChallengeType> ParseChallengeType(std::string_view s);
 
 // RFC 5280 §5.3.1 CRLReason codes accepted by revokeCert (RFC 8555 §7.6): 0-6, 8-10 (7 is unused).
 bool IsValidRevocationReason(int code);
+// The reasons a subscriber may give when it revokes through ACME (RFC 8555 §7.6 lets a server disallow a subset
+// of RFC 5280's): unspecified (0), keyCompromise (1), affiliationChanged (3), superseded (4),
+// cessationOfOperation (5), as Boulder allows. cACompromise, certificateHold, removeFromCRL, privilegeWithdrawn
+// and aACompromise are the CA's to state, not the subscriber's.
+bool IsSubscriberRevocationReason(int code);
 
 // The key authorization of §8.1: token || '.' || base64url(JWK thumbprint).
 std::string KeyAuthorization(std::string_view token, std::string_view thumbprint_b64);

@@ -59,9 +59,10 @@ Status RegistrationAuthority::Revoke(const std::string& certificate_der, int rea
   if (!record.ok() || record->state != storage::CertificateState::kIssued || record->der != certificate_der) {
     return Error(Code::kNotFound, "the certificate was not issued by this CA");
   }
-  if (!acme::IsValidRevocationReason(reason)) {
+  if (!acme::IsSubscriberRevocationReason(reason)) {
     return Error(Code::kBadRevocationReason,
-                 "revocation reason " + std::to_string(reason) + " is not allowed");
+                 "revocation reason " + std::to_string(reason) +
+                     " is not one a subscriber may give (0, 1, 3, 4 or 5: RFC 5280 §5.3.1)");
   }
   if (requester == RevocationRequester::kCertificateKey) {
     if (certificate_key == nullptr || !(certificate_key->key() == cert->public_key())) {

@@ -111,7 +111,8 @@ http::Response WebFrontEnd::Impl::KeyChange(const http::Request& request) {
   if (!inner->header.jwk) return Problem(Error(Code::kMalformed, "inner JWS must carry the new key as jwk"));
   if (inner->header.nonce) return Problem(Error(Code::kMalformed, "inner JWS must not carry a nonce"));
   if (inner->header.url != auth->jws.header.url) {
-    return Problem(Error(Code::kUnauthorized, "inner JWS url differs from the outer JWS url"));
+    // §7.3.5 asks the server to check the two are the same; a request that fails it is malformed (as Pebble).
+    return Problem(Error(Code::kMalformed, "inner JWS url differs from the outer JWS url"));
   }
   const jose::Jwk& new_key = *inner->header.jwk;
   if (!new_key.Supports(inner->header.alg)) {

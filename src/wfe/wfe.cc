@@ -25,6 +25,16 @@ std::vector<std::string> SplitPath(std::string_view rest) {
   return parts;
 }
 
+// The methods a resource answers (the Allow header of a 405): the directory, newNonce, renewalInfo and the CA
+// certificates are read with GET (and HEAD); every other ACME resource takes POST only (§6.3: POST-as-GET).
+std::string AllowedMethods(std::string_view p) {
+  if (p == path::kDirectory || p == path::kNewNonce || p == path::kRootPem || p == path::kIntermediatePem ||
+      p == path::kIntermediateDer || StartsWith(p, std::string(path::kRenewalInfo) + "/")) {
+    return "GET, HEAD";
+  }
+  return "POST";
+}
+
 }  // namespace
 
 WebFrontEnd::WebFrontEnd(WfeOptions options, ra::RegistrationAuthority& ra, NonceService& nonces)
@@ -211,6 +221,8 @@ http::Response WebFrontEnd::Impl::Handle(const http::Request& request) {
   } else {
     response = Problem(Error(Code::kNotFound, "no such resource"));
   }
+  // RFC 9110 §15.5.6: a 405 names the methods the resource allows.
+  if (response.status == 405 && !response.headers.Get("Allow")) response.headers.Set("Allow", AllowedMethods(p));
   // §6.5 and §7.1: every response carries a fresh nonce and the directory link; nothing is cacheable except
   // the directory and CA certificates, which set their own Cache-Control.
   response.headers.Set("Replay-Nonce", nonces_.Issue());

@@ -247,6 +247,23 @@ TEST_F(WfeTest, PlainGetOfAnAcmeResourceIs405) {
   auto r = h_.Get(WfeHarness::PathOf(kid));
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(ProblemType(r), Err("malformed"));
+  EXPECT_EQ(BodyJson(r)["status"], 405);
+  EXPECT_EQ(r.headers.Get("Allow"), "POST");  // RFC 9110 §15.5.6
+}
+
+// newNonce, the directory and the CA files are read with GET or HEAD; a POST, POST-as-GET included (§6.3's
+// table lists no POST for them), is 405 naming those methods.
+TEST_F(WfeTest, PostToAGetResourceIs405WithAllow) {
+  std::string kid = h_.NewAccount(key_);
+  for (std::string target : {"/acme/new-nonce", "/directory", "/ca/root.pem"}) {
+    SCOPED_TRACE(target);
+    auto r = h_.Post(target, std::nullopt, key_, kid);
+    EXPECT_EQ(r.status, 405);
+    EXPECT_EQ(r.headers.Get("Content-Type"), "application/problem+json");
+    EXPECT_EQ(ProblemType(r), Err("malformed"));
+    EXPECT_EQ(BodyJson(r)["status"], 405);
+    EXPECT_EQ(r.headers.Get("Allow"), "GET, HEAD");
+  }
 }
 
 TEST_F(WfeTest, UnknownPathIs404Malformed) {
@@ -530,6 +547,22 @@ TEST_F(WfeTest, KeyRolloverSwitchesTheAccountKey) {
   EXPECT_EQ(h_.Post(WfeHarness::PathOf(kid), std::nullopt, next, kid).status, 200);
 }
 
+// §7.3.5: the inner JWS must name the same url as the outer; one that does not is malformed (400), and the
+// account keeps its key.
+TEST_F(WfeTest, KeyRolloverWithADifferentInnerUrlIsMalformed) {
+  std::string kid = h_.NewAccount(key_);
+  TestKey next = TestKey::Make();
+  std::string elsewhere = std::string(testing::kBaseUrl) + "/acme/new-order";
+  auto inner = jose::SignJson(next.key, next.alg, Json{{"jwk", next.jwk().ToJson()}, {"url", elsewhere}},
+                              Json{{"account", kid}, {"oldKey", key_.jwk().ToJson()}}.dump());
+  ASSERT_TRUE(inner.ok());
+  auto r = h_.Post("/acme/key-change", *inner, key_, kid);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(ProblemType(r), Err("malformed"));
+  EXPECT_EQ(BodyJson(r)["status"], 400);
+  EXPECT_EQ(h_.Post(WfeHarness::PathOf(kid), std::nullopt, key_, kid).status, 200);
+}
+
 TEST_F(WfeTest, KeyRolloverToAKeyInUseIs409WithLocation) {
   std::string kid = h_.NewAccount(key_);
   TestKey other = TestKey::Make();
@@ -634,8 +667,17 @@ TEST_F(WfeTest, BadRevocationReasonIsRefused) {
   std::string kid = h_.NewAccount(key_);
   std::string order_url = ReadyOrder(kid, DnsIds({"a.example.com"}));
   crypto::Certificate leaf = FinalizeAndDownload(kid, order_url, {"a.example.com"});
-  Json payload = {{"certificate", base64url::Encode(leaf.ToDer())}, {"reason", 7}};
-  EXPECT_EQ(ProblemType(h_.Post("/acme/revoke-cert", payload, key_, kid)), Err("badRevocationReason"));
+  // RFC 5280 reasons that are the CA's to state, the unused 7, and unknown codes (RFC 8555 §7.6 lets a server
+  // disallow a subset; Boulder allows a subscriber 0, 1, 3, 4, 5).
+  for (int reason : {2, 6, 7, 8, 9, 10, 11, -1}) {
+    SCOPED_TRACE(reason);
+    Json payload = {{"certificate", base64url::Encode(leaf.ToDer())}, {"reason", reason}};
+    auto r = h_.Post("/acme/revoke-cert", payload, key_, kid);
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(ProblemType(r), Err("badRevocationReason"));
+  }
+  Json superseded = {{"certificate", base64url::Encode(leaf.ToDer())}, {"reason", 4}};
+  EXPECT_EQ(h_.Post("/acme/revoke-cert", superseded, key_, kid).status, 200);
 }
 
 TEST_F(WfeTest, OrderExpiresIntoInvalid) {
