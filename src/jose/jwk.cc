@@ -83,6 +83,28 @@ Result<crypto::PublicKey> OkpKey(const json& object) {
   return key;
 }
 
+// RFC 7517 §4.2-4.4: a key that says it is not for signatures (or not for verifying them) must not verify
+// an ACME request. Returns the "alg" member (empty when absent).
+Result<std::string> CheckOptionalMembers(const json& object) {
+  if (auto use = object.find("use"); use != object.end()) {
+    if (!use->is_string() || use->get<std::string>() != "sig") return BadKey("\"use\" must be \"sig\" for a signing key");
+  }
+  if (auto ops = object.find("key_ops"); ops != object.end()) {
+    bool verify = false;
+    if (!ops->is_array()) return BadKey("\"key_ops\" must be an array of strings");
+    for (const auto& op : *ops) {
+      if (!op.is_string()) return BadKey("\"key_ops\" must be an array of strings");
+      verify = verify || op.get<std::string>() == "verify";
+    }
+    if (!verify) return BadKey("\"key_ops\" does not include \"verify\"");
+  }
+  if (auto alg = object.find("alg"); alg != object.end()) {
+    if (!alg->is_string()) return BadKey("\"alg\" must be a string");
+    return alg->get<std::string>();
+  }
+  return std::string();
+}
+
 }  // namespace
 
 Result<Jwk> Jwk::FromJson(const json& object) {
@@ -90,20 +112,16 @@ Result<Jwk> Jwk::FromJson(const json& object) {
   for (const char* member : kPrivateMembers) {
     if (object.contains(member)) return BadKey(std::string("contains the private member \"") + member + "\"");
   }
+  ANVIL_ASSIGN_OR_RETURN(std::string declared_alg, CheckOptionalMembers(object));
   ANVIL_ASSIGN_OR_RETURN(std::string kty, StringMember(object, "kty"));
-  if (kty == "EC") {
-    ANVIL_ASSIGN_OR_RETURN(crypto::PublicKey key, EcKey(object));
-    return Jwk(std::move(key));
-  }
-  if (kty == "RSA") {
-    ANVIL_ASSIGN_OR_RETURN(crypto::PublicKey key, RsaKey(object));
-    return Jwk(std::move(key));
-  }
-  if (kty == "OKP") {
-    ANVIL_ASSIGN_OR_RETURN(crypto::PublicKey key, OkpKey(object));
-    return Jwk(std::move(key));
-  }
-  return BadKey("unsupported kty \"" + kty + "\" (want EC, RSA or OKP)");
+  Result<crypto::PublicKey> key = BadKey("unsupported kty \"" + kty + "\" (want EC, RSA or OKP)");
+  if (kty == "EC") key = EcKey(object);
+  if (kty == "RSA") key = RsaKey(object);
+  if (kty == "OKP") key = OkpKey(object);
+  ANVIL_RETURN_IF_ERROR(key.status());
+  Jwk jwk(std::move(key).value());
+  jwk.declared_alg_ = std::move(declared_alg);
+  return jwk;
 }
 
 Jwk Jwk::FromPublicKey(const crypto::PublicKey& key) { return Jwk(key); }

@@ -143,6 +143,31 @@ TEST(Jwk, RejectsOtherKeyTypesAndNonObjects) {
   EXPECT_EQ(CodeFor(short_ed), Code::kBadPublicKey);
 }
 
+// RFC 7517 §4.2-4.4: a key declared for something else than verifying signatures verifies no ACME request.
+TEST(Jwk, OptionalMembersMustDescribeASigningKey) {
+  json base = Parse(vectors::kRfc8037PublicJwk);
+  auto with = [&](const char* member, json value) {
+    json copy = base;
+    copy[member] = std::move(value);
+    return Jwk::FromJson(copy);
+  };
+  auto expect_refused = [](const Result<Jwk>& r, const std::string& detail) {
+    EXPECT_EQ(r.status().code(), Code::kBadPublicKey) << r.status().ToString();
+    EXPECT_NE(r.status().message().find(detail), std::string::npos) << r.status().ToString();
+  };
+  expect_refused(with("use", "enc"), "\"use\" must be \"sig\"");
+  expect_refused(with("use", 1), "\"use\" must be \"sig\"");
+  expect_refused(with("key_ops", json::array({"sign", "encrypt"})), "does not include \"verify\"");
+  expect_refused(with("key_ops", json::array()), "does not include \"verify\"");
+  expect_refused(with("key_ops", "verify"), "must be an array of strings");
+  expect_refused(with("key_ops", json::array({"verify", 7})), "must be an array of strings");
+  expect_refused(with("alg", json::array()), "\"alg\" must be a string");
+  auto declared = with("alg", "EdDSA");
+  ASSERT_TRUE(declared.ok());
+  EXPECT_EQ(declared->declared_alg(), "EdDSA");
+  EXPECT_EQ(Jwk::FromJson(base)->declared_alg(), "");
+}
+
 TEST(Jwk, IgnoresUnknownMembers) {
   json jwk = Parse(vectors::kRfc8037PublicJwk);
   jwk["use"] = "sig";

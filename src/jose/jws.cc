@@ -65,6 +65,12 @@ Result<ProtectedHeader> ParseHeader(const std::string& text, bool allow_mac) {
         return Error(Code::kMalformed, "JWS header \"jwk\" is not an object");
       return jwk.status();
     }
+    // RFC 7517 §4.4: a key that names its algorithm is used with that one only; the key is then unacceptable
+    // for this request (badPublicKey, as Pebble answers).
+    if (!jwk->declared_alg().empty() && jwk->declared_alg() != alg_name) {
+      return Error(Code::kBadPublicKey, "the JWK's \"alg\" (" + jwk->declared_alg().substr(0, 16) +
+                                                     ") differs from the JWS's (" + alg_name + ")");
+    }
     header.jwk = std::move(jwk).value();
   }
   // RFC 8555 §6.2: "The 'jwk' and 'kid' fields are mutually exclusive", and one of them identifies the key.

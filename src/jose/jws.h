@@ -39,7 +39,7 @@ struct ParsedJws {
 // (general serialization) → kMalformed); base64url fields decoded strictly; protected header must be a JSON
 // object with "alg". alg "none", HS256/384/512 or unknown → Code::kBadSignatureAlgorithm (message lists the
 // supported ones). jwk and kid both present or both absent → kMalformed. "jwk" parsed with Jwk::FromJson
-// (kBadPublicKey errors propagate). A "b64" (RFC 7797) or "crit" header → kMalformed. "kid", "nonce" and
+// (kBadPublicKey errors propagate); a jwk whose own "alg" is not the header's → kBadPublicKey. A "b64" (RFC 7797) or "crit" header → kMalformed. "kid", "nonce" and
 // "url", when present, must be strings (kMalformed). Does NOT check nonce/url values (the server's job).
 // Set `allow_mac = true` only to parse the inner EAB JWS (then HS* are accepted and jwk/kid rules are not
 // applied).

@@ -182,6 +182,17 @@ TEST_F(JwsParse, PropagatesBadPublicKeyFromTheJwk) {
   EXPECT_EQ(CodeFor(not_object), Code::kMalformed);
 }
 
+// RFC 7517 §4.4: a JWK that names its algorithm verifies only JWSs of that algorithm.
+TEST_F(JwsParse, AJwkThatNamesAnotherAlgorithmIsBadPublicKey) {
+  json header = header_;
+  header["jwk"]["alg"] = "ES256";
+  auto parsed = ParseFlattened(MakeJws(header, "{}", &key_));
+  EXPECT_EQ(parsed.status().code(), Code::kBadPublicKey);
+  EXPECT_EQ(parsed.status().message(), "the JWK's \"alg\" (ES256) differs from the JWS's (EdDSA)");
+  header["jwk"]["alg"] = "EdDSA";
+  EXPECT_TRUE(ParseFlattened(MakeJws(header, "{}", &key_)).ok());
+}
+
 TEST_F(JwsParse, AllowMacAcceptsHmacAndSkipsTheJwkKidRule) {
   json header = {{"alg", "HS256"}, {"kid", "eab-kid"}, {"url", "https://ca.example/acme/new-account"}};
   auto jws = ParseFlattened(MakeJws(header, "{}"), /*allow_mac=*/true);

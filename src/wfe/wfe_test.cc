@@ -242,6 +242,26 @@ TEST_F(WfeTest, SmallRsaKeyIsBadPublicKey) {
   EXPECT_EQ(h_.Post("/acme/new-account", Json::object(), rsa).status, 201);
 }
 
+// RFC 7517 §4.2-4.4: the JWK's optional members must fit a key that verifies this request.
+TEST_F(WfeTest, NewAccountWhoseJwkMembersDisagreeIsRefused) {
+  auto mismatch = h_.Send(h_.Signed("/acme/new-account", Json{{"termsOfServiceAgreed", true}}, key_, "",
+                                    [](Json& h) { h["jwk"]["alg"] = "ES384"; }));
+  EXPECT_EQ(mismatch.status, 400);
+  EXPECT_EQ(ProblemType(mismatch), Err("badPublicKey"));
+  EXPECT_EQ(BodyJson(mismatch)["status"], 400);
+  auto encryption = h_.Send(h_.Signed("/acme/new-account", Json{{"termsOfServiceAgreed", true}}, key_, "",
+                                      [](Json& h) { h["jwk"]["use"] = "enc"; }));
+  EXPECT_EQ(encryption.status, 400);
+  EXPECT_EQ(ProblemType(encryption), Err("badPublicKey"));
+  auto agreeing = h_.Send(h_.Signed("/acme/new-account", Json{{"termsOfServiceAgreed", true}}, key_, "",
+                                    [this](Json& h) {
+                                      h["jwk"]["alg"] = std::string(jose::AlgorithmName(key_.alg));
+                                      h["jwk"]["use"] = "sig";
+                                      h["jwk"]["key_ops"] = Json::array({"verify"});
+                                    }));
+  EXPECT_EQ(agreeing.status, 201) << agreeing.body;
+}
+
 TEST_F(WfeTest, PlainGetOfAnAcmeResourceIs405) {
   std::string kid = h_.NewAccount(key_);
   auto r = h_.Get(WfeHarness::PathOf(kid));
