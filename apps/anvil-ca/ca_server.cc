@@ -117,6 +117,9 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
   http_options.io_threads = c.server.io_threads > 0 ? c.server.io_threads : DefaultIoThreads();
   http_options.worker_threads = c.server.worker_threads;
   wfe::WebFrontEnd* front_end = p->front_end.get();
+  http_options.refusal_response = [front_end](int status, const std::string& detail) {
+    return front_end->Refusal(status, detail);
+  };
   auto server = http::Server::Start(http_options, [front_end](const http::Request& r) { return front_end->Handle(r); });
   if (!server.ok()) return Context("listen", server.status());
   p->server = std::move(*server);

@@ -528,7 +528,7 @@ class Server::Impl {
         const char* text = read_status == 431   ? "Request Header Fields Too Large"
                            : read_status == 413 ? "Content Too Large"
                                                 : "Bad Request";
-        Response error = PlainError(read_status, text);
+        Response error = Refusal(read_status, text);
         co_await SendAndClose(stream, error, 11, false);
         co_return;
       }
@@ -540,7 +540,7 @@ class Server::Impl {
       if (std::string problem = FillRequest(message, request); !problem.empty()) {
         spdlog::debug("http: bad request from {}: {}", remote_address, problem);
         int bad_status = problem == "HTTP version not supported" ? 505 : 400;
-        Response bad_request = PlainError(bad_status, problem);
+        Response bad_request = Refusal(bad_status, problem);
         co_await SendAndClose(stream, bad_request, version == 10 ? 10 : 11, head);
         co_return;
       }
@@ -613,7 +613,14 @@ class Server::Impl {
     } catch (...) {
       spdlog::error("http: handler threw a non-exception for {} {}", request.method, request.path);
     }
-    return PlainError(500, "Internal Server Error");
+    return Refusal(500, "Internal Server Error");
+  }
+
+  // The response to a request refused before or instead of the handler (ServerOptions::refusal_response).
+  Response Refusal(int status, const std::string& detail) const {
+    if (!options_.refusal_response) return PlainError(status, detail);
+    Response r = options_.refusal_response(status, detail);
+    return r.status == status ? r : PlainError(status, detail);
   }
 
   asio::awaitable<Response> CallHandler(const Request& request) { co_return InvokeHandler(request); }
@@ -655,7 +662,7 @@ class Server::Impl {
                                            bool head, bool keep_alive) {
     if (response.status < 200 || response.status > 599) {
       spdlog::error("http: handler returned status {}; sending 500", response.status);
-      response = PlainError(500, "Internal Server Error");
+      response = Refusal(500, "Internal Server Error");
     }
     bh::response<bh::string_body> res;
     res.version(version);

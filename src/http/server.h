@@ -68,6 +68,11 @@ struct ServerOptions {
   size_t max_connections = 10000;
   int io_threads = 0;  // 0 → std::thread::hardware_concurrency().
   int worker_threads = 16;  // 0 → handlers run on fibers on the I/O threads (see the top of this file).
+  // The response to what the server refuses before or instead of the handler: a request it cannot read (400,
+  // 413, 431, 505) or a handler that threw or answered an invalid status (500). `detail` is the reason. Called
+  // on an I/O thread: must be quick and must not throw. Empty: a text/plain body with the reason. (The ACME
+  // server answers with problem documents: WebFrontEnd::Refusal.)
+  std::function<Response(int status, const std::string& detail)> refusal_response;
 };
 
 class Server {

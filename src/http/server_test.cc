@@ -23,6 +23,7 @@
 #include <cstring>
 #include <functional>
 #include <future>
+#include <stdexcept>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -493,6 +494,37 @@ TEST(HttpServer, OversizedHeadersGet431AndClose) {
   std::string r = c.ReadUntilClosed();
   EXPECT_TRUE(r.starts_with("HTTP/1.1 431 ")) << r;
   EXPECT_TRUE(c.closed());
+}
+
+// What the server refuses itself goes through refusal_response when one is set (the ACME server's problem
+// documents); a callback that answers another status is ignored for the plain text.
+TEST(HttpServer, RefusalsGoThroughTheRefusalResponse) {
+  ServerOptions options = LocalOptions();
+  options.max_body_bytes = 64;
+  options.max_header_bytes = 1024;
+  options.refusal_response = [](int status, const std::string& detail) {
+    Response r;
+    r.status = status;
+    r.headers.Set("Content-Type", "application/problem+json");
+    r.body = "{\"status\":" + std::to_string(status) + ",\"detail\":\"" + detail + "\"}";
+    return r;
+  };
+  auto server = MustStart(options, [](const Request&) -> Response { throw std::runtime_error("handler bug"); });
+  ASSERT_TRUE(server);
+  auto refusal = [&](const std::string& request) {
+    RawClient c(server->ports()[0]);
+    c.Send(request);
+    return c.ReadUntilClosed();
+  };
+  std::string too_large = refusal("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n" + std::string(100, 'x'));
+  EXPECT_TRUE(too_large.starts_with("HTTP/1.1 413 ")) << too_large;
+  EXPECT_NE(too_large.find("Content-Type: application/problem+json"), std::string::npos) << too_large;
+  EXPECT_TRUE(too_large.ends_with(R"({"status":413,"detail":"Content Too Large"})")) << too_large;
+  std::string big_headers = refusal("GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(2048, 'h') + "\r\n\r\n");
+  EXPECT_TRUE(big_headers.ends_with(R"({"status":431,"detail":"Request Header Fields Too Large"})")) << big_headers;
+  CurlResult threw = Fetch(Url(*server), "GET", "");
+  EXPECT_EQ(threw.status, 500);
+  EXPECT_EQ(threw.body, R"({"status":500,"detail":"Internal Server Error"})");
 }
 
 TEST(HttpServer, GarbageGets400AndClose) {

@@ -43,6 +43,22 @@ WebFrontEnd::~WebFrontEnd() = default;
 
 http::Response WebFrontEnd::Handle(const http::Request& request) { return impl_->Handle(request); }
 
+http::Response WebFrontEnd::Refusal(int status, const std::string& detail) { return impl_->Refusal(status, detail); }
+
+http::Response WebFrontEnd::Impl::Refusal(int status, const std::string& detail) {
+  http::Response r;
+  r.status = status;
+  nlohmann::json problem = {{"type", acme::ProblemType(status >= 500 ? Code::kServerInternal : Code::kMalformed)},
+                            {"detail", detail},
+                            {"status", status}};
+  r.headers.Set("Content-Type", "application/problem+json");
+  r.headers.Set("Replay-Nonce", nonces_.Issue());
+  r.headers.Add("Link", "<" + Url(path::kDirectory) + ">;rel=\"index\"");
+  r.headers.Set("Cache-Control", "no-store");
+  r.body = problem.dump();
+  return r;
+}
+
 std::string WebFrontEnd::Impl::Url(std::string_view p, const std::string& id) const {
   return options_.base_url + std::string(p) + id;
 }

@@ -39,6 +39,10 @@ class WebFrontEnd {
   ~WebFrontEnd();
 
   http::Response Handle(const http::Request& request);
+  // A request the transport refuses before it reaches Handle (http::ServerOptions::refusal_response: 400,
+  // 413, 431, 505, or 500 for a handler that failed): a problem document (malformed, or serverInternal for a
+  // 5xx) whose status member is `status`, with a fresh Replay-Nonce and the index link, as every response.
+  http::Response Refusal(int status, const std::string& detail);
 
   // The AIA caIssuers URL of the intermediate, for the CA to embed.
   static std::string AiaPath() { return "/ca/intermediate.der"; }

@@ -52,6 +52,7 @@ class WebFrontEnd::Impl {
       : options_(std::move(options)), ra_(ra), nonces_(nonces) {}
 
   http::Response Handle(const http::Request& request);
+  http::Response Refusal(int status, const std::string& detail);
 
   // --- wfe.cc: shared machinery
   Result<Authenticated> Authenticate(const http::Request& request, KeyKind kind);

@@ -262,6 +262,20 @@ TEST_F(WfeTest, NewAccountWhoseJwkMembersDisagreeIsRefused) {
   EXPECT_EQ(agreeing.status, 201) << agreeing.body;
 }
 
+// What the transport refuses (http::ServerOptions::refusal_response) is a problem document too.
+TEST_F(WfeTest, TransportRefusalsAreProblemDocumentsWithANonce) {
+  http::Response too_large = h_.front_end().Refusal(413, "Content Too Large");
+  EXPECT_EQ(too_large.status, 413);
+  EXPECT_EQ(too_large.headers.Get("Content-Type"), "application/problem+json");
+  EXPECT_EQ(ProblemType(too_large), Err("malformed"));
+  EXPECT_EQ(BodyJson(too_large)["status"], 413);
+  EXPECT_EQ(BodyJson(too_large)["detail"], "Content Too Large");
+  EXPECT_TRUE(too_large.headers.Get("Replay-Nonce").has_value());
+  http::Response failed = h_.front_end().Refusal(500, "Internal Server Error");
+  EXPECT_EQ(ProblemType(failed), Err("serverInternal"));
+  EXPECT_EQ(BodyJson(failed)["status"], 500);
+}
+
 TEST_F(WfeTest, PlainGetOfAnAcmeResourceIs405) {
   std::string kid = h_.NewAccount(key_);
   auto r = h_.Get(WfeHarness::PathOf(kid));

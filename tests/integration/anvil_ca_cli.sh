@@ -76,6 +76,27 @@ if curl -s --tls-max 1.1 --cacert "$WORK/z/ca/root.pem" "https://localhost:$PORT
 fi
 curl -sf --tlsv1.2 --tls-max 1.2 --cacert "$WORK/z/ca/root.pem" "https://localhost:$PORT/directory" >/dev/null
 [ "$(policies $PID)" = "0 " ] || fail "batch_scheduling = false: policies $(policies $PID)"
+# What the transport refuses is an ACME problem document whose status member is the HTTP status, with a nonce
+# (issue 13): a body over server.max_body_bytes (64 KiB) and a header block over server.max_header_bytes.
+refusal() {  # STATUS CURL_ARGS...: checks one refused request
+  local want=$1
+  shift
+  local code
+  code=$(curl -s -o "$WORK/refusal.json" -D "$WORK/refusal.headers" -w '%{http_code}' \
+    --cacert "$WORK/z/ca/root.pem" "$@") || true
+  [ "$code" = "$want" ] || fail "expected $want, got $code"
+  grep -qi '^content-type: application/problem+json' "$WORK/refusal.headers" || fail "$want: not a problem document"
+  grep -qi '^replay-nonce: ' "$WORK/refusal.headers" || fail "$want: no Replay-Nonce"
+  python3 - "$WORK/refusal.json" "$want" <<'PY' || fail "$want: wrong problem document"
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["status"] == int(sys.argv[2]) and p["type"] == "urn:ietf:params:acme:error:malformed", p
+PY
+}
+head -c 70000 /dev/zero | tr '\0' 'x' >"$WORK/big.body"
+refusal 413 -X POST -H 'Content-Type: application/jose+json' --data-binary "@$WORK/big.body" \
+  "https://localhost:$PORT/acme/new-order"
+refusal 431 -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' 'h')" "https://localhost:$PORT/directory"
 kill -TERM $PID; wait $PID
 # log.format = "json": every log line is one JSON object with time, level and msg.
 python3 - "$WORK/serve2.err" <<'PY' || fail "log lines are not JSON"
@@ -89,4 +110,4 @@ assert any("anvil-ca stopped" in json.loads(l)["msg"] for l in lines)
 PY
 
 echo
-echo "anvil-ca CLI: config, ca init/show/import, eab, zero-config serve and restart: all passed"
+echo "anvil-ca CLI: config, ca init/show/import, eab, zero-config serve and restart, transport refusals: all passed"

@@ -125,6 +125,7 @@ class WfeHarness {
   storage::Store& store() { return *store_; }
   const ca::CaMaterial& material() { return *material_; }
   ra::RegistrationAuthority& ra() { return *ra_; }
+  wfe::WebFrontEnd& front_end() { return *wfe_; }
 
  private:
   TempDir dir_;
