@@ -1,9 +1,11 @@
 #include "acme/types.h"
 
 #include <arpa/inet.h>
+#include <idn2.h>
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
 
 namespace anvil::acme {
 namespace {
@@ -44,6 +46,29 @@ constexpr std::pair<ChallengeType, std::string_view> kChallengeTypes[] = {
 
 bool IsLdh(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; }
 
+// RFC 5891 §5.4 (lookup): an "xn--" label must be a valid A-label: Punycode that decodes to a non-ASCII
+// U-label which passes IDNA2008's tests (RFC 5892 code points, NFC, CONTEXTJ/CONTEXTO, bidi; libidn2 without
+// UTS #46 mapping) and encodes back to exactly this label. Empty when valid, else why not.
+std::string ALabelProblem(std::string_view label) {
+  std::string text(label);
+  char* ulabel = nullptr;
+  int rc = idn2_to_unicode_8z8z(text.c_str(), &ulabel, 0);
+  std::unique_ptr<char, decltype(&idn2_free)> u(ulabel, &idn2_free);
+  if (rc != IDN2_OK || !ulabel) return "\"" + text + "\" is not valid Punycode";
+  std::string_view decoded(ulabel);
+  if (std::all_of(decoded.begin(), decoded.end(), [](unsigned char c) { return c < 0x80; })) {
+    return "\"" + text + "\" does not decode to a non-ASCII U-label";
+  }
+  uint8_t* encoded = nullptr;
+  rc = idn2_lookup_u8(reinterpret_cast<const uint8_t*>(ulabel), &encoded, IDN2_NO_TR46);
+  std::unique_ptr<uint8_t, decltype(&idn2_free)> e(encoded, &idn2_free);
+  if (rc != IDN2_OK) {
+    return "\"" + text + "\" decodes to a U-label IDNA2008 does not allow (" + idn2_strerror(rc) + ")";
+  }
+  if (text != reinterpret_cast<const char*>(encoded)) return "\"" + text + "\" is not the canonical A-label";
+  return "";
+}
+
 Result<Identifier> NormalizeDns(std::string_view raw) {
   std::string value(raw);
   std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -56,6 +81,7 @@ Result<Identifier> NormalizeDns(std::string_view raw) {
   std::string_view name = value;
   if (name.starts_with("*.")) name.remove_prefix(2);
   int labels = 0;
+  std::string_view last_label;
   size_t start = 0;
   while (start <= name.size()) {
     size_t end = name.find('.', start);
@@ -68,13 +94,23 @@ Result<Identifier> NormalizeDns(std::string_view raw) {
                                                                : "label contains characters other than a-z, 0-9 and '-'");
     }
     if (label.front() == '-' || label.back() == '-') return reject("label starts or ends with '-'");
+    // RFC 5891 §4.2.3.1: hyphens in the third and fourth positions are reserved for "xn--" A-labels.
+    if (label.size() >= 4 && label.substr(2, 2) == "--") {
+      if (!label.starts_with("xn--")) return reject("label \"" + std::string(label) + "\" has \"--\" in positions 3-4");
+      if (std::string why = ALabelProblem(label); !why.empty()) return reject(why);
+    }
     ++labels;
+    last_label = label;
     start = end + 1;
   }
   if (labels < 2) return reject("a name needs at least two labels");
   // A name made only of digits and dots is an IP address written as a DNS name (RFC 8738 §3 uses "ip").
   if (std::all_of(name.begin(), name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; })) {
     return reject("an IP address must use the \"ip\" identifier type");
+  }
+  // No top-level domain is all digits (RFC 3696 §2); such a name would be read as an address.
+  if (std::all_of(last_label.begin(), last_label.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    return reject("the top-level label is all digits");
   }
   return Identifier{IdentifierType::kDns, value};
 }

@@ -29,6 +29,45 @@ TEST(NormalizeIdentifier, RejectsInvalidDnsNames) {
   EXPECT_EQ(NormalizeIdentifier(IdentifierType::kDns, "").status().code(), Code::kMalformed);
 }
 
+TEST(NormalizeIdentifier, AcceptsValidALabels) {
+  // bücher, παράδειγμα, dömäin, and the Catalan l·l (a CONTEXTO rule), as A-labels (RFC 5891).
+  for (const char* good : {"xn--bcher-kva.example", "xn--hxajbheg2az3al.example", "www.xn--dmin-moa0i.example",
+                           "xn--ll-0ea.example", "*.xn--bcher-kva.example"}) {
+    EXPECT_TRUE(NormalizeIdentifier(IdentifierType::kDns, good).ok()) << good;
+  }
+}
+
+TEST(NormalizeIdentifier, RefusesReservedHyphensAndInvalidALabels) {
+  // RFC 5891 §4.2.3.1 reserves "--" in positions 3-4 for A-labels; an "xn--" label must be Punycode of a
+  // U-label IDNA2008 allows (no symbols or emoji, lower case, no empty or ASCII-only decoding).
+  for (const char* bad : {"ab--cd.example", "www.qq--x.example", "xn--abc-.example", "xn--zz.example",
+                          "xn--a.example", "xn--53h.example", "xn--ls8h.example", "xn--1ch.example",
+                          "xn--bcher-kva9.example", "xn--ab--cd.example"}) {
+    auto r = NormalizeIdentifier(IdentifierType::kDns, bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), Code::kRejectedIdentifier) << bad;
+  }
+  EXPECT_NE(NormalizeIdentifier(IdentifierType::kDns, "xn--53h.example").status().message().find("IDNA2008"),
+            std::string::npos);
+}
+
+TEST(NormalizeIdentifier, RefusesAnAllNumericTopLevelLabel) {
+  auto r = NormalizeIdentifier(IdentifierType::kDns, "host.example.123");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kRejectedIdentifier);
+  EXPECT_NE(r.status().message().find("top-level label is all digits"), std::string::npos);
+  EXPECT_TRUE(NormalizeIdentifier(IdentifierType::kDns, "123.example").ok());
+}
+
+TEST(NormalizeIdentifier, RefusesNamesAndLabelsOverTheirLimits) {
+  std::string label63(63, 'a');
+  std::string name253 = label63 + "." + label63 + "." + label63 + "." + std::string(61, 'b');
+  ASSERT_EQ(name253.size(), 253u);
+  EXPECT_TRUE(NormalizeIdentifier(IdentifierType::kDns, name253).ok());
+  EXPECT_EQ(NormalizeIdentifier(IdentifierType::kDns, name253 + "b").status().code(), Code::kRejectedIdentifier);
+  EXPECT_TRUE(NormalizeIdentifier(IdentifierType::kDns, label63 + ".com").ok());
+}
+
 TEST(NormalizeIdentifier, CanonicalizesIpAddresses) {
   EXPECT_EQ(NormalizeIdentifier(IdentifierType::kIp, "127.0.0.1")->value, "127.0.0.1");
   EXPECT_EQ(NormalizeIdentifier(IdentifierType::kIp, "2001:DB8:0:0:0:0:0:1")->value, "2001:db8::1");

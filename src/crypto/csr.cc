@@ -165,7 +165,13 @@ Result<Csr> Decode(std::string der, std::optional<PublicKey> key = std::nullopt)
   }
 
   auto impl = std::make_shared<Csr::Impl>(std::move(*key));
-  impl->common_name = internal::CommonName(X509_REQ_get_subject_name(req.get()));
+  const X509_NAME* subject_name = X509_REQ_get_subject_name(req.get());
+  // A second commonName would escape every check made on "the" CN.
+  if (int first = X509_NAME_get_index_by_NID(subject_name, NID_commonName, -1);
+      first >= 0 && X509_NAME_get_index_by_NID(subject_name, NID_commonName, first) >= 0) {
+    return Error(Code::kBadCsr, "CSR subject has more than one commonName");
+  }
+  impl->common_name = internal::CommonName(subject_name);
   impl->info_der = std::string(parts.info_der);
   impl->signature = std::string(parts.signature);
   impl->signature_digest = digest;

@@ -106,6 +106,24 @@ TEST(Csr, ReportsOtherExtensionsAndSanTypes) {
   EXPECT_THAT(csr->other_requested_extension_oids(), ElementsAre("2.5.29.19", "2.5.29.15"));
 }
 
+// `openssl req -new -key k -subj "/CN=a.example.com/CN=evil.example.net" -addext subjectAltName=DNS:a.example.com`.
+constexpr char kCsrWithTwoCommonNamesPem[] = R"(-----BEGIN CERTIFICATE REQUEST-----
+MIIBGDCBwAIBADAzMRYwFAYDVQQDDA1hLmV4YW1wbGUuY29tMRkwFwYDVQQDDBBl
+dmlsLmV4YW1wbGUubmV0MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEtSN7Ncou
+a9BleB+pAD4shYp2THfAfMvRhz9KYrXsbIWimNR/E8+eSnZvIEhSc4auL483AwSw
+L2ZmFHrHUCybk6ArMCkGCSqGSIb3DQEJDjEcMBowGAYDVR0RBBEwD4INYS5leGFt
+cGxlLmNvbTAKBggqhkjOPQQDAgNHADBEAiBEUgP+kXEzaBkpKFaRexggkYuDcsBb
+CfQT9h2zZAYBMAIgNeneAnEb3+1NkzpyFuzTxCXDJP6rgku/+fn85FHR0SM=
+-----END CERTIFICATE REQUEST-----
+)";
+
+TEST(Csr, ASubjectWithTwoCommonNamesIsBadCsr) {
+  auto csr = Csr::FromPem(kCsrWithTwoCommonNamesPem);
+  ASSERT_FALSE(csr.ok());
+  EXPECT_EQ(csr.status().code(), Code::kBadCsr);
+  EXPECT_EQ(csr.status().message(), "CSR subject has more than one commonName");
+}
+
 TEST(Csr, CreateRejectsBadInput) {
   auto key = PrivateKey::Generate(KeyType::kEcP256);
   ASSERT_TRUE(key.ok());

@@ -48,8 +48,10 @@ Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& a
                                                        const NewOrderRequest& request) {
   if (request.identifiers.empty()) return Error(Code::kMalformed, "an order needs at least one identifier");
   if (int(request.identifiers.size()) > policy_.max_identifiers()) {
-    return Error(Code::kRejectedIdentifier,
-                 "too many identifiers (at most " + std::to_string(policy_.max_identifiers()) + ")");
+    // The request is not one this server accepts: RFC 8555 §6.7 "malformed" (Boulder answers the same).
+    return Error(Code::kMalformed, "an order may have at most " + std::to_string(policy_.max_identifiers()) +
+                                       " identifiers (policy.max_identifiers); this one has " +
+                                       std::to_string(request.identifiers.size()));
   }
   ANVIL_ASSIGN_OR_RETURN(const ProfileRules* profile, Profile(request.profile));
   const std::string& profile_name = profile->certificate.name;
@@ -230,7 +232,15 @@ Result<crypto::PublicKey> RegistrationAuthority::CheckCsrMatchesOrder(const stor
   auto holder = store_.FindAccountByThumbprint(jose::Jwk::FromPublicKey(key).Thumbprint());
   if (holder.ok()) return Error(Code::kBadCsr, "the certificate key is the key of another ACME account");
   if (holder.status().code() != Code::kNotFound) return holder.status();
-  // §7.4: the CSR must name exactly the order's identifiers (the CN, if any, among them).
+  // §7.4: the CSR must name exactly the order's identifiers (the CN, if any, among them). Only dNSName and
+  // iPAddress entries can be validated; an email, URI or otherName entry makes the whole request unacceptable
+  // rather than being silently dropped. Other requested extensions are ignored: the certificate's extensions
+  // come from the profile alone (ca/certificate_authority.cc).
+  if (auto others = csr->other_san_entries(); !others.empty()) {
+    std::string list;
+    for (const auto& o : others) list += (list.empty() ? "" : ", ") + o.substr(0, 64);
+    return Error(Code::kBadCsr, "the CSR's subjectAltName may hold DNS names and IP addresses only; refused: " + list);
+  }
   std::set<std::pair<acme::IdentifierType, std::string>> wanted, got;
   for (const auto& id : order.identifiers) wanted.insert({id.type, id.value});
   for (const auto& name : csr->dns_names()) {

@@ -84,6 +84,19 @@ crypto::PrivateKey RsaKeyWithExponent3() {
   return *key;
 }
 
+// `openssl req -new -key k -subj /CN=a.example.com -addext "subjectAltName=DNS:a.example.com,
+// email:admin@example.com,URI:https://evil.example/"`.
+constexpr char kCsrWithEmailAndUriSansPem[] = R"(-----BEGIN CERTIFICATE REQUEST-----
+MIIBKDCBzwIBADAYMRYwFAYDVQQDDA1hLmV4YW1wbGUuY29tMFkwEwYHKoZIzj0C
+AQYIKoZIzj0DAQcDQgAEtSN7Ncoua9BleB+pAD4shYp2THfAfMvRhz9KYrXsbIWi
+mNR/E8+eSnZvIEhSc4auL483AwSwL2ZmFHrHUCybk6BVMFMGCSqGSIb3DQEJDjFG
+MEQwQgYDVR0RBDswOYINYS5leGFtcGxlLmNvbYERYWRtaW5AZXhhbXBsZS5jb22G
+FWh0dHBzOi8vZXZpbC5leGFtcGxlLzAKBggqhkjOPQQDAgNIADBFAiBgcPaaqAQQ
+uvfn9iwE8YY5+Nt5tPVee8VZ5BLPNd6m7gIhAIlld5Pfbva123uYhY2Rkt5YLD/E
+6kEx+pT0BK28OQsc
+-----END CERTIFICATE REQUEST-----
+)";
+
 RaOptions Options() {
   RaOptions o;
   ProfileRules server;
@@ -397,6 +410,54 @@ TEST_F(RegistrationAuthorityTest, ACsrWithAnyAccountsKeyIsBadCsr) {
   EXPECT_EQ(finalized.status().code(), Code::kBadCsr);
   EXPECT_EQ(finalized.status().message(), "the certificate key is the key of another ACME account");
   EXPECT_TRUE(issuer_.requests().empty());
+}
+
+TEST_F(RegistrationAuthorityTest, ACsrWithEmailOrUriSansIsBadCsrNamingThem) {
+  auto [account, order] = ReadyOrder();
+  auto csr = crypto::Csr::FromPem(kCsrWithEmailAndUriSansPem);
+  ASSERT_TRUE(csr.ok()) << csr.status().ToString();
+  auto finalized = ra_.Finalize(account, order.id, csr->ToDer());
+  EXPECT_EQ(finalized.status().code(), Code::kBadCsr);
+  EXPECT_EQ(finalized.status().message(),
+            "the CSR's subjectAltName may hold DNS names and IP addresses only; refused: "
+            "email:admin@example.com, uri:https://evil.example/");
+  EXPECT_TRUE(issuer_.requests().empty());
+  EXPECT_EQ(ra_.GetOrder(order.id)->status, OrderStatus::kReady);
+}
+
+TEST_F(RegistrationAuthorityTest, ACsrWhoseCommonNameIsNotAnIdentifierIsBadCsr) {
+  auto [account, order] = ReadyOrder();
+  auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
+  auto csr = crypto::Csr::Create(*key, {"a.example.com"}, {}, "b.example.com");
+  ASSERT_TRUE(csr.ok());
+  auto finalized = ra_.Finalize(account, order.id, csr->ToDer());
+  EXPECT_EQ(finalized.status().code(), Code::kBadCsr);
+  EXPECT_EQ(finalized.status().message(), "the CSR's identifiers do not match the order's; not in the order: b.example.com");
+}
+
+TEST_F(RegistrationAuthorityTest, AnOrderOverTheIdentifierLimitIsMalformedNamingTheLimit) {
+  storage::Account account = NewAccount();
+  NewOrderRequest request;
+  for (int i = 0; i < 101; ++i) request.identifiers.emplace_back("dns", "n" + std::to_string(i) + ".example.com");
+  auto order = ra_.NewOrder(account, request);
+  EXPECT_EQ(order.status().code(), Code::kMalformed);
+  EXPECT_EQ(order.status().message(),
+            "an order may have at most 100 identifiers (policy.max_identifiers); this one has 101");
+  request.identifiers.pop_back();
+  EXPECT_TRUE(ra_.NewOrder(account, request).ok());
+}
+
+TEST_F(RegistrationAuthorityTest, EveryBadIdentifierIsASubproblem) {
+  storage::Account account = NewAccount();
+  NewOrderRequest request;
+  request.identifiers = {{"dns", "ok.example.com"}, {"dns", "ab--cd.example.com"}, {"dns", "xn--53h.example.com"},
+                         {"dns", "host.example.123"}};
+  auto order = ra_.NewOrder(account, request);
+  ASSERT_EQ(order.status().code(), Code::kRejectedIdentifier);
+  ASSERT_EQ(order.status().subproblems().size(), 3u);
+  EXPECT_EQ(order.status().subproblems()[0].identifier_value, "ab--cd.example.com");
+  EXPECT_EQ(order.status().subproblems()[1].identifier_value, "xn--53h.example.com");
+  EXPECT_EQ(order.status().subproblems()[2].identifier_value, "host.example.123");
 }
 
 }  // namespace
