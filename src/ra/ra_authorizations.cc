@@ -72,8 +72,7 @@ Result<storage::Authorization> RegistrationAuthority::NewAuthorization(const sto
 Result<storage::Authorization> RegistrationAuthority::DeactivateAuthorization(const storage::Account& account,
                                                                               const std::string& id) {
   ANVIL_ASSIGN_OR_RETURN(storage::Authorization authz, GetAuthorization(id));
-  if (authz.account_id != account.id)
-    return Error(Code::kUnauthorized, "the authorization belongs to another account");
+  if (authz.account_id != account.id) return storage::NotFoundError("authorization", id);
   using S = acme::AuthorizationStatus;
   // §7.5.2: only pending or valid authorizations can be deactivated.
   if (authz.status != S::kPending && authz.status != S::kValid) {
@@ -92,8 +91,7 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
                                                                          const std::string& authz_id,
                                                                          const std::string& challenge_id) {
   ANVIL_ASSIGN_OR_RETURN(storage::Authorization authz, GetAuthorization(authz_id));
-  if (authz.account_id != account.id)
-    return Error(Code::kUnauthorized, "the authorization belongs to another account");
+  if (authz.account_id != account.id) return storage::NotFoundError("authorization", authz_id);
   auto it = std::find_if(authz.challenges.begin(), authz.challenges.end(),
                          [&](const storage::Challenge& c) { return c.id == challenge_id; });
   if (it == authz.challenges.end()) return Error(Code::kNotFound, "no such challenge");

@@ -45,8 +45,8 @@ Result<std::pair<std::string, std::string>> ParseCertificateId(const std::string
 
 Result<storage::CertificateRecord> RegistrationAuthority::GetCertificate(const std::string& serial) {
   ANVIL_ASSIGN_OR_RETURN(storage::CertificateRecord record, store_.GetCertificate(serial));
-  if (record.state != storage::CertificateState::kIssued)
-    return Error(Code::kNotFound, "no such certificate");
+  // A certificate still being signed answers like one that does not exist.
+  if (record.state != storage::CertificateState::kIssued) return storage::NotFoundError("certificate", serial);
   return record;
 }
 

@@ -29,12 +29,10 @@ Result<const ProfileRules*> RegistrationAuthority::Profile(const std::string& na
 Status RegistrationAuthority::CheckReplaces(const storage::Account& account, const std::string& cert_id) {
   ANVIL_ASSIGN_OR_RETURN(auto parsed, ParseCertificateId(cert_id));
   auto cert = store_.GetCertificate(parsed.second);
+  // Another account's certificate answers like one that does not exist (no oracle; docs/security.md).
   if (!cert.ok() || cert->state != storage::CertificateState::kIssued ||
-      cert->authority_key_id != parsed.first) {
+      cert->authority_key_id != parsed.first || cert->account_id != account.id) {
     return Error(Code::kMalformed, "replaces: no certificate with ID " + cert_id.substr(0, 128));
-  }
-  if (cert->account_id != account.id) {
-    return Error(Code::kUnauthorized, "replaces: the certificate was not issued to this account");
   }
   ANVIL_ASSIGN_OR_RETURN(auto replacing, store_.FindOrderReplacing(cert_id));
   if (replacing.has_value()) {
@@ -293,11 +291,10 @@ Result<storage::Order> RegistrationAuthority::Finalize(const storage::Account& a
                                                        const std::string& order_id,
                                                        const std::string& csr_der) {
   ANVIL_ASSIGN_OR_RETURN(storage::Order stored, store_.GetOrder(order_id));
+  if (stored.account_id != account.id) return storage::NotFoundError("order", order_id);
   // A pending order found ready here goes straight to processing: storing "ready" first would cost a commit.
   const acme::OrderStatus stored_status = stored.status;
   ANVIL_ASSIGN_OR_RETURN(storage::Order order, RefreshOrder(std::move(stored), /*persist_ready=*/false));
-  if (order.account_id != account.id)
-    return Error(Code::kUnauthorized, "the order belongs to another account");
   if (order.status != acme::OrderStatus::kReady) {
     return Error(Code::kOrderNotReady, "the order is " + std::string(acme::StatusName(order.status)) +
                                            ", not ready to be finalized");

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "acme/types.h"
@@ -25,6 +26,13 @@
 #include "base/time.h"
 
 namespace anvil::storage {
+
+// The kNotFound every backend returns, word for word, for a missing object: "WHAT ID does not exist" (e.g.
+// "order 7f3a does not exist"). The RA and the front end answer a request for another account's object with
+// exactly this status, so a response never tells whether an object exists (docs/security.md).
+inline Status NotFoundError(std::string_view what, std::string_view id) {
+  return Error(Code::kNotFound, std::string(what) + " " + std::string(id) + " does not exist");
+}
 
 struct AuditEvent {
   int64_t id = 0;  // assigned by the store, increasing

@@ -22,9 +22,7 @@ http::Response WebFrontEnd::Impl::Certificate(const http::Request& request, cons
   if (!auth->post_as_get) return Problem(Error(Code::kMalformed, "download a certificate with POST-as-GET"));
   auto record = ra_.GetCertificate(serial);
   if (!record.ok()) return Problem(record.status());
-  if (record->account_id != auth->account->id) {
-    return Problem(Error(Code::kUnauthorized, "the certificate belongs to another account"));
-  }
+  if (record->account_id != auth->account->id) return Problem(storage::NotFoundError("certificate", serial));
   const auto& alternates = options_.alternate_chains_pem;
   if (alternate > int(alternates.size())) return Problem(Error(Code::kNotFound, "no such alternate chain"));
   http::Response r;

@@ -61,7 +61,8 @@ http::Response WebFrontEnd::Impl::OrderResource(const http::Request& request, co
   if (!auth->post_as_get) return Problem(Error(Code::kMalformed, "read an order with POST-as-GET (empty payload)"));
   auto order = ra_.GetOrder(id);
   if (!order.ok()) return Problem(order.status());
-  if (order->account_id != auth->account->id) return Problem(Error(Code::kUnauthorized, "the order belongs to another account"));
+  // Another account's resource answers exactly like a missing one (docs/security.md: no oracle).
+  if (order->account_id != auth->account->id) return Problem(storage::NotFoundError("order", id));
   http::Response r = Json(200, OrderJson(*order));
   if (order->status == acme::OrderStatus::kProcessing) {
     SetPollRetryAfter(r);
@@ -110,7 +111,7 @@ http::Response WebFrontEnd::Impl::AuthzResource(const http::Request& request, co
   if (auth->post_as_get) {
     authz = ra_.GetAuthorization(id);
     if (authz.ok() && authz->account_id != auth->account->id) {
-      return Problem(Error(Code::kUnauthorized, "the authorization belongs to another account"));
+      return Problem(storage::NotFoundError("authorization", id));
     }
   } else {
     auto status = OptionalString(auth->payload, "status");
@@ -138,7 +139,7 @@ http::Response WebFrontEnd::Impl::ChallengeResource(const http::Request& request
   if (auth->post_as_get) {
     authz = ra_.GetAuthorization(authz_id);
     if (authz.ok() && authz->account_id != auth->account->id) {
-      return Problem(Error(Code::kUnauthorized, "the challenge belongs to another account"));
+      return Problem(storage::NotFoundError("authorization", authz_id));
     }
   } else {
     // §7.5.1: the client signals readiness with an empty JSON object; fields are ignored.

@@ -290,9 +290,7 @@ Result<std::vector<acme::Identifier>> DecodeIdentifiers(std::string_view json) {
   return out;
 }
 
-Status NotFound(std::string_view what, std::string_view id) {
-  return Error(Code::kNotFound, std::string(what) + " " + std::string(id) + " does not exist");
-}
+Status NotFound(std::string_view what, std::string_view id) { return NotFoundError(what, id); }
 
 Status CheckLimit(int limit) {
   if (limit < 1)
