@@ -39,7 +39,8 @@ ValidationResult ValidateDns01(const ValidationRequest& request, DnsResolver& re
     }
   }
   const size_t n = txts->size();
-  result.status = Error(Code::kUnauthorized,
+  // Records were found but none is the digest: the response does not match (RFC 8555 §6.7 incorrectResponse).
+  result.status = Error(Code::kIncorrectResponse,
                         "Incorrect TXT record " + internal::QuoteForDetail(txts->front()) +
                             (n > 1 ? " (and " + std::to_string(n - 1) + " more)" : "") + " found at " + name +
                             ": " + std::to_string(n) + (n == 1 ? " record" : " records") + ", none matching");

@@ -50,17 +50,17 @@ TEST_F(Dns01Test, ValueThroughCnameIsValid) {
   EXPECT_TRUE(r.status.ok()) << r.status.ToString();
 }
 
-TEST_F(Dns01Test, WrongValueIsUnauthorizedCountingRecords) {
+TEST_F(Dns01Test, WrongValueIsIncorrectResponseCountingRecords) {
   ASSERT_TRUE(dns_->SetTxt("_acme-challenge.example.test", "wrong").ok());
   ValidationResult r = Run("example.test");
-  EXPECT_EQ(r.status.code(), Code::kUnauthorized);
+  EXPECT_EQ(r.status.code(), Code::kIncorrectResponse);
   EXPECT_EQ(r.status.message(),
             "Incorrect TXT record \"wrong\" found at _acme-challenge.example.test: 1 record, none matching");
 
   ASSERT_TRUE(dns_->ClearTxt("_acme-challenge.example.test").ok());
   for (const char* v : {"a", "b", "c"}) ASSERT_TRUE(dns_->SetTxt("_acme-challenge.example.test", v).ok());
   r = Run("example.test");
-  EXPECT_EQ(r.status.code(), Code::kUnauthorized);
+  EXPECT_EQ(r.status.code(), Code::kIncorrectResponse);
   EXPECT_NE(
       r.status.message().find("(and 2 more) found at _acme-challenge.example.test: 3 records, none matching"),
       std::string::npos)
@@ -69,7 +69,7 @@ TEST_F(Dns01Test, WrongValueIsUnauthorizedCountingRecords) {
 
 TEST_F(Dns01Test, ValueWithWhitespaceIsNotAccepted) {
   ASSERT_TRUE(dns_->SetTxt("_acme-challenge.example.test", expected_ + " ").ok());
-  EXPECT_EQ(Run("example.test").status.code(), Code::kUnauthorized);
+  EXPECT_EQ(Run("example.test").status.code(), Code::kIncorrectResponse);
 }
 
 TEST_F(Dns01Test, NoRecordIsUnauthorized) {

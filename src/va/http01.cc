@@ -32,6 +32,9 @@ using internal::IsIpv6Address;
 using internal::QuoteForDetail;
 
 constexpr int kMaxRedirects = 10;  // Boulder's limit
+// A challenge URL is under 100 octets; 2,000 is what every HTTP client accepts, and bounds what a hostile
+// target can make the validator parse, log and store in the validation record.
+constexpr size_t kMaxRedirectUrl = 2000;
 
 // A multi handle with its one easy handle, reused by one transfer at a time.
 struct Transfer {
@@ -278,7 +281,7 @@ Status TransferError(const Fetched& f, const std::string& url, size_t max_body) 
     case CURLE_WRITE_ERROR:
     case CURLE_FILESIZE_EXCEEDED:
       if (f.body_too_large || f.code == CURLE_FILESIZE_EXCEEDED) {
-        return Error(Code::kUnauthorized, "Invalid response from " + url + ": body is larger than " +
+        return Error(Code::kIncorrectResponse, "Invalid response from " + url + ": body is larger than " +
                                               std::to_string(max_body) + " bytes");
       }
       break;
@@ -328,6 +331,10 @@ struct RedirectTarget {
 // Checks a redirect's Location against the policy of docs/validation.md: http or https only, ports 80/443 or
 // the configured ones, a host that is a name or an IP literal.
 Result<RedirectTarget> ParseRedirect(const std::string& location, const ValidatorOptions& options) {
+  if (location.size() > kMaxRedirectUrl) {
+    return Error(Code::kConnection, "Redirect target is longer than " + std::to_string(kMaxRedirectUrl) +
+                                        " octets: " + QuoteForDetail(location, 128));
+  }
   std::unique_ptr<CURLU, UrlDeleter> u(curl_url());
   if (!u || curl_url_set(u.get(), CURLUPART_URL, location.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
     return Error(Code::kConnection, "Invalid redirect target " + QuoteForDetail(location, 256));
@@ -453,7 +460,9 @@ ValidationResult ValidateHttp01(const ValidationRequest& request, const Validato
       return result;
     }
     const long code = fetched.status;
-    const bool redirect = code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
+    // Only 301, 302, 307 and 308 are followed (as Boulder): 303 "See Other" names another resource, not this one
+    // moved, and is answered like any other status that is not 200.
+    const bool redirect = code == 301 || code == 302 || code == 307 || code == 308;
     if (redirect && !fetched.redirect_url.empty()) {
       if (redirects >= kMaxRedirects) {
         result.status =
@@ -477,9 +486,11 @@ ValidationResult ValidateHttp01(const ValidationRequest& request, const Validato
     }
     // §8.3: the body must be the key authorization; trailing whitespace is tolerated (Boulder, Pebble and
     // certbot's webroot files end in a newline).
+    // A response that is not the key authorization is "incorrectResponse" (RFC 8555 §6.7: "Response received
+    // didn't match the challenge's requirements"; Boulder says unauthorized, docs/acme-compliance.md).
     if (internal::TrimTrailingWhitespace(fetched.body) != request.key_authorization) {
       result.status =
-          Error(Code::kUnauthorized,
+          Error(Code::kIncorrectResponse,
                 "The key authorization file from the server did not match this challenge. Expected \"" +
                     request.key_authorization + "\" (got " + QuoteForDetail(fetched.body) + ")");
       return result;

@@ -184,10 +184,10 @@ TEST_F(Http01Test, NotFoundIsUnauthorizedNamingUrlAndStatus) {
   EXPECT_EQ(r.status.message(), "Invalid response from " + Url("example.test") + ": 404");
 }
 
-TEST_F(Http01Test, WrongBodyIsUnauthorizedQuotingWhatWasServed) {
+TEST_F(Http01Test, WrongBodyIsIncorrectResponseQuotingWhatWasServed) {
   responder_.SetBody(kChallengePath, "<html>\x01" + std::string(100, 'x'));
   ValidationResult r = RunName("example.test");
-  EXPECT_EQ(r.status.code(), Code::kUnauthorized);
+  EXPECT_EQ(r.status.code(), Code::kIncorrectResponse);
   EXPECT_EQ(r.status.message(),
             "The key authorization file from the server did not match this challenge. Expected \"" +
                 std::string(kKeyAuthorization) + "\" (got \"<html>\\x01" + std::string(57, 'x') + "\"...)");
@@ -195,13 +195,13 @@ TEST_F(Http01Test, WrongBodyIsUnauthorizedQuotingWhatWasServed) {
 
 TEST_F(Http01Test, LeadingWhitespaceIsNotTolerated) {
   responder_.SetBody(kChallengePath, std::string(" ") + kKeyAuthorization);
-  EXPECT_EQ(RunName("example.test").status.code(), Code::kUnauthorized);
+  EXPECT_EQ(RunName("example.test").status.code(), Code::kIncorrectResponse);
 }
 
-TEST_F(Http01Test, OversizedBodyIsUnauthorized) {
+TEST_F(Http01Test, OversizedBodyIsIncorrectResponse) {
   responder_.SetBody(kChallengePath, std::string(kKeyAuthorization) + std::string(10000, ' '));
   ValidationResult r = RunName("example.test");
-  EXPECT_EQ(r.status.code(), Code::kUnauthorized);
+  EXPECT_EQ(r.status.code(), Code::kIncorrectResponse);
   EXPECT_EQ(r.status.message(),
             "Invalid response from " + Url("example.test") + ": body is larger than 8192 bytes");
 }
@@ -263,6 +263,34 @@ TEST_F(Http01Test, RedirectToOtherSchemeIsRefused) {
   EXPECT_EQ(
       r.status.message(),
       "Invalid protocol scheme in redirect target. Only \"http\" and \"https\" are supported, not \"ftp\"");
+}
+
+TEST_F(Http01Test, SeeOtherIsNotFollowed) {
+  // Only 301, 302, 307 and 308 move the challenge file (as Boulder follows); 303 is any other status.
+  responder_.SetRedirect(kChallengePath, "/elsewhere", 303);
+  responder_.SetBody("/elsewhere", kKeyAuthorization);
+  ValidationResult r = RunName("example.test");
+  EXPECT_EQ(r.status.code(), Code::kUnauthorized);
+  EXPECT_EQ(r.status.message(), "Invalid response from " + Url("example.test") + ": 303");
+  EXPECT_EQ(responder_.requests().size(), 1u);
+}
+
+TEST_F(Http01Test, RedirectToAnOverlongUrlIsRefusedUnfollowed) {
+  const std::string target = "http://example.test/" + std::string(2000, 'a');
+  responder_.SetRedirect(kChallengePath, target, 302);
+  ValidationResult r = RunName("example.test");
+  EXPECT_EQ(r.status.code(), Code::kConnection);
+  EXPECT_EQ(r.status.message().rfind("Redirect target is longer than 2000 octets: \"http://example.test/aaa", 0), 0u)
+      << r.status.message();
+  EXPECT_EQ(responder_.requests().size(), 1u);
+}
+
+TEST_F(Http01Test, RedirectWithUserinfoIsRefused) {
+  responder_.SetRedirect(kChallengePath, "http://user:pw@example.test/x", 308);
+  ValidationResult r = RunName("example.test");
+  EXPECT_EQ(r.status.code(), Code::kConnection);
+  EXPECT_EQ(r.status.message(), "Invalid redirect target: userinfo is not allowed");
+  EXPECT_EQ(responder_.requests().size(), 1u);
 }
 
 TEST_F(Http01Test, RedirectLoopStopsAfterTenRedirects) {

@@ -58,13 +58,15 @@ Status CheckCertificate(const http::TlsProbeResult& probe, const acme::Identifie
   // "The acmeIdentifier extension MUST be critical and the value ... MUST contain the SHA-256 digest of the
   // key authorization".
   auto ext = leaf->acme_identifier();
-  if (!ext.ok()) return Error(Code::kUnauthorized, prefix + "The acmeIdentifier extension is malformed");
+  // A certificate was presented but its proof is wrong: RFC 8555 §6.7 incorrectResponse (a missing proof stays
+  // unauthorized, as a missing http-01 file or TXT record).
+  if (!ext.ok()) return Error(Code::kIncorrectResponse, prefix + "The acmeIdentifier extension is malformed");
   if (!ext->has_value())
     return Error(Code::kUnauthorized, prefix + "The acmeIdentifier extension is missing");
   const auto& [value, critical] = **ext;
-  if (!critical) return Error(Code::kUnauthorized, prefix + "The acmeIdentifier extension is not critical");
+  if (!critical) return Error(Code::kIncorrectResponse, prefix + "The acmeIdentifier extension is not critical");
   if (!crypto::ConstantTimeEquals(value, crypto::Sha256(key_authorization))) {
-    return Error(Code::kUnauthorized, prefix + "The acmeIdentifier extension's value (" +
+    return Error(Code::kIncorrectResponse, prefix + "The acmeIdentifier extension's value (" +
                                           crypto::HexEncode(value.substr(0, 32)) +
                                           ") is not SHA-256 of the expected key authorization");
   }

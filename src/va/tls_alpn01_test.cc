@@ -206,18 +206,18 @@ TEST_F(TlsAlpn01Test, MissingExtensionIsUnauthorized) {
   EXPECT_EQ(r.status.message(), std::string(kPrefix) + "The acmeIdentifier extension is missing");
 }
 
-TEST_F(TlsAlpn01Test, NonCriticalExtensionIsUnauthorized) {
+TEST_F(TlsAlpn01Test, NonCriticalExtensionIsIncorrectResponse) {
   responder_.SetChallenge(IssueWithNonCriticalAcmeIdentifier("example.test", digest_));
   ValidationResult r = Run(IdentifierType::kDns, "example.test");
-  EXPECT_EQ(r.status.code(), Code::kUnauthorized);
+  EXPECT_EQ(r.status.code(), Code::kIncorrectResponse);
   EXPECT_EQ(r.status.message(), std::string(kPrefix) + "The acmeIdentifier extension is not critical");
 }
 
-TEST_F(TlsAlpn01Test, WrongHashIsUnauthorized) {
+TEST_F(TlsAlpn01Test, WrongHashIsIncorrectResponse) {
   const std::string other = crypto::Sha256("tok_abc-123.other-account");
   responder_.SetChallenge(Issue({"example.test"}, {}, other));
   ValidationResult r = Run(IdentifierType::kDns, "example.test");
-  EXPECT_EQ(r.status.code(), Code::kUnauthorized);
+  EXPECT_EQ(r.status.code(), Code::kIncorrectResponse);
   EXPECT_EQ(r.status.message(), std::string(kPrefix) + "The acmeIdentifier extension's value (" +
                                     crypto::HexEncode(other) +
                                     ") is not SHA-256 of the expected key authorization");
