@@ -50,6 +50,10 @@ Result<storage::CertificateRecord> RegistrationAuthority::GetCertificate(const s
   return record;
 }
 
+namespace {
+constexpr int kKeyCompromise = 1;  // RFC 5280 §5.3.1 CRLReason
+}  // namespace
+
 Status RegistrationAuthority::Revoke(const std::string& certificate_der, int reason,
                                      RevocationRequester requester, const storage::Account* account,
                                      const jose::Jwk* certificate_key) {
@@ -91,6 +95,16 @@ Status RegistrationAuthority::Revoke(const std::string& certificate_der, int rea
       {"reason", reason},
       {"requester", requester == RevocationRequester::kAccount ? "account" : "certificate key"}};
   if (account != nullptr) details["requester_account"] = account->id;
+  if (reason == kKeyCompromise) {
+    // The key is refused for every future certificate and account (docs/security.md). Blocked before the
+    // revocation is recorded, so a crash between the two leaves a blocked key and a client whose retried
+    // revocation completes, never a certificate revoked for keyCompromise whose key can be certified again.
+    const std::string source = "certificate " + record->serial + " was revoked for keyCompromise";
+    storage::AuditEvent blocked = Audit("key.blocked", record->account_id, record->serial, details.dump());
+    ANVIL_RETURN_IF_ERROR(store_.BlockKey(
+        storage::BlockedKey{crypto::HexEncode(crypto::Sha256(cert->public_key().ToDer())), blocked.at, source},
+        blocked));
+  }
   storage::AuditEvent audit =
       Audit("certificate.revoked", record->account_id, record->serial, details.dump());
   Status s = store_.RevokeCertificate(record->serial, reason, audit.at, audit);

@@ -5,7 +5,6 @@
 
 #include "acme/problem.h"
 #include "crypto/csr.h"
-#include "crypto/weak_keys.h"
 #include "ra/ids.h"
 #include "ra/order_issuance.h"
 #include "ra/registration_authority.h"
@@ -218,9 +217,7 @@ Result<crypto::PublicKey> RegistrationAuthority::CheckCsrMatchesOrder(const stor
   if (!csr->VerifySignature()) return Error(Code::kBadCsr, "the CSR's signature is invalid");
   crypto::PublicKey key = csr->public_key();
   ANVIL_RETURN_IF_ERROR(policy_.CheckKey(key, profile.key_types));
-  if (Status strong = crypto::CheckKeyStrength(key); !strong.ok()) {
-    return Error(Code::kBadCsr, "the CSR's key is refused: " + strong.message());
-  }
+  ANVIL_RETURN_IF_ERROR(CheckKeyUsable(key, Code::kBadCsr, "the CSR's key"));
   // A certificate key must not be an account key: the requester's (compared at once) or any other account's
   // (looked up by thumbprint), so one key never both signs ACME requests and serves TLS.
   auto account_key = AccountKey(account);

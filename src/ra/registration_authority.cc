@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crypto/digest.h"
 #include "crypto/weak_keys.h"
 #include "jose/eab.h"
 #include "ra/ids.h"
@@ -103,9 +104,7 @@ Result<NewAccountResult> RegistrationAuthority::NewAccount(const NewAccountReque
   if (options_.terms_of_service_required && !request.tos_agreed) {
     return Error(Code::kMalformed, "you must agree to the terms of service (termsOfServiceAgreed: true)");
   }
-  if (Status strong = crypto::CheckKeyStrength(request.key.key()); !strong.ok()) {
-    return Error(Code::kBadPublicKey, "the account key is refused: " + strong.message());
-  }
+  ANVIL_RETURN_IF_ERROR(CheckKeyUsable(request.key.key(), Code::kBadPublicKey, "the account key"));
   ANVIL_ASSIGN_OR_RETURN(std::string eab_kid, CheckEab(request));
   storage::Account account;
   account.created_at = clock_.Now();
@@ -150,11 +149,18 @@ Result<storage::Account> RegistrationAuthority::Deactivate(const storage::Accoun
   return store_.GetAccount(account.id);
 }
 
+Status RegistrationAuthority::CheckKeyUsable(const crypto::PublicKey& key, Code refusal, std::string_view whose) {
+  const std::string prefix = std::string(whose) + " is refused: ";
+  if (Status strong = crypto::CheckKeyStrength(key); !strong.ok()) return Error(refusal, prefix + strong.message());
+  auto blocked = store_.GetBlockedKey(crypto::HexEncode(crypto::Sha256(key.ToDer())));
+  if (blocked.ok()) return Error(refusal, prefix + "the key is blocked since " + blocked->source);
+  if (blocked.status().code() != Code::kNotFound) return blocked.status();
+  return Status::Ok();
+}
+
 Status RegistrationAuthority::ChangeKey(const storage::Account& account, const jose::Jwk& new_key,
                                         std::string* conflict_account_id) {
-  if (Status strong = crypto::CheckKeyStrength(new_key.key()); !strong.ok()) {
-    return Error(Code::kBadPublicKey, "the new account key is refused: " + strong.message());
-  }
+  ANVIL_RETURN_IF_ERROR(CheckKeyUsable(new_key.key(), Code::kBadPublicKey, "the new account key"));
   std::string thumbprint = new_key.Thumbprint();
   auto holder = store_.FindAccountByThumbprint(thumbprint);
   if (holder.ok()) {

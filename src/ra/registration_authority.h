@@ -116,6 +116,9 @@ class RegistrationAuthority {
   // authorizations are all valid is returned as ready without storing that (Finalize moves it on at once).
   Result<storage::Order> RefreshOrder(storage::Order order, bool persist_ready = true);
   Status CheckReplaces(const storage::Account& account, const std::string& cert_id);
+  // OK when `key` may be trusted or certified: strong enough (crypto::CheckKeyStrength) and not blocked after a
+  // keyCompromise revocation. Otherwise `refusal` (kBadPublicKey or kBadCsr) with "<whose> is refused: why".
+  Status CheckKeyUsable(const crypto::PublicKey& key, Code refusal, std::string_view whose);
   // The CSR's public key when the CSR is acceptable for this order (§7.4), else kBadCsr.
   Result<crypto::PublicKey> CheckCsrMatchesOrder(const storage::Order& order, const std::string& csr_der,
                                                  const storage::Account& account, const ProfileRules& profile);

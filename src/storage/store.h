@@ -229,6 +229,24 @@ class EabKeyStore {
   virtual Result<std::vector<EabKey>> ListEabKeys() = 0;
 };
 
+// Keys refused for every future certificate and account (docs/security.md; Boulder's blockedKeys): a key is
+// added when a certificate with it is revoked for keyCompromise, and never removed.
+struct BlockedKey {
+  std::string spki_sha256;  // lowercase hex SHA-256 of the DER SubjectPublicKeyInfo; unique
+  TimePoint added_at;
+  std::string source;  // why, e.g. "certificate 3f... revoked for keyCompromise"
+};
+
+class BlockedKeyStore {
+ public:
+  virtual ~BlockedKeyStore() = default;
+  // Idempotent: blocking a blocked key keeps the first record, appends nothing and returns OK. A new block
+  // appends `audit` in the same transaction.
+  virtual Status BlockKey(const BlockedKey& key, const AuditEvent& audit) = 0;
+  // kNotFound when the key is not blocked.
+  virtual Result<BlockedKey> GetBlockedKey(const std::string& spki_sha256) = 0;
+};
+
 class AuditLog {
  public:
   virtual ~AuditLog() = default;
@@ -242,6 +260,7 @@ class Store : public AccountStore,
               public CertificateStore,
               public IssuanceStore,
               public EabKeyStore,
+              public BlockedKeyStore,
               public AuditLog {};
 
 }  // namespace anvil::storage

@@ -365,6 +365,25 @@ class MemoryStore final : public Store {
     return Status::Ok();
   }
 
+  // ---- BlockedKeyStore ----
+
+  Status BlockKey(const BlockedKey& key, const AuditEvent& audit) override {
+    std::lock_guard lock(mu_);
+    if (blocked_keys_.contains(key.spki_sha256)) return Status::Ok();  // the first record stands
+    BlockedKey stored = key;
+    stored.added_at = TruncateToSeconds(key.added_at);
+    blocked_keys_.emplace(stored.spki_sha256, std::move(stored));
+    Append(audit);
+    return Status::Ok();
+  }
+
+  Result<BlockedKey> GetBlockedKey(const std::string& spki_sha256) override {
+    std::lock_guard lock(mu_);
+    auto it = blocked_keys_.find(spki_sha256);
+    if (it == blocked_keys_.end()) return NotFound("blocked key", spki_sha256);
+    return it->second;
+  }
+
   // ---- EabKeyStore ----
 
   Status CreateEabKey(const EabKey& key) override {
@@ -493,6 +512,7 @@ class MemoryStore final : public Store {
   std::unordered_map<std::string, CertificateRecord> certificates_;
   std::vector<std::string> certificate_order_;
   std::unordered_map<std::string, EabKey> eab_keys_;
+  std::unordered_map<std::string, BlockedKey> blocked_keys_;
   std::vector<std::string> eab_order_;
   std::vector<AuditEvent> audit_;
 };

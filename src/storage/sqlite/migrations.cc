@@ -108,12 +108,22 @@ CREATE TABLE audit_log (
 );
 )sql";
 
+// Keys revoked for keyCompromise, refused for every future certificate and account (storage::BlockedKeyStore).
+constexpr char kBlockedKeys[] = R"sql(
+CREATE TABLE blocked_keys (
+  spki_sha256 TEXT PRIMARY KEY,
+  added_at    INTEGER NOT NULL,
+  source      TEXT NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   // Append only. Each entry must be correct when applied to the schema its predecessors leave.
   static const std::vector<Migration> kMigrations = {
       {1, "initial schema", kInitialSchema},
+      {2, "blocked keys", kBlockedKeys},
   };
   return kMigrations;
 }

@@ -116,6 +116,29 @@ Result<std::vector<EabKey>> SqliteStore::ListEabKeys() {
   });
 }
 
+// ---- BlockedKeyStore ----
+
+Status SqliteStore::BlockKey(const BlockedKey& key, const AuditEvent& audit) {
+  return Write([&](Connection& c) -> Status {
+    ANVIL_ASSIGN_OR_RETURN(Statement insert,
+                           c.Prepare("INSERT INTO blocked_keys (spki_sha256, added_at, source) VALUES (?, ?, ?) "
+                                     "ON CONFLICT (spki_sha256) DO NOTHING"));
+    insert.BindText(1, key.spki_sha256).BindTime(2, key.added_at).BindText(3, key.source);
+    ANVIL_RETURN_IF_ERROR(insert.Run());
+    if (c.Changes() == 0) return Status::Ok();  // already blocked: the first record stands
+    return InsertAudit(c, audit);
+  });
+}
+
+Result<BlockedKey> SqliteStore::GetBlockedKey(const std::string& spki_sha256) {
+  return ReadOne<BlockedKey>(
+      "SELECT spki_sha256, added_at, source FROM blocked_keys WHERE spki_sha256 = ?", spki_sha256,
+      [](const Statement& s) -> Result<BlockedKey> {
+        return BlockedKey{s.ColumnText(0), s.ColumnTime(1), s.ColumnText(2)};
+      },
+      "blocked key");
+}
+
 // ---- AuditLog ----
 
 Status SqliteStore::AppendAudit(const AuditEvent& event) {

@@ -72,10 +72,12 @@ class SqliteStore final : public Store {
   Status AbandonIssuance(const std::string& serial, const std::string& order_error_json,
                          const AuditEvent& audit) override;
 
-  // ---- EabKeyStore and AuditLog (sqlite_accounts.cc) ----
+  // ---- EabKeyStore, BlockedKeyStore and AuditLog (sqlite_accounts.cc) ----
   Status CreateEabKey(const EabKey& key) override;
   Result<EabKey> GetEabKey(const std::string& kid) override;
   Result<std::vector<EabKey>> ListEabKeys() override;
+  Status BlockKey(const BlockedKey& key, const AuditEvent& audit) override;
+  Result<BlockedKey> GetBlockedKey(const std::string& spki_sha256) override;
   Status AppendAudit(const AuditEvent& event) override;
   Result<std::vector<AuditEvent>> ListAudit(int64_t after_id, int limit) override;
 

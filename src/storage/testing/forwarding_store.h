@@ -105,6 +105,10 @@ class ForwardingStore : public Store {
   Status CreateEabKey(const EabKey& key) override { return inner_->CreateEabKey(key); }
   Result<EabKey> GetEabKey(const std::string& kid) override { return inner_->GetEabKey(kid); }
   Result<std::vector<EabKey>> ListEabKeys() override { return inner_->ListEabKeys(); }
+  Status BlockKey(const BlockedKey& key, const AuditEvent& audit) override { return inner_->BlockKey(key, audit); }
+  Result<BlockedKey> GetBlockedKey(const std::string& spki_sha256) override {
+    return inner_->GetBlockedKey(spki_sha256);
+  }
   Status AppendAudit(const AuditEvent& event) override { return inner_->AppendAudit(event); }
   Result<std::vector<AuditEvent>> ListAudit(int64_t after_id, int limit) override {
     return inner_->ListAudit(after_id, limit);

@@ -218,6 +218,24 @@ TEST_P(StoreConformanceTest, CreateAccountWithBoundEabKeyIsUnauthorizedAndCreate
 
 // ======================= audit rows written with the change they record =======================
 
+// ======================= blocked keys =======================
+
+TEST_P(StoreConformanceTest, ABlockedKeyIsFoundWithItsFirstRecordAndAuditedOnce) {
+  const std::string hash(64, 'a');
+  EXPECT_TRUE(HasCode(store_->GetBlockedKey(hash), Code::kNotFound));
+  ASSERT_OK(store_->BlockKey(BlockedKey{hash, kT0, "certificate 01 revoked for keyCompromise"},
+                             Note("key.blocked", "a1")));
+  ASSERT_OK(store_->BlockKey(BlockedKey{hash, kT0 + kDay, "certificate 02 revoked for keyCompromise"},
+                             Note("key.blocked again", "a1")));
+  Result<BlockedKey> got = store_->GetBlockedKey(hash);
+  ASSERT_OK(got);
+  EXPECT_EQ(got->spki_sha256, hash);
+  EXPECT_EQ(got->added_at, kT0);
+  EXPECT_EQ(got->source, "certificate 01 revoked for keyCompromise");
+  EXPECT_TRUE(HasCode(store_->GetBlockedKey(std::string(64, 'b')), Code::kNotFound));
+  EXPECT_EQ(AuditKinds(*store_), (std::vector<std::string>{"key.blocked"}));
+}
+
 TEST_P(StoreConformanceTest, AccountWritesAppendTheirAuditEventsAndFailedOnesNone) {
   ASSERT_OK(store_->CreateAccount(MakeAccount("a1"), Note("account.created", "a1")));
   EXPECT_FALSE(store_->CreateAccount(MakeAccount("a1"), Note("duplicate")).ok());
