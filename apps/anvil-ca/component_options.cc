@@ -25,6 +25,11 @@ ra::RaOptions RaOptionsFrom(const config::Config& config) {
   o.reuse_valid_authorizations = acme.reuse_valid_authorizations;
   o.challenge_wait = acme.challenge_wait;
   o.default_profile = config.default_profile;
+  const auto rule = [](const config::RateLimitConfig& r) { return ra::RateRule{r.count, r.period}; };
+  o.limits.new_accounts_per_ip = rule(config.limits.new_accounts_per_ip);
+  o.limits.new_orders_per_account = rule(config.limits.new_orders_per_account);
+  o.limits.failed_validations_per_identifier = rule(config.limits.failed_validations_per_identifier);
+  o.limits.certificates_per_domain = rule(config.limits.certificates_per_domain);
   for (const auto& [name, p] : config.profiles) {
     ra::ProfileRules rules;
     rules.certificate.name = name;

@@ -433,6 +433,36 @@ Status ReadPolicy(TableReader& t, PolicyConfig& policy) {
   return t.Finish();
 }
 
+Status ReadLimits(TableReader& t, LimitsConfig& limits) {
+  // "COUNT/DURATION" (e.g. "300/3h") or "off".
+  const auto rate = [&t](std::string_view key, RateLimitConfig& out) -> Status {
+    std::string text;
+    ANVIL_RETURN_IF_ERROR(t.String(key, text));
+    if (!t.Has(key)) return Status::Ok();
+    if (text == "off") {
+      out = RateLimitConfig{};
+      return Status::Ok();
+    }
+    const size_t slash = text.find('/');
+    const std::string count = text.substr(0, slash);
+    const bool digits = !count.empty() && count.size() <= 9 &&
+                        std::all_of(count.begin(), count.end(), [](unsigned char c) { return std::isdigit(c); });
+    Result<seconds> period = slash == std::string::npos ? Result<seconds>(Error(Code::kInvalidArgument, ""))
+                                                        : ParseDuration(text.substr(slash + 1));
+    if (!digits || std::stoll(count) < 1 || !period.ok() || *period < kOneSecond) {
+      return Invalid(t.PathOf(key), "expected \"COUNT/DURATION\" such as \"300/3h\", or \"off\"; got " +
+                                        internal::Quote(text));
+    }
+    out = RateLimitConfig{std::stoll(count), *period};
+    return Status::Ok();
+  };
+  ANVIL_RETURN_IF_ERROR(rate("new_accounts_per_ip", limits.new_accounts_per_ip));
+  ANVIL_RETURN_IF_ERROR(rate("new_orders_per_account", limits.new_orders_per_account));
+  ANVIL_RETURN_IF_ERROR(rate("failed_validations_per_identifier", limits.failed_validations_per_identifier));
+  ANVIL_RETURN_IF_ERROR(rate("certificates_per_domain", limits.certificates_per_domain));
+  return t.Finish();
+}
+
 Status ReadCa(TableReader& t, CaConfig& ca) {
   const auto common_name = [](std::string& v) {
     ANVIL_RETURN_IF_ERROR(NonEmpty(v));
@@ -563,6 +593,7 @@ Result<Config> ParseConfig(std::string_view toml_text) {
   ANVIL_RETURN_IF_ERROR(
       root.Table("validation", [&](TableReader& t) { return ReadValidation(t, config.validation); }));
   ANVIL_RETURN_IF_ERROR(root.Table("policy", [&](TableReader& t) { return ReadPolicy(t, config.policy); }));
+  ANVIL_RETURN_IF_ERROR(root.Table("limits", [&](TableReader& t) { return ReadLimits(t, config.limits); }));
   ANVIL_RETURN_IF_ERROR(root.Table("ca", [&](TableReader& t) { return ReadCa(t, config.ca); }));
   if (const toml::node* profiles = root.Take("profiles")) {
     ANVIL_RETURN_IF_ERROR(ReadProfiles(*profiles, config.profiles));

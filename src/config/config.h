@@ -90,6 +90,23 @@ struct PolicyConfig {
   std::vector<std::string> key_types{"ec256", "ec384", "ec521", "rsa2048", "rsa3072", "rsa4096"};
 };
 
+// A rate limit: `count` events per `period`; count 0 = off. Written "300/3h" or "off".
+struct RateLimitConfig {
+  int64_t count = 0;
+  std::chrono::seconds period{0};
+  bool operator==(const RateLimitConfig&) const = default;
+};
+
+// RFC 8555 §6.6 rate limits (docs/security.md), held in the database so they survive restarts.
+struct LimitsConfig {
+  RateLimitConfig new_accounts_per_ip{300, std::chrono::hours(3)};      // limits.new_accounts_per_ip
+  RateLimitConfig new_orders_per_account{300, std::chrono::hours(3)};   // limits.new_orders_per_account
+  // limits.failed_validations_per_identifier: per account and identifier
+  RateLimitConfig failed_validations_per_identifier{5, std::chrono::hours(1)};
+  // limits.certificates_per_domain: per registered domain (the last two labels) or IP address
+  RateLimitConfig certificates_per_domain{10000, std::chrono::hours(7 * 24)};
+};
+
 struct ProfileConfig {
   std::string description;
   std::chrono::seconds validity{90 * 86400};          // profiles.NAME.validity = "90d"
@@ -118,6 +135,7 @@ struct Config {
   AcmeConfig acme;
   ValidationConfig validation;
   PolicyConfig policy;
+  LimitsConfig limits;
   CaConfig ca;
   std::string default_profile = "tls-server";  // default_profile (top-level key)
   // profiles.NAME tables; defaults: tls-server (90d, serverAuth), tls-client (90d, clientAuth, dns only),

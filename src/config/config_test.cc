@@ -71,6 +71,11 @@ std::string Dump(const Config& c) {
       << "\npolicy.denied_ip_ranges=" << list(p.denied_ip_ranges)
       << "\npolicy.allow_wildcards=" << p.allow_wildcards << "\npolicy.max_identifiers=" << p.max_identifiers
       << "\npolicy.key_types=" << list(p.key_types) << "\n";
+  const auto rate = [](const RateLimitConfig& r) { return std::to_string(r.count) + "/" + std::to_string(r.period.count()); };
+  out << "limits.new_accounts_per_ip=" << rate(c.limits.new_accounts_per_ip)
+      << "\nlimits.new_orders_per_account=" << rate(c.limits.new_orders_per_account)
+      << "\nlimits.failed_validations_per_identifier=" << rate(c.limits.failed_validations_per_identifier)
+      << "\nlimits.certificates_per_domain=" << rate(c.limits.certificates_per_domain) << "\n";
   out << "ca.root_common_name=" << c.ca.root_common_name
       << "\nca.intermediate_common_name=" << c.ca.intermediate_common_name
       << "\nca.organization=" << c.ca.organization << "\nca.root_validity=" << c.ca.root_validity.count()
@@ -149,6 +154,10 @@ const std::vector<std::string>& AllKeys() {
       "policy.allow_wildcards",
       "policy.max_identifiers",
       "policy.key_types",
+      "limits.new_accounts_per_ip",
+      "limits.new_orders_per_account",
+      "limits.failed_validations_per_identifier",
+      "limits.certificates_per_domain",
       "ca.root_common_name",
       "ca.intermediate_common_name",
       "ca.organization",
@@ -305,6 +314,23 @@ backdate = "0s"
 validity = "365d"
 ext_key_usages = ["codeSigning", "1.3.6.1.4.1.311.10.3.13"]
 )";
+
+TEST(ConfigTest, RateLimitsAreCountSlashDurationOrOff) {
+  const Config c = ParseOk(
+      "[limits]\nnew_accounts_per_ip = \"10/1h\"\nnew_orders_per_account = \"off\"\n"
+      "failed_validations_per_identifier = \"3/30m\"\ncertificates_per_domain = \"100/7d\"\n");
+  EXPECT_EQ(c.limits.new_accounts_per_ip, (RateLimitConfig{10, seconds(3600)}));
+  EXPECT_EQ(c.limits.new_orders_per_account, RateLimitConfig{});
+  EXPECT_EQ(c.limits.failed_validations_per_identifier, (RateLimitConfig{3, seconds(1800)}));
+  EXPECT_EQ(c.limits.certificates_per_domain, (RateLimitConfig{100, 7 * kDay}));
+  const Config d = DefaultConfig();
+  EXPECT_EQ(d.limits.new_orders_per_account, (RateLimitConfig{300, seconds(3 * 3600)}));
+  for (const char* bad : {"\"300\"", "\"0/1h\"", "\"x/1h\"", "\"10/0s\"", "\"10/\"", "\"/1h\"", "\"10/1x\""}) {
+    EXPECT_THAT(ErrorOf(std::string("[limits]\nnew_orders_per_account = ") + bad + "\n"),
+                StartsWith("limits.new_orders_per_account: expected \"COUNT/DURATION\""))
+        << bad;
+  }
+}
 
 TEST(ConfigTest, FullFileOverridesEverySection) {
   const Config c = ParseOk(kFullFile);

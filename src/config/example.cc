@@ -21,6 +21,9 @@ std::string Value(int i) { return std::to_string(i); }
 std::string Value(size_t n) { return std::to_string(n); }
 std::string Value(uint16_t port) { return std::to_string(port); }
 std::string Value(std::chrono::seconds d) { return Quote(internal::FormatDuration(d)); }
+std::string Value(const RateLimitConfig& r) {
+  return r.count == 0 ? Quote("off") : Quote(std::to_string(r.count) + "/" + internal::FormatDuration(r.period));
+}
 std::string Value(const std::vector<std::string>& list) {
   std::string out = "[";
   for (size_t i = 0; i < list.size(); ++i) {
@@ -170,6 +173,15 @@ std::string ExampleConfig() {
   w.Key("Most identifiers in one order.", "max_identifiers", d.policy.max_identifiers);
   w.Key("CSR key types accepted: ec256, ec384, ec521, rsa2048, rsa3072, rsa4096, ed25519.", "key_types",
         d.policy.key_types);
+
+  w.Table("limits");
+  w.Line("# Rate limits (RFC 8555 §6.6), \"COUNT/DURATION\" or \"off\"; kept in the database across restarts.");
+  w.Key("New accounts from one IP address.", "new_accounts_per_ip", d.limits.new_accounts_per_ip);
+  w.Key("New orders of one account.", "new_orders_per_account", d.limits.new_orders_per_account);
+  w.Key("Failed validations of one account for one identifier; then its new orders for it are refused.",
+        "failed_validations_per_identifier", d.limits.failed_validations_per_identifier);
+  w.Key("Certificates naming one registered domain (the last two labels) or IP address.",
+        "certificates_per_domain", d.limits.certificates_per_domain);
 
   w.Table("ca");
   w.Key("Subject CN of the root created on first start.", "root_common_name", d.ca.root_common_name);

@@ -20,6 +20,22 @@ struct ProfileRules {
   std::vector<std::string> key_types;                      // CSR key types; empty = the policy's
 };
 
+// A rate limit of RFC 8555 §6.6: `count` events per `period`; count 0 = off.
+struct RateRule {
+  int64_t count = 0;
+  std::chrono::seconds period{0};
+  bool on() const { return count > 0 && period.count() > 0; }
+};
+
+// The limits the RA applies (limits.* of docs/configuration.md; off unless set). The store counts them in the
+// transaction of the write they limit (storage::RateLimit).
+struct RateLimitRules {
+  RateRule new_accounts_per_ip;                // newAccount, per client address (IPv6: its /64)
+  RateRule new_orders_per_account;             // newOrder
+  RateRule failed_validations_per_identifier;  // per account and identifier; refuses newOrder when exhausted
+  RateRule certificates_per_domain;            // finalize, per registered domain or IP address
+};
+
 struct RaOptions {
   bool external_account_required = false;  // newAccount needs an External Account Binding (§7.3.4)
   bool terms_of_service_required = false;  // newAccount needs termsOfServiceAgreed (a ToS URL is published)
@@ -31,6 +47,7 @@ struct RaOptions {
   std::chrono::seconds challenge_wait{2};
   std::string default_profile = "tls-server";
   std::map<std::string, ProfileRules> profiles;  // by name; must contain default_profile
+  RateLimitRules limits;
 };
 
 }  // namespace anvil::ra

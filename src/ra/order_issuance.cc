@@ -7,8 +7,8 @@
 namespace anvil::ra {
 
 OrderIssuance::OrderIssuance(storage::IssuanceStore& store, const Clock& clock, const storage::Order& order,
-                             acme::OrderStatus from)
-    : store_(store), clock_(clock), order_(order), from_(from) {}
+                             acme::OrderStatus from, std::vector<storage::RateLimit> limits)
+    : store_(store), clock_(clock), order_(order), from_(from), limits_(std::move(limits)) {}
 
 Status OrderIssuance::Record(const ca::PendingCertificate& pending) {
   storage::CertificateRecord record;
@@ -24,7 +24,7 @@ Status OrderIssuance::Record(const ca::PendingCertificate& pending) {
   record.not_before = pending.not_before;
   record.not_after = pending.not_after;
   record.created_at = clock_.Now();
-  return store_.BeginIssuance(record, from_);
+  return store_.BeginIssuance(record, from_, limits_);
 }
 
 Status OrderIssuance::Complete(const std::string& serial, const std::string& der) {

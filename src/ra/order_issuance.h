@@ -11,6 +11,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "acme/types.h"
 #include "base/time.h"
@@ -23,8 +24,9 @@ class OrderIssuance final : public ca::IssuanceLog {
  public:
   // `order` is the order being finalized as the RA read it; `from` is the status the gate expects (pending
   // or ready). All references must outlive the object.
+  // `limits` are applied by Record's transaction (kRateLimited, nothing recorded, when one refuses).
   OrderIssuance(storage::IssuanceStore& store, const Clock& clock, const storage::Order& order,
-                acme::OrderStatus from);
+                acme::OrderStatus from, std::vector<storage::RateLimit> limits = {});
 
   // kOrderNotReady when the order is no longer `from` (a concurrent or repeated finalize won).
   Status Record(const ca::PendingCertificate& pending) override;
@@ -36,6 +38,7 @@ class OrderIssuance final : public ca::IssuanceLog {
   const Clock& clock_;
   const storage::Order& order_;
   const acme::OrderStatus from_;
+  const std::vector<storage::RateLimit> limits_;
 };
 
 }  // namespace anvil::ra

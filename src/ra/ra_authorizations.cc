@@ -6,6 +6,7 @@
 
 #include "acme/problem.h"
 #include "ra/ids.h"
+#include "ra/limit_keys.h"
 #include "ra/registration_authority.h"
 
 namespace anvil::ra {
@@ -148,8 +149,18 @@ void RegistrationAuthority::OnValidated(const std::string& authz_id, const std::
   bool valid = result.status.ok();
   std::string error = valid ? "" : acme::ProblemJson(result.status).dump();
   TimePoint now = clock_.Now();
+  std::vector<storage::RateLimit> limits;
+  if (!valid) {
+    // Counted in the same transaction as the failure; newOrder checks the count (limits.*).
+    auto authz = store_.GetAuthorization(authz_id);
+    if (authz.ok()) {
+      AddLimit(limits, options_.limits.failed_validations_per_identifier,
+               FailedValidationsKey(authz->account_id, authz->identifier), storage::RateLimit::Mode::kRecord,
+               "failed validations for this identifier");
+    }
+  }
   Status s = store_.CompleteChallenge(authz_id, challenge_id, valid, error, now,
-                                      now + options_.authorization_lifetime);
+                                      now + options_.authorization_lifetime, limits);
   // kConflict: the authorization was deactivated or expired meanwhile; nothing to record. Any other failure
   // leaves the challenge undecided (the client may respond again) and nobody waits for this callback's
   // result, so the operator hears of it here.

@@ -6,6 +6,7 @@
 #include "acme/problem.h"
 #include "crypto/csr.h"
 #include "ra/ids.h"
+#include "ra/limit_keys.h"
 #include "ra/order_issuance.h"
 #include "ra/registration_authority.h"
 
@@ -147,7 +148,14 @@ Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& a
     fresh.push_back(std::move(authz));
   }
   order.status = all_valid ? acme::OrderStatus::kReady : acme::OrderStatus::kPending;
-  ANVIL_RETURN_IF_ERROR(store_.CreateOrder(order, fresh));
+  std::vector<storage::RateLimit> limits;
+  AddLimit(limits, options_.limits.new_orders_per_account, "orders:" + account.id,
+           storage::RateLimit::Mode::kSpend, "new orders per account");
+  for (const auto& id : identifiers) {
+    AddLimit(limits, options_.limits.failed_validations_per_identifier, FailedValidationsKey(account.id, id),
+             storage::RateLimit::Mode::kCheck, "failed validations for this identifier");
+  }
+  ANVIL_RETURN_IF_ERROR(store_.CreateOrder(order, fresh, limits));
   return order;
 }
 
@@ -306,7 +314,14 @@ Result<storage::Order> RegistrationAuthority::Finalize(const storage::Account& a
   // failure in between makes the order invalid (docs/issuance.md).
   ca::IssuanceRequest issue{subject_key, order.identifiers, profile->certificate, order.not_before,
                             order.not_after};
-  OrderIssuance log(store_, clock_, order, stored_status);
+  std::vector<storage::RateLimit> limits;
+  std::set<std::string> domains;
+  for (const auto& id : order.identifiers) domains.insert(RegisteredDomain(id));
+  for (const auto& domain : domains) {
+    AddLimit(limits, options_.limits.certificates_per_domain, "certificates:" + domain,
+             storage::RateLimit::Mode::kSpend, "certificates for this registered domain");
+  }
+  OrderIssuance log(store_, clock_, order, stored_status, std::move(limits));
   auto issued = ca_.Issue(issue, log);
   if (issued.status().code() == Code::kOrderNotReady) {
     return Error(Code::kOrderNotReady, "the order is already being finalized");

@@ -6,6 +6,7 @@
 #include "crypto/weak_keys.h"
 #include "jose/eab.h"
 #include "ra/ids.h"
+#include "ra/limit_keys.h"
 
 namespace anvil::ra {
 namespace {
@@ -115,9 +116,16 @@ Result<NewAccountResult> RegistrationAuthority::NewAccount(const NewAccountReque
   account.status = acme::AccountStatus::kValid;
   account.tos_agreed = request.tos_agreed;
   account.eab_kid = eab_kid;
+  std::vector<storage::RateLimit> limits;
+  if (!request.client_address.empty()) {
+    AddLimit(limits, options_.limits.new_accounts_per_ip, "accounts:" + ClientRange(request.client_address),
+             storage::RateLimit::Mode::kSpend, "new accounts from one IP address");
+  }
   Status created = store_.CreateAccount(
-      account, Audit("account.created", account.id, account.id,
-                     nlohmann::json{{"eab_kid", eab_kid}, {"contacts", account.contacts}}.dump()));
+      account,
+      Audit("account.created", account.id, account.id,
+            nlohmann::json{{"eab_kid", eab_kid}, {"contacts", account.contacts}}.dump()),
+      limits);
   if (created.code() == Code::kConflict) {
     // A concurrent newAccount with the same key won the race: return its account.
     ANVIL_ASSIGN_OR_RETURN(storage::Account winner, store_.FindAccountByThumbprint(thumbprint));
@@ -147,6 +155,12 @@ Result<storage::Account> RegistrationAuthority::Deactivate(const storage::Accoun
   ANVIL_RETURN_IF_ERROR(store_.UpdateAccount(account.id, account.contacts, acme::AccountStatus::kDeactivated,
                                              Audit("account.deactivated", account.id, account.id, "{}")));
   return store_.GetAccount(account.id);
+}
+
+void RegistrationAuthority::AddLimit(std::vector<storage::RateLimit>& limits, const RateRule& rule,
+                                     std::string key, storage::RateLimit::Mode mode, const char* what) const {
+  if (!rule.on()) return;
+  limits.push_back(storage::RateLimit{std::move(key), rule.count, rule.period, mode, what});
 }
 
 Status RegistrationAuthority::CheckKeyUsable(const crypto::PublicKey& key, Code refusal, std::string_view whose) {

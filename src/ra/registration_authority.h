@@ -37,6 +37,7 @@ struct NewAccountRequest {
   bool only_return_existing = false;
   std::optional<jose::ParsedJws> eab;  // the externalAccountBinding inner JWS, if sent
   std::string eab_url;                 // the newAccount URL the EAB must name
+  std::string client_address;          // the requester's IP address, for limits.new_accounts_per_ip
 };
 
 struct NewAccountResult {
@@ -116,6 +117,9 @@ class RegistrationAuthority {
   // authorizations are all valid is returned as ready without storing that (Finalize moves it on at once).
   Result<storage::Order> RefreshOrder(storage::Order order, bool persist_ready = true);
   Status CheckReplaces(const storage::Account& account, const std::string& cert_id);
+  // The storage::RateLimit of `rule` under `key`, or none when the rule is off.
+  void AddLimit(std::vector<storage::RateLimit>& limits, const RateRule& rule, std::string key,
+                storage::RateLimit::Mode mode, const char* what) const;
   // OK when `key` may be trusted or certified: strong enough (crypto::CheckKeyStrength) and not blocked after a
   // keyCompromise revocation. Otherwise `refusal` (kBadPublicKey or kBadCsr) with "<whose> is refused: why".
   Status CheckKeyUsable(const crypto::PublicKey& key, Code refusal, std::string_view whose);

@@ -14,6 +14,7 @@
 // anvil_storage_memory and anvil_storage_sqlite, linked only by the composition roots and tests.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -33,6 +34,23 @@ namespace anvil::storage {
 inline Status NotFoundError(std::string_view what, std::string_view id) {
   return Error(Code::kNotFound, std::string(what) + " " + std::string(id) + " does not exist");
 }
+
+// A rate limit (RFC 8555 §6.6) that a write spends from or checks in its own transaction, so that a refused
+// write changes nothing and limits hold across restarts and, on a shared database, across instances. Each key
+// keeps one value, the generic cell rate algorithm's theoretical arrival time: `count` events per `period`,
+// in bursts of up to `count` (docs/security.md).
+struct RateLimit {
+  enum class Mode {
+    kSpend,   // count one event; refuse the write if the limit is exhausted
+    kCheck,   // refuse the write if one more event would exceed the limit; count nothing
+    kRecord,  // count one event; never refuse (e.g. a failed validation, checked later by kCheck)
+  };
+  std::string key;  // "orders:ACCOUNT", "accounts:IP", "failed:ACCOUNT:dns:NAME", "certificates:DOMAIN"
+  int64_t count = 0;
+  std::chrono::seconds period{0};
+  Mode mode = Mode::kSpend;
+  std::string what;  // for the refusal: "new orders per account"
+};
 
 struct AuditEvent {
   int64_t id = 0;  // assigned by the store, increasing
@@ -61,7 +79,12 @@ class AccountStore {
   // Creates the account and appends `audit`. kConflict if an account already has this id or thumbprint. If
   // account.eab_kid is set, binds that EAB key to the account in the same transaction: kNotFound if the key
   // does not exist, kUnauthorized if already bound.
-  virtual Status CreateAccount(const Account& account, const AuditEvent& audit) = 0;
+  // `limits` are applied in the same transaction at account.created_at: kRateLimited (with retry_after) and
+  // nothing changes when one refuses. So for CreateOrder (at order.created_at), CompleteChallenge (at
+  // validated_at) and BeginIssuance (at pending.created_at).
+  virtual Status CreateAccount(const Account& account, const AuditEvent& audit,
+                               const std::vector<RateLimit>& limits) = 0;
+  Status CreateAccount(const Account& account, const AuditEvent& audit) { return CreateAccount(account, audit, {}); }
   virtual Result<Account> GetAccount(const std::string& id) = 0;
   virtual Result<Account> FindAccountByThumbprint(const std::string& thumbprint) = 0;
   // Replaces contacts and status (the only mutable fields besides the key) and appends `audit`.
@@ -114,7 +137,11 @@ class OrderStore {
  public:
   virtual ~OrderStore() = default;
   // Creates the order and any new authorizations (those not already stored) in one transaction.
-  virtual Status CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations) = 0;
+  virtual Status CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations,
+                             const std::vector<RateLimit>& limits) = 0;
+  Status CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations) {
+    return CreateOrder(order, new_authorizations, {});
+  }
   virtual Result<Order> GetOrder(const std::string& id) = 0;
   // Orders of an account in creation order, starting after `after_id` (empty: from the first), at most
   // `limit`.
@@ -155,7 +182,12 @@ class OrderStore {
   // configured authorization lifetime, not the pending one).
   virtual Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id,
                                    bool valid, const std::string& error_json, TimePoint validated_at,
-                                   std::optional<TimePoint> valid_until) = 0;
+                                   std::optional<TimePoint> valid_until, const std::vector<RateLimit>& limits) = 0;
+  Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
+                           const std::string& error_json, TimePoint validated_at,
+                           std::optional<TimePoint> valid_until) {
+    return CompleteChallenge(authorization_id, challenge_id, valid, error_json, validated_at, valid_until, {});
+  }
 };
 
 enum class CertificateState { kPending, kIssued, kAbandoned };
@@ -199,7 +231,11 @@ class IssuanceStore {
   // certificate recorded kPending with its serial and TBS (whatever state, DER or revocation the record holds
   // is ignored). kOrderNotReady when the order is not `order_from` (a concurrent or repeated finalize won);
   // kNotFound when there is no such order; kConflict on a duplicate serial. Nothing changes on an error.
-  virtual Status BeginIssuance(const CertificateRecord& pending, acme::OrderStatus order_from) = 0;
+  virtual Status BeginIssuance(const CertificateRecord& pending, acme::OrderStatus order_from,
+                               const std::vector<RateLimit>& limits) = 0;
+  Status BeginIssuance(const CertificateRecord& pending, acme::OrderStatus order_from) {
+    return BeginIssuance(pending, order_from, {});
+  }
   // The last write: certificate kPending → kIssued with the signed DER, its order kProcessing → kValid with
   // this serial, and `audit`. kConflict when the certificate is not pending or the order not processing;
   // kNotFound when there is no such certificate or order. Nothing changes on an error.

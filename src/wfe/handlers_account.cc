@@ -31,7 +31,8 @@ http::Response WebFrontEnd::Impl::NewAccount(const http::Request& request) {
   if (!auth.ok()) return Problem(auth.status());
   if (auth->post_as_get) return Problem(Error(Code::kMalformed, "newAccount needs a JSON payload"));
   const nlohmann::json& payload = auth->payload;
-  ra::NewAccountRequest req{*auth->jwk, {}, false, false, std::nullopt, Url(path::kNewAccount)};
+  ra::NewAccountRequest req{*auth->jwk, {}, false, false, std::nullopt, Url(path::kNewAccount),
+                            request.remote_address};
   auto contacts = Contacts(payload);
   if (!contacts.ok()) return Problem(contacts.status());
   if (*contacts) req.contacts = **contacts;

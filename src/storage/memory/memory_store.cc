@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "storage/internal/codec.h"
+#include "storage/internal/rate_limit.h"
 
 namespace anvil::storage {
 namespace {
@@ -29,7 +30,13 @@ class MemoryStore final : public Store {
 
   // ---- AccountStore ----
 
-  Status CreateAccount(const Account& account, const AuditEvent& audit) override {
+  using AccountStore::CreateAccount;
+  using IssuanceStore::BeginIssuance;
+  using OrderStore::CompleteChallenge;
+  using OrderStore::CreateOrder;
+
+  Status CreateAccount(const Account& account, const AuditEvent& audit,
+                       const std::vector<RateLimit>& limits) override {
     std::lock_guard lock(mu_);
     if (accounts_.contains(account.id) || account_by_thumbprint_.contains(account.thumbprint)) {
       return Error(Code::kConflict, "account " + account.id + " (id or key already in use)");
@@ -43,6 +50,8 @@ class MemoryStore final : public Store {
       }
       eab = &it->second;
     }
+    ANVIL_ASSIGN_OR_RETURN(RatePlan plan, PlanRateLimits(limits, account.created_at));
+    CommitRateLimits(plan);
     Account stored = account;
     stored.created_at = TruncateToSeconds(stored.created_at);
     accounts_.emplace(stored.id, stored);
@@ -100,7 +109,8 @@ class MemoryStore final : public Store {
 
   // ---- OrderStore ----
 
-  Status CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations) override {
+  Status CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations,
+                     const std::vector<RateLimit>& limits) override {
     std::lock_guard lock(mu_);
     // Validate everything first: nothing may be stored unless everything is.
     if (order_seq_.contains(order.id)) return Error(Code::kConflict, "order " + order.id + " already exists");
@@ -112,6 +122,8 @@ class MemoryStore final : public Store {
       ANVIL_RETURN_IF_ERROR(CheckNewAuthorization(authz));
       batch.insert(authz.id);
     }
+    ANVIL_ASSIGN_OR_RETURN(RatePlan plan, PlanRateLimits(limits, order.created_at));
+    CommitRateLimits(plan);
     Order stored = order;
     stored.not_before = Truncate(stored.not_before);
     stored.not_after = Truncate(stored.not_after);
@@ -252,7 +264,7 @@ class MemoryStore final : public Store {
 
   Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
                            const std::string& error_json, TimePoint validated_at,
-                           std::optional<TimePoint> valid_until) override {
+                           std::optional<TimePoint> valid_until, const std::vector<RateLimit>& limits) override {
     std::lock_guard lock(mu_);
     ANVIL_ASSIGN_OR_RETURN(auto found, FindChallenge(authorization_id, challenge_id));
     auto [authz, ch] = found;
@@ -265,6 +277,8 @@ class MemoryStore final : public Store {
         return ChallengeConflict(authorization_id, challenge_id);
       }
     }
+    ANVIL_ASSIGN_OR_RETURN(RatePlan plan, PlanRateLimits(limits, validated_at));
+    CommitRateLimits(plan);
     ch->status = valid ? acme::ChallengeStatus::kValid : acme::ChallengeStatus::kInvalid;
     ch->validated_at = TruncateToSeconds(validated_at);
     ch->error_json = error_json;
@@ -309,7 +323,8 @@ class MemoryStore final : public Store {
 
   // ---- IssuanceStore: every check before any change, so a refusal changes nothing ----
 
-  Status BeginIssuance(const CertificateRecord& pending, acme::OrderStatus order_from) override {
+  Status BeginIssuance(const CertificateRecord& pending, acme::OrderStatus order_from,
+                       const std::vector<RateLimit>& limits) override {
     std::lock_guard lock(mu_);
     ANVIL_ASSIGN_OR_RETURN(Order * order, FindOrder(pending.order_id));
     if (order->status != order_from) {
@@ -319,6 +334,8 @@ class MemoryStore final : public Store {
     if (certificates_.contains(pending.serial)) {
       return Error(Code::kConflict, "certificate serial " + pending.serial + " already exists");
     }
+    ANVIL_ASSIGN_OR_RETURN(RatePlan plan, PlanRateLimits(limits, pending.created_at));
+    CommitRateLimits(plan);
     CertificateRecord stored = pending;
     stored.state = CertificateState::kPending;
     stored.der.clear();
@@ -363,6 +380,26 @@ class MemoryStore final : public Store {
     }
     Append(audit);
     return Status::Ok();
+  }
+
+  // ---- rate limits (storage::RateLimit, internal/rate_limit.h) ----
+
+  using RatePlan = std::vector<std::pair<std::string, int64_t>>;
+  // Requires mu_. The values `limits` would store at `now`, or the first refusal; changes nothing.
+  Result<RatePlan> PlanRateLimits(const std::vector<RateLimit>& limits, TimePoint now) const {
+    RatePlan plan;
+    for (const RateLimit& limit : limits) {
+      auto it = rate_tats_.find(limit.key);
+      std::optional<int64_t> stored;
+      if (it != rate_tats_.end()) stored = it->second;
+      ANVIL_ASSIGN_OR_RETURN(std::optional<int64_t> tat, internal::DecideRateLimit(limit, stored, now));
+      if (tat) plan.emplace_back(limit.key, *tat);
+    }
+    return plan;
+  }
+  // Requires mu_.
+  void CommitRateLimits(const RatePlan& plan) {
+    for (const auto& [key, tat] : plan) rate_tats_[key] = tat;
   }
 
   // ---- BlockedKeyStore ----
@@ -513,6 +550,7 @@ class MemoryStore final : public Store {
   std::vector<std::string> certificate_order_;
   std::unordered_map<std::string, EabKey> eab_keys_;
   std::unordered_map<std::string, BlockedKey> blocked_keys_;
+  std::unordered_map<std::string, int64_t> rate_tats_;  // rate-limit key → theoretical arrival time (ms)
   std::vector<std::string> eab_order_;
   std::vector<AuditEvent> audit_;
 };

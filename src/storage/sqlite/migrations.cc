@@ -117,6 +117,14 @@ CREATE TABLE blocked_keys (
 ) WITHOUT ROWID;
 )sql";
 
+// Rate limits (storage::RateLimit): one theoretical arrival time per key, in Unix milliseconds.
+constexpr char kRateLimits[] = R"sql(
+CREATE TABLE rate_limits (
+  key    TEXT PRIMARY KEY,
+  tat_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -124,6 +132,7 @@ const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "initial schema", kInitialSchema},
       {2, "blocked keys", kBlockedKeys},
+      {3, "rate limits", kRateLimits},
   };
   return kMigrations;
 }

@@ -13,7 +13,8 @@ using internal::NotFound;
 
 // ---- AccountStore ----
 
-Status SqliteStore::CreateAccount(const Account& account, const AuditEvent& audit) {
+Status SqliteStore::CreateAccount(const Account& account, const AuditEvent& audit,
+                                  const std::vector<RateLimit>& limits) {
   return Write([&](Connection& c) -> Status {
     ANVIL_ASSIGN_OR_RETURN(Statement insert, c.Prepare("INSERT INTO accounts (" ANVIL_ACCOUNT_COLUMNS
                                                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
@@ -27,13 +28,19 @@ Status SqliteStore::CreateAccount(const Account& account, const AuditEvent& audi
         .BindTime(8, account.created_at);
     Status inserted = insert.Run();
     if (!inserted.ok()) return Annotate(inserted, "account " + account.id + " (id or key already in use)");
-    if (account.eab_kid.empty()) return InsertAudit(c, audit);
+    if (account.eab_kid.empty()) {
+      ANVIL_RETURN_IF_ERROR(ApplyRateLimits(c, limits, account.created_at));
+      return InsertAudit(c, audit);
+    }
     // Bind the EAB key in the same transaction; if that fails the account insert is rolled back.
     ANVIL_ASSIGN_OR_RETURN(
         Statement bind, c.Prepare("UPDATE eab_keys SET account_id = ? WHERE kid = ? AND account_id IS NULL"));
     bind.BindText(1, account.id).BindText(2, account.eab_kid);
     ANVIL_RETURN_IF_ERROR(bind.Run());
-    if (c.Changes() == 1) return InsertAudit(c, audit);
+    if (c.Changes() == 1) {
+      ANVIL_RETURN_IF_ERROR(ApplyRateLimits(c, limits, account.created_at));
+      return InsertAudit(c, audit);
+    }
     ANVIL_ASSIGN_OR_RETURN(bool exists, Exists(c, "SELECT 1 FROM eab_keys WHERE kid = ?", account.eab_kid));
     if (!exists) return NotFound("EAB key", account.eab_kid);
     return Error(Code::kUnauthorized, "EAB key " + account.eab_kid + " is already bound to an account");

@@ -98,7 +98,8 @@ Result<std::string> MovePendingCertificate(Connection& c, const std::string& ser
 
 }  // namespace
 
-Status SqliteStore::BeginIssuance(const CertificateRecord& pending, acme::OrderStatus order_from) {
+Status SqliteStore::BeginIssuance(const CertificateRecord& pending, acme::OrderStatus order_from,
+                                  const std::vector<RateLimit>& limits) {
   return Write([&](Connection& c) -> Status {
     ANVIL_ASSIGN_OR_RETURN(bool started,
                            MoveOrder(c, pending.order_id, order_from, acme::OrderStatus::kProcessing));
@@ -108,7 +109,8 @@ Status SqliteStore::BeginIssuance(const CertificateRecord& pending, acme::OrderS
       return Error(Code::kOrderNotReady,
                    "order " + pending.order_id + " is not " + std::string(Name(order_from)));
     }
-    return InsertPendingCertificate(c, pending);
+    ANVIL_RETURN_IF_ERROR(InsertPendingCertificate(c, pending));
+    return ApplyRateLimits(c, limits, pending.created_at);
   });
 }
 

@@ -13,7 +13,8 @@ using internal::NotFound;
 
 // ---- OrderStore ----
 
-Status SqliteStore::CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations) {
+Status SqliteStore::CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations,
+                                const std::vector<RateLimit>& limits) {
   return Write([&](Connection& c) -> Status {
     ANVIL_ASSIGN_OR_RETURN(Statement insert, c.Prepare("INSERT INTO orders (" ANVIL_ORDER_COLUMNS
                                                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
@@ -34,7 +35,7 @@ Status SqliteStore::CreateOrder(const Order& order, const std::vector<Authorizat
     if (!inserted.ok()) return Annotate(inserted, "order " + order.id + " of account " + order.account_id);
     for (const Authorization& authz : new_authorizations)
       ANVIL_RETURN_IF_ERROR(InsertAuthorization(c, authz));
-    return Status::Ok();
+    return ApplyRateLimits(c, limits, order.created_at);
   });
 }
 
@@ -195,7 +196,8 @@ Status SqliteStore::StartChallenge(const std::string& authorization_id, const st
 
 Status SqliteStore::CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id,
                                       bool valid, const std::string& error_json, TimePoint validated_at,
-                                      std::optional<TimePoint> valid_until) {
+                                      std::optional<TimePoint> valid_until,
+                                      const std::vector<RateLimit>& limits) {
   return Write([&](Connection& c) -> Status {
     ANVIL_ASSIGN_OR_RETURN(Statement challenge,
                            c.Prepare("UPDATE challenges SET status = ?3, validated_at = ?4, error_json = ?5 "
@@ -228,7 +230,7 @@ Status SqliteStore::CompleteChallenge(const std::string& authorization_id, const
     // Cannot fail: the challenge update above saw the authorization pending in this same transaction.
     if (c.Changes() != 1)
       return Error(Code::kInternal, "authorization " + authorization_id + " changed under us");
-    return Status::Ok();
+    return ApplyRateLimits(c, limits, validated_at);
   });
 }
 

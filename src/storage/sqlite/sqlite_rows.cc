@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "storage/internal/codec.h"
+#include "storage/internal/rate_limit.h"
 
 namespace anvil::storage::sqlite {
 
@@ -154,6 +155,24 @@ Status InsertAudit(Connection& c, const AuditEvent& event) {
       .BindText(4, event.subject)
       .BindText(5, event.details_json);
   return insert.Run();
+}
+
+Status ApplyRateLimits(Connection& c, const std::vector<RateLimit>& limits, TimePoint now) {
+  for (const RateLimit& limit : limits) {
+    ANVIL_ASSIGN_OR_RETURN(Statement read, c.Prepare("SELECT tat_ms FROM rate_limits WHERE key = ?"));
+    read.BindText(1, limit.key);
+    ANVIL_ASSIGN_OR_RETURN(bool row, read.Step());
+    std::optional<int64_t> stored;
+    if (row) stored = read.ColumnInt(0);
+    ANVIL_ASSIGN_OR_RETURN(std::optional<int64_t> tat, internal::DecideRateLimit(limit, stored, now));
+    if (!tat) continue;
+    ANVIL_ASSIGN_OR_RETURN(Statement write,
+                           c.Prepare("INSERT INTO rate_limits (key, tat_ms) VALUES (?, ?) "
+                                     "ON CONFLICT (key) DO UPDATE SET tat_ms = excluded.tat_ms"));
+    write.BindText(1, limit.key).BindInt(2, *tat);
+    ANVIL_RETURN_IF_ERROR(write.Run());
+  }
+  return Status::Ok();
 }
 
 }  // namespace anvil::storage::sqlite

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "base/time.h"
@@ -52,5 +53,11 @@ Status ExplainChallengeMiss(Connection& c, const std::string& authorization_id,
 Status ExplainCertificateMiss(Connection& c, const std::string& serial, std::string_view expected);
 // Appends one audit row (its id is assigned by SQLite).
 Status InsertAudit(Connection& c, const AuditEvent& event);
+
+// Applies `limits` at `now` inside the caller's write transaction (storage::RateLimit): reads each key's
+// stored value, decides (internal/rate_limit.h) and stores the new one; kRateLimited at the first refusal (the
+// caller's transaction then rolls back, so nothing of the write stays). Callers apply limits after their own
+// checks, so every backend reports a write's own error first.
+Status ApplyRateLimits(Connection& c, const std::vector<RateLimit>& limits, TimePoint now);
 
 }  // namespace anvil::storage::sqlite

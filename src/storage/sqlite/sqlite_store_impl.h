@@ -30,7 +30,12 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
 
   // ---- AccountStore (sqlite_accounts.cc) ----
-  Status CreateAccount(const Account& account, const AuditEvent& audit) override;
+  using AccountStore::CreateAccount;
+  using IssuanceStore::BeginIssuance;
+  using OrderStore::CompleteChallenge;
+  using OrderStore::CreateOrder;
+  Status CreateAccount(const Account& account, const AuditEvent& audit,
+                       const std::vector<RateLimit>& limits) override;
   Result<Account> GetAccount(const std::string& id) override;
   Result<Account> FindAccountByThumbprint(const std::string& thumbprint) override;
   Status UpdateAccount(const std::string& id, const std::vector<std::string>& contacts,
@@ -40,7 +45,8 @@ class SqliteStore final : public Store {
                           const AuditEvent& audit) override;
 
   // ---- OrderStore (sqlite_orders.cc) ----
-  Status CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations) override;
+  Status CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations,
+                     const std::vector<RateLimit>& limits) override;
   Result<Order> GetOrder(const std::string& id) override;
   Result<std::vector<std::string>> ListOrderIds(const std::string& account_id, const std::string& after_id,
                                                 int limit) override;
@@ -60,14 +66,15 @@ class SqliteStore final : public Store {
   Status StartChallenge(const std::string& authorization_id, const std::string& challenge_id) override;
   Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
                            const std::string& error_json, TimePoint validated_at,
-                           std::optional<TimePoint> valid_until) override;
+                           std::optional<TimePoint> valid_until, const std::vector<RateLimit>& limits) override;
 
   // ---- CertificateStore and IssuanceStore (sqlite_certificates.cc) ----
   Result<CertificateRecord> GetCertificate(const std::string& serial) override;
   Result<std::vector<CertificateRecord>> ListCertificatesForOrder(const std::string& order_id) override;
   Status RevokeCertificate(const std::string& serial, int reason, TimePoint at,
                            const AuditEvent& audit) override;
-  Status BeginIssuance(const CertificateRecord& pending, acme::OrderStatus order_from) override;
+  Status BeginIssuance(const CertificateRecord& pending, acme::OrderStatus order_from,
+                       const std::vector<RateLimit>& limits) override;
   Status FinishIssuance(const std::string& serial, const std::string& der, const AuditEvent& audit) override;
   Status AbandonIssuance(const std::string& serial, const std::string& order_error_json,
                          const AuditEvent& audit) override;

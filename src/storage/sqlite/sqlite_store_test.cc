@@ -165,6 +165,25 @@ TEST_F(SqliteStoreTest, ReopeningKeepsEverything) {
   EXPECT_EQ(audit->size(), 1u);
 }
 
+TEST_F(SqliteStoreTest, RateLimitsAndBlockedKeysHoldAcrossRestarts) {
+  const std::vector<RateLimit> one_per_day = {
+      RateLimit{"accounts:192.0.2.1", 1, std::chrono::hours(24), RateLimit::Mode::kSpend, "new accounts per IP"}};
+  {
+    Result<std::unique_ptr<Store>> store = Open();
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    Account account{"a1", "{}", "thumb", {}, acme::AccountStatus::kValid, true, "", kT0};
+    ASSERT_TRUE((*store)->CreateAccount(account, Audit("account.created"), one_per_day).ok());
+    ASSERT_TRUE((*store)->BlockKey(BlockedKey{std::string(64, 'c'), kT0, "test"}, Audit("key.blocked")).ok());
+  }
+  Result<std::unique_ptr<Store>> reopened = Open();
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  Account second{"a2", "{}", "thumb2", {}, acme::AccountStatus::kValid, true, "", kT0 + std::chrono::hours(1)};
+  Status refused = (*reopened)->CreateAccount(second, Audit("account.created"), one_per_day);
+  EXPECT_EQ(refused.code(), Code::kRateLimited) << refused.ToString();
+  EXPECT_EQ(refused.retry_after(), 23 * 3600);
+  EXPECT_TRUE((*reopened)->GetBlockedKey(std::string(64, 'c')).ok());
+}
+
 TEST_F(SqliteStoreTest, MigrationsAreRecordedOnce) {
   ASSERT_TRUE(Open().ok());
   clock_.Advance(std::chrono::hours(1));

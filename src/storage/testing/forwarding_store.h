@@ -18,8 +18,12 @@ class ForwardingStore : public Store {
   explicit ForwardingStore(Store& inner) : inner_(&inner) {}
   explicit ForwardingStore(std::unique_ptr<Store> owned) : owned_(std::move(owned)), inner_(owned_.get()) {}
 
-  Status CreateAccount(const Account& a, const AuditEvent& audit) override {
-    return inner_->CreateAccount(a, audit);
+  using AccountStore::CreateAccount;
+  using IssuanceStore::BeginIssuance;
+  using OrderStore::CompleteChallenge;
+  using OrderStore::CreateOrder;
+  Status CreateAccount(const Account& a, const AuditEvent& audit, const std::vector<RateLimit>& limits) override {
+    return inner_->CreateAccount(a, audit, limits);
   }
   Result<Account> GetAccount(const std::string& id) override { return inner_->GetAccount(id); }
   Result<Account> FindAccountByThumbprint(const std::string& t) override {
@@ -35,8 +39,9 @@ class ForwardingStore : public Store {
     return inner_->ChangeAccountKey(id, old_thumbprint, new_jwk_json, new_thumbprint, audit);
   }
 
-  Status CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations) override {
-    return inner_->CreateOrder(order, new_authorizations);
+  Status CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations,
+                     const std::vector<RateLimit>& limits) override {
+    return inner_->CreateOrder(order, new_authorizations, limits);
   }
   Result<Order> GetOrder(const std::string& id) override { return inner_->GetOrder(id); }
   Result<std::vector<std::string>> ListOrderIds(const std::string& account_id, const std::string& after_id,
@@ -75,9 +80,9 @@ class ForwardingStore : public Store {
   }
   Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
                            const std::string& error_json, TimePoint validated_at,
-                           std::optional<TimePoint> valid_until) override {
+                           std::optional<TimePoint> valid_until, const std::vector<RateLimit>& limits) override {
     return inner_->CompleteChallenge(authorization_id, challenge_id, valid, error_json, validated_at,
-                                     valid_until);
+                                     valid_until, limits);
   }
 
   Result<CertificateRecord> GetCertificate(const std::string& serial) override {
@@ -91,8 +96,9 @@ class ForwardingStore : public Store {
     return inner_->RevokeCertificate(serial, reason, at, audit);
   }
 
-  Status BeginIssuance(const CertificateRecord& pending, acme::OrderStatus order_from) override {
-    return inner_->BeginIssuance(pending, order_from);
+  Status BeginIssuance(const CertificateRecord& pending, acme::OrderStatus order_from,
+                       const std::vector<RateLimit>& limits) override {
+    return inner_->BeginIssuance(pending, order_from, limits);
   }
   Status FinishIssuance(const std::string& serial, const std::string& der, const AuditEvent& audit) override {
     return inner_->FinishIssuance(serial, der, audit);
