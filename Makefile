@@ -48,6 +48,16 @@ micro-bench: deps
 cross-check: deps
 	@JOBS=$(JOBS) scripts/cross-check-aarch64
 
+# The libFuzzer targets (tests/fuzz; docs/security.md, "Fuzzing"): builds the fuzz preset (clang, build/fuzz)
+# and runs each target FUZZ_SECONDS over a copy of its seed corpus; FUZZ_TARGETS=jws csr ... picks some.
+# Fails on any crash or sanitizer report (the input is kept in build/fuzz/artifacts/). `make test` runs a
+# short pass (ctest fuzz.short).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+.PHONY: fuzz
+fuzz: deps
+	@scripts/fuzz --seconds $(FUZZ_SECONDS) --jobs $(JOBS) $(FUZZ_TARGETS)
+
 format:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i
 

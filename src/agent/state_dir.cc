@@ -20,6 +20,7 @@
 #include <toml++/toml.h>
 
 #include "base/file.h"
+#include "base/toml_guard.h"
 
 namespace anvil::agent {
 namespace {
@@ -131,17 +132,12 @@ Result<std::optional<AccountRecord>> StateDir::FindAccount(const std::string& di
     auto json_text = ReadFile(dir + "/account.json");
     auto key = ReadFile(dir + "/key.pem");
     if (!json_text.ok() || !key.ok()) continue;  // A half-written account (crash before account.json): skip.
-    nlohmann::json j = nlohmann::json::parse(*json_text, nullptr, false);
-    if (!j.is_object()) return Error(Code::kIo, dir + "/account.json is not valid JSON");
-    AccountRecord r;
-    r.directory_url = j.value("directory", directory_url);
-    if (r.directory_url != directory_url) continue;
-    r.url = j.value("url", "");
+    auto parsed = AccountFromJson(*json_text, directory_url);
+    if (!parsed.ok()) return Error(parsed.status().code(), dir + "/" + parsed.status().message());
+    if (!*parsed) continue;
+    AccountRecord r = std::move(**parsed);
     r.thumbprint = tp;
     r.key_pem = *key;
-    r.account = j.value("account", nlohmann::json::object());
-    if (r.url.empty()) continue;
-    if (r.account.is_object() && r.account.value("status", "") == "deactivated") continue;
     return std::optional<AccountRecord>(std::move(r));
   }
   return std::optional<AccountRecord>();
@@ -271,6 +267,32 @@ Status StateDir::Rollback(const std::string& name) {
   return CompleteInstall(f);
 }
 
+Result<std::optional<AccountRecord>> AccountFromJson(std::string_view text, const std::string& directory_url) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return Error(Code::kIo, "account.json is not valid JSON");
+  // Each member is read only with the type SaveAccount writes: nlohmann's value() throws on a member of
+  // another type, and a hand-edited or corrupted file must not end the agent with an exception.
+  auto string_member = [](const nlohmann::json& object, const char* key) -> std::optional<std::string> {
+    auto it = object.find(key);
+    if (it == object.end()) return std::string();
+    if (!it->is_string()) return std::nullopt;
+    return it->get<std::string>();
+  };
+  AccountRecord r;
+  auto directory = string_member(j, "directory");
+  auto url = string_member(j, "url");
+  if (!directory || !url) return Error(Code::kIo, "account.json: \"directory\" and \"url\" must be strings");
+  r.directory_url = j.contains("directory") ? *directory : directory_url;
+  if (r.directory_url != directory_url) return std::optional<AccountRecord>();
+  r.url = *url;
+  r.account = j.contains("account") ? j["account"] : nlohmann::json::object();
+  if (r.url.empty()) return std::optional<AccountRecord>();
+  if (r.account.is_object() && string_member(r.account, "status") == "deactivated") {
+    return std::optional<AccountRecord>();
+  }
+  return std::optional<AccountRecord>(std::move(r));
+}
+
 std::string LineageToToml(const LineageConfig& c) {
   toml::table t;
   t.insert("server", c.server);
@@ -317,6 +339,10 @@ std::string LineageToToml(const LineageConfig& c) {
 }
 
 Result<LineageConfig> LineageFromToml(std::string_view text, const std::string& source) {
+  // toml++ 3.3 has undefined behaviour on some invalid text (base/toml_guard.h): refused before it sees it.
+  if (Status lexical = CheckTomlText(text); !lexical.ok()) {
+    return Error(Code::kInvalidArgument, source + ": " + lexical.message());
+  }
   toml::parse_result parsed = toml::parse(text, source);
   if (!parsed) {
     const auto& e = parsed.error();

@@ -114,6 +114,11 @@ class StateDir {
   std::string root_;
 };
 
+// An account's account.json as SaveAccount writes it: the record without thumbprint and key, or nullopt when
+// the file is for another directory URL, has no account URL or the account is deactivated (skipped). kIo
+// when it is not a JSON object or "directory" or "url" is not a string. Exposed for tests and the fuzz target.
+Result<std::optional<AccountRecord>> AccountFromJson(std::string_view text, const std::string& directory_url);
+
 // TOML text of a lineage config and back (exposed for tests).
 std::string LineageToToml(const LineageConfig& config);
 Result<LineageConfig> LineageFromToml(std::string_view text, const std::string& source);

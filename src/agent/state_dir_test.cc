@@ -176,5 +176,36 @@ TEST(AgentStateDir, InstallInterruptedAfterCommitIsCompletedOnOpen) {
   EXPECT_FALSE(FileExists(f.dir + "/installing"));
 }
 
+// nlohmann's value() throws on a member of another type: a hand-edited account.json ended the agent with an
+// uncaught exception (tests/fuzz/agent_inputs_fuzzer). Now it is a kIo error naming the file's problem.
+TEST(AccountFromJsonTest, MistypedMembersAreAnErrorNotAnException) {
+  for (const char* text : {R"({"directory": 5, "url": "u"})", R"({"directory": "d", "url": null})"}) {
+    auto account = AccountFromJson(text, "d");
+    ASSERT_FALSE(account.ok()) << text;
+    EXPECT_EQ(account.status().code(), Code::kIo) << text;
+  }
+  auto status_not_string = AccountFromJson(R"({"directory": "d", "url": "u", "account": {"status": 1}})", "d");
+  ASSERT_TRUE(status_not_string.ok());
+  ASSERT_TRUE(status_not_string->has_value());
+  EXPECT_EQ((*status_not_string)->url, "u");
+}
+
+TEST(AccountFromJsonTest, SkipsOtherServersDeactivatedAccountsAndMissingUrls) {
+  EXPECT_FALSE(AccountFromJson(R"({"directory": "other", "url": "u"})", "d")->has_value());
+  EXPECT_FALSE(AccountFromJson(R"({"directory": "d", "url": "u", "account": {"status": "deactivated"}})", "d")
+                   ->has_value());
+  EXPECT_FALSE(AccountFromJson(R"({"directory": "d"})", "d")->has_value());
+  EXPECT_EQ(AccountFromJson("[1]", "d").status().code(), Code::kIo);
+}
+
+// toml++ 3.3 fails an assertion (undefined behaviour with NDEBUG) on a table header like "[[/m" (found by
+// tests/fuzz/agent_inputs_fuzzer): refused first, as invalid TOML.
+TEST(LineageTomlTest, TextTomlPlusPlusMishandlesIsRefused) {
+  auto lineage = LineageFromToml("server = \"https://ca.test/dir\"\nnames = [\"a.example\"]\n[[/m%.t\n", "l.toml");
+  ASSERT_FALSE(lineage.ok());
+  EXPECT_EQ(lineage.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(lineage.status().message(), "l.toml: line 3: a table header must start with a key");
+}
+
 }  // namespace
 }  // namespace anvil::agent

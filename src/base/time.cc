@@ -96,6 +96,10 @@ Result<TimePoint> ParseRfc3339(std::string_view s) {
   if (second == 60) second = 59;  // Leap seconds collapse onto :59.
   int64_t secs = DaysFromCivil(year, unsigned(month), unsigned(day)) * 86400 + hour * 3600 + minute * 60 + second -
                  offset_minutes * 60;
+  // A TimePoint counts nanoseconds in 64 bits, from 1677-09-21 to 2262-04-11: a time outside (which the
+  // four-digit year allows) would overflow the conversion below, so it is refused like any other bad time.
+  constexpr int64_t kLimit = std::chrono::duration_cast<std::chrono::seconds>(TimePoint::duration::max()).count();
+  if (secs <= -kLimit || secs >= kLimit) return bad();
   return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::seconds(secs) +
                                                                    std::chrono::nanoseconds(nanos)));
 }

@@ -40,5 +40,18 @@ TEST(FakeClock, MovesOnlyWhenTold) {
   EXPECT_EQ(ToUnixSeconds(clock.Now()), 105);
 }
 
+// A TimePoint holds nanoseconds in 64 bits (1677-09-21 to 2262-04-11); a four-digit year outside overflowed
+// the conversion (undefined behaviour: tests/fuzz/acme_request_fuzzer, a newOrder's "notAfter").
+TEST(Rfc3339, RefusesTimesATimePointCannotHold) {
+  for (const char* text : {"0026-01-08T00:00:00.5+01:00", "1677-09-20T00:00:00Z", "2262-04-12T00:00:00Z",
+                           "9999-12-31T23:59:59Z"}) {
+    auto t = ParseRfc3339(text);
+    ASSERT_FALSE(t.ok()) << text;
+    EXPECT_EQ(t.status().code(), Code::kMalformed) << text;
+  }
+  EXPECT_TRUE(ParseRfc3339("1677-09-22T00:00:00Z").ok());
+  EXPECT_TRUE(ParseRfc3339("2262-04-10T00:00:00Z").ok());
+}
+
 }  // namespace
 }  // namespace anvil

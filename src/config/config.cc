@@ -28,6 +28,7 @@
 #define TOML_EXCEPTIONS 0
 #include <toml++/toml.h>
 
+#include "base/toml_guard.h"
 #include "config/values.h"
 
 namespace anvil::config {
@@ -574,6 +575,8 @@ Config DefaultConfig() {
 }
 
 Result<Config> ParseConfig(std::string_view toml_text) {
+  // toml++ 3.3 has undefined behaviour on some invalid text (base/toml_guard.h): refused before it sees it.
+  ANVIL_RETURN_IF_ERROR(CheckTomlText(toml_text));
   toml::parse_result parsed = toml::parse(toml_text);
   if (!parsed) {
     const toml::parse_error& error = parsed.error();

@@ -903,5 +903,16 @@ TEST(ConfigDurationTest, FormatIsTheShortestFormAndRoundTrips) {
   }
 }
 
+// toml++ 3.3 fails assertions (undefined behaviour with NDEBUG) on these (tests/fuzz/config_fuzzer); they
+// are refused before it parses them.
+TEST(ConfigTest, TextTomlPlusPlusMishandlesIsRefused) {
+  for (const char* text : {"[\x1b" "acme]\n", "[server]\nlisten = [ }\n", "data_dir = 9@H\xd0\xa1\n"}) {
+    auto config = ParseConfig(text);
+    ASSERT_FALSE(config.ok()) << text;
+    EXPECT_EQ(config.status().code(), Code::kInvalidArgument) << text;
+  }
+  EXPECT_EQ(ParseConfig("[server]\nlisten = [ }\n").status().message(), "line 2: unbalanced brackets");
+}
+
 }  // namespace
 }  // namespace anvil::config

@@ -1,47 +1,10 @@
 // The RA's certificates: download (RFC 8555 §7.4.2), revocation (§7.6), renewal information (RFC 9773).
 #include <nlohmann/json.hpp>
 
-#include "base/base64url.h"
 #include "crypto/certificate.h"
-#include "crypto/digest.h"
 #include "ra/registration_authority.h"
 
 namespace anvil::ra {
-namespace {
-
-// Hex serial → big-endian bytes; the hex is produced by us (lowercase, even-padded on parse).
-std::string HexToBytes(std::string hex) {
-  if (hex.size() % 2) hex.insert(hex.begin(), '0');
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) out.push_back(char(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  return out;
-}
-}  // namespace
-
-std::string CertificateId(const std::string& authority_key_id, const std::string& serial_hex) {
-  std::string serial = HexToBytes(serial_hex);
-  // DER INTEGER contents: a leading zero octet when the top bit is set (RFC 9773 §4.1 uses the encoded
-  // bytes).
-  if (!serial.empty() && (static_cast<unsigned char>(serial[0]) & 0x80)) serial.insert(serial.begin(), '\0');
-  return base64url::Encode(authority_key_id) + "." + base64url::Encode(serial);
-}
-
-Result<std::pair<std::string, std::string>> ParseCertificateId(const std::string& cert_id) {
-  auto dot = cert_id.find('.');
-  if (dot == std::string::npos || dot == 0 || dot + 1 >= cert_id.size()) {
-    return Error(Code::kMalformed, "certificate ID must be base64url(AKI).base64url(serial)");
-  }
-  auto aki = base64url::Decode(cert_id.substr(0, dot));
-  auto serial = base64url::Decode(cert_id.substr(dot + 1));
-  if (!aki.ok() || !serial.ok() || serial->empty() || serial->size() > 21) {
-    return Error(Code::kMalformed, "certificate ID is not valid base64url");
-  }
-  std::string bytes = *serial;
-  while (bytes.size() > 1 && bytes[0] == '\0') bytes.erase(bytes.begin());
-  std::string hex = crypto::HexEncode(bytes);
-  while (hex.size() > 1 && hex[0] == '0') hex.erase(hex.begin());
-  return std::make_pair(*aki, hex);
-}
 
 Result<storage::CertificateRecord> RegistrationAuthority::GetCertificate(const std::string& serial) {
   ANVIL_ASSIGN_OR_RETURN(storage::CertificateRecord record, store_.GetCertificate(serial));

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "acme/certificate_id.h"
 #include "acme/types.h"
 #include "base/status.h"
 #include "base/steady_clock.h"
@@ -141,9 +142,8 @@ class RegistrationAuthority {
   ChallengeWaits challenge_waits_;
 };
 
-// RFC 9773 §4.1 certificate ID: base64url(AKI keyIdentifier) "." base64url(serial DER integer contents).
-std::string CertificateId(const std::string& authority_key_id, const std::string& serial_hex);
-// Parses a certificate ID into (authority_key_id raw, serial hex); kMalformed otherwise.
-Result<std::pair<std::string, std::string>> ParseCertificateId(const std::string& cert_id);
+// RFC 9773 §4.1 certificate IDs (acme/certificate_id.h), named here too for the RA's callers.
+using acme::CertificateId;
+using acme::ParseCertificateId;
 
 }  // namespace anvil::ra

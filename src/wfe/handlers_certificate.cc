@@ -42,21 +42,12 @@ http::Response WebFrontEnd::Impl::RevokeCert(const http::Request& request) {
   auto auth = Authenticate(request, KeyKind::kEither);
   if (!auth.ok()) return Problem(auth.status());
   if (auth->post_as_get) return Problem(Error(Code::kMalformed, "revokeCert needs a payload"));
-  auto cert_b64 = OptionalString(auth->payload, "certificate");
-  if (!cert_b64.ok()) return Problem(cert_b64.status());
-  if (!*cert_b64) return Problem(Error(Code::kMalformed, "revokeCert needs \"certificate\""));
-  auto der = base64url::Decode(**cert_b64);
-  if (!der.ok()) return Problem(Error(Code::kMalformed, "\"certificate\" is not base64url"));
-  int reason = 0;
-  if (auth->payload.contains("reason") && !auth->payload["reason"].is_null()) {
-    if (!auth->payload["reason"].is_number_integer()) {
-      return Problem(Error(Code::kBadRevocationReason, "\"reason\" must be an integer"));
-    }
-    auto wide = auth->payload["reason"].get<int64_t>();
-    reason = wide < 0 || wide > 255 ? -1 : int(wide);
-  }
-  Status s = auth->account ? ra_.Revoke(*der, reason, ra::RevocationRequester::kAccount, &*auth->account, nullptr)
-                           : ra_.Revoke(*der, reason, ra::RevocationRequester::kCertificateKey, nullptr, &*auth->jwk);
+  auto payload = ParseRevokeCertPayload(auth->payload);
+  if (!payload.ok()) return Problem(payload.status());
+  const std::string& der = payload->certificate_der;
+  const int reason = payload->reason;
+  Status s = auth->account ? ra_.Revoke(der, reason, ra::RevocationRequester::kAccount, &*auth->account, nullptr)
+                           : ra_.Revoke(der, reason, ra::RevocationRequester::kCertificateKey, nullptr, &*auth->jwk);
   if (!s.ok()) return Problem(s);
   return http::Response{200, {}, ""};
 }

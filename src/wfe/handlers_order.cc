@@ -1,53 +1,19 @@
 // newOrder, order, finalize, newAuthz, authorization and challenge resources (RFC 8555 §7.4, §7.5).
-#include "base/base64url.h"
 #include "wfe/wfe_internal.h"
 
 namespace anvil::wfe {
-namespace {
-
-Result<std::optional<TimePoint>> OptionalTime(const nlohmann::json& payload, const char* key) {
-  ANVIL_ASSIGN_OR_RETURN(auto text, OptionalString(payload, key));
-  if (!text) return std::optional<TimePoint>();
-  auto t = ParseRfc3339(*text);
-  if (!t.ok()) return Error(Code::kMalformed, std::string("\"") + key + "\": " + t.status().message());
-  return std::optional<TimePoint>(*t);
-}
-
-Result<std::pair<std::string, std::string>> IdentifierOf(const nlohmann::json& id) {
-  if (!id.is_object() || !id.contains("type") || !id["type"].is_string() || !id.contains("value") ||
-      !id["value"].is_string()) {
-    return Error(Code::kMalformed, "an identifier is an object with string \"type\" and \"value\"");
-  }
-  return std::make_pair(id["type"].get<std::string>(), id["value"].get<std::string>());
-}
-
-}  // namespace
-
 http::Response WebFrontEnd::Impl::NewOrder(const http::Request& request) {
   auto auth = Authenticate(request, KeyKind::kKid);
   if (!auth.ok()) return Problem(auth.status());
   if (auth->post_as_get) return Problem(Error(Code::kMalformed, "newOrder needs a JSON payload"));
-  const nlohmann::json& payload = auth->payload;
+  auto payload = ParseNewOrderPayload(auth->payload);
+  if (!payload.ok()) return Problem(payload.status());
   ra::NewOrderRequest req;
-  if (!payload.contains("identifiers") || !payload["identifiers"].is_array()) {
-    return Problem(Error(Code::kMalformed, "newOrder needs an \"identifiers\" array"));
-  }
-  for (const auto& id : payload["identifiers"]) {
-    auto parsed = IdentifierOf(id);
-    if (!parsed.ok()) return Problem(parsed.status());
-    req.identifiers.push_back(*parsed);
-  }
-  auto nb = OptionalTime(payload, "notBefore");
-  auto na = OptionalTime(payload, "notAfter");
-  auto profile = OptionalString(payload, "profile");
-  auto replaces = OptionalString(payload, "replaces");
-  for (const Status& s : {nb.status(), na.status(), profile.status(), replaces.status()}) {
-    if (!s.ok()) return Problem(s);
-  }
-  req.not_before = *nb;
-  req.not_after = *na;
-  req.profile = profile->value_or("");
-  req.replaces = replaces->value_or("");
+  req.identifiers = std::move(payload->identifiers);
+  req.not_before = payload->not_before;
+  req.not_after = payload->not_after;
+  req.profile = std::move(payload->profile);
+  req.replaces = std::move(payload->replaces);
   auto order = ra_.NewOrder(*auth->account, req);
   if (!order.ok()) return Problem(order.status());
   http::Response r = Json(201, OrderJson(*order));
@@ -74,11 +40,8 @@ http::Response WebFrontEnd::Impl::Finalize(const http::Request& request, const s
   auto auth = Authenticate(request, KeyKind::kKid);
   if (!auth.ok()) return Problem(auth.status());
   if (auth->post_as_get) return Problem(Error(Code::kMalformed, "finalize needs a payload with \"csr\""));
-  auto csr_b64 = OptionalString(auth->payload, "csr");
-  if (!csr_b64.ok()) return Problem(csr_b64.status());
-  if (!*csr_b64) return Problem(Error(Code::kMalformed, "finalize needs a payload with \"csr\""));
-  auto csr = base64url::Decode(**csr_b64);
-  if (!csr.ok()) return Problem(Error(Code::kMalformed, "\"csr\" is not base64url"));
+  auto csr = ParseFinalizePayload(auth->payload);
+  if (!csr.ok()) return Problem(csr.status());
   auto order = ra_.Finalize(*auth->account, id, *csr);
   if (!order.ok()) return Problem(order.status());
   http::Response r = Json(200, OrderJson(*order));
@@ -92,10 +55,8 @@ http::Response WebFrontEnd::Impl::Finalize(const http::Request& request, const s
 http::Response WebFrontEnd::Impl::NewAuthz(const http::Request& request) {
   auto auth = Authenticate(request, KeyKind::kKid);
   if (!auth.ok()) return Problem(auth.status());
-  if (auth->post_as_get || !auth->payload.contains("identifier")) {
-    return Problem(Error(Code::kMalformed, "newAuthz needs a payload with \"identifier\""));
-  }
-  auto id = IdentifierOf(auth->payload["identifier"]);
+  if (auth->post_as_get) return Problem(Error(Code::kMalformed, "newAuthz needs a payload with \"identifier\""));
+  auto id = ParseNewAuthzPayload(auth->payload);
   if (!id.ok()) return Problem(id.status());
   auto authz = ra_.NewAuthorization(*auth->account, id->first, id->second);
   if (!authz.ok()) return Problem(authz.status());
@@ -114,11 +75,7 @@ http::Response WebFrontEnd::Impl::AuthzResource(const http::Request& request, co
       return Problem(storage::NotFoundError("authorization", id));
     }
   } else {
-    auto status = OptionalString(auth->payload, "status");
-    if (!status.ok()) return Problem(status.status());
-    if (!*status || **status != "deactivated") {
-      return Problem(Error(Code::kMalformed, "an authorization can only be updated to status \"deactivated\""));
-    }
+    if (Status s = ParseAuthzUpdatePayload(auth->payload); !s.ok()) return Problem(s);
     authz = ra_.DeactivateAuthorization(*auth->account, id);
   }
   if (!authz.ok()) return Problem(authz.status());

@@ -63,12 +63,6 @@ std::string WebFrontEnd::Impl::Url(std::string_view p, const std::string& id) co
   return options_.base_url + std::string(p) + id;
 }
 
-Result<std::optional<std::string>> OptionalString(const nlohmann::json& object, const char* key) {
-  if (!object.is_object() || !object.contains(key) || object[key].is_null()) return std::optional<std::string>();
-  if (!object[key].is_string()) return Error(Code::kMalformed, std::string("\"") + key + "\" must be a string");
-  return std::optional<std::string>(object[key].get<std::string>());
-}
-
 http::Response WebFrontEnd::Impl::Json(int status, const nlohmann::json& body) {
   http::Response r;
   r.status = status;

@@ -10,6 +10,7 @@
 #include "jose/jws.h"
 #include "ra/registration_authority.h"
 #include "storage/store.h"
+#include "wfe/payloads.h"
 #include "wfe/nonce_service.h"
 #include "wfe/wfe.h"
 
@@ -104,8 +105,5 @@ class WebFrontEnd::Impl {
   ra::RegistrationAuthority& ra_;
   NonceService& nonces_;
 };
-
-// Reads an optional string member; kMalformed if present with another type.
-Result<std::optional<std::string>> OptionalString(const nlohmann::json& object, const char* key);
 
 }  // namespace anvil::wfe
