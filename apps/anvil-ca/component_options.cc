@@ -30,6 +30,8 @@ ra::RaOptions RaOptionsFrom(const config::Config& config) {
   o.limits.new_orders_per_account = rule(config.limits.new_orders_per_account);
   o.limits.failed_validations_per_identifier = rule(config.limits.failed_validations_per_identifier);
   o.limits.certificates_per_domain = rule(config.limits.certificates_per_domain);
+  o.limits.pending_authorizations_per_account = config.limits.pending_authorizations_per_account;
+  o.limits.pending_orders_per_account = config.limits.pending_orders_per_account;
   for (const auto& [name, p] : config.profiles) {
     ra::ProfileRules rules;
     rules.certificate.name = name;

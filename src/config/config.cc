@@ -461,6 +461,9 @@ Status ReadLimits(TableReader& t, LimitsConfig& limits) {
   ANVIL_RETURN_IF_ERROR(rate("new_orders_per_account", limits.new_orders_per_account));
   ANVIL_RETURN_IF_ERROR(rate("failed_validations_per_identifier", limits.failed_validations_per_identifier));
   ANVIL_RETURN_IF_ERROR(rate("certificates_per_domain", limits.certificates_per_domain));
+  ANVIL_RETURN_IF_ERROR(
+      t.Integer("pending_authorizations_per_account", 0, 1000000000, limits.pending_authorizations_per_account));
+  ANVIL_RETURN_IF_ERROR(t.Integer("pending_orders_per_account", 0, 1000000000, limits.pending_orders_per_account));
   return t.Finish();
 }
 

@@ -105,6 +105,8 @@ struct LimitsConfig {
   RateLimitConfig failed_validations_per_identifier{5, std::chrono::hours(1)};
   // limits.certificates_per_domain: per registered domain (the last two labels) or IP address
   RateLimitConfig certificates_per_domain{10000, std::chrono::hours(7 * 24)};
+  int pending_authorizations_per_account = 1000;  // limits.pending_authorizations_per_account; 0 = no cap
+  int pending_orders_per_account = 1000;          // limits.pending_orders_per_account; 0 = no cap
 };
 
 struct ProfileConfig {

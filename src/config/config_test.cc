@@ -75,7 +75,9 @@ std::string Dump(const Config& c) {
   out << "limits.new_accounts_per_ip=" << rate(c.limits.new_accounts_per_ip)
       << "\nlimits.new_orders_per_account=" << rate(c.limits.new_orders_per_account)
       << "\nlimits.failed_validations_per_identifier=" << rate(c.limits.failed_validations_per_identifier)
-      << "\nlimits.certificates_per_domain=" << rate(c.limits.certificates_per_domain) << "\n";
+      << "\nlimits.certificates_per_domain=" << rate(c.limits.certificates_per_domain)
+      << "\nlimits.pending_authorizations_per_account=" << c.limits.pending_authorizations_per_account
+      << "\nlimits.pending_orders_per_account=" << c.limits.pending_orders_per_account << "\n";
   out << "ca.root_common_name=" << c.ca.root_common_name
       << "\nca.intermediate_common_name=" << c.ca.intermediate_common_name
       << "\nca.organization=" << c.ca.organization << "\nca.root_validity=" << c.ca.root_validity.count()
@@ -158,6 +160,8 @@ const std::vector<std::string>& AllKeys() {
       "limits.new_orders_per_account",
       "limits.failed_validations_per_identifier",
       "limits.certificates_per_domain",
+      "limits.pending_authorizations_per_account",
+      "limits.pending_orders_per_account",
       "ca.root_common_name",
       "ca.intermediate_common_name",
       "ca.organization",
@@ -325,6 +329,8 @@ TEST(ConfigTest, RateLimitsAreCountSlashDurationOrOff) {
   EXPECT_EQ(c.limits.certificates_per_domain, (RateLimitConfig{100, 7 * kDay}));
   const Config d = DefaultConfig();
   EXPECT_EQ(d.limits.new_orders_per_account, (RateLimitConfig{300, seconds(3 * 3600)}));
+  EXPECT_EQ(d.limits.pending_authorizations_per_account, 1000);
+  EXPECT_EQ(ParseOk("[limits]\npending_orders_per_account = 0\n").limits.pending_orders_per_account, 0);
   for (const char* bad : {"\"300\"", "\"0/1h\"", "\"x/1h\"", "\"10/0s\"", "\"10/\"", "\"/1h\"", "\"10/1x\""}) {
     EXPECT_THAT(ErrorOf(std::string("[limits]\nnew_orders_per_account = ") + bad + "\n"),
                 StartsWith("limits.new_orders_per_account: expected \"COUNT/DURATION\""))

@@ -182,6 +182,10 @@ std::string ExampleConfig() {
         "failed_validations_per_identifier", d.limits.failed_validations_per_identifier);
   w.Key("Certificates naming one registered domain (the last two labels) or IP address.",
         "certificates_per_domain", d.limits.certificates_per_domain);
+  w.Key("Pending authorizations one account may have; 0 = no cap.", "pending_authorizations_per_account",
+        d.limits.pending_authorizations_per_account);
+  w.Key("Pending or ready orders one account may have (identical ones are reused); 0 = no cap.",
+        "pending_orders_per_account", d.limits.pending_orders_per_account);
 
   w.Table("ca");
   w.Key("Subject CN of the root created on first start.", "root_common_name", d.ca.root_common_name);

@@ -34,6 +34,8 @@ struct RateLimitRules {
   RateRule new_orders_per_account;             // newOrder
   RateRule failed_validations_per_identifier;  // per account and identifier; refuses newOrder when exhausted
   RateRule certificates_per_domain;            // finalize, per registered domain or IP address
+  int64_t pending_authorizations_per_account = 0;  // newOrder refused past it; 0 = no cap
+  int64_t pending_orders_per_account = 0;          // pending or ready orders; 0 = no cap
 };
 
 struct RaOptions {

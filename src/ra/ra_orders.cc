@@ -42,6 +42,29 @@ Status RegistrationAuthority::CheckReplaces(const storage::Account& account, con
   return Status::Ok();
 }
 
+Status RegistrationAuthority::CheckPendingCaps(const storage::Account& account, size_t new_authorizations,
+                                               TimePoint now) {
+  const RateLimitRules& limits = options_.limits;
+  if (limits.pending_orders_per_account <= 0 && limits.pending_authorizations_per_account <= 0) {
+    return Status::Ok();
+  }
+  // A soft cap: concurrent newOrders of one account may each see the count below it (the counts are read,
+  // not locked); it bounds what one account can make the CA store, which a few over the cap does not change.
+  ANVIL_ASSIGN_OR_RETURN(storage::OrderStore::PendingCounts pending, store_.CountPending(account.id, now));
+  if (limits.pending_orders_per_account > 0 && pending.orders >= limits.pending_orders_per_account) {
+    return Error(Code::kRateLimited, "too many pending orders (at most " +
+                                         std::to_string(limits.pending_orders_per_account) +
+                                         " per account); finalize or abandon some first");
+  }
+  if (limits.pending_authorizations_per_account > 0 &&
+      pending.authorizations + int64_t(new_authorizations) > limits.pending_authorizations_per_account) {
+    return Error(Code::kRateLimited, "too many pending authorizations (at most " +
+                                         std::to_string(limits.pending_authorizations_per_account) +
+                                         " per account); answer or deactivate some first");
+  }
+  return Status::Ok();
+}
+
 Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& account,
                                                        const NewOrderRequest& request) {
   if (request.identifiers.empty()) return Error(Code::kMalformed, "an order needs at least one identifier");
@@ -115,6 +138,20 @@ Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& a
   }
   if (!request.replaces.empty()) ANVIL_RETURN_IF_ERROR(CheckReplaces(account, request.replaces));
 
+  // An identical open order is returned instead of a new one (Boulder does the same): a client that retries
+  // newOrder, or many clients of one account asking for the same names, do not multiply orders and
+  // authorizations. It must outlive the reuse margin, so the client has time to finish it.
+  if (!request.not_before && !request.not_after && request.replaces.empty()) {
+    ANVIL_ASSIGN_OR_RETURN(auto open, store_.FindReusableOrder(account.id, identifiers, profile_name,
+                                                               now + kReuseMargin));
+    if (open) {
+      ANVIL_ASSIGN_OR_RETURN(storage::Order refreshed, RefreshOrder(std::move(*open)));
+      if (refreshed.status == acme::OrderStatus::kPending || refreshed.status == acme::OrderStatus::kReady) {
+        return refreshed;
+      }
+    }
+  }
+
   storage::Order order;
   order.id = NewId(now);
   order.account_id = account.id;
@@ -148,6 +185,7 @@ Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& a
     fresh.push_back(std::move(authz));
   }
   order.status = all_valid ? acme::OrderStatus::kReady : acme::OrderStatus::kPending;
+  ANVIL_RETURN_IF_ERROR(CheckPendingCaps(account, fresh.size(), now));
   std::vector<storage::RateLimit> limits;
   AddLimit(limits, options_.limits.new_orders_per_account, "orders:" + account.id,
            storage::RateLimit::Mode::kSpend, "new orders per account");

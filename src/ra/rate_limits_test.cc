@@ -1,10 +1,12 @@
-// The RA's rate limits (RFC 8555 §6.6, limits.* of docs/configuration.md): each refusal is rateLimited with a
-// Retry-After and a detail naming the limit, creates nothing, and the counts come from the store, so a new RA
-// over the same store (a restart) keeps them.
+// The RA's bounds (RFC 8555 §6.6, limits.* of docs/configuration.md): rate limits, each refusal rateLimited
+// with a Retry-After and a detail naming the limit, creating nothing, counted in the store so that a new RA
+// over the same store (a restart) keeps them; caps on an account's open orders and pending authorizations;
+// identical open orders reused.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "ra/ra_test_fixture.h"
 
@@ -114,6 +116,65 @@ TEST_F(RateLimitTest, CertificatesPerRegisteredDomainAreLimitedAtFinalize) {
   storage::Order other = NewOrder(account, {"www.example.net"});
   RespondToAll(account, other);
   EXPECT_TRUE(ra_.Finalize(account, other.id, Csr({"www.example.net"})).ok());
+}
+
+RaOptions CappedOptions() {
+  RaOptions o = Options();
+  o.limits.pending_authorizations_per_account = 3;
+  o.limits.pending_orders_per_account = 2;
+  return o;
+}
+
+class PendingCapTest : public RegistrationAuthorityTest {
+ protected:
+  PendingCapTest() : RegistrationAuthorityTest(CappedOptions()) {}
+  Result<storage::Order> TryOrder(const storage::Account& account, std::vector<std::string> names) {
+    NewOrderRequest request;
+    for (auto& n : names) request.identifiers.emplace_back("dns", std::move(n));
+    return ra_.NewOrder(account, request);
+  }
+};
+
+TEST_F(PendingCapTest, AnIdenticalOpenOrderIsReturnedInsteadOfANewOne) {
+  storage::Account account = NewAccount();
+  auto first = TryOrder(account, {"a.example.com", "b.example.com"});
+  ASSERT_TRUE(first.ok());
+  auto again = TryOrder(account, {"a.example.com", "b.example.com"});
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->id, first->id);
+  EXPECT_EQ(again->authorization_ids, first->authorization_ids);
+  // Another account, or a requested validity, gets an order of its own.
+  EXPECT_NE(TryOrder(NewAccount(), {"a.example.com", "b.example.com"})->id, first->id);
+  NewOrderRequest with_validity;
+  with_validity.identifiers = {{"dns", "a.example.com"}, {"dns", "b.example.com"}};
+  with_validity.not_after = clock_.Now() + std::chrono::hours(24);
+  auto own = ra_.NewOrder(account, with_validity);
+  ASSERT_EQ(own.status().code(), Code::kRateLimited);  // it would exceed the pending-authorization cap of 3
+  // Once the order is invalid it is not reused.
+  ASSERT_TRUE(ra_.DeactivateAuthorization(account, first->authorization_ids[0]).ok());
+  auto fresh = TryOrder(account, {"c.example.com"});
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  EXPECT_NE(fresh->id, first->id);
+}
+
+TEST_F(PendingCapTest, PendingAuthorizationsAndOrdersPerAccountAreCapped) {
+  storage::Account account = NewAccount();
+  ASSERT_TRUE(TryOrder(account, {"a.example.com", "b.example.com"}).ok());
+  auto over = TryOrder(account, {"c.example.com", "d.example.com"});
+  ASSERT_EQ(over.status().code(), Code::kRateLimited);
+  EXPECT_EQ(over.status().message(),
+            "too many pending authorizations (at most 3 per account); answer or deactivate some first");
+  ASSERT_TRUE(TryOrder(account, {"c.example.com"}).ok());  // exactly at the cap
+  auto third = TryOrder(account, {"a.example.com"});       // a third open order
+  ASSERT_EQ(third.status().code(), Code::kRateLimited);
+  EXPECT_EQ(third.status().message(), "too many pending orders (at most 2 per account); finalize or abandon some first");
+  // Finishing an order makes room.
+  auto listed = ra_.ListOrders(account, "", 10);
+  ASSERT_TRUE(listed.ok());
+  storage::Order first = *ra_.GetOrder(listed->front());
+  RespondToAll(account, first);
+  ASSERT_TRUE(ra_.Finalize(account, first.id, Csr({"a.example.com", "b.example.com"})).ok());
+  EXPECT_TRUE(TryOrder(account, {"e.example.com"}).ok());
 }
 
 }  // namespace

@@ -118,6 +118,11 @@ class RegistrationAuthority {
   // authorizations are all valid is returned as ready without storing that (Finalize moves it on at once).
   Result<storage::Order> RefreshOrder(storage::Order order, bool persist_ready = true);
   Status CheckReplaces(const storage::Account& account, const std::string& cert_id);
+  // OK, or kRateLimited when the account has as many open orders, or would have more pending authorizations
+  // with `new_authorizations` more, than RaOptions::limits allows.
+  Status CheckPendingCaps(const storage::Account& account, size_t new_authorizations, TimePoint now);
+  // How long a reused open order must still live (NewOrder).
+  static constexpr std::chrono::seconds kReuseMargin{3600};
   // The storage::RateLimit of `rule` under `key`, or none when the rule is off.
   void AddLimit(std::vector<storage::RateLimit>& limits, const RateRule& rule, std::string key,
                 storage::RateLimit::Mode mode, const char* what) const;

@@ -156,6 +156,18 @@ class OrderStore {
                                  const AuditEvent* audit) = 0;
   // An order not in status invalid whose `replaces` equals cert_id (RFC 9773 §5), if any.
   virtual Result<std::optional<Order>> FindOrderReplacing(const std::string& cert_id) = 0;
+  // The newest pending or ready order of the account with exactly these identifiers (in this order) and this
+  // profile, without notBefore, notAfter or `replaces`, that expires after `expires_after`; nullopt if none.
+  // Identical pending orders are reused rather than multiplied (as Boulder does).
+  virtual Result<std::optional<Order>> FindReusableOrder(const std::string& account_id,
+                                                         const std::vector<acme::Identifier>& identifiers,
+                                                         const std::string& profile, TimePoint expires_after) = 0;
+  // The account's pending authorizations and its pending or ready orders that expire after `now`.
+  struct PendingCounts {
+    int64_t authorizations = 0;
+    int64_t orders = 0;
+  };
+  virtual Result<PendingCounts> CountPending(const std::string& account_id, TimePoint now) = 0;
 
   // Creates one authorization outside any order (pre-authorization, RFC 8555 §7.4.1). kConflict on duplicate
   // id.

@@ -15,9 +15,9 @@ TEST(WfeBoundsTest, ARateLimitedNewOrderIs429WithRetryAfter) {
   WfeHarness h([](config::Config& c) { c.limits.new_orders_per_account = {1, std::chrono::hours(1)}; });
   TestKey key = TestKey::Make();
   std::string kid = h.NewAccount(key);
-  Json order = {{"identifiers", Json::array({{{"type", "dns"}, {"value", "a.example.com"}}})}};
-  ASSERT_EQ(h.Post("/acme/new-order", order, key, kid).status, 201);
-  auto refused = h.Post("/acme/new-order", order, key, kid);
+  auto order = [](const char* name) { return Json{{"identifiers", Json::array({{{"type", "dns"}, {"value", name}}})}}; };
+  ASSERT_EQ(h.Post("/acme/new-order", order("a.example.com"), key, kid).status, 201);
+  auto refused = h.Post("/acme/new-order", order("b.example.com"), key, kid);
   EXPECT_EQ(refused.status, 429) << refused.body;
   EXPECT_EQ(ProblemType(refused), Err("rateLimited"));
   EXPECT_EQ(BodyJson(refused)["status"], 429);

@@ -191,6 +191,36 @@ class MemoryStore final : public Store {
     return Status::Ok();
   }
 
+  Result<std::optional<Order>> FindReusableOrder(const std::string& account_id,
+                                                 const std::vector<acme::Identifier>& identifiers,
+                                                 const std::string& profile, TimePoint expires_after) override {
+    std::lock_guard lock(mu_);
+    for (auto it = orders_.rbegin(); it != orders_.rend(); ++it) {  // newest first, as the SQLite store
+      const Order& o = it->second;
+      if (o.account_id == account_id && IsOpen(o.status) && o.identifiers == identifiers && o.profile == profile &&
+          !o.not_before && !o.not_after && o.replaces.empty() && o.expires > expires_after) {
+        return std::optional<Order>(o);
+      }
+    }
+    return std::optional<Order>();
+  }
+
+  Result<PendingCounts> CountPending(const std::string& account_id, TimePoint now) override {
+    std::lock_guard lock(mu_);
+    PendingCounts counts;
+    for (const auto& [seq, o] : orders_) {
+      if (o.account_id == account_id && IsOpen(o.status) && o.expires > now) ++counts.orders;
+    }
+    for (const auto& [id, a] : authorizations_) {
+      if (a.account_id == account_id && a.status == acme::AuthorizationStatus::kPending && a.expires > now) {
+        ++counts.authorizations;
+      }
+    }
+    return counts;
+  }
+
+  static bool IsOpen(acme::OrderStatus s) { return s == acme::OrderStatus::kPending || s == acme::OrderStatus::kReady; }
+
   Result<std::optional<Order>> FindOrderReplacing(const std::string& cert_id) override {
     std::lock_guard lock(mu_);
     if (cert_id.empty()) return std::optional<Order>();

@@ -125,6 +125,15 @@ CREATE TABLE rate_limits (
 ) WITHOUT ROWID;
 )sql";
 
+// Open orders and pending authorizations by account: identical pending orders are reused, and their numbers
+// are capped (OrderStore::FindReusableOrder, CountPending). Partial, so they hold only the few open rows.
+constexpr char kOpenOrderIndexes[] = R"sql(
+CREATE INDEX orders_open_by_account ON orders(account_id, identifiers_json)
+  WHERE status IN ('pending', 'ready');
+CREATE INDEX authorizations_pending_by_account ON authorizations(account_id, expires)
+  WHERE status = 'pending';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -133,6 +142,7 @@ const std::vector<Migration>& Migrations() {
       {1, "initial schema", kInitialSchema},
       {2, "blocked keys", kBlockedKeys},
       {3, "rate limits", kRateLimits},
+      {4, "open orders and pending authorizations by account", kOpenOrderIndexes},
   };
   return kMigrations;
 }

@@ -119,6 +119,47 @@ Result<std::optional<Order>> SqliteStore::FindOrderReplacing(const std::string& 
   });
 }
 
+// The literal statuses below must stay literal: SQLite uses a partial index (orders_open_by_account,
+// authorizations_pending_by_account; migration 4) only when the query repeats its WHERE terms as written.
+Result<std::optional<Order>> SqliteStore::FindReusableOrder(const std::string& account_id,
+                                                            const std::vector<acme::Identifier>& identifiers,
+                                                            const std::string& profile, TimePoint expires_after) {
+  return Read<std::optional<Order>>(false, [&](Connection& c) -> Result<std::optional<Order>> {
+    ANVIL_ASSIGN_OR_RETURN(
+        Statement s, c.Prepare("SELECT " ANVIL_ORDER_COLUMNS " FROM orders "
+                               "WHERE account_id = ? AND identifiers_json = ? AND status IN ('pending', 'ready') "
+                               "AND profile = ? AND not_before IS NULL AND not_after IS NULL AND replaces = '' "
+                               "AND expires > ? ORDER BY seq DESC LIMIT 1"));
+    s.BindText(1, account_id)
+        .BindText(2, internal::EncodeIdentifiers(identifiers))
+        .BindText(3, profile)
+        .BindTime(4, expires_after);
+    ANVIL_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return std::optional<Order>();
+    ANVIL_ASSIGN_OR_RETURN(Order order, ReadOrder(s));
+    return std::optional<Order>(std::move(order));
+  });
+}
+
+Result<OrderStore::PendingCounts> SqliteStore::CountPending(const std::string& account_id, TimePoint now) {
+  return Read<PendingCounts>(false, [&](Connection& c) -> Result<PendingCounts> {
+    PendingCounts counts;
+    ANVIL_ASSIGN_OR_RETURN(Statement orders,
+                           c.Prepare("SELECT COUNT(*) FROM orders WHERE account_id = ? "
+                                     "AND status IN ('pending', 'ready') AND expires > ?"));
+    orders.BindText(1, account_id).BindTime(2, now);
+    ANVIL_ASSIGN_OR_RETURN(bool row, orders.Step());
+    if (row) counts.orders = orders.ColumnInt(0);
+    ANVIL_ASSIGN_OR_RETURN(Statement authzs,
+                           c.Prepare("SELECT COUNT(*) FROM authorizations WHERE account_id = ? "
+                                     "AND status = 'pending' AND expires > ?"));
+    authzs.BindText(1, account_id).BindTime(2, now);
+    ANVIL_ASSIGN_OR_RETURN(row, authzs.Step());
+    if (row) counts.authorizations = authzs.ColumnInt(0);
+    return counts;
+  });
+}
+
 Status SqliteStore::CreateAuthorization(const Authorization& authorization) {
   return Write([&](Connection& c) -> Status { return InsertAuthorization(c, authorization); });
 }

@@ -55,6 +55,10 @@ class SqliteStore final : public Store {
                          const std::string& error_json, const std::string& certificate_serial,
                          const AuditEvent* audit) override;
   Result<std::optional<Order>> FindOrderReplacing(const std::string& cert_id) override;
+  Result<std::optional<Order>> FindReusableOrder(const std::string& account_id,
+                                                 const std::vector<acme::Identifier>& identifiers,
+                                                 const std::string& profile, TimePoint expires_after) override;
+  Result<PendingCounts> CountPending(const std::string& account_id, TimePoint now) override;
   Status CreateAuthorization(const Authorization& authorization) override;
   Result<Authorization> GetAuthorization(const std::string& id) override;
   Result<std::optional<Authorization>> FindValidAuthorization(const std::string& account_id,

@@ -56,6 +56,14 @@ class ForwardingStore : public Store {
                          const AuditEvent* audit) override {
     return inner_->TransitionOrder(id, from, to, error_json, certificate_serial, audit);
   }
+  Result<std::optional<Order>> FindReusableOrder(const std::string& account_id,
+                                                 const std::vector<acme::Identifier>& identifiers,
+                                                 const std::string& profile, TimePoint expires_after) override {
+    return inner_->FindReusableOrder(account_id, identifiers, profile, expires_after);
+  }
+  Result<PendingCounts> CountPending(const std::string& account_id, TimePoint now) override {
+    return inner_->CountPending(account_id, now);
+  }
   Result<std::optional<Order>> FindOrderReplacing(const std::string& cert_id) override {
     return inner_->FindOrderReplacing(cert_id);
   }

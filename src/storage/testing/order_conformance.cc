@@ -562,5 +562,58 @@ TEST_P(StoreConformanceTest, CompleteChallengeRequiresPendingAuthorization) {
   EXPECT_EQ(got->challenges[0].status, ChallengeStatus::kProcessing);
 }
 
+// ======================= open orders: reuse and counts =======================
+
+TEST_P(StoreConformanceTest, FindReusableOrderFindsOnlyAnIdenticalOpenOrder) {
+  ASSERT_OK(store_->CreateAccount(MakeAccount("a1"), Note("account.created")));
+  ASSERT_OK(store_->CreateAccount(MakeAccount("a2"), Note("account.created")));
+  const std::vector<Identifier> ids = {Dns("example.com")};
+  Order older = MakeOrder("o1", "a1");
+  Order newer = MakeOrder("o2", "a1");
+  Order validity = MakeOrder("o3", "a1");
+  validity.not_after = kT0 + kDay;
+  Order replacing = MakeOrder("o4", "a1");
+  replacing.replaces = "aki.serial";
+  Order other_profile = MakeOrder("o5", "a1");
+  other_profile.profile = "short-lived";
+  Order other_account = MakeOrder("o6", "a2");
+  for (const Order& o : {older, newer, validity, replacing, other_profile, other_account}) {
+    ASSERT_OK(store_->CreateOrder(o, {}));
+  }
+  Result<std::optional<Order>> found = store_->FindReusableOrder("a1", ids, "", kT0);
+  ASSERT_OK(found);
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->id, "o2");  // the newest
+  // Not another identifier list, profile or account; not one that expires too soon; not once it moved on.
+  EXPECT_FALSE(store_->FindReusableOrder("a1", {Dns("example.com"), Dns("www.example.com")}, "", kT0)->has_value());
+  EXPECT_EQ((*store_->FindReusableOrder("a1", ids, "short-lived", kT0))->id, "o5");
+  EXPECT_EQ((*store_->FindReusableOrder("a2", ids, "", kT0))->id, "o6");
+  EXPECT_FALSE(store_->FindReusableOrder("a1", ids, "", kT0 + 7 * kDay)->has_value());
+  ASSERT_OK(store_->TransitionOrder("o2", OrderStatus::kPending, OrderStatus::kReady, "", "", nullptr));
+  EXPECT_EQ((*store_->FindReusableOrder("a1", ids, "", kT0))->id, "o2");  // ready is open too
+  ASSERT_OK(store_->TransitionOrder("o2", OrderStatus::kReady, OrderStatus::kInvalid, "{}", "", nullptr));
+  EXPECT_EQ((*store_->FindReusableOrder("a1", ids, "", kT0))->id, "o1");
+}
+
+TEST_P(StoreConformanceTest, CountPendingCountsOpenOrdersAndPendingAuthorizationsOfOneAccount) {
+  ASSERT_OK(store_->CreateAccount(MakeAccount("a1"), Note("account.created")));
+  ASSERT_OK(store_->CreateAccount(MakeAccount("a2"), Note("account.created")));
+  ASSERT_OK(store_->CreateOrder(MakeOrder("o1", "a1", {"z1", "z2"}),
+                                {MakeAuthorization("z1", "a1", Dns("a.example.com")),
+                                 MakeAuthorization("z2", "a1", Dns("b.example.com"))}));
+  ASSERT_OK(store_->CreateOrder(MakeOrder("o2", "a1", {"z3"}), {MakeAuthorization("z3", "a1", Dns("c.example.com"))}));
+  ASSERT_OK(store_->CreateOrder(MakeOrder("o3", "a2", {"z4"}), {MakeAuthorization("z4", "a2", Dns("d.example.com"))}));
+  MakeValid(*store_, "z1");
+  ASSERT_OK(store_->TransitionOrder("o2", OrderStatus::kPending, OrderStatus::kInvalid, "{}", "", nullptr));
+  Result<OrderStore::PendingCounts> counts = store_->CountPending("a1", kT0);
+  ASSERT_OK(counts);
+  EXPECT_EQ(counts->orders, 1);          // o1; o2 is invalid, o3 is a2's
+  EXPECT_EQ(counts->authorizations, 2);  // z2, z3; z1 is valid, z4 is a2's
+  Result<OrderStore::PendingCounts> later = store_->CountPending("a1", kT0 + 7 * kDay);
+  ASSERT_OK(later);
+  EXPECT_EQ(later->orders, 0);  // expired ones do not count
+  EXPECT_EQ(later->authorizations, 0);
+}
+
 }  // namespace
 }  // namespace anvil::storage::testing
