@@ -44,6 +44,10 @@ bool CrashCounter::Reached(std::string_view point) {
 }
 
 void Reached(std::string_view point) {
+  if (std::find(std::begin(kCrashPoints), std::end(kCrashPoints), point) == std::end(kCrashPoints)) {
+    Say("crash point \"" + std::string(point) + "\" is not listed in base/crash_point.h");
+    ::_exit(2);
+  }
   static CrashCounter* const counter = []() -> CrashCounter* {
     const char* value = std::getenv("ANVIL_CRASH_AT");
     if (value == nullptr || *value == '\0') return nullptr;

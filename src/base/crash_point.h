@@ -1,13 +1,15 @@
 // Test-only crash points (issue 13, faults): `ANVIL_CRASH_POINT("issuance.after_sign")` marks a step after
 // which a crash must lose nothing and issue nothing twice. In a build with the CMake option ANVIL_TEST_HOOKS
 // (the debug and asan-ubsan presets) the process kills itself with SIGKILL — no destructors, no buffered
-// output, as `kill -9` or a power cut would — when the environment variable ANVIL_CRASH_AT names the point:
+// output, as `kill -9` would (unlike a power cut, what was written to the kernel survives) — when the
+// environment variable ANVIL_CRASH_AT names the point:
 //
 //   ANVIL_CRASH_AT=issuance.after_sign      the first time the point is reached
 //   ANVIL_CRASH_AT=issuance.after_sign:5    the fifth time (so that other requests are in flight: under load)
 //
 // ANVIL_CRASH_AT is read once, at the first point reached; a value that names no point below, or a bad count,
-// kills the process at once with exit code 2 and a message, so a misspelt test cannot pass by never crashing.
+// stops the process there with exit code 2 and a message, so a misspelt test cannot pass by never crashing.
+// Likewise a point in the code whose name is not listed below stops the process when reached.
 // Without ANVIL_TEST_HOOKS (the release preset) the macro expands to nothing: the binary holds neither the
 // names nor the variable's (`strings anvil-ca | grep ANVIL_CRASH_AT` finds nothing).
 //

@@ -65,5 +65,15 @@ TEST(CrashPointDeathTest, AMisspeltPointStopsTheProcessWithExitCode2) {
       ::testing::ExitedWithCode(2), "names no crash point");
 }
 
+TEST(CrashPointDeathTest, APointMissingFromTheListStopsTheProcessWithExitCode2) {
+  EXPECT_EXIT(
+      {
+        ::unsetenv("ANVIL_CRASH_AT");
+        ANVIL_CRASH_POINT("issuance.after_sgn");
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(2), "is not listed");
+}
+
 }  // namespace
 }  // namespace anvil::crash

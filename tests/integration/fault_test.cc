@@ -51,11 +51,15 @@ std::string ReadLog(const std::string& path) {
 // the destructor if still running.
 class AnvilCa {
  public:
+  // `wrapper` (e.g. setpriv and its options) runs anvil-ca when given.
   static Result<std::unique_ptr<AnvilCa>> Start(const std::string& config, const std::string& log,
-                                                const std::vector<std::string>& env) {
+                                                const std::vector<std::string>& env,
+                                                const std::vector<std::string>& wrapper = {}) {
     std::unique_ptr<AnvilCa> ca(new AnvilCa());
     ca->log_ = log;
-    std::vector<std::string> args = {ANVIL_CA_BINARY, "serve", "--config", config};
+    std::vector<std::string> args = wrapper;
+    for (const char* a : {ANVIL_CA_BINARY, "serve", "--config"}) args.push_back(a);
+    args.push_back(config);
     pid_t pid = ::fork();
     if (pid < 0) return Error(Code::kIo, "fork failed");
     if (pid == 0) {
@@ -698,11 +702,63 @@ INSTANTIATE_TEST_SUITE_P(
                       Injection{"pwrite_enospc", "pwrite64", "pwrite64:error=ENOSPC"}),
     [](const ::testing::TestParamInfo<Injection>& p) { return std::string(p.param.name); });
 
+// The fault begins after the finalize gate has committed (strace fails the committer thread's second
+// fdatasync and every later one): the certificate is signed but neither FinishIssuance nor the abandon can be
+// stored, so the order is left processing. Once the fault is gone, the client's next read of the order finds
+// it resolved — invalid with serverInternal, its record abandoned — without a restart, and a new order
+// issues.
+TEST_F(FaultTest, AnIssuanceCutOffByAWriteErrorIsResolvedOnTheNextReadOnceTheFaultIsGone) {
+  StartCa();
+  Client client(this, DataDir() + "/ca/root.pem", Directory(), *http01_, http01_mu_);
+  ASSERT_TRUE(client.Register().ok());
+  auto order = client.acme().NewOrder({{{acme::IdentifierType::kDns, "cut.fault.test"}}, "", ""});
+  ASSERT_TRUE(order.ok()) << order.status().ToString();
+  ASSERT_TRUE(client.SolveAll(*order).ok());
+  auto ready = client.acme().FetchOrder(order->url);
+  ASSERT_TRUE(ready.ok());
+  ASSERT_EQ(ready->status, acme::OrderStatus::kReady);
+  auto key = *crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
+  auto csr = crypto::Csr::Create(key, {"cut.fault.test"}, {});
+  ASSERT_TRUE(csr.ok());
+  {
+    auto strace =
+        Strace::Attach(ca_->pid(), "fdatasync", "fdatasync:error=EIO:when=2+", dir_.path() + "/strace.log");
+    ASSERT_TRUE(strace.ok()) << strace.status().ToString();
+    auto finalized = client.acme().Finalize(*ready, csr->ToDer());
+    ASSERT_FALSE(finalized.ok());
+    EXPECT_EQ(finalized.status().code(), Code::kServerInternal) << finalized.status().ToString();
+    (*strace)->Detach();
+  }
+  {
+    Db db(DbPath());
+    ASSERT_EQ(db.Count("SELECT COUNT(*) FROM orders WHERE status = 'processing'"), 1)
+        << "the gate did not commit";
+    ASSERT_EQ(db.Count("SELECT COUNT(*) FROM certificates WHERE state = 'pending'"), 1);
+  }
+  auto after = client.acme().FetchOrder(order->url);
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(after->status, acme::OrderStatus::kInvalid) << after->raw.dump();
+  ASSERT_TRUE(after->error.has_value());
+  EXPECT_EQ(after->error->code(), Code::kServerInternal);
+  {
+    Db db(DbPath());
+    EXPECT_EQ(db.Count("SELECT COUNT(*) FROM orders WHERE status = 'processing'"), 0);
+    EXPECT_EQ(db.Count("SELECT COUNT(*) FROM certificates WHERE state = 'abandoned' AND length(tbs_der) > 0"),
+              1);
+    EXPECT_EQ(db.Count("SELECT COUNT(*) FROM certificates WHERE state <> 'abandoned'"), 0);
+  }
+  Job job{"cut.fault.test", {}, "", "", 0};
+  ASSERT_TRUE(client.Run(job, [] { return Error(Code::kUnavailable, "no failure expected"); }).ok());
+  EXPECT_EQ(job.order_urls.size(), 1u);
+  EXPECT_FALSE(job.serial.empty());
+}
+
 // ---- Start-up over a bad database ----
 
 // Runs anvil-ca serve to its end (it must not start) and returns the wait status.
-int RunToExit(const std::string& config, const std::string& log) {
-  auto ca = AnvilCa::Start(config, log, {});
+int RunToExit(const std::string& config, const std::string& log,
+              const std::vector<std::string>& wrapper = {}) {
+  auto ca = AnvilCa::Start(config, log, {}, wrapper);
   EXPECT_TRUE(ca.ok());
   auto status = (*ca)->WaitForExit(std::chrono::seconds(60));
   EXPECT_TRUE(status.ok()) << "anvil-ca started over a bad database";
@@ -759,6 +815,39 @@ TEST_F(FaultTest, ABadDatabaseStopsAnvilCaNamingItAndIsNeverReplaced) {
       ASSERT_TRUE(after.ok());
       EXPECT_TRUE(*after == c.contents) << "the file was changed";
     }
+    EXPECT_FALSE(std::filesystem::exists(DbPath() + "-wal"));
+  }
+  {
+    SCOPED_TRACE("no permission to open it");
+    ASSERT_TRUE(WriteFileAtomic(DbPath(), *good, 0600).ok());
+    std::vector<std::string> wrapper;
+    if (::geteuid() == 0) {
+      // Root opens any file, so anvil-ca runs as nobody, owning its data directory but not the database.
+      wrapper = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
+      ASSERT_EQ(::chmod(dir_.path().c_str(), 0755), 0);
+      ASSERT_EQ(::chmod(config_.c_str(), 0644), 0);
+      for (const auto& entry : std::filesystem::recursive_directory_iterator(DataDir())) {
+        ASSERT_EQ(::chown(entry.path().c_str(), 65534, 65534), 0);
+      }
+      ASSERT_EQ(::chown(DataDir().c_str(), 65534, 65534), 0);
+      ASSERT_EQ(::chown(DbPath().c_str(), 0, 0), 0);
+    } else {
+      ASSERT_EQ(::chmod(DbPath().c_str(), 0), 0);
+    }
+    const std::string log = dir_.path() + "/no-permission.log";
+    int status = RunToExit(config_, log, wrapper);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << "wait status " << status;
+    std::string said = ReadLog(log);
+    EXPECT_NE(said.find(DbPath()), std::string::npos) << said;
+    EXPECT_NE(said.find("Permission denied"), std::string::npos) << said;
+    if (::geteuid() == 0) {
+      for (const auto& entry : std::filesystem::recursive_directory_iterator(DataDir())) {
+        ASSERT_EQ(::chown(entry.path().c_str(), 0, 0), 0);
+      }
+      ASSERT_EQ(::chown(DataDir().c_str(), 0, 0), 0);
+    }
+    ASSERT_EQ(::chmod(DbPath().c_str(), 0600), 0);
+    EXPECT_TRUE(*ReadFile(DbPath()) == *good) << "the file was changed";
     EXPECT_FALSE(std::filesystem::exists(DbPath() + "-wal"));
   }
   // The good database still starts.
