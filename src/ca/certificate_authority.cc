@@ -4,6 +4,7 @@
 #include <optional>
 #include <utility>
 
+#include "base/crash_point.h"
 #include "crypto/random.h"
 
 namespace anvil::ca {
@@ -88,9 +89,15 @@ Result<IssuedCertificate> CertificateAuthority::Issue(const IssuanceRequest& req
     if (recorded.code() != Code::kConflict || attempt + 1 >= kSerialAttempts) return recorded;
   }
 
+  // A crash from here on leaves the serial reserved and the order processing; start-up reconciliation
+  // abandons the record (docs/issuance.md).
+  ANVIL_CRASH_POINT("issuance.after_reserve");
+
   // The signed DER is recorded as it is, not parsed again: parsing costs an OpenSSL 3 decoder set-up and
   // SignToDer has checked the signature already.
   Result<std::string> signed_der = std::move(*prepared).SignToDer(material_.intermediate_key);
+  // Signed but recorded only as its TBS: the record of what might have been signed.
+  if (signed_der.ok()) ANVIL_CRASH_POINT("issuance.after_sign");
   Status failed = signed_der.ok()
                       ? log.Complete(pending.serial, *signed_der)
                       : Error(Code::kServerInternal, "signing failed: " + signed_der.status().message());

@@ -96,6 +96,15 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
   auto it = std::find_if(authz.challenges.begin(), authz.challenges.end(),
                          [&](const storage::Challenge& c) { return c.id == challenge_id; });
   if (it == authz.challenges.end()) return Error(Code::kNotFound, "no such challenge");
+  // An expired or deactivated authorization can never become valid (RFC 8555 §7.1.6: both states are final),
+  // so a response to one of its challenges conflicts with its state and starts nothing: 409 malformed, as
+  // every conflict here (Boulder answers an expired one 404 "Expired authorization"). Answering 200 with the
+  // challenge still "pending" would send the client polling an authorization that cannot change.
+  if (authz.status == acme::AuthorizationStatus::kExpired ||
+      authz.status == acme::AuthorizationStatus::kDeactivated) {
+    return Error(Code::kConflict, "the authorization is " + std::string(acme::StatusName(authz.status)) +
+                                      "; place a new order");
+  }
   // Responding again to a challenge that is already processing or finished is harmless: return the state.
   if (authz.status != acme::AuthorizationStatus::kPending || it->status != acme::ChallengeStatus::kPending) {
     return authz;

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "acme/problem.h"
+#include "base/crash_point.h"
 #include "crypto/csr.h"
 #include "ra/ids.h"
 #include "ra/limit_keys.h"
@@ -200,6 +201,13 @@ Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& a
 Result<storage::Order> RegistrationAuthority::RefreshOrder(storage::Order order, bool persist_ready) {
   using O = acme::OrderStatus;
   using A = acme::AuthorizationStatus;
+  if (order.status == O::kProcessing && !Finalizing(order.id)) {
+    // No issuance of this process holds it, so it was left processing by one that failed and whose abandon
+    // failed too (a storage fault, issue 13); resolve it now rather than leave the client polling until the
+    // next start.
+    ANVIL_RETURN_IF_ERROR(ReconcileOrder(order, "the issuance failed and could not be abandoned then"));
+    return store_.GetOrder(order.id);
+  }
   if (order.status != O::kPending && order.status != O::kReady) return order;
   TimePoint now = clock_.Now();
   O next = order.status;
@@ -360,11 +368,21 @@ Result<storage::Order> RegistrationAuthority::Finalize(const storage::Account& a
              storage::RateLimit::Mode::kSpend, "certificates for this registered domain");
   }
   OrderIssuance log(store_, clock_, order, stored_status, std::move(limits));
+  {
+    std::lock_guard lock(finalizing_mu_);
+    finalizing_.insert(order.id);
+  }
   auto issued = ca_.Issue(issue, log);
+  {
+    std::lock_guard lock(finalizing_mu_);
+    finalizing_.erase(order.id);
+  }
   if (issued.status().code() == Code::kOrderNotReady) {
     return Error(Code::kOrderNotReady, "the order is already being finalized");
   }
   ANVIL_RETURN_IF_ERROR(issued.status());
+  // Stored and valid, but the client has not been told: its retry must find the order valid.
+  ANVIL_CRASH_POINT("issuance.after_store");
   // Exactly what FinishIssuance stored; no need to read it back.
   order.status = acme::OrderStatus::kValid;
   order.certificate_serial = issued->serial;
@@ -378,39 +396,48 @@ Status RegistrationAuthority::ReconcileProcessingOrders() {
     ANVIL_ASSIGN_OR_RETURN(auto orders, store_.ListOrdersByStatus(acme::OrderStatus::kProcessing, 100));
     if (orders.empty()) return Status::Ok();
     for (const auto& order : orders) {
-      ANVIL_ASSIGN_OR_RETURN(auto certs, store_.ListCertificatesForOrder(order.id));
-      std::string issued_serial;
-      for (const auto& c : certs) {
-        if (c.state == storage::CertificateState::kIssued) issued_serial = c.serial;
-      }
-      if (!issued_serial.empty()) {
-        storage::AuditEvent audit = Audit("order.reconciled", order.account_id, order.id,
-                                          nlohmann::json{{"serial", issued_serial}}.dump());
-        Status s = store_.TransitionOrder(order.id, acme::OrderStatus::kProcessing, acme::OrderStatus::kValid,
-                                          "", issued_serial, &audit);
-        if (!s.ok() && s.code() != Code::kConflict) return s;
-      }
-      // Abandoning a pending certificate makes its order invalid if it is still processing.
-      OrderIssuance log(store_, clock_, order, acme::OrderStatus::kProcessing);
-      bool abandoned = false;
-      for (const auto& c : certs) {
-        if (c.state != storage::CertificateState::kPending) continue;
-        Status s = log.Abandon(
-            c.serial, Status(Code::kUnavailable, "anvil-ca stopped before the certificate was stored"));
-        if (!s.ok() && s.code() != Code::kConflict) return s;
-        abandoned = true;
-      }
-      if (issued_serial.empty() && !abandoned) {
-        // No certificate record at all: cannot happen since the gate and the record commit together.
-        storage::AuditEvent audit = Audit("order.reconciled", order.account_id, order.id, R"({"serial":""})");
-        Status s = store_.TransitionOrder(
-            order.id, acme::OrderStatus::kProcessing, acme::OrderStatus::kInvalid,
-            ProblemText(Status(Code::kServerInternal, "issuance was interrupted; please place a new order")),
-            "", &audit);
-        if (!s.ok() && s.code() != Code::kConflict) return s;
-      }
+      ANVIL_RETURN_IF_ERROR(ReconcileOrder(order, "anvil-ca stopped before the certificate was stored"));
     }
   }
+}
+
+bool RegistrationAuthority::Finalizing(const std::string& order_id) {
+  std::lock_guard lock(finalizing_mu_);
+  return finalizing_.count(order_id) != 0;
+}
+
+Status RegistrationAuthority::ReconcileOrder(const storage::Order& order, const std::string& why) {
+  ANVIL_ASSIGN_OR_RETURN(auto certs, store_.ListCertificatesForOrder(order.id));
+  std::string issued_serial;
+  for (const auto& c : certs) {
+    if (c.state == storage::CertificateState::kIssued) issued_serial = c.serial;
+  }
+  if (!issued_serial.empty()) {
+    storage::AuditEvent audit = Audit("order.reconciled", order.account_id, order.id,
+                                      nlohmann::json{{"serial", issued_serial}}.dump());
+    Status s = store_.TransitionOrder(order.id, acme::OrderStatus::kProcessing, acme::OrderStatus::kValid, "",
+                                      issued_serial, &audit);
+    if (!s.ok() && s.code() != Code::kConflict) return s;
+  }
+  // Abandoning a pending certificate makes its order invalid if it is still processing.
+  OrderIssuance log(store_, clock_, order, acme::OrderStatus::kProcessing);
+  bool abandoned = false;
+  for (const auto& c : certs) {
+    if (c.state != storage::CertificateState::kPending) continue;
+    Status s = log.Abandon(c.serial, Status(Code::kUnavailable, why));
+    if (!s.ok() && s.code() != Code::kConflict) return s;
+    abandoned = true;
+  }
+  if (issued_serial.empty() && !abandoned) {
+    // No certificate record at all: cannot happen since the gate and the record commit together.
+    storage::AuditEvent audit = Audit("order.reconciled", order.account_id, order.id, R"({"serial":""})");
+    Status s = store_.TransitionOrder(
+        order.id, acme::OrderStatus::kProcessing, acme::OrderStatus::kInvalid,
+        ProblemText(Status(Code::kServerInternal, "issuance was interrupted; please place a new order")), "",
+        &audit);
+    if (!s.ok() && s.code() != Code::kConflict) return s;
+  }
+  return Status::Ok();
 }
 
 }  // namespace anvil::ra

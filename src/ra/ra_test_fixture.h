@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -35,6 +36,7 @@ class FaultyStore final : public storage::testing::ForwardingStore {
   Status abandon_error = Status::Ok();
   Status account_error = Status::Ok();
   int order_transitions = 0;
+  std::function<void()> before_finish;  // called at FinishIssuance, while the order is processing
 
   using ForwardingStore::BeginIssuance;
   using ForwardingStore::CreateAccount;
@@ -45,6 +47,7 @@ class FaultyStore final : public storage::testing::ForwardingStore {
   }
   Status FinishIssuance(const std::string& serial, const std::string& der,
                         const storage::AuditEvent& a) override {
+    if (before_finish) before_finish();
     if (!finish_error.ok()) return finish_error;
     return ForwardingStore::FinishIssuance(serial, der, a);
   }

@@ -10,7 +10,9 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -101,7 +103,9 @@ class RegistrationAuthority {
   Result<RenewalInfo> GetRenewalInfo(const std::string& cert_id);
 
   // Start-up recovery: orders left in `processing` by a crash become valid (if their certificate was stored)
-  // or invalid (if signing never completed); unfinished certificate records are marked abandoned.
+  // or invalid (if signing never completed); unfinished certificate records are marked abandoned. An order
+  // left processing while this process runs (its issuance failed and could not be abandoned either, e.g. a
+  // storage fault) is resolved the same way when it is next read, unless this process is finalizing it.
   Status ReconcileProcessingOrders();
 
   // The account's key, parsed once per distinct stored JWK (jose::JwkCache).
@@ -117,6 +121,10 @@ class RegistrationAuthority {
   // Brings derived state up to date and stores it. With persist_ready false, a pending order whose
   // authorizations are all valid is returned as ready without storing that (Finalize moves it on at once).
   Result<storage::Order> RefreshOrder(storage::Order order, bool persist_ready = true);
+  // Resolves one order found processing (ReconcileProcessingOrders); `why` is the audit row's reason.
+  Status ReconcileOrder(const storage::Order& order, const std::string& why);
+  // Whether this process is between the gate and the end of `order_id`'s issuance (Finalize).
+  bool Finalizing(const std::string& order_id);
   Status CheckReplaces(const storage::Account& account, const std::string& cert_id);
   // OK, or kRateLimited when the account has as many open orders, or would have more pending authorizations
   // with `new_authorizations` more, than RaOptions::limits allows.
@@ -145,6 +153,10 @@ class RegistrationAuthority {
   const Clock& clock_;
   jose::JwkCache account_keys_;
   ChallengeWaits challenge_waits_;
+  // Orders this process is finalizing; only a processing order outside it can be stale. Held only to insert,
+  // erase and look up, never across a wait.
+  std::mutex finalizing_mu_;
+  std::set<std::string> finalizing_;
 };
 
 // RFC 9773 §4.1 certificate IDs (acme/certificate_id.h), named here too for the RA's callers.

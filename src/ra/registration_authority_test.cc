@@ -4,6 +4,8 @@
 #include "ra/registration_authority.h"
 
 #include <gtest/gtest.h>
+
+#include <functional>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/evp.h>
@@ -182,6 +184,54 @@ TEST_F(RegistrationAuthorityTest, ReconciliationResolvesAnIssuanceThatCouldNotBe
   ASSERT_TRUE(events.ok());
   EXPECT_EQ(events->back().kind, "certificate.abandoned");
   EXPECT_NE(events->back().details_json.find("stopped before the certificate was stored"), std::string::npos);
+}
+
+// Issue 13 (storage faults): the order left processing by an issuance that could neither finish nor be
+// abandoned is resolved when it is next read once the store works again, not only at the next start, so the
+// client polling it learns it failed instead of polling until a restart.
+TEST_F(RegistrationAuthorityTest, AnOrderLeftProcessingByAFailedAbandonIsResolvedWhenNextRead) {
+  auto [account, order] = ReadyOrder();
+  store_.finish_error = Error(Code::kIo, "disk I/O error (injected)");
+  store_.abandon_error = Error(Code::kIo, "disk I/O error (injected)");
+  EXPECT_FALSE(ra_.Finalize(account, order.id, Csr({"a.example.com"})).ok());
+  ASSERT_EQ(store_.GetOrder(order.id)->status, OrderStatus::kProcessing);
+
+  // While the store still fails, the read fails too and changes nothing.
+  EXPECT_EQ(ra_.GetOrder(order.id).status().code(), Code::kIo);
+  EXPECT_EQ(store_.GetOrder(order.id)->status, OrderStatus::kProcessing);
+
+  store_.finish_error = store_.abandon_error = Status::Ok();
+  auto read = ra_.GetOrder(order.id);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->status, OrderStatus::kInvalid);
+  EXPECT_NE(read->error_json.find("serverInternal"), std::string::npos) << read->error_json;
+  EXPECT_EQ(store_.ListCertificatesForOrder(order.id)->front().state, CertificateState::kAbandoned);
+  auto events = store_.ListAudit(0, 100);
+  ASSERT_TRUE(events.ok());
+  EXPECT_EQ(events->back().kind, "certificate.abandoned");
+  EXPECT_NE(events->back().details_json.find("could not be abandoned then"), std::string::npos);
+  // A finalize retried on the resolved order is refused; nothing more is signed.
+  EXPECT_EQ(ra_.Finalize(account, order.id, Csr({"a.example.com"})).status().code(), Code::kOrderNotReady);
+  EXPECT_EQ(store_.ListCertificatesForOrder(order.id)->size(), 1u);
+}
+
+// ...but an order this process is issuing right now is processing for real and is left alone.
+TEST_F(RegistrationAuthorityTest, ReadingAnOrderWhileItIsBeingIssuedLeavesItProcessing) {
+  auto [account, order] = ReadyOrder();
+  bool read = false;
+  store_.before_finish = [&, id = order.id] {
+    auto seen = ra_.GetOrder(id);
+    ASSERT_TRUE(seen.ok()) << seen.status().ToString();
+    EXPECT_EQ(seen->status, OrderStatus::kProcessing);
+    read = true;
+  };
+  auto finalized = ra_.Finalize(account, order.id, Csr({"a.example.com"}));
+  store_.before_finish = nullptr;
+  ASSERT_TRUE(finalized.ok()) << finalized.status().ToString();
+  EXPECT_TRUE(read);
+  EXPECT_EQ(finalized->status, OrderStatus::kValid);
+  EXPECT_EQ(store_.GetOrder(order.id)->status, OrderStatus::kValid);
+  EXPECT_EQ(store_.ListCertificatesForOrder(order.id)->front().state, CertificateState::kIssued);
 }
 
 // An older version could stop after storing the certificate but before making its order valid.

@@ -666,6 +666,46 @@ TEST_F(WfeTest, OrderExpiresIntoInvalid) {
   EXPECT_EQ(BodyJson(order)["status"], "invalid");
 }
 
+// Clock jumps (issue 13): once past its expiry a ready order cannot be finalized (§7.4: orderNotReady, 403)
+// and is invalid; nothing is signed.
+TEST_F(WfeTest, FinalizingAnExpiredReadyOrderIsOrderNotReadyAndIssuesNothing) {
+  std::string kid = h_.NewAccount(key_);
+  std::string order_url = ReadyOrder(kid, DnsIds({"a.example.com"}));
+  std::string order_id = order_url.substr(order_url.rfind('/') + 1);
+  h_.clock().Advance(h_.config().acme.order_lifetime + std::chrono::seconds(1));
+  auto fin = h_.Post(WfeHarness::PathOf(order_url) + "/finalize", Json{{"csr", CsrFor({"a.example.com"})}},
+                     key_, kid);
+  EXPECT_EQ(fin.status, 403);
+  EXPECT_EQ(ProblemType(fin), Err("orderNotReady"));
+  EXPECT_EQ(BodyJson(h_.Post(WfeHarness::PathOf(order_url), std::nullopt, key_, kid))["status"], "invalid");
+  EXPECT_TRUE(h_.store().ListCertificatesForOrder(order_id)->empty());
+}
+
+// A challenge of an expired (or deactivated) authorization cannot be answered: the state is final (§7.1.6),
+// so the response is a 409 conflict and no validation starts.
+TEST_F(WfeTest, RespondingToAChallengeOfAnExpiredOrDeactivatedAuthorizationIsAConflict) {
+  std::string kid = h_.NewAccount(key_);
+  for (const char* how : {"expired", "deactivated"}) {
+    SCOPED_TRACE(how);
+    auto r = h_.Post("/acme/new-order", Json{{"identifiers", DnsIds({"a.example.com"})}}, key_, kid);
+    std::string authz_path = WfeHarness::PathOf(BodyJson(r)["authorizations"][0]);
+    Json authz = BodyJson(h_.Post(authz_path, std::nullopt, key_, kid));
+    std::string challenge_path = WfeHarness::PathOf(authz["challenges"][0]["url"]);
+    if (std::string(how) == "expired") {
+      h_.clock().Advance(h_.config().acme.pending_authorization_lifetime + std::chrono::seconds(1));
+    } else {
+      ASSERT_EQ(BodyJson(h_.Post(authz_path, Json{{"status", "deactivated"}}, key_, kid))["status"], how);
+    }
+    auto answer = h_.Post(challenge_path, Json::object(), key_, kid);
+    EXPECT_EQ(answer.status, 409) << answer.body;
+    EXPECT_EQ(ProblemType(answer), Err("malformed"));
+    EXPECT_NE(BodyJson(answer)["detail"].get<std::string>().find(how), std::string::npos) << answer.body;
+    Json after = BodyJson(h_.Post(authz_path, std::nullopt, key_, kid));
+    EXPECT_EQ(after["status"], how);
+    EXPECT_EQ(after["challenges"][0]["status"], "pending");  // no validation was started
+  }
+}
+
 TEST_F(WfeTest, ReconcileFinishesOrdersLeftProcessing) {
   std::string kid = h_.NewAccount(key_);
   std::string order_url = ReadyOrder(kid, DnsIds({"a.example.com"}));

@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/crash_point.h"
 #include "storage/sqlite/sqlite_store_impl.h"
 
 namespace anvil::storage::sqlite {
@@ -119,6 +120,8 @@ Status SqliteStore::FinishIssuance(const std::string& serial, const std::string&
   return Write([&](Connection& c) -> Status {
     ANVIL_ASSIGN_OR_RETURN(std::string order_id,
                            MovePendingCertificate(c, serial, CertificateState::kIssued, der));
+    // The certificate is written but uncommitted and its order not yet valid: a crash here must lose both.
+    ANVIL_CRASH_POINT("issuance.before_valid");
     ANVIL_ASSIGN_OR_RETURN(
         Statement update,
         c.Prepare("UPDATE orders SET status = ?, certificate_serial = ? WHERE id = ? AND status = ?"));

@@ -125,8 +125,57 @@ namespace {
 using sqlite::Connection;
 using sqlite::Statement;
 
+uint32_t BigEndian32(const unsigned char* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
+}
+
+// An existing database file must look like one before SQLite opens it, because SQLite would treat an empty
+// file as a new database and answer most damage only when the damaged page is first read: a start-up over a
+// database truncated to nothing would begin a new CA history (issue 13: never start fresh over a database).
+// Checks the header (https://www.sqlite.org/fileformat.html §1.3): the 16-octet magic, a page size that is a
+// power of two in 512..65536, and, when no WAL holds newer pages, a file at least as long as its in-header
+// page count says (that count is valid only when the change counter at offset 24 equals the
+// version-valid-for number at offset 92). A WAL with frames may legitimately extend the file beyond its size
+// (a crash during a checkpoint), so the size is then left to SQLite. `fd` is open on `path`.
+Status CheckExistingDatabase(int fd, const std::string& path, const struct stat& st) {
+  if (st.st_size == 0) {
+    return Error(Code::kInternal,
+                 "the database " + path +
+                     " exists but is empty: it was truncated, or a first start stopped before writing it; "
+                     "anvil-ca will not start a new database over it (restore it from a backup, or remove it "
+                     "to start a new CA history)");
+  }
+  unsigned char header[100] = {};
+  ssize_t got = ::pread(fd, header, sizeof header, 0);
+  if (got < 0) return Error(Code::kIo, "read " + path + ": " + std::strerror(errno));
+  static constexpr char kMagic[] = "SQLite format 3";  // with its terminating NUL: 16 octets
+  if (got < static_cast<ssize_t>(sizeof header) || std::memcmp(header, kMagic, sizeof kMagic) != 0) {
+    return Error(Code::kInternal, "the database " + path +
+                                      " is not an SQLite database (its header is damaged or it is another "
+                                      "file); anvil-ca will not start over it");
+  }
+  uint32_t page_size = (uint32_t{header[16]} << 8) | header[17];
+  if (page_size == 1) page_size = 65536;
+  if (page_size < 512 || page_size > 65536 || (page_size & (page_size - 1)) != 0) {
+    return Error(Code::kInternal, "the database " + path + " is damaged: its header gives page size " +
+                                      std::to_string(page_size));
+  }
+  const uint32_t pages = BigEndian32(header + 28);
+  const bool count_valid = pages != 0 && BigEndian32(header + 24) == BigEndian32(header + 92);
+  struct stat wal {};
+  const bool wal_has_frames = ::stat((path + "-wal").c_str(), &wal) == 0 && wal.st_size > 32;
+  if (count_valid && !wal_has_frames && static_cast<uint64_t>(st.st_size) < uint64_t{pages} * page_size) {
+    const uint64_t want = uint64_t{pages} * page_size;
+    return Error(Code::kInternal, "the database " + path + " is truncated: " + std::to_string(st.st_size) +
+                                      " bytes, its header says " + std::to_string(want) +
+                                      "; anvil-ca will not start over it");
+  }
+  return Status::Ok();
+}
+
 // Creates the file (mode 0600) before SQLite does, so that SQLite, which gives -wal and -shm the mode of the
-// database file, creates those 0600 too. Setting the umask instead would race with other threads.
+// database file, creates those 0600 too. Setting the umask instead would race with other threads. An
+// existing file is checked first (CheckExistingDatabase).
 Status PrepareFile(const std::string& path) {
   bool created = true;
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -139,6 +188,8 @@ Status PrepareFile(const std::string& path) {
   Status status = Status::Ok();
   if (::fstat(fd, &st) != 0) {
     status = Error(Code::kIo, "stat " + path + ": " + std::strerror(errno));
+  } else if (!created && !(status = CheckExistingDatabase(fd, path, st)).ok()) {
+    // refused as it is: not even its mode is changed
   } else if ((st.st_mode & 0777) != 0600 && ::fchmod(fd, 0600) != 0) {
     status = Error(Code::kIo, "chmod 0600 " + path + ": " + std::strerror(errno));
   }
@@ -180,7 +231,9 @@ std::string_view SynchronousPragma(Durability durability) {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
+namespace {
+
+Result<std::unique_ptr<Store>> Open(const SqliteOptions& options) {
   if (options.path.empty() || options.path == ":memory:") {
     return Error(Code::kInvalidArgument,
                  "sqlite: path must name a database file, got \"" + options.path + "\"");
@@ -205,6 +258,19 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   const Clock& clock = options.clock != nullptr ? *options.clock : system_clock;
   ANVIL_RETURN_IF_ERROR(sqlite::Migrate(*writer, clock.Now()));
   return std::unique_ptr<Store>(new sqlite::SqliteStore(options, std::move(writer)));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
+  auto store = Open(options);
+  // Whatever failed, the operator must learn which file: SQLite's own messages ("file is not a database")
+  // do not say.
+  if (!store.ok() && !options.path.empty() &&
+      store.status().message().find(options.path) == std::string::npos) {
+    return Status(store.status().code(), options.path + ": " + store.status().message());
+  }
+  return store;
 }
 
 }  // namespace anvil::storage

@@ -35,9 +35,12 @@ struct SqliteOptions {
   const Clock* clock = nullptr;
 };
 
-// Opens (creating if needed) the database and brings its schema up to date. Errors: kInvalidArgument for a bad
-// option or a database whose schema is newer than this build knows; kIo when the file cannot be created or
-// opened; kUnavailable when another process holds the database locked beyond busy_timeout_ms.
+// Opens (creating if needed) the database and brings its schema up to date. An existing file is never
+// replaced by a new database: one that is empty, is not an SQLite database or is shorter than its header
+// says is refused as it is (kInternal). Errors: kInvalidArgument for a bad option or a database whose schema
+// is newer than this build knows; kIo when the file cannot be created or opened (a directory in its place,
+// no permission); kInternal for a damaged database; kUnavailable when another process holds the database
+// locked beyond busy_timeout_ms. Every error's message names the file.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options);
 
 }  // namespace anvil::storage

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/fiber.h"
+#include "base/file.h"
 #include "storage/sqlite/db.h"
 #include "storage/sqlite/migrations.h"
 #include "storage/testing/store_conformance.h"
@@ -453,6 +454,59 @@ TEST_F(SqliteStoreTest, FileThatIsNotADatabaseIsRefused) {
   }
   Result<std::unique_ptr<Store>> store = Open();
   EXPECT_FALSE(store.ok());
+}
+
+// Issue 13: an existing file is never replaced by a new database; it is refused as it is, naming the file.
+TEST_F(SqliteStoreTest, AnEmptyExistingFileIsRefusedNotStartedAfresh) {
+  { std::ofstream out(path_); }
+  ASSERT_EQ(::chmod(path_.c_str(), 0644), 0);
+  Result<std::unique_ptr<Store>> store = Open();
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Code::kInternal);
+  EXPECT_NE(store.status().message().find(path_), std::string::npos) << store.status().ToString();
+  EXPECT_NE(store.status().message().find("empty"), std::string::npos) << store.status().ToString();
+  EXPECT_EQ(std::filesystem::file_size(path_), 0u);
+  EXPECT_EQ(ModeOf(path_), 0644u);  // untouched
+  EXPECT_FALSE(std::filesystem::exists(path_ + "-wal"));
+}
+
+TEST_F(SqliteStoreTest, GarbageInPlaceOfTheDatabaseIsRefusedNamingTheFileAndKeptAsItIs) {
+  std::string garbage(8192, '\0');
+  for (size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<char>((i * 131 + 7) % 251);
+  ASSERT_TRUE(WriteFileAtomic(path_, garbage, 0600).ok());
+  Result<std::unique_ptr<Store>> store = Open();
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find(path_), std::string::npos) << store.status().ToString();
+  EXPECT_NE(store.status().message().find("not an SQLite database"), std::string::npos);
+  EXPECT_EQ(*ReadFile(path_), garbage);
+}
+
+TEST_F(SqliteStoreTest, ATruncatedDatabaseIsRefusedNamingTheFile) {
+  {
+    Result<std::unique_ptr<Store>> store = Open();
+    ASSERT_TRUE(store.ok());
+    Account account{"a1", "{}", "thumb", {}, acme::AccountStatus::kValid, true, "", kT0};
+    ASSERT_TRUE((*store)->CreateAccount(account, Audit("account.created")).ok());
+  }  // closing the last connection checkpoints and removes the WAL
+  ASSERT_FALSE(std::filesystem::exists(path_ + "-wal"));
+  const auto size = std::filesystem::file_size(path_);
+  ASSERT_GT(size, 3 * 4096u);
+  std::filesystem::resize_file(path_, 3 * 4096);
+  Result<std::unique_ptr<Store>> store = Open();
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Code::kInternal);
+  EXPECT_NE(store.status().message().find(path_), std::string::npos) << store.status().ToString();
+  EXPECT_NE(store.status().message().find("truncated"), std::string::npos) << store.status().ToString();
+  EXPECT_EQ(std::filesystem::file_size(path_), 3 * 4096u);
+}
+
+TEST_F(SqliteStoreTest, ADirectoryInPlaceOfTheDatabaseIsIoNamingIt) {
+  ASSERT_TRUE(std::filesystem::create_directory(path_));
+  Result<std::unique_ptr<Store>> store = Open();
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Code::kIo);
+  EXPECT_NE(store.status().message().find(path_), std::string::npos) << store.status().ToString();
+  EXPECT_TRUE(std::filesystem::is_directory(path_));
 }
 
 }  // namespace
