@@ -131,13 +131,14 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
   request.token = it->token;
   request.key_authorization = acme::KeyAuthorization(it->token, account.thumbprint);
   std::string aid = authz.id, cid = challenge_id;
-  Status queued =
-      validator_.Validate(std::move(request), [this, aid, cid, ticket](va::ValidationResult result) {
-        OnValidated(aid, cid, std::move(result));
-        challenge_waits_.Done(*ticket);
-      });
+  std::string failures = FailedValidationsKey(account.id, authz.identifier);
+  Status queued = validator_.Validate(std::move(request),
+                                      [this, aid, cid, failures, ticket](va::ValidationResult result) {
+                                        OnValidated(aid, cid, failures, std::move(result));
+                                        challenge_waits_.Done(*ticket);
+                                      });
   if (!queued.ok()) {
-    OnValidated(aid, cid,
+    OnValidated(aid, cid, failures,
                 va::ValidationResult{Status(Code::kServerInternal, "validation could not be queued"), {}});
     challenge_waits_.Done(*ticket);
     return store_.GetAuthorization(authz.id);  // now invalid
@@ -154,19 +155,15 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
 }
 
 void RegistrationAuthority::OnValidated(const std::string& authz_id, const std::string& challenge_id,
-                                        va::ValidationResult result) {
+                                        const std::string& failures_key, va::ValidationResult result) {
   bool valid = result.status.ok();
   std::string error = valid ? "" : acme::ProblemJson(result.status).dump();
   TimePoint now = clock_.Now();
   std::vector<storage::RateLimit> limits;
   if (!valid) {
     // Counted in the same transaction as the failure; newOrder checks the count (limits.*).
-    auto authz = store_.GetAuthorization(authz_id);
-    if (authz.ok()) {
-      AddLimit(limits, options_.limits.failed_validations_per_identifier,
-               FailedValidationsKey(authz->account_id, authz->identifier), storage::RateLimit::Mode::kRecord,
-               "failed validations for this identifier");
-    }
+    AddLimit(limits, options_.limits.failed_validations_per_identifier, failures_key,
+             storage::RateLimit::Mode::kRecord, "failed validations for this identifier");
   }
   Status s = store_.CompleteChallenge(authz_id, challenge_id, valid, error, now,
                                       now + options_.authorization_lifetime, limits);

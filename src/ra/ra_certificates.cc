@@ -65,7 +65,7 @@ Status RegistrationAuthority::Revoke(const std::string& certificate_der, int rea
     const std::string source = "certificate " + record->serial + " was revoked for keyCompromise";
     storage::AuditEvent blocked = Audit("key.blocked", record->account_id, record->serial, details.dump());
     ANVIL_RETURN_IF_ERROR(store_.BlockKey(
-        storage::BlockedKey{crypto::HexEncode(crypto::Sha256(cert->public_key().ToDer())), blocked.at, source},
+        storage::BlockedKey{BlockedKeyId(cert->public_key()), blocked.at, source},
         blocked));
   }
   storage::AuditEvent audit =

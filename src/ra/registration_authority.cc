@@ -163,10 +163,14 @@ void RegistrationAuthority::AddLimit(std::vector<storage::RateLimit>& limits, co
   limits.push_back(storage::RateLimit{std::move(key), rule.count, rule.period, mode, what});
 }
 
+std::string RegistrationAuthority::BlockedKeyId(const crypto::PublicKey& key) {
+  return crypto::HexEncode(crypto::Sha256(key.ToDer()));
+}
+
 Status RegistrationAuthority::CheckKeyUsable(const crypto::PublicKey& key, Code refusal, std::string_view whose) {
   const std::string prefix = std::string(whose) + " is refused: ";
   if (Status strong = crypto::CheckKeyStrength(key); !strong.ok()) return Error(refusal, prefix + strong.message());
-  auto blocked = store_.GetBlockedKey(crypto::HexEncode(crypto::Sha256(key.ToDer())));
+  auto blocked = store_.GetBlockedKey(BlockedKeyId(key));
   if (blocked.ok()) return Error(refusal, prefix + "the key is blocked since " + blocked->source);
   if (blocked.status().code() != Code::kNotFound) return blocked.status();
   return Status::Ok();

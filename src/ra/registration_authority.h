@@ -137,10 +137,15 @@ class RegistrationAuthority {
   // OK when `key` may be trusted or certified: strong enough (crypto::CheckKeyStrength) and not blocked after a
   // keyCompromise revocation. Otherwise `refusal` (kBadPublicKey or kBadCsr) with "<whose> is refused: why".
   Status CheckKeyUsable(const crypto::PublicKey& key, Code refusal, std::string_view whose);
+  // How the blocked-key list names a key: lowercase hex SHA-256 of its DER SubjectPublicKeyInfo.
+  static std::string BlockedKeyId(const crypto::PublicKey& key);
   // The CSR's public key when the CSR is acceptable for this order (§7.4), else kBadCsr.
   Result<crypto::PublicKey> CheckCsrMatchesOrder(const storage::Order& order, const std::string& csr_der,
                                                  const storage::Account& account, const ProfileRules& profile);
-  void OnValidated(const std::string& authz_id, const std::string& challenge_id, va::ValidationResult result);
+  // Records a validation's outcome; a failure counts against `failures_key` (FailedValidationsKey of the
+  // authorization's account and identifier, known where the validation started).
+  void OnValidated(const std::string& authz_id, const std::string& challenge_id, const std::string& failures_key,
+                   va::ValidationResult result);
   // An audit row stamped now.
   storage::AuditEvent Audit(std::string kind, std::string account_id, std::string subject,
                             std::string details_json) const;
