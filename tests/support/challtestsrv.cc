@@ -88,7 +88,11 @@ Result<std::unique_ptr<ChallTestSrv>> ChallTestSrv::Start(std::chrono::milliseco
   }
   std::unique_ptr<ChallTestSrv> srv(new ChallTestSrv());
   ANVIL_ASSIGN_OR_RETURN(srv->dns_port_, FreePort());
-  ANVIL_ASSIGN_OR_RETURN(srv->management_port_, FreePort());
+  // FreePort closes what it bound, so the kernel may hand the same port out twice in a row: pick again.
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    ANVIL_ASSIGN_OR_RETURN(srv->management_port_, FreePort());
+    if (srv->management_port_ != srv->dns_port_) break;
+  }
   if (srv->management_port_ == srv->dns_port_) return Error(Code::kIo, "port collision");
   std::vector<std::string> args = {kChallTestSrvPath,
                                    "-dns01",
