@@ -25,6 +25,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using internal::kDnsTypeA;
 using internal::kDnsTypeAaaa;
+using internal::kDnsTypeCaa;
 using internal::kDnsTypeTxt;
 
 constexpr int kMaxCnameHops = 8;
@@ -70,7 +71,10 @@ Status DnsError(std::string_view what, uint16_t type, std::string_view name) {
 // it runs on, so that the channel (whose destruction calls back pending queries) goes first.
 class Lookup {
  public:
-  Lookup(std::string name, uint16_t type) : original_(std::move(name)), current_(original_), type_(type) {}
+  // `nxdomain_is_empty`: a name that does not exist yields no records rather than an error (CAA, where a
+  // missing name is the common case and means "look at the parent").
+  Lookup(std::string name, uint16_t type, bool nxdomain_is_empty = false)
+      : original_(std::move(name)), current_(original_), type_(type), nxdomain_is_empty_(nxdomain_is_empty) {}
   Lookup(const Lookup&) = delete;
   Lookup& operator=(const Lookup&) = delete;
 
@@ -100,6 +104,7 @@ class Lookup {
   void Handle(int status, const unsigned char* abuf, int alen) {
     if (done_) return;                                                      // ARES_EDESTRUCTION after Abandon
     if (status == ARES_ENODATA) return Finish(std::vector<std::string>{});  // NOERROR, no such record
+    if (status == ARES_ENOTFOUND && nxdomain_is_empty_) return Finish(std::vector<std::string>{});
     if (status != ARES_SUCCESS) return Finish(DnsError(DescribeAresStatus(status), type_, current_));
     if (abuf == nullptr || alen <= 0) return Finish(DnsError("empty response", type_, current_));
     auto answer = internal::ParseDnsAnswer(std::string_view(reinterpret_cast<const char*>(abuf), alen));
@@ -116,6 +121,7 @@ class Lookup {
   std::string original_;
   std::string current_;
   uint16_t type_;
+  bool nxdomain_is_empty_;
   int hops_ = 0;
   bool done_ = false;
   Result<std::vector<std::string>> result_ = std::vector<std::string>{};
@@ -222,6 +228,36 @@ class CaresResolver final : public DnsResolver {
     if (!a.result().ok()) return a.result().status();
     if (!aaaa.result().ok()) return aaaa.result().status();
     return Error(Code::kDns, "DNS problem: no valid A or AAAA records found for " + name);
+  }
+
+  std::vector<Result<std::vector<CaaRecord>>> LookupCaa(const std::vector<std::string>& names) override {
+    std::vector<std::unique_ptr<Lookup>> lookups;
+    std::vector<Lookup*> running;
+    for (const std::string& name : names) {
+      lookups.push_back(std::make_unique<Lookup>(name, kDnsTypeCaa, /*nxdomain_is_empty=*/true));
+      running.push_back(lookups.back().get());
+    }
+    std::vector<Result<std::vector<CaaRecord>>> results;
+    {
+      Result<ChannelLease> channel = Acquire();
+      if (!channel.ok()) return std::vector<Result<std::vector<CaaRecord>>>(names.size(), channel.status());
+      for (Lookup* l : running) l->Start((*channel)->get());
+      (*channel)->Run(running, Clock::now() + timeout_);
+    }
+    for (size_t i = 0; i < names.size(); ++i) {
+      const Result<std::vector<std::string>>& rdatas = lookups[i]->result();
+      if (!rdatas.ok()) {
+        results.push_back(rdatas.status());
+        continue;
+      }
+      std::vector<CaaRecord> records;
+      for (const std::string& rdata : *rdatas) {
+        Result<CaaRecord> record = internal::ParseCaaRdata(rdata);  // checked when the answer was parsed
+        if (record.ok()) records.push_back(std::move(*record));
+      }
+      results.push_back(std::move(records));
+    }
+    return results;
   }
 
  private:

@@ -94,6 +94,8 @@ std::string_view DnsTypeName(uint16_t type) {
       return "CNAME";
     case kDnsTypeTxt:
       return "TXT";
+    case kDnsTypeCaa:
+      return "CAA";
     default:
       return "?";
   }
@@ -152,12 +154,31 @@ Result<DnsAnswer> ParseDnsAnswer(std::string_view message) {
         }
         break;
       }
+      case kDnsTypeCaa: {
+        record.data.assign(message.substr(rdata, rdlength));
+        if (!ParseCaaRdata(record.data).ok()) return Malformed();
+        break;
+      }
       default:
         break;
     }
     answer.answers.push_back(std::move(record));
   }
   return answer;
+}
+
+Result<CaaRecord> ParseCaaRdata(std::string_view rdata) {
+  if (rdata.size() < 2) return Malformed();
+  const auto tag_length = static_cast<uint8_t>(rdata[1]);
+  if (tag_length == 0 || 2u + tag_length > rdata.size()) return Malformed();
+  CaaRecord record;
+  record.flags = static_cast<uint8_t>(rdata[0]);
+  record.tag.assign(rdata.substr(2, tag_length));
+  for (char& c : record.tag) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  record.value.assign(rdata.substr(2 + tag_length));
+  return record;
 }
 
 ChainEnd FollowCnames(const DnsAnswer& answer, std::string_view name, uint16_t type, int max_hops) {

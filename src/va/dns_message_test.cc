@@ -159,5 +159,30 @@ TEST(VaDnsMessage, FollowCnamesReportsDanglingAliasAndStopsAtHopLimit) {
   EXPECT_EQ(looped.cnames, 8);
 }
 
+TEST(VaDnsMessage, CaaRecordKeepsRdataAndParses) {
+  const std::string rdata = std::string("\x80\x05IsSuEca.anvil.test", 20);
+  MessageBuilder m;
+  m.Question("example.test", kDnsTypeCaa).Record("example.test", kDnsTypeCaa, rdata);
+  auto answer = ParseDnsAnswer(m.bytes());
+  ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+  ASSERT_EQ(answer->answers.size(), 1u);
+  EXPECT_EQ(answer->answers[0].data, rdata);
+  auto record = ParseCaaRdata(rdata);
+  ASSERT_TRUE(record.ok());
+  EXPECT_EQ(record->flags, 0x80);
+  EXPECT_EQ(record->tag, "issue");  // lowercased
+  EXPECT_EQ(record->value, "ca.anvil.test");
+}
+
+TEST(VaDnsMessage, MalformedCaaRdataIsRefused) {
+  for (const std::string& rdata : {std::string("\x00", 1), std::string("\x00\x00value", 7),
+                                  std::string("\x00\x09issue", 7)}) {
+    MessageBuilder m;
+    m.Question("example.test", kDnsTypeCaa).Record("example.test", kDnsTypeCaa, rdata);
+    auto answer = ParseDnsAnswer(m.bytes());
+    EXPECT_EQ(answer.status().code(), Code::kDns);
+  }
+}
+
 }  // namespace
 }  // namespace anvil::va::internal

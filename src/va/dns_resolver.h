@@ -1,6 +1,7 @@
-// DnsResolver: the validation authority's view of DNS. It answers the two questions the challenge checks ask
+// DnsResolver: the validation authority's view of DNS. It answers the questions the challenge checks ask
 // — "which TXT strings live at this name" (dns-01, RFC 8555 §8.4) and "which addresses does this name have"
-// (http-01 §8.3, tls-alpn-01 RFC 8737 §3) — and nothing else. It never consults /etc/hosts: a CA must see
+// (http-01 §8.3, tls-alpn-01 RFC 8737 §3) — and the CAA check's "which CAA records live at these names"
+// (RFC 8659 §3), and nothing else. It never consults /etc/hosts: a CA must see
 // what the DNS says, not what its own machine believes.
 //
 // The production implementation, made by NewCaresResolver, speaks DNS with c-ares to a configured recursive
@@ -12,6 +13,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +21,15 @@
 #include "base/status.h"
 
 namespace anvil::va {
+
+// One CAA resource record (RFC 8659 §4.1).
+struct CaaRecord {
+  uint8_t flags = 0;  // 128 is the Issuer Critical Flag; the other bits are reserved
+  std::string tag;    // lowercased ("issue", "issuewild", "iodef", ...)
+  std::string value;  // as published
+
+  bool operator==(const CaaRecord&) const = default;
+};
 
 class DnsResolver {
  public:
@@ -34,6 +45,13 @@ class DnsResolver {
   // The A then AAAA addresses of `name` in text form ("192.0.2.1", "2001:db8::1"), CNAMEs followed. Both
   // queries run concurrently. kDns when neither query yields an address, with the reason.
   virtual Result<std::vector<std::string>> LookupAddresses(const std::string& name) = 0;
+
+  // The CAA RRset at each of `names` (names without trailing dot), all queried concurrently: one result per
+  // name, in order. CNAMEs are followed as for LookupTxt. A name that does not exist (NXDOMAIN) or has no CAA
+  // records yields an empty set, which the CAA check reads as "climb to the parent" (RFC 8659 §3); SERVFAIL,
+  // REFUSED, a timeout or a malformed answer yield kDns naming the name, never an empty set, because the
+  // records hidden by a failure may forbid issuance.
+  virtual std::vector<Result<std::vector<CaaRecord>>> LookupCaa(const std::vector<std::string>& names) = 0;
 };
 
 struct CaresResolverOptions {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "va/dns_resolver.h"
@@ -28,6 +29,9 @@ struct ValidatorOptions {
   std::chrono::milliseconds tls_timeout{10000};   // one tls-alpn-01 attempt (each address tried shares it)
   size_t max_http_body = 8 * 1024;          // key authorizations are short; a longer body fails the challenge
   std::string user_agent = "anvil-va/0.1";  // sent with every http-01 request
+  // The issuer domain names by which CAA records (RFC 8659) name this CA (validation.caa_identities). Empty:
+  // CAA is not checked. Otherwise a DNS identifier's validation succeeds only when CAA permits issuance too.
+  std::vector<std::string> caa_identities;
 };
 
 // The real validator: http-01 with libcurl, dns-01 and address look-ups through `resolver`, tls-alpn-01
@@ -43,6 +47,11 @@ ValidationResult ValidateHttp01(const ValidationRequest& request, const Validato
 ValidationResult ValidateDns01(const ValidationRequest& request, DnsResolver& resolver);
 ValidationResult ValidateTlsAlpn01(const ValidationRequest& request, const ValidatorOptions& options,
                                    DnsResolver& resolver);
+
+// CAA (RFC 8659 §3): looks up the RRsets of `check.name` and its parents at once and decides on the nearest
+// non-empty one (va/caa.h gives the rules). OK when `identities` is empty or no RRset restricts issuance;
+// kCaa when the relevant RRset forbids it; kDns when a look-up failed before the relevant RRset.
+Status ValidateCaa(const CaaCheck& check, const std::vector<std::string>& identities, DnsResolver& resolver);
 
 // The reverse-DNS name of an IP address used as the TLS SNI for ip identifiers (RFC 8738 §6):
 // "192.0.2.1" → "1.2.0.192.in-addr.arpa", "2001:db8::1" → "1.0.0.0....8.b.d.0.1.0.0.2.ip6.arpa".

@@ -157,4 +157,18 @@ Result<std::vector<std::string>> StaticResolver::LookupAddresses(const std::stri
   return it->second;
 }
 
+std::vector<Result<std::vector<CaaRecord>>> StaticResolver::LookupCaa(const std::vector<std::string>& names) {
+  std::vector<Result<std::vector<CaaRecord>>> out;
+  for (const std::string& name : names) {
+    caa_queried.push_back(name);
+    if (caa_servfail.count(name) != 0) {
+      out.push_back(Error(Code::kDns, "DNS problem: SERVFAIL looking up CAA for " + name));
+      continue;
+    }
+    auto it = caa.find(name);
+    out.push_back(it == caa.end() ? std::vector<CaaRecord>{} : it->second);
+  }
+  return out;
+}
+
 }  // namespace anvil::va::testing

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -78,13 +79,18 @@ class SilentTcpServer {
   std::thread thread_;
 };
 
-// A DnsResolver with fixed answers: names absent from the maps are kDns NXDOMAIN.
+// A DnsResolver with fixed answers: names absent from `txt` and `addresses` are kDns NXDOMAIN; names absent
+// from `caa` have no CAA records, names in `caa_servfail` fail with SERVFAIL.
 class StaticResolver final : public DnsResolver {
  public:
   std::map<std::string, std::vector<std::string>> txt;
   std::map<std::string, std::vector<std::string>> addresses;
+  std::map<std::string, std::vector<CaaRecord>> caa;
+  std::set<std::string> caa_servfail;
+  std::vector<std::string> caa_queried;  // every name LookupCaa was asked for, in order
   Result<std::vector<std::string>> LookupTxt(const std::string& name) override;
   Result<std::vector<std::string>> LookupAddresses(const std::string& name) override;
+  std::vector<Result<std::vector<CaaRecord>>> LookupCaa(const std::vector<std::string>& names) override;
 };
 
 }  // namespace anvil::va::testing

@@ -15,8 +15,8 @@
 namespace anvil::va {
 namespace {
 
-ValidationResult Run(const ValidationRequest& request, const ValidatorOptions& options,
-                     DnsResolver& resolver) {
+ValidationResult Prove(const ValidationRequest& request, const ValidatorOptions& options,
+                       DnsResolver& resolver) {
   switch (request.type) {
     case acme::ChallengeType::kHttp01:
       return ValidateHttp01(request, options, resolver);
@@ -28,6 +28,20 @@ ValidationResult Run(const ValidationRequest& request, const ValidatorOptions& o
   ValidationResult unknown;
   unknown.status = Error(Code::kMalformed, "unsupported challenge type");
   return unknown;
+}
+
+// The challenge's proof, then, for a DNS identifier proven, CAA (RFC 8659 §3: checked before issuance; doing
+// it here lets the client learn of a CAA refusal on the authorization, as with Boulder).
+ValidationResult Run(const ValidationRequest& request, const ValidatorOptions& options, DnsResolver& resolver) {
+  ValidationResult result = Prove(request, options, resolver);
+  if (!result.status.ok() || request.identifier.type != acme::IdentifierType::kDns) return result;
+  CaaCheck caa;
+  caa.name = request.identifier.authorization_value();
+  caa.wildcard = request.wildcard || request.identifier.wildcard();
+  caa.account_uri = request.account_uri;
+  caa.method = request.type;
+  result.status = ValidateCaa(caa, options.caa_identities, resolver);
+  return result;
 }
 
 // At most `workers` fibers take validations off the queue; a fiber that finds it empty ends.
@@ -52,14 +66,39 @@ class FiberValidator final : public Validator {
     if (request.token.empty() || request.identifier.value.empty()) {
       return Error(Code::kMalformed, "validation request without token or identifier");
     }
+    return Enqueue([this, request = std::move(request), done = std::move(done)](bool shutting_down) {
+      ValidationResult result;
+      if (shutting_down) {
+        result.status = ShuttingDown();
+      } else {
+        result = Run(request, options_, *resolver_);
+      }
+      done(std::move(result));
+    });
+  }
+
+  Status CheckCaa(CaaCheck check, std::function<void(Status)> done) override {
+    if (!done) return Error(Code::kInvalidArgument, "CheckCaa needs a completion callback");
+    return Enqueue([this, check = std::move(check), done = std::move(done)](bool shutting_down) {
+      done(shutting_down ? ShuttingDown() : ValidateCaa(check, options_.caa_identities, *resolver_));
+    });
+  }
+
+ private:
+  // One queued piece of work; the argument says the validator is shutting down (answer, do not start).
+  using Task = std::function<void(bool shutting_down)>;
+
+  static Status ShuttingDown() { return Error(Code::kServerInternal, "validator shutting down"); }
+
+  Status Enqueue(Task task) {
     bool spawn = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (stopping_) return Error(Code::kServerInternal, "validator shutting down");
+      if (stopping_) return ShuttingDown();
       if (queue_.size() >= options_.max_queue) {
         return Error(Code::kRateLimited, "too many validations in progress; retry later").set_retry_after(5);
       }
-      queue_.push_back(Task{std::move(request), std::move(done)});
+      queue_.push_back(std::move(task));
       if (running_ < max_running_) {
         ++running_;
         spawn = true;
@@ -68,12 +107,6 @@ class FiberValidator final : public Validator {
     if (spawn) runner_.Spawn([this] { Drain(); });
     return Status::Ok();
   }
-
- private:
-  struct Task {
-    ValidationRequest request;
-    std::function<void(ValidationResult)> done;
-  };
 
   // Runs on a fiber: validations until the queue is empty. The lock is never held across a wait.
   void Drain() {
@@ -90,14 +123,8 @@ class FiberValidator final : public Validator {
         queue_.pop_front();
         shutting_down = stopping_;
       }
-      ValidationResult result;
-      if (shutting_down) {
-        // Work not started before shutdown is answered, not dropped: callers never wait forever.
-        result.status = Error(Code::kServerInternal, "validator shutting down");
-      } else {
-        result = Run(task.request, options_, *resolver_);
-      }
-      task.done(std::move(result));
+      // Work not started before shutdown is answered, not dropped: callers never wait forever.
+      task(shutting_down);
     }
   }
 

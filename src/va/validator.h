@@ -1,8 +1,9 @@
 // Validator: the validation authority (VA) of the ACME server, as the RA sees it (the `anvil_va_api`
 // interface target; the RA links nothing else of the VA). Given a challenge (RFC 8555 §8) a Validator checks,
 // over the network, that the applicant controls the identifier: http-01 (§8.3), dns-01 (§8.4) and tls-alpn-01
-// (RFC 8737 §3), for dns and ip (RFC 8738) identifiers. It has no storage: it reports a ValidationResult and
-// the caller (the RA) records it. The rules, the redirect policy and the time bounds are in
+// (RFC 8737 §3), for dns and ip (RFC 8738) identifiers, and, when the CA has CAA identities, that the DNS
+// name's CAA records (RFC 8659) let this CA issue. It has no storage: it reports a ValidationResult and the
+// caller (the RA) records it. The rules, the redirect policy and the time bounds are in
 // docs/validation.md; the production validator is va/network_validator.h.
 //
 // Thread-safety: Validate may be called from any number of threads. `done` callbacks run on the validator's
@@ -48,8 +49,18 @@ struct ValidationRequest {
   // The authorization's identifier (RFC 8555 §7.1.4): no "*." prefix. A wildcard value is accepted for dns-01
   // (the prefix is removed) and refused with kMalformed for http-01 and tls-alpn-01 (§7.1.3, RFC 8737 §3).
   acme::Identifier identifier;
+  bool wildcard = false;  // the authorization is for "*." + identifier (CAA then also reads issuewild)
   std::string token;
   std::string key_authorization;  // token "." base64url(thumbprint), §8.1
+  std::string account_uri;        // the account's URL, for CAA's accounturi parameter (RFC 8657 §3)
+};
+
+// What the CAA check needs to know about one DNS name of a certificate to be (RFC 8659 §3, RFC 8657).
+struct CaaCheck {
+  std::string name;       // the DNS name, without "*." and trailing dot
+  bool wildcard = false;  // the certificate will hold "*." + name: issuewild properties apply (§4.3)
+  std::string account_uri;  // the requesting account's URL, compared with an accounturi parameter
+  acme::ChallengeType method = acme::ChallengeType::kHttp01;  // how the name was validated (validationmethods)
 };
 
 class Validator {
@@ -61,6 +72,13 @@ class Validator {
   // shutting down"). Returns kRateLimited, without calling `done`, when the queue of pending validations is
   // full; kMalformed, without calling `done`, when the request is obviously unusable (empty token or value).
   virtual Status Validate(ValidationRequest request, std::function<void(ValidationResult)> done) = 0;
+
+  // Checks CAA alone — the RA's re-check, before finalize, of an authorization validated long ago (RFC 8659
+  // §3 binds the check to issuance time). `done` is invoked exactly once, later, on a validator fiber, with
+  // OK (issuance permitted, or the validator has no CAA identities), kCaa (the records forbid it), kDns (a
+  // look-up failed, so the records are unknown) or kServerInternal (shutting down). Returns kRateLimited,
+  // without calling `done`, when the queue is full.
+  virtual Status CheckCaa(CaaCheck check, std::function<void(Status)> done) = 0;
 };
 
 }  // namespace anvil::va

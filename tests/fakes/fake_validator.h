@@ -4,7 +4,9 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "va/validator.h"
@@ -27,6 +29,28 @@ class FakeValidator final : public va::Validator {
     }
     done(va::ValidationResult{result, {}});
     return Status::Ok();
+  }
+  // Answers synchronously with caa_result (OK by default), recording the check.
+  Status CheckCaa(va::CaaCheck check, std::function<void(Status)> done) override {
+    Status result;
+    {
+      std::lock_guard lock(mu_);
+      caa_seen_.push_back(check);
+      if (refuse_) return Error(Code::kRateLimited, "queue full");
+      auto it = caa_results_.find(check.name);
+      result = it == caa_results_.end() ? Status::Ok() : it->second;
+    }
+    done(result);
+    return Status::Ok();
+  }
+  // What CheckCaa answers for `name` (OK for names never set).
+  void set_caa_result(const std::string& name, Status s) {
+    std::lock_guard lock(mu_);
+    caa_results_[name] = std::move(s);
+  }
+  std::vector<va::CaaCheck> caa_seen() {
+    std::lock_guard lock(mu_);
+    return caa_seen_;
   }
   // While deferred, Validate keeps `done` until Release() calls it (on the caller's thread), as a real
   // validator that finishes later.
@@ -64,6 +88,8 @@ class FakeValidator final : public va::Validator {
   bool deferred_ = false;
   std::vector<std::function<void()>> held_;
   std::vector<va::ValidationRequest> seen_;
+  std::map<std::string, Status> caa_results_;
+  std::vector<va::CaaCheck> caa_seen_;
 };
 
 }  // namespace anvil::testing

@@ -1,20 +1,14 @@
 #include "support/challtestsrv.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <thread>
 
+#include "support/child_process.h"
 #include "support/loopback.h"
 
 namespace anvil::testing {
@@ -23,32 +17,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 Status Errno(const std::string& what) { return Error(Code::kIo, what + ": " + std::strerror(errno)); }
-
-// One DNS query for "ready.anvil.test" A (RFC 1035 §4.1) to 127.0.0.1:port; true when any answer with the
-// query's ID comes back within 200 ms.
-bool AnswersDns(uint16_t port) {
-  static const unsigned char kQuery[] = {0x4e, 0x56, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-                                         5,    'r',  'e',  'a',  'd',  'y',  5,    'a',  'n',  'v',  'i',  'l',
-                                         4,    't',  'e',  's',  't',  0,    0x00, 0x01, 0x00, 0x01};
-  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = false;
-  if (sendto(fd, kQuery, sizeof kQuery, 0, reinterpret_cast<sockaddr*>(&a), sizeof a) ==
-      static_cast<ssize_t>(sizeof kQuery)) {
-    pollfd p{fd, POLLIN, 0};
-    unsigned char reply[512];
-    if (poll(&p, 1, 200) == 1) {
-      ssize_t n = recv(fd, reply, sizeof reply, 0);
-      ok = n >= 12 && reply[0] == kQuery[0] && reply[1] == kQuery[1] && (reply[2] & 0x80) != 0;
-    }
-  }
-  close(fd);
-  return ok;
-}
 
 std::string JsonString(const std::string& s) {
   std::string out = "\"";
@@ -109,26 +77,7 @@ Result<std::unique_ptr<ChallTestSrv>> ChallTestSrv::Start(std::chrono::milliseco
                                    "127.0.0.1",
                                    "-defaultIPv6",
                                    ""};
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) return Errno("fork");
-  if (pid == 0) {
-    // Only async-signal-safe calls between fork and exec.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    const int devnull = open("/dev/null", O_RDWR);
-    if (devnull >= 0) {
-      dup2(devnull, STDIN_FILENO);
-      dup2(devnull, STDOUT_FILENO);
-      dup2(devnull, STDERR_FILENO);
-    }
-    execv(kChallTestSrvPath, argv.data());
-    _exit(127);
-  }
-  srv->pid_ = pid;
+  ANVIL_ASSIGN_OR_RETURN(srv->pid_, SpawnChild(args));
   ANVIL_RETURN_IF_ERROR(srv->WaitUntilReady(timeout));
   return srv;
 }
@@ -137,11 +86,7 @@ Status ChallTestSrv::WaitUntilReady(std::chrono::milliseconds timeout) {
   // The child's sockets can only be observed from outside: poll them, bounded, with a short back-off.
   const auto deadline = Clock::now() + timeout;
   while (Clock::now() < deadline) {
-    int status;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return Error(Code::kIo, "pebble-challtestsrv exited at start-up");
-    }
+    if (ChildExited(pid_)) return Error(Code::kIo, "pebble-challtestsrv exited at start-up");
     if (AnswersDns(dns_port_) && Post("/clear-txt", R"({"host":"ready.anvil.test."})").ok()) return Status::Ok();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -150,13 +95,7 @@ Status ChallTestSrv::WaitUntilReady(std::chrono::milliseconds timeout) {
 
 ChallTestSrv::~ChallTestSrv() { Stop(); }
 
-void ChallTestSrv::Stop() {
-  if (pid_ <= 0) return;
-  kill(pid_, SIGKILL);
-  int status;
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
-}
+void ChallTestSrv::Stop() { KillChild(pid_); }
 
 Status ChallTestSrv::Post(const std::string& path, const std::string& json) {
   CURL* h = curl_easy_init();
@@ -198,6 +137,20 @@ Status ChallTestSrv::AddA(const std::string& host, const std::vector<std::string
 Status ChallTestSrv::AddAaaa(const std::string& host, const std::vector<std::string>& addresses) {
   return Post("/add-aaaa",
               "{\"host\":" + JsonString(host + ".") + ",\"addresses\":" + JsonStrings(addresses) + "}");
+}
+
+Status ChallTestSrv::AddCaa(const std::string& host,
+                           const std::vector<std::pair<std::string, std::string>>& properties) {
+  std::string policies = "[";
+  for (size_t i = 0; i < properties.size(); ++i) {
+    policies += std::string(i ? "," : "") + "{\"tag\":" + JsonString(properties[i].first) +
+                ",\"value\":" + JsonString(properties[i].second) + "}";
+  }
+  policies += "]";
+  return Post("/add-caa", "{\"host\":" + JsonString(host + ".") + ",\"policies\":" + policies + "}");
+}
+Status ChallTestSrv::ClearCaa(const std::string& host) {
+  return Post("/clear-caa", "{\"host\":" + JsonString(host + ".") + "}");
 }
 
 }  // namespace anvil::testing

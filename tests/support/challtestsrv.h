@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -45,6 +46,9 @@ class ChallTestSrv {
   Status SetCname(const std::string& host, const std::string& target);
   Status AddA(const std::string& host, const std::vector<std::string>& addresses);
   Status AddAaaa(const std::string& host, const std::vector<std::string>& addresses);
+  // CAA records at `host`, each (tag, value) with flags 0 (challtestsrv cannot set the critical flag).
+  Status AddCaa(const std::string& host, const std::vector<std::pair<std::string, std::string>>& properties);
+  Status ClearCaa(const std::string& host);
 
   void Stop();
 
