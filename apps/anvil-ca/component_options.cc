@@ -25,6 +25,9 @@ ra::RaOptions RaOptionsFrom(const config::Config& config) {
   o.reuse_valid_authorizations = acme.reuse_valid_authorizations;
   o.challenge_wait = acme.challenge_wait;
   o.default_profile = config.default_profile;
+  o.check_caa = !config.validation.caa_identities.empty();
+  o.caa_recheck_after = config.validation.caa_recheck_after;
+  o.account_url_prefix = config.server.external_url + wfe::WebFrontEnd::AccountPathPrefix();
   const auto rule = [](const config::RateLimitConfig& r) { return ra::RateRule{r.count, r.period}; };
   o.limits.new_accounts_per_ip = rule(config.limits.new_accounts_per_ip);
   o.limits.new_orders_per_account = rule(config.limits.new_orders_per_account);
@@ -67,6 +70,7 @@ va::ValidatorOptions ValidatorOptionsFrom(const config::Config& config) {
   o.workers = v.workers;
   o.http_timeout = v.timeout;
   o.tls_timeout = v.timeout;
+  o.caa_identities = v.caa_identities;
   return o;
 }
 
@@ -80,7 +84,7 @@ wfe::WfeOptions WfeOptionsFrom(const config::Config& config, const ca::CaMateria
   o.alternate_chains_pem = material.alternate_chains_pem;
   o.terms_of_service = acme.terms_of_service;
   o.website = acme.website;
-  o.caa_identities = acme.caa_identities;
+  o.caa_identities = config.validation.caa_identities;
   o.external_account_required = acme.external_account_required;
   for (const auto& [name, p] : config.profiles) o.profiles[name] = p.description;
   o.retry_after = acme.retry_after;

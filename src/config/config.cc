@@ -386,7 +386,11 @@ Status ReadAcme(TableReader& t, AcmeConfig& acme) {
   };
   ANVIL_RETURN_IF_ERROR(t.String("terms_of_service", acme.terms_of_service, optional_url));
   ANVIL_RETURN_IF_ERROR(t.String("website", acme.website, optional_url));
-  ANVIL_RETURN_IF_ERROR(t.StringList("caa_identities", acme.caa_identities, internal::NormalizeDnsName));
+  if (t.Has("caa_identities")) {
+    // Until 0.x it only filled the directory's meta; CAA is checked now, so the key moved with its meaning.
+    return Invalid(t.PathOf("caa_identities"),
+                   "moved to validation.caa_identities (setting it there turns the CAA check on)");
+  }
   ANVIL_RETURN_IF_ERROR(t.Bool("external_account_required", acme.external_account_required));
   ANVIL_RETURN_IF_ERROR(t.Duration("nonce_lifetime", kOneSecond, acme.nonce_lifetime));
   ANVIL_RETURN_IF_ERROR(t.Duration("order_lifetime", kOneSecond, acme.order_lifetime));
@@ -417,6 +421,8 @@ Status ReadValidation(TableReader& t, ValidationConfig& validation) {
   }));
   ANVIL_RETURN_IF_ERROR(t.Duration("timeout", kOneSecond, validation.timeout));
   ANVIL_RETURN_IF_ERROR(t.Integer("workers", 1, 4096, validation.workers));
+  ANVIL_RETURN_IF_ERROR(t.StringList("caa_identities", validation.caa_identities, internal::NormalizeDnsName));
+  ANVIL_RETURN_IF_ERROR(t.Duration("caa_recheck_after", kZero, validation.caa_recheck_after));
   return t.Finish();
 }
 

@@ -55,7 +55,6 @@ struct StorageConfig {
 struct AcmeConfig {
   std::string terms_of_service;               // acme.terms_of_service (URL; meta.termsOfService)
   std::string website;                        // acme.website
-  std::vector<std::string> caa_identities;    // acme.caa_identities
   bool external_account_required = false;     // acme.external_account_required
   std::chrono::seconds nonce_lifetime{3600};  // acme.nonce_lifetime = "1h"
   std::chrono::seconds order_lifetime{7 * 86400};                  // acme.order_lifetime = "7d"
@@ -77,6 +76,11 @@ struct ValidationConfig {
   std::string dns_resolver;       // validation.dns_resolver: "ip:port" or "[v6]:port"; empty = system resolver
   std::chrono::seconds timeout{10};  // validation.timeout
   int workers = 32;               // validation.workers
+  // validation.caa_identities: the issuer domain names by which CAA records (RFC 8659) name this CA; set, CAA
+  // is checked and published as the directory's meta.caaIdentities; empty (the default), CAA is not checked.
+  std::vector<std::string> caa_identities;
+  // validation.caa_recheck_after = "8h": finalize checks CAA again for authorizations validated longer ago.
+  std::chrono::seconds caa_recheck_after{8 * 3600};
 };
 
 struct PolicyConfig {

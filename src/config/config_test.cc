@@ -50,7 +50,6 @@ std::string Dump(const Config& c) {
       << "\nstorage.durability=" << c.storage.durability << "\n";
   const AcmeConfig& a = c.acme;
   out << "acme.terms_of_service=" << a.terms_of_service << "\nacme.website=" << a.website
-      << "\nacme.caa_identities=" << list(a.caa_identities)
       << "\nacme.external_account_required=" << a.external_account_required
       << "\nacme.nonce_lifetime=" << a.nonce_lifetime.count()
       << "\nacme.order_lifetime=" << a.order_lifetime.count()
@@ -63,7 +62,9 @@ std::string Dump(const Config& c) {
   const ValidationConfig& v = c.validation;
   out << "validation.http_port=" << v.http_port << "\nvalidation.https_port=" << v.https_port
       << "\nvalidation.tls_alpn_port=" << v.tls_alpn_port << "\nvalidation.dns_resolver=" << v.dns_resolver
-      << "\nvalidation.timeout=" << v.timeout.count() << "\nvalidation.workers=" << v.workers << "\n";
+      << "\nvalidation.timeout=" << v.timeout.count() << "\nvalidation.workers=" << v.workers
+      << "\nvalidation.caa_identities=" << list(v.caa_identities)
+      << "\nvalidation.caa_recheck_after=" << v.caa_recheck_after.count() << "\n";
   const PolicyConfig& p = c.policy;
   out << "policy.allowed_domains=" << list(p.allowed_domains)
       << "\npolicy.denied_domains=" << list(p.denied_domains)
@@ -132,7 +133,6 @@ const std::vector<std::string>& AllKeys() {
       "storage.durability",
       "acme.terms_of_service",
       "acme.website",
-      "acme.caa_identities",
       "acme.external_account_required",
       "acme.nonce_lifetime",
       "acme.order_lifetime",
@@ -149,6 +149,8 @@ const std::vector<std::string>& AllKeys() {
       "validation.dns_resolver",
       "validation.timeout",
       "validation.workers",
+      "validation.caa_identities",
+      "validation.caa_recheck_after",
       "policy.allowed_domains",
       "policy.denied_domains",
       "policy.allowed_ip_ranges",
@@ -269,7 +271,6 @@ durability = "normal"
 [acme]
 terms_of_service = "https://ca.example.com/tos"
 website = "http://ca.example.com"
-caa_identities = ["ca.example.com"]
 external_account_required = true
 nonce_lifetime = "30m"
 order_lifetime = "1d"
@@ -288,6 +289,8 @@ tls_alpn_port = 5003
 dns_resolver = "[2001:db8::53]:8053"
 timeout = "5s"
 workers = 4
+caa_identities = ["ca.example.com"]
+caa_recheck_after = "1h"
 
 [policy]
 allowed_domains = ["example.com", ".internal"]
@@ -369,7 +372,6 @@ TEST(ConfigTest, FullFileOverridesEverySection) {
 
   EXPECT_EQ(c.acme.terms_of_service, "https://ca.example.com/tos");
   EXPECT_EQ(c.acme.website, "http://ca.example.com");
-  EXPECT_THAT(c.acme.caa_identities, ElementsAre("ca.example.com"));
   EXPECT_TRUE(c.acme.external_account_required);
   EXPECT_EQ(c.acme.nonce_lifetime, seconds(1800));
   EXPECT_EQ(c.acme.order_lifetime, kDay);
@@ -387,6 +389,8 @@ TEST(ConfigTest, FullFileOverridesEverySection) {
   EXPECT_EQ(c.validation.dns_resolver, "[2001:db8::53]:8053");
   EXPECT_EQ(c.validation.timeout, seconds(5));
   EXPECT_EQ(c.validation.workers, 4);
+  EXPECT_THAT(c.validation.caa_identities, ElementsAre("ca.example.com"));
+  EXPECT_EQ(c.validation.caa_recheck_after, seconds(3600));
 
   EXPECT_THAT(c.policy.allowed_domains, ElementsAre("example.com", "internal"));  // leading "." dropped
   EXPECT_THAT(c.policy.denied_domains, ElementsAre("bad.example.com"));
@@ -604,7 +608,10 @@ TEST(ConfigTest, NamesAreChecked) {
       "name below it)");
   EXPECT_EQ(ErrorOf("[policy]\ndenied_domains = [\"10.0.0.1\"]\n"),
             "policy.denied_domains[0]: expected a DNS name, got the IP address \"10.0.0.1\"");
-  EXPECT_EQ(ErrorOf("[acme]\ncaa_identities = [\"\"]\n"), "acme.caa_identities[0]: invalid DNS name \"\"");
+  EXPECT_EQ(ErrorOf("[validation]\ncaa_identities = [\"\"]\n"),
+            "validation.caa_identities[0]: invalid DNS name \"\"");
+  EXPECT_EQ(ErrorOf("[acme]\ncaa_identities = [\"ca.example.com\"]\n"),
+            "acme.caa_identities: moved to validation.caa_identities (setting it there turns the CAA check on)");
   EXPECT_EQ(ErrorOf("[ca]\nroot_common_name = \"\"\n"), "ca.root_common_name: must not be empty");
   EXPECT_EQ(ErrorOf("[ca]\norganization = \"" + std::string(65, 'x') + "\"\n"),
             "ca.organization: longer than 64 characters");

@@ -134,8 +134,6 @@ std::string ExampleConfig() {
   w.Key("Terms of service URL (directory meta.termsOfService); \"\" = none.", "terms_of_service",
         d.acme.terms_of_service);
   w.Key("Website URL (directory meta.website); \"\" = none.", "website", d.acme.website);
-  w.Key("CAA issuer domain names of this CA (directory meta.caaIdentities).", "caa_identities",
-        d.acme.caa_identities);
   w.Key("Require external account binding for new accounts (RFC 8555 section 7.3.4).",
         "external_account_required", d.acme.external_account_required);
   w.Key("How long an unused Replay-Nonce stays valid.", "nonce_lifetime", d.acme.nonce_lifetime);
@@ -160,6 +158,11 @@ std::string ExampleConfig() {
         "dns_resolver", d.validation.dns_resolver);
   w.Key("Time limit for one validation attempt.", "timeout", d.validation.timeout);
   w.Key("Validations run at the same time, at most.", "workers", d.validation.workers);
+  w.Key("Issuer domain names by which CAA records (RFC 8659) name this CA (directory meta.caaIdentities); "
+        "set = CAA checked, [] = not checked.",
+        "caa_identities", d.validation.caa_identities);
+  w.Key("Finalize checks CAA again for authorizations validated longer ago than this.", "caa_recheck_after",
+        d.validation.caa_recheck_after);
 
   w.Table("policy");
   w.Key("Domain suffixes that may be certified; [] = any name.", "allowed_domains", d.policy.allowed_domains);

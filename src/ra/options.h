@@ -50,6 +50,13 @@ struct RaOptions {
   std::string default_profile = "tls-server";
   std::map<std::string, ProfileRules> profiles;  // by name; must contain default_profile
   RateLimitRules limits;
+  // CAA (RFC 8659): the validator checks it when it validates (it has the CA's CAA identities); with
+  // check_caa the RA also re-checks, before finalize, each DNS authorization validated more than
+  // caa_recheck_after ago.
+  bool check_caa = false;
+  std::chrono::seconds caa_recheck_after{8 * 3600};
+  // The account URL is this prefix + the account id: CAA's accounturi parameter (RFC 8657 §3) names it.
+  std::string account_url_prefix;
 };
 
 }  // namespace anvil::ra

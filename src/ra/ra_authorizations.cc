@@ -128,8 +128,10 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
   va::ValidationRequest request;
   request.type = it->type;
   request.identifier = authz.identifier;
+  request.wildcard = authz.wildcard;
   request.token = it->token;
   request.key_authorization = acme::KeyAuthorization(it->token, account.thumbprint);
+  request.account_uri = options_.account_url_prefix + account.id;
   std::string aid = authz.id, cid = challenge_id;
   std::string failures = FailedValidationsKey(account.id, authz.identifier);
   Status queued = validator_.Validate(std::move(request),

@@ -353,6 +353,9 @@ Result<storage::Order> RegistrationAuthority::Finalize(const storage::Account& a
   ANVIL_ASSIGN_OR_RETURN(const ProfileRules* profile, Profile(order.profile));
   ANVIL_ASSIGN_OR_RETURN(crypto::PublicKey subject_key,
                          CheckCsrMatchesOrder(order, csr_der, account, *profile));
+  // Before the gate: a refusal leaves the order ready, so the client may finalize again once the DNS
+  // changes (docs/acme-compliance.md).
+  ANVIL_RETURN_IF_ERROR(RecheckCaa(account, order));
 
   // The CA records through `log`: its first write moves the order from the status read above (pending or
   // ready) to processing together with the pending certificate, the single gate a concurrent or repeated

@@ -5,7 +5,7 @@
 // Derived state (an order becoming ready or invalid, an authorization expiring) is computed on read and
 // persisted with conditional transitions, so concurrent readers agree. Every state change that the audit log
 // records is written in the same transaction as its audit row. Sources: registration_authority.cc (accounts),
-// ra_orders.cc, ra_authorizations.cc, ra_certificates.cc.
+// ra_orders.cc, ra_authorizations.cc, ra_certificates.cc, ra_caa.cc.
 // Thread-safe: every method may be called concurrently (state lives in the Store).
 #pragma once
 
@@ -139,6 +139,10 @@ class RegistrationAuthority {
   Status CheckKeyUsable(const crypto::PublicKey& key, Code refusal, std::string_view whose);
   // How the blocked-key list names a key: lowercase hex SHA-256 of its DER SubjectPublicKeyInfo.
   static std::string BlockedKeyId(const crypto::PublicKey& key);
+  // OK when RaOptions::check_caa is off or the CAA records of the order's DNS names still permit issuance;
+  // authorizations validated within caa_recheck_after are not checked again (the VA checked them then).
+  // Otherwise the validator's kCaa or kDns, with one subproblem per failing identifier (ra_caa.cc).
+  Status RecheckCaa(const storage::Account& account, const storage::Order& order);
   // The CSR's public key when the CSR is acceptable for this order (§7.4), else kBadCsr.
   Result<crypto::PublicKey> CheckCsrMatchesOrder(const storage::Order& order, const std::string& csr_der,
                                                  const storage::Account& account, const ProfileRules& profile);

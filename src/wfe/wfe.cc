@@ -45,6 +45,8 @@ http::Response WebFrontEnd::Handle(const http::Request& request) { return impl_-
 
 http::Response WebFrontEnd::Refusal(int status, const std::string& detail) { return impl_->Refusal(status, detail); }
 
+std::string WebFrontEnd::AccountPathPrefix() { return std::string(path::kAccount); }
+
 http::Response WebFrontEnd::Impl::Refusal(int status, const std::string& detail) {
   http::Response r;
   r.status = status;

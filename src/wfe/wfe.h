@@ -47,6 +47,8 @@ class WebFrontEnd {
   // The AIA caIssuers URL of the intermediate, for the CA to embed.
   static std::string AiaPath() { return "/ca/intermediate.der"; }
   static std::string DirectoryPath() { return "/directory"; }
+  // An account's URL is base_url + AccountPathPrefix() + its id (CAA accounturi, RFC 8657 §3).
+  static std::string AccountPathPrefix();
 
  private:
   class Impl;
