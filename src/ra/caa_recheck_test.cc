@@ -78,8 +78,9 @@ TEST_F(CaaRecheckTest, AForbiddingRecordRefusesFinalizeAndLeavesTheOrderReady) {
   auto [account, order] = Ready({"a.example.com", "c.example.com"});
   clock_.Advance(hours(9));
   validator_.set_caa_result("c.example.com",
-                            Error(Code::kCaa, "CAA record for example.com prevents issuance: no issue property "
-                                              "names this CA"));
+                            Error(Code::kCaa,
+                                  "CAA record for example.com prevents issuance: no issue property "
+                                  "names this CA"));
   auto refused = ra_.Finalize(account, order.id, Csr({"a.example.com", "c.example.com"}));
   ASSERT_EQ(refused.status().code(), Code::kCaa);
   EXPECT_EQ(refused.status().message(),
@@ -101,11 +102,14 @@ TEST_F(CaaRecheckTest, AForbiddingRecordRefusesFinalizeAndLeavesTheOrderReady) {
 TEST_F(CaaRecheckTest, SeveralFailuresAreSubproblemsUnderOneProblem) {
   auto [account, order] = Ready({"a.example.com", "*.b.example.com"});
   clock_.Advance(hours(9));
-  validator_.set_caa_result("a.example.com", Error(Code::kDns, "DNS problem: SERVFAIL looking up CAA for a.example.com"));
-  validator_.set_caa_result("b.example.com", Error(Code::kCaa, "CAA record for b.example.com prevents issuance"));
+  validator_.set_caa_result("a.example.com",
+                            Error(Code::kDns, "DNS problem: SERVFAIL looking up CAA for a.example.com"));
+  validator_.set_caa_result("b.example.com",
+                            Error(Code::kCaa, "CAA record for b.example.com prevents issuance"));
   auto refused = ra_.Finalize(account, order.id, Csr({"a.example.com", "*.b.example.com"}));
   ASSERT_EQ(refused.status().code(), Code::kCaa);
-  EXPECT_EQ(refused.status().message(), "several identifiers failed the CAA check before issuance; see subproblems");
+  EXPECT_EQ(refused.status().message(),
+            "several identifiers failed the CAA check before issuance; see subproblems");
   ASSERT_EQ(refused.status().subproblems().size(), 2u);
   std::set<std::string> values;
   for (const auto& sub : refused.status().subproblems()) values.insert(sub.identifier_value);

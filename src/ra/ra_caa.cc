@@ -17,7 +17,8 @@ Status RegistrationAuthority::RecheckCaa(const storage::Account& account, const 
     ANVIL_ASSIGN_OR_RETURN(storage::Authorization authz, store_.GetAuthorization(authz_id));
     if (authz.identifier.type != acme::IdentifierType::kDns) continue;  // CAA is for DNS names only
     for (const storage::Challenge& c : authz.challenges) {
-      if (c.status != acme::ChallengeStatus::kValid || !c.validated_at || *c.validated_at >= stale_before) continue;
+      if (c.status != acme::ChallengeStatus::kValid || !c.validated_at || *c.validated_at >= stale_before)
+        continue;
       va::CaaCheck check;
       check.name = authz.identifier.value;
       check.wildcard = authz.wildcard;

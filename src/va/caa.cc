@@ -60,8 +60,8 @@ class Scanner {
 };
 
 Status Malformed(std::string_view value, const Scanner& s) {
-  return Error(Code::kMalformed, "malformed CAA value " + QuoteForDetail(value) + " at offset " +
-                                     std::to_string(s.pos()));
+  return Error(Code::kMalformed,
+               "malformed CAA value " + QuoteForDetail(value) + " at offset " + std::to_string(s.pos()));
 }
 
 // Whether the issue property `value` authorizes `check` for a CA known by `identities`. `why` is set when

@@ -12,23 +12,17 @@
 namespace anvil::va {
 namespace {
 
+using testing::CaaCheckOf;
+
 using std::chrono::milliseconds;
 
 const std::vector<std::string> kUs = {"ca.anvil.test"};
 
-CaaCheck For(std::string name, bool wildcard = false) {
-  CaaCheck c;
-  c.name = std::move(name);
-  c.wildcard = wildcard;
-  c.account_uri = "https://ca.anvil.test/acme/acct/1";
-  c.method = acme::ChallengeType::kDns01;
-  return c;
-}
-
 class CaaChallTestSrvTest : public testing::ValidatorTest {};
 
 TEST_F(CaaChallTestSrvTest, ResolverReadsEveryNameAtOnce) {
-  ASSERT_TRUE(dns_->AddCaa("example.test", {{"issue", "ca.anvil.test"}, {"iodef", "mailto:a@example.test"}}).ok());
+  ASSERT_TRUE(
+      dns_->AddCaa("example.test", {{"issue", "ca.anvil.test"}, {"iodef", "mailto:a@example.test"}}).ok());
   auto sets = resolver_->LookupCaa({"www.example.test", "example.test"});
   ASSERT_EQ(sets.size(), 2u);
   ASSERT_TRUE(sets[0].ok()) << sets[0].status().ToString();
@@ -42,8 +36,8 @@ TEST_F(CaaChallTestSrvTest, ResolverReadsEveryNameAtOnce) {
 TEST_F(CaaChallTestSrvTest, ParentRecordsDecideForChildren) {
   ASSERT_TRUE(dns_->AddCaa("example.test", {{"issue", "other.example"}}).ok());
   ASSERT_TRUE(dns_->AddCaa("ours.example.test", {{"issue", "ca.anvil.test"}}).ok());
-  EXPECT_TRUE(ValidateCaa(For("a.b.ours.example.test"), kUs, *resolver_).ok());
-  Status s = ValidateCaa(For("a.b.theirs.example.test"), kUs, *resolver_);
+  EXPECT_TRUE(ValidateCaa(CaaCheckOf("a.b.ours.example.test"), kUs, *resolver_).ok());
+  Status s = ValidateCaa(CaaCheckOf("a.b.theirs.example.test"), kUs, *resolver_);
   EXPECT_EQ(s.code(), Code::kCaa);
   EXPECT_EQ(s.message(), "CAA record for example.test prevents issuance: no issue property names this CA");
 }
@@ -51,7 +45,7 @@ TEST_F(CaaChallTestSrvTest, ParentRecordsDecideForChildren) {
 TEST_F(CaaChallTestSrvTest, ServfailRefusesWithDnsProblem) {
   ASSERT_TRUE(dns_->AddCaa("example.test", {{"issue", "ca.anvil.test"}}).ok());
   ASSERT_TRUE(dns_->SetServfail("broken.example.test").ok());
-  Status s = ValidateCaa(For("broken.example.test"), kUs, *resolver_);
+  Status s = ValidateCaa(CaaCheckOf("broken.example.test"), kUs, *resolver_);
   EXPECT_EQ(s.code(), Code::kDns);
   EXPECT_EQ(s.message(), "DNS problem: SERVFAIL looking up CAA for broken.example.test");
 }
@@ -61,7 +55,8 @@ TEST_F(CaaChallTestSrvTest, ValidatorRefusesProvenChallengeWhenCaaNamesAnotherCa
   const std::string key_authorization = "tok_abc-123.thumbprint";
   const std::string digest = base64url::Encode(crypto::Sha256(key_authorization));
   ASSERT_TRUE(dns_->SetTxt("_acme-challenge.www.example.test", digest).ok());
-  ASSERT_TRUE(dns_->AddCaa("example.test", {{"issue", "other.example"}, {"issuewild", "ca.anvil.test"}}).ok());
+  ASSERT_TRUE(
+      dns_->AddCaa("example.test", {{"issue", "other.example"}, {"issuewild", "ca.anvil.test"}}).ok());
   ValidatorOptions options;
   options.caa_identities = kUs;
   auto request = Request(acme::ChallengeType::kDns01, acme::IdentifierType::kDns, "www.example.test");
@@ -84,7 +79,7 @@ TEST_F(CaaChallTestSrvTest, CheckCaaAnswersOnTheValidatorsFiber) {
   auto check = [&](acme::ChallengeType method) {
     auto promise = std::make_shared<std::promise<Status>>();
     auto future = promise->get_future();
-    CaaCheck c = For("example.test");
+    CaaCheck c = CaaCheckOf("example.test");
     c.method = method;
     Status queued = validator->CheckCaa(c, [promise](Status s) { promise->set_value(std::move(s)); });
     if (!queued.ok()) return queued;
@@ -115,7 +110,8 @@ mixed CAA 0 ISSUE "ca.anvil.test"
     if (named.status().code() == Code::kUnavailable) GTEST_SKIP() << named.status().ToString();
     ASSERT_TRUE(named.ok()) << named.status().ToString();
     named_ = std::move(named).value();
-    auto resolver = NewCaresResolver({.server = named_->dns_server(), .timeout = milliseconds(3000), .tries = 2});
+    auto resolver =
+        NewCaresResolver({.server = named_->dns_server(), .timeout = milliseconds(3000), .tries = 2});
     ASSERT_TRUE(resolver.ok()) << resolver.status().ToString();
     resolver_ = std::move(resolver).value();
   }
@@ -125,27 +121,29 @@ mixed CAA 0 ISSUE "ca.anvil.test"
 };
 
 TEST_F(CaaNamedTest, CriticalUnknownPropertyForbids) {
-  Status s = ValidateCaa(For("critical.caa.test"), kUs, *resolver_);
+  Status s = ValidateCaa(CaaCheckOf("critical.caa.test"), kUs, *resolver_);
   EXPECT_EQ(s.code(), Code::kCaa);
-  EXPECT_EQ(s.message(), "CAA record for critical.caa.test prevents issuance: unknown critical property \"tbs\"");
-  EXPECT_TRUE(ValidateCaa(For("reserved.caa.test"), kUs, *resolver_).ok());
+  EXPECT_EQ(s.message(),
+            "CAA record for critical.caa.test prevents issuance: unknown critical property \"tbs\"");
+  EXPECT_TRUE(ValidateCaa(CaaCheckOf("reserved.caa.test"), kUs, *resolver_).ok());
 }
 
 TEST_F(CaaNamedTest, CnameIsFollowedAndNxdomainClimbs) {
-  Status alias = ValidateCaa(For("alias.caa.test"), kUs, *resolver_);
+  Status alias = ValidateCaa(CaaCheckOf("alias.caa.test"), kUs, *resolver_);
   EXPECT_EQ(alias.code(), Code::kCaa);
-  EXPECT_EQ(alias.message(), "CAA record for alias.caa.test prevents issuance: no issue property names this CA");
+  EXPECT_EQ(alias.message(),
+            "CAA record for alias.caa.test prevents issuance: no issue property names this CA");
   // www.caa.test does not exist (NXDOMAIN): the zone apex decides.
-  EXPECT_TRUE(ValidateCaa(For("www.caa.test"), kUs, *resolver_).ok());
+  EXPECT_TRUE(ValidateCaa(CaaCheckOf("www.caa.test"), kUs, *resolver_).ok());
   // Tags match case-insensitively.
-  EXPECT_TRUE(ValidateCaa(For("mixed.caa.test"), kUs, *resolver_).ok());
+  EXPECT_TRUE(ValidateCaa(CaaCheckOf("mixed.caa.test"), kUs, *resolver_).ok());
 }
 
 TEST_F(CaaNamedTest, RefusedAboveTheZoneIsIrrelevantBelowAFoundRrset) {
   // named is authoritative for caa.test only: "test" is REFUSED, but the RRset at caa.test decides first.
-  EXPECT_TRUE(ValidateCaa(For("www.caa.test"), kUs, *resolver_).ok());
+  EXPECT_TRUE(ValidateCaa(CaaCheckOf("www.caa.test"), kUs, *resolver_).ok());
   // A name with no RRset on the way up reaches the refusal: the records are unknown, so no issuance.
-  Status s = ValidateCaa(For("www.elsewhere.test"), kUs, *resolver_);
+  Status s = ValidateCaa(CaaCheckOf("www.elsewhere.test"), kUs, *resolver_);
   EXPECT_EQ(s.code(), Code::kDns);
   EXPECT_EQ(s.message(), "DNS problem: REFUSED looking up CAA for www.elsewhere.test");
 }

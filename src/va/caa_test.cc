@@ -11,6 +11,8 @@
 namespace anvil::va {
 namespace {
 
+using testing::CaaCheckOf;
+
 using internal::CaaSearchNames;
 using internal::EvaluateCaaRrset;
 using internal::ParseIssueValue;
@@ -20,16 +22,7 @@ const std::vector<std::string> kUs = {"ca.anvil.test", "backup.anvil.test"};
 CaaRecord Issue(std::string value, uint8_t flags = 0) { return {flags, "issue", std::move(value)}; }
 CaaRecord IssueWild(std::string value) { return {0, "issuewild", std::move(value)}; }
 
-CaaCheck For(std::string name, bool wildcard = false) {
-  CaaCheck c;
-  c.name = std::move(name);
-  c.wildcard = wildcard;
-  c.account_uri = "https://ca.anvil.test/acme/acct/7";
-  c.method = acme::ChallengeType::kDns01;
-  return c;
-}
-
-Status Decide(const std::vector<CaaRecord>& rrset, const CaaCheck& check = For("www.example.test")) {
+Status Decide(const std::vector<CaaRecord>& rrset, const CaaCheck& check = CaaCheckOf("www.example.test")) {
   return EvaluateCaaRrset(rrset, "example.test", check, kUs);
 }
 
@@ -41,7 +34,8 @@ TEST(CaaSearchNamesTest, ClimbsToTheTopLevelDomainButNotTheRoot) {
 }
 
 TEST(CaaIssueValueTest, ParsesIssuerAndParameters) {
-  auto v = ParseIssueValue(" CA.Anvil.test ; accounturi = https://ca/acct/1;\tvalidationmethods=dns-01,http-01 ");
+  auto v =
+      ParseIssueValue(" CA.Anvil.test ; accounturi = https://ca/acct/1;\tvalidationmethods=dns-01,http-01 ");
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(v->issuer, "ca.anvil.test");
   ASSERT_EQ(v->parameters.size(), 2u);
@@ -62,9 +56,10 @@ TEST(CaaIssueValueTest, NoIssuerMeansNobody) {
 }
 
 TEST(CaaIssueValueTest, RefusesWhatTheGrammarDoesNot) {
-  for (const char* value : {"ca..anvil.test", "-ca.anvil.test", "ca-.anvil.test", "ca.anvil.test.",
-                            "ca.anvil.test x", "ca.anvil.test; =v", "ca.anvil.test; t", "ca.anvil.test; t=v;",
-                            "ca.anvil.test; t=v w=x", "ca_x.test", "ca.anvil.test; t=v\x7f", "ca.anvil.test; t-=v"}) {
+  for (const char* value :
+       {"ca..anvil.test", "-ca.anvil.test", "ca-.anvil.test", "ca.anvil.test.", "ca.anvil.test x",
+        "ca.anvil.test; =v", "ca.anvil.test; t", "ca.anvil.test; t=v;", "ca.anvil.test; t=v w=x", "ca_x.test",
+        "ca.anvil.test; t=v\x7f", "ca.anvil.test; t-=v"}) {
     auto v = ParseIssueValue(value);
     EXPECT_EQ(v.status().code(), Code::kMalformed) << value;
   }
@@ -83,7 +78,8 @@ TEST(CaaDecisionTest, AnIssuePropertyMustNameThisCa) {
   EXPECT_TRUE(Decide({Issue("other.example"), Issue("BACKUP.anvil.test")}).ok());
   Status other = Decide({Issue("other.example")});
   EXPECT_EQ(other.code(), Code::kCaa);
-  EXPECT_EQ(other.message(), "CAA record for example.test prevents issuance: no issue property names this CA");
+  EXPECT_EQ(other.message(),
+            "CAA record for example.test prevents issuance: no issue property names this CA");
   EXPECT_EQ(Decide({Issue(";")}).code(), Code::kCaa);
   // A value that does not parse authorizes nobody, even when it starts with this CA's name.
   EXPECT_EQ(Decide({Issue("ca.anvil.test x")}).code(), Code::kCaa);
@@ -103,24 +99,26 @@ TEST(CaaDecisionTest, UnknownCriticalPropertyForbids) {
 }
 
 TEST(CaaDecisionTest, IssuewildDecidesForWildcardsWhenPresent) {
-  const CaaCheck wildcard = For("example.test", /*wildcard=*/true);
+  const CaaCheck wildcard = CaaCheckOf("example.test", /*wildcard=*/true);
   EXPECT_TRUE(Decide({Issue("ca.anvil.test")}, wildcard).ok());  // no issuewild: issue decides
   EXPECT_EQ(Decide({Issue("other.example")}, wildcard).code(), Code::kCaa);
   EXPECT_EQ(Decide({Issue("ca.anvil.test"), IssueWild(";")}, wildcard).code(), Code::kCaa);
   EXPECT_TRUE(Decide({Issue(";"), IssueWild("ca.anvil.test")}, wildcard).ok());
   Status s = Decide({Issue("ca.anvil.test"), IssueWild("other.example")}, wildcard);
-  EXPECT_EQ(s.message(), "CAA record for example.test prevents issuance: no issuewild property names this CA");
+  EXPECT_EQ(s.message(),
+            "CAA record for example.test prevents issuance: no issuewild property names this CA");
   // The same records for the name itself: issue decides.
-  EXPECT_TRUE(Decide({Issue("ca.anvil.test"), IssueWild(";")}, For("example.test")).ok());
+  EXPECT_TRUE(Decide({Issue("ca.anvil.test"), IssueWild(";")}, CaaCheckOf("example.test")).ok());
 }
 
 TEST(CaaDecisionTest, AccountUriMustBeTheRequestingAccount) {
   EXPECT_TRUE(Decide({Issue("ca.anvil.test; accounturi=https://ca.anvil.test/acme/acct/7")}).ok());
   Status s = Decide({Issue("ca.anvil.test; accounturi=https://ca.anvil.test/acme/acct/8")});
   EXPECT_EQ(s.code(), Code::kCaa);
-  EXPECT_EQ(s.message(),
-            "CAA record for example.test prevents issuance: the issue property naming this CA: its accounturi "
-            "names another account");
+  EXPECT_EQ(
+      s.message(),
+      "CAA record for example.test prevents issuance: the issue property naming this CA: its accounturi "
+      "names another account");
   // Another property may still authorize this account.
   EXPECT_TRUE(Decide({Issue("ca.anvil.test; accounturi=https://ca.anvil.test/acme/acct/8"),
                       Issue("ca.anvil.test; accounturi=https://ca.anvil.test/acme/acct/7")})
@@ -142,28 +140,30 @@ TEST(CaaClimbTest, NearestNonEmptyRrsetDecides) {
   testing::StaticResolver dns;
   dns.caa["example.test"] = {Issue("other.example")};
   dns.caa["ok.example.test"] = {Issue("ca.anvil.test")};
-  EXPECT_TRUE(ValidateCaa(For("www.ok.example.test"), kUs, dns).ok());
-  Status parent = ValidateCaa(For("www.example.test"), kUs, dns);
+  EXPECT_TRUE(ValidateCaa(CaaCheckOf("www.ok.example.test"), kUs, dns).ok());
+  Status parent = ValidateCaa(CaaCheckOf("www.example.test"), kUs, dns);
   EXPECT_EQ(parent.code(), Code::kCaa);
-  EXPECT_EQ(parent.message(), "CAA record for example.test prevents issuance: no issue property names this CA");
-  EXPECT_TRUE(ValidateCaa(For("www.elsewhere.test"), kUs, dns).ok());  // no records anywhere
+  EXPECT_EQ(parent.message(),
+            "CAA record for example.test prevents issuance: no issue property names this CA");
+  EXPECT_TRUE(ValidateCaa(CaaCheckOf("www.elsewhere.test"), kUs, dns).ok());  // no records anywhere
 }
 
 TEST(CaaClimbTest, FailureBeforeTheRelevantRrsetRefusesAfterItDoesNot) {
   testing::StaticResolver dns;
   dns.caa["ok.example.test"] = {Issue("ca.anvil.test")};
   dns.caa_servfail = {"www.ok.example.test", "example.test"};
-  Status nearer = ValidateCaa(For("www.ok.example.test"), kUs, dns);
+  Status nearer = ValidateCaa(CaaCheckOf("www.ok.example.test"), kUs, dns);
   EXPECT_EQ(nearer.code(), Code::kDns);
   EXPECT_EQ(nearer.message(), "DNS problem: SERVFAIL looking up CAA for www.ok.example.test");
-  EXPECT_TRUE(ValidateCaa(For("a.ok.example.test"), kUs, dns).ok());  // the failure above is irrelevant
-  EXPECT_EQ(ValidateCaa(For("a.example.test"), kUs, dns).code(), Code::kDns);
+  EXPECT_TRUE(
+      ValidateCaa(CaaCheckOf("a.ok.example.test"), kUs, dns).ok());  // the failure above is irrelevant
+  EXPECT_EQ(ValidateCaa(CaaCheckOf("a.example.test"), kUs, dns).code(), Code::kDns);
 }
 
 TEST(CaaClimbTest, NoIdentitiesMeansNoCheckAndNoQuery) {
   testing::StaticResolver dns;
   dns.caa["example.test"] = {Issue(";")};
-  EXPECT_TRUE(ValidateCaa(For("example.test"), {}, dns).ok());
+  EXPECT_TRUE(ValidateCaa(CaaCheckOf("example.test"), {}, dns).ok());
   EXPECT_TRUE(dns.caa_queried.empty());
 }
 

@@ -171,4 +171,13 @@ std::vector<Result<std::vector<CaaRecord>>> StaticResolver::LookupCaa(const std:
   return out;
 }
 
+CaaCheck CaaCheckOf(std::string name, bool wildcard) {
+  CaaCheck c;
+  c.name = std::move(name);
+  c.wildcard = wildcard;
+  c.account_uri = "https://ca.anvil.test/acme/acct/7";
+  c.method = acme::ChallengeType::kDns01;
+  return c;
+}
+
 }  // namespace anvil::va::testing

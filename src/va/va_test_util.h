@@ -24,6 +24,7 @@
 #include "base/status.h"
 #include "support/challtestsrv.h"
 #include "va/dns_resolver.h"
+#include "va/validator.h"
 
 namespace anvil::va::testing {
 
@@ -92,5 +93,8 @@ class StaticResolver final : public DnsResolver {
   Result<std::vector<std::string>> LookupAddresses(const std::string& name) override;
   std::vector<Result<std::vector<CaaRecord>>> LookupCaa(const std::vector<std::string>& names) override;
 };
+
+// A CAA check of `name` for account 7 of https://ca.anvil.test, validated by dns-01.
+CaaCheck CaaCheckOf(std::string name, bool wildcard = false);
 
 }  // namespace anvil::va::testing

@@ -38,8 +38,9 @@ TEST_F(CaaTest, DirectoryPublishesIdentitiesAndValidationObeysTheRecords) {
   ASSERT_TRUE(authz.ok());
   const agent::Challenge* challenge = authz->FindChallenge("http-01");
   ASSERT_NE(challenge, nullptr);
-  ASSERT_TRUE(http01_->Present({authz->identifier, false, challenge->token,
-                                acme::KeyAuthorization(challenge->token, client_->Thumbprint())})
+  ASSERT_TRUE(http01_
+                  ->Present({authz->identifier, false, challenge->token,
+                             acme::KeyAuthorization(challenge->token, client_->Thumbprint())})
                   .ok());
   ASSERT_TRUE(client_->RespondToChallenge(challenge->url).ok());
   auto done = client_->PollAuthorization(order->authorizations[0]);
@@ -48,7 +49,8 @@ TEST_F(CaaTest, DirectoryPublishesIdentitiesAndValidationObeysTheRecords) {
   auto error = done->FirstError();
   ASSERT_TRUE(error.has_value());
   EXPECT_EQ(error->code(), Code::kCaa);
-  EXPECT_EQ(error->message(), "CAA record for theirs.anvil.test prevents issuance: no issue property names this CA");
+  EXPECT_EQ(error->message(),
+            "CAA record for theirs.anvil.test prevents issuance: no issue property names this CA");
 }
 
 class CaaRecheckTest : public CaaTest {
@@ -72,10 +74,11 @@ TEST_F(CaaRecheckTest, FinalizeRefusesWhenTheRecordsChangedAndLeavesTheOrderRead
   auto refused = client_->Finalize(*ready, csr);
   ASSERT_EQ(refused.status().code(), Code::kCaa) << refused.status().ToString();
   // The client names the request and renders the subproblem (§6.7.1) after the detail.
-  EXPECT_THAT(refused.status().message(),
-              ::testing::EndsWith("/finalize: CAA record for late.anvil.test prevents issuance: no issue property "
-                                  "names this CA [dns:late.anvil.test: caa: CAA record for late.anvil.test "
-                                  "prevents issuance: no issue property names this CA]"));
+  EXPECT_THAT(
+      refused.status().message(),
+      ::testing::EndsWith("/finalize: CAA record for late.anvil.test prevents issuance: no issue property "
+                          "names this CA [dns:late.anvil.test: caa: CAA record for late.anvil.test "
+                          "prevents issuance: no issue property names this CA]"));
   ASSERT_EQ(refused.status().subproblems().size(), 1u);
   EXPECT_EQ(refused.status().subproblems()[0].identifier_value, "late.anvil.test");
   auto still = client_->FetchOrder(order->url);

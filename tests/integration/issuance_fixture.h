@@ -94,8 +94,8 @@ class IssuanceFixture : public ::testing::Test {
       ASSERT_TRUE(authz.ok()) << authz.status().ToString();
       if (authz->status == acme::AuthorizationStatus::kValid) continue;
       std::string type = authz->identifier.type == acme::IdentifierType::kIp ? "tls-alpn-01"
-                         : authz->wildcard                                    ? "dns-01"
-                                                                              : dns_type;
+                         : authz->wildcard                                   ? "dns-01"
+                                                                             : dns_type;
       const agent::Challenge* challenge = authz->FindChallenge(type);
       ASSERT_NE(challenge, nullptr) << type;
       agent::ChallengeTask task{authz->identifier, authz->wildcard, challenge->token,

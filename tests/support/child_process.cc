@@ -59,9 +59,9 @@ void KillChild(pid_t& pid) {
 }
 
 bool AnswersDns(uint16_t port) {
-  static const unsigned char kQuery[] = {0x4e, 0x56, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-                                         5,    'r',  'e',  'a',  'd',  'y',  5,    'a',  'n',  'v',  'i',  'l',
-                                         4,    't',  'e',  's',  't',  0,    0x00, 0x01, 0x00, 0x01};
+  static const unsigned char kQuery[] = {
+      0x4e, 0x56, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 5, 'r',  'e',  'a',  'd',
+      'y',  5,    'a',  'n',  'v',  'i',  'l',  4,    't',  'e',  's',  't',  0, 0x00, 0x01, 0x00, 0x01};
   const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
   sockaddr_in a{};

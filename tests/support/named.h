@@ -24,8 +24,9 @@ class NamedServer {
   // the origin ("@ CAA 0 issue \"ca.test\""); the SOA and NS records are added. kUnavailable when named is
   // not installed (tests skip then); kIo when it does not answer within `timeout` (its log is in the
   // message).
-  static Result<std::unique_ptr<NamedServer>> Start(const std::string& origin, const std::string& records,
-                                                    std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  static Result<std::unique_ptr<NamedServer>> Start(
+      const std::string& origin, const std::string& records,
+      std::chrono::milliseconds timeout = std::chrono::seconds(20));
   ~NamedServer();
   NamedServer(const NamedServer&) = delete;
   NamedServer& operator=(const NamedServer&) = delete;
