@@ -43,28 +43,6 @@ Result<std::string> KeyIdentifier(const PublicKey& key) {
   return std::string(reinterpret_cast<char*>(md), md_len);
 }
 
-// The signature AlgorithmIdentifier for a key: RFC 5758 §3.2 (ECDSA, parameters absent), RFC 4055 §5
-// (RSA, parameters NULL), RFC 8410 §3 (Ed25519, parameters absent).
-std::pair<int, int> SignatureAlgorithm(const PublicKey& key) {
-  switch (key.algorithm()) {
-    case KeyAlgorithm::kEc:
-      switch (*key.curve()) {
-        case Curve::kP256:
-          return {NID_ecdsa_with_SHA256, V_ASN1_UNDEF};
-        case Curve::kP384:
-          return {NID_ecdsa_with_SHA384, V_ASN1_UNDEF};
-        case Curve::kP521:
-          return {NID_ecdsa_with_SHA512, V_ASN1_UNDEF};
-      }
-      break;
-    case KeyAlgorithm::kRsa:
-      return {NID_sha256WithRSAEncryption, V_ASN1_NULL};
-    case KeyAlgorithm::kEd25519:
-      break;
-  }
-  return {NID_ED25519, V_ASN1_UNDEF};
-}
-
 Result<internal::Asn1OctetStringPtr> OctetString(std::string_view bytes) {
   internal::Asn1OctetStringPtr s(ASN1_OCTET_STRING_new());
   if (!s || ASN1_OCTET_STRING_set(s.get(), internal::Uchar(bytes), static_cast<int>(bytes.size())) != 1) {
@@ -78,13 +56,6 @@ Status AddExtension(X509* x, int nid, void* value, bool critical) {
     return ErrorWithOpenSsl(Code::kInternal, std::string("cannot add extension ") + OBJ_nid2sn(nid));
   }
   return Status::Ok();
-}
-
-Result<internal::GeneralNamePtr> UriName(const std::string& url) {
-  for (unsigned char c : url) {
-    if (c <= 0x20 || c >= 0x7f) return Error(Code::kInvalidArgument, "URL is not ASCII: \"" + url + "\"");
-  }
-  return internal::MakeGeneralName(GEN_URI, url);
 }
 
 Status SetSerial(X509* x, std::string_view serial) {
@@ -206,7 +177,7 @@ Status AddAuthorityInfoAccess(X509* x, const CertificateTemplate& tmpl) {
                                                         {NID_ad_ca_issuers, &tmpl.ca_issuers_url}};
   for (const auto& [method, url] : entries) {
     if (url->empty()) continue;
-    ANVIL_ASSIGN_OR_RETURN(internal::GeneralNamePtr location, UriName(*url));
+    ANVIL_ASSIGN_OR_RETURN(internal::GeneralNamePtr location, internal::UriName(*url));
     internal::AccessDescriptionPtr ad(ACCESS_DESCRIPTION_new());
     if (!ad) return ErrorWithOpenSsl(Code::kInternal, "ACCESS_DESCRIPTION_new failed");
     ASN1_OBJECT_free(ad->method);
@@ -223,18 +194,11 @@ Status AddAuthorityInfoAccess(X509* x, const CertificateTemplate& tmpl) {
 
 Status AddCrlDistributionPoint(X509* x, const CertificateTemplate& tmpl) {
   if (tmpl.crl_url.empty()) return Status::Ok();
-  ANVIL_ASSIGN_OR_RETURN(internal::GeneralNamePtr uri, UriName(tmpl.crl_url));
-  internal::GeneralNamesPtr names(GENERAL_NAMES_new());
+  ANVIL_ASSIGN_OR_RETURN(internal::DistPointNamePtr name, internal::FullNameUri(tmpl.crl_url));
   internal::DistPointPtr dp(DIST_POINT_new());
   internal::CrlDistPointsPtr points(sk_DIST_POINT_new_null());
-  if (!names || !dp || !points || sk_GENERAL_NAME_push(names.get(), uri.get()) <= 0) {
-    return ErrorWithOpenSsl(Code::kInternal, "cannot build cRLDistributionPoints");
-  }
-  (void)uri.release();
-  dp->distpoint = DIST_POINT_NAME_new();
-  if (dp->distpoint == nullptr) return ErrorWithOpenSsl(Code::kInternal, "DIST_POINT_NAME_new failed");
-  dp->distpoint->type = 0;  // fullName
-  dp->distpoint->name.fullname = names.release();
+  if (!dp || !points) return ErrorWithOpenSsl(Code::kInternal, "cannot build cRLDistributionPoints");
+  dp->distpoint = name.release();
   if (sk_DIST_POINT_push(points.get(), dp.get()) <= 0) {
     return ErrorWithOpenSsl(Code::kInternal, "cannot build cRLDistributionPoints");
   }
@@ -288,9 +252,9 @@ Result<PreparedCertificate> PreparedCertificate::Create(const CertificateTemplat
   ANVIL_RETURN_IF_ERROR(internal::SetPubkeyFromSpki(X509_get_X509_PUBKEY(x), Access::Spki(subject_key)));
   // The TBSCertificate names its own signature algorithm (RFC 5280 §4.1.2.3); it must be in place before
   // tbs_der() is taken. OpenSSL exposes the field only const (X509_sign normally fills it).
-  auto [sig_nid, sig_param_type] = SignatureAlgorithm(issuer_key);
+  const internal::SignatureAlgorithm sig = internal::SignatureAlgorithmFor(issuer_key);
   auto* tbs_alg = const_cast<X509_ALGOR*>(X509_get0_tbs_sigalg(x));
-  if (X509_ALGOR_set0(tbs_alg, OBJ_nid2obj(sig_nid), sig_param_type, nullptr) != 1) {
+  if (X509_ALGOR_set0(tbs_alg, OBJ_nid2obj(sig.nid), sig.param_type, nullptr) != 1) {
     return ErrorWithOpenSsl(Code::kInternal, "cannot set the signature algorithm");
   }
 
@@ -310,8 +274,7 @@ Result<PreparedCertificate> PreparedCertificate::Create(const CertificateTemplat
   if (tmpl.acme_identifier) ANVIL_RETURN_IF_ERROR(AddAcmeIdentifier(x, *tmpl.acme_identifier));
   internal::DrainErrors();
 
-  return PreparedCertificate(
-      std::make_unique<Impl>(Impl{std::move(x509), issuer_key, DefaultDigestFor(issuer_key)}));
+  return PreparedCertificate(std::make_unique<Impl>(Impl{std::move(x509), issuer_key, sig.digest}));
 }
 
 Result<std::string> PreparedCertificate::tbs_der() const {

@@ -5,8 +5,8 @@
 // optionally a critical issuingDistributionPoint (§5.2.5), and one entry per revoked certificate, sorted by
 // serial, each with its revocationDate and, unless the reason is unspecified (0) or absent, a non-critical
 // reasonCode (§5.3.1: "unspecified" SHOULD be left out). The signature algorithm is the one the issuer key
-// implies, as for certificates (crypto/certificate.h). Cost is O(n log n) in the entries (one sort); memory is
-// the DER plus one OpenSSL entry per revoked certificate.
+// implies, as for certificates (crypto/certificate.h). Cost is O(n log n) in the entries (one sort); memory
+// is the DER plus one OpenSSL entry per revoked certificate.
 //
 // Crl is an immutable parsed CRL; copies share it; thread-safe.
 #pragma once
@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -27,7 +28,9 @@ namespace anvil::crypto {
 struct CrlEntry {
   std::string serial{};  // big-endian magnitude bytes, as Certificate::serial_bytes()
   TimePoint revoked_at{};
-  int reason = 0;  // RFC 5280 §5.3.1 CRLReason; 0 (unspecified) is written as no reasonCode extension
+  // RFC 5280 §5.3.1 CRLReason; 0 (unspecified) is written as no reasonCode extension. Not 7 (unused) nor
+  // 8 (removeFromCRL, which belongs only in delta CRLs).
+  int reason = 0;
 };
 
 struct CrlTemplate {
@@ -42,13 +45,16 @@ struct CrlTemplate {
 };
 
 // kInvalidArgument for a bad template (next_update not after this_update, an empty or over-long CRL number,
-// an empty or over-long serial, a reason outside 0..10 or 7 (unused), a duplicate serial) or an issuer
-// certificate whose key is not `issuer_key`'s, or that has no subjectKeyIdentifier. Returns the DER.
+// an empty or over-long serial, a duplicate serial, a reason outside 0..10, 7 (unused) or 8 (removeFromCRL:
+// SignCrl writes complete CRLs, and a verifier such as OpenSSL's takes an entry with reason 8 as not
+// revoked), a distribution_point_url that is not printable ASCII) or an issuer certificate whose key is not
+// `issuer_key`'s, or that has no subjectKeyIdentifier. Returns the DER.
 Result<std::string> SignCrl(const CrlTemplate& tmpl, const Certificate& issuer, const PrivateKey& issuer_key);
 
 class Crl {
  public:
-  // kMalformed on garbage or trailing data.
+  // kMalformed on garbage, trailing data, outer headers (CertificateList, TBSCertList, AlgorithmIdentifiers)
+  // that are not DER, or a version other than v1 or v2.
   static Result<Crl> FromDer(std::string_view der);
   std::string ToDer() const;
   std::string ToPem() const;  // "-----BEGIN X509 CRL-----"
@@ -71,7 +77,8 @@ class Crl {
   std::vector<CrlEntry> entries() const;
   // The outer signatureAlgorithm equals the TBS signature field (§5.1.1.2) and the signature verifies.
   bool IsSignedBy(const PublicKey& issuer_key) const;
-  // The signature algorithm's short name ("ecdsa-with-SHA256", "sha256WithRSAEncryption", "ED25519").
+  // The signature algorithm's OpenSSL long name ("ecdsa-with-SHA256", "sha256WithRSAEncryption", "ED25519"),
+  // or its dotted OID if OpenSSL does not know it.
   std::string signature_algorithm() const;
 
   struct Impl;  // Opaque; defined in crl.cc.

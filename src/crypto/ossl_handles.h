@@ -60,6 +60,12 @@ using AuthorityInfoAccessPtr = std::unique_ptr<AUTHORITY_INFO_ACCESS, Deleter<AU
 using AccessDescriptionPtr = std::unique_ptr<ACCESS_DESCRIPTION, Deleter<ACCESS_DESCRIPTION_free>>;
 using CrlDistPointsPtr = std::unique_ptr<CRL_DIST_POINTS, Deleter<CRL_DIST_POINTS_free>>;
 using DistPointPtr = std::unique_ptr<DIST_POINT, Deleter<DIST_POINT_free>>;
+using DistPointNamePtr = std::unique_ptr<DIST_POINT_NAME, Deleter<DIST_POINT_NAME_free>>;
+using IssuingDistPointPtr = std::unique_ptr<ISSUING_DIST_POINT, Deleter<ISSUING_DIST_POINT_free>>;
+using X509CrlPtr = std::unique_ptr<X509_CRL, Deleter<X509_CRL_free>>;
+using X509RevokedPtr = std::unique_ptr<X509_REVOKED, Deleter<X509_REVOKED_free>>;
+using Asn1TimePtr = std::unique_ptr<ASN1_TIME, Deleter<ASN1_TIME_free>>;
+using Asn1EnumeratedPtr = std::unique_ptr<ASN1_ENUMERATED, Deleter<ASN1_ENUMERATED_free>>;
 
 // Frees a STACK_OF(X509_EXTENSION) and its elements.
 struct ExtensionStackDeleter {

@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <openssl/asn1.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include <array>
@@ -37,6 +39,56 @@ Result<GeneralNamePtr> MakeGeneralName(int type, std::string_view bytes) {
   }
   GENERAL_NAME_set0_value(name.get(), type, value);
   return name;
+}
+
+Result<GeneralNamePtr> UriName(const std::string& url) {
+  for (unsigned char c : url) {
+    if (c <= 0x20 || c >= 0x7f) return Error(Code::kInvalidArgument, "URL is not ASCII: \"" + url + "\"");
+  }
+  return MakeGeneralName(GEN_URI, url);
+}
+
+Result<DistPointNamePtr> FullNameUri(const std::string& url) {
+  ANVIL_ASSIGN_OR_RETURN(GeneralNamePtr uri, UriName(url));
+  GeneralNamesPtr names(GENERAL_NAMES_new());
+  DistPointNamePtr dpn(DIST_POINT_NAME_new());
+  if (!names || !dpn || sk_GENERAL_NAME_push(names.get(), uri.get()) <= 0) {
+    return ErrorWithOpenSsl(Code::kInternal, "cannot build a distribution point name");
+  }
+  (void)uri.release();  // Now owned by names.
+  dpn->type = 0;        // fullName
+  dpn->name.fullname = names.release();
+  return dpn;
+}
+
+SignatureAlgorithm SignatureAlgorithmFor(const PublicKey& issuer_key) {
+  const DigestAlg digest = DefaultDigestFor(issuer_key);
+  switch (issuer_key.algorithm()) {
+    case KeyAlgorithm::kEc:
+      switch (*issuer_key.curve()) {
+        case Curve::kP256:
+          return {digest, NID_ecdsa_with_SHA256, V_ASN1_UNDEF};
+        case Curve::kP384:
+          return {digest, NID_ecdsa_with_SHA384, V_ASN1_UNDEF};
+        case Curve::kP521:
+          return {digest, NID_ecdsa_with_SHA512, V_ASN1_UNDEF};
+      }
+      break;
+    case KeyAlgorithm::kRsa:
+      return {digest, NID_sha256WithRSAEncryption, V_ASN1_NULL};
+    case KeyAlgorithm::kEd25519:
+      break;
+  }
+  return {digest, NID_ED25519, V_ASN1_UNDEF};
+}
+
+std::string SignatureAlgorithmDer(const SignatureAlgorithm& alg) {
+  X509AlgorPtr algor(X509_ALGOR_new());
+  if (!algor || X509_ALGOR_set0(algor.get(), OBJ_nid2obj(alg.nid), alg.param_type, nullptr) != 1) {
+    DrainErrors();
+    return {};
+  }
+  return I2d(algor.get(), i2d_X509_ALGOR);
 }
 
 Result<std::string> IpTextToBytes(std::string_view text) {

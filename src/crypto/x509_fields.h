@@ -1,5 +1,6 @@
-// Internal to crypto/: the pieces certificates and CSRs share: subjectAltName GENERAL_NAMES built from and
-// read into strings, IP address text, common names, ASN.1 times and a minimal DER walk.
+// Internal to crypto/: the pieces certificates, CSRs and CRLs share: subjectAltName GENERAL_NAMES built from
+// and read into strings, URI names and distribution point names, IP address text, common names, ASN.1 times,
+// the signature algorithm an issuing key implies and a minimal DER walk.
 #pragma once
 
 #include <optional>
@@ -9,6 +10,8 @@
 
 #include "base/status.h"
 #include "base/time.h"
+#include "crypto/digest.h"
+#include "crypto/key.h"
 #include "crypto/ossl_handles.h"
 
 namespace anvil::crypto::internal {
@@ -21,6 +24,24 @@ std::optional<std::string> IpBytesToText(std::string_view bytes);
 
 // A GENERAL_NAME of type GEN_DNS, GEN_URI (IA5String) or GEN_IPADD (OCTET STRING) holding `bytes`.
 Result<GeneralNamePtr> MakeGeneralName(int type, std::string_view bytes);
+
+// A GENERAL_NAME uniformResourceIdentifier (IA5String); kInvalidArgument unless `url` is printable ASCII
+// without spaces.
+Result<GeneralNamePtr> UriName(const std::string& url);
+// A DistributionPointName fullName of the one URI `url` (RFC 5280 §4.2.1.13, §5.2.5); errors as UriName.
+Result<DistPointNamePtr> FullNameUri(const std::string& url);
+
+// How an issuing key signs what it issues, certificates and CRLs alike: the digest (DefaultDigestFor) and the
+// signature AlgorithmIdentifier, RFC 5758 §3.2 (ECDSA, parameters absent), RFC 4055 §5 (RSA, parameters
+// NULL), RFC 8410 §3 (Ed25519, parameters absent).
+struct SignatureAlgorithm {
+  DigestAlg digest;
+  int nid;         // NID_ecdsa_with_SHA256, NID_sha256WithRSAEncryption, NID_ED25519, ...
+  int param_type;  // V_ASN1_UNDEF (parameters absent) or V_ASN1_NULL
+};
+SignatureAlgorithm SignatureAlgorithmFor(const PublicKey& issuer_key);
+// The DER AlgorithmIdentifier of `alg`; "" if it cannot be encoded.
+std::string SignatureAlgorithmDer(const SignatureAlgorithm& alg);
 
 // GENERAL_NAMES with the dNSNames then the iPAddresses. kInvalidArgument for an empty or non-ASCII DNS name
 // or an unparsable address.
