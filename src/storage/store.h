@@ -295,6 +295,45 @@ class BlockedKeyStore {
   virtual Result<BlockedKey> GetBlockedKey(const std::string& spki_sha256) = 0;
 };
 
+// One revoked certificate as a CRL lists it (RFC 5280 §5.1.2.6).
+struct RevokedCertificate {
+  std::string serial;  // lowercase hex, as CertificateRecord::serial
+  TimePoint revoked_at;
+  int reason = 0;  // RFC 5280 §5.3.1 CRLReason
+  TimePoint not_after;
+};
+
+// The state of one issuer's series of CRLs: the last CRL's number and thisUpdate (RFC 5280 §5.2.3: CRL
+// numbers strictly increase for a given issuer and scope, across restarts).
+struct CrlState {
+  std::string issuer_id;  // names the series, e.g. lowercase hex of the issuer's subjectKeyIdentifier
+  int64_t number = 0;     // cRLNumber of the last CRL published
+  TimePoint this_update;  // its thisUpdate
+};
+
+// What a CRL publisher reads and writes (issue 14, RFC 5280 §5; docs/storage.md): the revoked certificates of
+// one issuer, and each series' last CRL number, advanced conditionally so that two publishers never both
+// number a CRL from the same predecessor.
+class RevocationListStore {
+ public:
+  virtual ~RevocationListStore() = default;
+  // Issued, revoked certificates whose authority_key_id is `authority_key_id` (raw bytes, as
+  // CertificateRecord::authority_key_id) and whose not_after is later than `not_after_after` (whole seconds),
+  // ordered by serial (byte order of the hex text), starting after `after_serial` ("" = from the start), at
+  // most `limit` (> 0). Pending and abandoned records are never listed. kInvalidArgument for limit <= 0.
+  virtual Result<std::vector<RevokedCertificate>> ListRevokedCertificates(const std::string& authority_key_id,
+                                                                          TimePoint not_after_after,
+                                                                          const std::string& after_serial,
+                                                                          int limit) = 0;
+  // kNotFound when no CRL of this series was ever recorded.
+  virtual Result<CrlState> GetCrlState(const std::string& issuer_id) = 0;
+  // Records `next` as the series' last CRL, conditional on the stored number being `previous_number` (0 = no
+  // CRL recorded yet): kConflict when it is not (another writer advanced it), and nothing changes.
+  // kInvalidArgument when next.number <= previous_number or next.issuer_id is empty. Durable before it
+  // returns (the publisher publishes only after).
+  virtual Status AdvanceCrlState(const CrlState& next, int64_t previous_number) = 0;
+};
+
 class AuditLog {
  public:
   virtual ~AuditLog() = default;
@@ -309,6 +348,7 @@ class Store : public AccountStore,
               public IssuanceStore,
               public EabKeyStore,
               public BlockedKeyStore,
+              public RevocationListStore,
               public AuditLog {};
 
 }  // namespace anvil::storage

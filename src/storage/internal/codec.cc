@@ -303,4 +303,20 @@ Status ChallengeConflict(std::string_view authorization_id, std::string_view cha
                                     " or its authorization is not in the required state");
 }
 
+Status CheckCrlAdvance(const CrlState& next, int64_t previous_number) {
+  if (next.issuer_id.empty()) return Error(Code::kInvalidArgument, "CRL series: issuer_id must not be empty");
+  if (next.number <= previous_number) {
+    // RFC 5280 §5.2.3: a series' CRL numbers strictly increase.
+    return Error(Code::kInvalidArgument, "CRL series " + next.issuer_id + ": number " +
+                                             std::to_string(next.number) + " does not exceed " +
+                                             std::to_string(previous_number));
+  }
+  return Status::Ok();
+}
+
+Status CrlStateConflict(std::string_view issuer_id, int64_t previous_number) {
+  return Error(Code::kConflict, "CRL series " + std::string(issuer_id) + " is not at number " +
+                                    std::to_string(previous_number));
+}
+
 }  // namespace anvil::storage::internal

@@ -57,6 +57,11 @@ Result<std::vector<acme::Identifier>> DecodeIdentifiers(std::string_view json);
 Status NotFound(std::string_view what, std::string_view id);
 Status CheckLimit(int limit);
 Status ChallengeConflict(std::string_view authorization_id, std::string_view challenge_id);
+// RevocationListStore::AdvanceCrlState's refusals: kInvalidArgument for an empty issuer_id or a number that
+// does not increase (checked before anything is read), kConflict when the series' stored number is not
+// `previous_number`.
+Status CheckCrlAdvance(const CrlState& next, int64_t previous_number);
+Status CrlStateConflict(std::string_view issuer_id, int64_t previous_number);
 
 // Storage keeps one-second precision (store.h): every backend truncates the same way.
 inline TimePoint TruncateToSeconds(TimePoint t) { return FromUnixSeconds(ToUnixSeconds(t)); }

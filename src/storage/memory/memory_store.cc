@@ -1,5 +1,6 @@
 #include "storage/memory/memory_store.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <set>
@@ -451,6 +452,50 @@ class MemoryStore final : public Store {
     return it->second;
   }
 
+  // ---- RevocationListStore ----
+
+  Result<std::vector<RevokedCertificate>> ListRevokedCertificates(const std::string& authority_key_id,
+                                                                  TimePoint not_after_after,
+                                                                  const std::string& after_serial,
+                                                                  int limit) override {
+    ANVIL_RETURN_IF_ERROR(CheckLimit(limit));
+    std::lock_guard lock(mu_);
+    int64_t cutoff = ToUnixSeconds(not_after_after);  // compared in whole seconds, as the database does
+    // A scan and a sort are fine for tests; the SQLite store walks a partial index in serial order.
+    std::vector<RevokedCertificate> out;
+    for (const auto& [serial, cert] : certificates_) {
+      if (cert.state != CertificateState::kIssued || !cert.revoked_at.has_value() ||
+          cert.authority_key_id != authority_key_id || ToUnixSeconds(cert.not_after) <= cutoff ||
+          serial <= after_serial) {
+        continue;
+      }
+      out.push_back(RevokedCertificate{serial, *cert.revoked_at, cert.revocation_reason, cert.not_after});
+    }
+    std::sort(out.begin(), out.end(),
+              [](const RevokedCertificate& a, const RevokedCertificate& b) { return a.serial < b.serial; });
+    if (out.size() > static_cast<size_t>(limit)) out.resize(static_cast<size_t>(limit));
+    return out;
+  }
+
+  Result<CrlState> GetCrlState(const std::string& issuer_id) override {
+    std::lock_guard lock(mu_);
+    auto it = crl_states_.find(issuer_id);
+    if (it == crl_states_.end()) return NotFound("CRL series", issuer_id);
+    return it->second;
+  }
+
+  Status AdvanceCrlState(const CrlState& next, int64_t previous_number) override {
+    ANVIL_RETURN_IF_ERROR(internal::CheckCrlAdvance(next, previous_number));
+    std::lock_guard lock(mu_);
+    auto it = crl_states_.find(next.issuer_id);
+    int64_t stored = it == crl_states_.end() ? 0 : it->second.number;
+    if (stored != previous_number) return internal::CrlStateConflict(next.issuer_id, previous_number);
+    CrlState state = next;
+    state.this_update = TruncateToSeconds(state.this_update);
+    crl_states_[state.issuer_id] = state;
+    return Status::Ok();
+  }
+
   // ---- EabKeyStore ----
 
   Status CreateEabKey(const EabKey& key) override {
@@ -580,6 +625,7 @@ class MemoryStore final : public Store {
   std::vector<std::string> certificate_order_;
   std::unordered_map<std::string, EabKey> eab_keys_;
   std::unordered_map<std::string, BlockedKey> blocked_keys_;
+  std::unordered_map<std::string, CrlState> crl_states_;
   std::unordered_map<std::string, int64_t> rate_tats_;  // rate-limit key → theoretical arrival time (ms)
   std::vector<std::string> eab_order_;
   std::vector<AuditEvent> audit_;

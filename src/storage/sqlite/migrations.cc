@@ -135,6 +135,20 @@ CREATE INDEX authorizations_pending_by_account ON authorizations(account_id, exp
   WHERE status = 'pending';
 )sql";
 
+// CRLs (issue 14, storage::RevocationListStore): each series' last CRL number and thisUpdate, and the revoked
+// certificates of an issuer in serial order. The index is partial, so it holds only the revoked rows (few,
+// and written once each by RevokeCertificate), and keyed as the listing reads it: authority_key_id is the
+// BLOB the certificates table stores, serial the TEXT primary key, compared byte by byte (BINARY collation).
+constexpr char kCrls[] = R"sql(
+CREATE TABLE crl_states (
+  issuer_id   TEXT PRIMARY KEY,
+  number      INTEGER NOT NULL,
+  this_update INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX certificates_revoked_by_authority ON certificates(authority_key_id, serial)
+  WHERE revoked_at IS NOT NULL;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -144,6 +158,7 @@ const std::vector<Migration>& Migrations() {
       {2, "blocked keys", kBlockedKeys},
       {3, "rate limits", kRateLimits},
       {4, "open orders and pending authorizations by account", kOpenOrderIndexes},
+      {5, "CRL states and revoked certificates by authority", kCrls},
   };
   return kMigrations;
 }

@@ -1,4 +1,4 @@
-// The SQLite store's certificates and issuance transactions (class in sqlite_store_impl.h).
+// The SQLite store's certificates, issuance transactions and CRL states (class in sqlite_store_impl.h).
 #include <string>
 #include <utility>
 #include <vector>
@@ -8,6 +8,7 @@
 
 namespace anvil::storage::sqlite {
 
+using internal::CheckLimit;
 using internal::Name;
 using internal::NotFound;
 
@@ -153,6 +154,64 @@ Status SqliteStore::AbandonIssuance(const std::string& serial, const std::string
         .BindText(4, Name(acme::OrderStatus::kProcessing));
     ANVIL_RETURN_IF_ERROR(update.Run());  // an order no longer processing keeps its state
     return InsertAudit(c, audit);
+  });
+}
+
+// ---- RevocationListStore ----
+
+Result<std::vector<RevokedCertificate>> SqliteStore::ListRevokedCertificates(
+    const std::string& authority_key_id, TimePoint not_after_after, const std::string& after_serial,
+    int limit) {
+  ANVIL_RETURN_IF_ERROR(CheckLimit(limit));
+  return Read<std::vector<RevokedCertificate>>(
+      false, [&](Connection& c) -> Result<std::vector<RevokedCertificate>> {
+        // `revoked_at IS NOT NULL` as written in the partial index certificates_revoked_by_authority
+        // (migration 5), so that SQLite uses it: a range scan of one authority's revoked serials, already in
+        // order.
+        ANVIL_ASSIGN_OR_RETURN(
+            Statement s,
+            c.Prepare("SELECT serial, revoked_at, revocation_reason, not_after FROM certificates "
+                      "WHERE authority_key_id = ? AND revoked_at IS NOT NULL AND serial > ? AND state = ? "
+                      "AND not_after > ? ORDER BY serial LIMIT ?"));
+        s.BindBlob(1, authority_key_id)
+            .BindText(2, after_serial)
+            .BindText(3, Name(CertificateState::kIssued))
+            .BindTime(4, not_after_after)
+            .BindInt(5, limit);
+        return ReadAll<RevokedCertificate>(s, [](const Statement& row) -> Result<RevokedCertificate> {
+          return RevokedCertificate{row.ColumnText(0), row.ColumnTime(1), static_cast<int>(row.ColumnInt(2)),
+                                    row.ColumnTime(3)};
+        });
+      });
+}
+
+Result<CrlState> SqliteStore::GetCrlState(const std::string& issuer_id) {
+  return ReadOne<CrlState>(
+      "SELECT issuer_id, number, this_update FROM crl_states WHERE issuer_id = ?", issuer_id,
+      [](const Statement& s) -> Result<CrlState> {
+        return CrlState{s.ColumnText(0), s.ColumnInt(1), s.ColumnTime(2)};
+      },
+      "CRL series");
+}
+
+Status SqliteStore::AdvanceCrlState(const CrlState& next, int64_t previous_number) {
+  ANVIL_RETURN_IF_ERROR(internal::CheckCrlAdvance(next, previous_number));
+  // Through Write like every other write: it returns once committed, so the publisher may publish the CRL.
+  return Write([&](Connection& c) -> Status {
+    // The first CRL of a series inserts its row; every later one moves it on from the number it read. Either
+    // way one conditional statement, so a concurrent publisher's advance makes this one change nothing.
+    const bool first = previous_number == 0;
+    ANVIL_ASSIGN_OR_RETURN(
+        Statement write,
+        c.Prepare(
+            first ? "INSERT INTO crl_states (number, this_update, issuer_id) VALUES (?, ?, ?) "
+                    "ON CONFLICT (issuer_id) DO NOTHING"
+                  : "UPDATE crl_states SET number = ?, this_update = ? WHERE issuer_id = ? AND number = ?"));
+    write.BindInt(1, next.number).BindTime(2, next.this_update).BindText(3, next.issuer_id);
+    if (!first) write.BindInt(4, previous_number);
+    ANVIL_RETURN_IF_ERROR(write.Run());
+    if (c.Changes() != 1) return internal::CrlStateConflict(next.issuer_id, previous_number);
+    return Status::Ok();
   });
 }
 

@@ -1,7 +1,8 @@
 // Internal to storage/sqlite: the SQLite Store's class. Its machinery (reader pool, group-committing writer
 // thread) is in sqlite_store.cc; its queries are in one file per kind of record: sqlite_accounts.cc
 // (accounts, EAB keys, audit log), sqlite_orders.cc (orders, authorizations, challenges),
-// sqlite_certificates.cc (certificates and the issuance transactions). Thread-safety as sqlite_store.h says.
+// sqlite_certificates.cc (certificates, the issuance transactions, CRL states). Thread-safety as
+// sqlite_store.h says.
 #pragma once
 
 #include <condition_variable>
@@ -82,6 +83,14 @@ class SqliteStore final : public Store {
   Status FinishIssuance(const std::string& serial, const std::string& der, const AuditEvent& audit) override;
   Status AbandonIssuance(const std::string& serial, const std::string& order_error_json,
                          const AuditEvent& audit) override;
+
+  // ---- RevocationListStore (sqlite_certificates.cc) ----
+  Result<std::vector<RevokedCertificate>> ListRevokedCertificates(const std::string& authority_key_id,
+                                                                  TimePoint not_after_after,
+                                                                  const std::string& after_serial,
+                                                                  int limit) override;
+  Result<CrlState> GetCrlState(const std::string& issuer_id) override;
+  Status AdvanceCrlState(const CrlState& next, int64_t previous_number) override;
 
   // ---- EabKeyStore, BlockedKeyStore and AuditLog (sqlite_accounts.cc) ----
   Status CreateEabKey(const EabKey& key) override;

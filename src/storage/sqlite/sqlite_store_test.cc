@@ -185,6 +185,55 @@ TEST_F(SqliteStoreTest, RateLimitsAndBlockedKeysHoldAcrossRestarts) {
   EXPECT_TRUE((*reopened)->GetBlockedKey(std::string(64, 'c')).ok());
 }
 
+// RFC 5280 §5.2.3: a series' CRL numbers increase across restarts, so its state and the revocations a CRL
+// lists must be read back from the file.
+TEST_F(SqliteStoreTest, CrlStatesAndRevocationsHoldAcrossRestarts) {
+  const std::string aki("\x01\x00\xff", 3);
+  {
+    Result<std::unique_ptr<Store>> store = Open();
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    Store& s = **store;
+    ASSERT_TRUE(s.CreateAccount(Account{"a1", "{}", "thumb", {}, acme::AccountStatus::kValid, true, "", kT0},
+                                Audit("account.created"))
+                    .ok());
+    Order order;
+    order.id = "o1";
+    order.account_id = "a1";
+    order.identifiers = {{acme::IdentifierType::kDns, "example.com"}};
+    order.expires = kT0;
+    order.created_at = kT0;
+    ASSERT_TRUE(s.CreateOrder(order, {}).ok());
+    CertificateRecord cert;
+    cert.serial = "7f";
+    cert.order_id = "o1";
+    cert.account_id = "a1";
+    cert.authority_key_id = aki;
+    cert.not_after = kT0 + std::chrono::hours(24 * 90);
+    ASSERT_TRUE(s.BeginIssuance(cert, acme::OrderStatus::kPending).ok());
+    ASSERT_TRUE(s.FinishIssuance("7f", "der", Audit("certificate.issued")).ok());
+    ASSERT_TRUE(s.RevokeCertificate("7f", 1, kT0 + std::chrono::hours(1), Audit("certificate.revoked")).ok());
+    ASSERT_TRUE(s.AdvanceCrlState(CrlState{"5a", 1, kT0}, 0).ok());
+    ASSERT_TRUE(s.AdvanceCrlState(CrlState{"5a", 2, kT0 + std::chrono::hours(6)}, 1).ok());
+  }
+  Result<std::unique_ptr<Store>> reopened = Open();
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  Store& s = **reopened;
+  Result<CrlState> state = s.GetCrlState("5a");
+  ASSERT_TRUE(state.ok()) << state.status().ToString();
+  EXPECT_EQ(state->number, 2);
+  EXPECT_EQ(state->this_update, kT0 + std::chrono::hours(6));
+  // The restarted publisher must go on from 2: neither the last advance again nor a new series from 0.
+  EXPECT_EQ(s.AdvanceCrlState(CrlState{"5a", 2, kT0 + std::chrono::hours(12)}, 1).code(), Code::kConflict);
+  EXPECT_EQ(s.AdvanceCrlState(CrlState{"5a", 1, kT0 + std::chrono::hours(12)}, 0).code(), Code::kConflict);
+  EXPECT_TRUE(s.AdvanceCrlState(CrlState{"5a", 3, kT0 + std::chrono::hours(12)}, 2).ok());
+  Result<std::vector<RevokedCertificate>> revoked = s.ListRevokedCertificates(aki, kT0, "", 10);
+  ASSERT_TRUE(revoked.ok()) << revoked.status().ToString();
+  ASSERT_EQ(revoked->size(), 1u);
+  EXPECT_EQ((*revoked)[0].serial, "7f");
+  EXPECT_EQ((*revoked)[0].revoked_at, kT0 + std::chrono::hours(1));
+  EXPECT_EQ((*revoked)[0].reason, 1);
+}
+
 TEST_F(SqliteStoreTest, MigrationsAreRecordedOnce) {
   ASSERT_TRUE(Open().ok());
   clock_.Advance(std::chrono::hours(1));

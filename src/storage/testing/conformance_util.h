@@ -1,6 +1,7 @@
 // Internal to the storage conformance suite: fixtures, builders of records and assertion helpers shared by
 // its files (store_conformance.cc: accounts, EAB keys, audit, concurrency; order_conformance.cc: orders,
-// authorizations, challenges; issuance_conformance.cc: certificates and the issuance transactions).
+// authorizations, challenges; issuance_conformance.cc: certificates and the issuance transactions;
+// rate_limit_conformance.cc: rate limits; revocation_list_conformance.cc: revoked listings and CRL states).
 #pragma once
 
 #include <gmock/gmock.h>

@@ -123,6 +123,18 @@ class ForwardingStore : public Store {
   Result<BlockedKey> GetBlockedKey(const std::string& spki_sha256) override {
     return inner_->GetBlockedKey(spki_sha256);
   }
+  Result<std::vector<RevokedCertificate>> ListRevokedCertificates(const std::string& authority_key_id,
+                                                                  TimePoint not_after_after,
+                                                                  const std::string& after_serial,
+                                                                  int limit) override {
+    return inner_->ListRevokedCertificates(authority_key_id, not_after_after, after_serial, limit);
+  }
+  Result<CrlState> GetCrlState(const std::string& issuer_id) override {
+    return inner_->GetCrlState(issuer_id);
+  }
+  Status AdvanceCrlState(const CrlState& next, int64_t previous_number) override {
+    return inner_->AdvanceCrlState(next, previous_number);
+  }
   Status AppendAudit(const AuditEvent& event) override { return inner_->AppendAudit(event); }
   Result<std::vector<AuditEvent>> ListAudit(int64_t after_id, int limit) override {
     return inner_->ListAudit(after_id, limit);
