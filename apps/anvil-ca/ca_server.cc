@@ -10,6 +10,8 @@
 #include "ca/certificate_authority.h"
 #include "component_options.h"
 #include "http/server.h"
+#include "publish/crl_updater.h"
+#include "publish/publication.h"
 #include "ra/policy.h"
 #include "ra/registration_authority.h"
 #include "storage/sqlite/sqlite_store.h"
@@ -47,9 +49,13 @@ struct CaServer::Parts {
   std::unique_ptr<ca::CaMaterial> material;
   std::unique_ptr<va::Validator> validator;
   std::unique_ptr<ca::CertificateAuthority> ca;
+  std::unique_ptr<publish::CrlUpdater> crl;
+  std::string crl_url;
   std::unique_ptr<ra::RegistrationAuthority> ra;
   std::unique_ptr<wfe::NonceService> nonces;
   std::unique_ptr<wfe::WebFrontEnd> front_end;
+  std::unique_ptr<publish::Publication> publication;
+  std::unique_ptr<http::Server> publication_server;
   std::unique_ptr<http::Server> server;
 };
 
@@ -96,10 +102,27 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
 
   auto policy = ra::Policy::Create(PolicyRulesFrom(c));
   if (!policy.ok()) return Context("policy", policy.status());
-  p->ca = std::make_unique<ca::CertificateAuthority>(*p->material, clock,
-                                                     c.server.external_url + wfe::WebFrontEnd::AiaPath());
+  // With a publication listener, certificates point relying parties at it over plain HTTP (RFC 5280
+  // §4.2.1.13, §4.2.2.1); without one, caIssuers stays on the API and there is no CRL distribution point.
+  const std::string issuer_id = publish::CrlUpdater::IssuerId(p->material->intermediate);
+  const bool publishing = !c.publication.listen.empty();
+  const std::string aia_url = publishing ? c.publication.external_url + publish::kIntermediatePath
+                                         : c.server.external_url + wfe::WebFrontEnd::AiaPath();
+  p->crl_url = publishing ? c.publication.external_url + publish::CrlPath(issuer_id) : "";
+  p->ca = std::make_unique<ca::CertificateAuthority>(*p->material, clock, aia_url, p->crl_url);
+
+  // The first CRL before anything is served: revocations recorded before a stop are on it.
+  const std::string crl_dir = c.data_dir + "/crl";
+  if (Status s = MakeDirectories(crl_dir, 0755); !s.ok()) return Context("CRL directory", s);
+  p->crl = std::make_unique<publish::CrlUpdater>(CrlUpdaterOptionsFrom(c, p->crl_url, crl_dir + "/" + issuer_id + ".crl"),
+                                                 *p->store, *p->ca, clock);
+  if (Status s = p->crl->UpdateNow(); !s.ok()) return Context("CRL", s);
+  p->crl->Start();
+
   p->ra = std::make_unique<ra::RegistrationAuthority>(RaOptionsFrom(c), *policy, *p->store, *p->validator, *p->ca,
                                                       clock);
+  publish::CrlUpdater* crl = p->crl.get();
+  p->ra->SetRevocationListener([crl](const storage::CertificateRecord&) { crl->Revoked(); });
   if (Status s = p->ra->ReconcileProcessingOrders(); !s.ok()) return Context("reconciling interrupted orders", s);
 
   p->nonces = std::make_unique<wfe::NonceService>(clock, c.acme.nonce_lifetime);
@@ -120,6 +143,26 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
   http_options.refusal_response = [front_end](int status, const std::string& detail) {
     return front_end->Refusal(status, detail);
   };
+  if (publishing) {
+    publish::PublicationContent content;
+    content.root_der = p->material->root.ToDer();
+    content.intermediate_der = p->material->intermediate.ToDer();
+    content.crls[issuer_id] = p->crl.get();
+    p->publication = std::make_unique<publish::Publication>(std::move(content));
+    http::ServerOptions plain;
+    for (const auto& l : c.publication.listen) plain.listen.push_back({l.host, l.port});
+    plain.max_body_bytes = 1024;  // GET and HEAD only
+    plain.max_header_bytes = c.server.max_header_bytes;
+    plain.idle_timeout = c.server.idle_timeout;
+    plain.request_timeout = c.server.request_timeout;
+    plain.io_threads = 1;
+    plain.worker_threads = 0;  // the handler only copies bytes already in memory
+    publish::Publication* publication = p->publication.get();
+    auto published = http::Server::Start(plain, [publication](const http::Request& r) { return publication->Handle(r); });
+    if (!published.ok()) return Context("publication listen", published.status());
+    p->publication_server = std::move(*published);
+  }
+
   auto server = http::Server::Start(http_options, [front_end](const http::Request& r) { return front_end->Handle(r); });
   if (!server.ok()) return Context("listen", server.status());
   p->server = std::move(*server);
@@ -134,10 +177,18 @@ std::string CaServer::directory_url() const {
 
 std::string CaServer::root_certificate_path() const { return ca::CaPaths::In(parts_->config.data_dir).root_cert; }
 
+std::vector<uint16_t> CaServer::publication_ports() const {
+  return parts_->publication_server ? parts_->publication_server->ports() : std::vector<uint16_t>{};
+}
+
+std::string CaServer::crl_url() const { return parts_->crl_url; }
+
 void CaServer::Stop() {
   if (!parts_) return;
   if (parts_->server) parts_->server->Stop();
   parts_->server.reset();
+  if (parts_->publication_server) parts_->publication_server->Stop();
+  parts_->publication_server.reset();
   // In-flight validations finish (or time out) before the RA and store they report to go away.
   parts_->validator.reset();
 }

@@ -25,6 +25,9 @@ class CaServer {
   std::vector<uint16_t> ports() const;
   std::string directory_url() const;
   std::string root_certificate_path() const;
+  // The publication listener's ports (empty without one) and the URL of the intermediate's CRL.
+  std::vector<uint16_t> publication_ports() const;
+  std::string crl_url() const;
   void Stop();
 
  private:

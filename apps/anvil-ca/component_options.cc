@@ -41,6 +41,7 @@ ra::RaOptions RaOptionsFrom(const config::Config& config) {
     rules.certificate.validity = p.validity;
     rules.certificate.backdate = p.backdate;
     rules.certificate.ext_key_usages = p.ext_key_usages;
+    rules.certificate.crl = p.crl;
     rules.identifier_types = p.identifier_types;
     rules.key_types = p.key_types;
     o.profiles.emplace(name, std::move(rules));
@@ -71,6 +72,17 @@ va::ValidatorOptions ValidatorOptionsFrom(const config::Config& config) {
   o.http_timeout = v.timeout;
   o.tls_timeout = v.timeout;
   o.caa_identities = v.caa_identities;
+  return o;
+}
+
+publish::CrlUpdaterOptions CrlUpdaterOptionsFrom(const config::Config& config, const std::string& crl_url,
+                                                 const std::string& output_path) {
+  publish::CrlUpdaterOptions o;
+  o.distribution_point_url = crl_url;
+  o.output_path = output_path;
+  o.period = config.publication.crl_period;
+  o.lifetime = config.publication.crl_lifetime;
+  o.revocation_delay = config.publication.crl_revocation_delay;
   return o;
 }
 

@@ -5,6 +5,7 @@
 
 #include "ca/ca_material.h"
 #include "config/config.h"
+#include "publish/crl_updater.h"
 #include "ra/options.h"
 #include "ra/policy.h"
 #include "va/network_validator.h"
@@ -16,6 +17,10 @@ ca::CaOptions CaOptionsFrom(const config::Config& config);
 ra::RaOptions RaOptionsFrom(const config::Config& config);
 ra::PolicyRules PolicyRulesFrom(const config::Config& config);
 va::ValidatorOptions ValidatorOptionsFrom(const config::Config& config);
+// The CRL of the intermediate: `crl_url` (its distribution point, "" without a publication listener) and the
+// file it is written to.
+publish::CrlUpdaterOptions CrlUpdaterOptionsFrom(const config::Config& config, const std::string& crl_url,
+                                                 const std::string& output_path);
 // The front end's options, serving `material`'s certificates.
 wfe::WfeOptions WfeOptionsFrom(const config::Config& config, const ca::CaMaterial& material);
 

@@ -30,8 +30,9 @@ std::string SerialHex(const std::string& serial) {
 
 }  // namespace
 
-CertificateAuthority::CertificateAuthority(CaMaterial material, const Clock& clock, std::string aia_url)
-    : material_(std::move(material)), clock_(clock), aia_url_(std::move(aia_url)) {
+CertificateAuthority::CertificateAuthority(CaMaterial material, const Clock& clock, std::string aia_url,
+                                           std::string crl_url)
+    : material_(std::move(material)), clock_(clock), aia_url_(std::move(aia_url)), crl_url_(std::move(crl_url)) {
   issuer_chain_pem_ = material_.intermediate.ToPem();
 }
 
@@ -58,7 +59,12 @@ Result<crypto::CertificateTemplate> CertificateAuthority::BuildTemplate(
   t.key_encipherment = request.subject_key.algorithm() == crypto::KeyAlgorithm::kRsa;
   t.ext_key_usages = request.profile.ext_key_usages;
   t.ca_issuers_url = aia_url_;
+  if (request.profile.crl) t.crl_url = crl_url_;
   return t;
+}
+
+Result<std::string> CertificateAuthority::SignCrl(const crypto::CrlTemplate& tmpl) {
+  return crypto::SignCrl(tmpl, material_.intermediate, material_.intermediate_key);
 }
 
 Result<IssuedCertificate> CertificateAuthority::Issue(const IssuanceRequest& request, IssuanceLog& log) {

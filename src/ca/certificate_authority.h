@@ -8,17 +8,23 @@
 #include "base/status.h"
 #include "base/time.h"
 #include "ca/ca_material.h"
+#include "ca/crl_signer.h"
 #include "ca/issuer.h"
 #include "crypto/certificate.h"
 
 namespace anvil::ca {
 
-class CertificateAuthority final : public CertificateIssuer {
+class CertificateAuthority final : public CertificateIssuer, public CrlSigner {
  public:
-  // `aia_url` is the caIssuers URL put into every certificate (empty: none).
-  CertificateAuthority(CaMaterial material, const Clock& clock, std::string aia_url);
+  // `aia_url` is the caIssuers URL put into every certificate (empty: none); `crl_url` the CRL distribution
+  // point put into the certificates of profiles with `crl` (empty: none).
+  CertificateAuthority(CaMaterial material, const Clock& clock, std::string aia_url, std::string crl_url = "");
 
   Result<IssuedCertificate> Issue(const IssuanceRequest& request, IssuanceLog& log) override;
+
+  // CrlSigner: the intermediate signs the CRL of the certificates it issued.
+  const crypto::Certificate& CrlIssuer() const override { return material_.intermediate; }
+  Result<std::string> SignCrl(const crypto::CrlTemplate& tmpl) override;
 
   const CaMaterial& material() const { return material_; }
   // The PEM served after the leaf (the intermediate) in the default chain.
@@ -30,6 +36,7 @@ class CertificateAuthority final : public CertificateIssuer {
   CaMaterial material_;
   const Clock& clock_;
   std::string aia_url_;
+  std::string crl_url_;
   std::string issuer_chain_pem_;
 };
 

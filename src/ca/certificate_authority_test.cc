@@ -6,6 +6,7 @@
 #include <set>
 
 #include "crypto/certificate.h"
+#include "crypto/crl.h"
 #include "support/temp_dir.h"
 
 namespace anvil::ca {
@@ -101,6 +102,36 @@ TEST_F(CertificateAuthorityTest, IssuesARecordedCertificateThatChainsToTheRoot) 
   EXPECT_EQ(pending.not_before, cert.not_before());
   EXPECT_EQ(pending.not_after, cert.not_after());
   EXPECT_EQ(log_.completed.at(issued->serial), issued->der);
+}
+
+TEST_F(CertificateAuthorityTest, ProfilesWithCrlNameTheDistributionPointAndTheCaSignsItsCrl) {
+  const std::string crl_url = "http://pki.anvil.test/crl/issuer.crl";
+  CertificateAuthority ca(*material_, clock_, "http://pki.anvil.test/ca/intermediate.der", crl_url);
+  IssuanceRequest with = Request({"crl.example.com"});
+  auto issued = ca.Issue(with, log_);
+  ASSERT_TRUE(issued.ok()) << issued.status().ToString();
+  EXPECT_NE(issued->der.find(crl_url), std::string::npos);  // the URI of the cRLDistributionPoints extension
+  IssuanceRequest without = Request({"short.example.com"});
+  without.profile.crl = false;
+  auto short_lived = ca.Issue(without, log_);
+  ASSERT_TRUE(short_lived.ok()) << short_lived.status().ToString();
+  EXPECT_EQ(short_lived->der.find(crl_url), std::string::npos);
+  EXPECT_NE(short_lived->der.find("http://pki.anvil.test/ca/intermediate.der"), std::string::npos);
+
+  // The intermediate signs the CRL of what it issued.
+  EXPECT_EQ(ca.CrlIssuer().ToDer(), material_->intermediate.ToDer());
+  crypto::CrlTemplate tmpl;
+  tmpl.this_update = clock_.Now();
+  tmpl.next_update = clock_.Now() + std::chrono::hours(24);
+  tmpl.crl_number = std::string(1, '\x01');
+  tmpl.distribution_point_url = crl_url;
+  tmpl.entries.push_back({crypto::Certificate::FromDer(issued->der)->serial_bytes(), clock_.Now(), 1});
+  auto der = ca.SignCrl(tmpl);
+  ASSERT_TRUE(der.ok()) << der.status().ToString();
+  auto crl = crypto::Crl::FromDer(*der);
+  ASSERT_TRUE(crl.ok());
+  EXPECT_TRUE(crl->IsSignedBy(material_->intermediate.public_key()));
+  EXPECT_EQ(crl->entries().size(), 1u);
 }
 
 TEST_F(CertificateAuthorityTest, ARecordErrorEndsTheIssuanceWithNothingSigned) {

@@ -328,14 +328,15 @@ class TableReader {
   std::vector<std::string> known_;
 };
 
-Status ReadServer(TableReader& t, ServerConfig& server) {
+// A list of listen addresses at `key`: "host:port" where host is localhost or an IP literal (port 0 allowed).
+Status ReadListen(TableReader& t, std::string_view key, bool allow_empty, std::vector<ListenAddress>& out) {
   std::vector<std::string> listen;
-  ANVIL_RETURN_IF_ERROR(t.StringList("listen", listen));
-  if (t.Has("listen")) {
-    if (listen.empty()) return Invalid(t.PathOf("listen"), "at least one address is required");
+  ANVIL_RETURN_IF_ERROR(t.StringList(key, listen));
+  if (t.Has(key)) {
+    if (listen.empty() && !allow_empty) return Invalid(t.PathOf(key), "at least one address is required");
     std::vector<ListenAddress> addresses;
     for (size_t i = 0; i < listen.size(); ++i) {
-      const std::string path = ElementPath(t.PathOf("listen"), i);
+      const std::string path = ElementPath(t.PathOf(key), i);
       const Result<ListenAddress> address = internal::ParseHostPort(listen[i], /*allow_port_zero=*/true);
       if (!address.ok()) return AtPath(path, address.status());
       if (address->host != "localhost" && !internal::IsIpLiteral(address->host)) {
@@ -345,8 +346,13 @@ Status ReadServer(TableReader& t, ServerConfig& server) {
       }
       addresses.push_back(*address);
     }
-    server.listen = std::move(addresses);
+    out = std::move(addresses);
   }
+  return Status::Ok();
+}
+
+Status ReadServer(TableReader& t, ServerConfig& server) {
+  ANVIL_RETURN_IF_ERROR(ReadListen(t, "listen", /*allow_empty=*/false, server.listen));
   ANVIL_RETURN_IF_ERROR(t.String("external_url", server.external_url, [](std::string& url) {
     return url.empty() ? Status::Ok() : internal::NormalizeBaseUrl(url);
   }));
@@ -426,6 +432,29 @@ Status ReadValidation(TableReader& t, ValidationConfig& validation) {
   return t.Finish();
 }
 
+Status ReadPublication(TableReader& t, PublicationConfig& publication) {
+  ANVIL_RETURN_IF_ERROR(ReadListen(t, "listen", /*allow_empty=*/true, publication.listen));
+  ANVIL_RETURN_IF_ERROR(t.String("external_url", publication.external_url, [](std::string& url) {
+    return url.empty() ? Status::Ok() : internal::NormalizeBaseUrl(url, /*http=*/true);
+  }));
+  ANVIL_RETURN_IF_ERROR(t.Duration("crl_period", kOneSecond, publication.crl_period));
+  ANVIL_RETURN_IF_ERROR(t.Duration("crl_lifetime", kOneSecond, publication.crl_lifetime));
+  ANVIL_RETURN_IF_ERROR(t.Duration("crl_revocation_delay", kZero, publication.crl_revocation_delay));
+  // A relying party may cache a CRL until its nextUpdate: a week bounds how long a revocation can go unseen.
+  if (publication.crl_lifetime > std::chrono::hours(7 * 24)) {
+    return Invalid(t.PathOf("crl_lifetime"), "at most 7d (relying parties cache a CRL until its nextUpdate)");
+  }
+  if (publication.crl_lifetime <= publication.crl_period) {
+    return Invalid(t.PathOf("crl_lifetime"), "must be longer than crl_period (" +
+                                                 internal::FormatDuration(publication.crl_period) +
+                                                 "), or a CRL expires before the next one is made");
+  }
+  if (publication.crl_revocation_delay > std::chrono::seconds(60)) {
+    return Invalid(t.PathOf("crl_revocation_delay"), "at most 60s");
+  }
+  return t.Finish();
+}
+
 Status ReadPolicy(TableReader& t, PolicyConfig& policy) {
   const auto cidr = [](std::string& v) { return internal::CheckCidr(v); };
   const auto key_type = [](std::string& v) { return OneOf(v, kKeyTypes); };
@@ -502,6 +531,7 @@ Status ReadProfile(TableReader& t, ProfileConfig& profile) {
   ANVIL_RETURN_IF_ERROR(
       t.StringList("key_types", profile.key_types, [](std::string& v) { return OneOf(v, kKeyTypes); }));
   ANVIL_RETURN_IF_ERROR(t.Duration("backdate", kZero, profile.backdate));
+  ANVIL_RETURN_IF_ERROR(t.Bool("crl", profile.crl));
   return t.Finish();
 }
 
@@ -604,6 +634,8 @@ Result<Config> ParseConfig(std::string_view toml_text) {
   ANVIL_RETURN_IF_ERROR(root.Table("acme", [&](TableReader& t) { return ReadAcme(t, config.acme); }));
   ANVIL_RETURN_IF_ERROR(
       root.Table("validation", [&](TableReader& t) { return ReadValidation(t, config.validation); }));
+  ANVIL_RETURN_IF_ERROR(
+      root.Table("publication", [&](TableReader& t) { return ReadPublication(t, config.publication); }));
   ANVIL_RETURN_IF_ERROR(root.Table("policy", [&](TableReader& t) { return ReadPolicy(t, config.policy); }));
   ANVIL_RETURN_IF_ERROR(root.Table("limits", [&](TableReader& t) { return ReadLimits(t, config.limits); }));
   ANVIL_RETURN_IF_ERROR(root.Table("ca", [&](TableReader& t) { return ReadCa(t, config.ca); }));
@@ -644,6 +676,9 @@ Status Finalize(Config& config, const std::string& data_dir_flag) {
   if (config.server.external_url.empty()) {
     if (config.server.listen.empty()) return Invalid("server.listen", "at least one address is required");
     config.server.external_url = internal::UrlForListenAddress(config.server.listen.front());
+  }
+  if (config.publication.external_url.empty() && !config.publication.listen.empty()) {
+    config.publication.external_url = internal::UrlForListenAddress(config.publication.listen.front(), "http");
   }
   return Status::Ok();
 }

@@ -83,6 +83,20 @@ struct ValidationConfig {
   std::chrono::seconds caa_recheck_after{8 * 3600};
 };
 
+// [publication]: what relying parties fetch over plain HTTP (RFC 5280 §4.2.1.13, §4.2.2.1): the CRLs and the
+// CA certificates (docs/revocation.md). The ACME API stays HTTPS-only.
+struct PublicationConfig {
+  // publication.listen = ["localhost:14080"]; [] = no publication listener, and then certificates carry no
+  // CRL distribution point and CRLs are only written to <data_dir>/crl/.
+  std::vector<ListenAddress> listen{{"localhost", 14080}};
+  // publication.external_url: the base URL relying parties use, http:// only; default derived from the first
+  // listen address ("http://localhost:14080").
+  std::string external_url;
+  std::chrono::seconds crl_period{3600};          // publication.crl_period = "1h": a fresh CRL this often
+  std::chrono::seconds crl_lifetime{86400};       // publication.crl_lifetime = "1d": nextUpdate - thisUpdate
+  std::chrono::seconds crl_revocation_delay{10};  // publication.crl_revocation_delay = "10s": after a revocation
+};
+
 struct PolicyConfig {
   std::vector<std::string> allowed_domains;  // policy.allowed_domains: suffixes; empty = any name
   std::vector<std::string> denied_domains;   // policy.denied_domains: suffixes, checked first
@@ -120,6 +134,7 @@ struct ProfileConfig {
   std::vector<std::string> identifier_types{"dns", "ip"};  // profiles.NAME.identifier_types
   std::vector<std::string> key_types;  // profiles.NAME.key_types; empty = policy.key_types
   std::chrono::seconds backdate{60};   // profiles.NAME.backdate: notBefore = now - backdate (clock skew)
+  bool crl = true;  // profiles.NAME.crl: certificates name the CRL distribution point (with a publication listener)
 };
 
 struct CaConfig {
@@ -140,6 +155,7 @@ struct Config {
   StorageConfig storage;
   AcmeConfig acme;
   ValidationConfig validation;
+  PublicationConfig publication;
   PolicyConfig policy;
   LimitsConfig limits;
   CaConfig ca;
@@ -156,7 +172,7 @@ Result<Config> ParseConfig(std::string_view toml_text);
 // Reads and parses a file: kIo when it cannot be read; parse errors are ParseConfig's, prefixed with "PATH: ".
 Result<Config> LoadConfigFile(const std::string& path);
 // Applies ANVIL_DATA (if set) and then an explicit --data-dir (if non-empty); fills derived defaults
-// (external_url from listen, storage.path from data_dir).
+// (server.external_url and publication.external_url from their listen addresses, storage.path from data_dir).
 Status Finalize(Config& config, const std::string& data_dir_flag);
 // A complete commented TOML file with every key at its default (`anvil-ca config example`).
 std::string ExampleConfig();

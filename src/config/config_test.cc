@@ -65,6 +65,12 @@ std::string Dump(const Config& c) {
       << "\nvalidation.timeout=" << v.timeout.count() << "\nvalidation.workers=" << v.workers
       << "\nvalidation.caa_identities=" << list(v.caa_identities)
       << "\nvalidation.caa_recheck_after=" << v.caa_recheck_after.count() << "\n";
+  const PublicationConfig& pub = c.publication;
+  out << "publication.listen=";
+  for (const auto& l : pub.listen) out << l.host << ":" << l.port << ",";
+  out << "\npublication.external_url=" << pub.external_url << "\npublication.crl_period=" << pub.crl_period.count()
+      << "\npublication.crl_lifetime=" << pub.crl_lifetime.count()
+      << "\npublication.crl_revocation_delay=" << pub.crl_revocation_delay.count() << "\n";
   const PolicyConfig& p = c.policy;
   out << "policy.allowed_domains=" << list(p.allowed_domains)
       << "\npolicy.denied_domains=" << list(p.denied_domains)
@@ -91,7 +97,8 @@ std::string Dump(const Config& c) {
         << k << "ext_key_usages=" << list(profile.ext_key_usages) << "\n"
         << k << "identifier_types=" << list(profile.identifier_types) << "\n"
         << k << "key_types=" << list(profile.key_types) << "\n"
-        << k << "backdate=" << profile.backdate.count() << "\n";
+        << k << "backdate=" << profile.backdate.count() << "\n"
+        << k << "crl=" << profile.crl << "\n";
   }
   return out.str();
 }
@@ -151,6 +158,11 @@ const std::vector<std::string>& AllKeys() {
       "validation.workers",
       "validation.caa_identities",
       "validation.caa_recheck_after",
+      "publication.listen",
+      "publication.external_url",
+      "publication.crl_period",
+      "publication.crl_lifetime",
+      "publication.crl_revocation_delay",
       "policy.allowed_domains",
       "policy.denied_domains",
       "policy.allowed_ip_ranges",
@@ -176,6 +188,7 @@ const std::vector<std::string>& AllKeys() {
       "profiles.NAME.identifier_types",
       "profiles.NAME.key_types",
       "profiles.NAME.backdate",
+      "profiles.NAME.crl",
   };
   return *keys;
 }
@@ -292,6 +305,13 @@ workers = 4
 caa_identities = ["ca.example.com"]
 caa_recheck_after = "1h"
 
+[publication]
+listen = ["0.0.0.0:80", "[::]:80"]
+external_url = "http://crl.example.com/pki/"
+crl_period = "30m"
+crl_lifetime = "3d"
+crl_revocation_delay = "5s"
+
 [policy]
 allowed_domains = ["example.com", ".internal"]
 denied_domains = ["bad.example.com"]
@@ -316,6 +336,7 @@ ext_key_usages = ["serverAuth", "clientAuth"]
 identifier_types = ["dns"]
 key_types = ["ec384"]
 backdate = "0s"
+crl = false
 
 [profiles.codesign]
 validity = "365d"
@@ -391,6 +412,13 @@ TEST(ConfigTest, FullFileOverridesEverySection) {
   EXPECT_EQ(c.validation.workers, 4);
   EXPECT_THAT(c.validation.caa_identities, ElementsAre("ca.example.com"));
   EXPECT_EQ(c.validation.caa_recheck_after, seconds(3600));
+  ASSERT_EQ(c.publication.listen.size(), 2u);
+  EXPECT_EQ(c.publication.listen[1].host, "::");
+  EXPECT_EQ(c.publication.listen[1].port, 80);
+  EXPECT_EQ(c.publication.external_url, "http://crl.example.com/pki");
+  EXPECT_EQ(c.publication.crl_period, seconds(1800));
+  EXPECT_EQ(c.publication.crl_lifetime, 3 * kDay);
+  EXPECT_EQ(c.publication.crl_revocation_delay, seconds(5));
 
   EXPECT_THAT(c.policy.allowed_domains, ElementsAre("example.com", "internal"));  // leading "." dropped
   EXPECT_THAT(c.policy.denied_domains, ElementsAre("bad.example.com"));
@@ -416,6 +444,7 @@ TEST(ConfigTest, FullFileOverridesEverySection) {
   EXPECT_THAT(web.identifier_types, ElementsAre("dns"));
   EXPECT_THAT(web.key_types, ElementsAre("ec384"));
   EXPECT_EQ(web.backdate, seconds(0));
+  EXPECT_FALSE(web.crl);
   // Keys left out of a profile take ProfileConfig's defaults.
   const ProfileConfig& codesign = c.profiles.at("codesign");
   EXPECT_EQ(codesign.description, "");
@@ -597,6 +626,21 @@ TEST(ConfigTest, UrlsAreChecked) {
               StartsWith("server.external_url: expected a base URL without user info, query or fragment"));
   EXPECT_EQ(ErrorOf("[acme]\nwebsite = \"ftp://example.com\"\n"),
             "acme.website: expected an http:// or https:// URL, got \"ftp://example.com\"");
+  EXPECT_EQ(ErrorOf("[publication]\nexternal_url = \"https://crl.example.com\"\n"),
+            "publication.external_url: expected an http:// URL, got \"https://crl.example.com\"");
+}
+
+TEST(ConfigTest, CrlTimesAreBounded) {
+  EXPECT_EQ(ErrorOf("[publication]\ncrl_lifetime = \"8d\"\n"),
+            "publication.crl_lifetime: at most 7d (relying parties cache a CRL until its nextUpdate)");
+  EXPECT_EQ(ErrorOf("[publication]\ncrl_period = \"1d\"\n"),
+            "publication.crl_lifetime: must be longer than crl_period (1d), or a CRL expires before the next one "
+            "is made");
+  EXPECT_EQ(ErrorOf("[publication]\ncrl_revocation_delay = \"2m\"\n"),
+            "publication.crl_revocation_delay: at most 60s");
+  EXPECT_EQ(ErrorOf("[publication]\nlisten = [\"example.com:80\"]\n"),
+            "publication.listen[0]: host \"example.com\" must be \"localhost\" or an IP address (0.0.0.0 or [::] "
+            "for all addresses)");
 }
 
 TEST(ConfigTest, NamesAreChecked) {
@@ -749,6 +793,13 @@ TEST_F(ConfigFinalizeTest, DefaultsDeriveStoragePathAndExternalUrl) {
   EXPECT_EQ(c.data_dir, "./anvil-data");
   EXPECT_EQ(c.storage.path, "./anvil-data/anvil.db");
   EXPECT_EQ(c.server.external_url, "https://localhost:14000");
+  EXPECT_EQ(c.publication.external_url, "http://localhost:14080");
+}
+
+TEST_F(ConfigFinalizeTest, NoPublicationListenerMeansNoPublicationUrl) {
+  Config c = ParseOk("[publication]\nlisten = []\n");
+  ASSERT_TRUE(Finalize(c, "").ok());
+  EXPECT_EQ(c.publication.external_url, "");
 }
 
 TEST_F(ConfigFinalizeTest, FileDataDirIsUsedWithoutEnvironmentOrFlag) {

@@ -81,6 +81,7 @@ void WriteProfile(Writer& w, const std::string& name, const ProfileConfig& p, bo
   w.Key(c("Identifier types an order may contain: dns, ip."), "identifier_types", p.identifier_types);
   w.Key(c("CSR key types accepted for this profile; [] = policy.key_types."), "key_types", p.key_types);
   w.Key(c("notBefore is set this far in the past, to tolerate clients' clock skew."), "backdate", p.backdate);
+  w.Key(c("Certificates name the CRL distribution point (when there is a publication listener)."), "crl", p.crl);
 }
 
 }  // namespace
@@ -163,6 +164,17 @@ std::string ExampleConfig() {
         "caa_identities", d.validation.caa_identities);
   w.Key("Finalize checks CAA again for authorizations validated longer ago than this.", "caa_recheck_after",
         d.validation.caa_recheck_after);
+
+  w.Table("publication");
+  w.Key("Plain-HTTP listener for relying parties (CRLs, CA certificates); [] = none.", "listen",
+        d.publication.listen);
+  w.Key("Base URL relying parties use, http:// only; \"\" = from the first listen address.", "external_url",
+        d.publication.external_url);
+  w.Key("A fresh CRL is signed at least this often.", "crl_period", d.publication.crl_period);
+  w.Key("A CRL's nextUpdate - thisUpdate; longer than crl_period, at most 7d.", "crl_lifetime",
+        d.publication.crl_lifetime);
+  w.Key("A revocation is on the CRL at most this long after it is recorded; at most 60s.",
+        "crl_revocation_delay", d.publication.crl_revocation_delay);
 
   w.Table("policy");
   w.Key("Domain suffixes that may be certified; [] = any name.", "allowed_domains", d.policy.allowed_domains);

@@ -128,14 +128,14 @@ Result<ListenAddress> ParseHostPort(std::string_view text, bool allow_port_zero)
   return ListenAddress{std::string(host), static_cast<uint16_t>(value)};
 }
 
-std::string UrlForListenAddress(const ListenAddress& address) {
+std::string UrlForListenAddress(const ListenAddress& address, std::string_view scheme) {
   std::string host = address.host;
   if (IsUnspecifiedAddress(host)) {
     host = "localhost";
   } else if (IsIpv6Literal(host)) {
     host = "[" + host + "]";
   }
-  return "https://" + host + ":" + std::to_string(address.port);
+  return std::string(scheme) + "://" + host + ":" + std::to_string(address.port);
 }
 
 Status NormalizeDnsName(std::string& name) {
@@ -245,14 +245,20 @@ Status CheckUrl(std::string_view url, bool allow_http) {
   return Status::Ok();
 }
 
-Status NormalizeBaseUrl(std::string& url) {
-  ANVIL_RETURN_IF_ERROR(CheckUrl(url, /*allow_http=*/false));
-  const std::string_view rest = std::string_view(url).substr(8);
+Status NormalizeBaseUrl(std::string& url, bool http) {
+  if (http) {
+    if (!url.starts_with("http://")) return Invalid("expected an http:// URL, got " + Quote(url));
+    ANVIL_RETURN_IF_ERROR(CheckUrl(url, /*allow_http=*/true));
+  } else {
+    ANVIL_RETURN_IF_ERROR(CheckUrl(url, /*allow_http=*/false));
+  }
+  const size_t scheme_length = http ? 7 : 8;
+  const std::string_view rest = std::string_view(url).substr(scheme_length);
   const std::string_view authority = rest.substr(0, rest.find('/'));
   if (url.find_first_of("?#") != std::string::npos || authority.find('@') != std::string_view::npos) {
     return Invalid("expected a base URL without user info, query or fragment, got " + Quote(url));
   }
-  const size_t path_start = 8 + authority.size();  // url is modified below; authority must not be used
+  const size_t path_start = scheme_length + authority.size();  // url is modified below; not authority
   while (url.size() > path_start && url.back() == '/') url.pop_back();
   return Status::Ok();
 }

@@ -37,8 +37,8 @@ bool IsUnspecifiedAddress(std::string_view text);
 // back without brackets.
 Result<ListenAddress> ParseHostPort(std::string_view text, bool allow_port_zero);
 
-// "https://HOST:PORT" for a listen address; IPv6 hosts bracketed, an unspecified host becomes "localhost".
-std::string UrlForListenAddress(const ListenAddress& address);
+// "SCHEME://HOST:PORT" for a listen address; IPv6 hosts bracketed, an unspecified host becomes "localhost".
+std::string UrlForListenAddress(const ListenAddress& address, std::string_view scheme = "https");
 
 // Lower-cases name and checks that it is an ASCII DNS name: LDH labels of 1..63 octets, 253 octets in all, no
 // trailing dot, not an IP literal. IDNs must be written in their xn-- (A-label) form.
@@ -56,8 +56,9 @@ Status CheckOid(std::string_view text);
 // whitespace.
 Status CheckUrl(std::string_view url, bool allow_http);
 
-// The API's base URL (server.external_url): an https:// URL as CheckUrl, without user info, query or
-// fragment. A trailing "/" is removed, so that the API's paths can be appended.
-Status NormalizeBaseUrl(std::string& url);
+// A base URL: the API's (server.external_url), an https:// URL as CheckUrl, or with `http` the publication
+// listener's (publication.external_url), an http:// URL; without user info, query or fragment. A trailing
+// "/" is removed, so that paths can be appended.
+Status NormalizeBaseUrl(std::string& url, bool http = false);
 
 }  // namespace anvil::config::internal

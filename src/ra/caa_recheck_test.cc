@@ -112,7 +112,8 @@ TEST_F(CaaRecheckTest, SeveralFailuresAreSubproblemsUnderOneProblem) {
             "several identifiers failed the CAA check before issuance; see subproblems");
   ASSERT_EQ(refused.status().subproblems().size(), 2u);
   std::set<std::string> values;
-  for (const auto& sub : refused.status().subproblems()) values.insert(sub.identifier_value);
+  const Status status = refused.status();  // status() returns a copy: keep it for the loop
+  for (const auto& sub : status.subproblems()) values.insert(sub.identifier_value);
   EXPECT_EQ(values, (std::set<std::string>{"a.example.com", "*.b.example.com"}));
 }
 

@@ -73,6 +73,7 @@ Status RegistrationAuthority::Revoke(const std::string& certificate_der, int rea
   Status s = store_.RevokeCertificate(record->serial, reason, audit.at, audit);
   if (s.code() == Code::kAlreadyRevoked)
     return Error(Code::kAlreadyRevoked, "the certificate is already revoked");
+  if (s.ok() && revocation_listener_) revocation_listener_(*record);
   return s;
 }
 

@@ -9,6 +9,7 @@
 // Thread-safe: every method may be called concurrently (state lives in the Store).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -108,6 +109,12 @@ class RegistrationAuthority {
   // storage fault) is resolved the same way when it is next read, unless this process is finalizing it.
   Status ReconcileProcessingOrders();
 
+  // Called after each revocation is stored (the CRL updater: a CRL within its delay). Set before serving;
+  // runs on the revoking request's thread and must not block.
+  void SetRevocationListener(std::function<void(const storage::CertificateRecord&)> listener) {
+    revocation_listener_ = std::move(listener);
+  }
+
   // The account's key, parsed once per distinct stored JWK (jose::JwkCache).
   Result<jose::Jwk> AccountKey(const storage::Account& account) { return account_keys_.Get(account.jwk_json); }
 
@@ -166,6 +173,7 @@ class RegistrationAuthority {
   // erase and look up, never across a wait.
   std::mutex finalizing_mu_;
   std::set<std::string> finalizing_;
+  std::function<void(const storage::CertificateRecord&)> revocation_listener_;  // set before serving
 };
 
 // RFC 9773 §4.1 certificate IDs (acme/certificate_id.h), named here too for the RA's callers.

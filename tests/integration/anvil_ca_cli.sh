@@ -49,13 +49,19 @@ if "$ANVIL_CA" eab create --data-dir "$WORK/a" --kid ops-team 2>/dev/null; then 
 
 step "zero-configuration serve (ANVIL_DATA), then a second start reuses the CA"
 PORT=$(free_port)
-printf '[server]\nlisten = ["127.0.0.1:%s"]\nexternal_url = "https://localhost:%s"\n' "$PORT" "$PORT" >"$WORK/port.toml"
+PUB_PORT=$(free_port)
+printf '[server]\nlisten = ["127.0.0.1:%s"]\nexternal_url = "https://localhost:%s"\n[publication]\nlisten = ["127.0.0.1:%s"]\n' \
+  "$PORT" "$PORT" "$PUB_PORT" >"$WORK/port.toml"
 ANVIL_DATA="$WORK/z" "$ANVIL_CA" serve --config "$WORK/port.toml" >"$WORK/serve1.log" 2>&1 &
 PID=$!
 PIDS+=($PID)
 wait_for "anvil-ca" 30 curl -sf --cacert "$WORK/z/ca/root.pem" "https://localhost:$PORT/directory"
 grep -q "ACME directory:   https://localhost:$PORT/directory" "$WORK/serve1.log" || fail "directory URL not printed"
 grep -q "certbot certonly" "$WORK/serve1.log" || fail "certbot line not printed"
+# The CRL URL printed is served by the publication listener (plain HTTP) and parses as a CRL.
+CRL_URL=$(sed -n 's/^  CRL: *//p' "$WORK/serve1.log")
+case "$CRL_URL" in "http://127.0.0.1:$PUB_PORT/crl/"*.crl) ;; *) fail "CRL URL not printed: '$CRL_URL'" ;; esac
+curl -sf "$CRL_URL" | openssl crl -inform DER -noout -text | grep -q "No Revoked Certificates" || fail "no CRL served"
 first=$(openssl x509 -in "$WORK/z/ca/intermediate.pem" -noout -fingerprint -sha256)
 # server.batch_scheduling (default true): every thread runs with SCHED_BATCH (policy 3: field 41 of stat,
 # the 39th after the parenthesized name).

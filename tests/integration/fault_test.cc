@@ -208,6 +208,7 @@ class FaultTest : public ::testing::Test {
          << "\"\n"
          << "[validation]\nhttp_port = " << http01_->port() << "\ndns_resolver = \"" << dns_->dns_server()
          << "\"\ntimeout = \"10s\"\n"
+         << "[publication]\nlisten = []\n"  // CRLs only to the data directory
          << extra;
     ASSERT_TRUE(WriteFileAtomic(config_, toml.str(), 0600).ok());
   }

@@ -46,6 +46,11 @@ class IssuanceFixture : public ::testing::Test {
     auto port = anvil::testing::FreePort();
     ASSERT_TRUE(port.ok());
     port_ = *port;
+    for (int attempt = 0; attempt < 20 && (publication_port_ == 0 || publication_port_ == port_); ++attempt) {
+      auto p = anvil::testing::FreePort();
+      ASSERT_TRUE(p.ok());
+      publication_port_ = *p;
+    }
     StartServer();
     NewClient();
   }
@@ -61,6 +66,8 @@ class IssuanceFixture : public ::testing::Test {
     c.validation.timeout = std::chrono::seconds(5);
     c.validation.workers = 4;
     c.storage.durability = "normal";
+    c.publication.listen = {{"127.0.0.1", publication_port_}};
+    c.publication.crl_revocation_delay = std::chrono::seconds(1);
     Configure(c);
     ASSERT_TRUE(config::Finalize(c, "").ok());
     c.server.external_url = "https://localhost:" + std::to_string(port_);
@@ -147,6 +154,7 @@ class IssuanceFixture : public ::testing::Test {
   SystemClock clock_;
   agent::RealSleeper sleeper_;
   uint16_t port_ = 0;
+  uint16_t publication_port_ = 0;  // plain HTTP: CRLs and CA certificates
   std::unique_ptr<anvil::testing::ChallTestSrv> dns_;
   std::unique_ptr<agent::Http01StandaloneSolver> http01_;
   std::unique_ptr<agent::TlsAlpn01Solver> alpn_;

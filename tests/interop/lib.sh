@@ -47,10 +47,18 @@ start_challtestsrv() {
     wait_for "pebble-challtestsrv" 5 curl -s "http://127.0.0.1:$MGMT_PORT/"
 }
 
-# start_anvil_ca BINARY EXTRA_TOML: anvil-ca on $ACME_PORT with names resolved through challtestsrv.
+# start_anvil_ca BINARY EXTRA_TOML: anvil-ca on $ACME_PORT with names resolved through challtestsrv, and its
+# publication listener (CRLs, CA certificates over plain HTTP) on $PUBLICATION_PORT when the binary has one,
+# with the [publication] keys in $PUBLICATION_EXTRA (if set) added to it.
 start_anvil_ca() {
   local bin=$1 extra=${2:-}
   ACME_PORT=$(free_port)
+  PUBLICATION_PORT=$(free_port)
+  PUBLICATION_URL="http://127.0.0.1:$PUBLICATION_PORT"
+  local publication=""
+  if "$bin" config example | grep -q '^\[publication\]'; then
+    publication=$'[publication]\nlisten = ["127.0.0.1:'"$PUBLICATION_PORT"$'"]\n'"${PUBLICATION_EXTRA:-}"
+  fi
   mkdir -p "$WORK/anvil-data"
   cat >"$WORK/anvil-ca.toml" <<TOML
 data_dir = "$WORK/anvil-data"
@@ -64,6 +72,7 @@ http_port = ${HTTP_PORT:-80}
 tls_alpn_port = ${TLS_ALPN_PORT:-443}
 dns_resolver = "127.0.0.1:$DNS_PORT"
 timeout = "10s"
+$publication
 $extra
 TOML
   "$bin" serve --config "$WORK/anvil-ca.toml" >"$WORK/anvil-ca.log" 2>&1 &

@@ -1,0 +1,85 @@
+// The publication front end as a pure function: the current CRL and the CA certificates with their RFC 2585
+// media types, 503 before the first CRL, 404 elsewhere, 405 with Allow for other methods.
+#include "publish/publication.h"
+
+#include <gtest/gtest.h>
+
+#include "ca/ca_material.h"
+#include "ca/certificate_authority.h"
+#include "support/temp_dir.h"
+
+namespace anvil::publish {
+namespace {
+
+// No revocations, no state: enough for a CRL.
+class EmptyRevocations final : public storage::RevocationListStore {
+ public:
+  Result<std::vector<storage::RevokedCertificate>> ListRevokedCertificates(const std::string&, TimePoint,
+                                                                          const std::string&, int) override {
+    return std::vector<storage::RevokedCertificate>{};
+  }
+  Result<storage::CrlState> GetCrlState(const std::string&) override { return Error(Code::kNotFound, "none"); }
+  Status AdvanceCrlState(const storage::CrlState&, int64_t) override { return Status::Ok(); }
+};
+
+http::Request Get(std::string path, std::string method = "GET") {
+  http::Request r;
+  r.method = std::move(method);
+  r.path = path;
+  r.target = std::move(path);
+  return r;
+}
+
+class PublicationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto material = ca::LoadOrCreateCa(dir_.path(), ca::CaOptions{}, clock_);
+    ASSERT_TRUE(material.ok()) << material.status().ToString();
+    ca_ = std::make_unique<ca::CertificateAuthority>(*material, clock_, "");
+    updater_ = std::make_unique<CrlUpdater>(CrlUpdaterOptions{}, store_, *ca_, clock_);
+    PublicationContent content;
+    content.root_der = material->root.ToDer();
+    content.intermediate_der = material->intermediate.ToDer();
+    content.crls[updater_->issuer_id()] = updater_.get();
+    publication_ = std::make_unique<Publication>(std::move(content));
+  }
+
+  anvil::testing::TempDir dir_;
+  FakeClock clock_{FromUnixSeconds(1'800'000'000)};
+  EmptyRevocations store_;
+  std::unique_ptr<ca::CertificateAuthority> ca_;
+  std::unique_ptr<CrlUpdater> updater_;
+  std::unique_ptr<Publication> publication_;
+};
+
+TEST_F(PublicationTest, ServesTheCurrentCrlOnceThereIsOne) {
+  const std::string path = CrlPath(updater_->issuer_id());
+  EXPECT_EQ(publication_->Handle(Get(path)).status, 503);
+  ASSERT_TRUE(updater_->UpdateNow().ok());
+  http::Response r = publication_->Handle(Get(path));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers.Get("Content-Type"), "application/pkix-crl");
+  EXPECT_EQ(r.body, *updater_->Current());
+  EXPECT_EQ(publication_->Handle(Get(path, "HEAD")).status, 200);
+  EXPECT_EQ(publication_->Handle(Get("/crl/0000.crl")).status, 404);
+}
+
+TEST_F(PublicationTest, ServesTheCaCertificatesAsDer) {
+  http::Response root = publication_->Handle(Get(kRootPath));
+  EXPECT_EQ(root.status, 200);
+  EXPECT_EQ(root.headers.Get("Content-Type"), "application/pkix-cert");
+  EXPECT_EQ(root.body, ca_->material().root.ToDer());
+  http::Response intermediate = publication_->Handle(Get(kIntermediatePath));
+  EXPECT_EQ(intermediate.body, ca_->material().intermediate.ToDer());
+}
+
+TEST_F(PublicationTest, OtherMethodsAndPathsAreRefused) {
+  http::Response post = publication_->Handle(Get(kRootPath, "POST"));
+  EXPECT_EQ(post.status, 405);
+  EXPECT_EQ(post.headers.Get("Allow"), "GET, HEAD");
+  EXPECT_EQ(publication_->Handle(Get("/directory")).status, 404);
+  EXPECT_EQ(publication_->Handle(Get("/ca/root.der/../../etc/passwd")).status, 404);
+}
+
+}  // namespace
+}  // namespace anvil::publish

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Revocation as a relying party sees it (RFC 5280 §5, docs/revocation.md): anvil-ca with its publication
+# listener on loopback, the anvil client issuing two certificates over http-01, and OpenSSL as the relying
+# party. Each certificate names its CRL (cRLDistributionPoints) and issuer (caIssuers) on the plain-HTTP
+# listener; the CRL fetched from there verifies both; after `anvil revoke --reason 1` the CRL lists the
+# certificate (reason keyCompromise) within crl_revocation_delay, `openssl verify -crl_check` refuses it and
+# still accepts the other; the CRL in the data directory is the one served; after a restart the first CRL has
+# a higher cRLNumber and still lists the revocation.
+# Usage: crl_openssl.sh PATH/TO/anvil PATH/TO/anvil-ca
+set -euo pipefail
+ANVIL_BIN=$1
+ANVIL_CA=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
+WORK=$(mktemp -d /tmp/anvil-crl-XXXXXX)
+source "$HERE/lib.sh"
+
+command -v pebble-challtestsrv >/dev/null || fail "pebble-challtestsrv is not installed (scripts/install-deps)"
+
+HTTP_PORT=$(free_port)
+start_challtestsrv
+PUBLICATION_EXTRA='crl_revocation_delay = "1s"' start_anvil_ca "$ANVIL_CA"
+STATE="$WORK/state"
+ANVIL=("$ANVIL_BIN" --state-dir "$STATE")
+COMMON=(--server "$DIRECTORY" --ca-bundle "$ROOT_PEM" --http-address 127.0.0.1 --http-port "$HTTP_PORT")
+
+for name in kept lost; do
+  step "anvil issue: $name.anvil.test"
+  "${ANVIL[@]}" issue "${COMMON[@]}" --name "$name" -d "$name.anvil.test"
+done
+CERT_KEPT="$STATE/lineages/kept/cert.pem"
+CERT_LOST="$STATE/lineages/lost/cert.pem"
+CHAIN="$STATE/lineages/kept/chain.pem"
+
+step "the certificates name the publication listener for their CRL and issuer"
+CRL_URL=$(openssl x509 -in "$CERT_KEPT" -noout -ext crlDistributionPoints | sed -n 's/^ *URI://p')
+ISSUER_URL=$(openssl x509 -in "$CERT_KEPT" -noout -ext authorityInfoAccess | sed -n 's/^ *CA Issuers - URI://p')
+echo "CRL: $CRL_URL; issuer: $ISSUER_URL"
+case "$CRL_URL" in "$PUBLICATION_URL/crl/"*.crl) ;; *) fail "unexpected CRL distribution point '$CRL_URL'" ;; esac
+[ "$ISSUER_URL" = "$PUBLICATION_URL/ca/intermediate.der" ] || fail "unexpected caIssuers '$ISSUER_URL'"
+curl -sf "$ISSUER_URL" -o "$WORK/issuer.der"
+cmp <(openssl x509 -in "$CHAIN" -outform DER) "$WORK/issuer.der" || fail "caIssuers does not serve the intermediate"
+curl -sfI "$CRL_URL" | grep -qi '^content-type: application/pkix-crl' || fail "the CRL is not application/pkix-crl"
+
+fetch_crl() { curl -sf "$CRL_URL" -o "$WORK/crl.der" && openssl crl -inform DER -in "$WORK/crl.der" -out "$WORK/crl.pem"; }
+crl_number() { openssl crl -in "$WORK/crl.pem" -noout -crlnumber | cut -d= -f2; }
+relying_party() {  # CERT: openssl verify with the fetched CRL, the leaf's revocation checked
+  openssl verify -crl_check -CAfile "$ROOT_PEM" -untrusted "$CHAIN" -CRLfile "$WORK/crl.pem" "$1"
+}
+
+step "before any revocation: the CRL verifies both certificates"
+fetch_crl
+openssl crl -in "$WORK/crl.pem" -noout -text | tee "$WORK/crl0.txt"
+openssl crl -in "$WORK/crl.pem" -noout -verify -CAfile "$CHAIN" 2>&1 | grep -q "verify OK" ||
+  fail "the CRL's signature does not verify with the intermediate"
+grep -q "No Revoked Certificates" "$WORK/crl0.txt" || fail "a fresh CA's CRL lists certificates"
+relying_party "$CERT_KEPT"
+relying_party "$CERT_LOST"
+FIRST_NUMBER=$(crl_number)
+
+step "anvil revoke --reason 1 (keyCompromise): the next CRL lists it within crl_revocation_delay"
+"${ANVIL[@]}" revoke --cert "$CERT_LOST" --reason 1
+LOST_SERIAL=$(openssl x509 -in "$CERT_LOST" -noout -serial | cut -d= -f2)
+listed() { fetch_crl && openssl crl -in "$WORK/crl.pem" -noout -text | grep -qi "Serial Number: $LOST_SERIAL"; }
+wait_for "the revocation on the CRL" 30 listed || fail "the CRL does not list the revoked certificate"
+openssl crl -in "$WORK/crl.pem" -noout -text | tee "$WORK/crl1.txt"
+grep -A4 -i "Serial Number: $LOST_SERIAL" "$WORK/crl1.txt" | grep -q "Key Compromise" ||
+  fail "the entry has no keyCompromise reasonCode"
+[ "$(crl_number)" != "$FIRST_NUMBER" ] || fail "the cRLNumber did not change"
+
+step "the relying party refuses the revoked certificate and accepts the other"
+if relying_party "$CERT_LOST" >"$WORK/verify-lost.out" 2>&1; then cat "$WORK/verify-lost.out"; fail "revoked accepted"; fi
+cat "$WORK/verify-lost.out"
+grep -q "certificate revoked" "$WORK/verify-lost.out" || fail "openssl did not say 'certificate revoked'"
+relying_party "$CERT_KEPT"
+
+step "the data directory holds the CRL being served"
+ISSUER_ID=$(basename "$CRL_URL" .crl)
+cmp "$WORK/anvil-data/crl/$ISSUER_ID.crl" "$WORK/crl.der" || fail "the CRL file differs from the served CRL"
+
+step "restart: the first CRL has a higher number and still lists the revocation"
+BEFORE=$(crl_number)
+kill "$ANVIL_PID"; wait "$ANVIL_PID" 2>/dev/null || true
+"$ANVIL_CA" serve --config "$WORK/anvil-ca.toml" >>"$WORK/anvil-ca.log" 2>&1 &
+ANVIL_PID=$!
+PIDS+=($ANVIL_PID)
+wait_for "anvil-ca again" 30 curl -sf "$CRL_URL" -o /dev/null
+fetch_crl
+python3 -c "import sys; sys.exit(0 if int(sys.argv[2], 16) > int(sys.argv[1], 16) else 1)" "$BEFORE" "$(crl_number)" ||
+  fail "cRLNumber $(crl_number) after the restart is not above $BEFORE"
+openssl crl -in "$WORK/crl.pem" -noout -text | grep -qi "Serial Number: $LOST_SERIAL" || fail "revocation lost on restart"
+if relying_party "$CERT_LOST" >/dev/null 2>&1; then fail "revoked accepted after the restart"; fi
+echo "PASS"
