@@ -114,8 +114,8 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
   // The first CRL before anything is served: revocations recorded before a stop are on it.
   const std::string crl_dir = c.data_dir + "/crl";
   if (Status s = MakeDirectories(crl_dir, 0755); !s.ok()) return Context("CRL directory", s);
-  p->crl = std::make_unique<publish::CrlUpdater>(CrlUpdaterOptionsFrom(c, p->crl_url, crl_dir + "/" + issuer_id + ".crl"),
-                                                 *p->store, *p->ca, clock);
+  p->crl = std::make_unique<publish::CrlUpdater>(
+      CrlUpdaterOptionsFrom(c, p->crl_url, crl_dir + "/" + issuer_id + ".crl"), *p->store, *p->ca, clock);
   if (Status s = p->crl->UpdateNow(); !s.ok()) return Context("CRL", s);
   p->crl->Start();
 
@@ -158,7 +158,8 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
     plain.io_threads = 1;
     plain.worker_threads = 0;  // the handler only copies bytes already in memory
     publish::Publication* publication = p->publication.get();
-    auto published = http::Server::Start(plain, [publication](const http::Request& r) { return publication->Handle(r); });
+    auto published =
+        http::Server::Start(plain, [publication](const http::Request& r) { return publication->Handle(r); });
     if (!published.ok()) return Context("publication listen", published.status());
     p->publication_server = std::move(*published);
   }

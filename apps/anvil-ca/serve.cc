@@ -46,8 +46,8 @@ int Serve(const config::Config& config) {
   std::cout << "anvil-ca is ready.\n"
             << "  ACME directory:   " << directory << "\n"
             << "  Root certificate: " << root << "\n"
-            << "  CRL:              " << ((*server)->crl_url().empty() ? "(no publication listener)" : (*server)->crl_url())
-            << "\n"
+            << "  CRL:              "
+            << ((*server)->crl_url().empty() ? "(no publication listener)" : (*server)->crl_url()) << "\n"
             << "  Try it with certbot (http-01 answered on port " << config.validation.http_port << "):\n"
             << "    REQUESTS_CA_BUNDLE=" << root << " certbot certonly --standalone --server " << directory
             << " --http-01-port " << config.validation.http_port

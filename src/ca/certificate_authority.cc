@@ -32,7 +32,10 @@ std::string SerialHex(const std::string& serial) {
 
 CertificateAuthority::CertificateAuthority(CaMaterial material, const Clock& clock, std::string aia_url,
                                            std::string crl_url)
-    : material_(std::move(material)), clock_(clock), aia_url_(std::move(aia_url)), crl_url_(std::move(crl_url)) {
+    : material_(std::move(material)),
+      clock_(clock),
+      aia_url_(std::move(aia_url)),
+      crl_url_(std::move(crl_url)) {
   issuer_chain_pem_ = material_.intermediate.ToPem();
 }
 

@@ -18,7 +18,8 @@ class CertificateAuthority final : public CertificateIssuer, public CrlSigner {
  public:
   // `aia_url` is the caIssuers URL put into every certificate (empty: none); `crl_url` the CRL distribution
   // point put into the certificates of profiles with `crl` (empty: none).
-  CertificateAuthority(CaMaterial material, const Clock& clock, std::string aia_url, std::string crl_url = "");
+  CertificateAuthority(CaMaterial material, const Clock& clock, std::string aia_url,
+                       std::string crl_url = "");
 
   Result<IssuedCertificate> Issue(const IssuanceRequest& request, IssuanceLog& log) override;
 

@@ -678,7 +678,8 @@ Status Finalize(Config& config, const std::string& data_dir_flag) {
     config.server.external_url = internal::UrlForListenAddress(config.server.listen.front());
   }
   if (config.publication.external_url.empty() && !config.publication.listen.empty()) {
-    config.publication.external_url = internal::UrlForListenAddress(config.publication.listen.front(), "http");
+    config.publication.external_url =
+        internal::UrlForListenAddress(config.publication.listen.front(), "http");
   }
   return Status::Ok();
 }

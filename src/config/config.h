@@ -134,7 +134,8 @@ struct ProfileConfig {
   std::vector<std::string> identifier_types{"dns", "ip"};  // profiles.NAME.identifier_types
   std::vector<std::string> key_types;  // profiles.NAME.key_types; empty = policy.key_types
   std::chrono::seconds backdate{60};   // profiles.NAME.backdate: notBefore = now - backdate (clock skew)
-  bool crl = true;  // profiles.NAME.crl: certificates name the CRL distribution point (with a publication listener)
+  // profiles.NAME.crl: certificates name the CRL distribution point (when there is a publication listener)
+  bool crl = true;
 };
 
 struct CaConfig {

@@ -68,7 +68,8 @@ std::string Dump(const Config& c) {
   const PublicationConfig& pub = c.publication;
   out << "publication.listen=";
   for (const auto& l : pub.listen) out << l.host << ":" << l.port << ",";
-  out << "\npublication.external_url=" << pub.external_url << "\npublication.crl_period=" << pub.crl_period.count()
+  out << "\npublication.external_url=" << pub.external_url
+      << "\npublication.crl_period=" << pub.crl_period.count()
       << "\npublication.crl_lifetime=" << pub.crl_lifetime.count()
       << "\npublication.crl_revocation_delay=" << pub.crl_revocation_delay.count() << "\n";
   const PolicyConfig& p = c.policy;

@@ -81,7 +81,8 @@ void WriteProfile(Writer& w, const std::string& name, const ProfileConfig& p, bo
   w.Key(c("Identifier types an order may contain: dns, ip."), "identifier_types", p.identifier_types);
   w.Key(c("CSR key types accepted for this profile; [] = policy.key_types."), "key_types", p.key_types);
   w.Key(c("notBefore is set this far in the past, to tolerate clients' clock skew."), "backdate", p.backdate);
-  w.Key(c("Certificates name the CRL distribution point (when there is a publication listener)."), "crl", p.crl);
+  w.Key(c("Certificates name the CRL distribution point (when there is a publication listener)."), "crl",
+        p.crl);
 }
 
 }  // namespace

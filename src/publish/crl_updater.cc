@@ -37,7 +37,8 @@ Result<std::string> SerialBytes(const std::string& hex) {
 // Big-endian magnitude bytes of a positive number ("\x01" for 1).
 std::string NumberBytes(int64_t number) {
   std::string bytes;
-  for (auto n = static_cast<uint64_t>(number); n != 0; n >>= 8) bytes.insert(bytes.begin(), static_cast<char>(n & 0xff));
+  for (auto n = static_cast<uint64_t>(number); n != 0; n >>= 8)
+    bytes.insert(bytes.begin(), static_cast<char>(n & 0xff));
   return bytes.empty() ? std::string(1, '\0') : bytes;
 }
 
@@ -67,7 +68,9 @@ CrlUpdater::~CrlUpdater() {
   if (thread_.joinable()) thread_.join();
 }
 
-void CrlUpdater::Start() { thread_ = std::thread([this] { Run(); }); }
+void CrlUpdater::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void CrlUpdater::Revoked() {
   {
@@ -124,9 +127,9 @@ Result<std::string> CrlUpdater::MakeCrl() {
   const std::string authority_key_id = signer_.CrlIssuer().subject_key_id();
   std::string after;
   while (true) {
-    ANVIL_ASSIGN_OR_RETURN(std::vector<storage::RevokedCertificate> page,
-                           store_.ListRevokedCertificates(authority_key_id, expired_cutoff, after,
-                                                          options_.page_size));
+    ANVIL_ASSIGN_OR_RETURN(
+        std::vector<storage::RevokedCertificate> page,
+        store_.ListRevokedCertificates(authority_key_id, expired_cutoff, after, options_.page_size));
     for (const storage::RevokedCertificate& r : page) {
       ANVIL_ASSIGN_OR_RETURN(std::string serial, SerialBytes(r.serial));
       tmpl.entries.push_back(crypto::CrlEntry{std::move(serial), r.revoked_at, r.reason});

@@ -1,8 +1,8 @@
 // The CRL updater over a scripted revocation store and the real CA: what each CRL lists (RFC 5280 §5, and the
 // expired-entry rule of docs/revocation.md), its numbering across updaters (restarts), paging, conflicts,
 // failures, and the schedule — a CRL at each period and within revocation_delay of a revocation — driven by a
-// fake steady clock. The SQLite store under it is tested by the storage conformance suite, and the whole chain
-// end to end by tests/integration/revocation_test.cc.
+// fake steady clock. The SQLite store under it is tested by the storage conformance suite, and the whole
+// chain end to end by tests/integration/revocation_test.cc.
 #include "publish/crl_updater.h"
 
 #include <gtest/gtest.h>
@@ -38,10 +38,9 @@ class ScriptedRevocations final : public storage::RevocationListStore {
   Status list_error = Status::Ok();
   std::vector<TimePoint> cutoffs;  // not_after_after of each list call
 
-  Result<std::vector<storage::RevokedCertificate>> ListRevokedCertificates(const std::string& authority_key_id,
-                                                                          TimePoint not_after_after,
-                                                                          const std::string& after_serial,
-                                                                          int limit) override {
+  Result<std::vector<storage::RevokedCertificate>> ListRevokedCertificates(
+      const std::string& authority_key_id, TimePoint not_after_after, const std::string& after_serial,
+      int limit) override {
     if (!list_error.ok()) return list_error;
     cutoffs.push_back(not_after_after);
     std::vector<storage::RevokedCertificate> out;
@@ -71,7 +70,8 @@ class ScriptedRevocations final : public storage::RevocationListStore {
       return Error(Code::kConflict, "advanced meanwhile");
     }
     auto it = states.find(next.issuer_id);
-    if ((it == states.end() ? 0 : it->second.number) != previous_number) return Error(Code::kConflict, "stale");
+    if ((it == states.end() ? 0 : it->second.number) != previous_number)
+      return Error(Code::kConflict, "stale");
     states[next.issuer_id] = next;
     return Status::Ok();
   }

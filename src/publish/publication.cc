@@ -14,7 +14,8 @@ http::Response Text(int status, std::string body) {
 http::Response Der(std::string_view type, std::string body) {
   http::Response r;
   r.headers.Set("Content-Type", std::string(type));
-  // A CRL changes within publication.crl_revocation_delay of a revocation: caches may keep it a minute at most.
+  // A CRL changes within publication.crl_revocation_delay of a revocation: caches may keep it a minute at
+  // most.
   r.headers.Set("Cache-Control", "public, max-age=60, no-transform");
   r.body = std::move(body);
   return r;

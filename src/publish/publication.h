@@ -3,7 +3,8 @@
 //
 //   GET|HEAD /crl/ISSUER.crl       the CrlUpdater's current CRL, application/pkix-crl (RFC 2585 §4.2)
 //   GET|HEAD /ca/root.der          the root certificate, application/pkix-cert (RFC 2585 §4.1)
-//   GET|HEAD /ca/intermediate.der  the intermediate (the caIssuers URL of issued certificates, RFC 5280 §4.2.2.1)
+//   GET|HEAD /ca/intermediate.der  the intermediate (the caIssuers URL of issued certificates, RFC 5280
+//   §4.2.2.1)
 //
 // Anything else is 404, another method 405 with Allow. A pure function of the request over the updaters;
 // thread-safe.

@@ -15,10 +15,12 @@ namespace {
 class EmptyRevocations final : public storage::RevocationListStore {
  public:
   Result<std::vector<storage::RevokedCertificate>> ListRevokedCertificates(const std::string&, TimePoint,
-                                                                          const std::string&, int) override {
+                                                                           const std::string&, int) override {
     return std::vector<storage::RevokedCertificate>{};
   }
-  Result<storage::CrlState> GetCrlState(const std::string&) override { return Error(Code::kNotFound, "none"); }
+  Result<storage::CrlState> GetCrlState(const std::string&) override {
+    return Error(Code::kNotFound, "none");
+  }
   Status AdvanceCrlState(const storage::CrlState&, int64_t) override { return Status::Ok(); }
 };
 
