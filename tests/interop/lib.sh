@@ -56,7 +56,11 @@ start_anvil_ca() {
   PUBLICATION_PORT=$(free_port)
   PUBLICATION_URL="http://127.0.0.1:$PUBLICATION_PORT"
   local publication=""
-  if "$bin" config example | grep -q '^\[publication\]'; then
+  # Read whole before grep: `grep -q` stops at the first match, and under pipefail the writer's SIGPIPE would
+  # fail the test.
+  local example
+  example=$("$bin" config example)
+  if grep -q '^\[publication\]' <<<"$example"; then
     publication=$'[publication]\nlisten = ["127.0.0.1:'"$PUBLICATION_PORT"$'"]\n'"${PUBLICATION_EXTRA:-}"
   fi
   mkdir -p "$WORK/anvil-data"
