@@ -198,17 +198,8 @@ std::vector<std::string> Certificate::ext_key_usages() const {
   DrainErrors();
   for (int i = 0; eku && i < sk_ASN1_OBJECT_num(eku.get()); ++i) {
     const ASN1_OBJECT* obj = sk_ASN1_OBJECT_value(eku.get(), i);
-    switch (OBJ_obj2nid(obj)) {
-      case NID_server_auth:
-        out.emplace_back("serverAuth");
-        break;
-      case NID_client_auth:
-        out.emplace_back("clientAuth");
-        break;
-      default:
-        out.push_back(internal::DottedOid(obj));
-        break;
-    }
+    const char* name = internal::ExtKeyUsageName(OBJ_obj2nid(obj));
+    out.push_back(name != nullptr ? std::string(name) : internal::DottedOid(obj));
   }
   return out;
 }

@@ -56,7 +56,8 @@ class Certificate {
   // whether it is critical; nullopt if absent; kMalformed if present but not a DER OCTET STRING, or present
   // twice (RFC 5280 §4.2).
   Result<std::optional<std::pair<std::string, bool>>> acme_identifier() const;
-  std::vector<std::string> ext_key_usages() const;  // "serverAuth", "clientAuth", or dotted OIDs.
+  // The names CertificateTemplate::ext_key_usages takes ("serverAuth", "OCSPSigning", ...), or dotted OIDs.
+  std::vector<std::string> ext_key_usages() const;
   // The DER TBSCertificate as it was signed.
   std::string tbs_der() const;
 
@@ -80,11 +81,16 @@ struct CertificateTemplate {
   std::optional<int> path_length{};  // basicConstraints (critical); pathLen only for a CA.
   // keyUsage (critical; RFC 5280 §4.2.1.3); omitted if no bit is set.
   bool digital_signature = true, key_encipherment = false, key_cert_sign = false, crl_sign = false;
-  std::vector<std::string> ext_key_usages{};  // "serverAuth","clientAuth" or dotted OIDs; omitted when empty.
+  // extKeyUsage (non-critical); omitted when empty. Names: "serverAuth", "clientAuth", "codeSigning",
+  // "emailProtection", "OCSPSigning" (RFC 5280 §4.2.1.12); anything else as a dotted OID.
+  std::vector<std::string> ext_key_usages{};
   std::string ca_issuers_url{}, ocsp_url{},
       crl_url{};  // AIA caIssuers / OCSP, CRL distribution point; omitted when empty.
   std::optional<std::string>
       acme_identifier{};  // RFC 8737 §3: critical extension, OCTET STRING of this value.
+  // id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1): non-critical, value NULL. For a delegated OCSP responder's
+  // certificate (with ext_key_usages {"OCSPSigning"}): clients need not check its revocation.
+  bool ocsp_no_check = false;
 };
 
 // Builds a certificate; issuer == nullptr means self-signed (issuer name = subject, AKI = own SKI). SKI is

@@ -134,10 +134,8 @@ Status AddExtKeyUsage(X509* x, const CertificateTemplate& tmpl) {
   if (!eku) return ErrorWithOpenSsl(Code::kInternal, "cannot build extKeyUsage");
   for (const auto& usage : tmpl.ext_key_usages) {
     internal::Asn1ObjectPtr obj;
-    if (usage == "serverAuth") {
-      obj.reset(OBJ_dup(OBJ_nid2obj(NID_server_auth)));
-    } else if (usage == "clientAuth") {
-      obj.reset(OBJ_dup(OBJ_nid2obj(NID_client_auth)));
+    if (const int nid = internal::ExtKeyUsageNid(usage); nid != NID_undef) {
+      obj.reset(OBJ_dup(OBJ_nid2obj(nid)));
     } else {
       obj = internal::ObjectFromDottedOid(usage);
       if (!obj) return InvalidTemplate("invalid extended key usage \"" + usage + "\"");
@@ -206,6 +204,17 @@ Status AddCrlDistributionPoint(X509* x, const CertificateTemplate& tmpl) {
   return AddExtension(x, NID_crl_distribution_points, points.get(), false);
 }
 
+// RFC 6960 §4.2.2.2.1: id-pkix-ocsp-nocheck, non-critical, "the value of the extension SHALL be NULL".
+Status AddOcspNoCheck(X509* x) {
+  ANVIL_ASSIGN_OR_RETURN(internal::Asn1OctetStringPtr null_der, OctetString(std::string("\x05\x00", 2)));
+  internal::X509ExtensionPtr ext(
+      X509_EXTENSION_create_by_NID(nullptr, NID_id_pkix_OCSP_noCheck, 0, null_der.get()));
+  if (!ext || X509_add_ext(x, ext.get(), -1) != 1) {
+    return ErrorWithOpenSsl(Code::kInternal, "cannot add the OCSP noCheck extension");
+  }
+  return Status::Ok();
+}
+
 Status AddAcmeIdentifier(X509* x, const std::string& value) {
   // RFC 8737 §3: a critical extension whose extnValue is the DER of an OCTET STRING.
   ANVIL_ASSIGN_OR_RETURN(internal::Asn1OctetStringPtr inner, OctetString(value));
@@ -272,6 +281,7 @@ Result<PreparedCertificate> PreparedCertificate::Create(const CertificateTemplat
   }
   ANVIL_RETURN_IF_ERROR(AddCrlDistributionPoint(x, tmpl));
   if (tmpl.acme_identifier) ANVIL_RETURN_IF_ERROR(AddAcmeIdentifier(x, *tmpl.acme_identifier));
+  if (tmpl.ocsp_no_check) ANVIL_RETURN_IF_ERROR(AddOcspNoCheck(x));
   internal::DrainErrors();
 
   return PreparedCertificate(std::make_unique<Impl>(Impl{std::move(x509), issuer_key, sig.digest}));

@@ -297,6 +297,70 @@ TEST(Certificate, AcmeIdentifierRoundTripsAndIsCritical) {
             std::string("\x04\x20", 2) + digest);
 }
 
+// A delegated OCSP responder's certificate (RFC 6960 §4.2.2.2): EKU id-kp-OCSPSigning by name and
+// id-pkix-ocsp-nocheck (§4.2.2.2.1), non-critical, whose extnValue is exactly NULL.
+TEST(Certificate, OcspResponderHasOcspSigningAndNoCheck) {
+  TestChain chain;
+  ASSERT_NO_FATAL_FAILURE(chain.Build());
+  auto key = MustGenerate(KeyType::kEcP256);
+  CertificateTemplate tmpl;
+  tmpl.serial = "\x33";
+  tmpl.subject.common_name = "Anvil OCSP Responder";
+  tmpl.not_before = chain.now - hours(1);
+  tmpl.not_after = chain.now + hours(24 * 30);
+  tmpl.ext_key_usages = {"OCSPSigning"};
+  tmpl.ocsp_no_check = true;
+  auto cert = IssueCertificate(tmpl, key.public_key(), &*chain.intermediate, chain.intermediate_key);
+  ASSERT_TRUE(cert.ok()) << cert.status().ToString();
+  EXPECT_THAT(cert->ext_key_usages(), ElementsAre("OCSPSigning"));
+  EXPECT_EQ(Criticality(*cert, NID_id_pkix_OCSP_noCheck), 0);
+
+  auto x = OpenSslParse(cert->ToDer());
+  ASSERT_TRUE(x);
+  const int idx = X509_get_ext_by_NID(x.get(), NID_id_pkix_OCSP_noCheck, -1);
+  ASSERT_GE(idx, 0);
+  EXPECT_LT(X509_get_ext_by_NID(x.get(), NID_id_pkix_OCSP_noCheck, idx), 0);  // Only once.
+  X509_EXTENSION* ext = X509_get_ext(x.get(), idx);
+  std::unique_ptr<ASN1_OBJECT, void (*)(ASN1_OBJECT*)> oid(OBJ_txt2obj("1.3.6.1.5.5.7.48.1.5", 1),
+                                                           ASN1_OBJECT_free);
+  EXPECT_EQ(OBJ_cmp(X509_EXTENSION_get_object(ext), oid.get()), 0);
+  const ASN1_OCTET_STRING* value = X509_EXTENSION_get_data(ext);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
+                        static_cast<size_t>(ASN1_STRING_length(value))),
+            std::string("\x05\x00", 2));
+  // OpenSSL sees the key purpose the delegation check (RFC 6960 §4.2.2.2) looks for.
+  EXPECT_NE(X509_get_extended_key_usage(x.get()) & XKU_OCSP_SIGN, 0u);
+  // Off by default: the leaf has none.
+  EXPECT_EQ(Criticality(*chain.leaf, NID_id_pkix_OCSP_noCheck), -1);
+}
+
+TEST(Certificate, ExtendedKeyUsageNamesRoundTrip) {
+  auto key = MustGenerate(KeyType::kEcP256);
+  CertificateTemplate tmpl;
+  tmpl.serial = "\x34";
+  tmpl.subject.common_name = "eku.example";
+  tmpl.not_before = Now();
+  tmpl.not_after = Now() + hours(1);
+  tmpl.ext_key_usages = {"serverAuth",      "clientAuth",  "codeSigning",
+                         "emailProtection", "OCSPSigning", "1.3.6.1.4.1.311.10.3.13"};
+  auto cert = IssueCertificate(tmpl, key.public_key(), nullptr, key);
+  ASSERT_TRUE(cert.ok()) << cert.status().ToString();
+  EXPECT_THAT(cert->ext_key_usages(),
+              ElementsAre("serverAuth", "clientAuth", "codeSigning", "emailProtection", "OCSPSigning",
+                          "1.3.6.1.4.1.311.10.3.13"));
+  auto x = OpenSslParse(cert->ToDer());
+  ASSERT_TRUE(x);
+  EXPECT_EQ(
+      X509_get_extended_key_usage(x.get()),
+      static_cast<uint32_t>(XKU_SSL_SERVER | XKU_SSL_CLIENT | XKU_CODE_SIGN | XKU_SMIME | XKU_OCSP_SIGN));
+
+  // id-kp-OCSPSigning given dotted is the same key purpose, and reads back by name.
+  tmpl.ext_key_usages = {"1.3.6.1.5.5.7.3.9"};
+  auto dotted = IssueCertificate(tmpl, key.public_key(), nullptr, key);
+  ASSERT_TRUE(dotted.ok()) << dotted.status().ToString();
+  EXPECT_THAT(dotted->ext_key_usages(), ElementsAre("OCSPSigning"));
+}
+
 TEST(Certificate, AcmeIdentifierThatIsNotAnOctetStringIsMalformed) {
   // Built with OpenSSL directly: crypto/ itself cannot produce this.
   std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)> pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"),

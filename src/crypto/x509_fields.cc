@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <ctime>
+#include <utility>
 
 namespace anvil::crypto::internal {
 namespace {
@@ -23,6 +24,13 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
+
+// RFC 5280 §4.2.1.12 key purposes, by the names config/ and the CA profiles use.
+constexpr std::pair<const char*, int> kExtKeyUsageNames[] = {{"serverAuth", NID_server_auth},
+                                                             {"clientAuth", NID_client_auth},
+                                                             {"codeSigning", NID_code_sign},
+                                                             {"emailProtection", NID_email_protect},
+                                                             {"OCSPSigning", NID_OCSP_sign}};
 
 }  // namespace
 
@@ -59,6 +67,20 @@ Result<DistPointNamePtr> FullNameUri(const std::string& url) {
   dpn->type = 0;        // fullName
   dpn->name.fullname = names.release();
   return dpn;
+}
+
+int ExtKeyUsageNid(std::string_view name) {
+  for (const auto& [known, nid] : kExtKeyUsageNames) {
+    if (name == known) return nid;
+  }
+  return NID_undef;
+}
+
+const char* ExtKeyUsageName(int nid) {
+  for (const auto& [name, known] : kExtKeyUsageNames) {
+    if (nid == known) return name;
+  }
+  return nullptr;
 }
 
 SignatureAlgorithm SignatureAlgorithmFor(const PublicKey& issuer_key) {

@@ -1,6 +1,6 @@
 // Internal to crypto/: the pieces certificates, CSRs and CRLs share: subjectAltName GENERAL_NAMES built from
 // and read into strings, URI names and distribution point names, IP address text, common names, ASN.1 times,
-// the signature algorithm an issuing key implies and a minimal DER walk.
+// the signature algorithm an issuing key implies, extended key usage names and a minimal DER walk.
 #pragma once
 
 #include <optional>
@@ -42,6 +42,11 @@ struct SignatureAlgorithm {
 SignatureAlgorithm SignatureAlgorithmFor(const PublicKey& issuer_key);
 // The DER AlgorithmIdentifier of `alg`; "" if it cannot be encoded.
 std::string SignatureAlgorithmDer(const SignatureAlgorithm& alg);
+
+// The extended key usages known by name (RFC 5280 §4.2.1.12): "serverAuth" ↔ NID_server_auth, ...;
+// NID_undef / nullptr for anything else.
+int ExtKeyUsageNid(std::string_view name);
+const char* ExtKeyUsageName(int nid);
 
 // GENERAL_NAMES with the dNSNames then the iPAddresses. kInvalidArgument for an empty or non-ASCII DNS name
 // or an unparsable address.
