@@ -50,7 +50,8 @@ struct CaServer::Parts {
   std::unique_ptr<va::Validator> validator;
   std::unique_ptr<ca::CertificateAuthority> ca;
   std::unique_ptr<publish::CrlUpdater> crl;
-  std::string crl_url;
+  std::unique_ptr<publish::OcspResponder> ocsp;
+  std::string crl_url, ocsp_url;
   std::unique_ptr<ra::RegistrationAuthority> ra;
   std::unique_ptr<wfe::NonceService> nonces;
   std::unique_ptr<wfe::WebFrontEnd> front_end;
@@ -109,7 +110,8 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
   const std::string aia_url = publishing ? c.publication.external_url + publish::kIntermediatePath
                                          : c.server.external_url + wfe::WebFrontEnd::AiaPath();
   p->crl_url = publishing ? c.publication.external_url + publish::CrlPath(issuer_id) : "";
-  p->ca = std::make_unique<ca::CertificateAuthority>(*p->material, clock, aia_url, p->crl_url);
+  p->ocsp_url = publishing && c.publication.ocsp ? c.publication.external_url + publish::kOcspPath : "";
+  p->ca = std::make_unique<ca::CertificateAuthority>(*p->material, clock, aia_url, p->crl_url, p->ocsp_url);
 
   // The first CRL before anything is served: revocations recorded before a stop are on it.
   const std::string crl_dir = c.data_dir + "/crl";
@@ -118,11 +120,22 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
       CrlUpdaterOptionsFrom(c, p->crl_url, crl_dir + "/" + issuer_id + ".crl"), *p->store, *p->ca, clock);
   if (Status s = p->crl->UpdateNow(); !s.ok()) return Context("CRL", s);
   p->crl->Start();
+  if (!p->ocsp_url.empty()) {
+    publish::OcspResponderOptions ocsp;
+    ocsp.response_lifetime = c.publication.ocsp_response_lifetime;
+    ocsp.responder_dir = c.data_dir + "/ocsp";
+    p->ocsp = std::make_unique<publish::OcspResponder>(ocsp, *p->store, *p->ca, clock);
+    if (Status s = p->ocsp->Start(); !s.ok()) return Context("OCSP responder", s);
+  }
 
   p->ra = std::make_unique<ra::RegistrationAuthority>(RaOptionsFrom(c), *policy, *p->store, *p->validator, *p->ca,
                                                       clock);
   publish::CrlUpdater* crl = p->crl.get();
-  p->ra->SetRevocationListener([crl](const storage::CertificateRecord&) { crl->Revoked(); });
+  publish::OcspResponder* ocsp = p->ocsp.get();
+  p->ra->SetRevocationListener([crl, ocsp](const storage::CertificateRecord& revoked) {
+    crl->Revoked();
+    if (ocsp != nullptr) ocsp->Revoked(revoked.serial);
+  });
   if (Status s = p->ra->ReconcileProcessingOrders(); !s.ok()) return Context("reconciling interrupted orders", s);
 
   p->nonces = std::make_unique<wfe::NonceService>(clock, c.acme.nonce_lifetime);
@@ -148,6 +161,7 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
     content.root_der = p->material->root.ToDer();
     content.intermediate_der = p->material->intermediate.ToDer();
     content.crls[issuer_id] = p->crl.get();
+    content.ocsp = p->ocsp.get();
     p->publication = std::make_unique<publish::Publication>(std::move(content));
     http::ServerOptions plain;
     for (const auto& l : c.publication.listen) plain.listen.push_back({l.host, l.port});

@@ -42,6 +42,7 @@ ra::RaOptions RaOptionsFrom(const config::Config& config) {
     rules.certificate.backdate = p.backdate;
     rules.certificate.ext_key_usages = p.ext_key_usages;
     rules.certificate.crl = p.crl;
+    rules.certificate.ocsp = p.ocsp;
     rules.identifier_types = p.identifier_types;
     rules.key_types = p.key_types;
     o.profiles.emplace(name, std::move(rules));

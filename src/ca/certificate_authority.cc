@@ -31,11 +31,12 @@ std::string SerialHex(const std::string& serial) {
 }  // namespace
 
 CertificateAuthority::CertificateAuthority(CaMaterial material, const Clock& clock, std::string aia_url,
-                                           std::string crl_url)
+                                           std::string crl_url, std::string ocsp_url)
     : material_(std::move(material)),
       clock_(clock),
       aia_url_(std::move(aia_url)),
-      crl_url_(std::move(crl_url)) {
+      crl_url_(std::move(crl_url)),
+      ocsp_url_(std::move(ocsp_url)) {
   issuer_chain_pem_ = material_.intermediate.ToPem();
 }
 
@@ -63,11 +64,28 @@ Result<crypto::CertificateTemplate> CertificateAuthority::BuildTemplate(
   t.ext_key_usages = request.profile.ext_key_usages;
   t.ca_issuers_url = aia_url_;
   if (request.profile.crl) t.crl_url = crl_url_;
+  if (request.profile.ocsp) t.ocsp_url = ocsp_url_;
   return t;
 }
 
 Result<std::string> CertificateAuthority::SignCrl(const crypto::CrlTemplate& tmpl) {
   return crypto::SignCrl(tmpl, material_.intermediate, material_.intermediate_key);
+}
+
+Result<crypto::Certificate> CertificateAuthority::IssueOcspResponder(const crypto::PublicKey& key,
+                                                                    TimePoint not_after) {
+  crypto::CertificateTemplate t;
+  t.serial = NewSerial();
+  t.subject.common_name = material_.intermediate.subject_common_name() + " OCSP responder";
+  t.subject.organization = "";
+  const TimePoint now = clock_.Now();
+  t.not_before = FromUnixSeconds(ToUnixSeconds(now - std::chrono::minutes(1)));
+  t.not_after = FromUnixSeconds(ToUnixSeconds(std::min(not_after, material_.intermediate.not_after())));
+  if (t.not_after <= t.not_before) return Error(Code::kServerInternal, "the issuing CA certificate has expired");
+  t.digital_signature = true;
+  t.ext_key_usages = {"OCSPSigning"};  // id-kp-OCSPSigning (RFC 6960 §4.2.2.2)
+  t.ocsp_no_check = true;                     // RFC 6960 §4.2.2.2.1: relying parties need not check it
+  return crypto::IssueCertificate(t, key, &material_.intermediate, material_.intermediate_key);
 }
 
 Result<IssuedCertificate> CertificateAuthority::Issue(const IssuanceRequest& request, IssuanceLog& log) {

@@ -9,23 +9,29 @@
 #include "base/time.h"
 #include "ca/ca_material.h"
 #include "ca/crl_signer.h"
+#include "ca/ocsp_signer.h"
 #include "ca/issuer.h"
 #include "crypto/certificate.h"
 
 namespace anvil::ca {
 
-class CertificateAuthority final : public CertificateIssuer, public CrlSigner {
+class CertificateAuthority final : public CertificateIssuer, public CrlSigner, public OcspDelegation {
  public:
   // `aia_url` is the caIssuers URL put into every certificate (empty: none); `crl_url` the CRL distribution
-  // point put into the certificates of profiles with `crl` (empty: none).
-  CertificateAuthority(CaMaterial material, const Clock& clock, std::string aia_url,
-                       std::string crl_url = "");
+  // point put into the certificates of profiles with `crl`, `ocsp_url` the OCSP responder put into those of
+  // profiles with `ocsp` (empty: none).
+  CertificateAuthority(CaMaterial material, const Clock& clock, std::string aia_url, std::string crl_url = "",
+                       std::string ocsp_url = "");
 
   Result<IssuedCertificate> Issue(const IssuanceRequest& request, IssuanceLog& log) override;
 
   // CrlSigner: the intermediate signs the CRL of the certificates it issued.
   const crypto::Certificate& CrlIssuer() const override { return material_.intermediate; }
   Result<std::string> SignCrl(const crypto::CrlTemplate& tmpl) override;
+
+  // OcspDelegation: the intermediate delegates OCSP signing for what it issued.
+  const crypto::Certificate& OcspIssuer() const override { return material_.intermediate; }
+  Result<crypto::Certificate> IssueOcspResponder(const crypto::PublicKey& key, TimePoint not_after) override;
 
   const CaMaterial& material() const { return material_; }
   // The PEM served after the leaf (the intermediate) in the default chain.
@@ -38,6 +44,7 @@ class CertificateAuthority final : public CertificateIssuer, public CrlSigner {
   const Clock& clock_;
   std::string aia_url_;
   std::string crl_url_;
+  std::string ocsp_url_;
   std::string issuer_chain_pem_;
 };
 

@@ -31,7 +31,8 @@ struct CertificateProfile {
   std::chrono::seconds validity{90 * 86400};  // notAfter - notBefore, unless the request asks less
   std::chrono::seconds backdate{60};          // notBefore = now - backdate (clock skew)
   std::vector<std::string> ext_key_usages{"serverAuth"};  // crypto's names: serverAuth, clientAuth, ...
-  bool crl = true;  // the certificate names the CA's CRL distribution point, if it has one
+  bool crl = true;   // the certificate names the CA's CRL distribution point, if it has one
+  bool ocsp = true;  // the certificate names the CA's OCSP responder, if it has one
 };
 
 // One end-entity certificate to sign. The caller has checked everything (policy, CSR, validity bounds).

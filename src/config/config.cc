@@ -452,6 +452,12 @@ Status ReadPublication(TableReader& t, PublicationConfig& publication) {
   if (publication.crl_revocation_delay > std::chrono::seconds(60)) {
     return Invalid(t.PathOf("crl_revocation_delay"), "at most 60s");
   }
+  ANVIL_RETURN_IF_ERROR(t.Bool("ocsp", publication.ocsp));
+  ANVIL_RETURN_IF_ERROR(t.Duration("ocsp_response_lifetime", kOneSecond, publication.ocsp_response_lifetime));
+  // RFC 5019 §6 / the CA/B Forum's OCSP rules: responses are valid for at most 10 days.
+  if (publication.ocsp_response_lifetime > std::chrono::hours(10 * 24)) {
+    return Invalid(t.PathOf("ocsp_response_lifetime"), "at most 10d");
+  }
   return t.Finish();
 }
 
@@ -532,6 +538,7 @@ Status ReadProfile(TableReader& t, ProfileConfig& profile) {
       t.StringList("key_types", profile.key_types, [](std::string& v) { return OneOf(v, kKeyTypes); }));
   ANVIL_RETURN_IF_ERROR(t.Duration("backdate", kZero, profile.backdate));
   ANVIL_RETURN_IF_ERROR(t.Bool("crl", profile.crl));
+  ANVIL_RETURN_IF_ERROR(t.Bool("ocsp", profile.ocsp));
   return t.Finish();
 }
 

@@ -95,6 +95,8 @@ struct PublicationConfig {
   std::chrono::seconds crl_period{3600};          // publication.crl_period = "1h": a fresh CRL this often
   std::chrono::seconds crl_lifetime{86400};       // publication.crl_lifetime = "1d": nextUpdate - thisUpdate
   std::chrono::seconds crl_revocation_delay{10};  // publication.crl_revocation_delay = "10s": after a revocation
+  bool ocsp = true;  // publication.ocsp: an OCSP responder at /ocsp, named in certificates (AIA)
+  std::chrono::seconds ocsp_response_lifetime{86400};  // publication.ocsp_response_lifetime = "1d"
 };
 
 struct PolicyConfig {
@@ -136,6 +138,8 @@ struct ProfileConfig {
   std::chrono::seconds backdate{60};   // profiles.NAME.backdate: notBefore = now - backdate (clock skew)
   // profiles.NAME.crl: certificates name the CRL distribution point (when there is a publication listener)
   bool crl = true;
+  // profiles.NAME.ocsp: certificates name the OCSP responder (when there is a publication listener with ocsp)
+  bool ocsp = true;
 };
 
 struct CaConfig {

@@ -71,7 +71,9 @@ std::string Dump(const Config& c) {
   out << "\npublication.external_url=" << pub.external_url
       << "\npublication.crl_period=" << pub.crl_period.count()
       << "\npublication.crl_lifetime=" << pub.crl_lifetime.count()
-      << "\npublication.crl_revocation_delay=" << pub.crl_revocation_delay.count() << "\n";
+      << "\npublication.crl_revocation_delay=" << pub.crl_revocation_delay.count()
+      << "\npublication.ocsp=" << pub.ocsp << "\npublication.ocsp_response_lifetime=" << pub.ocsp_response_lifetime.count()
+      << "\n";
   const PolicyConfig& p = c.policy;
   out << "policy.allowed_domains=" << list(p.allowed_domains)
       << "\npolicy.denied_domains=" << list(p.denied_domains)
@@ -99,7 +101,8 @@ std::string Dump(const Config& c) {
         << k << "identifier_types=" << list(profile.identifier_types) << "\n"
         << k << "key_types=" << list(profile.key_types) << "\n"
         << k << "backdate=" << profile.backdate.count() << "\n"
-        << k << "crl=" << profile.crl << "\n";
+        << k << "crl=" << profile.crl << "\n"
+        << k << "ocsp=" << profile.ocsp << "\n";
   }
   return out.str();
 }
@@ -164,6 +167,8 @@ const std::vector<std::string>& AllKeys() {
       "publication.crl_period",
       "publication.crl_lifetime",
       "publication.crl_revocation_delay",
+      "publication.ocsp",
+      "publication.ocsp_response_lifetime",
       "policy.allowed_domains",
       "policy.denied_domains",
       "policy.allowed_ip_ranges",
@@ -190,6 +195,7 @@ const std::vector<std::string>& AllKeys() {
       "profiles.NAME.key_types",
       "profiles.NAME.backdate",
       "profiles.NAME.crl",
+      "profiles.NAME.ocsp",
   };
   return *keys;
 }
@@ -312,6 +318,8 @@ external_url = "http://crl.example.com/pki/"
 crl_period = "30m"
 crl_lifetime = "3d"
 crl_revocation_delay = "5s"
+ocsp = false
+ocsp_response_lifetime = "12h"
 
 [policy]
 allowed_domains = ["example.com", ".internal"]
@@ -338,6 +346,7 @@ identifier_types = ["dns"]
 key_types = ["ec384"]
 backdate = "0s"
 crl = false
+ocsp = false
 
 [profiles.codesign]
 validity = "365d"
@@ -420,6 +429,8 @@ TEST(ConfigTest, FullFileOverridesEverySection) {
   EXPECT_EQ(c.publication.crl_period, seconds(1800));
   EXPECT_EQ(c.publication.crl_lifetime, 3 * kDay);
   EXPECT_EQ(c.publication.crl_revocation_delay, seconds(5));
+  EXPECT_FALSE(c.publication.ocsp);
+  EXPECT_EQ(c.publication.ocsp_response_lifetime, seconds(12 * 3600));
 
   EXPECT_THAT(c.policy.allowed_domains, ElementsAre("example.com", "internal"));  // leading "." dropped
   EXPECT_THAT(c.policy.denied_domains, ElementsAre("bad.example.com"));
@@ -446,6 +457,7 @@ TEST(ConfigTest, FullFileOverridesEverySection) {
   EXPECT_THAT(web.key_types, ElementsAre("ec384"));
   EXPECT_EQ(web.backdate, seconds(0));
   EXPECT_FALSE(web.crl);
+  EXPECT_FALSE(web.ocsp);
   // Keys left out of a profile take ProfileConfig's defaults.
   const ProfileConfig& codesign = c.profiles.at("codesign");
   EXPECT_EQ(codesign.description, "");
@@ -639,6 +651,8 @@ TEST(ConfigTest, CrlTimesAreBounded) {
             "is made");
   EXPECT_EQ(ErrorOf("[publication]\ncrl_revocation_delay = \"2m\"\n"),
             "publication.crl_revocation_delay: at most 60s");
+  EXPECT_EQ(ErrorOf("[publication]\nocsp_response_lifetime = \"11d\"\n"),
+            "publication.ocsp_response_lifetime: at most 10d");
   EXPECT_EQ(ErrorOf("[publication]\nlisten = [\"example.com:80\"]\n"),
             "publication.listen[0]: host \"example.com\" must be \"localhost\" or an IP address (0.0.0.0 or [::] "
             "for all addresses)");

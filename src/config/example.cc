@@ -83,6 +83,8 @@ void WriteProfile(Writer& w, const std::string& name, const ProfileConfig& p, bo
   w.Key(c("notBefore is set this far in the past, to tolerate clients' clock skew."), "backdate", p.backdate);
   w.Key(c("Certificates name the CRL distribution point (when there is a publication listener)."), "crl",
         p.crl);
+  w.Key(c("Certificates name the OCSP responder (when there is a publication listener with ocsp)."), "ocsp",
+        p.ocsp);
 }
 
 }  // namespace
@@ -176,6 +178,9 @@ std::string ExampleConfig() {
         d.publication.crl_lifetime);
   w.Key("A revocation is on the CRL at most this long after it is recorded; at most 60s.",
         "crl_revocation_delay", d.publication.crl_revocation_delay);
+  w.Key("An OCSP responder at /ocsp, named in certificates.", "ocsp", d.publication.ocsp);
+  w.Key("An OCSP response's nextUpdate - thisUpdate; at most 10d.", "ocsp_response_lifetime",
+        d.publication.ocsp_response_lifetime);
 
   w.Table("policy");
   w.Key("Domain suffixes that may be certified; [] = any name.", "allowed_domains", d.policy.allowed_domains);

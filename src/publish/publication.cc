@@ -1,5 +1,9 @@
 #include "publish/publication.h"
 
+#include <optional>
+
+#include "base/base64url.h"
+
 namespace anvil::publish {
 namespace {
 
@@ -21,11 +25,66 @@ http::Response Der(std::string_view type, std::string body) {
   return r;
 }
 
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// RFC 3986 percent-decoding; nullopt for a malformed escape.
+std::optional<std::string> PercentDecode(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;
+    const int high = HexDigit(text[i + 1]), low = HexDigit(text[i + 2]);
+    if (high < 0 || low < 0) return std::nullopt;
+    out += static_cast<char>(high * 16 + low);
+    i += 2;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string CrlPath(const std::string& issuer_id) { return "/crl/" + issuer_id + ".crl"; }
 
+http::Response Publication::Ocsp(const http::Request& request) const {
+  std::string der;  // empty (answered malformedRequest) when the GET path does not decode
+  if (request.path == kOcspPath) {
+    if (request.method != "POST") {
+      http::Response r = Text(405, "OCSP requests are POSTed here, or sent with GET to /ocsp/BASE64");
+      r.headers.Set("Allow", "POST");
+      return r;
+    }
+    der = request.body;
+  } else {
+    if (request.method != "GET" && request.method != "HEAD") {
+      http::Response r = Text(405, "only GET and HEAD");
+      r.headers.Set("Allow", "GET, HEAD");
+      return r;
+    }
+    const std::string_view encoded = std::string_view(request.path).substr(std::string_view("/ocsp/").size());
+    if (std::optional<std::string> text = PercentDecode(encoded)) {
+      if (Result<std::string> decoded = base64::Decode(*text); decoded.ok()) der = std::move(*decoded);
+    }
+  }
+  http::Response r;
+  r.headers.Set("Content-Type", "application/ocsp-response");
+  // RFC 5019 §6: GET responses may be cached; a revocation must still be seen within a minute.
+  if (request.method != "POST") r.headers.Set("Cache-Control", "public, max-age=60, no-transform");
+  r.body = content_.ocsp->Respond(der);
+  return r;
+}
+
 http::Response Publication::Handle(const http::Request& request) const {
+  if (content_.ocsp != nullptr && (request.path == kOcspPath || request.path.starts_with("/ocsp/"))) {
+    return Ocsp(request);
+  }
   if (request.method != "GET" && request.method != "HEAD") {
     http::Response r = Text(405, "only GET and HEAD");
     r.headers.Set("Allow", "GET, HEAD");

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Revocation as a relying party sees it (RFC 5280 §5, docs/revocation.md): anvil-ca with its publication
-# listener on loopback, the anvil client issuing two certificates over http-01, and OpenSSL as the relying
-# party. Each certificate names its CRL (cRLDistributionPoints) and issuer (caIssuers) on the plain-HTTP
-# listener; the CRL fetched from there verifies both; after `anvil revoke --reason 1` the CRL lists the
-# certificate (reason keyCompromise) within crl_revocation_delay, `openssl verify -crl_check` refuses it and
-# still accepts the other; the CRL in the data directory is the one served; after a restart the first CRL has
-# a higher cRLNumber and still lists the revocation.
-# Usage: crl_openssl.sh PATH/TO/anvil PATH/TO/anvil-ca
+# Revocation as a relying party sees it (RFC 5280 §5, RFC 6960, docs/revocation.md): anvil-ca with its
+# publication listener on loopback, the anvil client issuing two certificates over http-01, and OpenSSL as the
+# relying party. Each certificate names its CRL (cRLDistributionPoints), issuer and OCSP responder
+# (authorityInfoAccess) on the plain-HTTP listener; the CRL fetched from there verifies both and `openssl
+# ocsp` says good (POST, and GET with the request in the path); after `anvil revoke --reason 1` OCSP says
+# revoked (keyCompromise) at once, the CRL lists the certificate within crl_revocation_delay, `openssl verify
+# -crl_check` refuses it and still accepts the other; the CRL in the data directory is the one served; after a
+# restart the first CRL has a higher cRLNumber and still lists the revocation, and OCSP still says revoked.
+# Usage: revocation_openssl.sh PATH/TO/anvil PATH/TO/anvil-ca
 set -euo pipefail
 ANVIL_BIN=$1
 ANVIL_CA=$2
@@ -40,6 +41,12 @@ case "$CRL_URL" in "$PUBLICATION_URL/crl/"*.crl) ;; *) fail "unexpected CRL dist
 curl -sf "$ISSUER_URL" -o "$WORK/issuer.der"
 cmp <(openssl x509 -in "$CHAIN" -outform DER) "$WORK/issuer.der" || fail "caIssuers does not serve the intermediate"
 curl -sfI "$CRL_URL" | grep -qi '^content-type: application/pkix-crl' || fail "the CRL is not application/pkix-crl"
+OCSP_URL=$(openssl x509 -in "$CERT_KEPT" -noout -ext authorityInfoAccess | sed -n 's/^ *OCSP - URI://p')
+[ "$OCSP_URL" = "$PUBLICATION_URL/ocsp" ] || fail "unexpected OCSP URL '$OCSP_URL'"
+cat "$ROOT_PEM" "$CHAIN" >"$WORK/cas.pem"
+ocsp() {  # CERT: openssl ocsp against anvil-ca's responder (POST, with a nonce), output to stdout
+  openssl ocsp -issuer "$CHAIN" -cert "$1" -url "$OCSP_URL" -CAfile "$WORK/cas.pem" -nonce 2>&1
+}
 
 fetch_crl() { curl -sf "$CRL_URL" -o "$WORK/crl.der" && openssl crl -inform DER -in "$WORK/crl.der" -out "$WORK/crl.pem"; }
 crl_number() { openssl crl -in "$WORK/crl.pem" -noout -crlnumber | cut -d= -f2; }
@@ -57,9 +64,25 @@ relying_party "$CERT_KEPT"
 relying_party "$CERT_LOST"
 FIRST_NUMBER=$(crl_number)
 
+step "before any revocation: OCSP says good, over POST and over GET"
+ocsp "$CERT_LOST" | tee "$WORK/ocsp0.txt"
+grep -q "Response verify OK" "$WORK/ocsp0.txt" && grep -q "$CERT_LOST: good" "$WORK/ocsp0.txt" ||
+  fail "OCSP did not say good"
+# RFC 6960 App. A.1 GET: the DER request, base64, percent-encoded, after the responder URL.
+openssl ocsp -issuer "$CHAIN" -cert "$CERT_LOST" -no_nonce -reqout "$WORK/req.der" >/dev/null 2>&1
+GET_PATH=$(python3 -c "import base64,sys,urllib.parse; print(urllib.parse.quote(base64.b64encode(open(sys.argv[1],'rb').read()).decode(), safe=''))" "$WORK/req.der")
+curl -sf "$OCSP_URL/$GET_PATH" -o "$WORK/resp-get.der"
+openssl ocsp -respin "$WORK/resp-get.der" -issuer "$CHAIN" -cert "$CERT_LOST" -CAfile "$WORK/cas.pem" 2>&1 |
+  tee "$WORK/ocsp-get.txt"
+grep -q "$CERT_LOST: good" "$WORK/ocsp-get.txt" || fail "OCSP over GET did not say good"
+
 step "anvil revoke --reason 1 (keyCompromise): the next CRL lists it within crl_revocation_delay"
 "${ANVIL[@]}" revoke --cert "$CERT_LOST" --reason 1
 LOST_SERIAL=$(openssl x509 -in "$CERT_LOST" -noout -serial | cut -d= -f2)
+ocsp "$CERT_LOST" | tee "$WORK/ocsp1.txt"
+grep -q "$CERT_LOST: revoked" "$WORK/ocsp1.txt" && grep -q "Reason: keyCompromise" "$WORK/ocsp1.txt" ||
+  fail "OCSP did not say revoked (keyCompromise) right after the revocation"
+ocsp "$CERT_KEPT" | grep -q "$CERT_KEPT: good" || fail "OCSP of the other certificate is not good"
 listed() { fetch_crl && openssl crl -in "$WORK/crl.pem" -noout -text | grep -qi "Serial Number: $LOST_SERIAL"; }
 wait_for "the revocation on the CRL" 30 listed || fail "the CRL does not list the revoked certificate"
 openssl crl -in "$WORK/crl.pem" -noout -text | tee "$WORK/crl1.txt"
@@ -89,4 +112,5 @@ python3 -c "import sys; sys.exit(0 if int(sys.argv[2], 16) > int(sys.argv[1], 16
   fail "cRLNumber $(crl_number) after the restart is not above $BEFORE"
 openssl crl -in "$WORK/crl.pem" -noout -text | grep -qi "Serial Number: $LOST_SERIAL" || fail "revocation lost on restart"
 if relying_party "$CERT_LOST" >/dev/null 2>&1; then fail "revoked accepted after the restart"; fi
+ocsp "$CERT_LOST" | grep -q "$CERT_LOST: revoked" || fail "OCSP forgot the revocation across the restart"
 echo "PASS"
