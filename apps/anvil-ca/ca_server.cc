@@ -165,7 +165,7 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
     p->publication = std::make_unique<publish::Publication>(std::move(content));
     http::ServerOptions plain;
     for (const auto& l : c.publication.listen) plain.listen.push_back({l.host, l.port});
-    plain.max_body_bytes = 1024;  // GET and HEAD only
+    plain.max_body_bytes = 16384;  // GET and HEAD, and OCSP requests (about 100 bytes; signed ones more)
     plain.max_header_bytes = c.server.max_header_bytes;
     plain.idle_timeout = c.server.idle_timeout;
     plain.request_timeout = c.server.request_timeout;

@@ -4,12 +4,27 @@
 
 #include <gtest/gtest.h>
 
+#include "base/base64url.h"
 #include "ca/ca_material.h"
 #include "ca/certificate_authority.h"
 #include "support/temp_dir.h"
 
 namespace anvil::publish {
 namespace {
+
+// No certificates: every OCSP answer is unknown.
+class NoCertificates final : public storage::CertificateStore {
+ public:
+  Result<storage::CertificateRecord> GetCertificate(const std::string&) override {
+    return Error(Code::kNotFound, "none");
+  }
+  Result<std::vector<storage::CertificateRecord>> ListCertificatesForOrder(const std::string&) override {
+    return Error(Code::kNotFound, "none");
+  }
+  Status RevokeCertificate(const std::string&, int, TimePoint, const storage::AuditEvent&) override {
+    return Error(Code::kNotFound, "none");
+  }
+};
 
 // No revocations, no state: enough for a CRL.
 class EmptyRevocations final : public storage::RevocationListStore {
@@ -43,12 +58,17 @@ class PublicationTest : public ::testing::Test {
     content.root_der = material->root.ToDer();
     content.intermediate_der = material->intermediate.ToDer();
     content.crls[updater_->issuer_id()] = updater_.get();
+    ocsp_ = std::make_unique<OcspResponder>(OcspResponderOptions{}, certificates_, *ca_, clock_);
+    ASSERT_TRUE(ocsp_->Start().ok());
+    content.ocsp = ocsp_.get();
     publication_ = std::make_unique<Publication>(std::move(content));
   }
 
   anvil::testing::TempDir dir_;
   FakeClock clock_{FromUnixSeconds(1'800'000'000)};
   EmptyRevocations store_;
+  NoCertificates certificates_;
+  std::unique_ptr<OcspResponder> ocsp_;
   std::unique_ptr<ca::CertificateAuthority> ca_;
   std::unique_ptr<CrlUpdater> updater_;
   std::unique_ptr<Publication> publication_;
@@ -81,6 +101,44 @@ TEST_F(PublicationTest, OtherMethodsAndPathsAreRefused) {
   EXPECT_EQ(post.headers.Get("Allow"), "GET, HEAD");
   EXPECT_EQ(publication_->Handle(Get("/directory")).status, 404);
   EXPECT_EQ(publication_->Handle(Get("/ca/root.der/../../etc/passwd")).status, 404);
+}
+
+TEST_F(PublicationTest, OcspIsPostedToItsPathOrSentWithGetInTheUrl) {
+  crypto::OcspRequest request;
+  request.ids.push_back(crypto::CertIdFor(ca_->OcspIssuer(), std::string("\x1a", 1)));
+  const std::string der = *crypto::BuildOcspRequest(request);
+  http::Request post = Get(kOcspPath, "POST");
+  post.body = der;
+  http::Response posted = publication_->Handle(post);
+  EXPECT_EQ(posted.status, 200);
+  EXPECT_EQ(posted.headers.Get("Content-Type"), "application/ocsp-response");
+  auto answer = crypto::OcspResponse::FromDer(posted.body);
+  ASSERT_TRUE(answer.ok());
+  ASSERT_EQ(answer->responses().size(), 1u);
+  EXPECT_EQ(answer->responses()[0].status, crypto::OcspCertStatus::kUnknown);
+  // GET: base64 with "+", "/" and "=" percent-encoded, as RFC 6960 App. A.1 clients send it.
+  std::string encoded;
+  for (char c : base64::Encode(der)) {
+    if (c == '+')
+      encoded += "%2B";
+    else if (c == '/')
+      encoded += "%2F";
+    else if (c == '=')
+      encoded += "%3D";
+    else
+      encoded += c;
+  }
+  http::Response got = publication_->Handle(Get(std::string(kOcspPath) + "/" + encoded));
+  EXPECT_EQ(got.status, 200);
+  EXPECT_EQ(got.body, posted.body);  // the same cached answer
+  EXPECT_EQ(got.headers.Get("Cache-Control"), "public, max-age=60, no-transform");
+  // Garbage in the URL is an OCSP malformedRequest, not an HTTP error; a GET of /ocsp itself is 405.
+  auto malformed = crypto::OcspResponse::FromDer(publication_->Handle(Get("/ocsp/%zz")).body);
+  ASSERT_TRUE(malformed.ok());
+  EXPECT_EQ(malformed->status(), crypto::OcspResponseStatus::kMalformedRequest);
+  http::Response wrong = publication_->Handle(Get(kOcspPath));
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_EQ(wrong.headers.Get("Allow"), "POST");
 }
 
 }  // namespace
