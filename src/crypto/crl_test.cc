@@ -28,6 +28,7 @@
 
 #include "crypto/der.h"
 #include "crypto/digest.h"
+#include "crypto/openssl_cli_test_util.h"
 
 namespace anvil::crypto {
 namespace {
@@ -294,44 +295,9 @@ TEST_P(CrlByIssuerKey, EmptyCrlIsValid) {
 
 // ---- Independent check with the openssl command-line tool.
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-CommandResult RunCommand(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) result.output.append(buf, n);
-  int status = pclose(pipe);
-  if (status != -1 && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  return result;
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = testing::TempDir() + "anvil_crl_test_XXXXXX";
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-  // Writes `contents` to path()/name and returns that path.
-  std::string Write(const std::string& name, const std::string& contents) const {
-    std::string file = path_ + "/" + name;
-    std::ofstream(file, std::ios::binary) << contents;
-    return file;
-  }
-
- private:
-  std::string path_;
-};
+using cli_testing::CliTempDir;
+using cli_testing::CommandResult;
+using cli_testing::RunCommand;
 
 TEST_P(CrlByIssuerKey, OpenSslCommandLineChecksRevocation) {
   constexpr char kOpenSsl[] = "/usr/bin/openssl";
@@ -357,7 +323,7 @@ TEST_P(CrlByIssuerKey, OpenSslCommandLineChecksRevocation) {
   auto clean_crl = SignAndParse(ExampleTemplate(now_));  // Lists others, not the leaf.
   ASSERT_TRUE(clean_crl.ok()) << clean_crl.status().ToString();
 
-  TempDir dir;
+  CliTempDir dir("anvil_crl_test");
   ASSERT_FALSE(dir.path().empty());
   const std::string root = dir.Write("root.pem", ca_->root.ToPem());
   const std::string intermediate = dir.Write("intermediate.pem", ca_->issuer.ToPem());

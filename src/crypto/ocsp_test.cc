@@ -31,6 +31,7 @@
 
 #include "crypto/der.h"
 #include "crypto/digest.h"
+#include "crypto/openssl_cli_test_util.h"
 #include "crypto/ossl_handles.h"
 
 namespace anvil::crypto {
@@ -462,48 +463,9 @@ TEST_P(OcspByResponderKey, SignatureVerifiesOnlyWithTheResponderKey) {
 
 // ---- Independent check with the openssl command-line tool.
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-CommandResult RunCommand(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) result.output.append(buf, n);
-  int status = pclose(pipe);
-  if (status != -1 && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  return result;
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = testing::TempDir() + "anvil_ocsp_test_XXXXXX";
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-  // Writes `contents` to path()/name and returns that path.
-  std::string Write(const std::string& name, const std::string& contents) const {
-    std::string file = path_ + "/" + name;
-    std::ofstream(file, std::ios::binary) << contents;
-    return file;
-  }
-  std::string Read(const std::string& name) const {
-    std::ifstream in(path_ + "/" + name, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-
- private:
-  std::string path_;
-};
+using cli_testing::CliTempDir;
+using cli_testing::CommandResult;
+using cli_testing::RunCommand;
 
 // `openssl ocsp` as a client: it writes the request (with its nonce), then checks our response against that
 // exact request (nonce echo and signature, delegation to the responder through root and intermediate) and
@@ -516,7 +478,7 @@ TEST_P(OcspByResponderKey, OpenSslCommandLineChecksTheResponse) {
   auto leaf = IssueLeaf(*pki_, std::string("\x10\x01", 2));
   ASSERT_TRUE(leaf.ok()) << leaf.status().ToString();
 
-  TempDir dir;
+  CliTempDir dir("anvil_ocsp_test");
   ASSERT_FALSE(dir.path().empty());
   const std::string ca = dir.Write("root_and_intermediate.pem", pki_->root.ToPem() + pki_->issuer.ToPem());
   const std::string intermediate = dir.Write("intermediate.pem", pki_->issuer.ToPem());
