@@ -140,10 +140,12 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
                                         challenge_waits_.Done(*ticket);
                                       });
   if (!queued.ok()) {
-    OnValidated(aid, cid, failures,
-                va::ValidationResult{Status(Code::kServerInternal, "validation could not be queued"), {}});
+    // Nothing was tried (the validator's queue is full: rateLimited with Retry-After; or it is shutting
+    // down): the challenge stays pending and the client may respond again. Recording a failure here would
+    // invalidate the authorization, and count against the client's failed-validation limit, for the server's
+    // load.
     challenge_waits_.Done(*ticket);
-    return store_.GetAuthorization(authz.id);  // now invalid
+    return queued;
   }
   // Usually the validation ends within milliseconds: answering with its outcome spares the client a poll, and
   // the challenge goes from pending to valid or invalid in one store write.

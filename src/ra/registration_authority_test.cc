@@ -265,6 +265,26 @@ TEST_F(RegistrationAuthorityTest, AFailedValidationMakesTheAuthorizationAndTheOr
             acme::KeyAuthorization(authz->challenges.front().token, account.thumbprint));
 }
 
+TEST_F(RegistrationAuthorityTest, AFullValidatorQueueIsRateLimitedAndLeavesTheChallengePending) {
+  storage::Account account = NewAccount();
+  storage::Order order = NewOrder(account, {"busy.example.com"});
+  auto authz = ra_.GetAuthorization(order.authorization_ids.front());
+  ASSERT_TRUE(authz.ok());
+  const std::string challenge = authz->challenges.front().id;
+  validator_.set_refuse(true);
+  auto refused = ra_.RespondToChallenge(account, authz->id, challenge);
+  EXPECT_EQ(refused.status().code(), Code::kRateLimited);
+  auto still = ra_.GetAuthorization(authz->id);
+  ASSERT_TRUE(still.ok());
+  EXPECT_EQ(still->status, AuthorizationStatus::kPending);
+  EXPECT_EQ(still->challenges.front().status, acme::ChallengeStatus::kPending);
+  // Once the validator has room, the same challenge is validated.
+  validator_.set_refuse(false);
+  auto answered = ra_.RespondToChallenge(account, authz->id, challenge);
+  ASSERT_TRUE(answered.ok()) << answered.status().ToString();
+  EXPECT_EQ(answered->status, AuthorizationStatus::kValid);
+}
+
 TEST_F(RegistrationAuthorityTest, ChangeKeyToAnotherAccountsKeyIsConflictNamingThatAccount) {
   storage::Account first = NewAccount();
   storage::Account second = NewAccount();
