@@ -82,23 +82,7 @@ Result<DigestAlg> SignatureDigest(std::string_view algorithm_der, const PublicKe
   const int nid = OBJ_obj2nid(oid);
   if (nid == NID_undef || OBJ_find_sigid_algs(nid, &md, &pk) != 1) pk = NID_undef;
   KeyAlgorithm want = KeyAlgorithm::kEc;
-  std::optional<DigestAlg> digest;
-  switch (md) {
-    case NID_sha256:
-      digest = DigestAlg::kSha256;
-      break;
-    case NID_sha384:
-      digest = DigestAlg::kSha384;
-      break;
-    case NID_sha512:
-      digest = DigestAlg::kSha512;
-      break;
-    case NID_undef:
-      if (pk == NID_ED25519) digest = DigestAlg::kNone;
-      break;
-    default:
-      break;
-  }
+  std::optional<DigestAlg> digest = internal::SignatureDigestOfNids(md, pk);
   // Absent, or NULL: RFC 4055 §5 wants NULL for RSA, RFC 5758 §3.2 and RFC 8410 §3 absent for ECDSA and
   // Ed25519, and some encoders write NULL there too (OpenSSL accepts both).
   const bool parameters_ok = parameter_type == V_ASN1_UNDEF || parameter_type == V_ASN1_NULL;

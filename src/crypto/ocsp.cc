@@ -272,23 +272,9 @@ std::optional<DigestAlg> SignatureDigestFor(std::string_view algorithm_der, cons
   if (key.algorithm() == KeyAlgorithm::kEc) expected_pkey = NID_X9_62_id_ecPublicKey;
   if (key.algorithm() == KeyAlgorithm::kRsa) expected_pkey = NID_rsaEncryption;
   if (pkey_nid != expected_pkey) return std::nullopt;
-  DigestAlg digest = DigestAlg::kNone;
-  switch (md_nid) {
-    case NID_sha256:
-      digest = DigestAlg::kSha256;
-      break;
-    case NID_sha384:
-      digest = DigestAlg::kSha384;
-      break;
-    case NID_sha512:
-      digest = DigestAlg::kSha512;
-      break;
-    case NID_undef:  // Ed25519 signs the message itself.
-      if (pkey_nid != NID_ED25519) return std::nullopt;
-      break;
-    default:  // SHA-1 and anything else.
-      return std::nullopt;
-  }
+  const std::optional<DigestAlg> digest_of = internal::SignatureDigestOfNids(md_nid, pkey_nid);
+  if (!digest_of) return std::nullopt;
+  const DigestAlg digest = *digest_of;
   const int param_type = key.algorithm() == KeyAlgorithm::kRsa ? V_ASN1_NULL : V_ASN1_UNDEF;
   if (internal::SignatureAlgorithmDer({digest, nid, param_type}) != algorithm_der) return std::nullopt;
   return digest;

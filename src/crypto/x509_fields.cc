@@ -83,6 +83,22 @@ const char* ExtKeyUsageName(int nid) {
   return nullptr;
 }
 
+std::optional<DigestAlg> SignatureDigestOfNids(int md_nid, int pkey_nid) {
+  switch (md_nid) {
+    case NID_sha256:
+      return DigestAlg::kSha256;
+    case NID_sha384:
+      return DigestAlg::kSha384;
+    case NID_sha512:
+      return DigestAlg::kSha512;
+    case NID_undef:
+      if (pkey_nid == NID_ED25519) return DigestAlg::kNone;
+      return std::nullopt;
+    default:
+      return std::nullopt;
+  }
+}
+
 SignatureAlgorithm SignatureAlgorithmFor(const PublicKey& issuer_key) {
   const DigestAlg digest = DefaultDigestFor(issuer_key);
   switch (issuer_key.algorithm()) {

@@ -42,6 +42,10 @@ struct SignatureAlgorithm {
 SignatureAlgorithm SignatureAlgorithmFor(const PublicKey& issuer_key);
 // The DER AlgorithmIdentifier of `alg`; "" if it cannot be encoded.
 std::string SignatureAlgorithmDer(const SignatureAlgorithm& alg);
+// The digest of a signature algorithm, from OBJ_find_sigid_algs's digest and key NIDs: SHA-256/384/512, or
+// kNone for Ed25519 (which signs the message itself); nullopt for SHA-1 and anything else. Whether the key
+// fits is the caller's check.
+std::optional<DigestAlg> SignatureDigestOfNids(int md_nid, int pkey_nid);
 
 // The extended key usages known by name (RFC 5280 §4.2.1.12): "serverAuth" ↔ NID_server_auth, ...;
 // NID_undef / nullptr for anything else.
