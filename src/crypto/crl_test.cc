@@ -29,6 +29,7 @@
 #include "crypto/der.h"
 #include "crypto/digest.h"
 #include "crypto/openssl_cli_test_util.h"
+#include "crypto/test_ca.h"
 
 namespace anvil::crypto {
 namespace {
@@ -40,40 +41,9 @@ using testing::HasSubstr;
 
 constexpr char kCrlUrl[] = "http://crl.example/intermediate.crl";
 
-// Whole seconds: X.509 times carry no fractions.
-TimePoint Now() { return FromUnixSeconds(ToUnixSeconds(std::chrono::system_clock::now())); }
-
-// A root and an intermediate (the CRL issuer) whose keys are both of one type.
-struct TestCa {
-  PrivateKey root_key, issuer_key;
-  Certificate root, issuer;
-};
-
-Result<TestCa> BuildCa(KeyType type) {
-  ANVIL_ASSIGN_OR_RETURN(PrivateKey root_key, PrivateKey::Generate(type));
-  ANVIL_ASSIGN_OR_RETURN(PrivateKey issuer_key, PrivateKey::Generate(type));
-  const TimePoint now = Now();
-  CertificateTemplate root_tmpl;
-  root_tmpl.serial = std::string("\x01", 1);
-  root_tmpl.subject = {.common_name = "Anvil CRL Test Root", .organization = "Anvil", .country = "DE"};
-  root_tmpl.not_before = now - hours(1);
-  root_tmpl.not_after = FromUnixSeconds(2871763200);  // 2061-01-01
-  root_tmpl.is_ca = true;
-  root_tmpl.path_length = 1;
-  root_tmpl.digital_signature = false;
-  root_tmpl.key_cert_sign = root_tmpl.crl_sign = true;
-  ANVIL_ASSIGN_OR_RETURN(Certificate root,
-                         IssueCertificate(root_tmpl, root_key.public_key(), nullptr, root_key));
-  CertificateTemplate issuer_tmpl = root_tmpl;
-  issuer_tmpl.serial = std::string("\x02", 1);
-  issuer_tmpl.subject = {
-      .common_name = "Anvil CRL Test Intermediate", .organization = "Anvil", .country = "DE"};
-  issuer_tmpl.not_after = now + hours(24 * 365);
-  issuer_tmpl.path_length = 0;
-  ANVIL_ASSIGN_OR_RETURN(Certificate issuer,
-                         IssueCertificate(issuer_tmpl, issuer_key.public_key(), &root, root_key));
-  return TestCa{std::move(root_key), std::move(issuer_key), std::move(root), std::move(issuer)};
-}
+using test_ca::TestCa;
+TimePoint Now() { return test_ca::WholeSecondsNow(); }
+Result<TestCa> BuildCa(KeyType type) { return test_ca::BuildTestCa(type, "CRL"); }
 
 // Built once per key type for the whole binary: RSA key generation is slow.
 const TestCa* CaFor(KeyType type) {

@@ -32,6 +32,7 @@
 #include "crypto/der.h"
 #include "crypto/digest.h"
 #include "crypto/openssl_cli_test_util.h"
+#include "crypto/test_ca.h"
 #include "crypto/ossl_handles.h"
 
 namespace anvil::crypto {
@@ -44,7 +45,7 @@ using testing::HasSubstr;
 using testing::Not;
 
 // Whole seconds: GeneralizedTime is written without fractions.
-TimePoint Now() { return FromUnixSeconds(ToUnixSeconds(std::chrono::system_clock::now())); }
+TimePoint Now() { return test_ca::WholeSecondsNow(); }
 
 const std::string kNonce = "\x5a\x01\x00\xff\x80\x7f\x10\x20\x30\x40\x50\x60\x70\x81\x92\xa3";  // 16 octets.
 
@@ -57,29 +58,9 @@ struct TestPki {
 };
 
 Result<TestPki> BuildPki(KeyType type) {
-  ANVIL_ASSIGN_OR_RETURN(PrivateKey root_key, PrivateKey::Generate(type));
-  ANVIL_ASSIGN_OR_RETURN(PrivateKey issuer_key, PrivateKey::Generate(type));
+  ANVIL_ASSIGN_OR_RETURN(test_ca::TestCa ca, test_ca::BuildTestCa(type, "OCSP"));
   ANVIL_ASSIGN_OR_RETURN(PrivateKey responder_key, PrivateKey::Generate(type));
   const TimePoint now = Now();
-  CertificateTemplate root_tmpl;
-  root_tmpl.serial = std::string("\x01", 1);
-  root_tmpl.subject = {.common_name = "Anvil OCSP Test Root", .organization = "Anvil", .country = "DE"};
-  root_tmpl.not_before = now - hours(1);
-  root_tmpl.not_after = FromUnixSeconds(2871763200);  // 2061-01-01
-  root_tmpl.is_ca = true;
-  root_tmpl.path_length = 1;
-  root_tmpl.digital_signature = false;
-  root_tmpl.key_cert_sign = root_tmpl.crl_sign = true;
-  ANVIL_ASSIGN_OR_RETURN(Certificate root,
-                         IssueCertificate(root_tmpl, root_key.public_key(), nullptr, root_key));
-  CertificateTemplate issuer_tmpl = root_tmpl;
-  issuer_tmpl.serial = std::string("\x02", 1);
-  issuer_tmpl.subject = {
-      .common_name = "Anvil OCSP Test Intermediate", .organization = "Anvil", .country = "DE"};
-  issuer_tmpl.not_after = now + hours(24 * 365);
-  issuer_tmpl.path_length = 0;
-  ANVIL_ASSIGN_OR_RETURN(Certificate issuer,
-                         IssueCertificate(issuer_tmpl, issuer_key.public_key(), &root, root_key));
   CertificateTemplate responder_tmpl;
   responder_tmpl.serial = std::string("\x03", 1);
   responder_tmpl.subject = {.common_name = "Anvil OCSP Responder", .organization = "Anvil", .country = "DE"};
@@ -88,9 +69,9 @@ Result<TestPki> BuildPki(KeyType type) {
   responder_tmpl.ext_key_usages = {"OCSPSigning"};
   responder_tmpl.ocsp_no_check = true;
   ANVIL_ASSIGN_OR_RETURN(Certificate responder,
-                         IssueCertificate(responder_tmpl, responder_key.public_key(), &issuer, issuer_key));
-  return TestPki{std::move(root_key), std::move(issuer_key), std::move(responder_key),
-                 std::move(root),     std::move(issuer),     std::move(responder)};
+                         IssueCertificate(responder_tmpl, responder_key.public_key(), &ca.issuer, ca.issuer_key));
+  return TestPki{std::move(ca.root_key), std::move(ca.issuer_key), std::move(responder_key),
+                 std::move(ca.root),     std::move(ca.issuer),     std::move(responder)};
 }
 
 // Built once per key type for the whole binary: RSA key generation is slow.
