@@ -20,8 +20,10 @@ std::string SerialHex(const std::string& serial) {
   return first == std::string::npos ? "0" : hex.substr(first);
 }
 
-std::string CacheKey(const crypto::OcspCertId& id) {
-  return (id.hash == crypto::OcspHash::kSha1 ? "1:" : "256:") + id.serial;
+// By the CertID's hash algorithm and the serial as the store names it, so that Revoked() finds the entries of
+// a serial without a scan.
+std::string CacheKey(crypto::OcspHash hash, const std::string& serial_hex) {
+  return (hash == crypto::OcspHash::kSha1 ? "1:" : "256:") + serial_hex;
 }
 
 }  // namespace
@@ -62,11 +64,8 @@ crypto::Certificate OcspResponder::responder() const {
 void OcspResponder::Revoked(const std::string& serial_hex) {
   std::lock_guard lock(mu_);
   ++revocations_;
-  // The cache is keyed by the serial's bytes; revocations are rare, so a scan is fine.
-  for (auto it = cache_.begin(); it != cache_.end();) {
-    const std::string serial = it->first.substr(it->first.find(':') + 1);
-    it = SerialHex(serial) == serial_hex ? cache_.erase(it) : std::next(it);
-  }
+  cache_.erase(CacheKey(crypto::OcspHash::kSha1, serial_hex));
+  cache_.erase(CacheKey(crypto::OcspHash::kSha256, serial_hex));
 }
 
 Result<std::shared_ptr<const OcspResponder::Signer>> OcspResponder::CurrentSigner(TimePoint now) {
@@ -145,7 +144,8 @@ std::string OcspResponder::Respond(std::string_view request_der) {
   }
   const TimePoint now = FromUnixSeconds(ToUnixSeconds(clock_.Now()));
   const bool cacheable = request->ids.size() == 1 && !request->nonce;
-  const std::string key = cacheable ? CacheKey(request->ids.front()) : "";
+  const std::string key =
+      cacheable ? CacheKey(request->ids.front().hash, SerialHex(request->ids.front().serial)) : "";
   uint64_t revocations_before = 0;
   if (cacheable) {
     std::lock_guard lock(mu_);

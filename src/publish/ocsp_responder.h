@@ -90,7 +90,7 @@ class OcspResponder {
 
   mutable std::mutex mu_;                          // guards the fields below
   std::shared_ptr<const Signer> signer_;           // null before Start
-  std::unordered_map<std::string, Cached> cache_;  // by hash algorithm + serial
+  std::unordered_map<std::string, Cached> cache_;  // by hash algorithm + serial (hex, as the store)
   uint64_t revocations_ = 0;  // Revoked() calls: a response looked up before one is not cached after it
 };
 
