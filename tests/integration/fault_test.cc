@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -35,6 +36,7 @@
 #include "crypto/csr.h"
 #include "crypto/key.h"
 #include "support/challtestsrv.h"
+#include "support/child_process.h"
 #include "support/temp_dir.h"
 
 namespace anvil {
@@ -45,6 +47,24 @@ using Clock = std::chrono::steady_clock;
 std::string ReadLog(const std::string& path) {
   auto text = ReadFile(path);
   return text.ok() ? *text : std::string();
+}
+
+// What a stuck child is doing: its command line (the test's own while it has not exec'd) and each thread's
+// state and kernel wait channel.
+std::string ProcessState(pid_t pid) {
+  const std::string proc = "/proc/" + std::to_string(pid);
+  std::string cmdline = ReadLog(proc + "/cmdline");
+  std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+  std::string out = "process " + std::to_string(pid) + ": " + cmdline + "\n";
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator(proc + "/task", ec)) {
+    const std::string stat = ReadLog(task.path().string() + "/stat");  // "TID (NAME) STATE ..."
+    const size_t open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close + 3 > stat.size()) continue;
+    out += "  thread " + task.path().filename().string() + " " + stat.substr(open, close + 3 - open) + " wchan " +
+           ReadLog(task.path().string() + "/wchan") + "\n";
+  }
+  return out;
 }
 
 // anvil-ca serve as a child process; stdout and stderr are appended to `log`. Killed (SIGKILL) and reaped by
@@ -60,22 +80,9 @@ class AnvilCa {
     std::vector<std::string> args = wrapper;
     for (const char* a : {ANVIL_CA_BINARY, "serve", "--config"}) args.push_back(a);
     args.push_back(config);
-    pid_t pid = ::fork();
-    if (pid < 0) return Error(Code::kIo, "fork failed");
-    if (pid == 0) {
-      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-      if (fd >= 0) {
-        ::dup2(fd, STDOUT_FILENO);
-        ::dup2(fd, STDERR_FILENO);
-      }
-      ::unsetenv("ANVIL_CRASH_AT");
-      for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
+    std::vector<std::string> environment = {"ANVIL_CRASH_AT"};  // unarmed unless `env` arms it
+    environment.insert(environment.end(), env.begin(), env.end());
+    ANVIL_ASSIGN_OR_RETURN(pid_t pid, anvil::testing::SpawnChild(args, log, environment));
     ca->pid_ = pid;
     return ca;
   }
@@ -194,11 +201,13 @@ class FaultTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (HasFailure() && ca_ != nullptr) {
-      std::cerr << "----- " << ca_->log() << " (last 4000 bytes)\n"
-                << ReadLog(ca_->log()).substr(std::max<int64_t>(0, ReadLog(ca_->log()).size() - 4000))
-                << "\n";
-    }
+    if (HasFailure() && ca_ != nullptr) std::cerr << "----- " << ca_->log() << " (last 4000 bytes)\n" << LogTail();
+  }
+
+  std::string LogTail() const {
+    if (ca_ == nullptr) return "";
+    const std::string text = ReadLog(ca_->log());
+    return text.substr(text.size() > 4000 ? text.size() - 4000 : 0) + "\n";
   }
 
   void WriteConfig(const std::string& extra) {
@@ -222,7 +231,12 @@ class FaultTest : public ::testing::Test {
     auto ca = AnvilCa::Start(config_, dir_.path() + "/anvil-ca.log", env);
     ASSERT_TRUE(ca.ok()) << ca.status().ToString();
     ca_ = std::move(*ca);
-    ASSERT_TRUE(WaitForDirectory(std::chrono::seconds(60)).ok()) << "anvil-ca did not start";
+    Status up = WaitForDirectory(std::chrono::seconds(60));
+    ASSERT_TRUE(up.ok()) << "anvil-ca did not start: " << up.ToString() << "\n"
+                         << ProcessState(ca_->pid()) << "root.pem "
+                         << (std::filesystem::exists(DataDir() + "/ca/root.pem") ? "exists" : "is missing")
+                         << "\n----- its log (last 4000 bytes)\n"
+                         << LogTail();
   }
 
   // Polls the directory until it answers 200, for up to `limit`.
@@ -382,7 +396,7 @@ TEST_P(CrashRecoveryTest, ACrashLosesNothingAndIssuesNothingTwice) {
   constexpr int kClients = 4;
   constexpr int kJobsPerClient = 3;
   const std::string point = GetParam();
-  StartCa({"ANVIL_CRASH_AT=" + point + ":3"});
+  ASSERT_NO_FATAL_FAILURE(StartCa({"ANVIL_CRASH_AT=" + point + ":3"}));
   const std::string root = DataDir() + "/ca/root.pem";
 
   std::vector<std::unique_ptr<Client>> clients;
@@ -426,12 +440,14 @@ TEST_P(CrashRecoveryTest, ACrashLosesNothingAndIssuesNothingTwice) {
   EXPECT_TRUE(WIFSIGNALED(*died) && WTERMSIG(*died) == SIGKILL) << "wait status " << *died;
   EXPECT_NE(ReadLog(ca_->log()).find("crash point " + point + " reached"), std::string::npos);
   StartCa();  // unarmed, same data directory and port
+  const bool came_back = !HasFatalFailure();
   {
     std::lock_guard lock(mu);
     restarted = true;
   }
   restarted_cv.notify_all();
   for (auto& t : threads) t.join();
+  ASSERT_TRUE(came_back);
   for (const auto& r : results) ASSERT_TRUE(r.ok()) << r.ToString();
 
   // The crash was felt: some client's request failed and was retried.
@@ -557,17 +573,7 @@ class Strace {
                                      "trace=" + syscalls,
                                      "-e",
                                      "inject=" + inject};
-    s->pid_ = ::fork();
-    if (s->pid_ < 0) return Error(Code::kIo, "fork failed");
-    if (s->pid_ == 0) {
-      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-      if (fd >= 0) ::dup2(fd, STDERR_FILENO);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
+    ANVIL_ASSIGN_OR_RETURN(s->pid_, anvil::testing::SpawnChild(args, log));
     // Attached once every thread of the target has strace as its tracer.
     const auto deadline = Clock::now() + std::chrono::seconds(20);
     while (Clock::now() < deadline) {
@@ -621,7 +627,7 @@ class StorageFaultTest : public FaultTest, public ::testing::WithParamInterface<
 // and leaves nothing behind: no account, no order, the finalized order still ready and no certificate record.
 // Once the fault is gone the same requests succeed.
 TEST_P(StorageFaultTest, AWriteErrorIsServerInternalLeavesNothingHalfMadeAndTheNextRequestSucceeds) {
-  StartCa();
+  ASSERT_NO_FATAL_FAILURE(StartCa());
   const std::string root = DataDir() + "/ca/root.pem";
   auto make_client = [&] {
     auto c = std::make_unique<Client>(this, root, Directory(), *http01_, http01_mu_);
@@ -709,7 +715,7 @@ INSTANTIATE_TEST_SUITE_P(
 // it resolved — invalid with serverInternal, its record abandoned — without a restart, and a new order
 // issues.
 TEST_F(FaultTest, AnIssuanceCutOffByAWriteErrorIsResolvedOnTheNextReadOnceTheFaultIsGone) {
-  StartCa();
+  ASSERT_NO_FATAL_FAILURE(StartCa());
   Client client(this, DataDir() + "/ca/root.pem", Directory(), *http01_, http01_mu_);
   ASSERT_TRUE(client.Register().ok());
   auto order = client.acme().NewOrder({{{acme::IdentifierType::kDns, "cut.fault.test"}}, "", ""});
@@ -769,7 +775,7 @@ int RunToExit(const std::string& config, const std::string& log,
 // A database that cannot be opened or is damaged stops anvil-ca with exit code 1 and a message naming the
 // file; the file is left exactly as it was, never replaced by a new database.
 TEST_F(FaultTest, ABadDatabaseStopsAnvilCaNamingItAndIsNeverReplaced) {
-  StartCa();  // a real database (and the CA's files), then a clean stop
+  ASSERT_NO_FATAL_FAILURE(StartCa());  // a real database (and the CA's files), then a clean stop
   ASSERT_TRUE(ca_->Terminate().ok());
   ca_.reset();
   auto good = ReadFile(DbPath());
@@ -854,7 +860,7 @@ TEST_F(FaultTest, ABadDatabaseStopsAnvilCaNamingItAndIsNeverReplaced) {
   // The good database still starts.
   ASSERT_TRUE(WriteFileAtomic(DbPath(), *good, 0600).ok());
   std::filesystem::remove_all(DbPath() + "-wal");
-  StartCa();
+  ASSERT_NO_FATAL_FAILURE(StartCa());
 }
 
 // ---- Clock jumps ----
@@ -872,7 +878,7 @@ TEST_F(FaultTest, AfterAClockJumpExpiredOrdersAndAuthorizationsAreNotUsable) {
   WriteConfig(
       "[acme]\norder_lifetime = \"1d\"\npending_authorization_lifetime = \"1d\"\n"
       "authorization_lifetime = \"2d\"\n");
-  StartCa();
+  ASSERT_NO_FATAL_FAILURE(StartCa());
   const std::string root = DataDir() + "/ca/root.pem";
   Client client(this, root, Directory(), *http01_, http01_mu_);
   ASSERT_TRUE(client.Register().ok());
@@ -892,8 +898,9 @@ TEST_F(FaultTest, AfterAClockJumpExpiredOrdersAndAuthorizationsAreNotUsable) {
   ASSERT_TRUE(ca_->Terminate().ok());
   std::string asan = std::getenv("ASAN_OPTIONS") != nullptr ? std::getenv("ASAN_OPTIONS") : "";
   // libfaketime is preloaded ahead of the ASan runtime; ASan allows that when told.
-  StartCa({std::string("LD_PRELOAD=") + kFaketime, "FAKETIME=+3d", "FAKETIME_DONT_FAKE_MONOTONIC=1",
-           "ASAN_OPTIONS=" + asan + (asan.empty() ? "" : ":") + "verify_asan_link_order=0"});
+  ASSERT_NO_FATAL_FAILURE(
+      StartCa({std::string("LD_PRELOAD=") + kFaketime, "FAKETIME=+3d", "FAKETIME_DONT_FAKE_MONOTONIC=1",
+               "ASAN_OPTIONS=" + asan + (asan.empty() ? "" : ":") + "verify_asan_link_order=0"}));
 
   auto order = client.acme().FetchOrder(ready->url);
   ASSERT_TRUE(order.ok()) << order.status().ToString();

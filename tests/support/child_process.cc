@@ -12,15 +12,42 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 namespace anvil::testing {
 
-Result<pid_t> SpawnChild(const std::vector<std::string>& argv, const std::string& output) {
+namespace {
+
+std::string_view NameOf(std::string_view entry) { return entry.substr(0, entry.find('=')); }
+
+// This process's environment with `changes` applied ("NAME=VALUE" sets, "NAME" removes).
+std::vector<std::string> ChildEnvironment(const std::vector<std::string>& changes) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  for (const std::string& change : changes) {
+    const std::string_view name = NameOf(change);
+    std::erase_if(env, [&](const std::string& e) { return NameOf(e) == name; });
+    if (change.find('=') != std::string::npos) env.push_back(change);
+  }
+  return env;
+}
+
+std::vector<char*> NullTerminated(std::vector<std::string>& strings) {
+  std::vector<char*> raw;
+  for (std::string& s : strings) raw.push_back(s.data());
+  raw.push_back(nullptr);
+  return raw;
+}
+
+}  // namespace
+
+Result<pid_t> SpawnChild(const std::vector<std::string>& argv, const std::string& output,
+                         const std::vector<std::string>& environment) {
   if (argv.empty()) return Error(Code::kInvalidArgument, "SpawnChild without a program");
   std::vector<std::string> args = argv;
-  std::vector<char*> raw;
-  for (std::string& a : args) raw.push_back(a.data());
-  raw.push_back(nullptr);
+  std::vector<char*> raw = NullTerminated(args);
+  std::vector<std::string> env = ChildEnvironment(environment);
+  std::vector<char*> envp = NullTerminated(env);
   const std::string out = output.empty() ? "/dev/null" : output;
   const pid_t parent = getpid();
   const pid_t pid = fork();
@@ -36,7 +63,7 @@ Result<pid_t> SpawnChild(const std::vector<std::string>& argv, const std::string
       dup2(log, STDOUT_FILENO);
       dup2(log, STDERR_FILENO);
     }
-    execv(raw[0], raw.data());
+    execve(raw[0], raw.data(), envp.data());
     _exit(127);
   }
   return pid;

@@ -14,8 +14,12 @@
 namespace anvil::testing {
 
 // Runs argv[0] (a path) with `argv`: stdin from /dev/null, stdout and stderr appended to `output` (/dev/null
-// when empty), SIGKILLed when the calling process dies (PR_SET_PDEATHSIG).
-Result<pid_t> SpawnChild(const std::vector<std::string>& argv, const std::string& output = "");
+// when empty), SIGKILLed when the calling thread ends (PR_SET_PDEATHSIG). The child's environment is this
+// process's with `environment` applied in order: "NAME=VALUE" sets NAME, a bare "NAME" removes it. Everything
+// is prepared before fork(), so the child only makes async-signal-safe calls before exec: a multi-threaded
+// test process cannot leave it stuck on a lock another thread held at the fork.
+Result<pid_t> SpawnChild(const std::vector<std::string>& argv, const std::string& output = "",
+                         const std::vector<std::string>& environment = {});
 // Whether the child has exited; it is then reaped and `pid` becomes -1.
 bool ChildExited(pid_t& pid);
 // SIGKILLs and reaps the child (if `pid` > 0); `pid` becomes -1.
