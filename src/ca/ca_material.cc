@@ -37,6 +37,12 @@ Result<crypto::Certificate> LoadCert(const std::string& path) {
   return crypto::Certificate::FromPem(pem);
 }
 
+std::string_view Trim(std::string_view text) {
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+}
+
 Status WriteKeyAndCert(const std::string& key_path, const crypto::PrivateKey& key, const std::string& cert_path,
                        const std::string& cert_pem) {
   // Key first: a certificate on disk always has its key beside it.
@@ -51,15 +57,76 @@ CaPaths CaPaths::In(const std::string& data_dir) {
   p.dir = data_dir + "/ca";
   p.root_cert = p.dir + "/root.pem";
   p.root_key = p.dir + "/root.key";
-  p.intermediate_cert = p.dir + "/intermediate.pem";
-  p.intermediate_key = p.dir + "/intermediate.key";
+  p.intermediate_cert = p.Intermediate(1, "pem");
+  p.intermediate_key = p.Intermediate(1, "key");
   return p;
 }
 
-Status CreateCa(const std::string& data_dir, const CaOptions& options, const Clock& clock) {
+std::string CaPaths::Intermediate(int generation, const std::string& suffix) const {
+  return dir + (generation == 1 ? "/intermediate." : "/intermediate-" + std::to_string(generation) + ".") + suffix;
+}
+
+Result<RetirementReason> ParseRetirementReason(const std::string& text) {
+  for (RetirementReason r : {RetirementReason::kKeyCompromise, RetirementReason::kSuperseded,
+                             RetirementReason::kCessationOfOperation}) {
+    if (text == RetirementReasonName(r)) return r;
+  }
+  return Error(Code::kInvalidArgument,
+               "retirement reason \"" + text + "\": keyCompromise, superseded or cessationOfOperation");
+}
+
+std::string RetirementReasonName(RetirementReason reason) {
+  switch (reason) {
+    case RetirementReason::kKeyCompromise:
+      return "keyCompromise";
+    case RetirementReason::kSuperseded:
+      return "superseded";
+    case RetirementReason::kCessationOfOperation:
+      return "cessationOfOperation";
+  }
+  return "superseded";
+}
+
+bool IssuesAt(const Intermediate& intermediate, TimePoint now) {
+  if (intermediate.retired || (intermediate.activate_at && now < *intermediate.activate_at)) return false;
+  return now >= intermediate.certificate.not_before() && now < intermediate.certificate.not_after();
+}
+
+const Intermediate* IssuingOf(const std::vector<Intermediate>& intermediates, TimePoint now) {
+  for (auto it = intermediates.rbegin(); it != intermediates.rend(); ++it) {
+    if (IssuesAt(*it, now)) return &*it;
+  }
+  return nullptr;
+}
+
+const Intermediate* CaMaterial::Issuing(TimePoint now) const { return IssuingOf(intermediates, now); }
+
+Result<crypto::Certificate> MakeIntermediate(const crypto::Certificate& root, const crypto::PrivateKey& root_key,
+                                             const crypto::PublicKey& key, const CaOptions& options,
+                                             TimePoint now, const std::string& root_crl_url) {
+  crypto::CertificateTemplate inter;
+  inter.serial = RandomSerial();
+  inter.subject = {options.intermediate_common_name, options.organization, "", ""};
+  inter.not_before = now - std::chrono::hours(1);
+  inter.not_after = std::min(now + options.intermediate_validity, root.not_after());
+  inter.is_ca = true;
+  inter.path_length = 0;
+  inter.digital_signature = true;
+  inter.key_cert_sign = true;
+  inter.crl_sign = true;
+  inter.ext_key_usages = {"serverAuth", "clientAuth"};
+  inter.crl_url = root_crl_url;
+  return crypto::IssueCertificate(inter, key, &root, root_key);
+}
+
+Status CreateCa(const std::string& data_dir, const CaOptions& options, const Clock& clock,
+                const std::string& offline_root_key) {
   CaPaths paths = CaPaths::In(data_dir);
   if (FileExists(paths.root_cert) || FileExists(paths.intermediate_cert)) {
     return Error(Code::kConflict, "a CA already exists in " + paths.dir);
+  }
+  if (!offline_root_key.empty() && FileExists(offline_root_key)) {
+    return Error(Code::kConflict, offline_root_key + " exists already; the root key is never overwritten");
   }
   ANVIL_RETURN_IF_ERROR(MakeDirectories(paths.dir, kDirMode));
   TimePoint now = clock.Now();
@@ -78,21 +145,11 @@ Status CreateCa(const std::string& data_dir, const CaOptions& options, const Clo
                          crypto::IssueCertificate(root, root_key.public_key(), nullptr, root_key));
 
   ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey int_key, crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
-  crypto::CertificateTemplate inter;
-  inter.serial = RandomSerial();
-  inter.subject = {options.intermediate_common_name, options.organization, "", ""};
-  inter.not_before = root.not_before;
-  inter.not_after = std::min(now + options.intermediate_validity, root.not_after);
-  inter.is_ca = true;
-  inter.path_length = 0;
-  inter.digital_signature = true;
-  inter.key_cert_sign = true;
-  inter.crl_sign = true;
-  inter.ext_key_usages = {"serverAuth", "clientAuth"};
   ANVIL_ASSIGN_OR_RETURN(crypto::Certificate int_cert,
-                         crypto::IssueCertificate(inter, int_key.public_key(), &root_cert, root_key));
+                         MakeIntermediate(root_cert, root_key, int_key.public_key(), options, now, ""));
 
-  ANVIL_RETURN_IF_ERROR(WriteKeyAndCert(paths.root_key, root_key, paths.root_cert, root_cert.ToPem()));
+  ANVIL_RETURN_IF_ERROR(WriteKeyAndCert(offline_root_key.empty() ? paths.root_key : offline_root_key, root_key,
+                                        paths.root_cert, root_cert.ToPem()));
   return WriteKeyAndCert(paths.intermediate_key, int_key, paths.intermediate_cert, int_cert.ToPem());
 }
 
@@ -117,33 +174,84 @@ Status ImportCa(const std::string& data_dir, const std::string& root_cert_pem_pa
   return WriteKeyAndCert(paths.intermediate_key, key, paths.intermediate_cert, inter.ToPem());
 }
 
-Result<CaMaterial> LoadCa(const std::string& data_dir, const CaOptions& options) {
+namespace {
+
+// Generation `generation`'s certificate, key and state files; kNotFound when its certificate does not exist.
+Result<Intermediate> LoadIntermediate(const CaPaths& paths, int generation, const crypto::Certificate& root) {
+  const std::string cert_path = paths.Intermediate(generation, "pem");
+  if (!FileExists(cert_path)) return Error(Code::kNotFound, "no " + cert_path);
+  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate cert, LoadCert(cert_path));
+  const std::string key_path = paths.Intermediate(generation, "key");
+  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, LoadKey(key_path));
+  if (!(key.public_key() == cert.public_key())) {
+    return Error(Code::kInvalidArgument, key_path + " does not match " + cert_path);
+  }
+  if (!cert.is_ca() || !cert.IsSignedBy(root.public_key())) {
+    return Error(Code::kInvalidArgument, cert_path + " is not a CA certificate signed by the root");
+  }
+  Intermediate out{generation, std::move(cert), std::move(key), std::nullopt, std::nullopt};
+  if (auto text = ReadFile(paths.Intermediate(generation, "activate")); text.ok()) {
+    auto at = ParseRfc3339(Trim(*text));
+    if (!at.ok()) return Error(Code::kInvalidArgument, paths.Intermediate(generation, "activate") + ": " + at.status().message());
+    out.activate_at = *at;
+  }
+  if (auto text = ReadFile(paths.Intermediate(generation, "retired")); text.ok()) {
+    const std::string line(Trim(*text));
+    const size_t space = line.find(' ');
+    auto at = ParseRfc3339(line.substr(0, space));
+    auto reason = ParseRetirementReason(space == std::string::npos ? "" : line.substr(space + 1));
+    if (!at.ok() || !reason.ok()) {
+      return Error(Code::kInvalidArgument,
+                   paths.Intermediate(generation, "retired") + ": expected \"RFC3339-TIME REASON\"");
+    }
+    out.retired = Retirement{*at, *reason};
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<CaMaterial> LoadCa(const std::string& data_dir, const CaOptions& options, TimePoint now) {
   CaPaths paths = CaPaths::In(data_dir);
   if (!FileExists(paths.intermediate_cert)) return Error(Code::kNotFound, "no CA in " + paths.dir);
   ANVIL_ASSIGN_OR_RETURN(crypto::Certificate root, LoadCert(paths.root_cert));
-  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate inter, LoadCert(paths.intermediate_cert));
-  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, LoadKey(paths.intermediate_key));
-  if (!(key.public_key() == inter.public_key())) {
-    return Error(Code::kInvalidArgument, paths.intermediate_key + " does not match " + paths.intermediate_cert);
+  std::vector<Intermediate> intermediates;
+  for (int generation = 1;; ++generation) {
+    Result<Intermediate> loaded = LoadIntermediate(paths, generation, root);
+    if (!loaded.ok() && loaded.status().code() == Code::kNotFound && generation > 1) break;
+    if (!loaded.ok()) return loaded.status();
+    intermediates.push_back(std::move(*loaded));
   }
-  CaMaterial material{root, inter, key, {}};
+  const Intermediate* issuing = IssuingOf(intermediates, now);
+  if (issuing == nullptr) {
+    return Error(Code::kInvalidArgument,
+                 "no intermediate in " + paths.dir +
+                     " can issue now (all retired, expired or not yet active): run `anvil-ca ca rotate`");
+  }
+  crypto::Certificate issuing_cert = issuing->certificate;
+  crypto::PrivateKey issuing_key = issuing->key;
+  CaMaterial material{root, std::move(intermediates), std::move(issuing_cert), std::move(issuing_key), {}};
   if (!options.cross_signed_chain.empty()) {
     ANVIL_ASSIGN_OR_RETURN(std::string pem, ReadFile(options.cross_signed_chain));
     ANVIL_ASSIGN_OR_RETURN(auto chain, crypto::Certificate::ChainFromPem(pem));
-    if (chain.empty() || !(chain.front().public_key() == inter.public_key())) {
+    if (chain.empty() || !(chain.front().public_key() == material.intermediate.public_key())) {
       return Error(Code::kInvalidArgument,
-                   "ca.cross_signed_chain: the first certificate must certify the intermediate's key");
+                   "ca.cross_signed_chain: the first certificate must certify the issuing intermediate's key");
     }
     material.alternate_chains_pem.push_back(pem);
   }
   return material;
 }
 
+Result<CaMaterial> LoadCa(const std::string& data_dir, const CaOptions& options) {
+  return LoadCa(data_dir, options, SystemClock().Now());
+}
+
 Result<CaMaterial> LoadOrCreateCa(const std::string& data_dir, const CaOptions& options, const Clock& clock) {
-  auto loaded = LoadCa(data_dir, options);
+  auto loaded = LoadCa(data_dir, options, clock.Now());
   if (loaded.ok() || loaded.status().code() != Code::kNotFound) return loaded;
   ANVIL_RETURN_IF_ERROR(CreateCa(data_dir, options, clock));
-  return LoadCa(data_dir, options);
+  return LoadCa(data_dir, options, clock.Now());
 }
 
 Result<std::pair<std::string, std::string>> LoadOrIssueServerTls(const std::string& data_dir, const CaMaterial& ca,

@@ -1,9 +1,19 @@
-// The CA's keys and certificates on disk (<data_dir>/ca/): a root (ECDSA P-384, 10 years by default) and the
-// intermediate that signs everything (ECDSA P-256, 5 years), keys at mode 0600, written atomically.
-// The root key stays on disk and is only loaded to create an intermediate. Not thread-safe (start-up code).
+// The CA's keys and certificates on disk (<data_dir>/ca/, docs/ca-operations.md): a root (ECDSA P-384, 10 years
+// by default) and one or more intermediates (ECDSA P-256, 5 years), keys at mode 0600, written atomically.
+//
+//   root.pem, root.key                the root; root.key is absent when the root is kept offline
+//   intermediate.pem, .key            generation 1, made with the root
+//   intermediate-N.pem, .key          generation N >= 2, made by RotateIntermediate (`anvil-ca ca rotate`)
+//   intermediate[-N].activate         optional: RFC 3339 time from which that generation issues
+//   intermediate[-N].retired          optional: "RFC3339-time reason" once retired (`anvil-ca ca retire`)
+//
+// The newest generation that is active (its activation time has passed), not retired and not expired issues;
+// every generation keeps signing the CRLs and OCSP answers of its own certificates. The root key is only read
+// to make an intermediate or a root CRL. Not thread-safe (start-up and command-line code).
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,26 +39,73 @@ struct CaOptions {
 
 struct CaPaths {
   std::string dir;  // <data_dir>/ca
-  std::string root_cert, root_key, intermediate_cert, intermediate_key;
+  std::string root_cert, root_key, intermediate_cert, intermediate_key;  // intermediate: generation 1
   static CaPaths In(const std::string& data_dir);
+  // Generation N's files (N = 1: intermediate.*; else intermediate-N.*), by suffix: "pem", "key", "activate",
+  // "retired".
+  std::string Intermediate(int generation, const std::string& suffix) const;
+};
+
+// Why an intermediate was retired: an RFC 5280 §5.3.1 CRLReason.
+enum class RetirementReason { kKeyCompromise = 1, kSuperseded = 4, kCessationOfOperation = 5 };
+// "keyCompromise", "superseded", "cessationOfOperation" and back; kInvalidArgument for anything else.
+Result<RetirementReason> ParseRetirementReason(const std::string& text);
+std::string RetirementReasonName(RetirementReason reason);
+
+struct Retirement {
+  TimePoint at;
+  RetirementReason reason = RetirementReason::kSuperseded;
+};
+
+struct Intermediate {
+  int generation = 1;
+  crypto::Certificate certificate;
+  crypto::PrivateKey key;
+  std::optional<TimePoint> activate_at;  // none: issues from its notBefore
+  std::optional<Retirement> retired;
 };
 
 // What the issuer needs at run time.
 struct CaMaterial {
   crypto::Certificate root;
+  // Every generation, oldest first (at least one).
+  std::vector<Intermediate> intermediates;
+  // The generation that issued when the material was loaded (Issuing(load time)); the server's TLS
+  // certificate and /ca/intermediate.pem use it.
   crypto::Certificate intermediate;
   crypto::PrivateKey intermediate_key;
-  // Alternate issuer chains (RFC 8555 §7.4.2), each the PEM served after the leaf instead of the intermediate.
+  // Alternate issuer chains (RFC 8555 §7.4.2) of `intermediate`, each the PEM served after the leaf instead
+  // of it.
   std::vector<std::string> alternate_chains_pem;
+
+  // The generation that issues at `now`: the newest that is active, not retired and not expired; null when
+  // there is none.
+  const Intermediate* Issuing(TimePoint now) const;
 };
 
-// Creates root and intermediate in `data_dir` unless they already exist (then kConflict).
-Status CreateCa(const std::string& data_dir, const CaOptions& options, const Clock& clock);
+// Creates root and intermediate in `data_dir` unless they already exist (then kConflict). With
+// `offline_root_key` non-empty the root key is written there (mode 0600, a path the operator then moves off
+// the machine) instead of into the data directory; that file must not exist yet.
+Status CreateCa(const std::string& data_dir, const CaOptions& options, const Clock& clock,
+                const std::string& offline_root_key = "");
 // Imports an existing root certificate and an intermediate certificate + key from PEM files (the root key is
 // not needed). Checks that the intermediate is a CA signed by the root and that the key matches it.
 Status ImportCa(const std::string& data_dir, const std::string& root_cert_pem_path,
                 const std::string& intermediate_cert_pem_path, const std::string& intermediate_key_pem_path);
-// Loads the CA; kNotFound if it was never created.
+// An intermediate of `root`: a new key's certificate signed by `root_key`, with `root_crl_url` (when not
+// empty) as its CRL distribution point.
+Result<crypto::Certificate> MakeIntermediate(const crypto::Certificate& root, const crypto::PrivateKey& root_key,
+                                             const crypto::PublicKey& key, const CaOptions& options,
+                                             TimePoint now, const std::string& root_crl_url);
+// Whether `intermediate` may issue at `now`: active, not retired, within its validity.
+bool IssuesAt(const Intermediate& intermediate, TimePoint now);
+// The newest of `intermediates` (oldest first) that issues at `now` (CaMaterial::Issuing).
+const Intermediate* IssuingOf(const std::vector<Intermediate>& intermediates, TimePoint now);
+
+// Loads the CA with every intermediate generation; kNotFound if it was never created. `now` picks
+// CaMaterial::intermediate (kInvalidArgument when no generation issues at `now`).
+Result<CaMaterial> LoadCa(const std::string& data_dir, const CaOptions& options, TimePoint now);
+// The same at the system clock's now.
 Result<CaMaterial> LoadCa(const std::string& data_dir, const CaOptions& options);
 // Loads the CA, creating it first when absent (zero-configuration start).
 Result<CaMaterial> LoadOrCreateCa(const std::string& data_dir, const CaOptions& options, const Clock& clock);

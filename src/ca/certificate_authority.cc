@@ -30,24 +30,67 @@ std::string SerialHex(const std::string& serial) {
 
 }  // namespace
 
-CertificateAuthority::CertificateAuthority(CaMaterial material, const Clock& clock, std::string aia_url,
-                                           std::string crl_url, std::string ocsp_url)
-    : material_(std::move(material)),
-      clock_(clock),
-      aia_url_(std::move(aia_url)),
-      crl_url_(std::move(crl_url)),
-      ocsp_url_(std::move(ocsp_url)) {
-  issuer_chain_pem_ = material_.intermediate.ToPem();
+IssuingCa::IssuingCa(Intermediate intermediate, IssuerUrls urls, const Clock& clock)
+    : intermediate_(std::move(intermediate)),
+      urls_(std::move(urls)),
+      chain_pem_(intermediate_.certificate.ToPem()),
+      clock_(clock) {}
+
+Result<std::string> IssuingCa::SignCrl(const crypto::CrlTemplate& tmpl) {
+  return crypto::SignCrl(tmpl, intermediate_.certificate, intermediate_.key);
 }
 
-Result<crypto::CertificateTemplate> CertificateAuthority::BuildTemplate(
-    const IssuanceRequest& request) const {
+Result<crypto::Certificate> IssuingCa::IssueOcspResponder(const crypto::PublicKey& key, TimePoint not_after) {
+  const crypto::Certificate& issuer = intermediate_.certificate;
   crypto::CertificateTemplate t;
-  TimePoint now = clock_.Now();
+  t.serial = NewSerial();
+  t.subject.common_name = issuer.subject_common_name() + " OCSP responder";
+  t.subject.organization = "";
+  const TimePoint now = clock_.Now();
+  t.not_before = FromUnixSeconds(ToUnixSeconds(now - std::chrono::minutes(1)));
+  t.not_after = FromUnixSeconds(ToUnixSeconds(std::min(not_after, issuer.not_after())));
+  if (t.not_after <= t.not_before) return Error(Code::kServerInternal, "the issuing CA certificate has expired");
+  t.digital_signature = true;
+  t.ext_key_usages = {"OCSPSigning"};  // id-kp-OCSPSigning (RFC 6960 §4.2.2.2)
+  t.ocsp_no_check = true;              // RFC 6960 §4.2.2.2.1: relying parties need not check it
+  return crypto::IssueCertificate(t, key, &issuer, intermediate_.key);
+}
+
+CertificateAuthority::CertificateAuthority(CaMaterial material, const Clock& clock, const UrlsFor& urls)
+    : material_(std::move(material)), clock_(clock) {
+  for (const Intermediate& i : material_.intermediates) {
+    issuers_.push_back(std::make_unique<IssuingCa>(i, urls(i.certificate), clock_));
+    if (i.certificate.fingerprint_sha256() == material_.intermediate.fingerprint_sha256()) loaded_ = issuers_.back().get();
+  }
+  if (loaded_ == nullptr) {  // material made by hand, without its generations
+    issuers_.push_back(std::make_unique<IssuingCa>(
+        Intermediate{1, material_.intermediate, material_.intermediate_key, std::nullopt, std::nullopt},
+        urls(material_.intermediate), clock_));
+    loaded_ = issuers_.back().get();
+  }
+}
+
+CertificateAuthority::CertificateAuthority(CaMaterial material, const Clock& clock, std::string aia_url,
+                                           std::string crl_url, std::string ocsp_url)
+    : CertificateAuthority(std::move(material), clock, [&](const crypto::Certificate&) {
+        return IssuerUrls{aia_url, crl_url, ocsp_url};
+      }) {}
+
+const IssuingCa* CertificateAuthority::IssuingAt(TimePoint now) const {
+  for (auto it = issuers_.rbegin(); it != issuers_.rend(); ++it) {
+    if (IssuesAt((*it)->intermediate(), now)) return it->get();
+  }
+  return nullptr;
+}
+
+Result<crypto::CertificateTemplate> CertificateAuthority::BuildTemplate(const IssuanceRequest& request,
+                                                                        const IssuingCa& issuer,
+                                                                        TimePoint now) const {
+  crypto::CertificateTemplate t;
   t.not_before = request.not_before.value_or(now - request.profile.backdate);
   t.not_after = request.not_after.value_or(t.not_before + request.profile.validity);
   // Never outlive the issuer (RFC 5280 §6.1.3 would make the tail of the validity unverifiable).
-  t.not_after = std::min(t.not_after, material_.intermediate.not_after());
+  t.not_after = std::min(t.not_after, issuer.certificate().not_after());
   // Whole seconds, as X.509 times hold them, so the record says exactly what the certificate says.
   t.not_before = FromUnixSeconds(ToUnixSeconds(t.not_before));
   t.not_after = FromUnixSeconds(ToUnixSeconds(t.not_after));
@@ -62,38 +105,24 @@ Result<crypto::CertificateTemplate> CertificateAuthority::BuildTemplate(
   t.digital_signature = true;
   t.key_encipherment = request.subject_key.algorithm() == crypto::KeyAlgorithm::kRsa;
   t.ext_key_usages = request.profile.ext_key_usages;
-  t.ca_issuers_url = aia_url_;
-  if (request.profile.crl) t.crl_url = crl_url_;
-  if (request.profile.ocsp) t.ocsp_url = ocsp_url_;
+  t.ca_issuers_url = issuer.urls().ca_issuers;
+  if (request.profile.crl) t.crl_url = issuer.urls().crl;
+  if (request.profile.ocsp) t.ocsp_url = issuer.urls().ocsp;
   return t;
 }
 
-Result<std::string> CertificateAuthority::SignCrl(const crypto::CrlTemplate& tmpl) {
-  return crypto::SignCrl(tmpl, material_.intermediate, material_.intermediate_key);
-}
-
-Result<crypto::Certificate> CertificateAuthority::IssueOcspResponder(const crypto::PublicKey& key,
-                                                                    TimePoint not_after) {
-  crypto::CertificateTemplate t;
-  t.serial = NewSerial();
-  t.subject.common_name = material_.intermediate.subject_common_name() + " OCSP responder";
-  t.subject.organization = "";
-  const TimePoint now = clock_.Now();
-  t.not_before = FromUnixSeconds(ToUnixSeconds(now - std::chrono::minutes(1)));
-  t.not_after = FromUnixSeconds(ToUnixSeconds(std::min(not_after, material_.intermediate.not_after())));
-  if (t.not_after <= t.not_before) return Error(Code::kServerInternal, "the issuing CA certificate has expired");
-  t.digital_signature = true;
-  t.ext_key_usages = {"OCSPSigning"};  // id-kp-OCSPSigning (RFC 6960 §4.2.2.2)
-  t.ocsp_no_check = true;                     // RFC 6960 §4.2.2.2.1: relying parties need not check it
-  return crypto::IssueCertificate(t, key, &material_.intermediate, material_.intermediate_key);
-}
-
 Result<IssuedCertificate> CertificateAuthority::Issue(const IssuanceRequest& request, IssuanceLog& log) {
-  ANVIL_ASSIGN_OR_RETURN(crypto::CertificateTemplate tmpl, BuildTemplate(request));
+  const TimePoint now = clock_.Now();
+  const IssuingCa* issuer = IssuingAt(now);
+  if (issuer == nullptr) {
+    return Error(Code::kServerInternal, "no intermediate can issue now (all retired, expired or not yet active)");
+  }
+  const crypto::Certificate& issuer_cert = issuer->certificate();
+  ANVIL_ASSIGN_OR_RETURN(crypto::CertificateTemplate tmpl, BuildTemplate(request, *issuer, now));
   PendingCertificate pending;
-  pending.issuer_chain_pem = issuer_chain_pem_;
+  pending.issuer_chain_pem = issuer->chain_pem();
   pending.profile = request.profile.name;
-  pending.authority_key_id = material_.intermediate.subject_key_id();
+  pending.authority_key_id = issuer_cert.subject_key_id();
   pending.not_before = tmpl.not_before;
   pending.not_after = tmpl.not_after;
   for (const auto& id : request.identifiers) pending.names.push_back(id.value);
@@ -103,8 +132,7 @@ Result<IssuedCertificate> CertificateAuthority::Issue(const IssuanceRequest& req
     tmpl.serial = NewSerial();
     ANVIL_ASSIGN_OR_RETURN(
         crypto::PreparedCertificate p,
-        crypto::PreparedCertificate::Create(tmpl, request.subject_key, &material_.intermediate,
-                                            material_.intermediate.public_key()));
+        crypto::PreparedCertificate::Create(tmpl, request.subject_key, &issuer_cert, issuer_cert.public_key()));
     ANVIL_ASSIGN_OR_RETURN(pending.tbs_der, p.tbs_der());
     pending.serial = SerialHex(tmpl.serial);
     Status recorded = log.Record(pending);
@@ -122,7 +150,7 @@ Result<IssuedCertificate> CertificateAuthority::Issue(const IssuanceRequest& req
 
   // The signed DER is recorded as it is, not parsed again: parsing costs an OpenSSL 3 decoder set-up and
   // SignToDer has checked the signature already.
-  Result<std::string> signed_der = std::move(*prepared).SignToDer(material_.intermediate_key);
+  Result<std::string> signed_der = std::move(*prepared).SignToDer(issuer->intermediate().key);
   // Signed but recorded only as its TBS: the record of what might have been signed.
   if (signed_der.ok()) ANVIL_CRASH_POINT("issuance.after_sign");
   Status failed = signed_der.ok()

@@ -1,9 +1,10 @@
-// The CA: signs end-entity certificates with the intermediate of its CaMaterial, following the issuance cycle
-// of ca/issuer.h (serial, record, sign, record, return). It sees no storage: an issuance is recorded through
-// the caller's IssuanceLog. Thread-safe: Issue may run concurrently.
+// The CA and its intermediates as signers (docs/ca-operations.md).
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "base/time.h"
@@ -15,37 +16,80 @@
 
 namespace anvil::ca {
 
+// The URLs put into the certificates one intermediate issues (empty: none): caIssuers (RFC 5280 §4.2.2.1),
+// the CRL distribution point (profiles with `crl`) and the OCSP responder (profiles with `ocsp`).
+struct IssuerUrls {
+  std::string ca_issuers, crl, ocsp;
+};
+
+// One intermediate generation as a signer: the CRLs of the certificates it issued, and its delegated OCSP
+// responder certificates. Thread-safe.
+class IssuingCa final : public CrlSigner, public OcspDelegation {
+ public:
+  IssuingCa(Intermediate intermediate, IssuerUrls urls, const Clock& clock);
+
+  const Intermediate& intermediate() const { return intermediate_; }
+  const crypto::Certificate& certificate() const { return intermediate_.certificate; }
+  const IssuerUrls& urls() const { return urls_; }
+  // The PEM served after the leaf in the default chain of the certificates it issues.
+  const std::string& chain_pem() const { return chain_pem_; }
+
+  // CrlSigner: this intermediate signs the CRL of the certificates it issued.
+  const crypto::Certificate& CrlIssuer() const override { return intermediate_.certificate; }
+  Result<std::string> SignCrl(const crypto::CrlTemplate& tmpl) override;
+
+  // OcspDelegation: this intermediate delegates OCSP signing for what it issued.
+  const crypto::Certificate& OcspIssuer() const override { return intermediate_.certificate; }
+  Result<crypto::Certificate> IssueOcspResponder(const crypto::PublicKey& key, TimePoint not_after) override;
+
+ private:
+  const Intermediate intermediate_;
+  const IssuerUrls urls_;
+  const std::string chain_pem_;
+  const Clock& clock_;
+};
+
+// The CA: signs end-entity certificates with the intermediate generation that issues at the time
+// (CaMaterial::Issuing), following the issuance cycle of ca/issuer.h (serial, record, sign, record, return).
+// It sees no storage: an issuance is recorded through the caller's IssuanceLog. Thread-safe: Issue may run
+// concurrently.
 class CertificateAuthority final : public CertificateIssuer, public CrlSigner, public OcspDelegation {
  public:
-  // `aia_url` is the caIssuers URL put into every certificate (empty: none); `crl_url` the CRL distribution
-  // point put into the certificates of profiles with `crl`, `ocsp_url` the OCSP responder put into those of
-  // profiles with `ocsp` (empty: none).
+  using UrlsFor = std::function<IssuerUrls(const crypto::Certificate& intermediate)>;
+  // Each generation's certificates carry urls(its certificate).
+  CertificateAuthority(CaMaterial material, const Clock& clock, const UrlsFor& urls);
+  // Every generation with the same URLs (a CA of one intermediate): `aia_url` is the caIssuers URL put into
+  // every certificate; `crl_url` the CRL distribution point put into the certificates of profiles with
+  // `crl`, `ocsp_url` the OCSP responder put into those of profiles with `ocsp` (empty: none).
   CertificateAuthority(CaMaterial material, const Clock& clock, std::string aia_url, std::string crl_url = "",
                        std::string ocsp_url = "");
 
+  // kServerInternal when no generation issues now (all retired, expired or not yet active).
   Result<IssuedCertificate> Issue(const IssuanceRequest& request, IssuanceLog& log) override;
 
-  // CrlSigner: the intermediate signs the CRL of the certificates it issued.
-  const crypto::Certificate& CrlIssuer() const override { return material_.intermediate; }
-  Result<std::string> SignCrl(const crypto::CrlTemplate& tmpl) override;
+  // Every generation, oldest first.
+  const std::vector<std::unique_ptr<IssuingCa>>& issuers() const { return issuers_; }
+  // The generation that issues at `now`; null when none does.
+  const IssuingCa* IssuingAt(TimePoint now) const;
 
-  // OcspDelegation: the intermediate delegates OCSP signing for what it issued.
-  const crypto::Certificate& OcspIssuer() const override { return material_.intermediate; }
-  Result<crypto::Certificate> IssueOcspResponder(const crypto::PublicKey& key, TimePoint not_after) override;
+  // CrlSigner and OcspDelegation of the generation that issued when the CA was made (material.intermediate).
+  const crypto::Certificate& CrlIssuer() const override { return loaded_->CrlIssuer(); }
+  Result<std::string> SignCrl(const crypto::CrlTemplate& tmpl) override { return loaded_->SignCrl(tmpl); }
+  const crypto::Certificate& OcspIssuer() const override { return loaded_->OcspIssuer(); }
+  Result<crypto::Certificate> IssueOcspResponder(const crypto::PublicKey& key, TimePoint not_after) override {
+    return loaded_->IssueOcspResponder(key, not_after);
+  }
 
   const CaMaterial& material() const { return material_; }
-  // The PEM served after the leaf (the intermediate) in the default chain.
-  const std::string& issuer_chain_pem() const { return issuer_chain_pem_; }
 
  private:
-  Result<crypto::CertificateTemplate> BuildTemplate(const IssuanceRequest& request) const;
+  Result<crypto::CertificateTemplate> BuildTemplate(const IssuanceRequest& request, const IssuingCa& issuer,
+                                                    TimePoint now) const;
 
   CaMaterial material_;
   const Clock& clock_;
-  std::string aia_url_;
-  std::string crl_url_;
-  std::string ocsp_url_;
-  std::string issuer_chain_pem_;
+  std::vector<std::unique_ptr<IssuingCa>> issuers_;
+  IssuingCa* loaded_ = nullptr;  // the generation of material_.intermediate
 };
 
 }  // namespace anvil::ca

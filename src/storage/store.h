@@ -233,6 +233,17 @@ class CertificateStore {
                                    const AuditEvent& audit) = 0;
 };
 
+// Certificates recorded without an order (docs/ca-operations.md): an intermediate the root revoked, the
+// certificates of an imported inventory.
+class CertificateImport {
+ public:
+  virtual ~CertificateImport() = default;
+  // Records `record` as it is and appends `audit`: it must be kIssued with its serial, DER and authority key
+  // ID (kInvalidArgument otherwise); its revocation, if any, is kept. kConflict when the serial is recorded
+  // already. Nothing changes on an error.
+  virtual Status ImportCertificate(const CertificateRecord& record, const AuditEvent& audit) = 0;
+};
+
 // The writes of an issuance (docs/issuance.md), each one transaction spanning a certificate and its order, so
 // that no order is processing without a certificate record and no certificate is issued while its order is
 // not valid. The RA calls them when the CA records through ca::IssuanceLog.
@@ -345,6 +356,7 @@ class AuditLog {
 class Store : public AccountStore,
               public OrderStore,
               public CertificateStore,
+              public CertificateImport,
               public IssuanceStore,
               public EabKeyStore,
               public BlockedKeyStore,

@@ -319,4 +319,13 @@ Status CrlStateConflict(std::string_view issuer_id, int64_t previous_number) {
                                     std::to_string(previous_number));
 }
 
+Status CheckImportable(const CertificateRecord& record) {
+  if (record.state != CertificateState::kIssued || record.der.empty() || record.serial.empty() ||
+      record.authority_key_id.empty()) {
+    return Error(Code::kInvalidArgument,
+                 "an imported certificate must be issued, with its serial, DER and authority key ID");
+  }
+  return Status::Ok();
+}
+
 }  // namespace anvil::storage::internal

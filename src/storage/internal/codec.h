@@ -62,6 +62,9 @@ Status ChallengeConflict(std::string_view authorization_id, std::string_view cha
 // `previous_number`.
 Status CheckCrlAdvance(const CrlState& next, int64_t previous_number);
 Status CrlStateConflict(std::string_view issuer_id, int64_t previous_number);
+// CertificateStore::ImportCertificate's refusal of a record that is not issued, has no DER, serial or
+// authority key ID (kInvalidArgument).
+Status CheckImportable(const CertificateRecord& record);
 
 // Storage keeps one-second precision (store.h): every backend truncates the same way.
 inline TimePoint TruncateToSeconds(TimePoint t) { return FromUnixSeconds(ToUnixSeconds(t)); }

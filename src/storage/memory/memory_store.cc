@@ -352,6 +352,22 @@ class MemoryStore final : public Store {
     return Status::Ok();
   }
 
+  Status ImportCertificate(const CertificateRecord& record, const AuditEvent& audit) override {
+    ANVIL_RETURN_IF_ERROR(internal::CheckImportable(record));
+    std::lock_guard lock(mu_);
+    if (certificates_.contains(record.serial)) {
+      return Error(Code::kConflict, "certificate serial " + record.serial + " is recorded already");
+    }
+    CertificateRecord stored = record;
+    stored.not_before = TruncateToSeconds(stored.not_before);
+    stored.not_after = TruncateToSeconds(stored.not_after);
+    stored.created_at = TruncateToSeconds(stored.created_at);
+    if (stored.revoked_at) stored.revoked_at = TruncateToSeconds(*stored.revoked_at);
+    certificates_.emplace(record.serial, std::move(stored));
+    Append(audit);
+    return Status::Ok();
+  }
+
   // ---- IssuanceStore: every check before any change, so a refusal changes nothing ----
 
   Status BeginIssuance(const CertificateRecord& pending, acme::OrderStatus order_from,

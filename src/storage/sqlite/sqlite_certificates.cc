@@ -44,6 +44,37 @@ Status SqliteStore::RevokeCertificate(const std::string& serial, int reason, Tim
   });
 }
 
+Status SqliteStore::ImportCertificate(const CertificateRecord& record, const AuditEvent& audit) {
+  ANVIL_RETURN_IF_ERROR(internal::CheckImportable(record));
+  return Write([&](Connection& c) -> Status {
+    ANVIL_ASSIGN_OR_RETURN(Statement insert,
+                           c.Prepare("INSERT INTO certificates (" ANVIL_CERTIFICATE_COLUMNS
+                                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    insert.BindText(1, record.serial)
+        .BindText(2, record.order_id)
+        .BindText(3, record.account_id)
+        .BindText(4, Name(CertificateState::kIssued))
+        .BindBlob(5, record.tbs_der)
+        .BindBlob(6, record.der)
+        .BindText(7, record.issuer_chain_pem)
+        .BindText(8, internal::EncodeStringList(record.names))
+        .BindText(9, record.profile)
+        .BindBlob(10, record.authority_key_id)
+        .BindTime(11, record.not_before)
+        .BindTime(12, record.not_after)
+        .BindTime(13, record.created_at);
+    if (record.revoked_at) {
+      insert.BindTime(14, *record.revoked_at);
+    } else {
+      insert.BindNull(14);
+    }
+    insert.BindInt(15, record.revoked_at ? record.revocation_reason : 0);
+    Status inserted = insert.Run();
+    if (!inserted.ok()) return Annotate(inserted, "certificate serial " + record.serial);
+    return InsertAudit(c, audit);
+  });
+}
+
 // ---- IssuanceStore: each one Write, so a failing step rolls back the steps before it ----
 
 namespace {

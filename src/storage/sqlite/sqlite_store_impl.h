@@ -78,6 +78,7 @@ class SqliteStore final : public Store {
   Result<std::vector<CertificateRecord>> ListCertificatesForOrder(const std::string& order_id) override;
   Status RevokeCertificate(const std::string& serial, int reason, TimePoint at,
                            const AuditEvent& audit) override;
+  Status ImportCertificate(const CertificateRecord& record, const AuditEvent& audit) override;
   Status BeginIssuance(const CertificateRecord& pending, acme::OrderStatus order_from,
                        const std::vector<RateLimit>& limits) override;
   Status FinishIssuance(const std::string& serial, const std::string& der, const AuditEvent& audit) override;

@@ -103,6 +103,9 @@ class ForwardingStore : public Store {
                            const AuditEvent& audit) override {
     return inner_->RevokeCertificate(serial, reason, at, audit);
   }
+  Status ImportCertificate(const CertificateRecord& record, const AuditEvent& audit) override {
+    return inner_->ImportCertificate(record, audit);
+  }
 
   Status BeginIssuance(const CertificateRecord& pending, acme::OrderStatus order_from,
                        const std::vector<RateLimit>& limits) override {

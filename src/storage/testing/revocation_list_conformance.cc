@@ -81,6 +81,65 @@ TEST_P(StoreConformanceTest, ListRevokedCertificatesListsOnlyIssuedRevokedCertif
   EXPECT_THAT(Serials(store_->ListRevokedCertificates("", kT0, "", 100)), IsEmpty());
 }
 
+// ======================= ImportCertificate =======================
+
+CertificateRecord Imported(const std::string& serial) {
+  CertificateRecord c = Cert(serial);
+  c.order_id = "";
+  c.account_id = "";
+  c.state = CertificateState::kIssued;
+  c.der = "der-of-" + serial;
+  return c;
+}
+
+TEST_P(StoreConformanceTest, AnImportedCertificateIsReadBackAsItIsWithItsRevocationAndAudit) {
+  CertificateRecord revoked = Imported("0a");
+  revoked.revoked_at = kT0 + kDay + std::chrono::milliseconds(300);
+  revoked.revocation_reason = 4;
+  ASSERT_OK(store_->ImportCertificate(revoked, Note("intermediate.retired", "0a")));
+  ASSERT_OK(store_->ImportCertificate(Imported("0b"), Note("certificate.imported", "0b")));
+
+  Result<CertificateRecord> read = store_->GetCertificate("0a");
+  ASSERT_OK(read);
+  EXPECT_EQ(read->state, CertificateState::kIssued);
+  EXPECT_EQ(read->der, "der-of-0a");
+  EXPECT_EQ(read->order_id, "");
+  EXPECT_EQ(read->authority_key_id, kAki);
+  EXPECT_EQ(read->revoked_at, kT0 + kDay);  // whole seconds
+  EXPECT_EQ(read->revocation_reason, 4);
+  EXPECT_FALSE(store_->GetCertificate("0b")->revoked_at.has_value());
+  // On the CRL of its authority like any revoked certificate; the unrevoked one can be revoked as usual.
+  EXPECT_THAT(Serials(store_->ListRevokedCertificates(kAki, kT0, "", 100)), ElementsAre("0a"));
+  ASSERT_OK(store_->RevokeCertificate("0b", 1, kT0 + 2 * kDay, Note("certificate.revoked", "0b")));
+  EXPECT_THAT(Serials(store_->ListRevokedCertificates(kAki, kT0, "", 100)), ElementsAre("0a", "0b"));
+  EXPECT_THAT(AuditKinds(*store_), ElementsAre("intermediate.retired", "certificate.imported", "certificate.revoked"));
+}
+
+TEST_P(StoreConformanceTest, ImportingARecordedSerialConflictsAndChangesNothing) {
+  Issue(*store_, Cert("0a"));
+  CertificateRecord again = Imported("0a");
+  again.revoked_at = kT0 + kDay;
+  again.revocation_reason = 1;
+  EXPECT_EQ(store_->ImportCertificate(again, Note("certificate.imported", "0a")).code(), Code::kConflict);
+  EXPECT_FALSE(store_->GetCertificate("0a")->revoked_at.has_value());
+  EXPECT_THAT(Serials(store_->ListRevokedCertificates(kAki, kT0, "", 100)), IsEmpty());
+}
+
+TEST_P(StoreConformanceTest, ImportRefusesARecordThatIsNotAnIssuedCertificate) {
+  CertificateRecord pending = Imported("0a");
+  pending.state = CertificateState::kPending;
+  CertificateRecord no_der = Imported("0b");
+  no_der.der.clear();
+  CertificateRecord no_aki = Imported("0c");
+  no_aki.authority_key_id.clear();
+  for (const CertificateRecord& bad : {pending, no_der, no_aki}) {
+    EXPECT_EQ(store_->ImportCertificate(bad, Note("certificate.imported", bad.serial)).code(),
+              Code::kInvalidArgument)
+        << bad.serial;
+    EXPECT_EQ(store_->GetCertificate(bad.serial).status().code(), Code::kNotFound) << bad.serial;
+  }
+}
+
 // A CRL lists a revoked certificate until it expires (RFC 5280 §3.3): the cutoff is strict, in whole seconds.
 TEST_P(StoreConformanceTest, ListRevokedCertificatesKeepsThoseExpiringStrictlyAfterTheCutoff) {
   Revoke(*store_, Cert("01", kAki, kT0 + 10 * kDay));
