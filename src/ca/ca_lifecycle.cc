@@ -1,0 +1,94 @@
+#include "ca/ca_lifecycle.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include "base/file.h"
+#include "crypto/crl.h"
+
+namespace anvil::ca {
+namespace {
+
+constexpr mode_t kKeyMode = 0600;
+constexpr mode_t kCertMode = 0644;
+
+}  // namespace
+
+Result<crypto::PrivateKey> LoadRootKey(const std::string& data_dir, const std::string& path) {
+  const CaPaths paths = CaPaths::In(data_dir);
+  const std::string key_path = path.empty() ? paths.root_key : path;
+  if (!FileExists(key_path)) {
+    return Error(Code::kNotFound, path.empty() ? "the root key is not in " + paths.dir +
+                                                     " (an offline root): give its path with --root-key"
+                                               : "no root key at " + key_path);
+  }
+  ANVIL_ASSIGN_OR_RETURN(std::string cert_pem, ReadFile(paths.root_cert));
+  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate root, crypto::Certificate::FromPem(cert_pem));
+  ANVIL_ASSIGN_OR_RETURN(std::string key_pem, ReadFile(key_path));
+  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::FromPem(key_pem));
+  if (!(key.public_key() == root.public_key())) {
+    return Error(Code::kInvalidArgument, key_path + " is not the key of " + paths.root_cert);
+  }
+  return key;
+}
+
+Result<Intermediate> RotateIntermediate(const std::string& data_dir, const CaOptions& options,
+                                        const RotateOptions& rotate, const Clock& clock) {
+  const CaPaths paths = CaPaths::In(data_dir);
+  if (!FileExists(paths.intermediate_cert)) return Error(Code::kNotFound, "no CA in " + paths.dir);
+  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey root_key, LoadRootKey(data_dir, rotate.root_key_path));
+  ANVIL_ASSIGN_OR_RETURN(std::string root_pem, ReadFile(paths.root_cert));
+  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate root, crypto::Certificate::FromPem(root_pem));
+  int generation = 2;
+  while (FileExists(paths.Intermediate(generation, "pem"))) ++generation;
+
+  const TimePoint now = clock.Now();
+  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
+  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate cert,
+                         MakeIntermediate(root, root_key, key.public_key(), options, now, rotate.root_crl_url));
+  ANVIL_RETURN_IF_ERROR(WriteFileAtomic(paths.Intermediate(generation, "key"), key.ToPem(), kKeyMode));
+  const std::string activate_path = paths.Intermediate(generation, "activate");
+  if (rotate.activate_at) {
+    ANVIL_RETURN_IF_ERROR(WriteFileAtomic(activate_path, FormatRfc3339(*rotate.activate_at) + "\n", kCertMode));
+  } else {
+    std::error_code ec;
+    std::filesystem::remove(activate_path, ec);  // one left by an interrupted rotation
+    if (ec) return Error(Code::kIo, "removing " + activate_path + ": " + ec.message());
+  }
+  ANVIL_RETURN_IF_ERROR(WriteFileAtomic(paths.Intermediate(generation, "pem"), cert.ToPem(), kCertMode));
+  return Intermediate{generation, std::move(cert), std::move(key), rotate.activate_at, std::nullopt};
+}
+
+Result<Intermediate> RetireIntermediate(const std::string& data_dir, int generation, RetirementReason reason,
+                                        const Clock& clock) {
+  const TimePoint now = FromUnixSeconds(ToUnixSeconds(clock.Now()));
+  ANVIL_ASSIGN_OR_RETURN(CaMaterial material, LoadCa(data_dir, CaOptions{}, now));
+  Intermediate* target = nullptr;
+  for (Intermediate& i : material.intermediates) {
+    if (i.generation == generation) target = &i;
+  }
+  if (target == nullptr) {
+    return Error(Code::kNotFound, "there is no intermediate generation " + std::to_string(generation));
+  }
+  if (target->retired) {
+    if (target->retired->reason == reason) return *target;
+    return Error(Code::kInvalidArgument, "generation " + std::to_string(generation) + " was retired already (" +
+                                             RetirementReasonName(target->retired->reason) + ")");
+  }
+  target->retired = Retirement{now, reason};
+  if (IssuingOf(material.intermediates, now) == nullptr) {
+    return Error(Code::kInvalidArgument, "no other intermediate could issue after retiring generation " +
+                                             std::to_string(generation) + ": run `anvil-ca ca rotate` first");
+  }
+  const CaPaths paths = CaPaths::In(data_dir);
+  ANVIL_RETURN_IF_ERROR(WriteFileAtomic(paths.Intermediate(generation, "retired"),
+                                        FormatRfc3339(now) + " " + RetirementReasonName(reason) + "\n",
+                                        kCertMode));
+  return *target;
+}
+
+Result<std::string> RootCrlSigner::SignCrl(const crypto::CrlTemplate& tmpl) {
+  return crypto::SignCrl(tmpl, root_, root_key_);
+}
+
+}  // namespace anvil::ca
