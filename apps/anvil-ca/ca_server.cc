@@ -11,6 +11,7 @@
 #include "component_options.h"
 #include "http/server.h"
 #include "publish/crl_updater.h"
+#include "revocation_publishing.h"
 #include "publish/publication.h"
 #include "ra/policy.h"
 #include "ra/registration_authority.h"
@@ -49,9 +50,8 @@ struct CaServer::Parts {
   std::unique_ptr<ca::CaMaterial> material;
   std::unique_ptr<va::Validator> validator;
   std::unique_ptr<ca::CertificateAuthority> ca;
-  std::unique_ptr<publish::CrlUpdater> crl;
-  std::unique_ptr<publish::OcspResponder> ocsp;
-  std::string crl_url, ocsp_url;
+  std::unique_ptr<RevocationPublishing> revocation;
+  std::string crl_url;  // of the intermediate that issued at start, for the banner
   std::unique_ptr<ra::RegistrationAuthority> ra;
   std::unique_ptr<wfe::NonceService> nonces;
   std::unique_ptr<wfe::WebFrontEnd> front_end;
@@ -105,37 +105,23 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
   if (!policy.ok()) return Context("policy", policy.status());
   // With a publication listener, certificates point relying parties at it over plain HTTP (RFC 5280
   // §4.2.1.13, §4.2.2.1); without one, caIssuers stays on the API and there is no CRL distribution point.
-  const std::string issuer_id = publish::CrlUpdater::IssuerId(p->material->intermediate);
+  // Each intermediate generation has its own URLs.
   const bool publishing = !c.publication.listen.empty();
-  const std::string aia_url = publishing ? c.publication.external_url + publish::kIntermediatePath
-                                         : c.server.external_url + wfe::WebFrontEnd::AiaPath();
-  p->crl_url = publishing ? c.publication.external_url + publish::CrlPath(issuer_id) : "";
-  p->ocsp_url = publishing && c.publication.ocsp ? c.publication.external_url + publish::kOcspPath : "";
-  p->ca = std::make_unique<ca::CertificateAuthority>(*p->material, clock, aia_url, p->crl_url, p->ocsp_url);
+  p->ca = std::make_unique<ca::CertificateAuthority>(
+      *p->material, clock, [&c](const crypto::Certificate& intermediate) { return UrlsFor(c, intermediate); });
+  p->crl_url = UrlsFor(c, p->material->intermediate).crl;
+  auto revocation = RevocationPublishing::Start(c, *p->store, *p->ca, clock);
+  if (!revocation.ok()) return revocation.status();
+  p->revocation = std::move(*revocation);
 
-  // The first CRL before anything is served: revocations recorded before a stop are on it.
-  const std::string crl_dir = c.data_dir + "/crl";
-  if (Status s = MakeDirectories(crl_dir, 0755); !s.ok()) return Context("CRL directory", s);
-  p->crl = std::make_unique<publish::CrlUpdater>(
-      CrlUpdaterOptionsFrom(c, p->crl_url, crl_dir + "/" + issuer_id + ".crl"), *p->store, *p->ca, clock);
-  if (Status s = p->crl->UpdateNow(); !s.ok()) return Context("CRL", s);
-  p->crl->Start();
-  if (!p->ocsp_url.empty()) {
-    publish::OcspResponderOptions ocsp;
-    ocsp.response_lifetime = c.publication.ocsp_response_lifetime;
-    ocsp.responder_dir = c.data_dir + "/ocsp";
-    p->ocsp = std::make_unique<publish::OcspResponder>(ocsp, *p->store, *p->ca, clock);
-    if (Status s = p->ocsp->Start(); !s.ok()) return Context("OCSP responder", s);
+  ra::RaOptions ra_options = RaOptionsFrom(c);
+  for (const ca::Intermediate& i : p->material->intermediates) {
+    if (i.retired) ra_options.retired_authority_key_ids.insert(i.certificate.subject_key_id());
   }
-
-  p->ra = std::make_unique<ra::RegistrationAuthority>(RaOptionsFrom(c), *policy, *p->store, *p->validator, *p->ca,
-                                                      clock);
-  publish::CrlUpdater* crl = p->crl.get();
-  publish::OcspResponder* ocsp = p->ocsp.get();
-  p->ra->SetRevocationListener([crl, ocsp](const storage::CertificateRecord& revoked) {
-    crl->Revoked();
-    if (ocsp != nullptr) ocsp->Revoked(revoked.serial);
-  });
+  p->ra = std::make_unique<ra::RegistrationAuthority>(ra_options, *policy, *p->store, *p->validator, *p->ca, clock);
+  RevocationPublishing* publishing_parts = p->revocation.get();
+  p->ra->SetRevocationListener(
+      [publishing_parts](const storage::CertificateRecord& revoked) { publishing_parts->Revoked(revoked); });
   if (Status s = p->ra->ReconcileProcessingOrders(); !s.ok()) return Context("reconciling interrupted orders", s);
 
   p->nonces = std::make_unique<wfe::NonceService>(clock, c.acme.nonce_lifetime);
@@ -157,12 +143,7 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
     return front_end->Refusal(status, detail);
   };
   if (publishing) {
-    publish::PublicationContent content;
-    content.root_der = p->material->root.ToDer();
-    content.intermediate_der = p->material->intermediate.ToDer();
-    content.crls[issuer_id] = p->crl.get();
-    content.ocsp = p->ocsp.get();
-    p->publication = std::make_unique<publish::Publication>(std::move(content));
+    p->publication = std::make_unique<publish::Publication>(p->revocation->Content());
     http::ServerOptions plain;
     for (const auto& l : c.publication.listen) plain.listen.push_back({l.host, l.port});
     plain.max_body_bytes = 16384;  // GET and HEAD, and OCSP requests (about 100 bytes; signed ones more)

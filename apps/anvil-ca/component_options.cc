@@ -11,6 +11,9 @@ ca::CaOptions CaOptionsFrom(const config::Config& config) {
   o.root_validity = c.root_validity;
   o.intermediate_validity = c.intermediate_validity;
   o.cross_signed_chain = c.cross_signed_chain;
+  // New intermediates name the root's CRL on the publication listener (the openssl -crl_check_all and nginx
+  // relying parties need a CRL for every level of the chain).
+  if (!config.publication.listen.empty()) o.root_crl_url = config.publication.external_url + publish::kRootCrlPath;
   return o;
 }
 
@@ -95,6 +98,9 @@ wfe::WfeOptions WfeOptionsFrom(const config::Config& config, const ca::CaMateria
   o.intermediate_pem = material.intermediate.ToPem();
   o.intermediate_der = material.intermediate.ToDer();
   o.alternate_chains_pem = material.alternate_chains_pem;
+  for (const ca::Intermediate& i : material.intermediates) {
+    o.issuer_der[publish::CrlUpdater::IssuerId(i.certificate)] = i.certificate.ToDer();
+  }
   o.terms_of_service = acme.terms_of_service;
   o.website = acme.website;
   o.caa_identities = config.validation.caa_identities;

@@ -6,6 +6,7 @@
 #include "ca/ca_material.h"
 #include "config/config.h"
 #include "publish/crl_updater.h"
+#include "publish/publication.h"
 #include "ra/options.h"
 #include "ra/policy.h"
 #include "va/network_validator.h"

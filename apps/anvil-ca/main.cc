@@ -7,7 +7,7 @@
 #include "base/base64url.h"
 #include "base/file.h"
 #include "base/time.h"
-#include "ca/ca_material.h"
+#include "ca_commands.h"
 #include "component_options.h"
 #include "config/config.h"
 #include "crypto/random.h"
@@ -38,16 +38,6 @@ anvil::Result<std::unique_ptr<anvil::storage::Store>> OpenStore(const anvil::con
   return anvil::storage::OpenSqliteStore({config.storage.path, anvil::storage::Durability::kFull});
 }
 
-void PrintCertificate(const char* label, const anvil::crypto::Certificate& cert, const std::string& path) {
-  std::cout << label << ":\n"
-            << "  path:        " << path << "\n"
-            << "  subject:     " << cert.subject() << "\n"
-            << "  issuer:      " << cert.issuer() << "\n"
-            << "  serial:      " << cert.serial_hex() << "\n"
-            << "  not after:   " << anvil::FormatRfc3339(cert.not_after()) << "\n"
-            << "  sha256:      " << anvil::ca::FingerprintText(cert) << "\n";
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -72,12 +62,33 @@ int main(int argc, char** argv) {
   ca_cmd->require_subcommand(1);
   CLI::App* init = ca_cmd->add_subcommand("init", "create the root and intermediate (or import existing ones)");
   add_common(init);
-  std::string import_root, import_intermediate, import_key;
-  init->add_option("--import-root", import_root, "PEM file of an existing root certificate");
-  init->add_option("--import-intermediate", import_intermediate, "PEM file of an existing intermediate certificate");
-  init->add_option("--import-key", import_key, "PEM file of the intermediate's private key");
+  anvil::app::CaInitArgs init_args;
+  init->add_option("--import-root", init_args.import_root, "PEM file of an existing root certificate");
+  init->add_option("--import-intermediate", init_args.import_intermediate,
+                   "PEM file of an existing intermediate certificate");
+  init->add_option("--import-key", init_args.import_key, "PEM file of the intermediate's private key");
+  init->add_option("--offline-root", init_args.offline_root_key,
+                   "write the new root's key to this path (to be moved off the machine), not the data directory");
   CLI::App* show = ca_cmd->add_subcommand("show", "show the CA's paths, subjects, fingerprints and expiry");
   add_common(show);
+  CLI::App* rotate = ca_cmd->add_subcommand("rotate", "make the next intermediate generation with the root key");
+  add_common(rotate);
+  anvil::app::CaRotateArgs rotate_args;
+  rotate->add_option("--root-key", rotate_args.root_key, "the root key's path (default: <data_dir>/ca/root.key)");
+  rotate->add_option("--at", rotate_args.at, "RFC 3339 time from which it issues (default: at the next start)");
+  CLI::App* retire = ca_cmd->add_subcommand(
+      "retire", "retire an intermediate generation: on the root's CRL, no more issuance, renewals asked (ARI)");
+  add_common(retire);
+  anvil::app::CaRetireArgs retire_args;
+  retire->add_option("generation", retire_args.generation, "the generation (see `anvil-ca ca show`)")->required();
+  retire->add_option("--reason", retire_args.reason, "keyCompromise, superseded or cessationOfOperation")
+      ->required();
+  retire->add_option("--root-key", retire_args.root_key, "the root key's path, to sign the root's CRL now");
+  CLI::App* root_crl = ca_cmd->add_subcommand("root-crl", "sign the root's CRL (with an offline root key)");
+  add_common(root_crl);
+  anvil::app::CaRootCrlArgs root_crl_args;
+  root_crl->add_option("--root-key", root_crl_args.root_key, "the root key's path (default: <data_dir>/ca/root.key)");
+  root_crl->add_option("--validity", root_crl_args.validity, "nextUpdate - thisUpdate (default 30d, at most 365d)");
 
   CLI::App* eab_cmd = app.add_subcommand("eab", "External Account Binding keys (RFC 8555 §7.3.4)");
   eab_cmd->require_subcommand(1);
@@ -107,32 +118,11 @@ int main(int argc, char** argv) {
     }
     return anvil::app::Serve(*config);
   }
-  if (init->parsed()) {
-    anvil::SystemClock clock;
-    Status s;
-    if (!import_root.empty() || !import_intermediate.empty() || !import_key.empty()) {
-      if (import_root.empty() || import_intermediate.empty() || import_key.empty()) {
-        return Fail("ca init", Status(anvil::Code::kInvalidArgument,
-                                      "--import-root, --import-intermediate and --import-key go together"));
-      }
-      s = anvil::ca::ImportCa(config->data_dir, import_root, import_intermediate, import_key);
-    } else {
-      s = anvil::MakeDirectories(config->data_dir, 0700);
-      if (s.ok()) s = anvil::ca::CreateCa(config->data_dir, anvil::app::CaOptionsFrom(*config), clock);
-    }
-    if (!s.ok()) return Fail("ca init", s);
-    std::cout << "CA ready in " << anvil::ca::CaPaths::In(config->data_dir).dir << "\n";
-    return 0;
-  }
-  if (show->parsed()) {
-    auto material = anvil::ca::LoadCa(config->data_dir, anvil::app::CaOptionsFrom(*config));
-    if (!material.ok()) return Fail("ca show", material.status());
-    auto paths = anvil::ca::CaPaths::In(config->data_dir);
-    PrintCertificate("Root", material->root, paths.root_cert);
-    PrintCertificate("Intermediate", material->intermediate, paths.intermediate_cert);
-    std::cout << "Intermediate key: " << paths.intermediate_key << "\n";
-    return 0;
-  }
+  if (init->parsed()) return anvil::app::CaInit(*config, init_args);
+  if (show->parsed()) return anvil::app::CaShow(*config);
+  if (rotate->parsed()) return anvil::app::CaRotate(*config, rotate_args);
+  if (retire->parsed()) return anvil::app::CaRetire(*config, retire_args);
+  if (root_crl->parsed()) return anvil::app::CaRootCrl(*config, root_crl_args);
   if (eab_create->parsed() || eab_list->parsed()) {
     auto store = OpenStore(*config);
     if (!store.ok()) return Fail("storage", store.status());

@@ -45,7 +45,7 @@ Result<Intermediate> RotateIntermediate(const std::string& data_dir, const CaOpt
   const TimePoint now = clock.Now();
   ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
   ANVIL_ASSIGN_OR_RETURN(crypto::Certificate cert,
-                         MakeIntermediate(root, root_key, key.public_key(), options, now, rotate.root_crl_url));
+                         MakeIntermediate(root, root_key, key.public_key(), options, now));
   ANVIL_RETURN_IF_ERROR(WriteFileAtomic(paths.Intermediate(generation, "key"), key.ToPem(), kKeyMode));
   const std::string activate_path = paths.Intermediate(generation, "activate");
   if (rotate.activate_at) {

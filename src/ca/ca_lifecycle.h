@@ -23,7 +23,6 @@ Result<crypto::PrivateKey> LoadRootKey(const std::string& data_dir, const std::s
 struct RotateOptions {
   std::string root_key_path;             // empty: <data_dir>/ca/root.key
   std::optional<TimePoint> activate_at;  // none: issues from the next start of anvil-ca
-  std::string root_crl_url;              // the new intermediate's CRL distribution point; empty: none
 };
 
 // Makes the next generation: a new P-256 key and its certificate signed by the root. The key is written

@@ -158,8 +158,9 @@ TEST_F(CaLifecycleTest, AnOfflineRootKeyIsNeededOnlyToRotateAndMustBeTheRootsKey
             Code::kInvalidArgument);
   RotateOptions right;
   right.root_key_path = root_key;
-  right.root_crl_url = "http://pki.example.com/crl/root.crl";
-  auto rotated = RotateIntermediate(offline_dir.path(), options_, right, clock_);
+  CaOptions with_crl = options_;
+  with_crl.root_crl_url = "http://pki.example.com/crl/root.crl";
+  auto rotated = RotateIntermediate(offline_dir.path(), with_crl, right, clock_);
   ASSERT_TRUE(rotated.ok()) << rotated.status().ToString();
   // The root CRL's URL is in the certificate (cRLDistributionPoints, an IA5String in the DER).
   EXPECT_NE(rotated->certificate.ToDer().find("http://pki.example.com/crl/root.crl"), std::string::npos);

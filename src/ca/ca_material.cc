@@ -102,8 +102,7 @@ const Intermediate* IssuingOf(const std::vector<Intermediate>& intermediates, Ti
 const Intermediate* CaMaterial::Issuing(TimePoint now) const { return IssuingOf(intermediates, now); }
 
 Result<crypto::Certificate> MakeIntermediate(const crypto::Certificate& root, const crypto::PrivateKey& root_key,
-                                             const crypto::PublicKey& key, const CaOptions& options,
-                                             TimePoint now, const std::string& root_crl_url) {
+                                             const crypto::PublicKey& key, const CaOptions& options, TimePoint now) {
   crypto::CertificateTemplate inter;
   inter.serial = RandomSerial();
   inter.subject = {options.intermediate_common_name, options.organization, "", ""};
@@ -115,7 +114,7 @@ Result<crypto::Certificate> MakeIntermediate(const crypto::Certificate& root, co
   inter.key_cert_sign = true;
   inter.crl_sign = true;
   inter.ext_key_usages = {"serverAuth", "clientAuth"};
-  inter.crl_url = root_crl_url;
+  inter.crl_url = options.root_crl_url;
   return crypto::IssueCertificate(inter, key, &root, root_key);
 }
 
@@ -146,7 +145,7 @@ Status CreateCa(const std::string& data_dir, const CaOptions& options, const Clo
 
   ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey int_key, crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
   ANVIL_ASSIGN_OR_RETURN(crypto::Certificate int_cert,
-                         MakeIntermediate(root_cert, root_key, int_key.public_key(), options, now, ""));
+                         MakeIntermediate(root_cert, root_key, int_key.public_key(), options, now));
 
   ANVIL_RETURN_IF_ERROR(WriteKeyAndCert(offline_root_key.empty() ? paths.root_key : offline_root_key, root_key,
                                         paths.root_cert, root_cert.ToPem()));

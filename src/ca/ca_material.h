@@ -32,6 +32,9 @@ struct CaOptions {
   std::string organization = "Anvil";
   std::chrono::seconds root_validity{10 * 365 * 86400};
   std::chrono::seconds intermediate_validity{5 * 365 * 86400};
+  // The CRL distribution point of every new intermediate: the root's CRL (publish::kRootCrlPath on the
+  // publication listener). Empty: none.
+  std::string root_crl_url;
   // PEM file of an alternate issuer chain (e.g. the intermediate cross-signed by another root), served via
   // Link rel="alternate" (RFC 8555 §7.4.2). Empty = none.
   std::string cross_signed_chain;
@@ -92,11 +95,10 @@ Status CreateCa(const std::string& data_dir, const CaOptions& options, const Clo
 // not needed). Checks that the intermediate is a CA signed by the root and that the key matches it.
 Status ImportCa(const std::string& data_dir, const std::string& root_cert_pem_path,
                 const std::string& intermediate_cert_pem_path, const std::string& intermediate_key_pem_path);
-// An intermediate of `root`: a new key's certificate signed by `root_key`, with `root_crl_url` (when not
+// An intermediate of `root`: a new key's certificate signed by `root_key`, with options.root_crl_url (when not
 // empty) as its CRL distribution point.
 Result<crypto::Certificate> MakeIntermediate(const crypto::Certificate& root, const crypto::PrivateKey& root_key,
-                                             const crypto::PublicKey& key, const CaOptions& options,
-                                             TimePoint now, const std::string& root_crl_url);
+                                             const crypto::PublicKey& key, const CaOptions& options, TimePoint now);
 // Whether `intermediate` may issue at `now`: active, not retired, within its validity.
 bool IssuesAt(const Intermediate& intermediate, TimePoint now);
 // The newest of `intermediates` (oldest first) that issues at `now` (CaMaterial::Issuing).

@@ -139,13 +139,22 @@ Result<crypto::OcspSingleResponse> OcspResponder::Lookup(const crypto::OcspCertI
 std::string OcspResponder::Respond(std::string_view request_der) {
   Result<crypto::OcspRequest> request = crypto::ParseOcspRequest(request_der);
   if (!request.ok()) return crypto::OcspErrorResponse(crypto::OcspResponseStatus::kMalformedRequest);
-  for (const auto& id : request->ids) {
-    if (!OurIssuer(id)) return crypto::OcspErrorResponse(crypto::OcspResponseStatus::kUnauthorized);
+  return Respond(*request);
+}
+
+bool OcspResponder::Answers(const crypto::OcspRequest& request) const {
+  for (const auto& id : request.ids) {
+    if (!OurIssuer(id)) return false;
   }
+  return true;
+}
+
+std::string OcspResponder::Respond(const crypto::OcspRequest& request) {
+  if (!Answers(request)) return crypto::OcspErrorResponse(crypto::OcspResponseStatus::kUnauthorized);
   const TimePoint now = FromUnixSeconds(ToUnixSeconds(clock_.Now()));
-  const bool cacheable = request->ids.size() == 1 && !request->nonce;
+  const bool cacheable = request.ids.size() == 1 && !request.nonce;
   const std::string key =
-      cacheable ? CacheKey(request->ids.front().hash, SerialHex(request->ids.front().serial)) : "";
+      cacheable ? CacheKey(request.ids.front().hash, SerialHex(request.ids.front().serial)) : "";
   uint64_t revocations_before = 0;
   if (cacheable) {
     std::lock_guard lock(mu_);
@@ -161,8 +170,8 @@ std::string OcspResponder::Respond(std::string_view request_der) {
   }
   crypto::OcspResponseTemplate tmpl;
   tmpl.produced_at = now;
-  tmpl.nonce = request->nonce;
-  for (const auto& id : request->ids) {
+  tmpl.nonce = request.nonce;
+  for (const auto& id : request.ids) {
     Result<crypto::OcspSingleResponse> single = Lookup(id, now);
     if (!single.ok()) {
       spdlog::error("OCSP status of {}: {}", SerialHex(id.serial), single.status().ToString());

@@ -58,6 +58,10 @@ class OcspResponder {
 
   // The DER OCSPResponse for a DER OCSPRequest (successful or not; never throws).
   std::string Respond(std::string_view request_der);
+  // The same for a parsed request.
+  std::string Respond(const crypto::OcspRequest& request);
+  // Whether every CertID of `request` names this responder's issuer (otherwise Respond is `unauthorized`).
+  bool Answers(const crypto::OcspRequest& request) const;
 
   // The certificate with this serial (lowercase hex) was revoked: its cached response goes.
   void Revoked(const std::string& serial_hex);

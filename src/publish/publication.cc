@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "base/base64url.h"
+#include "base/file.h"
 
 namespace anvil::publish {
 namespace {
@@ -53,6 +54,8 @@ std::optional<std::string> PercentDecode(std::string_view text) {
 
 std::string CrlPath(const std::string& issuer_id) { return "/crl/" + issuer_id + ".crl"; }
 
+std::string IssuerPath(const std::string& issuer_id) { return "/ca/" + issuer_id + ".der"; }
+
 http::Response Publication::Ocsp(const http::Request& request) const {
   std::string der;  // empty (answered malformedRequest) when the GET path does not decode
   if (request.path == kOcspPath) {
@@ -77,12 +80,23 @@ http::Response Publication::Ocsp(const http::Request& request) const {
   r.headers.Set("Content-Type", "application/ocsp-response");
   // RFC 5019 §6: GET responses may be cached; a revocation must still be seen within a minute.
   if (request.method != "POST") r.headers.Set("Cache-Control", "public, max-age=60, no-transform");
-  r.body = content_.ocsp->Respond(der);
+  Result<crypto::OcspRequest> parsed = crypto::ParseOcspRequest(der);
+  if (!parsed.ok()) {
+    r.body = crypto::OcspErrorResponse(crypto::OcspResponseStatus::kMalformedRequest);
+    return r;
+  }
+  for (OcspResponder* responder : content_.ocsp) {
+    if (!responder->Answers(*parsed)) continue;
+    r.body = responder->Respond(*parsed);
+    return r;
+  }
+  // RFC 5019 §2.2.3: a CertID of an issuer not served here (or CertIDs of several issuers).
+  r.body = crypto::OcspErrorResponse(crypto::OcspResponseStatus::kUnauthorized);
   return r;
 }
 
 http::Response Publication::Handle(const http::Request& request) const {
-  if (content_.ocsp != nullptr && (request.path == kOcspPath || request.path.starts_with("/ocsp/"))) {
+  if (!content_.ocsp.empty() && (request.path == kOcspPath || request.path.starts_with("/ocsp/"))) {
     return Ocsp(request);
   }
   if (request.method != "GET" && request.method != "HEAD") {
@@ -92,11 +106,19 @@ http::Response Publication::Handle(const http::Request& request) const {
   }
   if (request.path == kRootPath) return Der("application/pkix-cert", content_.root_der);
   if (request.path == kIntermediatePath) return Der("application/pkix-cert", content_.intermediate_der);
+  for (const auto& [issuer_id, der] : content_.issuer_der) {
+    if (request.path == IssuerPath(issuer_id)) return Der("application/pkix-cert", der);
+  }
   for (const auto& [issuer_id, updater] : content_.crls) {
     if (request.path != CrlPath(issuer_id)) continue;
     std::shared_ptr<const std::string> crl = updater->Current();
     if (crl == nullptr) return Text(503, "no CRL yet");
     return Der("application/pkix-crl", *crl);
+  }
+  if (request.path == kRootCrlPath && !content_.root_crl_file.empty()) {
+    Result<std::string> crl = ReadFile(content_.root_crl_file);
+    if (!crl.ok()) return Text(503, "no root CRL yet: sign one with `anvil-ca ca root-crl`");
+    return Der("application/pkix-crl", std::move(*crl));
   }
   return Text(404, "not found");
 }

@@ -1,10 +1,14 @@
 // Publication: the plain-HTTP front end relying parties use (docs/revocation.md) — the issuer's current CRL,
 // its OCSP responder and the CA certificates, nothing else; the ACME API stays HTTPS-only on its own listener.
 //
-//   GET|HEAD /crl/ISSUER.crl       the CrlUpdater's current CRL, application/pkix-crl (RFC 2585 §4.2)
+//   GET|HEAD /crl/ISSUER.crl       an intermediate's current CRL (its CrlUpdater's), application/pkix-crl
+//   GET|HEAD /crl/root.crl         the root's CRL, read from the file anvil-ca or `anvil-ca ca root-crl` writes
 //   GET|HEAD /ca/root.der          the root certificate, application/pkix-cert (RFC 2585 §4.1)
-//   GET|HEAD /ca/intermediate.der  the intermediate (caIssuers of issued certificates, RFC 5280 §4.2.2.1)
-//   POST /ocsp                     an OCSP request (RFC 6960 App. A.1), answered application/ocsp-response
+//   GET|HEAD /ca/intermediate.der  the intermediate that issued when anvil-ca started
+//   GET|HEAD /ca/ISSUER.der        each intermediate generation (caIssuers of the certificates it issued, RFC
+//                                  5280 §4.2.2.1)
+//   POST /ocsp                     an OCSP request (RFC 6960 App. A.1), answered application/ocsp-response by
+//                                  the responder of the issuer its CertIDs name
 //   GET|HEAD /ocsp/BASE64          the same, the request's DER base64- and percent-encoded in the path
 //
 // Anything else is 404, another method 405 with Allow. A pure function of the request over the updaters;
@@ -13,6 +17,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "http/message.h"
 #include "publish/crl_updater.h"
@@ -23,15 +28,19 @@ namespace anvil::publish {
 struct PublicationContent {
   std::string root_der;
   std::string intermediate_der;
-  std::map<std::string, const CrlUpdater*> crls;  // by CrlUpdater::issuer_id()
-  OcspResponder* ocsp = nullptr;                   // null: no /ocsp
+  std::map<std::string, std::string> issuer_der;   // each generation's DER, by CrlUpdater::IssuerId
+  std::map<std::string, const CrlUpdater*> crls;   // by CrlUpdater::issuer_id()
+  std::string root_crl_file;  // read at each request (`anvil-ca ca root-crl` writes it); empty: no root CRL
+  std::vector<OcspResponder*> ocsp;                // one per issuer; empty: no /ocsp
 };
 
 // The paths, for the URLs put into certificates (base URL + path).
 std::string CrlPath(const std::string& issuer_id);
+std::string IssuerPath(const std::string& issuer_id);
 inline constexpr char kRootPath[] = "/ca/root.der";
 inline constexpr char kIntermediatePath[] = "/ca/intermediate.der";
 inline constexpr char kOcspPath[] = "/ocsp";
+inline constexpr char kRootCrlPath[] = "/crl/root.crl";  // the root's CRL (the intermediates it revoked)
 
 class Publication {
  public:

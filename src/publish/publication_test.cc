@@ -60,7 +60,7 @@ class PublicationTest : public ::testing::Test {
     content.crls[updater_->issuer_id()] = updater_.get();
     ocsp_ = std::make_unique<OcspResponder>(OcspResponderOptions{}, certificates_, *ca_, clock_);
     ASSERT_TRUE(ocsp_->Start().ok());
-    content.ocsp = ocsp_.get();
+    content.ocsp = {ocsp_.get()};
     publication_ = std::make_unique<Publication>(std::move(content));
   }
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,9 @@ struct RaOptions {
   std::chrono::seconds caa_recheck_after{8 * 3600};
   // The account URL is this prefix + the account id: CAA's accounturi parameter (RFC 8657 §3) names it.
   std::string account_url_prefix;
+  // Authority key IDs (raw) of retired intermediates (docs/ca-operations.md): renewalInfo asks every
+  // certificate they issued to renew now (a suggested window in the past, RFC 9773 §4.2).
+  std::set<std::string> retired_authority_key_ids;
 };
 
 }  // namespace anvil::ra

@@ -85,8 +85,9 @@ Result<RenewalInfo> RegistrationAuthority::GetRenewalInfo(const std::string& cer
     return Error(Code::kNotFound, "no certificate with this ID");
   }
   TimePoint now = clock_.Now();
-  if (record->revoked_at) {
-    // RFC 9773 §4.2: a window in the past tells the client to renew immediately.
+  if (record->revoked_at || options_.retired_authority_key_ids.contains(record->authority_key_id)) {
+    // RFC 9773 §4.2: a window in the past tells the client to renew immediately; so for a revoked
+    // certificate and for every certificate of a retired intermediate.
     return RenewalInfo{now - std::chrono::hours(2), now - std::chrono::hours(1)};
   }
   auto life = record->not_after - record->not_before;

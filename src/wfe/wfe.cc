@@ -29,7 +29,8 @@ std::vector<std::string> SplitPath(std::string_view rest) {
 // certificates are read with GET (and HEAD); every other ACME resource takes POST only (§6.3: POST-as-GET).
 std::string AllowedMethods(std::string_view p) {
   if (p == path::kDirectory || p == path::kNewNonce || p == path::kRootPem || p == path::kIntermediatePem ||
-      p == path::kIntermediateDer || StartsWith(p, std::string(path::kRenewalInfo) + "/")) {
+      p == path::kIntermediateDer || StartsWith(p, std::string(path::kRenewalInfo) + "/") ||
+      (StartsWith(p, "/ca/") && p.ends_with(".der"))) {
     return "GET, HEAD";
   }
   return "POST";
@@ -230,6 +231,8 @@ http::Response WebFrontEnd::Impl::Handle(const http::Request& request) {
     response = CaFile(request, options_.intermediate_pem, "application/x-pem-file");
   } else if (p == path::kIntermediateDer) {
     response = CaFile(request, options_.intermediate_der, "application/pkix-cert");
+  } else if (auto issuer = IssuerDer(p); issuer != nullptr) {
+    response = CaFile(request, *issuer, "application/pkix-cert");
   } else {
     response = Problem(Error(Code::kNotFound, "no such resource"));
   }

@@ -22,6 +22,7 @@ struct WfeOptions {
   std::string base_url;  // "https://localhost:14000", no trailing slash
   std::string root_pem, intermediate_pem, intermediate_der;  // served under /ca/ and the AIA URL
   std::vector<std::string> alternate_chains_pem;             // RFC 8555 §7.4.2 alternates
+  std::map<std::string, std::string> issuer_der;  // each intermediate generation by issuer ID, at IssuerPath
   // The directory's meta object (§7.1.1, draft-aaron-acme-profiles).
   std::string terms_of_service;  // URL; empty: none
   std::string website;
@@ -46,6 +47,8 @@ class WebFrontEnd {
 
   // The AIA caIssuers URL of the intermediate, for the CA to embed.
   static std::string AiaPath() { return "/ca/intermediate.der"; }
+  // The AIA caIssuers URL of one intermediate generation (its issuer ID: publish::CrlUpdater::IssuerId).
+  static std::string IssuerPath(const std::string& issuer_id) { return "/ca/" + issuer_id + ".der"; }
   static std::string DirectoryPath() { return "/directory"; }
   // An account's URL is base_url + AccountPathPrefix() + its id (CAA accounturi, RFC 8657 §3).
   static std::string AccountPathPrefix();

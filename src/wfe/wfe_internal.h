@@ -96,6 +96,13 @@ class WebFrontEnd::Impl {
   http::Response RevokeCert(const http::Request& request);
   http::Response RenewalInfo(const http::Request& request, const std::string& cert_id);
   http::Response CaFile(const http::Request& request, const std::string& body, const std::string& content_type);
+  // The DER of the intermediate generation at `path` (WebFrontEnd::IssuerPath); null when none is there.
+  const std::string* IssuerDer(std::string_view path) const {
+    for (const auto& [id, der] : options_.issuer_der) {
+      if (path == WebFrontEnd::IssuerPath(id)) return &der;
+    }
+    return nullptr;
+  }
 
   const WfeOptions& options() const { return options_; }
   ra::RegistrationAuthority& ra() { return ra_; }

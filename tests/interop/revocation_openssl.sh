@@ -5,7 +5,8 @@
 # (authorityInfoAccess) on the plain-HTTP listener; the CRL fetched from there verifies both and `openssl
 # ocsp` says good (POST, and GET with the request in the path); after `anvil revoke --reason 1` OCSP says
 # revoked (keyCompromise) at once, the CRL lists the certificate within crl_revocation_delay, `openssl verify
-# -crl_check` refuses it and still accepts the other; the CRL in the data directory is the one served; after a
+# -crl_check` refuses it and still accepts the other, and so does -crl_check_all with the root's CRL (named by
+# the intermediate's cRLDistributionPoints); the CRL in the data directory is the one served; after a
 # restart the first CRL has a higher cRLNumber and still lists the revocation, and OCSP still says revoked.
 # Usage: revocation_openssl.sh PATH/TO/anvil PATH/TO/anvil-ca
 set -euo pipefail
@@ -37,7 +38,7 @@ CRL_URL=$(openssl x509 -in "$CERT_KEPT" -noout -ext crlDistributionPoints | sed 
 ISSUER_URL=$(openssl x509 -in "$CERT_KEPT" -noout -ext authorityInfoAccess | sed -n 's/^ *CA Issuers - URI://p')
 echo "CRL: $CRL_URL; issuer: $ISSUER_URL"
 case "$CRL_URL" in "$PUBLICATION_URL/crl/"*.crl) ;; *) fail "unexpected CRL distribution point '$CRL_URL'" ;; esac
-[ "$ISSUER_URL" = "$PUBLICATION_URL/ca/intermediate.der" ] || fail "unexpected caIssuers '$ISSUER_URL'"
+case "$ISSUER_URL" in "$PUBLICATION_URL/ca/"*.der) ;; *) fail "unexpected caIssuers '$ISSUER_URL'" ;; esac
 curl -sf "$ISSUER_URL" -o "$WORK/issuer.der"
 cmp <(openssl x509 -in "$CHAIN" -outform DER) "$WORK/issuer.der" || fail "caIssuers does not serve the intermediate"
 curl -sfI "$CRL_URL" | grep -qi '^content-type: application/pkix-crl' || fail "the CRL is not application/pkix-crl"
@@ -95,6 +96,21 @@ if relying_party "$CERT_LOST" >"$WORK/verify-lost.out" 2>&1; then cat "$WORK/ver
 cat "$WORK/verify-lost.out"
 grep -q "certificate revoked" "$WORK/verify-lost.out" || fail "openssl did not say 'certificate revoked'"
 relying_party "$CERT_KEPT"
+
+step "openssl verify -crl_check_all: the root's CRL, named by the intermediate, covers the intermediate"
+ROOT_CRL_URL=$(openssl x509 -in "$CHAIN" -noout -ext crlDistributionPoints | sed -n 's/^ *URI://p')
+[ "$ROOT_CRL_URL" = "$PUBLICATION_URL/crl/root.crl" ] || fail "unexpected root CRL URL '$ROOT_CRL_URL'"
+curl -sf "$ROOT_CRL_URL" -o "$WORK/root-crl.der"
+openssl crl -inform DER -in "$WORK/root-crl.der" -out "$WORK/root-crl.pem"
+openssl crl -in "$WORK/root-crl.pem" -noout -verify -CAfile "$ROOT_PEM" 2>&1 | grep -q "verify OK" ||
+  fail "the root CRL's signature does not verify with the root"
+all_levels() {  # CERT: every level's revocation checked
+  openssl verify -crl_check_all -CAfile "$ROOT_PEM" -untrusted "$CHAIN" -CRLfile "$WORK/crl.pem" \
+    -CRLfile "$WORK/root-crl.pem" "$1"
+}
+all_levels "$CERT_KEPT"
+if all_levels "$CERT_LOST" >"$WORK/verify-all.out" 2>&1; then fail "revoked accepted with -crl_check_all"; fi
+grep -q "certificate revoked" "$WORK/verify-all.out" || fail "-crl_check_all did not say 'certificate revoked'"
 
 step "the data directory holds the CRL being served"
 ISSUER_ID=$(basename "$CRL_URL" .crl)

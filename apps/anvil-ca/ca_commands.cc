@@ -1,0 +1,188 @@
+#include "ca_commands.h"
+
+#include <iostream>
+
+#include "base/file.h"
+#include "base/time.h"
+#include "ca/ca_lifecycle.h"
+#include "ca/ca_material.h"
+#include "component_options.h"
+#include "publish/crl_updater.h"
+#include "publish/publication.h"
+#include "revocation_publishing.h"
+#include "storage/sqlite/sqlite_store.h"
+
+namespace anvil::app {
+namespace {
+
+constexpr std::chrono::seconds kMaxRootCrlValidity{365 * 86400};
+
+int Fail(const std::string& what, const Status& status) {
+  std::cerr << "anvil-ca: " << what << ": " << status.ToString() << "\n";
+  return 1;
+}
+
+Result<std::unique_ptr<storage::Store>> OpenStore(const config::Config& config) {
+  ANVIL_RETURN_IF_ERROR(MakeDirectories(config.data_dir, 0700));
+  return storage::OpenSqliteStore({config.storage.path, storage::Durability::kFull});
+}
+
+void PrintCertificate(const std::string& label, const crypto::Certificate& cert, const std::string& path) {
+  std::cout << label << ":\n"
+            << "  path:        " << path << "\n"
+            << "  subject:     " << cert.subject() << "\n"
+            << "  issuer:      " << cert.issuer() << "\n"
+            << "  serial:      " << cert.serial_hex() << "\n"
+            << "  issuer ID:   " << publish::CrlUpdater::IssuerId(cert) << "\n"
+            << "  not after:   " << FormatRfc3339(cert.not_after()) << "\n"
+            << "  sha256:      " << ca::FingerprintText(cert) << "\n";
+}
+
+// The retired intermediate as a revoked certificate of the root, for the root's CRL; a repeated retirement
+// finds it recorded already.
+Status RecordRetirement(storage::Store& store, const crypto::Certificate& root, const ca::Intermediate& retired) {
+  storage::CertificateRecord record;
+  record.serial = retired.certificate.serial_hex();
+  record.state = storage::CertificateState::kIssued;
+  record.der = retired.certificate.ToDer();
+  record.names = {retired.certificate.subject_common_name()};
+  record.profile = "intermediate";
+  record.authority_key_id = root.subject_key_id();
+  record.not_before = retired.certificate.not_before();
+  record.not_after = retired.certificate.not_after();
+  record.created_at = retired.retired->at;
+  record.revoked_at = retired.retired->at;
+  record.revocation_reason = static_cast<int>(retired.retired->reason);
+  storage::AuditEvent audit;
+  audit.at = retired.retired->at;
+  audit.kind = "intermediate.retired";
+  audit.subject = record.serial;
+  audit.details_json = "{\"generation\":" + std::to_string(retired.generation) + ",\"reason\":\"" +
+                       ca::RetirementReasonName(retired.retired->reason) + "\"}";
+  Status imported = store.ImportCertificate(record, audit);
+  if (imported.code() != Code::kConflict) return imported;
+  ANVIL_ASSIGN_OR_RETURN(storage::CertificateRecord existing, store.GetCertificate(record.serial));
+  if (existing.authority_key_id == record.authority_key_id && existing.revoked_at) return Status::Ok();
+  return imported;
+}
+
+}  // namespace
+
+int CaInit(const config::Config& config, const CaInitArgs& args) {
+  SystemClock clock;
+  Status s;
+  if (!args.import_root.empty() || !args.import_intermediate.empty() || !args.import_key.empty()) {
+    if (args.import_root.empty() || args.import_intermediate.empty() || args.import_key.empty()) {
+      return Fail("ca init", Status(Code::kInvalidArgument,
+                                    "--import-root, --import-intermediate and --import-key go together"));
+    }
+    if (!args.offline_root_key.empty()) {
+      return Fail("ca init", Status(Code::kInvalidArgument, "an imported CA brings no root key: drop --offline-root"));
+    }
+    s = ca::ImportCa(config.data_dir, args.import_root, args.import_intermediate, args.import_key);
+  } else {
+    s = MakeDirectories(config.data_dir, 0700);
+    if (s.ok()) s = ca::CreateCa(config.data_dir, CaOptionsFrom(config), clock, args.offline_root_key);
+  }
+  if (!s.ok()) return Fail("ca init", s);
+  std::cout << "CA ready in " << ca::CaPaths::In(config.data_dir).dir << "\n";
+  if (!args.offline_root_key.empty()) {
+    std::cout << "The root key is in " << args.offline_root_key
+              << ": move it off this machine. anvil-ca never needs it to run; `ca rotate`, `ca retire` and `ca "
+                 "root-crl` take it with --root-key.\n";
+  }
+  return 0;
+}
+
+int CaShow(const config::Config& config) {
+  auto material = ca::LoadCa(config.data_dir, CaOptionsFrom(config));
+  if (!material.ok()) return Fail("ca show", material.status());
+  const ca::CaPaths paths = ca::CaPaths::In(config.data_dir);
+  PrintCertificate("Root", material->root, paths.root_cert);
+  std::cout << "  key:         " << (FileExists(paths.root_key) ? paths.root_key : "offline") << "\n";
+  const TimePoint now = SystemClock().Now();
+  const ca::Intermediate* issuing = material->Issuing(now);
+  for (const ca::Intermediate& i : material->intermediates) {
+    PrintCertificate("Intermediate generation " + std::to_string(i.generation), i.certificate,
+                     paths.Intermediate(i.generation, "pem"));
+    std::string state = &i == issuing ? "issuing" : "not issuing";
+    if (i.activate_at) state += ", active from " + FormatRfc3339(*i.activate_at);
+    if (i.retired) {
+      state += ", retired " + FormatRfc3339(i.retired->at) + " (" + ca::RetirementReasonName(i.retired->reason) + ")";
+    }
+    std::cout << "  state:       " << state << "\n";
+  }
+  return 0;
+}
+
+int CaRotate(const config::Config& config, const CaRotateArgs& args) {
+  SystemClock clock;
+  ca::RotateOptions rotate;
+  rotate.root_key_path = args.root_key;
+  if (!args.at.empty()) {
+    auto at = ParseRfc3339(args.at);
+    if (!at.ok()) return Fail("ca rotate --at", at.status());
+    rotate.activate_at = *at;
+  }
+  auto made = ca::RotateIntermediate(config.data_dir, CaOptionsFrom(config), rotate, clock);
+  if (!made.ok()) return Fail("ca rotate", made.status());
+  PrintCertificate("New intermediate generation " + std::to_string(made->generation), made->certificate,
+                   ca::CaPaths::In(config.data_dir).Intermediate(made->generation, "pem"));
+  std::cout << (made->activate_at ? "It issues from " + FormatRfc3339(*made->activate_at) + " once anvil-ca has been restarted."
+                                  : "It issues once anvil-ca has been restarted.")
+            << " The older generations keep signing the CRLs and OCSP answers of their certificates.\n";
+  return 0;
+}
+
+int CaRetire(const config::Config& config, const CaRetireArgs& args) {
+  SystemClock clock;
+  auto reason = ca::ParseRetirementReason(args.reason);
+  if (!reason.ok()) return Fail("ca retire --reason", reason.status());
+  auto retired = ca::RetireIntermediate(config.data_dir, args.generation, *reason, clock);
+  if (!retired.ok()) return Fail("ca retire", retired.status());
+  auto material = ca::LoadCa(config.data_dir, CaOptionsFrom(config));
+  if (!material.ok()) return Fail("ca retire", material.status());
+  auto store = OpenStore(config);
+  if (!store.ok()) return Fail("storage", store.status());
+  if (Status s = RecordRetirement(**store, material->root, *retired); !s.ok()) return Fail("ca retire", s);
+  std::cout << "Intermediate generation " << args.generation << " retired ("
+            << ca::RetirementReasonName(*reason) << ") at " << FormatRfc3339(retired->retired->at) << ".\n";
+
+  auto root_key = ca::LoadRootKey(config.data_dir, args.root_key);
+  if (root_key.ok()) {
+    ca::RootCrlSigner signer(material->root, *root_key);
+    if (Status s = UpdateRootCrl(config, **store, signer, config.publication.crl_lifetime, clock); !s.ok()) {
+      return Fail("root CRL", s);
+    }
+    std::cout << "The root's CRL lists it: " << RootCrlFile(config) << "\n";
+  } else if (root_key.status().code() == Code::kNotFound && args.root_key.empty()) {
+    std::cout << "The root key is offline: sign the root's CRL with `anvil-ca ca root-crl --root-key PATH`.\n";
+  } else {
+    return Fail("root key", root_key.status());
+  }
+  std::cout << "Restart anvil-ca: the generation then issues no more, and renewalInfo (RFC 9773) asks every "
+               "certificate it issued to renew now.\n";
+  return 0;
+}
+
+int CaRootCrl(const config::Config& config, const CaRootCrlArgs& args) {
+  SystemClock clock;
+  auto validity = config::ParseDuration(args.validity);
+  if (!validity.ok()) return Fail("ca root-crl --validity", validity.status());
+  if (*validity <= std::chrono::seconds(0) || *validity > kMaxRootCrlValidity) {
+    return Fail("ca root-crl --validity", Status(Code::kInvalidArgument, "must be more than 0s and at most 365d"));
+  }
+  auto material = ca::LoadCa(config.data_dir, CaOptionsFrom(config));
+  if (!material.ok()) return Fail("ca root-crl", material.status());
+  auto root_key = ca::LoadRootKey(config.data_dir, args.root_key);
+  if (!root_key.ok()) return Fail("root key", root_key.status());
+  auto store = OpenStore(config);
+  if (!store.ok()) return Fail("storage", store.status());
+  ca::RootCrlSigner signer(material->root, *root_key);
+  if (Status s = UpdateRootCrl(config, **store, signer, *validity, clock); !s.ok()) return Fail("root CRL", s);
+  std::cout << "Root CRL written to " << RootCrlFile(config) << ", valid until "
+            << FormatRfc3339(clock.Now() + *validity) << ": sign the next one before then.\n";
+  return 0;
+}
+
+}  // namespace anvil::app

@@ -1,0 +1,38 @@
+// `anvil-ca ca ...`: the CA's keys and certificates from the command line (docs/ca-operations.md). Each
+// command prints what it did and what the operator does next, and returns the process exit code.
+#pragma once
+
+#include <string>
+
+#include "config/config.h"
+
+namespace anvil::app {
+
+struct CaInitArgs {
+  std::string import_root, import_intermediate, import_key;  // all three, or none
+  std::string offline_root_key;  // non-empty: the new root's key is written here, not into the data directory
+};
+int CaInit(const config::Config& config, const CaInitArgs& args);
+
+int CaShow(const config::Config& config);
+
+struct CaRotateArgs {
+  std::string root_key;  // empty: <data_dir>/ca/root.key
+  std::string at;        // RFC 3339; empty: from the next start of anvil-ca
+};
+int CaRotate(const config::Config& config, const CaRotateArgs& args);
+
+struct CaRetireArgs {
+  int generation = 0;
+  std::string reason;    // keyCompromise, superseded, cessationOfOperation
+  std::string root_key;  // empty: <data_dir>/ca/root.key when it is there
+};
+int CaRetire(const config::Config& config, const CaRetireArgs& args);
+
+struct CaRootCrlArgs {
+  std::string root_key;
+  std::string validity = "30d";  // nextUpdate - thisUpdate, at most 365d
+};
+int CaRootCrl(const config::Config& config, const CaRootCrlArgs& args);
+
+}  // namespace anvil::app

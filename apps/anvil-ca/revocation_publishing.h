@@ -1,0 +1,58 @@
+// The composition of revocation publishing (docs/revocation.md, docs/ca-operations.md): one CRL updater and
+// one OCSP responder per intermediate generation, the root's CRL (kept current here while the root key is in
+// the data directory; signed by `anvil-ca ca root-crl` when the root is offline), and what the publication
+// listener serves of them. Thread-safe once Start has returned.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "base/time.h"
+#include "ca/ca_lifecycle.h"
+#include "ca/certificate_authority.h"
+#include "config/config.h"
+#include "publish/crl_updater.h"
+#include "publish/ocsp_responder.h"
+#include "publish/publication.h"
+#include "storage/store.h"
+
+namespace anvil::app {
+
+// The URLs the certificates of `intermediate` carry under `config`: with a publication listener, its caIssuers
+// (IssuerPath), CRL and (publication.ocsp) OCSP URLs; without one, caIssuers on the ACME listener only.
+ca::IssuerUrls UrlsFor(const config::Config& config, const crypto::Certificate& intermediate);
+// <data_dir>/crl/ISSUER.crl, where every CRL of `issuer` is written.
+std::string CrlFile(const config::Config& config, const crypto::Certificate& issuer);
+// <data_dir>/crl/root.crl, the root's CRL.
+std::string RootCrlFile(const config::Config& config);
+// The root's CRL, made now with the store's next number for the root's series and written to CrlFile: what
+// `anvil-ca ca root-crl` and `ca retire` do with the root key, and what the server does while it holds it.
+Status UpdateRootCrl(const config::Config& config, storage::RevocationListStore& store, ca::RootCrlSigner& root,
+                     std::chrono::seconds lifetime, const Clock& clock);
+
+class RevocationPublishing {
+ public:
+  // Makes every generation's first CRL (revocations recorded before a stop are on it), starts their
+  // updaters, and the OCSP responders when publication.ocsp is on. `store`, `ca` and `clock` must outlive it.
+  static Result<std::unique_ptr<RevocationPublishing>> Start(const config::Config& config, storage::Store& store,
+                                                             ca::CertificateAuthority& ca, const Clock& clock);
+
+  // A certificate was revoked: its issuer's CRL is remade soon and its OCSP answer dropped.
+  void Revoked(const storage::CertificateRecord& record);
+  // What the publication listener serves.
+  publish::PublicationContent Content() const;
+
+ private:
+  RevocationPublishing() = default;
+
+  std::string root_der_, intermediate_der_, root_crl_file_;
+  std::map<std::string, std::string> issuer_der_;                          // by issuer ID
+  std::map<std::string, std::unique_ptr<publish::CrlUpdater>> crls_;       // by authority key ID (raw)
+  std::map<std::string, std::unique_ptr<publish::OcspResponder>> ocsp_;    // by authority key ID (raw)
+  std::unique_ptr<ca::RootCrlSigner> root_signer_;                          // null: an offline root
+  std::unique_ptr<publish::CrlUpdater> root_crl_;
+};
+
+}  // namespace anvil::app
