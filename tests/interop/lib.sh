@@ -43,8 +43,10 @@ start_challtestsrv() {
   pebble-challtestsrv -dns01 "127.0.0.1:$DNS_PORT" -management "127.0.0.1:$MGMT_PORT" -http01 "" -https01 "" \
     -tlsalpn01 "" -defaultIPv4 127.0.0.1 -defaultIPv6 "" >"$WORK/challtestsrv.log" 2>&1 &
   PIDS+=($!)
-  wait_for "pebble-challtestsrv" 20 curl -sf -X POST -d '{}' "http://127.0.0.1:$MGMT_PORT/clear-txt" ||
-    wait_for "pebble-challtestsrv" 5 curl -s "http://127.0.0.1:$MGMT_PORT/"
+  # A well-formed request: challtestsrv answers 400 to a clear-txt without a host, and the wait then ran out
+  # its 20 s on every start.
+  wait_for "pebble-challtestsrv" 20 curl -sf -X POST -d '{"host":"ready.anvil.test."}' \
+    "http://127.0.0.1:$MGMT_PORT/clear-txt"
 }
 
 # start_anvil_ca BINARY EXTRA_TOML: anvil-ca on $ACME_PORT with names resolved through challtestsrv, and its
