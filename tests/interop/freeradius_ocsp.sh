@@ -22,7 +22,10 @@ source "$HERE/lib.sh"
 
 SYSTEM_RADDB=/etc/freeradius/3.0
 command -v pebble-challtestsrv >/dev/null || fail "pebble-challtestsrv is not installed (scripts/install-deps)"
-command -v freeradius >/dev/null || fail "freeradius is not installed (scripts/install-deps)"
+# /usr/sbin is not on every user's PATH.
+FREERADIUS=$(command -v freeradius || true)
+[ -z "$FREERADIUS" ] && [ -x /usr/sbin/freeradius ] && FREERADIUS=/usr/sbin/freeradius
+[ -n "$FREERADIUS" ] || fail "freeradius is not installed (scripts/install-deps)"
 command -v eapol_test >/dev/null || fail "eapol_test is not installed (package eapoltest, scripts/install-deps)"
 # Debian keeps /etc/freeradius readable by root and the freerad group only.
 [ -r "$SYSTEM_RADDB/radiusd.conf" ] || fail "cannot read $SYSTEM_RADDB (run as root or as a member of freerad)"
@@ -41,8 +44,8 @@ for name in alice bob; do
   "${ANVIL[@]}" issue "${COMMON[@]}" --name "$name" -d "$name.anvil.test" --profile tls-client
 done
 for name in alice bob; do
-  openssl x509 -in "$LINEAGES/$name/cert.pem" -noout -ext extendedKeyUsage | grep -q "TLS Web Client Authentication" ||
-    fail "$name: the tls-client profile did not give clientAuth"
+  eku=$(openssl x509 -in "$LINEAGES/$name/cert.pem" -noout -ext extendedKeyUsage)
+  grep -q "TLS Web Client Authentication" <<<"$eku" || fail "$name: the tls-client profile did not give clientAuth"
 done
 OCSP_URL=$(openssl x509 -in "$LINEAGES/alice/cert.pem" -noout -ext authorityInfoAccess | sed -n 's/^ *OCSP - URI://p')
 [ "$OCSP_URL" = "$PUBLICATION_URL/ocsp" ] || fail "the client certificate names OCSP at '$OCSP_URL'"
@@ -126,7 +129,7 @@ eap {
 }
 CONF
 
-freeradius -X -d "$RADDB" >"$WORK/freeradius.log" 2>&1 &
+"$FREERADIUS" -X -d "$RADDB" >"$WORK/freeradius.log" 2>&1 &
 RADIUS_PID=$!
 PIDS+=($RADIUS_PID)
 radius_ready() {

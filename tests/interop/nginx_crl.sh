@@ -34,6 +34,7 @@ WORK=$(mktemp -d /tmp/anvil-nginx-XXXXXX)
 source "$HERE/lib.sh"
 
 command -v pebble-challtestsrv >/dev/null || fail "pebble-challtestsrv is not installed (scripts/install-deps)"
+# /usr/sbin is not on every user's PATH.
 NGINX=$(command -v nginx || true)
 [ -z "$NGINX" ] && [ -x /usr/sbin/nginx ] && NGINX=/usr/sbin/nginx
 [ -n "$NGINX" ] || fail "nginx is not installed (scripts/install-deps)"
@@ -58,7 +59,8 @@ step "the CRLs the client chain needs: the intermediate's (from the leaf) and th
 LEAF_CRL_URL=$(openssl x509 -in "$LINEAGES/alice/cert.pem" -noout -ext crlDistributionPoints | sed -n 's/^ *URI://p')
 case "$LEAF_CRL_URL" in "$PUBLICATION_URL/crl/"*.crl) ;; *) fail "unexpected CRL distribution point '$LEAF_CRL_URL'" ;; esac
 CRL_URLS=("$LEAF_CRL_URL")
-ROOT_CRL_URL=$(openssl x509 -in "$INTERMEDIATE" -noout -ext crlDistributionPoints 2>/dev/null | sed -n 's/^ *URI://p' | head -n 1)
+ROOT_CRL_URL=$(openssl x509 -in "$INTERMEDIATE" -noout -ext crlDistributionPoints 2>/dev/null |
+  sed -n 's/^ *URI://p' | head -n 1)
 if [ -z "$ROOT_CRL_URL" ]; then
   echo "the intermediate names no CRL distribution point"
   ROOT_SKI=$(openssl x509 -in "$ROOT_PEM" -noout -ext subjectKeyIdentifier | tail -n 1 | tr -d ' :' | tr 'A-F' 'a-f')
@@ -140,7 +142,8 @@ $(server_block "$OCSP_PORT" "ssl_ocsp leaf;")
 CONF
 NGINX_CMD=("$NGINX" -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -e "$WORK/nginx.log")
 "${NGINX_CMD[@]}" -t
-step "nginx: ssl_verify_client on; ssl_crl (${#CRL_URLS[@]} CRL(s) from anvil-ca) on 127.0.0.1:$CRL_PORT, ssl_ocsp leaf on 127.0.0.1:$OCSP_PORT"
+step "nginx, ssl_verify_client on: ssl_crl (${#CRL_URLS[@]} CRL(s) from anvil-ca) on 127.0.0.1:$CRL_PORT," \
+  "ssl_ocsp leaf on 127.0.0.1:$OCSP_PORT"
 "${NGINX_CMD[@]}" -g 'daemon off;' &
 NGINX_PID=$!
 PIDS+=($NGINX_PID)
