@@ -6,7 +6,8 @@ cleanup() {
   local rc=$? pid
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ $rc -ne 0 ] && [ -n "${WORK:-}" ]; then
+  # 77: the scenario skipped itself (ctest SKIP_RETURN_CODE), with its reason already printed.
+  if [ $rc -ne 0 ] && [ $rc -ne 77 ] && [ -n "${WORK:-}" ]; then
     # Show what the servers said, so a CI failure can be understood from its output alone.
     for log in "$WORK"/*.log; do
       [ -f "$log" ] || continue
@@ -43,8 +44,10 @@ start_challtestsrv() {
   pebble-challtestsrv -dns01 "127.0.0.1:$DNS_PORT" -management "127.0.0.1:$MGMT_PORT" -http01 "" -https01 "" \
     -tlsalpn01 "" -defaultIPv4 127.0.0.1 -defaultIPv6 "" >"$WORK/challtestsrv.log" 2>&1 &
   PIDS+=($!)
-  wait_for "pebble-challtestsrv" 20 curl -sf -X POST -d '{}' "http://127.0.0.1:$MGMT_PORT/clear-txt" ||
-    wait_for "pebble-challtestsrv" 5 curl -s "http://127.0.0.1:$MGMT_PORT/"
+  # A well-formed request: challtestsrv answers 400 to a clear-txt without a host, and the wait then ran out
+  # its 20 s on every start.
+  wait_for "pebble-challtestsrv" 20 curl -sf -X POST -d '{"host":"ready.anvil.test."}' \
+    "http://127.0.0.1:$MGMT_PORT/clear-txt"
 }
 
 # start_anvil_ca BINARY EXTRA_TOML: anvil-ca on $ACME_PORT with names resolved through challtestsrv, and its
