@@ -9,17 +9,11 @@
 #
 # nginx's `ssl_crl` sets X509_V_FLAG_CRL_CHECK_ALL: OpenSSL then wants a CRL for every certificate of the
 # chain, the intermediate's from the root included, and refuses the chain with "unable to get certificate CRL"
-# (error 3) without one. The test fetches the root's CRL from the intermediate's cRLDistributionPoints or, failing
-# that, from /crl/ROOT_SKI.crl on the publication listener:
-# - With a root CRL: both client certificates get 200 (the response names the serial nginx saw); after the
-#   revocation and the CRL refresh the revoked one gets 400 "The SSL certificate error" with nginx logging
-#   "(23:certificate revoked)", and the other still gets 200.
-# - Without one (anvil-ca today publishes only the intermediate's CRL): the test checks the part that is
-#   anvil-ca's, from nginx's debug log of OpenSSL's verify callback: before the revocation each leaf passes its
-#   revocation check against the intermediate's CRL (no error at depth 0) and the chain fails only at depth 1
-#   (error 3: the root's CRL is missing), so nginx answers 400; after the revocation and the CRL refresh the
-#   revoked leaf fails at depth 0 with error 23 (certificate revoked) and the other still passes at depth 0.
-#   It then exits 77 (ctest: skipped), because nginx accepts no anvil-ca client certificate with `ssl_crl` yet.
+# (error 3) without one. anvil-ca publishes the root's CRL at /crl/root.crl and the intermediate names it in its
+# cRLDistributionPoints; the test fetches both CRLs from the URLs the chain names. Both client certificates get
+# 200 (the response names the serial nginx saw); after the revocation and the CRL refresh the revoked one gets
+# 400 "The SSL certificate error" with nginx logging "(23:certificate revoked)" at depth 0, and the other still
+# gets 200.
 # A second server block of the same nginx checks the same certificates with `ssl_ocsp leaf` (nginx >= 1.19)
 # against the OCSP responder named in their authorityInfoAccess: what an nginx operator can use without a root
 # CRL. No ssl_ocsp_cache: every handshake asks anvil-ca. Both certificates get 200; right after the revocation
@@ -61,23 +55,10 @@ case "$LEAF_CRL_URL" in "$PUBLICATION_URL/crl/"*.crl) ;; *) fail "unexpected CRL
 CRL_URLS=("$LEAF_CRL_URL")
 ROOT_CRL_URL=$(openssl x509 -in "$INTERMEDIATE" -noout -ext crlDistributionPoints 2>/dev/null |
   sed -n 's/^ *URI://p' | head -n 1)
-if [ -z "$ROOT_CRL_URL" ]; then
-  echo "the intermediate names no CRL distribution point"
-  ROOT_SKI=$(openssl x509 -in "$ROOT_PEM" -noout -ext subjectKeyIdentifier | tail -n 1 | tr -d ' :' | tr 'A-F' 'a-f')
-  code=$(curl -s -o /dev/null -w '%{http_code}' "$PUBLICATION_URL/crl/$ROOT_SKI.crl")
-  case "$code" in
-    200) ROOT_CRL_URL="$PUBLICATION_URL/crl/$ROOT_SKI.crl" ;;
-    404) echo "the publication listener has no CRL for the root either (404 at /crl/$ROOT_SKI.crl)" ;;
-    *) fail "GET /crl/$ROOT_SKI.crl answered $code" ;;
-  esac
-fi
-if [ -n "$ROOT_CRL_URL" ]; then
-  echo "root CRL: $ROOT_CRL_URL"
-  CRL_URLS+=("$ROOT_CRL_URL")
-  HAVE_ROOT_CRL=true
-else
-  HAVE_ROOT_CRL=false
-fi
+[ "$ROOT_CRL_URL" = "$PUBLICATION_URL/crl/root.crl" ] ||
+  fail "the intermediate does not name the root's CRL (cRLDistributionPoints '$ROOT_CRL_URL')"
+echo "root CRL: $ROOT_CRL_URL"
+CRL_URLS+=("$ROOT_CRL_URL")
 
 NGINX_DIR="$WORK/nginx"
 mkdir -p "$NGINX_DIR/tmp"
@@ -182,25 +163,16 @@ expect_400() {  # NAME
 crl_accepted() {  # NAME: the certificate is not revoked
   request "$1" "$CRL_PORT"
   echo "ssl_crl, $1: HTTP $CODE; verify callback: $(verify_lines)"
-  if $HAVE_ROOT_CRL; then
-    expect_200 "$1"
-  else
-    leaf_passed || fail "$1: the leaf failed its check at depth 0"
-    grep -q 'verify:0, error:3, depth:1' <<<"$LOG" || fail "$1: no 'unable to get certificate CRL' at depth 1"
-    expect_400 "$1"
-    grep -q "client SSL certificate verify error: (3:unable to get certificate CRL)" <<<"$LOG" ||
-      fail "$1: nginx did not log error 3"
-  fi
+  expect_200 "$1"
+  leaf_passed || fail "$1: the leaf failed its check at depth 0"
 }
 crl_refused() {  # NAME: the certificate is revoked
   request "$1" "$CRL_PORT"
   echo "ssl_crl, $1: HTTP $CODE; verify callback: $(verify_lines)"
   expect_400 "$1"
   grep -q 'verify:0, error:23, depth:0' <<<"$LOG" || fail "$1: OpenSSL did not find the leaf revoked (error 23)"
-  if $HAVE_ROOT_CRL; then
-    grep -q "client SSL certificate verify error: (23:certificate revoked)" <<<"$LOG" ||
-      fail "$1: nginx did not log '(23:certificate revoked)'"
-  fi
+  grep -q "client SSL certificate verify error: (23:certificate revoked)" <<<"$LOG" ||
+    fail "$1: nginx did not log '(23:certificate revoked)'"
 }
 ocsp_accepted() {  # NAME
   request "$1" "$OCSP_PORT"
@@ -251,12 +223,4 @@ step "after the CRL refresh: ssl_crl refuses alice's certificate and still accep
 crl_refused alice
 crl_accepted bob
 
-if ! $HAVE_ROOT_CRL; then
-  echo
-  echo "SKIPPED: anvil-ca publishes no CRL from the root, and nginx's ssl_crl (X509_V_FLAG_CRL_CHECK_ALL) needs one"
-  echo "for the intermediate: nginx refuses every anvil-ca client certificate with '(3:unable to get certificate"
-  echo "CRL)'. What anvil-ca does publish works: the leaves pass against the intermediate's CRL before the"
-  echo "revocation, and the revoked one fails with error 23 after it. ssl_ocsp leaf passed."
-  exit 77
-fi
 echo "PASS"
