@@ -115,5 +115,36 @@ for l in lines:
 assert any("anvil-ca stopped" in json.loads(l)["msg"] for l in lines)
 PY
 
+step "an offline root: ca init --offline-root, then rotate, retire and root-crl with --root-key"
+OFF="$WORK/offline"
+"$ANVIL_CA" ca init --data-dir "$OFF" --offline-root "$WORK/root-offline.key" | tee "$WORK/offline-init.out"
+[ ! -e "$OFF/ca/root.key" ] || fail "the offline root's key is in the data directory"
+[ "$(stat -c %a "$WORK/root-offline.key")" = 600 ] || fail "offline root key mode"
+"$ANVIL_CA" ca show --data-dir "$OFF" | grep -q "key:         offline" || fail "ca show does not say the root is offline"
+if "$ANVIL_CA" ca rotate --data-dir "$OFF" 2>"$WORK/rotate.err"; then fail "rotate without the root key"; fi
+grep -q -- "--root-key" "$WORK/rotate.err" || { cat "$WORK/rotate.err"; fail "rotate does not ask for --root-key"; }
+if "$ANVIL_CA" ca retire 1 --reason superseded --data-dir "$OFF" 2>"$WORK/retire-alone.err"; then
+  fail "the only intermediate was retired"
+fi
+grep -q "ca rotate" "$WORK/retire-alone.err" || { cat "$WORK/retire-alone.err"; fail "retire does not say to rotate"; }
+"$ANVIL_CA" ca rotate --data-dir "$OFF" --root-key "$WORK/root-offline.key"
+openssl verify -CAfile "$OFF/ca/root.pem" "$OFF/ca/intermediate-2.pem"
+"$ANVIL_CA" ca retire 1 --reason keyCompromise --data-dir "$OFF" | tee "$WORK/retire.out"
+grep -q "The root key is offline" "$WORK/retire.out" || fail "retire does not say how to sign the root's CRL"
+"$ANVIL_CA" ca root-crl --data-dir "$OFF" --root-key "$WORK/root-offline.key" --validity 90d
+openssl crl -inform DER -in "$OFF/crl/root.crl" -noout -verify -CAfile "$OFF/ca/root.pem" 2>&1 | grep -q "verify OK" ||
+  fail "the root's CRL does not verify with the root"
+SERIAL1=$(openssl x509 -in "$OFF/ca/intermediate.pem" -noout -serial | cut -d= -f2)
+openssl crl -inform DER -in "$OFF/crl/root.crl" -noout -text >"$WORK/root-crl.txt"
+grep -A4 -i "Serial Number: $SERIAL1" "$WORK/root-crl.txt" | grep -q "Key Compromise" ||
+  { cat "$WORK/root-crl.txt"; fail "the root's CRL does not list generation 1 as keyCompromise"; }
+if "$ANVIL_CA" ca root-crl --data-dir "$OFF" --root-key "$WORK/root-offline.key" --validity 400d 2>/dev/null; then
+  fail "a root CRL valid 400 days was signed"
+fi
+if "$ANVIL_CA" ca root-crl --data-dir "$OFF" --root-key "$WORK/a/ca/root.key" 2>"$WORK/wrong-root.err"; then
+  fail "another CA's root key signed the root's CRL"
+fi
+grep -q "is not the key of" "$WORK/wrong-root.err" || { cat "$WORK/wrong-root.err"; fail "wrong root key not named"; }
+
 echo
-echo "anvil-ca CLI: config, ca init/show/import, eab, zero-config serve and restart, transport refusals: all passed"
+echo "anvil-ca CLI: config, ca init/show/import/rotate/retire/root-crl (offline root), eab, zero-config serve and restart, transport refusals: all passed"
