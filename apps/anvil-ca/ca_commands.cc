@@ -79,7 +79,8 @@ int CaInit(const config::Config& config, const CaInitArgs& args) {
     if (!args.offline_root_key.empty()) {
       return Fail("ca init", Status(Code::kInvalidArgument, "an imported CA brings no root key: drop --offline-root"));
     }
-    s = ca::ImportCa(config.data_dir, args.import_root, args.import_intermediate, args.import_key);
+    s = ca::ImportCa(config.data_dir, args.import_root, args.import_intermediate, args.import_key,
+                     config.ca.key_passphrase_value);
   } else {
     s = MakeDirectories(config.data_dir, 0700);
     if (s.ok()) s = ca::CreateCa(config.data_dir, CaOptionsFrom(config), clock, args.offline_root_key);
@@ -138,7 +139,7 @@ int CaRetire(const config::Config& config, const CaRetireArgs& args) {
   SystemClock clock;
   auto reason = ca::ParseRetirementReason(args.reason);
   if (!reason.ok()) return Fail("ca retire --reason", reason.status());
-  auto retired = ca::RetireIntermediate(config.data_dir, args.generation, *reason, clock);
+  auto retired = ca::RetireIntermediate(config.data_dir, CaOptionsFrom(config), args.generation, *reason, clock);
   if (!retired.ok()) return Fail("ca retire", retired.status());
   auto material = ca::LoadCa(config.data_dir, CaOptionsFrom(config));
   if (!material.ok()) return Fail("ca retire", material.status());
@@ -148,7 +149,7 @@ int CaRetire(const config::Config& config, const CaRetireArgs& args) {
   std::cout << "Intermediate generation " << args.generation << " retired ("
             << ca::RetirementReasonName(*reason) << ") at " << FormatRfc3339(retired->retired->at) << ".\n";
 
-  auto root_key = ca::LoadRootKey(config.data_dir, args.root_key);
+  auto root_key = ca::LoadRootKey(config.data_dir, args.root_key, config.ca.key_passphrase_value);
   if (root_key.ok()) {
     ca::RootCrlSigner signer(material->root, *root_key);
     if (Status s = UpdateRootCrl(config, **store, signer, config.publication.crl_lifetime, clock); !s.ok()) {
@@ -174,7 +175,7 @@ int CaRootCrl(const config::Config& config, const CaRootCrlArgs& args) {
   }
   auto material = ca::LoadCa(config.data_dir, CaOptionsFrom(config));
   if (!material.ok()) return Fail("ca root-crl", material.status());
-  auto root_key = ca::LoadRootKey(config.data_dir, args.root_key);
+  auto root_key = ca::LoadRootKey(config.data_dir, args.root_key, config.ca.key_passphrase_value);
   if (!root_key.ok()) return Fail("root key", root_key.status());
   auto store = OpenStore(config);
   if (!store.ok()) return Fail("storage", store.status());
@@ -182,6 +183,15 @@ int CaRootCrl(const config::Config& config, const CaRootCrlArgs& args) {
   if (Status s = UpdateRootCrl(config, **store, signer, *validity, clock); !s.ok()) return Fail("root CRL", s);
   std::cout << "Root CRL written to " << RootCrlFile(config) << ", valid until "
             << FormatRfc3339(clock.Now() + *validity) << ": sign the next one before then.\n";
+  return 0;
+}
+
+int CaEncryptKeys(const config::Config& config) {
+  auto files = ca::EncryptKeys(config.data_dir, CaOptionsFrom(config));
+  if (!files.ok()) return Fail("ca encrypt-keys", files.status());
+  for (const std::string& file : *files) std::cout << "encrypted " << file << "\n";
+  std::cout << "anvil-ca now needs ca.key_passphrase (" << config.ca.key_passphrase << ") to start. An offline "
+               "root key is not touched: encrypt it where it is kept (openssl pkcs8 -topk8 -v2 aes-256-cbc).\n";
   return 0;
 }
 

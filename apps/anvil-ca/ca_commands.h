@@ -35,4 +35,7 @@ struct CaRootCrlArgs {
 };
 int CaRootCrl(const config::Config& config, const CaRootCrlArgs& args);
 
+// Encrypts the CA keys in the data directory with ca.key_passphrase.
+int CaEncryptKeys(const config::Config& config);
+
 }  // namespace anvil::app

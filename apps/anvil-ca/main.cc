@@ -84,6 +84,9 @@ int main(int argc, char** argv) {
   retire->add_option("--reason", retire_args.reason, "keyCompromise, superseded or cessationOfOperation")
       ->required();
   retire->add_option("--root-key", retire_args.root_key, "the root key's path, to sign the root's CRL now");
+  CLI::App* encrypt_keys =
+      ca_cmd->add_subcommand("encrypt-keys", "encrypt the CA keys in the data directory with ca.key_passphrase");
+  add_common(encrypt_keys);
   CLI::App* root_crl = ca_cmd->add_subcommand("root-crl", "sign the root's CRL (with an offline root key)");
   add_common(root_crl);
   anvil::app::CaRootCrlArgs root_crl_args;
@@ -123,6 +126,7 @@ int main(int argc, char** argv) {
   if (rotate->parsed()) return anvil::app::CaRotate(*config, rotate_args);
   if (retire->parsed()) return anvil::app::CaRetire(*config, retire_args);
   if (root_crl->parsed()) return anvil::app::CaRootCrl(*config, root_crl_args);
+  if (encrypt_keys->parsed()) return anvil::app::CaEncryptKeys(*config);
   if (eab_create->parsed() || eab_list->parsed()) {
     auto store = OpenStore(*config);
     if (!store.ok()) return Fail("storage", store.status());

@@ -74,7 +74,7 @@ Result<std::unique_ptr<RevocationPublishing>> RevocationPublishing::Start(const 
     p->ocsp_[cert.subject_key_id()] = std::move(responder);
   }
 
-  Result<crypto::PrivateKey> root_key = ca::LoadRootKey(config.data_dir, "");
+  Result<crypto::PrivateKey> root_key = ca::LoadRootKey(config.data_dir, "", config.ca.key_passphrase_value);
   if (!root_key.ok() && root_key.status().code() != Code::kNotFound) return Context("root key", root_key.status());
   if (root_key.ok()) {  // an online root keeps its CRL current; an offline one's is signed by `ca root-crl`
     p->root_signer_ = std::make_unique<ca::RootCrlSigner>(material.root, *root_key);

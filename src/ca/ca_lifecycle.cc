@@ -9,12 +9,12 @@
 namespace anvil::ca {
 namespace {
 
-constexpr mode_t kKeyMode = 0600;
 constexpr mode_t kCertMode = 0644;
 
 }  // namespace
 
-Result<crypto::PrivateKey> LoadRootKey(const std::string& data_dir, const std::string& path) {
+Result<crypto::PrivateKey> LoadRootKey(const std::string& data_dir, const std::string& path,
+                                       const std::string& passphrase) {
   const CaPaths paths = CaPaths::In(data_dir);
   const std::string key_path = path.empty() ? paths.root_key : path;
   if (!FileExists(key_path)) {
@@ -24,8 +24,7 @@ Result<crypto::PrivateKey> LoadRootKey(const std::string& data_dir, const std::s
   }
   ANVIL_ASSIGN_OR_RETURN(std::string cert_pem, ReadFile(paths.root_cert));
   ANVIL_ASSIGN_OR_RETURN(crypto::Certificate root, crypto::Certificate::FromPem(cert_pem));
-  ANVIL_ASSIGN_OR_RETURN(std::string key_pem, ReadFile(key_path));
-  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::FromPem(key_pem));
+  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, ReadKeyFile(key_path, passphrase));
   if (!(key.public_key() == root.public_key())) {
     return Error(Code::kInvalidArgument, key_path + " is not the key of " + paths.root_cert);
   }
@@ -36,7 +35,7 @@ Result<Intermediate> RotateIntermediate(const std::string& data_dir, const CaOpt
                                         const RotateOptions& rotate, const Clock& clock) {
   const CaPaths paths = CaPaths::In(data_dir);
   if (!FileExists(paths.intermediate_cert)) return Error(Code::kNotFound, "no CA in " + paths.dir);
-  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey root_key, LoadRootKey(data_dir, rotate.root_key_path));
+  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey root_key, LoadRootKey(data_dir, rotate.root_key_path, options.key_passphrase));
   ANVIL_ASSIGN_OR_RETURN(std::string root_pem, ReadFile(paths.root_cert));
   ANVIL_ASSIGN_OR_RETURN(crypto::Certificate root, crypto::Certificate::FromPem(root_pem));
   int generation = 2;
@@ -46,7 +45,7 @@ Result<Intermediate> RotateIntermediate(const std::string& data_dir, const CaOpt
   ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
   ANVIL_ASSIGN_OR_RETURN(crypto::Certificate cert,
                          MakeIntermediate(root, root_key, key.public_key(), options, now));
-  ANVIL_RETURN_IF_ERROR(WriteFileAtomic(paths.Intermediate(generation, "key"), key.ToPem(), kKeyMode));
+  ANVIL_RETURN_IF_ERROR(WriteKeyFile(paths.Intermediate(generation, "key"), key, options.key_passphrase));
   const std::string activate_path = paths.Intermediate(generation, "activate");
   if (rotate.activate_at) {
     ANVIL_RETURN_IF_ERROR(WriteFileAtomic(activate_path, FormatRfc3339(*rotate.activate_at) + "\n", kCertMode));
@@ -59,10 +58,12 @@ Result<Intermediate> RotateIntermediate(const std::string& data_dir, const CaOpt
   return Intermediate{generation, std::move(cert), std::move(key), rotate.activate_at, std::nullopt};
 }
 
-Result<Intermediate> RetireIntermediate(const std::string& data_dir, int generation, RetirementReason reason,
-                                        const Clock& clock) {
+Result<Intermediate> RetireIntermediate(const std::string& data_dir, const CaOptions& options, int generation,
+                                        RetirementReason reason, const Clock& clock) {
   const TimePoint now = FromUnixSeconds(ToUnixSeconds(clock.Now()));
-  ANVIL_ASSIGN_OR_RETURN(CaMaterial material, LoadCa(data_dir, CaOptions{}, now));
+  CaOptions without_chain = options;
+  without_chain.cross_signed_chain.clear();  // for the generation issuing now, which may change here
+  ANVIL_ASSIGN_OR_RETURN(CaMaterial material, LoadCa(data_dir, without_chain, now));
   Intermediate* target = nullptr;
   for (Intermediate& i : material.intermediates) {
     if (i.generation == generation) target = &i;
@@ -85,6 +86,28 @@ Result<Intermediate> RetireIntermediate(const std::string& data_dir, int generat
                                         FormatRfc3339(now) + " " + RetirementReasonName(reason) + "\n",
                                         kCertMode));
   return *target;
+}
+
+Result<std::vector<std::string>> EncryptKeys(const std::string& data_dir, const CaOptions& options) {
+  if (options.key_passphrase.empty()) {
+    return Error(Code::kInvalidArgument, "no passphrase to encrypt the keys with: set ca.key_passphrase");
+  }
+  const CaPaths paths = CaPaths::In(data_dir);
+  std::vector<std::string> files;
+  if (FileExists(paths.root_key)) files.push_back(paths.root_key);
+  for (int generation = 1; FileExists(paths.Intermediate(generation, "pem")); ++generation) {
+    files.push_back(paths.Intermediate(generation, "key"));
+  }
+  // Every key is read before any is rewritten: a key that does not open stops the command with nothing changed.
+  std::vector<crypto::PrivateKey> keys;
+  for (const std::string& file : files) {
+    ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, ReadKeyFile(file, options.key_passphrase));
+    keys.push_back(std::move(key));
+  }
+  for (size_t i = 0; i < files.size(); ++i) {
+    ANVIL_RETURN_IF_ERROR(WriteKeyFile(files[i], keys[i], options.key_passphrase));
+  }
+  return files;
 }
 
 Result<std::string> RootCrlSigner::SignCrl(const crypto::CrlTemplate& tmpl) {

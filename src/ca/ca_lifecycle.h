@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "base/time.h"
@@ -16,17 +17,19 @@
 
 namespace anvil::ca {
 
-// The root key from `path` (empty: <data_dir>/ca/root.key), checked against root.pem: kNotFound when there
-// is no such file (an offline root without --root-key), kInvalidArgument when it is not root.pem's key.
-Result<crypto::PrivateKey> LoadRootKey(const std::string& data_dir, const std::string& path);
+// The root key from `path` (empty: <data_dir>/ca/root.key), decrypted with `passphrase` when it is encrypted,
+// checked against root.pem: kNotFound when there is no such file (an offline root without --root-key),
+// kInvalidArgument when it is not root.pem's key or cannot be decrypted.
+Result<crypto::PrivateKey> LoadRootKey(const std::string& data_dir, const std::string& path,
+                                       const std::string& passphrase = "");
 
 struct RotateOptions {
   std::string root_key_path;             // empty: <data_dir>/ca/root.key
   std::optional<TimePoint> activate_at;  // none: issues from the next start of anvil-ca
 };
 
-// Makes the next generation: a new P-256 key and its certificate signed by the root. The key is written
-// first, then the activation time, then the certificate, whose existence makes the generation: an
+// Makes the next generation: a new P-256 key and its certificate signed by the root (options.key_passphrase
+// decrypts the root key and encrypts the new one). The key is written first, then the activation time, then the certificate, whose existence makes the generation: an
 // interrupted rotation leaves at most an unused key, which the next rotation overwrites.
 Result<Intermediate> RotateIntermediate(const std::string& data_dir, const CaOptions& options,
                                         const RotateOptions& rotate, const Clock& clock);
@@ -35,8 +38,13 @@ Result<Intermediate> RotateIntermediate(const std::string& data_dir, const CaOpt
 // (ARI). kNotFound for a generation that does not exist; kInvalidArgument when it is retired already for
 // another reason, or when no other generation could issue after it (rotate first). Retiring it again for the
 // same reason returns the recorded retirement (a repeated command after an interruption).
-Result<Intermediate> RetireIntermediate(const std::string& data_dir, int generation, RetirementReason reason,
-                                        const Clock& clock);
+Result<Intermediate> RetireIntermediate(const std::string& data_dir, const CaOptions& options, int generation,
+                                        RetirementReason reason, const Clock& clock);
+
+// Rewrites every CA key in the data directory (the root's when it is there, every generation's) encrypted with
+// options.key_passphrase; keys encrypted already must open with it. Returns the files rewritten.
+// kInvalidArgument for an empty passphrase.
+Result<std::vector<std::string>> EncryptKeys(const std::string& data_dir, const CaOptions& options);
 
 // The root as the signer of its own CRL, which lists the intermediates it revoked (RFC 5280 §5; no IDP: a
 // complete CRL of the root's certificates). Thread-safe.

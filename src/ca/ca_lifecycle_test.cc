@@ -5,6 +5,7 @@
 #include "base/file.h"
 #include "ca/certificate_authority.h"
 #include "crypto/crl.h"
+#include "crypto/key.h"
 #include "support/temp_dir.h"
 
 namespace anvil::ca {
@@ -94,13 +95,13 @@ TEST_F(CaLifecycleTest, AScheduledGenerationIssuesFromItsActivationTime) {
 }
 
 TEST_F(CaLifecycleTest, RetiringNeedsAnotherIssuerAndStopsTheGenerationFromIssuing) {
-  auto alone = RetireIntermediate(dir_.path(), 1, RetirementReason::kSuperseded, clock_);
+  auto alone = RetireIntermediate(dir_.path(), options_, 1, RetirementReason::kSuperseded, clock_);
   EXPECT_EQ(alone.status().code(), Code::kInvalidArgument);
   EXPECT_NE(alone.status().message().find("rotate"), std::string::npos);
   EXPECT_FALSE(FileExists(dir_.path() + "/ca/intermediate.retired"));
 
   ASSERT_TRUE(RotateIntermediate(dir_.path(), options_, {}, clock_).ok());
-  auto retired = RetireIntermediate(dir_.path(), 1, RetirementReason::kKeyCompromise, clock_);
+  auto retired = RetireIntermediate(dir_.path(), options_, 1, RetirementReason::kKeyCompromise, clock_);
   ASSERT_TRUE(retired.ok()) << retired.status().ToString();
   ASSERT_TRUE(retired->retired.has_value());
   EXPECT_EQ(retired->retired->reason, RetirementReason::kKeyCompromise);
@@ -113,15 +114,15 @@ TEST_F(CaLifecycleTest, RetiringNeedsAnotherIssuerAndStopsTheGenerationFromIssui
 
   // Again for the same reason: the recorded retirement; for another reason or an unknown generation: refused.
   clock_.Advance(hours(1));
-  auto again = RetireIntermediate(dir_.path(), 1, RetirementReason::kKeyCompromise, clock_);
+  auto again = RetireIntermediate(dir_.path(), options_, 1, RetirementReason::kKeyCompromise, clock_);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->retired->at, FromUnixSeconds(1'800'000'000));
-  EXPECT_EQ(RetireIntermediate(dir_.path(), 1, RetirementReason::kSuperseded, clock_).status().code(),
+  EXPECT_EQ(RetireIntermediate(dir_.path(), options_, 1, RetirementReason::kSuperseded, clock_).status().code(),
             Code::kInvalidArgument);
-  EXPECT_EQ(RetireIntermediate(dir_.path(), 7, RetirementReason::kSuperseded, clock_).status().code(),
+  EXPECT_EQ(RetireIntermediate(dir_.path(), options_, 7, RetirementReason::kSuperseded, clock_).status().code(),
             Code::kNotFound);
   // The last issuer cannot go.
-  EXPECT_EQ(RetireIntermediate(dir_.path(), 2, RetirementReason::kSuperseded, clock_).status().code(),
+  EXPECT_EQ(RetireIntermediate(dir_.path(), options_, 2, RetirementReason::kSuperseded, clock_).status().code(),
             Code::kInvalidArgument);
 }
 
@@ -184,6 +185,59 @@ TEST_F(CaLifecycleTest, TheRootSignsItsCrl) {
   EXPECT_EQ(crl->authority_key_id(), material.root.subject_key_id());
   ASSERT_EQ(crl->entries().size(), 1u);
   EXPECT_EQ(crl->entries()[0].reason, 1);
+}
+
+TEST_F(CaLifecycleTest, KeysEncryptedWithAPassphraseOpenOnlyWithIt) {
+  testing::TempDir encrypted_dir;
+  CaOptions secret = options_;
+  secret.key_passphrase = "hunter2 hunter2";
+  ASSERT_TRUE(CreateCa(encrypted_dir.path(), secret, clock_).ok());
+  const CaPaths paths = CaPaths::In(encrypted_dir.path());
+  for (const std::string& key : {paths.root_key, paths.intermediate_key}) {
+    EXPECT_EQ(ReadFile(key)->rfind("-----BEGIN ENCRYPTED PRIVATE KEY-----", 0), 0u) << key;
+  }
+  EXPECT_TRUE(LoadCa(encrypted_dir.path(), secret, clock_.Now()).ok());
+  auto without = LoadCa(encrypted_dir.path(), options_, clock_.Now());
+  EXPECT_EQ(without.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(without.status().message().find(paths.intermediate_key), std::string::npos);
+  EXPECT_NE(without.status().message().find("ca.key_passphrase"), std::string::npos);
+  CaOptions wrong = options_;
+  wrong.key_passphrase = "hunter3";
+  EXPECT_EQ(LoadCa(encrypted_dir.path(), wrong, clock_.Now()).status().code(), Code::kInvalidArgument);
+  // The secret appears in no message.
+  EXPECT_EQ(LoadCa(encrypted_dir.path(), wrong, clock_.Now()).status().message().find("hunter"), std::string::npos);
+
+  // Rotation decrypts the root key and encrypts the new one; retirement reads every key.
+  EXPECT_EQ(RotateIntermediate(encrypted_dir.path(), options_, {}, clock_).status().code(), Code::kInvalidArgument);
+  auto rotated = RotateIntermediate(encrypted_dir.path(), secret, {}, clock_);
+  ASSERT_TRUE(rotated.ok()) << rotated.status().ToString();
+  EXPECT_EQ(ReadFile(paths.Intermediate(2, "key"))->rfind("-----BEGIN ENCRYPTED PRIVATE KEY-----", 0), 0u);
+  EXPECT_TRUE(RetireIntermediate(encrypted_dir.path(), secret, 1, RetirementReason::kSuperseded, clock_).ok());
+  EXPECT_TRUE(LoadRootKey(encrypted_dir.path(), "", secret.key_passphrase).ok());
+  EXPECT_EQ(LoadRootKey(encrypted_dir.path(), "").status().code(), Code::kInvalidArgument);
+}
+
+TEST_F(CaLifecycleTest, EncryptKeysEncryptsAPlainCaInPlace) {
+  ASSERT_TRUE(RotateIntermediate(dir_.path(), options_, {}, clock_).ok());
+  EXPECT_EQ(EncryptKeys(dir_.path(), options_).status().code(), Code::kInvalidArgument);  // no passphrase
+  CaOptions secret = options_;
+  secret.key_passphrase = "s3cret";
+  const CaMaterial before = Load();
+  auto files = EncryptKeys(dir_.path(), secret);
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  const CaPaths paths = CaPaths::In(dir_.path());
+  EXPECT_EQ(*files, (std::vector<std::string>{paths.root_key, paths.intermediate_key, paths.Intermediate(2, "key")}));
+  auto after = LoadCa(dir_.path(), secret, clock_.Now());
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(after->intermediates[0].key.public_key() == before.intermediates[0].key.public_key());
+  EXPECT_FALSE(LoadCa(dir_.path(), options_, clock_.Now()).ok());
+  // Again: every key opens with the passphrase and stays as it is; with another passphrase nothing changes.
+  EXPECT_TRUE(EncryptKeys(dir_.path(), secret).ok());
+  CaOptions other = options_;
+  other.key_passphrase = "other";
+  const std::string root_before = *ReadFile(paths.root_key);
+  EXPECT_EQ(EncryptKeys(dir_.path(), other).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(*ReadFile(paths.root_key), root_before);
 }
 
 }  // namespace

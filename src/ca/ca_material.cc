@@ -27,11 +27,6 @@ bool IsIpLiteral(const std::string& name) {
   return inet_pton(AF_INET, name.c_str(), buf) == 1 || inet_pton(AF_INET6, name.c_str(), buf) == 1;
 }
 
-Result<crypto::PrivateKey> LoadKey(const std::string& path) {
-  ANVIL_ASSIGN_OR_RETURN(std::string pem, ReadFile(path));
-  return crypto::PrivateKey::FromPem(pem);
-}
-
 Result<crypto::Certificate> LoadCert(const std::string& path) {
   ANVIL_ASSIGN_OR_RETURN(std::string pem, ReadFile(path));
   return crypto::Certificate::FromPem(pem);
@@ -44,13 +39,30 @@ std::string_view Trim(std::string_view text) {
 }
 
 Status WriteKeyAndCert(const std::string& key_path, const crypto::PrivateKey& key, const std::string& cert_path,
-                       const std::string& cert_pem) {
+                       const std::string& cert_pem, const std::string& passphrase) {
   // Key first: a certificate on disk always has its key beside it.
-  ANVIL_RETURN_IF_ERROR(WriteFileAtomic(key_path, key.ToPem(), kKeyMode));
+  ANVIL_RETURN_IF_ERROR(WriteKeyFile(key_path, key, passphrase));
   return WriteFileAtomic(cert_path, cert_pem, kCertMode);
 }
 
 }  // namespace
+
+Result<crypto::PrivateKey> ReadKeyFile(const std::string& path, const std::string& passphrase) {
+  ANVIL_ASSIGN_OR_RETURN(std::string pem, ReadFile(path));
+  Result<crypto::PrivateKey> key =
+      passphrase.empty() ? crypto::PrivateKey::FromPem(pem) : crypto::PrivateKey::FromPem(pem, passphrase);
+  crypto::Cleanse(pem);
+  if (key.ok()) return key;
+  const bool encrypted = key.status().message().find("passphrase") != std::string::npos;
+  return Error(key.status().code(), path + ": " + key.status().message() +
+                                        (encrypted && passphrase.empty() ? " (set ca.key_passphrase)" : ""));
+}
+
+Status WriteKeyFile(const std::string& path, const crypto::PrivateKey& key, const std::string& passphrase) {
+  if (passphrase.empty()) return WriteFileAtomic(path, key.ToPem(), kKeyMode);
+  ANVIL_ASSIGN_OR_RETURN(std::string pem, key.ToEncryptedPem(passphrase));
+  return WriteFileAtomic(path, pem, kKeyMode);
+}
 
 CaPaths CaPaths::In(const std::string& data_dir) {
   CaPaths p;
@@ -148,19 +160,21 @@ Status CreateCa(const std::string& data_dir, const CaOptions& options, const Clo
                          MakeIntermediate(root_cert, root_key, int_key.public_key(), options, now));
 
   ANVIL_RETURN_IF_ERROR(WriteKeyAndCert(offline_root_key.empty() ? paths.root_key : offline_root_key, root_key,
-                                        paths.root_cert, root_cert.ToPem()));
-  return WriteKeyAndCert(paths.intermediate_key, int_key, paths.intermediate_cert, int_cert.ToPem());
+                                        paths.root_cert, root_cert.ToPem(), options.key_passphrase));
+  return WriteKeyAndCert(paths.intermediate_key, int_key, paths.intermediate_cert, int_cert.ToPem(),
+                         options.key_passphrase);
 }
 
 Status ImportCa(const std::string& data_dir, const std::string& root_cert_pem_path,
-                const std::string& intermediate_cert_pem_path, const std::string& intermediate_key_pem_path) {
+                const std::string& intermediate_cert_pem_path, const std::string& intermediate_key_pem_path,
+                const std::string& key_passphrase) {
   CaPaths paths = CaPaths::In(data_dir);
   if (FileExists(paths.root_cert) || FileExists(paths.intermediate_cert)) {
     return Error(Code::kConflict, "a CA already exists in " + paths.dir);
   }
   ANVIL_ASSIGN_OR_RETURN(crypto::Certificate root, LoadCert(root_cert_pem_path));
   ANVIL_ASSIGN_OR_RETURN(crypto::Certificate inter, LoadCert(intermediate_cert_pem_path));
-  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, LoadKey(intermediate_key_pem_path));
+  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, ReadKeyFile(intermediate_key_pem_path, key_passphrase));
   if (!root.is_ca() || !inter.is_ca()) return Error(Code::kInvalidArgument, "root and intermediate must be CA certificates");
   if (!inter.IsSignedBy(root.public_key())) {
     return Error(Code::kInvalidArgument, "the intermediate is not signed by the root");
@@ -170,18 +184,19 @@ Status ImportCa(const std::string& data_dir, const std::string& root_cert_pem_pa
   }
   ANVIL_RETURN_IF_ERROR(MakeDirectories(paths.dir, kDirMode));
   ANVIL_RETURN_IF_ERROR(WriteFileAtomic(paths.root_cert, root.ToPem(), kCertMode));
-  return WriteKeyAndCert(paths.intermediate_key, key, paths.intermediate_cert, inter.ToPem());
+  return WriteKeyAndCert(paths.intermediate_key, key, paths.intermediate_cert, inter.ToPem(), key_passphrase);
 }
 
 namespace {
 
 // Generation `generation`'s certificate, key and state files; kNotFound when its certificate does not exist.
-Result<Intermediate> LoadIntermediate(const CaPaths& paths, int generation, const crypto::Certificate& root) {
+Result<Intermediate> LoadIntermediate(const CaPaths& paths, int generation, const crypto::Certificate& root,
+                                      const std::string& passphrase) {
   const std::string cert_path = paths.Intermediate(generation, "pem");
   if (!FileExists(cert_path)) return Error(Code::kNotFound, "no " + cert_path);
   ANVIL_ASSIGN_OR_RETURN(crypto::Certificate cert, LoadCert(cert_path));
   const std::string key_path = paths.Intermediate(generation, "key");
-  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, LoadKey(key_path));
+  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, ReadKeyFile(key_path, passphrase));
   if (!(key.public_key() == cert.public_key())) {
     return Error(Code::kInvalidArgument, key_path + " does not match " + cert_path);
   }
@@ -216,7 +231,7 @@ Result<CaMaterial> LoadCa(const std::string& data_dir, const CaOptions& options,
   ANVIL_ASSIGN_OR_RETURN(crypto::Certificate root, LoadCert(paths.root_cert));
   std::vector<Intermediate> intermediates;
   for (int generation = 1;; ++generation) {
-    Result<Intermediate> loaded = LoadIntermediate(paths, generation, root);
+    Result<Intermediate> loaded = LoadIntermediate(paths, generation, root, options.key_passphrase);
     if (!loaded.ok() && loaded.status().code() == Code::kNotFound && generation > 1) break;
     if (!loaded.ok()) return loaded.status();
     intermediates.push_back(std::move(*loaded));
@@ -288,7 +303,7 @@ Result<std::pair<std::string, std::string>> LoadOrIssueServerTls(const std::stri
   ANVIL_ASSIGN_OR_RETURN(crypto::Certificate leaf,
                          crypto::IssueCertificate(t, key.public_key(), &ca.intermediate, ca.intermediate_key));
   std::string chain_pem = leaf.ToPem() + ca.intermediate.ToPem();
-  ANVIL_RETURN_IF_ERROR(WriteKeyAndCert(key_path, key, cert_path, chain_pem));
+  ANVIL_RETURN_IF_ERROR(WriteKeyAndCert(key_path, key, cert_path, chain_pem, ""));  // re-made, never encrypted
   return std::make_pair(chain_pem, key.ToPem());
 }
 

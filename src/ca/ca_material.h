@@ -38,6 +38,10 @@ struct CaOptions {
   // PEM file of an alternate issuer chain (e.g. the intermediate cross-signed by another root), served via
   // Link rel="alternate" (RFC 8555 §7.4.2). Empty = none.
   std::string cross_signed_chain;
+  // Encrypts the CA keys written (PKCS #8, crypto::PrivateKey::ToEncryptedPem) and decrypts those read; empty:
+  // keys are written unencrypted and encrypted ones cannot be read. The secret itself (config resolves
+  // ca.key_passphrase).
+  std::string key_passphrase;
 };
 
 struct CaPaths {
@@ -94,7 +98,13 @@ Status CreateCa(const std::string& data_dir, const CaOptions& options, const Clo
 // Imports an existing root certificate and an intermediate certificate + key from PEM files (the root key is
 // not needed). Checks that the intermediate is a CA signed by the root and that the key matches it.
 Status ImportCa(const std::string& data_dir, const std::string& root_cert_pem_path,
-                const std::string& intermediate_cert_pem_path, const std::string& intermediate_key_pem_path);
+                const std::string& intermediate_cert_pem_path, const std::string& intermediate_key_pem_path,
+                const std::string& key_passphrase = "");
+
+// A CA key file: read with `passphrase` when it is encrypted (an error naming the file and ca.key_passphrase
+// otherwise), written encrypted when `passphrase` is not empty; mode 0600, atomically.
+Result<crypto::PrivateKey> ReadKeyFile(const std::string& path, const std::string& passphrase);
+Status WriteKeyFile(const std::string& path, const crypto::PrivateKey& key, const std::string& passphrase);
 // An intermediate of `root`: a new key's certificate signed by `root_key`, with options.root_crl_url (when not
 // empty) as its CRL distribution point.
 Result<crypto::Certificate> MakeIntermediate(const crypto::Certificate& root, const crypto::PrivateKey& root_key,

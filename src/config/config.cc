@@ -519,6 +519,12 @@ Status ReadCa(TableReader& t, CaConfig& ca) {
   ANVIL_RETURN_IF_ERROR(t.Duration("root_validity", kOneSecond, ca.root_validity));
   ANVIL_RETURN_IF_ERROR(t.Duration("intermediate_validity", kOneSecond, ca.intermediate_validity));
   ANVIL_RETURN_IF_ERROR(t.String("cross_signed_chain", ca.cross_signed_chain));
+  ANVIL_RETURN_IF_ERROR(t.String("key_passphrase", ca.key_passphrase, [](std::string& v) -> Status {
+    if (v.empty() || v.starts_with("file:") || v.starts_with("env:") || v.starts_with("credential:")) {
+      return Status::Ok();
+    }
+    return Status(Code::kInvalidArgument, "must be file:PATH, env:NAME or credential:NAME");
+  }));
   return t.Finish();
 }
 
@@ -687,6 +693,9 @@ Status Finalize(Config& config, const std::string& data_dir_flag) {
   if (config.publication.external_url.empty() && !config.publication.listen.empty()) {
     config.publication.external_url =
         internal::UrlForListenAddress(config.publication.listen.front(), "http");
+  }
+  if (!config.ca.key_passphrase.empty()) {
+    ANVIL_ASSIGN_OR_RETURN(config.ca.key_passphrase_value, internal::ReadPassphrase(config.ca.key_passphrase));
   }
   return Status::Ok();
 }

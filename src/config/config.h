@@ -151,6 +151,12 @@ struct CaConfig {
   // ca.cross_signed_chain: PEM file of an alternate issuer chain (e.g. the intermediate cross-signed by another
   // root), served via Link rel="alternate" (RFC 8555 §7.4.2). Empty = none.
   std::string cross_signed_chain;
+  // ca.key_passphrase: where the passphrase that encrypts the CA's private keys at rest comes from:
+  // "file:PATH" (mode 0600 or stricter), "env:NAME" or "credential:NAME" (systemd's
+  // $CREDENTIALS_DIRECTORY/NAME, LoadCredential=). Empty = the keys are not encrypted.
+  std::string key_passphrase;
+  // The passphrase itself, read by Finalize from key_passphrase; never printed or logged.
+  std::string key_passphrase_value;
 };
 
 struct Config {

@@ -188,6 +188,7 @@ const std::vector<std::string>& AllKeys() {
       "ca.root_validity",
       "ca.intermediate_validity",
       "ca.cross_signed_chain",
+      "ca.key_passphrase",
       "profiles.NAME.description",
       "profiles.NAME.validity",
       "profiles.NAME.ext_key_usages",

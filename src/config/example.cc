@@ -218,6 +218,9 @@ std::string ExampleConfig() {
         d.ca.intermediate_validity);
   w.Key("PEM file of an alternate chain, served as Link rel=\"alternate\"; \"\" = none.",
         "cross_signed_chain", d.ca.cross_signed_chain);
+  w.Key("Where the passphrase encrypting the CA's keys comes from: file:PATH (mode 0600), env:NAME or "
+        "credential:NAME (systemd LoadCredential=); \"\" = keys unencrypted.",
+        "key_passphrase", d.ca.key_passphrase);
 
   w.Line("");
   w.Line("# Certificate profiles, one table each. Defining any [profiles.*] table replaces all of these.");

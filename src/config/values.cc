@@ -1,12 +1,18 @@
 #include "config/values.h"
 
 #include <arpa/inet.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <cstdio>
 #include <string>
 #include <string_view>
+
+#include "base/file.h"
 
 namespace anvil::config::internal {
 namespace {
@@ -261,6 +267,51 @@ Status NormalizeBaseUrl(std::string& url, bool http) {
   const size_t path_start = scheme_length + authority.size();  // url is modified below; not authority
   while (url.size() > path_start && url.back() == '/') url.pop_back();
   return Status::Ok();
+}
+
+namespace {
+
+Status PassphraseError(const std::string& why) {
+  return Error(Code::kInvalidArgument, "ca.key_passphrase: " + why);
+}
+
+Result<std::string> ReadPassphraseFile(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return PassphraseError("cannot read " + path + ": " + std::strerror(errno));
+  if ((st.st_mode & 077) != 0) return PassphraseError(path + " may be read by group or others: chmod 600 it");
+  Result<std::string> text = ReadFile(path);
+  if (!text.ok()) return PassphraseError("cannot read " + path + ": " + text.status().message());
+  std::string value = std::move(*text);
+  if (value.ends_with("\r\n")) {
+    value.resize(value.size() - 2);
+  } else if (value.ends_with("\n")) {
+    value.pop_back();
+  }
+  return value;
+}
+
+}  // namespace
+
+Result<std::string> ReadPassphrase(std::string_view source) {
+  std::string value;
+  if (source.starts_with("file:")) {
+    ANVIL_ASSIGN_OR_RETURN(value, ReadPassphraseFile(std::string(source.substr(5))));
+  } else if (source.starts_with("env:")) {
+    const std::string name(source.substr(4));
+    const char* env = std::getenv(name.c_str());
+    if (env == nullptr) return PassphraseError("the environment variable " + name + " is not set");
+    value = env;
+  } else if (source.starts_with("credential:")) {
+    const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+    if (dir == nullptr || dir[0] == '\0') {
+      return PassphraseError("CREDENTIALS_DIRECTORY is not set (systemd's LoadCredential= sets it)");
+    }
+    ANVIL_ASSIGN_OR_RETURN(value, ReadPassphraseFile(std::string(dir) + "/" + std::string(source.substr(11))));
+  } else {
+    return PassphraseError("must be file:PATH, env:NAME or credential:NAME");
+  }
+  if (value.empty()) return PassphraseError("the passphrase is empty");
+  return value;
 }
 
 }  // namespace anvil::config::internal

@@ -37,6 +37,12 @@ bool IsUnspecifiedAddress(std::string_view text);
 // back without brackets.
 Result<ListenAddress> ParseHostPort(std::string_view text, bool allow_port_zero);
 
+// The secret a ca.key_passphrase source names: "file:PATH" (the file's contents without one trailing newline;
+// refused when group or others may read it), "env:NAME" (the variable's value) or "credential:NAME" (the file
+// $CREDENTIALS_DIRECTORY/NAME systemd provides, LoadCredential=). kInvalidArgument, naming
+// ca.key_passphrase and never the secret, when it is missing, unreadable or empty.
+Result<std::string> ReadPassphrase(std::string_view source);
+
 // "SCHEME://HOST:PORT" for a listen address; IPv6 hosts bracketed, an unspecified host becomes "localhost".
 std::string UrlForListenAddress(const ListenAddress& address, std::string_view scheme = "https");
 

@@ -3,8 +3,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <cstdlib>
 #include <string>
 #include <vector>
+
+#include "base/file.h"
+#include "support/temp_dir.h"
 
 namespace anvil::config::internal {
 namespace {
@@ -81,7 +87,7 @@ TEST(ConfigValuesTest, DnsNamesAreLowerCasedAndChecked) {
   long_name += "com";  // 259 octets
   EXPECT_FALSE(NormalizeDnsName(long_name).ok());
   std::string idn = "bücher.example";
-  EXPECT_THAT(NormalizeDnsName(idn).message(), testing::HasSubstr("xn--"));
+  EXPECT_THAT(NormalizeDnsName(idn).message(), ::testing::HasSubstr("xn--"));
 }
 
 TEST(ConfigValuesTest, Cidrs) {
@@ -129,6 +135,52 @@ TEST(ConfigValuesTest, Urls) {
        {"https://user@ca.example", "https://ca.example/#x", "https://ca.example?x", "ca.example"}) {
     EXPECT_THAT(NormalizeBaseUrl(bad).message(), StartsWith("expected ")) << bad;
   }
+}
+
+// ca.key_passphrase's sources. The environment is this process's: each variable is restored afterwards.
+class PassphraseTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    ::unsetenv("ANVIL_TEST_PASSPHRASE");
+    ::unsetenv("CREDENTIALS_DIRECTORY");
+  }
+  std::string Write(const std::string& name, const std::string& text, mode_t mode) {
+    const std::string path = dir_.path() + "/" + name;
+    EXPECT_TRUE(WriteFileAtomic(path, text, mode).ok());
+    return path;
+  }
+  anvil::testing::TempDir dir_;
+};
+
+TEST_F(PassphraseTest, AFileOfMode0600GivesItsTextWithoutTheTrailingNewline) {
+  EXPECT_EQ(*ReadPassphrase("file:" + Write("p", "correct horse\n", 0600)), "correct horse");
+  EXPECT_EQ(*ReadPassphrase("file:" + Write("crlf", "two words\r\n", 0400)), "two words");
+  EXPECT_EQ(*ReadPassphrase("file:" + Write("inner", "a\nb\n", 0600)), "a\nb");
+  auto open = ReadPassphrase("file:" + Write("open", "secret\n", 0644));
+  EXPECT_EQ(open.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(open.status().message().find("chmod 600"), std::string::npos);
+  EXPECT_EQ(open.status().message().find("secret"), std::string::npos);
+  auto missing = ReadPassphrase("file:" + dir_.path() + "/nope");
+  EXPECT_EQ(missing.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(missing.status().message().find("ca.key_passphrase"), std::string::npos);
+  EXPECT_EQ(ReadPassphrase("file:" + Write("empty", "\n", 0600)).status().code(), Code::kInvalidArgument);
+}
+
+TEST_F(PassphraseTest, AnEnvironmentVariableOrASystemdCredential) {
+  EXPECT_EQ(ReadPassphrase("env:ANVIL_TEST_PASSPHRASE").status().code(), Code::kInvalidArgument);
+  ::setenv("ANVIL_TEST_PASSPHRASE", "from the environment", 1);
+  EXPECT_EQ(*ReadPassphrase("env:ANVIL_TEST_PASSPHRASE"), "from the environment");
+  ::setenv("ANVIL_TEST_PASSPHRASE", "", 1);
+  EXPECT_EQ(ReadPassphrase("env:ANVIL_TEST_PASSPHRASE").status().code(), Code::kInvalidArgument);
+
+  auto no_dir = ReadPassphrase("credential:anvil-key");
+  EXPECT_EQ(no_dir.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(no_dir.status().message().find("CREDENTIALS_DIRECTORY"), std::string::npos);
+  Write("anvil-key", "from systemd", 0400);
+  ::setenv("CREDENTIALS_DIRECTORY", dir_.path().c_str(), 1);
+  EXPECT_EQ(*ReadPassphrase("credential:anvil-key"), "from systemd");
+  EXPECT_EQ(ReadPassphrase("credential:other").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(ReadPassphrase("plain-text").status().code(), Code::kInvalidArgument);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <climits>
+#include <cstring>
 
 #include "crypto/der.h"
 #include "crypto/internal.h"
@@ -135,10 +136,6 @@ bool IsSupportedType(EVP_PKEY* pkey) {
   int id = EVP_PKEY_get_base_id(pkey);
   return id == EVP_PKEY_EC || id == EVP_PKEY_RSA || id == EVP_PKEY_ED25519;
 }
-
-struct OpenSslFree {
-  void operator()(void* p) const { OPENSSL_free(p); }
-};
 
 // The SubjectPublicKeyInfo DER of a supported key, built from its parameters (i2d_PUBKEY would run an
 // OpenSSL 3 encoder set-up, about 0.06 ms; key_test checks the two agree byte for byte).
@@ -474,46 +471,6 @@ Result<PrivateKey> PrivateKey::Generate(KeyType type) {
   }
   if (raw == nullptr) return ErrorWithOpenSsl(Code::kInternal, "key generation failed");
   return Access::WrapPrivate(EvpPkeyPtr(raw));
-}
-
-Result<PrivateKey> PrivateKey::FromPem(std::string_view pem) {
-  BioPtr bio = internal::MemBioFrom(pem);
-  if (!bio) return Error(Code::kInvalidArgument, "PEM too large");
-  // PEM_read_bio_PrivateKey gives up when another block comes first, as the "EC PARAMETERS" block of
-  // `openssl ecparam -genkey` does; so find the key block first, then decode just that one.
-  while (true) {
-    char* name_raw = nullptr;
-    char* header_raw = nullptr;
-    unsigned char* data_raw = nullptr;
-    long len = 0;
-    if (PEM_read_bio(bio.get(), &name_raw, &header_raw, &data_raw, &len) != 1) break;
-    std::unique_ptr<char, OpenSslFree> name(name_raw), header(header_raw);
-    std::unique_ptr<unsigned char, OpenSslFree> data(data_raw);
-    std::string_view block(name.get());
-    if (block == "ENCRYPTED PRIVATE KEY")
-      return Error(Code::kInvalidArgument, "encrypted private keys are not supported");
-    if (block != "PRIVATE KEY" && block != "EC PRIVATE KEY" && block != "RSA PRIVATE KEY") continue;
-    BioPtr one(BIO_new(BIO_s_mem()));
-    if (!one || PEM_write_bio(one.get(), name.get(), header.get(), data.get(), len) <= 0) break;
-    // The callback refuses legacy encrypted keys ("Proc-Type: 4,ENCRYPTED") instead of letting OpenSSL
-    // prompt on the terminal.
-    EvpPkeyPtr pkey(PEM_read_bio_PrivateKey(one.get(), nullptr, NoPassphrase, nullptr));
-    if (!pkey) break;
-    DrainErrors();
-    return Access::WrapPrivate(std::move(pkey));
-  }
-  return ErrorWithOpenSsl(Code::kInvalidArgument, "no unencrypted private key in PEM");
-}
-
-std::string PrivateKey::ToPem() const {
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  // PEM_write_bio_PrivateKey writes PKCS #8 ("PRIVATE KEY"), unencrypted without a cipher.
-  if (!bio ||
-      PEM_write_bio_PrivateKey(bio.get(), impl_->pkey.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
-    DrainErrors();
-    return {};
-  }
-  return internal::MemBioContents(bio.get());
 }
 
 PublicKey PrivateKey::public_key() const { return impl_->public_key; }

@@ -99,6 +99,13 @@ class PrivateKey {
   // Unencrypted PEM: PKCS #8 "PRIVATE KEY", SEC1 "EC PRIVATE KEY" or PKCS #1 "RSA PRIVATE KEY".
   // Encrypted keys are refused (never prompts for a pass phrase); kInvalidArgument on any failure.
   static Result<PrivateKey> FromPem(std::string_view pem);
+  // The same, and also an encrypted PKCS #8 key ("ENCRYPTED PRIVATE KEY", RFC 5958 §3) decrypted with
+  // `passphrase`; kInvalidArgument for a wrong passphrase.
+  static Result<PrivateKey> FromPem(std::string_view pem, std::string_view passphrase);
+  // PKCS #8 "ENCRYPTED PRIVATE KEY": PBES2 with AES-256-CBC under a PBKDF2-HMAC-SHA256 key
+  // (kPbkdf2Iterations, a random salt). kInvalidArgument for an empty passphrase.
+  Result<std::string> ToEncryptedPem(std::string_view passphrase) const;
+  static constexpr int kPbkdf2Iterations = 200000;
   // Unencrypted PKCS #8 PEM ("PRIVATE KEY"). The caller stores it with mode 0600 (docs/architecture.md, Invariants).
   std::string ToPem() const;
   PublicKey public_key() const;
@@ -113,6 +120,10 @@ class PrivateKey {
   explicit PrivateKey(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<const Impl> impl_;
 };
+
+// Overwrites `secret` (a key's PEM, a passphrase) with zeros in a way the compiler keeps (OPENSSL_cleanse),
+// then empties it.
+void Cleanse(std::string& secret);
 
 // DER ECDSA-Sig-Value → r||s, each left-padded to the curve's coordinate length (JOSE, RFC 7518 §3.4).
 // kMalformed if the DER is invalid or r or s does not fit.

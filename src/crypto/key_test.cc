@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "crypto/openssl_cli_test_util.h"
 #include "crypto/random.h"
 
 namespace anvil::crypto {
@@ -205,6 +206,57 @@ TEST(PrivateKey, RefusesEncryptedAndGarbagePem) {
   EXPECT_EQ(
       PrivateKey::FromPem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").status().code(),
       Code::kInvalidArgument);
+}
+
+TEST(PrivateKey, AnEncryptedKeyRoundTripsOnlyWithItsPassphrase) {
+  for (KeyType type : {KeyType::kEcP256, KeyType::kEcP384, KeyType::kRsa2048, KeyType::kEd25519}) {
+    auto key = PrivateKey::Generate(type);
+    ASSERT_TRUE(key.ok());
+    auto pem = key->ToEncryptedPem("correct horse battery staple");
+    ASSERT_TRUE(pem.ok()) << pem.status().ToString();
+    EXPECT_NE(pem->find("-----BEGIN ENCRYPTED PRIVATE KEY-----"), std::string::npos);
+    auto back = PrivateKey::FromPem(*pem, "correct horse battery staple");
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_TRUE(back->public_key() == key->public_key());
+
+    auto without = PrivateKey::FromPem(*pem);
+    EXPECT_EQ(without.status().code(), Code::kInvalidArgument);
+    EXPECT_NE(without.status().message().find("no passphrase"), std::string::npos);
+    auto wrong = PrivateKey::FromPem(*pem, "correct horse battery stapler");
+    EXPECT_EQ(wrong.status().code(), Code::kInvalidArgument);
+    EXPECT_NE(wrong.status().message().find("wrong passphrase"), std::string::npos);
+  }
+  auto key = PrivateKey::Generate(KeyType::kEcP256);
+  EXPECT_EQ(key->ToEncryptedPem("").status().code(), Code::kInvalidArgument);
+  // An unencrypted key reads the same with a passphrase given.
+  auto plain = PrivateKey::FromPem(key->ToPem(), "unused");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->public_key() == key->public_key());
+}
+
+TEST(PrivateKey, EncryptedPemIsWhatOpensslWritesAndReads) {
+  cli_testing::CliTempDir dir("encrypted_key");
+  auto key = PrivateKey::Generate(KeyType::kEcP256);
+  const std::string ours = dir.Write("ours.pem", *key->ToEncryptedPem("s3cret"));
+  // PBES2 with PBKDF2 (hmacWithSHA256) and AES-256-CBC, as key.h says; openssl decrypts it.
+  auto parsed = cli_testing::RunCommand("openssl asn1parse -in " + ours);
+  EXPECT_NE(parsed.output.find("PBES2"), std::string::npos) << parsed.output;
+  EXPECT_NE(parsed.output.find("PBKDF2"), std::string::npos) << parsed.output;
+  EXPECT_NE(parsed.output.find("hmacWithSHA256"), std::string::npos) << parsed.output;
+  EXPECT_NE(parsed.output.find("aes-256-cbc"), std::string::npos) << parsed.output;
+  auto decrypted = cli_testing::RunCommand("openssl pkey -in " + ours + " -passin pass:s3cret -pubout");
+  ASSERT_EQ(decrypted.exit_code, 0) << decrypted.output;
+  EXPECT_NE(decrypted.output.find(key->public_key().ToPem()), std::string::npos);
+  EXPECT_NE(cli_testing::RunCommand("openssl pkey -in " + ours + " -passin pass:wrong -noout").exit_code, 0);
+
+  // And openssl's encrypted keys are read.
+  const std::string theirs = dir.path() + "/theirs.pem";
+  auto made = cli_testing::RunCommand("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 "
+                                      "-aes-256-cbc -pass pass:other -out " + theirs);
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  auto read = PrivateKey::FromPem(dir.Read("theirs.pem"), "other");
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->public_key().curve(), Curve::kP384);
 }
 
 TEST(PrivateKey, SignRejectsADigestThatDoesNotFitTheKey) {

@@ -146,5 +146,45 @@ if "$ANVIL_CA" ca root-crl --data-dir "$OFF" --root-key "$WORK/a/ca/root.key" 2>
 fi
 grep -q "is not the key of" "$WORK/wrong-root.err" || { cat "$WORK/wrong-root.err"; fail "wrong root key not named"; }
 
+step "ca.key_passphrase: CA keys encrypted at rest, read by openssl, needed to start; ca encrypt-keys"
+printf 'two words\n' >"$WORK/passphrase"
+chmod 600 "$WORK/passphrase"
+EPORT=$(free_port)
+EPUB=$(free_port)
+cat >"$WORK/enc.toml" <<TOML
+data_dir = "$WORK/enc"
+[server]
+listen = ["127.0.0.1:$EPORT"]
+external_url = "https://localhost:$EPORT"
+[publication]
+listen = ["127.0.0.1:$EPUB"]
+[ca]
+key_passphrase = "file:$WORK/passphrase"
+TOML
+"$ANVIL_CA" ca init --config "$WORK/enc.toml"
+for key in root intermediate; do
+  head -n 1 "$WORK/enc/ca/$key.key" | grep -q "BEGIN ENCRYPTED PRIVATE KEY" || fail "$key.key is not encrypted"
+  openssl pkey -in "$WORK/enc/ca/$key.key" -passin "file:$WORK/passphrase" -noout || fail "openssl cannot read $key.key"
+done
+if "$ANVIL_CA" ca show --data-dir "$WORK/enc" 2>"$WORK/nopass.err"; then fail "encrypted keys read without a passphrase"; fi
+grep -q "ca.key_passphrase" "$WORK/nopass.err" || { cat "$WORK/nopass.err"; fail "the error does not name ca.key_passphrase"; }
+"$ANVIL_CA" serve --config "$WORK/enc.toml" >"$WORK/enc-serve.log" 2>&1 &
+PID=$!
+PIDS+=($PID)
+wait_for "anvil-ca with encrypted keys" 30 curl -sf --cacert "$WORK/enc/ca/root.pem" "https://localhost:$EPORT/directory"
+curl -sf "http://127.0.0.1:$EPUB/crl/root.crl" | openssl crl -inform DER -noout || fail "no root CRL from the encrypted root"
+kill -TERM $PID; wait $PID
+if grep -q "two words" "$WORK/enc-serve.log"; then fail "the passphrase was logged"; fi
+chmod 644 "$WORK/passphrase"
+if "$ANVIL_CA" config check --config "$WORK/enc.toml" 2>"$WORK/mode.err"; then fail "a world-readable passphrase file was accepted"; fi
+grep -q "chmod 600" "$WORK/mode.err" || { cat "$WORK/mode.err"; fail "the error does not say chmod 600"; }
+chmod 600 "$WORK/passphrase"
+# An existing plain CA, encrypted in place.
+sed -i "s|^data_dir = .*|data_dir = \"$WORK/a\"|" "$WORK/enc.toml"
+"$ANVIL_CA" ca encrypt-keys --config "$WORK/enc.toml" | tee "$WORK/encrypt.out"
+grep -q "encrypted $WORK/a/ca/intermediate.key" "$WORK/encrypt.out" || fail "encrypt-keys did not report the key"
+head -n 1 "$WORK/a/ca/root.key" | grep -q "BEGIN ENCRYPTED PRIVATE KEY" || fail "root.key not encrypted in place"
+"$ANVIL_CA" ca show --config "$WORK/enc.toml" >/dev/null || fail "the encrypted CA does not load with its passphrase"
+
 echo
-echo "anvil-ca CLI: config, ca init/show/import/rotate/retire/root-crl (offline root), eab, zero-config serve and restart, transport refusals: all passed"
+echo "anvil-ca CLI: config, ca init/show/import/rotate/retire/root-crl (offline root), encrypted keys, eab, zero-config serve and restart, transport refusals: all passed"
