@@ -9,6 +9,7 @@
 #include "component_options.h"
 #include "publish/crl_updater.h"
 #include "publish/publication.h"
+#include "inventory_import.h"
 #include "revocation_publishing.h"
 #include "storage/sqlite/sqlite_store.h"
 
@@ -192,6 +193,24 @@ int CaEncryptKeys(const config::Config& config) {
   for (const std::string& file : *files) std::cout << "encrypted " << file << "\n";
   std::cout << "anvil-ca now needs ca.key_passphrase (" << config.ca.key_passphrase << ") to start. An offline "
                "root key is not touched: encrypt it where it is kept (openssl pkcs8 -topk8 -v2 aes-256-cbc).\n";
+  return 0;
+}
+
+int CaImportInventory(const config::Config& config, const CaImportInventoryArgs& args) {
+  SystemClock clock;
+  auto material = ca::LoadCa(config.data_dir, CaOptionsFrom(config));
+  if (!material.ok()) return Fail("ca import-inventory", material.status());
+  auto store = OpenStore(config);
+  if (!store.ok()) return Fail("storage", store.status());
+  auto summary = ImportInventory(config.data_dir, **store, *material, args.paths, args.crls, clock);
+  if (!summary.ok()) return Fail("ca import-inventory", summary.status());
+  for (const std::string& skipped : summary->skipped) std::cout << "skipped " << skipped << "\n";
+  std::cout << "imported " << summary->imported << " certificate(s), " << summary->revoked << " of them revoked; "
+            << summary->already << " recorded already; " << summary->skipped.size() << " skipped.\n";
+  if (summary->imported > 0) {
+    std::cout << "Restart anvil-ca: its CRL of the intermediate then covers them (complete, without an "
+                 "issuingDistributionPoint) and lists the revoked ones; OCSP answers for all of them now.\n";
+  }
   return 0;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 
@@ -34,6 +35,12 @@ struct CaRootCrlArgs {
   std::string validity = "30d";  // nextUpdate - thisUpdate, at most 365d
 };
 int CaRootCrl(const config::Config& config, const CaRootCrlArgs& args);
+
+struct CaImportInventoryArgs {
+  std::vector<std::string> paths;  // PEM files or directories of them
+  std::vector<std::string> crls;   // the old CA's CRLs: their revocations carry over
+};
+int CaImportInventory(const config::Config& config, const CaImportInventoryArgs& args);
 
 // Encrypts the CA keys in the data directory with ca.key_passphrase.
 int CaEncryptKeys(const config::Config& config);

@@ -84,6 +84,12 @@ int main(int argc, char** argv) {
   retire->add_option("--reason", retire_args.reason, "keyCompromise, superseded or cessationOfOperation")
       ->required();
   retire->add_option("--root-key", retire_args.root_key, "the root key's path, to sign the root's CRL now");
+  CLI::App* import_inventory = ca_cmd->add_subcommand(
+      "import-inventory", "record the certificates an imported CA issued, so that CRLs and OCSP cover them");
+  add_common(import_inventory);
+  anvil::app::CaImportInventoryArgs inventory_args;
+  import_inventory->add_option("paths", inventory_args.paths, "PEM files or directories of them")->required();
+  import_inventory->add_option("--crl", inventory_args.crls, "a CRL of the old CA (DER or PEM); repeatable");
   CLI::App* encrypt_keys =
       ca_cmd->add_subcommand("encrypt-keys", "encrypt the CA keys in the data directory with ca.key_passphrase");
   add_common(encrypt_keys);
@@ -127,6 +133,7 @@ int main(int argc, char** argv) {
   if (retire->parsed()) return anvil::app::CaRetire(*config, retire_args);
   if (root_crl->parsed()) return anvil::app::CaRootCrl(*config, root_crl_args);
   if (encrypt_keys->parsed()) return anvil::app::CaEncryptKeys(*config);
+  if (import_inventory->parsed()) return anvil::app::CaImportInventory(*config, inventory_args);
   if (eab_create->parsed() || eab_list->parsed()) {
     auto store = OpenStore(*config);
     if (!store.ok()) return Fail("storage", store.status());

@@ -59,8 +59,11 @@ Result<std::unique_ptr<RevocationPublishing>> RevocationPublishing::Start(const 
     const crypto::Certificate& cert = issuer->certificate();
     const std::string id = publish::CrlUpdater::IssuerId(cert);
     p->issuer_der_[id] = cert.ToDer();
-    auto updater = std::make_unique<publish::CrlUpdater>(
-        CrlUpdaterOptionsFrom(config, issuer->urls().crl, CrlFile(config, cert)), store, *issuer, clock);
+    // A generation holding imported certificates (which name other CRL distribution points, or none) gets a
+    // complete CRL: an issuingDistributionPoint would put them out of its scope (RFC 5280 §6.3.3 b.2).
+    const std::string idp = issuer->intermediate().holds_imported ? "" : issuer->urls().crl;
+    auto updater = std::make_unique<publish::CrlUpdater>(CrlUpdaterOptionsFrom(config, idp, CrlFile(config, cert)),
+                                                         store, *issuer, clock);
     // The first CRL before anything is served: revocations recorded before a stop are on it.
     if (Status s = updater->UpdateNow(); !s.ok()) return Context("CRL of " + id, s);
     updater->Start();

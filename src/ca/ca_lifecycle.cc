@@ -55,7 +55,7 @@ Result<Intermediate> RotateIntermediate(const std::string& data_dir, const CaOpt
     if (ec) return Error(Code::kIo, "removing " + activate_path + ": " + ec.message());
   }
   ANVIL_RETURN_IF_ERROR(WriteFileAtomic(paths.Intermediate(generation, "pem"), cert.ToPem(), kCertMode));
-  return Intermediate{generation, std::move(cert), std::move(key), rotate.activate_at, std::nullopt};
+  return Intermediate{generation, std::move(cert), std::move(key), rotate.activate_at, std::nullopt, false};
 }
 
 Result<Intermediate> RetireIntermediate(const std::string& data_dir, const CaOptions& options, int generation,

@@ -203,7 +203,8 @@ Result<Intermediate> LoadIntermediate(const CaPaths& paths, int generation, cons
   if (!cert.is_ca() || !cert.IsSignedBy(root.public_key())) {
     return Error(Code::kInvalidArgument, cert_path + " is not a CA certificate signed by the root");
   }
-  Intermediate out{generation, std::move(cert), std::move(key), std::nullopt, std::nullopt};
+  Intermediate out{generation, std::move(cert), std::move(key), std::nullopt, std::nullopt,
+                   FileExists(paths.Intermediate(generation, "imported"))};
   if (auto text = ReadFile(paths.Intermediate(generation, "activate")); text.ok()) {
     auto at = ParseRfc3339(Trim(*text));
     if (!at.ok()) return Error(Code::kInvalidArgument, paths.Intermediate(generation, "activate") + ": " + at.status().message());

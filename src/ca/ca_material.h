@@ -6,6 +6,8 @@
 //   intermediate-N.pem, .key          generation N >= 2, made by RotateIntermediate (`anvil-ca ca rotate`)
 //   intermediate[-N].activate         optional: RFC 3339 time from which that generation issues
 //   intermediate[-N].retired          optional: "RFC3339-time reason" once retired (`anvil-ca ca retire`)
+//   intermediate[-N].imported         optional: certificates issued elsewhere were imported for this generation
+//                                     (`anvil-ca ca import-inventory`); its CRL is then complete, without an IDP
 //
 // The newest generation that is active (its activation time has passed), not retired and not expired issues;
 // every generation keeps signing the CRLs and OCSP answers of its own certificates. The root key is only read
@@ -70,6 +72,9 @@ struct Intermediate {
   crypto::PrivateKey key;
   std::optional<TimePoint> activate_at;  // none: issues from its notBefore
   std::optional<Retirement> retired;
+  // Certificates this generation issued before anvil-ca held it were imported: they name other CRL
+  // distribution points (or none), so its CRL must not be scoped to anvil-ca's (no issuingDistributionPoint).
+  bool holds_imported = false;
 };
 
 // What the issuer needs at run time.
