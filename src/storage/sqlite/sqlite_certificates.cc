@@ -1,5 +1,7 @@
 // The SQLite store's certificates, issuance transactions and CRL states (class in sqlite_store_impl.h).
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -44,33 +46,46 @@ Status SqliteStore::RevokeCertificate(const std::string& serial, int reason, Tim
   });
 }
 
+namespace {
+
+// One certificates row: `record`'s fields in `state` with `der` and the revocation given (none for a pending
+// certificate, whatever the record holds).
+Status InsertCertificate(Connection& c, const CertificateRecord& record, CertificateState state,
+                         std::string_view der, const std::optional<TimePoint>& revoked_at, int reason) {
+  ANVIL_ASSIGN_OR_RETURN(Statement insert,
+                         c.Prepare("INSERT INTO certificates (" ANVIL_CERTIFICATE_COLUMNS
+                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  insert.BindText(1, record.serial)
+      .BindText(2, record.order_id)
+      .BindText(3, record.account_id)
+      .BindText(4, Name(state))
+      .BindBlob(5, record.tbs_der)
+      .BindBlob(6, der)
+      .BindText(7, record.issuer_chain_pem)
+      .BindText(8, internal::EncodeStringList(record.names))
+      .BindText(9, record.profile)
+      .BindBlob(10, record.authority_key_id)
+      .BindTime(11, record.not_before)
+      .BindTime(12, record.not_after)
+      .BindTime(13, record.created_at);
+  if (revoked_at) {
+    insert.BindTime(14, *revoked_at);
+  } else {
+    insert.BindNull(14);
+  }
+  insert.BindInt(15, revoked_at ? reason : 0);
+  Status inserted = insert.Run();
+  if (!inserted.ok()) return Annotate(inserted, "certificate serial " + record.serial);
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status SqliteStore::ImportCertificate(const CertificateRecord& record, const AuditEvent& audit) {
   ANVIL_RETURN_IF_ERROR(internal::CheckImportable(record));
   return Write([&](Connection& c) -> Status {
-    ANVIL_ASSIGN_OR_RETURN(Statement insert,
-                           c.Prepare("INSERT INTO certificates (" ANVIL_CERTIFICATE_COLUMNS
-                                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    insert.BindText(1, record.serial)
-        .BindText(2, record.order_id)
-        .BindText(3, record.account_id)
-        .BindText(4, Name(CertificateState::kIssued))
-        .BindBlob(5, record.tbs_der)
-        .BindBlob(6, record.der)
-        .BindText(7, record.issuer_chain_pem)
-        .BindText(8, internal::EncodeStringList(record.names))
-        .BindText(9, record.profile)
-        .BindBlob(10, record.authority_key_id)
-        .BindTime(11, record.not_before)
-        .BindTime(12, record.not_after)
-        .BindTime(13, record.created_at);
-    if (record.revoked_at) {
-      insert.BindTime(14, *record.revoked_at);
-    } else {
-      insert.BindNull(14);
-    }
-    insert.BindInt(15, record.revoked_at ? record.revocation_reason : 0);
-    Status inserted = insert.Run();
-    if (!inserted.ok()) return Annotate(inserted, "certificate serial " + record.serial);
+    ANVIL_RETURN_IF_ERROR(InsertCertificate(c, record, CertificateState::kIssued, record.der, record.revoked_at,
+                                            record.revocation_reason));
     return InsertAudit(c, audit);
   });
 }
@@ -80,25 +95,7 @@ Status SqliteStore::ImportCertificate(const CertificateRecord& record, const Aud
 namespace {
 
 Status InsertPendingCertificate(Connection& c, const CertificateRecord& record) {
-  ANVIL_ASSIGN_OR_RETURN(Statement insert,
-                         c.Prepare("INSERT INTO certificates (" ANVIL_CERTIFICATE_COLUMNS
-                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0)"));
-  insert.BindText(1, record.serial)
-      .BindText(2, record.order_id)
-      .BindText(3, record.account_id)
-      .BindText(4, Name(CertificateState::kPending))
-      .BindBlob(5, record.tbs_der)
-      .BindBlob(6, "")
-      .BindText(7, record.issuer_chain_pem)
-      .BindText(8, internal::EncodeStringList(record.names))
-      .BindText(9, record.profile)
-      .BindBlob(10, record.authority_key_id)
-      .BindTime(11, record.not_before)
-      .BindTime(12, record.not_after)
-      .BindTime(13, record.created_at);
-  Status inserted = insert.Run();
-  if (!inserted.ok()) return Annotate(inserted, "certificate serial " + record.serial);
-  return Status::Ok();
+  return InsertCertificate(c, record, CertificateState::kPending, "", std::nullopt, 0);
 }
 
 // Conditional `from` → `to` of an order; kOrderNotReady-style explanations are the caller's.
