@@ -6,27 +6,32 @@
 //    --certificates issued certificate rows of that intermediate are inserted, --revoked of them revoked,
 //    with direct SQL into the store's own `certificates` table, in transactions of 100,000 rows. The store's
 //    write API has no batch: each certificate would cost an order and two issuance transactions (about
-//    3,000 certificates/s with synchronous=OFF, bench/storage_bench), too slow to repeat at 1,000,000. Only the
-//    certificates table is filled; it has no foreign keys (docs/storage.md), and the CRL path reads nothing
-//    else. Rows are as an issuance leaves them: a 16-octet random serial as ca::CertificateAuthority makes
-//    it (lowercase hex), state "issued", the intermediate's subjectKeyIdentifier, 90-day validity starting
-//    in the last 90 days (--expired-percent of them 90–180 days ago, so they have expired), the intermediate's
-//    PEM as the chain, TBS and DER blobs of a P-256 leaf's size; revoked ones have a revocation date between
-//    notBefore and now and a reason from {0, 1, 3, 4, 5, 9} in turn. A few rows are read back through the
-//    store (GetCertificate) to check that the store reads what was written.
+//    3,000 certificates/s with synchronous=OFF, bench/storage_bench), too slow to repeat at 1,000,000. Only
+//    the certificates table is filled; it has no foreign keys (docs/storage.md), and the CRL path reads
+//    nothing else. Rows are as an issuance leaves them: a 16-octet random serial as ca::CertificateAuthority
+//    makes it (lowercase hex), state "issued", the intermediate's subjectKeyIdentifier, 90-day validity
+//    starting in the last 90 days (--expired-percent of them 90–180 days ago, so they have expired), the
+//    intermediate's PEM as the chain, TBS and DER blobs of a P-256 leaf's size; revoked ones have a
+//    revocation date between notBefore and now and a reason from {0, 1, 3, 4, 5, 9} in turn. A few rows are
+//    read back through the store (GetCertificate) to check that the store reads what was written.
 // 2. Measure (this process, fresh): the store is opened again as anvil-ca opens it (synchronous=FULL), the
-//    query plan of the revoked-certificates page is printed and checked (an index, no full scan, no sort),
-//    and publish::CrlUpdater::UpdateNow() — pages of ListRevokedCertificates, the CA's signature, the durable
-//    cRLNumber, the atomic file write — is timed --updates times. Each reports wall time, entries, CRL size
-//    and the process's peak RSS over the call minus its RSS before (VmHWM reset through /proc/self/clear_refs
-//    before each call). The first CRL of a series lists every revoked certificate; later ones leave out
-//    those that expired before the previous CRL (docs/revocation.md). Then one pass of the page query alone.
+//    query plan of the revoked-certificates page is printed and checked (the partial index, no full scan, no
+//    sort), and publish::CrlUpdater::UpdateNow() — pages of ListRevokedCertificates, the CA's signature, the
+//    durable cRLNumber, the atomic file write — is timed --updates times. Each reports wall time, entries,
+//    CRL size, and the process's peak RSS over the call minus its RSS before (the allocator's free pages
+//    returned to the kernel and VmHWM reset through /proc/self/clear_refs before each call). The first CRL
+//    of a series lists every revoked certificate; later ones leave out those that expired before the
+//    previous CRL (docs/revocation.md). Then the two halves of an update alone: the page query through the
+//    store, and SignCrl over its entries. With --cold the database file is dropped from the kernel's page
+//    cache before each of these (as after a reboot); otherwise it is read from memory, as on a running CA.
 // 3. Check: the CRL parses, is signed by the intermediate, lists exactly the expected serials in order, and
 //    the file written is the CRL published. Any failure exits 1 (the ctest smoke relies on it); timings are
 //    never judged.
 //
 // Usage: crl_scale_bench [--certificates N] [--revoked M] [--updates U] [--json] (--help for all).
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,8 +43,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <numeric>
 #include <random>
@@ -55,6 +60,7 @@
 #include "crypto/digest.h"
 #include "publish/crl_updater.h"
 #include "storage/sqlite/db.h"
+#include "storage/sqlite/sqlite_rows.h"
 #include "storage/sqlite/sqlite_store.h"
 
 namespace anvil {
@@ -74,13 +80,6 @@ struct Options {
   bool json = false;
   bool cold = false;
 };
-
-// The page query of SqliteStore::ListRevokedCertificates (src/storage/sqlite/sqlite_certificates.cc), copied
-// word for word for EXPLAIN QUERY PLAN: keep the two in step.
-constexpr char kRevokedPageSql[] =
-    "SELECT serial, revoked_at, revocation_reason, not_after FROM certificates "
-    "WHERE authority_key_id = ? AND revoked_at IS NOT NULL AND serial > ? AND state = ? "
-    "AND not_after > ? ORDER BY serial LIMIT ?";
 
 constexpr int kReasons[] = {0, 1, 3, 4, 5, 9};  // the reasons RFC 8555 clients send; 0 has no reasonCode
 constexpr int64_t kRowsPerTransaction = 100000;
@@ -122,6 +121,19 @@ bool ResetPeakRss() {
   return ok;
 }
 
+// Gives the allocator's free pages back to the kernel, so that the RSS before an update is what the process
+// holds, and the update's peak is measured from there (jemalloc, which anvil-ca uses, keeps freed pages for
+// seconds). Returns the allocator's name.
+const char* ReturnFreeMemory() {
+  using Mallctl = int (*)(const char*, void*, size_t*, void*, size_t);
+  if (auto mallctl = reinterpret_cast<Mallctl>(dlsym(RTLD_DEFAULT, "mallctl"))) {
+    mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0);  // 4096: MALLCTL_ARENAS_ALL
+    return "jemalloc";
+  }
+  malloc_trim(0);
+  return "glibc";
+}
+
 // Drops the file's pages from the kernel's page cache (written back first: dirty pages cannot be dropped), so
 // that the next reads go to the disk, as after a reboot. Only this file: nothing else on the machine is
 // affected. False when the file cannot be opened.
@@ -143,7 +155,8 @@ std::string SerialHex(const std::string& serial) {
 std::string SerialBytes(const std::string& hex) {
   const std::string even = hex.size() % 2 == 0 ? hex : "0" + hex;
   std::string bytes;
-  for (size_t i = 0; i < even.size(); i += 2) bytes += static_cast<char>(std::stoi(even.substr(i, 2), nullptr, 16));
+  for (size_t i = 0; i < even.size(); i += 2)
+    bytes += static_cast<char>(std::stoi(even.substr(i, 2), nullptr, 16));
   return bytes;
 }
 
@@ -188,7 +201,8 @@ int Fill(const Options& o) {
   for (char& c : blob) c = static_cast<char>(rng());
   const std::string der = blob, tbs = blob.substr(0, 620);
 
-  auto connection = storage::sqlite::Connection::Open(db_path, storage::sqlite::Connection::Mode::kReadWrite, 5000);
+  auto connection =
+      storage::sqlite::Connection::Open(db_path, storage::sqlite::Connection::Mode::kReadWrite, 5000);
   if (!connection.ok()) Die("open for the fill: " + connection.status().ToString());
   storage::sqlite::Connection& c = **connection;
   // A fill, not a CA: nothing to lose on a crash, so no fsync; a larger page cache for the random serials.
@@ -264,12 +278,13 @@ int Fill(const Options& o) {
   }
   std::error_code ec;
   const auto db_bytes = std::filesystem::file_size(db_path, ec);
-  std::printf("fill: %lld certificates (%lld expired), %lld revoked (%lld of them expired) in %.0f ms "
-              "(%.0f rows/s); database %.0f MiB\n",
-              static_cast<long long>(o.certificates), static_cast<long long>(expired),
-              static_cast<long long>(o.revoked), static_cast<long long>(expired_revoked), fill_ms,
-              static_cast<double>(o.certificates) / (fill_ms / 1000.0),
-              static_cast<double>(db_bytes) / (1024.0 * 1024.0));
+  std::printf(
+      "fill: %lld certificates (%lld expired), %lld revoked (%lld of them expired) in %.0f ms "
+      "(%.0f rows/s); database %.0f MiB\n",
+      static_cast<long long>(o.certificates), static_cast<long long>(expired),
+      static_cast<long long>(o.revoked), static_cast<long long>(expired_revoked), fill_ms,
+      static_cast<double>(o.certificates) / (fill_ms / 1000.0),
+      static_cast<double>(db_bytes) / (1024.0 * 1024.0));
   std::ofstream figures(Paths(o.dir, "fill.txt"));
   figures << fill_ms << ' ' << expired << ' ' << expired_revoked << ' ' << db_bytes << '\n';
   return figures ? 0 : 1;
@@ -280,7 +295,9 @@ std::vector<std::string> QueryPlan(const std::string& db_path) {
   auto connection =
       storage::sqlite::Connection::Open(db_path, storage::sqlite::Connection::Mode::kReadOnly, 5000);
   if (!connection.ok()) Die("open for the query plan: " + connection.status().ToString());
-  auto plan = (*connection)->Prepare(std::string("EXPLAIN QUERY PLAN ") + kRevokedPageSql);
+  auto plan =
+      (*connection)
+          ->Prepare(std::string("EXPLAIN QUERY PLAN ") + storage::sqlite::kRevokedCertificatesPageSql);
   if (!plan.ok()) Die("EXPLAIN QUERY PLAN: " + plan.status().ToString());
   plan->BindBlob(1, "x").BindText(2, "").BindText(3, "issued").BindInt(4, 0).BindInt(5, 10000);
   std::vector<std::string> lines;
@@ -318,18 +335,19 @@ int Measure(const Options& o) {
   // the hex texts have 31 or 32 digits; shorter sorts first.
   std::sort(revoked.begin(), revoked.end(), [](const Revoked& a, const Revoked& b) {
     return a.serial_hex.size() != b.serial_hex.size() ? a.serial_hex.size() < b.serial_hex.size()
-                                                       : a.serial_hex < b.serial_hex;
+                                                      : a.serial_hex < b.serial_hex;
   });
 
+  // "SEARCH certificates USING [COVERING] INDEX certificates_revoked_by_authority (authority_key_id=? AND
+  // serial>?)" is a range of one issuer's revoked rows; "SCAN certificates" would read every row, and "USE
+  // TEMP B-TREE FOR ORDER BY" would sort all revoked rows before the first page. COVERING: the table is not
+  // read.
   const std::vector<std::string> plan = QueryPlan(db_path);
   bool indexed = !plan.empty();
   for (const std::string& line : plan) {
     std::printf("query plan: %s\n", line.c_str());
-    // "SEARCH certificates USING INDEX certificates_revoked_by_authority (authority_key_id=? AND serial>?)" is
-    // the range scan of one issuer's revoked rows; "SCAN certificates" would read all of them, and "USE TEMP
-    // B-TREE FOR ORDER BY" would sort every revoked row before the first page.
     if (line.find("SCAN") != std::string::npos || line.find("TEMP B-TREE") != std::string::npos ||
-        line.find("USING INDEX certificates_revoked_by_authority") == std::string::npos) {
+        line.find("INDEX certificates_revoked_by_authority") == std::string::npos) {
       indexed = false;
     }
   }
@@ -352,10 +370,12 @@ int Measure(const Options& o) {
   publish::CrlUpdater updater(options, **store, authority, clock);
 
   const bool can_reset = ResetPeakRss();
+  const char* allocator = "";
   std::vector<Update> updates;
   TimePoint previous_this_update = FromUnixSeconds(0);
   for (int u = 0; u < o.updates; ++u) {
     if (o.cold && !EvictFromPageCache(db_path)) Die("cannot evict " + db_path + " from the page cache");
+    allocator = ReturnFreeMemory();
     if (can_reset) ResetPeakRss();
     const int64_t rss_before = ProcStatusKiB("VmRSS"), hwm_before = ProcStatusKiB("VmHWM");
     const Steady::time_point start = Steady::now();
@@ -376,23 +396,25 @@ int Measure(const Options& o) {
       if (r.not_after > ToUnixSeconds(previous_this_update)) expected.push_back(r.serial_hex);
     }
     if (entries.size() != expected.size()) {
-      Die("CRL " + std::to_string(u + 1) + " lists " + std::to_string(entries.size()) + " entries, expected " +
-          std::to_string(expected.size()));
+      Die("CRL " + std::to_string(u + 1) + " lists " + std::to_string(entries.size()) +
+          " entries, expected " + std::to_string(expected.size()));
     }
     for (size_t i = 0; i < entries.size(); ++i) {
-      if (SerialHex(entries[i].serial) != expected[i]) Die("CRL entry " + std::to_string(i) + " is not in order");
+      if (SerialHex(entries[i].serial) != expected[i])
+        Die("CRL entry " + std::to_string(i) + " is not in order");
     }
     auto file = ReadFile(options.output_path);
     if (!file.ok() || *file != *der) Die("the CRL file is not the CRL published");
     previous_this_update = crl->this_update();
     updates.push_back({ms, entries.size(), der->size(), rss_before, delta, hwm_after});
-    std::printf("update %d%s: %.0f ms, %zu entries, CRL %zu bytes (%.2f MiB), RSS before %.1f MiB, peak RSS "
-                "delta %.1f MiB%s, peak RSS %.1f MiB\n",
-                u + 1, o.cold ? " (cold)" : "", ms, entries.size(), der->size(),
-                static_cast<double>(der->size()) / (1024.0 * 1024.0), static_cast<double>(rss_before) / 1024.0,
-                static_cast<double>(delta) / 1024.0,
-                can_reset ? "" : " (VmHWM not resettable: growth of the process peak)",
-                static_cast<double>(hwm_after) / 1024.0);
+    std::printf(
+        "update %d%s: %.0f ms, %zu entries, CRL %zu bytes (%.2f MiB), RSS before %.1f MiB, peak RSS "
+        "delta %.1f MiB%s, peak RSS %.1f MiB\n",
+        u + 1, o.cold ? " (cold)" : "", ms, entries.size(), der->size(),
+        static_cast<double>(der->size()) / (1024.0 * 1024.0), static_cast<double>(rss_before) / 1024.0,
+        static_cast<double>(delta) / 1024.0,
+        can_reset ? "" : " (VmHWM not resettable: growth of the process peak)",
+        static_cast<double>(hwm_after) / 1024.0);
   }
 
   // The two halves of an update alone, to see where its time goes: the page query through the store, as the
@@ -423,15 +445,18 @@ int Measure(const Options& o) {
   auto signed_crl = authority.SignCrl(tmpl);
   const double sign_ms = Ms(Steady::now() - start);
   if (!signed_crl.ok()) Die("SignCrl: " + signed_crl.status().ToString());
-  std::printf("page query alone%s: %zu revoked certificates in %.0f ms (pages of %d); signing them alone: %.0f ms\n",
-              o.cold ? " (cold)" : "", tmpl.entries.size(), list_ms, o.page_size, sign_ms);
+  std::printf("allocator: %s (free pages returned to the kernel before each update)\n", allocator);
+  std::printf(
+      "page query alone%s: %zu revoked certificates in %.0f ms (pages of %d); signing them alone: %.0f ms\n",
+      o.cold ? " (cold)" : "", tmpl.entries.size(), list_ms, o.page_size, sign_ms);
 
   if (o.json) {
     std::ostringstream j;
-    j << "{\"certificates\": " << o.certificates << ", \"revoked\": " << o.revoked << ", \"expired\": " << expired
-      << ", \"expired_revoked\": " << expired_revoked << ", \"fill_ms\": " << fill_ms
-      << ", \"database_bytes\": " << db_bytes << ", \"cold\": " << (o.cold ? "true" : "false")
-      << ", \"list_ms\": " << list_ms << ", \"sign_ms\": " << sign_ms << ", \"query_plan\": [";
+    j << "{\"certificates\": " << o.certificates << ", \"revoked\": " << o.revoked
+      << ", \"expired\": " << expired << ", \"expired_revoked\": " << expired_revoked
+      << ", \"fill_ms\": " << fill_ms << ", \"database_bytes\": " << db_bytes
+      << ", \"cold\": " << (o.cold ? "true" : "false") << ", \"list_ms\": " << list_ms
+      << ", \"sign_ms\": " << sign_ms << ", \"query_plan\": [";
     for (size_t i = 0; i < plan.size(); ++i) j << (i ? ", " : "") << "\"" << plan[i] << "\"";
     j << "], \"updates\": [";
     for (size_t i = 0; i < updates.size(); ++i) {
@@ -452,7 +477,8 @@ int Measure(const Options& o) {
 int main(int argc, char** argv) {
   anvil::Options o;
   CLI::App app{"One CRL made end to end from SQLite (publish::CrlUpdater::UpdateNow), timed"};
-  app.add_option("--certificates", o.certificates, "issued certificates in the store")->check(CLI::Range(1, 4000000));
+  app.add_option("--certificates", o.certificates, "issued certificates in the store")
+      ->check(CLI::Range(1, 4000000));
   app.add_option("--revoked", o.revoked, "how many of them are revoked")->check(CLI::NonNegativeNumber);
   app.add_option("--expired-percent", o.expired_percent, "percentage of certificates already expired")
       ->check(CLI::Range(0, 100));
@@ -462,7 +488,8 @@ int main(int argc, char** argv) {
   app.add_option("--dir", o.dir, "an empty directory to work in (default: a new one in $TMPDIR, removed)");
   app.add_flag("--keep", o.keep, "keep the directory (with the database and the CRL)");
   app.add_flag("--json", o.json, "also print the figures as one JSON line");
-  app.add_flag("--cold", o.cold, "evict the database file from the kernel's page cache before each measurement");
+  app.add_flag("--cold", o.cold,
+               "evict the database file from the kernel's page cache before each measurement");
   CLI11_PARSE(app, argc, argv);
   if (o.revoked > o.certificates) anvil::Die("--revoked exceeds --certificates");
 

@@ -1,8 +1,10 @@
--- wrk script of bench/ocsp_http: each connection sends GET requests rotating over the OCSP GET paths listed
--- one per line in the file named after `--` (RFC 6960 App. A.1: /ocsp/ + the DER request, base64,
--- percent-encoded), each thread starting at another offset. At the end it prints one line that bench/ocsp_http
--- parses: requests, responses/s, latency percentiles (µs) and wrk's error counters (status counts every
--- response that is not 2xx or 3xx).
+-- wrk script of bench/ocsp_http, after `--`: MODE FILE.
+--   get FILE:  GET requests rotating over the paths listed one per line in FILE (RFC 6960 App. A.1: /ocsp/ +
+--              the DER request, base64, percent-encoded);
+--   post FILE: POST /ocsp requests rotating over the DER requests in the files listed one per line in FILE.
+-- Each thread starts at another offset. At the end it prints one line that bench/ocsp_http parses: requests,
+-- responses/s, latency percentiles (µs) and wrk's error counters (status counts every response that is not
+-- 2xx or 3xx).
 local threads = {}
 
 function setup(thread)
@@ -11,17 +13,30 @@ function setup(thread)
 end
 
 function init(args)
-  paths = {}
-  for line in io.lines(args[1]) do
-    if #line > 0 then table.insert(paths, line) end
+  local mode, list = args[1], args[2]
+  requests_ = {}
+  for line in io.lines(list) do
+    if #line > 0 then
+      if mode == "get" then
+        table.insert(requests_, wrk.format("GET", line))
+      elseif mode == "post" then
+        local f = assert(io.open(line, "rb"))
+        local body = f:read("*a")
+        f:close()
+        local headers = {["Content-Type"] = "application/ocsp-request"}
+        table.insert(requests_, wrk.format("POST", "/ocsp", headers, body))
+      else
+        error("unknown mode " .. tostring(mode))
+      end
+    end
   end
-  if #paths == 0 then error("no paths in " .. tostring(args[1])) end
+  if #requests_ == 0 then error("no requests in " .. tostring(list)) end
   n = offset or 0
 end
 
 function request()
   n = n + 1
-  return wrk.format("GET", paths[(n % #paths) + 1])
+  return requests_[(n % #requests_) + 1]
 end
 
 function done(summary, latency, requests)
