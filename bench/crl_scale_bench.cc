@@ -21,14 +21,16 @@
 //    CRL size, and the process's peak RSS over the call minus its RSS before (the allocator's free pages
 //    returned to the kernel and VmHWM reset through /proc/self/clear_refs before each call). The first CRL
 //    of a series lists every revoked certificate; later ones leave out those that expired before the
-//    previous CRL (docs/revocation.md). Then the two halves of an update alone: the page query through the
-//    store, and SignCrl over its entries. With --cold the database file is dropped from the kernel's page
-//    cache before each of these (as after a reboot); otherwise it is read from memory, as on a running CA.
+//    previous CRL (docs/revocation.md). Then the parts of an update, each alone: the page query through the
+//    store, SignCrl over its entries, a cRLNumber commit and the file write. With --cold the database file is
+//    dropped from the kernel's page cache before each of these (as after a reboot); otherwise it is read from
+//    memory, as on a running CA.
 // 3. Check: the CRL parses, is signed by the intermediate, lists exactly the expected serials in order, and
 //    the file written is the CRL published. Any failure exits 1 (the ctest smoke relies on it); timings are
 //    never judged.
 //
-// Usage: crl_scale_bench [--certificates N] [--revoked M] [--updates U] [--json] (--help for all).
+// Usage: crl_scale_bench [--certificates N] [--revoked M] [--updates U] [--cold] [--json] (--help for all;
+// --migration5-index measures with the index as it was before migration 6, for comparison).
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -79,6 +81,7 @@ struct Options {
   bool keep = false;
   bool json = false;
   bool cold = false;
+  bool migration5_index = false;
 };
 
 constexpr int kReasons[] = {0, 1, 3, 4, 5, 9};  // the reasons RFC 8555 clients send; 0 has no reasonCode
@@ -134,13 +137,22 @@ const char* ReturnFreeMemory() {
   return "glibc";
 }
 
-// Drops the file's pages from the kernel's page cache (written back first: dirty pages cannot be dropped), so
-// that the next reads go to the disk, as after a reboot. Only this file: nothing else on the machine is
-// affected. False when the file cannot be opened.
+// fdatasync of one file; false when it cannot be opened or synced.
+bool SyncFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::fdatasync(fd) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// Drops the file's pages from the kernel's page cache, so that the next reads go to the disk, as after a
+// reboot (the fill has written them back: dirty pages cannot be dropped). Only this file: nothing else on the
+// machine is affected. False when the file cannot be opened.
 bool EvictFromPageCache(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
-  const bool ok = ::fdatasync(fd) == 0 && ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0;
+  const bool ok = ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0;
   ::close(fd);
   return ok;
 }
@@ -263,6 +275,13 @@ int Fill(const Options& o) {
   const double fill_ms = Ms(Steady::now() - start);
   revoked_out.close();
   if (!revoked_out) Die("cannot write " + Paths(o.dir, "revoked.txt"));
+  if (o.migration5_index) {
+    // To compare with the index before migration 6, which did not cover the listing's columns.
+    Check(c.Exec("DROP INDEX certificates_revoked_by_authority; "
+                 "CREATE INDEX certificates_revoked_by_authority ON certificates(authority_key_id, serial) "
+                 "WHERE revoked_at IS NOT NULL"),
+          "migration 5's index");
+  }
   connection->reset();
 
   // The store reads back what the fill wrote.
@@ -276,17 +295,23 @@ int Fill(const Options& o) {
       Die("read back " + serial + ": not the row written");
     }
   }
+  store->reset();
+  // The fill wrote without fsync: its gigabytes are still dirty in the page cache, and the update's first
+  // fsync would wait for the file system to write them back. Written back here, and timed apart.
+  const Steady::time_point sync_start = Steady::now();
+  if (!SyncFile(db_path)) Die("fdatasync " + db_path);
+  const double sync_ms = Ms(Steady::now() - sync_start);
   std::error_code ec;
   const auto db_bytes = std::filesystem::file_size(db_path, ec);
   std::printf(
       "fill: %lld certificates (%lld expired), %lld revoked (%lld of them expired) in %.0f ms "
-      "(%.0f rows/s); database %.0f MiB\n",
+      "(%.0f rows/s), written back in %.0f ms; database %.0f MiB\n",
       static_cast<long long>(o.certificates), static_cast<long long>(expired),
       static_cast<long long>(o.revoked), static_cast<long long>(expired_revoked), fill_ms,
-      static_cast<double>(o.certificates) / (fill_ms / 1000.0),
+      static_cast<double>(o.certificates) / (fill_ms / 1000.0), sync_ms,
       static_cast<double>(db_bytes) / (1024.0 * 1024.0));
   std::ofstream figures(Paths(o.dir, "fill.txt"));
-  figures << fill_ms << ' ' << expired << ' ' << expired_revoked << ' ' << db_bytes << '\n';
+  figures << fill_ms << ' ' << sync_ms << ' ' << expired << ' ' << expired_revoked << ' ' << db_bytes << '\n';
   return figures ? 0 : 1;
 }
 
@@ -327,9 +352,9 @@ int Measure(const Options& o) {
     Revoked r;
     while (in >> r.serial_hex >> r.not_after) revoked.push_back(r);
   }
-  double fill_ms = 0;
+  double fill_ms = 0, sync_ms = 0;
   int64_t expired = 0, expired_revoked = 0, db_bytes = 0;
-  std::ifstream(Paths(o.dir, "fill.txt")) >> fill_ms >> expired >> expired_revoked >> db_bytes;
+  std::ifstream(Paths(o.dir, "fill.txt")) >> fill_ms >> sync_ms >> expired >> expired_revoked >> db_bytes;
   if (static_cast<int64_t>(revoked.size()) != o.revoked) Die("the fill's list of revoked rows is incomplete");
   // The CRL's order: serials compared as unsigned integers. All are 16 octets with a non-zero first octet, so
   // the hex texts have 31 or 32 digits; shorter sorts first.
@@ -417,7 +442,7 @@ int Measure(const Options& o) {
         static_cast<double>(hwm_after) / 1024.0);
   }
 
-  // The two halves of an update alone, to see where its time goes: the page query through the store, as the
+  // The parts of an update, each alone, to see where its time goes: the page query through the store, as the
   // first CRL reads it (every revoked row), then the CA's signature over those entries.
   if (o.cold && !EvictFromPageCache(db_path)) Die("cannot evict " + db_path + " from the page cache");
   Steady::time_point start = Steady::now();
@@ -449,14 +474,23 @@ int Measure(const Options& o) {
   std::printf(
       "page query alone%s: %zu revoked certificates in %.0f ms (pages of %d); signing them alone: %.0f ms\n",
       o.cold ? " (cold)" : "", tmpl.entries.size(), list_ms, o.page_size, sign_ms);
+  // And the two durable writes: a cRLNumber commit (of another series) and the CRL's atomic file write.
+  start = Steady::now();
+  Check((*store)->AdvanceCrlState({"crl-scale-bench", 1, tmpl.this_update}, 0), "AdvanceCrlState");
+  const double commit_ms = Ms(Steady::now() - start);
+  start = Steady::now();
+  Check(WriteFileAtomic(Paths(o.dir, "crl") + "/scratch.crl", *signed_crl, 0644), "WriteFileAtomic");
+  const double write_ms = Ms(Steady::now() - start);
+  std::printf("cRLNumber commit alone: %.1f ms; CRL file written alone: %.1f ms\n", commit_ms, write_ms);
 
   if (o.json) {
     std::ostringstream j;
     j << "{\"certificates\": " << o.certificates << ", \"revoked\": " << o.revoked
       << ", \"expired\": " << expired << ", \"expired_revoked\": " << expired_revoked
-      << ", \"fill_ms\": " << fill_ms << ", \"database_bytes\": " << db_bytes
-      << ", \"cold\": " << (o.cold ? "true" : "false") << ", \"list_ms\": " << list_ms
-      << ", \"sign_ms\": " << sign_ms << ", \"query_plan\": [";
+      << ", \"fill_ms\": " << fill_ms << ", \"fill_sync_ms\": " << sync_ms
+      << ", \"database_bytes\": " << db_bytes << ", \"cold\": " << (o.cold ? "true" : "false")
+      << ", \"list_ms\": " << list_ms << ", \"sign_ms\": " << sign_ms << ", \"commit_ms\": " << commit_ms
+      << ", \"write_ms\": " << write_ms << ", \"query_plan\": [";
     for (size_t i = 0; i < plan.size(); ++i) j << (i ? ", " : "") << "\"" << plan[i] << "\"";
     j << "], \"updates\": [";
     for (size_t i = 0; i < updates.size(); ++i) {
@@ -488,6 +522,9 @@ int main(int argc, char** argv) {
   app.add_option("--dir", o.dir, "an empty directory to work in (default: a new one in $TMPDIR, removed)");
   app.add_flag("--keep", o.keep, "keep the directory (with the database and the CRL)");
   app.add_flag("--json", o.json, "also print the figures as one JSON line");
+  app.add_flag(
+      "--migration5-index", o.migration5_index,
+      "replace the index of revoked certificates by migration 5's, which does not cover the listing");
   app.add_flag("--cold", o.cold,
                "evict the database file from the kernel's page cache before each measurement");
   CLI11_PARSE(app, argc, argv);
