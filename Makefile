@@ -42,8 +42,8 @@ micro-bench: deps
 	@cmake --build build/$(RUN_PRESET) -j $(JOBS) --target micro_bench
 	build/$(RUN_PRESET)/bench/micro_bench $(ARGS)
 
-# Revocation at scale (docs/performance.md): `make crl-bench` makes one CRL end to end from SQLite for 1,000,000
-# certificates of which 100,000 revoked (ARGS go to crl_scale_bench, e.g. ARGS="--revoked 10000");
+# Revocation at scale (docs/performance.md): `make crl-bench` makes one CRL end to end from SQLite for
+# 1,000,000 certificates of which 100,000 revoked (ARGS go to crl_scale_bench, e.g. ARGS="--revoked 10000");
 # `make ocsp-bench` drives anvil-ca's OCSP GET over HTTP with wrk (bench/ocsp_http). Not part of `make test`.
 .PHONY: crl-bench ocsp-bench
 crl-bench: deps

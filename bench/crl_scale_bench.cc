@@ -5,8 +5,9 @@
 //    data directory, OpenSqliteStore creates the database with the real schema (every migration), and
 //    --certificates issued certificate rows of that intermediate are inserted, --revoked of them revoked,
 //    with direct SQL into the store's own `certificates` table, in transactions of 100,000 rows. The store's
-//    write API has no batch: each certificate would cost an order and two issuance transactions (about
-//    3,000 certificates/s with synchronous=OFF, bench/storage_bench), too slow to repeat at 1,000,000. Only
+//    write API has no batch: each certificate costs its own transactions (account, order, challenge,
+//    BeginIssuance, FinishIssuance: 870-960 issuances/s with one writer at synchronous=NORMAL,
+//    `storage_bench --benchmark_filter=Normal`), about 20 minutes for 1,000,000, too slow to repeat. Only
 //    the certificates table is filled; it has no foreign keys (docs/storage.md), and the CRL path reads
 //    nothing else. Rows are as an issuance leaves them: a 16-octet random serial as ca::CertificateAuthority
 //    makes it (lowercase hex), state "issued", the intermediate's subjectKeyIdentifier, 90-day validity
