@@ -42,6 +42,20 @@ micro-bench: deps
 	@cmake --build build/$(RUN_PRESET) -j $(JOBS) --target micro_bench
 	build/$(RUN_PRESET)/bench/micro_bench $(ARGS)
 
+# Revocation at scale (docs/performance.md): `make crl-bench` makes one CRL end to end from SQLite for
+# 1,000,000 certificates of which 100,000 revoked (ARGS go to crl_scale_bench, e.g. ARGS="--revoked 10000");
+# `make ocsp-bench` drives anvil-ca's OCSP GET over HTTP with wrk (bench/ocsp_http). Not part of `make test`.
+.PHONY: crl-bench ocsp-bench
+crl-bench: deps
+	@cmake --preset $(RUN_PRESET) >/dev/null
+	@cmake --build build/$(RUN_PRESET) -j $(JOBS) --target crl_scale_bench
+	build/$(RUN_PRESET)/bench/crl_scale_bench $(ARGS)
+
+ocsp-bench: deps
+	@cmake --preset $(RUN_PRESET) >/dev/null
+	@cmake --build build/$(RUN_PRESET) -j $(JOBS) --target anvil-ca anvil-bench
+	@BUILD_DIR=build/$(RUN_PRESET) bench/ocsp_http
+
 # src/base and its tests built for arm64 with Debian's cross compiler and run under qemu-user, in build/aarch64
 # (scripts/cross-check-aarch64; `make test` runs it too, as ctest portability.aarch64_base).
 .PHONY: cross-check

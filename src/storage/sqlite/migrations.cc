@@ -149,6 +149,18 @@ CREATE INDEX certificates_revoked_by_authority ON certificates(authority_key_id,
   WHERE revoked_at IS NOT NULL;
 )sql";
 
+// Migration 5's index found the revoked rows, but the listing then read each one's table row for its state,
+// not_after, revoked_at and revocation_reason: one random page per revoked certificate, since a row with its
+// DER and chain fills most of a page (crl_scale_bench, 1,000,000 certificates of which 100,000 revoked: 1.6 s
+// from the page cache, 14 s from the disk). The same partial index, now holding every column the listing
+// reads, answers it alone. Rebuilding it reads the certificates table once.
+constexpr char kCoveringRevokedIndex[] = R"sql(
+DROP INDEX certificates_revoked_by_authority;
+CREATE INDEX certificates_revoked_by_authority
+  ON certificates(authority_key_id, serial, state, not_after, revoked_at, revocation_reason)
+  WHERE revoked_at IS NOT NULL;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -159,6 +171,7 @@ const std::vector<Migration>& Migrations() {
       {3, "rate limits", kRateLimits},
       {4, "open orders and pending authorizations by account", kOpenOrderIndexes},
       {5, "CRL states and revoked certificates by authority", kCrls},
+      {6, "revoked certificates by authority, covering the CRL listing", kCoveringRevokedIndex},
   };
   return kMigrations;
 }

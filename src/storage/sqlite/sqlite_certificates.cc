@@ -193,14 +193,7 @@ Result<std::vector<RevokedCertificate>> SqliteStore::ListRevokedCertificates(
   ANVIL_RETURN_IF_ERROR(CheckLimit(limit));
   return Read<std::vector<RevokedCertificate>>(
       false, [&](Connection& c) -> Result<std::vector<RevokedCertificate>> {
-        // `revoked_at IS NOT NULL` as written in the partial index certificates_revoked_by_authority
-        // (migration 5), so that SQLite uses it: a range scan of one authority's revoked serials, already in
-        // order.
-        ANVIL_ASSIGN_OR_RETURN(
-            Statement s,
-            c.Prepare("SELECT serial, revoked_at, revocation_reason, not_after FROM certificates "
-                      "WHERE authority_key_id = ? AND revoked_at IS NOT NULL AND serial > ? AND state = ? "
-                      "AND not_after > ? ORDER BY serial LIMIT ?"));
+        ANVIL_ASSIGN_OR_RETURN(Statement s, c.Prepare(kRevokedCertificatesPageSql));
         s.BindBlob(1, authority_key_id)
             .BindText(2, after_serial)
             .BindText(3, Name(CertificateState::kIssued))

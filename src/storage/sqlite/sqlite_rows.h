@@ -30,6 +30,17 @@ namespace anvil::storage::sqlite {
 #define ANVIL_EAB_COLUMNS "kid, hmac_key, account_id, comment, created_at"
 #define ANVIL_AUDIT_COLUMNS "id, at, kind, account_id, subject, details_json"
 
+// The page query of ListRevokedCertificates; parameters: authority_key_id (BLOB), the serial to start after,
+// the issued state's name, not_after's lower bound (exclusive, Unix seconds), the limit. `revoked_at IS NOT
+// NULL` as written in the partial index certificates_revoked_by_authority (migrations 5 and 6), so that
+// SQLite uses it: a range scan of one authority's revoked serials, already in order, that never reads the
+// table (the index holds every column named here). Shared with the test and the benchmark that check its
+// plan.
+inline constexpr char kRevokedCertificatesPageSql[] =
+    "SELECT serial, revoked_at, revocation_reason, not_after FROM certificates "
+    "WHERE authority_key_id = ? AND revoked_at IS NOT NULL AND serial > ? AND state = ? "
+    "AND not_after > ? ORDER BY serial LIMIT ?";
+
 // `status` with "WHAT: " before its message.
 Status Annotate(const Status& status, std::string_view what);
 
