@@ -158,12 +158,6 @@ bool EvictFromPageCache(const std::string& path) {
   return ok;
 }
 
-std::string SerialHex(const std::string& serial) {
-  std::string hex = crypto::HexEncode(serial);
-  const size_t first = hex.find_first_not_of('0');
-  return first == std::string::npos ? "0" : hex.substr(first);
-}
-
 // The serial's octets from the store's hex text, as the updater converts them.
 std::string SerialBytes(const std::string& hex) {
   const std::string even = hex.size() % 2 == 0 ? hex : "0" + hex;
@@ -236,7 +230,7 @@ int Fill(const Options& o) {
       for (char& b : serial) b = static_cast<char>(rng());
       serial[0] = static_cast<char>(serial[0] & 0x7f);  // as ca::CertificateAuthority's NewSerial
       if (serial[0] == 0) serial[0] = 1;
-      const std::string hex = SerialHex(serial);
+      const std::string hex = crypto::SerialHex(serial);
       const bool is_expired = percent(rng) < o.expired_percent;
       const int64_t not_before = now - (is_expired ? older(rng) : recent(rng));
       const int64_t not_after = not_before + 90 * kDay;
@@ -426,7 +420,7 @@ int Measure(const Options& o) {
           " entries, expected " + std::to_string(expected.size()));
     }
     for (size_t i = 0; i < entries.size(); ++i) {
-      if (SerialHex(entries[i].serial) != expected[i])
+      if (crypto::SerialHex(entries[i].serial) != expected[i])
         Die("CRL entry " + std::to_string(i) + " is not in order");
     }
     auto file = ReadFile(options.output_path);

@@ -23,11 +23,6 @@ int Fail(const std::string& what, const Status& status) {
   return 1;
 }
 
-Result<std::unique_ptr<storage::Store>> OpenStore(const config::Config& config) {
-  ANVIL_RETURN_IF_ERROR(MakeDirectories(config.data_dir, 0700));
-  return storage::OpenSqliteStore({config.storage.path, storage::Durability::kFull});
-}
-
 void PrintCertificate(const std::string& label, const crypto::Certificate& cert, const std::string& path) {
   std::cout << label << ":\n"
             << "  path:        " << path << "\n"
@@ -68,6 +63,11 @@ Status RecordRetirement(storage::Store& store, const crypto::Certificate& root, 
 }
 
 }  // namespace
+
+Result<std::unique_ptr<storage::Store>> OpenStore(const config::Config& config) {
+  ANVIL_RETURN_IF_ERROR(MakeDirectories(config.data_dir, 0700));
+  return storage::OpenSqliteStore({config.storage.path, storage::Durability::kFull});
+}
 
 int CaInit(const config::Config& config, const CaInitArgs& args) {
   SystemClock clock;

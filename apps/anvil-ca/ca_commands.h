@@ -2,12 +2,19 @@
 // command prints what it did and what the operator does next, and returns the process exit code.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "config/config.h"
+#include "storage/store.h"
 
 namespace anvil::app {
+
+// The data directory's store (created if missing), with full durability: what every command that records or
+// reads certificates, EAB keys or CRL states opens.
+Result<std::unique_ptr<storage::Store>> OpenStore(const config::Config& config);
 
 struct CaInitArgs {
   std::string import_root, import_intermediate, import_key;  // all three, or none

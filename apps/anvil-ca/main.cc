@@ -13,7 +13,7 @@
 #include "crypto/random.h"
 #include "logging.h"
 #include "serve.h"
-#include "storage/sqlite/sqlite_store.h"
+#include "storage/store.h"
 
 namespace {
 
@@ -31,11 +31,6 @@ anvil::Result<anvil::config::Config> LoadConfig(const std::string& path, const s
   }
   ANVIL_RETURN_IF_ERROR(anvil::config::Finalize(config, data_dir));
   return config;
-}
-
-anvil::Result<std::unique_ptr<anvil::storage::Store>> OpenStore(const anvil::config::Config& config) {
-  ANVIL_RETURN_IF_ERROR(anvil::MakeDirectories(config.data_dir, 0700));
-  return anvil::storage::OpenSqliteStore({config.storage.path, anvil::storage::Durability::kFull});
 }
 
 }  // namespace
@@ -135,7 +130,7 @@ int main(int argc, char** argv) {
   if (encrypt_keys->parsed()) return anvil::app::CaEncryptKeys(*config);
   if (import_inventory->parsed()) return anvil::app::CaImportInventory(*config, inventory_args);
   if (eab_create->parsed() || eab_list->parsed()) {
-    auto store = OpenStore(*config);
+    auto store = anvil::app::OpenStore(*config);
     if (!store.ok()) return Fail("storage", store.status());
     if (eab_list->parsed()) {
       auto keys = (*store)->ListEabKeys();

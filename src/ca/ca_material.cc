@@ -15,13 +15,6 @@ constexpr mode_t kKeyMode = 0600;
 constexpr mode_t kCertMode = 0644;
 constexpr mode_t kDirMode = 0700;
 
-std::string RandomSerial() {
-  std::string serial = crypto::RandomBytes(16);
-  serial[0] = char(serial[0] & 0x7f);  // positive, 16 octets in DER
-  if (serial[0] == 0) serial[0] = 1;  // keep the full 16 octets (no minimal-encoding shrink)
-  return serial;
-}
-
 bool IsIpLiteral(const std::string& name) {
   unsigned char buf[16];
   return inet_pton(AF_INET, name.c_str(), buf) == 1 || inet_pton(AF_INET6, name.c_str(), buf) == 1;
@@ -49,11 +42,11 @@ Status WriteKeyAndCert(const std::string& key_path, const crypto::PrivateKey& ke
 
 Result<crypto::PrivateKey> ReadKeyFile(const std::string& path, const std::string& passphrase) {
   ANVIL_ASSIGN_OR_RETURN(std::string pem, ReadFile(path));
+  const bool encrypted = pem.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string::npos;
   Result<crypto::PrivateKey> key =
       passphrase.empty() ? crypto::PrivateKey::FromPem(pem) : crypto::PrivateKey::FromPem(pem, passphrase);
   crypto::Cleanse(pem);
   if (key.ok()) return key;
-  const bool encrypted = key.status().message().find("passphrase") != std::string::npos;
   return Error(key.status().code(), path + ": " + key.status().message() +
                                         (encrypted && passphrase.empty() ? " (set ca.key_passphrase)" : ""));
 }
@@ -62,6 +55,13 @@ Status WriteKeyFile(const std::string& path, const crypto::PrivateKey& key, cons
   if (passphrase.empty()) return WriteFileAtomic(path, key.ToPem(), kKeyMode);
   ANVIL_ASSIGN_OR_RETURN(std::string pem, key.ToEncryptedPem(passphrase));
   return WriteFileAtomic(path, pem, kKeyMode);
+}
+
+std::string NewSerial() {
+  std::string serial = crypto::RandomBytes(16);
+  serial[0] = char(serial[0] & 0x7f);
+  if (serial[0] == 0) serial[0] = 1;
+  return serial;
 }
 
 CaPaths CaPaths::In(const std::string& data_dir) {
@@ -116,7 +116,7 @@ const Intermediate* CaMaterial::Issuing(TimePoint now) const { return IssuingOf(
 Result<crypto::Certificate> MakeIntermediate(const crypto::Certificate& root, const crypto::PrivateKey& root_key,
                                              const crypto::PublicKey& key, const CaOptions& options, TimePoint now) {
   crypto::CertificateTemplate inter;
-  inter.serial = RandomSerial();
+  inter.serial = NewSerial();
   inter.subject = {options.intermediate_common_name, options.organization, "", ""};
   inter.not_before = now - std::chrono::hours(1);
   inter.not_after = std::min(now + options.intermediate_validity, root.not_after());
@@ -144,7 +144,7 @@ Status CreateCa(const std::string& data_dir, const CaOptions& options, const Clo
 
   ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey root_key, crypto::PrivateKey::Generate(crypto::KeyType::kEcP384));
   crypto::CertificateTemplate root;
-  root.serial = RandomSerial();
+  root.serial = NewSerial();
   root.subject = {options.root_common_name, options.organization, "", ""};
   root.not_before = now - std::chrono::hours(1);
   root.not_after = now + options.root_validity;
@@ -295,7 +295,7 @@ Result<std::pair<std::string, std::string>> LoadOrIssueServerTls(const std::stri
   ANVIL_RETURN_IF_ERROR(MakeDirectories(dir, kDirMode));
   ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
   crypto::CertificateTemplate t;
-  t.serial = RandomSerial();
+  t.serial = NewSerial();
   t.not_before = now - std::chrono::minutes(5);
   t.not_after = std::min(now + std::chrono::hours(24 * 90), ca.intermediate.not_after());
   for (const auto& n : names) (IsIpLiteral(n) ? t.ip_addresses : t.dns_names).push_back(n);

@@ -114,6 +114,10 @@ Status WriteKeyFile(const std::string& path, const crypto::PrivateKey& key, cons
 // empty) as its CRL distribution point.
 Result<crypto::Certificate> MakeIntermediate(const crypto::Certificate& root, const crypto::PrivateKey& root_key,
                                              const crypto::PublicKey& key, const CaOptions& options, TimePoint now);
+// A fresh serial number for a certificate the CA signs: 128 bits from the CSPRNG, the top bit cleared so DER
+// needs no sign octet, and a zero first octet avoided so every serial is 16 octets long.
+std::string NewSerial();
+
 // Whether `intermediate` may issue at `now`: active, not retired, within its validity.
 bool IssuesAt(const Intermediate& intermediate, TimePoint now);
 // The newest of `intermediates` (oldest first) that issues at `now` (CaMaterial::Issuing).

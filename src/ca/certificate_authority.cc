@@ -5,28 +5,12 @@
 #include <utility>
 
 #include "base/crash_point.h"
-#include "crypto/random.h"
+#include "crypto/digest.h"
 
 namespace anvil::ca {
 namespace {
 
 constexpr int kSerialAttempts = 3;
-
-std::string NewSerial() {
-  // 128 bits from the CSPRNG; the top bit is cleared so DER needs no sign octet, and a zero first octet is
-  // avoided so every serial is 16 octets long.
-  std::string serial = crypto::RandomBytes(16);
-  serial[0] = char(serial[0] & 0x7f);
-  if (serial[0] == 0) serial[0] = 1;
-  return serial;
-}
-
-// The storage key of a serial: lowercase hex without leading zeros, as crypto::Certificate::serial_hex().
-std::string SerialHex(const std::string& serial) {
-  std::string hex = crypto::HexEncode(serial);
-  size_t first = hex.find_first_not_of('0');
-  return first == std::string::npos ? "0" : hex.substr(first);
-}
 
 }  // namespace
 
@@ -134,7 +118,7 @@ Result<IssuedCertificate> CertificateAuthority::Issue(const IssuanceRequest& req
         crypto::PreparedCertificate p,
         crypto::PreparedCertificate::Create(tmpl, request.subject_key, &issuer_cert, issuer_cert.public_key()));
     ANVIL_ASSIGN_OR_RETURN(pending.tbs_der, p.tbs_der());
-    pending.serial = SerialHex(tmpl.serial);
+    pending.serial = crypto::SerialHex(tmpl.serial);
     Status recorded = log.Record(pending);
     if (recorded.ok()) {
       prepared.emplace(std::move(p));

@@ -110,11 +110,7 @@ std::string Certificate::ToPem() const {
   return internal::MemBioContents(bio.get());
 }
 
-std::string Certificate::serial_hex() const {
-  std::string hex = HexEncode(serial_bytes());
-  size_t first = hex.find_first_not_of('0');
-  return first == std::string::npos ? "0" : hex.substr(first);
-}
+std::string Certificate::serial_hex() const { return SerialHex(serial_bytes()); }
 
 std::string Certificate::serial_bytes() const {
   BignumPtr bn(ASN1_INTEGER_to_BN(X509_get0_serialNumber(impl_->x509.get()), nullptr));

@@ -108,4 +108,10 @@ std::string HexEncode(std::string_view bytes) {
   return out;
 }
 
+std::string SerialHex(std::string_view serial_bytes) {
+  std::string hex = HexEncode(serial_bytes);
+  const size_t first = hex.find_first_not_of('0');
+  return first == std::string::npos ? "0" : hex.substr(first);
+}
+
 }  // namespace anvil::crypto

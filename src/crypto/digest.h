@@ -28,5 +28,8 @@ std::string Hmac(DigestAlg alg, std::string_view key, std::string_view data);
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 // Lowercase hex of `bytes`, e.g. "00ff".
 std::string HexEncode(std::string_view bytes);
+// A serial number's big-endian magnitude bytes as lowercase hex without leading zeros ("0" for zero): the form
+// Certificate::serial_hex() gives and the store keys certificates by.
+std::string SerialHex(std::string_view serial_bytes);
 
 }  // namespace anvil::crypto

@@ -13,13 +13,6 @@ namespace {
 
 constexpr int kCertificateHold = 6;  // RFC 5280 §5.3.1
 
-// The store's name for a serial: lowercase hex without leading zeros.
-std::string SerialHex(const std::string& serial) {
-  std::string hex = crypto::HexEncode(serial);
-  const size_t first = hex.find_first_not_of('0');
-  return first == std::string::npos ? "0" : hex.substr(first);
-}
-
 // By the CertID's hash algorithm and the serial as the store names it, so that Revoked() finds the entries of
 // a serial without a scan.
 std::string CacheKey(crypto::OcspHash hash, const std::string& serial_hex) {
@@ -109,7 +102,7 @@ Result<crypto::OcspSingleResponse> OcspResponder::Lookup(const crypto::OcspCertI
   r.this_update = now;
   r.next_update = now + options_.response_lifetime;
   r.status = crypto::OcspCertStatus::kUnknown;
-  Result<storage::CertificateRecord> record = certificates_.GetCertificate(SerialHex(id.serial));
+  Result<storage::CertificateRecord> record = certificates_.GetCertificate(crypto::SerialHex(id.serial));
   if (!record.ok()) {
     if (record.status().code() == Code::kNotFound) return r;
     return record.status();
@@ -154,7 +147,7 @@ std::string OcspResponder::Respond(const crypto::OcspRequest& request) {
   const TimePoint now = FromUnixSeconds(ToUnixSeconds(clock_.Now()));
   const bool cacheable = request.ids.size() == 1 && !request.nonce;
   const std::string key =
-      cacheable ? CacheKey(request.ids.front().hash, SerialHex(request.ids.front().serial)) : "";
+      cacheable ? CacheKey(request.ids.front().hash, crypto::SerialHex(request.ids.front().serial)) : "";
   uint64_t revocations_before = 0;
   if (cacheable) {
     std::lock_guard lock(mu_);
@@ -174,7 +167,7 @@ std::string OcspResponder::Respond(const crypto::OcspRequest& request) {
   for (const auto& id : request.ids) {
     Result<crypto::OcspSingleResponse> single = Lookup(id, now);
     if (!single.ok()) {
-      spdlog::error("OCSP status of {}: {}", SerialHex(id.serial), single.status().ToString());
+      spdlog::error("OCSP status of {}: {}", crypto::SerialHex(id.serial), single.status().ToString());
       return crypto::OcspErrorResponse(crypto::OcspResponseStatus::kInternalError);
     }
     tmpl.responses.push_back(std::move(*single));
