@@ -106,14 +106,19 @@ http::Response Publication::Handle(const http::Request& request) const {
   }
   if (request.path == kRootPath) return Der("application/pkix-cert", content_.root_der);
   if (request.path == kIntermediatePath) return Der("application/pkix-cert", content_.intermediate_der);
-  for (const auto& [issuer_id, der] : content_.issuer_der) {
-    if (request.path == IssuerPath(issuer_id)) return Der("application/pkix-cert", der);
+  // /ca/ID.der and /crl/ID.crl (IssuerPath, CrlPath): the ID between the prefix and the suffix.
+  const std::string_view path = request.path;
+  if (path.starts_with("/ca/") && path.ends_with(".der")) {
+    auto it = content_.issuer_der.find(std::string(path.substr(4, path.size() - 8)));
+    if (it != content_.issuer_der.end()) return Der("application/pkix-cert", it->second);
   }
-  for (const auto& [issuer_id, updater] : content_.crls) {
-    if (request.path != CrlPath(issuer_id)) continue;
-    std::shared_ptr<const std::string> crl = updater->Current();
-    if (crl == nullptr) return Text(503, "no CRL yet");
-    return Der("application/pkix-crl", *crl);
+  if (path.starts_with("/crl/") && path.ends_with(".crl")) {
+    auto it = content_.crls.find(std::string(path.substr(5, path.size() - 9)));
+    if (it != content_.crls.end()) {
+      std::shared_ptr<const std::string> crl = it->second->Current();
+      if (crl == nullptr) return Text(503, "no CRL yet");
+      return Der("application/pkix-crl", *crl);
+    }
   }
   if (request.path == kRootCrlPath && !content_.root_crl_file.empty()) {
     Result<std::string> crl = ReadFile(content_.root_crl_file);

@@ -98,10 +98,9 @@ class WebFrontEnd::Impl {
   http::Response CaFile(const http::Request& request, const std::string& body, const std::string& content_type);
   // The DER of the intermediate generation at `path` (WebFrontEnd::IssuerPath); null when none is there.
   const std::string* IssuerDer(std::string_view path) const {
-    for (const auto& [id, der] : options_.issuer_der) {
-      if (path == WebFrontEnd::IssuerPath(id)) return &der;
-    }
-    return nullptr;
+    if (!path.starts_with("/ca/") || !path.ends_with(".der")) return nullptr;
+    auto it = options_.issuer_der.find(std::string(path.substr(4, path.size() - 8)));
+    return it == options_.issuer_der.end() ? nullptr : &it->second;
   }
 
   const WfeOptions& options() const { return options_; }
