@@ -34,7 +34,7 @@ void PrintCertificate(const std::string& label, const crypto::Certificate& cert,
             << "  sha256:      " << ca::FingerprintText(cert) << "\n";
 }
 
-// The retired intermediate as a revoked certificate of the root, for the root's CRL; a repeated retirement
+// The retired intermediate as a revoked certificate of its root, for that root's CRL; a repeated retirement
 // finds it recorded already.
 Status RecordRetirement(storage::Store& store, const crypto::Certificate& root, const ca::Intermediate& retired) {
   storage::CertificateRecord record;
@@ -100,8 +100,17 @@ int CaShow(const config::Config& config) {
   auto material = ca::LoadCa(config.data_dir, CaOptionsFrom(config));
   if (!material.ok()) return Fail("ca show", material.status());
   const ca::CaPaths paths = ca::CaPaths::In(config.data_dir);
-  PrintCertificate("Root", material->root, paths.root_cert);
-  std::cout << "  key:         " << (FileExists(paths.root_key) ? paths.root_key : "offline") << "\n";
+  for (const ca::CaRoot& root : material->roots) {
+    PrintCertificate(root.generation == 1 ? "Root" : "Root generation " + std::to_string(root.generation),
+                     root.certificate, paths.Root(root.generation, "pem"));
+    const std::string key = paths.Root(root.generation, "key");
+    std::cout << "  key:         " << (FileExists(key) ? key : "offline") << "\n";
+    if (root.cross_signed) {
+      std::cout << "  cross-signed by root generation " << root.generation - 1 << ": "
+                << paths.Root(root.generation, "cross.pem") << " (until "
+                << FormatRfc3339(root.cross_signed->not_after()) << ")\n";
+    }
+  }
   const TimePoint now = SystemClock().Now();
   const ca::Intermediate* issuing = material->Issuing(now);
   for (const ca::Intermediate& i : material->intermediates) {
@@ -112,7 +121,8 @@ int CaShow(const config::Config& config) {
     if (i.retired) {
       state += ", retired " + FormatRfc3339(i.retired->at) + " (" + ca::RetirementReasonName(i.retired->reason) + ")";
     }
-    std::cout << "  state:       " << state << "\n";
+    std::cout << "  root:        generation " << i.root_generation << "\n"
+              << "  state:       " << state << "\n";
   }
   return 0;
 }
@@ -136,6 +146,34 @@ int CaRotate(const config::Config& config, const CaRotateArgs& args) {
   return 0;
 }
 
+int CaRolloverRoot(const config::Config& config, const CaRolloverRootArgs& args) {
+  SystemClock clock;
+  ca::RolloverOptions rollover{args.root_key, args.offline_root_key, args.common_name, std::nullopt};
+  if (!args.at.empty()) {
+    auto at = ParseRfc3339(args.at);
+    if (!at.ok()) return Fail("ca rollover-root --at", at.status());
+    rollover.activate_at = *at;
+  }
+  auto made = ca::RolloverRoot(config.data_dir, CaOptionsFrom(config), rollover, clock);
+  if (!made.ok()) return Fail("ca rollover-root", made.status());
+  const ca::CaPaths paths = ca::CaPaths::In(config.data_dir);
+  const int root = made->root.generation;
+  PrintCertificate("New root generation " + std::to_string(root), made->root.certificate, paths.Root(root, "pem"));
+  PrintCertificate("Its cross-certificate from root generation " + std::to_string(root - 1), *made->root.cross_signed,
+                   paths.Root(root, "cross.pem"));
+  PrintCertificate("New intermediate generation " + std::to_string(made->intermediate.generation),
+                   made->intermediate.certificate, paths.Intermediate(made->intermediate.generation, "pem"));
+  if (!args.offline_root_key.empty()) {
+    std::cout << "The new root's key is in " << args.offline_root_key << ": move it off this machine.\n";
+  }
+  std::cout << "Once anvil-ca has been restarted, the new intermediate issues"
+            << (made->intermediate.activate_at ? " from " + FormatRfc3339(*made->intermediate.activate_at) : "")
+            << ": its certificates come with the chain to the new root, and with the cross-certificate as an "
+               "alternate chain (Link rel=\"alternate\") for clients that trust only the older root. Distribute "
+            << paths.Root(root, "pem") << " to the relying parties' trust stores.\n";
+  return 0;
+}
+
 int CaRetire(const config::Config& config, const CaRetireArgs& args) {
   SystemClock clock;
   auto reason = ca::ParseRetirementReason(args.reason);
@@ -146,17 +184,21 @@ int CaRetire(const config::Config& config, const CaRetireArgs& args) {
   if (!material.ok()) return Fail("ca retire", material.status());
   auto store = OpenStore(config);
   if (!store.ok()) return Fail("storage", store.status());
-  if (Status s = RecordRetirement(**store, material->root, *retired); !s.ok()) return Fail("ca retire", s);
+  const int root_generation = retired->root_generation;
+  const ca::CaRoot* root = material->Root(root_generation);
+  if (root == nullptr) return Fail("ca retire", Status(Code::kNotFound, "its root is gone"));
+  if (Status s = RecordRetirement(**store, root->certificate, *retired); !s.ok()) return Fail("ca retire", s);
   std::cout << "Intermediate generation " << args.generation << " retired ("
             << ca::RetirementReasonName(*reason) << ") at " << FormatRfc3339(retired->retired->at) << ".\n";
 
-  auto root_key = ca::LoadRootKey(config.data_dir, args.root_key, config.ca.key_passphrase_value);
+  auto root_key = ca::LoadRootKey(config.data_dir, args.root_key, config.ca.key_passphrase_value, root_generation);
   if (root_key.ok()) {
-    ca::RootCrlSigner signer(material->root, *root_key);
-    if (Status s = UpdateRootCrl(config, **store, signer, config.publication.crl_lifetime, clock); !s.ok()) {
+    ca::RootCrlSigner signer(root->certificate, root_key->key);
+    if (Status s = UpdateRootCrl(config, **store, signer, root_generation, config.publication.crl_lifetime, clock);
+        !s.ok()) {
       return Fail("root CRL", s);
     }
-    std::cout << "The root's CRL lists it: " << RootCrlFile(config) << "\n";
+    std::cout << "The root's CRL lists it: " << RootCrlFile(config, root_generation) << "\n";
   } else if (root_key.status().code() == Code::kNotFound && args.root_key.empty()) {
     std::cout << "The root key is offline: sign the root's CRL with `anvil-ca ca root-crl --root-key PATH`.\n";
   } else {
@@ -174,15 +216,16 @@ int CaRootCrl(const config::Config& config, const CaRootCrlArgs& args) {
   if (*validity <= std::chrono::seconds(0) || *validity > kMaxRootCrlValidity) {
     return Fail("ca root-crl --validity", Status(Code::kInvalidArgument, "must be more than 0s and at most 365d"));
   }
-  auto material = ca::LoadCa(config.data_dir, CaOptionsFrom(config));
-  if (!material.ok()) return Fail("ca root-crl", material.status());
   auto root_key = ca::LoadRootKey(config.data_dir, args.root_key, config.ca.key_passphrase_value);
   if (!root_key.ok()) return Fail("root key", root_key.status());
   auto store = OpenStore(config);
   if (!store.ok()) return Fail("storage", store.status());
-  ca::RootCrlSigner signer(material->root, *root_key);
-  if (Status s = UpdateRootCrl(config, **store, signer, *validity, clock); !s.ok()) return Fail("root CRL", s);
-  std::cout << "Root CRL written to " << RootCrlFile(config) << ", valid until "
+  const int generation = root_key->root.generation;
+  ca::RootCrlSigner signer(root_key->root.certificate, root_key->key);
+  if (Status s = UpdateRootCrl(config, **store, signer, generation, *validity, clock); !s.ok()) {
+    return Fail("root CRL", s);
+  }
+  std::cout << "CRL of " << ca::RootName(generation) << " written to " << RootCrlFile(config, generation) << ", valid until "
             << FormatRfc3339(clock.Now() + *validity) << ": sign the next one before then.\n";
   return 0;
 }

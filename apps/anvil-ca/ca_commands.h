@@ -25,20 +25,28 @@ int CaInit(const config::Config& config, const CaInitArgs& args);
 int CaShow(const config::Config& config);
 
 struct CaRotateArgs {
-  std::string root_key;  // empty: <data_dir>/ca/root.key
+  std::string root_key;  // empty: the newest root's key in <data_dir>/ca
   std::string at;        // RFC 3339; empty: from the next start of anvil-ca
 };
 int CaRotate(const config::Config& config, const CaRotateArgs& args);
 
+struct CaRolloverRootArgs {
+  std::string root_key;          // the newest root's key; empty: in <data_dir>/ca
+  std::string offline_root_key;  // non-empty: the new root's key is written here, not into the data directory
+  std::string common_name;       // empty: ca.root_common_name + " " + the new root's generation
+  std::string at;                // RFC 3339 time from which the new intermediate issues; empty: the next start
+};
+int CaRolloverRoot(const config::Config& config, const CaRolloverRootArgs& args);
+
 struct CaRetireArgs {
   int generation = 0;
   std::string reason;    // keyCompromise, superseded, cessationOfOperation
-  std::string root_key;  // empty: <data_dir>/ca/root.key when it is there
+  std::string root_key;  // empty: the key of the generation's root in <data_dir>/ca when it is there
 };
 int CaRetire(const config::Config& config, const CaRetireArgs& args);
 
 struct CaRootCrlArgs {
-  std::string root_key;
+  std::string root_key;  // the key of the root whose CRL is signed; empty: the newest root's in <data_dir>/ca
   std::string validity = "30d";  // nextUpdate - thisUpdate, at most 365d
 };
 int CaRootCrl(const config::Config& config, const CaRootCrlArgs& args);

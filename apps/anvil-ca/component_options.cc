@@ -12,9 +12,9 @@ ca::CaOptions CaOptionsFrom(const config::Config& config) {
   o.intermediate_validity = c.intermediate_validity;
   o.cross_signed_chain = c.cross_signed_chain;
   o.key_passphrase = c.key_passphrase_value;
-  // New intermediates name the root's CRL on the publication listener (the openssl -crl_check_all and nginx
-  // relying parties need a CRL for every level of the chain).
-  if (!config.publication.listen.empty()) o.root_crl_url = config.publication.external_url + publish::kRootCrlPath;
+  // New intermediates name their root's CRL on the publication listener (the openssl -crl_check_all and nginx
+  // relying parties need a CRL for every level of the chain): /crl/ROOT.crl, publish::CrlPath(ca::RootName(N)).
+  if (!config.publication.listen.empty()) o.root_crl_base_url = config.publication.external_url + "/crl";
   return o;
 }
 
@@ -98,9 +98,14 @@ wfe::WfeOptions WfeOptionsFrom(const config::Config& config, const ca::CaMateria
   o.root_pem = material.root.ToPem();
   o.intermediate_pem = material.intermediate.ToPem();
   o.intermediate_der = material.intermediate.ToDer();
-  o.alternate_chains_pem = material.alternate_chains_pem;
   for (const ca::Intermediate& i : material.intermediates) {
     o.issuer_der[publish::CrlUpdater::IssuerId(i.certificate)] = i.certificate.ToDer();
+    // Keyed by the default chain each generation's certificates record (IssuingCa::chain_pem).
+    std::vector<std::string>& alternates = o.alternate_chains_pem[i.certificate.ToPem()];
+    alternates = i.alternate_chains_pem;
+    if (i.certificate.fingerprint_sha256() == material.intermediate.fingerprint_sha256()) {
+      alternates.insert(alternates.end(), material.alternate_chains_pem.begin(), material.alternate_chains_pem.end());
+    }
   }
   o.terms_of_service = acme.terms_of_service;
   o.website = acme.website;

@@ -69,8 +69,19 @@ int main(int argc, char** argv) {
   CLI::App* rotate = ca_cmd->add_subcommand("rotate", "make the next intermediate generation with the root key");
   add_common(rotate);
   anvil::app::CaRotateArgs rotate_args;
-  rotate->add_option("--root-key", rotate_args.root_key, "the root key's path (default: <data_dir>/ca/root.key)");
+  rotate->add_option("--root-key", rotate_args.root_key, "a root key's path (default: the newest root's, in <data_dir>/ca)");
   rotate->add_option("--at", rotate_args.at, "RFC 3339 time from which it issues (default: at the next start)");
+  CLI::App* rollover = ca_cmd->add_subcommand(
+      "rollover-root", "make a new root, cross-signed by the newest one, and a new intermediate under it");
+  add_common(rollover);
+  anvil::app::CaRolloverRootArgs rollover_args;
+  rollover->add_option("--root-key", rollover_args.root_key,
+                       "the newest root key's path (default: in <data_dir>/ca)");
+  rollover->add_option("--offline-root", rollover_args.offline_root_key,
+                       "write the new root's key to this path (to be moved off the machine), not the data directory");
+  rollover->add_option("--common-name", rollover_args.common_name,
+                       "the new root's common name (default: ca.root_common_name and its generation)");
+  rollover->add_option("--at", rollover_args.at, "RFC 3339 time from which the new intermediate issues");
   CLI::App* retire = ca_cmd->add_subcommand(
       "retire", "retire an intermediate generation: on the root's CRL, no more issuance, renewals asked (ARI)");
   add_common(retire);
@@ -91,7 +102,8 @@ int main(int argc, char** argv) {
   CLI::App* root_crl = ca_cmd->add_subcommand("root-crl", "sign the root's CRL (with an offline root key)");
   add_common(root_crl);
   anvil::app::CaRootCrlArgs root_crl_args;
-  root_crl->add_option("--root-key", root_crl_args.root_key, "the root key's path (default: <data_dir>/ca/root.key)");
+  root_crl->add_option("--root-key", root_crl_args.root_key,
+                       "the key of the root whose CRL is signed (default: the newest root's, in <data_dir>/ca)");
   root_crl->add_option("--validity", root_crl_args.validity, "nextUpdate - thisUpdate (default 30d, at most 365d)");
 
   CLI::App* eab_cmd = app.add_subcommand("eab", "External Account Binding keys (RFC 8555 §7.3.4)");
@@ -125,6 +137,7 @@ int main(int argc, char** argv) {
   if (init->parsed()) return anvil::app::CaInit(*config, init_args);
   if (show->parsed()) return anvil::app::CaShow(*config);
   if (rotate->parsed()) return anvil::app::CaRotate(*config, rotate_args);
+  if (rollover->parsed()) return anvil::app::CaRolloverRoot(*config, rollover_args);
   if (retire->parsed()) return anvil::app::CaRetire(*config, retire_args);
   if (root_crl->parsed()) return anvil::app::CaRootCrl(*config, root_crl_args);
   if (encrypt_keys->parsed()) return anvil::app::CaEncryptKeys(*config);

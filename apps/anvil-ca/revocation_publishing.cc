@@ -31,13 +31,15 @@ std::string CrlFile(const config::Config& config, const crypto::Certificate& iss
   return config.data_dir + "/crl/" + publish::CrlUpdater::IssuerId(issuer) + ".crl";
 }
 
-std::string RootCrlFile(const config::Config& config) { return config.data_dir + "/crl/root.crl"; }
+std::string RootCrlFile(const config::Config& config, int generation) {
+  return config.data_dir + "/crl/" + ca::RootName(generation) + ".crl";
+}
 
 Status UpdateRootCrl(const config::Config& config, storage::RevocationListStore& store, ca::RootCrlSigner& root,
-                     std::chrono::seconds lifetime, const Clock& clock) {
+                     int generation, std::chrono::seconds lifetime, const Clock& clock) {
   ANVIL_RETURN_IF_ERROR(MakeDirectories(config.data_dir + "/crl", 0755));
   // A complete CRL of the root's certificates: no issuingDistributionPoint.
-  publish::CrlUpdaterOptions options = CrlUpdaterOptionsFrom(config, "", RootCrlFile(config));
+  publish::CrlUpdaterOptions options = CrlUpdaterOptionsFrom(config, "", RootCrlFile(config, generation));
   options.lifetime = lifetime;
   publish::CrlUpdater updater(options, store, root, clock);
   return updater.UpdateNow();
@@ -49,9 +51,7 @@ Result<std::unique_ptr<RevocationPublishing>> RevocationPublishing::Start(const 
                                                                           const Clock& clock) {
   std::unique_ptr<RevocationPublishing> p(new RevocationPublishing());
   const ca::CaMaterial& material = ca.material();
-  p->root_der_ = material.root.ToDer();
   p->intermediate_der_ = material.intermediate.ToDer();
-  p->root_crl_file_ = RootCrlFile(config);
   if (Status s = MakeDirectories(config.data_dir + "/crl", 0755); !s.ok()) return Context("CRL directory", s);
 
   const bool ocsp = !config.publication.listen.empty() && config.publication.ocsp;
@@ -77,14 +77,21 @@ Result<std::unique_ptr<RevocationPublishing>> RevocationPublishing::Start(const 
     p->ocsp_[cert.subject_key_id()] = std::move(responder);
   }
 
-  Result<crypto::PrivateKey> root_key = ca::LoadRootKey(config.data_dir, "", config.ca.key_passphrase_value);
-  if (!root_key.ok() && root_key.status().code() != Code::kNotFound) return Context("root key", root_key.status());
-  if (root_key.ok()) {  // an online root keeps its CRL current; an offline one's is signed by `ca root-crl`
-    p->root_signer_ = std::make_unique<ca::RootCrlSigner>(material.root, *root_key);
-    p->root_crl_ = std::make_unique<publish::CrlUpdater>(CrlUpdaterOptionsFrom(config, "", p->root_crl_file_), store,
-                                                         *p->root_signer_, clock);
-    if (Status s = p->root_crl_->UpdateNow(); !s.ok()) return Context("root CRL", s);
-    p->root_crl_->Start();
+  for (const ca::CaRoot& root : material.roots) {
+    const std::string name = ca::RootName(root.generation);
+    p->issuer_der_[name] = root.certificate.ToDer();
+    if (root.cross_signed) p->issuer_der_[name + ".cross"] = root.cross_signed->ToDer();
+    p->root_crl_files_[name] = RootCrlFile(config, root.generation);
+    Result<ca::RootKey> key = ca::LoadRootKey(config.data_dir, "", config.ca.key_passphrase_value, root.generation);
+    if (!key.ok() && key.status().code() != Code::kNotFound) return Context(name + " key", key.status());
+    if (!key.ok()) continue;  // an offline root's CRL is signed by `ca root-crl`
+    OnlineRoot online;
+    online.signer = std::make_unique<ca::RootCrlSigner>(root.certificate, key->key);
+    online.crl = std::make_unique<publish::CrlUpdater>(
+        CrlUpdaterOptionsFrom(config, "", RootCrlFile(config, root.generation)), store, *online.signer, clock);
+    if (Status s = online.crl->UpdateNow(); !s.ok()) return Context(name + " CRL", s);
+    online.crl->Start();
+    p->online_roots_.push_back(std::move(online));
   }
   return p;
 }
@@ -96,12 +103,11 @@ void RevocationPublishing::Revoked(const storage::CertificateRecord& record) {
 
 publish::PublicationContent RevocationPublishing::Content() const {
   publish::PublicationContent content;
-  content.root_der = root_der_;
   content.intermediate_der = intermediate_der_;
   content.issuer_der = issuer_der_;
   for (const auto& [aki, updater] : crls_) content.crls[updater->issuer_id()] = updater.get();
-  // Read from the file: `anvil-ca ca root-crl` and `ca retire` write it while anvil-ca runs.
-  content.root_crl_file = root_crl_file_;
+  // Read from the files: `anvil-ca ca root-crl` and `ca retire` write them while anvil-ca runs.
+  content.root_crl_files = root_crl_files_;
   for (const auto& [aki, responder] : ocsp_) content.ocsp.push_back(responder.get());
   return content;
 }

@@ -1,12 +1,13 @@
 // The composition of revocation publishing (docs/revocation.md, docs/ca-operations.md): one CRL updater and
-// one OCSP responder per intermediate generation, the root's CRL (kept current here while the root key is in
-// the data directory; signed by `anvil-ca ca root-crl` when the root is offline), and what the publication
+// one OCSP responder per intermediate generation, each root's CRL (kept current here while that root's key is
+// in the data directory; signed by `anvil-ca ca root-crl` when the root is offline), and what the publication
 // listener serves of them. Thread-safe once Start has returned.
 #pragma once
 
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "base/time.h"
@@ -25,12 +26,13 @@ namespace anvil::app {
 ca::IssuerUrls UrlsFor(const config::Config& config, const crypto::Certificate& intermediate);
 // <data_dir>/crl/ISSUER.crl, where every CRL of `issuer` is written.
 std::string CrlFile(const config::Config& config, const crypto::Certificate& issuer);
-// <data_dir>/crl/root.crl, the root's CRL.
-std::string RootCrlFile(const config::Config& config);
-// The root's CRL, made now with the store's next number for the root's series and written to CrlFile: what
-// `anvil-ca ca root-crl` and `ca retire` do with the root key, and what the server does while it holds it.
+// <data_dir>/crl/ROOT.crl (ca::RootName), the CRL of root generation `generation`.
+std::string RootCrlFile(const config::Config& config, int generation);
+// Root generation `generation`'s CRL, made now with the store's next number for that root's series and written
+// to RootCrlFile: what `anvil-ca ca root-crl` and `ca retire` do with a root key, and what the server does while
+// it holds one.
 Status UpdateRootCrl(const config::Config& config, storage::RevocationListStore& store, ca::RootCrlSigner& root,
-                     std::chrono::seconds lifetime, const Clock& clock);
+                     int generation, std::chrono::seconds lifetime, const Clock& clock);
 
 class RevocationPublishing {
  public:
@@ -47,12 +49,17 @@ class RevocationPublishing {
  private:
   RevocationPublishing() = default;
 
-  std::string root_der_, intermediate_der_, root_crl_file_;
-  std::map<std::string, std::string> issuer_der_;                          // by issuer ID
+  struct OnlineRoot {  // a root whose key is in the data directory keeps its CRL current
+    std::unique_ptr<ca::RootCrlSigner> signer;
+    std::unique_ptr<publish::CrlUpdater> crl;
+  };
+
+  std::string intermediate_der_;
+  std::map<std::string, std::string> issuer_der_;                          // by issuer ID or root name
+  std::map<std::string, std::string> root_crl_files_;                      // by root name
   std::map<std::string, std::unique_ptr<publish::CrlUpdater>> crls_;       // by authority key ID (raw)
   std::map<std::string, std::unique_ptr<publish::OcspResponder>> ocsp_;    // by authority key ID (raw)
-  std::unique_ptr<ca::RootCrlSigner> root_signer_;                          // null: an offline root
-  std::unique_ptr<publish::CrlUpdater> root_crl_;
+  std::vector<OnlineRoot> online_roots_;
 };
 
 }  // namespace anvil::app

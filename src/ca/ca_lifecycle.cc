@@ -13,49 +13,105 @@ constexpr mode_t kCertMode = 0644;
 
 }  // namespace
 
-Result<crypto::PrivateKey> LoadRootKey(const std::string& data_dir, const std::string& path,
-                                       const std::string& passphrase) {
+Result<RootKey> LoadRootKey(const std::string& data_dir, const std::string& path, const std::string& passphrase,
+                            std::optional<int> generation) {
   const CaPaths paths = CaPaths::In(data_dir);
-  const std::string key_path = path.empty() ? paths.root_key : path;
+  ANVIL_ASSIGN_OR_RETURN(std::vector<CaRoot> roots, LoadRoots(data_dir));
+  if (generation && (*generation < 1 || *generation > int(roots.size()))) {
+    return Error(Code::kNotFound, "there is no root generation " + std::to_string(*generation));
+  }
+  const int wanted = generation.value_or(int(roots.size()));
+  const std::string key_path = path.empty() ? paths.Root(wanted, "key") : path;
   if (!FileExists(key_path)) {
-    return Error(Code::kNotFound, path.empty() ? "the root key is not in " + paths.dir +
+    return Error(Code::kNotFound, path.empty() ? "the key of " + RootName(wanted) + " is not in " + paths.dir +
                                                      " (an offline root): give its path with --root-key"
                                                : "no root key at " + key_path);
   }
-  ANVIL_ASSIGN_OR_RETURN(std::string cert_pem, ReadFile(paths.root_cert));
-  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate root, crypto::Certificate::FromPem(cert_pem));
   ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, ReadKeyFile(key_path, passphrase));
-  if (!(key.public_key() == root.public_key())) {
-    return Error(Code::kInvalidArgument, key_path + " is not the key of " + paths.root_cert);
+  for (const CaRoot& root : roots) {
+    if (!(key.public_key() == root.certificate.public_key())) continue;
+    if (generation && root.generation != *generation) break;
+    return RootKey{root, std::move(key)};
   }
-  return key;
+  return Error(Code::kInvalidArgument,
+               key_path + " is not the key of " + (generation || path.empty() ? paths.Root(wanted, "pem") : "any root"));
 }
 
-Result<Intermediate> RotateIntermediate(const std::string& data_dir, const CaOptions& options,
-                                        const RotateOptions& rotate, const Clock& clock) {
-  const CaPaths paths = CaPaths::In(data_dir);
-  if (!FileExists(paths.intermediate_cert)) return Error(Code::kNotFound, "no CA in " + paths.dir);
-  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey root_key, LoadRootKey(data_dir, rotate.root_key_path, options.key_passphrase));
-  ANVIL_ASSIGN_OR_RETURN(std::string root_pem, ReadFile(paths.root_cert));
-  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate root, crypto::Certificate::FromPem(root_pem));
+namespace {
+
+int NextIntermediateGeneration(const CaPaths& paths) {
   int generation = 2;
   while (FileExists(paths.Intermediate(generation, "pem"))) ++generation;
+  return generation;
+}
 
-  const TimePoint now = clock.Now();
-  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
-  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate cert,
-                         MakeIntermediate(root, root_key, key.public_key(), options, now));
-  ANVIL_RETURN_IF_ERROR(WriteKeyFile(paths.Intermediate(generation, "key"), key, options.key_passphrase));
+// A new intermediate generation's files: the key, the activation time (or none), then the certificate, whose
+// existence makes the generation.
+Status WriteGeneration(const CaPaths& paths, const Intermediate& made, const std::string& passphrase) {
+  const int generation = made.generation;
+  ANVIL_RETURN_IF_ERROR(WriteKeyFile(paths.Intermediate(generation, "key"), made.key, passphrase));
   const std::string activate_path = paths.Intermediate(generation, "activate");
-  if (rotate.activate_at) {
-    ANVIL_RETURN_IF_ERROR(WriteFileAtomic(activate_path, FormatRfc3339(*rotate.activate_at) + "\n", kCertMode));
+  if (made.activate_at) {
+    ANVIL_RETURN_IF_ERROR(WriteFileAtomic(activate_path, FormatRfc3339(*made.activate_at) + "\n", kCertMode));
   } else {
     std::error_code ec;
     std::filesystem::remove(activate_path, ec);  // one left by an interrupted rotation
     if (ec) return Error(Code::kIo, "removing " + activate_path + ": " + ec.message());
   }
-  ANVIL_RETURN_IF_ERROR(WriteFileAtomic(paths.Intermediate(generation, "pem"), cert.ToPem(), kCertMode));
-  return Intermediate{generation, std::move(cert), std::move(key), rotate.activate_at, std::nullopt, false};
+  return WriteFileAtomic(paths.Intermediate(generation, "pem"), made.certificate.ToPem(), kCertMode);
+}
+
+// The next intermediate generation under `root`: a new P-256 key and its certificate.
+Result<Intermediate> MakeGeneration(const CaPaths& paths, const RootKey& root, const CaOptions& options,
+                                    std::optional<TimePoint> activate_at, TimePoint now) {
+  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
+  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate cert, MakeIntermediate(root.root.certificate, root.root.generation,
+                                                                    root.key, key.public_key(), options, now));
+  return Intermediate{NextIntermediateGeneration(paths), std::move(cert), std::move(key), activate_at, std::nullopt,
+                      false, root.root.generation, {}};
+}
+
+}  // namespace
+
+Result<Intermediate> RotateIntermediate(const std::string& data_dir, const CaOptions& options,
+                                        const RotateOptions& rotate, const Clock& clock) {
+  const CaPaths paths = CaPaths::In(data_dir);
+  if (!FileExists(paths.intermediate_cert)) return Error(Code::kNotFound, "no CA in " + paths.dir);
+  ANVIL_ASSIGN_OR_RETURN(RootKey root, LoadRootKey(data_dir, rotate.root_key_path, options.key_passphrase));
+  ANVIL_ASSIGN_OR_RETURN(Intermediate made, MakeGeneration(paths, root, options, rotate.activate_at, clock.Now()));
+  ANVIL_RETURN_IF_ERROR(WriteGeneration(paths, made, options.key_passphrase));
+  return made;
+}
+
+Result<Rollover> RolloverRoot(const std::string& data_dir, const CaOptions& options, const RolloverOptions& rollover,
+                              const Clock& clock) {
+  const CaPaths paths = CaPaths::In(data_dir);
+  if (!FileExists(paths.intermediate_cert)) return Error(Code::kNotFound, "no CA in " + paths.dir);
+  ANVIL_ASSIGN_OR_RETURN(std::vector<CaRoot> roots, LoadRoots(data_dir));
+  const int generation = int(roots.size()) + 1;
+  ANVIL_ASSIGN_OR_RETURN(RootKey previous,
+                         LoadRootKey(data_dir, rollover.root_key_path, options.key_passphrase, generation - 1));
+  const std::string key_path = rollover.offline_root_key.empty() ? paths.Root(generation, "key")
+                                                                 : rollover.offline_root_key;
+  if (!rollover.offline_root_key.empty() && FileExists(key_path)) {
+    return Error(Code::kConflict, key_path + " exists already; the root key is never overwritten");
+  }
+  const TimePoint now = clock.Now();
+  const std::string name = rollover.common_name.empty()
+                               ? options.root_common_name + " " + std::to_string(generation)
+                               : rollover.common_name;
+  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(crypto::KeyType::kEcP384));
+  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate cert, MakeRoot(key, name, options, now));
+  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate cross, MakeRoot(key, name, options, now, &previous.root, &previous.key));
+  RootKey root{CaRoot{generation, std::move(cert), std::move(cross)}, std::move(key)};
+  ANVIL_ASSIGN_OR_RETURN(Intermediate made, MakeGeneration(paths, root, options, rollover.activate_at, now));
+
+  ANVIL_RETURN_IF_ERROR(WriteKeyFile(key_path, root.key, options.key_passphrase));
+  ANVIL_RETURN_IF_ERROR(WriteFileAtomic(paths.Root(generation, "pem"), root.root.certificate.ToPem(), kCertMode));
+  ANVIL_RETURN_IF_ERROR(
+      WriteFileAtomic(paths.Root(generation, "cross.pem"), root.root.cross_signed->ToPem(), kCertMode));
+  ANVIL_RETURN_IF_ERROR(WriteGeneration(paths, made, options.key_passphrase));
+  return Rollover{std::move(root.root), std::move(made)};
 }
 
 Result<Intermediate> RetireIntermediate(const std::string& data_dir, const CaOptions& options, int generation,
@@ -94,7 +150,9 @@ Result<std::vector<std::string>> EncryptKeys(const std::string& data_dir, const 
   }
   const CaPaths paths = CaPaths::In(data_dir);
   std::vector<std::string> files;
-  if (FileExists(paths.root_key)) files.push_back(paths.root_key);
+  for (int generation = 1; FileExists(paths.Root(generation, "pem")); ++generation) {
+    if (FileExists(paths.Root(generation, "key"))) files.push_back(paths.Root(generation, "key"));
+  }
   for (int generation = 1; FileExists(paths.Intermediate(generation, "pem")); ++generation) {
     files.push_back(paths.Intermediate(generation, "key"));
   }

@@ -17,22 +17,53 @@
 
 namespace anvil::ca {
 
-// The root key from `path` (empty: <data_dir>/ca/root.key), decrypted with `passphrase` when it is encrypted,
-// checked against root.pem: kNotFound when there is no such file (an offline root without --root-key),
-// kInvalidArgument when it is not root.pem's key or cannot be decrypted.
-Result<crypto::PrivateKey> LoadRootKey(const std::string& data_dir, const std::string& path,
-                                       const std::string& passphrase = "");
+// A root generation with its private key.
+struct RootKey {
+  CaRoot root;
+  crypto::PrivateKey key;
+};
+
+// A root's key, decrypted with `passphrase` when it is encrypted. From `path` when it is not empty (the key of
+// an offline root): the root generation whose certificate it matches, which must be `generation` when that is
+// given. Otherwise from the data directory: root `generation`'s key, or the newest root's. kNotFound when there
+// is no such file (an offline root without --root-key), kInvalidArgument when it is no root's key (or not
+// `generation`'s) or cannot be decrypted.
+Result<RootKey> LoadRootKey(const std::string& data_dir, const std::string& path, const std::string& passphrase = "",
+                            std::optional<int> generation = std::nullopt);
 
 struct RotateOptions {
-  std::string root_key_path;             // empty: <data_dir>/ca/root.key
+  std::string root_key_path;             // empty: the newest root's key in <data_dir>/ca
   std::optional<TimePoint> activate_at;  // none: issues from the next start of anvil-ca
 };
 
-// Makes the next generation: a new P-256 key and its certificate signed by the root (options.key_passphrase
-// decrypts the root key and encrypts the new one). The key is written first, then the activation time, then the certificate, whose existence makes the generation: an
+// Makes the next generation: a new P-256 key and its certificate signed by the root whose key is given (the
+// newest root's by default; options.key_passphrase decrypts the root key and encrypts the new one). The key is
+// written first, then the activation time, then the certificate, whose existence makes the generation: an
 // interrupted rotation leaves at most an unused key, which the next rotation overwrites.
 Result<Intermediate> RotateIntermediate(const std::string& data_dir, const CaOptions& options,
                                         const RotateOptions& rotate, const Clock& clock);
+
+struct RolloverOptions {
+  std::string root_key_path;             // the newest root's key; empty: in <data_dir>/ca
+  std::string offline_root_key;          // where the new root's key is written; empty: <data_dir>/ca
+  std::string common_name;               // the new root's; empty: ca.root_common_name + " " + its generation
+  std::optional<TimePoint> activate_at;  // of the new intermediate; none: issues from the next start
+};
+
+struct Rollover {
+  CaRoot root;                // the new root, with its cross-certificate
+  Intermediate intermediate;  // the new intermediate generation, signed by the new root
+};
+
+// Root rollover (docs/ca-operations.md): a new root generation N (a P-384 key, self-signed), its
+// cross-certificate signed by root N-1 (whose key `rollover` gives), and a new intermediate generation under
+// it. New issuance moves to that intermediate as RotateIntermediate's does; its certificates are served with
+// the chain to root N by default and with the cross-certificates as alternates (Intermediate::
+// alternate_chains_pem), so clients trusting either root validate. Files are written new root key, root
+// certificate, cross-certificate, then the intermediate as RotateIntermediate writes it: an interrupted
+// rollover may leave root N without an intermediate, which `ca rotate` with root N's key completes.
+Result<Rollover> RolloverRoot(const std::string& data_dir, const CaOptions& options, const RolloverOptions& rollover,
+                              const Clock& clock);
 
 // Retires generation `generation` at `clock`'s now: it issues no more and its certificates are asked to renew
 // (ARI). kNotFound for a generation that does not exist; kInvalidArgument when it is retired already for
@@ -41,12 +72,12 @@ Result<Intermediate> RotateIntermediate(const std::string& data_dir, const CaOpt
 Result<Intermediate> RetireIntermediate(const std::string& data_dir, const CaOptions& options, int generation,
                                         RetirementReason reason, const Clock& clock);
 
-// Rewrites every CA key in the data directory (the root's when it is there, every generation's) encrypted with
+// Rewrites every CA key in the data directory (each root's that is there, every generation's) encrypted with
 // options.key_passphrase; keys encrypted already must open with it. Returns the files rewritten.
 // kInvalidArgument for an empty passphrase.
 Result<std::vector<std::string>> EncryptKeys(const std::string& data_dir, const CaOptions& options);
 
-// The root as the signer of its own CRL, which lists the intermediates it revoked (RFC 5280 §5; no IDP: a
+// A root as the signer of its own CRL, which lists the intermediates it revoked (RFC 5280 §5; no IDP: a
 // complete CRL of the root's certificates). Thread-safe.
 class RootCrlSigner final : public CrlSigner {
  public:

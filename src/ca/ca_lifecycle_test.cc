@@ -160,7 +160,7 @@ TEST_F(CaLifecycleTest, AnOfflineRootKeyIsNeededOnlyToRotateAndMustBeTheRootsKey
   RotateOptions right;
   right.root_key_path = root_key;
   CaOptions with_crl = options_;
-  with_crl.root_crl_url = "http://pki.example.com/crl/root.crl";
+  with_crl.root_crl_base_url = "http://pki.example.com/crl";
   auto rotated = RotateIntermediate(offline_dir.path(), with_crl, right, clock_);
   ASSERT_TRUE(rotated.ok()) << rotated.status().ToString();
   // The root CRL's URL is in the certificate (cRLDistributionPoints, an IA5String in the DER).
@@ -171,7 +171,8 @@ TEST_F(CaLifecycleTest, TheRootSignsItsCrl) {
   auto key = LoadRootKey(dir_.path(), "");
   ASSERT_TRUE(key.ok());
   const CaMaterial material = Load();
-  RootCrlSigner signer(material.root, *key);
+  EXPECT_EQ(key->root.generation, 1);
+  RootCrlSigner signer(material.root, key->key);
   crypto::CrlTemplate tmpl;
   tmpl.this_update = clock_.Now();
   tmpl.next_update = clock_.Now() + hours(24);

@@ -74,6 +74,17 @@ CaPaths CaPaths::In(const std::string& data_dir) {
   return p;
 }
 
+std::string CaPaths::Root(int generation, const std::string& suffix) const {
+  return dir + "/" + RootName(generation) + "." + suffix;
+}
+
+std::string RootName(int generation) { return generation == 1 ? "root" : "root-" + std::to_string(generation); }
+
+std::string RootCrlUrl(const CaOptions& options, int root_generation) {
+  if (options.root_crl_base_url.empty()) return "";
+  return options.root_crl_base_url + "/" + RootName(root_generation) + ".crl";
+}
+
 std::string CaPaths::Intermediate(int generation, const std::string& suffix) const {
   return dir + (generation == 1 ? "/intermediate." : "/intermediate-" + std::to_string(generation) + ".") + suffix;
 }
@@ -113,8 +124,16 @@ const Intermediate* IssuingOf(const std::vector<Intermediate>& intermediates, Ti
 
 const Intermediate* CaMaterial::Issuing(TimePoint now) const { return IssuingOf(intermediates, now); }
 
-Result<crypto::Certificate> MakeIntermediate(const crypto::Certificate& root, const crypto::PrivateKey& root_key,
-                                             const crypto::PublicKey& key, const CaOptions& options, TimePoint now) {
+const CaRoot* CaMaterial::Root(int generation) const {
+  for (const CaRoot& r : roots) {
+    if (r.generation == generation) return &r;
+  }
+  return nullptr;
+}
+
+Result<crypto::Certificate> MakeIntermediate(const crypto::Certificate& root, int root_generation,
+                                             const crypto::PrivateKey& root_key, const crypto::PublicKey& key,
+                                             const CaOptions& options, TimePoint now) {
   crypto::CertificateTemplate inter;
   inter.serial = NewSerial();
   inter.subject = {options.intermediate_common_name, options.organization, "", ""};
@@ -126,8 +145,27 @@ Result<crypto::Certificate> MakeIntermediate(const crypto::Certificate& root, co
   inter.key_cert_sign = true;
   inter.crl_sign = true;
   inter.ext_key_usages = {"serverAuth", "clientAuth"};
-  inter.crl_url = options.root_crl_url;
+  inter.crl_url = RootCrlUrl(options, root_generation);
   return crypto::IssueCertificate(inter, key, &root, root_key);
+}
+
+Result<crypto::Certificate> MakeRoot(const crypto::PrivateKey& key, const std::string& common_name,
+                                     const CaOptions& options, TimePoint now, const CaRoot* issuer,
+                                     const crypto::PrivateKey* issuer_key) {
+  crypto::CertificateTemplate root;
+  root.serial = NewSerial();
+  root.subject = {common_name, options.organization, "", ""};
+  root.not_before = now - std::chrono::hours(1);
+  root.not_after = now + options.root_validity;
+  root.is_ca = true;
+  root.digital_signature = true;
+  root.key_cert_sign = true;
+  root.crl_sign = true;
+  if (issuer == nullptr) return crypto::IssueCertificate(root, key.public_key(), nullptr, key);
+  // The cross-certificate: no longer valid than its issuer, revoked (if ever) on its issuer's CRL.
+  root.not_after = std::min(root.not_after, issuer->certificate.not_after());
+  root.crl_url = RootCrlUrl(options, issuer->generation);
+  return crypto::IssueCertificate(root, key.public_key(), &issuer->certificate, *issuer_key);
 }
 
 Status CreateCa(const std::string& data_dir, const CaOptions& options, const Clock& clock,
@@ -143,21 +181,11 @@ Status CreateCa(const std::string& data_dir, const CaOptions& options, const Clo
   TimePoint now = clock.Now();
 
   ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey root_key, crypto::PrivateKey::Generate(crypto::KeyType::kEcP384));
-  crypto::CertificateTemplate root;
-  root.serial = NewSerial();
-  root.subject = {options.root_common_name, options.organization, "", ""};
-  root.not_before = now - std::chrono::hours(1);
-  root.not_after = now + options.root_validity;
-  root.is_ca = true;
-  root.digital_signature = true;
-  root.key_cert_sign = true;
-  root.crl_sign = true;
-  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate root_cert,
-                         crypto::IssueCertificate(root, root_key.public_key(), nullptr, root_key));
+  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate root_cert, MakeRoot(root_key, options.root_common_name, options, now));
 
   ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey int_key, crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
   ANVIL_ASSIGN_OR_RETURN(crypto::Certificate int_cert,
-                         MakeIntermediate(root_cert, root_key, int_key.public_key(), options, now));
+                         MakeIntermediate(root_cert, 1, root_key, int_key.public_key(), options, now));
 
   ANVIL_RETURN_IF_ERROR(WriteKeyAndCert(offline_root_key.empty() ? paths.root_key : offline_root_key, root_key,
                                         paths.root_cert, root_cert.ToPem(), options.key_passphrase));
@@ -190,7 +218,7 @@ Status ImportCa(const std::string& data_dir, const std::string& root_cert_pem_pa
 namespace {
 
 // Generation `generation`'s certificate, key and state files; kNotFound when its certificate does not exist.
-Result<Intermediate> LoadIntermediate(const CaPaths& paths, int generation, const crypto::Certificate& root,
+Result<Intermediate> LoadIntermediate(const CaPaths& paths, int generation, const std::vector<CaRoot>& roots,
                                       const std::string& passphrase) {
   const std::string cert_path = paths.Intermediate(generation, "pem");
   if (!FileExists(cert_path)) return Error(Code::kNotFound, "no " + cert_path);
@@ -200,11 +228,22 @@ Result<Intermediate> LoadIntermediate(const CaPaths& paths, int generation, cons
   if (!(key.public_key() == cert.public_key())) {
     return Error(Code::kInvalidArgument, key_path + " does not match " + cert_path);
   }
-  if (!cert.is_ca() || !cert.IsSignedBy(root.public_key())) {
-    return Error(Code::kInvalidArgument, cert_path + " is not a CA certificate signed by the root");
+  const CaRoot* root = nullptr;
+  for (const CaRoot& r : roots) {
+    if (cert.IsSignedBy(r.certificate.public_key())) root = &r;
+  }
+  if (!cert.is_ca() || root == nullptr) {
+    return Error(Code::kInvalidArgument, cert_path + " is not a CA certificate signed by a root");
   }
   Intermediate out{generation, std::move(cert), std::move(key), std::nullopt, std::nullopt,
-                   FileExists(paths.Intermediate(generation, "imported"))};
+                   FileExists(paths.Intermediate(generation, "imported")), root->generation, {}};
+  // Through root N's cross-certificate to root N-1, then on through N-1's to N-2, and so on: one alternate
+  // chain per older root.
+  std::string chain = out.certificate.ToPem();
+  for (int g = root->generation; g > 1; --g) {
+    chain += roots[g - 1].cross_signed->ToPem();
+    out.alternate_chains_pem.push_back(chain);
+  }
   if (auto text = ReadFile(paths.Intermediate(generation, "activate")); text.ok()) {
     auto at = ParseRfc3339(Trim(*text));
     if (!at.ok()) return Error(Code::kInvalidArgument, paths.Intermediate(generation, "activate") + ": " + at.status().message());
@@ -226,13 +265,33 @@ Result<Intermediate> LoadIntermediate(const CaPaths& paths, int generation, cons
 
 }  // namespace
 
+Result<std::vector<CaRoot>> LoadRoots(const std::string& data_dir) {
+  const CaPaths paths = CaPaths::In(data_dir);
+  std::vector<CaRoot> roots;
+  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate first, LoadCert(paths.root_cert));
+  roots.push_back(CaRoot{1, std::move(first), std::nullopt});
+  for (int generation = 2; FileExists(paths.Root(generation, "pem")); ++generation) {
+    ANVIL_ASSIGN_OR_RETURN(crypto::Certificate cert, LoadCert(paths.Root(generation, "pem")));
+    const std::string cross_path = paths.Root(generation, "cross.pem");
+    ANVIL_ASSIGN_OR_RETURN(crypto::Certificate cross, LoadCert(cross_path));
+    const crypto::Certificate& previous = roots.back().certificate;
+    if (!cert.is_ca() || !cert.IsSignedBy(cert.public_key()) || !(cross.public_key() == cert.public_key()) ||
+        cross.subject() != cert.subject() || !cross.IsSignedBy(previous.public_key())) {
+      return Error(Code::kInvalidArgument, cross_path + " is not " + paths.Root(generation, "pem") +
+                                               " cross-signed by root generation " + std::to_string(generation - 1));
+    }
+    roots.push_back(CaRoot{generation, std::move(cert), std::move(cross)});
+  }
+  return roots;
+}
+
 Result<CaMaterial> LoadCa(const std::string& data_dir, const CaOptions& options, TimePoint now) {
   CaPaths paths = CaPaths::In(data_dir);
   if (!FileExists(paths.intermediate_cert)) return Error(Code::kNotFound, "no CA in " + paths.dir);
-  ANVIL_ASSIGN_OR_RETURN(crypto::Certificate root, LoadCert(paths.root_cert));
+  ANVIL_ASSIGN_OR_RETURN(std::vector<CaRoot> roots, LoadRoots(data_dir));
   std::vector<Intermediate> intermediates;
   for (int generation = 1;; ++generation) {
-    Result<Intermediate> loaded = LoadIntermediate(paths, generation, root, options.key_passphrase);
+    Result<Intermediate> loaded = LoadIntermediate(paths, generation, roots, options.key_passphrase);
     if (!loaded.ok() && loaded.status().code() == Code::kNotFound && generation > 1) break;
     if (!loaded.ok()) return loaded.status();
     intermediates.push_back(std::move(*loaded));
@@ -245,7 +304,9 @@ Result<CaMaterial> LoadCa(const std::string& data_dir, const CaOptions& options,
   }
   crypto::Certificate issuing_cert = issuing->certificate;
   crypto::PrivateKey issuing_key = issuing->key;
-  CaMaterial material{root, std::move(intermediates), std::move(issuing_cert), std::move(issuing_key), {}};
+  crypto::Certificate first_root = roots.front().certificate;
+  CaMaterial material{std::move(first_root), std::move(roots), std::move(intermediates), std::move(issuing_cert),
+                      std::move(issuing_key), {}};
   if (!options.cross_signed_chain.empty()) {
     ANVIL_ASSIGN_OR_RETURN(std::string pem, ReadFile(options.cross_signed_chain));
     ANVIL_ASSIGN_OR_RETURN(auto chain, crypto::Certificate::ChainFromPem(pem));
@@ -303,7 +364,16 @@ Result<std::pair<std::string, std::string>> LoadOrIssueServerTls(const std::stri
   t.ext_key_usages = {"serverAuth"};
   ANVIL_ASSIGN_OR_RETURN(crypto::Certificate leaf,
                          crypto::IssueCertificate(t, key.public_key(), &ca.intermediate, ca.intermediate_key));
-  std::string chain_pem = leaf.ToPem() + ca.intermediate.ToPem();
+  // After a root rollover the chain runs through the cross-certificates to the oldest root: clients that
+  // trust only it connect, and those that trust a newer root stop there (path building looks for a trusted
+  // issuer first: OpenSSL's X509_V_FLAG_TRUSTED_FIRST, its default since 1.1.0).
+  std::string issuer_chain = ca.intermediate.ToPem();
+  for (const Intermediate& i : ca.intermediates) {
+    if (i.certificate.fingerprint_sha256() == ca.intermediate.fingerprint_sha256() && !i.alternate_chains_pem.empty()) {
+      issuer_chain = i.alternate_chains_pem.back();
+    }
+  }
+  std::string chain_pem = leaf.ToPem() + issuer_chain;
   ANVIL_RETURN_IF_ERROR(WriteKeyAndCert(key_path, key, cert_path, chain_pem, ""));  // re-made, never encrypted
   return std::make_pair(chain_pem, key.ToPem());
 }

@@ -2,6 +2,8 @@
 // by default) and one or more intermediates (ECDSA P-256, 5 years), keys at mode 0600, written atomically.
 //
 //   root.pem, root.key                the root; root.key is absent when the root is kept offline
+//   root-N.pem, .key                  root generation N >= 2, made by RolloverRoot (`anvil-ca ca rollover-root`)
+//   root-N.cross.pem                  root N's name and key certified by root N-1 (the cross-signed root)
 //   intermediate.pem, .key            generation 1, made with the root
 //   intermediate-N.pem, .key          generation N >= 2, made by RotateIntermediate (`anvil-ca ca rotate`)
 //   intermediate[-N].activate         optional: RFC 3339 time from which that generation issues
@@ -9,7 +11,7 @@
 //   intermediate[-N].imported         optional: certificates issued elsewhere were imported for this generation
 //                                     (`anvil-ca ca import-inventory`); its CRL is then complete, without an IDP
 //
-// The newest generation that is active (its activation time has passed), not retired and not expired issues;
+// Each intermediate belongs to the root that signed it. The newest generation that is active (its activation time has passed), not retired and not expired issues;
 // every generation keeps signing the CRLs and OCSP answers of its own certificates. The root key is only read
 // to make an intermediate or a root CRL. Not thread-safe (start-up and command-line code).
 #pragma once
@@ -34,9 +36,9 @@ struct CaOptions {
   std::string organization = "Anvil";
   std::chrono::seconds root_validity{10 * 365 * 86400};
   std::chrono::seconds intermediate_validity{5 * 365 * 86400};
-  // The CRL distribution point of every new intermediate: the root's CRL (publish::kRootCrlPath on the
-  // publication listener). Empty: none.
-  std::string root_crl_url;
+  // Where the roots' CRLs are published: a new intermediate of root ID (RootName) names <root_crl_base_url>/ID.crl
+  // as its CRL distribution point (publish::RootCrlPath on the publication listener). Empty: none.
+  std::string root_crl_base_url;
   // PEM file of an alternate issuer chain (e.g. the intermediate cross-signed by another root), served via
   // Link rel="alternate" (RFC 8555 §7.4.2). Empty = none.
   std::string cross_signed_chain;
@@ -48,8 +50,10 @@ struct CaOptions {
 
 struct CaPaths {
   std::string dir;  // <data_dir>/ca
-  std::string root_cert, root_key, intermediate_cert, intermediate_key;  // intermediate: generation 1
+  std::string root_cert, root_key, intermediate_cert, intermediate_key;  // root and intermediate: generation 1
   static CaPaths In(const std::string& data_dir);
+  // Root generation N's files by suffix: "pem", "key", "cross.pem" (RootName(N) + "." + suffix).
+  std::string Root(int generation, const std::string& suffix) const;
   // Generation N's files (N = 1: intermediate.*; else intermediate-N.*), by suffix: "pem", "key", "activate",
   // "retired".
   std::string Intermediate(int generation, const std::string& suffix) const;
@@ -66,6 +70,19 @@ struct Retirement {
   RetirementReason reason = RetirementReason::kSuperseded;
 };
 
+// "root" for root generation 1, "root-N" for N >= 2: the name of its files, of its CRL and of its certificate
+// on the publication listener.
+std::string RootName(int generation);
+
+// One root generation. Roots after the first are cross-signed by the one before them, so that a relying party
+// trusting an older root still validates chains to a newer one (the alternate chains of Intermediate).
+struct CaRoot {
+  int generation = 1;
+  crypto::Certificate certificate;
+  // Generation >= 2: this root's subject and key certified by root generation-1 (root-N.cross.pem).
+  std::optional<crypto::Certificate> cross_signed;
+};
+
 struct Intermediate {
   int generation = 1;
   crypto::Certificate certificate;
@@ -75,24 +92,33 @@ struct Intermediate {
   // Certificates this generation issued before anvil-ca held it were imported: they name other CRL
   // distribution points (or none), so its CRL must not be scoped to anvil-ca's (no issuingDistributionPoint).
   bool holds_imported = false;
+  int root_generation = 1;  // the root that signed it
+  // The chains served after the leaf besides the default one (this certificate alone; RFC 8555 §7.4.2): for
+  // an intermediate of root N >= 2, this certificate followed by the cross-signed roots N, N-1, ... down to
+  // each older root in turn, so that clients trusting only an older root still validate.
+  std::vector<std::string> alternate_chains_pem;
 };
 
 // What the issuer needs at run time.
 struct CaMaterial {
-  crypto::Certificate root;
+  crypto::Certificate root;  // root generation 1 (/ca/root.der)
+  // Every root generation, oldest first (at least one; roots.front() is `root`).
+  std::vector<CaRoot> roots;
   // Every generation, oldest first (at least one).
   std::vector<Intermediate> intermediates;
   // The generation that issued when the material was loaded (Issuing(load time)); the server's TLS
   // certificate and /ca/intermediate.pem use it.
   crypto::Certificate intermediate;
   crypto::PrivateKey intermediate_key;
-  // Alternate issuer chains (RFC 8555 §7.4.2) of `intermediate`, each the PEM served after the leaf instead
-  // of it.
+  // Alternate issuer chains (RFC 8555 §7.4.2) of `intermediate` from ca.cross_signed_chain (besides its own
+  // Intermediate::alternate_chains_pem), each the PEM served after the leaf instead of it.
   std::vector<std::string> alternate_chains_pem;
 
   // The generation that issues at `now`: the newest that is active, not retired and not expired; null when
   // there is none.
   const Intermediate* Issuing(TimePoint now) const;
+  // Root generation `generation`; null when there is none.
+  const CaRoot* Root(int generation) const;
 };
 
 // Creates root and intermediate in `data_dir` unless they already exist (then kConflict). With
@@ -110,10 +136,19 @@ Status ImportCa(const std::string& data_dir, const std::string& root_cert_pem_pa
 // otherwise), written encrypted when `passphrase` is not empty; mode 0600, atomically.
 Result<crypto::PrivateKey> ReadKeyFile(const std::string& path, const std::string& passphrase);
 Status WriteKeyFile(const std::string& path, const crypto::PrivateKey& key, const std::string& passphrase);
-// An intermediate of `root`: a new key's certificate signed by `root_key`, with options.root_crl_url (when not
-// empty) as its CRL distribution point.
-Result<crypto::Certificate> MakeIntermediate(const crypto::Certificate& root, const crypto::PrivateKey& root_key,
-                                             const crypto::PublicKey& key, const CaOptions& options, TimePoint now);
+// An intermediate of root generation `root_generation`: a new key's certificate signed by `root_key`, naming that
+// root's CRL under options.root_crl_base_url (when not empty) as its CRL distribution point.
+Result<crypto::Certificate> MakeIntermediate(const crypto::Certificate& root, int root_generation,
+                                             const crypto::PrivateKey& root_key, const crypto::PublicKey& key,
+                                             const CaOptions& options, TimePoint now);
+// A root certificate for `key` named `common_name`: self-signed when `issuer` is null, else the
+// cross-certificate of that name and key signed by `issuer` with `issuer_key` (no longer valid than the issuer,
+// naming the issuer's CRL under options.root_crl_base_url).
+Result<crypto::Certificate> MakeRoot(const crypto::PrivateKey& key, const std::string& common_name,
+                                     const CaOptions& options, TimePoint now, const CaRoot* issuer = nullptr,
+                                     const crypto::PrivateKey* issuer_key = nullptr);
+// The URL of root `root_generation`'s CRL under options.root_crl_base_url; empty when that is empty.
+std::string RootCrlUrl(const CaOptions& options, int root_generation);
 // A fresh serial number for a certificate the CA signs: 128 bits from the CSPRNG, the top bit cleared so DER
 // needs no sign octet, and a zero first octet avoided so every serial is 16 octets long.
 std::string NewSerial();
@@ -123,6 +158,8 @@ bool IssuesAt(const Intermediate& intermediate, TimePoint now);
 // The newest of `intermediates` (oldest first) that issues at `now` (CaMaterial::Issuing).
 const Intermediate* IssuingOf(const std::vector<Intermediate>& intermediates, TimePoint now);
 
+// Every root generation in `data_dir`, oldest first, each cross-certificate checked against the root before it.
+Result<std::vector<CaRoot>> LoadRoots(const std::string& data_dir);
 // Loads the CA with every intermediate generation; kNotFound if it was never created. `now` picks
 // CaMaterial::intermediate (kInvalidArgument when no generation issues at `now`).
 Result<CaMaterial> LoadCa(const std::string& data_dir, const CaOptions& options, TimePoint now);
@@ -133,7 +170,8 @@ Result<CaMaterial> LoadOrCreateCa(const std::string& data_dir, const CaOptions& 
 
 // The server's own TLS certificate (<data_dir>/tls/server.pem + server.key), issued by the intermediate for
 // `names` (DNS names and IP literals). Reused while it covers all names and has more than a third of its life
-// left; otherwise re-issued. Returns {chain_pem (leaf + intermediate), key_pem}.
+// left; otherwise re-issued. Returns {chain_pem (leaf + intermediate, + the cross-certificates to the first root
+// after a rollover), key_pem}.
 Result<std::pair<std::string, std::string>> LoadOrIssueServerTls(const std::string& data_dir, const CaMaterial& ca,
                                                                  const std::vector<std::string>& names,
                                                                  const Clock& clock);

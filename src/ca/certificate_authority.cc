@@ -48,7 +48,7 @@ CertificateAuthority::CertificateAuthority(CaMaterial material, const Clock& clo
   }
   if (loaded_ == nullptr) {  // material made by hand, without its generations
     issuers_.push_back(std::make_unique<IssuingCa>(
-        Intermediate{1, material_.intermediate, material_.intermediate_key, std::nullopt, std::nullopt, false},
+        Intermediate{1, material_.intermediate, material_.intermediate_key, std::nullopt, std::nullopt, false, 1, {}},
         urls(material_.intermediate), clock_));
     loaded_ = issuers_.back().get();
   }

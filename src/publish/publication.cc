@@ -104,7 +104,6 @@ http::Response Publication::Handle(const http::Request& request) const {
     r.headers.Set("Allow", "GET, HEAD");
     return r;
   }
-  if (request.path == kRootPath) return Der("application/pkix-cert", content_.root_der);
   if (request.path == kIntermediatePath) return Der("application/pkix-cert", content_.intermediate_der);
   // /ca/ID.der and /crl/ID.crl (IssuerPath, CrlPath): the ID between the prefix and the suffix.
   const std::string_view path = request.path;
@@ -113,17 +112,17 @@ http::Response Publication::Handle(const http::Request& request) const {
     if (it != content_.issuer_der.end()) return Der("application/pkix-cert", it->second);
   }
   if (path.starts_with("/crl/") && path.ends_with(".crl")) {
-    auto it = content_.crls.find(std::string(path.substr(5, path.size() - 9)));
-    if (it != content_.crls.end()) {
+    const std::string id(path.substr(5, path.size() - 9));
+    if (auto it = content_.crls.find(id); it != content_.crls.end()) {
       std::shared_ptr<const std::string> crl = it->second->Current();
       if (crl == nullptr) return Text(503, "no CRL yet");
       return Der("application/pkix-crl", *crl);
     }
-  }
-  if (request.path == kRootCrlPath && !content_.root_crl_file.empty()) {
-    Result<std::string> crl = ReadFile(content_.root_crl_file);
-    if (!crl.ok()) return Text(503, "no root CRL yet: sign one with `anvil-ca ca root-crl`");
-    return Der("application/pkix-crl", std::move(*crl));
+    if (auto it = content_.root_crl_files.find(id); it != content_.root_crl_files.end()) {
+      Result<std::string> crl = ReadFile(it->second);
+      if (!crl.ok()) return Text(503, "no root CRL yet: sign one with `anvil-ca ca root-crl`");
+      return Der("application/pkix-crl", std::move(*crl));
+    }
   }
   return Text(404, "not found");
 }

@@ -2,8 +2,10 @@
 // its OCSP responder and the CA certificates, nothing else; the ACME API stays HTTPS-only on its own listener.
 //
 //   GET|HEAD /crl/ISSUER.crl       an intermediate's current CRL (its CrlUpdater's), application/pkix-crl
-//   GET|HEAD /crl/root.crl         the root's CRL, read from the file anvil-ca or `anvil-ca ca root-crl` writes
-//   GET|HEAD /ca/root.der          the root certificate, application/pkix-cert (RFC 2585 §4.1)
+//   GET|HEAD /crl/ROOT.crl         a root's CRL ("root", "root-2", ...: ca::RootName), read from the file anvil-ca
+//                                  or `anvil-ca ca root-crl` writes
+//   GET|HEAD /ca/ROOT.der          each root certificate, application/pkix-cert (RFC 2585 §4.1)
+//   GET|HEAD /ca/ROOT.cross.der    each root after the first cross-signed by the root before it
 //   GET|HEAD /ca/intermediate.der  the intermediate that issued when anvil-ca started
 //   GET|HEAD /ca/ISSUER.der        each intermediate generation (caIssuers of the certificates it issued, RFC
 //                                  5280 §4.2.2.1)
@@ -26,11 +28,13 @@
 namespace anvil::publish {
 
 struct PublicationContent {
-  std::string root_der;
   std::string intermediate_der;
-  std::map<std::string, std::string> issuer_der;   // each generation's DER, by CrlUpdater::IssuerId
+  // Served at /ca/ID.der: each intermediate generation by CrlUpdater::IssuerId, each root by ca::RootName and
+  // each cross-signed root by RootName + ".cross".
+  std::map<std::string, std::string> issuer_der;
   std::map<std::string, const CrlUpdater*> crls;   // by CrlUpdater::issuer_id()
-  std::string root_crl_file;  // read at each request (`anvil-ca ca root-crl` writes it); empty: no root CRL
+  // Each root's CRL file by ca::RootName, read at each request (`anvil-ca ca root-crl` writes it).
+  std::map<std::string, std::string> root_crl_files;
   std::vector<OcspResponder*> ocsp;                // one per issuer; empty: no /ocsp
 };
 
@@ -40,7 +44,6 @@ std::string IssuerPath(const std::string& issuer_id);
 inline constexpr char kRootPath[] = "/ca/root.der";
 inline constexpr char kIntermediatePath[] = "/ca/intermediate.der";
 inline constexpr char kOcspPath[] = "/ocsp";
-inline constexpr char kRootCrlPath[] = "/crl/root.crl";  // the root's CRL (the intermediates it revoked)
 
 class Publication {
  public:

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "base/base64url.h"
+#include "base/file.h"
 #include "ca/ca_material.h"
 #include "ca/certificate_authority.h"
 #include "support/temp_dir.h"
@@ -55,7 +56,9 @@ class PublicationTest : public ::testing::Test {
     ca_ = std::make_unique<ca::CertificateAuthority>(*material, clock_, "");
     updater_ = std::make_unique<CrlUpdater>(CrlUpdaterOptions{}, store_, *ca_, clock_);
     PublicationContent content;
-    content.root_der = material->root.ToDer();
+    content.issuer_der["root"] = material->root.ToDer();
+    content.root_crl_files["root"] = dir_.path() + "/root.crl";
+    content.root_crl_files["root-2"] = dir_.path() + "/root-2.crl";
     content.intermediate_der = material->intermediate.ToDer();
     content.crls[updater_->issuer_id()] = updater_.get();
     ocsp_ = std::make_unique<OcspResponder>(OcspResponderOptions{}, certificates_, *ca_, clock_);
@@ -84,6 +87,18 @@ TEST_F(PublicationTest, ServesTheCurrentCrlOnceThereIsOne) {
   EXPECT_EQ(r.body, *updater_->Current());
   EXPECT_EQ(publication_->Handle(Get(path, "HEAD")).status, 200);
   EXPECT_EQ(publication_->Handle(Get("/crl/0000.crl")).status, 404);
+}
+
+TEST_F(PublicationTest, ServesEachRootsCrlFromItsFileAsItIsNow) {
+  EXPECT_EQ(publication_->Handle(Get(CrlPath("root-2"))).status, 503);  // not signed yet
+  ASSERT_TRUE(WriteFileAtomic(dir_.path() + "/root-2.crl", "second root's CRL", 0644).ok());
+  http::Response r = publication_->Handle(Get(CrlPath("root-2")));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers.Get("Content-Type"), "application/pkix-crl");
+  EXPECT_EQ(r.body, "second root's CRL");
+  ASSERT_TRUE(WriteFileAtomic(dir_.path() + "/root-2.crl", "its next CRL", 0644).ok());
+  EXPECT_EQ(publication_->Handle(Get(CrlPath("root-2"))).body, "its next CRL");
+  EXPECT_EQ(publication_->Handle(Get(CrlPath("root-3"))).status, 404);
 }
 
 TEST_F(PublicationTest, ServesTheCaCertificatesAsDer) {

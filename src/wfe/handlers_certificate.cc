@@ -23,11 +23,10 @@ http::Response WebFrontEnd::Impl::Certificate(const http::Request& request, cons
   auto record = ra_.GetCertificate(serial);
   if (!record.ok()) return Problem(record.status());
   if (record->account_id != auth->account->id) return Problem(storage::NotFoundError("certificate", serial));
-  // The alternate chains certify the intermediate that issued at start: another generation's certificates
-  // have none.
+  // The alternate chains of the intermediate that issued it: through cross-signed roots, or configured.
   static const std::vector<std::string> kNone;
-  const auto& alternates =
-      record->issuer_chain_pem == options_.intermediate_pem ? options_.alternate_chains_pem : kNone;
+  const auto found = options_.alternate_chains_pem.find(record->issuer_chain_pem);
+  const auto& alternates = found == options_.alternate_chains_pem.end() ? kNone : found->second;
   if (alternate > int(alternates.size())) return Problem(Error(Code::kNotFound, "no such alternate chain"));
   http::Response r;
   r.headers.Set("Content-Type", "application/pem-certificate-chain");

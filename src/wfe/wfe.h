@@ -21,7 +21,8 @@ namespace anvil::wfe {
 struct WfeOptions {
   std::string base_url;  // "https://localhost:14000", no trailing slash
   std::string root_pem, intermediate_pem, intermediate_der;  // served under /ca/ and the AIA URL
-  std::vector<std::string> alternate_chains_pem;             // RFC 8555 §7.4.2 alternates
+  // RFC 8555 §7.4.2 alternates, by the default chain (what follows the leaf) whose certificates they serve.
+  std::map<std::string, std::vector<std::string>> alternate_chains_pem;
   std::map<std::string, std::string> issuer_der;  // each intermediate generation by issuer ID, at IssuerPath
   // The directory's meta object (§7.1.1, draft-aaron-acme-profiles).
   std::string terms_of_service;  // URL; empty: none

@@ -25,14 +25,6 @@ STATE="$WORK/state"
 ANVIL=("$ANVIL_BIN" --state-dir "$STATE")
 COMMON=(--server "$DIRECTORY" --ca-bundle "$ROOT_PEM" --http-address 127.0.0.1 --http-port "$HTTP_PORT")
 
-restart_anvil_ca() {
-  kill "$ANVIL_PID"
-  wait "$ANVIL_PID" 2>/dev/null || true
-  "$ANVIL_CA" serve "${CONFIG[@]}" >>"$WORK/anvil-ca.log" 2>&1 &
-  ANVIL_PID=$!
-  PIDS+=($ANVIL_PID)
-  wait_for "anvil-ca after the restart" 30 curl -sf --cacert "$ROOT_PEM" "$DIRECTORY" -o /dev/null
-}
 aki() { openssl x509 -in "$1" -noout -ext authorityKeyIdentifier | tail -n 1 | sed 's/keyid://I' | tr -d ' :' | tr 'A-F' 'a-f'; }
 ski() { openssl x509 -in "$1" -noout -ext subjectKeyIdentifier | tail -n 1 | tr -d ' :' | tr 'A-F' 'a-f'; }
 # fetch_crls CERT CHAIN: the CRL the leaf names and the root's CRL the intermediate names, as PEM in $WORK/crls.pem.

@@ -82,12 +82,25 @@ timeout = "10s"
 $publication
 $extra
 TOML
+  ANVIL_CA_BIN=$bin
   "$bin" serve --config "$WORK/anvil-ca.toml" >"$WORK/anvil-ca.log" 2>&1 &
   ANVIL_PID=$!
   PIDS+=($ANVIL_PID)
   ROOT_PEM="$WORK/anvil-data/ca/root.pem"
   DIRECTORY="https://localhost:$ACME_PORT/directory"
   wait_for "anvil-ca" 30 curl -sf --cacert "$ROOT_PEM" "$DIRECTORY" || { cat "$WORK/anvil-ca.log"; return 1; }
+}
+
+# restart_anvil_ca: stops the anvil-ca start_anvil_ca started and starts it again with the same configuration
+# (what `anvil-ca ca rotate`, `ca retire` and `ca rollover-root` need).
+restart_anvil_ca() {
+  kill "$ANVIL_PID"
+  wait "$ANVIL_PID" 2>/dev/null || true
+  "$ANVIL_CA_BIN" serve --config "$WORK/anvil-ca.toml" >>"$WORK/anvil-ca.log" 2>&1 &
+  ANVIL_PID=$!
+  PIDS+=($ANVIL_PID)
+  wait_for "anvil-ca after the restart" 30 curl -sf --cacert "$ROOT_PEM" "$DIRECTORY" -o /dev/null ||
+    { tail -n 30 "$WORK/anvil-ca.log"; return 1; }
 }
 
 # verify_chain CERT CHAIN: the certificate chains to anvil-ca's root.

@@ -63,10 +63,11 @@ class WfeHarness {
     wfe_ = std::make_unique<wfe::WebFrontEnd>(app::WfeOptionsFrom(config_, *material_), *ra_, *nonces_);
   }
 
-  // Rebuilds the front end serving these alternate issuer chains (RFC 8555 §7.4.2).
+  // Rebuilds the front end serving these alternate issuer chains (RFC 8555 §7.4.2) for the intermediate's
+  // certificates.
   void SetAlternateChains(std::vector<std::string> chains_pem) {
     wfe::WfeOptions options = app::WfeOptionsFrom(config_, *material_);
-    options.alternate_chains_pem = std::move(chains_pem);
+    options.alternate_chains_pem[material_->intermediate.ToPem()] = std::move(chains_pem);
     wfe_ = std::make_unique<wfe::WebFrontEnd>(std::move(options), *ra_, *nonces_);
   }
 
