@@ -1,16 +1,19 @@
 // anvil-ca: the private CA and ACME server. Composition root: command-line parsing and wiring only.
 #include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
 
 #include <cstdlib>
 #include <iostream>
 
 #include "base/base64url.h"
+#include "base/core_dumps.h"
 #include "base/file.h"
 #include "base/time.h"
 #include "ca_commands.h"
 #include "component_options.h"
 #include "config/config.h"
 #include "crypto/random.h"
+#include "crypto/secure_memory.h"
 #include "logging.h"
 #include "serve.h"
 #include "storage/store.h"
@@ -33,15 +36,31 @@ anvil::Result<anvil::config::Config> LoadConfig(const std::string& path, const s
   return config;
 }
 
+// Keys in memory (docs/ca-operations.md): OpenSSL's secure heap before any key is read or made, and no core
+// dumps unless --allow-core-dumps. Returns the line to log; an error only if the secure heap cannot start.
+anvil::Result<std::string> ProtectKeysInMemory(bool allow_core_dumps) {
+  ANVIL_ASSIGN_OR_RETURN(anvil::crypto::SecureHeapState heap, anvil::crypto::InitSecureHeap());
+  std::string dumps = "core dumps allowed (--allow-core-dumps)";
+  if (!allow_core_dumps) {
+    Status off = anvil::DisableCoreDumps();
+    dumps = off.ok() ? "core dumps off (not dumpable, RLIMIT_CORE 0)" : "core dumps NOT off: " + off.ToString();
+  }
+  return "keys in memory: " + anvil::crypto::DescribeSecureHeap(heap) + "; " + dumps;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"anvil-ca: a private certificate authority that speaks ACME (RFC 8555)"};
   app.require_subcommand(1);
   std::string config_path, data_dir;
+  bool allow_core_dumps = false;
   auto add_common = [&](CLI::App* cmd) {
     cmd->add_option("-c,--config", config_path, "TOML configuration file (see `anvil-ca config example`)");
     cmd->add_option("-d,--data-dir", data_dir, "data directory (default ./anvil-data, or $ANVIL_DATA)");
+    cmd->add_flag("--allow-core-dumps", allow_core_dumps,
+                  "leave the process dumpable (core dumps, ptrace by the same user) for debugging; the keys stay "
+                  "out of dumps in OpenSSL's secure heap either way");
   };
 
   CLI::App* serve = app.add_subcommand("serve", "run the ACME server (creates the CA on first start)");
@@ -128,10 +147,14 @@ int main(int argc, char** argv) {
     std::cout << "configuration OK\n";
     return 0;
   }
+  // Every command below may read or make a key (or an EAB HMAC key): protect them before the first.
+  auto protection = ProtectKeysInMemory(allow_core_dumps);
+  if (!protection.ok()) return Fail("secure heap", protection.status());
   if (serve->parsed()) {
     if (Status s = anvil::app::SetUpLogging(config->log.format, config->log.level); !s.ok()) {
       return Fail("logging", s);
     }
+    spdlog::info("{}", *protection);
     return anvil::app::Serve(*config);
   }
   if (init->parsed()) return anvil::app::CaInit(*config, init_args);

@@ -26,20 +26,33 @@ std::string DirName(const std::string& path) {
 Result<std::string> ReadFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno == ENOENT ? Error(Code::kNotFound, "no such file " + path) : Errno("cannot open", path);
-  std::string out;
-  char buf[65536];
+  // Read straight into the string, sized by fstat, and wipe any buffer outgrown: so the returned string is
+  // the only copy of the file in memory, and a caller that reads a key file and cleanses the string leaves
+  // none (docs/ca-operations.md, "Keys in memory").
+  struct stat st {};
+  const size_t expected = ::fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0;
+  std::string out(expected + 4096, '\0');
+  size_t filled = 0;
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (filled == out.size()) {
+      std::string larger(out.size() * 2, '\0');
+      std::memcpy(larger.data(), out.data(), filled);
+      ::explicit_bzero(out.data(), out.size());
+      out.swap(larger);
+    }
+    ssize_t n = ::read(fd, out.data() + filled, out.size() - filled);
     if (n < 0) {
       if (errno == EINTR) continue;
       Status s = Errno("cannot read", path);
+      ::explicit_bzero(out.data(), filled);
       ::close(fd);
       return s;
     }
     if (n == 0) break;
-    out.append(buf, size_t(n));
+    filled += static_cast<size_t>(n);
   }
   ::close(fd);
+  out.resize(filled);  // shrinking keeps the allocation: nothing is copied
   return out;
 }
 

@@ -1,11 +1,11 @@
 // PrivateKey's PEM forms (crypto/key.h): unencrypted PKCS #8, SEC1 and PKCS #1 in; encrypted PKCS #8 in and out.
+#include <openssl/decoder.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 
 #include <climits>
-#include <cstring>
 #include <memory>
 
 #include "crypto/internal.h"
@@ -21,18 +21,70 @@ using internal::EvpPkeyPtr;
 
 namespace {
 
-struct OpenSslFree {
-  void operator()(void* p) const { OPENSSL_free(p); }
+// One PEM block as PEM_read_bio_ex gives it with PEM_FLAG_SECURE: name, header and the decoded DER in the
+// secure heap (crypto/secure_memory.h; the ordinary heap when it is off), the DER cleansed when freed.
+class SecurePemBlock {
+ public:
+  SecurePemBlock() = default;
+  SecurePemBlock(const SecurePemBlock&) = delete;
+  SecurePemBlock& operator=(const SecurePemBlock&) = delete;
+  ~SecurePemBlock() { Reset(); }
+
+  // The next block of `bio`; false at the end or on a malformed block.
+  bool ReadFrom(BIO* bio) {
+    Reset();
+    return PEM_read_bio_ex(bio, &name_, &header_, &data_, &len_, PEM_FLAG_SECURE | PEM_FLAG_EAY_COMPATIBLE) == 1;
+  }
+  std::string_view name() const { return name_ == nullptr ? "" : name_; }
+  std::string_view header() const { return header_ == nullptr ? "" : header_; }
+  const unsigned char* data() const { return data_; }
+  long length() const { return len_; }
+
+ private:
+  void Reset() {
+    if (data_ != nullptr) OPENSSL_secure_clear_free(data_, static_cast<size_t>(len_));
+    OPENSSL_secure_free(name_);
+    OPENSSL_secure_free(header_);
+    name_ = header_ = nullptr;
+    data_ = nullptr;
+    len_ = 0;
+  }
+  char* name_ = nullptr;
+  char* header_ = nullptr;
+  unsigned char* data_ = nullptr;
+  long len_ = 0;
 };
 
-int NoPassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) { return -1; }
+// An unencrypted key block's DER, decoded in place. OpenSSL's decoders copy the DER they read into buffers of
+// their own, freed without cleansing; decoding from data (not from PEM text, which would decode the base64
+// into another such buffer) and telling the decoder the structure leaves no copy behind
+// (secure_memory_test).
+EvpPkeyPtr DecodePlainKey(const SecurePemBlock& block) {
+  const bool pkcs8 = block.name() == "PRIVATE KEY";
+  const char* type = block.name() == "EC PRIVATE KEY" ? "EC" : block.name() == "RSA PRIVATE KEY" ? "RSA" : nullptr;
+  EVP_PKEY* raw = nullptr;
+  std::unique_ptr<OSSL_DECODER_CTX, decltype(&OSSL_DECODER_CTX_free)> ctx(
+      OSSL_DECODER_CTX_new_for_pkey(&raw, "DER", pkcs8 ? "PrivateKeyInfo" : "type-specific", type,
+                                    EVP_PKEY_KEYPAIR, nullptr, nullptr),
+      OSSL_DECODER_CTX_free);
+  const unsigned char* p = block.data();
+  size_t len = static_cast<size_t>(block.length());
+  if (!ctx || OSSL_DECODER_from_data(ctx.get(), &p, &len) != 1) return nullptr;
+  return EvpPkeyPtr(raw);
+}
 
-// Hands OpenSSL the passphrase `u` points to (a std::string_view); refuses when it does not fit.
-int GivenPassphrase(char* buf, int size, int /*rwflag*/, void* u) {
-  const std::string_view* passphrase = static_cast<const std::string_view*>(u);
-  if (passphrase == nullptr || passphrase->size() > static_cast<size_t>(size)) return -1;
-  std::memcpy(buf, passphrase->data(), passphrase->size());
-  return static_cast<int>(passphrase->size());
+// An "ENCRYPTED PRIVATE KEY" block (RFC 5958 §3) decrypted with `passphrase`. PKCS8_decrypt cleanses its
+// plaintext, and a PKCS8_PRIV_KEY_INFO cleanses its key when freed; EVP_PKCS82PKEY re-encodes it into a
+// buffer it cleanses. OpenSSL's own encrypted-PEM decoder leaves the decrypted PKCS #8 in freed memory.
+EvpPkeyPtr DecryptKey(const SecurePemBlock& block, std::string_view passphrase) {
+  const unsigned char* p = block.data();
+  std::unique_ptr<X509_SIG, decltype(&X509_SIG_free)> sig(d2i_X509_SIG(nullptr, &p, block.length()),
+                                                          X509_SIG_free);
+  if (!sig || passphrase.size() > INT_MAX) return nullptr;
+  std::unique_ptr<PKCS8_PRIV_KEY_INFO, decltype(&PKCS8_PRIV_KEY_INFO_free)> info(
+      PKCS8_decrypt(sig.get(), passphrase.data(), static_cast<int>(passphrase.size())), PKCS8_PRIV_KEY_INFO_free);
+  if (!info) return nullptr;
+  return EvpPkeyPtr(EVP_PKCS82PKEY(info.get()));
 }
 
 // The private key of the first key block of `pem`; an encrypted PKCS #8 block only with a passphrase.
@@ -41,28 +93,22 @@ Result<PrivateKey> ReadPrivateKeyPem(std::string_view pem, const std::string_vie
   if (!bio) return Error(Code::kInvalidArgument, "PEM too large");
   // PEM_read_bio_PrivateKey gives up when another block comes first, as the "EC PARAMETERS" block of
   // `openssl ecparam -genkey` does; so find the key block first, then decode just that one.
-  while (true) {
-    char* name_raw = nullptr;
-    char* header_raw = nullptr;
-    unsigned char* data_raw = nullptr;
-    long len = 0;
-    if (PEM_read_bio(bio.get(), &name_raw, &header_raw, &data_raw, &len) != 1) break;
-    std::unique_ptr<char, OpenSslFree> name(name_raw), header(header_raw);
-    std::unique_ptr<unsigned char, OpenSslFree> data(data_raw);
-    std::string_view block(name.get());
-    const bool encrypted = block == "ENCRYPTED PRIVATE KEY";
+  SecurePemBlock block;
+  while (block.ReadFrom(bio.get())) {
+    const bool encrypted = block.name() == "ENCRYPTED PRIVATE KEY";
     if (encrypted && passphrase == nullptr) {
       return Error(Code::kInvalidArgument, "the private key is encrypted and no passphrase was given");
     }
-    if (!encrypted && block != "PRIVATE KEY" && block != "EC PRIVATE KEY" && block != "RSA PRIVATE KEY") continue;
-    BioPtr one(BIO_new(BIO_s_mem()));
-    if (!one || PEM_write_bio(one.get(), name.get(), header.get(), data.get(), len) <= 0) break;
-    OPENSSL_cleanse(data.get(), static_cast<size_t>(len));
-    // Legacy encrypted keys ("Proc-Type: 4,ENCRYPTED") are refused by NoPassphrase instead of OpenSSL
-    // prompting on the terminal.
-    EvpPkeyPtr pkey(encrypted ? PEM_read_bio_PrivateKey(one.get(), nullptr, GivenPassphrase,
-                                                        const_cast<std::string_view*>(passphrase))
-                              : PEM_read_bio_PrivateKey(one.get(), nullptr, NoPassphrase, nullptr));
+    if (!encrypted && block.name() != "PRIVATE KEY" && block.name() != "EC PRIVATE KEY" &&
+        block.name() != "RSA PRIVATE KEY") {
+      continue;
+    }
+    // Legacy encrypted PEM ("Proc-Type: 4,ENCRYPTED") is refused: only PKCS #8 encryption is read.
+    if (!block.header().empty()) {
+      return Error(Code::kInvalidArgument,
+                   "legacy encrypted PEM (Proc-Type header) is not supported; convert it with openssl pkcs8 -topk8");
+    }
+    EvpPkeyPtr pkey = encrypted ? DecryptKey(block, *passphrase) : DecodePlainKey(block);
     if (!pkey) {
       if (encrypted) return ErrorWithOpenSsl(Code::kInvalidArgument, "wrong passphrase, or a damaged encrypted key");
       break;
