@@ -71,6 +71,9 @@ int main(int argc, char** argv) {
   anvil::app::CaRotateArgs rotate_args;
   rotate->add_option("--root-key", rotate_args.root_key, "the root key's path (default: <data_dir>/ca/root.key)");
   rotate->add_option("--at", rotate_args.at, "RFC 3339 time from which it issues (default: at the next start)");
+  rotate->add_option("--key-uri", rotate_args.key_uri,
+                     "pkcs11: URI (RFC 7512) of a key in a PKCS #11 token to use instead of a new key (ca.pkcs11_module, "
+                     "ca.pkcs11_pin)");
   CLI::App* retire = ca_cmd->add_subcommand(
       "retire", "retire an intermediate generation: on the root's CRL, no more issuance, renewals asked (ARI)");
   add_common(retire);

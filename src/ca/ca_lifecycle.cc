@@ -4,12 +4,20 @@
 #include <system_error>
 
 #include "base/file.h"
+#include "ca/token_key.h"
 #include "crypto/crl.h"
 
 namespace anvil::ca {
 namespace {
 
 constexpr mode_t kCertMode = 0644;
+
+Status RemoveIfPresent(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove(path, ec);
+  if (ec) return Error(Code::kIo, "removing " + path + ": " + ec.message());
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -42,17 +50,28 @@ Result<Intermediate> RotateIntermediate(const std::string& data_dir, const CaOpt
   while (FileExists(paths.Intermediate(generation, "pem"))) ++generation;
 
   const TimePoint now = clock.Now();
-  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
+  // A key in a token: its public half is read through the loaded key, and the private half never leaves it.
+  const bool in_token = !rotate.key_uri.empty();
+  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, in_token ? LoadTokenKey(rotate.key_uri, options)
+                                                          : crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
+  if (key.public_key() == root_key.public_key()) {
+    return Error(Code::kInvalidArgument, rotate.key_uri + " is the root's key");
+  }
   ANVIL_ASSIGN_OR_RETURN(crypto::Certificate cert,
                          MakeIntermediate(root, root_key, key.public_key(), options, now));
-  ANVIL_RETURN_IF_ERROR(WriteKeyFile(paths.Intermediate(generation, "key"), key, options.key_passphrase));
+  const std::string key_path = paths.Intermediate(generation, "key"), uri_path = paths.Intermediate(generation, "key-uri");
+  if (in_token) {
+    ANVIL_RETURN_IF_ERROR(WriteKeyUriFile(uri_path, rotate.key_uri));
+    ANVIL_RETURN_IF_ERROR(RemoveIfPresent(key_path));  // one left by an interrupted rotation
+  } else {
+    ANVIL_RETURN_IF_ERROR(WriteKeyFile(key_path, key, options.key_passphrase));
+    ANVIL_RETURN_IF_ERROR(RemoveIfPresent(uri_path));
+  }
   const std::string activate_path = paths.Intermediate(generation, "activate");
   if (rotate.activate_at) {
     ANVIL_RETURN_IF_ERROR(WriteFileAtomic(activate_path, FormatRfc3339(*rotate.activate_at) + "\n", kCertMode));
   } else {
-    std::error_code ec;
-    std::filesystem::remove(activate_path, ec);  // one left by an interrupted rotation
-    if (ec) return Error(Code::kIo, "removing " + activate_path + ": " + ec.message());
+    ANVIL_RETURN_IF_ERROR(RemoveIfPresent(activate_path));  // one left by an interrupted rotation
   }
   ANVIL_RETURN_IF_ERROR(WriteFileAtomic(paths.Intermediate(generation, "pem"), cert.ToPem(), kCertMode));
   return Intermediate{generation, std::move(cert), std::move(key), rotate.activate_at, std::nullopt, false};
@@ -96,6 +115,7 @@ Result<std::vector<std::string>> EncryptKeys(const std::string& data_dir, const 
   std::vector<std::string> files;
   if (FileExists(paths.root_key)) files.push_back(paths.root_key);
   for (int generation = 1; FileExists(paths.Intermediate(generation, "pem")); ++generation) {
+    if (FileExists(paths.Intermediate(generation, "key-uri"))) continue;  // in a token: no file to encrypt
     files.push_back(paths.Intermediate(generation, "key"));
   }
   // Every key is read before any is rewritten: a key that does not open stops the command with nothing changed.

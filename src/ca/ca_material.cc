@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/file.h"
+#include "ca/token_key.h"
 #include "crypto/digest.h"
 #include "crypto/random.h"
 
@@ -52,7 +53,11 @@ Result<crypto::PrivateKey> ReadKeyFile(const std::string& path, const std::strin
 }
 
 Status WriteKeyFile(const std::string& path, const crypto::PrivateKey& key, const std::string& passphrase) {
-  if (passphrase.empty()) return WriteFileAtomic(path, key.ToPem(), kKeyMode);
+  if (passphrase.empty()) {
+    std::string pem = key.ToPem();
+    if (pem.empty()) return Error(Code::kInvalidArgument, path + ": the key cannot be exported (in a token?)");
+    return WriteFileAtomic(path, pem, kKeyMode);
+  }
   ANVIL_ASSIGN_OR_RETURN(std::string pem, key.ToEncryptedPem(passphrase));
   return WriteFileAtomic(path, pem, kKeyMode);
 }
@@ -191,12 +196,15 @@ namespace {
 
 // Generation `generation`'s certificate, key and state files; kNotFound when its certificate does not exist.
 Result<Intermediate> LoadIntermediate(const CaPaths& paths, int generation, const crypto::Certificate& root,
-                                      const std::string& passphrase) {
+                                      const CaOptions& options) {
   const std::string cert_path = paths.Intermediate(generation, "pem");
   if (!FileExists(cert_path)) return Error(Code::kNotFound, "no " + cert_path);
   ANVIL_ASSIGN_OR_RETURN(crypto::Certificate cert, LoadCert(cert_path));
-  const std::string key_path = paths.Intermediate(generation, "key");
-  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, ReadKeyFile(key_path, passphrase));
+  // A key in a PKCS #11 token is named by its URI instead of a key file (ca/token_key.h).
+  const bool in_token = FileExists(paths.Intermediate(generation, "key-uri"));
+  const std::string key_path = paths.Intermediate(generation, in_token ? "key-uri" : "key");
+  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, in_token ? ReadKeyUriFile(key_path, options)
+                                                          : ReadKeyFile(key_path, options.key_passphrase));
   if (!(key.public_key() == cert.public_key())) {
     return Error(Code::kInvalidArgument, key_path + " does not match " + cert_path);
   }
@@ -232,7 +240,7 @@ Result<CaMaterial> LoadCa(const std::string& data_dir, const CaOptions& options,
   ANVIL_ASSIGN_OR_RETURN(crypto::Certificate root, LoadCert(paths.root_cert));
   std::vector<Intermediate> intermediates;
   for (int generation = 1;; ++generation) {
-    Result<Intermediate> loaded = LoadIntermediate(paths, generation, root, options.key_passphrase);
+    Result<Intermediate> loaded = LoadIntermediate(paths, generation, root, options);
     if (!loaded.ok() && loaded.status().code() == Code::kNotFound && generation > 1) break;
     if (!loaded.ok()) return loaded.status();
     intermediates.push_back(std::move(*loaded));
