@@ -192,7 +192,7 @@ Result<PrivateKey> LoadPkcs11Key(const std::string& uri, const std::string& modu
   EvpPkeyPtr pkey(ENGINE_load_private_key(engine, uri.c_str(), no_prompt.get(), nullptr));
   if (pkey) {
     DrainErrors();
-    Result<PrivateKey> key = Access::WrapPrivate(std::move(pkey));
+    Result<PrivateKey> key = Access::WrapPrivate(std::move(pkey), /*in_token=*/true);
     if (!key.ok()) return Error(key.status().code(), uri + ": " + key.status().message());
     return key;
   }
