@@ -91,6 +91,10 @@ TEST_F(TokenKeyTest, RotationOntoATokenKeyWritesItsUriAndTheTokenSignsWhatTheGen
   auto crl = ca.issuers().back()->SignCrl(tmpl);
   ASSERT_TRUE(crl.ok()) << crl.status().ToString();
   EXPECT_TRUE(crypto::Crl::FromDer(*crl)->IsSignedBy(token_key_->public_key()));
+  // And generation 1, whose key is a file, signs its own CRL still, with the engine loaded.
+  auto software_crl = ca.issuers().front()->SignCrl(tmpl);
+  ASSERT_TRUE(software_crl.ok()) << software_crl.status().ToString();
+  EXPECT_TRUE(crypto::Crl::FromDer(*software_crl)->IsSignedBy(material->intermediates.front().certificate.public_key()));
 }
 
 TEST_F(TokenKeyTest, EncryptKeysLeavesTheTokenGenerationAlone) {

@@ -111,6 +111,12 @@ Result<ENGINE*> EngineFor(Engines& engines, const std::string& module_path) {
                             "OpenSSL's pkcs11 engine is not installed (Debian: libengine-pkcs11-openssl; "
                             "OPENSSL_ENGINES may name the directory of its pkcs11.so)");
   }
+  // Never a default engine: ENGINE_register_all_complete (OPENSSL_INIT_ENGINE_ALL_BUILTIN, which libcurl's
+  // initialisation asks for) would otherwise make libp11's EC and RSA methods the default ones for every key, and
+  // X509_CRL_sign and OCSP_basic_sign_ctx with a key from a file then fail ("command not supported"; found by
+  // interop.ca_hsm, where generation 1's CRL failed once anvil-ca had loaded generation 2's key from the token).
+  // Only the keys loaded through the engine use it.
+  ENGINE_set_flags(engine, ENGINE_get_flags(engine) | ENGINE_FLAGS_NO_REGISTER_ALL);
   // QUIET: libp11 would otherwise print its own diagnostics on stderr; ours are in the Status. Older libp11
   // versions lack it, which changes nothing else.
   if (ENGINE_ctrl_cmd_string(engine, "QUIET", nullptr, 1) != 1) DrainErrors();
