@@ -111,8 +111,8 @@ Result<ENGINE*> EngineFor(Engines& engines, const std::string& module_path) {
                             "OpenSSL's pkcs11 engine is not installed (Debian: libengine-pkcs11-openssl; "
                             "OPENSSL_ENGINES may name the directory of its pkcs11.so)");
   }
-  // Never a default engine: ENGINE_register_all_complete (OPENSSL_INIT_ENGINE_ALL_BUILTIN, which libcurl's
-  // initialisation asks for) would otherwise make libp11's EC and RSA methods the default ones for every key, and
+  // Never a default engine: ENGINE_register_all_complete (run by OPENSSL_init_crypto with the engine flags; in
+  // anvil-ca something calls it after the key is loaded, probably libcurl's OpenSSL set-up) would otherwise make libp11's EC and RSA methods the default ones for every key, and
   // X509_CRL_sign and OCSP_basic_sign_ctx with a key from a file then fail ("command not supported"; found by
   // interop.ca_hsm, where generation 1's CRL failed once anvil-ca had loaded generation 2's key from the token).
   // Only the keys loaded through the engine use it.
