@@ -6,6 +6,7 @@
 #include "base/time.h"
 #include "ca/ca_lifecycle.h"
 #include "ca/ca_material.h"
+#include "ca/token_key.h"
 #include "component_options.h"
 #include "publish/crl_updater.h"
 #include "publish/publication.h"
@@ -123,6 +124,14 @@ int CaShow(const config::Config& config) {
     }
     std::cout << "  root:        generation " << i.root_generation << "\n"
               << "  state:       " << state << "\n";
+    // Where the key is: a file in the data directory, or the token a .key-uri names (ca/token_key.h).
+    const std::string uri_path = paths.Intermediate(i.generation, "key-uri");
+    if (auto uri = ca::ReadKeyUri(uri_path); FileExists(uri_path)) {
+      std::cout << "  key:         " << (uri.ok() ? *uri : uri.status().message()) << " (PKCS #11 token, "
+                << config.ca.pkcs11_module << ")\n";
+    } else {
+      std::cout << "  key:         " << paths.Intermediate(i.generation, "key") << "\n";
+    }
   }
   return 0;
 }
@@ -131,6 +140,7 @@ int CaRotate(const config::Config& config, const CaRotateArgs& args) {
   SystemClock clock;
   ca::RotateOptions rotate;
   rotate.root_key_path = args.root_key;
+  rotate.key_uri = args.key_uri;
   if (!args.at.empty()) {
     auto at = ParseRfc3339(args.at);
     if (!at.ok()) return Fail("ca rotate --at", at.status());
@@ -140,6 +150,7 @@ int CaRotate(const config::Config& config, const CaRotateArgs& args) {
   if (!made.ok()) return Fail("ca rotate", made.status());
   PrintCertificate("New intermediate generation " + std::to_string(made->generation), made->certificate,
                    ca::CaPaths::In(config.data_dir).Intermediate(made->generation, "pem"));
+  if (!args.key_uri.empty()) std::cout << "  key:         " << args.key_uri << " (PKCS #11 token)\n";
   std::cout << (made->activate_at ? "It issues from " + FormatRfc3339(*made->activate_at) + " once anvil-ca has been restarted."
                                   : "It issues once anvil-ca has been restarted.")
             << " The older generations keep signing the CRLs and OCSP answers of their certificates.\n";

@@ -27,6 +27,7 @@ int CaShow(const config::Config& config);
 struct CaRotateArgs {
   std::string root_key;  // empty: the newest root's key in <data_dir>/ca
   std::string at;        // RFC 3339; empty: from the next start of anvil-ca
+  std::string key_uri;   // a pkcs11: URI (RFC 7512): the new generation's key is in that token; empty: a new key
 };
 int CaRotate(const config::Config& config, const CaRotateArgs& args);
 

@@ -12,6 +12,8 @@ ca::CaOptions CaOptionsFrom(const config::Config& config) {
   o.intermediate_validity = c.intermediate_validity;
   o.cross_signed_chain = c.cross_signed_chain;
   o.key_passphrase = c.key_passphrase_value;
+  o.pkcs11_module = c.pkcs11_module;
+  o.pkcs11_pin = c.pkcs11_pin_value;
   // New intermediates name their root's CRL on the publication listener (the openssl -crl_check_all and nginx
   // relying parties need a CRL for every level of the chain): /crl/ROOT.crl, publish::CrlPath(ca::RootName(N)).
   if (!config.publication.listen.empty()) o.root_crl_base_url = config.publication.external_url + "/crl";

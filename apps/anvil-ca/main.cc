@@ -90,6 +90,9 @@ int main(int argc, char** argv) {
   anvil::app::CaRotateArgs rotate_args;
   rotate->add_option("--root-key", rotate_args.root_key, "a root key's path (default: the newest root's, in <data_dir>/ca)");
   rotate->add_option("--at", rotate_args.at, "RFC 3339 time from which it issues (default: at the next start)");
+  rotate->add_option("--key-uri", rotate_args.key_uri,
+                     "pkcs11: URI (RFC 7512) of a key in a PKCS #11 token to use instead of a new key (ca.pkcs11_module, "
+                     "ca.pkcs11_pin)");
   CLI::App* rollover = ca_cmd->add_subcommand(
       "rollover-root", "make a new root, cross-signed by the newest one, and a new intermediate under it");
   add_common(rollover);

@@ -4,12 +4,20 @@
 #include <system_error>
 
 #include "base/file.h"
+#include "ca/token_key.h"
 #include "crypto/crl.h"
 
 namespace anvil::ca {
 namespace {
 
 constexpr mode_t kCertMode = 0644;
+
+Status RemoveIfPresent(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove(path, ec);
+  if (ec) return Error(Code::kIo, "removing " + path + ": " + ec.message());
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -45,26 +53,38 @@ int NextIntermediateGeneration(const CaPaths& paths) {
   return generation;
 }
 
-// A new intermediate generation's files: the key, the activation time (or none), then the certificate, whose
-// existence makes the generation.
-Status WriteGeneration(const CaPaths& paths, const Intermediate& made, const std::string& passphrase) {
+// A new intermediate generation's files: its key (or, for a key in a token, the URI that names it), the
+// activation time (or none), then the certificate, whose existence makes the generation. A key file or URI of
+// the other kind, and an activation time, left by an interrupted rotation are removed, so one names the key.
+Status WriteGeneration(const CaPaths& paths, const Intermediate& made, const std::string& key_uri,
+                       const std::string& passphrase) {
   const int generation = made.generation;
-  ANVIL_RETURN_IF_ERROR(WriteKeyFile(paths.Intermediate(generation, "key"), made.key, passphrase));
+  const std::string key_path = paths.Intermediate(generation, "key");
+  const std::string uri_path = paths.Intermediate(generation, "key-uri");
+  if (!key_uri.empty()) {
+    ANVIL_RETURN_IF_ERROR(WriteKeyUriFile(uri_path, key_uri));
+    ANVIL_RETURN_IF_ERROR(RemoveIfPresent(key_path));
+  } else {
+    ANVIL_RETURN_IF_ERROR(WriteKeyFile(key_path, made.key, passphrase));
+    ANVIL_RETURN_IF_ERROR(RemoveIfPresent(uri_path));
+  }
   const std::string activate_path = paths.Intermediate(generation, "activate");
   if (made.activate_at) {
     ANVIL_RETURN_IF_ERROR(WriteFileAtomic(activate_path, FormatRfc3339(*made.activate_at) + "\n", kCertMode));
   } else {
-    std::error_code ec;
-    std::filesystem::remove(activate_path, ec);  // one left by an interrupted rotation
-    if (ec) return Error(Code::kIo, "removing " + activate_path + ": " + ec.message());
+    ANVIL_RETURN_IF_ERROR(RemoveIfPresent(activate_path));
   }
   return WriteFileAtomic(paths.Intermediate(generation, "pem"), made.certificate.ToPem(), kCertMode);
 }
 
-// The next intermediate generation under `root`: a new P-256 key and its certificate.
+// The next intermediate generation under `root`: a new P-256 key, or the token's key `key_uri` names (its
+// public half read through the loaded key; the private half never leaves the token), and its certificate.
 Result<Intermediate> MakeGeneration(const CaPaths& paths, const RootKey& root, const CaOptions& options,
-                                    std::optional<TimePoint> activate_at, TimePoint now) {
-  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
+                                    const std::string& key_uri, std::optional<TimePoint> activate_at, TimePoint now) {
+  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, key_uri.empty()
+                                                     ? crypto::PrivateKey::Generate(crypto::KeyType::kEcP256)
+                                                     : LoadTokenKey(key_uri, options));
+  if (key.public_key() == root.key.public_key()) return Error(Code::kInvalidArgument, key_uri + " is the root's key");
   ANVIL_ASSIGN_OR_RETURN(crypto::Certificate cert, MakeIntermediate(root.root.certificate, root.root.generation,
                                                                     root.key, key.public_key(), options, now));
   return Intermediate{NextIntermediateGeneration(paths), std::move(cert), std::move(key), activate_at, std::nullopt,
@@ -78,8 +98,9 @@ Result<Intermediate> RotateIntermediate(const std::string& data_dir, const CaOpt
   const CaPaths paths = CaPaths::In(data_dir);
   if (!FileExists(paths.intermediate_cert)) return Error(Code::kNotFound, "no CA in " + paths.dir);
   ANVIL_ASSIGN_OR_RETURN(RootKey root, LoadRootKey(data_dir, rotate.root_key_path, options.key_passphrase));
-  ANVIL_ASSIGN_OR_RETURN(Intermediate made, MakeGeneration(paths, root, options, rotate.activate_at, clock.Now()));
-  ANVIL_RETURN_IF_ERROR(WriteGeneration(paths, made, options.key_passphrase));
+  ANVIL_ASSIGN_OR_RETURN(Intermediate made,
+                         MakeGeneration(paths, root, options, rotate.key_uri, rotate.activate_at, clock.Now()));
+  ANVIL_RETURN_IF_ERROR(WriteGeneration(paths, made, rotate.key_uri, options.key_passphrase));
   return made;
 }
 
@@ -104,13 +125,13 @@ Result<Rollover> RolloverRoot(const std::string& data_dir, const CaOptions& opti
   ANVIL_ASSIGN_OR_RETURN(crypto::Certificate cert, MakeRoot(key, name, options, now));
   ANVIL_ASSIGN_OR_RETURN(crypto::Certificate cross, MakeRoot(key, name, options, now, &previous.root, &previous.key));
   RootKey root{CaRoot{generation, std::move(cert), std::move(cross)}, std::move(key)};
-  ANVIL_ASSIGN_OR_RETURN(Intermediate made, MakeGeneration(paths, root, options, rollover.activate_at, now));
+  ANVIL_ASSIGN_OR_RETURN(Intermediate made, MakeGeneration(paths, root, options, "", rollover.activate_at, now));
 
   ANVIL_RETURN_IF_ERROR(WriteKeyFile(key_path, root.key, options.key_passphrase));
   ANVIL_RETURN_IF_ERROR(WriteFileAtomic(paths.Root(generation, "pem"), root.root.certificate.ToPem(), kCertMode));
   ANVIL_RETURN_IF_ERROR(
       WriteFileAtomic(paths.Root(generation, "cross.pem"), root.root.cross_signed->ToPem(), kCertMode));
-  ANVIL_RETURN_IF_ERROR(WriteGeneration(paths, made, options.key_passphrase));
+  ANVIL_RETURN_IF_ERROR(WriteGeneration(paths, made, "", options.key_passphrase));
   return Rollover{std::move(root.root), std::move(made)};
 }
 
@@ -154,6 +175,7 @@ Result<std::vector<std::string>> EncryptKeys(const std::string& data_dir, const 
     if (FileExists(paths.Root(generation, "key"))) files.push_back(paths.Root(generation, "key"));
   }
   for (int generation = 1; FileExists(paths.Intermediate(generation, "pem")); ++generation) {
+    if (FileExists(paths.Intermediate(generation, "key-uri"))) continue;  // in a token: no file to encrypt
     files.push_back(paths.Intermediate(generation, "key"));
   }
   // Every key is read before any is rewritten: a key that does not open stops the command with nothing changed.

@@ -34,12 +34,17 @@ Result<RootKey> LoadRootKey(const std::string& data_dir, const std::string& path
 struct RotateOptions {
   std::string root_key_path;             // empty: the newest root's key in <data_dir>/ca
   std::optional<TimePoint> activate_at;  // none: issues from the next start of anvil-ca
+  // Non-empty: the new generation's key is this key in a PKCS #11 token (an RFC 7512 URI, ca/token_key.h),
+  // loaded with options.pkcs11_module and options.pkcs11_pin, instead of a new software key.
+  std::string key_uri;
 };
 
-// Makes the next generation: a new P-256 key and its certificate signed by the root whose key is given (the
-// newest root's by default; options.key_passphrase decrypts the root key and encrypts the new one). The key is
-// written first, then the activation time, then the certificate, whose existence makes the generation: an
-// interrupted rotation leaves at most an unused key, which the next rotation overwrites.
+// Makes the next generation: a new P-256 key (or the token's key rotate.key_uri names) and its certificate
+// signed by the root whose key is given (the newest root's by default; options.key_passphrase decrypts the root
+// key and encrypts the new one). The key (or its URI, in intermediate-N.key-uri) is written first, then the
+// activation time, then the certificate, whose existence makes the generation: an interrupted rotation leaves
+// at most an unused key or URI, which the next rotation overwrites (and a key file or URI of the other kind is
+// removed, so one names the key).
 Result<Intermediate> RotateIntermediate(const std::string& data_dir, const CaOptions& options,
                                         const RotateOptions& rotate, const Clock& clock);
 
@@ -72,7 +77,8 @@ Result<Rollover> RolloverRoot(const std::string& data_dir, const CaOptions& opti
 Result<Intermediate> RetireIntermediate(const std::string& data_dir, const CaOptions& options, int generation,
                                         RetirementReason reason, const Clock& clock);
 
-// Rewrites every CA key in the data directory (each root's that is there, every generation's) encrypted with
+// Rewrites every CA key in the data directory (each root's that is there, every generation's whose key is not in
+// a token) encrypted with
 // options.key_passphrase; keys encrypted already must open with it. Returns the files rewritten.
 // kInvalidArgument for an empty passphrase.
 Result<std::vector<std::string>> EncryptKeys(const std::string& data_dir, const CaOptions& options);

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/file.h"
+#include "ca/token_key.h"
 #include "crypto/digest.h"
 #include "crypto/random.h"
 
@@ -52,7 +53,11 @@ Result<crypto::PrivateKey> ReadKeyFile(const std::string& path, const std::strin
 }
 
 Status WriteKeyFile(const std::string& path, const crypto::PrivateKey& key, const std::string& passphrase) {
-  if (passphrase.empty()) return WriteFileAtomic(path, key.ToPem(), kKeyMode);
+  if (passphrase.empty()) {
+    std::string pem = key.ToPem();
+    if (pem.empty()) return Error(Code::kInvalidArgument, path + ": the key cannot be exported (in a token?)");
+    return WriteFileAtomic(path, pem, kKeyMode);
+  }
   ANVIL_ASSIGN_OR_RETURN(std::string pem, key.ToEncryptedPem(passphrase));
   return WriteFileAtomic(path, pem, kKeyMode);
 }
@@ -217,14 +222,16 @@ Status ImportCa(const std::string& data_dir, const std::string& root_cert_pem_pa
 
 namespace {
 
-// Generation `generation`'s certificate, key and state files; kNotFound when its certificate does not exist.
+// Generation `generation`'s certificate, key and state files.
 Result<Intermediate> LoadIntermediate(const CaPaths& paths, int generation, const std::vector<CaRoot>& roots,
-                                      const std::string& passphrase) {
+                                      const CaOptions& options) {
   const std::string cert_path = paths.Intermediate(generation, "pem");
-  if (!FileExists(cert_path)) return Error(Code::kNotFound, "no " + cert_path);
   ANVIL_ASSIGN_OR_RETURN(crypto::Certificate cert, LoadCert(cert_path));
-  const std::string key_path = paths.Intermediate(generation, "key");
-  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, ReadKeyFile(key_path, passphrase));
+  // A key in a PKCS #11 token is named by its URI instead of a key file (ca/token_key.h).
+  const bool in_token = FileExists(paths.Intermediate(generation, "key-uri"));
+  const std::string key_path = paths.Intermediate(generation, in_token ? "key-uri" : "key");
+  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, in_token ? ReadKeyUriFile(key_path, options)
+                                                          : ReadKeyFile(key_path, options.key_passphrase));
   if (!(key.public_key() == cert.public_key())) {
     return Error(Code::kInvalidArgument, key_path + " does not match " + cert_path);
   }
@@ -290,11 +297,11 @@ Result<CaMaterial> LoadCa(const std::string& data_dir, const CaOptions& options,
   if (!FileExists(paths.intermediate_cert)) return Error(Code::kNotFound, "no CA in " + paths.dir);
   ANVIL_ASSIGN_OR_RETURN(std::vector<CaRoot> roots, LoadRoots(data_dir));
   std::vector<Intermediate> intermediates;
-  for (int generation = 1;; ++generation) {
-    Result<Intermediate> loaded = LoadIntermediate(paths, generation, roots, options.key_passphrase);
-    if (!loaded.ok() && loaded.status().code() == Code::kNotFound && generation > 1) break;
-    if (!loaded.ok()) return loaded.status();
-    intermediates.push_back(std::move(*loaded));
+  // A generation exists once its certificate does; anything of it that is missing or wrong then stops the
+  // start (a missing key file must not make the generation, and those after it, vanish).
+  for (int generation = 1; generation == 1 || FileExists(paths.Intermediate(generation, "pem")); ++generation) {
+    ANVIL_ASSIGN_OR_RETURN(Intermediate loaded, LoadIntermediate(paths, generation, roots, options));
+    intermediates.push_back(std::move(loaded));
   }
   const Intermediate* issuing = IssuingOf(intermediates, now);
   if (issuing == nullptr) {

@@ -6,6 +6,8 @@
 //   root-N.cross.pem                  root N's name and key certified by root N-1 (the cross-signed root)
 //   intermediate.pem, .key            generation 1, made with the root
 //   intermediate-N.pem, .key          generation N >= 2, made by RotateIntermediate (`anvil-ca ca rotate`)
+//   intermediate[-N].key-uri          instead of .key: the RFC 7512 URI of the key in a PKCS #11 token
+//                                     (ca/token_key.h, `anvil-ca ca rotate --key-uri`)
 //   intermediate[-N].activate         optional: RFC 3339 time from which that generation issues
 //   intermediate[-N].retired          optional: "RFC3339-time reason" once retired (`anvil-ca ca retire`)
 //   intermediate[-N].imported         optional: certificates issued elsewhere were imported for this generation
@@ -46,6 +48,10 @@ struct CaOptions {
   // keys are written unencrypted and encrypted ones cannot be read. The secret itself (config resolves
   // ca.key_passphrase).
   std::string key_passphrase;
+  // The PKCS #11 module and the user PIN (the secret itself; config resolves ca.pkcs11_pin) of the token holding
+  // the keys of generations with a .key-uri file (ca/token_key.h). Empty PIN: no token is used.
+  std::string pkcs11_module = "/usr/lib/softhsm/libsofthsm2.so";
+  std::string pkcs11_pin;
 };
 
 struct CaPaths {

@@ -525,6 +525,16 @@ Status ReadCa(TableReader& t, CaConfig& ca) {
     }
     return Status(Code::kInvalidArgument, "must be file:PATH, env:NAME or credential:NAME");
   }));
+  ANVIL_RETURN_IF_ERROR(t.String("pkcs11_module", ca.pkcs11_module, [](std::string& v) -> Status {
+    if (v.starts_with("/")) return Status::Ok();
+    return Status(Code::kInvalidArgument, "must be an absolute path to a PKCS #11 module");
+  }));
+  ANVIL_RETURN_IF_ERROR(t.String("pkcs11_pin", ca.pkcs11_pin, [](std::string& v) -> Status {
+    if (v.empty() || v.starts_with("file:") || v.starts_with("env:") || v.starts_with("credential:")) {
+      return Status::Ok();
+    }
+    return Status(Code::kInvalidArgument, "must be file:PATH, env:NAME or credential:NAME (never the PIN itself)");
+  }));
   return t.Finish();
 }
 
@@ -696,6 +706,9 @@ Status Finalize(Config& config, const std::string& data_dir_flag) {
   }
   if (!config.ca.key_passphrase.empty()) {
     ANVIL_ASSIGN_OR_RETURN(config.ca.key_passphrase_value, internal::ReadPassphrase(config.ca.key_passphrase));
+  }
+  if (!config.ca.pkcs11_pin.empty()) {
+    ANVIL_ASSIGN_OR_RETURN(config.ca.pkcs11_pin_value, internal::ReadSecret(config.ca.pkcs11_pin, "ca.pkcs11_pin"));
   }
   return Status::Ok();
 }

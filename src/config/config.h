@@ -157,6 +157,14 @@ struct CaConfig {
   std::string key_passphrase;
   // The passphrase itself, read by Finalize from key_passphrase; never printed or logged.
   std::string key_passphrase_value;
+  // ca.pkcs11_module: the PKCS #11 module (a shared library) of the token that holds the keys of intermediate
+  // generations made with `anvil-ca ca rotate --key-uri` (docs/ca-operations.md).
+  std::string pkcs11_module = "/usr/lib/softhsm/libsofthsm2.so";
+  // ca.pkcs11_pin: where that token's user PIN comes from, as key_passphrase ("file:PATH", "env:NAME",
+  // "credential:NAME"). Empty = no token is used.
+  std::string pkcs11_pin;
+  // The PIN itself, read by Finalize from pkcs11_pin; never printed or logged.
+  std::string pkcs11_pin_value;
 };
 
 struct Config {

@@ -92,7 +92,8 @@ std::string Dump(const Config& c) {
       << "\nca.intermediate_common_name=" << c.ca.intermediate_common_name
       << "\nca.organization=" << c.ca.organization << "\nca.root_validity=" << c.ca.root_validity.count()
       << "\nca.intermediate_validity=" << c.ca.intermediate_validity.count()
-      << "\nca.cross_signed_chain=" << c.ca.cross_signed_chain << "\n";
+      << "\nca.cross_signed_chain=" << c.ca.cross_signed_chain << "\nca.pkcs11_module=" << c.ca.pkcs11_module
+      << "\nca.pkcs11_pin=" << c.ca.pkcs11_pin << "\n";
   for (const auto& [name, profile] : c.profiles) {
     const std::string k = "profiles." + name + ".";
     out << k << "description=" << profile.description << "\n"
@@ -189,6 +190,8 @@ const std::vector<std::string>& AllKeys() {
       "ca.intermediate_validity",
       "ca.cross_signed_chain",
       "ca.key_passphrase",
+      "ca.pkcs11_module",
+      "ca.pkcs11_pin",
       "profiles.NAME.description",
       "profiles.NAME.validity",
       "profiles.NAME.ext_key_usages",
@@ -338,6 +341,8 @@ organization = ""
 root_validity = "7300d"
 intermediate_validity = "730d"
 cross_signed_chain = "/etc/anvil/cross.pem"
+pkcs11_module = "/usr/lib/x86_64-linux-gnu/pkcs11/opensc-pkcs11.so"
+pkcs11_pin = "credential:anvil-pin"
 
 [profiles.web]
 description = "Web servers"
@@ -447,6 +452,9 @@ TEST(ConfigTest, FullFileOverridesEverySection) {
   EXPECT_EQ(c.ca.root_validity, 7300 * kDay);
   EXPECT_EQ(c.ca.intermediate_validity, 730 * kDay);
   EXPECT_EQ(c.ca.cross_signed_chain, "/etc/anvil/cross.pem");
+  EXPECT_EQ(c.ca.pkcs11_module, "/usr/lib/x86_64-linux-gnu/pkcs11/opensc-pkcs11.so");
+  EXPECT_EQ(c.ca.pkcs11_pin, "credential:anvil-pin");
+  EXPECT_EQ(c.ca.pkcs11_pin_value, "");  // read by Finalize
 
   // [profiles] replaces the three defaults entirely.
   ASSERT_EQ(c.profiles.size(), 2u);
@@ -709,6 +717,13 @@ TEST(ConfigTest, LifetimesAreCheckedAcrossTables) {
             "profiles.tls-server.backdate: 1h is not shorter than the validity (1h)");
 }
 
+TEST(ConfigTest, ThePkcs11PinIsASourceNeverThePinItself) {
+  EXPECT_EQ(ErrorOf("[ca]\npkcs11_pin = \"1234\"\n"),
+            "ca.pkcs11_pin: must be file:PATH, env:NAME or credential:NAME (never the PIN itself)");
+  EXPECT_EQ(ErrorOf("[ca]\npkcs11_module = \"libsofthsm2.so\"\n"),
+            "ca.pkcs11_module: must be an absolute path to a PKCS #11 module");
+}
+
 TEST(ConfigTest, ControlCharactersInStringsAreRejected) {
   EXPECT_EQ(ErrorOf("data_dir = \"/tmp/a\\u0000b\"\n"),
             "data_dir: contains a control character: \"/tmp/a\\u0000b\"");
@@ -853,6 +868,20 @@ TEST_F(ConfigFinalizeTest, ExplicitValuesAreKept) {
   ASSERT_TRUE(Finalize(c, "/data").ok());
   EXPECT_EQ(c.storage.path, "/db/anvil.db");
   EXPECT_EQ(c.server.external_url, "https://ca.example");
+}
+
+TEST_F(ConfigFinalizeTest, ThePkcs11PinIsReadFromItsSourceAndNamedInErrors) {
+  Config c = ParseOk("[ca]\npkcs11_pin = \"env:ANVIL_TEST_PKCS11_PIN\"\n");
+  EXPECT_EQ(c.ca.pkcs11_module, "/usr/lib/softhsm/libsofthsm2.so");
+  unsetenv("ANVIL_TEST_PKCS11_PIN");
+  Status missing = Finalize(c, "");
+  EXPECT_EQ(missing.code(), Code::kInvalidArgument);
+  EXPECT_THAT(missing.message(), HasSubstr("ca.pkcs11_pin"));
+  setenv("ANVIL_TEST_PKCS11_PIN", "246810", 1);
+  ASSERT_TRUE(Finalize(c, "").ok());
+  unsetenv("ANVIL_TEST_PKCS11_PIN");
+  EXPECT_EQ(c.ca.pkcs11_pin_value, "246810");
+  EXPECT_EQ(c.ca.key_passphrase_value, "");
 }
 
 TEST_F(ConfigFinalizeTest, ExternalUrlComesFromTheFirstListenAddress) {

@@ -221,6 +221,11 @@ std::string ExampleConfig() {
   w.Key("Where the passphrase encrypting the CA's keys comes from: file:PATH (mode 0600), env:NAME or "
         "credential:NAME (systemd LoadCredential=); \"\" = keys unencrypted.",
         "key_passphrase", d.ca.key_passphrase);
+  w.Key("The PKCS #11 module of the token holding the keys of generations made with `ca rotate --key-uri`.",
+        "pkcs11_module", d.ca.pkcs11_module);
+  w.Key("Where that token's user PIN comes from: file:PATH (mode 0600), env:NAME or credential:NAME; \"\" = no "
+        "token.",
+        "pkcs11_pin", d.ca.pkcs11_pin);
 
   w.Line("");
   w.Line("# Certificate profiles, one table each. Defining any [profiles.*] table replaces all of these.");

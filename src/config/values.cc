@@ -271,16 +271,16 @@ Status NormalizeBaseUrl(std::string& url, bool http) {
 
 namespace {
 
-Status PassphraseError(const std::string& why) {
-  return Error(Code::kInvalidArgument, "ca.key_passphrase: " + why);
+Status SecretError(std::string_view key, const std::string& why) {
+  return Error(Code::kInvalidArgument, std::string(key) + ": " + why);
 }
 
-Result<std::string> ReadPassphraseFile(const std::string& path) {
+Result<std::string> ReadSecretFile(std::string_view key, const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return PassphraseError("cannot read " + path + ": " + std::strerror(errno));
-  if ((st.st_mode & 077) != 0) return PassphraseError(path + " may be read by group or others: chmod 600 it");
+  if (::stat(path.c_str(), &st) != 0) return SecretError(key, "cannot read " + path + ": " + std::strerror(errno));
+  if ((st.st_mode & 077) != 0) return SecretError(key, path + " may be read by group or others: chmod 600 it");
   Result<std::string> text = ReadFile(path);
-  if (!text.ok()) return PassphraseError("cannot read " + path + ": " + text.status().message());
+  if (!text.ok()) return SecretError(key, "cannot read " + path + ": " + text.status().message());
   std::string value = std::move(*text);
   if (value.ends_with("\r\n")) {
     value.resize(value.size() - 2);
@@ -292,26 +292,28 @@ Result<std::string> ReadPassphraseFile(const std::string& path) {
 
 }  // namespace
 
-Result<std::string> ReadPassphrase(std::string_view source) {
+Result<std::string> ReadSecret(std::string_view source, std::string_view key) {
   std::string value;
   if (source.starts_with("file:")) {
-    ANVIL_ASSIGN_OR_RETURN(value, ReadPassphraseFile(std::string(source.substr(5))));
+    ANVIL_ASSIGN_OR_RETURN(value, ReadSecretFile(key, std::string(source.substr(5))));
   } else if (source.starts_with("env:")) {
     const std::string name(source.substr(4));
     const char* env = std::getenv(name.c_str());
-    if (env == nullptr) return PassphraseError("the environment variable " + name + " is not set");
+    if (env == nullptr) return SecretError(key, "the environment variable " + name + " is not set");
     value = env;
   } else if (source.starts_with("credential:")) {
     const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
     if (dir == nullptr || dir[0] == '\0') {
-      return PassphraseError("CREDENTIALS_DIRECTORY is not set (systemd's LoadCredential= sets it)");
+      return SecretError(key, "CREDENTIALS_DIRECTORY is not set (systemd's LoadCredential= sets it)");
     }
-    ANVIL_ASSIGN_OR_RETURN(value, ReadPassphraseFile(std::string(dir) + "/" + std::string(source.substr(11))));
+    ANVIL_ASSIGN_OR_RETURN(value, ReadSecretFile(key, std::string(dir) + "/" + std::string(source.substr(11))));
   } else {
-    return PassphraseError("must be file:PATH, env:NAME or credential:NAME");
+    return SecretError(key, "must be file:PATH, env:NAME or credential:NAME");
   }
-  if (value.empty()) return PassphraseError("the passphrase is empty");
+  if (value.empty()) return SecretError(key, "the secret is empty");
   return value;
 }
+
+Result<std::string> ReadPassphrase(std::string_view source) { return ReadSecret(source, "ca.key_passphrase"); }
 
 }  // namespace anvil::config::internal

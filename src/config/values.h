@@ -37,10 +37,12 @@ bool IsUnspecifiedAddress(std::string_view text);
 // back without brackets.
 Result<ListenAddress> ParseHostPort(std::string_view text, bool allow_port_zero);
 
-// The secret a ca.key_passphrase source names: "file:PATH" (the file's contents without one trailing newline;
-// refused when group or others may read it), "env:NAME" (the variable's value) or "credential:NAME" (the file
-// $CREDENTIALS_DIRECTORY/NAME systemd provides, LoadCredential=). kInvalidArgument, naming
-// ca.key_passphrase and never the secret, when it is missing, unreadable or empty.
+// The secret a source names (ca.key_passphrase, ca.pkcs11_pin): "file:PATH" (the file's contents without one
+// trailing newline; refused when group or others may read it), "env:NAME" (the variable's value) or
+// "credential:NAME" (the file $CREDENTIALS_DIRECTORY/NAME systemd provides, LoadCredential=). kInvalidArgument,
+// naming `key` and never the secret, when it is missing, unreadable or empty.
+Result<std::string> ReadSecret(std::string_view source, std::string_view key);
+// ReadSecret(source, "ca.key_passphrase").
 Result<std::string> ReadPassphrase(std::string_view source);
 
 // "SCHEME://HOST:PORT" for a listen address; IPv6 hosts bracketed, an unspecified host becomes "localhost".

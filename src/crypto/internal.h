@@ -25,6 +25,9 @@ struct PublicKey::Impl {
 struct PrivateKey::Impl {
   internal::EvpPkeyPtr pkey;
   PublicKey public_key;  // Exported once, public material only.
+  // The private half is in a PKCS #11 token (crypto/pkcs11_key.h): it cannot be exported, and OpenSSL would
+  // encode the absent scalar as zero.
+  bool in_token;
 };
 
 struct Csr::Impl {
@@ -63,8 +66,9 @@ struct Access {
   // SubjectPublicKeyInfo when the caller has it already (from a parsed certificate or request); otherwise it
   // is built from the key.
   static Result<PublicKey> WrapPublic(EvpPkeyPtr pkey, std::string spki_der = {});
-  // Takes ownership of a private key of a supported type; kInvalidArgument otherwise.
-  static Result<PrivateKey> WrapPrivate(EvpPkeyPtr pkey);
+  // Takes ownership of a private key of a supported type; kInvalidArgument otherwise. `in_token`: a key of
+  // the pkcs11 engine, whose private half stays in the token (PrivateKey::Impl::in_token).
+  static Result<PrivateKey> WrapPrivate(EvpPkeyPtr pkey, bool in_token = false);
   static Csr MakeCsr(std::shared_ptr<const Csr::Impl> impl) { return Csr(std::move(impl)); }
   static Certificate MakeCertificate(std::shared_ptr<const Certificate::Impl> impl) {
     return Certificate(std::move(impl));

@@ -228,7 +228,7 @@ Result<PublicKey> internal::Access::WrapPublic(EvpPkeyPtr pkey, std::string spki
   return PublicKey(std::move(impl));
 }
 
-Result<PrivateKey> internal::Access::WrapPrivate(EvpPkeyPtr pkey) {
+Result<PrivateKey> internal::Access::WrapPrivate(EvpPkeyPtr pkey, bool in_token) {
   if (!pkey || !IsSupportedType(pkey.get())) {
     return Error(Code::kInvalidArgument,
                  "unsupported private key type (want EC P-256/P-384/P-521, RSA or Ed25519)");
@@ -247,7 +247,8 @@ Result<PrivateKey> internal::Access::WrapPrivate(EvpPkeyPtr pkey) {
   }
   auto pub = WrapPublic(EvpPkeyPtr(raw_public));
   if (!pub.ok()) return Error(Code::kInvalidArgument, "private key: " + pub.status().message());
-  auto impl = std::make_shared<PrivateKey::Impl>(PrivateKey::Impl{std::move(pkey), std::move(pub).value()});
+  auto impl =
+      std::make_shared<PrivateKey::Impl>(PrivateKey::Impl{std::move(pkey), std::move(pub).value(), in_token});
   return PrivateKey(std::move(impl));
 }
 

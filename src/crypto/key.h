@@ -103,10 +103,12 @@ class PrivateKey {
   // `passphrase`; kInvalidArgument for a wrong passphrase.
   static Result<PrivateKey> FromPem(std::string_view pem, std::string_view passphrase);
   // PKCS #8 "ENCRYPTED PRIVATE KEY": PBES2 with AES-256-CBC under a PBKDF2-HMAC-SHA256 key
-  // (kPbkdf2Iterations, a random salt). kInvalidArgument for an empty passphrase.
+  // (kPbkdf2Iterations, a random salt). kInvalidArgument for an empty passphrase or a key in a PKCS #11 token
+  // (crypto/pkcs11_key.h).
   Result<std::string> ToEncryptedPem(std::string_view passphrase) const;
   static constexpr int kPbkdf2Iterations = 200000;
   // Unencrypted PKCS #8 PEM ("PRIVATE KEY"). The caller stores it with mode 0600 (docs/architecture.md, Invariants).
+  // Empty for a key in a PKCS #11 token, which never leaves it.
   std::string ToPem() const;
   PublicKey public_key() const;
   // Signs `data` hashed with `digest` (kNone for Ed25519 only). EC → DER signature; RSA → PKCS #1 v1.5.

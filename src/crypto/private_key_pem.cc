@@ -128,6 +128,9 @@ Result<PrivateKey> PrivateKey::FromPem(std::string_view pem, std::string_view pa
 }
 
 Result<std::string> PrivateKey::ToEncryptedPem(std::string_view passphrase) const {
+  if (impl_->in_token) {
+    return Error(Code::kInvalidArgument, "the private key is in a PKCS #11 token and cannot be exported");
+  }
   if (passphrase.empty() || passphrase.size() > INT_MAX) {
     return Error(Code::kInvalidArgument, "an encrypted key needs a non-empty passphrase");
   }
@@ -147,6 +150,7 @@ Result<std::string> PrivateKey::ToEncryptedPem(std::string_view passphrase) cons
 }
 
 std::string PrivateKey::ToPem() const {
+  if (impl_->in_token) return {};
   BioPtr bio(BIO_new(BIO_s_mem()));
   // PEM_write_bio_PrivateKey writes PKCS #8 ("PRIVATE KEY"), unencrypted without a cipher.
   if (!bio ||
