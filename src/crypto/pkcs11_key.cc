@@ -111,10 +111,11 @@ Result<ENGINE*> EngineFor(Engines& engines, const std::string& module_path) {
                             "OpenSSL's pkcs11 engine is not installed (Debian: libengine-pkcs11-openssl; "
                             "OPENSSL_ENGINES may name the directory of its pkcs11.so)");
   }
-  // Never a default engine: ENGINE_register_all_complete (run by OPENSSL_init_crypto with the engine flags; in
-  // anvil-ca something calls it after the key is loaded, probably libcurl's OpenSSL set-up) would otherwise make libp11's EC and RSA methods the default ones for every key, and
-  // X509_CRL_sign and OCSP_basic_sign_ctx with a key from a file then fail ("command not supported"; found by
-  // interop.ca_hsm, where generation 1's CRL failed once anvil-ca had loaded generation 2's key from the token).
+  // Never a default engine: ENGINE_register_all_complete, which OPENSSL_init_crypto runs with the engine
+  // flags, would otherwise make libp11's EC and RSA methods the default ones for every key. In anvil-ca the VA's
+  // curl_global_init calls it (through OPENSSL_init_ssl; seen with gdb on ENGINE_register_all_complete), after
+  // the CA's keys are loaded, and X509_CRL_sign and OCSP_basic_sign_ctx with a key from a file then failed
+  // ("command not supported"; found by interop.ca_hsm, generation 1's CRL beside generation 2's token key).
   // Only the keys loaded through the engine use it.
   ENGINE_set_flags(engine, ENGINE_get_flags(engine) | ENGINE_FLAGS_NO_REGISTER_ALL);
   // QUIET: libp11 would otherwise print its own diagnostics on stderr; ours are in the Status. Older libp11

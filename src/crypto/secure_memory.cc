@@ -73,9 +73,15 @@ void* ReallocateWiped(void* p, size_t n, const char* file, int line) {
 
 }  // namespace
 
+// Whether CRYPTO_set_mem_functions took FreeWiped (set once, before other threads exist).
+bool frees_wiped = false;
+
 Result<SecureHeapState> InitSecureHeap(size_t size) {
-  // Before OpenSSL's first allocation only (it refuses later; the secure heap below makes the first).
-  if (CRYPTO_secure_malloc_initialized() == 0) (void)CRYPTO_set_mem_functions(Allocate, ReallocateWiped, FreeWiped);
+  // Before OpenSSL's first allocation only (it refuses later, and says so; the secure heap below makes the
+  // first).
+  if (CRYPTO_secure_malloc_initialized() == 0) {
+    frees_wiped = CRYPTO_set_mem_functions(Allocate, ReallocateWiped, FreeWiped) == 1;
+  }
   if (CRYPTO_secure_malloc_initialized() == 0 && CRYPTO_secure_malloc_init(size, 16) == 0) {
     return Error(Code::kInternal, "cannot start OpenSSL's secure heap of " + std::to_string(size) + " bytes");
   }
@@ -86,6 +92,7 @@ SecureHeapState CurrentSecureHeapState() {
   SecureHeapState state;
   if (CRYPTO_secure_malloc_initialized() == 0) return state;
   state.active = true;
+  state.frees_wiped = frees_wiped;
   // CRYPTO_secure_malloc_init's result 2 ("mlock or madvise failed") does not say which; the kernel's view of
   // the arena does. One small allocation finds the arena.
   void* probe = OPENSSL_secure_malloc(16);
@@ -102,7 +109,8 @@ std::string DescribeSecureHeap(const SecureHeapState& state) {
   if (!state.active) return "secure heap off";
   return std::string("secure heap on: ") +
          (state.excluded_from_dumps ? "excluded from core dumps" : "NOT excluded from core dumps") + ", " +
-         (state.locked ? "locked in memory" : "not locked in memory (RLIMIT_MEMLOCK?)");
+         (state.locked ? "locked in memory" : "not locked in memory (RLIMIT_MEMLOCK?)") + ", " +
+         (state.frees_wiped ? "OpenSSL's frees wiped" : "OpenSSL's frees NOT wiped (it allocated before start-up)");
 }
 
 }  // namespace anvil::crypto

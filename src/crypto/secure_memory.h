@@ -21,6 +21,9 @@ struct SecureHeapState {
   bool active = false;               // private keys are allocated in the arena
   bool excluded_from_dumps = false;  // the kernel reports the arena MADV_DONTDUMP ("dd" in /proc/self/smaps)
   bool locked = false;  // the kernel reports it mlock'ed ("lo"); false when RLIMIT_MEMLOCK is too small
+  // OpenSSL's ordinary allocations are wiped when freed (CRYPTO_set_mem_functions, which OpenSSL takes only
+  // before its first allocation).
+  bool frees_wiped = false;
 };
 
 // The arena anvil-ca asks for. A P-256 key takes 64 bytes of it and an RSA 4096 key about 2.5 KiB, and every
@@ -34,7 +37,8 @@ inline constexpr size_t kSecureHeapSize = size_t{1} << 20;
 Result<SecureHeapState> InitSecureHeap(size_t size = kSecureHeapSize);
 // The heap as it is now (all false when it was never started).
 SecureHeapState CurrentSecureHeapState();
-// For the start-up log: "secure heap on: excluded from core dumps, locked in memory", or "secure heap off".
+// For the start-up log: "secure heap on: excluded from core dumps, locked in memory, OpenSSL's frees wiped",
+// or "secure heap off".
 std::string DescribeSecureHeap(const SecureHeapState& state);
 
 }  // namespace anvil::crypto
