@@ -151,8 +151,9 @@ int CaRotate(const config::Config& config, const CaRotateArgs& args) {
   PrintCertificate("New intermediate generation " + std::to_string(made->generation), made->certificate,
                    ca::CaPaths::In(config.data_dir).Intermediate(made->generation, "pem"));
   if (!args.key_uri.empty()) std::cout << "  key:         " << args.key_uri << " (PKCS #11 token)\n";
-  std::cout << (made->activate_at ? "It issues from " + FormatRfc3339(*made->activate_at) + " once anvil-ca has been restarted."
-                                  : "It issues once anvil-ca has been restarted.")
+  std::cout << (made->activate_at ? "It issues from " + FormatRfc3339(*made->activate_at) + " once anvil-ca has read it"
+                                  : "It issues once anvil-ca has read it")
+            << " (`systemctl reload anvil-ca`, i.e. SIGHUP, or a restart)."
             << " The older generations keep signing the CRLs and OCSP answers of their certificates.\n";
   return 0;
 }
@@ -177,7 +178,8 @@ int CaRolloverRoot(const config::Config& config, const CaRolloverRootArgs& args)
   if (!args.offline_root_key.empty()) {
     std::cout << "The new root's key is in " << args.offline_root_key << ": move it off this machine.\n";
   }
-  std::cout << "Once anvil-ca has been restarted, the new intermediate issues"
+  std::cout << "Once anvil-ca has read it (`systemctl reload anvil-ca`, i.e. SIGHUP, or a restart), the new "
+               "intermediate issues"
             << (made->intermediate.activate_at ? " from " + FormatRfc3339(*made->intermediate.activate_at) : "")
             << ": its certificates come with the chain to the new root, and with the cross-certificate as an "
                "alternate chain (Link rel=\"alternate\") for clients that trust only the older root. Distribute "
@@ -215,7 +217,8 @@ int CaRetire(const config::Config& config, const CaRetireArgs& args) {
   } else {
     return Fail("root key", root_key.status());
   }
-  std::cout << "Restart anvil-ca: the generation then issues no more, and renewalInfo (RFC 9773) asks every "
+  std::cout << "Reload anvil-ca (`systemctl reload anvil-ca`, i.e. SIGHUP) or restart it: the generation then "
+               "issues no more, and renewalInfo (RFC 9773) asks every "
                "certificate it issued to renew now.\n";
   return 0;
 }

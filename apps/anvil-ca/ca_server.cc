@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "base/file.h"
@@ -41,10 +43,22 @@ storage::Durability DurabilityOf(const std::string& name) {
 
 Status Context(const std::string& what, const Status& s) { return Status(s.code(), what + ": " + s.message()); }
 
+// The authority key IDs of the retired generations (RaOptions::retired_authority_key_ids).
+std::set<std::string> RetiredAuthorityKeyIds(const ca::CaMaterial& material) {
+  std::set<std::string> ids;
+  for (const ca::Intermediate& i : material.intermediates) {
+    if (i.retired) ids.insert(i.certificate.subject_key_id());
+  }
+  return ids;
+}
+
 }  // namespace
 
 // Members are declared in dependency order, so destruction runs from the listener down to the store.
 struct CaServer::Parts {
+  explicit Parts(const Clock& c) : clock(c) {}
+  const Clock& clock;
+  std::mutex reload_mu;  // one Reload at a time
   config::Config config;
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<ca::CaMaterial> material;
@@ -74,7 +88,7 @@ int DefaultIoThreads() { return static_cast<int>(std::max(1u, std::thread::hardw
 }  // namespace
 
 Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, const Clock& clock) {
-  auto p = std::make_unique<Parts>();
+  auto p = std::make_unique<Parts>(clock);
   p->config = config;
   const config::Config& c = p->config;
   if (Status s = MakeDirectories(c.data_dir, 0700); !s.ok()) return Context("data directory", s);
@@ -115,9 +129,7 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
   p->revocation = std::move(*revocation);
 
   ra::RaOptions ra_options = RaOptionsFrom(c);
-  for (const ca::Intermediate& i : p->material->intermediates) {
-    if (i.retired) ra_options.retired_authority_key_ids.insert(i.certificate.subject_key_id());
-  }
+  ra_options.retired_authority_key_ids = RetiredAuthorityKeyIds(*p->material);
   p->ra = std::make_unique<ra::RegistrationAuthority>(ra_options, *policy, *p->store, *p->validator, *p->ca, clock);
   RevocationPublishing* publishing_parts = p->revocation.get();
   p->ra->SetRevocationListener(
@@ -178,6 +190,24 @@ std::vector<uint16_t> CaServer::publication_ports() const {
 }
 
 std::string CaServer::crl_url() const { return parts_->crl_url; }
+
+Result<std::string> CaServer::Reload() {
+  Parts& p = *parts_;
+  std::lock_guard lock(p.reload_mu);
+  const TimePoint now = p.clock.Now();
+  auto material = ca::LoadCa(p.config.data_dir, CaOptionsFrom(p.config), now);
+  if (!material.ok()) return Context("reading the CA again", material.status());
+  p.ca->Reload(*material);
+  if (Status s = p.revocation->Reload(*material); !s.ok()) return Context("publishing the new generations", s);
+  p.ra->SetRetiredAuthorityKeyIds(RetiredAuthorityKeyIds(*material));
+  p.front_end->UpdateIssuers(WfeIssuersFrom(*material));
+  if (p.publication) p.publication->Update(p.revocation->Content());
+  const ca::Intermediate* issuing = material->Issuing(now);
+  std::string summary = std::to_string(material->roots.size()) + " root(s), " +
+                        std::to_string(material->intermediates.size()) + " intermediate generation(s); generation " +
+                        std::to_string(issuing->generation) + " issues";
+  return summary;
+}
 
 void CaServer::Stop() {
   if (!parts_) return;

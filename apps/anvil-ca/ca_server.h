@@ -28,6 +28,11 @@ class CaServer {
   // The publication listener's ports (empty without one) and the URL of the intermediate's CRL.
   std::vector<uint16_t> publication_ports() const;
   std::string crl_url() const;
+  // Reads the CA's files again (SIGHUP): what `anvil-ca ca rotate`, `ca retire` and `ca rollover-root` changed
+  // applies from now on without a restart — the generation that issues, renewalInfo of retired generations,
+  // alternate chains, and publishing for new generations and roots. anvil-ca's own TLS certificate changes at
+  // the next start. On an error nothing is applied and the CA goes on as it was. Returns a one-line summary.
+  Result<std::string> Reload();
   void Stop();
 
  private:

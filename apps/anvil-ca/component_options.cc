@@ -93,13 +93,8 @@ publish::CrlUpdaterOptions CrlUpdaterOptionsFrom(const config::Config& config, c
   return o;
 }
 
-wfe::WfeOptions WfeOptionsFrom(const config::Config& config, const ca::CaMaterial& material) {
-  const config::AcmeConfig& acme = config.acme;
-  wfe::WfeOptions o;
-  o.base_url = config.server.external_url;
-  o.root_pem = material.root.ToPem();
-  o.intermediate_pem = material.intermediate.ToPem();
-  o.intermediate_der = material.intermediate.ToDer();
+wfe::WfeIssuers WfeIssuersFrom(const ca::CaMaterial& material) {
+  wfe::WfeIssuers o;
   for (const ca::Intermediate& i : material.intermediates) {
     o.issuer_der[publish::CrlUpdater::IssuerId(i.certificate)] = i.certificate.ToDer();
     // Keyed by the default chain each generation's certificates record (IssuingCa::chain_pem).
@@ -109,6 +104,17 @@ wfe::WfeOptions WfeOptionsFrom(const config::Config& config, const ca::CaMateria
       alternates.insert(alternates.end(), material.alternate_chains_pem.begin(), material.alternate_chains_pem.end());
     }
   }
+  return o;
+}
+
+wfe::WfeOptions WfeOptionsFrom(const config::Config& config, const ca::CaMaterial& material) {
+  const config::AcmeConfig& acme = config.acme;
+  wfe::WfeOptions o;
+  o.base_url = config.server.external_url;
+  o.root_pem = material.root.ToPem();
+  o.intermediate_pem = material.intermediate.ToPem();
+  o.intermediate_der = material.intermediate.ToDer();
+  o.issuers = WfeIssuersFrom(material);
   o.terms_of_service = acme.terms_of_service;
   o.website = acme.website;
   o.caa_identities = config.validation.caa_identities;

@@ -24,5 +24,7 @@ publish::CrlUpdaterOptions CrlUpdaterOptionsFrom(const config::Config& config, c
                                                  const std::string& output_path);
 // The front end's options, serving `material`'s certificates.
 wfe::WfeOptions WfeOptionsFrom(const config::Config& config, const ca::CaMaterial& material);
+// The generations of `material` as the front end serves them (WfeOptions::issuers, WebFrontEnd::UpdateIssuers).
+wfe::WfeIssuers WfeIssuersFrom(const ca::CaMaterial& material);
 
 }  // namespace anvil::app

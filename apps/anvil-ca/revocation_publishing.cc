@@ -49,59 +49,80 @@ Result<std::unique_ptr<RevocationPublishing>> RevocationPublishing::Start(const 
                                                                           storage::Store& store,
                                                                           ca::CertificateAuthority& ca,
                                                                           const Clock& clock) {
-  std::unique_ptr<RevocationPublishing> p(new RevocationPublishing());
+  std::unique_ptr<RevocationPublishing> p(new RevocationPublishing(config, store, ca, clock));
   const ca::CaMaterial& material = ca.material();
   p->intermediate_der_ = material.intermediate.ToDer();
   if (Status s = MakeDirectories(config.data_dir + "/crl", 0755); !s.ok()) return Context("CRL directory", s);
+  ANVIL_RETURN_IF_ERROR(p->Reload(material));
+  return p;
+}
 
+Status RevocationPublishing::Reload(const ca::CaMaterial& material) {
+  // One reload at a time; mu_ is taken only to look and to insert, so that revocations and the publication
+  // listener never wait for a CRL being signed here.
+  std::lock_guard reloading(reload_mu_);
+  const auto published = [this](const std::string& key, bool root) {
+    std::lock_guard lock(mu_);
+    return root ? issuer_der_.contains(key) : crls_.contains(key);
+  };
+  const config::Config& config = config_;
   const bool ocsp = !config.publication.listen.empty() && config.publication.ocsp;
-  for (const auto& issuer : ca.issuers()) {
+  for (ca::IssuingCa* issuer : ca_.issuers()) {
     const crypto::Certificate& cert = issuer->certificate();
+    if (published(cert.subject_key_id(), false)) continue;
     const std::string id = publish::CrlUpdater::IssuerId(cert);
-    p->issuer_der_[id] = cert.ToDer();
     // A generation holding imported certificates (which name other CRL distribution points, or none) gets a
     // complete CRL: an issuingDistributionPoint would put them out of its scope (RFC 5280 §6.3.3 b.2).
     const std::string idp = issuer->intermediate().holds_imported ? "" : issuer->urls().crl;
     auto updater = std::make_unique<publish::CrlUpdater>(CrlUpdaterOptionsFrom(config, idp, CrlFile(config, cert)),
-                                                         store, *issuer, clock);
+                                                         store_, *issuer, clock_);
     // The first CRL before anything is served: revocations recorded before a stop are on it.
     if (Status s = updater->UpdateNow(); !s.ok()) return Context("CRL of " + id, s);
+    std::unique_ptr<publish::OcspResponder> responder;
+    if (ocsp) {
+      publish::OcspResponderOptions options;
+      options.response_lifetime = config.publication.ocsp_response_lifetime;
+      options.responder_dir = config.data_dir + "/ocsp/" + id;
+      responder = std::make_unique<publish::OcspResponder>(options, store_, *issuer, clock_);
+      if (Status s = responder->Start(); !s.ok()) return Context("OCSP responder of " + id, s);
+    }
     updater->Start();
-    p->crls_[cert.subject_key_id()] = std::move(updater);
-    if (!ocsp) continue;
-    publish::OcspResponderOptions options;
-    options.response_lifetime = config.publication.ocsp_response_lifetime;
-    options.responder_dir = config.data_dir + "/ocsp/" + id;
-    auto responder = std::make_unique<publish::OcspResponder>(options, store, *issuer, clock);
-    if (Status s = responder->Start(); !s.ok()) return Context("OCSP responder of " + id, s);
-    p->ocsp_[cert.subject_key_id()] = std::move(responder);
+    std::lock_guard lock(mu_);
+    issuer_der_[id] = cert.ToDer();
+    crls_[cert.subject_key_id()] = std::move(updater);
+    if (responder) ocsp_[cert.subject_key_id()] = std::move(responder);
   }
 
   for (const ca::CaRoot& root : material.roots) {
     const std::string name = ca::RootName(root.generation);
-    p->issuer_der_[name] = root.certificate.ToDer();
-    if (root.cross_signed) p->issuer_der_[name + ".cross"] = root.cross_signed->ToDer();
-    p->root_crl_files_[name] = RootCrlFile(config, root.generation);
+    if (published(name, true)) continue;
     Result<ca::RootKey> key = ca::LoadRootKey(config.data_dir, "", config.ca.key_passphrase_value, root.generation);
     if (!key.ok() && key.status().code() != Code::kNotFound) return Context(name + " key", key.status());
-    if (!key.ok()) continue;  // an offline root's CRL is signed by `ca root-crl`
     OnlineRoot online;
-    online.signer = std::make_unique<ca::RootCrlSigner>(root.certificate, key->key);
-    online.crl = std::make_unique<publish::CrlUpdater>(
-        CrlUpdaterOptionsFrom(config, "", RootCrlFile(config, root.generation)), store, *online.signer, clock);
-    if (Status s = online.crl->UpdateNow(); !s.ok()) return Context(name + " CRL", s);
-    online.crl->Start();
-    p->online_roots_.push_back(std::move(online));
+    if (key.ok()) {  // an offline root's CRL is signed by `ca root-crl`
+      online.signer = std::make_unique<ca::RootCrlSigner>(root.certificate, key->key);
+      online.crl = std::make_unique<publish::CrlUpdater>(
+          CrlUpdaterOptionsFrom(config, "", RootCrlFile(config, root.generation)), store_, *online.signer, clock_);
+      if (Status s = online.crl->UpdateNow(); !s.ok()) return Context(name + " CRL", s);
+      online.crl->Start();
+    }
+    std::lock_guard lock(mu_);
+    issuer_der_[name] = root.certificate.ToDer();
+    if (root.cross_signed) issuer_der_[name + ".cross"] = root.cross_signed->ToDer();
+    root_crl_files_[name] = RootCrlFile(config, root.generation);
+    if (online.crl) online_roots_.push_back(std::move(online));
   }
-  return p;
+  return Status::Ok();
 }
 
 void RevocationPublishing::Revoked(const storage::CertificateRecord& record) {
+  std::lock_guard lock(mu_);
   if (auto it = crls_.find(record.authority_key_id); it != crls_.end()) it->second->Revoked();
   if (auto it = ocsp_.find(record.authority_key_id); it != ocsp_.end()) it->second->Revoked(record.serial);
 }
 
 publish::PublicationContent RevocationPublishing::Content() const {
+  std::lock_guard lock(mu_);
   publish::PublicationContent content;
   content.intermediate_der = intermediate_der_;
   content.issuer_der = issuer_der_;

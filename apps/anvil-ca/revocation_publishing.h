@@ -6,6 +6,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -41,19 +42,33 @@ class RevocationPublishing {
   static Result<std::unique_ptr<RevocationPublishing>> Start(const config::Config& config, storage::Store& store,
                                                              ca::CertificateAuthority& ca, const Clock& clock);
 
+  // After the CA was read again (ca::CertificateAuthority::Reload with `material`): publishing starts for the
+  // generations and roots that are new, exactly as Start does; what was published goes on. A generation whose
+  // retirement changed keeps its CRL updater and responder (the same key signs).
+  Status Reload(const ca::CaMaterial& material);
+
   // A certificate was revoked: its issuer's CRL is remade soon and its OCSP answer dropped.
   void Revoked(const storage::CertificateRecord& record);
   // What the publication listener serves.
   publish::PublicationContent Content() const;
 
  private:
-  RevocationPublishing() = default;
+  RevocationPublishing(const config::Config& config, storage::Store& store, ca::CertificateAuthority& ca,
+                       const Clock& clock)
+      : config_(config), store_(store), ca_(ca), clock_(clock) {}
 
   struct OnlineRoot {  // a root whose key is in the data directory keeps its CRL current
     std::unique_ptr<ca::RootCrlSigner> signer;
     std::unique_ptr<publish::CrlUpdater> crl;
   };
 
+  const config::Config& config_;
+  storage::Store& store_;
+  ca::CertificateAuthority& ca_;
+  const Clock& clock_;
+  std::mutex reload_mu_;  // one Reload at a time
+  // Guards the members below: Revoked and Content run on request threads, Reload on the signal's.
+  mutable std::mutex mu_;
   std::string intermediate_der_;
   std::map<std::string, std::string> issuer_der_;                          // by issuer ID or root name
   std::map<std::string, std::string> root_crl_files_;                      // by root name

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <iostream>
 
@@ -29,7 +30,7 @@ void ApplyScheduling(const config::ServerConfig& server) {
 }  // namespace
 
 int Serve(const config::Config& config) {
-  http::BlockTerminationSignals();  // before any thread exists, so only the sigwait below sees SIGINT/SIGTERM
+  http::BlockTerminationSignals();  // before any thread exists, so only the sigwait below sees SIGINT/SIGTERM/SIGHUP
   ApplyScheduling(config.server);   // likewise before any thread exists, so that all of them inherit it
   SystemClock clock;
   auto server = CaServer::Start(config, clock);
@@ -54,7 +55,16 @@ int Serve(const config::Config& config) {
             << " --agree-tos --register-unsafely-without-email -d NAME\n"
             << std::flush;
 
-  int sig = http::WaitForTerminationSignal();
+  // SIGHUP (systemctl reload) reads the CA's files again; SIGINT and SIGTERM end the process.
+  int sig = 0;
+  while ((sig = http::WaitForTerminationOrReloadSignal()) == SIGHUP) {
+    auto reloaded = (*server)->Reload();
+    if (reloaded.ok()) {
+      spdlog::info("SIGHUP: CA reloaded: {}", *reloaded);
+    } else {
+      spdlog::error("SIGHUP: CA not reloaded, serving as before: {}", reloaded.status().ToString());
+    }
+  }
   spdlog::info("signal {} received; shutting down", sig);
   (*server)->Stop();
   spdlog::info("anvil-ca stopped");

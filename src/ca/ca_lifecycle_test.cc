@@ -79,6 +79,35 @@ TEST_F(CaLifecycleTest, RotationMakesTheNextGenerationWhichIssuesWhileTheOldOneS
   EXPECT_EQ(Load().intermediates.size(), 3u);
 }
 
+TEST_F(CaLifecycleTest, AReloadTakesRotationAndRetirementWithoutANewCa) {
+  CertificateAuthority ca(Load(), clock_, "");
+  IssuingCa* first = ca.issuers().front();
+  auto rotated = RotateIntermediate(dir_.path(), options_, {}, clock_);
+  ASSERT_TRUE(rotated.ok());
+  EXPECT_EQ(IssueWith(ca).authority_key_id(), first->certificate().subject_key_id());  // not read yet
+
+  ca.Reload(Load());
+  ASSERT_EQ(ca.issuers().size(), 2u);
+  EXPECT_EQ(ca.issuers().front(), first);  // an unchanged generation keeps its IssuingCa
+  EXPECT_EQ(IssueWith(ca).authority_key_id(), rotated->certificate.subject_key_id());
+
+  // Retire generation 2: generation 1 issues again; generation 2's new IssuingCa says so, and its former one
+  // (which a CRL updater may hold) still signs.
+  IssuingCa* second = ca.issuers().back();
+  ASSERT_TRUE(RetireIntermediate(dir_.path(), options_, 2, RetirementReason::kKeyCompromise, clock_).ok());
+  ca.Reload(Load());
+  EXPECT_NE(ca.issuers().back(), second);
+  EXPECT_TRUE(ca.issuers().back()->intermediate().retired.has_value());
+  EXPECT_EQ(IssueWith(ca).authority_key_id(), first->certificate().subject_key_id());
+  crypto::CrlTemplate tmpl;
+  tmpl.this_update = clock_.Now();
+  tmpl.next_update = clock_.Now() + hours(1);
+  tmpl.crl_number = "\x02";
+  auto crl = second->SignCrl(tmpl);
+  ASSERT_TRUE(crl.ok()) << crl.status().ToString();
+  EXPECT_TRUE(crypto::Crl::FromDer(*crl)->IsSignedBy(rotated->certificate.public_key()));
+}
+
 TEST_F(CaLifecycleTest, AScheduledGenerationIssuesFromItsActivationTime) {
   RotateOptions rotate;
   rotate.activate_at = clock_.Now() + hours(2);

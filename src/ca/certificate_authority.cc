@@ -41,16 +41,17 @@ Result<crypto::Certificate> IssuingCa::IssueOcspResponder(const crypto::PublicKe
 }
 
 CertificateAuthority::CertificateAuthority(CaMaterial material, const Clock& clock, const UrlsFor& urls)
-    : material_(std::move(material)), clock_(clock) {
-  for (const Intermediate& i : material_.intermediates) {
-    issuers_.push_back(std::make_unique<IssuingCa>(i, urls(i.certificate), clock_));
-    if (i.certificate.fingerprint_sha256() == material_.intermediate.fingerprint_sha256()) loaded_ = issuers_.back().get();
+    : material_(std::move(material)), clock_(clock), urls_(urls) {
+  Reload(material_);
+  for (IssuingCa* i : current_) {
+    if (i->certificate().fingerprint_sha256() == material_.intermediate.fingerprint_sha256()) loaded_ = i;
   }
   if (loaded_ == nullptr) {  // material made by hand, without its generations
-    issuers_.push_back(std::make_unique<IssuingCa>(
+    all_.push_back(std::make_unique<IssuingCa>(
         Intermediate{1, material_.intermediate, material_.intermediate_key, std::nullopt, std::nullopt, false, 1, {}},
-        urls(material_.intermediate), clock_));
-    loaded_ = issuers_.back().get();
+        urls_(material_.intermediate), clock_));
+    loaded_ = all_.back().get();
+    current_.push_back(loaded_);
   }
 }
 
@@ -60,9 +61,42 @@ CertificateAuthority::CertificateAuthority(CaMaterial material, const Clock& clo
         return IssuerUrls{aia_url, crl_url, ocsp_url};
       }) {}
 
+namespace {
+
+bool SameGeneration(const Intermediate& a, const Intermediate& b) {
+  const auto retired_at = [](const Intermediate& i) { return i.retired ? std::optional(i.retired->at) : std::nullopt; };
+  return a.certificate.fingerprint_sha256() == b.certificate.fingerprint_sha256() && a.activate_at == b.activate_at &&
+         retired_at(a) == retired_at(b) && a.holds_imported == b.holds_imported;
+}
+
+}  // namespace
+
+void CertificateAuthority::Reload(const CaMaterial& material) {
+  std::lock_guard lock(mu_);
+  std::vector<IssuingCa*> next;
+  for (const Intermediate& i : material.intermediates) {
+    IssuingCa* kept = nullptr;
+    for (IssuingCa* c : current_) {
+      if (SameGeneration(c->intermediate(), i)) kept = c;
+    }
+    if (kept == nullptr) {
+      all_.push_back(std::make_unique<IssuingCa>(i, urls_(i.certificate), clock_));
+      kept = all_.back().get();
+    }
+    next.push_back(kept);
+  }
+  current_ = std::move(next);
+}
+
+std::vector<IssuingCa*> CertificateAuthority::issuers() const {
+  std::lock_guard lock(mu_);
+  return current_;
+}
+
 const IssuingCa* CertificateAuthority::IssuingAt(TimePoint now) const {
-  for (auto it = issuers_.rbegin(); it != issuers_.rend(); ++it) {
-    if (IssuesAt((*it)->intermediate(), now)) return it->get();
+  std::lock_guard lock(mu_);
+  for (auto it = current_.rbegin(); it != current_.rend(); ++it) {
+    if (IssuesAt((*it)->intermediate(), now)) return *it;
   }
   return nullptr;
 }

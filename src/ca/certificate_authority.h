@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -52,7 +53,7 @@ class IssuingCa final : public CrlSigner, public OcspDelegation {
 // The CA: signs end-entity certificates with the intermediate generation that issues at the time
 // (CaMaterial::Issuing), following the issuance cycle of ca/issuer.h (serial, record, sign, record, return).
 // It sees no storage: an issuance is recorded through the caller's IssuanceLog. Thread-safe: Issue may run
-// concurrently.
+// concurrently, also with Reload.
 class CertificateAuthority final : public CertificateIssuer, public CrlSigner, public OcspDelegation {
  public:
   using UrlsFor = std::function<IssuerUrls(const crypto::Certificate& intermediate)>;
@@ -67,10 +68,16 @@ class CertificateAuthority final : public CertificateIssuer, public CrlSigner, p
   // kServerInternal when no generation issues now (all retired, expired or not yet active).
   Result<IssuedCertificate> Issue(const IssuanceRequest& request, IssuanceLog& log) override;
 
-  // Every generation, oldest first.
-  const std::vector<std::unique_ptr<IssuingCa>>& issuers() const { return issuers_; }
+  // Every generation now, oldest first. Each IssuingCa lives as long as the CA, also after a reload.
+  std::vector<IssuingCa*> issuers() const;
   // The generation that issues at `now`; null when none does.
   const IssuingCa* IssuingAt(TimePoint now) const;
+  // Takes the generations of `material` (the CA's files read again: `anvil-ca ca rotate`, `ca retire` and `ca
+  // rollover-root` then apply without a restart). A generation whose certificate, activation and retirement
+  // are unchanged keeps its IssuingCa; any other gets a new one. No IssuingCa is destroyed before the CA, so a
+  // CRL updater or OCSP responder made for one stays valid. Issuances already under way finish with the
+  // generation they picked.
+  void Reload(const CaMaterial& material);
 
   // CrlSigner and OcspDelegation of the generation that issued when the CA was made (material.intermediate).
   const crypto::Certificate& CrlIssuer() const override { return loaded_->CrlIssuer(); }
@@ -80,6 +87,7 @@ class CertificateAuthority final : public CertificateIssuer, public CrlSigner, p
     return loaded_->IssueOcspResponder(key, not_after);
   }
 
+  // The material the CA was made with (not what a reload brought).
   const CaMaterial& material() const { return material_; }
 
  private:
@@ -88,8 +96,11 @@ class CertificateAuthority final : public CertificateIssuer, public CrlSigner, p
 
   CaMaterial material_;
   const Clock& clock_;
-  std::vector<std::unique_ptr<IssuingCa>> issuers_;
-  IssuingCa* loaded_ = nullptr;  // the generation of material_.intermediate
+  const UrlsFor urls_;
+  mutable std::mutex mu_;                        // guards current_ and all_
+  std::vector<IssuingCa*> current_;              // the generations now, oldest first
+  std::vector<std::unique_ptr<IssuingCa>> all_;  // every IssuingCa made, never destroyed before the CA
+  IssuingCa* loaded_ = nullptr;                  // the generation of material_.intermediate
 };
 
 }  // namespace anvil::ca

@@ -14,20 +14,28 @@ sigset_t TerminationSignals() {
   return set;
 }
 
-}  // namespace
-
-void BlockTerminationSignals() {
-  sigset_t set = TerminationSignals();
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
-
-int WaitForTerminationSignal() {
-  sigset_t set = TerminationSignals();
+int Wait(sigset_t set) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   int signal_number = 0;
   while (sigwait(&set, &signal_number) != 0) {
   }
   return signal_number;
+}
+
+}  // namespace
+
+void BlockTerminationSignals() {
+  sigset_t set = TerminationSignals();
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int WaitForTerminationSignal() { return Wait(TerminationSignals()); }
+
+int WaitForTerminationOrReloadSignal() {
+  sigset_t set = TerminationSignals();
+  sigaddset(&set, SIGHUP);
+  return Wait(set);
 }
 
 }  // namespace anvil::http

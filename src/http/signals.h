@@ -1,5 +1,5 @@
 // Waiting for SIGINT/SIGTERM so a program can shut down gracefully (Server::Stop) instead of dying
-// mid-request.
+// mid-request, and for SIGHUP, the conventional "read your files again" (systemctl reload).
 //
 // Signal masks are per thread and inherited by threads created later, so call BlockTerminationSignals() first
 // in main(), before any other thread exists; WaitForTerminationSignal() then receives the signal
@@ -10,11 +10,15 @@
 
 namespace anvil::http {
 
-// Blocks SIGINT and SIGTERM in the calling thread (and so in threads it creates afterwards).
+// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread (and so in threads it creates afterwards).
 void BlockTerminationSignals();
 
 // Blocks SIGINT and SIGTERM in the calling thread and returns once one of them arrives; returns the signal
 // number.
 int WaitForTerminationSignal();
+
+// The same, and also returns on SIGHUP (blocked by BlockTerminationSignals, so that it does not end the
+// process, whose default action for it that is).
+int WaitForTerminationOrReloadSignal();
 
 }  // namespace anvil::http

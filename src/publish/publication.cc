@@ -56,7 +56,18 @@ std::string CrlPath(const std::string& issuer_id) { return "/crl/" + issuer_id +
 
 std::string IssuerPath(const std::string& issuer_id) { return "/ca/" + issuer_id + ".der"; }
 
-http::Response Publication::Ocsp(const http::Request& request) const {
+std::shared_ptr<const PublicationContent> Publication::Content() const {
+  std::lock_guard lock(mu_);
+  return content_;
+}
+
+void Publication::Update(PublicationContent content) {
+  auto next = std::make_shared<const PublicationContent>(std::move(content));
+  std::lock_guard lock(mu_);
+  content_ = std::move(next);
+}
+
+http::Response Publication::Ocsp(const PublicationContent& content, const http::Request& request) const {
   std::string der;  // empty (answered malformedRequest) when the GET path does not decode
   if (request.path == kOcspPath) {
     if (request.method != "POST") {
@@ -85,7 +96,7 @@ http::Response Publication::Ocsp(const http::Request& request) const {
     r.body = crypto::OcspErrorResponse(crypto::OcspResponseStatus::kMalformedRequest);
     return r;
   }
-  for (OcspResponder* responder : content_.ocsp) {
+  for (OcspResponder* responder : content.ocsp) {
     if (!responder->Answers(*parsed)) continue;
     r.body = responder->Respond(*parsed);
     return r;
@@ -96,29 +107,31 @@ http::Response Publication::Ocsp(const http::Request& request) const {
 }
 
 http::Response Publication::Handle(const http::Request& request) const {
-  if (!content_.ocsp.empty() && (request.path == kOcspPath || request.path.starts_with("/ocsp/"))) {
-    return Ocsp(request);
+  const std::shared_ptr<const PublicationContent> held = Content();
+  const PublicationContent& content = *held;
+  if (!content.ocsp.empty() && (request.path == kOcspPath || request.path.starts_with("/ocsp/"))) {
+    return Ocsp(content, request);
   }
   if (request.method != "GET" && request.method != "HEAD") {
     http::Response r = Text(405, "only GET and HEAD");
     r.headers.Set("Allow", "GET, HEAD");
     return r;
   }
-  if (request.path == kIntermediatePath) return Der("application/pkix-cert", content_.intermediate_der);
+  if (request.path == kIntermediatePath) return Der("application/pkix-cert", content.intermediate_der);
   // /ca/ID.der and /crl/ID.crl (IssuerPath, CrlPath): the ID between the prefix and the suffix.
   const std::string_view path = request.path;
   if (path.starts_with("/ca/") && path.ends_with(".der")) {
-    auto it = content_.issuer_der.find(std::string(path.substr(4, path.size() - 8)));
-    if (it != content_.issuer_der.end()) return Der("application/pkix-cert", it->second);
+    auto it = content.issuer_der.find(std::string(path.substr(4, path.size() - 8)));
+    if (it != content.issuer_der.end()) return Der("application/pkix-cert", it->second);
   }
   if (path.starts_with("/crl/") && path.ends_with(".crl")) {
     const std::string id(path.substr(5, path.size() - 9));
-    if (auto it = content_.crls.find(id); it != content_.crls.end()) {
+    if (auto it = content.crls.find(id); it != content.crls.end()) {
       std::shared_ptr<const std::string> crl = it->second->Current();
       if (crl == nullptr) return Text(503, "no CRL yet");
       return Der("application/pkix-crl", *crl);
     }
-    if (auto it = content_.root_crl_files.find(id); it != content_.root_crl_files.end()) {
+    if (auto it = content.root_crl_files.find(id); it != content.root_crl_files.end()) {
       Result<std::string> crl = ReadFile(it->second);
       if (!crl.ok()) return Text(503, "no root CRL yet: sign one with `anvil-ca ca root-crl`");
       return Der("application/pkix-crl", std::move(*crl));

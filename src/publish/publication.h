@@ -13,11 +13,13 @@
 //                                  the responder of the issuer its CertIDs name
 //   GET|HEAD /ocsp/BASE64          the same, the request's DER base64- and percent-encoded in the path
 //
-// Anything else is 404, another method 405 with Allow. A pure function of the request over the updaters;
-// thread-safe.
+// Anything else is 404, another method 405 with Allow. A pure function of the request over the updaters (and
+// the content last given); thread-safe.
 #pragma once
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -47,13 +49,19 @@ inline constexpr char kOcspPath[] = "/ocsp";
 
 class Publication {
  public:
-  explicit Publication(PublicationContent content) : content_(std::move(content)) {}
+  explicit Publication(PublicationContent content)
+      : content_(std::make_shared<const PublicationContent>(std::move(content))) {}
   http::Response Handle(const http::Request& request) const;
+  // Serves `content` from now on (the CA's generations after a reload); requests under way finish with what
+  // they began with. The updaters and responders either names must outlive the Publication.
+  void Update(PublicationContent content);
 
  private:
-  http::Response Ocsp(const http::Request& request) const;
+  std::shared_ptr<const PublicationContent> Content() const;
+  http::Response Ocsp(const PublicationContent& content, const http::Request& request) const;
 
-  const PublicationContent content_;
+  mutable std::mutex mu_;  // held only to copy or replace content_
+  std::shared_ptr<const PublicationContent> content_;
 };
 
 }  // namespace anvil::publish

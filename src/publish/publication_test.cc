@@ -101,6 +101,15 @@ TEST_F(PublicationTest, ServesEachRootsCrlFromItsFileAsItIsNow) {
   EXPECT_EQ(publication_->Handle(Get(CrlPath("root-3"))).status, 404);
 }
 
+TEST_F(PublicationTest, AnUpdateServesTheNewContentFromThen) {
+  EXPECT_EQ(publication_->Handle(Get("/ca/root-2.der")).status, 404);
+  PublicationContent next;
+  next.issuer_der["root-2"] = "second root";
+  publication_->Update(std::move(next));
+  EXPECT_EQ(publication_->Handle(Get("/ca/root-2.der")).body, "second root");
+  EXPECT_EQ(publication_->Handle(Get(kRootPath)).status, 404);  // what the update left out is gone
+}
+
 TEST_F(PublicationTest, ServesTheCaCertificatesAsDer) {
   http::Response root = publication_->Handle(Get(kRootPath));
   EXPECT_EQ(root.status, 200);

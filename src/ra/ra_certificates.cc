@@ -85,7 +85,12 @@ Result<RenewalInfo> RegistrationAuthority::GetRenewalInfo(const std::string& cer
     return Error(Code::kNotFound, "no certificate with this ID");
   }
   TimePoint now = clock_.Now();
-  if (record->revoked_at || options_.retired_authority_key_ids.contains(record->authority_key_id)) {
+  bool retired_issuer = false;
+  {
+    std::lock_guard lock(retired_mu_);
+    retired_issuer = retired_authority_key_ids_.contains(record->authority_key_id);
+  }
+  if (record->revoked_at || retired_issuer) {
     // RFC 9773 §4.2: a window in the past tells the client to renew immediately; so for a revoked
     // certificate and for every certificate of a retired intermediate.
     return RenewalInfo{now - std::chrono::hours(2), now - std::chrono::hours(1)};

@@ -37,7 +37,8 @@ RegistrationAuthority::RegistrationAuthority(RaOptions options, Policy policy, s
       validator_(validator),
       ca_(ca),
       clock_(clock),
-      challenge_waits_(options_.challenge_wait, steady_clock) {
+      challenge_waits_(options_.challenge_wait, steady_clock),
+      retired_authority_key_ids_(options_.retired_authority_key_ids) {
   // A profile's certificate carries the name it is offered under.
   for (auto& [name, profile] : options_.profiles) profile.certificate.name = name;
 }

@@ -115,6 +115,13 @@ class RegistrationAuthority {
     revocation_listener_ = std::move(listener);
   }
 
+  // The authority key IDs (raw) of the retired intermediates, after the CA was read again (replaces
+  // RaOptions::retired_authority_key_ids): renewalInfo asks their certificates to renew now. Thread-safe.
+  void SetRetiredAuthorityKeyIds(std::set<std::string> ids) {
+    std::lock_guard lock(retired_mu_);
+    retired_authority_key_ids_ = std::move(ids);
+  }
+
   // The account's key, parsed once per distinct stored JWK (jose::JwkCache).
   Result<jose::Jwk> AccountKey(const storage::Account& account) { return account_keys_.Get(account.jwk_json); }
 
@@ -174,6 +181,9 @@ class RegistrationAuthority {
   std::mutex finalizing_mu_;
   std::set<std::string> finalizing_;
   std::function<void(const storage::CertificateRecord&)> revocation_listener_;  // set before serving
+  // Held only to copy or look up, never across a wait.
+  mutable std::mutex retired_mu_;
+  std::set<std::string> retired_authority_key_ids_;  // options_.retired_authority_key_ids, then the set ones
 };
 
 // RFC 9773 §4.1 certificate IDs (acme/certificate_id.h), named here too for the RA's callers.

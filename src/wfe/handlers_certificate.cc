@@ -25,8 +25,9 @@ http::Response WebFrontEnd::Impl::Certificate(const http::Request& request, cons
   if (record->account_id != auth->account->id) return Problem(storage::NotFoundError("certificate", serial));
   // The alternate chains of the intermediate that issued it: through cross-signed roots, or configured.
   static const std::vector<std::string> kNone;
-  const auto found = options_.alternate_chains_pem.find(record->issuer_chain_pem);
-  const auto& alternates = found == options_.alternate_chains_pem.end() ? kNone : found->second;
+  const std::shared_ptr<const WfeIssuers> issuers = Issuers();
+  const auto found = issuers->alternate_chains_pem.find(record->issuer_chain_pem);
+  const auto& alternates = found == issuers->alternate_chains_pem.end() ? kNone : found->second;
   if (alternate > int(alternates.size())) return Problem(Error(Code::kNotFound, "no such alternate chain"));
   http::Response r;
   r.headers.Set("Content-Type", "application/pem-certificate-chain");

@@ -44,6 +44,8 @@ WebFrontEnd::~WebFrontEnd() = default;
 
 http::Response WebFrontEnd::Handle(const http::Request& request) { return impl_->Handle(request); }
 
+void WebFrontEnd::UpdateIssuers(WfeIssuers issuers) { impl_->SetIssuers(std::move(issuers)); }
+
 http::Response WebFrontEnd::Refusal(int status, const std::string& detail) { return impl_->Refusal(status, detail); }
 
 std::string WebFrontEnd::AccountPathPrefix() { return std::string(path::kAccount); }
@@ -231,7 +233,7 @@ http::Response WebFrontEnd::Impl::Handle(const http::Request& request) {
     response = CaFile(request, options_.intermediate_pem, "application/x-pem-file");
   } else if (p == path::kIntermediateDer) {
     response = CaFile(request, options_.intermediate_der, "application/pkix-cert");
-  } else if (auto issuer = IssuerDer(p); issuer != nullptr) {
+  } else if (auto issuer = IssuerDer(p)) {
     response = CaFile(request, *issuer, "application/pkix-cert");
   } else {
     response = Problem(Error(Code::kNotFound, "no such resource"));

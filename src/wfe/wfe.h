@@ -17,13 +17,19 @@
 
 namespace anvil::wfe {
 
+// The intermediate generations as the front end serves them; replaced (WebFrontEnd::UpdateIssuers) when the
+// CA's files are read again.
+struct WfeIssuers {
+  // RFC 8555 §7.4.2 alternates, by the default chain (what follows the leaf) whose certificates they serve.
+  std::map<std::string, std::vector<std::string>> alternate_chains_pem;
+  std::map<std::string, std::string> issuer_der;  // each intermediate generation by issuer ID, at IssuerPath
+};
+
 // Built by the composition root (docs/configuration.md names the keys); the front end reads no configuration.
 struct WfeOptions {
   std::string base_url;  // "https://localhost:14000", no trailing slash
   std::string root_pem, intermediate_pem, intermediate_der;  // served under /ca/ and the AIA URL
-  // RFC 8555 §7.4.2 alternates, by the default chain (what follows the leaf) whose certificates they serve.
-  std::map<std::string, std::vector<std::string>> alternate_chains_pem;
-  std::map<std::string, std::string> issuer_der;  // each intermediate generation by issuer ID, at IssuerPath
+  WfeIssuers issuers;
   // The directory's meta object (§7.1.1, draft-aaron-acme-profiles).
   std::string terms_of_service;  // URL; empty: none
   std::string website;
@@ -41,6 +47,8 @@ class WebFrontEnd {
   ~WebFrontEnd();
 
   http::Response Handle(const http::Request& request);
+  // Serves `issuers` from now on (the CA's generations after a reload). Thread-safe, also with Handle.
+  void UpdateIssuers(WfeIssuers issuers);
   // A request the transport refuses before it reaches Handle (http::ServerOptions::refusal_response: 400,
   // 413, 431, 505, or 500 for a handler that failed): a problem document (malformed, or serverInternal for a
   // 5xx) whose status member is `status`, with a fresh Replay-Nonce and the index link, as every response.

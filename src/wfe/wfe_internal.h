@@ -2,6 +2,8 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -50,7 +52,10 @@ enum class KeyKind { kKid, kJwk, kEither };
 class WebFrontEnd::Impl {
  public:
   Impl(WfeOptions options, ra::RegistrationAuthority& ra, NonceService& nonces)
-      : options_(std::move(options)), ra_(ra), nonces_(nonces) {}
+      : options_(std::move(options)),
+        issuers_(std::make_shared<const WfeIssuers>(std::move(options_.issuers))),
+        ra_(ra),
+        nonces_(nonces) {}
 
   http::Response Handle(const http::Request& request);
   http::Response Refusal(int status, const std::string& detail);
@@ -96,18 +101,32 @@ class WebFrontEnd::Impl {
   http::Response RevokeCert(const http::Request& request);
   http::Response RenewalInfo(const http::Request& request, const std::string& cert_id);
   http::Response CaFile(const http::Request& request, const std::string& body, const std::string& content_type);
-  // The DER of the intermediate generation at `path` (WebFrontEnd::IssuerPath); null when none is there.
-  const std::string* IssuerDer(std::string_view path) const {
-    if (!path.starts_with("/ca/") || !path.ends_with(".der")) return nullptr;
-    auto it = options_.issuer_der.find(std::string(path.substr(4, path.size() - 8)));
-    return it == options_.issuer_der.end() ? nullptr : &it->second;
+  // The DER of the intermediate generation at `path` (WebFrontEnd::IssuerPath); none when none is there.
+  std::optional<std::string> IssuerDer(std::string_view path) const {
+    if (!path.starts_with("/ca/") || !path.ends_with(".der")) return std::nullopt;
+    const std::shared_ptr<const WfeIssuers> issuers = Issuers();
+    auto it = issuers->issuer_der.find(std::string(path.substr(4, path.size() - 8)));
+    if (it == issuers->issuer_der.end()) return std::nullopt;
+    return it->second;
+  }
+  // The generations served now (WebFrontEnd::UpdateIssuers).
+  std::shared_ptr<const WfeIssuers> Issuers() const {
+    std::lock_guard lock(issuers_mu_);
+    return issuers_;
+  }
+  void SetIssuers(WfeIssuers issuers) {
+    auto next = std::make_shared<const WfeIssuers>(std::move(issuers));
+    std::lock_guard lock(issuers_mu_);
+    issuers_ = std::move(next);
   }
 
   const WfeOptions& options() const { return options_; }
   ra::RegistrationAuthority& ra() { return ra_; }
 
  private:
-  WfeOptions options_;
+  WfeOptions options_;  // its `issuers` moved into issuers_
+  mutable std::mutex issuers_mu_;  // held only to copy or replace issuers_
+  std::shared_ptr<const WfeIssuers> issuers_;
   ra::RegistrationAuthority& ra_;
   NonceService& nonces_;
 };

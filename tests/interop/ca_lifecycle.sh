@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The CA's lifecycle end to end (docs/ca-operations.md), on loopback: anvil-ca with its publication listener and
-# the anvil client (http-01). A certificate from intermediate generation 1; `anvil-ca ca rotate` and a restart;
+# the anvil client (http-01). A certificate from intermediate generation 1; `anvil-ca ca rotate` and a reload (SIGHUP);
 # a certificate from generation 2; both verify with `openssl verify -crl_check_all` (each generation's CRL and
 # the root's) and OCSP says good for both (each generation's own responder). `anvil-ca ca retire 1 --reason
-# superseded` and a restart: the root's CRL lists generation 1, so -crl_check_all refuses its certificate
+# superseded` and another SIGHUP: the root's CRL lists generation 1, so -crl_check_all refuses its certificate
 # ("certificate revoked" at depth 1) and still accepts generation 2's; renewalInfo puts generation 1's
 # certificate's window in the past, and `anvil agent`, left alone, renews it onto generation 2; ca show tells
 # the generations apart. Nothing here touches the client's configuration.
@@ -54,9 +54,9 @@ OLD_CHAIN="$STATE/lineages/old/chain.pem"
 GEN1=$(ski "$WORK/anvil-data/ca/intermediate.pem")
 [ "$(aki "$OLD")" = "$GEN1" ] || fail "'old' is not from generation 1"
 
-step "anvil-ca ca rotate (root key online), restart: generation 2 issues 'new'"
+step "anvil-ca ca rotate (root key online), SIGHUP (no restart): generation 2 issues 'new'"
 "$ANVIL_CA" ca rotate "${CONFIG[@]}"
-restart_anvil_ca
+reload_anvil_ca
 GEN2=$(ski "$WORK/anvil-data/ca/intermediate-2.pem")
 "${ANVIL[@]}" issue "${COMMON[@]}" --name new -d new.anvil.test
 NEW="$STATE/lineages/new/cert.pem"
@@ -71,10 +71,10 @@ all_levels "$NEW" "$NEW_CHAIN"
 ocsp_good "$OLD" "$OLD_CHAIN"
 ocsp_good "$NEW" "$NEW_CHAIN"
 
-step "anvil-ca ca retire 1 --reason superseded, restart"
+step "anvil-ca ca retire 1 --reason superseded, SIGHUP (no restart)"
 "$ANVIL_CA" ca retire 1 --reason superseded "${CONFIG[@]}" | tee "$WORK/retire.out"
 grep -q "The root's CRL lists it" "$WORK/retire.out" || fail "ca retire did not sign the root's CRL"
-restart_anvil_ca
+reload_anvil_ca
 "$ANVIL_CA" ca show "${CONFIG[@]}" | tee "$WORK/show.out"
 grep -q "state:       not issuing, retired .* (superseded)" "$WORK/show.out" || fail "ca show: generation 1 not retired"
 grep -q "state:       issuing" "$WORK/show.out" || fail "ca show: no generation issues"

@@ -103,6 +103,17 @@ restart_anvil_ca() {
     { tail -n 30 "$WORK/anvil-ca.log"; return 1; }
 }
 
+# reload_anvil_ca: SIGHUP to the anvil-ca start_anvil_ca started, which reads its CA's files again; returns
+# once its log says it did.
+reload_anvil_ca() {
+  local before
+  before=$(grep -c "CA reloaded" "$WORK/anvil-ca.log" || true)
+  kill -HUP "$ANVIL_PID"
+  reloaded() { [ "$(grep -c "CA reloaded" "$WORK/anvil-ca.log" || true)" -gt "$before" ]; }
+  wait_for "anvil-ca's reload" 30 reloaded || { tail -n 30 "$WORK/anvil-ca.log"; return 1; }
+  grep "CA reloaded" "$WORK/anvil-ca.log" | tail -n 1
+}
+
 # verify_chain CERT CHAIN: the certificate chains to anvil-ca's root.
 verify_chain() {
   openssl verify -CAfile "$ROOT_PEM" -untrusted "$2" "$1" || fail "openssl verify $1"

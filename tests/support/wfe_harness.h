@@ -67,7 +67,7 @@ class WfeHarness {
   // certificates.
   void SetAlternateChains(std::vector<std::string> chains_pem) {
     wfe::WfeOptions options = app::WfeOptionsFrom(config_, *material_);
-    options.alternate_chains_pem[material_->intermediate.ToPem()] = std::move(chains_pem);
+    options.issuers.alternate_chains_pem[material_->intermediate.ToPem()] = std::move(chains_pem);
     wfe_ = std::make_unique<wfe::WebFrontEnd>(std::move(options), *ra_, *nonces_);
   }
 
