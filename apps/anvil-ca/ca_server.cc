@@ -197,8 +197,12 @@ Result<std::string> CaServer::Reload() {
   const TimePoint now = p.clock.Now();
   auto material = ca::LoadCa(p.config.data_dir, CaOptionsFrom(p.config), now);
   if (!material.ok()) return Context("reading the CA again", material.status());
-  p.ca->Reload(*material);
-  if (Status s = p.revocation->Reload(*material); !s.ok()) return Context("publishing the new generations", s);
+  // Publishing first: a generation issues only once its CRL and OCSP responder exist.
+  std::vector<ca::IssuingCa*> generations = p.ca->Prepare(*material);
+  if (Status s = p.revocation->Reload(*material, generations); !s.ok()) {
+    return Context("publishing the new generations", s);
+  }
+  p.ca->Use(std::move(generations));
   p.ra->SetRetiredAuthorityKeyIds(RetiredAuthorityKeyIds(*material));
   p.front_end->UpdateIssuers(WfeIssuersFrom(*material));
   if (p.publication) p.publication->Update(p.revocation->Content());

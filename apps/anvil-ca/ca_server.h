@@ -31,7 +31,8 @@ class CaServer {
   // Reads the CA's files again (SIGHUP): what `anvil-ca ca rotate`, `ca retire` and `ca rollover-root` changed
   // applies from now on without a restart — the generation that issues, renewalInfo of retired generations,
   // alternate chains, and publishing for new generations and roots. anvil-ca's own TLS certificate changes at
-  // the next start. On an error nothing is applied and the CA goes on as it was. Returns a one-line summary.
+  // the next start. On an error the CA issues as it did (publishing may have started for some new generations
+  // or roots, which then serve their CRLs early). Returns a one-line summary.
   Result<std::string> Reload();
   void Stop();
 

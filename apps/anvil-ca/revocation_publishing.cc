@@ -49,15 +49,15 @@ Result<std::unique_ptr<RevocationPublishing>> RevocationPublishing::Start(const 
                                                                           storage::Store& store,
                                                                           ca::CertificateAuthority& ca,
                                                                           const Clock& clock) {
-  std::unique_ptr<RevocationPublishing> p(new RevocationPublishing(config, store, ca, clock));
+  std::unique_ptr<RevocationPublishing> p(new RevocationPublishing(config, store, clock));
   const ca::CaMaterial& material = ca.material();
   p->intermediate_der_ = material.intermediate.ToDer();
   if (Status s = MakeDirectories(config.data_dir + "/crl", 0755); !s.ok()) return Context("CRL directory", s);
-  ANVIL_RETURN_IF_ERROR(p->Reload(material));
+  ANVIL_RETURN_IF_ERROR(p->Reload(material, ca.issuers()));
   return p;
 }
 
-Status RevocationPublishing::Reload(const ca::CaMaterial& material) {
+Status RevocationPublishing::Reload(const ca::CaMaterial& material, const std::vector<ca::IssuingCa*>& generations) {
   // One reload at a time; mu_ is taken only to look and to insert, so that revocations and the publication
   // listener never wait for a CRL being signed here.
   std::lock_guard reloading(reload_mu_);
@@ -67,7 +67,7 @@ Status RevocationPublishing::Reload(const ca::CaMaterial& material) {
   };
   const config::Config& config = config_;
   const bool ocsp = !config.publication.listen.empty() && config.publication.ocsp;
-  for (ca::IssuingCa* issuer : ca_.issuers()) {
+  for (ca::IssuingCa* issuer : generations) {
     const crypto::Certificate& cert = issuer->certificate();
     if (published(cert.subject_key_id(), false)) continue;
     const std::string id = publish::CrlUpdater::IssuerId(cert);

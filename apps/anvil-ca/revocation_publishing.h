@@ -42,10 +42,10 @@ class RevocationPublishing {
   static Result<std::unique_ptr<RevocationPublishing>> Start(const config::Config& config, storage::Store& store,
                                                              ca::CertificateAuthority& ca, const Clock& clock);
 
-  // After the CA was read again (ca::CertificateAuthority::Reload with `material`): publishing starts for the
-  // generations and roots that are new, exactly as Start does; what was published goes on. A generation whose
-  // retirement changed keeps its CRL updater and responder (the same key signs).
-  Status Reload(const ca::CaMaterial& material);
+  // After the CA's files were read again into `material` and `generations` (ca::CertificateAuthority::Prepare):
+  // publishing starts for the generations and roots that are new, exactly as Start does; what was published
+  // goes on. A generation whose retirement changed keeps its CRL updater and responder (the same key signs).
+  Status Reload(const ca::CaMaterial& material, const std::vector<ca::IssuingCa*>& generations);
 
   // A certificate was revoked: its issuer's CRL is remade soon and its OCSP answer dropped.
   void Revoked(const storage::CertificateRecord& record);
@@ -53,9 +53,8 @@ class RevocationPublishing {
   publish::PublicationContent Content() const;
 
  private:
-  RevocationPublishing(const config::Config& config, storage::Store& store, ca::CertificateAuthority& ca,
-                       const Clock& clock)
-      : config_(config), store_(store), ca_(ca), clock_(clock) {}
+  RevocationPublishing(const config::Config& config, storage::Store& store, const Clock& clock)
+      : config_(config), store_(store), clock_(clock) {}
 
   struct OnlineRoot {  // a root whose key is in the data directory keeps its CRL current
     std::unique_ptr<ca::RootCrlSigner> signer;
@@ -64,7 +63,6 @@ class RevocationPublishing {
 
   const config::Config& config_;
   storage::Store& store_;
-  ca::CertificateAuthority& ca_;
   const Clock& clock_;
   std::mutex reload_mu_;  // one Reload at a time
   // Guards the members below: Revoked and Content run on request threads, Reload on the signal's.

@@ -71,7 +71,7 @@ bool SameGeneration(const Intermediate& a, const Intermediate& b) {
 
 }  // namespace
 
-void CertificateAuthority::Reload(const CaMaterial& material) {
+std::vector<IssuingCa*> CertificateAuthority::Prepare(const CaMaterial& material) {
   std::lock_guard lock(mu_);
   std::vector<IssuingCa*> next;
   for (const Intermediate& i : material.intermediates) {
@@ -85,7 +85,12 @@ void CertificateAuthority::Reload(const CaMaterial& material) {
     }
     next.push_back(kept);
   }
-  current_ = std::move(next);
+  return next;
+}
+
+void CertificateAuthority::Use(std::vector<IssuingCa*> generations) {
+  std::lock_guard lock(mu_);
+  current_ = std::move(generations);
 }
 
 std::vector<IssuingCa*> CertificateAuthority::issuers() const {

@@ -73,11 +73,15 @@ class CertificateAuthority final : public CertificateIssuer, public CrlSigner, p
   // The generation that issues at `now`; null when none does.
   const IssuingCa* IssuingAt(TimePoint now) const;
   // Takes the generations of `material` (the CA's files read again: `anvil-ca ca rotate`, `ca retire` and `ca
-  // rollover-root` then apply without a restart). A generation whose certificate, activation and retirement
-  // are unchanged keeps its IssuingCa; any other gets a new one. No IssuingCa is destroyed before the CA, so a
-  // CRL updater or OCSP responder made for one stays valid. Issuances already under way finish with the
-  // generation they picked.
-  void Reload(const CaMaterial& material);
+  // rollover-root` then apply without a restart): Use(Prepare(material)). Issuances already under way finish
+  // with the generation they picked.
+  void Reload(const CaMaterial& material) { Use(Prepare(material)); }
+  // The generations of `material` as signers, not yet used for issuing: a generation whose certificate,
+  // activation and retirement are unchanged keeps its IssuingCa; any other gets a new one. No IssuingCa is
+  // destroyed before the CA, so a CRL updater or OCSP responder made for one stays valid.
+  std::vector<IssuingCa*> Prepare(const CaMaterial& material);
+  // Issues (IssuingAt, issuers()) from `generations`, which Prepare returned.
+  void Use(std::vector<IssuingCa*> generations);
 
   // CrlSigner and OcspDelegation of the generation that issued when the CA was made (material.intermediate).
   const crypto::Certificate& CrlIssuer() const override { return loaded_->CrlIssuer(); }

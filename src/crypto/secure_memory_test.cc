@@ -61,6 +61,7 @@ struct Mapping {
   uintptr_t begin = 0, end = 0;
   bool readable = false, dont_dump = false;
   std::string name;
+  unsigned long rss_kb = 0;  // resident: a mapping with none holds nothing to find
 };
 
 std::vector<Mapping> Mappings() {
@@ -70,9 +71,11 @@ std::vector<Mapping> Mappings() {
     unsigned long begin = 0, end = 0;
     char perms[8] = {};
     if (std::sscanf(line.c_str(), "%lx-%lx %7s", &begin, &end, perms) == 3 && line.find(' ') > line.find('-')) {
-      Mapping m{begin, end, perms[0] == 'r', false, ""};
+      Mapping m{begin, end, perms[0] == 'r', false, "", 0};
       if (size_t name = line.find_first_of("/["); name != std::string::npos) m.name = line.substr(name);
       out.push_back(m);
+    } else if (line.starts_with("Rss:") && !out.empty()) {
+      std::sscanf(line.c_str(), "Rss: %lu", &out.back().rss_kb);
     } else if (line.starts_with("VmFlags:") && !out.empty()) {
       std::istringstream words(line.substr(8));
       for (std::string word; words >> word;) out.back().dont_dump |= word == "dd";
@@ -80,6 +83,9 @@ std::vector<Mapping> Mappings() {
   }
   return out;
 }
+
+constexpr size_t kPage = 4096;
+
 
 struct Found {
   uintptr_t address;
@@ -96,33 +102,51 @@ std::vector<Found> FindInMemory(const std::vector<std::string_view>& needles, bo
     ADD_FAILURE() << "cannot open /proc/self/mem";
     return found;
   }
-  constexpr size_t kChunk = 1 << 20;
-  DontDumpBuffer buffer(kChunk);  // skipped below: it holds what was just read
+  constexpr size_t kChunk = 1 << 20;            // read at once, at most
+  constexpr size_t kWindow = size_t{256} << 20;  // asked of mincore at once
+  DontDumpBuffer buffer(kChunk + kPage);  // skipped below: it holds what was just read
   const auto buffer_begin = reinterpret_cast<uintptr_t>(buffer.data());
   size_t overlap = 0;
   for (std::string_view n : needles) overlap = std::max(overlap, n.size() - 1);
+  std::vector<unsigned char> in_core(kWindow / kPage);
   for (const Mapping& m : mappings) {
-    if (!m.readable || (m.dont_dump && !include_dont_dump) || m.name == "[vvar]" || m.name == "[vsyscall]") continue;
+    if (!m.readable || m.rss_kb == 0 || (m.dont_dump && !include_dont_dump) || m.name == "[vvar]" ||
+        m.name == "[vsyscall]") {
+      continue;
+    }
     if (m.begin <= buffer_begin && buffer_begin < m.end) continue;
-    for (uintptr_t at = m.begin; at < m.end;) {
-      const size_t want = std::min<uintptr_t>(kChunk, m.end - at);
-      const ssize_t got = pread(mem, buffer.data(), want, static_cast<off_t>(at));
-      if (got <= 0) break;  // e.g. a guard page: nothing there to dump either
-      std::string_view hay(reinterpret_cast<const char*>(buffer.data()), static_cast<size_t>(got));
-      for (std::string_view needle : needles) {
-        for (size_t p = hay.find(needle); p != std::string_view::npos; p = hay.find(needle, p + 1)) {
-          std::string before;
-          for (size_t i = p >= 16 ? p - 16 : 0; i < p; ++i) {
-            char hex[4];
-            std::snprintf(hex, sizeof hex, " %02x", static_cast<unsigned char>(hay[i]));
-            before += hex;
+    // Only the pages in memory (mincore(2)): an untouched page of a large reservation (AddressSanitizer's
+    // allocator maps terabytes) reads as zeros, and reading it through /proc/self/mem would make it resident.
+    for (uintptr_t window = m.begin; window < m.end; window += kWindow) {
+      const size_t pages = std::min<uintptr_t>(kWindow, m.end - window) / kPage;
+      if (mincore(reinterpret_cast<void*>(window), pages * kPage, in_core.data()) != 0) continue;
+      for (size_t i = 0; i < pages;) {
+        if ((in_core[i] & 1) == 0) {
+          ++i;
+          continue;
+        }
+        size_t j = i;
+        while (j < pages && (in_core[j] & 1) != 0 && (j - i) * kPage < kChunk) ++j;
+        const uintptr_t at = window + i * kPage;
+        // When resident memory goes on, read past the run by the longest needle, so that one across the seam
+        // is seen (and may be reported twice).
+        const size_t want = (j - i) * kPage + (j < pages && (in_core[j] & 1) != 0 ? overlap : 0);
+        i = j;
+        const ssize_t got = pread(mem, buffer.data(), want, static_cast<off_t>(at));
+        if (got <= 0) continue;  // e.g. a guard page: nothing there to dump either
+        std::string_view hay(reinterpret_cast<const char*>(buffer.data()), static_cast<size_t>(got));
+        for (std::string_view needle : needles) {
+          for (size_t p = hay.find(needle); p != std::string_view::npos; p = hay.find(needle, p + 1)) {
+            std::string before;
+            for (size_t k = p >= 16 ? p - 16 : 0; k < p; ++k) {
+              char hex[4];
+              std::snprintf(hex, sizeof hex, " %02x", static_cast<unsigned char>(hay[k]));
+              before += hex;
+            }
+            found.push_back({at + p, m.name, before});
           }
-          found.push_back({at + p, m.name, before});
         }
       }
-      // Step back by the longest needle so one that straddles two chunks is seen (and may be reported twice).
-      const bool last = at + static_cast<uintptr_t>(got) >= m.end;
-      at += last || static_cast<size_t>(got) <= overlap ? static_cast<uintptr_t>(got) : got - overlap;
     }
   }
   close(mem);
