@@ -4,6 +4,7 @@
 
 #include "base/file.h"
 #include "ca/certificate_authority.h"
+#include "ca/test_issuance.h"
 #include "crypto/crl.h"
 #include "crypto/key.h"
 #include "support/temp_dir.h"
@@ -12,14 +13,6 @@ namespace anvil::ca {
 namespace {
 
 using std::chrono::hours;
-
-// Records nothing durable: what the CA needs to issue in these tests.
-class AcceptingLog final : public IssuanceLog {
- public:
-  Status Record(const PendingCertificate&) override { return Status::Ok(); }
-  Status Complete(const std::string&, const std::string&) override { return Status::Ok(); }
-  Status Abandon(const std::string&, const Status&) override { return Status::Ok(); }
-};
 
 class CaLifecycleTest : public ::testing::Test {
  protected:
@@ -31,18 +24,7 @@ class CaLifecycleTest : public ::testing::Test {
     return std::move(material).value();
   }
 
-  // The certificate `ca` issues now for a.example.com.
-  crypto::Certificate IssueWith(CertificateAuthority& ca) {
-    IssuanceRequest r{crypto::PrivateKey::Generate(crypto::KeyType::kEcP256)->public_key(),
-                      {{acme::IdentifierType::kDns, "a.example.com"}},
-                      CertificateProfile{.name = "tls-server"},
-                      std::nullopt,
-                      std::nullopt};
-    AcceptingLog log;
-    auto issued = ca.Issue(r, log);
-    EXPECT_TRUE(issued.ok()) << issued.status().ToString();
-    return *crypto::Certificate::FromDer(issued->der);
-  }
+  crypto::Certificate IssueWith(CertificateAuthority& ca) { return IssueForTest(ca); }
 
   testing::TempDir dir_;
   FakeClock clock_{FromUnixSeconds(1'800'000'000)};

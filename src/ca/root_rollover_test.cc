@@ -5,19 +5,13 @@
 #include "base/file.h"
 #include "ca/ca_lifecycle.h"
 #include "ca/certificate_authority.h"
+#include "ca/test_issuance.h"
 #include "support/temp_dir.h"
 
 namespace anvil::ca {
 namespace {
 
 using std::chrono::hours;
-
-class AcceptingLog final : public IssuanceLog {
- public:
-  Status Record(const PendingCertificate&) override { return Status::Ok(); }
-  Status Complete(const std::string&, const std::string&) override { return Status::Ok(); }
-  Status Abandon(const std::string&, const Status&) override { return Status::Ok(); }
-};
 
 class RootRolloverTest : public ::testing::Test {
  protected:
@@ -34,15 +28,7 @@ class RootRolloverTest : public ::testing::Test {
 
   crypto::Certificate IssueNow(const CaMaterial& material) {
     CertificateAuthority ca(material, clock_, "");
-    IssuanceRequest r{crypto::PrivateKey::Generate(crypto::KeyType::kEcP256)->public_key(),
-                      {{acme::IdentifierType::kDns, "a.example.com"}},
-                      CertificateProfile{.name = "tls-server"},
-                      std::nullopt,
-                      std::nullopt};
-    AcceptingLog log;
-    auto issued = ca.Issue(r, log);
-    EXPECT_TRUE(issued.ok()) << issued.status().ToString();
-    return *crypto::Certificate::FromDer(issued->der);
+    return IssueForTest(ca);
   }
 
   testing::TempDir dir_;

@@ -5,6 +5,7 @@
 #include "base/file.h"
 #include "ca/ca_lifecycle.h"
 #include "ca/certificate_authority.h"
+#include "ca/test_issuance.h"
 #include "crypto/crl.h"
 #include "support/softhsm.h"
 
@@ -53,13 +54,6 @@ class TokenKeyTest : public ::testing::Test {
   CaOptions options_;
 };
 
-class AcceptingLog final : public IssuanceLog {
- public:
-  Status Record(const PendingCertificate&) override { return Status::Ok(); }
-  Status Complete(const std::string&, const std::string&) override { return Status::Ok(); }
-  Status Abandon(const std::string&, const Status&) override { return Status::Ok(); }
-};
-
 TEST_F(TokenKeyTest, RotationOntoATokenKeyWritesItsUriAndTheTokenSignsWhatTheGenerationIssues) {
   auto rotated = RotateOnto(kUri);
   ASSERT_TRUE(rotated.ok()) << rotated.status().ToString();
@@ -72,15 +66,7 @@ TEST_F(TokenKeyTest, RotationOntoATokenKeyWritesItsUriAndTheTokenSignsWhatTheGen
   ASSERT_TRUE(material.ok()) << material.status().ToString();
   EXPECT_EQ(material->intermediate.subject_key_id(), rotated->certificate.subject_key_id());
   CertificateAuthority ca(*material, clock_, "");
-  IssuanceRequest request{crypto::PrivateKey::Generate(crypto::KeyType::kEcP256)->public_key(),
-                          {{acme::IdentifierType::kDns, "a.example.com"}},
-                          CertificateProfile{.name = "tls-server"},
-                          std::nullopt,
-                          std::nullopt};
-  AcceptingLog log;
-  auto issued = ca.Issue(request, log);
-  ASSERT_TRUE(issued.ok()) << issued.status().ToString();
-  const crypto::Certificate leaf = *crypto::Certificate::FromDer(issued->der);
+  const crypto::Certificate leaf = IssueForTest(ca);
   EXPECT_TRUE(leaf.IsSignedBy(token_key_->public_key()));
   EXPECT_TRUE(crypto::VerifyChain(leaf, {rotated->certificate}, material->root, clock_.Now()).ok());
   // The generation's CRL is the token's signature too.
