@@ -57,7 +57,8 @@ CertificateAuthority::CertificateAuthority(CaMaterial material, const Clock& clo
 
 CertificateAuthority::CertificateAuthority(CaMaterial material, const Clock& clock, std::string aia_url,
                                            std::string crl_url, std::string ocsp_url)
-    : CertificateAuthority(std::move(material), clock, [&](const crypto::Certificate&) {
+    // By value: the CA keeps the function for the generations a reload brings.
+    : CertificateAuthority(std::move(material), clock, [aia_url, crl_url, ocsp_url](const crypto::Certificate&) {
         return IssuerUrls{aia_url, crl_url, ocsp_url};
       }) {}
 

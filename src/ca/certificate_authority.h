@@ -57,7 +57,8 @@ class IssuingCa final : public CrlSigner, public OcspDelegation {
 class CertificateAuthority final : public CertificateIssuer, public CrlSigner, public OcspDelegation {
  public:
   using UrlsFor = std::function<IssuerUrls(const crypto::Certificate& intermediate)>;
-  // Each generation's certificates carry urls(its certificate).
+  // Each generation's certificates carry urls(its certificate); the CA keeps `urls` (for Reload), so what it
+  // refers to must outlive the CA.
   CertificateAuthority(CaMaterial material, const Clock& clock, const UrlsFor& urls);
   // Every generation with the same URLs (a CA of one intermediate): `aia_url` is the caIssuers URL put into
   // every certificate; `crl_url` the CRL distribution point put into the certificates of profiles with
