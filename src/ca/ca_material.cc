@@ -129,13 +129,6 @@ const Intermediate* IssuingOf(const std::vector<Intermediate>& intermediates, Ti
 
 const Intermediate* CaMaterial::Issuing(TimePoint now) const { return IssuingOf(intermediates, now); }
 
-const CaRoot* CaMaterial::Root(int generation) const {
-  for (const CaRoot& r : roots) {
-    if (r.generation == generation) return &r;
-  }
-  return nullptr;
-}
-
 Result<crypto::Certificate> MakeIntermediate(const crypto::Certificate& root, int root_generation,
                                              const crypto::PrivateKey& root_key, const crypto::PublicKey& key,
                                              const CaOptions& options, TimePoint now) {

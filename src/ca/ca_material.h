@@ -123,8 +123,6 @@ struct CaMaterial {
   // The generation that issues at `now`: the newest that is active, not retired and not expired; null when
   // there is none.
   const Intermediate* Issuing(TimePoint now) const;
-  // Root generation `generation`; null when there is none.
-  const CaRoot* Root(int generation) const;
 };
 
 // Creates root and intermediate in `data_dir` unless they already exist (then kConflict). With
@@ -164,7 +162,8 @@ bool IssuesAt(const Intermediate& intermediate, TimePoint now);
 // The newest of `intermediates` (oldest first) that issues at `now` (CaMaterial::Issuing).
 const Intermediate* IssuingOf(const std::vector<Intermediate>& intermediates, TimePoint now);
 
-// Every root generation in `data_dir`, oldest first, each cross-certificate checked against the root before it.
+// Every root generation in `data_dir`, oldest first (generation g at index g - 1), each cross-certificate checked
+// against the root before it.
 Result<std::vector<CaRoot>> LoadRoots(const std::string& data_dir);
 // Loads the CA with every intermediate generation; kNotFound if it was never created. `now` picks
 // CaMaterial::intermediate (kInvalidArgument when no generation issues at `now`).
