@@ -223,8 +223,14 @@ Result<Intermediate> LoadIntermediate(const CaPaths& paths, int generation, cons
   // A key in a PKCS #11 token is named by its URI instead of a key file (ca/token_key.h).
   const bool in_token = FileExists(paths.Intermediate(generation, "key-uri"));
   const std::string key_path = paths.Intermediate(generation, in_token ? "key-uri" : "key");
-  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, in_token ? ReadKeyUriFile(key_path, options)
-                                                          : ReadKeyFile(key_path, options.key_passphrase));
+  Result<crypto::PrivateKey> loaded = in_token ? ReadKeyUriFile(key_path, options)
+                                                : ReadKeyFile(key_path, options.key_passphrase);
+  // A generation whose key is missing (its file, or the key in its token) is broken, not absent: kNotFound
+  // would tell LoadOrCreateCa that there is no CA, and it would try to make one.
+  if (!loaded.ok() && loaded.status().code() == Code::kNotFound) {
+    return Error(Code::kInvalidArgument, loaded.status().message());
+  }
+  ANVIL_ASSIGN_OR_RETURN(crypto::PrivateKey key, std::move(loaded));
   if (!(key.public_key() == cert.public_key())) {
     return Error(Code::kInvalidArgument, key_path + " does not match " + cert_path);
   }

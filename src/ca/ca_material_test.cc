@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <filesystem>
+
 #include "base/file.h"
+#include "ca/ca_lifecycle.h"
 #include "support/temp_dir.h"
 
 namespace anvil::ca {
@@ -48,6 +51,22 @@ TEST_F(CaMaterialTest, SecondStartReusesTheCa) {
   ASSERT_TRUE(first.ok() && second.ok());
   EXPECT_EQ(FingerprintText(first->intermediate), FingerprintText(second->intermediate));
   EXPECT_EQ(CreateCa(dir_.path(), config_, clock_).code(), Code::kConflict);
+}
+
+TEST_F(CaMaterialTest, AGenerationWhoseKeyIsMissingStopsTheStartNamingTheFile) {
+  ASSERT_TRUE(LoadOrCreateCa(dir_.path(), config_, clock_).ok());
+  ASSERT_TRUE(RotateIntermediate(dir_.path(), config_, {}, clock_).ok());
+  const CaPaths paths = CaPaths::In(dir_.path());
+  for (int generation : {2, 1}) {
+    SCOPED_TRACE(generation);
+    ASSERT_TRUE(std::filesystem::remove(paths.Intermediate(generation, "key")));
+    // Broken, not absent: neither the later generations vanish nor does LoadOrCreateCa try to make a CA.
+    auto loaded = LoadOrCreateCa(dir_.path(), config_, clock_);
+    ASSERT_FALSE(loaded.ok());
+    EXPECT_EQ(loaded.status().code(), Code::kInvalidArgument) << loaded.status().ToString();
+    EXPECT_NE(loaded.status().message().find(paths.Intermediate(generation, "key")), std::string::npos)
+        << loaded.status().message();
+  }
 }
 
 TEST_F(CaMaterialTest, ImportsAnExistingHierarchyAndChecksIt) {

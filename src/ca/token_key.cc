@@ -25,10 +25,7 @@ Result<crypto::PrivateKey> ReadKeyUriFile(const std::string& path, const CaOptio
   ANVIL_ASSIGN_OR_RETURN(std::string uri, ReadKeyUri(path));
   Result<crypto::PrivateKey> key = LoadTokenKey(uri, options);
   if (key.ok()) return key;
-  // kNotFound from LoadCa's generation loop means "no such generation": a generation whose key is missing from
-  // its token must stop the load, not hide the generation.
-  const Code code = key.status().code() == Code::kNotFound ? Code::kInvalidArgument : key.status().code();
-  return Error(code, path + ": " + key.status().message());
+  return Error(key.status().code(), path + ": " + key.status().message());
 }
 
 Status WriteKeyUriFile(const std::string& path, const std::string& uri) {

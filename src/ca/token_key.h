@@ -19,8 +19,7 @@ Result<crypto::PrivateKey> LoadTokenKey(const std::string& uri, const CaOptions&
 
 // The URI in a .key-uri file (one line), checked with crypto::CheckPkcs11KeyUri; errors name the file.
 Result<std::string> ReadKeyUri(const std::string& path);
-// The key a .key-uri file names (ReadKeyUri, then LoadTokenKey); errors name the file, and a key, token or
-// module not found is kInvalidArgument (kNotFound would tell LoadCa that the generation does not exist).
+// The key a .key-uri file names (ReadKeyUri, then LoadTokenKey); errors name the file.
 Result<crypto::PrivateKey> ReadKeyUriFile(const std::string& path, const CaOptions& options);
 // Writes `uri` and a newline to `path` atomically (mode 0644: it is no secret).
 Status WriteKeyUriFile(const std::string& path, const std::string& uri);

@@ -116,7 +116,7 @@ TEST_F(TokenKeyTest, AKeyMissingFromTheTokenStopsTheLoadNamingTheFile) {
   ASSERT_TRUE(WriteKeyUriFile(paths.Intermediate(2, "key-uri"), "pkcs11:token=anvil-ca;object=gone").ok());
   auto material = LoadCa(dir_.path(), options_, clock_.Now());
   ASSERT_FALSE(material.ok());
-  // Not kNotFound, which would end LoadCa's walk over the generations quietly before generation 2.
+  // Not kNotFound, which would make LoadOrCreateCa take the CA for absent.
   EXPECT_EQ(material.status().code(), Code::kInvalidArgument) << material.status().ToString();
   EXPECT_NE(material.status().message().find("intermediate-2.key-uri"), std::string::npos);
   EXPECT_NE(material.status().message().find("has no such private key"), std::string::npos);
