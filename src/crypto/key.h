@@ -107,7 +107,7 @@ class PrivateKey {
   // (crypto/pkcs11_key.h).
   Result<std::string> ToEncryptedPem(std::string_view passphrase) const;
   static constexpr int kPbkdf2Iterations = 200000;
-  // Unencrypted PKCS #8 PEM ("PRIVATE KEY"). The caller stores it with mode 0600 (docs/architecture.md, Invariants).
+  // Unencrypted PKCS #8 PEM ("PRIVATE KEY"). The caller stores it with mode 0600 (docs/ca-operations.md, "What is on disk").
   // Empty for a key in a PKCS #11 token, which never leaves it.
   std::string ToPem() const;
   PublicKey public_key() const;
