@@ -45,8 +45,13 @@ RegistrationAuthority::RegistrationAuthority(RaOptions options, Policy policy, s
 
 storage::AuditEvent RegistrationAuthority::Audit(std::string kind, std::string account_id, std::string subject,
                                                  std::string details_json) const {
-  return storage::AuditEvent{0, clock_.Now(), std::move(kind), std::move(account_id), std::move(subject),
-                             std::move(details_json)};
+  storage::AuditEvent event;
+  event.at = clock_.Now();
+  event.kind = std::move(kind);
+  event.account_id = std::move(account_id);
+  event.subject = std::move(subject);
+  event.details_json = std::move(details_json);
+  return event;
 }
 
 // ---------------------------------------------------------------------------------------------- accounts

@@ -60,6 +60,20 @@ struct AuditEvent {
   std::string account_id;
   std::string subject;  // serial, order id, ...
   std::string details_json;
+  // The hash chain (storage/audit_chain.h), set by the store when it appends the record: the hash of the
+  // record before it (64 zeros for the first) and this record's own hash, lowercase hex SHA-256.
+  std::string prev_hash;
+  std::string hash;
+};
+
+// The audit chain's head at some moment, signed (docs/audit.md): the record `head_id` had hash `head_hash`.
+struct AuditAnchor {
+  int64_t id = 0;  // assigned by the store, increasing
+  TimePoint at;
+  int64_t head_id = 0;
+  std::string head_hash;
+  std::string signer_der;  // the certificate whose key signed (an intermediate of the CA)
+  std::string signature;   // over ca::AuditAnchorMessage(head_id, head_hash, at)
 };
 
 struct Account {
@@ -345,11 +359,20 @@ class RevocationListStore {
   virtual Status AdvanceCrlState(const CrlState& next, int64_t previous_number) = 0;
 };
 
+// Append-only: nothing here, or anywhere in the store, changes or deletes a record. A record's id, prev_hash
+// and hash are assigned in the transaction that appends it (AuditRecordHash, storage/audit_chain.h).
 class AuditLog {
  public:
   virtual ~AuditLog() = default;
   virtual Status AppendAudit(const AuditEvent& event) = 0;
+  // Records with id > after_id in id order, at most `limit` (> 0; kInvalidArgument otherwise).
   virtual Result<std::vector<AuditEvent>> ListAudit(int64_t after_id, int limit) = 0;
+  // The newest record, or nullopt when there is none.
+  virtual Result<std::optional<AuditEvent>> LastAudit() = 0;
+  // Records `anchor` (its id is assigned). kInvalidArgument when head_id or head_hash is empty.
+  virtual Status AppendAuditAnchor(const AuditAnchor& anchor) = 0;
+  // Every anchor, oldest first.
+  virtual Result<std::vector<AuditAnchor>> ListAuditAnchors() = 0;
 };
 
 // The whole store. Implementations: storage/memory (tests), storage/sqlite (default), later storage/postgres.

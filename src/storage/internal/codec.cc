@@ -298,6 +298,13 @@ Status CheckLimit(int limit) {
   return Status::Ok();
 }
 
+Status CheckAuditAnchor(const AuditAnchor& anchor) {
+  if (anchor.head_id < 1 || anchor.head_hash.empty()) {
+    return Error(Code::kInvalidArgument, "an audit anchor needs the head record's id and hash");
+  }
+  return Status::Ok();
+}
+
 Status ChallengeConflict(std::string_view authorization_id, std::string_view challenge_id) {
   return Error(Code::kConflict, "challenge " + std::string(authorization_id) + "/" + std::string(challenge_id) +
                                     " or its authorization is not in the required state");

@@ -56,6 +56,8 @@ Result<std::vector<acme::Identifier>> DecodeIdentifiers(std::string_view json);
 // the state a conditional update required.
 Status NotFound(std::string_view what, std::string_view id);
 Status CheckLimit(int limit);
+// AuditLog::AppendAuditAnchor's refusal: kInvalidArgument when head_id < 1 or head_hash is empty.
+Status CheckAuditAnchor(const AuditAnchor& anchor);
 Status ChallengeConflict(std::string_view authorization_id, std::string_view challenge_id);
 // RevocationListStore::AdvanceCrlState's refusals: kInvalidArgument for an empty issuer_id or a number that
 // does not increase (checked before anything is read), kConflict when the series' stored number is not

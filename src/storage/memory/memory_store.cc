@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "storage/audit_chain.h"
 #include "storage/internal/codec.h"
 #include "storage/internal/rate_limit.h"
 
@@ -560,6 +561,27 @@ class MemoryStore final : public Store {
     return out;
   }
 
+  Result<std::optional<AuditEvent>> LastAudit() override {
+    std::lock_guard lock(mu_);
+    if (audit_.empty()) return std::optional<AuditEvent>();
+    return std::optional<AuditEvent>(audit_.back());
+  }
+
+  Status AppendAuditAnchor(const AuditAnchor& anchor) override {
+    ANVIL_RETURN_IF_ERROR(internal::CheckAuditAnchor(anchor));
+    std::lock_guard lock(mu_);
+    AuditAnchor a = anchor;
+    a.id = static_cast<int64_t>(anchors_.size()) + 1;
+    a.at = TruncateToSeconds(a.at);
+    anchors_.push_back(std::move(a));
+    return Status::Ok();
+  }
+
+  Result<std::vector<AuditAnchor>> ListAuditAnchors() override {
+    std::lock_guard lock(mu_);
+    return anchors_;
+  }
+
  private:
   using ChallengeRef = std::pair<Authorization*, Challenge*>;
 
@@ -626,6 +648,8 @@ class MemoryStore final : public Store {
     AuditEvent e = event;
     e.id = static_cast<int64_t>(audit_.size()) + 1;
     e.at = TruncateToSeconds(e.at);
+    e.prev_hash = audit_.empty() ? AuditGenesisHash() : audit_.back().hash;
+    e.hash = AuditRecordHash(e);
     audit_.push_back(std::move(e));
   }
 
@@ -645,6 +669,7 @@ class MemoryStore final : public Store {
   std::unordered_map<std::string, int64_t> rate_tats_;  // rate-limit key → theoretical arrival time (ms)
   std::vector<std::string> eab_order_;
   std::vector<AuditEvent> audit_;
+  std::vector<AuditAnchor> anchors_;
 };
 
 }  // namespace

@@ -1,6 +1,9 @@
 #include "storage/sqlite/migrations.h"
 
 #include <string>
+#include <vector>
+
+#include "storage/audit_chain.h"
 
 namespace anvil::storage::sqlite {
 namespace {
@@ -162,6 +165,70 @@ CREATE INDEX certificates_revoked_by_authority
   WHERE revoked_at IS NOT NULL;
 )sql";
 
+// The audit trail becomes a hash chain (storage/audit_chain.h): each record's link to the one before it and
+// its own hash; the signed anchors of the chain's head; and triggers that refuse to change or delete either
+// (a guard against mistakes, not against someone who can drop a trigger: that is what the chain is for).
+// ChainExistingAudit hashes the records written before this migration, in id order, then adds the triggers.
+constexpr char kAuditChain[] = R"sql(
+ALTER TABLE audit_log ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit_log ADD COLUMN hash TEXT NOT NULL DEFAULT '';
+CREATE TABLE audit_anchors (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  at         INTEGER NOT NULL,
+  head_id    INTEGER NOT NULL,
+  head_hash  TEXT NOT NULL,
+  signer_der BLOB NOT NULL,
+  signature  BLOB NOT NULL
+);
+)sql";
+
+constexpr char kAuditAppendOnly[] = R"sql(
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_anchors_no_update BEFORE UPDATE ON audit_anchors
+  BEGIN SELECT RAISE(ABORT, 'audit_anchors is append-only'); END;
+CREATE TRIGGER audit_anchors_no_delete BEFORE DELETE ON audit_anchors
+  BEGIN SELECT RAISE(ABORT, 'audit_anchors is append-only'); END;
+)sql";
+
+Status ChainExistingAudit(Connection& c) {
+  std::string prev = AuditGenesisHash();
+  int64_t after = 0;
+  for (;;) {
+    ANVIL_ASSIGN_OR_RETURN(Statement read,
+                           c.Prepare("SELECT id, at, kind, account_id, subject, details_json FROM audit_log "
+                                     "WHERE id > ? ORDER BY id LIMIT 1000"));
+    read.BindInt(1, after);
+    std::vector<AuditEvent> page;
+    for (;;) {
+      ANVIL_ASSIGN_OR_RETURN(bool row, read.Step());
+      if (!row) break;
+      AuditEvent e;
+      e.id = read.ColumnInt(0);
+      e.at = read.ColumnTime(1);
+      e.kind = read.ColumnText(2);
+      e.account_id = read.ColumnText(3);
+      e.subject = read.ColumnText(4);
+      e.details_json = read.ColumnText(5);
+      page.push_back(std::move(e));
+    }
+    if (page.empty()) break;
+    for (AuditEvent& e : page) {
+      e.prev_hash = prev;
+      e.hash = AuditRecordHash(e);
+      ANVIL_ASSIGN_OR_RETURN(Statement update,
+                             c.Prepare("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?"));
+      update.BindText(1, e.prev_hash).BindText(2, e.hash).BindInt(3, e.id);
+      ANVIL_RETURN_IF_ERROR(update.Run());
+      prev = e.hash;
+      after = e.id;
+    }
+  }
+  return c.Exec(kAuditAppendOnly);
+}
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -173,6 +240,7 @@ const std::vector<Migration>& Migrations() {
       {4, "open orders and pending authorizations by account", kOpenOrderIndexes},
       {5, "CRL states and revoked certificates by authority", kCrls},
       {6, "revoked certificates by authority, covering the CRL listing", kCoveringRevokedIndex},
+      {7, "the audit trail as a hash chain, with anchors", kAuditChain, ChainExistingAudit},
   };
   return kMigrations;
 }
@@ -212,6 +280,7 @@ Status Migrate(Connection& connection, TimePoint now) {
                                         std::to_string(migration.version));
     }
     Status applied = connection.Exec(std::string(migration.sql));
+    if (applied.ok() && migration.code != nullptr) applied = migration.code(connection);
     if (!applied.ok()) {
       return Error(applied.code(), "migration " + std::to_string(migration.version) + " (" +
                                        std::string(migration.description) + "): " + applied.message());

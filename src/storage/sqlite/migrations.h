@@ -22,6 +22,8 @@ struct Migration {
   int version;  // 1, 2, 3, ... without gaps
   std::string_view description;
   std::string_view sql;  // statements without parameters
+  // Run after `sql`, in the same transaction, for what SQL alone cannot do (e.g. hashing existing rows).
+  Status (*code)(Connection&) = nullptr;
 };
 
 // All migrations known to this build, in order.

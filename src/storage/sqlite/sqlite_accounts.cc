@@ -162,4 +162,37 @@ Result<std::vector<AuditEvent>> SqliteStore::ListAudit(int64_t after_id, int lim
   });
 }
 
+Result<std::optional<AuditEvent>> SqliteStore::LastAudit() {
+  return Read<std::optional<AuditEvent>>(false, [&](Connection& c) -> Result<std::optional<AuditEvent>> {
+    ANVIL_ASSIGN_OR_RETURN(Statement s,
+                           c.Prepare("SELECT " ANVIL_AUDIT_COLUMNS " FROM audit_log ORDER BY id DESC LIMIT 1"));
+    ANVIL_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return std::optional<AuditEvent>();
+    return std::optional<AuditEvent>(ReadAudit(s));
+  });
+}
+
+Status SqliteStore::AppendAuditAnchor(const AuditAnchor& anchor) {
+  ANVIL_RETURN_IF_ERROR(internal::CheckAuditAnchor(anchor));
+  return Write([&](Connection& c) -> Status {
+    ANVIL_ASSIGN_OR_RETURN(Statement insert,
+                           c.Prepare("INSERT INTO audit_anchors (at, head_id, head_hash, signer_der, signature) "
+                                     "VALUES (?, ?, ?, ?, ?)"));
+    insert.BindTime(1, anchor.at)
+        .BindInt(2, anchor.head_id)
+        .BindText(3, anchor.head_hash)
+        .BindBlob(4, anchor.signer_der)
+        .BindBlob(5, anchor.signature);
+    return insert.Run();
+  });
+}
+
+Result<std::vector<AuditAnchor>> SqliteStore::ListAuditAnchors() {
+  return Read<std::vector<AuditAnchor>>(false, [&](Connection& c) -> Result<std::vector<AuditAnchor>> {
+    ANVIL_ASSIGN_OR_RETURN(Statement s,
+                           c.Prepare("SELECT " ANVIL_AUDIT_ANCHOR_COLUMNS " FROM audit_anchors ORDER BY id"));
+    return ReadAll<AuditAnchor>(s, [](const Statement& st) -> Result<AuditAnchor> { return ReadAuditAnchor(st); });
+  });
+}
+
 }  // namespace anvil::storage::sqlite

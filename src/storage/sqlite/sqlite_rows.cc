@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "storage/audit_chain.h"
 #include "storage/internal/codec.h"
 #include "storage/internal/rate_limit.h"
 
@@ -95,7 +96,20 @@ AuditEvent ReadAudit(const Statement& s) {
   e.account_id = s.ColumnText(3);
   e.subject = s.ColumnText(4);
   e.details_json = s.ColumnText(5);
+  e.prev_hash = s.ColumnText(6);
+  e.hash = s.ColumnText(7);
   return e;
+}
+
+AuditAnchor ReadAuditAnchor(const Statement& s) {
+  AuditAnchor a;
+  a.id = s.ColumnInt(0);
+  a.at = s.ColumnTime(1);
+  a.head_id = s.ColumnInt(2);
+  a.head_hash = s.ColumnText(3);
+  a.signer_der = s.ColumnBlob(4);
+  a.signature = s.ColumnBlob(5);
+  return a;
 }
 
 Result<bool> Exists(Connection& c, std::string_view sql, std::string_view key) {
@@ -146,14 +160,29 @@ Status ExplainCertificateMiss(Connection& c, const std::string& serial, std::str
                "certificate " + serial + " is " + s.ColumnText(0) + ", not " + std::string(expected));
 }
 
+// The chain's next link, read in the writing transaction (writes are serialized: one writer at a time). The
+// id comes from sqlite_sequence, not from the newest row, so that an id is never used twice even if the
+// newest records were deleted: the verifier then sees the gap.
 Status InsertAudit(Connection& c, const AuditEvent& event) {
-  ANVIL_ASSIGN_OR_RETURN(Statement insert, c.Prepare("INSERT INTO audit_log (at, kind, account_id, subject, "
-                                                     "details_json) VALUES (?, ?, ?, ?, ?)"));
-  insert.BindTime(1, event.at)
-      .BindText(2, event.kind)
-      .BindText(3, event.account_id)
-      .BindText(4, event.subject)
-      .BindText(5, event.details_json);
+  AuditEvent e = event;
+  e.at = FromUnixSeconds(ToUnixSeconds(event.at));
+  ANVIL_ASSIGN_OR_RETURN(Statement seq, c.Prepare("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'"));
+  ANVIL_ASSIGN_OR_RETURN(bool has_seq, seq.Step());
+  e.id = (has_seq ? seq.ColumnInt(0) : 0) + 1;
+  ANVIL_ASSIGN_OR_RETURN(Statement last, c.Prepare("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1"));
+  ANVIL_ASSIGN_OR_RETURN(bool has_last, last.Step());
+  e.prev_hash = has_last ? last.ColumnText(0) : AuditGenesisHash();
+  e.hash = AuditRecordHash(e);
+  ANVIL_ASSIGN_OR_RETURN(Statement insert,
+                         c.Prepare("INSERT INTO audit_log (" ANVIL_AUDIT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  insert.BindInt(1, e.id)
+      .BindTime(2, e.at)
+      .BindText(3, e.kind)
+      .BindText(4, e.account_id)
+      .BindText(5, e.subject)
+      .BindText(6, e.details_json)
+      .BindText(7, e.prev_hash)
+      .BindText(8, e.hash);
   return insert.Run();
 }
 

@@ -28,7 +28,8 @@ namespace anvil::storage::sqlite {
   "authority_key_id, "                                                                         \
   "not_before, not_after, created_at, revoked_at, revocation_reason"
 #define ANVIL_EAB_COLUMNS "kid, hmac_key, account_id, comment, created_at"
-#define ANVIL_AUDIT_COLUMNS "id, at, kind, account_id, subject, details_json"
+#define ANVIL_AUDIT_COLUMNS "id, at, kind, account_id, subject, details_json, prev_hash, hash"
+#define ANVIL_AUDIT_ANCHOR_COLUMNS "id, at, head_id, head_hash, signer_der, signature"
 
 // The page query of ListRevokedCertificates; parameters: authority_key_id (BLOB), the serial to start after,
 // the issued state's name, not_after's lower bound (exclusive, Unix seconds), the limit. `revoked_at IS NOT
@@ -50,6 +51,7 @@ Result<Authorization> ReadAuthorization(const Statement& s);  // without its cha
 Result<CertificateRecord> ReadCertificate(const Statement& s);
 EabKey ReadEabKey(const Statement& s);
 AuditEvent ReadAudit(const Statement& s);
+AuditAnchor ReadAuditAnchor(const Statement& s);
 
 // Whether a row exists for a query with one text parameter.
 Result<bool> Exists(Connection& c, std::string_view sql, std::string_view key);

@@ -101,6 +101,9 @@ class SqliteStore final : public Store {
   Result<BlockedKey> GetBlockedKey(const std::string& spki_sha256) override;
   Status AppendAudit(const AuditEvent& event) override;
   Result<std::vector<AuditEvent>> ListAudit(int64_t after_id, int limit) override;
+  Result<std::optional<AuditEvent>> LastAudit() override;
+  Status AppendAuditAnchor(const AuditAnchor& anchor) override;
+  Result<std::vector<AuditAnchor>> ListAuditAnchors() override;
 
  private:
   // A reader connection borrowed from the pool, returned on destruction.

@@ -142,6 +142,9 @@ class ForwardingStore : public Store {
   Result<std::vector<AuditEvent>> ListAudit(int64_t after_id, int limit) override {
     return inner_->ListAudit(after_id, limit);
   }
+  Result<std::optional<AuditEvent>> LastAudit() override { return inner_->LastAudit(); }
+  Status AppendAuditAnchor(const AuditAnchor& anchor) override { return inner_->AppendAuditAnchor(anchor); }
+  Result<std::vector<AuditAnchor>> ListAuditAnchors() override { return inner_->ListAuditAnchors(); }
 
  protected:
   // Destroys an owned inner store now (a later call would crash); for decorators whose own destructor must
