@@ -99,6 +99,17 @@ std::vector<IssuingCa*> CertificateAuthority::issuers() const {
   return current_;
 }
 
+Result<SignedAuditAnchor> IssuingCa::SignAuditAnchor(int64_t head_id, std::string_view head_hash) const {
+  return ca::SignAuditAnchor(intermediate_.certificate, intermediate_.key, head_id, head_hash, clock_.Now());
+}
+
+Result<SignedAuditAnchor> CertificateAuthority::SignAuditAnchor(int64_t head_id,
+                                                                std::string_view head_hash) const {
+  const IssuingCa* issuer = IssuingAt(clock_.Now());
+  if (issuer == nullptr) return Error(Code::kServerInternal, "no intermediate generation issues now");
+  return issuer->SignAuditAnchor(head_id, head_hash);
+}
+
 const IssuingCa* CertificateAuthority::IssuingAt(TimePoint now) const {
   std::lock_guard lock(mu_);
   for (auto it = current_.rbegin(); it != current_.rend(); ++it) {

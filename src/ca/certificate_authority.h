@@ -9,6 +9,7 @@
 
 #include "base/status.h"
 #include "base/time.h"
+#include "ca/audit_anchor.h"
 #include "ca/ca_material.h"
 #include "ca/crl_signer.h"
 #include "ca/ocsp_signer.h"
@@ -42,6 +43,9 @@ class IssuingCa final : public CrlSigner, public OcspDelegation {
   // OcspDelegation: this intermediate delegates OCSP signing for what it issued.
   const crypto::Certificate& OcspIssuer() const override { return intermediate_.certificate; }
   Result<crypto::Certificate> IssueOcspResponder(const crypto::PublicKey& key, TimePoint not_after) override;
+
+  // Signs an anchor of the audit chain (ca/audit_anchor.h) at the clock's time (whole seconds).
+  Result<SignedAuditAnchor> SignAuditAnchor(int64_t head_id, std::string_view head_hash) const;
 
  private:
   const Intermediate intermediate_;
@@ -91,6 +95,10 @@ class CertificateAuthority final : public CertificateIssuer, public CrlSigner, p
   Result<crypto::Certificate> IssueOcspResponder(const crypto::PublicKey& key, TimePoint not_after) override {
     return loaded_->IssueOcspResponder(key, not_after);
   }
+
+  // An anchor of the audit chain signed by the generation issuing now (ca/audit_anchor.h).
+  // kServerInternal when no generation issues.
+  Result<SignedAuditAnchor> SignAuditAnchor(int64_t head_id, std::string_view head_hash) const;
 
   // The material the CA was made with (not what a reload brought).
   const CaMaterial& material() const { return material_; }
