@@ -432,6 +432,11 @@ Status ReadValidation(TableReader& t, ValidationConfig& validation) {
   return t.Finish();
 }
 
+Status ReadAudit(TableReader& t, AuditConfig& audit) {
+  ANVIL_RETURN_IF_ERROR(t.Duration("anchor_period", std::chrono::seconds(60), audit.anchor_period));
+  return t.Finish();
+}
+
 Status ReadPublication(TableReader& t, PublicationConfig& publication) {
   ANVIL_RETURN_IF_ERROR(ReadListen(t, "listen", /*allow_empty=*/true, publication.listen));
   ANVIL_RETURN_IF_ERROR(t.String("external_url", publication.external_url, [](std::string& url) {
@@ -659,6 +664,7 @@ Result<Config> ParseConfig(std::string_view toml_text) {
       root.Table("validation", [&](TableReader& t) { return ReadValidation(t, config.validation); }));
   ANVIL_RETURN_IF_ERROR(
       root.Table("publication", [&](TableReader& t) { return ReadPublication(t, config.publication); }));
+  ANVIL_RETURN_IF_ERROR(root.Table("audit", [&](TableReader& t) { return ReadAudit(t, config.audit); }));
   ANVIL_RETURN_IF_ERROR(root.Table("policy", [&](TableReader& t) { return ReadPolicy(t, config.policy); }));
   ANVIL_RETURN_IF_ERROR(root.Table("limits", [&](TableReader& t) { return ReadLimits(t, config.limits); }));
   ANVIL_RETURN_IF_ERROR(root.Table("ca", [&](TableReader& t) { return ReadCa(t, config.ca); }));
@@ -685,6 +691,7 @@ Result<Config> LoadConfigFile(const std::string& path) {
   if (file.bad()) return Error(Code::kIo, path + ": read failed");
   Result<Config> config = ParseConfig(text);
   if (!config.ok()) return Error(config.status().code(), path + ": " + config.status().message());
+  config->source_path = path;
   return config;
 }
 

@@ -99,6 +99,13 @@ struct PublicationConfig {
   std::chrono::seconds ocsp_response_lifetime{86400};  // publication.ocsp_response_lifetime = "1d"
 };
 
+// [audit]: the tamper-evident audit trail (docs/audit.md).
+struct AuditConfig {
+  // audit.anchor_period = "1h": the chain's head is signed by the CA, stored and logged this often (and at
+  // start and stop), when records were added since the last anchor.
+  std::chrono::seconds anchor_period{3600};
+};
+
 struct PolicyConfig {
   std::vector<std::string> allowed_domains;  // policy.allowed_domains: suffixes; empty = any name
   std::vector<std::string> denied_domains;   // policy.denied_domains: suffixes, checked first
@@ -175,6 +182,7 @@ struct Config {
   AcmeConfig acme;
   ValidationConfig validation;
   PublicationConfig publication;
+  AuditConfig audit;
   PolicyConfig policy;
   LimitsConfig limits;
   CaConfig ca;
@@ -182,6 +190,8 @@ struct Config {
   // profiles.NAME tables; defaults: tls-server (90d, serverAuth), tls-client (90d, clientAuth, dns only),
   // short-lived (7d, serverAuth). A config file that defines [profiles] replaces these defaults entirely.
   std::map<std::string, ProfileConfig> profiles;
+  // The file LoadConfigFile read ("" = the defaults), for the audit record of the start; not a key.
+  std::string source_path;
 };
 
 // The defaults, with the three standard profiles.

@@ -170,6 +170,7 @@ const std::vector<std::string>& AllKeys() {
       "publication.crl_revocation_delay",
       "publication.ocsp",
       "publication.ocsp_response_lifetime",
+      "audit.anchor_period",
       "policy.allowed_domains",
       "policy.denied_domains",
       "policy.allowed_ip_ranges",

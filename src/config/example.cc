@@ -182,6 +182,11 @@ std::string ExampleConfig() {
   w.Key("An OCSP response's nextUpdate - thisUpdate; at most 10d.", "ocsp_response_lifetime",
         d.publication.ocsp_response_lifetime);
 
+  w.Table("audit");
+  w.Key("The audit chain's head is signed by the CA, stored and logged this often (and at start and stop); "
+        "at least 1m.",
+        "anchor_period", d.audit.anchor_period);
+
   w.Table("policy");
   w.Key("Domain suffixes that may be certified; [] = any name.", "allowed_domains", d.policy.allowed_domains);
   w.Key("Domain suffixes that may never be certified; checked first.", "denied_domains",
