@@ -7,7 +7,11 @@
 #include <set>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
+#include "audit_anchoring.h"
 #include "base/file.h"
+#include "crypto/digest.h"
 #include "ca/ca_material.h"
 #include "ca/certificate_authority.h"
 #include "component_options.h"
@@ -52,6 +56,27 @@ std::set<std::string> RetiredAuthorityKeyIds(const ca::CaMaterial& material) {
   return ids;
 }
 
+// The audit record of a start (docs/audit.md): which configuration, which CA generation issues.
+std::string StartDetails(const config::Config& c, const ca::CaMaterial& material, TimePoint now) {
+  nlohmann::json d;
+  d["config_file"] = c.source_path;
+  if (!c.source_path.empty()) {
+    Result<std::string> text = ReadFile(c.source_path);
+    d["config_sha256"] = text.ok() ? crypto::HexEncode(crypto::Sha256(*text)) : "unreadable: " + text.status().message();
+  }
+  d["data_dir"] = c.data_dir;
+  d["external_url"] = c.server.external_url;
+  if (const ca::Intermediate* issuing = material.Issuing(now)) {
+    d["issuing_generation"] = issuing->generation;
+    d["issuing_serial"] = issuing->certificate.serial_hex();
+  }
+  nlohmann::json profiles = nlohmann::json::array();
+  for (const auto& [name, profile] : c.profiles) profiles.push_back(name);
+  d["profiles"] = profiles;
+  d["external_account_required"] = c.acme.external_account_required;
+  return d.dump();
+}
+
 }  // namespace
 
 // Members are declared in dependency order, so destruction runs from the listener down to the store.
@@ -67,6 +92,7 @@ struct CaServer::Parts {
   std::unique_ptr<RevocationPublishing> revocation;
   std::string crl_url;  // of the intermediate that issued at start, for the banner
   std::unique_ptr<ra::RegistrationAuthority> ra;
+  std::unique_ptr<AuditAnchoring> anchoring;
   std::unique_ptr<wfe::NonceService> nonces;
   std::unique_ptr<wfe::WebFrontEnd> front_end;
   std::unique_ptr<publish::Publication> publication;
@@ -135,6 +161,13 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
   p->ra->SetRevocationListener(
       [publishing_parts](const storage::CertificateRecord& revoked) { publishing_parts->Revoked(revoked); });
   if (Status s = p->ra->ReconcileProcessingOrders(); !s.ok()) return Context("reconciling interrupted orders", s);
+  if (Status s = p->ra->RecordEvent("server.started", c.server.external_url, StartDetails(c, *p->material, clock.Now()));
+      !s.ok()) {
+    return Context("audit", s);
+  }
+  p->anchoring = std::make_unique<AuditAnchoring>(*p->store, *p->ca);
+  if (auto anchored = p->anchoring->AnchorNow(); !anchored.ok()) return Context("audit anchor", anchored.status());
+  p->anchoring->Start(c.audit.anchor_period);
 
   p->nonces = std::make_unique<wfe::NonceService>(clock, c.acme.nonce_lifetime);
   p->front_end = std::make_unique<wfe::WebFrontEnd>(WfeOptionsFrom(c, *p->material), *p->ra, *p->nonces);
@@ -221,6 +254,16 @@ void CaServer::Stop() {
   parts_->publication_server.reset();
   // In-flight validations finish (or time out) before the RA and store they report to go away.
   parts_->validator.reset();
+  if (parts_->anchoring) {
+    parts_->anchoring->Stop();
+    if (Status s = parts_->ra->RecordEvent("server.stopped", parts_->config.server.external_url, "{}"); !s.ok()) {
+      spdlog::error("audit: the stop is not recorded: {}", s.ToString());
+    }
+    if (auto anchored = parts_->anchoring->AnchorNow(); !anchored.ok()) {
+      spdlog::error("audit anchor not taken at stop: {}", anchored.status().ToString());
+    }
+    parts_->anchoring.reset();
+  }
 }
 
 }  // namespace anvil::app

@@ -8,6 +8,7 @@
 #include "base/base64url.h"
 #include "base/core_dumps.h"
 #include "base/file.h"
+#include "audit_commands.h"
 #include "base/time.h"
 #include "ca_commands.h"
 #include "component_options.h"
@@ -138,6 +139,25 @@ int main(int argc, char** argv) {
   CLI::App* eab_list = eab_cmd->add_subcommand("list", "list EAB keys and the accounts bound to them");
   add_common(eab_list);
 
+  CLI::App* audit_cmd = app.add_subcommand("audit", "the tamper-evident audit trail (docs/audit.md)");
+  audit_cmd->require_subcommand(1);
+  CLI::App* audit_verify = audit_cmd->add_subcommand(
+      "verify", "check the hash chain and its anchors; names the first edited, deleted or reordered record");
+  add_common(audit_verify);
+  std::vector<std::string> audit_anchors;
+  audit_verify->add_option("--anchor", audit_anchors,
+                           "ID:HASH of a record kept outside the database (e.g. from an `audit anchor:` log "
+                           "line); repeatable");
+  CLI::App* audit_export = audit_cmd->add_subcommand("export", "write the records as JSON lines, for a SIEM");
+  add_common(audit_export);
+  anvil::app::AuditExportArgs export_args;
+  audit_export->add_option("--since", export_args.since, "RFC 3339 time: records at or after it");
+  audit_export->add_option("--after-id", export_args.after_id, "records after this id (to resume)");
+  CLI::App* audit_head = audit_cmd->add_subcommand("head", "print the newest record as ID:HASH");
+  add_common(audit_head);
+  CLI::App* audit_anchor = audit_cmd->add_subcommand("anchor", "sign and store an anchor of the head now");
+  add_common(audit_anchor);
+
   CLI11_PARSE(app, argc, argv);
 
   if (example->parsed()) {
@@ -168,6 +188,10 @@ int main(int argc, char** argv) {
   if (root_crl->parsed()) return anvil::app::CaRootCrl(*config, root_crl_args);
   if (encrypt_keys->parsed()) return anvil::app::CaEncryptKeys(*config);
   if (import_inventory->parsed()) return anvil::app::CaImportInventory(*config, inventory_args);
+  if (audit_verify->parsed()) return anvil::app::AuditVerify(*config, audit_anchors);
+  if (audit_export->parsed()) return anvil::app::AuditExport(*config, export_args);
+  if (audit_head->parsed()) return anvil::app::AuditHead(*config);
+  if (audit_anchor->parsed()) return anvil::app::AuditAnchorNow(*config);
   if (eab_create->parsed() || eab_list->parsed()) {
     auto store = anvil::app::OpenStore(*config);
     if (!store.ok()) return Fail("storage", store.status());

@@ -28,24 +28,23 @@ Status OrderIssuance::Record(const ca::PendingCertificate& pending) {
 }
 
 Status OrderIssuance::Complete(const std::string& serial, const std::string& der) {
-  storage::AuditEvent audit{0,
-                            clock_.Now(),
-                            "certificate.issued",
-                            order_.account_id,
-                            serial,
-                            nlohmann::json{{"order_id", order_.id}}.dump()};
+  storage::AuditEvent audit{.at = clock_.Now(),
+                            .kind = "certificate.issued",
+                            .account_id = order_.account_id,
+                            .subject = serial,
+                            .details_json = nlohmann::json{{"order_id", order_.id}}.dump()};
   return store_.FinishIssuance(serial, der, audit);
 }
 
 Status OrderIssuance::Abandon(const std::string& serial, const Status& why) {
   // The client sees serverInternal without the internal detail; the audit row keeps the detail.
   Status failed(Code::kServerInternal, "issuance failed; please place a new order");
-  storage::AuditEvent audit{0,
-                            clock_.Now(),
-                            "certificate.abandoned",
-                            order_.account_id,
-                            serial,
-                            nlohmann::json{{"order_id", order_.id}, {"reason", why.ToString()}}.dump()};
+  storage::AuditEvent audit{
+      .at = clock_.Now(),
+      .kind = "certificate.abandoned",
+      .account_id = order_.account_id,
+      .subject = serial,
+      .details_json = nlohmann::json{{"order_id", order_.id}, {"reason", why.ToString()}}.dump()};
   return store_.AbandonIssuance(serial, acme::ProblemJson(failed).dump(), audit);
 }
 

@@ -54,6 +54,10 @@ storage::AuditEvent RegistrationAuthority::Audit(std::string kind, std::string a
   return event;
 }
 
+Status RegistrationAuthority::RecordEvent(std::string kind, std::string subject, std::string details_json) {
+  return store_.AppendAudit(Audit(std::move(kind), "", std::move(subject), std::move(details_json)));
+}
+
 // ---------------------------------------------------------------------------------------------- accounts
 
 Status RegistrationAuthority::CheckContacts(const std::vector<std::string>& contacts) const {

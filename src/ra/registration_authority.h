@@ -108,6 +108,9 @@ class RegistrationAuthority {
   // left processing while this process runs (its issuance failed and could not be abandoned either, e.g. a
   // storage fault) is resolved the same way when it is next read, unless this process is finalizing it.
   Status ReconcileProcessingOrders();
+  // An audit record of something outside the protocol that changes what the CA does: the server's start with
+  // its configuration, its stop, an operator's command (docs/audit.md). `details_json` is a JSON object.
+  Status RecordEvent(std::string kind, std::string subject, std::string details_json);
 
   // Called after each revocation is stored (the CRL updater: a CRL within its delay). Set before serving;
   // runs on the revoking request's thread and must not block.

@@ -62,8 +62,8 @@ struct AuditEvent {
   std::string details_json;
   // The hash chain (storage/audit_chain.h), set by the store when it appends the record: the hash of the
   // record before it (64 zeros for the first) and this record's own hash, lowercase hex SHA-256.
-  std::string prev_hash;
-  std::string hash;
+  std::string prev_hash{};
+  std::string hash{};
 };
 
 // The audit chain's head at some moment, signed (docs/audit.md): the record `head_id` had hash `head_hash`.

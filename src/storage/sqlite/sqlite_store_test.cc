@@ -60,7 +60,7 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformanceTest,
 
 // ---- SQLite-specific behaviour ----
 
-AuditEvent Audit(std::string kind) { return AuditEvent{0, FromUnixSeconds(1'800'000'000), std::move(kind), "a1", "s", "{}", "", ""}; }
+AuditEvent Audit(std::string kind) { return AuditEvent{0, FromUnixSeconds(1'800'000'000), std::move(kind), "a1", "s", "{}"}; }
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
@@ -161,7 +161,7 @@ TEST_F(SqliteStoreTest, ReopeningKeepsEverything) {
   EXPECT_EQ((*audit)[0].kind, "account.created");
   EXPECT_EQ((*audit)[1].kind, "certificate.issued");
   // Ids continue after a reopen.
-  ASSERT_TRUE(s.AppendAudit(AuditEvent{0, kT0, "k", "", "", "{}", "", ""}).ok());
+  ASSERT_TRUE(s.AppendAudit(AuditEvent{0, kT0, "k", "", "", "{}"}).ok());
   audit = s.ListAudit((*audit)[1].id, 10);
   ASSERT_TRUE(audit.ok());
   EXPECT_EQ(audit->size(), 1u);
@@ -418,7 +418,7 @@ TEST_F(SqliteStoreTest, FilesAreCreatedWithMode0600) {
   Result<std::unique_ptr<Store>> store = Open();
   ::umask(old_umask);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  ASSERT_TRUE((*store)->AppendAudit(AuditEvent{0, kT0, "k", "", "", "{}", "", ""}).ok());
+  ASSERT_TRUE((*store)->AppendAudit(AuditEvent{0, kT0, "k", "", "", "{}"}).ok());
   ASSERT_TRUE((*store)->ListAudit(0, 1).ok());  // a reader connection too
   EXPECT_EQ(ModeOf(path_), 0600u);
   ASSERT_TRUE(std::filesystem::exists(path_ + "-wal"));
@@ -439,7 +439,7 @@ TEST_F(SqliteStoreTest, EveryDurabilityLevelOpensAndWrites) {
   for (Durability d : {Durability::kFull, Durability::kNormal, Durability::kOff}) {
     Result<std::unique_ptr<Store>> store = Open(d);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
-    ASSERT_TRUE((*store)->AppendAudit(AuditEvent{0, kT0, "k", "", "", "{}", "", ""}).ok());
+    ASSERT_TRUE((*store)->AppendAudit(AuditEvent{0, kT0, "k", "", "", "{}"}).ok());
   }
   Result<std::unique_ptr<Store>> store = Open();
   ASSERT_TRUE(store.ok());
