@@ -132,11 +132,11 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
   request.token = it->token;
   request.key_authorization = acme::KeyAuthorization(it->token, account.thumbprint);
   request.account_uri = options_.account_url_prefix + account.id;
-  std::string aid = authz.id, cid = challenge_id;
-  std::string failures = FailedValidationsKey(account.id, authz.identifier);
+  Validating validating{authz.id,         challenge_id, account.id, authz.identifier, authz.wildcard, it->type,
+                        FailedValidationsKey(account.id, authz.identifier)};
   Status queued = validator_.Validate(std::move(request),
-                                      [this, aid, cid, failures, ticket](va::ValidationResult result) {
-                                        OnValidated(aid, cid, failures, std::move(result));
+                                      [this, validating, ticket](va::ValidationResult result) {
+                                        OnValidated(validating, std::move(result));
                                         challenge_waits_.Done(*ticket);
                                       });
   if (!queued.ok()) {
@@ -158,19 +158,38 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
   return authz;
 }
 
-void RegistrationAuthority::OnValidated(const std::string& authz_id, const std::string& challenge_id,
-                                        const std::string& failures_key, va::ValidationResult result) {
+void RegistrationAuthority::OnValidated(const Validating& v, va::ValidationResult result) {
+  const std::string& authz_id = v.authz_id;
+  const std::string& challenge_id = v.challenge_id;
   bool valid = result.status.ok();
   std::string error = valid ? "" : acme::ProblemJson(result.status).dump();
   TimePoint now = clock_.Now();
   std::vector<storage::RateLimit> limits;
   if (!valid) {
     // Counted in the same transaction as the failure; newOrder checks the count (limits.*).
-    AddLimit(limits, options_.limits.failed_validations_per_identifier, failures_key,
+    AddLimit(limits, options_.limits.failed_validations_per_identifier, v.failures_key,
              storage::RateLimit::Mode::kRecord, "failed validations for this identifier");
   }
+  nlohmann::json records = nlohmann::json::array();
+  for (const va::ValidationRecord& r : result.records) {
+    nlohmann::json record = {{"hostname", r.hostname},
+                             {"port", r.port},
+                             {"addresses_resolved", r.addresses_resolved},
+                             {"address_used", r.address_used}};
+    if (!r.url.empty()) record["url"] = r.url;
+    if (!r.addresses_tried.empty()) record["addresses_tried"] = r.addresses_tried;
+    records.push_back(std::move(record));
+  }
+  nlohmann::json details = {{"challenge", challenge_id},
+                            {"type", acme::ChallengeTypeName(v.type)},
+                            {"identifier", std::string(acme::IdentifierTypeName(v.identifier.type)) + ":" +
+                                               (v.wildcard ? "*." : "") + v.identifier.value},
+                            {"validation_records", std::move(records)}};
+  if (!valid) details["error"] = acme::ProblemJson(result.status);
+  storage::AuditEvent audit =
+      Audit(valid ? "authorization.valid" : "authorization.invalid", v.account_id, authz_id, details.dump());
   Status s = store_.CompleteChallenge(authz_id, challenge_id, valid, error, now,
-                                      now + options_.authorization_lifetime, limits);
+                                      now + options_.authorization_lifetime, limits, &audit);
   // kConflict: the authorization was deactivated or expired meanwhile; nothing to record. Any other failure
   // leaves the challenge undecided (the client may respond again) and nobody waits for this callback's
   // result, so the operator hears of it here.

@@ -1,4 +1,6 @@
 // The RA's orders (RFC 8555 §7.4): newOrder, the derived status, finalize, and start-up reconciliation.
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -16,7 +18,23 @@ namespace {
 
 std::string ProblemText(const Status& status) { return acme::ProblemJson(status).dump(); }
 
+nlohmann::json RequestedIdentifiers(const NewOrderRequest& request) {
+  nlohmann::json ids = nlohmann::json::array();
+  for (const auto& [type, value] : request.identifiers) ids.push_back(type.substr(0, 16) + ":" + value.substr(0, 256));
+  return ids;
+}
+
 }  // namespace
+
+Status RegistrationAuthority::Refused(const std::string& account_id, const std::string& subject,
+                                      nlohmann::json details, Status why) {
+  details["problem"] = acme::ProblemJson(why);
+  // The refusal changes nothing, so it stands even when its record cannot be written; the operator hears.
+  if (Status s = store_.AppendAudit(Audit("order.refused", account_id, subject, details.dump())); !s.ok()) {
+    spdlog::error("audit: the refusal of an order of account {} is not recorded: {}", account_id, s.ToString());
+  }
+  return why;
+}
 
 Result<const ProfileRules*> RegistrationAuthority::Profile(const std::string& name) const {
   const std::string& wanted = name.empty() ? options_.default_profile : name;
@@ -71,9 +89,10 @@ Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& a
   if (request.identifiers.empty()) return Error(Code::kMalformed, "an order needs at least one identifier");
   if (int(request.identifiers.size()) > policy_.max_identifiers()) {
     // The request is not one this server accepts: RFC 8555 §6.7 "malformed" (Boulder answers the same).
-    return Error(Code::kMalformed, "an order may have at most " + std::to_string(policy_.max_identifiers()) +
-                                       " identifiers (policy.max_identifiers); this one has " +
-                                       std::to_string(request.identifiers.size()));
+    return Refused(account.id, "", {{"stage", "new-order"}, {"identifiers", request.identifiers.size()}},
+                   Error(Code::kMalformed, "an order may have at most " + std::to_string(policy_.max_identifiers()) +
+                                               " identifiers (policy.max_identifiers); this one has " +
+                                               std::to_string(request.identifiers.size())));
   }
   ANVIL_ASSIGN_OR_RETURN(const ProfileRules* profile, Profile(request.profile));
   const std::string& profile_name = profile->certificate.name;
@@ -112,12 +131,14 @@ Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& a
       identifiers.push_back(*id);
   }
   if (!failure.ok()) {
+    const nlohmann::json what = {{"stage", "new-order"}, {"profile", profile_name},
+                                 {"identifiers", RequestedIdentifiers(request)}};
     if (failure.subproblems().size() > 1) {
       Status compound(failure.code(), "several identifiers were refused; see subproblems");
       for (const auto& sub : failure.subproblems()) compound.AddSubproblem(sub);
-      return compound;
+      return Refused(account.id, "", what, compound);
     }
-    return failure;
+    return Refused(account.id, "", what, failure);
   }
 
   TimePoint now = clock_.Now();
@@ -194,7 +215,17 @@ Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& a
     AddLimit(limits, options_.limits.failed_validations_per_identifier, FailedValidationsKey(account.id, id),
              storage::RateLimit::Mode::kCheck, "failed validations for this identifier");
   }
-  ANVIL_RETURN_IF_ERROR(store_.CreateOrder(order, fresh, limits));
+  nlohmann::json ids = nlohmann::json::array();
+  for (const auto& id : identifiers) ids.push_back(std::string(acme::IdentifierTypeName(id.type)) + ":" + id.value);
+  nlohmann::json details = {{"identifiers", ids},
+                            {"profile", profile_name},
+                            {"authorizations", order.authorization_ids},
+                            {"new_authorizations", fresh.size()}};
+  if (!order.replaces.empty()) details["replaces"] = order.replaces;
+  if (order.not_before) details["not_before"] = FormatRfc3339(*order.not_before);
+  if (order.not_after) details["not_after"] = FormatRfc3339(*order.not_after);
+  const storage::AuditEvent audit = Audit("order.created", account.id, order.id, details.dump());
+  ANVIL_RETURN_IF_ERROR(store_.CreateOrder(order, fresh, limits, &audit));
   return order;
 }
 
@@ -270,7 +301,9 @@ Result<crypto::PublicKey> RegistrationAuthority::CheckCsrMatchesOrder(const stor
   if (!csr.ok()) return Error(Code::kBadCsr, "the CSR cannot be parsed: " + csr.status().message());
   if (!csr->VerifySignature()) return Error(Code::kBadCsr, "the CSR's signature is invalid");
   crypto::PublicKey key = csr->public_key();
-  ANVIL_RETURN_IF_ERROR(policy_.CheckKey(key, profile.key_types));
+  if (Status allowed = policy_.CheckKey(key, profile.key_types); !allowed.ok()) {
+    return Refused(account.id, order.id, {{"stage", "finalize"}, {"profile", profile.certificate.name}}, allowed);
+  }
   ANVIL_RETURN_IF_ERROR(CheckKeyUsable(key, Code::kBadCsr, "the CSR's key"));
   // A certificate key must not be an account key: the requester's (compared at once) or any other account's
   // (looked up by thumbprint), so one key never both signs ACME requests and serves TLS.

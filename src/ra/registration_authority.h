@@ -9,6 +9,8 @@
 // Thread-safe: every method may be called concurrently (state lives in the Store).
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -163,10 +165,21 @@ class RegistrationAuthority {
   // The CSR's public key when the CSR is acceptable for this order (§7.4), else kBadCsr.
   Result<crypto::PublicKey> CheckCsrMatchesOrder(const storage::Order& order, const std::string& csr_der,
                                                  const storage::Account& account, const ProfileRules& profile);
-  // Records a validation's outcome; a failure counts against `failures_key` (FailedValidationsKey of the
-  // authorization's account and identifier, known where the validation started).
-  void OnValidated(const std::string& authz_id, const std::string& challenge_id, const std::string& failures_key,
-                   va::ValidationResult result);
+  // A validation under way: what its outcome is recorded against and audited with.
+  struct Validating {
+    std::string authz_id, challenge_id, account_id;
+    acme::Identifier identifier;
+    bool wildcard = false;
+    acme::ChallengeType type = acme::ChallengeType::kHttp01;
+    std::string failures_key;  // FailedValidationsKey of the account and identifier
+  };
+  // Records a validation's outcome and its audit record (authorization.valid or authorization.invalid, with
+  // the validation records: what was fetched or resolved, from which address); a failure counts against
+  // `failures_key`.
+  void OnValidated(const Validating& v, va::ValidationResult result);
+  // Appends an order.refused audit record (`details` with the refusal's problem document added) and returns
+  // `why`: a policy's refusal of a new order or of a finalize's key.
+  Status Refused(const std::string& account_id, const std::string& subject, nlohmann::json details, Status why);
   // An audit row stamped now.
   storage::AuditEvent Audit(std::string kind, std::string account_id, std::string subject,
                             std::string details_json) const;

@@ -411,5 +411,81 @@ TEST_F(RegistrationAuthorityTest, EveryBadIdentifierIsASubproblem) {
   EXPECT_EQ(order.status().subproblems()[2].identifier_value, "host.example.123");
 }
 
+// ---- the audit records of orders, validations and refusals (docs/audit.md) ----
+
+// The newest audit record of `kind`; fails the test when there is none.
+storage::AuditEvent LastOf(storage::Store& store, const std::string& kind) {
+  auto events = store.ListAudit(0, 1000);
+  EXPECT_TRUE(events.ok());
+  for (auto it = events->rbegin(); it != events->rend(); ++it) {
+    if (it->kind == kind) return *it;
+  }
+  ADD_FAILURE() << "no " << kind << " record";
+  return {};
+}
+
+TEST_F(RegistrationAuthorityTest, ANewOrderIsAuditedWithItsIdentifiersAndAuthorizations) {
+  storage::Account account = NewAccount();
+  storage::Order order = NewOrder(account, {"a.example.com", "b.example.com"});
+  storage::AuditEvent e = LastOf(store_, "order.created");
+  EXPECT_EQ(e.account_id, account.id);
+  EXPECT_EQ(e.subject, order.id);
+  nlohmann::json d = nlohmann::json::parse(e.details_json);
+  EXPECT_EQ(d["identifiers"], nlohmann::json({"dns:a.example.com", "dns:b.example.com"}));
+  EXPECT_EQ(d["profile"], "tls-server");
+  EXPECT_EQ(d["authorizations"], nlohmann::json(order.authorization_ids));
+  EXPECT_EQ(d["new_authorizations"], 2);
+}
+
+TEST_F(RegistrationAuthorityTest, AValidationIsAuditedWithItsRecords) {
+  storage::Account account = NewAccount();
+  storage::Order order = NewOrder(account, {"a.example.com"});
+  va::ValidationRecord record;
+  record.url = "http://a.example.com/.well-known/acme-challenge/t";
+  record.hostname = "a.example.com";
+  record.port = "80";
+  record.addresses_resolved = {"2001:db8::1", "192.0.2.1"};
+  record.address_used = "192.0.2.1";
+  record.addresses_tried = {"2001:db8::1"};
+  validator_.set_records({record});
+  RespondToAll(account, order);
+  storage::AuditEvent e = LastOf(store_, "authorization.valid");
+  EXPECT_EQ(e.account_id, account.id);
+  EXPECT_EQ(e.subject, order.authorization_ids.front());
+  nlohmann::json d = nlohmann::json::parse(e.details_json);
+  EXPECT_EQ(d["type"], "http-01");
+  EXPECT_EQ(d["identifier"], "dns:a.example.com");
+  ASSERT_EQ(d["validation_records"].size(), 1u);
+  EXPECT_EQ(d["validation_records"][0]["url"], record.url);
+  EXPECT_EQ(d["validation_records"][0]["address_used"], "192.0.2.1");
+  EXPECT_EQ(d["validation_records"][0]["addresses_tried"], nlohmann::json({"2001:db8::1"}));
+  EXPECT_FALSE(d.contains("error"));
+}
+
+TEST_F(RegistrationAuthorityTest, AFailedValidationIsAuditedWithItsProblem) {
+  storage::Account account = NewAccount();
+  storage::Order order = NewOrder(account, {"a.example.com"});
+  validator_.set_result(Error(Code::kIncorrectResponse, "wrong key authorization"));
+  RespondToAll(account, order);
+  nlohmann::json d = nlohmann::json::parse(LastOf(store_, "authorization.invalid").details_json);
+  EXPECT_EQ(d["error"]["type"], "urn:ietf:params:acme:error:incorrectResponse");
+  EXPECT_EQ(d["error"]["detail"], "wrong key authorization");
+}
+
+TEST_F(RegistrationAuthorityTest, APolicyRefusalIsAuditedWithTheProblemItReturned) {
+  storage::Account account = NewAccount();
+  NewOrderRequest request;
+  request.identifiers = {{"dns", "ok.example.com"}, {"dns", "host.example.123"}};
+  auto order = ra_.NewOrder(account, request);
+  ASSERT_EQ(order.status().code(), Code::kRejectedIdentifier);
+  storage::AuditEvent e = LastOf(store_, "order.refused");
+  EXPECT_EQ(e.account_id, account.id);
+  nlohmann::json d = nlohmann::json::parse(e.details_json);
+  EXPECT_EQ(d["stage"], "new-order");
+  EXPECT_EQ(d["identifiers"], nlohmann::json({"dns:ok.example.com", "dns:host.example.123"}));
+  EXPECT_EQ(d["problem"]["type"], "urn:ietf:params:acme:error:rejectedIdentifier");
+  EXPECT_EQ(d["problem"]["detail"], order.status().message());
+}
+
 }  // namespace
 }  // namespace anvil::ra

@@ -150,11 +150,16 @@ struct Order {
 class OrderStore {
  public:
   virtual ~OrderStore() = default;
-  // Creates the order and any new authorizations (those not already stored) in one transaction.
+  // Creates the order and any new authorizations (those not already stored) in one transaction, and appends
+  // `audit` when it is not null.
   virtual Status CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations,
-                             const std::vector<RateLimit>& limits) = 0;
+                             const std::vector<RateLimit>& limits, const AuditEvent* audit) = 0;
+  Status CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations,
+                     const std::vector<RateLimit>& limits) {
+    return CreateOrder(order, new_authorizations, limits, nullptr);
+  }
   Status CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations) {
-    return CreateOrder(order, new_authorizations, {});
+    return CreateOrder(order, new_authorizations, {}, nullptr);
   }
   virtual Result<Order> GetOrder(const std::string& id) = 0;
   // Orders of an account in creation order, starting after `after_id` (empty: from the first), at most
@@ -205,14 +210,22 @@ class OrderStore {
   // challenges is processing (that validation decides it). A challenge may complete from pending: the RA
   // records processing only for a validation that outlasts acme.challenge_wait. When valid and `valid_until`
   // is set, the authorization's expiry becomes `valid_until` (a validated authorization lives for the
-  // configured authorization lifetime, not the pending one).
+  // configured authorization lifetime, not the pending one). `audit`, when not null, is appended.
   virtual Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id,
                                    bool valid, const std::string& error_json, TimePoint validated_at,
-                                   std::optional<TimePoint> valid_until, const std::vector<RateLimit>& limits) = 0;
+                                   std::optional<TimePoint> valid_until, const std::vector<RateLimit>& limits,
+                                   const AuditEvent* audit) = 0;
+  Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
+                           const std::string& error_json, TimePoint validated_at,
+                           std::optional<TimePoint> valid_until, const std::vector<RateLimit>& limits) {
+    return CompleteChallenge(authorization_id, challenge_id, valid, error_json, validated_at, valid_until, limits,
+                             nullptr);
+  }
   Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
                            const std::string& error_json, TimePoint validated_at,
                            std::optional<TimePoint> valid_until) {
-    return CompleteChallenge(authorization_id, challenge_id, valid, error_json, validated_at, valid_until, {});
+    return CompleteChallenge(authorization_id, challenge_id, valid, error_json, validated_at, valid_until, {},
+                             nullptr);
   }
 };
 

@@ -16,18 +16,18 @@ namespace anvil::testing {
 class FakeValidator final : public va::Validator {
  public:
   Status Validate(va::ValidationRequest request, std::function<void(va::ValidationResult)> done) override {
-    Status result;
+    va::ValidationResult result;
     {
       std::lock_guard lock(mu_);
       seen_.push_back(request);
       if (refuse_) return Error(Code::kRateLimited, "queue full");
-      result = result_;
+      result = {result_, records_};
       if (deferred_) {
-        held_.push_back([done = std::move(done), result] { done(va::ValidationResult{result, {}}); });
+        held_.push_back([done = std::move(done), result] { done(result); });
         return Status::Ok();
       }
     }
-    done(va::ValidationResult{result, {}});
+    done(std::move(result));
     return Status::Ok();
   }
   // Answers synchronously with caa_result (OK by default), recording the check.
@@ -72,6 +72,11 @@ class FakeValidator final : public va::Validator {
     std::lock_guard lock(mu_);
     result_ = std::move(s);
   }
+  // The validation records every answer carries (none by default).
+  void set_records(std::vector<va::ValidationRecord> records) {
+    std::lock_guard lock(mu_);
+    records_ = std::move(records);
+  }
   void set_refuse(bool refuse) {
     std::lock_guard lock(mu_);
     refuse_ = refuse;
@@ -84,6 +89,7 @@ class FakeValidator final : public va::Validator {
  private:
   std::mutex mu_;
   Status result_;
+  std::vector<va::ValidationRecord> records_;
   bool refuse_ = false;
   bool deferred_ = false;
   std::vector<std::function<void()>> held_;

@@ -112,7 +112,7 @@ class MemoryStore final : public Store {
   // ---- OrderStore ----
 
   Status CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations,
-                     const std::vector<RateLimit>& limits) override {
+                     const std::vector<RateLimit>& limits, const AuditEvent* audit) override {
     std::lock_guard lock(mu_);
     // Validate everything first: nothing may be stored unless everything is.
     if (order_seq_.contains(order.id)) return Error(Code::kConflict, "order " + order.id + " already exists");
@@ -135,6 +135,7 @@ class MemoryStore final : public Store {
     order_seq_.emplace(stored.id, seq);
     orders_.emplace(seq, std::move(stored));
     for (const Authorization& authz : new_authorizations) InsertAuthorization(authz);
+    if (audit != nullptr) Append(*audit);
     return Status::Ok();
   }
 
@@ -296,7 +297,8 @@ class MemoryStore final : public Store {
 
   Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
                            const std::string& error_json, TimePoint validated_at,
-                           std::optional<TimePoint> valid_until, const std::vector<RateLimit>& limits) override {
+                           std::optional<TimePoint> valid_until, const std::vector<RateLimit>& limits,
+                           const AuditEvent* audit) override {
     std::lock_guard lock(mu_);
     ANVIL_ASSIGN_OR_RETURN(auto found, FindChallenge(authorization_id, challenge_id));
     auto [authz, ch] = found;
@@ -316,6 +318,7 @@ class MemoryStore final : public Store {
     ch->error_json = error_json;
     authz->status = valid ? acme::AuthorizationStatus::kValid : acme::AuthorizationStatus::kInvalid;
     if (valid && valid_until) authz->expires = TruncateToSeconds(*valid_until);
+    if (audit != nullptr) Append(*audit);
     return Status::Ok();
   }
 

@@ -14,7 +14,7 @@ using internal::NotFound;
 // ---- OrderStore ----
 
 Status SqliteStore::CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations,
-                                const std::vector<RateLimit>& limits) {
+                                const std::vector<RateLimit>& limits, const AuditEvent* audit) {
   return Write([&](Connection& c) -> Status {
     ANVIL_ASSIGN_OR_RETURN(Statement insert, c.Prepare("INSERT INTO orders (" ANVIL_ORDER_COLUMNS
                                                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
@@ -35,7 +35,8 @@ Status SqliteStore::CreateOrder(const Order& order, const std::vector<Authorizat
     if (!inserted.ok()) return Annotate(inserted, "order " + order.id + " of account " + order.account_id);
     for (const Authorization& authz : new_authorizations)
       ANVIL_RETURN_IF_ERROR(InsertAuthorization(c, authz));
-    return ApplyRateLimits(c, limits, order.created_at);
+    ANVIL_RETURN_IF_ERROR(ApplyRateLimits(c, limits, order.created_at));
+    return audit == nullptr ? Status::Ok() : InsertAudit(c, *audit);
   });
 }
 
@@ -238,7 +239,7 @@ Status SqliteStore::StartChallenge(const std::string& authorization_id, const st
 Status SqliteStore::CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id,
                                       bool valid, const std::string& error_json, TimePoint validated_at,
                                       std::optional<TimePoint> valid_until,
-                                      const std::vector<RateLimit>& limits) {
+                                      const std::vector<RateLimit>& limits, const AuditEvent* audit) {
   return Write([&](Connection& c) -> Status {
     ANVIL_ASSIGN_OR_RETURN(Statement challenge,
                            c.Prepare("UPDATE challenges SET status = ?3, validated_at = ?4, error_json = ?5 "
@@ -271,7 +272,8 @@ Status SqliteStore::CompleteChallenge(const std::string& authorization_id, const
     // Cannot fail: the challenge update above saw the authorization pending in this same transaction.
     if (c.Changes() != 1)
       return Error(Code::kInternal, "authorization " + authorization_id + " changed under us");
-    return ApplyRateLimits(c, limits, validated_at);
+    ANVIL_RETURN_IF_ERROR(ApplyRateLimits(c, limits, validated_at));
+    return audit == nullptr ? Status::Ok() : InsertAudit(c, *audit);
   });
 }
 

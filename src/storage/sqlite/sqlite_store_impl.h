@@ -47,7 +47,7 @@ class SqliteStore final : public Store {
 
   // ---- OrderStore (sqlite_orders.cc) ----
   Status CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations,
-                     const std::vector<RateLimit>& limits) override;
+                     const std::vector<RateLimit>& limits, const AuditEvent* audit) override;
   Result<Order> GetOrder(const std::string& id) override;
   Result<std::vector<std::string>> ListOrderIds(const std::string& account_id, const std::string& after_id,
                                                 int limit) override;
@@ -71,7 +71,8 @@ class SqliteStore final : public Store {
   Status StartChallenge(const std::string& authorization_id, const std::string& challenge_id) override;
   Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
                            const std::string& error_json, TimePoint validated_at,
-                           std::optional<TimePoint> valid_until, const std::vector<RateLimit>& limits) override;
+                           std::optional<TimePoint> valid_until, const std::vector<RateLimit>& limits,
+                           const AuditEvent* audit) override;
 
   // ---- CertificateStore and IssuanceStore (sqlite_certificates.cc) ----
   Result<CertificateRecord> GetCertificate(const std::string& serial) override;

@@ -405,6 +405,11 @@ TEST_F(SqliteStoreTest, AChangeWhoseAuditRowCannotBeWrittenIsNotMade) {
   EXPECT_EQ(s.GetOrder("o1")->status, acme::OrderStatus::kProcessing);
   EXPECT_FALSE(s.AbandonIssuance("01", "{}", Audit("certificate.abandoned")).ok());
   EXPECT_EQ(s.GetCertificate("01")->state, CertificateState::kPending);
+  Order second = order;
+  second.id = "o2";
+  const AuditEvent created = Audit("order.created");
+  EXPECT_FALSE(s.CreateOrder(second, {}, {}, &created).ok());
+  EXPECT_EQ(s.GetOrder("o2").status().code(), Code::kNotFound);
   {
     std::unique_ptr<sqlite::Connection> raw = Raw();
     ASSERT_TRUE(raw->Exec("DROP TRIGGER refuse_audit").ok());

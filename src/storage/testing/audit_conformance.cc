@@ -114,5 +114,23 @@ TEST_P(StoreConformanceTest, AnAuditAnchorNeedsItsHead) {
   EXPECT_TRUE(all->empty());
 }
 
+// A new order and a decided challenge carry their audit records in their own transaction; a refused one
+// appends nothing.
+TEST_P(StoreConformanceTest, OrdersAndValidationsAppendTheirAuditRecords) {
+  ASSERT_OK(store_->CreateAccount(MakeAccount("a1"), Note("account.created")));
+  const AuditEvent created = Note("order.created", "o1");
+  ASSERT_OK(store_->CreateOrder(MakeOrder("o1", "a1", {"z1"}), {MakeAuthorization("z1", "a1", Dns("example.com"))},
+                                {}, &created));
+  EXPECT_TRUE(HasCode(store_->CreateOrder(MakeOrder("o1", "a1"), {}, {}, &created), Code::kConflict));
+  const AuditEvent valid = Note("authorization.valid", "z1");
+  ASSERT_OK(store_->CompleteChallenge("z1", "c1", true, "", kT0, std::nullopt, {}, &valid));
+  EXPECT_TRUE(HasCode(store_->CompleteChallenge("z1", "c2", true, "", kT0, std::nullopt, {}, &valid),
+                      Code::kConflict));
+  EXPECT_EQ(AuditKinds(*store_), (std::vector<std::string>{"account.created", "order.created", "authorization.valid"}));
+  Result<AuditVerification> v = VerifyAuditChain(*store_, {});
+  ASSERT_OK(v);
+  EXPECT_TRUE(v->ok()) << v->problem;
+}
+
 }  // namespace
 }  // namespace anvil::storage::testing

@@ -40,8 +40,8 @@ class ForwardingStore : public Store {
   }
 
   Status CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations,
-                     const std::vector<RateLimit>& limits) override {
-    return inner_->CreateOrder(order, new_authorizations, limits);
+                     const std::vector<RateLimit>& limits, const AuditEvent* audit) override {
+    return inner_->CreateOrder(order, new_authorizations, limits, audit);
   }
   Result<Order> GetOrder(const std::string& id) override { return inner_->GetOrder(id); }
   Result<std::vector<std::string>> ListOrderIds(const std::string& account_id, const std::string& after_id,
@@ -88,9 +88,10 @@ class ForwardingStore : public Store {
   }
   Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
                            const std::string& error_json, TimePoint validated_at,
-                           std::optional<TimePoint> valid_until, const std::vector<RateLimit>& limits) override {
+                           std::optional<TimePoint> valid_until, const std::vector<RateLimit>& limits,
+                           const AuditEvent* audit) override {
     return inner_->CompleteChallenge(authorization_id, challenge_id, valid, error_json, validated_at,
-                                     valid_until, limits);
+                                     valid_until, limits, audit);
   }
 
   Result<CertificateRecord> GetCertificate(const std::string& serial) override {
