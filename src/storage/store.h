@@ -230,6 +230,16 @@ struct CertificateRecord {
 // replaced: nothing renewed it yet); else valid. Pending and abandoned records are never listed.
 enum class InventoryStatus { kValid, kExpiring, kExpired, kRevoked };
 
+// The status of an issued `record` at `now` (whole seconds), "expiring" meaning within `expiring_within`.
+inline InventoryStatus InventoryStatusAt(const CertificateRecord& record, TimePoint now,
+                                         std::chrono::seconds expiring_within) {
+  if (record.revoked_at.has_value()) return InventoryStatus::kRevoked;
+  const int64_t not_after = ToUnixSeconds(record.not_after), at = ToUnixSeconds(now);
+  if (not_after <= at) return InventoryStatus::kExpired;
+  if (not_after <= at + expiring_within.count() && record.replaced_by.empty()) return InventoryStatus::kExpiring;
+  return InventoryStatus::kValid;
+}
+
 // One query over the issued certificates (CertificateInventory::ListCertificates). Every filter that is set
 // must hold. Results are ordered by (not_after, serial), soonest expiry first; a page continues after the
 // previous page's `next_cursor` (keyset paging: stable while certificates are added or revoked). The struct

@@ -88,20 +88,12 @@ Result<InventoryCursor> ParseInventoryCursor(std::string_view cursor) {
   return parsed;
 }
 
-InventoryStatus StatusAt(const CertificateRecord& record, int64_t now, int64_t expiring_until) {
-  if (record.revoked_at.has_value()) return InventoryStatus::kRevoked;
-  const int64_t not_after = ToUnixSeconds(record.not_after);
-  if (not_after <= now) return InventoryStatus::kExpired;
-  if (not_after <= expiring_until && record.replaced_by.empty()) return InventoryStatus::kExpiring;
-  return InventoryStatus::kValid;
-}
-
 bool Matches(const CertificateRecord& record, const CheckedQuery& checked) {
   const CertificateQuery& q = checked.query;
   if (record.state != CertificateState::kIssued) return false;
   if (!q.account_id.empty() && record.account_id != q.account_id) return false;
   if (!q.profile.empty() && record.profile != q.profile) return false;
-  if (q.status && StatusAt(record, checked.now, checked.expiring_until) != *q.status) return false;
+  if (q.status && InventoryStatusAt(record, q.now, q.expiring_within) != *q.status) return false;
   const int64_t not_after = ToUnixSeconds(record.not_after);
   if (q.not_after_from && not_after < ToUnixSeconds(*q.not_after_from)) return false;
   if (q.not_after_to && not_after >= ToUnixSeconds(*q.not_after_to)) return false;

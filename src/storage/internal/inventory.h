@@ -41,9 +41,6 @@ Result<CheckedQuery> CheckCertificateQuery(const CertificateQuery& query);
 std::string FormatInventoryCursor(const CertificateRecord& last);
 Result<InventoryCursor> ParseInventoryCursor(std::string_view cursor);
 
-// The record's status at `now` (whole seconds), as store.h's InventoryStatus defines it.
-InventoryStatus StatusAt(const CertificateRecord& record, int64_t now, int64_t expiring_until);
-
 // Whether an issued `record` passes every filter of `checked` (the memory store's listing; SQLite runs the same
 // conditions as SQL).
 bool Matches(const CertificateRecord& record, const CheckedQuery& checked);

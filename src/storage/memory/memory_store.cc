@@ -584,12 +584,12 @@ class MemoryStore final : public Store {
     CertificateQuery query;
     query.now = now;
     query.expiring_within = expiring_within;
-    ANVIL_ASSIGN_OR_RETURN(internal::CheckedQuery checked, internal::CheckCertificateQuery(query));
+    ANVIL_RETURN_IF_ERROR(internal::CheckCertificateQuery(query).status());
     std::lock_guard lock(mu_);
     CertificateCounts counts;
     for (const auto& [serial, cert] : certificates_) {
       if (cert.state != CertificateState::kIssued) continue;
-      switch (internal::StatusAt(cert, checked.now, checked.expiring_until)) {
+      switch (InventoryStatusAt(cert, now, expiring_within)) {
         case InventoryStatus::kValid: ++counts.valid; break;
         case InventoryStatus::kExpiring: ++counts.expiring; break;
         case InventoryStatus::kExpired: ++counts.expired; break;
