@@ -77,7 +77,36 @@ constexpr char kListColumns[] =
 
 }  // namespace
 
-InventorySql CertificateListSql(const internal::CheckedQuery& checked) {
+Result<NameDriver> NameDriverFor(Connection& c, const internal::CheckedQuery& checked, int limit) {
+  const CertificateQuery& q = checked.query;
+  auto count = [&](const char* sql, auto&& bind) -> Result<int64_t> {
+    ANVIL_ASSIGN_OR_RETURN(Statement s, c.Prepare(sql));
+    bind(s);
+    ANVIL_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return Error(Code::kInternal, "COUNT returned no row");
+    const int64_t n = s.ColumnInt(0);
+    ANVIL_RETURN_IF_ERROR(s.Run());
+    return n;
+  };
+  if (!q.name_suffix.empty()) {
+    const std::string start = internal::ReversedName(q.name_suffix);
+    ANVIL_ASSIGN_OR_RETURN(int64_t n, count("SELECT COUNT(*) FROM (SELECT 1 FROM certificate_names "
+                                            "WHERE reversed_name >= ? AND reversed_name < ? LIMIT ?)",
+                                            [&](Statement& s) {
+                                              s.BindText(1, start).BindText(2, internal::PrefixEnd(start)).BindInt(3, limit);
+                                            }));
+    if (n < limit) return NameDriver::kSuffix;
+  }
+  if (!q.name_contains.empty()) {
+    ANVIL_ASSIGN_OR_RETURN(int64_t n, count("SELECT COUNT(*) FROM (SELECT 1 FROM certificate_names_fts "
+                                            "WHERE certificate_names_fts MATCH ? LIMIT ?)",
+                                            [&](Statement& s) { s.BindText(1, FtsPhrase(q.name_contains)).BindInt(2, limit); }));
+    if (n < limit) return NameDriver::kContains;
+  }
+  return NameDriver::kNone;
+}
+
+InventorySql CertificateListSql(const internal::CheckedQuery& checked, NameDriver driver) {
   const CertificateQuery& q = checked.query;
   InventorySql out;
   auto param = [&](std::variant<std::string, int64_t> value) {
@@ -85,23 +114,16 @@ InventorySql CertificateListSql(const internal::CheckedQuery& checked) {
     return "?" + std::to_string(out.params.size());
   };
   std::string from;
-  if (!q.name_suffix.empty() || !q.name_contains.empty()) {
-    std::vector<std::string> sources;
-    if (!q.name_suffix.empty()) {
-      const std::string start = internal::ReversedName(q.name_suffix);
-      const std::string end = internal::PrefixEnd(start);  // never empty: the suffix is printable ASCII
-      sources.push_back("SELECT serial FROM certificate_names WHERE reversed_name >= " + param(start) +
-                        " AND reversed_name < " + param(end));
-    }
-    if (!q.name_contains.empty()) {
-      sources.push_back("SELECT serial FROM certificate_names_fts WHERE certificate_names_fts MATCH " +
-                        param(FtsPhrase(q.name_contains)));
-    }
+  if (driver == NameDriver::kSuffix) {
+    const std::string start = internal::ReversedName(q.name_suffix);
+    const std::string end = internal::PrefixEnd(start);  // never empty: the suffix is printable ASCII
     // The matching serials first (CROSS JOIN keeps that order of the loops), then each certificate by its
     // primary key; the page is sorted from those rows alone.
-    const std::string serials =
-        sources.size() == 2 ? sources[0] + " INTERSECT " + sources[1] : "SELECT DISTINCT serial FROM (" + sources[0] + ")";
-    from = "(" + serials + ") AS m CROSS JOIN certificates AS c";
+    from = "(SELECT DISTINCT serial FROM certificate_names WHERE reversed_name >= " + param(start) +
+           " AND reversed_name < " + param(end) + ") AS m CROSS JOIN certificates AS c";
+  } else if (driver == NameDriver::kContains) {
+    from = "(SELECT DISTINCT serial FROM certificate_names_fts WHERE certificate_names_fts MATCH " +
+           param(FtsPhrase(q.name_contains)) + ") AS m CROSS JOIN certificates AS c";
   } else if (!q.account_id.empty()) {
     from = "certificates AS c INDEXED BY certificates_inventory_by_account";
   } else if (q.status == InventoryStatus::kRevoked) {
@@ -114,7 +136,17 @@ InventorySql CertificateListSql(const internal::CheckedQuery& checked) {
 
   // Each partial index's own condition is written literally, so SQLite may use the index.
   std::string where = "c.state = 'issued'";
-  if (from.rfind("(", 0) == 0) where += " AND c.serial = m.serial";
+  if (driver != NameDriver::kNone) where += " AND c.serial = m.serial";
+  // A name filter that does not drive is checked on the certificate's own names (names_json, in its row).
+  if (!q.name_suffix.empty() && driver != NameDriver::kSuffix) {
+    const std::string length = param(static_cast<int64_t>(q.name_suffix.size()));
+    where += " AND EXISTS (SELECT 1 FROM json_each(c.names_json) WHERE substr(lower(value), -" + length +
+             ") = " + param(q.name_suffix) + ")";
+  }
+  if (!q.name_contains.empty() && driver != NameDriver::kContains) {
+    where += " AND EXISTS (SELECT 1 FROM json_each(c.names_json) WHERE instr(lower(value), " +
+             param(q.name_contains) + ") > 0)";
+  }
   if (!q.account_id.empty()) where += " AND c.account_id = " + param(q.account_id);
   if (!q.profile.empty()) where += " AND c.profile = " + param(q.profile);
   if (q.status) {
@@ -163,8 +195,10 @@ void BindAll(Statement& s, const InventorySql& query) {
 
 Result<CertificatePage> SqliteStore::ListCertificates(const CertificateQuery& query) {
   ANVIL_ASSIGN_OR_RETURN(internal::CheckedQuery checked, internal::CheckCertificateQuery(query));
-  const InventorySql sql = CertificateListSql(checked);
-  return Read<CertificatePage>(false, [&](Connection& c) -> Result<CertificatePage> {
+  // One snapshot: the probe of the name indexes and the page.
+  return Read<CertificatePage>(true, [&](Connection& c) -> Result<CertificatePage> {
+    ANVIL_ASSIGN_OR_RETURN(NameDriver driver, NameDriverFor(c, checked, options_.name_index_limit));
+    const InventorySql sql = CertificateListSql(checked, driver);
     ANVIL_ASSIGN_OR_RETURN(Statement s, c.Prepare(sql.sql));
     BindAll(s, sql);
     ANVIL_ASSIGN_OR_RETURN(std::vector<CertificateRecord> rows, ReadAll<CertificateRecord>(s, ReadCertificate));

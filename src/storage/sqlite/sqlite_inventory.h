@@ -33,13 +33,23 @@ struct InventorySql {
   std::string sql;
   std::vector<std::variant<std::string, int64_t>> params;
 };
+
+// Where a listing with a name filter starts. From a name index, the matching serials are read first, then each
+// certificate by its primary key, and the page is sorted from them: the cost grows with the matches. So that
+// is chosen only for a filter that matches few names (NameDriverFor); a broad one walks the listing's order
+// instead and checks each certificate's names, which costs about limit × (certificates / matches) rows.
+enum class NameDriver { kNone, kSuffix, kContains };
+// Counts the names each filter of `checked` matches, up to `limit`, and picks the suffix index, else the
+// trigram index, when it matches fewer than `limit`; kNone otherwise (or without a name filter).
+Result<NameDriver> NameDriverFor(Connection& c, const internal::CheckedQuery& checked, int limit);
+
 // The page query of ListCertificates for a checked query, fetching limit + 1 rows (the extra one says whether
-// there is a next page). It is driven by one index chosen by the most selective filter, in this order: a name
-// filter (certificate_names / certificate_names_fts, then each certificate by its serial), the account, the
-// revoked status, the profile, else certificates_inventory; every index but the names' holds the rows in the
+// there is a next page). It is driven by one index: the name index `driver` names (the other name filter, if
+// any, checked on each row), else the account's, the revoked certificates', the profile's, else
+// certificates_inventory (name filters checked on each row); every index but the names' holds the rows in the
 // listing's order (not_after, serial), so a page is one range scan that starts at the cursor. Columns as
 // ANVIL_CERTIFICATE_COLUMNS (tbs_der empty).
-InventorySql CertificateListSql(const internal::CheckedQuery& checked);
+InventorySql CertificateListSql(const internal::CheckedQuery& checked, NameDriver driver);
 void BindAll(Statement& s, const InventorySql& query);
 
 }  // namespace anvil::storage::sqlite

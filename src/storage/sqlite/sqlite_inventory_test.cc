@@ -33,10 +33,11 @@ class SqliteInventoryTest : public ::testing::Test {
     std::filesystem::remove_all(dir_, ignored);
   }
 
-  Result<std::unique_ptr<Store>> Open() {
+  Result<std::unique_ptr<Store>> Open(int name_index_limit = 5000) {
     SqliteOptions options;
     options.path = path_;
     options.clock = &clock_;
+    options.name_index_limit = name_index_limit;
     return OpenSqliteStore(options);
   }
   std::unique_ptr<sqlite::Connection> Raw() {
@@ -46,12 +47,12 @@ class SqliteInventoryTest : public ::testing::Test {
   }
 
   // EXPLAIN QUERY PLAN of the listing `query` compiles to, one detail line per step.
-  std::vector<std::string> Plan(sqlite::Connection& c, const CertificateQuery& query) {
+  std::vector<std::string> Plan(sqlite::Connection& c, const CertificateQuery& query, sqlite::NameDriver driver) {
     std::vector<std::string> lines;
     Result<internal::CheckedQuery> checked = internal::CheckCertificateQuery(query);
     EXPECT_TRUE(checked.ok()) << checked.status().ToString();
     if (!checked.ok()) return lines;
-    const sqlite::InventorySql sql = sqlite::CertificateListSql(*checked);
+    const sqlite::InventorySql sql = sqlite::CertificateListSql(*checked, driver);
     auto plan = c.Prepare("EXPLAIN QUERY PLAN " + sql.sql);
     EXPECT_TRUE(plan.ok()) << plan.status().ToString() << "\n" << sql.sql;
     if (!plan.ok()) return lines;
@@ -88,6 +89,7 @@ TEST_F(SqliteInventoryTest, EveryListingIsDrivenByAnIndexNotAScan) {
     CertificateQuery query;
     const char* index;  // the plan line that must be there
     bool sorted;        // whether a sort is expected (the name filters)
+    sqlite::NameDriver driver = sqlite::NameDriver::kNone;
   };
   auto q = [] {
     CertificateQuery query;
@@ -121,17 +123,27 @@ TEST_F(SqliteInventoryTest, EveryListingIsDrivenByAnIndexNotAScan) {
   CertificateQuery suffix = q();
   suffix.name_suffix = ".example.com";
   cases.push_back({"suffix", suffix, "SEARCH certificate_names USING PRIMARY KEY (reversed_name>? AND reversed_name<?)",
-                   true});
+                   true, sqlite::NameDriver::kSuffix});
   CertificateQuery contains = q();
   contains.name_contains = "example";
-  cases.push_back({"contains", contains, "SCAN certificate_names_fts VIRTUAL TABLE INDEX 0:M", true});
+  cases.push_back({"contains", contains, "SCAN certificate_names_fts VIRTUAL TABLE INDEX 0:M", true,
+                   sqlite::NameDriver::kContains});
   CertificateQuery both = contains;
   both.name_suffix = ".com";
   both.account_id = "a1";
-  cases.push_back({"suffix and substring", both, "SEARCH certificate_names USING PRIMARY KEY", true});
+  cases.push_back({"suffix and substring", both, "SEARCH certificate_names USING PRIMARY KEY", true,
+                   sqlite::NameDriver::kSuffix});
+  // A broad name filter walks the listing's order and checks each certificate's names.
+  cases.push_back({"broad suffix and substring", both,
+                   "SEARCH c USING INDEX certificates_inventory_by_account (account_id=? AND (not_after,serial)>(?,?))",
+                   false});
+  CertificateQuery broad = q();
+  broad.name_suffix = ".com";
+  cases.push_back({"broad suffix", broad, "SEARCH c USING INDEX certificates_inventory ((not_after,serial)>(?,?))",
+                   false});
 
   for (const Case& c : cases) {
-    const std::vector<std::string> plan = Plan(*raw, c.query);
+    const std::vector<std::string> plan = Plan(*raw, c.query, c.driver);
     const std::string text = Joined(plan);
     EXPECT_NE(text.find(c.index), std::string::npos) << c.what << ":\n" << text;
     for (const std::string& line : plan) {
@@ -144,6 +156,64 @@ TEST_F(SqliteInventoryTest, EveryListingIsDrivenByAnIndexNotAScan) {
           << c.what << ":\n" << text;
     } else {
       EXPECT_EQ(text.find("TEMP B-TREE"), std::string::npos) << c.what << ":\n" << text;
+    }
+  }
+}
+
+// The two plans of a name filter (sqlite_inventory.h, NameDriver) list the same certificates: one store starts
+// from the name indexes, the other, on the same file, walks the listing's order and checks each one's names.
+TEST_F(SqliteInventoryTest, NameFiltersListTheSameFromTheNameIndexesAsInOrder) {
+  Result<std::unique_ptr<Store>> indexed = Open();
+  ASSERT_TRUE(indexed.ok()) << indexed.status().ToString();
+  Result<std::unique_ptr<Store>> in_order = Open(0);
+  ASSERT_TRUE(in_order.ok()) << in_order.status().ToString();
+  Store& store = **indexed;
+  ASSERT_TRUE(store.CreateAccount(Account{"a1", "{}", "t1", {}, acme::AccountStatus::kValid, true, "", kT0},
+                                  AuditEvent{0, kT0, "account.created", "a1", "a1", "{}"})
+                  .ok());
+  const std::vector<std::vector<std::string>> names = {{"www.example.com", "example.com"}, {"api.example.org"},
+                                                       {"badexample.com"}, {"192.0.2.1"}, {"Mail.Example.NET"}};
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string serial = std::to_string(i + 1), order = "o" + serial;
+    Order o;
+    o.id = order;
+    o.account_id = "a1";
+    o.expires = o.created_at = kT0;
+    ASSERT_TRUE(store.CreateOrder(o, {}).ok());
+    CertificateRecord cert;
+    cert.serial = serial;
+    cert.order_id = order;
+    cert.account_id = "a1";
+    cert.names = names[i];
+    cert.authority_key_id = "aki";
+    cert.not_before = kT0;
+    cert.not_after = kT0 + std::chrono::hours(24 * (10 + static_cast<int>(i)));
+    ASSERT_TRUE(store.BeginIssuance(cert, acme::OrderStatus::kPending).ok());
+    ASSERT_TRUE(store.FinishIssuance(serial, "der", AuditEvent{0, kT0, "certificate.issued", "a1", serial, "{}"}).ok());
+  }
+  struct Filter {
+    std::string suffix, contains;
+    std::vector<std::string> want;
+  };
+  for (const Filter& f : std::vector<Filter>{{"example.com", "", {"1", "3"}},
+                                             {".example.com", "", {"1"}},
+                                             {"", "ample", {"1", "2", "3", "5"}},
+                                             {"", "mail.exa", {"5"}},
+                                             {".net", "ail", {"5"}},
+                                             {"com", "bad", {"3"}},
+                                             {"", "0.2.", {"4"}},
+                                             {"", "%_%", {}}}) {
+    CertificateQuery query;
+    query.now = kT0;
+    query.name_suffix = f.suffix;
+    query.name_contains = f.contains;
+    for (Store* s : {indexed->get(), in_order->get()}) {
+      Result<CertificatePage> page = s->ListCertificates(query);
+      ASSERT_TRUE(page.ok()) << page.status().ToString();
+      std::vector<std::string> got;
+      for (const CertificateRecord& r : page->certificates) got.push_back(r.serial);
+      EXPECT_EQ(got, f.want) << "suffix " << f.suffix << ", contains " << f.contains
+                             << (s == indexed->get() ? ", from the name indexes" : ", in order");
     }
   }
 }
