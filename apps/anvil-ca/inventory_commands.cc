@@ -377,8 +377,9 @@ int CertRevoke(const config::Config& config, const CertRevokeArgs& args) {
   }
   // This process has no CRL updater or OCSP responder to tell (docs/inventory.md, "Revocation").
   std::cout << "Certificate " << *serial << " revoked (" << ReasonName(*reason) << ").\n"
-            << "A running anvil-ca lists it on its next CRL, at most publication.crl_period from now; an OCSP\n"
-            << "answer it cached before may say good until it is signed again. Restart anvil-ca to publish it now.\n";
+            << "A running anvil-ca lists it on its next CRL, at most publication.crl_period from now, and an OCSP\n"
+            << "answer it cached before may say good until signed again: send it SIGHUP (systemctl reload) to\n"
+            << "remake its CRLs within publication.crl_revocation_delay and empty its OCSP caches.\n";
   return 0;
 }
 

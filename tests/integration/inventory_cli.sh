@@ -115,15 +115,26 @@ grep -q "certificate.revoked.*\"note\":\"ticket 7\".*\"requester\":\"operator\""
 step "the server's first CRL lists the revocation the command recorded"
 PORT=$(free_port)
 PUB_PORT=$(free_port)
-printf '[server]\nlisten = ["127.0.0.1:%s"]\nexternal_url = "https://localhost:%s"\n[publication]\nlisten = ["127.0.0.1:%s"]\n' \
+printf '[server]\nlisten = ["127.0.0.1:%s"]\nexternal_url = "https://localhost:%s"\n[publication]\nlisten = ["127.0.0.1:%s"]\ncrl_revocation_delay = "0s"\n' \
   "$PORT" "$PORT" "$PUB_PORT" >"$WORK/port.toml"
 "$ANVIL_CA" serve --data-dir "$D" --config "$WORK/port.toml" >"$WORK/serve.log" 2>&1 &
-PIDS+=($!)
+SERVER=$!
+PIDS+=($SERVER)
 wait_for "anvil-ca" 30 curl -sf --cacert "$D/ca/root.pem" "https://localhost:$PORT/directory"
-for crl in "$D"/crl/*.crl; do openssl crl -inform DER -in "$crl" -noout -text; done >"$WORK/crls.txt"
-tr "A-F" "a-f" <"$WORK/crls.txt" | grep -i "serial number: 0*$API" >/dev/null || fail "no CRL lists $API"
-kill "${PIDS[-1]}"
-wait "${PIDS[-1]}" 2>/dev/null || true
+crl_lists() {  # serial: whether a CRL file lists it
+  for crl in "$D"/crl/*.crl; do openssl crl -inform DER -in "$crl" -noout -text; done | tr "A-F" "a-f" >"$WORK/crls.txt"
+  grep -i "serial number: 0*$1\$" "$WORK/crls.txt" >/dev/null
+}
+crl_lists "$API" || fail "no CRL lists $API"
+
+step "a revocation while the server runs reaches its CRL on SIGHUP"
+"$ANVIL_CA" cert revoke --data-dir "$D" "$SOON" --reason keyCompromise >/dev/null
+! crl_lists "$SOON" || fail "listed before SIGHUP (the test proves nothing)"
+kill -HUP "$SERVER"
+wait_for "the CRL listing $SOON" 20 crl_lists "$SOON"
+grep -q "SIGHUP: CA reloaded: .*CRLs remade, OCSP caches emptied" "$WORK/serve.log" || fail "reload log line"
+kill "$SERVER"
+wait "$SERVER" 2>/dev/null || true
 
 step "accounts: list with the EAB label, show with its certificates, deactivate through the RA"
 "$ANVIL_CA" eab create --data-dir "$D" --kid team-kid --comment "web team" >/dev/null

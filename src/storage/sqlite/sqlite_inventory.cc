@@ -2,6 +2,7 @@
 // indexes an issuance maintains (sqlite_inventory.h).
 #include "storage/sqlite/sqlite_inventory.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -149,31 +150,43 @@ InventorySql CertificateListSql(const internal::CheckedQuery& checked, NameDrive
   }
   if (!q.account_id.empty()) where += " AND c.account_id = " + param(q.account_id);
   if (!q.profile.empty()) where += " AND c.profile = " + param(q.profile);
+  // Every bound on not_after (the status's, the window's, the cursor's) folded into one inclusive range, so that
+  // the index range SQLite reads is the tightest one: with separate terms it may pick a looser bound and filter
+  // (a deep page of expiring certificates would read every entry from now to the cursor).
+  std::optional<int64_t> low, high;
+  auto at_least = [&](int64_t v) { low = low ? std::max(*low, v) : v; };
+  auto at_most = [&](int64_t v) { high = high ? std::min(*high, v) : v; };
   if (q.status) {
     switch (*q.status) {
       case InventoryStatus::kRevoked:
         where += " AND c.revoked_at IS NOT NULL";
         break;
       case InventoryStatus::kExpired:
-        where += " AND c.revoked_at IS NULL AND c.not_after <= " + param(checked.now);
+        where += " AND c.revoked_at IS NULL";
+        at_most(checked.now);
         break;
       case InventoryStatus::kExpiring:
-        where += " AND c.revoked_at IS NULL AND c.not_after > " + param(checked.now) +
-                 " AND c.not_after <= " + param(checked.expiring_until) + " AND c.replaced_by IS NULL";
+        where += " AND c.revoked_at IS NULL AND c.replaced_by IS NULL";
+        at_least(checked.now + 1);
+        at_most(checked.expiring_until);
         break;
-      case InventoryStatus::kValid: {
-        const std::string until = param(checked.expiring_until);
-        where += " AND c.revoked_at IS NULL AND c.not_after > " + param(checked.now) + " AND (c.not_after > " +
-                 until + " OR c.replaced_by IS NOT NULL)";
+      case InventoryStatus::kValid:
+        where += " AND c.revoked_at IS NULL AND (c.not_after > " + param(checked.expiring_until) +
+                 " OR c.replaced_by IS NOT NULL)";
+        at_least(checked.now + 1);
         break;
-      }
     }
   }
-  if (q.not_after_from) where += " AND c.not_after >= " + param(ToUnixSeconds(*q.not_after_from));
-  if (q.not_after_to) where += " AND c.not_after < " + param(ToUnixSeconds(*q.not_after_to));
+  if (q.not_after_from) at_least(ToUnixSeconds(*q.not_after_from));
+  if (q.not_after_to) at_most(ToUnixSeconds(*q.not_after_to) - 1);
+  if (checked.cursor) at_least(checked.cursor->not_after);
+  if (low) where += " AND c.not_after >= " + param(*low);
+  if (high) where += " AND c.not_after <= " + param(*high);
   if (checked.cursor) {
+    // After the cursor: later expiry, or the same second and a greater serial. Written without a row value,
+    // which SQLite would take as a second range on the index instead of `low`.
     const std::string not_after = param(checked.cursor->not_after);
-    where += " AND (c.not_after, c.serial) > (" + not_after + ", " + param(checked.cursor->serial) + ")";
+    where += " AND (c.not_after > " + not_after + " OR c.serial > " + param(checked.cursor->serial) + ")";
   }
   out.sql = std::string("SELECT ") + kListColumns + " FROM " + from + " WHERE " + where +
             " ORDER BY c.not_after, c.serial LIMIT " + param(int64_t{q.limit} + 1);
