@@ -9,14 +9,13 @@
 //    Each row carries a DER and TBS of a P-256 leaf's size and a chain of a PEM intermediate's, as issuance
 //    stores them. Mix: 10,000 accounts (100 certificates each), 1,000 DNS zones (a name
 //    host-I.zone-Z.example.com each, a second name alt-I.zone-Z.example.net for 30%), profiles classic (90%,
-//    90 days), shortlived (5%, 7 days), tls-client (5%), notBefore within the last 120 days (so about a quarter
-//    expired), 1% revoked, 40% of those expiring within 30 days replaced (ARI).
+//    90 days), shortlived (5%, 7 days), tls-client (5%), notBefore within the last 120 days (so about a
+//    quarter expired), 1% revoked, 40% of those expiring within 30 days replaced (ARI).
 // 2. Each query: one warm-up, then --runs timed runs; the median and the extremes in ms, and the rows the
 //    first page returned. The file is read from the page cache (a running CA's case).
 // 3. Checks, so the smoke (ctest bench.inventory_smoke, 10,000 certificates) proves the instrument: every row
 //    of every query passes the query's filters, and the counts add up to N.
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -66,7 +65,8 @@ int64_t Fill(const Options& o, const std::string& db_path, int64_t now) {
     auto store = storage::OpenSqliteStore({db_path, storage::Durability::kOff});
     if (!store.ok()) Die("open store: " + store.status().ToString());
   }
-  auto connection = storage::sqlite::Connection::Open(db_path, storage::sqlite::Connection::Mode::kReadWrite, 5000);
+  auto connection =
+      storage::sqlite::Connection::Open(db_path, storage::sqlite::Connection::Mode::kReadWrite, 5000);
   if (!connection.ok()) Die("open for the fill: " + connection.status().ToString());
   storage::sqlite::Connection& c = **connection;
   Check(c.Exec("PRAGMA synchronous = OFF; PRAGMA cache_size = -262144"), "pragmas");
@@ -74,7 +74,8 @@ int64_t Fill(const Options& o, const std::string& db_path, int64_t now) {
   std::string der(700, '\0'), tbs(620, '\0');
   for (char& ch : der) ch = static_cast<char>(rng());
   for (char& ch : tbs) ch = static_cast<char>(rng());
-  const std::string chain = "-----BEGIN CERTIFICATE-----\n" + std::string(640, 'A') + "\n-----END CERTIFICATE-----\n";
+  const std::string chain =
+      "-----BEGIN CERTIFICATE-----\n" + std::string(640, 'A') + "\n-----END CERTIFICATE-----\n";
   const std::string aki(20, '\x42');
   std::uniform_int_distribution<int64_t> age(0, 120 * kDay - 1);
   std::uniform_int_distribution<int> percent(0, 99);
@@ -89,7 +90,8 @@ int64_t Fill(const Options& o, const std::string& db_path, int64_t now) {
       std::vector<std::string> names = {"host-" + n + ".zone-" + zone + ".example.com"};
       if (percent(rng) < 30) names.push_back("alt-" + n + ".zone-" + zone + ".example.net");
       std::string names_json = "[";
-      for (const std::string& name : names) names_json += (names_json.size() > 1 ? ",\"" : "\"") + name + "\"";
+      for (const std::string& name : names)
+        names_json += (names_json.size() > 1 ? ",\"" : "\"") + name + "\"";
       names_json += "]";
       const char* profile = i % 20 == 0 ? "shortlived" : i % 20 == 1 ? "tls-client" : "classic";
       const int64_t not_before = now - age(rng);
@@ -146,8 +148,10 @@ double Median(std::vector<double> v) {
 // Whether `r` passes the filters of `q` (the store was asked for exactly these).
 bool Passes(const storage::CertificateRecord& r, const storage::CertificateQuery& q) {
   auto any = [&](auto&& test) { return std::any_of(r.names.begin(), r.names.end(), test); };
-  if (!q.name_suffix.empty() && !any([&](const std::string& n) { return n.ends_with(q.name_suffix); })) return false;
-  if (!q.name_contains.empty() && !any([&](const std::string& n) { return n.find(q.name_contains) != n.npos; })) {
+  if (!q.name_suffix.empty() && !any([&](const std::string& n) { return n.ends_with(q.name_suffix); }))
+    return false;
+  if (!q.name_contains.empty() &&
+      !any([&](const std::string& n) { return n.find(q.name_contains) != n.npos; })) {
     return false;
   }
   if (!q.account_id.empty() && r.account_id != q.account_id) return false;
@@ -181,10 +185,11 @@ int main(int argc, char** argv) {
     const Steady::time_point start = Steady::now();
     const int64_t replaced = Fill(o, db_path, now);
     const double seconds = Ms(Steady::now() - start) / 1000;
-    std::printf("fill: %lld certificates in %.1f s (%.0f rows/s), %lld expiring ones replaced; database %.0f MiB\n",
-                static_cast<long long>(o.certificates), seconds, static_cast<double>(o.certificates) / seconds,
-                static_cast<long long>(replaced),
-                static_cast<double>(std::filesystem::file_size(db_path)) / (1 << 20));
+    std::printf(
+        "fill: %lld certificates in %.1f s (%.0f rows/s), %lld expiring ones replaced; database %.0f MiB\n",
+        static_cast<long long>(o.certificates), seconds, static_cast<double>(o.certificates) / seconds,
+        static_cast<long long>(replaced),
+        static_cast<double>(std::filesystem::file_size(db_path)) / (1 << 20));
   }
   auto store = storage::OpenSqliteStore({db_path, storage::Durability::kFull});
   if (!store.ok()) Die("open: " + store.status().ToString());
@@ -208,11 +213,13 @@ int main(int argc, char** argv) {
     queries.push_back(one);
   };
   with("name suffix .zone-123.example.com", [](auto& x) { x.name_suffix = ".zone-123.example.com"; });
-  with("name suffix .example.com (every certificate)", [](auto& x) { x.name_suffix = ".example.com"; }, 3);
+  with(
+      "name suffix .example.com (every certificate)", [](auto& x) { x.name_suffix = ".example.com"; }, 3);
   const std::string host = "host-" + std::to_string(o.certificates / 2 + 7) + ".";
   with("name substring " + host, [&](auto& x) { x.name_contains = host; });
   with("name substring zone-123.", [](auto& x) { x.name_contains = "zone-123."; });
-  with("name substring example (every certificate)", [](auto& x) { x.name_contains = "example"; }, 3);
+  with(
+      "name substring example (every certificate)", [](auto& x) { x.name_contains = "example"; }, 3);
   with("account acct-01234", [](auto& x) { x.account_id = "acct-01234"; });
   with("account acct-01234, status valid", [](auto& x) {
     x.account_id = "acct-01234";
@@ -233,7 +240,8 @@ int main(int argc, char** argv) {
     auto first = (*store)->ListCertificates(query.query);  // warm-up, and the rows checked
     if (!first.ok()) Die(query.what + ": " + first.status().ToString());
     for (const storage::CertificateRecord& r : first->certificates) {
-      if (!Passes(r, query.query)) Die(query.what + ": certificate " + r.serial + " does not pass the filters");
+      if (!Passes(r, query.query))
+        Die(query.what + ": certificate " + r.serial + " does not pass the filters");
     }
     std::vector<double> times;
     for (int i = 0; i < runs; ++i) {
@@ -254,8 +262,8 @@ int main(int argc, char** argv) {
       call();
       times.push_back(Ms(Steady::now() - start));
     }
-    std::printf("%-58s %9.2f %9.2f %9.2f\n", what, Median(times), *std::min_element(times.begin(), times.end()),
-                *std::max_element(times.begin(), times.end()));
+    std::printf("%-58s %9.2f %9.2f %9.2f\n", what, Median(times),
+                *std::min_element(times.begin(), times.end()), *std::max_element(times.begin(), times.end()));
   };
   storage::CertificateCounts counts;
   timed("CountCertificates (by status)", [&] {
@@ -274,12 +282,14 @@ int main(int argc, char** argv) {
     if (!c.ok()) Die("count: " + c.status().ToString());
     month = *c;
   });
-  std::printf("\ncounts: valid %lld, expiring %lld, expired %lld, revoked %lld; expiring within 7 d %lld, 30 d %lld\n",
-              static_cast<long long>(counts.valid), static_cast<long long>(counts.expiring),
-              static_cast<long long>(counts.expired), static_cast<long long>(counts.revoked),
-              static_cast<long long>(week), static_cast<long long>(month));
-  if (counts.valid + counts.expiring + counts.expired + counts.revoked != o.certificates || month != counts.expiring ||
-      week > month) {
+  std::printf(
+      "\ncounts: valid %lld, expiring %lld, expired %lld, revoked %lld; expiring within 7 d %lld, 30 d "
+      "%lld\n",
+      static_cast<long long>(counts.valid), static_cast<long long>(counts.expiring),
+      static_cast<long long>(counts.expired), static_cast<long long>(counts.revoked),
+      static_cast<long long>(week), static_cast<long long>(month));
+  if (counts.valid + counts.expiring + counts.expired + counts.revoked != o.certificates ||
+      month != counts.expiring || week > month) {
     Die("the counts do not add up");
   }
   store->reset();

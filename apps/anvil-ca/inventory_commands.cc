@@ -47,10 +47,10 @@ Result<std::string> NormalizeSerial(const std::string& text) {
 }
 
 // RFC 5280 §5.3.1 CRLReason names.
-constexpr const char* kReasonNames[] = {"unspecified",          "keyCompromise",  "cACompromise",
-                                        "affiliationChanged",   "superseded",     "cessationOfOperation",
-                                        "certificateHold",      "",               "removeFromCRL",
-                                        "privilegeWithdrawn",   "aACompromise"};
+constexpr const char* kReasonNames[] = {
+    "unspecified",   "keyCompromise",        "cACompromise",    "affiliationChanged",
+    "superseded",    "cessationOfOperation", "certificateHold", "",
+    "removeFromCRL", "privilegeWithdrawn",   "aACompromise"};
 
 std::string ReasonName(int code) {
   if (code < 0 || code > 10 || code == 7) return std::to_string(code);
@@ -68,10 +68,14 @@ Result<int> ParseReason(const std::string& name) {
 
 std::string StatusName(InventoryStatus status) {
   switch (status) {
-    case InventoryStatus::kValid: return "valid";
-    case InventoryStatus::kExpiring: return "expiring";
-    case InventoryStatus::kExpired: return "expired";
-    case InventoryStatus::kRevoked: return "revoked";
+    case InventoryStatus::kValid:
+      return "valid";
+    case InventoryStatus::kExpiring:
+      return "expiring";
+    case InventoryStatus::kExpired:
+      return "expired";
+    case InventoryStatus::kRevoked:
+      return "revoked";
   }
   return "unknown";
 }
@@ -86,9 +90,12 @@ Result<InventoryStatus> ParseStatus(const std::string& name) {
 
 std::string KeyType(const crypto::PublicKey& key) {
   switch (key.algorithm()) {
-    case crypto::KeyAlgorithm::kEc: return "ECDSA P-" + std::to_string(key.bits());
-    case crypto::KeyAlgorithm::kRsa: return "RSA " + std::to_string(key.bits());
-    case crypto::KeyAlgorithm::kEd25519: return "Ed25519";
+    case crypto::KeyAlgorithm::kEc:
+      return "ECDSA P-" + std::to_string(key.bits());
+    case crypto::KeyAlgorithm::kRsa:
+      return "RSA " + std::to_string(key.bits());
+    case crypto::KeyAlgorithm::kEd25519:
+      return "Ed25519";
   }
   return "unknown";
 }
@@ -191,7 +198,8 @@ Result<storage::CertificateQuery> QueryFrom(const CertListArgs& args, TimePoint 
     auto within = config::ParseDuration(args.expiring_within);
     if (!within.ok()) return Invalid("--expiring-within: " + within.status().message());
     if (q.status && *q.status != InventoryStatus::kExpiring) {
-      return Invalid("--expiring-within lists expiring certificates; it cannot go with --status " + args.status);
+      return Invalid("--expiring-within lists expiring certificates; it cannot go with --status " +
+                     args.status);
     }
     q.status = InventoryStatus::kExpiring;
     q.expiring_within = *within;
@@ -230,8 +238,8 @@ Result<std::unique_ptr<OperatorRa>> MakeOperatorRa(const config::Config& config)
   auto parts = std::make_unique<OperatorRa>();
   ANVIL_ASSIGN_OR_RETURN(parts->store, OpenStore(config));
   ANVIL_ASSIGN_OR_RETURN(ra::Policy policy, ra::Policy::Create(PolicyRulesFrom(config)));
-  parts->ra = std::make_unique<ra::RegistrationAuthority>(RaOptionsFrom(config), std::move(policy), *parts->store,
-                                                          parts->validator, parts->issuer, parts->clock);
+  parts->ra = std::make_unique<ra::RegistrationAuthority>(
+      RaOptionsFrom(config), std::move(policy), *parts->store, parts->validator, parts->issuer, parts->clock);
   return parts;
 }
 
@@ -262,8 +270,8 @@ int CertList(const config::Config& config, const CertListArgs& args) {
     for (const Row& row : rows) {
       const storage::CertificateRecord& r = *row.record;
       std::cout << Csv(r.serial) << "," << row.status << "," << FormatRfc3339(r.not_before) << ","
-                << FormatRfc3339(r.not_after) << "," << Csv(Joined(r.names, " ")) << "," << Csv(row.issuer) << ","
-                << Csv(r.profile) << "," << Csv(row.key_type) << "," << Csv(r.account_id) << ","
+                << FormatRfc3339(r.not_after) << "," << Csv(Joined(r.names, " ")) << "," << Csv(row.issuer)
+                << "," << Csv(r.profile) << "," << Csv(row.key_type) << "," << Csv(r.account_id) << ","
                 << Csv(row.eab_kid) << "," << Csv(row.eab_label) << "," << Csv(r.order_id) << ","
                 << Csv(r.replaced_by) << "," << (r.revoked_at ? FormatRfc3339(*r.revoked_at) : "") << ","
                 << (r.revoked_at ? ReasonName(r.revocation_reason) : "") << "\n";
@@ -275,8 +283,8 @@ int CertList(const config::Config& config, const CertListArgs& args) {
       std::string status = row.status;
       if (r.revoked_at) status += " (" + ReasonName(r.revocation_reason) + ")";
       if (!r.replaced_by.empty()) status += " (replaced by " + r.replaced_by + ")";
-      std::cout << r.serial << "\t" << status << "\t" << FormatRfc3339(r.not_after) << "\t" << row.key_type << "\t"
-                << r.profile << "\t" << (r.account_id.empty() ? "-" : r.account_id) << "\t"
+      std::cout << r.serial << "\t" << status << "\t" << FormatRfc3339(r.not_after) << "\t" << row.key_type
+                << "\t" << r.profile << "\t" << (r.account_id.empty() ? "-" : r.account_id) << "\t"
                 << Joined(r.names, ",") << "\n";
     }
   }
@@ -298,12 +306,14 @@ int CertShow(const config::Config& config, const CertShowArgs& args) {
   std::cout << "serial:       " << r.serial << "\n";
   if (r.state != storage::CertificateState::kIssued) {
     // Recorded before signing and never completed (docs/issuance.md): there is no certificate to decode.
-    std::cout << "state:        " << (r.state == storage::CertificateState::kPending ? "pending" : "abandoned")
+    std::cout << "state:        "
+              << (r.state == storage::CertificateState::kPending ? "pending" : "abandoned")
               << " (never issued)\n";
   } else {
     const Row row = MakeRow(r, now, std::chrono::hours(24 * 30), labels);
     std::cout << "status:       " << row.status;
-    if (r.revoked_at) std::cout << ", " << ReasonName(r.revocation_reason) << " at " << FormatRfc3339(*r.revoked_at);
+    if (r.revoked_at)
+      std::cout << ", " << ReasonName(r.revocation_reason) << " at " << FormatRfc3339(*r.revoked_at);
     std::cout << "\n";
     if (!r.replaced_by.empty()) std::cout << "replaced by:  " << r.replaced_by << "\n";
     auto cert = crypto::Certificate::FromDer(r.der);
@@ -311,8 +321,9 @@ int CertShow(const config::Config& config, const CertShowArgs& args) {
       std::cout << "subject:      " << cert->subject() << "\n"
                 << "issuer:       " << cert->issuer() << "\n"
                 << "names:        " << Joined(cert->dns_names(), ", ")
-                << (cert->ip_addresses().empty() ? "" : (cert->dns_names().empty() ? "" : ", ") +
-                                                            Joined(cert->ip_addresses(), ", "))
+                << (cert->ip_addresses().empty()
+                        ? ""
+                        : (cert->dns_names().empty() ? "" : ", ") + Joined(cert->ip_addresses(), ", "))
                 << "\n"
                 << "not before:   " << FormatRfc3339(cert->not_before()) << "\n"
                 << "not after:    " << FormatRfc3339(cert->not_after()) << "\n"
@@ -325,21 +336,24 @@ int CertShow(const config::Config& config, const CertShowArgs& args) {
     }
   }
   std::cout << "profile:      " << r.profile << "\n"
-            << "account:      " << (r.account_id.empty() ? "- (recorded without an account)" : r.account_id) << "\n";
+            << "account:      " << (r.account_id.empty() ? "- (recorded without an account)" : r.account_id)
+            << "\n";
   if (const auto& [kid, label] = labels.Of(r.account_id); !kid.empty()) {
     std::cout << "EAB key:      " << kid << (label.empty() ? "" : " (" + label + ")") << "\n";
   }
   std::cout << "recorded:     " << FormatRfc3339(r.created_at) << "\n";
   if (auto chain = crypto::Certificate::ChainFromPem(r.issuer_chain_pem); chain.ok() && !chain->empty()) {
     std::cout << "chain:\n";
-    for (const crypto::Certificate& c : *chain) std::cout << "  " << c.subject() << "  (issuer " << c.issuer() << ")\n";
+    for (const crypto::Certificate& c : *chain)
+      std::cout << "  " << c.subject() << "  (issuer " << c.issuer() << ")\n";
   }
   if (!r.order_id.empty()) {
     auto order = (*store)->GetOrder(r.order_id);
     if (order.ok()) {
       std::cout << "order:        " << order->id << ", " << acme::StatusName(order->status) << ", created "
                 << FormatRfc3339(order->created_at) << "\n";
-      if (auto replaced = acme::ParseCertificateId(order->replaces); !order->replaces.empty() && replaced.ok()) {
+      if (auto replaced = acme::ParseCertificateId(order->replaces);
+          !order->replaces.empty() && replaced.ok()) {
         std::cout << "replaces:     " << replaced->second << " (ARI " << order->replaces << ")\n";
       }
     } else {
@@ -376,10 +390,11 @@ int CertRevoke(const config::Config& config, const CertRevokeArgs& args) {
     return Fail("cert revoke", s);
   }
   // This process has no CRL updater or OCSP responder to tell (docs/inventory.md, "Revocation").
-  std::cout << "Certificate " << *serial << " revoked (" << ReasonName(*reason) << ").\n"
-            << "A running anvil-ca lists it on its next CRL, at most publication.crl_period from now, and an OCSP\n"
-            << "answer it cached before may say good until signed again: send it SIGHUP (systemctl reload) to\n"
-            << "remake its CRLs within publication.crl_revocation_delay and empty its OCSP caches.\n";
+  std::cout
+      << "Certificate " << *serial << " revoked (" << ReasonName(*reason) << ").\n"
+      << "A running anvil-ca lists it on its next CRL, at most publication.crl_period from now, and an OCSP\n"
+      << "answer it cached before may say good until signed again: send it SIGHUP (systemctl reload) to\n"
+      << "remake its CRLs within publication.crl_revocation_delay and empty its OCSP caches.\n";
   return 0;
 }
 
@@ -427,14 +442,16 @@ int AccountShow(const config::Config& config, const std::string& account_id) {
             << "created:     " << FormatRfc3339(account->created_at) << "\n"
             << "contacts:    " << Joined(account->contacts, ", ") << "\n"
             << "key:         " << account->thumbprint << " (RFC 7638 thumbprint)\n"
-            << "EAB key:     " << (kid.empty() ? "-" : kid + (label.empty() ? "" : " (" + label + ")")) << "\n";
+            << "EAB key:     " << (kid.empty() ? "-" : kid + (label.empty() ? "" : " (" + label + ")"))
+            << "\n";
   storage::CertificateQuery query;
   query.now = SystemClock().Now();
   query.account_id = account->id;
   query.limit = 20;
   auto page = (*store)->ListCertificates(query);
   if (!page.ok()) return Fail("account show: certificates", page.status());
-  std::cout << "certificates (soonest expiry first" << (page->next_cursor.empty() ? "" : "; the first 20") << "):\n";
+  std::cout << "certificates (soonest expiry first" << (page->next_cursor.empty() ? "" : "; the first 20")
+            << "):\n";
   for (const storage::CertificateRecord& r : page->certificates) {
     std::cout << "  " << r.serial << "  "
               << StatusName(storage::InventoryStatusAt(r, query.now, query.expiring_within)) << "  "
@@ -455,7 +472,8 @@ int AccountDeactivate(const config::Config& config, const std::string& account_i
   if (!parts.ok()) return Fail("account deactivate", parts.status());
   auto account = (*parts)->ra->DeactivateByOperator(account_id, note);
   if (!account.ok()) return Fail("account deactivate", account.status());
-  std::cout << "Account " << account->id << " deactivated: a running anvil-ca refuses its requests within 5 s\n"
+  std::cout << "Account " << account->id
+            << " deactivated: a running anvil-ca refuses its requests within 5 s\n"
             << "(RFC 8555 §7.3.6; docs/storage.md, \"Account cache\");\n"
             << "its certificates stay valid (revoke them with anvil-ca cert revoke).\n";
   return 0;

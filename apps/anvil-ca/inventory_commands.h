@@ -1,8 +1,8 @@
 // `anvil-ca cert …` and `anvil-ca account …`: the inventory of issue 15 from the command line
-// (docs/inventory.md). Listings read the store's inventory queries (storage::CertificateInventory); revocation and
-// deactivation go through the RA, as the ACME requests do, so that they are audited and keys compromised are
-// blocked. Each command prints to stdout, reports errors on stderr, and returns the process exit code (0, or 1
-// with "anvil-ca: WHAT: why").
+// (docs/inventory.md). Listings read the store's inventory queries (storage::CertificateInventory);
+// revocation and deactivation go through the RA, as the ACME requests do, so that they are audited and keys
+// compromised are blocked. Each command prints to stdout, reports errors on stderr, and returns the process
+// exit code (0, or 1 with "anvil-ca: WHAT: why").
 #pragma once
 
 #include <string>

@@ -27,8 +27,9 @@ class OperatorActionsTest : public RegistrationAuthorityTest {
     record.authority_key_id = "aki";
     record.not_before = clock_.Now();
     record.not_after = clock_.Now() + std::chrono::hours(24 * 30);
-    EXPECT_TRUE(store_.ImportCertificate(record, storage::AuditEvent{0, clock_.Now(), "certificate.imported", "",
-                                                                     record.serial, "{}"})
+    EXPECT_TRUE(store_
+                    .ImportCertificate(record, storage::AuditEvent{0, clock_.Now(), "certificate.imported",
+                                                                   "", record.serial, "{}"})
                     .ok());
     return record.serial;
   }
@@ -65,7 +66,8 @@ TEST_F(OperatorActionsTest, RevokeByOperatorRecordsTheRevocationAuditsItAndTells
 TEST_F(OperatorActionsTest, RevokeByOperatorForKeyCompromiseBlocksTheKeyFirst) {
   const std::string serial = ImportIssued();
   ASSERT_TRUE(ra_.RevokeByOperator(serial, 1, "").ok());
-  EXPECT_EQ(AuditKinds(), (std::vector<std::string>{"certificate.imported", "key.blocked", "certificate.revoked"}));
+  EXPECT_EQ(AuditKinds(),
+            (std::vector<std::string>{"certificate.imported", "key.blocked", "certificate.revoked"}));
 }
 
 TEST_F(OperatorActionsTest, RevokeByOperatorRefusesCaReasonsUnknownSerialsAndASecondRevocation) {

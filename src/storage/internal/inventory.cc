@@ -11,8 +11,8 @@ namespace {
 
 Status Invalid(std::string message) { return Error(Code::kInvalidArgument, std::move(message)); }
 
-// Names are DNS names and IP addresses: printable ASCII without spaces. A filter outside it could never match,
-// and the trigram index counts characters where this counts bytes.
+// Names are DNS names and IP addresses: printable ASCII without spaces. A filter outside it could never
+// match, and the trigram index counts characters where this counts bytes.
 Status CheckNameFilter(std::string_view what, std::string_view value) {
   for (char ch : value) {
     if (ch < 0x21 || ch > 0x7e) return Invalid(std::string(what) + " must be printable ASCII without spaces");
@@ -21,9 +21,8 @@ Status CheckNameFilter(std::string_view what, std::string_view value) {
 }
 
 bool IsLowerHex(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-  });
+  return !s.empty() && std::all_of(s.begin(), s.end(),
+                                   [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
@@ -56,9 +55,11 @@ Result<CheckedQuery> CheckCertificateQuery(const CertificateQuery& query) {
     return Invalid("name_contains needs at least 3 characters, got \"" + q.name_contains + "\"");
   }
   if (q.expiring_within <= std::chrono::seconds(0)) {
-    return Invalid("expiring_within must be positive, got " + std::to_string(q.expiring_within.count()) + " s");
+    return Invalid("expiring_within must be positive, got " + std::to_string(q.expiring_within.count()) +
+                   " s");
   }
-  if (q.not_after_from && q.not_after_to && ToUnixSeconds(*q.not_after_to) < ToUnixSeconds(*q.not_after_from)) {
+  if (q.not_after_from && q.not_after_to &&
+      ToUnixSeconds(*q.not_after_to) < ToUnixSeconds(*q.not_after_from)) {
     return Invalid("the not_after window ends before it starts");
   }
   if (!q.cursor.empty()) {
@@ -159,7 +160,8 @@ std::optional<std::pair<std::string, std::string>> ReplacedCertificate(const std
 }
 
 Status CheckInventoryLimit(int limit) {
-  if (limit < 1 || limit > 1000) return Invalid("limit must be between 1 and 1000, got " + std::to_string(limit));
+  if (limit < 1 || limit > 1000)
+    return Invalid("limit must be between 1 and 1000, got " + std::to_string(limit));
   return Status::Ok();
 }
 

@@ -1,6 +1,7 @@
-// The inventory's rules every backend shares word for word (storage::CertificateInventory, docs/inventory.md):
-// the checks of a query and their errors, the cursor's text, the status of a record at a time, how a name
-// filter matches, and which certificate an order's RFC 9773 `replaces` names. Private to src/storage.
+// The inventory's rules every backend shares word for word (storage::CertificateInventory,
+// docs/inventory.md): the checks of a query and their errors, the cursor's text, the status of a record at a
+// time, how a name filter matches, and which certificate an order's RFC 9773 `replaces` names. Private to
+// src/storage.
 //
 // Pure functions; thread-safe.
 #pragma once
@@ -41,10 +42,11 @@ Result<CheckedQuery> CheckCertificateQuery(const CertificateQuery& query);
 std::string FormatInventoryCursor(const CertificateRecord& last);
 Result<InventoryCursor> ParseInventoryCursor(std::string_view cursor);
 
-// Whether an issued `record` passes every filter of `checked` (the memory store's listing; SQLite runs the same
-// conditions as SQL).
+// Whether an issued `record` passes every filter of `checked` (the memory store's listing; SQLite runs the
+// same conditions as SQL).
 bool Matches(const CertificateRecord& record, const CheckedQuery& checked);
-// Sorts `matching` by (not_after, serial), keeps the first `limit`, and sets next_cursor when more were there.
+// Sorts `matching` by (not_after, serial), keeps the first `limit`, and sets next_cursor when more were
+// there.
 CertificatePage MakePage(std::vector<CertificateRecord> matching, int limit);
 
 // The text stored to find a name by its suffix with a prefix range: the name lowercased, reversed.

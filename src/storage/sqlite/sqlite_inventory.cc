@@ -32,8 +32,9 @@ Status InsertCertificateNames(Connection& c, std::string_view serial, const std:
 Status MarkReplaced(Connection& c, const std::string& replaces, const std::string& serial) {
   std::optional<std::pair<std::string, std::string>> replaced = internal::ReplacedCertificate(replaces);
   if (!replaced) return Status::Ok();
-  ANVIL_ASSIGN_OR_RETURN(Statement update,
-                         c.Prepare("UPDATE certificates SET replaced_by = ? WHERE serial = ? AND authority_key_id = ?"));
+  ANVIL_ASSIGN_OR_RETURN(
+      Statement update,
+      c.Prepare("UPDATE certificates SET replaced_by = ? WHERE serial = ? AND authority_key_id = ?"));
   update.BindText(1, serial).BindText(2, replaced->second).BindBlob(3, replaced->first);
   return update.Run();
 }
@@ -91,17 +92,19 @@ Result<NameDriver> NameDriverFor(Connection& c, const internal::CheckedQuery& ch
   };
   if (!q.name_suffix.empty()) {
     const std::string start = internal::ReversedName(q.name_suffix);
-    ANVIL_ASSIGN_OR_RETURN(int64_t n, count("SELECT COUNT(*) FROM (SELECT 1 FROM certificate_names "
-                                            "WHERE reversed_name >= ? AND reversed_name < ? LIMIT ?)",
-                                            [&](Statement& s) {
-                                              s.BindText(1, start).BindText(2, internal::PrefixEnd(start)).BindInt(3, limit);
-                                            }));
+    ANVIL_ASSIGN_OR_RETURN(
+        int64_t n, count("SELECT COUNT(*) FROM (SELECT 1 FROM certificate_names "
+                         "WHERE reversed_name >= ? AND reversed_name < ? LIMIT ?)",
+                         [&](Statement& s) {
+                           s.BindText(1, start).BindText(2, internal::PrefixEnd(start)).BindInt(3, limit);
+                         }));
     if (n < limit) return NameDriver::kSuffix;
   }
   if (!q.name_contains.empty()) {
-    ANVIL_ASSIGN_OR_RETURN(int64_t n, count("SELECT COUNT(*) FROM (SELECT 1 FROM certificate_names_fts "
-                                            "WHERE certificate_names_fts MATCH ? LIMIT ?)",
-                                            [&](Statement& s) { s.BindText(1, FtsPhrase(q.name_contains)).BindInt(2, limit); }));
+    ANVIL_ASSIGN_OR_RETURN(
+        int64_t n, count("SELECT COUNT(*) FROM (SELECT 1 FROM certificate_names_fts "
+                         "WHERE certificate_names_fts MATCH ? LIMIT ?)",
+                         [&](Statement& s) { s.BindText(1, FtsPhrase(q.name_contains)).BindInt(2, limit); }));
     if (n < limit) return NameDriver::kContains;
   }
   return NameDriver::kNone;
@@ -150,9 +153,9 @@ InventorySql CertificateListSql(const internal::CheckedQuery& checked, NameDrive
   }
   if (!q.account_id.empty()) where += " AND c.account_id = " + param(q.account_id);
   if (!q.profile.empty()) where += " AND c.profile = " + param(q.profile);
-  // Every bound on not_after (the status's, the window's, the cursor's) folded into one inclusive range, so that
-  // the index range SQLite reads is the tightest one: with separate terms it may pick a looser bound and filter
-  // (a deep page of expiring certificates would read every entry from now to the cursor).
+  // Every bound on not_after (the status's, the window's, the cursor's) folded into one inclusive range, so
+  // that the index range SQLite reads is the tightest one: with separate terms it may pick a looser bound and
+  // filter (a deep page of expiring certificates would read every entry from now to the cursor).
   std::optional<int64_t> low, high;
   auto at_least = [&](int64_t v) { low = low ? std::max(*low, v) : v; };
   auto at_most = [&](int64_t v) { high = high ? std::min(*high, v) : v; };
@@ -214,7 +217,8 @@ Result<CertificatePage> SqliteStore::ListCertificates(const CertificateQuery& qu
     const InventorySql sql = CertificateListSql(checked, driver);
     ANVIL_ASSIGN_OR_RETURN(Statement s, c.Prepare(sql.sql));
     BindAll(s, sql);
-    ANVIL_ASSIGN_OR_RETURN(std::vector<CertificateRecord> rows, ReadAll<CertificateRecord>(s, ReadCertificate));
+    ANVIL_ASSIGN_OR_RETURN(std::vector<CertificateRecord> rows,
+                           ReadAll<CertificateRecord>(s, ReadCertificate));
     CertificatePage page;
     if (rows.size() > static_cast<size_t>(checked.query.limit)) {
       rows.pop_back();
@@ -225,7 +229,8 @@ Result<CertificatePage> SqliteStore::ListCertificates(const CertificateQuery& qu
   });
 }
 
-Result<CertificateCounts> SqliteStore::CountCertificates(TimePoint now, std::chrono::seconds expiring_within) {
+Result<CertificateCounts> SqliteStore::CountCertificates(TimePoint now,
+                                                         std::chrono::seconds expiring_within) {
   CertificateQuery query;
   query.now = now;
   query.expiring_within = expiring_within;
@@ -233,19 +238,20 @@ Result<CertificateCounts> SqliteStore::CountCertificates(TimePoint now, std::chr
   // One snapshot for both statements, so the counts add up.
   return Read<CertificateCounts>(true, [&](Connection& c) -> Result<CertificateCounts> {
     CertificateCounts counts;
-    ANVIL_ASSIGN_OR_RETURN(Statement revoked,
-                           c.Prepare("SELECT COUNT(*) FROM certificates INDEXED BY certificates_inventory_revoked "
-                                     "WHERE state = 'issued' AND revoked_at IS NOT NULL"));
+    ANVIL_ASSIGN_OR_RETURN(
+        Statement revoked,
+        c.Prepare("SELECT COUNT(*) FROM certificates INDEXED BY certificates_inventory_revoked "
+                  "WHERE state = 'issued' AND revoked_at IS NOT NULL"));
     ANVIL_ASSIGN_OR_RETURN(bool row, revoked.Step());
     if (!row) return Error(Code::kInternal, "COUNT returned no row");
     counts.revoked = revoked.ColumnInt(0);
     ANVIL_RETURN_IF_ERROR(revoked.Run());
     // Every unrevoked certificate's index entry (not_after, replaced_by), no table row.
-    ANVIL_ASSIGN_OR_RETURN(
-        Statement live,
-        c.Prepare("SELECT COUNT(*), TOTAL(not_after <= ?1), "
-                  "TOTAL(not_after > ?1 AND not_after <= ?2 AND replaced_by IS NULL) "
-                  "FROM certificates INDEXED BY certificates_inventory WHERE state = 'issued' AND revoked_at IS NULL"));
+    ANVIL_ASSIGN_OR_RETURN(Statement live,
+                           c.Prepare("SELECT COUNT(*), TOTAL(not_after <= ?1), "
+                                     "TOTAL(not_after > ?1 AND not_after <= ?2 AND replaced_by IS NULL) "
+                                     "FROM certificates INDEXED BY certificates_inventory WHERE state = "
+                                     "'issued' AND revoked_at IS NULL"));
     live.BindInt(1, checked.now).BindInt(2, checked.expiring_until);
     ANVIL_ASSIGN_OR_RETURN(row, live.Step());
     if (!row) return Error(Code::kInternal, "COUNT returned no row");
@@ -265,10 +271,10 @@ Result<int64_t> SqliteStore::CountExpiringCertificates(TimePoint now, std::chron
   ANVIL_ASSIGN_OR_RETURN(internal::CheckedQuery checked, internal::CheckCertificateQuery(query));
   return Read<int64_t>(false, [&](Connection& c) -> Result<int64_t> {
     // One range of certificates_inventory: the certificates expiring in the window, read from the index.
-    ANVIL_ASSIGN_OR_RETURN(
-        Statement s, c.Prepare("SELECT COUNT(*) FROM certificates INDEXED BY certificates_inventory "
-                               "WHERE state = 'issued' AND not_after > ? AND not_after <= ? "
-                               "AND revoked_at IS NULL AND replaced_by IS NULL"));
+    ANVIL_ASSIGN_OR_RETURN(Statement s,
+                           c.Prepare("SELECT COUNT(*) FROM certificates INDEXED BY certificates_inventory "
+                                     "WHERE state = 'issued' AND not_after > ? AND not_after <= ? "
+                                     "AND revoked_at IS NULL AND replaced_by IS NULL"));
     s.BindInt(1, checked.now).BindInt(2, checked.expiring_until);
     ANVIL_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return Error(Code::kInternal, "COUNT returned no row");

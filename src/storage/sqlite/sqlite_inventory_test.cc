@@ -47,7 +47,8 @@ class SqliteInventoryTest : public ::testing::Test {
   }
 
   // EXPLAIN QUERY PLAN of the listing `query` compiles to, one detail line per step.
-  std::vector<std::string> Plan(sqlite::Connection& c, const CertificateQuery& query, sqlite::NameDriver driver) {
+  std::vector<std::string> Plan(sqlite::Connection& c, const CertificateQuery& query,
+                                sqlite::NameDriver driver) {
     std::vector<std::string> lines;
     Result<internal::CheckedQuery> checked = internal::CheckCertificateQuery(query);
     EXPECT_TRUE(checked.ok()) << checked.status().ToString();
@@ -77,9 +78,9 @@ std::string Joined(const std::vector<std::string>& lines) {
   return out;
 }
 
-// Each way a listing is driven reads one index range in the listing's order (no scan of the certificates table
-// and, but for the name filters, no sort); the name filters read the name indexes and then each certificate by
-// its primary key.
+// Each way a listing is driven reads one index range in the listing's order (no scan of the certificates
+// table and, but for the name filters, no sort); the name filters read the name indexes and then each
+// certificate by its primary key.
 TEST_F(SqliteInventoryTest, EveryListingIsDrivenByAnIndexNotAScan) {
   ASSERT_TRUE(Open().ok());
   std::unique_ptr<sqlite::Connection> raw = Raw();
@@ -98,32 +99,32 @@ TEST_F(SqliteInventoryTest, EveryListingIsDrivenByAnIndexNotAScan) {
     return query;
   };
   std::vector<Case> cases;
-  cases.push_back({"all", q(), "SEARCH c USING INDEX certificates_inventory (not_after>?)",
-                   false});
+  cases.push_back({"all", q(), "SEARCH c USING INDEX certificates_inventory (not_after>?)", false});
   CertificateQuery expiring = q();
   expiring.status = InventoryStatus::kExpiring;
-  cases.push_back({"expiring", expiring, "SEARCH c USING INDEX certificates_inventory (not_after>? AND not_after<?)", false});
+  cases.push_back({"expiring", expiring,
+                   "SEARCH c USING INDEX certificates_inventory (not_after>? AND not_after<?)", false});
   CertificateQuery expired = q();
   expired.status = InventoryStatus::kExpired;
   expired.cursor.clear();
-  cases.push_back({"expired", expired, "SEARCH c USING INDEX certificates_inventory (not_after<?)",
-                   false});
+  cases.push_back({"expired", expired, "SEARCH c USING INDEX certificates_inventory (not_after<?)", false});
   CertificateQuery revoked = q();
   revoked.status = InventoryStatus::kRevoked;
   cases.push_back({"revoked", revoked, "SEARCH c USING INDEX certificates_inventory_revoked", false});
   CertificateQuery account = q();
   account.account_id = "a1";
   account.status = InventoryStatus::kValid;
-  cases.push_back({"account", account, "SEARCH c USING INDEX certificates_inventory_by_account (account_id=?",
-                   false});
+  cases.push_back(
+      {"account", account, "SEARCH c USING INDEX certificates_inventory_by_account (account_id=?", false});
   CertificateQuery profile = q();
   profile.profile = "classic";
-  cases.push_back({"profile", profile, "SEARCH c USING INDEX certificates_inventory_by_profile (profile=?",
-                   false});
+  cases.push_back(
+      {"profile", profile, "SEARCH c USING INDEX certificates_inventory_by_profile (profile=?", false});
   CertificateQuery suffix = q();
   suffix.name_suffix = ".example.com";
-  cases.push_back({"suffix", suffix, "SEARCH certificate_names USING PRIMARY KEY (reversed_name>? AND reversed_name<?)",
-                   true, sqlite::NameDriver::kSuffix});
+  cases.push_back({"suffix", suffix,
+                   "SEARCH certificate_names USING PRIMARY KEY (reversed_name>? AND reversed_name<?)", true,
+                   sqlite::NameDriver::kSuffix});
   CertificateQuery contains = q();
   contains.name_contains = "example";
   cases.push_back({"contains", contains, "SCAN certificate_names_fts VIRTUAL TABLE INDEX 0:M", true,
@@ -139,8 +140,8 @@ TEST_F(SqliteInventoryTest, EveryListingIsDrivenByAnIndexNotAScan) {
                    false});
   CertificateQuery broad = q();
   broad.name_suffix = ".com";
-  cases.push_back({"broad suffix", broad, "SEARCH c USING INDEX certificates_inventory (not_after>?)",
-                   false});
+  cases.push_back(
+      {"broad suffix", broad, "SEARCH c USING INDEX certificates_inventory (not_after>?)", false});
 
   for (const Case& c : cases) {
     const std::vector<std::string> plan = Plan(*raw, c.query, c.driver);
@@ -152,27 +153,34 @@ TEST_F(SqliteInventoryTest, EveryListingIsDrivenByAnIndexNotAScan) {
       EXPECT_NE(line.rfind("SCAN certificate_names ", 0), 0u) << c.what << ":\n" << text;
     }
     if (c.sorted) {
-      EXPECT_NE(text.find("SEARCH c USING INDEX sqlite_autoindex_certificates_1 (serial=?)"), std::string::npos)
-          << c.what << ":\n" << text;
+      EXPECT_NE(text.find("SEARCH c USING INDEX sqlite_autoindex_certificates_1 (serial=?)"),
+                std::string::npos)
+          << c.what << ":\n"
+          << text;
     } else {
       EXPECT_EQ(text.find("TEMP B-TREE"), std::string::npos) << c.what << ":\n" << text;
     }
   }
 }
 
-// The two plans of a name filter (sqlite_inventory.h, NameDriver) list the same certificates: one store starts
-// from the name indexes, the other, on the same file, walks the listing's order and checks each one's names.
+// The two plans of a name filter (sqlite_inventory.h, NameDriver) list the same certificates: one store
+// starts from the name indexes, the other, on the same file, walks the listing's order and checks each one's
+// names.
 TEST_F(SqliteInventoryTest, NameFiltersListTheSameFromTheNameIndexesAsInOrder) {
   Result<std::unique_ptr<Store>> indexed = Open();
   ASSERT_TRUE(indexed.ok()) << indexed.status().ToString();
   Result<std::unique_ptr<Store>> in_order = Open(0);
   ASSERT_TRUE(in_order.ok()) << in_order.status().ToString();
   Store& store = **indexed;
-  ASSERT_TRUE(store.CreateAccount(Account{"a1", "{}", "t1", {}, acme::AccountStatus::kValid, true, "", kT0},
-                                  AuditEvent{0, kT0, "account.created", "a1", "a1", "{}"})
+  ASSERT_TRUE(store
+                  .CreateAccount(Account{"a1", "{}", "t1", {}, acme::AccountStatus::kValid, true, "", kT0},
+                                 AuditEvent{0, kT0, "account.created", "a1", "a1", "{}"})
                   .ok());
-  const std::vector<std::vector<std::string>> names = {{"www.example.com", "example.com"}, {"api.example.org"},
-                                                       {"badexample.com"}, {"192.0.2.1"}, {"Mail.Example.NET"}};
+  const std::vector<std::vector<std::string>> names = {{"www.example.com", "example.com"},
+                                                       {"api.example.org"},
+                                                       {"badexample.com"},
+                                                       {"192.0.2.1"},
+                                                       {"Mail.Example.NET"}};
   for (size_t i = 0; i < names.size(); ++i) {
     const std::string serial = std::to_string(i + 1), order = "o" + serial;
     Order o;
@@ -189,7 +197,9 @@ TEST_F(SqliteInventoryTest, NameFiltersListTheSameFromTheNameIndexesAsInOrder) {
     cert.not_before = kT0;
     cert.not_after = kT0 + std::chrono::hours(24 * (10 + static_cast<int>(i)));
     ASSERT_TRUE(store.BeginIssuance(cert, acme::OrderStatus::kPending).ok());
-    ASSERT_TRUE(store.FinishIssuance(serial, "der", AuditEvent{0, kT0, "certificate.issued", "a1", serial, "{}"}).ok());
+    ASSERT_TRUE(
+        store.FinishIssuance(serial, "der", AuditEvent{0, kT0, "certificate.issued", "a1", serial, "{}"})
+            .ok());
   }
   struct Filter {
     std::string suffix, contains;
@@ -231,23 +241,28 @@ TEST_F(SqliteInventoryTest, TheMigrationFillsNamesAndReplacedByForExistingCertif
     for (const sqlite::Migration& m : sqlite::Migrations()) {
       if (m.version > 6) break;
       ASSERT_TRUE(raw->Exec(std::string(m.sql)).ok()) << m.description;
-      ASSERT_TRUE(raw->Exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 0)").ok());
+      ASSERT_TRUE(
+          raw->Exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 0)").ok());
     }
     ASSERT_TRUE(raw->Exec("INSERT INTO accounts VALUES ('a1', '{}', 't1', '[]', 'valid', 1, NULL, 0)").ok());
     const std::string replaces = acme::CertificateId(aki, "1a");
-    ASSERT_TRUE(raw->Exec("INSERT INTO orders (id, account_id, status, identifiers_json, authorization_ids_json, "
-                          "expires, created_at, profile, replaces, error_json, certificate_serial) VALUES "
-                          "('o2', 'a1', 'valid', '[]', '[]', 0, 0, 'p', '" + replaces + "', '', '1b')")
-                    .ok());
+    ASSERT_TRUE(
+        raw->Exec("INSERT INTO orders (id, account_id, status, identifiers_json, authorization_ids_json, "
+                  "expires, created_at, profile, replaces, error_json, certificate_serial) VALUES "
+                  "('o2', 'a1', 'valid', '[]', '[]', 0, 0, 'p', '" +
+                  replaces + "', '', '1b')")
+            .ok());
     for (const char* row : {"('1a', 'o1', '[\"WWW.Example.com\",\"example.com\"]', 1900000000)",
                             "('1b', 'o2', '[\"www.example.com\"]', 1910000000)"}) {
-      ASSERT_TRUE(raw->Exec(std::string("INSERT INTO certificates (serial, order_id, names_json, not_after, "
-                                        "account_id, state, tbs_der, der, issuer_chain_pem, profile, "
-                                        "authority_key_id, not_before, created_at, revocation_reason) "
-                                        "SELECT s, o, n, t, 'a1', 'issued', x'', x'30', '', 'p', x'0102', 0, 0, 0 "
-                                        "FROM (SELECT column1 AS s, column2 AS o, column3 AS n, column4 AS t "
-                                        "FROM (VALUES ") + row + "))")
-                      .ok());
+      ASSERT_TRUE(
+          raw->Exec(std::string("INSERT INTO certificates (serial, order_id, names_json, not_after, "
+                                "account_id, state, tbs_der, der, issuer_chain_pem, profile, "
+                                "authority_key_id, not_before, created_at, revocation_reason) "
+                                "SELECT s, o, n, t, 'a1', 'issued', x'', x'30', '', 'p', x'0102', 0, 0, 0 "
+                                "FROM (SELECT column1 AS s, column2 AS o, column3 AS n, column4 AS t "
+                                "FROM (VALUES ") +
+                    row + "))")
+              .ok());
     }
   }
   Result<std::unique_ptr<Store>> store = Open();

@@ -1,6 +1,6 @@
-// The conformance suite (store_conformance.h): the inventory (CertificateInventory, issue 15): the certificate
-// listing's filters, statuses, order and keyset paging, replaced_by from ARI `replaces`, the counts, the
-// account listing and a subject's audit rows.
+// The conformance suite (store_conformance.h): the inventory (CertificateInventory, issue 15): the
+// certificate listing's filters, statuses, order and keyset paging, replaced_by from ARI `replaces`, the
+// counts, the account listing and a subject's audit rows.
 #include <chrono>
 #include <string>
 #include <vector>
@@ -235,7 +235,8 @@ TEST_P(StoreConformanceTest, CountCertificatesPartitionsTheIssuedCertificatesByS
   Result<int64_t> season = store_->CountExpiringCertificates(kNow, 100 * kDay);
   ASSERT_OK(season);
   EXPECT_EQ(*season, 3);
-  EXPECT_TRUE(HasCode(store_->CountExpiringCertificates(kNow, std::chrono::seconds(0)), Code::kInvalidArgument));
+  EXPECT_TRUE(
+      HasCode(store_->CountExpiringCertificates(kNow, std::chrono::seconds(0)), Code::kInvalidArgument));
 }
 
 TEST_P(StoreConformanceTest, ListCertificatesRefusesBadArguments) {
@@ -265,7 +266,8 @@ TEST_P(StoreConformanceTest, ListCertificatesRefusesBadArguments) {
 }
 
 TEST_P(StoreConformanceTest, ListAccountsPagesInIdOrder) {
-  for (const char* id : {"b2", "a1", "c3"}) ASSERT_OK(store_->CreateAccount(MakeAccount(id), Note("account.created")));
+  for (const char* id : {"b2", "a1", "c3"})
+    ASSERT_OK(store_->CreateAccount(MakeAccount(id), Note("account.created")));
   Result<AccountPage> first = store_->ListAccounts("", 2);
   ASSERT_OK(first);
   ASSERT_EQ(first->accounts.size(), 2u);
