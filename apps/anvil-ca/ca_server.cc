@@ -239,10 +239,12 @@ Result<std::string> CaServer::Reload() {
   p.ra->SetRetiredAuthorityKeyIds(RetiredAuthorityKeyIds(*material));
   p.front_end->UpdateIssuers(WfeIssuersFrom(*material));
   if (p.publication) p.publication->Update(p.revocation->Content());
+  // Revocations other processes recorded (`anvil-ca cert revoke`) reach the CRLs and OCSP answers now.
+  p.revocation->RevokedElsewhere();
   const ca::Intermediate* issuing = material->Issuing(now);
   std::string summary = std::to_string(material->roots.size()) + " root(s), " +
                         std::to_string(material->intermediates.size()) + " intermediate generation(s); generation " +
-                        std::to_string(issuing->generation) + " issues";
+                        std::to_string(issuing->generation) + " issues; CRLs remade, OCSP caches emptied";
   return summary;
 }
 

@@ -11,6 +11,7 @@
 #include "audit_commands.h"
 #include "base/time.h"
 #include "ca_commands.h"
+#include "inventory_commands.h"
 #include "component_options.h"
 #include "config/config.h"
 #include "crypto/random.h"
@@ -158,6 +159,57 @@ int main(int argc, char** argv) {
   CLI::App* audit_anchor = audit_cmd->add_subcommand("anchor", "sign and store an anchor of the head now");
   add_common(audit_anchor);
 
+  // The inventory (docs/inventory.md).
+  CLI::App* cert_cmd = app.add_subcommand("cert", "the certificates this CA issued: list, show, revoke");
+  cert_cmd->require_subcommand(1);
+  CLI::App* cert_list = cert_cmd->add_subcommand("list", "list certificates, soonest expiry first, a page at a time");
+  add_common(cert_list);
+  anvil::app::CertListArgs cert_list_args;
+  cert_list->add_option("--name-contains", cert_list_args.name_contains, "a name contains this (3 characters or more)");
+  cert_list->add_option("--name-suffix", cert_list_args.name_suffix,
+                        "a name ends with this (\".example.com\": its subdomains)");
+  cert_list->add_option("--account", cert_list_args.account, "issued to this account (its id)");
+  cert_list->add_option("--profile", cert_list_args.profile, "issued with this profile");
+  cert_list->add_option("--status", cert_list_args.status, "valid, expiring, expired or revoked");
+  cert_list->add_option("--expiring-within", cert_list_args.expiring_within,
+                        "expiring within this duration (e.g. 30d), not revoked and not replaced");
+  cert_list->add_option("--limit", cert_list_args.limit, "at most this many (1-1000, default 100)");
+  cert_list->add_option("--cursor", cert_list_args.cursor, "continue after the page that printed this cursor");
+  cert_list->add_flag("--json", cert_list_args.json, "JSON: {certificates: [...], next_cursor}");
+  cert_list->add_flag("--csv", cert_list_args.csv, "CSV (RFC 4180) with a header line");
+  CLI::App* cert_show = cert_cmd->add_subcommand("show", "one certificate: decoded, its chain, order and history");
+  add_common(cert_show);
+  anvil::app::CertShowArgs cert_show_args;
+  cert_show->add_option("serial", cert_show_args.serial, "the serial (hex; colons allowed)")->required();
+  cert_show->add_flag("--pem", cert_show_args.pem, "also print the certificate and its chain as PEM");
+  CLI::App* cert_revoke = cert_cmd->add_subcommand("revoke", "revoke a certificate (audited; keyCompromise blocks its key)");
+  add_common(cert_revoke);
+  anvil::app::CertRevokeArgs cert_revoke_args;
+  cert_revoke->add_option("serial", cert_revoke_args.serial, "the serial (hex; colons allowed)")->required();
+  cert_revoke->add_option("--reason", cert_revoke_args.reason,
+                          "unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation or "
+                          "privilegeWithdrawn")
+      ->required();
+  cert_revoke->add_option("--note", cert_revoke_args.note, "free text for the audit log (a ticket, who asked)");
+
+  CLI::App* account_cmd = app.add_subcommand("account", "ACME accounts: list, show, deactivate");
+  account_cmd->require_subcommand(1);
+  CLI::App* account_list = account_cmd->add_subcommand("list", "list accounts in creation order, a page at a time");
+  add_common(account_list);
+  anvil::app::AccountListArgs account_list_args;
+  account_list->add_option("--limit", account_list_args.limit, "at most this many (1-1000, default 100)");
+  account_list->add_option("--cursor", account_list_args.cursor, "continue after the page that printed this cursor");
+  account_list->add_flag("--json", account_list_args.json, "JSON: {accounts: [...], next_cursor}");
+  std::string account_id, account_note;
+  CLI::App* account_show = account_cmd->add_subcommand("show", "one account: contacts, EAB key, certificates, history");
+  add_common(account_show);
+  account_show->add_option("id", account_id, "the account's id")->required();
+  CLI::App* account_deactivate =
+      account_cmd->add_subcommand("deactivate", "deactivate an account (RFC 8555 §7.3.6; audited)");
+  add_common(account_deactivate);
+  account_deactivate->add_option("id", account_id, "the account's id")->required();
+  account_deactivate->add_option("--note", account_note, "free text for the audit log");
+
   CLI11_PARSE(app, argc, argv);
 
   if (example->parsed()) {
@@ -192,6 +244,12 @@ int main(int argc, char** argv) {
   if (audit_export->parsed()) return anvil::app::AuditExport(*config, export_args);
   if (audit_head->parsed()) return anvil::app::AuditHead(*config);
   if (audit_anchor->parsed()) return anvil::app::AuditAnchorNow(*config);
+  if (cert_list->parsed()) return anvil::app::CertList(*config, cert_list_args);
+  if (cert_show->parsed()) return anvil::app::CertShow(*config, cert_show_args);
+  if (cert_revoke->parsed()) return anvil::app::CertRevoke(*config, cert_revoke_args);
+  if (account_list->parsed()) return anvil::app::AccountList(*config, account_list_args);
+  if (account_show->parsed()) return anvil::app::AccountShow(*config, account_id);
+  if (account_deactivate->parsed()) return anvil::app::AccountDeactivate(*config, account_id, account_note);
   if (eab_create->parsed() || eab_list->parsed()) {
     auto store = anvil::app::OpenStore(*config);
     if (!store.ok()) return Fail("storage", store.status());

@@ -121,6 +121,12 @@ void RevocationPublishing::Revoked(const storage::CertificateRecord& record) {
   if (auto it = ocsp_.find(record.authority_key_id); it != ocsp_.end()) it->second->Revoked(record.serial);
 }
 
+void RevocationPublishing::RevokedElsewhere() {
+  std::lock_guard lock(mu_);
+  for (const auto& [aki, updater] : crls_) updater->Revoked();
+  for (const auto& [aki, responder] : ocsp_) responder->ForgetCachedResponses();
+}
+
 publish::PublicationContent RevocationPublishing::Content() const {
   std::lock_guard lock(mu_);
   publish::PublicationContent content;

@@ -49,6 +49,9 @@ class RevocationPublishing {
 
   // A certificate was revoked: its issuer's CRL is remade soon and its OCSP answer dropped.
   void Revoked(const storage::CertificateRecord& record);
+  // Certificates may have been revoked by another process (`anvil-ca cert revoke`, docs/inventory.md): every
+  // generation's CRL is remade soon and every OCSP cache emptied. On SIGHUP (CaServer::Reload).
+  void RevokedElsewhere();
   // What the publication listener serves.
   publish::PublicationContent Content() const;
 

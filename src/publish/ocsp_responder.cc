@@ -61,6 +61,12 @@ void OcspResponder::Revoked(const std::string& serial_hex) {
   cache_.erase(CacheKey(crypto::OcspHash::kSha256, serial_hex));
 }
 
+void OcspResponder::ForgetCachedResponses() {
+  std::lock_guard lock(mu_);
+  ++revocations_;  // a response looked up before is not cached after
+  cache_.clear();
+}
+
 Result<std::shared_ptr<const OcspResponder::Signer>> OcspResponder::CurrentSigner(TimePoint now) {
   {
     std::lock_guard lock(mu_);

@@ -65,6 +65,9 @@ class OcspResponder {
 
   // The certificate with this serial (lowercase hex) was revoked: its cached response goes.
   void Revoked(const std::string& serial_hex);
+  // Certificates may have been revoked without Revoked (by another process: `anvil-ca cert revoke`): every
+  // cached response goes, so each is signed again from the store at its next query.
+  void ForgetCachedResponses();
 
   // The current delegated responder certificate.
   crypto::Certificate responder() const;

@@ -190,6 +190,21 @@ TEST_F(OcspResponderTest, CachedAnswersAreReusedUntilARevocationOrHalfTheirLife)
   EXPECT_EQ(Single(fresh).this_update, kT0 + hours(12));
 }
 
+TEST_F(OcspResponderTest, ForgettingTheCacheSignsEachAnswerAgainFromTheStore) {
+  Record("1a");
+  Record("1b");
+  EXPECT_EQ(Single(Ask("1a")).status, OcspCertStatus::kGood);
+  EXPECT_EQ(Single(Ask("1b")).status, OcspCertStatus::kGood);
+  // Revoked by another process: this responder was not told which.
+  store_.records["1a"].revoked_at = kT0;
+  EXPECT_EQ(Single(Ask("1a")).status, OcspCertStatus::kGood);  // still the cached answer
+  responder_->ForgetCachedResponses();
+  const int reads = store_.reads;
+  EXPECT_EQ(Single(Ask("1a")).status, OcspCertStatus::kRevoked);
+  EXPECT_EQ(Single(Ask("1b")).status, OcspCertStatus::kGood);
+  EXPECT_EQ(store_.reads, reads + 2);
+}
+
 TEST_F(OcspResponderTest, ANonceIsEchoedAndNeverServedFromTheCache) {
   Record("1a");
   const std::string one = Ask("1a", std::string("nonce-one"));

@@ -15,6 +15,11 @@ Result<storage::CertificateRecord> RegistrationAuthority::GetCertificate(const s
 
 namespace {
 constexpr int kKeyCompromise = 1;  // RFC 5280 §5.3.1 CRLReason
+
+// What an operator may state for an end-entity certificate: a subscriber's reasons and privilegeWithdrawn (9).
+// Not cACompromise or aACompromise (CA certificates), certificateHold (no holds: a revocation is final) or
+// removeFromCRL (delta CRLs).
+bool IsOperatorRevocationReason(int code) { return acme::IsSubscriberRevocationReason(code) || code == 9; }
 }  // namespace
 
 Status RegistrationAuthority::Revoke(const std::string& certificate_der, int reason,
@@ -58,22 +63,40 @@ Status RegistrationAuthority::Revoke(const std::string& certificate_der, int rea
       {"reason", reason},
       {"requester", requester == RevocationRequester::kAccount ? "account" : "certificate key"}};
   if (account != nullptr) details["requester_account"] = account->id;
+  return RecordRevocation(*record, cert->public_key(), reason, details.dump());
+}
+
+Status RegistrationAuthority::RevokeByOperator(const std::string& serial, int reason, const std::string& note) {
+  if (!IsOperatorRevocationReason(reason)) {
+    return Error(Code::kBadRevocationReason,
+                 "revocation reason " + std::to_string(reason) +
+                     " is not one for an end-entity certificate (0, 1, 3, 4, 5 or 9: RFC 5280 §5.3.1)");
+  }
+  ANVIL_ASSIGN_OR_RETURN(storage::CertificateRecord record, GetCertificate(serial));
+  if (record.revoked_at) return Error(Code::kAlreadyRevoked, "certificate " + serial + " is already revoked");
+  auto cert = crypto::Certificate::FromDer(record.der);
+  if (!cert.ok()) return Error(Code::kInternal, "the stored certificate " + serial + " cannot be parsed");
+  nlohmann::json details = {{"reason", reason}, {"requester", "operator"}};
+  if (!note.empty()) details["note"] = note;
+  return RecordRevocation(record, cert->public_key(), reason, details.dump());
+}
+
+Status RegistrationAuthority::RecordRevocation(const storage::CertificateRecord& revoked,
+                                               const crypto::PublicKey& key, int reason,
+                                               const std::string& details_json) {
   if (reason == kKeyCompromise) {
     // The key is refused for every future certificate and account (docs/security.md). Blocked before the
     // revocation is recorded, so a crash between the two leaves a blocked key and a client whose retried
     // revocation completes, never a certificate revoked for keyCompromise whose key can be certified again.
-    const std::string source = "certificate " + record->serial + " was revoked for keyCompromise";
-    storage::AuditEvent blocked = Audit("key.blocked", record->account_id, record->serial, details.dump());
-    ANVIL_RETURN_IF_ERROR(store_.BlockKey(
-        storage::BlockedKey{BlockedKeyId(cert->public_key()), blocked.at, source},
-        blocked));
+    const std::string source = "certificate " + revoked.serial + " was revoked for keyCompromise";
+    storage::AuditEvent blocked = Audit("key.blocked", revoked.account_id, revoked.serial, details_json);
+    ANVIL_RETURN_IF_ERROR(store_.BlockKey(storage::BlockedKey{BlockedKeyId(key), blocked.at, source}, blocked));
   }
-  storage::AuditEvent audit =
-      Audit("certificate.revoked", record->account_id, record->serial, details.dump());
-  Status s = store_.RevokeCertificate(record->serial, reason, audit.at, audit);
+  storage::AuditEvent audit = Audit("certificate.revoked", revoked.account_id, revoked.serial, details_json);
+  Status s = store_.RevokeCertificate(revoked.serial, reason, audit.at, audit);
   if (s.code() == Code::kAlreadyRevoked)
     return Error(Code::kAlreadyRevoked, "the certificate is already revoked");
-  if (s.ok() && revocation_listener_) revocation_listener_(*record);
+  if (s.ok() && revocation_listener_) revocation_listener_(revoked);
   return s;
 }
 

@@ -167,6 +167,20 @@ Result<storage::Account> RegistrationAuthority::Deactivate(const storage::Accoun
   return store_.GetAccount(account.id);
 }
 
+Result<storage::Account> RegistrationAuthority::DeactivateByOperator(const std::string& account_id,
+                                                                     const std::string& note) {
+  ANVIL_ASSIGN_OR_RETURN(storage::Account account, store_.GetAccount(account_id));
+  if (account.status != acme::AccountStatus::kValid) {
+    return Error(Code::kConflict, "account " + account_id + " is " +
+                                      std::string(acme::StatusName(account.status)) + " already");
+  }
+  nlohmann::json details = {{"requester", "operator"}};
+  if (!note.empty()) details["note"] = note;
+  ANVIL_RETURN_IF_ERROR(store_.UpdateAccount(account.id, account.contacts, acme::AccountStatus::kDeactivated,
+                                             Audit("account.deactivated", account.id, account.id, details.dump())));
+  return store_.GetAccount(account.id);
+}
+
 void RegistrationAuthority::AddLimit(std::vector<storage::RateLimit>& limits, const RateRule& rule,
                                      std::string key, storage::RateLimit::Mode mode, const char* what) const {
   if (!rule.on()) return;

@@ -105,6 +105,15 @@ class RegistrationAuthority {
                 const storage::Account* account, const jose::Jwk* certificate_key);
   Result<RenewalInfo> GetRenewalInfo(const std::string& cert_id);
 
+  // The operator's revocation (`anvil-ca cert revoke`, docs/inventory.md): the issued certificate `serial`,
+  // for `reason` — one a subscriber may give or privilegeWithdrawn (9) — recorded exactly as an ACME
+  // revocation is (the key blocked first for keyCompromise, the audit row `certificate.revoked` with requester
+  // "operator" and `note`, the revocation listener told). kNotFound, kBadRevocationReason, kAlreadyRevoked.
+  Status RevokeByOperator(const std::string& serial, int reason, const std::string& note);
+  // The operator's deactivation of an account (RFC 8555 §7.3.6 by the server): as the account's own, audited
+  // `account.deactivated` with requester "operator". kNotFound; kConflict when it is deactivated already.
+  Result<storage::Account> DeactivateByOperator(const std::string& account_id, const std::string& note);
+
   // Start-up recovery: orders left in `processing` by a crash become valid (if their certificate was stored)
   // or invalid (if signing never completed); unfinished certificate records are marked abandoned. An order
   // left processing while this process runs (its issuance failed and could not be abandoned either, e.g. a
@@ -145,6 +154,10 @@ class RegistrationAuthority {
   // Whether this process is between the gate and the end of `order_id`'s issuance (Finalize).
   bool Finalizing(const std::string& order_id);
   Status CheckReplaces(const storage::Account& account, const std::string& cert_id);
+  // The part of every revocation after its authorization: the key blocked when `reason` is keyCompromise,
+  // the revocation and its audit row (`details_json`), then the revocation listener.
+  Status RecordRevocation(const storage::CertificateRecord& record, const crypto::PublicKey& key, int reason,
+                          const std::string& details_json);
   // OK, or kRateLimited when the account has as many open orders, or would have more pending authorizations
   // with `new_authorizations` more, than RaOptions::limits allows.
   Status CheckPendingCaps(const storage::Account& account, size_t new_authorizations, TimePoint now);

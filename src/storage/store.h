@@ -247,6 +247,81 @@ struct CertificateRecord {
   TimePoint created_at;
   std::optional<TimePoint> revoked_at;
   int revocation_reason = 0;
+  // The serial of the certificate issued for a later order whose RFC 9773 `replaces` named this one (set by
+  // FinishIssuance of that order), or empty. Ignored by BeginIssuance; ImportCertificate keeps it.
+  std::string replaced_by;
+};
+
+// The inventory's statuses (docs/inventory.md), a partition of the issued certificates judged at a time `now`:
+// revoked; else expired (notAfter <= now); else expiring (notAfter within the query's window and not
+// replaced: nothing renewed it yet); else valid. Pending and abandoned records are never listed.
+enum class InventoryStatus { kValid, kExpiring, kExpired, kRevoked };
+
+// The status of an issued `record` at `now` (whole seconds), "expiring" meaning within `expiring_within`.
+inline InventoryStatus InventoryStatusAt(const CertificateRecord& record, TimePoint now,
+                                         std::chrono::seconds expiring_within) {
+  if (record.revoked_at.has_value()) return InventoryStatus::kRevoked;
+  const int64_t not_after = ToUnixSeconds(record.not_after), at = ToUnixSeconds(now);
+  if (not_after <= at) return InventoryStatus::kExpired;
+  if (not_after <= at + expiring_within.count() && record.replaced_by.empty()) return InventoryStatus::kExpiring;
+  return InventoryStatus::kValid;
+}
+
+// One query over the issued certificates (CertificateInventory::ListCertificates). Every filter that is set
+// must hold. Results are ordered by (not_after, serial), soonest expiry first; a page continues after the
+// previous page's `next_cursor` (keyset paging: stable while certificates are added or revoked). The struct
+// is what an admin HTTP handler fills from its query string as the CLI does from its flags.
+struct CertificateQuery {
+  TimePoint now;  // statuses and the expiring window are judged at this time (the caller's clock)
+  std::string name_contains;  // a substring of one of its names, case-insensitive; at least 3 characters
+  std::string name_suffix;    // one of its names ends with this (plain text: "example.com" matches
+                              // "badexample.com"; write ".example.com" for subdomains only), case-insensitive
+  std::string account_id;
+  std::string profile;
+  std::optional<InventoryStatus> status;
+  std::chrono::seconds expiring_within{30 * 86400};  // what kExpiring means; > 0
+  std::optional<TimePoint> not_after_from;  // not_after >= this (whole seconds)
+  std::optional<TimePoint> not_after_to;    // not_after < this (whole seconds)
+  std::string cursor;  // a previous page's next_cursor; empty: the first page
+  int limit = 100;     // 1..kMaxCertificatePage
+};
+inline constexpr int kMaxCertificatePage = 1000;
+
+struct CertificatePage {
+  std::vector<CertificateRecord> certificates;  // issued records, tbs_der left empty
+  std::string next_cursor;                      // empty when this is the last page
+};
+
+// Counts by status at `now` (the inventory's partition: they add up to every issued certificate).
+struct CertificateCounts {
+  int64_t valid = 0;
+  int64_t expiring = 0;
+  int64_t expired = 0;
+  int64_t revoked = 0;
+};
+
+struct AccountPage {
+  std::vector<Account> accounts;  // in id order (ids are time-ordered: creation order)
+  std::string next_cursor;        // empty when this is the last page
+};
+
+// The inventory of issue 15 (docs/inventory.md): read-only queries for operators, the CLI and a later admin
+// API. Every filter is answered from an index on SQLite; none scans the certificates table.
+class CertificateInventory {
+ public:
+  virtual ~CertificateInventory() = default;
+  // kInvalidArgument for a limit outside 1..kMaxCertificatePage, a name_contains shorter than 3 characters,
+  // an expiring_within <= 0, or a cursor no page returned.
+  virtual Result<CertificatePage> ListCertificates(const CertificateQuery& query) = 0;
+  // Index-backed counts for gauges (docs/inventory.md has their cost). `expiring_within` as in the query.
+  virtual Result<CertificateCounts> CountCertificates(TimePoint now, std::chrono::seconds expiring_within) = 0;
+  // Issued certificates not revoked, not replaced, with now < not_after <= now + within: one index range.
+  virtual Result<int64_t> CountExpiringCertificates(TimePoint now, std::chrono::seconds within) = 0;
+  // Accounts in id order after `cursor` (an account id; empty: from the first), at most `limit` (1..1000).
+  virtual Result<AccountPage> ListAccounts(const std::string& cursor, int limit) = 0;
+  // Audit rows whose subject is `subject` (a serial, an account id, ...), ids after `after_id`, oldest first.
+  virtual Result<std::vector<AuditEvent>> ListAuditForSubject(const std::string& subject, int64_t after_id,
+                                                             int limit) = 0;
 };
 
 class CertificateStore {
@@ -287,7 +362,8 @@ class IssuanceStore {
     return BeginIssuance(pending, order_from, {});
   }
   // The last write: certificate kPending → kIssued with the signed DER, its order kProcessing → kValid with
-  // this serial, and `audit`. kConflict when the certificate is not pending or the order not processing;
+  // this serial, and `audit`. When the order's `replaces` is an RFC 9773 certificate ID naming a recorded
+  // certificate of the same authority key ID, that certificate's replaced_by becomes this serial. kConflict when the certificate is not pending or the order not processing;
   // kNotFound when there is no such certificate or order. Nothing changes on an error.
   virtual Status FinishIssuance(const std::string& serial, const std::string& der,
                                 const AuditEvent& audit) = 0;
@@ -397,6 +473,7 @@ class Store : public AccountStore,
               public EabKeyStore,
               public BlockedKeyStore,
               public RevocationListStore,
-              public AuditLog {};
+              public AuditLog,
+              public CertificateInventory {};
 
 }  // namespace anvil::storage

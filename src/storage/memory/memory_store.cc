@@ -9,6 +9,7 @@
 
 #include "storage/audit_chain.h"
 #include "storage/internal/codec.h"
+#include "storage/internal/inventory.h"
 #include "storage/internal/rate_limit.h"
 
 namespace anvil::storage {
@@ -392,6 +393,7 @@ class MemoryStore final : public Store {
     stored.der.clear();
     stored.revoked_at.reset();
     stored.revocation_reason = 0;
+    stored.replaced_by.clear();
     stored.not_before = TruncateToSeconds(stored.not_before);
     stored.not_after = TruncateToSeconds(stored.not_after);
     stored.created_at = TruncateToSeconds(stored.created_at);
@@ -412,6 +414,12 @@ class MemoryStore final : public Store {
     order->certificate_serial = serial;
     cert->state = CertificateState::kIssued;
     cert->der = der;
+    if (auto replaced = internal::ReplacedCertificate(order->replaces)) {
+      auto it = certificates_.find(replaced->second);
+      if (it != certificates_.end() && it->second.authority_key_id == replaced->first) {
+        it->second.replaced_by = serial;
+      }
+    }
     Append(audit);
     return Status::Ok();
   }
@@ -583,6 +591,73 @@ class MemoryStore final : public Store {
   Result<std::vector<AuditAnchor>> ListAuditAnchors() override {
     std::lock_guard lock(mu_);
     return anchors_;
+  }
+
+  // ---- CertificateInventory: scans, fine for tests; SQLite answers each from an index ----
+
+  Result<CertificatePage> ListCertificates(const CertificateQuery& query) override {
+    ANVIL_ASSIGN_OR_RETURN(internal::CheckedQuery checked, internal::CheckCertificateQuery(query));
+    std::lock_guard lock(mu_);
+    std::vector<CertificateRecord> matching;
+    for (const auto& [serial, cert] : certificates_) {
+      if (internal::Matches(cert, checked)) matching.push_back(cert);
+    }
+    return internal::MakePage(std::move(matching), checked.query.limit);
+  }
+
+  Result<CertificateCounts> CountCertificates(TimePoint now, std::chrono::seconds expiring_within) override {
+    CertificateQuery query;
+    query.now = now;
+    query.expiring_within = expiring_within;
+    ANVIL_RETURN_IF_ERROR(internal::CheckCertificateQuery(query).status());
+    std::lock_guard lock(mu_);
+    CertificateCounts counts;
+    for (const auto& [serial, cert] : certificates_) {
+      if (cert.state != CertificateState::kIssued) continue;
+      switch (InventoryStatusAt(cert, now, expiring_within)) {
+        case InventoryStatus::kValid: ++counts.valid; break;
+        case InventoryStatus::kExpiring: ++counts.expiring; break;
+        case InventoryStatus::kExpired: ++counts.expired; break;
+        case InventoryStatus::kRevoked: ++counts.revoked; break;
+      }
+    }
+    return counts;
+  }
+
+  Result<int64_t> CountExpiringCertificates(TimePoint now, std::chrono::seconds within) override {
+    ANVIL_ASSIGN_OR_RETURN(CertificateCounts counts, CountCertificates(now, within));
+    return counts.expiring;
+  }
+
+  Result<AccountPage> ListAccounts(const std::string& cursor, int limit) override {
+    ANVIL_RETURN_IF_ERROR(internal::CheckInventoryLimit(limit));
+    std::lock_guard lock(mu_);
+    std::vector<std::string> ids;
+    for (const auto& [id, account] : accounts_) {
+      if (id > cursor) ids.push_back(id);
+    }
+    std::sort(ids.begin(), ids.end());
+    AccountPage page;
+    for (const std::string& id : ids) {
+      if (page.accounts.size() == static_cast<size_t>(limit)) {
+        page.next_cursor = page.accounts.back().id;
+        break;
+      }
+      page.accounts.push_back(accounts_.at(id));
+    }
+    return page;
+  }
+
+  Result<std::vector<AuditEvent>> ListAuditForSubject(const std::string& subject, int64_t after_id,
+                                                     int limit) override {
+    ANVIL_RETURN_IF_ERROR(internal::CheckInventoryLimit(limit));
+    std::lock_guard lock(mu_);
+    std::vector<AuditEvent> out;
+    for (const AuditEvent& e : audit_) {
+      if (static_cast<int>(out.size()) == limit) break;
+      if (e.id > after_id && e.subject == subject) out.push_back(e);
+    }
+    return out;
   }
 
  private:

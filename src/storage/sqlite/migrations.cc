@@ -5,6 +5,8 @@
 
 #include "storage/audit_chain.h"
 
+#include "storage/sqlite/sqlite_inventory.h"
+
 namespace anvil::storage::sqlite {
 namespace {
 
@@ -229,6 +231,39 @@ Status ChainExistingAudit(Connection& c) {
   return c.Exec(kAuditAppendOnly);
 }
 
+// The inventory (issue 15, storage::CertificateInventory; docs/inventory.md). Self-contained, so that its number
+// is the only thing to change if another migration lands first. Its parts:
+// - replaced_by: the serial of the certificate whose order's RFC 9773 `replaces` named this one (FinishIssuance
+//   sets it; the backfill decodes the valid orders' `replaces`).
+// - One partial index per way the listing is driven, each in the listing's order (not_after, serial), so a
+//   page is one range scan with the cursor as its start: all issued certificates; by account; by profile; the
+//   revoked ones. revoked_at and replaced_by ride along so that status filters and counts read no table row.
+// - certificate_names: each name reversed, so that a suffix filter is a prefix range of its primary key.
+// - certificate_names_fts: FTS5 with the trigram tokenizer (SQLite 3.34+; Debian 12 has 3.40) for substrings
+//   of at least 3 characters, answered from the trigram index instead of a scan of every name.
+// - audit_log_by_subject: a certificate's or account's history (ListAuditForSubject).
+// Names of every existing certificate are filled by the backfill (BackfillInventory, sqlite_inventory.cc).
+constexpr char kInventory[] = R"sql(
+ALTER TABLE certificates ADD COLUMN replaced_by TEXT;
+CREATE INDEX certificates_inventory
+  ON certificates(not_after, serial, revoked_at, replaced_by) WHERE state = 'issued';
+CREATE INDEX certificates_inventory_by_account
+  ON certificates(account_id, not_after, serial, revoked_at, replaced_by) WHERE state = 'issued';
+CREATE INDEX certificates_inventory_by_profile
+  ON certificates(profile, not_after, serial, revoked_at, replaced_by) WHERE state = 'issued';
+CREATE INDEX certificates_inventory_revoked
+  ON certificates(not_after, serial) WHERE state = 'issued' AND revoked_at IS NOT NULL;
+CREATE TABLE certificate_names (
+  reversed_name TEXT NOT NULL,
+  serial        TEXT NOT NULL,
+  PRIMARY KEY (reversed_name, serial)
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE certificate_names_fts USING fts5(name, serial UNINDEXED, tokenize = 'trigram');
+CREATE INDEX audit_log_by_subject ON audit_log(subject, id);
+)sql";
+constexpr Migration kInventoryMigration{8, "certificate inventory (issue 15): names, replaced_by, listing indexes",
+                                        kInventory, BackfillInventory};
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -241,6 +276,7 @@ const std::vector<Migration>& Migrations() {
       {5, "CRL states and revoked certificates by authority", kCrls},
       {6, "revoked certificates by authority, covering the CRL listing", kCoveringRevokedIndex},
       {7, "the audit trail as a hash chain, with anchors", kAuditChain, ChainExistingAudit},
+      kInventoryMigration,
   };
   return kMigrations;
 }
@@ -280,7 +316,7 @@ Status Migrate(Connection& connection, TimePoint now) {
                                         std::to_string(migration.version));
     }
     Status applied = connection.Exec(std::string(migration.sql));
-    if (applied.ok() && migration.code != nullptr) applied = migration.code(connection);
+    if (applied.ok() && migration.backfill != nullptr) applied = migration.backfill(connection);
     if (!applied.ok()) {
       return Error(applied.code(), "migration " + std::to_string(migration.version) + " (" +
                                        std::string(migration.description) + "): " + applied.message());

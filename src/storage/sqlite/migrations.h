@@ -22,8 +22,9 @@ struct Migration {
   int version;  // 1, 2, 3, ... without gaps
   std::string_view description;
   std::string_view sql;  // statements without parameters
-  // Run after `sql`, in the same transaction, for what SQL alone cannot do (e.g. hashing existing rows).
-  Status (*code)(Connection&) = nullptr;
+  // Run after `sql` in the same transaction, for what SQL alone cannot compute (e.g. hashing existing audit
+  // rows, decoding RFC 9773 certificate IDs to fill a new column); null for most migrations.
+  Status (*backfill)(Connection& connection) = nullptr;
 };
 
 // All migrations known to this build, in order.

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/crash_point.h"
+#include "storage/sqlite/sqlite_inventory.h"
 #include "storage/sqlite/sqlite_store_impl.h"
 
 namespace anvil::storage::sqlite {
@@ -54,7 +55,7 @@ Status InsertCertificate(Connection& c, const CertificateRecord& record, Certifi
                          std::string_view der, const std::optional<TimePoint>& revoked_at, int reason) {
   ANVIL_ASSIGN_OR_RETURN(Statement insert,
                          c.Prepare("INSERT INTO certificates (" ANVIL_CERTIFICATE_COLUMNS
-                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   insert.BindText(1, record.serial)
       .BindText(2, record.order_id)
       .BindText(3, record.account_id)
@@ -74,9 +75,11 @@ Status InsertCertificate(Connection& c, const CertificateRecord& record, Certifi
     insert.BindNull(14);
   }
   insert.BindInt(15, revoked_at ? reason : 0);
+  insert.BindTextOrNull(16, state == CertificateState::kPending ? "" : record.replaced_by);
   Status inserted = insert.Run();
   if (!inserted.ok()) return Annotate(inserted, "certificate serial " + record.serial);
-  return Status::Ok();
+  // The inventory's name indexes (sqlite_inventory.h): one row per name in each, in the same transaction.
+  return InsertCertificateNames(c, record.serial, record.names);
 }
 
 }  // namespace
@@ -151,19 +154,23 @@ Status SqliteStore::FinishIssuance(const std::string& serial, const std::string&
                            MovePendingCertificate(c, serial, CertificateState::kIssued, der));
     // The certificate is written but uncommitted and its order not yet valid: a crash here must lose both.
     ANVIL_CRASH_POINT("issuance.before_valid");
-    ANVIL_ASSIGN_OR_RETURN(
-        Statement update,
-        c.Prepare("UPDATE orders SET status = ?, certificate_serial = ? WHERE id = ? AND status = ?"));
+    // RETURNING hands back the order's RFC 9773 `replaces` without a separate read.
+    ANVIL_ASSIGN_OR_RETURN(Statement update,
+                           c.Prepare("UPDATE orders SET status = ?, certificate_serial = ? "
+                                     "WHERE id = ? AND status = ? RETURNING replaces"));
     update.BindText(1, Name(acme::OrderStatus::kValid))
         .BindText(2, serial)
         .BindText(3, order_id)
         .BindText(4, Name(acme::OrderStatus::kProcessing));
-    ANVIL_RETURN_IF_ERROR(update.Run());
-    if (c.Changes() != 1) {
+    ANVIL_ASSIGN_OR_RETURN(bool changed, update.Step());
+    if (!changed) {
       ANVIL_ASSIGN_OR_RETURN(bool exists, Exists(c, "SELECT 1 FROM orders WHERE id = ?", order_id));
       if (!exists) return NotFound("order", order_id);
       return Error(Code::kConflict, "order " + order_id + " is not processing");
     }
+    const std::string replaces = update.ColumnText(0);
+    ANVIL_RETURN_IF_ERROR(update.Run());
+    ANVIL_RETURN_IF_ERROR(MarkReplaced(c, replaces, serial));
     return InsertAudit(c, audit);
   });
 }

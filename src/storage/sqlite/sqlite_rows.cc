@@ -75,6 +75,7 @@ Result<CertificateRecord> ReadCertificate(const Statement& s) {
   c.created_at = s.ColumnTime(12);
   c.revoked_at = s.ColumnOptionalTime(13);
   c.revocation_reason = static_cast<int>(s.ColumnInt(14));
+  c.replaced_by = s.ColumnText(15);
   return c;
 }
 

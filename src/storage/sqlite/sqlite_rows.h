@@ -26,7 +26,7 @@ namespace anvil::storage::sqlite {
 #define ANVIL_CERTIFICATE_COLUMNS                                                              \
   "serial, order_id, account_id, state, tbs_der, der, issuer_chain_pem, names_json, profile, " \
   "authority_key_id, "                                                                         \
-  "not_before, not_after, created_at, revoked_at, revocation_reason"
+  "not_before, not_after, created_at, revoked_at, revocation_reason, replaced_by"
 #define ANVIL_EAB_COLUMNS "kid, hmac_key, account_id, comment, created_at"
 #define ANVIL_AUDIT_COLUMNS "id, at, kind, account_id, subject, details_json, prev_hash, hash"
 #define ANVIL_AUDIT_ANCHOR_COLUMNS "id, at, head_id, head_hash, signer_der, signature"

@@ -33,6 +33,10 @@ struct SqliteOptions {
   // Time source for the schema_migrations rows, the only times the store makes itself (every other time is
   // the caller's). Null: the system clock.
   const Clock* clock = nullptr;
+  // A certificate listing with a name filter starts from the name indexes when they hold fewer than this many
+  // matching names, else it walks the listing's order and checks each certificate's names (docs/inventory.md,
+  // "Name filters"). Tests set 0 to check the second plan.
+  int name_index_limit = 5000;
 };
 
 // Opens (creating if needed) the database and brings its schema up to date. An existing file is never

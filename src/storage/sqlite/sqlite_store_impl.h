@@ -1,7 +1,8 @@
 // Internal to storage/sqlite: the SQLite Store's class. Its machinery (reader pool, group-committing writer
 // thread) is in sqlite_store.cc; its queries are in one file per kind of record: sqlite_accounts.cc
 // (accounts, EAB keys, audit log), sqlite_orders.cc (orders, authorizations, challenges),
-// sqlite_certificates.cc (certificates, the issuance transactions, CRL states). Thread-safety as
+// sqlite_certificates.cc (certificates, the issuance transactions, CRL states), sqlite_inventory.cc (the
+// inventory's listings and counts). Thread-safety as
 // sqlite_store.h says.
 #pragma once
 
@@ -93,6 +94,14 @@ class SqliteStore final : public Store {
                                                                   int limit) override;
   Result<CrlState> GetCrlState(const std::string& issuer_id) override;
   Status AdvanceCrlState(const CrlState& next, int64_t previous_number) override;
+
+  // ---- CertificateInventory (sqlite_inventory.cc) ----
+  Result<CertificatePage> ListCertificates(const CertificateQuery& query) override;
+  Result<CertificateCounts> CountCertificates(TimePoint now, std::chrono::seconds expiring_within) override;
+  Result<int64_t> CountExpiringCertificates(TimePoint now, std::chrono::seconds within) override;
+  Result<AccountPage> ListAccounts(const std::string& cursor, int limit) override;
+  Result<std::vector<AuditEvent>> ListAuditForSubject(const std::string& subject, int64_t after_id,
+                                                     int limit) override;
 
   // ---- EabKeyStore, BlockedKeyStore and AuditLog (sqlite_accounts.cc) ----
   Status CreateEabKey(const EabKey& key) override;

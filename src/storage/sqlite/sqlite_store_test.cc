@@ -310,9 +310,11 @@ TEST_F(SqliteStoreTest, RevocationsOfAVersion5DatabaseAreListedAfterMigration6) 
       ASSERT_TRUE(raw->Exec("INSERT INTO schema_migrations VALUES (" + version + ", 0)").ok());
     }
     // Issued and revoked (listed); issued; pending with a revocation time (never listed); another issuer's.
-    const std::string insert = "INSERT INTO certificates (" ANVIL_CERTIFICATE_COLUMNS
-                               ") VALUES (?, 'o', 'a', ?, x'', x'', '', '[]', 'p', ?, 0, 1900000000, 0, ?, "
-                               "?)";
+    // The columns of a version-5 database (ANVIL_CERTIFICATE_COLUMNS has grown since: migration 8).
+    const std::string insert =
+        "INSERT INTO certificates (serial, order_id, account_id, state, tbs_der, der, issuer_chain_pem, "
+        "names_json, profile, authority_key_id, not_before, not_after, created_at, revoked_at, revocation_reason"
+        ") VALUES (?, 'o', 'a', ?, x'', x'', '', '[]', 'p', ?, 0, 1900000000, 0, ?, ?)";
     struct Row {
       const char* serial;
       const char* state;

@@ -146,6 +146,22 @@ class ForwardingStore : public Store {
   Result<std::optional<AuditEvent>> LastAudit() override { return inner_->LastAudit(); }
   Status AppendAuditAnchor(const AuditAnchor& anchor) override { return inner_->AppendAuditAnchor(anchor); }
   Result<std::vector<AuditAnchor>> ListAuditAnchors() override { return inner_->ListAuditAnchors(); }
+  Result<CertificatePage> ListCertificates(const CertificateQuery& query) override {
+    return inner_->ListCertificates(query);
+  }
+  Result<CertificateCounts> CountCertificates(TimePoint now, std::chrono::seconds expiring_within) override {
+    return inner_->CountCertificates(now, expiring_within);
+  }
+  Result<int64_t> CountExpiringCertificates(TimePoint now, std::chrono::seconds within) override {
+    return inner_->CountExpiringCertificates(now, within);
+  }
+  Result<AccountPage> ListAccounts(const std::string& cursor, int limit) override {
+    return inner_->ListAccounts(cursor, limit);
+  }
+  Result<std::vector<AuditEvent>> ListAuditForSubject(const std::string& subject, int64_t after_id,
+                                                     int limit) override {
+    return inner_->ListAuditForSubject(subject, after_id, limit);
+  }
 
  protected:
   // Destroys an owned inner store now (a later call would crash); for decorators whose own destructor must

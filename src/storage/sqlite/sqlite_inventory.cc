@@ -1,0 +1,314 @@
+// The SQLite store's inventory (storage::CertificateInventory; class in sqlite_store_impl.h) and the name
+// indexes an issuance maintains (sqlite_inventory.h).
+#include "storage/sqlite/sqlite_inventory.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "storage/internal/codec.h"
+#include "storage/sqlite/sqlite_store_impl.h"
+
+namespace anvil::storage::sqlite {
+
+Status InsertCertificateNames(Connection& c, std::string_view serial, const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    // A Statement is one use of the cached statement (db.h): taken again for each name.
+    ANVIL_ASSIGN_OR_RETURN(Statement reversed,
+                           c.Prepare("INSERT INTO certificate_names (reversed_name, serial) VALUES (?, ?) "
+                                     "ON CONFLICT DO NOTHING"));
+    ANVIL_ASSIGN_OR_RETURN(Statement trigrams,
+                           c.Prepare("INSERT INTO certificate_names_fts (name, serial) VALUES (?, ?)"));
+    reversed.BindText(1, internal::ReversedName(name)).BindText(2, serial);
+    ANVIL_RETURN_IF_ERROR(reversed.Run());
+    trigrams.BindText(1, internal::LowerAscii(name)).BindText(2, serial);
+    ANVIL_RETURN_IF_ERROR(trigrams.Run());
+  }
+  return Status::Ok();
+}
+
+Status MarkReplaced(Connection& c, const std::string& replaces, const std::string& serial) {
+  std::optional<std::pair<std::string, std::string>> replaced = internal::ReplacedCertificate(replaces);
+  if (!replaced) return Status::Ok();
+  ANVIL_ASSIGN_OR_RETURN(
+      Statement update,
+      c.Prepare("UPDATE certificates SET replaced_by = ? WHERE serial = ? AND authority_key_id = ?"));
+  update.BindText(1, serial).BindText(2, replaced->second).BindBlob(3, replaced->first);
+  return update.Run();
+}
+
+Status BackfillInventory(Connection& c) {
+  {
+    ANVIL_ASSIGN_OR_RETURN(Statement rows, c.Prepare("SELECT serial, names_json FROM certificates"));
+    while (true) {
+      ANVIL_ASSIGN_OR_RETURN(bool row, rows.Step());
+      if (!row) break;
+      ANVIL_ASSIGN_OR_RETURN(std::vector<std::string> names, internal::DecodeStringList(rows.ColumnText(1)));
+      ANVIL_RETURN_IF_ERROR(InsertCertificateNames(c, rows.ColumnText(0), names));
+    }
+  }
+  ANVIL_ASSIGN_OR_RETURN(Statement orders,
+                         c.Prepare("SELECT replaces, certificate_serial FROM orders "
+                                   "WHERE replaces <> '' AND status = 'valid' AND certificate_serial <> ''"));
+  while (true) {
+    ANVIL_ASSIGN_OR_RETURN(bool row, orders.Step());
+    if (!row) return Status::Ok();
+    ANVIL_RETURN_IF_ERROR(MarkReplaced(c, orders.ColumnText(0), orders.ColumnText(1)));
+  }
+}
+
+namespace {
+
+// The FTS5 query for a substring: one phrase, its double quotes doubled (FTS5's string syntax), which the
+// trigram tokenizer matches as a substring of the column, case-insensitively.
+std::string FtsPhrase(const std::string& text) {
+  std::string phrase = "\"";
+  for (char ch : text) {
+    phrase += ch;
+    if (ch == '"') phrase += '"';
+  }
+  return phrase + "\"";
+}
+
+constexpr char kListColumns[] =
+    "c.serial, c.order_id, c.account_id, c.state, x'', c.der, c.issuer_chain_pem, c.names_json, c.profile, "
+    "c.authority_key_id, c.not_before, c.not_after, c.created_at, c.revoked_at, c.revocation_reason, "
+    "c.replaced_by";
+
+}  // namespace
+
+Result<NameDriver> NameDriverFor(Connection& c, const internal::CheckedQuery& checked, int limit) {
+  const CertificateQuery& q = checked.query;
+  auto count = [&](const char* sql, auto&& bind) -> Result<int64_t> {
+    ANVIL_ASSIGN_OR_RETURN(Statement s, c.Prepare(sql));
+    bind(s);
+    ANVIL_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return Error(Code::kInternal, "COUNT returned no row");
+    const int64_t n = s.ColumnInt(0);
+    ANVIL_RETURN_IF_ERROR(s.Run());
+    return n;
+  };
+  if (!q.name_suffix.empty()) {
+    const std::string start = internal::ReversedName(q.name_suffix);
+    ANVIL_ASSIGN_OR_RETURN(
+        int64_t n, count("SELECT COUNT(*) FROM (SELECT 1 FROM certificate_names "
+                         "WHERE reversed_name >= ? AND reversed_name < ? LIMIT ?)",
+                         [&](Statement& s) {
+                           s.BindText(1, start).BindText(2, internal::PrefixEnd(start)).BindInt(3, limit);
+                         }));
+    if (n < limit) return NameDriver::kSuffix;
+  }
+  if (!q.name_contains.empty()) {
+    ANVIL_ASSIGN_OR_RETURN(
+        int64_t n, count("SELECT COUNT(*) FROM (SELECT 1 FROM certificate_names_fts "
+                         "WHERE certificate_names_fts MATCH ? LIMIT ?)",
+                         [&](Statement& s) { s.BindText(1, FtsPhrase(q.name_contains)).BindInt(2, limit); }));
+    if (n < limit) return NameDriver::kContains;
+  }
+  return NameDriver::kNone;
+}
+
+InventorySql CertificateListSql(const internal::CheckedQuery& checked, NameDriver driver) {
+  const CertificateQuery& q = checked.query;
+  InventorySql out;
+  auto param = [&](std::variant<std::string, int64_t> value) {
+    out.params.push_back(std::move(value));
+    return "?" + std::to_string(out.params.size());
+  };
+  std::string from;
+  if (driver == NameDriver::kSuffix) {
+    const std::string start = internal::ReversedName(q.name_suffix);
+    const std::string end = internal::PrefixEnd(start);  // never empty: the suffix is printable ASCII
+    // The matching serials first (CROSS JOIN keeps that order of the loops), then each certificate by its
+    // primary key; the page is sorted from those rows alone.
+    from = "(SELECT DISTINCT serial FROM certificate_names WHERE reversed_name >= " + param(start) +
+           " AND reversed_name < " + param(end) + ") AS m CROSS JOIN certificates AS c";
+  } else if (driver == NameDriver::kContains) {
+    from = "(SELECT DISTINCT serial FROM certificate_names_fts WHERE certificate_names_fts MATCH " +
+           param(FtsPhrase(q.name_contains)) + ") AS m CROSS JOIN certificates AS c";
+  } else if (!q.account_id.empty()) {
+    from = "certificates AS c INDEXED BY certificates_inventory_by_account";
+  } else if (q.status == InventoryStatus::kRevoked) {
+    from = "certificates AS c INDEXED BY certificates_inventory_revoked";
+  } else if (!q.profile.empty()) {
+    from = "certificates AS c INDEXED BY certificates_inventory_by_profile";
+  } else {
+    from = "certificates AS c INDEXED BY certificates_inventory";
+  }
+
+  // Each partial index's own condition is written literally, so SQLite may use the index.
+  std::string where = "c.state = 'issued'";
+  if (driver != NameDriver::kNone) where += " AND c.serial = m.serial";
+  // A name filter that does not drive is checked on the certificate's own names (names_json, in its row).
+  if (!q.name_suffix.empty() && driver != NameDriver::kSuffix) {
+    const std::string length = param(static_cast<int64_t>(q.name_suffix.size()));
+    where += " AND EXISTS (SELECT 1 FROM json_each(c.names_json) WHERE substr(lower(value), -" + length +
+             ") = " + param(q.name_suffix) + ")";
+  }
+  if (!q.name_contains.empty() && driver != NameDriver::kContains) {
+    where += " AND EXISTS (SELECT 1 FROM json_each(c.names_json) WHERE instr(lower(value), " +
+             param(q.name_contains) + ") > 0)";
+  }
+  if (!q.account_id.empty()) where += " AND c.account_id = " + param(q.account_id);
+  if (!q.profile.empty()) where += " AND c.profile = " + param(q.profile);
+  // Every bound on not_after (the status's, the window's, the cursor's) folded into one inclusive range, so
+  // that the index range SQLite reads is the tightest one: with separate terms it may pick a looser bound and
+  // filter (a deep page of expiring certificates would read every entry from now to the cursor).
+  std::optional<int64_t> low, high;
+  auto at_least = [&](int64_t v) { low = low ? std::max(*low, v) : v; };
+  auto at_most = [&](int64_t v) { high = high ? std::min(*high, v) : v; };
+  if (q.status) {
+    switch (*q.status) {
+      case InventoryStatus::kRevoked:
+        where += " AND c.revoked_at IS NOT NULL";
+        break;
+      case InventoryStatus::kExpired:
+        where += " AND c.revoked_at IS NULL";
+        at_most(checked.now);
+        break;
+      case InventoryStatus::kExpiring:
+        where += " AND c.revoked_at IS NULL AND c.replaced_by IS NULL";
+        at_least(checked.now + 1);
+        at_most(checked.expiring_until);
+        break;
+      case InventoryStatus::kValid:
+        where += " AND c.revoked_at IS NULL AND (c.not_after > " + param(checked.expiring_until) +
+                 " OR c.replaced_by IS NOT NULL)";
+        at_least(checked.now + 1);
+        break;
+    }
+  }
+  if (q.not_after_from) at_least(ToUnixSeconds(*q.not_after_from));
+  if (q.not_after_to) at_most(ToUnixSeconds(*q.not_after_to) - 1);
+  if (checked.cursor) at_least(checked.cursor->not_after);
+  if (low) where += " AND c.not_after >= " + param(*low);
+  if (high) where += " AND c.not_after <= " + param(*high);
+  if (checked.cursor) {
+    // After the cursor: later expiry, or the same second and a greater serial. Written without a row value,
+    // which SQLite would take as a second range on the index instead of `low`.
+    const std::string not_after = param(checked.cursor->not_after);
+    where += " AND (c.not_after > " + not_after + " OR c.serial > " + param(checked.cursor->serial) + ")";
+  }
+  out.sql = std::string("SELECT ") + kListColumns + " FROM " + from + " WHERE " + where +
+            " ORDER BY c.not_after, c.serial LIMIT " + param(int64_t{q.limit} + 1);
+  return out;
+}
+
+void BindAll(Statement& s, const InventorySql& query) {
+  for (size_t i = 0; i < query.params.size(); ++i) {
+    const int index = static_cast<int>(i) + 1;
+    if (const auto* text = std::get_if<std::string>(&query.params[i])) {
+      s.BindText(index, *text);
+    } else {
+      s.BindInt(index, std::get<int64_t>(query.params[i]));
+    }
+  }
+}
+
+// ---- SqliteStore: CertificateInventory ----
+
+Result<CertificatePage> SqliteStore::ListCertificates(const CertificateQuery& query) {
+  ANVIL_ASSIGN_OR_RETURN(internal::CheckedQuery checked, internal::CheckCertificateQuery(query));
+  // One snapshot: the probe of the name indexes and the page.
+  return Read<CertificatePage>(true, [&](Connection& c) -> Result<CertificatePage> {
+    ANVIL_ASSIGN_OR_RETURN(NameDriver driver, NameDriverFor(c, checked, options_.name_index_limit));
+    const InventorySql sql = CertificateListSql(checked, driver);
+    ANVIL_ASSIGN_OR_RETURN(Statement s, c.Prepare(sql.sql));
+    BindAll(s, sql);
+    ANVIL_ASSIGN_OR_RETURN(std::vector<CertificateRecord> rows,
+                           ReadAll<CertificateRecord>(s, ReadCertificate));
+    CertificatePage page;
+    if (rows.size() > static_cast<size_t>(checked.query.limit)) {
+      rows.pop_back();
+      page.next_cursor = internal::FormatInventoryCursor(rows.back());
+    }
+    page.certificates = std::move(rows);
+    return page;
+  });
+}
+
+Result<CertificateCounts> SqliteStore::CountCertificates(TimePoint now,
+                                                         std::chrono::seconds expiring_within) {
+  CertificateQuery query;
+  query.now = now;
+  query.expiring_within = expiring_within;
+  ANVIL_ASSIGN_OR_RETURN(internal::CheckedQuery checked, internal::CheckCertificateQuery(query));
+  // One snapshot for both statements, so the counts add up.
+  return Read<CertificateCounts>(true, [&](Connection& c) -> Result<CertificateCounts> {
+    CertificateCounts counts;
+    ANVIL_ASSIGN_OR_RETURN(
+        Statement revoked,
+        c.Prepare("SELECT COUNT(*) FROM certificates INDEXED BY certificates_inventory_revoked "
+                  "WHERE state = 'issued' AND revoked_at IS NOT NULL"));
+    ANVIL_ASSIGN_OR_RETURN(bool row, revoked.Step());
+    if (!row) return Error(Code::kInternal, "COUNT returned no row");
+    counts.revoked = revoked.ColumnInt(0);
+    ANVIL_RETURN_IF_ERROR(revoked.Run());
+    // Every unrevoked certificate's index entry (not_after, replaced_by), no table row.
+    ANVIL_ASSIGN_OR_RETURN(Statement live,
+                           c.Prepare("SELECT COUNT(*), TOTAL(not_after <= ?1), "
+                                     "TOTAL(not_after > ?1 AND not_after <= ?2 AND replaced_by IS NULL) "
+                                     "FROM certificates INDEXED BY certificates_inventory WHERE state = "
+                                     "'issued' AND revoked_at IS NULL"));
+    live.BindInt(1, checked.now).BindInt(2, checked.expiring_until);
+    ANVIL_ASSIGN_OR_RETURN(row, live.Step());
+    if (!row) return Error(Code::kInternal, "COUNT returned no row");
+    const int64_t unrevoked = live.ColumnInt(0);
+    counts.expired = live.ColumnInt(1);
+    counts.expiring = live.ColumnInt(2);
+    counts.valid = unrevoked - counts.expired - counts.expiring;
+    ANVIL_RETURN_IF_ERROR(live.Run());
+    return counts;
+  });
+}
+
+Result<int64_t> SqliteStore::CountExpiringCertificates(TimePoint now, std::chrono::seconds within) {
+  CertificateQuery query;
+  query.now = now;
+  query.expiring_within = within;
+  ANVIL_ASSIGN_OR_RETURN(internal::CheckedQuery checked, internal::CheckCertificateQuery(query));
+  return Read<int64_t>(false, [&](Connection& c) -> Result<int64_t> {
+    // One range of certificates_inventory: the certificates expiring in the window, read from the index.
+    ANVIL_ASSIGN_OR_RETURN(Statement s,
+                           c.Prepare("SELECT COUNT(*) FROM certificates INDEXED BY certificates_inventory "
+                                     "WHERE state = 'issued' AND not_after > ? AND not_after <= ? "
+                                     "AND revoked_at IS NULL AND replaced_by IS NULL"));
+    s.BindInt(1, checked.now).BindInt(2, checked.expiring_until);
+    ANVIL_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return Error(Code::kInternal, "COUNT returned no row");
+    const int64_t count = s.ColumnInt(0);
+    ANVIL_RETURN_IF_ERROR(s.Run());
+    return count;
+  });
+}
+
+Result<AccountPage> SqliteStore::ListAccounts(const std::string& cursor, int limit) {
+  ANVIL_RETURN_IF_ERROR(internal::CheckInventoryLimit(limit));
+  return Read<AccountPage>(false, [&](Connection& c) -> Result<AccountPage> {
+    ANVIL_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT " ANVIL_ACCOUNT_COLUMNS
+                                                  " FROM accounts WHERE id > ? ORDER BY id LIMIT ?"));
+    s.BindText(1, cursor).BindInt(2, int64_t{limit} + 1);
+    AccountPage page;
+    ANVIL_ASSIGN_OR_RETURN(page.accounts, ReadAll<Account>(s, ReadAccount));
+    if (page.accounts.size() > static_cast<size_t>(limit)) {
+      page.accounts.pop_back();
+      page.next_cursor = page.accounts.back().id;
+    }
+    return page;
+  });
+}
+
+Result<std::vector<AuditEvent>> SqliteStore::ListAuditForSubject(const std::string& subject, int64_t after_id,
+                                                                 int limit) {
+  ANVIL_RETURN_IF_ERROR(internal::CheckInventoryLimit(limit));
+  return Read<std::vector<AuditEvent>>(false, [&](Connection& c) -> Result<std::vector<AuditEvent>> {
+    ANVIL_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT " ANVIL_AUDIT_COLUMNS " FROM audit_log "
+                                                  "WHERE subject = ? AND id > ? ORDER BY id LIMIT ?"));
+    s.BindText(1, subject).BindInt(2, after_id).BindInt(3, limit);
+    return ReadAll<AuditEvent>(s, [](const Statement& st) -> Result<AuditEvent> { return ReadAudit(st); });
+  });
+}
+
+}  // namespace anvil::storage::sqlite
