@@ -432,6 +432,11 @@ Status ReadValidation(TableReader& t, ValidationConfig& validation) {
   return t.Finish();
 }
 
+Status ReadMetrics(TableReader& t, MetricsConfig& metrics) {
+  ANVIL_RETURN_IF_ERROR(ReadListen(t, "listen", /*allow_empty=*/true, metrics.listen));
+  return t.Finish();
+}
+
 Status ReadPublication(TableReader& t, PublicationConfig& publication) {
   ANVIL_RETURN_IF_ERROR(ReadListen(t, "listen", /*allow_empty=*/true, publication.listen));
   ANVIL_RETURN_IF_ERROR(t.String("external_url", publication.external_url, [](std::string& url) {
@@ -659,6 +664,7 @@ Result<Config> ParseConfig(std::string_view toml_text) {
       root.Table("validation", [&](TableReader& t) { return ReadValidation(t, config.validation); }));
   ANVIL_RETURN_IF_ERROR(
       root.Table("publication", [&](TableReader& t) { return ReadPublication(t, config.publication); }));
+  ANVIL_RETURN_IF_ERROR(root.Table("metrics", [&](TableReader& t) { return ReadMetrics(t, config.metrics); }));
   ANVIL_RETURN_IF_ERROR(root.Table("policy", [&](TableReader& t) { return ReadPolicy(t, config.policy); }));
   ANVIL_RETURN_IF_ERROR(root.Table("limits", [&](TableReader& t) { return ReadLimits(t, config.limits); }));
   ANVIL_RETURN_IF_ERROR(root.Table("ca", [&](TableReader& t) { return ReadCa(t, config.ca); }));

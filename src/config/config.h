@@ -99,6 +99,13 @@ struct PublicationConfig {
   std::chrono::seconds ocsp_response_lifetime{86400};  // publication.ocsp_response_lifetime = "1d"
 };
 
+// [metrics]: the plain-HTTP listener Prometheus scrapes (/metrics) and probes (/healthz, /readyz); docs/metrics.md.
+struct MetricsConfig {
+  // metrics.listen = []: off by default; e.g. ["localhost:9464"]. No TLS and no authentication, so keep it on
+  // loopback or a private network.
+  std::vector<ListenAddress> listen;
+};
+
 struct PolicyConfig {
   std::vector<std::string> allowed_domains;  // policy.allowed_domains: suffixes; empty = any name
   std::vector<std::string> denied_domains;   // policy.denied_domains: suffixes, checked first
@@ -175,6 +182,7 @@ struct Config {
   AcmeConfig acme;
   ValidationConfig validation;
   PublicationConfig publication;
+  MetricsConfig metrics;
   PolicyConfig policy;
   LimitsConfig limits;
   CaConfig ca;

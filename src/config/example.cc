@@ -182,6 +182,11 @@ std::string ExampleConfig() {
   w.Key("An OCSP response's nextUpdate - thisUpdate; at most 10d.", "ocsp_response_lifetime",
         d.publication.ocsp_response_lifetime);
 
+  w.Table("metrics");
+  w.Key("Plain-HTTP listener for Prometheus (/metrics) and health probes (/healthz, /readyz), e.g. "
+        "[\"localhost:9464\"]; [] = none.",
+        "listen", d.metrics.listen);
+
   w.Table("policy");
   w.Key("Domain suffixes that may be certified; [] = any name.", "allowed_domains", d.policy.allowed_domains);
   w.Key("Domain suffixes that may never be certified; checked first.", "denied_domains",
