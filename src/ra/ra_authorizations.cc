@@ -63,7 +63,10 @@ Result<storage::Authorization> RegistrationAuthority::NewAuthorization(const sto
   ANVIL_ASSIGN_OR_RETURN(acme::Identifier id, acme::NormalizeIdentifier(t, value));
   // §7.4.1: pre-authorization for a wildcard is not possible (no "*." in authorization identifiers).
   if (id.wildcard()) return Error(Code::kRejectedIdentifier, "newAuthz cannot be used for wildcard names");
-  ANVIL_RETURN_IF_ERROR(policy_.CheckIdentifier(id));
+  if (Status allowed = policy_.CheckIdentifier(id); !allowed.ok()) {
+    ReportPolicy(policy_.RuleRefusing(id));
+    return allowed;
+  }
   ANVIL_ASSIGN_OR_RETURN(storage::Authorization authz,
                          MakeAuthorization(account.id, id, false, clock_.Now()));
   ANVIL_RETURN_IF_ERROR(store_.CreateAuthorization(authz));
@@ -134,9 +137,10 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
   request.account_uri = options_.account_url_prefix + account.id;
   std::string aid = authz.id, cid = challenge_id;
   std::string failures = FailedValidationsKey(account.id, authz.identifier);
+  const acme::ChallengeType type = it->type;
   Status queued = validator_.Validate(std::move(request),
-                                      [this, aid, cid, failures, ticket](va::ValidationResult result) {
-                                        OnValidated(aid, cid, failures, std::move(result));
+                                      [this, aid, cid, failures, type, ticket](va::ValidationResult result) {
+                                        OnValidated(aid, cid, type, failures, std::move(result));
                                         challenge_waits_.Done(*ticket);
                                       });
   if (!queued.ok()) {
@@ -145,6 +149,9 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
     // invalidate the authorization, and count against the client's failed-validation limit, for the server's
     // load.
     challenge_waits_.Done(*ticket);
+    if (queued.code() == Code::kRateLimited && options_.observer != nullptr) {
+      options_.observer->RateLimited("validator_queue");
+    }
     return queued;
   }
   // Usually the validation ends within milliseconds: answering with its outcome spares the client a poll, and
@@ -159,8 +166,12 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
 }
 
 void RegistrationAuthority::OnValidated(const std::string& authz_id, const std::string& challenge_id,
-                                        const std::string& failures_key, va::ValidationResult result) {
+                                        acme::ChallengeType type, const std::string& failures_key,
+                                        va::ValidationResult result) {
   bool valid = result.status.ok();
+  if (options_.observer != nullptr) {
+    options_.observer->ValidationEnded(acme::ChallengeTypeName(type), valid ? "valid" : "invalid");
+  }
   std::string error = valid ? "" : acme::ProblemJson(result.status).dump();
   TimePoint now = clock_.Now();
   std::vector<storage::RateLimit> limits;
