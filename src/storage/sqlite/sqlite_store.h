@@ -10,6 +10,9 @@
 // tightened to 0600): the database holds EAB HMAC keys.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -33,6 +36,10 @@ struct SqliteOptions {
   // Time source for the schema_migrations rows, the only times the store makes itself (every other time is
   // the caller's). Null: the system clock.
   const Clock* clock = nullptr;
+  // Told of each group commit (one transaction of the writes queued meanwhile; docs/storage.md): how long it
+  // took on the committer thread from BEGIN to the end of COMMIT (the fsync included), and how many writes it
+  // carried. For metrics; called on the committer thread, so it must be quick and must not throw. Empty: none.
+  std::function<void(std::chrono::nanoseconds elapsed, size_t writes)> on_commit;
 };
 
 // Opens (creating if needed) the database and brings its schema up to date. An existing file is never
