@@ -121,6 +121,17 @@ void RevocationPublishing::Revoked(const storage::CertificateRecord& record) {
   if (auto it = ocsp_.find(record.authority_key_id); it != ocsp_.end()) it->second->Revoked(record.serial);
 }
 
+std::map<std::string, TimePoint> RevocationPublishing::CrlThisUpdates() const {
+  std::lock_guard lock(mu_);
+  std::map<std::string, TimePoint> out;
+  auto add = [&out](const publish::CrlUpdater& updater) {
+    if (std::optional<TimePoint> t = updater.CurrentThisUpdate()) out[updater.issuer_id()] = *t;
+  };
+  for (const auto& [aki, updater] : crls_) add(*updater);
+  for (const OnlineRoot& root : online_roots_) add(*root.crl);
+  return out;
+}
+
 publish::PublicationContent RevocationPublishing::Content() const {
   std::lock_guard lock(mu_);
   publish::PublicationContent content;

@@ -39,7 +39,7 @@ struct SqliteOptions {
   // Told of each group commit (one transaction of the writes queued meanwhile; docs/storage.md): how long it
   // took on the committer thread from BEGIN to the end of COMMIT (the fsync included), and how many writes it
   // carried. For metrics; called on the committer thread, so it must be quick and must not throw. Empty: none.
-  std::function<void(std::chrono::nanoseconds elapsed, size_t writes)> on_commit;
+  std::function<void(std::chrono::nanoseconds elapsed, size_t writes)> on_commit = nullptr;
 };
 
 // Opens (creating if needed) the database and brings its schema up to date. An existing file is never
