@@ -20,8 +20,8 @@ class RaObserver {
   virtual void ValidationEnded(std::string_view type, std::string_view outcome) = 0;
   // A request refused as rateLimited: `limit` is the key of limits.* that refused it
   // ("new_accounts_per_ip", "new_orders_per_account", "failed_validations_per_identifier",
-  // "certificates_per_domain", "pending_orders_per_account", "pending_authorizations_per_account"), or
-  // "validator_queue" when the validator had no room.
+  // "certificates_per_domain", "pending_orders_per_account", "pending_authorizations_per_account"),
+  // "validator_queue" when the validator had no room, or "unknown" for a store refusal naming none of these.
   virtual void RateLimited(std::string_view limit) = 0;
   // A request refused by the issuance policy: `rule` is the key that refused it ("allowed_domains",
   // "denied_domains", "allowed_ip_ranges", "denied_ip_ranges", "allow_wildcards", "max_identifiers",

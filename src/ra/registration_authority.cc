@@ -183,6 +183,7 @@ void RegistrationAuthority::ReportRateLimit(const Status& s) const {
       return;
     }
   }
+  options_.observer->RateLimited("unknown");  // a limit this table does not know: counted all the same
 }
 
 void RegistrationAuthority::AddLimit(std::vector<storage::RateLimit>& limits, const RateRule& rule,
