@@ -16,6 +16,9 @@
 #include "ca/certificate_authority.h"
 #include "component_options.h"
 #include "http/server.h"
+#include "metrics/health.h"
+#include "metrics/registry.h"
+#include "server_metrics.h"
 #include "publish/crl_updater.h"
 #include "revocation_publishing.h"
 #include "publish/publication.h"
@@ -85,6 +88,9 @@ struct CaServer::Parts {
   const Clock& clock;
   std::mutex reload_mu;  // one Reload at a time
   config::Config config;
+  // With a metrics listener: the registry and what counts into it, before everything that reports to them.
+  std::unique_ptr<metrics::Registry> registry;
+  std::unique_ptr<ServerMetrics> metrics;
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<ca::CaMaterial> material;
   std::unique_ptr<va::Validator> validator;
@@ -97,6 +103,9 @@ struct CaServer::Parts {
   std::unique_ptr<wfe::WebFrontEnd> front_end;
   std::unique_ptr<publish::Publication> publication;
   std::unique_ptr<http::Server> publication_server;
+  std::unique_ptr<metrics::CachedCheck> store_writable, ca_key_usable;  // /readyz
+  std::unique_ptr<metrics::MetricsHandler> metrics_handler;
+  std::unique_ptr<http::Server> metrics_server;
   std::unique_ptr<http::Server> server;
 };
 
@@ -119,7 +128,17 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
   const config::Config& c = p->config;
   if (Status s = MakeDirectories(c.data_dir, 0700); !s.ok()) return Context("data directory", s);
 
-  auto store = storage::OpenSqliteStore({c.storage.path, DurabilityOf(c.storage.durability)});
+  const bool metrics = !c.metrics.listen.empty();
+  if (metrics) {
+    p->registry = std::make_unique<metrics::Registry>();
+    p->metrics = std::make_unique<ServerMetrics>(*p->registry);
+  }
+  storage::SqliteOptions store_options{c.storage.path, DurabilityOf(c.storage.durability)};
+  if (metrics) {
+    ServerMetrics* m = p->metrics.get();
+    store_options.on_commit = [m](std::chrono::nanoseconds elapsed, size_t writes) { m->Committed(elapsed, writes); };
+  }
+  auto store = storage::OpenSqliteStore(store_options);
   if (!store.ok()) return Context("storage", store.status());
   p->store = std::move(*store);
 
@@ -156,6 +175,7 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
 
   ra::RaOptions ra_options = RaOptionsFrom(c);
   ra_options.retired_authority_key_ids = RetiredAuthorityKeyIds(*p->material);
+  ra_options.observer = p->metrics.get();
   p->ra = std::make_unique<ra::RegistrationAuthority>(ra_options, *policy, *p->store, *p->validator, *p->ca, clock);
   RevocationPublishing* publishing_parts = p->revocation.get();
   p->ra->SetRevocationListener(
@@ -170,7 +190,9 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
   p->anchoring->Start(c.audit.anchor_period);
 
   p->nonces = std::make_unique<wfe::NonceService>(clock, c.acme.nonce_lifetime);
-  p->front_end = std::make_unique<wfe::WebFrontEnd>(WfeOptionsFrom(c, *p->material), *p->ra, *p->nonces);
+  wfe::WfeOptions wfe_options = WfeOptionsFrom(c, *p->material);
+  wfe_options.observer = p->metrics.get();
+  p->front_end = std::make_unique<wfe::WebFrontEnd>(std::move(wfe_options), *p->ra, *p->nonces);
 
   http::ServerOptions http_options;
   for (const auto& l : c.server.listen) http_options.listen.push_back({l.host, l.port});
@@ -204,10 +226,98 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
     p->publication_server = std::move(*published);
   }
 
+  if (metrics) {
+    if (Status s = StartMetrics(*p); !s.ok()) return s;
+  }
+
   auto server = http::Server::Start(http_options, [front_end](const http::Request& r) { return front_end->Handle(r); });
   if (!server.ok()) return Context("listen", server.status());
   p->server = std::move(*server);
   return std::unique_ptr<CaServer>(new CaServer(std::move(p)));
+}
+
+Status CaServer::StartMetrics(Parts& p) {
+  const config::Config& c = p.config;
+  // Computed at each scrape: what a relying party's copy of each CRL may lag.
+  RevocationPublishing* revocation = p.revocation.get();
+  const Clock* clock = &p.clock;
+  p.registry->AddComputedGauge(
+      "anvil_crl_age_seconds", "Seconds since the thisUpdate of the CRL published for each issuer.", {"issuer"},
+      [revocation, clock] {
+        std::vector<metrics::GaugeSample> samples;
+        const TimePoint now = clock->Now();
+        for (const auto& [issuer, this_update] : revocation->CrlThisUpdates()) {
+          samples.push_back({{issuer}, std::chrono::duration<double>(now - this_update).count()});
+        }
+        return samples;
+      });
+  // Certificates by status and expiring within 7 and 30 days (not revoked, not replaced), counted by the store
+  // (docs/inventory.md) at most every metrics.certificate_count_period: a count reads the index entry of every
+  // certificate not revoked, about 0.3 s at a million (docs/performance.md), too much for every scrape.
+  struct CertificateGauges {
+    std::mutex mu;
+    TimePoint counted_at{};
+    std::vector<metrics::GaugeSample> by_status, expiring;
+  };
+  auto gauges = std::make_shared<CertificateGauges>();
+  storage::Store* counted = p.store.get();
+  // Returns the samples of `which`, counting again when the last count is older than a minute. A failed count
+  // leaves the families out of this scrape (and is logged) rather than reporting stale or zero figures.
+  const std::chrono::seconds period = c.metrics.certificate_count_period;
+  auto collect = [gauges, counted, clock, period](bool expiring) {
+    std::lock_guard lock(gauges->mu);
+    const TimePoint now = clock->Now();
+    if (now - gauges->counted_at >= period) {
+      auto counts = counted->CountCertificates(now, std::chrono::hours(24 * 30));
+      auto in_7d = counted->CountExpiringCertificates(now, std::chrono::hours(24 * 7));
+      if (!counts.ok() || !in_7d.ok()) {
+        spdlog::warn("metrics: certificates not counted: {}",
+                     (counts.ok() ? in_7d.status() : counts.status()).ToString());
+        return std::vector<metrics::GaugeSample>{};
+      }
+      gauges->by_status = {{{"valid"}, double(counts->valid)},
+                           {{"expiring"}, double(counts->expiring)},
+                           {{"expired"}, double(counts->expired)},
+                           {{"revoked"}, double(counts->revoked)}};
+      gauges->expiring = {{{"7d"}, double(*in_7d)}, {{"30d"}, double(counts->expiring)}};
+      gauges->counted_at = now;
+    }
+    return expiring ? gauges->expiring : gauges->by_status;
+  };
+  p.registry->AddComputedGauge("anvil_certificates",
+                               "Issued certificates by status (expiring: within 30 days, not replaced).",
+                               {"status"}, [collect] { return collect(false); });
+  p.registry->AddComputedGauge("anvil_certificates_expiring",
+                               "Certificates expiring within 7 or 30 days, not revoked and not replaced.",
+                               {"within"}, [collect] { return collect(true); });
+  // /readyz: a write through the store's committer (kept 1 s) and a signature with the issuing key (kept 5 s),
+  // so probes and scrapes cannot load either.
+  storage::Store* store = p.store.get();
+  ca::CertificateAuthority* ca = p.ca.get();
+  p.store_writable = std::make_unique<metrics::CachedCheck>([store] { return store->CheckWritable(); },
+                                                            std::chrono::seconds(1));
+  p.ca_key_usable = std::make_unique<metrics::CachedCheck>(
+      [ca, clock] { return ca->CheckSigningKey(clock->Now()); }, std::chrono::seconds(5));
+  metrics::CachedCheck* store_writable = p.store_writable.get();
+  metrics::CachedCheck* ca_key_usable = p.ca_key_usable.get();
+  p.metrics_handler = std::make_unique<metrics::MetricsHandler>(
+      *p.registry, std::vector<metrics::ReadinessCheck>{{"store", [store_writable] { return (*store_writable)(); }},
+                                                        {"ca_key", [ca_key_usable] { return (*ca_key_usable)(); }}});
+  http::ServerOptions plain;
+  for (const auto& l : c.metrics.listen) plain.listen.push_back({l.host, l.port});
+  plain.max_body_bytes = 1024;  // GET and HEAD only
+  plain.max_header_bytes = c.server.max_header_bytes;
+  plain.idle_timeout = c.server.idle_timeout;
+  plain.request_timeout = c.server.request_timeout;
+  plain.io_threads = 1;
+  // A thread, not a fiber: /readyz waits for a store commit and a signature under CachedCheck's lock, which a
+  // fiber must not hold across a wait (base/fiber.h). Scrapes and probes are rare; one at a time is enough.
+  plain.worker_threads = 1;
+  metrics::MetricsHandler* handler = p.metrics_handler.get();
+  auto started = http::Server::Start(plain, [handler](const http::Request& r) { return handler->Handle(r); });
+  if (!started.ok()) return Context("metrics listen", started.status());
+  p.metrics_server = std::move(*started);
+  return Status::Ok();
 }
 
 std::vector<uint16_t> CaServer::ports() const { return parts_->server ? parts_->server->ports() : std::vector<uint16_t>{}; }
@@ -223,6 +333,10 @@ std::vector<uint16_t> CaServer::publication_ports() const {
 }
 
 std::string CaServer::crl_url() const { return parts_->crl_url; }
+
+std::vector<uint16_t> CaServer::metrics_ports() const {
+  return parts_->metrics_server ? parts_->metrics_server->ports() : std::vector<uint16_t>{};
+}
 
 Result<std::string> CaServer::Reload() {
   Parts& p = *parts_;
@@ -254,6 +368,8 @@ void CaServer::Stop() {
   parts_->server.reset();
   if (parts_->publication_server) parts_->publication_server->Stop();
   parts_->publication_server.reset();
+  if (parts_->metrics_server) parts_->metrics_server->Stop();
+  parts_->metrics_server.reset();
   // In-flight validations finish (or time out) before the RA and store they report to go away.
   parts_->validator.reset();
   if (parts_->anchoring) {

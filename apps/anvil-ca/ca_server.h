@@ -28,6 +28,8 @@ class CaServer {
   // The publication listener's ports (empty without one) and the URL of the intermediate's CRL.
   std::vector<uint16_t> publication_ports() const;
   std::string crl_url() const;
+  // The metrics listener's ports (empty without one: metrics.listen = []).
+  std::vector<uint16_t> metrics_ports() const;
   // Reads the CA's files again (SIGHUP): what `anvil-ca ca rotate`, `ca retire` and `ca rollover-root` changed
   // applies from now on without a restart — the generation that issues, renewalInfo of retired generations,
   // alternate chains, and publishing for new generations and roots. anvil-ca's own TLS certificate changes at
@@ -39,6 +41,8 @@ class CaServer {
  private:
   struct Parts;
   explicit CaServer(std::unique_ptr<Parts> parts);
+  // The metrics listener (metrics.listen) over the parts already built.
+  static Status StartMetrics(Parts& p);
   std::unique_ptr<Parts> parts_;
 };
 

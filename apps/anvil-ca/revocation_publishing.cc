@@ -127,6 +127,17 @@ void RevocationPublishing::RevokedElsewhere() {
   for (const auto& [aki, responder] : ocsp_) responder->ForgetCachedResponses();
 }
 
+std::map<std::string, TimePoint> RevocationPublishing::CrlThisUpdates() const {
+  std::lock_guard lock(mu_);
+  std::map<std::string, TimePoint> out;
+  auto add = [&out](const publish::CrlUpdater& updater) {
+    if (std::optional<TimePoint> t = updater.CurrentThisUpdate()) out[updater.issuer_id()] = *t;
+  };
+  for (const auto& [aki, updater] : crls_) add(*updater);
+  for (const OnlineRoot& root : online_roots_) add(*root.crl);
+  return out;
+}
+
 publish::PublicationContent RevocationPublishing::Content() const {
   std::lock_guard lock(mu_);
   publish::PublicationContent content;

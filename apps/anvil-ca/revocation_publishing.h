@@ -54,6 +54,9 @@ class RevocationPublishing {
   void RevokedElsewhere();
   // What the publication listener serves.
   publish::PublicationContent Content() const;
+  // The thisUpdate of each CRL kept current here, by issuer ID (CrlUpdater::issuer_id: each intermediate
+  // generation's and each online root's), once its first CRL exists: the CRL age metric.
+  std::map<std::string, TimePoint> CrlThisUpdates() const;
 
  private:
   RevocationPublishing(const config::Config& config, storage::Store& store, const Clock& clock)

@@ -118,6 +118,23 @@ const IssuingCa* CertificateAuthority::IssuingAt(TimePoint now) const {
   return nullptr;
 }
 
+Status CertificateAuthority::CheckSigningKey(TimePoint now) const {
+  const IssuingCa* issuer = IssuingAt(now);
+  if (issuer == nullptr) {
+    return Error(Code::kServerInternal, "no intermediate can issue now (all retired, expired or not yet active)");
+  }
+  constexpr std::string_view kMessage = "anvil-ca readiness check";
+  const crypto::PublicKey key = issuer->certificate().public_key();
+  const crypto::DigestAlg digest =
+      key.algorithm() == crypto::KeyAlgorithm::kEd25519 ? crypto::DigestAlg::kNone : crypto::DigestAlg::kSha256;
+  ANVIL_ASSIGN_OR_RETURN(std::string signature, issuer->intermediate().key.Sign(digest, kMessage));
+  if (!key.Verify(digest, kMessage, signature)) {
+    return Error(Code::kInternal, "generation " + std::to_string(issuer->intermediate().generation) +
+                                      ": the key's signature does not match its certificate");
+  }
+  return Status::Ok();
+}
+
 Result<crypto::CertificateTemplate> CertificateAuthority::BuildTemplate(const IssuanceRequest& request,
                                                                         const IssuingCa& issuer,
                                                                         TimePoint now) const {

@@ -77,6 +77,11 @@ class CertificateAuthority final : public CertificateIssuer, public CrlSigner, p
   std::vector<IssuingCa*> issuers() const;
   // The generation that issues at `now`; null when none does.
   const IssuingCa* IssuingAt(TimePoint now) const;
+  // Whether the generation that issues at `now` can sign: a short fixed message signed with its key (for a key
+  // in a PKCS #11 token, by the token) and the signature checked against its certificate. For /readyz
+  // (docs/metrics.md); each call is one signature, so callers rate-limit it. kServerInternal when no
+  // generation issues now, the signer's error, or kInternal when the signature does not verify.
+  Status CheckSigningKey(TimePoint now) const;
   // Takes the generations of `material` (the CA's files read again: `anvil-ca ca rotate`, `ca retire` and `ca
   // rollover-root` then apply without a restart): Use(Prepare(material)). Issuances already under way finish
   // with the generation they picked.

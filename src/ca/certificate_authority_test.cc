@@ -134,6 +134,19 @@ TEST_F(CertificateAuthorityTest, ProfilesWithCrlNameTheDistributionPointAndTheCa
   EXPECT_EQ(crl->entries().size(), 1u);
 }
 
+TEST_F(CertificateAuthorityTest, CheckSigningKeySignsWithTheIssuingGenerationsKey) {
+  EXPECT_TRUE(ca_->CheckSigningKey(clock_.Now()).ok());
+  // A key that does not belong to the certificate cannot sign for it.
+  CaMaterial swapped = *material_;
+  for (Intermediate& i : swapped.intermediates) i.key = *crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
+  CertificateAuthority wrong_key(swapped, clock_, "https://acme.test/ca/intermediate.der");
+  Status refused = wrong_key.CheckSigningKey(clock_.Now());
+  EXPECT_EQ(refused.code(), Code::kInternal) << refused.ToString();
+  EXPECT_EQ(refused.message(), "generation 1: the key's signature does not match its certificate");
+  // Past every generation's notAfter nothing issues.
+  EXPECT_EQ(ca_->CheckSigningKey(clock_.Now() + std::chrono::hours(24 * 365 * 20)).code(), Code::kServerInternal);
+}
+
 TEST_F(CertificateAuthorityTest, ARecordErrorEndsTheIssuanceWithNothingSigned) {
   log_.record_error = Error(Code::kOrderNotReady, "the order moved (injected)");
   auto issued = Issue(Request({"a.example.com"}));

@@ -437,6 +437,12 @@ Status ReadAudit(TableReader& t, AuditConfig& audit) {
   return t.Finish();
 }
 
+Status ReadMetrics(TableReader& t, MetricsConfig& metrics) {
+  ANVIL_RETURN_IF_ERROR(ReadListen(t, "listen", /*allow_empty=*/true, metrics.listen));
+  ANVIL_RETURN_IF_ERROR(t.Duration("certificate_count_period", kOneSecond, metrics.certificate_count_period));
+  return t.Finish();
+}
+
 Status ReadPublication(TableReader& t, PublicationConfig& publication) {
   ANVIL_RETURN_IF_ERROR(ReadListen(t, "listen", /*allow_empty=*/true, publication.listen));
   ANVIL_RETURN_IF_ERROR(t.String("external_url", publication.external_url, [](std::string& url) {
@@ -665,6 +671,7 @@ Result<Config> ParseConfig(std::string_view toml_text) {
   ANVIL_RETURN_IF_ERROR(
       root.Table("publication", [&](TableReader& t) { return ReadPublication(t, config.publication); }));
   ANVIL_RETURN_IF_ERROR(root.Table("audit", [&](TableReader& t) { return ReadAudit(t, config.audit); }));
+  ANVIL_RETURN_IF_ERROR(root.Table("metrics", [&](TableReader& t) { return ReadMetrics(t, config.metrics); }));
   ANVIL_RETURN_IF_ERROR(root.Table("policy", [&](TableReader& t) { return ReadPolicy(t, config.policy); }));
   ANVIL_RETURN_IF_ERROR(root.Table("limits", [&](TableReader& t) { return ReadLimits(t, config.limits); }));
   ANVIL_RETURN_IF_ERROR(root.Table("ca", [&](TableReader& t) { return ReadCa(t, config.ca); }));

@@ -74,6 +74,9 @@ std::string Dump(const Config& c) {
       << "\npublication.crl_revocation_delay=" << pub.crl_revocation_delay.count()
       << "\npublication.ocsp=" << pub.ocsp << "\npublication.ocsp_response_lifetime=" << pub.ocsp_response_lifetime.count()
       << "\n";
+  out << "metrics.listen=";
+  for (const auto& l : c.metrics.listen) out << l.host << ":" << l.port << ",";
+  out << "\n";
   const PolicyConfig& p = c.policy;
   out << "policy.allowed_domains=" << list(p.allowed_domains)
       << "\npolicy.denied_domains=" << list(p.denied_domains)
@@ -171,6 +174,8 @@ const std::vector<std::string>& AllKeys() {
       "publication.ocsp",
       "publication.ocsp_response_lifetime",
       "audit.anchor_period",
+      "metrics.listen",
+      "metrics.certificate_count_period",
       "policy.allowed_domains",
       "policy.denied_domains",
       "policy.allowed_ip_ranges",
@@ -666,6 +671,20 @@ TEST(ConfigTest, CrlTimesAreBounded) {
   EXPECT_EQ(ErrorOf("[publication]\nlisten = [\"example.com:80\"]\n"),
             "publication.listen[0]: host \"example.com\" must be \"localhost\" or an IP address (0.0.0.0 or [::] "
             "for all addresses)");
+}
+
+TEST(ConfigTest, MetricsListenerIsOffByDefaultAndTakesListenAddresses) {
+  EXPECT_TRUE(DefaultConfig().metrics.listen.empty());
+  auto c = ParseConfig("[metrics]\nlisten = [\"localhost:9464\", \"[::1]:9465\"]\n");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(c->metrics.listen.size(), 2u);
+  EXPECT_EQ(c->metrics.listen[0].host, "localhost");
+  EXPECT_EQ(c->metrics.listen[0].port, 9464);
+  EXPECT_EQ(c->metrics.listen[1].host, "::1");
+  EXPECT_EQ(ErrorOf("[metrics]\nlisten = [\"example.com:9464\"]\n"),
+            "metrics.listen[0]: host \"example.com\" must be \"localhost\" or an IP address (0.0.0.0 or [::] "
+            "for all addresses)");
+  EXPECT_EQ(ErrorOf("[metrics]\nport = 9464\n"), "unknown key \"metrics.port\"");
 }
 
 TEST(ConfigTest, NamesAreChecked) {

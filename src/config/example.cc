@@ -187,6 +187,14 @@ std::string ExampleConfig() {
         "at least 1m.",
         "anchor_period", d.audit.anchor_period);
 
+  w.Table("metrics");
+  w.Key("Plain-HTTP listener for Prometheus (/metrics) and health probes (/healthz, /readyz), e.g. "
+        "[\"localhost:9464\"]; [] = none.",
+        "listen", d.metrics.listen);
+  w.Key("The certificate gauges are counted by the store at most this often; scrapes in between get the last "
+        "count.",
+        "certificate_count_period", d.metrics.certificate_count_period);
+
   w.Table("policy");
   w.Key("Domain suffixes that may be certified; [] = any name.", "allowed_domains", d.policy.allowed_domains);
   w.Key("Domain suffixes that may never be certified; checked first.", "denied_domains",

@@ -86,17 +86,23 @@ std::shared_ptr<const std::string> CrlUpdater::Current() const {
   return current_;
 }
 
+std::optional<TimePoint> CrlUpdater::CurrentThisUpdate() const {
+  std::lock_guard lock(mu_);
+  return current_this_update_;
+}
+
 Status CrlUpdater::UpdateNow() {
   std::lock_guard update(update_mu_);
-  Result<std::string> der = MakeCrl();
-  for (int attempt = 1; der.status().code() == Code::kConflict && attempt < kConflictAttempts; ++attempt) {
-    der = MakeCrl();
+  Result<Made> made = MakeCrl();
+  for (int attempt = 1; made.status().code() == Code::kConflict && attempt < kConflictAttempts; ++attempt) {
+    made = MakeCrl();
   }
-  if (!der.ok()) return der.status();
-  auto crl = std::make_shared<const std::string>(std::move(*der));
+  if (!made.ok()) return made.status();
+  auto crl = std::make_shared<const std::string>(std::move(made->der));
   {
     std::lock_guard lock(mu_);
     current_ = crl;
+    current_this_update_ = made->this_update;
     next_due_ = steady_clock_.Now() + options_.period;
   }
   if (!options_.output_path.empty()) {
@@ -106,7 +112,7 @@ Status CrlUpdater::UpdateNow() {
   return Status::Ok();
 }
 
-Result<std::string> CrlUpdater::MakeCrl() {
+Result<CrlUpdater::Made> CrlUpdater::MakeCrl() {
   Result<storage::CrlState> last = store_.GetCrlState(issuer_id_);
   if (!last.ok() && last.status().code() != Code::kNotFound) return last.status();
   const int64_t last_number = last.ok() ? last->number : 0;
@@ -142,7 +148,7 @@ Result<std::string> CrlUpdater::MakeCrl() {
   // Recorded before anyone can fetch it: a restart never reuses the number.
   ANVIL_RETURN_IF_ERROR(store_.AdvanceCrlState({issuer_id_, last_number + 1, now}, last_number));
   spdlog::info("CRL {} of issuer {}: {} entries", last_number + 1, issuer_id_, tmpl.entries.size());
-  return der;
+  return Made{std::move(der), now};
 }
 
 void CrlUpdater::Run() {

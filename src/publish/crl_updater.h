@@ -64,12 +64,19 @@ class CrlUpdater {
 
   // The last CRL published (DER); null before the first.
   std::shared_ptr<const std::string> Current() const;
+  // The thisUpdate of Current(); nullopt before the first. Its age is what a relying party's copy may lag
+  // (the metric anvil_crl_age_seconds, docs/metrics.md).
+  std::optional<TimePoint> CurrentThisUpdate() const;
   // How the series and the CRL's URL name the issuer: lowercase hex of its subjectKeyIdentifier.
   const std::string& issuer_id() const { return issuer_id_; }
   static std::string IssuerId(const crypto::Certificate& issuer);
 
  private:
-  Result<std::string> MakeCrl();
+  struct Made {
+    std::string der;
+    TimePoint this_update;
+  };
+  Result<Made> MakeCrl();
   void Run();
 
   const CrlUpdaterOptions options_;
@@ -83,6 +90,7 @@ class CrlUpdater {
 
   mutable std::mutex mu_;  // guards the fields below
   std::shared_ptr<const std::string> current_;
+  std::optional<TimePoint> current_this_update_;
   std::optional<SteadyClock::TimePoint> revocation_due_;
   SteadyClock::TimePoint next_due_;
   bool stopping_ = false;

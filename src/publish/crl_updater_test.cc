@@ -129,7 +129,9 @@ TEST_F(CrlUpdaterTest, FirstCrlListsTheIssuersRevocationsSignedNumberedAndWritte
   Revoke("0d", 1, kT0 + hours(24 * 90), /*ours=*/false);
   auto u = Updater();
   EXPECT_EQ(u->Current(), nullptr);
+  EXPECT_EQ(u->CurrentThisUpdate(), std::nullopt);
   ASSERT_TRUE(u->UpdateNow().ok());
+  EXPECT_EQ(u->CurrentThisUpdate(), kT0);
   crypto::Crl crl = CurrentOf(*u);
   EXPECT_EQ(crl.version(), 2);
   EXPECT_EQ(crl.crl_number(), std::string(1, '\x01'));
@@ -157,6 +159,7 @@ TEST_F(CrlUpdaterTest, NumbersIncreaseAcrossUpdatersAndThisUpdateNeverRepeats) {
   ASSERT_TRUE(first->UpdateNow().ok());  // same second: thisUpdate moves on by one
   EXPECT_EQ(CurrentOf(*first).crl_number(), std::string(1, '\x02'));
   EXPECT_EQ(CurrentOf(*first).this_update(), kT0 + seconds(1));
+  EXPECT_EQ(first->CurrentThisUpdate(), kT0 + seconds(1));  // the published CRL's, for its age
   first.reset();
   auto restarted = Updater();  // a restart: the number comes from the store
   ASSERT_TRUE(restarted->UpdateNow().ok());

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ca/issuer.h"
+#include "ra/observer.h"
 
 namespace anvil::ra {
 
@@ -61,6 +62,8 @@ struct RaOptions {
   // Authority key IDs (raw) of retired intermediates (docs/ca-operations.md): renewalInfo asks every
   // certificate they issued to renew now (a suggested window in the past, RFC 9773 §4.2).
   std::set<std::string> retired_authority_key_ids;
+  // Told of issuances, validations and refusals (metrics); not owned, must outlive the RA; null: none.
+  RaObserver* observer = nullptr;
 };
 
 }  // namespace anvil::ra

@@ -24,7 +24,9 @@ Status OrderIssuance::Record(const ca::PendingCertificate& pending) {
   record.not_before = pending.not_before;
   record.not_after = pending.not_after;
   record.created_at = clock_.Now();
-  return store_.BeginIssuance(record, from_, limits_);
+  Status begun = store_.BeginIssuance(record, from_, limits_);
+  recorded_ = begun.ok();
+  return begun;
 }
 
 Status OrderIssuance::Complete(const std::string& serial, const std::string& der) {

@@ -32,6 +32,8 @@ class OrderIssuance final : public ca::IssuanceLog {
   Status Record(const ca::PendingCertificate& pending) override;
   Status Complete(const std::string& serial, const std::string& der) override;
   Status Abandon(const std::string& serial, const Status& why) override;
+  // Whether Record succeeded: the issuance passed the finalize gate, so it ends issued or abandoned.
+  bool recorded() const { return recorded_; }
 
  private:
   storage::IssuanceStore& store_;
@@ -39,6 +41,7 @@ class OrderIssuance final : public ca::IssuanceLog {
   const storage::Order& order_;
   const acme::OrderStatus from_;
   const std::vector<storage::RateLimit> limits_;
+  bool recorded_ = false;
 };
 
 }  // namespace anvil::ra

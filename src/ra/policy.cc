@@ -67,32 +67,38 @@ Result<Policy> Policy::Create(const PolicyRules& rules) {
   return p;
 }
 
-Status Policy::CheckIdentifier(const acme::Identifier& id) const {
+Policy::Refusal Policy::Check(const acme::Identifier& id) const {
   const std::string shown = std::string(acme::IdentifierTypeName(id.type)) + " identifier \"" + id.value + "\"";
   if (id.type == acme::IdentifierType::kDns) {
-    if (id.wildcard() && !allow_wildcards_) {
-      return Error(Code::kRejectedIdentifier, "policy forbids wildcard names: " + shown);
-    }
+    if (id.wildcard() && !allow_wildcards_) return {"allow_wildcards", "policy forbids wildcard names: " + shown};
     std::string name = id.authorization_value();
     for (const auto& d : denied_domains_) {
-      if (MatchesSuffix(name, d)) return Error(Code::kRejectedIdentifier, "policy forbids names under " + d + ": " + shown);
+      if (MatchesSuffix(name, d)) return {"denied_domains", "policy forbids names under " + d + ": " + shown};
     }
     if (!allowed_domains_.empty() &&
         std::none_of(allowed_domains_.begin(), allowed_domains_.end(),
                      [&](const std::string& d) { return MatchesSuffix(name, d); })) {
-      return Error(Code::kRejectedIdentifier, "policy allows no such name: " + shown);
+      return {"allowed_domains", "policy allows no such name: " + shown};
     }
-    return Status::Ok();
+    return {};
   }
   for (const auto& c : denied_ips_) {
-    if (c.Contains(id.value)) return Error(Code::kRejectedIdentifier, "policy forbids this address range: " + shown);
+    if (c.Contains(id.value)) return {"denied_ip_ranges", "policy forbids this address range: " + shown};
   }
   if (!allowed_ips_.empty() &&
       std::none_of(allowed_ips_.begin(), allowed_ips_.end(), [&](const Cidr& c) { return c.Contains(id.value); })) {
-    return Error(Code::kRejectedIdentifier, "policy allows no such address: " + shown);
+    return {"allowed_ip_ranges", "policy allows no such address: " + shown};
   }
-  return Status::Ok();
+  return {};
 }
+
+Status Policy::CheckIdentifier(const acme::Identifier& id) const {
+  Refusal refusal = Check(id);
+  if (refusal.rule.empty()) return Status::Ok();
+  return Error(Code::kRejectedIdentifier, std::move(refusal.detail));
+}
+
+std::string_view Policy::RuleRefusing(const acme::Identifier& id) const { return Check(id).rule; }
 
 std::string KeyTypeOf(const crypto::PublicKey& key) {
   switch (key.algorithm()) {

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "acme/types.h"
@@ -31,6 +32,9 @@ class Policy {
 
   // OK, or kRejectedIdentifier with a detail naming the identifier and the rule that refused it.
   Status CheckIdentifier(const acme::Identifier& id) const;
+  // The key of the rule that refuses `id` ("allow_wildcards", "denied_domains", "allowed_domains",
+  // "denied_ip_ranges", "allowed_ip_ranges"; for metrics), or "" when CheckIdentifier accepts it.
+  std::string_view RuleRefusing(const acme::Identifier& id) const;
   // OK, or kBadCsr naming the key type (RFC 8555 §7.4: "badCSR" when the CSR is unacceptable).
   Status CheckKey(const crypto::PublicKey& key, const std::vector<std::string>& allowed_key_types) const;
 
@@ -45,6 +49,11 @@ class Policy {
     bool Contains(const std::string& ip) const;
   };
   static Result<Cidr> ParseCidr(const std::string& text);
+  struct Refusal {
+    std::string_view rule;  // "" = allowed
+    std::string detail;
+  };
+  Refusal Check(const acme::Identifier& id) const;
   static bool MatchesSuffix(const std::string& name, const std::string& suffix);
 
   std::vector<std::string> allowed_domains_, denied_domains_;

@@ -63,7 +63,12 @@ Result<storage::Authorization> RegistrationAuthority::NewAuthorization(const sto
   ANVIL_ASSIGN_OR_RETURN(acme::Identifier id, acme::NormalizeIdentifier(t, value));
   // §7.4.1: pre-authorization for a wildcard is not possible (no "*." in authorization identifiers).
   if (id.wildcard()) return Error(Code::kRejectedIdentifier, "newAuthz cannot be used for wildcard names");
-  ANVIL_RETURN_IF_ERROR(policy_.CheckIdentifier(id));
+  if (Status allowed = policy_.CheckIdentifier(id); !allowed.ok()) {
+    ReportPolicy(policy_.RuleRefusing(id));
+    return Refused(account.id, "",
+                   {{"stage", "new-authz"}, {"identifiers", {type.substr(0, 16) + ":" + value.substr(0, 256)}}},
+                   allowed);
+  }
   ANVIL_ASSIGN_OR_RETURN(storage::Authorization authz,
                          MakeAuthorization(account.id, id, false, clock_.Now()));
   ANVIL_RETURN_IF_ERROR(store_.CreateAuthorization(authz));
@@ -145,6 +150,9 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
     // invalidate the authorization, and count against the client's failed-validation limit, for the server's
     // load.
     challenge_waits_.Done(*ticket);
+    if (queued.code() == Code::kRateLimited && options_.observer != nullptr) {
+      options_.observer->RateLimited("validator_queue");
+    }
     return queued;
   }
   // Usually the validation ends within milliseconds: answering with its outcome spares the client a poll, and
@@ -162,6 +170,9 @@ void RegistrationAuthority::OnValidated(const Validating& v, va::ValidationResul
   const std::string& authz_id = v.authz_id;
   const std::string& challenge_id = v.challenge_id;
   bool valid = result.status.ok();
+  if (options_.observer != nullptr) {
+    options_.observer->ValidationEnded(acme::ChallengeTypeName(v.type), valid ? "valid" : "invalid");
+  }
   std::string error = valid ? "" : acme::ProblemJson(result.status).dump();
   TimePoint now = clock_.Now();
   std::vector<storage::RateLimit> limits;

@@ -71,12 +71,14 @@ Status RegistrationAuthority::CheckPendingCaps(const storage::Account& account, 
   // not locked); it bounds what one account can make the CA store, which a few over the cap does not change.
   ANVIL_ASSIGN_OR_RETURN(storage::OrderStore::PendingCounts pending, store_.CountPending(account.id, now));
   if (limits.pending_orders_per_account > 0 && pending.orders >= limits.pending_orders_per_account) {
+    if (options_.observer != nullptr) options_.observer->RateLimited("pending_orders_per_account");
     return Error(Code::kRateLimited, "too many pending orders (at most " +
                                          std::to_string(limits.pending_orders_per_account) +
                                          " per account); finalize or abandon some first");
   }
   if (limits.pending_authorizations_per_account > 0 &&
       pending.authorizations + int64_t(new_authorizations) > limits.pending_authorizations_per_account) {
+    if (options_.observer != nullptr) options_.observer->RateLimited("pending_authorizations_per_account");
     return Error(Code::kRateLimited, "too many pending authorizations (at most " +
                                          std::to_string(limits.pending_authorizations_per_account) +
                                          " per account); answer or deactivate some first");
@@ -88,6 +90,7 @@ Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& a
                                                        const NewOrderRequest& request) {
   if (request.identifiers.empty()) return Error(Code::kMalformed, "an order needs at least one identifier");
   if (int(request.identifiers.size()) > policy_.max_identifiers()) {
+    ReportPolicy("max_identifiers");
     // The request is not one this server accepts: RFC 8555 §6.7 "malformed" (Boulder answers the same).
     return Refused(account.id, "", {{"stage", "new-order"}, {"identifiers", request.identifiers.size()}},
                    Error(Code::kMalformed, "an order may have at most " + std::to_string(policy_.max_identifiers()) +
@@ -117,6 +120,7 @@ Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& a
     }
     if (std::find(profile->identifier_types.begin(), profile->identifier_types.end(), type_name) ==
         profile->identifier_types.end()) {
+      ReportPolicy("identifier_types");
       fail(type_name, value,
            Status(Code::kRejectedIdentifier,
                   "profile " + profile_name + " does not allow " + type_name + " identifiers"));
@@ -124,6 +128,7 @@ Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& a
     }
     Status allowed = policy_.CheckIdentifier(*id);
     if (!allowed.ok()) {
+      ReportPolicy(policy_.RuleRefusing(*id));
       fail(type_name, value, allowed);
       continue;
     }
@@ -225,7 +230,9 @@ Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& a
   if (order.not_before) details["not_before"] = FormatRfc3339(*order.not_before);
   if (order.not_after) details["not_after"] = FormatRfc3339(*order.not_after);
   const storage::AuditEvent audit = Audit("order.created", account.id, order.id, details.dump());
-  ANVIL_RETURN_IF_ERROR(store_.CreateOrder(order, fresh, limits, &audit));
+  Status created = store_.CreateOrder(order, fresh, limits, &audit);
+  ReportRateLimit(created);
+  ANVIL_RETURN_IF_ERROR(created);
   return order;
 }
 
@@ -302,6 +309,7 @@ Result<crypto::PublicKey> RegistrationAuthority::CheckCsrMatchesOrder(const stor
   if (!csr->VerifySignature()) return Error(Code::kBadCsr, "the CSR's signature is invalid");
   crypto::PublicKey key = csr->public_key();
   if (Status allowed = policy_.CheckKey(key, profile.key_types); !allowed.ok()) {
+    ReportPolicy("key_types");
     return Refused(account.id, order.id, {{"stage", "finalize"}, {"profile", profile.certificate.name}}, allowed);
   }
   ANVIL_RETURN_IF_ERROR(CheckKeyUsable(key, Code::kBadCsr, "the CSR's key"));
@@ -388,7 +396,11 @@ Result<storage::Order> RegistrationAuthority::Finalize(const storage::Account& a
                          CheckCsrMatchesOrder(order, csr_der, account, *profile));
   // Before the gate: a refusal leaves the order ready, so the client may finalize again once the DNS
   // changes (docs/acme-compliance.md).
-  ANVIL_RETURN_IF_ERROR(RecheckCaa(account, order));
+  Status caa = RecheckCaa(account, order);
+  if (caa.code() == Code::kRateLimited && options_.observer != nullptr) {
+    options_.observer->RateLimited("validator_queue");  // the re-check could not be queued
+  }
+  ANVIL_RETURN_IF_ERROR(caa);
 
   // The CA records through `log`: its first write moves the order from the status read above (pending or
   // ready) to processing together with the pending certificate, the single gate a concurrent or repeated
@@ -412,6 +424,11 @@ Result<storage::Order> RegistrationAuthority::Finalize(const storage::Account& a
   {
     std::lock_guard lock(finalizing_mu_);
     finalizing_.erase(order.id);
+  }
+  ReportRateLimit(issued.status());
+  if (options_.observer != nullptr && log.recorded()) {
+    // Past the finalize gate: the CA either stored the certificate or abandoned the issuance.
+    options_.observer->IssuanceEnded(issued.ok() ? "issued" : "abandoned");
   }
   if (issued.status().code() == Code::kOrderNotReady) {
     return Error(Code::kOrderNotReady, "the order is already being finalized");

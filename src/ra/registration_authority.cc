@@ -136,6 +136,7 @@ Result<NewAccountResult> RegistrationAuthority::NewAccount(const NewAccountReque
       Audit("account.created", account.id, account.id,
             nlohmann::json{{"eab_kid", eab_kid}, {"contacts", account.contacts}}.dump()),
       limits);
+  ReportRateLimit(created);
   if (created.code() == Code::kConflict) {
     // A concurrent newAccount with the same key won the race: return its account.
     ANVIL_ASSIGN_OR_RETURN(storage::Account winner, store_.FindAccountByThumbprint(thumbprint));
@@ -179,6 +180,33 @@ Result<storage::Account> RegistrationAuthority::DeactivateByOperator(const std::
   ANVIL_RETURN_IF_ERROR(store_.UpdateAccount(account.id, account.contacts, acme::AccountStatus::kDeactivated,
                                              Audit("account.deactivated", account.id, account.id, details.dump())));
   return store_.GetAccount(account.id);
+}
+
+namespace {
+
+// The limits the store applies, by the `what` AddLimit gives them and the key of limits.* that sets them.
+struct StoredLimit {
+  std::string_view what, key;
+};
+constexpr StoredLimit kStoredLimits[] = {
+    {"new accounts from one IP address", "new_accounts_per_ip"},
+    {"new orders per account", "new_orders_per_account"},
+    {"failed validations for this identifier", "failed_validations_per_identifier"},
+    {"certificates for this registered domain", "certificates_per_domain"},
+};
+
+}  // namespace
+
+void RegistrationAuthority::ReportRateLimit(const Status& s) const {
+  if (options_.observer == nullptr || s.code() != Code::kRateLimited) return;
+  // storage/internal/rate_limit.cc: "too many " + what + " (at most ...".
+  for (const StoredLimit& l : kStoredLimits) {
+    if (s.message().starts_with("too many " + std::string(l.what) + " (")) {
+      options_.observer->RateLimited(l.key);
+      return;
+    }
+  }
+  options_.observer->RateLimited("unknown");  // a limit this table does not know: counted all the same
 }
 
 void RegistrationAuthority::AddLimit(std::vector<storage::RateLimit>& limits, const RateRule& rule,

@@ -164,6 +164,12 @@ class RegistrationAuthority {
   // How long a reused open order must still live (NewOrder).
   static constexpr std::chrono::seconds kReuseMargin{3600};
   // The storage::RateLimit of `rule` under `key`, or none when the rule is off.
+  // Tells the observer which limit refused a write when `s` is the store's rateLimited refusal (its message
+  // names the limit's `what`, as AddLimit passed it).
+  void ReportRateLimit(const Status& s) const;
+  void ReportPolicy(std::string_view rule) const {
+    if (options_.observer != nullptr) options_.observer->PolicyRefused(rule);
+  }
   void AddLimit(std::vector<storage::RateLimit>& limits, const RateRule& rule, std::string key,
                 storage::RateLimit::Mode mode, const char* what) const;
   // OK when `key` may be trusted or certified: strong enough (crypto::CheckKeyStrength) and not blocked after a

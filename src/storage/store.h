@@ -464,6 +464,16 @@ class AuditLog {
   virtual Result<std::vector<AuditAnchor>> ListAuditAnchors() = 0;
 };
 
+// Whether the store can take writes now: the metrics listener's /readyz (docs/metrics.md).
+class StoreHealth {
+ public:
+  virtual ~StoreHealth() = default;
+  // Runs one write transaction that leaves every record as it was, through the same path as every write
+  // (for SQLite: the committer, a durable commit): OK, or the error a write would meet now (kIo for a full
+  // disk or a read-only file, kUnavailable for a lock held by another process).
+  virtual Status CheckWritable() = 0;
+};
+
 // The whole store. Implementations: storage/memory (tests), storage/sqlite (default), later storage/postgres.
 class Store : public AccountStore,
               public OrderStore,
@@ -474,6 +484,7 @@ class Store : public AccountStore,
               public BlockedKeyStore,
               public RevocationListStore,
               public AuditLog,
-              public CertificateInventory {};
+              public CertificateInventory,
+              public StoreHealth {};
 
 }  // namespace anvil::storage

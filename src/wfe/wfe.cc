@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "acme/problem.h"
 #include "wfe/wfe_internal.h"
 
@@ -50,7 +52,32 @@ http::Response WebFrontEnd::Refusal(int status, const std::string& detail) { ret
 
 std::string WebFrontEnd::AccountPathPrefix() { return std::string(path::kAccount); }
 
+std::string_view EndpointName(Endpoint endpoint) {
+  switch (endpoint) {
+    case Endpoint::kDirectory: return "directory";
+    case Endpoint::kNewNonce: return "new-nonce";
+    case Endpoint::kNewAccount: return "new-account";
+    case Endpoint::kNewOrder: return "new-order";
+    case Endpoint::kNewAuthz: return "new-authz";
+    case Endpoint::kRevokeCert: return "revoke-cert";
+    case Endpoint::kKeyChange: return "key-change";
+    case Endpoint::kRenewalInfo: return "renewal-info";
+    case Endpoint::kAccount: return "account";
+    case Endpoint::kAccountOrders: return "account-orders";
+    case Endpoint::kOrder: return "order";
+    case Endpoint::kFinalize: return "finalize";
+    case Endpoint::kAuthorization: return "authz";
+    case Endpoint::kChallenge: return "challenge";
+    case Endpoint::kCertificate: return "certificate";
+    case Endpoint::kCaCertificate: return "ca-certificate";
+    case Endpoint::kUnknown: return "unknown";
+    case Endpoint::kRefused: return "refused";
+  }
+  return "unknown";
+}
+
 http::Response WebFrontEnd::Impl::Refusal(int status, const std::string& detail) {
+  if (options_.observer != nullptr) options_.observer->Refused(status);
   http::Response r;
   r.status = status;
   nlohmann::json problem = {{"type", acme::ProblemType(status >= 500 ? Code::kServerInternal : Code::kMalformed)},
@@ -171,30 +198,44 @@ Result<Authenticated> WebFrontEnd::Impl::Authenticate(const http::Request& reque
 }
 
 http::Response WebFrontEnd::Impl::Handle(const http::Request& request) {
+  // Timed only for an observer: a clock read is cheap, but not free.
+  const auto started = options_.observer != nullptr ? std::chrono::steady_clock::now()
+                                                    : std::chrono::steady_clock::time_point();
   http::Response response;
+  Endpoint endpoint = Endpoint::kUnknown;
   const std::string& p = request.path;
   auto rest = [&](std::string_view prefix) { return SplitPath(std::string_view(p).substr(prefix.size())); };
   if (p == path::kDirectory) {
+    endpoint = Endpoint::kDirectory;
     response = Directory(request);
   } else if (p == path::kNewNonce) {
+    endpoint = Endpoint::kNewNonce;
     response = NewNonce(request);
   } else if (p == path::kNewAccount) {
+    endpoint = Endpoint::kNewAccount;
     response = NewAccount(request);
   } else if (p == path::kNewOrder) {
+    endpoint = Endpoint::kNewOrder;
     response = NewOrder(request);
   } else if (p == path::kNewAuthz) {
+    endpoint = Endpoint::kNewAuthz;
     response = NewAuthz(request);
   } else if (p == path::kRevokeCert) {
+    endpoint = Endpoint::kRevokeCert;
     response = RevokeCert(request);
   } else if (p == path::kKeyChange) {
+    endpoint = Endpoint::kKeyChange;
     response = KeyChange(request);
   } else if (StartsWith(p, std::string(path::kRenewalInfo) + "/")) {
+    endpoint = Endpoint::kRenewalInfo;
     response = RenewalInfo(request, p.substr(path::kRenewalInfo.size() + 1));
   } else if (StartsWith(p, path::kAccount)) {
     auto parts = rest(path::kAccount);
     if (parts.size() == 1 && !parts[0].empty()) {
+      endpoint = Endpoint::kAccount;
       response = AccountResource(request, parts[0]);
     } else if (parts.size() == 2 && !parts[0].empty() && parts[1] == "orders") {
+      endpoint = Endpoint::kAccountOrders;
       response = AccountOrders(request, parts[0]);
     } else {
       response = Problem(Error(Code::kNotFound, "no such resource"));
@@ -202,38 +243,53 @@ http::Response WebFrontEnd::Impl::Handle(const http::Request& request) {
   } else if (StartsWith(p, path::kOrder)) {
     auto parts = rest(path::kOrder);
     if (parts.size() == 1 && !parts[0].empty()) {
+      endpoint = Endpoint::kOrder;
       response = OrderResource(request, parts[0]);
     } else if (parts.size() == 2 && !parts[0].empty() && parts[1] == "finalize") {
+      endpoint = Endpoint::kFinalize;
       response = Finalize(request, parts[0]);
     } else {
       response = Problem(Error(Code::kNotFound, "no such resource"));
     }
   } else if (StartsWith(p, path::kAuthz)) {
     auto parts = rest(path::kAuthz);
-    response = parts.size() == 1 && !parts[0].empty() ? AuthzResource(request, parts[0])
-                                                       : Problem(Error(Code::kNotFound, "no such resource"));
+    if (parts.size() == 1 && !parts[0].empty()) {
+      endpoint = Endpoint::kAuthorization;
+      response = AuthzResource(request, parts[0]);
+    } else {
+      response = Problem(Error(Code::kNotFound, "no such resource"));
+    }
   } else if (StartsWith(p, path::kChallenge)) {
     auto parts = rest(path::kChallenge);
-    response = parts.size() == 2 && !parts[0].empty() && !parts[1].empty()
-                   ? ChallengeResource(request, parts[0], parts[1])
-                   : Problem(Error(Code::kNotFound, "no such resource"));
+    if (parts.size() == 2 && !parts[0].empty() && !parts[1].empty()) {
+      endpoint = Endpoint::kChallenge;
+      response = ChallengeResource(request, parts[0], parts[1]);
+    } else {
+      response = Problem(Error(Code::kNotFound, "no such resource"));
+    }
   } else if (StartsWith(p, path::kCertificate)) {
     auto parts = rest(path::kCertificate);
     if (parts.size() == 1 && !parts[0].empty()) {
+      endpoint = Endpoint::kCertificate;
       response = Certificate(request, parts[0], 0);
     } else if (parts.size() == 2 && !parts[0].empty() && parts[1].size() == 1 && parts[1][0] >= '1' &&
                parts[1][0] <= '9') {
+      endpoint = Endpoint::kCertificate;
       response = Certificate(request, parts[0], parts[1][0] - '0');
     } else {
       response = Problem(Error(Code::kNotFound, "no such resource"));
     }
   } else if (p == path::kRootPem) {
+    endpoint = Endpoint::kCaCertificate;
     response = CaFile(request, options_.root_pem, "application/x-pem-file");
   } else if (p == path::kIntermediatePem) {
+    endpoint = Endpoint::kCaCertificate;
     response = CaFile(request, options_.intermediate_pem, "application/x-pem-file");
   } else if (p == path::kIntermediateDer) {
+    endpoint = Endpoint::kCaCertificate;
     response = CaFile(request, options_.intermediate_der, "application/pkix-cert");
   } else if (auto issuer = IssuerDer(p)) {
+    endpoint = Endpoint::kCaCertificate;
     response = CaFile(request, *issuer, "application/pkix-cert");
   } else {
     response = Problem(Error(Code::kNotFound, "no such resource"));
@@ -245,6 +301,9 @@ http::Response WebFrontEnd::Impl::Handle(const http::Request& request) {
   response.headers.Set("Replay-Nonce", nonces_.Issue());
   response.headers.Add("Link", "<" + Url(path::kDirectory) + ">;rel=\"index\"");
   if (!response.headers.Get("Cache-Control")) response.headers.Set("Cache-Control", "no-store");
+  if (options_.observer != nullptr) {
+    options_.observer->Answered(endpoint, response.status, std::chrono::steady_clock::now() - started);
+  }
   return response;
 }
 

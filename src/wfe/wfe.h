@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "http/message.h"
@@ -25,6 +26,47 @@ struct WfeIssuers {
   std::map<std::string, std::string> issuer_der;  // each intermediate generation by issuer ID, at IssuerPath
 };
 
+// The kind of resource a request addressed: a bounded label for metrics (docs/metrics.md) where the URL, which
+// carries ids, would not be. kUnknown: no resource (404); kRefused: the transport refused the request before
+// the front end saw it (WebFrontEnd::Refusal).
+enum class Endpoint {
+  kDirectory,
+  kNewNonce,
+  kNewAccount,
+  kNewOrder,
+  kNewAuthz,
+  kRevokeCert,
+  kKeyChange,
+  kRenewalInfo,
+  kAccount,
+  kAccountOrders,
+  kOrder,
+  kFinalize,
+  kAuthorization,
+  kChallenge,
+  kCertificate,
+  kCaCertificate,  // the root and intermediate certificates served on the API listener
+  kUnknown,
+  kRefused,
+};
+inline constexpr int kEndpointCount = static_cast<int>(Endpoint::kRefused) + 1;
+// "directory", "new-nonce", "new-account", "new-order", "new-authz", "revoke-cert", "key-change",
+// "renewal-info", "account", "account-orders", "order", "finalize", "authz", "challenge", "certificate",
+// "ca-certificate", "unknown", "refused".
+std::string_view EndpointName(Endpoint endpoint);
+
+// Told of every response the front end gives, for metrics. Set by the composition root (WfeOptions::observer).
+// Called on the request's thread after the response is built, concurrently for different requests: must be
+// thread-safe, quick and must not throw.
+class RequestObserver {
+ public:
+  virtual ~RequestObserver() = default;
+  // A request Handle answered: its resource kind, the response's status and how long Handle took.
+  virtual void Answered(Endpoint endpoint, int status, std::chrono::nanoseconds elapsed) = 0;
+  // A request the transport refused (Refusal), with the status of the refusal.
+  virtual void Refused(int status) = 0;
+};
+
 // Built by the composition root (docs/configuration.md names the keys); the front end reads no configuration.
 struct WfeOptions {
   std::string base_url;  // "https://localhost:14000", no trailing slash
@@ -39,6 +81,7 @@ struct WfeOptions {
   std::chrono::seconds retry_after{1};          // Retry-After of processing orders and pending challenges
   std::chrono::seconds ari_retry_after{6 * 3600};  // Retry-After of renewalInfo (RFC 9773 §4.3)
   int orders_per_page = 100;                       // an account's orders list (§7.1.2.1)
+  RequestObserver* observer = nullptr;             // not owned; must outlive the front end; null: none
 };
 
 class WebFrontEnd {

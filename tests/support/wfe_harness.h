@@ -71,6 +71,13 @@ class WfeHarness {
     wfe_ = std::make_unique<wfe::WebFrontEnd>(std::move(options), *ra_, *nonces_);
   }
 
+  // Rebuilds the front end reporting its responses to `observer` (WfeOptions::observer).
+  void SetObserver(wfe::RequestObserver* observer) {
+    wfe::WfeOptions options = app::WfeOptionsFrom(config_, *material_);
+    options.observer = observer;
+    wfe_ = std::make_unique<wfe::WebFrontEnd>(std::move(options), *ra_, *nonces_);
+  }
+
   http::Response Send(http::Request r) {
     auto q = r.target.find('?');
     r.path = r.target.substr(0, q);

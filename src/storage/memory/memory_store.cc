@@ -555,6 +555,9 @@ class MemoryStore final : public Store {
 
   // ---- AuditLog ----
 
+  // Memory always takes writes.
+  Status CheckWritable() override { return Status::Ok(); }
+
   Status AppendAudit(const AuditEvent& event) override {
     std::lock_guard lock(mu_);
     Append(event);

@@ -152,6 +152,19 @@ Status SqliteStore::AppendAudit(const AuditEvent& event) {
   return Write([&](Connection& c) -> Status { return InsertAudit(c, event); });
 }
 
+// A row written and deleted in one transaction: the commit appends the changed page to the WAL (and syncs it
+// under durability full) as every write does, and no record changes. rate_limits is the smallest table, and no
+// limit's key ("orders:...", "accounts:...") begins with "anvil:".
+Status SqliteStore::CheckWritable() {
+  return Write([](Connection& c) -> Status {
+    ANVIL_ASSIGN_OR_RETURN(Statement insert,
+                           c.Prepare("INSERT OR REPLACE INTO rate_limits (key, tat_ms) VALUES ('anvil:writable', 0)"));
+    ANVIL_RETURN_IF_ERROR(insert.Run());
+    ANVIL_ASSIGN_OR_RETURN(Statement remove, c.Prepare("DELETE FROM rate_limits WHERE key = 'anvil:writable'"));
+    return remove.Run();
+  });
+}
+
 Result<std::vector<AuditEvent>> SqliteStore::ListAudit(int64_t after_id, int limit) {
   ANVIL_RETURN_IF_ERROR(CheckLimit(limit));
   return Read<std::vector<AuditEvent>>(false, [&](Connection& c) -> Result<std::vector<AuditEvent>> {

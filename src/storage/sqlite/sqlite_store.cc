@@ -70,7 +70,13 @@ void SqliteStore::CommitLoop() {
       if (queue_.empty()) return;
       batch.swap(queue_);
     }
-    RunBatch(batch);
+    if (options_.on_commit) {
+      const auto started = std::chrono::steady_clock::now();
+      RunBatch(batch);
+      options_.on_commit(std::chrono::steady_clock::now() - started, batch.size());
+    } else {
+      RunBatch(batch);
+    }
     for (PendingWrite* w : batch) {
       // Moved out first: once woken, the writer may return and destroy its PendingWrite.
       fiber::Wake wake = std::move(w->wake);

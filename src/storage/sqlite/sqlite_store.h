@@ -10,6 +10,9 @@
 // tightened to 0600): the database holds EAB HMAC keys.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -37,6 +40,10 @@ struct SqliteOptions {
   // matching names, else it walks the listing's order and checks each certificate's names (docs/inventory.md,
   // "Name filters"). Tests set 0 to check the second plan.
   int name_index_limit = 5000;
+  // Told of each group commit (one transaction of the writes queued meanwhile; docs/storage.md): how long it
+  // took on the committer thread from BEGIN to the end of COMMIT (the fsync included), and how many writes it
+  // carried. For metrics; called on the committer thread, so it must be quick and must not throw. Empty: none.
+  std::function<void(std::chrono::nanoseconds elapsed, size_t writes)> on_commit = nullptr;
 };
 
 // Opens (creating if needed) the database and brings its schema up to date. An existing file is never

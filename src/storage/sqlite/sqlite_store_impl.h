@@ -110,6 +110,7 @@ class SqliteStore final : public Store {
   Status BlockKey(const BlockedKey& key, const AuditEvent& audit) override;
   Result<BlockedKey> GetBlockedKey(const std::string& spki_sha256) override;
   Status AppendAudit(const AuditEvent& event) override;
+  Status CheckWritable() override;
   Result<std::vector<AuditEvent>> ListAudit(int64_t after_id, int limit) override;
   Result<std::optional<AuditEvent>> LastAudit() override;
   Status AppendAuditAnchor(const AuditAnchor& anchor) override;

@@ -576,6 +576,42 @@ TEST_F(SqliteStoreTest, CachedAccountReadsRacingUpdatesEndOnTheLastWrite) {
   }
 }
 
+// /readyz (docs/metrics.md): a database another process holds locked cannot take a write, and CheckWritable
+// says so once the busy timeout has passed; released, it is writable again.
+TEST_F(SqliteStoreTest, CheckWritableFailsWhileAnotherConnectionHoldsTheWriteLock) {
+  SqliteOptions options;
+  options.path = path_;
+  options.busy_timeout_ms = 50;
+  auto store = OpenSqliteStore(options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE((*store)->CheckWritable().ok());
+  std::unique_ptr<sqlite::Connection> other = Raw();
+  ASSERT_NE(other, nullptr);
+  ASSERT_TRUE(other->Exec("BEGIN EXCLUSIVE").ok());
+  Status locked = (*store)->CheckWritable();
+  EXPECT_EQ(locked.code(), Code::kUnavailable) << locked.ToString();
+  ASSERT_TRUE(other->Exec("ROLLBACK").ok());
+  EXPECT_TRUE((*store)->CheckWritable().ok());
+}
+
+TEST_F(SqliteStoreTest, OnCommitIsToldOfEachGroupCommit) {
+  std::mutex mu;
+  std::vector<size_t> commits;
+  SqliteOptions options;
+  options.path = path_;
+  options.on_commit = [&](std::chrono::nanoseconds elapsed, size_t writes) {
+    EXPECT_GE(elapsed.count(), 0);
+    std::lock_guard lock(mu);
+    commits.push_back(writes);
+  };
+  auto store = OpenSqliteStore(options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE((*store)->CheckWritable().ok());
+  ASSERT_TRUE((*store)->AppendAudit(Audit("test.event")).ok());
+  std::lock_guard lock(mu);
+  EXPECT_EQ(commits, (std::vector<size_t>{1, 1}));
+}
+
 TEST_F(SqliteStoreTest, BadOptionsAreInvalidArgument) {
   SqliteOptions options;
   EXPECT_EQ(OpenSqliteStore(options).status().code(), Code::kInvalidArgument);

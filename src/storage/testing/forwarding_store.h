@@ -140,6 +140,7 @@ class ForwardingStore : public Store {
     return inner_->AdvanceCrlState(next, previous_number);
   }
   Status AppendAudit(const AuditEvent& event) override { return inner_->AppendAudit(event); }
+  Status CheckWritable() override { return inner_->CheckWritable(); }
   Result<std::vector<AuditEvent>> ListAudit(int64_t after_id, int limit) override {
     return inner_->ListAudit(after_id, limit);
   }

@@ -25,6 +25,21 @@ namespace {
 
 // ======================= accounts =======================
 
+// ======================= health =======================
+
+TEST_P(StoreConformanceTest, CheckWritableSucceedsAndChangesNoRecord) {
+  Account account = MakeAccount("a1");
+  ASSERT_OK(store_->CreateAccount(account, Note("account.created")));
+  ASSERT_OK(store_->CheckWritable());
+  ASSERT_OK(store_->CheckWritable());
+  Result<Account> read = store_->GetAccount("a1");
+  ASSERT_OK(read);
+  ExpectSameAccount(*read, account);
+  Result<std::vector<AuditEvent>> audit = store_->ListAudit(0, 10);
+  ASSERT_OK(audit);
+  EXPECT_EQ(audit->size(), 1u);
+}
+
 TEST_P(StoreConformanceTest, CreatedAccountCanBeReadByIdAndThumbprint) {
   Account account = MakeAccount("a1");
   // Characters a list encoding must survive.
