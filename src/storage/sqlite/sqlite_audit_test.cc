@@ -1,43 +1,22 @@
 // The SQLite store's audit trail: the migration that chains records written before it, the triggers that
 // refuse changes, and tampering done with the triggers dropped, caught by VerifyAuditChain.
 #include <gtest/gtest.h>
-#include <stdlib.h>
-
-#include <filesystem>
 
 #include "storage/audit_chain.h"
-#include "storage/sqlite/db.h"
-#include "storage/sqlite/migrations.h"
 #include "storage/sqlite/sqlite_store.h"
+#include "storage/sqlite/sqlite_test_support.h"
 
 namespace anvil::storage {
 namespace {
 
-class SqliteAuditTest : public ::testing::Test {
+class SqliteAuditTest : public sqlite::SqliteFileTest {
  protected:
-  void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "anvil-audit-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    path_ = dir_ + "/anvil.db";
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-
   std::unique_ptr<Store> Open() {
     SqliteOptions options;
     options.path = path_;
     Result<std::unique_ptr<Store>> store = OpenSqliteStore(options);
     EXPECT_TRUE(store.ok()) << store.status().ToString();
     return store.ok() ? std::move(store).value() : nullptr;
-  }
-
-  std::unique_ptr<sqlite::Connection> Raw() {
-    auto c = sqlite::Connection::Open(path_, sqlite::Connection::Mode::kReadWrite, 1000);
-    EXPECT_TRUE(c.ok()) << c.status().ToString();
-    return c.ok() ? std::move(c).value() : nullptr;
   }
 
   void Append(Store& store, int n) {
@@ -57,23 +36,13 @@ class SqliteAuditTest : public ::testing::Test {
     EXPECT_TRUE(v.ok()) << v.status().ToString();
     return v.ok() ? *v : AuditVerification{};
   }
-
-  std::string dir_;
-  std::string path_;
 };
 
 TEST_F(SqliteAuditTest, Migration7ChainsTheRecordsOfAnOlderDatabase) {
   {
     std::unique_ptr<sqlite::Connection> raw = Raw();
     ASSERT_NE(raw, nullptr);
-    ASSERT_TRUE(raw->Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
-                          "applied_at INTEGER NOT NULL)")
-                    .ok());
-    for (const sqlite::Migration& m : sqlite::Migrations()) {
-      if (m.version > 6) break;
-      ASSERT_TRUE(raw->Exec(std::string(m.sql)).ok()) << m.description;
-      ASSERT_TRUE(raw->Exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 0)").ok());
-    }
+    sqlite::CreateDatabaseAtVersion(*raw, 6);
     for (int i = 1; i <= 3; ++i) {
       ASSERT_TRUE(raw->Exec("INSERT INTO audit_log (at, kind, account_id, subject, details_json) VALUES (" +
                             std::to_string(1'700'000'000 + i) + ", 'certificate.issued', 'a', 's" +

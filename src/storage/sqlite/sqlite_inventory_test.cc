@@ -4,34 +4,21 @@
 #include "storage/sqlite/sqlite_inventory.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "acme/certificate_id.h"
-#include "storage/sqlite/db.h"
-#include "storage/sqlite/migrations.h"
 #include "storage/sqlite/sqlite_store.h"
+#include "storage/sqlite/sqlite_test_support.h"
 
 namespace anvil::storage {
 namespace {
 
 const TimePoint kT0 = FromUnixSeconds(1'800'000'000);
 
-class SqliteInventoryTest : public ::testing::Test {
+class SqliteInventoryTest : public sqlite::SqliteFileTest {
  protected:
-  void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "anvil-inventory-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    path_ = dir_ + "/anvil.db";
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
 
   Result<std::unique_ptr<Store>> Open(int name_index_limit = 5000) {
     SqliteOptions options;
@@ -39,11 +26,6 @@ class SqliteInventoryTest : public ::testing::Test {
     options.clock = &clock_;
     options.name_index_limit = name_index_limit;
     return OpenSqliteStore(options);
-  }
-  std::unique_ptr<sqlite::Connection> Raw() {
-    auto c = sqlite::Connection::Open(path_, sqlite::Connection::Mode::kReadWrite, 1000);
-    EXPECT_TRUE(c.ok()) << c.status().ToString();
-    return c.ok() ? std::move(c).value() : nullptr;
   }
 
   // EXPLAIN QUERY PLAN of the listing `query` compiles to, one detail line per step.
@@ -68,8 +50,6 @@ class SqliteInventoryTest : public ::testing::Test {
   }
 
   FakeClock clock_{kT0};
-  std::string dir_;
-  std::string path_;
 };
 
 std::string Joined(const std::vector<std::string>& lines) {
@@ -235,15 +215,7 @@ TEST_F(SqliteInventoryTest, TheMigrationFillsNamesAndReplacedByForExistingCertif
   {
     std::unique_ptr<sqlite::Connection> raw = Raw();
     ASSERT_NE(raw, nullptr);
-    ASSERT_TRUE(raw->Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
-                          "applied_at INTEGER NOT NULL)")
-                    .ok());
-    for (const sqlite::Migration& m : sqlite::Migrations()) {
-      if (m.version > 6) break;
-      ASSERT_TRUE(raw->Exec(std::string(m.sql)).ok()) << m.description;
-      ASSERT_TRUE(
-          raw->Exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 0)").ok());
-    }
+    sqlite::CreateDatabaseAtVersion(*raw, 6);
     ASSERT_TRUE(raw->Exec("INSERT INTO accounts VALUES ('a1', '{}', 't1', '[]', 'valid', 1, NULL, 0)").ok());
     const std::string replaces = acme::CertificateId(aki, "1a");
     ASSERT_TRUE(

@@ -17,6 +17,7 @@
 #include "storage/sqlite/db.h"
 #include "storage/sqlite/migrations.h"
 #include "storage/sqlite/sqlite_rows.h"
+#include "storage/sqlite/sqlite_test_support.h"
 #include "storage/testing/store_conformance.h"
 
 namespace anvil::storage {
@@ -300,15 +301,7 @@ TEST_F(SqliteStoreTest, RevocationsOfAVersion5DatabaseAreListedAfterMigration6) 
   {
     std::unique_ptr<sqlite::Connection> raw = Raw();
     ASSERT_NE(raw, nullptr);
-    ASSERT_TRUE(raw->Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
-                          "applied_at INTEGER NOT NULL)")
-                    .ok());
-    for (const sqlite::Migration& m : sqlite::Migrations()) {
-      if (m.version > 5) break;
-      ASSERT_TRUE(raw->Exec(std::string(m.sql)).ok()) << m.description;
-      const std::string version = std::to_string(m.version);
-      ASSERT_TRUE(raw->Exec("INSERT INTO schema_migrations VALUES (" + version + ", 0)").ok());
-    }
+    sqlite::CreateDatabaseAtVersion(*raw, 5);
     // Issued and revoked (listed); issued; pending with a revocation time (never listed); another issuer's.
     // The columns of a version-5 database (ANVIL_CERTIFICATE_COLUMNS has grown since: migration 8).
     const std::string insert =
