@@ -134,6 +134,8 @@ Result<Identifier> NormalizeIp(std::string_view raw) {
 
 std::string_view IdentifierTypeName(IdentifierType type) { return type == IdentifierType::kDns ? "dns" : "ip"; }
 
+std::string IdentifierText(const Identifier& id) { return std::string(IdentifierTypeName(id.type)) + ":" + id.value; }
+
 Result<IdentifierType> ParseIdentifierType(std::string_view name) {
   if (name == "dns") return IdentifierType::kDns;
   if (name == "ip") return IdentifierType::kIp;

@@ -25,6 +25,8 @@ struct Identifier {
 };
 
 std::string_view IdentifierTypeName(IdentifierType type);  // "dns" | "ip"
+// "dns:example.com", "ip:192.0.2.1": an identifier as logs, audit records and messages show it.
+std::string IdentifierText(const Identifier& id);
 Result<IdentifierType> ParseIdentifierType(std::string_view name);  // kUnsupportedIdentifier otherwise
 
 // Normalizes and validates an identifier as a CA must before issuing for it (RFC 8555 §7.1.3/§9.7.7, RFC 8738 §3):

@@ -29,10 +29,6 @@ std::string Join(const std::vector<std::string>& v, const char* sep) {
   return out;
 }
 
-std::string IdText(const acme::Identifier& id) {
-  return std::string(acme::IdentifierTypeName(id.type)) + ":" + id.value;
-}
-
 }  // namespace
 
 Result<AccountRecord> EnsureAccount(AcmeClient& client, StateDir& state, const std::string& directory_url,
@@ -176,7 +172,7 @@ Status Issuer::SolveAuthorizations(const Order& order) {
     ANVIL_ASSIGN_OR_RETURN(Authorization a, client_.FetchAuthorization(url));
     if (a.status == acme::AuthorizationStatus::kValid) continue;  // Reused (§7.1.4): nothing to prove.
     if (a.status != acme::AuthorizationStatus::kPending) {
-      return Error(Code::kUnauthorized, "authorization for " + IdText(a.identifier) + " is " +
+      return Error(Code::kUnauthorized, "authorization for " + acme::IdentifierText(a.identifier) + " is " +
                                             std::string(acme::StatusName(a.status)));
     }
     const Challenge* ch = a.FindChallenge(solver_.challenge_type());
@@ -185,13 +181,13 @@ Status Issuer::SolveAuthorizations(const Order& order) {
       for (const auto& c : a.challenges) offered.push_back(c.type);
       return Error(Code::kUnsupportedIdentifier,
                    "the server offers no " + std::string(solver_.challenge_type()) + " challenge for " +
-                       (a.wildcard ? "*." : "") + IdText(a.identifier) + " (offered: " + Join(offered, ", ") +
+                       (a.wildcard ? "*." : "") + acme::IdentifierText(a.identifier) + " (offered: " + Join(offered, ", ") +
                        ")");
     }
     ChallengeTask task{a.identifier, a.wildcard, ch->token, acme::KeyAuthorization(ch->token, thumbprint)};
     pending.push_back({a.url, ch->url, task});
     if (Status s = solver_.Present(task); !s.ok()) {
-      return Error(s.code(), std::string(solver_.challenge_type()) + " for " + IdText(a.identifier) + ": " +
+      return Error(s.code(), std::string(solver_.challenge_type()) + " for " + acme::IdentifierText(a.identifier) + ": " +
                                  s.message());
     }
   }
@@ -210,7 +206,7 @@ Status Issuer::SolveAuthorizations(const Order& order) {
     if (a.status == acme::AuthorizationStatus::kValid) continue;
     std::optional<Status> error = a.FirstError();
     std::string what =
-        IdText(a.identifier) + ": " +
+        acme::IdentifierText(a.identifier) + ": " +
         (error ? error->ToString() : "authorization is " + std::string(acme::StatusName(a.status)));
     failures.push_back(what);
     if (first.ok()) first = error ? *error : Error(Code::kUnauthorized, what);

@@ -66,7 +66,7 @@ Result<storage::Authorization> RegistrationAuthority::NewAuthorization(const sto
   if (Status allowed = policy_.CheckIdentifier(id); !allowed.ok()) {
     ReportPolicy(policy_.RuleRefusing(id));
     return Refused(account.id, "",
-                   {{"stage", "new-authz"}, {"identifiers", {type.substr(0, 16) + ":" + value.substr(0, 256)}}},
+                   {{"stage", "new-authz"}, {"identifiers", {RequestedIdentifier(type, value)}}},
                    allowed);
   }
   ANVIL_ASSIGN_OR_RETURN(storage::Authorization authz,
@@ -193,8 +193,8 @@ void RegistrationAuthority::OnValidated(const Validating& v, va::ValidationResul
   }
   nlohmann::json details = {{"challenge", challenge_id},
                             {"type", acme::ChallengeTypeName(v.type)},
-                            {"identifier", std::string(acme::IdentifierTypeName(v.identifier.type)) + ":" +
-                                               (v.wildcard ? "*." : "") + v.identifier.value},
+                            {"identifier", acme::IdentifierText({v.identifier.type, (v.wildcard ? "*." : "") +
+                                                                                        v.identifier.value})},
                             {"validation_records", std::move(records)}};
   if (!valid) details["error"] = acme::ProblemJson(result.status);
   storage::AuditEvent audit =

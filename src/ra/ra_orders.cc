@@ -20,7 +20,7 @@ std::string ProblemText(const Status& status) { return acme::ProblemJson(status)
 
 nlohmann::json RequestedIdentifiers(const NewOrderRequest& request) {
   nlohmann::json ids = nlohmann::json::array();
-  for (const auto& [type, value] : request.identifiers) ids.push_back(type.substr(0, 16) + ":" + value.substr(0, 256));
+  for (const auto& [type, value] : request.identifiers) ids.push_back(RequestedIdentifier(type, value));
   return ids;
 }
 
@@ -221,7 +221,7 @@ Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& a
              storage::RateLimit::Mode::kCheck, "failed validations for this identifier");
   }
   nlohmann::json ids = nlohmann::json::array();
-  for (const auto& id : identifiers) ids.push_back(std::string(acme::IdentifierTypeName(id.type)) + ":" + id.value);
+  for (const auto& id : identifiers) ids.push_back(acme::IdentifierText(id));
   nlohmann::json details = {{"identifiers", ids},
                             {"profile", profile_name},
                             {"authorizations", order.authorization_ids},

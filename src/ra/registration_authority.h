@@ -64,6 +64,12 @@ struct RenewalInfo {
 
 enum class RevocationRequester { kAccount, kCertificateKey };
 
+// "TYPE:VALUE" of an identifier as a client sent it, not yet parsed, cut to a bounded length (16 and 256
+// characters), for the audit record of its refusal (acme::IdentifierText is the parsed identifier's).
+inline std::string RequestedIdentifier(const std::string& type, const std::string& value) {
+  return type.substr(0, 16) + ":" + value.substr(0, 256);
+}
+
 class RegistrationAuthority {
  public:
   // `steady_clock` bounds the challenge responses' waits (RaOptions::challenge_wait; tests pass a
