@@ -195,6 +195,8 @@ CREATE TRIGGER audit_anchors_no_delete BEFORE DELETE ON audit_anchors
   BEGIN SELECT RAISE(ABORT, 'audit_anchors is append-only'); END;
 )sql";
 
+// Reads the columns by name rather than through ReadAudit and ANVIL_AUDIT_COLUMNS: a migration must keep working on
+// the schema of its own version, and those grow with later migrations.
 Status ChainExistingAudit(Connection& c) {
   std::string prev = AuditGenesisHash();
   int64_t after = 0;
