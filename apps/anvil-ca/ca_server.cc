@@ -160,7 +160,7 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
   if (!resolver.ok()) return Context("DNS resolver", resolver.status());
   p->validator = va::NewValidator(ValidatorOptionsFrom(c), std::shared_ptr<va::DnsResolver>(std::move(*resolver)));
 
-  auto policy = ra::Policy::Create(PolicyRulesFrom(c));
+  auto policy = PoliciesFrom(c);
   if (!policy.ok()) return Context("policy", policy.status());
   // With a publication listener, certificates point relying parties at it over plain HTTP (RFC 5280
   // §4.2.1.13, §4.2.2.1); without one, caIssuers stays on the API and there is no CRL distribution point.

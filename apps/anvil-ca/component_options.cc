@@ -51,22 +51,37 @@ ra::RaOptions RaOptionsFrom(const config::Config& config) {
     rules.certificate.ocsp = p.ocsp;
     rules.identifier_types = p.identifier_types;
     rules.key_types = p.key_types;
+    rules.policy = p.policy;
     o.profiles.emplace(name, std::move(rules));
   }
   return o;
 }
 
-ra::PolicyRules PolicyRulesFrom(const config::Config& config) {
-  const config::PolicyConfig& p = config.policy;
+namespace {
+
+ra::PolicyRules RulesFrom(const std::string& name, const config::PolicyConfig& p) {
   ra::PolicyRules r;
+  r.name = name;
   r.allowed_domains = p.allowed_domains;
   r.denied_domains = p.denied_domains;
   r.allowed_ip_ranges = p.allowed_ip_ranges;
   r.denied_ip_ranges = p.denied_ip_ranges;
+  r.identifier_types = p.identifier_types;
+  r.challenge_types = p.challenge_types;
+  r.profiles = p.profiles;
   r.allow_wildcards = p.allow_wildcards;
   r.max_identifiers = p.max_identifiers;
   r.key_types = p.key_types;
+  r.max_validity = p.max_validity;
   return r;
+}
+
+}  // namespace
+
+Result<ra::PolicySet> PoliciesFrom(const config::Config& config) {
+  std::vector<ra::PolicyRules> named;
+  for (const auto& [name, p] : config.policies) named.push_back(RulesFrom(name, p));
+  return ra::PolicySet::Create(RulesFrom("default", config.policy), named);
 }
 
 va::ValidatorOptions ValidatorOptionsFrom(const config::Config& config) {

@@ -8,7 +8,7 @@
 #include "publish/crl_updater.h"
 #include "publish/publication.h"
 #include "ra/options.h"
-#include "ra/policy.h"
+#include "ra/policy_set.h"
 #include "va/network_validator.h"
 #include "wfe/wfe.h"
 
@@ -16,7 +16,8 @@ namespace anvil::app {
 
 ca::CaOptions CaOptionsFrom(const config::Config& config);
 ra::RaOptions RaOptionsFrom(const config::Config& config);
-ra::PolicyRules PolicyRulesFrom(const config::Config& config);
+// The default policy ([policy]) and the named ones ([policies.NAME]).
+Result<ra::PolicySet> PoliciesFrom(const config::Config& config);
 va::ValidatorOptions ValidatorOptionsFrom(const config::Config& config);
 // The CRL of the intermediate: `crl_url` (its distribution point, "" without a publication listener) and the
 // file it is written to.

@@ -11,6 +11,7 @@
 #include "component_options.h"
 #include "crypto/certificate.h"
 #include "crypto/digest.h"
+#include "operator_ra.h"
 #include "ra/registration_authority.h"
 #include "storage/store.h"
 #include "va/validator.h"
@@ -206,41 +207,6 @@ Result<storage::CertificateQuery> QueryFrom(const CertListArgs& args, TimePoint 
   }
   if (args.json && args.csv) return Invalid("--json and --csv exclude each other");
   return q;
-}
-
-// The RA as the command line needs it: for the operator's revocations and deactivations, which neither
-// validate nor sign. Its validator and CA refuse, so a path that would need them fails loudly.
-class NoValidator final : public va::Validator {
- public:
-  Status Validate(va::ValidationRequest, std::function<void(va::ValidationResult)>) override {
-    return Error(Code::kInternal, "the anvil-ca command line validates nothing");
-  }
-  Status CheckCaa(va::CaaCheck, std::function<void(Status)>) override {
-    return Error(Code::kInternal, "the anvil-ca command line checks no CAA");
-  }
-};
-class NoIssuer final : public ca::CertificateIssuer {
- public:
-  Result<ca::IssuedCertificate> Issue(const ca::IssuanceRequest&, ca::IssuanceLog&) override {
-    return Error(Code::kInternal, "the anvil-ca command line signs nothing");
-  }
-};
-
-struct OperatorRa {
-  SystemClock clock;
-  NoValidator validator;
-  NoIssuer issuer;
-  std::unique_ptr<storage::Store> store;
-  std::unique_ptr<ra::RegistrationAuthority> ra;
-};
-
-Result<std::unique_ptr<OperatorRa>> MakeOperatorRa(const config::Config& config) {
-  auto parts = std::make_unique<OperatorRa>();
-  ANVIL_ASSIGN_OR_RETURN(parts->store, OpenStore(config));
-  ANVIL_ASSIGN_OR_RETURN(ra::Policy policy, ra::Policy::Create(PolicyRulesFrom(config)));
-  parts->ra = std::make_unique<ra::RegistrationAuthority>(
-      RaOptionsFrom(config), std::move(policy), *parts->store, parts->validator, parts->issuer, parts->clock);
-  return parts;
 }
 
 }  // namespace

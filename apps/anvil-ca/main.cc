@@ -5,16 +5,15 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "base/base64url.h"
 #include "base/core_dumps.h"
 #include "base/file.h"
 #include "audit_commands.h"
 #include "base/time.h"
 #include "ca_commands.h"
 #include "inventory_commands.h"
+#include "policy_commands.h"
 #include "component_options.h"
 #include "config/config.h"
-#include "crypto/random.h"
 #include "crypto/secure_memory.h"
 #include "logging.h"
 #include "serve.h"
@@ -132,13 +131,37 @@ int main(int argc, char** argv) {
 
   CLI::App* eab_cmd = app.add_subcommand("eab", "External Account Binding keys (RFC 8555 §7.3.4)");
   eab_cmd->require_subcommand(1);
-  CLI::App* eab_create = eab_cmd->add_subcommand("create", "create an EAB key and print its kid and HMAC key");
+  CLI::App* eab_create = eab_cmd->add_subcommand(
+      "create", "create an EAB key and print its kid and HMAC key (shown this once; audited)");
   add_common(eab_create);
-  std::string eab_kid, eab_comment;
-  eab_create->add_option("--kid", eab_kid, "key identifier (default: random)");
-  eab_create->add_option("--comment", eab_comment, "free text, e.g. who the key is for");
-  CLI::App* eab_list = eab_cmd->add_subcommand("list", "list EAB keys and the accounts bound to them");
+  anvil::app::EabCreateArgs eab_args;
+  eab_create->add_option("--kid", eab_args.kid, "key identifier (default: random)");
+  eab_create->add_option("--label,--comment", eab_args.label, "who or what the key is for");
+  eab_create->add_option("--policy", eab_args.policy, "a [policies.NAME] every account bound with it gets");
+  eab_create->add_option("--expires-in", eab_args.expires_in, "the key expires after this duration (e.g. 7d)");
+  eab_create->add_option("--uses", eab_args.uses, "accounts it may bind (default 1; 0: any number)");
+  eab_create->add_flag("--json", eab_args.json, "print the key as JSON");
+  CLI::App* eab_list = eab_cmd->add_subcommand("list", "list EAB keys: state, uses, policy, expiry, label");
   add_common(eab_list);
+  bool eab_list_json = false;
+  eab_list->add_flag("--json", eab_list_json, "JSON: {eab_keys: [...]}");
+  CLI::App* eab_revoke = eab_cmd->add_subcommand("revoke", "revoke an EAB key: it binds no more accounts (audited)");
+  add_common(eab_revoke);
+  std::string eab_revoke_kid;
+  eab_revoke->add_option("kid", eab_revoke_kid, "the key identifier")->required();
+
+  CLI::App* policy_cmd = app.add_subcommand("policy", "the issuance policies (docs/policy.md)");
+  policy_cmd->require_subcommand(1);
+  CLI::App* policy_list = policy_cmd->add_subcommand("list", "every configured policy and its rules");
+  add_common(policy_list);
+  CLI::App* policy_explain = policy_cmd->add_subcommand(
+      "explain", "which policies bind an account's request, and which rule decides (exit 2 when refused)");
+  add_common(policy_explain);
+  anvil::app::PolicyExplainArgs explain_args;
+  policy_explain->add_option("--account", explain_args.account, "the account's id")->required();
+  policy_explain->add_option("--name", explain_args.name, "a DNS name or IP address")->required();
+  policy_explain->add_option("--profile", explain_args.profile, "the profile (default: default_profile)");
+  policy_explain->add_option("--key-type", explain_args.key_type, "also ask about a key type (ec256 … ed25519)");
 
   CLI::App* audit_cmd = app.add_subcommand("audit", "the tamper-evident audit trail (docs/audit.md)");
   audit_cmd->require_subcommand(1);
@@ -209,6 +232,15 @@ int main(int argc, char** argv) {
   add_common(account_deactivate);
   account_deactivate->add_option("id", account_id, "the account's id")->required();
   account_deactivate->add_option("--note", account_note, "free text for the audit log");
+  CLI::App* account_set_policy = account_cmd->add_subcommand(
+      "set-policy", "bind a [policies.NAME] to an account, on top of the others (audited)");
+  add_common(account_set_policy);
+  std::string account_policy;
+  bool account_policy_clear = false;
+  account_set_policy->add_option("id", account_id, "the account's id")->required();
+  auto* policy_option = account_set_policy->add_option("policy", account_policy, "the policy's name");
+  account_set_policy->add_flag("--clear", account_policy_clear, "unbind the account's own policy")
+      ->excludes(policy_option);
 
   CLI11_PARSE(app, argc, argv);
 
@@ -250,27 +282,16 @@ int main(int argc, char** argv) {
   if (account_list->parsed()) return anvil::app::AccountList(*config, account_list_args);
   if (account_show->parsed()) return anvil::app::AccountShow(*config, account_id);
   if (account_deactivate->parsed()) return anvil::app::AccountDeactivate(*config, account_id, account_note);
-  if (eab_create->parsed() || eab_list->parsed()) {
-    auto store = anvil::app::OpenStore(*config);
-    if (!store.ok()) return Fail("storage", store.status());
-    if (eab_list->parsed()) {
-      auto keys = (*store)->ListEabKeys();
-      if (!keys.ok()) return Fail("eab list", keys.status());
-      for (const auto& k : *keys) {
-        std::cout << k.kid << "\t" << (k.account_id.empty() ? "unused" : "account " + k.account_id) << "\t"
-                  << anvil::FormatRfc3339(k.created_at) << "\t" << k.comment << "\n";
-      }
-      return 0;
+  if (account_set_policy->parsed()) {
+    if (account_policy.empty() && !account_policy_clear) {
+      return Fail("account set-policy", Status(anvil::Code::kInvalidArgument, "name a policy, or --clear"));
     }
-    anvil::storage::EabKey key;
-    key.kid = eab_kid.empty() ? anvil::base64url::Encode(anvil::crypto::RandomBytes(12)) : eab_kid;
-    key.hmac_key = anvil::crypto::RandomBytes(32);
-    key.comment = eab_comment;
-    key.created_at = anvil::SystemClock().Now();
-    if (Status s = (*store)->CreateEabKey(key); !s.ok()) return Fail("eab create", s);
-    // The HMAC key is shown once, base64url as ACME clients expect it (certbot --eab-hmac-key).
-    std::cout << "kid:      " << key.kid << "\nhmac key: " << anvil::base64url::Encode(key.hmac_key) << "\n";
-    return 0;
+    return anvil::app::AccountSetPolicy(*config, account_id, account_policy);
   }
+  if (eab_create->parsed()) return anvil::app::EabCreate(*config, eab_args);
+  if (eab_list->parsed()) return anvil::app::EabList(*config, eab_list_json);
+  if (eab_revoke->parsed()) return anvil::app::EabRevoke(*config, eab_revoke_kid);
+  if (policy_list->parsed()) return anvil::app::PolicyList(*config);
+  if (policy_explain->parsed()) return anvil::app::PolicyExplain(*config, explain_args);
   return 0;
 }

@@ -140,6 +140,7 @@ constexpr std::array<std::string_view, 7> kKeyTypes{"ec256",   "ec384",   "ec521
 constexpr std::array<std::string_view, 4> kExtKeyUsages{"serverAuth", "clientAuth", "codeSigning",
                                                         "emailProtection"};
 constexpr std::array<std::string_view, 2> kIdentifierTypes{"dns", "ip"};
+constexpr std::array<std::string_view, 3> kChallengeTypes{"http-01", "dns-01", "tls-alpn-01"};
 
 // Checks (and may normalize) one string value. The message names no key; the reader puts the path in front.
 using StringCheck = std::function<Status(std::string&)>;
@@ -168,16 +169,42 @@ Status TlsNameCheck(std::string& value) {
   return internal::NormalizeDnsName(value);
 }
 
-// policy.*_domains: suffixes. ".example.com" is accepted as "example.com"; a wildcard label adds nothing, so
-// say so rather than just "invalid".
-Status DomainSuffixCheck(std::string& value) {
-  if (value.starts_with(".")) value.erase(0, 1);
-  if (value.starts_with("*.")) {
-    return Error(Code::kInvalidArgument, "write " + internal::Quote(value) + " as " +
-                                             internal::Quote(value.substr(2)) +
-                                             " (a suffix already matches every name below it)");
+// policy.*_domains: name patterns (docs/policy.md). "example.com" (it and every name below; ".example.com" is
+// accepted as that), "=host.example.com" (that name only), "*.example.com" ("*" = any one whole label).
+Status DomainPatternCheck(std::string& value) {
+  std::string prefix;
+  if (value.starts_with("=")) {
+    prefix = "=";
+    value.erase(0, 1);
+  } else if (value.starts_with(".")) {
+    value.erase(0, 1);
   }
-  return internal::NormalizeDnsName(value);
+  // Each "*" label is checked as an ordinary label, then put back.
+  std::vector<bool> stars;
+  std::string checked;
+  size_t start = 0;
+  for (;;) {
+    const size_t dot = value.find('.', start);
+    std::string label = value.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    stars.push_back(label == "*");
+    if (label != "*" && label.find('*') != std::string::npos) {
+      return Error(Code::kInvalidArgument, "\"*\" must be a whole label, as in \"*.example.com\"; got " +
+                                               internal::Quote(prefix + value));
+    }
+    checked += (checked.empty() ? "" : ".") + (label == "*" ? std::string("x") : label);
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  ANVIL_RETURN_IF_ERROR(internal::NormalizeDnsName(checked));
+  std::string out;
+  start = 0;
+  for (bool star : stars) {
+    const size_t dot = checked.find('.', start);
+    out += (out.empty() ? "" : ".") + (star ? std::string("*") : checked.substr(start, dot - start));
+    start = dot + 1;
+  }
+  value = prefix + out;
+  return Status::Ok();
 }
 
 // Profile names travel in ACME JSON and URLs (draft-aaron-acme-profiles): keep them to a safe alphabet.
@@ -200,6 +227,12 @@ class TableReader {
 
   std::string PathOf(std::string_view key) const { return JoinKey(path_, key); }
   bool Has(std::string_view key) const { return table_.get(key) != nullptr; }
+  // Every key of the table, in its order.
+  std::vector<std::string> Keys() const {
+    std::vector<std::string> keys;
+    for (const auto& [key, value] : table_) keys.emplace_back(key.str());
+    return keys;
+  }
 
   // The node at key, or nullptr; records key as known.
   const toml::node* Take(std::string_view key) {
@@ -472,17 +505,45 @@ Status ReadPublication(TableReader& t, PublicationConfig& publication) {
   return t.Finish();
 }
 
-Status ReadPolicy(TableReader& t, PolicyConfig& policy) {
+// [policy] (named = false) or [policies.NAME] (named = true: an empty key_types means any key type).
+Status ReadPolicy(TableReader& t, PolicyConfig& policy, bool named) {
   const auto cidr = [](std::string& v) { return internal::CheckCidr(v); };
   const auto key_type = [](std::string& v) { return OneOf(v, kKeyTypes); };
-  ANVIL_RETURN_IF_ERROR(t.StringList("allowed_domains", policy.allowed_domains, DomainSuffixCheck));
-  ANVIL_RETURN_IF_ERROR(t.StringList("denied_domains", policy.denied_domains, DomainSuffixCheck));
+  ANVIL_RETURN_IF_ERROR(t.StringList("allowed_domains", policy.allowed_domains, DomainPatternCheck));
+  ANVIL_RETURN_IF_ERROR(t.StringList("denied_domains", policy.denied_domains, DomainPatternCheck));
   ANVIL_RETURN_IF_ERROR(t.StringList("allowed_ip_ranges", policy.allowed_ip_ranges, cidr));
   ANVIL_RETURN_IF_ERROR(t.StringList("denied_ip_ranges", policy.denied_ip_ranges, cidr));
+  ANVIL_RETURN_IF_ERROR(t.StringList("identifier_types", policy.identifier_types,
+                                     [](std::string& v) { return OneOf(v, kIdentifierTypes); }));
+  ANVIL_RETURN_IF_ERROR(t.StringList("challenge_types", policy.challenge_types,
+                                     [](std::string& v) { return OneOf(v, kChallengeTypes); }));
+  ANVIL_RETURN_IF_ERROR(t.StringList("profiles", policy.profiles, [](std::string& v) { return CheckProfileName(v); }));
   ANVIL_RETURN_IF_ERROR(t.Bool("allow_wildcards", policy.allow_wildcards));
   ANVIL_RETURN_IF_ERROR(t.Integer("max_identifiers", 1, 10000, policy.max_identifiers));
   ANVIL_RETURN_IF_ERROR(t.StringList("key_types", policy.key_types, key_type));
-  if (policy.key_types.empty()) return Invalid(t.PathOf("key_types"), "at least one key type is required");
+  if (!named && policy.key_types.empty()) return Invalid(t.PathOf("key_types"), "at least one key type is required");
+  if (t.Has("max_validity")) {
+    seconds max{0};
+    ANVIL_RETURN_IF_ERROR(t.Duration("max_validity", kOneSecond, max));
+    policy.max_validity = max;
+  } else {
+    t.Take("max_validity");
+  }
+  return t.Finish();
+}
+
+// [policies]: one table per named policy.
+Status ReadPolicies(TableReader& t, std::map<std::string, PolicyConfig>& policies) {
+  for (const std::string& name : t.Keys()) {
+    const std::string path = t.PathOf(name);
+    ANVIL_RETURN_IF_ERROR(AtPath(path, CheckProfileName(name)));
+    if (name == "default") return Invalid(path, "the default policy is the [policy] table; name this one otherwise");
+    PolicyConfig policy;  // a named policy allows everything until its keys narrow it
+    policy.key_types.clear();
+    policy.max_identifiers = 10000;
+    ANVIL_RETURN_IF_ERROR(t.Table(name, [&](TableReader& r) { return ReadPolicy(r, policy, true); }));
+    policies.emplace(name, std::move(policy));
+  }
   return t.Finish();
 }
 
@@ -566,6 +627,7 @@ Status ReadProfile(TableReader& t, ProfileConfig& profile) {
   ANVIL_RETURN_IF_ERROR(t.Duration("backdate", kZero, profile.backdate));
   ANVIL_RETURN_IF_ERROR(t.Bool("crl", profile.crl));
   ANVIL_RETURN_IF_ERROR(t.Bool("ocsp", profile.ocsp));
+  ANVIL_RETURN_IF_ERROR(t.String("policy", profile.policy));
   return t.Finish();
 }
 
@@ -604,6 +666,24 @@ Status CheckAcrossTables(const Config& config) {
     return Invalid("ca.intermediate_validity", internal::FormatDuration(config.ca.intermediate_validity) +
                                                    " exceeds ca.root_validity (" +
                                                    internal::FormatDuration(config.ca.root_validity) + ")");
+  }
+  // A policy names profiles and a profile names a policy: each must exist, or a typo would silently allow
+  // nothing (or everything).
+  auto check_profiles = [&](const std::string& path, const PolicyConfig& policy) -> Status {
+    for (size_t i = 0; i < policy.profiles.size(); ++i) {
+      if (config.profiles.count(policy.profiles[i]) == 0) {
+        return Invalid(ElementPath(path + ".profiles", i), "profile " + internal::Quote(policy.profiles[i]) + " is not defined");
+      }
+    }
+    return Status::Ok();
+  };
+  ANVIL_RETURN_IF_ERROR(check_profiles("policy", config.policy));
+  for (const auto& [name, policy] : config.policies) ANVIL_RETURN_IF_ERROR(check_profiles(JoinKey("policies", name), policy));
+  for (const auto& [name, profile] : config.profiles) {
+    if (!profile.policy.empty() && config.policies.count(profile.policy) == 0) {
+      return Invalid(JoinKey("profiles", name) + ".policy",
+                     "policy " + internal::Quote(profile.policy) + " is not defined (a [policies.NAME] table)");
+    }
   }
   for (const auto& [name, profile] : config.profiles) {
     const std::string path = JoinKey("profiles", name);
@@ -672,7 +752,8 @@ Result<Config> ParseConfig(std::string_view toml_text) {
       root.Table("publication", [&](TableReader& t) { return ReadPublication(t, config.publication); }));
   ANVIL_RETURN_IF_ERROR(root.Table("audit", [&](TableReader& t) { return ReadAudit(t, config.audit); }));
   ANVIL_RETURN_IF_ERROR(root.Table("metrics", [&](TableReader& t) { return ReadMetrics(t, config.metrics); }));
-  ANVIL_RETURN_IF_ERROR(root.Table("policy", [&](TableReader& t) { return ReadPolicy(t, config.policy); }));
+  ANVIL_RETURN_IF_ERROR(root.Table("policy", [&](TableReader& t) { return ReadPolicy(t, config.policy, false); }));
+  ANVIL_RETURN_IF_ERROR(root.Table("policies", [&](TableReader& t) { return ReadPolicies(t, config.policies); }));
   ANVIL_RETURN_IF_ERROR(root.Table("limits", [&](TableReader& t) { return ReadLimits(t, config.limits); }));
   ANVIL_RETURN_IF_ERROR(root.Table("ca", [&](TableReader& t) { return ReadCa(t, config.ca); }));
   if (const toml::node* profiles = root.Take("profiles")) {

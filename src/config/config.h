@@ -117,15 +117,24 @@ struct MetricsConfig {
   std::chrono::seconds certificate_count_period{60};
 };
 
+// [policy], the default policy, and each [policies.NAME] (docs/policy.md): the same keys. A named policy's
+// defaults allow everything (its lists empty, max_identifiers 10000); it only ever narrows the default.
 struct PolicyConfig {
-  std::vector<std::string> allowed_domains;  // policy.allowed_domains: suffixes; empty = any name
-  std::vector<std::string> denied_domains;   // policy.denied_domains: suffixes, checked first
+  // *_domains: name patterns: "example.com" (it and every name below), "=host.example.com" (that name only),
+  // "*.example.com" ("*" = any one label).
+  std::vector<std::string> allowed_domains;  // policy.allowed_domains; empty = any name
+  std::vector<std::string> denied_domains;   // policy.denied_domains, checked first
   std::vector<std::string> allowed_ip_ranges;  // policy.allowed_ip_ranges: CIDRs; empty = any address
   std::vector<std::string> denied_ip_ranges;   // policy.denied_ip_ranges: CIDRs, checked first
+  std::vector<std::string> identifier_types;   // policy.identifier_types: dns, ip; empty = any
+  std::vector<std::string> challenge_types;    // policy.challenge_types: http-01 dns-01 tls-alpn-01; empty = any
+  std::vector<std::string> profiles;           // policy.profiles: profile names; empty = any
   bool allow_wildcards = true;                 // policy.allow_wildcards
   int max_identifiers = 100;                   // policy.max_identifiers per order
-  // policy.key_types: CSR key types accepted: ec256 ec384 ec521 rsa2048 rsa3072 rsa4096 ed25519
+  // policy.key_types: CSR key types accepted: ec256 ec384 ec521 rsa2048 rsa3072 rsa4096 ed25519 (empty = any,
+  // in a named policy only)
   std::vector<std::string> key_types{"ec256", "ec384", "ec521", "rsa2048", "rsa3072", "rsa4096"};
+  std::optional<std::chrono::seconds> max_validity;  // policy.max_validity: certificates are cut to it
 };
 
 // A rate limit: `count` events per `period`; count 0 = off. Written "300/3h" or "off".
@@ -153,6 +162,7 @@ struct ProfileConfig {
   std::vector<std::string> ext_key_usages{"serverAuth"};  // profiles.NAME.ext_key_usages
   std::vector<std::string> identifier_types{"dns", "ip"};  // profiles.NAME.identifier_types
   std::vector<std::string> key_types;  // profiles.NAME.key_types; empty = policy.key_types
+  std::string policy;  // profiles.NAME.policy: a [policies.NAME] bound to every request for it; "" = none
   std::chrono::seconds backdate{60};   // profiles.NAME.backdate: notBefore = now - backdate (clock skew)
   // profiles.NAME.crl: certificates name the CRL distribution point (when there is a publication listener)
   bool crl = true;
@@ -196,6 +206,7 @@ struct Config {
   AuditConfig audit;
   MetricsConfig metrics;
   PolicyConfig policy;
+  std::map<std::string, PolicyConfig> policies;  // [policies.NAME]
   LimitsConfig limits;
   CaConfig ca;
   std::string default_profile = "tls-server";  // default_profile (top-level key)

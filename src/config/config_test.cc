@@ -690,10 +690,16 @@ TEST(ConfigTest, MetricsListenerIsOffByDefaultAndTakesListenAddresses) {
 TEST(ConfigTest, NamesAreChecked) {
   EXPECT_EQ(ErrorOf("[server]\ntls_names = [\"ok.example\", \"bad_name.example\"]\n"),
             "server.tls_names[1]: invalid DNS name \"bad_name.example\"");
-  EXPECT_EQ(
-      ErrorOf("[policy]\nallowed_domains = [\"*.example.com\"]\n"),
-      "policy.allowed_domains[0]: write \"*.example.com\" as \"example.com\" (a suffix already matches every "
-      "name below it)");
+  // Name patterns (docs/policy.md): "*" is one whole label; "=" an exact name.
+  EXPECT_EQ(ErrorOf("[policy]\nallowed_domains = [\"db-*.example.com\"]\n"),
+            "policy.allowed_domains[0]: \"*\" must be a whole label, as in \"*.example.com\"; got "
+            "\"db-*.example.com\"");
+  EXPECT_EQ(ErrorOf("[policies.web]\ndenied_domains = [\"=bad_name.example\"]\n"),
+            "policies.web.denied_domains[0]: invalid DNS name \"bad_name.example\"");
+  auto patterns = ParseConfig("[policy]\nallowed_domains = [\"*.Example.com\", \"=WWW.example.org\", \".corp.example\"]\n");
+  ASSERT_TRUE(patterns.ok()) << patterns.status().message();
+  EXPECT_EQ(patterns->policy.allowed_domains,
+            (std::vector<std::string>{"*.example.com", "=www.example.org", "corp.example"}));
   EXPECT_EQ(ErrorOf("[policy]\ndenied_domains = [\"10.0.0.1\"]\n"),
             "policy.denied_domains[0]: expected a DNS name, got the IP address \"10.0.0.1\"");
   EXPECT_EQ(ErrorOf("[validation]\ncaa_identities = [\"\"]\n"),

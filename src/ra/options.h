@@ -20,6 +20,7 @@ struct ProfileRules {
   ca::CertificateProfile certificate;                      // certificate.name is the profile's name
   std::vector<std::string> identifier_types{"dns", "ip"};  // acme::IdentifierTypeName spellings
   std::vector<std::string> key_types;                      // CSR key types; empty = the policy's
+  std::string policy;  // a named policy bound to every request for this profile (docs/policy.md); empty: none
 };
 
 // A rate limit of RFC 8555 §6.6: `count` events per `period`; count 0 = off.

@@ -5,6 +5,30 @@
 #include <algorithm>
 
 namespace anvil::ra {
+namespace {
+
+std::string List(const std::vector<std::string>& values) {
+  std::string out;
+  for (const auto& v : values) out += (out.empty() ? "" : ", ") + v;
+  return out;
+}
+
+bool Contains(const std::vector<std::string>& values, std::string_view value) {
+  return std::find(values.begin(), values.end(), value) != values.end();
+}
+
+std::vector<std::string_view> Labels(std::string_view name) {
+  std::vector<std::string_view> labels;
+  size_t start = 0;
+  for (;;) {
+    size_t dot = name.find('.', start);
+    labels.push_back(name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+    if (dot == std::string_view::npos) return labels;
+    start = dot + 1;
+  }
+}
+
+}  // namespace
 
 bool Policy::Cidr::Contains(const std::string& ip) const {
   std::array<unsigned char, 16> a{};
@@ -36,69 +60,148 @@ Result<Policy::Cidr> Policy::ParseCidr(const std::string& text) {
   return c;
 }
 
-bool Policy::MatchesSuffix(const std::string& name, const std::string& suffix) {
-  // "example.com" matches itself and any name below it, never "badexample.com".
-  if (name == suffix) return true;
-  return name.size() > suffix.size() && name.ends_with(suffix) && name[name.size() - suffix.size() - 1] == '.';
+Status Policy::CheckPattern(const std::string& pattern) {
+  std::string_view body = pattern;
+  if (body.starts_with("=")) body.remove_prefix(1);
+  if (body.empty()) return Error(Code::kInvalidArgument, "empty name pattern");
+  for (std::string_view label : Labels(body)) {
+    if (label.empty()) return Error(Code::kInvalidArgument, "name pattern \"" + pattern + "\" has an empty label");
+    if (label != "*" && label.find('*') != std::string_view::npos) {
+      return Error(Code::kInvalidArgument,
+                   "name pattern \"" + pattern + "\": \"*\" must be a whole label, as in \"*.example.com\"");
+    }
+  }
+  return Status::Ok();
+}
+
+bool Policy::Matches(const std::string& name, const std::string& pattern) {
+  if (pattern.starts_with("=")) return name == std::string_view(pattern).substr(1);
+  if (pattern.find('*') == std::string::npos) {
+    // "example.com" matches itself and any name below it, never "badexample.com".
+    if (name == pattern) return true;
+    return name.size() > pattern.size() && name.ends_with(pattern) && name[name.size() - pattern.size() - 1] == '.';
+  }
+  const std::vector<std::string_view> n = Labels(name), p = Labels(pattern);
+  if (n.size() != p.size()) return false;
+  for (size_t i = 0; i < n.size(); ++i) {
+    if (p[i] != "*" && p[i] != n[i]) return false;
+  }
+  return true;
 }
 
 Result<Policy> Policy::Create(const PolicyRules& rules) {
   Policy p;
+  p.rules_ = rules;
+  p.name_ = rules.name;
+  const std::string prefix = rules.name == "default" ? "policy." : "policies." + rules.name + ".";
   auto lower = [](std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
     while (!s.empty() && s.front() == '.') s.erase(s.begin());
     return s;
   };
-  for (const auto& d : rules.allowed_domains) p.allowed_domains_.push_back(lower(d));
-  for (const auto& d : rules.denied_domains) p.denied_domains_.push_back(lower(d));
-  for (size_t i = 0; i < rules.allowed_ip_ranges.size(); ++i) {
-    auto c = ParseCidr(rules.allowed_ip_ranges[i]);
-    if (!c.ok()) return Error(Code::kInvalidArgument, "policy.allowed_ip_ranges[" + std::to_string(i) + "]: " + c.status().message());
-    p.allowed_ips_.push_back(*c);
+  for (auto [from, to, key] : {std::tuple{&rules.allowed_domains, &p.allowed_domains_, "allowed_domains"},
+                               std::tuple{&rules.denied_domains, &p.denied_domains_, "denied_domains"}}) {
+    for (size_t i = 0; i < from->size(); ++i) {
+      std::string pattern = lower((*from)[i]);
+      if (Status s = CheckPattern(pattern); !s.ok()) {
+        return Error(Code::kInvalidArgument, prefix + key + "[" + std::to_string(i) + "]: " + s.message());
+      }
+      to->push_back(std::move(pattern));
+    }
   }
-  for (size_t i = 0; i < rules.denied_ip_ranges.size(); ++i) {
-    auto c = ParseCidr(rules.denied_ip_ranges[i]);
-    if (!c.ok()) return Error(Code::kInvalidArgument, "policy.denied_ip_ranges[" + std::to_string(i) + "]: " + c.status().message());
-    p.denied_ips_.push_back(*c);
+  for (auto [from, to, key] : {std::tuple{&rules.allowed_ip_ranges, &p.allowed_ips_, "allowed_ip_ranges"},
+                               std::tuple{&rules.denied_ip_ranges, &p.denied_ips_, "denied_ip_ranges"}}) {
+    for (size_t i = 0; i < from->size(); ++i) {
+      auto c = ParseCidr((*from)[i]);
+      if (!c.ok()) {
+        return Error(Code::kInvalidArgument, prefix + key + "[" + std::to_string(i) + "]: " + c.status().message());
+      }
+      to->push_back(*c);
+    }
   }
+  for (const auto& type : rules.identifier_types) {
+    if (!acme::ParseIdentifierType(type).ok()) {
+      return Error(Code::kInvalidArgument, prefix + "identifier_types: unknown identifier type \"" + type + "\"");
+    }
+  }
+  for (const auto& type : rules.challenge_types) {
+    if (!acme::ParseChallengeType(type).ok()) {
+      return Error(Code::kInvalidArgument, prefix + "challenge_types: unknown challenge type \"" + type + "\"");
+    }
+  }
+  if (rules.max_identifiers < 1) return Error(Code::kInvalidArgument, prefix + "max_identifiers: at least 1");
   p.allow_wildcards_ = rules.allow_wildcards;
   p.max_identifiers_ = rules.max_identifiers;
   p.key_types_ = rules.key_types;
+  p.max_validity_ = rules.max_validity;
   return p;
 }
 
-Policy::Refusal Policy::Check(const acme::Identifier& id) const {
-  const std::string shown = std::string(acme::IdentifierTypeName(id.type)) + " identifier \"" + id.value + "\"";
+PolicyDecision Policy::DecideIdentifier(const acme::Identifier& id) const {
+  const std::string type_name(acme::IdentifierTypeName(id.type));
+  const std::string shown = type_name + " identifier \"" + id.value + "\"";
+  if (!rules_.identifier_types.empty() && !Contains(rules_.identifier_types, type_name)) {
+    return {"identifier_types", "only " + List(rules_.identifier_types) + " identifiers are allowed: " + shown};
+  }
   if (id.type == acme::IdentifierType::kDns) {
-    if (id.wildcard() && !allow_wildcards_) return {"allow_wildcards", "policy forbids wildcard names: " + shown};
-    std::string name = id.authorization_value();
+    if (id.wildcard() && !allow_wildcards_) return {"allow_wildcards", "wildcard names are forbidden: " + shown};
     for (const auto& d : denied_domains_) {
-      if (MatchesSuffix(name, d)) return {"denied_domains", "policy forbids names under " + d + ": " + shown};
+      if (Matches(id.value, d)) return {"denied_domains", "names matching " + d + " are forbidden: " + shown};
     }
-    if (!allowed_domains_.empty() &&
-        std::none_of(allowed_domains_.begin(), allowed_domains_.end(),
-                     [&](const std::string& d) { return MatchesSuffix(name, d); })) {
-      return {"allowed_domains", "policy allows no such name: " + shown};
+    if (!allowed_domains_.empty() && std::none_of(allowed_domains_.begin(), allowed_domains_.end(),
+                                                  [&](const std::string& d) { return Matches(id.value, d); })) {
+      return {"allowed_domains", "the name matches none of " + List(allowed_domains_) + ": " + shown};
     }
     return {};
   }
   for (const auto& c : denied_ips_) {
-    if (c.Contains(id.value)) return {"denied_ip_ranges", "policy forbids this address range: " + shown};
+    if (c.Contains(id.value)) return {"denied_ip_ranges", "this address range is forbidden: " + shown};
   }
   if (!allowed_ips_.empty() &&
       std::none_of(allowed_ips_.begin(), allowed_ips_.end(), [&](const Cidr& c) { return c.Contains(id.value); })) {
-    return {"allowed_ip_ranges", "policy allows no such address: " + shown};
+    return {"allowed_ip_ranges", "the address is in none of " + List(rules_.allowed_ip_ranges) + ": " + shown};
   }
   return {};
 }
 
-Status Policy::CheckIdentifier(const acme::Identifier& id) const {
-  Refusal refusal = Check(id);
-  if (refusal.rule.empty()) return Status::Ok();
-  return Error(Code::kRejectedIdentifier, std::move(refusal.detail));
+PolicyDecision Policy::DecideCount(size_t identifiers) const {
+  if (identifiers <= static_cast<size_t>(max_identifiers_)) return {};
+  return {"max_identifiers", "an order may have at most " + std::to_string(max_identifiers_) +
+                                 " identifiers; this one has " + std::to_string(identifiers)};
 }
 
-std::string_view Policy::RuleRefusing(const acme::Identifier& id) const { return Check(id).rule; }
+PolicyDecision Policy::DecideProfile(std::string_view profile) const {
+  if (rules_.profiles.empty() || Contains(rules_.profiles, profile)) return {};
+  return {"profiles", "profile " + std::string(profile) + " is not allowed (allowed: " + List(rules_.profiles) + ")"};
+}
+
+PolicyDecision Policy::DecideKey(const crypto::PublicKey& key, const std::vector<std::string>& profile_key_types) const {
+  return DecideKeyType(KeyTypeOf(key), profile_key_types);
+}
+
+PolicyDecision Policy::DecideKeyType(const std::string& type, const std::vector<std::string>& profile_key_types) const {
+  const auto& types = profile_key_types.empty() ? key_types_ : profile_key_types;
+  if (types.empty() || Contains(types, type)) return {};
+  return {"key_types", "key type " + type + " is not allowed (allowed: " + List(types) + ")"};
+}
+
+bool Policy::AllowsChallenge(acme::ChallengeType type) const {
+  return rules_.challenge_types.empty() || Contains(rules_.challenge_types, acme::ChallengeTypeName(type));
+}
+
+Status Policy::CheckIdentifier(const acme::Identifier& id) const {
+  PolicyDecision decision = DecideIdentifier(id);
+  if (decision.allowed()) return Status::Ok();
+  return Error(Code::kRejectedIdentifier, "policy forbids it: " + decision.detail);
+}
+
+std::string_view Policy::RuleRefusing(const acme::Identifier& id) const { return DecideIdentifier(id).rule; }
+
+Status Policy::CheckKey(const crypto::PublicKey& key, const std::vector<std::string>& allowed) const {
+  PolicyDecision decision = DecideKey(key, allowed);
+  if (decision.allowed()) return Status::Ok();
+  return Error(Code::kBadCsr, decision.detail);
+}
 
 std::string KeyTypeOf(const crypto::PublicKey& key) {
   switch (key.algorithm()) {
@@ -114,17 +217,6 @@ std::string KeyTypeOf(const crypto::PublicKey& key) {
       }
   }
   return "unknown";
-}
-
-Status Policy::CheckKey(const crypto::PublicKey& key, const std::vector<std::string>& allowed) const {
-  const auto& types = allowed.empty() ? key_types_ : allowed;
-  std::string type = KeyTypeOf(key);
-  if (std::find(types.begin(), types.end(), type) == types.end()) {
-    std::string list;
-    for (const auto& t : types) list += (list.empty() ? "" : ", ") + t;
-    return Error(Code::kBadCsr, "key type " + type + " is not allowed (allowed: " + list + ")");
-  }
-  return Status::Ok();
 }
 
 }  // namespace anvil::ra

@@ -83,5 +83,67 @@ TEST(Policy, KeyTypesAreChecked) {
   EXPECT_EQ(KeyTypeOf(rsa->public_key()), "rsa2048");
 }
 
+TEST(Policy, ExactAndLabelWildcardPatterns) {
+  PolicyRules c;
+  c.allowed_domains = {"=www.corp.example", "*.dev.corp.example", "*.*.lab.corp.example"};
+  auto p = Policy::Create(c);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_TRUE(p->CheckIdentifier(Dns("www.corp.example")).ok());
+  EXPECT_FALSE(p->CheckIdentifier(Dns("a.www.corp.example")).ok());  // "=" is that name only
+  EXPECT_TRUE(p->CheckIdentifier(Dns("api.dev.corp.example")).ok());
+  EXPECT_TRUE(p->CheckIdentifier(Dns("*.dev.corp.example")).ok());   // the wildcard name, as text
+  EXPECT_FALSE(p->CheckIdentifier(Dns("dev.corp.example")).ok());    // "*" is exactly one label
+  EXPECT_FALSE(p->CheckIdentifier(Dns("a.b.dev.corp.example")).ok());
+  EXPECT_TRUE(p->CheckIdentifier(Dns("a.b.lab.corp.example")).ok());
+  EXPECT_FALSE(p->CheckIdentifier(Dns("a.lab.corp.example")).ok());
+}
+
+TEST(Policy, DeniedPatternsNameTheRuleAndThePattern) {
+  PolicyRules c;
+  c.denied_domains = {"*.prod.corp.example"};
+  auto p = Policy::Create(c);
+  PolicyDecision d = p->DecideIdentifier(Dns("db.prod.corp.example"));
+  EXPECT_EQ(d.rule, "denied_domains");
+  EXPECT_NE(d.detail.find("*.prod.corp.example"), std::string::npos) << d.detail;
+  EXPECT_TRUE(p->DecideIdentifier(Dns("a.db.prod.corp.example")).allowed());
+}
+
+TEST(Policy, PatternsWithAPartialStarAreRefused) {
+  PolicyRules c;
+  c.name = "web";
+  c.allowed_domains = {"db-*.corp.example"};
+  auto p = Policy::Create(c);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("policies.web.allowed_domains[0]"), std::string::npos)
+      << p.status().message();
+}
+
+TEST(Policy, IdentifierTypesProfilesChallengesAndCounts) {
+  PolicyRules c;
+  c.identifier_types = {"dns"};
+  c.profiles = {"tls-client"};
+  c.challenge_types = {"dns-01"};
+  c.max_identifiers = 2;
+  auto p = Policy::Create(c);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->DecideIdentifier(Ip("192.0.2.1")).rule, "identifier_types");
+  EXPECT_TRUE(p->DecideIdentifier(Dns("a.example")).allowed());
+  EXPECT_EQ(p->DecideProfile("tls-server").rule, "profiles");
+  EXPECT_TRUE(p->DecideProfile("tls-client").allowed());
+  EXPECT_TRUE(p->AllowsChallenge(acme::ChallengeType::kDns01));
+  EXPECT_FALSE(p->AllowsChallenge(acme::ChallengeType::kHttp01));
+  EXPECT_TRUE(p->DecideCount(2).allowed());
+  EXPECT_EQ(p->DecideCount(3).rule, "max_identifiers");
+}
+
+TEST(Policy, UnknownTypesAreConfigurationErrors) {
+  PolicyRules c;
+  c.challenge_types = {"carrier-pigeon-01"};
+  EXPECT_FALSE(Policy::Create(c).ok());
+  PolicyRules d;
+  d.identifier_types = {"email"};
+  EXPECT_FALSE(Policy::Create(d).ok());
+}
+
 }  // namespace
 }  // namespace anvil::ra

@@ -13,7 +13,8 @@ namespace anvil::ra {
 
 Result<storage::Authorization> RegistrationAuthority::MakeAuthorization(const std::string& account_id,
                                                                         const acme::Identifier& id,
-                                                                        bool wildcard, TimePoint now) {
+                                                                        bool wildcard, TimePoint now,
+                                                                        const EffectivePolicy& policy) {
   storage::Authorization authz;
   authz.id = NewId(now);
   authz.account_id = account_id;
@@ -30,6 +31,18 @@ Result<storage::Authorization> RegistrationAuthority::MakeAuthorization(const st
              acme::ChallengeType::kTlsAlpn01};  // RFC 8738 §7: no dns-01 for IPs
   } else {
     types = {acme::ChallengeType::kHttp01, acme::ChallengeType::kDns01, acme::ChallengeType::kTlsAlpn01};
+  }
+  std::erase_if(types, [&](acme::ChallengeType type) { return !policy.AllowsChallenge(type); });
+  if (types.empty()) {
+    std::string names;
+    for (const BoundPolicy& bound : policy.policies()) {
+      if (!bound.policy->rules().challenge_types.empty()) names += (names.empty() ? "" : ", ") + bound.policy->name();
+    }
+    ReportPolicy("challenge_types");
+    return Error(Code::kRejectedIdentifier, "the challenge types policy " + names +
+                                                " allows (rule challenge_types) cannot validate " +
+                                                std::string(acme::IdentifierTypeName(id.type)) + " identifier \"" +
+                                                id.value + "\"");
   }
   for (auto type : types) {
     storage::Challenge c;
@@ -63,14 +76,19 @@ Result<storage::Authorization> RegistrationAuthority::NewAuthorization(const sto
   ANVIL_ASSIGN_OR_RETURN(acme::Identifier id, acme::NormalizeIdentifier(t, value));
   // §7.4.1: pre-authorization for a wildcard is not possible (no "*." in authorization identifiers).
   if (id.wildcard()) return Error(Code::kRejectedIdentifier, "newAuthz cannot be used for wildcard names");
-  if (Status allowed = policy_.CheckIdentifier(id); !allowed.ok()) {
-    ReportPolicy(policy_.RuleRefusing(id));
-    return Refused(account.id, "",
-                   {{"stage", "new-authz"}, {"identifiers", {RequestedIdentifier(type, value)}}},
-                   allowed);
+  // Pre-authorization names no profile: the policies of the account bind it (the default, the EAB key's, the
+  // account's); an order's profile may narrow them further when the authorization is used.
+  ANVIL_ASSIGN_OR_RETURN(EffectivePolicy policy, PolicyFor(account, static_cast<const ProfileRules*>(nullptr)));
+  const nlohmann::json what = {{"stage", "new-authz"}, {"identifiers", {RequestedIdentifier(type, value)}}};
+  if (auto refusal = policy.RefuseIdentifier(id)) {
+    nlohmann::json details = what;
+    details["policy"] = refusal->policy;
+    details["rule"] = refusal->rule;
+    return Refused(account.id, "", details, PolicyRefused(*refusal, Code::kRejectedIdentifier));
   }
-  ANVIL_ASSIGN_OR_RETURN(storage::Authorization authz,
-                         MakeAuthorization(account.id, id, false, clock_.Now()));
+  auto made = MakeAuthorization(account.id, id, false, clock_.Now(), policy);
+  if (!made.ok() && made.status().code() == Code::kRejectedIdentifier) return Refused(account.id, "", what, made.status());
+  ANVIL_ASSIGN_OR_RETURN(storage::Authorization authz, std::move(made));
   ANVIL_RETURN_IF_ERROR(store_.CreateAuthorization(authz));
   return authz;
 }

@@ -89,19 +89,28 @@ Status RegistrationAuthority::CheckPendingCaps(const storage::Account& account, 
 Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& account,
                                                        const NewOrderRequest& request) {
   if (request.identifiers.empty()) return Error(Code::kMalformed, "an order needs at least one identifier");
-  if (int(request.identifiers.size()) > policy_.max_identifiers()) {
-    ReportPolicy("max_identifiers");
-    // The request is not one this server accepts: RFC 8555 §6.7 "malformed" (Boulder answers the same).
-    return Refused(account.id, "", {{"stage", "new-order"}, {"identifiers", request.identifiers.size()}},
-                   Error(Code::kMalformed, "an order may have at most " + std::to_string(policy_.max_identifiers()) +
-                                               " identifiers (policy.max_identifiers); this one has " +
-                                               std::to_string(request.identifiers.size())));
-  }
   ANVIL_ASSIGN_OR_RETURN(const ProfileRules* profile, Profile(request.profile));
   const std::string& profile_name = profile->certificate.name;
+  ANVIL_ASSIGN_OR_RETURN(EffectivePolicy policy, PolicyFor(account, profile));
+  if (auto refusal = policy.RefuseCount(request.identifiers.size())) {
+    // The request is not one this server accepts: RFC 8555 §6.7 "malformed" (Boulder answers the same).
+    return Refused(account.id, "",
+                   {{"stage", "new-order"}, {"identifiers", request.identifiers.size()}, {"policy", refusal->policy},
+                    {"rule", refusal->rule}},
+                   PolicyRefused(*refusal, Code::kMalformed));
+  }
+  if (auto refusal = policy.RefuseProfile(profile_name)) {
+    // RFC 8555 has no problem type for a profile the requester may not use; draft-aaron-acme-profiles'
+    // invalidProfile says the profile cannot be used for this order.
+    return Refused(account.id, "",
+                   {{"stage", "new-order"}, {"profile", profile_name}, {"policy", refusal->policy},
+                    {"rule", refusal->rule}},
+                   PolicyRefused(*refusal, Code::kInvalidProfile));
+  }
 
   // Normalize and police every identifier; report all failures at once as subproblems (§6.7.1).
   std::vector<acme::Identifier> identifiers;
+  nlohmann::json refusing = nlohmann::json::array();  // the policies and rules that refused, for the audit
   Status failure;
   auto fail = [&](const std::string& type, const std::string& value, const Status& s) {
     if (failure.ok()) failure = Status(s.code(), s.message());
@@ -126,18 +135,18 @@ Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& a
                   "profile " + profile_name + " does not allow " + type_name + " identifiers"));
       continue;
     }
-    Status allowed = policy_.CheckIdentifier(*id);
-    if (!allowed.ok()) {
-      ReportPolicy(policy_.RuleRefusing(*id));
-      fail(type_name, value, allowed);
+    if (auto refusal = policy.RefuseIdentifier(*id)) {
+      refusing.push_back({{"policy", refusal->policy}, {"rule", refusal->rule}});
+      fail(type_name, value, PolicyRefused(*refusal, Code::kRejectedIdentifier));
       continue;
     }
     if (std::find(identifiers.begin(), identifiers.end(), *id) == identifiers.end())
       identifiers.push_back(*id);
   }
   if (!failure.ok()) {
-    const nlohmann::json what = {{"stage", "new-order"}, {"profile", profile_name},
-                                 {"identifiers", RequestedIdentifiers(request)}};
+    nlohmann::json what = {{"stage", "new-order"}, {"profile", profile_name},
+                           {"identifiers", RequestedIdentifiers(request)}};
+    if (!refusing.empty()) what["policies"] = refusing;
     if (failure.subproblems().size() > 1) {
       Status compound(failure.code(), "several identifiers were refused; see subproblems");
       for (const auto& sub : failure.subproblems()) compound.AddSubproblem(sub);
@@ -147,9 +156,11 @@ Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& a
   }
 
   TimePoint now = clock_.Now();
-  // Requested validity (§7.4): within the profile's lifetime, not too far in the past or future.
+  // Requested validity (§7.4): within the profile's lifetime (cut by the policies' max_validity), not too far
+  // in the past or future.
   if (request.not_before || request.not_after) {
-    const ca::CertificateProfile& certificate = profile->certificate;
+    ca::CertificateProfile certificate = profile->certificate;
+    if (auto max = policy.MaxValidity(); max && *max < certificate.validity) certificate.validity = *max;
     TimePoint nb = request.not_before.value_or(now - certificate.backdate);
     TimePoint na = request.not_after.value_or(nb + certificate.validity);
     if (nb < now - std::chrono::hours(24))
@@ -159,8 +170,9 @@ Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& a
     if (na <= nb || na <= now)
       return Error(Code::kMalformed, "notAfter must be after notBefore and in the future");
     if (na - nb > certificate.validity) {
-      return Error(Code::kMalformed, "requested validity exceeds the profile's " +
-                                         std::to_string(certificate.validity.count() / 86400) + " days");
+      return Error(Code::kMalformed, "requested validity exceeds the " +
+                                         std::to_string(certificate.validity.count() / 86400) +
+                                         " days the profile and policies allow");
     }
   }
   if (!request.replaces.empty()) ANVIL_RETURN_IF_ERROR(CheckReplaces(account, request.replaces));
@@ -204,8 +216,13 @@ Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& a
       order.authorization_ids.push_back(reused->id);
       continue;
     }
-    ANVIL_ASSIGN_OR_RETURN(storage::Authorization authz,
-                           MakeAuthorization(account.id, id, id.wildcard(), now));
+    auto made = MakeAuthorization(account.id, id, id.wildcard(), now, policy);
+    if (!made.ok() && made.status().code() == Code::kRejectedIdentifier) {
+      return Refused(account.id, "",
+                     {{"stage", "new-order"}, {"profile", profile_name}, {"identifiers", RequestedIdentifiers(request)}},
+                     made.status());
+    }
+    ANVIL_ASSIGN_OR_RETURN(storage::Authorization authz, std::move(made));
     order.authorization_ids.push_back(authz.id);
     order.expires = std::min(order.expires, authz.expires);
     all_valid = false;
@@ -303,14 +320,17 @@ Result<std::vector<std::string>> RegistrationAuthority::ListOrders(const storage
 Result<crypto::PublicKey> RegistrationAuthority::CheckCsrMatchesOrder(const storage::Order& order,
                                                                       const std::string& csr_der,
                                                                       const storage::Account& account,
-                                                                      const ProfileRules& profile) {
+                                                                      const ProfileRules& profile,
+                                                                      const EffectivePolicy& policy) {
   auto csr = crypto::Csr::FromDer(csr_der);
   if (!csr.ok()) return Error(Code::kBadCsr, "the CSR cannot be parsed: " + csr.status().message());
   if (!csr->VerifySignature()) return Error(Code::kBadCsr, "the CSR's signature is invalid");
   crypto::PublicKey key = csr->public_key();
-  if (Status allowed = policy_.CheckKey(key, profile.key_types); !allowed.ok()) {
-    ReportPolicy("key_types");
-    return Refused(account.id, order.id, {{"stage", "finalize"}, {"profile", profile.certificate.name}}, allowed);
+  if (auto refusal = policy.RefuseKey(key, profile.key_types)) {
+    return Refused(account.id, order.id,
+                   {{"stage", "finalize"}, {"profile", profile.certificate.name}, {"policy", refusal->policy},
+                    {"rule", refusal->rule}},
+                   PolicyRefused(*refusal, Code::kBadCsr));
   }
   ANVIL_RETURN_IF_ERROR(CheckKeyUsable(key, Code::kBadCsr, "the CSR's key"));
   // A certificate key must not be an account key: the requester's (compared at once) or any other account's
@@ -392,8 +412,10 @@ Result<storage::Order> RegistrationAuthority::Finalize(const storage::Account& a
                                            ", not ready to be finalized");
   }
   ANVIL_ASSIGN_OR_RETURN(const ProfileRules* profile, Profile(order.profile));
+  // The policies as they are now: an account's or EAB key's policy changed since the order applies.
+  ANVIL_ASSIGN_OR_RETURN(EffectivePolicy policy, PolicyFor(account, profile));
   ANVIL_ASSIGN_OR_RETURN(crypto::PublicKey subject_key,
-                         CheckCsrMatchesOrder(order, csr_der, account, *profile));
+                         CheckCsrMatchesOrder(order, csr_der, account, *profile, policy));
   // Before the gate: a refusal leaves the order ready, so the client may finalize again once the DNS
   // changes (docs/acme-compliance.md).
   Status caa = RecheckCaa(account, order);
@@ -408,6 +430,7 @@ Result<storage::Order> RegistrationAuthority::Finalize(const storage::Account& a
   // failure in between makes the order invalid (docs/issuance.md).
   ca::IssuanceRequest issue{subject_key, order.identifiers, profile->certificate, order.not_before,
                             order.not_after};
+  if (auto max = policy.MaxValidity(); max && *max < issue.profile.validity) issue.profile.validity = *max;
   std::vector<storage::RateLimit> limits;
   std::set<std::string> domains;
   for (const auto& id : order.identifiers) domains.insert(RegisteredDomain(id));

@@ -4,7 +4,6 @@
 
 #include "crypto/digest.h"
 #include "crypto/weak_keys.h"
-#include "jose/eab.h"
 #include "ra/ids.h"
 #include "ra/limit_keys.h"
 
@@ -28,11 +27,11 @@ bool IsMailAddress(std::string_view addr) {
 }
 }  // namespace
 
-RegistrationAuthority::RegistrationAuthority(RaOptions options, Policy policy, storage::Store& store,
+RegistrationAuthority::RegistrationAuthority(RaOptions options, PolicySet policies, storage::Store& store,
                                              va::Validator& validator, ca::CertificateIssuer& ca, const Clock& clock,
                                              SteadyClock& steady_clock)
     : options_(std::move(options)),
-      policy_(std::move(policy)),
+      policies_(std::move(policies)),
       store_(store),
       validator_(validator),
       ca_(ca),
@@ -77,24 +76,6 @@ Status RegistrationAuthority::CheckContacts(const std::vector<std::string>& cont
     if (!IsMailAddress(addr)) return Error(Code::kInvalidContact, "invalid email address \"" + std::string(addr.substr(0, 64)) + "\"");
   }
   return Status::Ok();
-}
-
-Result<std::string> RegistrationAuthority::CheckEab(const NewAccountRequest& request) {
-  if (!request.eab) {
-    if (options_.external_account_required) {
-      return Error(Code::kExternalAccountRequired, "this CA requires an external account binding");
-    }
-    return std::string();
-  }
-  ANVIL_ASSIGN_OR_RETURN(std::string kid, jose::EabKid(*request.eab, request.eab_url));
-  auto key = store_.GetEabKey(kid);
-  if (!key.ok()) {
-    if (key.status().code() == Code::kNotFound) return Error(Code::kUnauthorized, "unknown external account key ID");
-    return key.status();
-  }
-  if (!key->account_id.empty()) return Error(Code::kUnauthorized, "external account key already used");
-  ANVIL_RETURN_IF_ERROR(jose::VerifyEab(*request.eab, key->hmac_key, request.key));
-  return kid;
 }
 
 Result<NewAccountResult> RegistrationAuthority::NewAccount(const NewAccountRequest& request) {

@@ -31,6 +31,7 @@
 #include "ra/challenge_waits.h"
 #include "ra/options.h"
 #include "ra/policy.h"
+#include "ra/policy_set.h"
 #include "storage/store.h"
 #include "va/validator.h"
 
@@ -70,11 +71,21 @@ inline std::string RequestedIdentifier(const std::string& type, const std::strin
   return type.substr(0, 16) + ":" + value.substr(0, 256);
 }
 
+// A new External Account Binding key (`anvil-ca eab create`, the admin API; docs/policy.md).
+struct EabKeyRequest {
+  std::string kid;     // empty: a random one
+  std::string label;   // who or what the key is for (stored as EabKey::comment)
+  std::string policy;  // a named policy every account bound with the key gets; empty: none
+  std::optional<std::chrono::seconds> lifetime;  // none: the key does not expire
+  int64_t max_uses = 1;                          // accounts it may bind; 0: any number
+  std::string requester = "operator";            // who asks, for the audit record
+};
+
 class RegistrationAuthority {
  public:
   // `steady_clock` bounds the challenge responses' waits (RaOptions::challenge_wait; tests pass a
   // FakeSteadyClock).
-  RegistrationAuthority(RaOptions options, Policy policy, storage::Store& store, va::Validator& validator,
+  RegistrationAuthority(RaOptions options, PolicySet policies, storage::Store& store, va::Validator& validator,
                         ca::CertificateIssuer& ca, const Clock& clock,
                         SteadyClock& steady_clock = SteadyClock::Real());
 
@@ -120,6 +131,21 @@ class RegistrationAuthority {
   // `account.deactivated` with requester "operator". kNotFound; kConflict when it is deactivated already.
   Result<storage::Account> DeactivateByOperator(const std::string& account_id, const std::string& note);
 
+  // Policies (docs/policy.md, ra_policy.cc). The policies bound to a request of `account` for `profile`
+  // (empty: the default profile): the default, the profile's, the EAB key's and the account's, in that order. kUnauthorized when a bound policy is no longer configured
+  // (fail closed), kInvalidProfile for an unknown profile.
+  Result<EffectivePolicy> PolicyFor(const storage::Account& account, const std::string& profile);
+  const PolicySet& policies() const { return policies_; }
+  // Binds the named policy to the account ("" unbinds), audited `account.policy_set` with `requester`.
+  // kInvalidArgument for a policy not configured, kNotFound without the account.
+  Result<storage::Account> SetAccountPolicy(const std::string& account_id, const std::string& policy,
+                                            const std::string& requester);
+
+  // EAB keys (ra_eab.cc): created with a random 256-bit HMAC key and audited `eab.created` (the key itself is
+  // never in the audit record; the caller shows it once); revoked, audited `eab.revoked`.
+  Result<storage::EabKey> CreateEabKey(const EabKeyRequest& request);
+  Status RevokeEabKey(const std::string& kid, const std::string& requester);
+
   // Start-up recovery: orders left in `processing` by a crash become valid (if their certificate was stored)
   // or invalid (if signing never completed); unfinished certificate records are marked abandoned. An order
   // left processing while this process runs (its issuance failed and could not be abandoned either, e.g. a
@@ -149,8 +175,12 @@ class RegistrationAuthority {
   Status CheckContacts(const std::vector<std::string>& contacts) const;
   Result<std::string> CheckEab(const NewAccountRequest& request);
   Result<const ProfileRules*> Profile(const std::string& name) const;
+  // A pending authorization with the challenges `policy` allows for the identifier; kRejectedIdentifier
+  // naming the policy when it allows none of them.
   Result<storage::Authorization> MakeAuthorization(const std::string& account_id, const acme::Identifier& id,
-                                                   bool wildcard, TimePoint now);
+                                                   bool wildcard, TimePoint now, const EffectivePolicy& policy);
+  // The EffectivePolicy of PolicyFor with an already resolved profile (null: none, for newAuthz).
+  Result<EffectivePolicy> PolicyFor(const storage::Account& account, const ProfileRules* profile);
   Result<storage::Authorization> RefreshAuthorization(storage::Authorization authz);
   // Brings derived state up to date and stores it. With persist_ready false, a pending order whose
   // authorizations are all valid is returned as ready without storing that (Finalize moves it on at once).
@@ -189,7 +219,10 @@ class RegistrationAuthority {
   Status RecheckCaa(const storage::Account& account, const storage::Order& order);
   // The CSR's public key when the CSR is acceptable for this order (§7.4), else kBadCsr.
   Result<crypto::PublicKey> CheckCsrMatchesOrder(const storage::Order& order, const std::string& csr_der,
-                                                 const storage::Account& account, const ProfileRules& profile);
+                                                 const storage::Account& account, const ProfileRules& profile,
+                                                 const EffectivePolicy& policy);
+  // Reports `refusal` to the observer and returns it as `code` (its detail names policy, binding and rule).
+  Status PolicyRefused(const PolicyRefusal& refusal, Code code) const;
   // A validation under way: what its outcome is recorded against and audited with.
   struct Validating {
     std::string authz_id, challenge_id, account_id;
@@ -210,7 +243,7 @@ class RegistrationAuthority {
                             std::string details_json) const;
 
   RaOptions options_;  // not changed after construction
-  Policy policy_;
+  PolicySet policies_;
   storage::Store& store_;
   va::Validator& validator_;
   ca::CertificateIssuer& ca_;

@@ -393,7 +393,8 @@ TEST_F(RegistrationAuthorityTest, AnOrderOverTheIdentifierLimitIsMalformedNaming
   auto order = ra_.NewOrder(account, request);
   EXPECT_EQ(order.status().code(), Code::kMalformed);
   EXPECT_EQ(order.status().message(),
-            "an order may have at most 100 identifiers (policy.max_identifiers); this one has 101");
+            "policy default (default), rule max_identifiers: an order may have at most 100 identifiers; this one "
+            "has 101");
   request.identifiers.pop_back();
   EXPECT_TRUE(ra_.NewOrder(account, request).ok());
 }

@@ -85,14 +85,16 @@ struct Account {
   bool tos_agreed = false;
   std::string eab_kid;  // the External Account Binding key this account was created with, or empty
   TimePoint created_at;
+  std::string policy{};  // the named policy an operator bound to this account (docs/policy.md), or empty
 };
 
 class AccountStore {
  public:
   virtual ~AccountStore() = default;
   // Creates the account and appends `audit`. kConflict if an account already has this id or thumbprint. If
-  // account.eab_kid is set, binds that EAB key to the account in the same transaction: kNotFound if the key
-  // does not exist, kUnauthorized if already bound.
+  // account.eab_kid is set, counts one use of that EAB key in the same transaction (its account_id is set on
+  // the first) and appends an `eab.used` record after `audit`: kNotFound if the key does not exist,
+  // kUnauthorized if it is revoked, expired at account.created_at or used up (internal::CheckEabUsable).
   // `limits` are applied in the same transaction at account.created_at: kRateLimited (with retry_after) and
   // nothing changes when one refuses. So for CreateOrder (at order.created_at), CompleteChallenge (at
   // validated_at) and BeginIssuance (at pending.created_at).
@@ -109,6 +111,8 @@ class AccountStore {
   virtual Status ChangeAccountKey(const std::string& id, const std::string& old_thumbprint,
                                   const std::string& new_jwk_json, const std::string& new_thumbprint,
                                   const AuditEvent& audit) = 0;
+  // Binds the named policy to the account ("" unbinds) and appends `audit`; kNotFound without the account.
+  virtual Status SetAccountPolicy(const std::string& id, const std::string& policy, const AuditEvent& audit) = 0;
 };
 
 struct Challenge {
@@ -375,18 +379,29 @@ class IssuanceStore {
                                  const AuditEvent& audit) = 0;
 };
 
+// An External Account Binding key (RFC 8555 §7.3.4) and its lifecycle (docs/policy.md): it binds at most
+// max_uses accounts (0 = any number), until expires_at, unless revoked.
 struct EabKey {
   std::string kid;
   std::string hmac_key;    // raw bytes
-  std::string account_id;  // empty while unused
-  std::string comment;
+  std::string account_id;  // the first account bound with it; empty while unused
+  std::string comment;     // the label an operator gave it
   TimePoint created_at;
+  std::string policy{};  // the named policy of every account bound with it, or empty
+  std::optional<TimePoint> expires_at{};
+  int64_t max_uses = 1;
+  int64_t uses = 0;
+  std::optional<TimePoint> revoked_at{};
 };
 
 class EabKeyStore {
  public:
   virtual ~EabKeyStore() = default;
-  virtual Status CreateEabKey(const EabKey& key) = 0;  // kConflict on a duplicate kid
+  // Stores the key and appends `audit`. kConflict on a duplicate kid.
+  virtual Status CreateEabKey(const EabKey& key, const AuditEvent& audit) = 0;
+  // Sets revoked_at and appends `audit`: kNotFound without the key, kConflict if it is revoked already.
+  // Accounts already bound keep working (deactivate them to stop them).
+  virtual Status RevokeEabKey(const std::string& kid, TimePoint at, const AuditEvent& audit) = 0;
   virtual Result<EabKey> GetEabKey(const std::string& kid) = 0;
   virtual Result<std::vector<EabKey>> ListEabKeys() = 0;
 };

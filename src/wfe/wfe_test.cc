@@ -589,7 +589,7 @@ TEST_F(WfeTest, ExternalAccountBindingIsRequiredWhenConfigured) {
   TestKey key = TestKey::Make();
   auto r = h.Post("/acme/new-account", Json{{"termsOfServiceAgreed", true}}, key);
   EXPECT_EQ(ProblemType(r), Err("externalAccountRequired"));
-  ASSERT_TRUE(h.store().CreateEabKey({"kid-1", std::string(32, 'k'), "", "test", h.clock().Now()}).ok());
+  ASSERT_TRUE(h.store().CreateEabKey({"kid-1", std::string(32, 'k'), "", "test", h.clock().Now()}, storage::AuditEvent{}).ok());
   auto eab = jose::SignEab("kid-1", std::string(32, 'k'), jose::Algorithm::kHs256, key.jwk(),
                            std::string(testing::kBaseUrl) + "/acme/new-account");
   ASSERT_TRUE(eab.ok());

@@ -55,7 +55,7 @@ class WfeHarness {
     EXPECT_TRUE(material.ok());
     material_ = std::make_unique<ca::CaMaterial>(*material);
     ca_ = std::make_unique<ca::CertificateAuthority>(*material, clock_, std::string(kBaseUrl) + "/ca/intermediate.der");
-    auto policy = ra::Policy::Create(app::PolicyRulesFrom(config_));
+    auto policy = app::PoliciesFrom(config_);
     EXPECT_TRUE(policy.ok());
     ra_ = std::make_unique<ra::RegistrationAuthority>(app::RaOptionsFrom(config_), *policy, *store_, validator_,
                                                       *ca_, clock_, steady_clock_);

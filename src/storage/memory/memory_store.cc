@@ -9,6 +9,7 @@
 
 #include "storage/audit_chain.h"
 #include "storage/internal/codec.h"
+#include "storage/internal/eab.h"
 #include "storage/internal/inventory.h"
 #include "storage/internal/rate_limit.h"
 
@@ -48,9 +49,7 @@ class MemoryStore final : public Store {
     if (!account.eab_kid.empty()) {
       auto it = eab_keys_.find(account.eab_kid);
       if (it == eab_keys_.end()) return NotFound("EAB key", account.eab_kid);
-      if (!it->second.account_id.empty()) {
-        return Error(Code::kUnauthorized, "EAB key " + account.eab_kid + " is already bound to an account");
-      }
+      ANVIL_RETURN_IF_ERROR(internal::CheckEabUsable(it->second, account.created_at));
       eab = &it->second;
     }
     ANVIL_ASSIGN_OR_RETURN(RatePlan plan, PlanRateLimits(limits, account.created_at));
@@ -59,8 +58,12 @@ class MemoryStore final : public Store {
     stored.created_at = TruncateToSeconds(stored.created_at);
     accounts_.emplace(stored.id, stored);
     account_by_thumbprint_.emplace(stored.thumbprint, stored.id);
-    if (eab != nullptr) eab->account_id = stored.id;
     Append(audit);
+    if (eab != nullptr) {
+      if (eab->account_id.empty()) eab->account_id = stored.id;
+      ++eab->uses;
+      Append(internal::EabUsedAudit(*eab, stored));
+    }
     return Status::Ok();
   }
 
@@ -106,6 +109,15 @@ class MemoryStore final : public Store {
     account_by_thumbprint_.emplace(new_thumbprint, id);
     it->second.jwk_json = new_jwk_json;
     it->second.thumbprint = new_thumbprint;
+    Append(audit);
+    return Status::Ok();
+  }
+
+  Status SetAccountPolicy(const std::string& id, const std::string& policy, const AuditEvent& audit) override {
+    std::lock_guard lock(mu_);
+    auto it = accounts_.find(id);
+    if (it == accounts_.end()) return NotFound("account", id);
+    it->second.policy = policy;
     Append(audit);
     return Status::Ok();
   }
@@ -526,15 +538,28 @@ class MemoryStore final : public Store {
 
   // ---- EabKeyStore ----
 
-  Status CreateEabKey(const EabKey& key) override {
+  Status CreateEabKey(const EabKey& key, const AuditEvent& audit) override {
     std::lock_guard lock(mu_);
     if (eab_keys_.contains(key.kid)) return Error(Code::kConflict, "EAB key " + key.kid + " already exists");
     if (!key.account_id.empty() && !accounts_.contains(key.account_id))
       return NotFound("account", key.account_id);
     EabKey stored = key;
     stored.created_at = TruncateToSeconds(stored.created_at);
+    if (stored.expires_at) stored.expires_at = TruncateToSeconds(*stored.expires_at);
+    if (stored.revoked_at) stored.revoked_at = TruncateToSeconds(*stored.revoked_at);
     eab_keys_.emplace(stored.kid, std::move(stored));
     eab_order_.push_back(key.kid);
+    Append(audit);
+    return Status::Ok();
+  }
+
+  Status RevokeEabKey(const std::string& kid, TimePoint at, const AuditEvent& audit) override {
+    std::lock_guard lock(mu_);
+    auto it = eab_keys_.find(kid);
+    if (it == eab_keys_.end()) return NotFound("EAB key", kid);
+    if (it->second.revoked_at) return Error(Code::kConflict, "EAB key " + kid + " is revoked already");
+    it->second.revoked_at = TruncateToSeconds(at);
+    Append(audit);
     return Status::Ok();
   }
 

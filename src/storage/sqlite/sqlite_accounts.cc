@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/internal/eab.h"
 #include "storage/sqlite/sqlite_store_impl.h"
 
 namespace anvil::storage::sqlite {
@@ -17,7 +18,7 @@ Status SqliteStore::CreateAccount(const Account& account, const AuditEvent& audi
                                   const std::vector<RateLimit>& limits) {
   return Write([&](Connection& c) -> Status {
     ANVIL_ASSIGN_OR_RETURN(Statement insert, c.Prepare("INSERT INTO accounts (" ANVIL_ACCOUNT_COLUMNS
-                                                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+                                                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     insert.BindText(1, account.id)
         .BindText(2, account.jwk_json)
         .BindText(3, account.thumbprint)
@@ -25,25 +26,32 @@ Status SqliteStore::CreateAccount(const Account& account, const AuditEvent& audi
         .BindText(5, Name(account.status))
         .BindBool(6, account.tos_agreed)
         .BindTextOrNull(7, account.eab_kid)
-        .BindTime(8, account.created_at);
+        .BindTime(8, account.created_at)
+        .BindText(9, account.policy);
     Status inserted = insert.Run();
     if (!inserted.ok()) return Annotate(inserted, "account " + account.id + " (id or key already in use)");
     if (account.eab_kid.empty()) {
       ANVIL_RETURN_IF_ERROR(ApplyRateLimits(c, limits, account.created_at));
       return InsertAudit(c, audit);
     }
-    // Bind the EAB key in the same transaction; if that fails the account insert is rolled back.
-    ANVIL_ASSIGN_OR_RETURN(
-        Statement bind, c.Prepare("UPDATE eab_keys SET account_id = ? WHERE kid = ? AND account_id IS NULL"));
-    bind.BindText(1, account.id).BindText(2, account.eab_kid);
-    ANVIL_RETURN_IF_ERROR(bind.Run());
-    if (c.Changes() == 1) {
-      ANVIL_RETURN_IF_ERROR(ApplyRateLimits(c, limits, account.created_at));
-      return InsertAudit(c, audit);
-    }
-    ANVIL_ASSIGN_OR_RETURN(bool exists, Exists(c, "SELECT 1 FROM eab_keys WHERE kid = ?", account.eab_kid));
-    if (!exists) return NotFound("EAB key", account.eab_kid);
-    return Error(Code::kUnauthorized, "EAB key " + account.eab_kid + " is already bound to an account");
+    // Count the EAB key's use in the same transaction (the single writer makes read-then-update atomic); if
+    // the key may not be used, the account insert is rolled back.
+    ANVIL_ASSIGN_OR_RETURN(Statement read, c.Prepare("SELECT " ANVIL_EAB_COLUMNS " FROM eab_keys WHERE kid = ?"));
+    read.BindText(1, account.eab_kid);
+    ANVIL_ASSIGN_OR_RETURN(bool found, read.Step());
+    if (!found) return NotFound("EAB key", account.eab_kid);
+    EabKey key = ReadEabKey(read);
+    ANVIL_RETURN_IF_ERROR(read.Run());
+    ANVIL_RETURN_IF_ERROR(internal::CheckEabUsable(key, account.created_at));
+    ANVIL_ASSIGN_OR_RETURN(Statement use,
+                           c.Prepare("UPDATE eab_keys SET uses = uses + 1, account_id = COALESCE(account_id, ?) "
+                                     "WHERE kid = ?"));
+    use.BindText(1, account.id).BindText(2, account.eab_kid);
+    ANVIL_RETURN_IF_ERROR(use.Run());
+    ++key.uses;
+    ANVIL_RETURN_IF_ERROR(ApplyRateLimits(c, limits, account.created_at));
+    ANVIL_RETURN_IF_ERROR(InsertAudit(c, audit));
+    return InsertAudit(c, internal::EabUsedAudit(key, account));
   });
 }
 
@@ -93,20 +101,49 @@ Status SqliteStore::ChangeAccountKey(const std::string& id, const std::string& o
   });
 }
 
+Status SqliteStore::SetAccountPolicy(const std::string& id, const std::string& policy, const AuditEvent& audit) {
+  AccountWrite invalidate{account_cache_, id};
+  return Write([&](Connection& c) -> Status {
+    ANVIL_ASSIGN_OR_RETURN(Statement update, c.Prepare("UPDATE accounts SET policy = ? WHERE id = ?"));
+    update.BindText(1, policy).BindText(2, id);
+    ANVIL_RETURN_IF_ERROR(update.Run());
+    if (c.Changes() != 1) return NotFound("account", id);
+    return InsertAudit(c, audit);
+  });
+}
+
 // ---- EabKeyStore ----
 
-Status SqliteStore::CreateEabKey(const EabKey& key) {
+Status SqliteStore::CreateEabKey(const EabKey& key, const AuditEvent& audit) {
   return Write([&](Connection& c) -> Status {
-    ANVIL_ASSIGN_OR_RETURN(Statement insert,
-                           c.Prepare("INSERT INTO eab_keys (" ANVIL_EAB_COLUMNS ") VALUES (?, ?, ?, ?, ?)"));
+    ANVIL_ASSIGN_OR_RETURN(Statement insert, c.Prepare("INSERT INTO eab_keys (" ANVIL_EAB_COLUMNS
+                                                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     insert.BindText(1, key.kid)
         .BindBlob(2, key.hmac_key)
         .BindTextOrNull(3, key.account_id)
         .BindText(4, key.comment)
-        .BindTime(5, key.created_at);
+        .BindTime(5, key.created_at)
+        .BindText(6, key.policy)
+        .BindOptionalTime(7, key.expires_at)
+        .BindInt(8, key.max_uses)
+        .BindInt(9, key.uses)
+        .BindOptionalTime(10, key.revoked_at);
     Status inserted = insert.Run();
     if (!inserted.ok()) return Annotate(inserted, "EAB key " + key.kid);
-    return Status::Ok();
+    return InsertAudit(c, audit);
+  });
+}
+
+Status SqliteStore::RevokeEabKey(const std::string& kid, TimePoint at, const AuditEvent& audit) {
+  return Write([&](Connection& c) -> Status {
+    ANVIL_ASSIGN_OR_RETURN(Statement update,
+                           c.Prepare("UPDATE eab_keys SET revoked_at = ? WHERE kid = ? AND revoked_at IS NULL"));
+    update.BindTime(1, at).BindText(2, kid);
+    ANVIL_RETURN_IF_ERROR(update.Run());
+    if (c.Changes() == 1) return InsertAudit(c, audit);
+    ANVIL_ASSIGN_OR_RETURN(bool exists, Exists(c, "SELECT 1 FROM eab_keys WHERE kid = ?", kid));
+    if (!exists) return NotFound("EAB key", kid);
+    return Error(Code::kConflict, "EAB key " + kid + " is revoked already");
   });
 }
 

@@ -39,6 +39,19 @@ Status MarkReplaced(Connection& c, const std::string& replaces, const std::strin
   return update.Run();
 }
 
+Status RebuildNameTrigrams(Connection& c) {
+  ANVIL_ASSIGN_OR_RETURN(Statement rows, c.Prepare("SELECT reversed_name, serial FROM certificate_names"));
+  while (true) {
+    ANVIL_ASSIGN_OR_RETURN(bool row, rows.Step());
+    if (!row) return Status::Ok();
+    ANVIL_ASSIGN_OR_RETURN(Statement insert,
+                           c.Prepare("INSERT INTO certificate_names_fts (name, serial) VALUES (?, ?)"));
+    // Reversing the lower-case reversed name gives the lower-case name back.
+    insert.BindText(1, internal::ReversedName(rows.ColumnText(0))).BindText(2, rows.ColumnText(1));
+    ANVIL_RETURN_IF_ERROR(insert.Run());
+  }
+}
+
 Status BackfillInventory(Connection& c) {
   {
     ANVIL_ASSIGN_OR_RETURN(Statement rows, c.Prepare("SELECT serial, names_json FROM certificates"));
@@ -61,15 +74,12 @@ Status BackfillInventory(Connection& c) {
 
 namespace {
 
-// The FTS5 query for a substring: one phrase, its double quotes doubled (FTS5's string syntax), which the
-// trigram tokenizer matches as a substring of the column, case-insensitively.
-std::string FtsPhrase(const std::string& text) {
-  std::string phrase = "\"";
-  for (char ch : text) {
-    phrase += ch;
-    if (ch == '"') phrase += '"';
-  }
-  return phrase + "\"";
+// The rows of certificate_names_fts whose name holds the substring in `param` ("?N"; lower case, at least 3
+// characters): the LIKE is what FTS5 answers from the trigram index (which keeps no positions, so there are no
+// phrase queries); `%` or `_` in the substring would widen the LIKE, so instr() then keeps only the names
+// that hold it literally.
+std::string ContainsWhere(const std::string& param) {
+  return "name LIKE '%' || " + param + " || '%' AND instr(name, " + param + ") > 0";
 }
 
 constexpr char kListColumns[] =
@@ -102,9 +112,10 @@ Result<NameDriver> NameDriverFor(Connection& c, const internal::CheckedQuery& ch
   }
   if (!q.name_contains.empty()) {
     ANVIL_ASSIGN_OR_RETURN(
-        int64_t n, count("SELECT COUNT(*) FROM (SELECT 1 FROM certificate_names_fts "
-                         "WHERE certificate_names_fts MATCH ? LIMIT ?)",
-                         [&](Statement& s) { s.BindText(1, FtsPhrase(q.name_contains)).BindInt(2, limit); }));
+        int64_t n, count(("SELECT COUNT(*) FROM (SELECT 1 FROM certificate_names_fts WHERE " +
+                          ContainsWhere("?1") + " LIMIT ?2)")
+                             .c_str(),
+                         [&](Statement& s) { s.BindText(1, q.name_contains).BindInt(2, limit); }));
     if (n < limit) return NameDriver::kContains;
   }
   return NameDriver::kNone;
@@ -126,8 +137,8 @@ InventorySql CertificateListSql(const internal::CheckedQuery& checked, NameDrive
     from = "(SELECT DISTINCT serial FROM certificate_names WHERE reversed_name >= " + param(start) +
            " AND reversed_name < " + param(end) + ") AS m CROSS JOIN certificates AS c";
   } else if (driver == NameDriver::kContains) {
-    from = "(SELECT DISTINCT serial FROM certificate_names_fts WHERE certificate_names_fts MATCH " +
-           param(FtsPhrase(q.name_contains)) + ") AS m CROSS JOIN certificates AS c";
+    from = "(SELECT DISTINCT serial FROM certificate_names_fts WHERE " + ContainsWhere(param(q.name_contains)) +
+           ") AS m CROSS JOIN certificates AS c";
   } else if (!q.account_id.empty()) {
     from = "certificates AS c INDEXED BY certificates_inventory_by_account";
   } else if (q.status == InventoryStatus::kRevoked) {

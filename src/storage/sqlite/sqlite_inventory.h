@@ -25,6 +25,9 @@ Status InsertCertificateNames(Connection& c, std::string_view serial, const std:
 // names nothing.
 Status MarkReplaced(Connection& c, const std::string& replaces, const std::string& serial);
 
+// Migration 9's backfill: certificate_names_fts from certificate_names.
+Status RebuildNameTrigrams(Connection& c);
+
 // The inventory migration's backfill: the names of every recorded certificate, and replaced_by from every
 // valid order with `replaces`.
 Status BackfillInventory(Connection& c);

@@ -107,7 +107,7 @@ TEST_F(SqliteInventoryTest, EveryListingIsDrivenByAnIndexNotAScan) {
                    sqlite::NameDriver::kSuffix});
   CertificateQuery contains = q();
   contains.name_contains = "example";
-  cases.push_back({"contains", contains, "SCAN certificate_names_fts VIRTUAL TABLE INDEX 0:M", true,
+  cases.push_back({"contains", contains, "SCAN certificate_names_fts VIRTUAL TABLE INDEX 0:L0", true,
                    sqlite::NameDriver::kContains});
   CertificateQuery both = contains;
   both.name_suffix = ".com";

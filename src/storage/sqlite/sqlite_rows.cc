@@ -24,6 +24,7 @@ Result<Account> ReadAccount(const Statement& s) {
   a.tos_agreed = s.ColumnInt(5) != 0;
   a.eab_kid = s.ColumnText(6);
   a.created_at = s.ColumnTime(7);
+  a.policy = s.ColumnText(8);
   return a;
 }
 
@@ -86,6 +87,11 @@ EabKey ReadEabKey(const Statement& s) {
   k.account_id = s.ColumnText(2);
   k.comment = s.ColumnText(3);
   k.created_at = s.ColumnTime(4);
+  k.policy = s.ColumnText(5);
+  k.expires_at = s.ColumnOptionalTime(6);
+  k.max_uses = s.ColumnInt(7);
+  k.uses = s.ColumnInt(8);
+  k.revoked_at = s.ColumnOptionalTime(9);
   return k;
 }
 

@@ -17,7 +17,7 @@ namespace anvil::storage::sqlite {
 // Column lists shared by the SELECTs and the row decoders in sqlite_rows.cc (the decoders read them by
 // position).
 #define ANVIL_ACCOUNT_COLUMNS \
-  "id, jwk_json, thumbprint, contacts_json, status, tos_agreed, eab_kid, created_at"
+  "id, jwk_json, thumbprint, contacts_json, status, tos_agreed, eab_kid, created_at, policy"
 #define ANVIL_ORDER_COLUMNS                                                                            \
   "id, account_id, status, identifiers_json, authorization_ids_json, not_before, not_after, expires, " \
   "created_at, profile, replaces, error_json, certificate_serial"
@@ -27,7 +27,8 @@ namespace anvil::storage::sqlite {
   "serial, order_id, account_id, state, tbs_der, der, issuer_chain_pem, names_json, profile, " \
   "authority_key_id, "                                                                         \
   "not_before, not_after, created_at, revoked_at, revocation_reason, replaced_by"
-#define ANVIL_EAB_COLUMNS "kid, hmac_key, account_id, comment, created_at"
+#define ANVIL_EAB_COLUMNS \
+  "kid, hmac_key, account_id, comment, created_at, policy, expires_at, max_uses, uses, revoked_at"
 #define ANVIL_AUDIT_COLUMNS "id, at, kind, account_id, subject, details_json, prev_hash, hash"
 #define ANVIL_AUDIT_ANCHOR_COLUMNS "id, at, head_id, head_hash, signer_der, signature"
 

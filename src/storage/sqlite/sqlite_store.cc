@@ -11,6 +11,7 @@
 
 #include "storage/sqlite/migrations.h"
 #include "storage/sqlite/sqlite_store_impl.h"
+#include "storage/sqlite/wal_checkpointer.h"
 
 namespace anvil::storage {
 namespace sqlite {
@@ -21,8 +22,12 @@ constexpr int kMaxReadConnections = 8;
 
 }  // namespace
 
-SqliteStore::SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer)
-    : options_(std::move(options)), writer_(std::move(writer)), committer_([this] { CommitLoop(); }) {}
+SqliteStore::SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer,
+                         std::unique_ptr<WalCheckpointer> checkpointer)
+    : options_(std::move(options)),
+      writer_(std::move(writer)),
+      checkpointer_(std::move(checkpointer)),
+      committer_([this] { CommitLoop(); }) {}
 
 SqliteStore::~SqliteStore() {
   {
@@ -31,6 +36,7 @@ SqliteStore::~SqliteStore() {
   }
   committer_cv_.notify_one();
   committer_.join();
+  checkpointer_.reset();  // before writer_ closes: it removes its hook from writer_
 }
 
 Result<SqliteStore::ReaderLease> SqliteStore::AcquireReader() {
@@ -263,7 +269,10 @@ Result<std::unique_ptr<Store>> Open(const SqliteOptions& options) {
   SystemClock system_clock;
   const Clock& clock = options.clock != nullptr ? *options.clock : system_clock;
   ANVIL_RETURN_IF_ERROR(sqlite::Migrate(*writer, clock.Now()));
-  return std::unique_ptr<Store>(new sqlite::SqliteStore(options, std::move(writer)));
+  ANVIL_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::WalCheckpointer> checkpointer,
+                         sqlite::WalCheckpointer::Start(options.path, options.busy_timeout_ms,
+                                                        SynchronousPragma(options.durability), *writer));
+  return std::unique_ptr<Store>(new sqlite::SqliteStore(options, std::move(writer), std::move(checkpointer)));
 }
 
 }  // namespace

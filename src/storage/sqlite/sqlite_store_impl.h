@@ -23,12 +23,14 @@
 #include "storage/sqlite/db.h"
 #include "storage/sqlite/sqlite_rows.h"
 #include "storage/sqlite/sqlite_store.h"
+#include "storage/sqlite/wal_checkpointer.h"
 
 namespace anvil::storage::sqlite {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer);
+  SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer,
+              std::unique_ptr<WalCheckpointer> checkpointer);
   ~SqliteStore() override;
 
   // ---- AccountStore (sqlite_accounts.cc) ----
@@ -45,6 +47,7 @@ class SqliteStore final : public Store {
   Status ChangeAccountKey(const std::string& id, const std::string& old_thumbprint,
                           const std::string& new_jwk_json, const std::string& new_thumbprint,
                           const AuditEvent& audit) override;
+  Status SetAccountPolicy(const std::string& id, const std::string& policy, const AuditEvent& audit) override;
 
   // ---- OrderStore (sqlite_orders.cc) ----
   Status CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations,
@@ -104,7 +107,8 @@ class SqliteStore final : public Store {
                                                      int limit) override;
 
   // ---- EabKeyStore, BlockedKeyStore and AuditLog (sqlite_accounts.cc) ----
-  Status CreateEabKey(const EabKey& key) override;
+  Status CreateEabKey(const EabKey& key, const AuditEvent& audit) override;
+  Status RevokeEabKey(const std::string& kid, TimePoint at, const AuditEvent& audit) override;
   Result<EabKey> GetEabKey(const std::string& kid) override;
   Result<std::vector<EabKey>> ListEabKeys() override;
   Status BlockKey(const BlockedKey& key, const AuditEvent& audit) override;
@@ -218,6 +222,7 @@ class SqliteStore final : public Store {
   std::vector<PendingWrite*> queue_;
   bool stopping_ = false;
   std::unique_ptr<Connection> writer_;  // used only by the committer thread
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // hooked on writer_; reset before writer_ closes
 
   // GetAccount's cache (account_cache.h); 5 s bounds how long another process's account change goes unseen.
   AccountCache account_cache_{10000, std::chrono::seconds(5)};

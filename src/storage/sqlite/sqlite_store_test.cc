@@ -105,7 +105,7 @@ TEST_F(SqliteStoreTest, ReopeningKeepsEverything) {
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     Store& s = **store;
     EabKey key{"kid", std::string("k\0y", 3), "", "comment", kT0};
-    ASSERT_TRUE(s.CreateEabKey(key).ok());
+    ASSERT_TRUE(s.CreateEabKey(key, Audit("eab.created")).ok());
     Account account{"a1", "{}",  "thumb", {"mailto:a@example.com"}, acme::AccountStatus::kValid,
                     true, "kid", kT0};
     ASSERT_TRUE(s.CreateAccount(account, Audit("account.created")).ok());
@@ -158,14 +158,17 @@ TEST_F(SqliteStoreTest, ReopeningKeepsEverything) {
   EXPECT_EQ(cert->der, "der");
   Result<std::vector<AuditEvent>> audit = s.ListAudit(0, 10);
   ASSERT_TRUE(audit.ok());
-  ASSERT_EQ(audit->size(), 2u);
-  EXPECT_EQ((*audit)[0].kind, "account.created");
-  EXPECT_EQ((*audit)[1].kind, "certificate.issued");
+  ASSERT_EQ(audit->size(), 4u);
+  EXPECT_EQ((*audit)[0].kind, "eab.created");
+  EXPECT_EQ((*audit)[1].kind, "account.created");
+  EXPECT_EQ((*audit)[2].kind, "eab.used");
+  EXPECT_EQ((*audit)[3].kind, "certificate.issued");
   // Ids continue after a reopen.
   ASSERT_TRUE(s.AppendAudit(AuditEvent{0, kT0, "k", "", "", "{}"}).ok());
-  audit = s.ListAudit((*audit)[1].id, 10);
+  audit = s.ListAudit((*audit)[3].id, 10);
   ASSERT_TRUE(audit.ok());
-  EXPECT_EQ(audit->size(), 1u);
+  ASSERT_EQ(audit->size(), 1u);
+  EXPECT_EQ((*audit)[0].id, 5);
 }
 
 TEST_F(SqliteStoreTest, RateLimitsAndBlockedKeysHoldAcrossRestarts) {

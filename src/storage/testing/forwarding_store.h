@@ -38,6 +38,9 @@ class ForwardingStore : public Store {
                           const AuditEvent& audit) override {
     return inner_->ChangeAccountKey(id, old_thumbprint, new_jwk_json, new_thumbprint, audit);
   }
+  Status SetAccountPolicy(const std::string& id, const std::string& policy, const AuditEvent& audit) override {
+    return inner_->SetAccountPolicy(id, policy, audit);
+  }
 
   Status CreateOrder(const Order& order, const std::vector<Authorization>& new_authorizations,
                      const std::vector<RateLimit>& limits, const AuditEvent* audit) override {
@@ -120,7 +123,12 @@ class ForwardingStore : public Store {
     return inner_->AbandonIssuance(serial, order_error_json, audit);
   }
 
-  Status CreateEabKey(const EabKey& key) override { return inner_->CreateEabKey(key); }
+  Status CreateEabKey(const EabKey& key, const AuditEvent& audit) override {
+    return inner_->CreateEabKey(key, audit);
+  }
+  Status RevokeEabKey(const std::string& kid, TimePoint at, const AuditEvent& audit) override {
+    return inner_->RevokeEabKey(kid, at, audit);
+  }
   Result<EabKey> GetEabKey(const std::string& kid) override { return inner_->GetEabKey(kid); }
   Result<std::vector<EabKey>> ListEabKeys() override { return inner_->ListEabKeys(); }
   Status BlockKey(const BlockedKey& key, const AuditEvent& audit) override { return inner_->BlockKey(key, audit); }

@@ -1,0 +1,80 @@
+// The named issuance policies and how they combine (docs/policy.md). A request is bound to several: the
+// default policy ([policy]) always, the profile's (profiles.NAME.policy), the EAB key's the account was
+// created with (`anvil-ca eab create --policy`), and the account's own (`anvil-ca account set-policy`). The
+// effective policy is their intersection: everything must be allowed by every bound policy, and the first
+// policy that refuses is named, with its rule, in the refusal.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "acme/types.h"
+#include "base/status.h"
+#include "crypto/key.h"
+#include "ra/policy.h"
+
+namespace anvil::ra {
+
+// One policy bound to a request, and why: "default", "profile tls-server", "EAB key K", "account A".
+struct BoundPolicy {
+  const Policy* policy;
+  std::string binding;
+};
+
+// A refusal by the effective policy: which policy, bound how, by which rule.
+struct PolicyRefusal {
+  std::string policy;
+  std::string binding;
+  std::string_view rule;
+  std::string detail;
+  // `code` with the detail "policy NAME (BINDING), rule RULE: DETAIL".
+  Status ToStatus(Code code) const;
+};
+
+class EffectivePolicy {
+ public:
+  explicit EffectivePolicy(std::vector<BoundPolicy> policies) : policies_(std::move(policies)) {}
+
+  // The first refusal of any bound policy, or nullopt when all allow. `profile_key_types` replaces the
+  // default policy's key_types when not empty (a profile's key_types, as before named policies).
+  std::optional<PolicyRefusal> RefuseIdentifier(const acme::Identifier& id) const;
+  std::optional<PolicyRefusal> RefuseCount(size_t identifiers) const;
+  std::optional<PolicyRefusal> RefuseProfile(std::string_view profile) const;
+  std::optional<PolicyRefusal> RefuseKey(const crypto::PublicKey& key,
+                                         const std::vector<std::string>& profile_key_types) const;
+  // Whether every bound policy allows the challenge type.
+  bool AllowsChallenge(acme::ChallengeType type) const;
+  // The shortest max_validity of the bound policies, if any has one.
+  std::optional<std::chrono::seconds> MaxValidity() const;
+
+  const std::vector<BoundPolicy>& policies() const { return policies_; }
+
+ private:
+  template <typename Decide>
+  std::optional<PolicyRefusal> FirstRefusal(Decide&& decide) const;
+
+  std::vector<BoundPolicy> policies_;
+};
+
+// Every policy of the configuration, by name; the default one is named "default".
+class PolicySet {
+ public:
+  // A set with only the default policy (tests, and a configuration without [policies]).
+  PolicySet(Policy default_policy);  // NOLINT(google-explicit-constructor): a Policy is a set of one
+  // kInvalidArgument naming the policy and rule on a bad rule, or when a named policy is called "default".
+  static Result<PolicySet> Create(const PolicyRules& default_rules, const std::vector<PolicyRules>& named);
+
+  const Policy& default_policy() const { return policies_.at("default"); }
+  // The policy called `name`, or null.
+  const Policy* Find(const std::string& name) const;
+  const std::map<std::string, Policy>& all() const { return policies_; }
+
+ private:
+  PolicySet() = default;
+  std::map<std::string, Policy> policies_;
+};
+
+}  // namespace anvil::ra
