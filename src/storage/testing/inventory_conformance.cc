@@ -167,6 +167,11 @@ TEST_P(StoreConformanceTest, ListCertificatesFiltersByNameSubstring) {
   EXPECT_THAT(List(*store_, q), ElementsAre("1d"));
   q.name_contains = "\"x\"";
   EXPECT_THAT(List(*store_, q), IsEmpty());
+  // LIKE's wildcards are literal characters in a substring filter.
+  q.name_contains = "ampl_";
+  EXPECT_THAT(List(*store_, q), IsEmpty());
+  q.name_contains = "am%le";
+  EXPECT_THAT(List(*store_, q), IsEmpty());
   q.name_contains = "mple";
   q.name_suffix = ".com";
   EXPECT_THAT(List(*store_, q), ElementsAre("1c", "1a"));
