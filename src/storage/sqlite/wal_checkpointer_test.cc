@@ -33,8 +33,10 @@ TEST_F(WalCheckpointerTest, TheWalIsCopiedIntoTheDatabaseWhileTheStoreIsOpen) {
   Result<std::unique_ptr<Store>> store = OpenSqliteStore(options);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   const auto initial = std::filesystem::file_size(path_);
-  // Well past kWakePages pages of WAL, one commit each.
-  for (int i = 0; i < 2 * sqlite::WalCheckpointer::kWakePages; ++i) {
+  // 1,200 records of most of a page each, one commit each: past kWakePages pages of WAL, and (each commit
+  // also rewrites an index page, an interior page and sqlite_sequence) short of kBackstopPages.
+  constexpr int kRecords = 1200;
+  for (int i = 0; i < kRecords; ++i) {
     ASSERT_TRUE((*store)->AppendAudit(Bulky(i)).ok());
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -45,7 +47,7 @@ TEST_F(WalCheckpointerTest, TheWalIsCopiedIntoTheDatabaseWhileTheStoreIsOpen) {
   // The WAL stays bounded: it restarts from its beginning once copied, well below the backstop.
   EXPECT_LT(std::filesystem::file_size(path_ + "-wal"),
             static_cast<uintmax_t>(sqlite::WalCheckpointer::kBackstopPages) * 4200);
-  Result<std::vector<AuditEvent>> last = (*store)->ListAudit(2 * sqlite::WalCheckpointer::kWakePages - 1, 10);
+  Result<std::vector<AuditEvent>> last = (*store)->ListAudit(kRecords - 1, 10);
   ASSERT_TRUE(last.ok());
   EXPECT_EQ(last->size(), 1u);
 }
