@@ -87,8 +87,8 @@ inline RaOptions Options() {
 
 class RegistrationAuthorityTest : public ::testing::Test {
  protected:
-  explicit RegistrationAuthorityTest(RaOptions options = Options())
-      : ra_(std::move(options), *Policy::Create(PolicyRules{}), store_, validator_, issuer_, clock_) {}
+  explicit RegistrationAuthorityTest(RaOptions options = Options(), PolicySet policies = *Policy::Create(PolicyRules{}))
+      : ra_(std::move(options), std::move(policies), store_, validator_, issuer_, clock_) {}
 
   storage::Account NewAccount() { return NewAccount(*crypto::PrivateKey::Generate(crypto::KeyType::kEcP256)); }
   storage::Account NewAccount(const crypto::PrivateKey& key) {
