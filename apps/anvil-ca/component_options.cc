@@ -72,7 +72,7 @@ ra::PolicyRules RulesFrom(const std::string& name, const config::PolicyConfig& p
   r.allow_wildcards = p.allow_wildcards;
   r.max_identifiers = p.max_identifiers;
   r.key_types = p.key_types;
-  r.max_validity = p.max_validity;
+  if (p.max_validity.count() > 0) r.max_validity = p.max_validity;
   return r;
 }
 

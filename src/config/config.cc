@@ -522,13 +522,7 @@ Status ReadPolicy(TableReader& t, PolicyConfig& policy, bool named) {
   ANVIL_RETURN_IF_ERROR(t.Integer("max_identifiers", 1, 10000, policy.max_identifiers));
   ANVIL_RETURN_IF_ERROR(t.StringList("key_types", policy.key_types, key_type));
   if (!named && policy.key_types.empty()) return Invalid(t.PathOf("key_types"), "at least one key type is required");
-  if (t.Has("max_validity")) {
-    seconds max{0};
-    ANVIL_RETURN_IF_ERROR(t.Duration("max_validity", kOneSecond, max));
-    policy.max_validity = max;
-  } else {
-    t.Take("max_validity");
-  }
+  ANVIL_RETURN_IF_ERROR(t.Duration("max_validity", kZero, policy.max_validity));
   return t.Finish();
 }
 

@@ -134,7 +134,7 @@ struct PolicyConfig {
   // policy.key_types: CSR key types accepted: ec256 ec384 ec521 rsa2048 rsa3072 rsa4096 ed25519 (empty = any,
   // in a named policy only)
   std::vector<std::string> key_types{"ec256", "ec384", "ec521", "rsa2048", "rsa3072", "rsa4096"};
-  std::optional<std::chrono::seconds> max_validity;  // policy.max_validity: certificates are cut to it
+  std::chrono::seconds max_validity{0};  // policy.max_validity: certificates are cut to it; 0 = the profile's
 };
 
 // A rate limit: `count` events per `period`; count 0 = off. Written "300/3h" or "off".

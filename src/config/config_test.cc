@@ -83,7 +83,12 @@ std::string Dump(const Config& c) {
       << "\npolicy.allowed_ip_ranges=" << list(p.allowed_ip_ranges)
       << "\npolicy.denied_ip_ranges=" << list(p.denied_ip_ranges)
       << "\npolicy.allow_wildcards=" << p.allow_wildcards << "\npolicy.max_identifiers=" << p.max_identifiers
-      << "\npolicy.key_types=" << list(p.key_types) << "\n";
+      << "\npolicy.key_types=" << list(p.key_types) << "\npolicy.identifier_types=" << list(p.identifier_types)
+      << "\npolicy.challenge_types=" << list(p.challenge_types) << "\npolicy.profiles=" << list(p.profiles)
+      << "\npolicy.max_validity=" << p.max_validity.count() << "\n";
+  for (const auto& [name, named] : c.policies) {
+    out << "policies." << name << "=" << list(named.allowed_domains) << list(named.key_types) << "\n";
+  }
   const auto rate = [](const RateLimitConfig& r) { return std::to_string(r.count) + "/" + std::to_string(r.period.count()); };
   out << "limits.new_accounts_per_ip=" << rate(c.limits.new_accounts_per_ip)
       << "\nlimits.new_orders_per_account=" << rate(c.limits.new_orders_per_account)
@@ -106,7 +111,8 @@ std::string Dump(const Config& c) {
         << k << "key_types=" << list(profile.key_types) << "\n"
         << k << "backdate=" << profile.backdate.count() << "\n"
         << k << "crl=" << profile.crl << "\n"
-        << k << "ocsp=" << profile.ocsp << "\n";
+        << k << "ocsp=" << profile.ocsp << "\n"
+        << k << "policy=" << profile.policy << "\n";
   }
   return out.str();
 }
@@ -183,6 +189,10 @@ const std::vector<std::string>& AllKeys() {
       "policy.allow_wildcards",
       "policy.max_identifiers",
       "policy.key_types",
+      "policy.identifier_types",
+      "policy.challenge_types",
+      "policy.profiles",
+      "policy.max_validity",
       "limits.new_accounts_per_ip",
       "limits.new_orders_per_account",
       "limits.failed_validations_per_identifier",
@@ -206,6 +216,7 @@ const std::vector<std::string>& AllKeys() {
       "profiles.NAME.backdate",
       "profiles.NAME.crl",
       "profiles.NAME.ocsp",
+      "profiles.NAME.policy",
   };
   return *keys;
 }
@@ -685,6 +696,32 @@ TEST(ConfigTest, MetricsListenerIsOffByDefaultAndTakesListenAddresses) {
             "metrics.listen[0]: host \"example.com\" must be \"localhost\" or an IP address (0.0.0.0 or [::] "
             "for all addresses)");
   EXPECT_EQ(ErrorOf("[metrics]\nport = 9464\n"), "unknown key \"metrics.port\"");
+}
+
+TEST(ConfigTest, NamedPoliciesAllowEverythingUntilNarrowedAndMustBeDefinedWhereNamed) {
+  auto c = ParseConfig(
+      "[policies.devices]\nallowed_domains = [\"*.devices.corp.example\"]\nchallenge_types = [\"dns-01\"]\n"
+      "max_validity = \"7d\"\nprofiles = [\"tls-client\"]\n[policies.open]\n"
+      "[profiles.tls-server]\npolicy = \"open\"\n[profiles.tls-client]\next_key_usages = [\"clientAuth\"]\n");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_EQ(c->policies.size(), 2u);
+  const PolicyConfig& devices = c->policies.at("devices");
+  EXPECT_THAT(devices.allowed_domains, ElementsAre("*.devices.corp.example"));
+  EXPECT_THAT(devices.challenge_types, ElementsAre("dns-01"));
+  EXPECT_EQ(devices.max_validity, std::chrono::hours(24 * 7));
+  const PolicyConfig& open = c->policies.at("open");
+  EXPECT_TRUE(open.key_types.empty());  // any key type
+  EXPECT_EQ(open.max_identifiers, 10000);
+  EXPECT_EQ(c->profiles.at("tls-server").policy, "open");
+  EXPECT_EQ(ErrorOf("default_profile = \"p\"\n[profiles.p]\npolicy = \"nope\"\n"),
+            "profiles.p.policy: policy \"nope\" is not defined (a [policies.NAME] table)");
+  EXPECT_EQ(ErrorOf("[policies.x]\nprofiles = [\"nope\"]\n"),
+            "policies.x.profiles[0]: profile \"nope\" is not defined");
+  EXPECT_EQ(ErrorOf("[policies.default]\n"),
+            "policies.default: the default policy is the [policy] table; name this one otherwise");
+  EXPECT_EQ(ErrorOf("[policies.x]\nchallenge_types = [\"dns-02\"]\n"),
+            "policies.x.challenge_types[0]: expected one of http-01, dns-01, tls-alpn-01; got \"dns-02\"");
+  EXPECT_EQ(ErrorOf("[policies.x]\ncolour = 1\n"), "unknown key \"policies.x.colour\"");
 }
 
 TEST(ConfigTest, NamesAreChecked) {

@@ -85,6 +85,7 @@ void WriteProfile(Writer& w, const std::string& name, const ProfileConfig& p, bo
         p.crl);
   w.Key(c("Certificates name the OCSP responder (when there is a publication listener with ocsp)."), "ocsp",
         p.ocsp);
+  w.Key(c("A [policies.NAME] bound to every request for this profile; \"\" = none."), "policy", p.policy);
 }
 
 }  // namespace
@@ -196,13 +197,24 @@ std::string ExampleConfig() {
         "certificate_count_period", d.metrics.certificate_count_period);
 
   w.Table("policy");
-  w.Key("Domain suffixes that may be certified; [] = any name.", "allowed_domains", d.policy.allowed_domains);
-  w.Key("Domain suffixes that may never be certified; checked first.", "denied_domains",
-        d.policy.denied_domains);
+  w.Line("# The default policy: it binds every request. Named policies, [policies.NAME] with the same keys (each");
+  w.Line("# allowing everything until narrowed), bind requests by profile (profiles.NAME.policy), EAB key");
+  w.Line("# (`anvil-ca eab create --policy`) or account (`anvil-ca account set-policy`); docs/policy.md.");
+  w.Key("Name patterns that may be certified: \"example.com\" (it and every name below), \"=host.example.com\" "
+        "(that name only), \"*.example.com\" (one label below); [] = any name.",
+        "allowed_domains", d.policy.allowed_domains);
+  w.Key("Name patterns that may never be certified; checked first.", "denied_domains", d.policy.denied_domains);
   w.Key("IP ranges (CIDR) that may be certified; [] = any address.", "allowed_ip_ranges",
         d.policy.allowed_ip_ranges);
   w.Key("IP ranges (CIDR) that may never be certified; checked first.", "denied_ip_ranges",
         d.policy.denied_ip_ranges);
+  w.Key("Identifier types that may be certified: dns, ip; [] = any.", "identifier_types",
+        d.policy.identifier_types);
+  w.Key("Challenge types offered: http-01, dns-01, tls-alpn-01; [] = any.", "challenge_types",
+        d.policy.challenge_types);
+  w.Key("Profiles that may be requested; [] = any.", "profiles", d.policy.profiles);
+  w.Key("Certificates are cut to this lifetime; \"0s\" = the profile's validity.", "max_validity",
+        d.policy.max_validity);
   w.Key("Allow wildcard names (*.example.com, dns-01 only).", "allow_wildcards", d.policy.allow_wildcards);
   w.Key("Most identifiers in one order.", "max_identifiers", d.policy.max_identifiers);
   w.Key("CSR key types accepted: ec256, ec384, ec521, rsa2048, rsa3072, rsa4096, ed25519.", "key_types",
