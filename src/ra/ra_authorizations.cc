@@ -34,15 +34,16 @@ Result<storage::Authorization> RegistrationAuthority::MakeAuthorization(const st
   }
   std::erase_if(types, [&](acme::ChallengeType type) { return !policy.AllowsChallenge(type); });
   if (types.empty()) {
-    std::string names;
+    std::string names;  // the policies that narrow the challenges, with their bindings
     for (const BoundPolicy& bound : policy.policies()) {
-      if (!bound.policy->rules().challenge_types.empty()) names += (names.empty() ? "" : ", ") + bound.policy->name();
+      if (bound.policy->rules().challenge_types.empty()) continue;
+      names += (names.empty() ? "" : ", ") + bound.policy->name() + " (" + bound.binding + ")";
     }
     ReportPolicy("challenge_types");
-    return Error(Code::kRejectedIdentifier, "the challenge types policy " + names +
-                                                " allows (rule challenge_types) cannot validate " +
-                                                std::string(acme::IdentifierTypeName(id.type)) + " identifier \"" +
-                                                id.value + "\"");
+    return Error(Code::kRejectedIdentifier, "policy " + names + ", rule challenge_types: no challenge type allowed can "
+                                                "validate " + std::string(acme::IdentifierTypeName(id.type)) +
+                                                " identifier \"" + id.value + "\"" +
+                                                (wildcard ? " (a wildcard needs dns-01)" : ""));
   }
   for (auto type : types) {
     storage::Challenge c;

@@ -28,7 +28,11 @@ PolicySet Policies() {
   web.key_types = {"ec256"};
   web.denied_domains = {"secret.corp.example"};
   web.max_identifiers = 10000;
-  return *PolicySet::Create(defaults, {devices, web});
+  PolicyRules http_only;
+  http_only.name = "http-only";
+  http_only.key_types.clear();
+  http_only.challenge_types = {"http-01"};
+  return *PolicySet::Create(defaults, {devices, web, http_only});
 }
 
 RaOptions OptionsWithWebProfile() {
@@ -140,6 +144,23 @@ TEST_F(RaPolicyTest, AnAccountsOwnPolicyAppliesFromTheNextRequestAndFinalizeChec
       << now_refused.status().message();
   EXPECT_EQ(ra_.SetAccountPolicy(account.id, "nope", "operator").status().code(), Code::kInvalidArgument);
   EXPECT_EQ(ra_.SetAccountPolicy(account.id, "default", "operator").status().code(), Code::kInvalidArgument);
+}
+
+TEST_F(RaPolicyTest, AnIdentifierNoAllowedChallengeCanValidateIsRefusedNamingThePolicy) {
+  storage::Account account = NewAccount();
+  auto bound = ra_.SetAccountPolicy(account.id, "http-only", "operator");
+  ASSERT_TRUE(bound.ok());
+  auto wildcard = Order(*bound, {"*.example.com"});
+  ASSERT_EQ(wildcard.status().code(), Code::kRejectedIdentifier);
+  EXPECT_EQ(wildcard.status().message(),
+            "policy http-only (account " + account.id +
+                "), rule challenge_types: no challenge type allowed can validate dns identifier \"*.example.com\" (a "
+                "wildcard needs dns-01)");
+  auto plain = Order(*bound, {"www.example.com"});
+  ASSERT_TRUE(plain.ok());
+  auto authz = ra_.GetAuthorization(plain->authorization_ids.at(0));
+  ASSERT_EQ(authz->challenges.size(), 1u);
+  EXPECT_EQ(authz->challenges[0].type, acme::ChallengeType::kHttp01);
 }
 
 TEST_F(RaPolicyTest, APolicyNoLongerConfiguredRefusesEverything) {

@@ -41,10 +41,11 @@ if "$ANVIL_CA" ca init --data-dir "$WORK/c" --import-root "$WORK/a/ca/root.pem" 
   fail "partial import accepted"
 fi
 
-step "eab create prints a kid and key once; eab list shows it unused"
+step "eab create prints a kid and key once; eab list shows it usable, no use of one made"
 "$ANVIL_CA" eab create --data-dir "$WORK/a" --kid ops-team --comment "for ops" | tee "$WORK/eab.txt"
 grep -q "^kid: *ops-team" "$WORK/eab.txt" && grep -q "^hmac key: " "$WORK/eab.txt" || fail "eab create output"
-"$ANVIL_CA" eab list --data-dir "$WORK/a" | grep -q "ops-team.*unused" || fail "eab list"
+"$ANVIL_CA" eab list --data-dir "$WORK/a" | tee "$WORK/eab-list.txt"
+grep -q "^ops-team	usable	uses 0/1	policy -	expires never	for ops$" "$WORK/eab-list.txt" || fail "eab list"
 if "$ANVIL_CA" eab create --data-dir "$WORK/a" --kid ops-team 2>/dev/null; then fail "duplicate kid accepted"; fi
 
 step "zero-configuration serve (ANVIL_DATA), then a second start reuses the CA"

@@ -138,7 +138,8 @@ wait "$SERVER" 2>/dev/null || true
 
 step "accounts: list with the EAB label, show with its certificates, deactivate through the RA"
 "$ANVIL_CA" eab create --data-dir "$D" --kid team-kid --comment "web team" >/dev/null
-sqlite3 "$DB" "INSERT INTO accounts VALUES ('acct-1', '{}', 'thumb-1', '[\"mailto:web@example.com\"]', 'valid', 1,
+sqlite3 "$DB" "INSERT INTO accounts (id, jwk_json, thumbprint, contacts_json, status, tos_agreed, eab_kid, created_at)
+  VALUES ('acct-1', '{}', 'thumb-1', '[\"mailto:web@example.com\"]', 'valid', 1,
   'team-kid', 1800000000); UPDATE eab_keys SET account_id = 'acct-1' WHERE kid = 'team-kid';
   UPDATE certificates SET account_id = 'acct-1' WHERE serial = '$WWW';"
 "$ANVIL_CA" account list --data-dir "$D" | tee "$WORK/accounts.txt"
