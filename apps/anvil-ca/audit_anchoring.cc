@@ -36,25 +36,13 @@ Result<std::optional<storage::AuditAnchor>> AuditAnchoring::AnchorNow() {
 }
 
 void AuditAnchoring::Start(std::chrono::seconds period) {
-  thread_ = std::thread([this, period] {
-    std::unique_lock lock(mu_);
-    while (!wake_.wait_for(lock, period, [this] { return stopping_; })) {
-      lock.unlock();
-      if (auto anchored = AnchorNow(); !anchored.ok()) {
-        spdlog::error("audit anchor not taken (next try in {}s): {}", period.count(), anchored.status().ToString());
-      }
-      lock.lock();
+  thread_.Start(period, [this, period] {
+    if (auto anchored = AnchorNow(); !anchored.ok()) {
+      spdlog::error("audit anchor not taken (next try in {}s): {}", period.count(), anchored.status().ToString());
     }
   });
 }
 
-void AuditAnchoring::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void AuditAnchoring::Stop() { thread_.Stop(); }
 
 }  // namespace anvil::app

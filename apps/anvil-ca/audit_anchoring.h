@@ -6,12 +6,11 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <thread>
 
+#include "base/periodic_thread.h"
 #include "base/status.h"
 #include "ca/certificate_authority.h"
 #include "storage/store.h"
@@ -35,10 +34,8 @@ class AuditAnchoring {
  private:
   storage::AuditLog& log_;
   const ca::CertificateAuthority& ca_;
-  std::mutex mu_;  // one anchor at a time; guards stopping_
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
+  std::mutex mu_;  // one anchor at a time
+  PeriodicThread thread_;
 };
 
 }  // namespace anvil::app

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "audit_anchoring.h"
+#include "expiry_watch.h"
 #include "base/file.h"
 #include "crypto/digest.h"
 #include "ca/ca_material.h"
@@ -99,6 +100,7 @@ struct CaServer::Parts {
   std::string crl_url;  // of the intermediate that issued at start, for the banner
   std::unique_ptr<ra::RegistrationAuthority> ra;
   std::unique_ptr<AuditAnchoring> anchoring;
+  std::unique_ptr<ExpiryWatch> expiry_watch;  // null when expiry.window is 0s
   std::unique_ptr<wfe::NonceService> nonces;
   std::unique_ptr<wfe::WebFrontEnd> front_end;
   std::unique_ptr<publish::Publication> publication;
@@ -188,6 +190,13 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
   p->anchoring = std::make_unique<AuditAnchoring>(*p->store, *p->ca);
   if (auto anchored = p->anchoring->AnchorNow(); !anchored.ok()) return Context("audit anchor", anchored.status());
   p->anchoring->Start(c.audit.anchor_period);
+  if (c.expiry.window.count() > 0) {
+    p->expiry_watch = std::make_unique<ExpiryWatch>(*p->store, clock, c.expiry.window);
+    if (auto checked = p->expiry_watch->CheckNow(); !checked.ok()) {
+      spdlog::error("expiry watch: check failed: {}", checked.status().ToString());
+    }
+    p->expiry_watch->Start(c.expiry.check_period);
+  }
 
   p->nonces = std::make_unique<wfe::NonceService>(clock, c.acme.nonce_lifetime);
   wfe::WfeOptions wfe_options = WfeOptionsFrom(c, *p->material);
@@ -372,6 +381,7 @@ void CaServer::Stop() {
   parts_->metrics_server.reset();
   // In-flight validations finish (or time out) before the RA and store they report to go away.
   parts_->validator.reset();
+  parts_->expiry_watch.reset();
   if (parts_->anchoring) {
     parts_->anchoring->Stop();
     if (Status s = parts_->ra->RecordEvent("server.stopped", parts_->config.server.external_url, "{}"); !s.ok()) {

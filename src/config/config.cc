@@ -465,6 +465,12 @@ Status ReadValidation(TableReader& t, ValidationConfig& validation) {
   return t.Finish();
 }
 
+Status ReadExpiry(TableReader& t, ExpiryConfig& expiry) {
+  ANVIL_RETURN_IF_ERROR(t.Duration("window", kZero, expiry.window));
+  ANVIL_RETURN_IF_ERROR(t.Duration("check_period", seconds(60), expiry.check_period));
+  return t.Finish();
+}
+
 Status ReadAudit(TableReader& t, AuditConfig& audit) {
   ANVIL_RETURN_IF_ERROR(t.Duration("anchor_period", std::chrono::seconds(60), audit.anchor_period));
   return t.Finish();
@@ -745,6 +751,7 @@ Result<Config> ParseConfig(std::string_view toml_text) {
   ANVIL_RETURN_IF_ERROR(
       root.Table("publication", [&](TableReader& t) { return ReadPublication(t, config.publication); }));
   ANVIL_RETURN_IF_ERROR(root.Table("audit", [&](TableReader& t) { return ReadAudit(t, config.audit); }));
+  ANVIL_RETURN_IF_ERROR(root.Table("expiry", [&](TableReader& t) { return ReadExpiry(t, config.expiry); }));
   ANVIL_RETURN_IF_ERROR(root.Table("metrics", [&](TableReader& t) { return ReadMetrics(t, config.metrics); }));
   ANVIL_RETURN_IF_ERROR(root.Table("policy", [&](TableReader& t) { return ReadPolicy(t, config.policy, false); }));
   ANVIL_RETURN_IF_ERROR(root.Table("policies", [&](TableReader& t) { return ReadPolicies(t, config.policies); }));

@@ -106,6 +106,12 @@ struct AuditConfig {
   std::chrono::seconds anchor_period{3600};
 };
 
+// [expiry]: the expiry watch (docs/inventory.md): certificates expiring soon and not replaced, in the log.
+struct ExpiryConfig {
+  std::chrono::seconds window{14 * 86400};     // expiry.window = "14d"; "0s" = no watch
+  std::chrono::seconds check_period{3600};     // expiry.check_period = "1h"; at least 1m
+};
+
 // [metrics]: the plain-HTTP listener Prometheus scrapes (/metrics) and probes (/healthz, /readyz); docs/metrics.md.
 struct MetricsConfig {
   // metrics.listen = []: off by default; e.g. ["localhost:9464"]. No TLS and no authentication, so keep it on
@@ -204,6 +210,7 @@ struct Config {
   ValidationConfig validation;
   PublicationConfig publication;
   AuditConfig audit;
+  ExpiryConfig expiry;
   MetricsConfig metrics;
   PolicyConfig policy;
   std::map<std::string, PolicyConfig> policies;  // [policies.NAME]

@@ -77,6 +77,8 @@ std::string Dump(const Config& c) {
   out << "metrics.listen=";
   for (const auto& l : c.metrics.listen) out << l.host << ":" << l.port << ",";
   out << "\n";
+  out << "expiry.window=" << c.expiry.window.count() << "\nexpiry.check_period=" << c.expiry.check_period.count()
+      << "\n";
   const PolicyConfig& p = c.policy;
   out << "policy.allowed_domains=" << list(p.allowed_domains)
       << "\npolicy.denied_domains=" << list(p.denied_domains)
@@ -182,6 +184,8 @@ const std::vector<std::string>& AllKeys() {
       "audit.anchor_period",
       "metrics.listen",
       "metrics.certificate_count_period",
+      "expiry.window",
+      "expiry.check_period",
       "policy.allowed_domains",
       "policy.denied_domains",
       "policy.allowed_ip_ranges",

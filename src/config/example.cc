@@ -188,6 +188,11 @@ std::string ExampleConfig() {
         "at least 1m.",
         "anchor_period", d.audit.anchor_period);
 
+  w.Table("expiry");
+  w.Key("The expiry watch logs the certificates expiring within this window that are not replaced; \"0s\" = off.",
+        "window", d.expiry.window);
+  w.Key("How often the expiry watch looks; at least 1m.", "check_period", d.expiry.check_period);
+
   w.Table("metrics");
   w.Key("Plain-HTTP listener for Prometheus (/metrics) and health probes (/healthz, /readyz), e.g. "
         "[\"localhost:9464\"]; [] = none.",

@@ -127,6 +127,12 @@ crl_lists() {  # serial: whether a CRL file lists it
 }
 crl_lists "$API" || fail "no CRL lists $API"
 
+step "the expiry watch names the certificate expiring within its window (14d) at start"
+grep "expiry watch" "$WORK/serve.log"
+grep -q "expiry watch: 1 certificate expires within 14d and is not replaced" "$WORK/serve.log" || fail "expiry summary"
+grep -q "expiry watch: serial $SOON (soon.example.net, 192.0.2.1) of no account (imported) expires at " \
+  "$WORK/serve.log" || fail "expiry line"
+
 step "a revocation while the server runs reaches its CRL on SIGHUP"
 "$ANVIL_CA" cert revoke --data-dir "$D" "$SOON" --reason keyCompromise >/dev/null
 ! crl_lists "$SOON" || fail "listed before SIGHUP (the test proves nothing)"
