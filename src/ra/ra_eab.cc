@@ -30,9 +30,7 @@ Result<std::string> RegistrationAuthority::CheckEab(const NewAccountRequest& req
 }
 
 Result<storage::EabKey> RegistrationAuthority::CreateEabKey(const EabKeyRequest& request) {
-  if (!request.policy.empty() && (request.policy == "default" || policies_.Find(request.policy) == nullptr)) {
-    return Error(Code::kInvalidArgument, "no policy \"" + request.policy + "\" is configured");
-  }
+  ANVIL_RETURN_IF_ERROR(CheckBindable(request.policy));
   if (request.max_uses < 0) return Error(Code::kInvalidArgument, "max_uses must be 0 (any number) or more");
   if (request.lifetime && request.lifetime->count() <= 0) {
     return Error(Code::kInvalidArgument, "an EAB key's lifetime must be positive");

@@ -40,17 +40,20 @@ Status RegistrationAuthority::PolicyRefused(const PolicyRefusal& refusal, Code c
   return refusal.ToStatus(code);
 }
 
+Status RegistrationAuthority::CheckBindable(const std::string& policy) const {
+  if (policy.empty() || (policy != "default" && policies_.Find(policy) != nullptr)) return Status::Ok();
+  std::string defined;
+  for (const auto& [name, p] : policies_.all()) {
+    if (name != "default") defined += (defined.empty() ? "" : ", ") + name;
+  }
+  return Error(Code::kInvalidArgument, "no named policy \"" + policy + "\" is configured (defined: " +
+                                           (defined.empty() ? "none" : defined) + ")");
+}
+
 Result<storage::Account> RegistrationAuthority::SetAccountPolicy(const std::string& account_id,
                                                                  const std::string& policy,
                                                                  const std::string& requester) {
-  if (!policy.empty() && (policy == "default" || policies_.Find(policy) == nullptr)) {
-    std::string defined;
-    for (const auto& [name, p] : policies_.all()) {
-      if (name != "default") defined += (defined.empty() ? "" : ", ") + name;
-    }
-    return Error(Code::kInvalidArgument,
-                 "no policy \"" + policy + "\" is configured (defined: " + (defined.empty() ? "none" : defined) + ")");
-  }
+  ANVIL_RETURN_IF_ERROR(CheckBindable(policy));
   ANVIL_ASSIGN_OR_RETURN(storage::Account account, store_.GetAccount(account_id));
   nlohmann::json details = {{"policy", policy}, {"previous", account.policy}, {"requester", requester}};
   ANVIL_RETURN_IF_ERROR(

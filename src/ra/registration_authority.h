@@ -221,6 +221,8 @@ class RegistrationAuthority {
   Result<crypto::PublicKey> CheckCsrMatchesOrder(const storage::Order& order, const std::string& csr_der,
                                                  const storage::Account& account, const ProfileRules& profile,
                                                  const EffectivePolicy& policy);
+  // OK for "" (no policy) or a configured named policy; kInvalidArgument naming the defined ones otherwise.
+  Status CheckBindable(const std::string& policy) const;
   // Reports `refusal` to the observer and returns it as `code` (its detail names policy, binding and rule).
   Status PolicyRefused(const PolicyRefusal& refusal, Code code) const;
   // A validation under way: what its outcome is recorded against and audited with.
