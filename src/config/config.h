@@ -117,6 +117,14 @@ struct MetricsConfig {
   std::chrono::seconds certificate_count_period{60};
 };
 
+// [admin]: the admin API's HTTPS listener (docs/admin-api.md): JSON for operators, authenticated by client
+// certificates and bearer tokens anvil-ca issues (`anvil-ca admin …`), with roles.
+struct AdminConfig {
+  // admin.listen = []: off by default; e.g. ["localhost:9443"]. An entry without a host ("9443" or ":9443") is
+  // loopback ("localhost:9443").
+  std::vector<ListenAddress> listen;
+};
+
 struct PolicyConfig {
   std::vector<std::string> allowed_domains;  // policy.allowed_domains: suffixes; empty = any name
   std::vector<std::string> denied_domains;   // policy.denied_domains: suffixes, checked first
@@ -195,6 +203,7 @@ struct Config {
   PublicationConfig publication;
   AuditConfig audit;
   MetricsConfig metrics;
+  AdminConfig admin;
   PolicyConfig policy;
   LimitsConfig limits;
   CaConfig ca;

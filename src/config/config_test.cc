@@ -76,6 +76,8 @@ std::string Dump(const Config& c) {
       << "\n";
   out << "metrics.listen=";
   for (const auto& l : c.metrics.listen) out << l.host << ":" << l.port << ",";
+  out << "\nadmin.listen=";
+  for (const auto& l : c.admin.listen) out << l.host << ":" << l.port << ",";
   out << "\n";
   const PolicyConfig& p = c.policy;
   out << "policy.allowed_domains=" << list(p.allowed_domains)
@@ -176,6 +178,7 @@ const std::vector<std::string>& AllKeys() {
       "audit.anchor_period",
       "metrics.listen",
       "metrics.certificate_count_period",
+      "admin.listen",
       "policy.allowed_domains",
       "policy.denied_domains",
       "policy.allowed_ip_ranges",
@@ -685,6 +688,24 @@ TEST(ConfigTest, MetricsListenerIsOffByDefaultAndTakesListenAddresses) {
             "metrics.listen[0]: host \"example.com\" must be \"localhost\" or an IP address (0.0.0.0 or [::] "
             "for all addresses)");
   EXPECT_EQ(ErrorOf("[metrics]\nport = 9464\n"), "unknown key \"metrics.port\"");
+}
+
+TEST(ConfigTest, AdminListenerIsOffByDefaultAndAPortAloneIsLoopback) {
+  EXPECT_TRUE(DefaultConfig().admin.listen.empty());
+  auto c = ParseConfig("[admin]\nlisten = [\"9443\", \":9444\", \"[::1]:9445\", \"0.0.0.0:9446\"]\n");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(c->admin.listen.size(), 4u);
+  EXPECT_EQ(c->admin.listen[0].host, "localhost");
+  EXPECT_EQ(c->admin.listen[0].port, 9443);
+  EXPECT_EQ(c->admin.listen[1].host, "localhost");
+  EXPECT_EQ(c->admin.listen[1].port, 9444);
+  EXPECT_EQ(c->admin.listen[2].host, "::1");
+  EXPECT_EQ(c->admin.listen[3].host, "0.0.0.0");
+  EXPECT_EQ(ErrorOf("[admin]\nlisten = [\"example.com:9443\"]\n"),
+            "admin.listen[0]: host \"example.com\" must be \"localhost\" or an IP address (0.0.0.0 or [::] "
+            "for all addresses)");
+  EXPECT_EQ(ErrorOf("[admin]\nlisten = [\"99999\"]\n"), "admin.listen[0]: port 99999 out of range (0..65535)");
+  EXPECT_EQ(ErrorOf("[admin]\ntoken = \"x\"\n"), "unknown key \"admin.token\"");
 }
 
 TEST(ConfigTest, NamesAreChecked) {

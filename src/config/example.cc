@@ -195,6 +195,12 @@ std::string ExampleConfig() {
         "count.",
         "certificate_count_period", d.metrics.certificate_count_period);
 
+  w.Table("admin");
+  w.Key("HTTPS listener of the admin API (docs/admin-api.md), e.g. [\"localhost:9443\"] or [\"9443\"] (a port "
+        "alone is loopback); [] = none. Callers authenticate with client certificates or bearer tokens from "
+        "`anvil-ca admin`.",
+        "listen", d.admin.listen);
+
   w.Table("policy");
   w.Key("Domain suffixes that may be certified; [] = any name.", "allowed_domains", d.policy.allowed_domains);
   w.Key("Domain suffixes that may never be certified; checked first.", "denied_domains",

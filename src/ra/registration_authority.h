@@ -113,12 +113,16 @@ class RegistrationAuthority {
 
   // The operator's revocation (`anvil-ca cert revoke`, docs/inventory.md): the issued certificate `serial`,
   // for `reason` — one a subscriber may give or privilegeWithdrawn (9) — recorded exactly as an ACME
-  // revocation is (the key blocked first for keyCompromise, the audit row `certificate.revoked` with requester
-  // "operator" and `note`, the revocation listener told). kNotFound, kBadRevocationReason, kAlreadyRevoked.
-  Status RevokeByOperator(const std::string& serial, int reason, const std::string& note);
+  // revocation is (the key blocked first for keyCompromise, the audit row `certificate.revoked` with
+  // `requester` and `note`, the revocation listener told). kNotFound, kBadRevocationReason, kAlreadyRevoked.
+  // `requester` names who asked: "operator" for the command line, "admin:NAME" for an admin API caller
+  // (docs/admin-api.md).
+  Status RevokeByOperator(const std::string& serial, int reason, const std::string& note,
+                          const std::string& requester = "operator");
   // The operator's deactivation of an account (RFC 8555 §7.3.6 by the server): as the account's own, audited
-  // `account.deactivated` with requester "operator". kNotFound; kConflict when it is deactivated already.
-  Result<storage::Account> DeactivateByOperator(const std::string& account_id, const std::string& note);
+  // `account.deactivated` with `requester` and `note`. kNotFound; kConflict when it is deactivated already.
+  Result<storage::Account> DeactivateByOperator(const std::string& account_id, const std::string& note,
+                                                const std::string& requester = "operator");
 
   // Start-up recovery: orders left in `processing` by a crash become valid (if their certificate was stored)
   // or invalid (if signing never completed); unfinished certificate records are marked abandoned. An order

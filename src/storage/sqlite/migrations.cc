@@ -266,6 +266,25 @@ CREATE INDEX audit_log_by_subject ON audit_log(subject, id);
 constexpr Migration kInventoryMigration{8, "certificate inventory (issue 15): names, replaced_by, listing indexes",
                                         kInventory, BackfillInventory};
 
+// The admin API's credentials (issue 15, storage::AdminCredentialStore; docs/admin-api.md). Self-contained, so
+// that its number is the only thing to change if another migration lands first. `seq` keeps creation order;
+// `name` and `lookup` (a certificate's SHA-256, a token's public id) are unique, each its own index, so a
+// request's credential is one index look-up. Rows are never deleted (a revocation sets revoked_at).
+constexpr char kAdminCredentials[] = R"sql(
+CREATE TABLE admin_credentials (
+  seq                INTEGER PRIMARY KEY AUTOINCREMENT,
+  name               TEXT NOT NULL UNIQUE,
+  role               TEXT NOT NULL,
+  kind               TEXT NOT NULL,
+  lookup             TEXT NOT NULL UNIQUE,
+  token_sha256       TEXT NOT NULL,
+  certificate_serial TEXT NOT NULL,
+  created_at         INTEGER NOT NULL,
+  revoked_at         INTEGER
+);
+)sql";
+constexpr Migration kAdminCredentialsMigration{9, "admin API credentials (issue 15)", kAdminCredentials};
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -279,6 +298,7 @@ const std::vector<Migration>& Migrations() {
       {6, "revoked certificates by authority, covering the CRL listing", kCoveringRevokedIndex},
       {7, "the audit trail as a hash chain, with anchors", kAuditChain, ChainExistingAudit},
       kInventoryMigration,
+      kAdminCredentialsMigration,
   };
   return kMigrations;
 }
