@@ -206,7 +206,8 @@ http::Response AdminApi::Handle(const http::Request& request) {
   } else {
     Result<std::map<std::string, std::string>> query = ParseQuery(request.query);
     Result<Reply> reply = query.status();
-    Call call{request, *caller, std::move(found->second), query.ok() ? std::move(*query) : decltype(*query){}, {}};
+    Call call{request, *caller, std::move(found->second),
+              query.ok() ? std::move(*query) : std::map<std::string, std::string>{}, {}};
     if (query.ok()) reply = route.handler(call);
     if (reply.ok()) {
       for (const auto& [name, value] : call.query) {

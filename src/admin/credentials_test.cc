@@ -21,7 +21,7 @@ TEST(AdminTokens, AreHighEntropyAndOnlyTheirIdIsReadable) {
   auto id = TokenId(a.token);
   ASSERT_TRUE(id.ok());
   EXPECT_EQ(*id, a.id);
-  for (const std::string bad : {"", "anvil_", a.token + "x", a.token.substr(1), "anvil_ZZZZZZZZZZZZZZZZ" + a.token.substr(22),
+  for (const std::string& bad : std::vector<std::string>{"", "anvil_", a.token + "x", a.token.substr(1), "anvil_ZZZZZZZZZZZZZZZZ" + a.token.substr(22),
                                 a.token.substr(0, 22) + "!" + a.token.substr(23)}) {
     EXPECT_EQ(TokenId(bad).status().code(), Code::kUnauthorized) << bad;
   }
