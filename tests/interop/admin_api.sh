@@ -70,7 +70,7 @@ call bad-token 401 GET /certificates /certificates -H "Authorization: Bearer anv
 # A certificate of this CA that is no admin credential (the ACME certificate has no clientAuth; anvil-ca's own
 # TLS certificate neither): chaining to the CA grants nothing.
 code=$(curl -s --cacert "$ROOT_PEM" -o /dev/null -w '%{http_code}' --cert "$WORK/state/lineages/one/cert.pem" \
-  --key "$WORK/state/lineages/one/privkey.pem" "$ADMIN/certificates") || true
+  --key "$WORK/state/lineages/one/key.pem" "$ADMIN/certificates") || true
 [ "$code" = 401 ] || [ "$code" = 000 ] || fail "the ACME certificate as a client certificate: $code"
 
 step "listings: certificates, one certificate, accounts, EAB keys, the audit trail"
