@@ -88,9 +88,7 @@ Result<std::unique_ptr<AdminListener>> AdminListener::Start(AdminListenerParts p
   options.io_threads = 1;
   options.worker_threads = 2;
   options.refusal_response = [](int status, const std::string& detail) {
-    return admin::AdminApi::Problem(Error(status == 413 || status == 431 || status == 400 ? Code::kInvalidArgument
-                                                                                          : Code::kInternal,
-                                          detail));
+    return admin::AdminApi::Refusal(status, detail);
   };
   admin::AdminApi* api = impl->api.get();
   auto server = http::Server::Start(options, [api](const http::Request& r) { return api->Handle(r); });

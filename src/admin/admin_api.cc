@@ -147,6 +147,11 @@ http::Response AdminApi::Problem(const Status& status) {
   return ProblemResponse(kind.status, kind.type, kind.title, detail);
 }
 
+http::Response AdminApi::Refusal(int status, const std::string& detail) {
+  return status >= 500 ? ProblemResponse(status, "internal", "Internal Server Error", detail)
+                       : ProblemResponse(status, "badRequest", "Bad Request", detail);
+}
+
 Result<std::pair<const Route*, std::map<std::string, std::string>>> AdminApi::Find(
     const http::Request& request) const {
   std::string_view path = request.path;
@@ -205,10 +210,9 @@ http::Response AdminApi::Handle(const http::Request& request) {
     outcome = "forbidden";
   } else {
     Result<std::map<std::string, std::string>> query = ParseQuery(request.query);
-    Result<Reply> reply = query.status();
     Call call{request, *caller, std::move(found->second),
               query.ok() ? std::move(*query) : std::map<std::string, std::string>{}, {}};
-    if (query.ok()) reply = route.handler(call);
+    Result<Reply> reply = query.ok() ? route.handler(call) : Result<Reply>(query.status());
     if (reply.ok()) {
       for (const auto& [name, value] : call.query) {
         if (std::find(call.known_query.begin(), call.known_query.end(), name) == call.known_query.end()) {

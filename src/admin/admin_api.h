@@ -76,6 +76,9 @@ class AdminApi {
 
   // The problem document response for `status` (internal details of a 5xx are logged, not sent).
   static http::Response Problem(const Status& status);
+  // The transport's refusal of a request it could not read (http::ServerOptions::refusal_response): a
+  // problem document with that HTTP status.
+  static http::Response Refusal(int status, const std::string& detail);
 
  private:
   // The route matching `request` and its path parameters; kNotFound or kMethodNotAllowed.
