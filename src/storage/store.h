@@ -305,7 +305,7 @@ struct AccountPage {
   std::string next_cursor;        // empty when this is the last page
 };
 
-// The inventory of issue 15 (docs/inventory.md): read-only queries for operators, the CLI and a later admin
+// The inventory of issue 15 (docs/inventory.md): read-only queries for operators, the CLI and the admin
 // API. Every filter is answered from an index on SQLite; none scans the certificates table.
 class CertificateInventory {
  public:
