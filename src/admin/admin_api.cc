@@ -46,7 +46,7 @@ http::Response ProblemResponse(int status, const std::string& type, const std::s
   r.headers.Set("Content-Type", "application/problem+json");
   r.headers.Set("Cache-Control", "no-store");
   r.body = nlohmann::json{{"type", "urn:anvil:admin:" + type}, {"title", title}, {"status", status}, {"detail", detail}}
-               .dump();
+               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (status == 401) r.headers.Set("WWW-Authenticate", "Bearer realm=\"anvil-ca admin\"");
   return r;
 }
@@ -105,7 +105,6 @@ std::vector<std::string_view> Segments(std::string_view path) {
 }  // namespace
 
 std::string Call::Param(const std::string& name, const std::string& fallback) const {
-  known_query.push_back(name);
   auto it = query.find(name);
   return it == query.end() ? fallback : it->second;
 }
@@ -210,22 +209,24 @@ http::Response AdminApi::Handle(const http::Request& request) {
     outcome = "forbidden";
   } else {
     Result<std::map<std::string, std::string>> query = ParseQuery(request.query);
-    Call call{request, *caller, std::move(found->second),
-              query.ok() ? std::move(*query) : std::map<std::string, std::string>{}, {}};
-    Result<Reply> reply = query.ok() ? route.handler(call) : Result<Reply>(query.status());
-    if (reply.ok()) {
-      for (const auto& [name, value] : call.query) {
-        if (std::find(call.known_query.begin(), call.known_query.end(), name) == call.known_query.end()) {
-          reply = Error(Code::kInvalidArgument, "unknown query parameter \"" + name + "\"");
+    if (query.ok()) {
+      for (const auto& [name, value] : *query) {
+        if (std::find(route.query.begin(), route.query.end(), name) == route.query.end()) {
+          query = Error(Code::kInvalidArgument, "unknown query parameter \"" + name + "\"");
           break;
         }
       }
     }
+    Call call{request, *caller, std::move(found->second),
+              query.ok() ? std::move(*query) : std::map<std::string, std::string>{}};
+    // Checked before the handler runs, so that a misspelt parameter changes nothing.
+    Result<Reply> reply = query.ok() ? route.handler(call) : Result<Reply>(query.status());
     if (reply.ok()) {
       response.status = reply->status;
       response.headers.Set("Content-Type", "application/json");
       response.headers.Set("Cache-Control", "no-store");
-      response.body = reply->body.dump(2) + "\n";
+      // Invalid UTF-8 (a stored name, a certificate's subject) is replaced, never thrown over.
+      response.body = reply->body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
       outcome = "ok";
     } else {
       response = Problem(reply.status());
@@ -250,7 +251,8 @@ Status AdminApi::Audit(const http::Request& request, const Caller* caller, int s
     details["caller"] = {{"name", caller->name}, {"role", RoleName(caller->role)}, {"credential", caller->credential}};
   }
   if (!reason.empty()) details["reason"] = reason;
-  Status recorded = ra_.RecordEvent("admin.request", caller != nullptr ? caller->name : "", details.dump());
+  Status recorded = ra_.RecordEvent("admin.request", caller != nullptr ? caller->name : "",
+                                    details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (!recorded.ok()) {
     return Error(Code::kInternal, "the admin request's audit record could not be written: " + recorded.ToString());
   }

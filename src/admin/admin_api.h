@@ -8,8 +8,9 @@
 // unauthenticated (no or an invalid credential), 403 forbidden (the role is too low), 404 notFound, 405
 // methodNotAllowed, 400 badRequest, 409 conflict, 500 internal, 503 unavailable.
 //
-// Adding an endpoint: Add a Route (method, path pattern with {name} segments, the least role, a handler) and
-// describe it in admin/openapi.cc; admin_api_test checks that every route is described.
+// Adding an endpoint: Add a Route (method, path pattern with {name} segments, the least role, a handler, the
+// query parameters it takes) and describe it in admin/openapi.json; admin_api_test checks that every route is
+// described with its role and parameters.
 //
 // Thread-safety: Handle may run concurrently once the routes are added; Add is for set-up only. Handlers may
 // block (store reads and writes): the listener runs them on worker threads.
@@ -38,11 +39,11 @@ struct Call {
   const http::Request& request;
   const Caller& caller;
   std::map<std::string, std::string> path;   // the {name} segments of the route's pattern, percent-decoded
-  std::map<std::string, std::string> query;  // query parameters, percent-decoded (the last of a repeated one)
-  // Query parameters the handler read; any other is refused (400) before the handler's reply is sent.
-  mutable std::vector<std::string> known_query;
+  // Query parameters, percent-decoded (the last of a repeated one); only those the route declares (a request
+  // with another is refused before its handler runs).
+  std::map<std::string, std::string> query;
 
-  // The query parameter `name`, or `fallback` when absent; marks it known.
+  // The query parameter `name`, or `fallback` when absent.
   std::string Param(const std::string& name, const std::string& fallback = "") const;
   // An integer parameter in [min, max]; kInvalidArgument naming it otherwise.
   Result<int64_t> IntParam(const std::string& name, int64_t fallback, int64_t min, int64_t max) const;
@@ -62,6 +63,7 @@ struct Route {
   std::string pattern;  // below kPrefix, e.g. "/certificates/{serial}/revoke"
   Role role = Role::kViewer;
   RouteHandler handler;
+  std::vector<std::string> query{};  // the query parameters it takes; any other is refused (400)
 };
 
 class AdminApi {

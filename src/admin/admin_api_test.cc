@@ -77,6 +77,16 @@ TEST_F(AdminApiTest, UnknownPathsMethodsAndQueryParametersAreProblems) {
   EXPECT_EQ(LastAudit("admin.request")["outcome"], "error");
 }
 
+TEST_F(AdminApiTest, AnUnknownQueryParameterIsRefusedBeforeTheHandlerChangesAnything) {
+  const std::string serial = ImportCertificate("www.example.com");
+  const std::string token = AddToken("op", "operator");
+  ExpectProblem(Send("POST", "/admin/v1/certificates/" + serial + "/revoke?force=1", token, R"({"reason":"superseded"})"),
+                400, "badRequest");
+  auto record = store_.GetCertificate(serial);
+  ASSERT_TRUE(record.ok());
+  EXPECT_FALSE(record->revoked_at.has_value());
+}
+
 TEST_F(AdminApiTest, ACallWhoseAuditRecordFailsFailsAndSendsNothing) {
   const std::string token = AddToken("ci", "viewer");
   store_.fail_audit = true;
@@ -119,6 +129,11 @@ TEST_F(AdminApiTest, EveryRouteIsDescribedInTheOpenApiDocumentWithItsRole) {
     const nlohmann::json& operation = doc["paths"][route.pattern][method];
     ASSERT_TRUE(operation.is_object()) << route.method << " " << route.pattern << " is not in openapi.json";
     EXPECT_EQ(operation["x-anvil-role"], RoleName(route.role)) << route.method << " " << route.pattern;
+    std::set<std::string> described_query, route_query(route.query.begin(), route.query.end());
+    for (const nlohmann::json& parameter : operation.value("parameters", nlohmann::json::array())) {
+      if (parameter["in"] == "query") described_query.insert(parameter["name"].get<std::string>());
+    }
+    EXPECT_EQ(described_query, route_query) << route.method << " " << route.pattern;
     for (const char* status : {"401", "403"}) {
       EXPECT_TRUE(operation["responses"].contains(status)) << route.pattern << " " << status;
     }

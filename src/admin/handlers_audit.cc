@@ -50,7 +50,7 @@ Result<Reply> ReloadCa(const HandlerDeps& deps, const Call&) {
 }  // namespace
 
 void AddAuditAndCaRoutes(AdminApi& api, const HandlerDeps& deps) {
-  api.Add({"GET", "/audit", Role::kViewer, Bind(deps, ListAudit)});
+  api.Add({"GET", "/audit", Role::kViewer, Bind(deps, ListAudit), {"after_id", "limit"}});
   api.Add({"GET", "/audit/verify", Role::kViewer, Bind(deps, VerifyAudit)});
   api.Add({"POST", "/audit/anchors", Role::kAdmin, Bind(deps, AnchorAudit)});
   api.Add({"POST", "/ca/reload", Role::kAdmin, Bind(deps, ReloadCa)});

@@ -126,10 +126,11 @@ Result<Reply> DeactivateAccount(const HandlerDeps& deps, const Call& call) {
 }  // namespace
 
 void AddInventoryRoutes(AdminApi& api, const HandlerDeps& deps) {
-  api.Add({"GET", "/certificates", Role::kViewer, Bind(deps, ListCertificates)});
+  api.Add({"GET", "/certificates", Role::kViewer, Bind(deps, ListCertificates),
+           {"name_contains", "name_suffix", "account", "profile", "status", "expiring_within_days", "limit", "cursor"}});
   api.Add({"GET", "/certificates/{serial}", Role::kViewer, Bind(deps, ShowCertificate)});
   api.Add({"POST", "/certificates/{serial}/revoke", Role::kOperator, Bind(deps, RevokeCertificate)});
-  api.Add({"GET", "/accounts", Role::kViewer, Bind(deps, ListAccounts)});
+  api.Add({"GET", "/accounts", Role::kViewer, Bind(deps, ListAccounts), {"limit", "cursor"}});
   api.Add({"GET", "/accounts/{id}", Role::kViewer, Bind(deps, ShowAccount)});
   api.Add({"POST", "/accounts/{id}/deactivate", Role::kOperator, Bind(deps, DeactivateAccount)});
 }
