@@ -126,14 +126,18 @@ TEST_F(AdminApiTest, EveryRouteIsDescribedInTheOpenApiDocumentWithItsRole) {
     std::string method = route.method;
     for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     routed.insert(method + " " + route.pattern);
-    const nlohmann::json& operation = doc["paths"][route.pattern][method];
-    ASSERT_TRUE(operation.is_object()) << route.method << " " << route.pattern << " is not in openapi.json";
-    EXPECT_EQ(operation["x-anvil-role"], RoleName(route.role)) << route.method << " " << route.pattern;
+    // (A const json's operator[] of a missing key is undefined: look first.)
+    const nlohmann::json& paths = doc["paths"];
+    ASSERT_TRUE(paths.contains(route.pattern) && paths[route.pattern].contains(method))
+        << route.method << " " << route.pattern << " is not in openapi.json";
+    const nlohmann::json& operation = paths[route.pattern][method];
+    EXPECT_EQ(operation.value("x-anvil-role", ""), RoleName(route.role)) << route.method << " " << route.pattern;
     std::set<std::string> described_query, route_query(route.query.begin(), route.query.end());
     for (const nlohmann::json& parameter : operation.value("parameters", nlohmann::json::array())) {
-      if (parameter["in"] == "query") described_query.insert(parameter["name"].get<std::string>());
+      if (parameter.value("in", "") == "query") described_query.insert(parameter.value("name", ""));
     }
     EXPECT_EQ(described_query, route_query) << route.method << " " << route.pattern;
+    ASSERT_TRUE(operation.contains("responses")) << route.pattern;
     for (const char* status : {"401", "403"}) {
       EXPECT_TRUE(operation["responses"].contains(status)) << route.pattern << " " << status;
     }
