@@ -5,7 +5,9 @@
 #include <charconv>
 #include <iostream>
 
+#include "admin/inventory_view.h"
 #include "audit_anchoring.h"
+#include "audit_verification.h"
 #include "ca/audit_anchor.h"
 #include "ca/ca_material.h"
 #include "ca/certificate_authority.h"
@@ -36,10 +38,6 @@ Result<storage::AuditAnchorCheck> ParseAnchor(const std::string& text) {
   return storage::AuditAnchorCheck{id, hash, "--anchor " + text};
 }
 
-std::string SignerName(const std::string& der) {
-  Result<crypto::Certificate> cert = crypto::Certificate::FromDer(der);
-  return cert.ok() ? cert->subject_common_name() + " (serial " + cert->serial_hex() + ")" : "an unreadable certificate";
-}
 
 }  // namespace
 
@@ -52,32 +50,21 @@ int AuditVerify(const config::Config& config, const std::vector<std::string>& gi
   }
   auto store = OpenStore(config);
   if (!store.ok()) return Fail("verify", store.status());
-  auto roots = ca::LoadRoots(config.data_dir);
-  if (!roots.ok()) return Fail("verify", roots.status());
-  std::vector<crypto::Certificate> root_certs;
-  for (const ca::CaRoot& root : *roots) root_certs.push_back(root.certificate);
-  auto anchors = (*store)->ListAuditAnchors();
-  if (!anchors.ok()) return Fail("verify", anchors.status());
-  for (const storage::AuditAnchor& a : *anchors) {
-    const std::string origin = "anchor " + std::to_string(a.id) + " (signed " + FormatRfc3339(a.at) + " by " +
-                               SignerName(a.signer_der) + ")";
-    if (Status s = ca::VerifyAuditAnchor(a.signer_der, a.signature, a.head_id, a.head_hash, a.at, root_certs);
-        !s.ok()) {
-      std::cout << "audit chain NOT verified: " << origin << " is not genuine: " << s.message() << "\n";
-      return 1;
-    }
-    checks.push_back({a.head_id, a.head_hash, origin});
-  }
-  auto verified = storage::VerifyAuditChain(**store, checks);
+  auto verified = VerifyAuditTrail(**store, config.data_dir, std::move(checks));
   if (!verified.ok()) return Fail("verify", verified.status());
-  if (!verified->ok()) {
-    std::cout << "audit chain BROKEN at record " << *verified->first_bad_id << ": " << verified->problem << "\n"
-              << "(" << verified->records << " records before it hold)\n";
+  if (!verified->bad_anchor.empty()) {
+    std::cout << "audit chain NOT verified: " << verified->bad_anchor << "\n";
     return 1;
   }
-  std::cout << "audit chain holds: " << verified->records << " records, head " << verified->last_id << ":"
-            << verified->last_hash << "; " << anchors->size() << " stored anchor(s) genuine, "
-            << verified->anchors_checked << " anchor check(s) passed\n";
+  const storage::AuditVerification& chain = verified->chain;
+  if (!chain.ok()) {
+    std::cout << "audit chain BROKEN at record " << *chain.first_bad_id << ": " << chain.problem << "\n"
+              << "(" << chain.records << " records before it hold)\n";
+    return 1;
+  }
+  std::cout << "audit chain holds: " << chain.records << " records, head " << chain.last_id << ":"
+            << chain.last_hash << "; " << verified->stored_anchors << " stored anchor(s) genuine, "
+            << chain.anchors_checked << " anchor check(s) passed\n";
   return 0;
 }
 
@@ -97,12 +84,7 @@ int AuditExport(const config::Config& config, const AuditExportArgs& args) {
     for (const storage::AuditEvent& e : *page) {
       after = e.id;
       if (since && e.at < *since) continue;
-      nlohmann::json line = {{"id", e.id},         {"at", FormatRfc3339(e.at)}, {"kind", e.kind},
-                             {"account", e.account_id}, {"subject", e.subject}, {"prev_hash", e.prev_hash},
-                             {"hash", e.hash}};
-      // Details are a JSON object as written; kept as text if a record's is not (the hash covers the text).
-      nlohmann::json details = nlohmann::json::parse(e.details_json, nullptr, /*allow_exceptions=*/false);
-      line["details"] = details.is_discarded() ? nlohmann::json(e.details_json) : details;
+      const nlohmann::json line = admin::AuditJson(e);
       std::cout << line.dump() << "\n";
     }
     if (page->size() < 1000) break;

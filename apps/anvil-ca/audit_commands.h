@@ -10,6 +10,7 @@
 
 namespace anvil::app {
 
+
 // Checks the whole chain, every stored anchor (signature and signer, against the CA's roots) and each
 // `anchors` "ID:HASH" copied from the log or elsewhere outside the database.
 int AuditVerify(const config::Config& config, const std::vector<std::string>& anchors);

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "admin_listener.h"
 #include "audit_anchoring.h"
 #include "expiry_watch.h"
 #include "base/file.h"
@@ -108,6 +109,7 @@ struct CaServer::Parts {
   std::unique_ptr<metrics::CachedCheck> store_writable, ca_key_usable;  // /readyz
   std::unique_ptr<metrics::MetricsHandler> metrics_handler;
   std::unique_ptr<http::Server> metrics_server;
+  std::unique_ptr<AdminListener> admin;
   std::unique_ptr<http::Server> server;
 };
 
@@ -238,6 +240,13 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
   if (metrics) {
     if (Status s = StartMetrics(*p); !s.ok()) return s;
   }
+  if (!c.admin.listen.empty()) {
+    Parts* parts = p.get();
+    auto admin = AdminListener::Start({c, *p->store, *p->ra, *p->material, *p->anchoring,
+                                       [parts] { return ReloadParts(*parts); }, clock, *tls});
+    if (!admin.ok()) return admin.status();
+    p->admin = std::move(*admin);
+  }
 
   auto server = http::Server::Start(http_options, [front_end](const http::Request& r) { return front_end->Handle(r); });
   if (!server.ok()) return Context("listen", server.status());
@@ -347,8 +356,13 @@ std::vector<uint16_t> CaServer::metrics_ports() const {
   return parts_->metrics_server ? parts_->metrics_server->ports() : std::vector<uint16_t>{};
 }
 
-Result<std::string> CaServer::Reload() {
-  Parts& p = *parts_;
+std::vector<uint16_t> CaServer::admin_ports() const {
+  return parts_->admin ? parts_->admin->ports() : std::vector<uint16_t>{};
+}
+
+Result<std::string> CaServer::Reload() { return ReloadParts(*parts_); }
+
+Result<std::string> CaServer::ReloadParts(Parts& p) {
   std::lock_guard lock(p.reload_mu);
   const TimePoint now = p.clock.Now();
   auto material = ca::LoadCa(p.config.data_dir, CaOptionsFrom(p.config), now);
@@ -379,6 +393,8 @@ void CaServer::Stop() {
   parts_->publication_server.reset();
   if (parts_->metrics_server) parts_->metrics_server->Stop();
   parts_->metrics_server.reset();
+  if (parts_->admin) parts_->admin->Stop();
+  parts_->admin.reset();
   // In-flight validations finish (or time out) before the RA and store they report to go away.
   parts_->validator.reset();
   parts_->expiry_watch.reset();

@@ -30,6 +30,8 @@ class CaServer {
   std::string crl_url() const;
   // The metrics listener's ports (empty without one: metrics.listen = []).
   std::vector<uint16_t> metrics_ports() const;
+  // The admin API listener's ports (empty without one: admin.listen = []).
+  std::vector<uint16_t> admin_ports() const;
   // Reads the CA's files again (SIGHUP): what `anvil-ca ca rotate`, `ca retire` and `ca rollover-root` changed
   // applies from now on without a restart — the generation that issues, renewalInfo of retired generations,
   // alternate chains, and publishing for new generations and roots. anvil-ca's own TLS certificate changes at
@@ -43,6 +45,8 @@ class CaServer {
   explicit CaServer(std::unique_ptr<Parts> parts);
   // The metrics listener (metrics.listen) over the parts already built.
   static Status StartMetrics(Parts& p);
+  // Reload's work over the parts (the admin API's POST /ca/reload calls it too).
+  static Result<std::string> ReloadParts(Parts& p);
   std::unique_ptr<Parts> parts_;
 };
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "admin/inventory_view.h"
 #include "ca/ca_material.h"
 #include "ca/issuer.h"
 #include "ca_commands.h"
@@ -19,7 +20,13 @@
 namespace anvil::app {
 namespace {
 
-using storage::InventoryStatus;
+using admin::CertificateRow;
+using admin::EabLabels;
+using admin::MakeRow;
+using admin::NormalizeSerial;
+using admin::ParseReason;
+using admin::ReasonName;
+using admin::StatusName;
 
 int Fail(const std::string& what, const Status& status) {
   std::cerr << "anvil-ca: " << what << ": " << status.ToString() << "\n";
@@ -28,142 +35,10 @@ int Fail(const std::string& what, const Status& status) {
 
 Status Invalid(std::string message) { return Error(Code::kInvalidArgument, std::move(message)); }
 
-// A serial as operators paste it ("3F:A9:…", "0x3fa9", "03fa9") in the store's form: lowercase hex without
-// leading zeros.
-Result<std::string> NormalizeSerial(const std::string& text) {
-  std::string hex;
-  std::string_view in = text;
-  if (in.starts_with("0x") || in.starts_with("0X")) in.remove_prefix(2);
-  for (char c : in) {
-    if (c == ':') continue;
-    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return Invalid("serial \"" + text + "\" is not hexadecimal");
-    }
-    hex += c;
-  }
-  if (hex.empty()) return Invalid("empty serial");
-  const size_t first = hex.find_first_not_of('0');
-  return first == std::string::npos ? std::string("0") : hex.substr(first);
-}
-
-// RFC 5280 §5.3.1 CRLReason names.
-constexpr const char* kReasonNames[] = {
-    "unspecified",   "keyCompromise",        "cACompromise",    "affiliationChanged",
-    "superseded",    "cessationOfOperation", "certificateHold", "",
-    "removeFromCRL", "privilegeWithdrawn",   "aACompromise"};
-
-std::string ReasonName(int code) {
-  if (code < 0 || code > 10 || code == 7) return std::to_string(code);
-  return kReasonNames[code];
-}
-
-Result<int> ParseReason(const std::string& name) {
-  for (int code = 0; code <= 10; ++code) {
-    if (code != 7 && name == kReasonNames[code]) return code;
-  }
-  return Invalid("unknown revocation reason \"" + name +
-                 "\" (unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation or "
-                 "privilegeWithdrawn)");
-}
-
-std::string StatusName(InventoryStatus status) {
-  switch (status) {
-    case InventoryStatus::kValid:
-      return "valid";
-    case InventoryStatus::kExpiring:
-      return "expiring";
-    case InventoryStatus::kExpired:
-      return "expired";
-    case InventoryStatus::kRevoked:
-      return "revoked";
-  }
-  return "unknown";
-}
-
-Result<InventoryStatus> ParseStatus(const std::string& name) {
-  for (InventoryStatus s : {InventoryStatus::kValid, InventoryStatus::kExpiring, InventoryStatus::kExpired,
-                            InventoryStatus::kRevoked}) {
-    if (name == StatusName(s)) return s;
-  }
-  return Invalid("unknown status \"" + name + "\" (valid, expiring, expired or revoked)");
-}
-
-std::string KeyType(const crypto::PublicKey& key) {
-  switch (key.algorithm()) {
-    case crypto::KeyAlgorithm::kEc:
-      return "ECDSA P-" + std::to_string(key.bits());
-    case crypto::KeyAlgorithm::kRsa:
-      return "RSA " + std::to_string(key.bits());
-    case crypto::KeyAlgorithm::kEd25519:
-      return "Ed25519";
-  }
-  return "unknown";
-}
-
-// What a listing shows of one certificate besides its record: derived from the DER and from its account.
-struct Row {
-  const storage::CertificateRecord* record = nullptr;
-  std::string status, key_type, issuer, eab_kid, eab_label;
-};
-
-// The EAB key (kid, comment) each account was created with, read once per account.
-class EabLabels {
- public:
-  explicit EabLabels(storage::Store& store) : store_(store) {}
-  const std::pair<std::string, std::string>& Of(const std::string& account_id) {
-    auto [it, inserted] = cache_.try_emplace(account_id);
-    if (!inserted || account_id.empty()) return it->second;
-    auto account = store_.GetAccount(account_id);
-    if (!account.ok() || account->eab_kid.empty()) return it->second;
-    it->second.first = account->eab_kid;
-    if (auto key = store_.GetEabKey(account->eab_kid); key.ok()) it->second.second = key->comment;
-    return it->second;
-  }
-
- private:
-  storage::Store& store_;
-  std::map<std::string, std::pair<std::string, std::string>> cache_;
-};
-
-Row MakeRow(const storage::CertificateRecord& record, TimePoint now, std::chrono::seconds expiring_within,
-            EabLabels& labels) {
-  Row row;
-  row.record = &record;
-  row.status = StatusName(storage::InventoryStatusAt(record, now, expiring_within));
-  if (auto cert = crypto::Certificate::FromDer(record.der); cert.ok()) {
-    row.key_type = KeyType(cert->public_key());
-    row.issuer = cert->issuer();
-  } else {
-    row.key_type = row.issuer = "(unreadable DER)";
-  }
-  std::tie(row.eab_kid, row.eab_label) = labels.Of(record.account_id);
-  return row;
-}
-
-nlohmann::json ToJson(const Row& row) {
-  const storage::CertificateRecord& r = *row.record;
-  nlohmann::json j = {{"serial", r.serial},
-                      {"names", r.names},
-                      {"status", row.status},
-                      {"not_before", FormatRfc3339(r.not_before)},
-                      {"not_after", FormatRfc3339(r.not_after)},
-                      {"issuer", row.issuer},
-                      {"authority_key_id", crypto::HexEncode(r.authority_key_id)},
-                      {"profile", r.profile},
-                      {"key_type", row.key_type},
-                      {"account", r.account_id},
-                      {"eab_kid", row.eab_kid},
-                      {"eab_label", row.eab_label},
-                      {"order", r.order_id},
-                      {"replaced_by", r.replaced_by},
-                      {"revoked_at", nullptr},
-                      {"revocation_reason", nullptr}};
-  if (r.revoked_at) {
-    j["revoked_at"] = FormatRfc3339(*r.revoked_at);
-    j["revocation_reason"] = ReasonName(r.revocation_reason);
-  }
-  return j;
+std::string Joined(const std::vector<std::string>& items, const std::string& separator) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : separator) + item;
+  return out;
 }
 
 // RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.
@@ -177,36 +52,18 @@ std::string Csv(const std::string& field) {
   return out + "\"";
 }
 
-std::string Joined(const std::vector<std::string>& items, const std::string& separator) {
-  std::string out;
-  for (const std::string& item : items) out += (out.empty() ? "" : separator) + item;
-  return out;
-}
-
 Result<storage::CertificateQuery> QueryFrom(const CertListArgs& args, TimePoint now) {
-  storage::CertificateQuery q;
-  q.now = now;
-  q.name_contains = args.name_contains;
-  q.name_suffix = args.name_suffix;
-  q.account_id = args.account;
-  q.profile = args.profile;
-  q.limit = args.limit;
-  q.cursor = args.cursor;
-  if (!args.status.empty()) {
-    ANVIL_ASSIGN_OR_RETURN(q.status, ParseStatus(args.status));
-  }
+  if (args.json && args.csv) return Invalid("--json and --csv exclude each other");
+  admin::CertificateFilter filter = args.filter;
   if (!args.expiring_within.empty()) {
     auto within = config::ParseDuration(args.expiring_within);
     if (!within.ok()) return Invalid("--expiring-within: " + within.status().message());
-    if (q.status && *q.status != InventoryStatus::kExpiring) {
-      return Invalid("--expiring-within lists expiring certificates; it cannot go with --status " +
-                     args.status);
+    if (!filter.status.empty() && filter.status != "expiring") {
+      return Invalid("--expiring-within lists expiring certificates; it cannot go with --status " + filter.status);
     }
-    q.status = InventoryStatus::kExpiring;
-    q.expiring_within = *within;
+    filter.expiring_within = *within;
   }
-  if (args.json && args.csv) return Invalid("--json and --csv exclude each other");
-  return q;
+  return admin::QueryFrom(filter, now);
 }
 
 }  // namespace
@@ -220,20 +77,20 @@ int CertList(const config::Config& config, const CertListArgs& args) {
   auto page = (*store)->ListCertificates(*query);
   if (!page.ok()) return Fail("cert list", page.status());
   EabLabels labels(**store);
-  std::vector<Row> rows;
+  std::vector<CertificateRow> rows;
   for (const storage::CertificateRecord& r : page->certificates) {
     rows.push_back(MakeRow(r, now, query->expiring_within, labels));
   }
   if (args.json) {
     nlohmann::json out = {{"certificates", nlohmann::json::array()}, {"next_cursor", page->next_cursor}};
-    for (const Row& row : rows) out["certificates"].push_back(ToJson(row));
+    for (const CertificateRow& row : rows) out["certificates"].push_back(admin::CertificateJson(row));
     std::cout << out.dump(2) << "\n";
     return 0;
   }
   if (args.csv) {
     std::cout << "serial,status,not_before,not_after,names,issuer,profile,key_type,account,eab_kid,eab_label,"
                  "order,replaced_by,revoked_at,revocation_reason\n";
-    for (const Row& row : rows) {
+    for (const CertificateRow& row : rows) {
       const storage::CertificateRecord& r = *row.record;
       std::cout << Csv(r.serial) << "," << row.status << "," << FormatRfc3339(r.not_before) << ","
                 << FormatRfc3339(r.not_after) << "," << Csv(Joined(r.names, " ")) << "," << Csv(row.issuer)
@@ -244,7 +101,7 @@ int CertList(const config::Config& config, const CertListArgs& args) {
     }
   } else {
     std::cout << "SERIAL\tSTATUS\tNOT AFTER\tKEY\tPROFILE\tACCOUNT\tNAMES\n";
-    for (const Row& row : rows) {
+    for (const CertificateRow& row : rows) {
       const storage::CertificateRecord& r = *row.record;
       std::string status = row.status;
       if (r.revoked_at) status += " (" + ReasonName(r.revocation_reason) + ")";
@@ -276,7 +133,7 @@ int CertShow(const config::Config& config, const CertShowArgs& args) {
               << (r.state == storage::CertificateState::kPending ? "pending" : "abandoned")
               << " (never issued)\n";
   } else {
-    const Row row = MakeRow(r, now, std::chrono::hours(24 * 30), labels);
+    const CertificateRow row = MakeRow(r, now, std::chrono::hours(24 * 30), labels);
     std::cout << "status:       " << row.status;
     if (r.revoked_at)
       std::cout << ", " << ReasonName(r.revocation_reason) << " at " << FormatRfc3339(*r.revoked_at);
@@ -372,16 +229,7 @@ int AccountList(const config::Config& config, const AccountListArgs& args) {
   EabLabels labels(**store);
   if (args.json) {
     nlohmann::json out = {{"accounts", nlohmann::json::array()}, {"next_cursor", page->next_cursor}};
-    for (const storage::Account& a : page->accounts) {
-      const auto& [kid, label] = labels.Of(a.id);
-      out["accounts"].push_back({{"id", a.id},
-                                 {"status", acme::StatusName(a.status)},
-                                 {"contacts", a.contacts},
-                                 {"created_at", FormatRfc3339(a.created_at)},
-                                 {"thumbprint", a.thumbprint},
-                                 {"eab_kid", kid},
-                                 {"eab_label", label}});
-    }
+    for (const storage::Account& a : page->accounts) out["accounts"].push_back(admin::AccountJson(a, labels));
     std::cout << out.dump(2) << "\n";
     return 0;
   }

@@ -7,16 +7,14 @@
 
 #include <string>
 
+#include "admin/inventory_view.h"
 #include "config/config.h"
 
 namespace anvil::app {
 
 struct CertListArgs {
-  std::string name_contains, name_suffix, account, profile;
-  std::string status;           // valid, expiring, expired, revoked; empty: any
+  admin::CertificateFilter filter;  // name_contains, name_suffix, account, profile, status, limit, cursor
   std::string expiring_within;  // a duration ("30d"): status expiring within it; also what "expiring" means
-  int limit = 100;
-  std::string cursor;
   bool json = false, csv = false;
 };
 int CertList(const config::Config& config, const CertListArgs& args);

@@ -7,6 +7,7 @@
 
 #include "base/core_dumps.h"
 #include "base/file.h"
+#include "admin_commands.h"
 #include "audit_commands.h"
 #include "base/time.h"
 #include "ca_commands.h"
@@ -188,16 +189,16 @@ int main(int argc, char** argv) {
   CLI::App* cert_list = cert_cmd->add_subcommand("list", "list certificates, soonest expiry first, a page at a time");
   add_common(cert_list);
   anvil::app::CertListArgs cert_list_args;
-  cert_list->add_option("--name-contains", cert_list_args.name_contains, "a name contains this (3 characters or more)");
-  cert_list->add_option("--name-suffix", cert_list_args.name_suffix,
+  cert_list->add_option("--name-contains", cert_list_args.filter.name_contains, "a name contains this (3 characters or more)");
+  cert_list->add_option("--name-suffix", cert_list_args.filter.name_suffix,
                         "a name ends with this (\".example.com\": its subdomains)");
-  cert_list->add_option("--account", cert_list_args.account, "issued to this account (its id)");
-  cert_list->add_option("--profile", cert_list_args.profile, "issued with this profile");
-  cert_list->add_option("--status", cert_list_args.status, "valid, expiring, expired or revoked");
+  cert_list->add_option("--account", cert_list_args.filter.account, "issued to this account (its id)");
+  cert_list->add_option("--profile", cert_list_args.filter.profile, "issued with this profile");
+  cert_list->add_option("--status", cert_list_args.filter.status, "valid, expiring, expired or revoked");
   cert_list->add_option("--expiring-within", cert_list_args.expiring_within,
                         "expiring within this duration (e.g. 30d), not revoked and not replaced");
-  cert_list->add_option("--limit", cert_list_args.limit, "at most this many (1-1000, default 100)");
-  cert_list->add_option("--cursor", cert_list_args.cursor, "continue after the page that printed this cursor");
+  cert_list->add_option("--limit", cert_list_args.filter.limit, "at most this many (1-1000, default 100)");
+  cert_list->add_option("--cursor", cert_list_args.filter.cursor, "continue after the page that printed this cursor");
   cert_list->add_flag("--json", cert_list_args.json, "JSON: {certificates: [...], next_cursor}");
   cert_list->add_flag("--csv", cert_list_args.csv, "CSV (RFC 4180) with a header line");
   CLI::App* cert_show = cert_cmd->add_subcommand("show", "one certificate: decoded, its chain, order and history");
@@ -242,6 +243,37 @@ int main(int argc, char** argv) {
   account_set_policy->add_flag("--clear", account_policy_clear, "unbind the account's own policy")
       ->excludes(policy_option);
 
+  // The admin API's credentials (docs/admin-api.md).
+  CLI::App* admin_cmd = app.add_subcommand("admin", "credentials of the admin API: client certificates and tokens");
+  admin_cmd->require_subcommand(1);
+  CLI::App* admin_cert = admin_cmd->add_subcommand("cert", "administrators' client certificates");
+  admin_cert->require_subcommand(1);
+  CLI::App* admin_cert_issue =
+      admin_cert->add_subcommand("issue", "issue a key and client certificate from the CA and record it");
+  add_common(admin_cert_issue);
+  anvil::app::AdminCertIssueArgs admin_cert_args;
+  admin_cert_issue->add_option("--name", admin_cert_args.name, "the administrator's name (unique)")->required();
+  admin_cert_issue->add_option("--role", admin_cert_args.role, "viewer, operator or admin (default viewer)");
+  admin_cert_issue->add_option("--out", admin_cert_args.out_dir, "directory for NAME.key, NAME.crt, NAME.fullchain.pem")
+      ->required();
+  admin_cert_issue->add_option("--validity", admin_cert_args.validity, "how long it is valid (default 90d)");
+  CLI::App* admin_token = admin_cmd->add_subcommand("token", "bearer tokens");
+  admin_token->require_subcommand(1);
+  CLI::App* admin_token_create =
+      admin_token->add_subcommand("create", "print a new bearer token once and record its SHA-256");
+  add_common(admin_token_create);
+  anvil::app::AdminTokenCreateArgs admin_token_args;
+  admin_token_create->add_option("--name", admin_token_args.name, "the credential's name (unique)")->required();
+  admin_token_create->add_option("--role", admin_token_args.role, "viewer, operator or admin (default viewer)");
+  CLI::App* admin_list = admin_cmd->add_subcommand("list", "list the admin credentials, revoked ones included");
+  add_common(admin_list);
+  bool admin_list_json = false;
+  admin_list->add_flag("--json", admin_list_json, "JSON array");
+  CLI::App* admin_revoke = admin_cmd->add_subcommand("revoke", "revoke an admin credential at once");
+  add_common(admin_revoke);
+  std::string admin_name;
+  admin_revoke->add_option("name", admin_name, "the credential's name")->required();
+
   CLI11_PARSE(app, argc, argv);
 
   if (example->parsed()) {
@@ -276,6 +308,10 @@ int main(int argc, char** argv) {
   if (audit_export->parsed()) return anvil::app::AuditExport(*config, export_args);
   if (audit_head->parsed()) return anvil::app::AuditHead(*config);
   if (audit_anchor->parsed()) return anvil::app::AuditAnchorNow(*config);
+  if (admin_cert_issue->parsed()) return anvil::app::AdminCertIssue(*config, admin_cert_args);
+  if (admin_token_create->parsed()) return anvil::app::AdminTokenCreate(*config, admin_token_args);
+  if (admin_list->parsed()) return anvil::app::AdminList(*config, admin_list_json);
+  if (admin_revoke->parsed()) return anvil::app::AdminRevoke(*config, admin_name);
   if (cert_list->parsed()) return anvil::app::CertList(*config, cert_list_args);
   if (cert_show->parsed()) return anvil::app::CertShow(*config, cert_show_args);
   if (cert_revoke->parsed()) return anvil::app::CertRevoke(*config, cert_revoke_args);

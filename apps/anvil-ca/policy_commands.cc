@@ -1,10 +1,9 @@
 #include "policy_commands.h"
 
-#include <arpa/inet.h>
-
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "admin/inventory_view.h"
 #include "base/base64url.h"
 #include "component_options.h"
 #include "operator_ra.h"
@@ -23,23 +22,6 @@ std::string Join(const std::vector<std::string>& values, const std::string& none
   std::string out;
   for (const auto& v : values) out += (out.empty() ? "" : ", ") + v;
   return out;
-}
-
-nlohmann::json EabJson(const storage::EabKey& k, TimePoint now) {
-  std::string state = "usable";
-  if (k.revoked_at) {
-    state = "revoked";
-  } else if (k.expires_at && *k.expires_at <= now) {
-    state = "expired";
-  } else if (k.max_uses > 0 && k.uses >= k.max_uses) {
-    state = "used up";
-  }
-  nlohmann::json j = {{"kid", k.kid},   {"label", k.comment},       {"policy", k.policy},
-                      {"uses", k.uses}, {"max_uses", k.max_uses},   {"state", state},
-                      {"created", FormatRfc3339(k.created_at)},     {"first_account", k.account_id}};
-  j["expires"] = k.expires_at ? nlohmann::json(FormatRfc3339(*k.expires_at)) : nlohmann::json(nullptr);
-  j["revoked"] = k.revoked_at ? nlohmann::json(FormatRfc3339(*k.revoked_at)) : nlohmann::json(nullptr);
-  return j;
 }
 
 void PrintRules(const ra::PolicyRules& r) {
@@ -80,7 +62,7 @@ int EabCreate(const config::Config& config, const EabCreateArgs& args) {
   // clients expect it (certbot --eab-hmac-key).
   const std::string hmac = base64url::Encode(key->hmac_key);
   if (args.json) {
-    nlohmann::json j = EabJson(*key, key->created_at);
+    nlohmann::json j = admin::EabKeyJson(*key, key->created_at);
     j["hmac_key"] = hmac;
     std::cout << j.dump() << "\n";
     return 0;
@@ -96,7 +78,7 @@ int EabList(const config::Config& config, bool json) {
   if (!keys.ok()) return Fail("eab list", keys.status());
   const TimePoint now = (*parts)->clock.Now();
   nlohmann::json all = nlohmann::json::array();
-  for (const auto& k : *keys) all.push_back(EabJson(k, now));
+  for (const auto& k : *keys) all.push_back(admin::EabKeyJson(k, now));
   if (json) {
     std::cout << nlohmann::json{{"eab_keys", all}}.dump() << "\n";
     return 0;
@@ -141,46 +123,23 @@ int PolicyExplain(const config::Config& config, const PolicyExplainArgs& args) {
   ra::RegistrationAuthority& ra = *(*parts)->ra;
   auto account = ra.GetAccount(args.account);
   if (!account.ok()) return Fail("policy explain", account.status());
-  auto effective = ra.PolicyFor(*account, args.profile);
-  if (!effective.ok()) return Fail("policy explain", effective.status());
-  const std::string profile = args.profile.empty() ? config.default_profile : args.profile;
-  std::array<unsigned char, 16> addr{};
-  const bool ip = inet_pton(AF_INET, args.name.c_str(), addr.data()) == 1 ||
-                  inet_pton(AF_INET6, args.name.c_str(), addr.data()) == 1;
-  auto id = acme::NormalizeIdentifier(ip ? acme::IdentifierType::kIp : acme::IdentifierType::kDns, args.name);
-  if (!id.ok()) return Fail("policy explain: " + args.name, id.status());
-  const std::vector<std::string>& profile_key_types = config.profiles.at(profile).key_types;
-
-  std::cout << "account " << account->id << ", profile " << profile << ", " << acme::IdentifierText(*id) << "\n";
-  bool refused = false;
-  auto show = [&](const char* question, const ra::PolicyDecision& d) {
-    std::cout << "    " << question << ": "
-              << (d.allowed() ? std::string("allowed") : "REFUSED by rule " + std::string(d.rule) + ": " + d.detail)
-              << "\n";
-    refused = refused || !d.allowed();
-  };
-  for (const ra::BoundPolicy& bound : effective->policies()) {
-    const ra::Policy& p = *bound.policy;
-    std::cout << "  policy " << p.name() << " (" << bound.binding << ")\n";
-    show("identifier", p.DecideIdentifier(*id));
-    show("profile", p.DecideProfile(profile));
-    if (!args.key_type.empty()) {
-      show("key type", p.DecideKeyType(args.key_type, p.name() == "default" ? profile_key_types
-                                                                          : std::vector<std::string>{}));
+  auto explained = ra.ExplainPolicy(*account, args.profile, args.name, args.key_type);
+  if (!explained.ok()) return Fail("policy explain", explained.status());
+  std::cout << "account " << account->id << ", profile " << explained->profile << ", " << args.name << "\n";
+  std::string shown;  // the policy whose verdicts are being printed
+  for (const auto& v : explained->verdicts) {
+    if (v.policy + v.binding != shown) {
+      std::cout << "  policy " << v.policy << " (" << v.binding << ")\n";
+      shown = v.policy + v.binding;
     }
+    std::cout << "    " << v.question << ": "
+              << (v.rule.empty() ? std::string("allowed") : "REFUSED by rule " + v.rule + ": " + v.detail) << "\n";
   }
-  std::vector<std::string> challenges;
-  for (auto type : {acme::ChallengeType::kHttp01, acme::ChallengeType::kDns01, acme::ChallengeType::kTlsAlpn01}) {
-    if (effective->AllowsChallenge(type)) challenges.emplace_back(acme::ChallengeTypeName(type));
-  }
-  std::cout << "  challenges allowed: " << Join(challenges, "none") << "\n";
-  const auto validity = config.profiles.at(profile).validity;
-  const auto max = effective->MaxValidity();
-  const auto days = (max && *max < validity ? *max : validity).count() / 86400;
-  std::cout << "  certificate validity: " << days << "d" << (max && *max < validity ? " (cut by max_validity)" : "")
-            << "\n";
-  std::cout << (refused ? "refused\n" : "allowed\n");
-  return refused ? 2 : 0;
+  std::cout << "  challenges allowed: " << Join(explained->challenges, "none") << "\n";
+  std::cout << "  certificate validity: " << explained->validity.count() / 86400 << "d"
+            << (explained->validity_cut ? " (cut by max_validity)" : "") << "\n";
+  std::cout << (explained->allowed() ? "allowed\n" : "refused\n");
+  return explained->allowed() ? 0 : 2;
 }
 
 int AccountSetPolicy(const config::Config& config, const std::string& account_id, const std::string& policy) {

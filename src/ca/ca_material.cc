@@ -336,6 +336,19 @@ Result<CaMaterial> LoadOrCreateCa(const std::string& data_dir, const CaOptions& 
   return LoadCa(data_dir, options, clock.Now());
 }
 
+std::string IssuerChainPem(const CaMaterial& ca) {
+  // After a root rollover the chain runs through the cross-certificates to the oldest root: clients that
+  // trust only it connect, and those that trust a newer root stop there (path building looks for a trusted
+  // issuer first: OpenSSL's X509_V_FLAG_TRUSTED_FIRST, its default since 1.1.0).
+  std::string issuer_chain = ca.intermediate.ToPem();
+  for (const Intermediate& i : ca.intermediates) {
+    if (i.certificate.fingerprint_sha256() == ca.intermediate.fingerprint_sha256() && !i.alternate_chains_pem.empty()) {
+      issuer_chain = i.alternate_chains_pem.back();
+    }
+  }
+  return issuer_chain;
+}
+
 Result<std::pair<std::string, std::string>> LoadOrIssueServerTls(const std::string& data_dir, const CaMaterial& ca,
                                                                  const std::vector<std::string>& names,
                                                                  const Clock& clock) {
@@ -370,16 +383,7 @@ Result<std::pair<std::string, std::string>> LoadOrIssueServerTls(const std::stri
   t.ext_key_usages = {"serverAuth"};
   ANVIL_ASSIGN_OR_RETURN(crypto::Certificate leaf,
                          crypto::IssueCertificate(t, key.public_key(), &ca.intermediate, ca.intermediate_key));
-  // After a root rollover the chain runs through the cross-certificates to the oldest root: clients that
-  // trust only it connect, and those that trust a newer root stop there (path building looks for a trusted
-  // issuer first: OpenSSL's X509_V_FLAG_TRUSTED_FIRST, its default since 1.1.0).
-  std::string issuer_chain = ca.intermediate.ToPem();
-  for (const Intermediate& i : ca.intermediates) {
-    if (i.certificate.fingerprint_sha256() == ca.intermediate.fingerprint_sha256() && !i.alternate_chains_pem.empty()) {
-      issuer_chain = i.alternate_chains_pem.back();
-    }
-  }
-  std::string chain_pem = leaf.ToPem() + issuer_chain;
+  std::string chain_pem = leaf.ToPem() + IssuerChainPem(ca);
   ANVIL_RETURN_IF_ERROR(WriteKeyAndCert(key_path, key, cert_path, chain_pem, ""));  // re-made, never encrypted
   return std::make_pair(chain_pem, key.ToPem());
 }

@@ -173,6 +173,11 @@ Result<CaMaterial> LoadCa(const std::string& data_dir, const CaOptions& options)
 // Loads the CA, creating it first when absent (zero-configuration start).
 Result<CaMaterial> LoadOrCreateCa(const std::string& data_dir, const CaOptions& options, const Clock& clock);
 
+// The issuer chain served after a leaf `ca.intermediate` signed (the server's TLS certificate, an admin's client
+// certificate): the intermediate, or after a root rollover its chain through the cross-certificates to the
+// oldest root.
+std::string IssuerChainPem(const CaMaterial& ca);
+
 // The server's own TLS certificate (<data_dir>/tls/server.pem + server.key), issued by the intermediate for
 // `names` (DNS names and IP literals). Reused while it covers all names and has more than a third of its life
 // left; otherwise re-issued. Returns {chain_pem (leaf + intermediate, + the cross-certificates to the first root

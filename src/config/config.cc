@@ -362,9 +362,16 @@ class TableReader {
 };
 
 // A list of listen addresses at `key`: "host:port" where host is localhost or an IP literal (port 0 allowed).
-Status ReadListen(TableReader& t, std::string_view key, bool allow_empty, std::vector<ListenAddress>& out) {
+Status ReadListen(TableReader& t, std::string_view key, bool allow_empty, std::vector<ListenAddress>& out,
+                  bool bare_port_is_loopback = false) {
   std::vector<std::string> listen;
   ANVIL_RETURN_IF_ERROR(t.StringList(key, listen));
+  if (bare_port_is_loopback) {
+    for (std::string& entry : listen) {
+      if (!entry.empty() && entry.find_first_not_of("0123456789") == std::string::npos) entry = ":" + entry;
+      if (entry.starts_with(":")) entry = "localhost" + entry;
+    }
+  }
   if (t.Has(key)) {
     if (listen.empty() && !allow_empty) return Invalid(t.PathOf(key), "at least one address is required");
     std::vector<ListenAddress> addresses;
@@ -479,6 +486,11 @@ Status ReadAudit(TableReader& t, AuditConfig& audit) {
 Status ReadMetrics(TableReader& t, MetricsConfig& metrics) {
   ANVIL_RETURN_IF_ERROR(ReadListen(t, "listen", /*allow_empty=*/true, metrics.listen));
   ANVIL_RETURN_IF_ERROR(t.Duration("certificate_count_period", kOneSecond, metrics.certificate_count_period));
+  return t.Finish();
+}
+
+Status ReadAdmin(TableReader& t, AdminConfig& admin) {
+  ANVIL_RETURN_IF_ERROR(ReadListen(t, "listen", /*allow_empty=*/true, admin.listen, /*bare_port_is_loopback=*/true));
   return t.Finish();
 }
 
@@ -753,6 +765,7 @@ Result<Config> ParseConfig(std::string_view toml_text) {
   ANVIL_RETURN_IF_ERROR(root.Table("audit", [&](TableReader& t) { return ReadAudit(t, config.audit); }));
   ANVIL_RETURN_IF_ERROR(root.Table("expiry", [&](TableReader& t) { return ReadExpiry(t, config.expiry); }));
   ANVIL_RETURN_IF_ERROR(root.Table("metrics", [&](TableReader& t) { return ReadMetrics(t, config.metrics); }));
+  ANVIL_RETURN_IF_ERROR(root.Table("admin", [&](TableReader& t) { return ReadAdmin(t, config.admin); }));
   ANVIL_RETURN_IF_ERROR(root.Table("policy", [&](TableReader& t) { return ReadPolicy(t, config.policy, false); }));
   ANVIL_RETURN_IF_ERROR(root.Table("policies", [&](TableReader& t) { return ReadPolicies(t, config.policies); }));
   ANVIL_RETURN_IF_ERROR(root.Table("limits", [&](TableReader& t) { return ReadLimits(t, config.limits); }));

@@ -123,6 +123,14 @@ struct MetricsConfig {
   std::chrono::seconds certificate_count_period{60};
 };
 
+// [admin]: the admin API's HTTPS listener (docs/admin-api.md): JSON for operators, authenticated by client
+// certificates and bearer tokens anvil-ca issues (`anvil-ca admin …`), with roles.
+struct AdminConfig {
+  // admin.listen = []: off by default; e.g. ["localhost:9443"]. An entry without a host ("9443" or ":9443") is
+  // loopback ("localhost:9443").
+  std::vector<ListenAddress> listen;
+};
+
 // [policy], the default policy, and each [policies.NAME] (docs/policy.md): the same keys. A named policy's
 // defaults allow everything (its lists empty, max_identifiers 10000); it only ever narrows the default.
 struct PolicyConfig {
@@ -212,6 +220,7 @@ struct Config {
   AuditConfig audit;
   ExpiryConfig expiry;
   MetricsConfig metrics;
+  AdminConfig admin;
   PolicyConfig policy;
   std::map<std::string, PolicyConfig> policies;  // [policies.NAME]
   LimitsConfig limits;

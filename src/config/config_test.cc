@@ -76,6 +76,8 @@ std::string Dump(const Config& c) {
       << "\n";
   out << "metrics.listen=";
   for (const auto& l : c.metrics.listen) out << l.host << ":" << l.port << ",";
+  out << "\nadmin.listen=";
+  for (const auto& l : c.admin.listen) out << l.host << ":" << l.port << ",";
   out << "\n";
   out << "expiry.window=" << c.expiry.window.count() << "\nexpiry.check_period=" << c.expiry.check_period.count()
       << "\n";
@@ -186,6 +188,7 @@ const std::vector<std::string>& AllKeys() {
       "metrics.certificate_count_period",
       "expiry.window",
       "expiry.check_period",
+      "admin.listen",
       "policy.allowed_domains",
       "policy.denied_domains",
       "policy.allowed_ip_ranges",
@@ -726,6 +729,24 @@ TEST(ConfigTest, NamedPoliciesAllowEverythingUntilNarrowedAndMustBeDefinedWhereN
   EXPECT_EQ(ErrorOf("[policies.x]\nchallenge_types = [\"dns-02\"]\n"),
             "policies.x.challenge_types[0]: expected one of http-01, dns-01, tls-alpn-01; got \"dns-02\"");
   EXPECT_EQ(ErrorOf("[policies.x]\ncolour = 1\n"), "unknown key \"policies.x.colour\"");
+}
+
+TEST(ConfigTest, AdminListenerIsOffByDefaultAndAPortAloneIsLoopback) {
+  EXPECT_TRUE(DefaultConfig().admin.listen.empty());
+  auto c = ParseConfig("[admin]\nlisten = [\"9443\", \":9444\", \"[::1]:9445\", \"0.0.0.0:9446\"]\n");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(c->admin.listen.size(), 4u);
+  EXPECT_EQ(c->admin.listen[0].host, "localhost");
+  EXPECT_EQ(c->admin.listen[0].port, 9443);
+  EXPECT_EQ(c->admin.listen[1].host, "localhost");
+  EXPECT_EQ(c->admin.listen[1].port, 9444);
+  EXPECT_EQ(c->admin.listen[2].host, "::1");
+  EXPECT_EQ(c->admin.listen[3].host, "0.0.0.0");
+  EXPECT_EQ(ErrorOf("[admin]\nlisten = [\"example.com:9443\"]\n"),
+            "admin.listen[0]: host \"example.com\" must be \"localhost\" or an IP address (0.0.0.0 or [::] "
+            "for all addresses)");
+  EXPECT_EQ(ErrorOf("[admin]\nlisten = [\"99999\"]\n"), "admin.listen[0]: port 99999 out of range (0..65535)");
+  EXPECT_EQ(ErrorOf("[admin]\ntoken = \"x\"\n"), "unknown key \"admin.token\"");
 }
 
 TEST(ConfigTest, NamesAreChecked) {

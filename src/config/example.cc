@@ -201,6 +201,12 @@ std::string ExampleConfig() {
         "count.",
         "certificate_count_period", d.metrics.certificate_count_period);
 
+  w.Table("admin");
+  w.Key("HTTPS listener of the admin API (docs/admin-api.md), e.g. [\"localhost:9443\"] or [\"9443\"] (a port "
+        "alone is loopback); [] = none. Callers authenticate with client certificates or bearer tokens from "
+        "`anvil-ca admin`.",
+        "listen", d.admin.listen);
+
   w.Table("policy");
   w.Line("# The default policy: it binds every request. Named policies, [policies.NAME] with the same keys (each");
   w.Line("# allowing everything until narrowed), bind requests by profile (profiles.NAME.policy), EAB key");

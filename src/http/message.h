@@ -58,6 +58,9 @@ struct Request {
   std::string remote_address;  // The peer's IP address as text.
   std::string host;
   bool tls = false;
+  // The DER of the client certificate the TLS handshake verified (ServerOptions::client_ca_pem); empty when
+  // the client presented none.
+  std::string client_certificate_der;
 };
 
 // A response to send. The server adds Content-Length (and Date unless set), and "Connection: close" when it

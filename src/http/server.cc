@@ -245,6 +245,7 @@ class Server::Impl {
       : options_(std::move(options)), handler_(std::move(handler)), ioc_(std::max(options_.io_threads, 1)) {
     tls_config_.alpn_protocols = options_.alpn_protocols;
     tls_config_.certificate_selector = options_.certificate_selector;
+    tls_config_.client_ca_pem = options_.client_ca_pem;
   }
 
   ~Impl() { Stop(std::chrono::seconds(10)); }
@@ -471,6 +472,7 @@ class Server::Impl {
   asio::awaitable<void> Serve(ByteStream& stream, Connection& conn, const std::string& remote_address) {
     const bool tls = stream.tls() != nullptr;
     beast::tcp_stream& tcp = stream.tcp();
+    std::string client_certificate;  // DER, verified in the handshake; empty: none presented
     if (stopping_) co_return;
     if (tls) {
       tcp.expires_after(options_.request_timeout);
@@ -478,6 +480,9 @@ class Server::Impl {
       if (handshake_ec) {
         spdlog::debug("http: TLS handshake with {} failed: {}", remote_address, handshake_ec.message());
         co_return;
+      }
+      if (!options_.client_ca_pem.empty()) {
+        client_certificate = internal::VerifiedPeerCertificateDer(stream.tls()->native_handle());
       }
     }
     beast::flat_buffer buffer;
@@ -546,6 +551,7 @@ class Server::Impl {
       }
       request.remote_address = remote_address;
       request.tls = tls;
+      request.client_certificate_der = client_certificate;
       bool keep_alive = message.keep_alive();
 
       tcp.expires_never();

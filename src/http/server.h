@@ -60,6 +60,11 @@ struct ServerOptions {
   std::function<std::optional<std::pair<std::string, std::string>>(const std::string& sni,
                                                                    const std::string& alpn)>
       certificate_selector;
+  // PEM certificates (roots, and intermediates to build chains with) that client certificates must chain to,
+  // for TLS client authentication (the admin API). Empty: no certificate is asked for. Otherwise one is asked
+  // for but not required; one presented that does not verify fails the handshake, and a verified one reaches
+  // the handler as Request::client_certificate_der. Who it names is the handler's decision.
+  std::string client_ca_pem;
   size_t max_body_bytes = 64 * 1024;
   size_t max_header_bytes = 16 * 1024;
   std::chrono::seconds idle_timeout{30};  // A keep-alive connection with no request for this long is closed.

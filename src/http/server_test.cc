@@ -140,6 +140,8 @@ class CurlClient {
 
   // Trust `pem` for HTTPS.
   void TrustPem(const std::string& pem) { ca_pem_ = pem; }
+  // Present this certificate and key (TLS client authentication).
+  void PresentCertificate(const TestCert& cert) { client_ = cert; }
 
   CurlResult Fetch(const std::string& url, const std::string& method = "GET", const std::string& body = "",
                    const std::vector<std::string>& headers = {}) {
@@ -160,6 +162,14 @@ class CurlClient {
     curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, list);
     curl_blob blob{ca_pem_.data(), ca_pem_.size(), CURL_BLOB_COPY};
     if (!ca_pem_.empty()) curl_easy_setopt(curl_, CURLOPT_CAINFO_BLOB, &blob);
+    curl_blob cert_blob{client_.chain_pem.data(), client_.chain_pem.size(), CURL_BLOB_COPY};
+    curl_blob key_blob{client_.key_pem.data(), client_.key_pem.size(), CURL_BLOB_COPY};
+    if (!client_.chain_pem.empty()) {
+      curl_easy_setopt(curl_, CURLOPT_SSLCERT_BLOB, &cert_blob);
+      curl_easy_setopt(curl_, CURLOPT_SSLCERTTYPE, "PEM");
+      curl_easy_setopt(curl_, CURLOPT_SSLKEY_BLOB, &key_blob);
+      curl_easy_setopt(curl_, CURLOPT_SSLKEYTYPE, "PEM");
+    }
     curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, Append);
     curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &r.body);
     curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, Append);
@@ -177,6 +187,7 @@ class CurlClient {
  private:
   CURL* curl_;
   std::string ca_pem_;
+  TestCert client_;
 };
 
 CurlResult Fetch(const std::string& url, const std::string& method = "GET", const std::string& body = "",
@@ -369,6 +380,37 @@ TEST(HttpServer, HttpsRoundTripVerifiesWithCurlAndNegotiatesHttp11) {
   CurlClient stranger;
   stranger.TrustPem(CertB().chain_pem);
   EXPECT_NE(stranger.Fetch(Url(*server, "/", true)).code, CURLE_OK);
+}
+
+TEST(HttpServer, ClientCertificateThatVerifiesReachesTheHandlerAndOthersFailTheHandshake) {
+  ServerOptions options = TlsOptions();
+  options.client_ca_pem = CertB().chain_pem;  // client certificates must chain to B
+  auto server = MustStart(options, [](const Request& r) {
+    Response res;
+    res.body = r.client_certificate_der.empty() ? "none" : r.client_certificate_der;
+    return res;
+  });
+  ASSERT_TRUE(server);
+  CurlClient with_b;
+  with_b.TrustPem(CertA().chain_pem);
+  with_b.PresentCertificate(CertB());
+  CurlResult r = with_b.Fetch(Url(*server, "/", true));
+  ASSERT_EQ(r.code, CURLE_OK) << curl_easy_strerror(r.code);
+  EXPECT_EQ(r.body, CertB().der);
+  // No certificate: served (the handler decides); an untrusted one: the handshake fails.
+  CurlClient without;
+  without.TrustPem(CertA().chain_pem);
+  CurlResult none = without.Fetch(Url(*server, "/", true));
+  ASSERT_EQ(none.code, CURLE_OK) << curl_easy_strerror(none.code);
+  EXPECT_EQ(none.body, "none");
+  CurlClient with_a;
+  with_a.TrustPem(CertA().chain_pem);
+  with_a.PresentCertificate(CertA());
+  EXPECT_NE(with_a.Fetch(Url(*server, "/", true)).code, CURLE_OK);
+  // Client CA text without a certificate is refused at start.
+  ServerOptions bad = TlsOptions();
+  bad.client_ca_pem = "not a certificate";
+  EXPECT_EQ(Server::Start(bad, Echo).status().code(), Code::kInvalidArgument);
 }
 
 TEST(HttpServer, KeepAliveReusesTheConnection) {

@@ -155,7 +155,49 @@ int ClientHello(SSL* ssl, int* alert, void* arg) {
   return SSL_CLIENT_HELLO_SUCCESS;
 }
 
+// Client certificates (ServerOptions::client_ca_pem): asked for, not required, so that a client that
+// authenticates otherwise (a bearer token) still connects; one that is presented must verify against `pem`.
+Status RequestClientCertificates(SSL_CTX* c, const std::string& pem) {
+  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return Error(Code::kInternal, "BIO_new_mem_buf failed");
+  X509_STORE* store = SSL_CTX_get_cert_store(c);
+  STACK_OF(X509_NAME)* names = sk_X509_NAME_new_null();
+  if (names == nullptr) return Error(Code::kInternal, "sk_X509_NAME_new_null failed");
+  int count = 0;
+  while (X509* x = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    X509Ptr cert(x);
+    ++count;
+    if (X509_STORE_add_cert(store, cert.get()) != 1) ERR_clear_error();  // a duplicate is fine
+    if (X509_NAME* name = X509_NAME_dup(X509_get_subject_name(cert.get()))) sk_X509_NAME_push(names, name);
+  }
+  ERR_clear_error();  // The loop ends with a "no start line" error.
+  if (count == 0) {
+    sk_X509_NAME_pop_free(names, X509_NAME_free);
+    return Error(Code::kInvalidArgument, "client CA certificates: no PEM certificate found");
+  }
+  SSL_CTX_set_client_CA_list(c, names);  // takes ownership
+  SSL_CTX_set_verify(c, SSL_VERIFY_PEER, nullptr);
+  // Sessions are not resumed across contexts with other client CAs (OpenSSL requires an id with VERIFY_PEER).
+  static const unsigned char kSessionContext[] = "anvil-client-auth";
+  SSL_CTX_set_session_id_context(c, kSessionContext, sizeof(kSessionContext) - 1);
+  return Status::Ok();
+}
+
 }  // namespace
+
+std::string VerifiedPeerCertificateDer(SSL* ssl) {
+  X509* peer = SSL_get0_peer_certificate(ssl);
+  if (peer == nullptr || SSL_get_verify_result(ssl) != X509_V_OK) return "";
+  unsigned char* der = nullptr;
+  const int len = i2d_X509(peer, &der);
+  if (len <= 0) {
+    ERR_clear_error();
+    return "";
+  }
+  std::string out(reinterpret_cast<const char*>(der), static_cast<size_t>(len));
+  OPENSSL_free(der);
+  return out;
+}
 
 void SslCtxFree::operator()(ssl_ctx_st* ctx) const { SSL_CTX_free(ctx); }
 
@@ -201,6 +243,7 @@ Result<SslCtxPtr> NewServerContext(const std::string& chain_pem, const std::stri
   if (config->certificate_selector) {
     SSL_CTX_set_client_hello_cb(c, ClientHello, const_cast<TlsServerConfig*>(config));
   }
+  if (!config->client_ca_pem.empty()) ANVIL_RETURN_IF_ERROR(RequestClientCertificates(c, config->client_ca_pem));
   return ctx;
 }
 

@@ -16,6 +16,7 @@
 #include "base/status.h"
 
 struct ssl_ctx_st;  // OpenSSL's SSL_CTX.
+struct ssl_st;      // OpenSSL's SSL.
 
 namespace anvil::http::internal {
 
@@ -24,6 +25,8 @@ struct TlsServerConfig {
   std::function<std::optional<std::pair<std::string, std::string>>(const std::string& sni,
                                                                    const std::string& alpn)>
       certificate_selector;  // May be empty.
+  // PEM certificates a client certificate must chain to (ServerOptions::client_ca_pem); empty: none is asked.
+  std::string client_ca_pem;
 };
 
 struct SslCtxFree {
@@ -36,9 +39,15 @@ Status ValidateAlpnProtocols(const std::vector<std::string>& protocols);
 
 // A server context serving `chain_pem` (leaf first) with `key_pem`: TLS 1.2 minimum, no compression, no
 // renegotiation, AEAD ECDHE suites for TLS 1.2, and the ALPN and certificate callbacks of `config`, which
-// must outlive the context and every connection made from it. kInvalidArgument for a bad chain or key, or a
-// key that does not match the leaf.
+// must outlive the context and every connection made from it. With config->client_ca_pem, a client may present a
+// certificate, and the handshake fails when one does that does not verify against those certificates (one
+// that presents none is served). kInvalidArgument for a bad chain or key, a key that does not match the leaf,
+// or client CA text without a certificate.
 Result<SslCtxPtr> NewServerContext(const std::string& chain_pem, const std::string& key_pem,
                                    const TlsServerConfig* config);
+
+// The DER of the client certificate `ssl`'s peer presented, when it verified against the context's client CAs;
+// empty when none was presented (or none was asked for).
+std::string VerifiedPeerCertificateDer(ssl_st* ssl);
 
 }  // namespace anvil::http::internal

@@ -81,6 +81,15 @@ TEST_F(OperatorActionsTest, RevokeByOperatorRefusesCaReasonsUnknownSerialsAndASe
   EXPECT_EQ(AuditKinds(), (std::vector<std::string>{"certificate.imported", "certificate.revoked"}));
 }
 
+TEST_F(OperatorActionsTest, OperatorActionsNameTheRequesterGiven) {
+  const std::string serial = ImportIssued();
+  ASSERT_TRUE(ra_.RevokeByOperator(serial, 4, "", "admin:alice").ok());
+  EXPECT_EQ(LastDetails("certificate.revoked")["requester"], "admin:alice");
+  storage::Account account = NewAccount();
+  ASSERT_TRUE(ra_.DeactivateByOperator(account.id, "", "admin:bob").ok());
+  EXPECT_EQ(LastDetails("account.deactivated")["requester"], "admin:bob");
+}
+
 TEST_F(OperatorActionsTest, DeactivateByOperatorDeactivatesOnceAndAuditsTheOperator) {
   storage::Account account = NewAccount();
   auto deactivated = ra_.DeactivateByOperator(account.id, "left the company");

@@ -66,7 +66,8 @@ Status RegistrationAuthority::Revoke(const std::string& certificate_der, int rea
   return RecordRevocation(*record, cert->public_key(), reason, details.dump());
 }
 
-Status RegistrationAuthority::RevokeByOperator(const std::string& serial, int reason, const std::string& note) {
+Status RegistrationAuthority::RevokeByOperator(const std::string& serial, int reason, const std::string& note,
+                                               const std::string& requester) {
   if (!IsOperatorRevocationReason(reason)) {
     return Error(Code::kBadRevocationReason,
                  "revocation reason " + std::to_string(reason) +
@@ -76,7 +77,7 @@ Status RegistrationAuthority::RevokeByOperator(const std::string& serial, int re
   if (record.revoked_at) return Error(Code::kAlreadyRevoked, "certificate " + serial + " is already revoked");
   auto cert = crypto::Certificate::FromDer(record.der);
   if (!cert.ok()) return Error(Code::kInternal, "the stored certificate " + serial + " cannot be parsed");
-  nlohmann::json details = {{"reason", reason}, {"requester", "operator"}};
+  nlohmann::json details = {{"reason", reason}, {"requester", requester}};
   if (!note.empty()) details["note"] = note;
   return RecordRevocation(record, cert->public_key(), reason, details.dump());
 }

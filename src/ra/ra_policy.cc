@@ -35,6 +35,39 @@ Result<EffectivePolicy> RegistrationAuthority::PolicyFor(const storage::Account&
   return EffectivePolicy(std::move(bound));
 }
 
+Result<PolicyExplanation> RegistrationAuthority::ExplainPolicy(const storage::Account& account,
+                                                              const std::string& profile, const std::string& name,
+                                                              const std::string& key_type) {
+  ANVIL_ASSIGN_OR_RETURN(const ProfileRules* rules, Profile(profile));
+  ANVIL_ASSIGN_OR_RETURN(EffectivePolicy effective, PolicyFor(account, rules));
+  const bool ip = name.find(':') != std::string::npos ||
+                  (!name.empty() && name.find_first_not_of("0123456789.") == std::string::npos);
+  ANVIL_ASSIGN_OR_RETURN(acme::Identifier id,
+                         acme::NormalizeIdentifier(ip ? acme::IdentifierType::kIp : acme::IdentifierType::kDns, name));
+  PolicyExplanation out;
+  out.profile = rules->certificate.name;
+  for (const BoundPolicy& bound : effective.policies()) {
+    const Policy& p = *bound.policy;
+    auto add = [&](const char* question, PolicyDecision d) {
+      out.verdicts.push_back({p.name(), bound.binding, question, std::string(d.rule), std::move(d.detail)});
+    };
+    add("identifier", p.DecideIdentifier(id));
+    add("profile", p.DecideProfile(out.profile));
+    if (!key_type.empty()) {
+      add("key type", p.DecideKeyType(key_type, p.name() == "default" ? rules->key_types : std::vector<std::string>{}));
+    }
+  }
+  for (auto type : {acme::ChallengeType::kHttp01, acme::ChallengeType::kDns01, acme::ChallengeType::kTlsAlpn01}) {
+    if (effective.AllowsChallenge(type)) out.challenges.emplace_back(acme::ChallengeTypeName(type));
+  }
+  out.validity = rules->certificate.validity;
+  if (auto max = effective.MaxValidity(); max && *max < out.validity) {
+    out.validity = *max;
+    out.validity_cut = true;
+  }
+  return out;
+}
+
 Status RegistrationAuthority::PolicyRefused(const PolicyRefusal& refusal, Code code) const {
   ReportPolicy(refusal.rule);
   return refusal.ToStatus(code);

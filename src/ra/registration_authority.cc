@@ -150,13 +150,14 @@ Result<storage::Account> RegistrationAuthority::Deactivate(const storage::Accoun
 }
 
 Result<storage::Account> RegistrationAuthority::DeactivateByOperator(const std::string& account_id,
-                                                                     const std::string& note) {
+                                                                     const std::string& note,
+                                                                     const std::string& requester) {
   ANVIL_ASSIGN_OR_RETURN(storage::Account account, store_.GetAccount(account_id));
   if (account.status != acme::AccountStatus::kValid) {
     return Error(Code::kConflict, "account " + account_id + " is " +
                                       std::string(acme::StatusName(account.status)) + " already");
   }
-  nlohmann::json details = {{"requester", "operator"}};
+  nlohmann::json details = {{"requester", requester}};
   if (!note.empty()) details["note"] = note;
   ANVIL_RETURN_IF_ERROR(store_.UpdateAccount(account.id, account.contacts, acme::AccountStatus::kDeactivated,
                                              Audit("account.deactivated", account.id, account.id, details.dump())));

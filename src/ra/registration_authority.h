@@ -71,6 +71,28 @@ inline std::string RequestedIdentifier(const std::string& type, const std::strin
   return type.substr(0, 16) + ":" + value.substr(0, 256);
 }
 
+// What the policies say of one identifier (and key type) for an account and profile (`anvil-ca policy
+// explain`, GET /admin/v1/policies/explain): each bound policy's answer to each question, in binding order.
+struct PolicyExplanation {
+  struct Verdict {
+    std::string policy, binding;
+    std::string question;  // "identifier", "profile", "key type"
+    std::string rule;      // "" = allowed
+    std::string detail;
+  };
+  std::string profile;
+  std::vector<Verdict> verdicts;
+  std::vector<std::string> challenges;  // the challenge types every bound policy allows
+  std::chrono::seconds validity{0};     // what a certificate would get
+  bool validity_cut = false;            // by a policy's max_validity
+  bool allowed() const {
+    for (const Verdict& v : verdicts) {
+      if (!v.rule.empty()) return false;
+    }
+    return true;
+  }
+};
+
 // A new External Account Binding key (`anvil-ca eab create`, the admin API; docs/policy.md).
 struct EabKeyRequest {
   std::string kid;     // empty: a random one
@@ -124,18 +146,26 @@ class RegistrationAuthority {
 
   // The operator's revocation (`anvil-ca cert revoke`, docs/inventory.md): the issued certificate `serial`,
   // for `reason` — one a subscriber may give or privilegeWithdrawn (9) — recorded exactly as an ACME
-  // revocation is (the key blocked first for keyCompromise, the audit row `certificate.revoked` with requester
-  // "operator" and `note`, the revocation listener told). kNotFound, kBadRevocationReason, kAlreadyRevoked.
-  Status RevokeByOperator(const std::string& serial, int reason, const std::string& note);
+  // revocation is (the key blocked first for keyCompromise, the audit row `certificate.revoked` with
+  // `requester` and `note`, the revocation listener told). kNotFound, kBadRevocationReason, kAlreadyRevoked.
+  // `requester` names who asked: "operator" for the command line, "admin:NAME" for an admin API caller
+  // (docs/admin-api.md).
+  Status RevokeByOperator(const std::string& serial, int reason, const std::string& note,
+                          const std::string& requester = "operator");
   // The operator's deactivation of an account (RFC 8555 §7.3.6 by the server): as the account's own, audited
-  // `account.deactivated` with requester "operator". kNotFound; kConflict when it is deactivated already.
-  Result<storage::Account> DeactivateByOperator(const std::string& account_id, const std::string& note);
+  // `account.deactivated` with `requester` and `note`. kNotFound; kConflict when it is deactivated already.
+  Result<storage::Account> DeactivateByOperator(const std::string& account_id, const std::string& note,
+                                                const std::string& requester = "operator");
 
   // Policies (docs/policy.md, ra_policy.cc). The policies bound to a request of `account` for `profile`
   // (empty: the default profile): the default, the profile's, the EAB key's and the account's, in that order. kUnauthorized when a bound policy is no longer configured
   // (fail closed), kInvalidProfile for an unknown profile.
   Result<EffectivePolicy> PolicyFor(const storage::Account& account, const std::string& profile);
   const PolicySet& policies() const { return policies_; }
+  // `name`: a DNS name or IP address; `key_type` ("ec256" …) or "" for none. kInvalidProfile, or the
+  // identifier's parse error.
+  Result<PolicyExplanation> ExplainPolicy(const storage::Account& account, const std::string& profile,
+                                          const std::string& name, const std::string& key_type);
   // Binds the named policy to the account ("" unbinds), audited `account.policy_set` with `requester`.
   // kInvalidArgument for a policy not configured, kNotFound without the account.
   Result<storage::Account> SetAccountPolicy(const std::string& account_id, const std::string& policy,

@@ -309,7 +309,7 @@ struct AccountPage {
   std::string next_cursor;        // empty when this is the last page
 };
 
-// The inventory of issue 15 (docs/inventory.md): read-only queries for operators, the CLI and a later admin
+// The inventory of issue 15 (docs/inventory.md): read-only queries for operators, the CLI and the admin
 // API. Every filter is answered from an index on SQLite; none scans the certificates table.
 class CertificateInventory {
  public:
@@ -406,6 +406,41 @@ class EabKeyStore {
   virtual Result<std::vector<EabKey>> ListEabKeys() = 0;
 };
 
+// The administrators of the admin API (docs/admin-api.md): one record per credential, a client certificate
+// anvil-ca issued (`anvil-ca admin cert issue`) or a bearer token (`anvil-ca admin token create`), with the name
+// and role a request presenting it acts as. A certificate that chains to the CA grants nothing unless it is
+// recorded here and not revoked (the CA issues ACME clients' certificates too). A token is never stored: only
+// its SHA-256. Records are never deleted; a revoked one keeps its name.
+struct AdminCredential {
+  std::string name;  // unique among all credentials, revoked ones included
+  std::string role;  // "viewer", "operator" or "admin" (admin/roles.h); the store does not interpret it
+  std::string kind;  // "certificate" or "token"
+  // How a presented credential finds its record, unique: a certificate's lowercase hex SHA-256 of its DER; a
+  // token's public id (the part before its secret).
+  std::string lookup;
+  std::string token_sha256;        // a token: lowercase hex SHA-256 of the whole token; else empty
+  std::string certificate_serial;  // a certificate: its serial, lowercase hex; else empty
+  TimePoint created_at;
+  std::optional<TimePoint> revoked_at;
+};
+
+class AdminCredentialStore {
+ public:
+  virtual ~AdminCredentialStore() = default;
+  // Records `credential` (not revoked, whatever it holds) and appends `audit`. kConflict when its name or
+  // lookup is taken, kInvalidArgument when either is empty; nothing changes on an error.
+  virtual Status CreateAdminCredential(const AdminCredential& credential, const AuditEvent& audit) = 0;
+  // kNotFound ("admin credential NAME does not exist").
+  virtual Result<AdminCredential> GetAdminCredential(const std::string& name) = 0;
+  // The credential whose lookup is `lookup`; kNotFound ("admin credential LOOKUP does not exist").
+  virtual Result<AdminCredential> FindAdminCredential(const std::string& lookup) = 0;
+  // Every credential, revoked ones included, in creation order.
+  virtual Result<std::vector<AdminCredential>> ListAdminCredentials() = 0;
+  // Conditional on the credential not being revoked: records `at` and appends `audit`. kNotFound; kConflict
+  // when it is revoked already.
+  virtual Status RevokeAdminCredential(const std::string& name, TimePoint at, const AuditEvent& audit) = 0;
+};
+
 // Keys refused for every future certificate and account (docs/security.md; Boulder's blockedKeys): a key is
 // added when a certificate with it is revoked for keyCompromise, and never removed.
 struct BlockedKey {
@@ -496,6 +531,7 @@ class Store : public AccountStore,
               public CertificateImport,
               public IssuanceStore,
               public EabKeyStore,
+              public AdminCredentialStore,
               public BlockedKeyStore,
               public RevocationListStore,
               public AuditLog,

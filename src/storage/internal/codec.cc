@@ -298,6 +298,22 @@ Status CheckLimit(int limit) {
   return Status::Ok();
 }
 
+Status CheckAdminCredential(const AdminCredential& credential) {
+  if (credential.name.empty()) return Error(Code::kInvalidArgument, "an admin credential needs a name");
+  if (credential.lookup.empty()) {
+    return Error(Code::kInvalidArgument, "admin credential " + credential.name + " has no lookup");
+  }
+  return Status::Ok();
+}
+
+Status AdminCredentialConflict(std::string_view name) {
+  return Error(Code::kConflict, "admin credential " + std::string(name) + " already exists (or its certificate or token is recorded)");
+}
+
+Status AdminCredentialRevoked(std::string_view name) {
+  return Error(Code::kConflict, "admin credential " + std::string(name) + " is already revoked");
+}
+
 Status CheckAuditAnchor(const AuditAnchor& anchor) {
   if (anchor.head_id < 1 || anchor.head_hash.empty()) {
     return Error(Code::kInvalidArgument, "an audit anchor needs the head record's id and hash");

@@ -68,6 +68,12 @@ Status CrlStateConflict(std::string_view issuer_id, int64_t previous_number);
 // authority key ID (kInvalidArgument).
 Status CheckImportable(const CertificateRecord& record);
 
+// AdminCredentialStore's refusals: kInvalidArgument for an empty name or lookup; kConflict for a name or
+// lookup taken ("admin credential NAME already exists") and for a second revocation.
+Status CheckAdminCredential(const AdminCredential& credential);
+Status AdminCredentialConflict(std::string_view name);
+Status AdminCredentialRevoked(std::string_view name);
+
 // Storage keeps one-second precision (store.h): every backend truncates the same way.
 inline TimePoint TruncateToSeconds(TimePoint t) { return FromUnixSeconds(ToUnixSeconds(t)); }
 

@@ -578,6 +578,57 @@ class MemoryStore final : public Store {
     return out;
   }
 
+  // ---- AdminCredentialStore ----
+
+  Status CreateAdminCredential(const AdminCredential& credential, const AuditEvent& audit) override {
+    ANVIL_RETURN_IF_ERROR(internal::CheckAdminCredential(credential));
+    std::lock_guard lock(mu_);
+    for (const AdminCredential& c : admin_credentials_) {
+      if (c.name == credential.name || c.lookup == credential.lookup) {
+        return internal::AdminCredentialConflict(credential.name);
+      }
+    }
+    AdminCredential stored = credential;
+    stored.created_at = TruncateToSeconds(stored.created_at);
+    stored.revoked_at.reset();
+    admin_credentials_.push_back(std::move(stored));
+    Append(audit);
+    return Status::Ok();
+  }
+
+  Result<AdminCredential> GetAdminCredential(const std::string& name) override {
+    std::lock_guard lock(mu_);
+    for (const AdminCredential& c : admin_credentials_) {
+      if (c.name == name) return c;
+    }
+    return NotFound("admin credential", name);
+  }
+
+  Result<AdminCredential> FindAdminCredential(const std::string& lookup) override {
+    std::lock_guard lock(mu_);
+    for (const AdminCredential& c : admin_credentials_) {
+      if (c.lookup == lookup) return c;
+    }
+    return NotFound("admin credential", lookup);
+  }
+
+  Result<std::vector<AdminCredential>> ListAdminCredentials() override {
+    std::lock_guard lock(mu_);
+    return admin_credentials_;
+  }
+
+  Status RevokeAdminCredential(const std::string& name, TimePoint at, const AuditEvent& audit) override {
+    std::lock_guard lock(mu_);
+    for (AdminCredential& c : admin_credentials_) {
+      if (c.name != name) continue;
+      if (c.revoked_at) return internal::AdminCredentialRevoked(name);
+      c.revoked_at = TruncateToSeconds(at);
+      Append(audit);
+      return Status::Ok();
+    }
+    return NotFound("admin credential", name);
+  }
+
   // ---- AuditLog ----
 
   // Memory always takes writes.
@@ -776,6 +827,7 @@ class MemoryStore final : public Store {
   std::vector<std::string> eab_order_;
   std::vector<AuditEvent> audit_;
   std::vector<AuditAnchor> anchors_;
+  std::vector<AdminCredential> admin_credentials_;  // in creation order (few: a scan is fine)
 };
 
 }  // namespace

@@ -290,6 +290,25 @@ ALTER TABLE eab_keys ADD COLUMN revoked_at INTEGER;
 UPDATE eab_keys SET uses = 1 WHERE account_id IS NOT NULL;
 )sql";
 
+// The admin API's credentials (issue 15, storage::AdminCredentialStore; docs/admin-api.md). Self-contained, so
+// that its number is the only thing to change if another migration lands first. `seq` keeps creation order;
+// `name` and `lookup` (a certificate's SHA-256, a token's public id) are unique, each its own index, so a
+// request's credential is one index look-up. Rows are never deleted (a revocation sets revoked_at).
+constexpr char kAdminCredentials[] = R"sql(
+CREATE TABLE admin_credentials (
+  seq                INTEGER PRIMARY KEY AUTOINCREMENT,
+  name               TEXT NOT NULL UNIQUE,
+  role               TEXT NOT NULL,
+  kind               TEXT NOT NULL,
+  lookup             TEXT NOT NULL UNIQUE,
+  token_sha256       TEXT NOT NULL,
+  certificate_serial TEXT NOT NULL,
+  created_at         INTEGER NOT NULL,
+  revoked_at         INTEGER
+);
+)sql";
+constexpr Migration kAdminCredentialsMigration{11, "admin API credentials (issue 15)", kAdminCredentials};
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -305,6 +324,7 @@ const std::vector<Migration>& Migrations() {
       kInventoryMigration,
       {9, "the inventory's trigram index without positions", kPositionlessTrigrams, RebuildNameTrigrams},
       {10, "named policies of accounts and EAB keys; EAB key expiry, uses and revocation", kPoliciesAndEabLifecycle},
+      kAdminCredentialsMigration,
   };
   return kMigrations;
 }

@@ -2,7 +2,7 @@
 // thread) is in sqlite_store.cc; its queries are in one file per kind of record: sqlite_accounts.cc
 // (accounts, EAB keys, audit log), sqlite_orders.cc (orders, authorizations, challenges),
 // sqlite_certificates.cc (certificates, the issuance transactions, CRL states), sqlite_inventory.cc (the
-// inventory's listings and counts). Thread-safety as
+// inventory's listings and counts), sqlite_admin_credentials.cc (the admin API's credentials). Thread-safety as
 // sqlite_store.h says.
 #pragma once
 
@@ -105,6 +105,13 @@ class SqliteStore final : public Store {
   Result<AccountPage> ListAccounts(const std::string& cursor, int limit) override;
   Result<std::vector<AuditEvent>> ListAuditForSubject(const std::string& subject, int64_t after_id,
                                                      int limit) override;
+
+  // ---- AdminCredentialStore (sqlite_admin_credentials.cc) ----
+  Status CreateAdminCredential(const AdminCredential& credential, const AuditEvent& audit) override;
+  Result<AdminCredential> GetAdminCredential(const std::string& name) override;
+  Result<AdminCredential> FindAdminCredential(const std::string& lookup) override;
+  Result<std::vector<AdminCredential>> ListAdminCredentials() override;
+  Status RevokeAdminCredential(const std::string& name, TimePoint at, const AuditEvent& audit) override;
 
   // ---- EabKeyStore, BlockedKeyStore and AuditLog (sqlite_accounts.cc) ----
   Status CreateEabKey(const EabKey& key, const AuditEvent& audit) override;

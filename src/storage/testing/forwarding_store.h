@@ -123,6 +123,19 @@ class ForwardingStore : public Store {
     return inner_->AbandonIssuance(serial, order_error_json, audit);
   }
 
+  Status CreateAdminCredential(const AdminCredential& credential, const AuditEvent& audit) override {
+    return inner_->CreateAdminCredential(credential, audit);
+  }
+  Result<AdminCredential> GetAdminCredential(const std::string& name) override {
+    return inner_->GetAdminCredential(name);
+  }
+  Result<AdminCredential> FindAdminCredential(const std::string& lookup) override {
+    return inner_->FindAdminCredential(lookup);
+  }
+  Result<std::vector<AdminCredential>> ListAdminCredentials() override { return inner_->ListAdminCredentials(); }
+  Status RevokeAdminCredential(const std::string& name, TimePoint at, const AuditEvent& audit) override {
+    return inner_->RevokeAdminCredential(name, at, audit);
+  }
   Status CreateEabKey(const EabKey& key, const AuditEvent& audit) override {
     return inner_->CreateEabKey(key, audit);
   }

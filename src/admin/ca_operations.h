@@ -1,0 +1,37 @@
+// What the admin API's CA operations (admin role) ask of the running anvil-ca: things that need the CA's keys
+// or the server's parts, which the admin component must not reach. The composition root implements it over
+// its AuditAnchoring, the audit verifier and CaServer::Reload (apps/anvil-ca/admin_listener.cc); tests use
+// fakes. Implementations must be thread-safe; each call may block.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "base/status.h"
+#include "storage/store.h"
+
+namespace anvil::admin {
+
+// `anvil-ca audit verify` (docs/audit.md): the chain from record 1 and every stored anchor.
+struct AuditCheck {
+  bool holds = false;
+  int64_t records = 0;
+  int64_t head_id = 0;
+  std::string head_hash;
+  int64_t anchors = 0;  // stored anchors found genuine
+  std::optional<int64_t> first_bad_id;
+  std::string problem;  // empty when it holds
+};
+
+class CaOperations {
+ public:
+  virtual ~CaOperations() = default;
+  // Signs and stores an anchor of the audit chain's head now (`anvil-ca audit anchor`); nullopt when the head
+  // is anchored already or the trail is empty.
+  virtual Result<std::optional<storage::AuditAnchor>> AnchorAudit() = 0;
+  virtual Result<AuditCheck> VerifyAudit() = 0;
+  // Reads the CA's files again and remakes the CRLs (SIGHUP, CaServer::Reload); returns its summary.
+  virtual Result<std::string> ReloadCa() = 0;
+};
+
+}  // namespace anvil::admin

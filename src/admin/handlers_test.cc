@@ -1,0 +1,199 @@
+// The admin API's endpoints (admin/handlers.h) over the real RA and a memory store: the inventory's listings,
+// filters and pages, a certificate's detail, revocation and deactivation audited with the caller as requester,
+// the audit trail in pages, EAB keys, and the CA operations (through a fake).
+#include <gtest/gtest.h>
+
+#include "admin/admin_test_fixture.h"
+
+namespace anvil::admin {
+namespace {
+
+using testing::AdminApiTest;
+
+class HandlersTest : public AdminApiTest {
+ protected:
+  void SetUp() override {
+    viewer_ = AddToken("viewer", "viewer");
+    operator_ = AddToken("op", "operator");
+    admin_ = AddToken("root", "admin");
+  }
+  nlohmann::json Get(const std::string& target) {
+    http::Response r = Send("GET", target, viewer_);
+    EXPECT_EQ(r.status, 200) << target << ": " << r.body;
+    return Json(r);
+  }
+  void AddAccount(const std::string& id) {
+    storage::Account a;
+    a.id = id;
+    a.jwk_json = "{}";
+    a.thumbprint = "tp-" + id;
+    a.contacts = {"mailto:" + id + "@example.com"};
+    a.created_at = clock_.Now();
+    ASSERT_TRUE(store_.CreateAccount(a, Note("account.created", id)).ok());
+  }
+  std::string viewer_, operator_, admin_;
+};
+
+TEST_F(HandlersTest, CertificatesAreListedWithFiltersAndPages) {
+  ImportCertificate("a.example.com");
+  ImportCertificate("b.example.com");
+  const std::string other = ImportCertificate("www.example.org");
+  nlohmann::json all = Get("/admin/v1/certificates");
+  ASSERT_EQ(all["certificates"].size(), 3u);
+  EXPECT_EQ(all["next_cursor"], "");
+  EXPECT_EQ(all["certificates"][0]["status"], "valid");
+  EXPECT_EQ(all["certificates"][0]["key_type"], "ECDSA P-256");
+  nlohmann::json org = Get("/admin/v1/certificates?name_suffix=.example.org");
+  ASSERT_EQ(org["certificates"].size(), 1u);
+  EXPECT_EQ(org["certificates"][0]["serial"], other);
+  nlohmann::json first = Get("/admin/v1/certificates?limit=2");
+  ASSERT_EQ(first["certificates"].size(), 2u);
+  ASSERT_NE(first["next_cursor"], "");
+  nlohmann::json second = Get("/admin/v1/certificates?limit=2&cursor=" + first["next_cursor"].get<std::string>());
+  EXPECT_EQ(second["certificates"].size(), 1u);
+  EXPECT_EQ(Get("/admin/v1/certificates?expiring_within_days=100")["certificates"].size(), 3u);
+  EXPECT_EQ(Get("/admin/v1/certificates?status=revoked")["certificates"].size(), 0u);
+  EXPECT_EQ(Send("GET", "/admin/v1/certificates?status=bogus", viewer_).status, 400);
+}
+
+TEST_F(HandlersTest, AnOperatorRevokesACertificateAuditedWithTheAdminAsRequester) {
+  const std::string serial = ImportCertificate("www.example.com");
+  http::Response r = Send("POST", "/admin/v1/certificates/" + serial + "/revoke", operator_,
+                          R"({"reason":"keyCompromise","note":"ticket 7"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  nlohmann::json j = Json(r);
+  EXPECT_EQ(j["status"], "revoked");
+  EXPECT_EQ(j["revocation_reason"], "keyCompromise");
+  nlohmann::json revoked = LastAudit("certificate.revoked");
+  EXPECT_EQ(revoked["requester"], "admin:op");
+  EXPECT_EQ(revoked["note"], "ticket 7");
+  EXPECT_EQ(LastAudit("key.blocked")["requester"], "admin:op");
+  // The detail shows it, with its history; a second revocation is a conflict; a bad body a bad request.
+  nlohmann::json shown = Get("/admin/v1/certificates/" + serial);
+  EXPECT_EQ(shown["status"], "revoked");
+  EXPECT_EQ(shown["state"], "issued");
+  EXPECT_TRUE(shown["pem"].get<std::string>().starts_with("-----BEGIN CERTIFICATE-----"));
+  EXPECT_EQ(shown["history"].back()["kind"], "certificate.revoked");
+  EXPECT_EQ(Send("POST", "/admin/v1/certificates/" + serial + "/revoke", operator_, R"({"reason":"superseded"})").status,
+            409);
+  const std::string other = ImportCertificate("b.example.com");
+  for (const std::string body : {"", "[]", R"({"reason":"cACompromise"})", R"({"reason":4})", "{not json"}) {
+    EXPECT_EQ(Send("POST", "/admin/v1/certificates/" + other + "/revoke", operator_, body).status, 400) << body;
+  }
+}
+
+TEST_F(HandlersTest, AccountsAreListedShownAndDeactivatedByAnOperator) {
+  AddAccount("acct1");
+  AddAccount("acct2");
+  nlohmann::json page = Get("/admin/v1/accounts?limit=1");
+  ASSERT_EQ(page["accounts"].size(), 1u);
+  EXPECT_EQ(page["accounts"][0]["id"], "acct1");
+  EXPECT_EQ(page["next_cursor"], "acct1");
+  nlohmann::json shown = Get("/admin/v1/accounts/acct2");
+  EXPECT_EQ(shown["contacts"][0], "mailto:acct2@example.com");
+  EXPECT_EQ(shown["history"][0]["kind"], "account.created");
+  EXPECT_EQ(Send("GET", "/admin/v1/accounts/nobody", viewer_).status, 404);
+  EXPECT_EQ(Send("POST", "/admin/v1/accounts/acct2/deactivate", viewer_).status, 403);
+  http::Response r = Send("POST", "/admin/v1/accounts/acct2/deactivate", operator_, R"({"note":"left"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r)["status"], "deactivated");
+  EXPECT_EQ(LastAudit("account.deactivated")["requester"], "admin:op");
+  EXPECT_EQ(Send("POST", "/admin/v1/accounts/acct2/deactivate", operator_).status, 409);
+}
+
+TEST_F(HandlersTest, AuditRecordsComeInPagesByIdAndTheChainIsVerified) {
+  nlohmann::json first = Get("/admin/v1/audit?limit=2");
+  ASSERT_EQ(first["records"].size(), 2u);
+  EXPECT_EQ(first["records"][0]["id"], 1);
+  EXPECT_EQ(first["records"][0]["kind"], "admin.credential.created");
+  EXPECT_EQ(first["next_after_id"], 2);
+  nlohmann::json rest = Get("/admin/v1/audit?after_id=2&limit=1000");
+  EXPECT_EQ(rest["records"][0]["id"], 3);
+  EXPECT_TRUE(rest["next_after_id"].is_null());
+  EXPECT_EQ(rest["records"][0]["prev_hash"], first["records"][1]["hash"]);
+  nlohmann::json verified = Get("/admin/v1/audit/verify");
+  EXPECT_EQ(verified["holds"], true);
+  EXPECT_TRUE(verified["first_bad_id"].is_null());
+}
+
+TEST_F(HandlersTest, AnAdminAnchorsTheAuditChain) {
+  EXPECT_EQ(Send("POST", "/admin/v1/audit/anchors", operator_).status, 403);
+  http::Response r = Send("POST", "/admin/v1/audit/anchors", admin_);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(Json(r)["anchor"]["head_id"], 7);
+  EXPECT_EQ(ca_operations_.anchors, 1);
+}
+
+TEST_F(HandlersTest, EabKeysAreCreatedOnceWithTheirHmacKeyListedWithoutItAndRevokedAuditedWithTheCaller) {
+  EXPECT_EQ(Send("POST", "/admin/v1/eab-keys", viewer_).status, 403);
+  http::Response r = Send("POST", "/admin/v1/eab-keys", operator_,
+                          R"({"kid":"team-a","label":"for team A","policy":"devices","max_uses":3,)"
+                          R"("expires_in_seconds":86400})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  nlohmann::json created = Json(r);
+  EXPECT_EQ(created["kid"], "team-a");
+  EXPECT_EQ(created["hmac_key"].get<std::string>().size(), 43u);
+  EXPECT_EQ(created["policy"], "devices");
+  EXPECT_EQ(created["max_uses"], 3);
+  EXPECT_EQ(created["state"], "usable");
+  EXPECT_FALSE(created["expires"].is_null());
+  EXPECT_EQ(LastAudit("eab.created")["requester"], "admin:op");
+  EXPECT_EQ(Send("POST", "/admin/v1/eab-keys", operator_, R"({"kid":"team-a"})").status, 409);
+  EXPECT_EQ(Send("POST", "/admin/v1/eab-keys", operator_, R"({"kid":7})").status, 400);
+  EXPECT_EQ(Send("POST", "/admin/v1/eab-keys", operator_, R"({"policy":"nope"})").status, 400);
+  EXPECT_EQ(Send("POST", "/admin/v1/eab-keys", operator_, R"({"max_uses":-1})").status, 400);
+  http::Response listed = Send("GET", "/admin/v1/eab-keys", operator_);
+  ASSERT_EQ(listed.status, 200);
+  nlohmann::json keys = Json(listed)["keys"];
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys[0]["label"], "for team A");
+  EXPECT_FALSE(keys[0].contains("hmac_key"));
+  auto stored = store_.GetEabKey("team-a");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->hmac_key.size(), 32u);
+
+  EXPECT_EQ(Send("POST", "/admin/v1/eab-keys/team-a/revoke", viewer_).status, 403);
+  http::Response revoked = Send("POST", "/admin/v1/eab-keys/team-a/revoke", operator_);
+  ASSERT_EQ(revoked.status, 200) << revoked.body;
+  EXPECT_EQ(Json(revoked)["state"], "revoked");
+  EXPECT_EQ(LastAudit("eab.revoked")["requester"], "admin:op");
+  EXPECT_EQ(Send("POST", "/admin/v1/eab-keys/team-a/revoke", operator_).status, 409);
+  EXPECT_EQ(Send("POST", "/admin/v1/eab-keys/nope/revoke", operator_).status, 404);
+}
+
+TEST_F(HandlersTest, PoliciesAreListedExplainedAndBoundToAnAccountByAnAdmin) {
+  AddAccount("acct1");
+  nlohmann::json listed = Get("/admin/v1/policies");
+  ASSERT_EQ(listed["policies"].size(), 2u);
+  EXPECT_EQ(listed["policies"][0]["name"], "default");
+  EXPECT_EQ(listed["policies"][1]["name"], "devices");
+  EXPECT_EQ(listed["policies"][1]["rules"]["allowed_domains"][0], "*.devices.example");
+
+  nlohmann::json before = Get("/admin/v1/policies/explain?account=acct1&name=www.example.com");
+  EXPECT_EQ(before["allowed"], true);
+  EXPECT_EQ(Send("POST", "/admin/v1/accounts/acct1/policy", operator_, R"({"policy":"devices"})").status, 403);
+  EXPECT_EQ(Send("POST", "/admin/v1/accounts/acct1/policy", admin_, R"({"policy":"nope"})").status, 400);
+  EXPECT_EQ(Send("POST", "/admin/v1/accounts/acct1/policy", admin_, R"({})").status, 400);
+  http::Response bound = Send("POST", "/admin/v1/accounts/acct1/policy", admin_, R"({"policy":"devices"})");
+  ASSERT_EQ(bound.status, 200) << bound.body;
+  EXPECT_EQ(Json(bound)["policy"], "devices");
+  EXPECT_EQ(LastAudit("account.policy_set")["requester"], "admin:root");
+  EXPECT_EQ(Get("/admin/v1/accounts/acct1")["policy"], "devices");
+
+  nlohmann::json after = Get("/admin/v1/policies/explain?account=acct1&name=www.example.com&key_type=rsa2048");
+  EXPECT_EQ(after["allowed"], false);
+  bool named = false;
+  for (const auto& v : after["verdicts"]) {
+    if (v["policy"] == "devices" && v["question"] == "identifier") {
+      named = true;
+      EXPECT_EQ(v["binding"], "account acct1");
+      EXPECT_EQ(v["rule"], "allowed_domains");
+    }
+  }
+  EXPECT_TRUE(named) << after.dump();
+  EXPECT_EQ(Send("GET", "/admin/v1/policies/explain?account=acct1", viewer_).status, 400);
+  EXPECT_EQ(Send("GET", "/admin/v1/policies/explain?account=nobody&name=a.example", viewer_).status, 404);
+}
+
+}  // namespace
+}  // namespace anvil::admin
