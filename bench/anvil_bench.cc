@@ -37,7 +37,7 @@
 #include <vector>
 
 #include "agent/acme_client.h"
-#include "agent/http_client.h"
+#include "http/client.h"
 #include "agent/sleeper.h"
 #include "agent/solvers/http01.h"
 #include "base/status.h"
@@ -113,26 +113,26 @@ struct Run {
 
 // Times every request of one worker by the ACME request type the worker is performing, and strips Retry-After
 // from poll responses (see the file comment). One per worker, so `kind_` needs no lock.
-class TimingHttpClient final : public agent::HttpClient {
+class TimingHttpClient final : public http::Client {
  public:
-  TimingHttpClient(std::unique_ptr<agent::HttpClient> inner, const Run& run, WorkerStats& stats)
+  TimingHttpClient(std::unique_ptr<http::Client> inner, const Run& run, WorkerStats& stats)
       : inner_(std::move(inner)), run_(run), stats_(stats) {}
 
   void set_kind(std::string kind) { kind_ = std::move(kind); }
 
-  Result<agent::HttpResponse> Send(std::string_view method, const std::string& url,
+  Result<http::ClientResponse> Send(std::string_view method, const std::string& url,
                                    const http::Headers& headers, std::string_view body) override {
     std::string kind = method == "HEAD" ? "newNonce" : method == "GET" ? "directory" : kind_;
     bool measured = run_.measuring.load(std::memory_order_relaxed);
     auto t0 = SteadyClock::now();
-    Result<agent::HttpResponse> r = inner_->Send(method, url, headers, body);
+    Result<http::ClientResponse> r = inner_->Send(method, url, headers, body);
     if (measured) stats_.requests[kind].ms.push_back(Ms(SteadyClock::now() - t0));
     if (r.ok() && (kind == "pollAuthz" || kind == "pollOrder")) r->headers.Remove("Retry-After");
     return r;
   }
 
  private:
-  std::unique_ptr<agent::HttpClient> inner_;
+  std::unique_ptr<http::Client> inner_;
   const Run& run_;
   WorkerStats& stats_;
   std::string kind_ = "other";
@@ -150,12 +150,12 @@ class Worker {
   // Creates the HTTP client and the account. Not measured.
   Status Setup(crypto::KeyType key_type) {
     key_type_ = key_type;
-    std::unique_ptr<agent::HttpClient> client;
+    std::unique_ptr<http::Client> client;
     if (options_.http_client == "curl") {
-      agent::CurlHttpClientOptions http_options;
+      http::CurlClientOptions http_options;
       http_options.ca_bundle = options_.ca_bundle;
       http_options.user_agent = "anvil-bench/0.1";
-      ANVIL_ASSIGN_OR_RETURN(client, agent::NewCurlHttpClient(http_options));
+      ANVIL_ASSIGN_OR_RETURN(client, http::NewCurlClient(http_options));
     } else {
       BeastHttpClientOptions http_options;
       http_options.ca_bundle = options_.ca_bundle;

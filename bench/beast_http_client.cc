@@ -54,14 +54,14 @@ std::optional<Target> ParseHttpsUrl(const std::string& url) {
   return t;
 }
 
-class BeastHttpClient final : public agent::HttpClient {
+class BeastHttpClient final : public http::Client {
  public:
   BeastHttpClient(BeastHttpClientOptions options, ssl::context context)
       : options_(std::move(options)), context_(std::move(context)) {
     if (const asio::any_io_executor* strand = http::CurrentFiberExecutor()) strand_ = *strand;
   }
 
-  Result<agent::HttpResponse> Send(std::string_view method, const std::string& url, const http::Headers& headers,
+  Result<http::ClientResponse> Send(std::string_view method, const std::string& url, const http::Headers& headers,
                                    std::string_view body) override {
     if (method.empty() || method.find_first_of(" \r\n") != std::string_view::npos) {
       return Error(Code::kInvalidArgument, "bad HTTP method");
@@ -89,7 +89,7 @@ class BeastHttpClient final : public agent::HttpClient {
         if (!connected.ok()) return connected;
       }
       bool response_started = false;
-      Result<agent::HttpResponse> response = Exchange(request, response_started);
+      Result<http::ClientResponse> response = Exchange(request, response_started);
       if (response.ok()) return response;
       stream_.reset();
       // Only a connection found closed is retried: not a request the server may be working on (timeout).
@@ -154,7 +154,7 @@ class BeastHttpClient final : public agent::HttpClient {
     return Status::Ok();
   }
 
-  Result<agent::HttpResponse> Exchange(bh::request<bh::string_body>& request, bool& response_started) {
+  Result<http::ClientResponse> Exchange(bh::request<bh::string_body>& request, bool& response_started) {
     beast::tcp_stream& lowest = beast::get_lowest_layer(*stream_);
     beast::error_code ec =
         RunBounded(lowest, [&](auto handler) { bh::async_write(*stream_, request, std::move(handler)); });
@@ -171,7 +171,7 @@ class BeastHttpClient final : public agent::HttpClient {
     if (ec == beast::error::timeout) return Error(Code::kTimeout, "no response within the timeout");
     if (ec) return Error(Code::kIo, "reading the response: " + ec.message());
     bh::response<bh::string_body> message = parser.release();
-    agent::HttpResponse out;
+    http::ClientResponse out;
     out.status = static_cast<int>(message.result_int());
     for (const auto& field : message) out.headers.Add(std::string(field.name_string()), std::string(field.value()));
     out.body = std::move(message.body());
@@ -190,7 +190,7 @@ class BeastHttpClient final : public agent::HttpClient {
 
 }  // namespace
 
-Result<std::unique_ptr<agent::HttpClient>> NewBeastHttpClient(BeastHttpClientOptions options) {
+Result<std::unique_ptr<http::Client>> NewBeastHttpClient(BeastHttpClientOptions options) {
   ssl::context context(ssl::context::tls_client);
   context.set_options(ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
                       ssl::context::no_tlsv1_1);
@@ -202,7 +202,7 @@ Result<std::unique_ptr<agent::HttpClient>> NewBeastHttpClient(BeastHttpClientOpt
     context.load_verify_file(options.ca_bundle, ec);
   }
   if (ec) return Error(Code::kInvalidArgument, "CA bundle " + options.ca_bundle + ": " + ec.message());
-  return std::unique_ptr<agent::HttpClient>(new BeastHttpClient(std::move(options), std::move(context)));
+  return std::unique_ptr<http::Client>(new BeastHttpClient(std::move(options), std::move(context)));
 }
 
 }  // namespace anvil::bench

@@ -5,7 +5,7 @@
 // The agent's libcurl client spends about 40% of anvil-bench's CPU in curl's state machine and its poll(2)
 // calls (perf, docs/performance.md); a load generator must leave the cores to the server it measures. It also
 // speaks HTTP/1.1 to every server, where libcurl would pick HTTP/2 for servers that offer it (Pebble).
-// Same contract as agent::HttpClient: the server's certificate and host name are always verified (against
+// Same contract as http::Client: the server's certificate and host name are always verified (against
 // `ca_bundle`, or the system store), a response larger than `max_response_bytes` fails the request, no
 // redirects are followed. https only (every ACME server is). A request on a kept-alive connection that the
 // server had closed (an error before any byte of the response, other than a timeout) is sent once more on a
@@ -16,7 +16,7 @@
 #include <memory>
 #include <string>
 
-#include "agent/http_client.h"
+#include "http/client.h"
 
 namespace anvil::bench {
 
@@ -28,6 +28,6 @@ struct BeastHttpClientOptions {
 };
 
 // kInvalidArgument if the CA bundle cannot be read.
-Result<std::unique_ptr<agent::HttpClient>> NewBeastHttpClient(BeastHttpClientOptions options);
+Result<std::unique_ptr<http::Client>> NewBeastHttpClient(BeastHttpClientOptions options);
 
 }  // namespace anvil::bench

@@ -9,7 +9,7 @@
 #include <random>
 
 #include "agent/acme_client.h"
-#include "agent/http_client.h"
+#include "http/client.h"
 #include "agent/issuer.h"
 #include "agent/json_output.h"
 #include "agent/renewal_pass.h"
@@ -43,9 +43,9 @@ Result<agent::AcmeConnection> Connect(const GlobalOptions& g, const std::string&
                                       const std::string& ca_bundle, Realtime& time) {
   if (server.empty()) return Error(Code::kInvalidArgument, "no server given (--server)");
   agent::AcmeConnection c;
-  agent::CurlHttpClientOptions options;
+  http::CurlClientOptions options;
   options.ca_bundle = ca_bundle;
-  ANVIL_ASSIGN_OR_RETURN(c.http, agent::NewCurlHttpClient(options));
+  ANVIL_ASSIGN_OR_RETURN(c.http, http::NewCurlClient(options));
   agent::AcmeClientOptions client_options;
   client_options.directory_url = server;
   if (g.verbose) client_options.log = [](const std::string& line) { std::cerr << "anvil: " << line << "\n"; };

@@ -106,7 +106,7 @@ Status StatusFromProblemDocument(const json& problem) {
   return out;
 }
 
-Status AcmeClient::ErrorFromResponse(const HttpResponse& response, std::string_view what) {
+Status AcmeClient::ErrorFromResponse(const http::ClientResponse& response, std::string_view what) {
   json problem = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
   Status status;
   if (problem.is_object() && problem.contains("type")) {
@@ -197,12 +197,12 @@ Result<Order> ParseOrder(const json& j, std::string url) {
   return o;
 }
 
-AcmeClient::AcmeClient(HttpClient& http, const Clock& clock, Sleeper& sleeper, AcmeClientOptions options)
+AcmeClient::AcmeClient(http::Client& http, const Clock& clock, Sleeper& sleeper, AcmeClientOptions options)
     : http_(http), clock_(clock), sleeper_(sleeper), options_(std::move(options)) {}
 
 Result<Directory> AcmeClient::GetDirectory() {
   if (directory_) return *directory_;
-  ANVIL_ASSIGN_OR_RETURN(HttpResponse r, http_.Send("GET", options_.directory_url, {}, ""));
+  ANVIL_ASSIGN_OR_RETURN(http::ClientResponse r, http_.Send("GET", options_.directory_url, {}, ""));
   if (r.status != 200) return ErrorFromResponse(r, "directory " + options_.directory_url);
   json j = json::parse(r.body, nullptr, false);
   if (!j.is_object())
@@ -246,7 +246,7 @@ void AcmeClient::SetAccountKey(crypto::PrivateKey key, std::string kid) {
 
 std::string AcmeClient::Thumbprint() const { return thumbprint_; }
 
-void AcmeClient::KeepNonce(const HttpResponse& response) {
+void AcmeClient::KeepNonce(const http::ClientResponse& response) {
   auto nonce = response.headers.Get("Replay-Nonce");
   // §6.5.1: base64url characters only; anything else is ignored rather than echoed back.
   auto b64url_char = [](char c) {
@@ -262,7 +262,7 @@ void AcmeClient::KeepNonce(const HttpResponse& response) {
 Result<std::string> AcmeClient::TakeNonce() {
   if (nonces_.empty()) {
     ANVIL_ASSIGN_OR_RETURN(Directory d, GetDirectory());
-    ANVIL_ASSIGN_OR_RETURN(HttpResponse r, http_.Send("HEAD", d.new_nonce, {}, ""));
+    ANVIL_ASSIGN_OR_RETURN(http::ClientResponse r, http_.Send("HEAD", d.new_nonce, {}, ""));
     if (r.status != 200 && r.status != 204) return ErrorFromResponse(r, "newNonce");
     KeepNonce(r);
     if (nonces_.empty()) return Error(Code::kBadNonce, "newNonce: the response has no valid Replay-Nonce");
@@ -272,7 +272,7 @@ Result<std::string> AcmeClient::TakeNonce() {
   return nonce;
 }
 
-Result<HttpResponse> AcmeClient::Post(const std::string& url, const std::optional<json>& payload,
+Result<http::ClientResponse> AcmeClient::Post(const std::string& url, const std::optional<json>& payload,
                                       bool use_jwk, const crypto::PrivateKey* key,
                                       const http::Headers& extra) {
   if (key == nullptr) {
@@ -294,7 +294,7 @@ Result<HttpResponse> AcmeClient::Post(const std::string& url, const std::optiona
     ANVIL_ASSIGN_OR_RETURN(std::string body, jose::Sign(*key, alg, header, payload_text));
     http::Headers headers = extra;
     headers.Set("Content-Type", kJoseJson);
-    ANVIL_ASSIGN_OR_RETURN(HttpResponse r, http_.Send("POST", url, headers, body));
+    ANVIL_ASSIGN_OR_RETURN(http::ClientResponse r, http_.Send("POST", url, headers, body));
     KeepNonce(r);
     if (options_.log)
       options_.log("POST " + url + (payload ? "" : " (POST-as-GET)") + " -> " + std::to_string(r.status));
@@ -311,18 +311,18 @@ Result<HttpResponse> AcmeClient::Post(const std::string& url, const std::optiona
   }
 }
 
-Result<HttpResponse> AcmeClient::PostAsGet(const std::string& url, const http::Headers& extra) {
+Result<http::ClientResponse> AcmeClient::PostAsGet(const std::string& url, const http::Headers& extra) {
   return Post(url, std::nullopt, false, nullptr, extra);
 }
 
-Result<json> AcmeClient::JsonBody(const HttpResponse& response, std::string_view what) {
+Result<json> AcmeClient::JsonBody(const http::ClientResponse& response, std::string_view what) {
   json j = json::parse(response.body, nullptr, false);
   if (!j.is_object())
     return Error(Code::kMalformed, std::string(what) + ": the response is not a JSON object");
   return j;
 }
 
-Result<Account> AcmeClient::AccountFromResponse(const HttpResponse& response, std::string url) {
+Result<Account> AcmeClient::AccountFromResponse(const http::ClientResponse& response, std::string url) {
   ANVIL_ASSIGN_OR_RETURN(json j, JsonBody(response, "account"));
   Account a;
   a.url = std::move(url);
@@ -351,7 +351,7 @@ Result<Account> AcmeClient::NewAccount(const NewAccountRequest& request) {
                                          jose::Jwk::FromPublicKey(key_->public_key()), d.new_account));
     payload["externalAccountBinding"] = std::move(eab);
   }
-  ANVIL_ASSIGN_OR_RETURN(HttpResponse r, Post(d.new_account, payload, /*use_jwk=*/true));
+  ANVIL_ASSIGN_OR_RETURN(http::ClientResponse r, Post(d.new_account, payload, /*use_jwk=*/true));
   auto location = r.headers.Get("Location");
   if (!location || location->empty()) return Error(Code::kMalformed, "newAccount: no Location header");
   kid_ = *location;
@@ -360,17 +360,17 @@ Result<Account> AcmeClient::NewAccount(const NewAccountRequest& request) {
 
 Result<Account> AcmeClient::FetchAccount() {
   // §7.3.3/§6.3: a POST-as-GET to the account URL (an empty update "{}" is refused by some servers).
-  ANVIL_ASSIGN_OR_RETURN(HttpResponse r, PostAsGet(kid_));
+  ANVIL_ASSIGN_OR_RETURN(http::ClientResponse r, PostAsGet(kid_));
   return AccountFromResponse(r, kid_);
 }
 
 Result<Account> AcmeClient::UpdateAccount(const std::vector<std::string>& contact) {
-  ANVIL_ASSIGN_OR_RETURN(HttpResponse r, Post(kid_, json{{"contact", contact}}));
+  ANVIL_ASSIGN_OR_RETURN(http::ClientResponse r, Post(kid_, json{{"contact", contact}}));
   return AccountFromResponse(r, kid_);
 }
 
 Result<Account> AcmeClient::DeactivateAccount() {
-  ANVIL_ASSIGN_OR_RETURN(HttpResponse r, Post(kid_, json{{"status", "deactivated"}}));
+  ANVIL_ASSIGN_OR_RETURN(http::ClientResponse r, Post(kid_, json{{"status", "deactivated"}}));
   return AccountFromResponse(r, kid_);
 }
 
@@ -384,7 +384,7 @@ Status AcmeClient::KeyRollover(const crypto::PrivateKey& new_key) {
   json inner_payload = {{"account", kid_}, {"oldKey", jose::Jwk::FromPublicKey(key_->public_key()).ToJson()}};
   ANVIL_ASSIGN_OR_RETURN(json inner, jose::SignJson(new_key, jose::DefaultAlgorithm(new_key.public_key()),
                                                     inner_header, inner_payload.dump()));
-  ANVIL_ASSIGN_OR_RETURN(HttpResponse r, Post(d.key_change, inner));
+  ANVIL_ASSIGN_OR_RETURN(http::ClientResponse r, Post(d.key_change, inner));
   (void)r;
   thumbprint_ = jose::Jwk::FromPublicKey(new_key.public_key()).Thumbprint();
   key_ = new_key;
@@ -398,7 +398,7 @@ Result<Order> AcmeClient::NewOrder(const NewOrderRequest& request) {
   json payload = {{"identifiers", ids}};
   if (!request.profile.empty()) payload["profile"] = request.profile;
   if (!request.replaces.empty()) payload["replaces"] = request.replaces;
-  ANVIL_ASSIGN_OR_RETURN(HttpResponse r, Post(d.new_order, payload));
+  ANVIL_ASSIGN_OR_RETURN(http::ClientResponse r, Post(d.new_order, payload));
   auto location = r.headers.Get("Location");
   if (!location || location->empty()) return Error(Code::kMalformed, "newOrder: no Location header");
   ANVIL_ASSIGN_OR_RETURN(json j, JsonBody(r, "newOrder"));
@@ -406,25 +406,25 @@ Result<Order> AcmeClient::NewOrder(const NewOrderRequest& request) {
 }
 
 Result<Order> AcmeClient::FetchOrder(const std::string& url) {
-  ANVIL_ASSIGN_OR_RETURN(HttpResponse r, PostAsGet(url));
+  ANVIL_ASSIGN_OR_RETURN(http::ClientResponse r, PostAsGet(url));
   ANVIL_ASSIGN_OR_RETURN(json j, JsonBody(r, "order " + url));
   return ParseOrder(j, url);
 }
 
 Result<Authorization> AcmeClient::FetchAuthorization(const std::string& url) {
-  ANVIL_ASSIGN_OR_RETURN(HttpResponse r, PostAsGet(url));
+  ANVIL_ASSIGN_OR_RETURN(http::ClientResponse r, PostAsGet(url));
   ANVIL_ASSIGN_OR_RETURN(json j, JsonBody(r, "authorization " + url));
   return ParseAuthorization(j, url);
 }
 
 Result<Challenge> AcmeClient::RespondToChallenge(const std::string& url) {
   // §7.5.1: the response is an empty JSON object.
-  ANVIL_ASSIGN_OR_RETURN(HttpResponse r, Post(url, json::object()));
+  ANVIL_ASSIGN_OR_RETURN(http::ClientResponse r, Post(url, json::object()));
   ANVIL_ASSIGN_OR_RETURN(json j, JsonBody(r, "challenge " + url));
   return ParseChallenge(j);
 }
 
-Status AcmeClient::WaitForNextPoll(const HttpResponse& response, milliseconds& backoff, TimePoint deadline,
+Status AcmeClient::WaitForNextPoll(const http::ClientResponse& response, milliseconds& backoff, TimePoint deadline,
                                    std::string_view what) {
   milliseconds wait = backoff;
   if (auto ra = ParseRetryAfter(response.headers, clock_.Now())) {
@@ -444,7 +444,7 @@ Result<Authorization> AcmeClient::PollAuthorization(const std::string& url) {
   TimePoint deadline = clock_.Now() + options_.poll_timeout;
   milliseconds backoff = options_.poll_initial_delay;
   for (;;) {
-    ANVIL_ASSIGN_OR_RETURN(HttpResponse r, PostAsGet(url));
+    ANVIL_ASSIGN_OR_RETURN(http::ClientResponse r, PostAsGet(url));
     ANVIL_ASSIGN_OR_RETURN(json j, JsonBody(r, "authorization " + url));
     ANVIL_ASSIGN_OR_RETURN(Authorization a, ParseAuthorization(j, url));
     if (a.status != acme::AuthorizationStatus::kPending) return a;
@@ -453,7 +453,7 @@ Result<Authorization> AcmeClient::PollAuthorization(const std::string& url) {
 }
 
 Result<Order> AcmeClient::Finalize(const Order& order, std::string_view csr_der) {
-  ANVIL_ASSIGN_OR_RETURN(HttpResponse r, Post(order.finalize, json{{"csr", base64url::Encode(csr_der)}}));
+  ANVIL_ASSIGN_OR_RETURN(http::ClientResponse r, Post(order.finalize, json{{"csr", base64url::Encode(csr_der)}}));
   ANVIL_ASSIGN_OR_RETURN(json j, JsonBody(r, "finalize"));
   return ParseOrder(j, order.url);
 }
@@ -462,7 +462,7 @@ Result<Order> AcmeClient::PollOrder(const std::string& url) {
   TimePoint deadline = clock_.Now() + options_.poll_timeout;
   milliseconds backoff = options_.poll_initial_delay;
   for (;;) {
-    ANVIL_ASSIGN_OR_RETURN(HttpResponse r, PostAsGet(url));
+    ANVIL_ASSIGN_OR_RETURN(http::ClientResponse r, PostAsGet(url));
     ANVIL_ASSIGN_OR_RETURN(json j, JsonBody(r, "order " + url));
     ANVIL_ASSIGN_OR_RETURN(Order o, ParseOrder(j, url));
     if (o.status != acme::OrderStatus::kPending && o.status != acme::OrderStatus::kProcessing) return o;
@@ -530,7 +530,7 @@ std::vector<std::string> AcmeClient::LinkTargets(const http::Headers& headers, s
 Result<std::string> AcmeClient::DownloadCertificatePem(const std::string& url) {
   http::Headers accept;
   accept.Set("Accept", "application/pem-certificate-chain");
-  ANVIL_ASSIGN_OR_RETURN(HttpResponse r, PostAsGet(url, accept));
+  ANVIL_ASSIGN_OR_RETURN(http::ClientResponse r, PostAsGet(url, accept));
   if (r.body.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
     return Error(Code::kMalformed, "certificate " + url + ": the response has no PEM certificate");
   }
@@ -540,7 +540,7 @@ Result<std::string> AcmeClient::DownloadCertificatePem(const std::string& url) {
 Result<std::vector<std::string>> AcmeClient::DownloadCertificateChains(const std::string& url) {
   http::Headers accept;
   accept.Set("Accept", "application/pem-certificate-chain");
-  ANVIL_ASSIGN_OR_RETURN(HttpResponse r, PostAsGet(url, accept));
+  ANVIL_ASSIGN_OR_RETURN(http::ClientResponse r, PostAsGet(url, accept));
   if (!crypto::Certificate::ChainFromPem(r.body).ok()) {
     return Error(Code::kMalformed, "certificate " + url + ": the response is not a PEM certificate chain");
   }
@@ -602,7 +602,7 @@ Status AcmeClient::Revoke(const crypto::Certificate& certificate, std::optional<
   json payload = {{"certificate", base64url::Encode(certificate.ToDer())}};
   if (reason) payload["reason"] = *reason;
   ANVIL_ASSIGN_OR_RETURN(
-      HttpResponse r, Post(d.revoke_cert, payload, /*use_jwk=*/certificate_key != nullptr, certificate_key));
+      http::ClientResponse r, Post(d.revoke_cert, payload, /*use_jwk=*/certificate_key != nullptr, certificate_key));
   (void)r;
   return Status::Ok();
 }
@@ -623,7 +623,7 @@ Result<RenewalInfo> AcmeClient::FetchRenewalInfo(const crypto::Certificate& cert
   std::string url = d.renewal_info;
   if (!url.ends_with("/")) url += "/";
   url += id;
-  ANVIL_ASSIGN_OR_RETURN(HttpResponse r, http_.Send("GET", url, {}, ""));
+  ANVIL_ASSIGN_OR_RETURN(http::ClientResponse r, http_.Send("GET", url, {}, ""));
   if (r.status != 200) return ErrorFromResponse(r, "renewalInfo " + url);
   ANVIL_ASSIGN_OR_RETURN(json j, JsonBody(r, "renewalInfo"));
   if (!j.contains("suggestedWindow") || !j["suggestedWindow"].is_object()) {

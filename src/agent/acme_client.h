@@ -2,7 +2,7 @@
 //
 // It speaks only the wire protocol (directory, nonces, JWS-signed POSTs, POST-as-GET reads, resources,
 // polling) and knows nothing of files, solvers or lineages: the issuer (issuer.h) composes it with those.
-// Transport is the injected HttpClient; time and waiting are the injected Clock and Sleeper, so every path
+// Transport is the injected http::Client; time and waiting are the injected Clock and Sleeper, so every path
 // runs in tests without a network or a real sleep.
 //
 // Robustness rules encoded here:
@@ -31,7 +31,7 @@
 #include <vector>
 
 #include "acme/types.h"
-#include "agent/http_client.h"
+#include "http/client.h"
 #include "agent/sleeper.h"
 #include "base/status.h"
 #include "base/time.h"
@@ -129,7 +129,7 @@ struct AcmeClientOptions {
 class AcmeClient {
  public:
   // `http`, `clock` and `sleeper` must outlive the client.
-  AcmeClient(HttpClient& http, const Clock& clock, Sleeper& sleeper, AcmeClientOptions options);
+  AcmeClient(http::Client& http, const Clock& clock, Sleeper& sleeper, AcmeClientOptions options);
 
   // Fetches (once, then cached) the directory. kMalformed if it is not JSON or lacks
   // newNonce/newAccount/newOrder.
@@ -190,24 +190,24 @@ class AcmeClient {
   // CN) is `issuer_cn`; 0 when none matches or `issuer_cn` is empty.
   static size_t PreferredChain(const std::vector<std::string>& chains_pem, std::string_view issuer_cn);
   // A one-line Status from an error response (problem document or not).
-  static Status ErrorFromResponse(const HttpResponse& response, std::string_view what);
+  static Status ErrorFromResponse(const http::ClientResponse& response, std::string_view what);
 
  private:
   Result<std::string> TakeNonce();
-  void KeepNonce(const HttpResponse& response);
+  void KeepNonce(const http::ClientResponse& response);
   // A signed POST. payload nullopt = POST-as-GET (§6.3). use_jwk: embed the key instead of kid.
-  Result<HttpResponse> Post(const std::string& url, const std::optional<nlohmann::json>& payload,
+  Result<http::ClientResponse> Post(const std::string& url, const std::optional<nlohmann::json>& payload,
                             bool use_jwk = false, const crypto::PrivateKey* key = nullptr,
                             const http::Headers& extra = {});
-  Result<HttpResponse> PostAsGet(const std::string& url, const http::Headers& extra = {});
-  Result<nlohmann::json> JsonBody(const HttpResponse& response, std::string_view what);
-  Result<Account> AccountFromResponse(const HttpResponse& response, std::string url);
+  Result<http::ClientResponse> PostAsGet(const std::string& url, const http::Headers& extra = {});
+  Result<nlohmann::json> JsonBody(const http::ClientResponse& response, std::string_view what);
+  Result<Account> AccountFromResponse(const http::ClientResponse& response, std::string url);
   // Waits before the next poll: Retry-After when given (capped), else `backoff`, which then doubles up to the
   // maximum. kTimeout when the wait would pass `deadline`.
-  Status WaitForNextPoll(const HttpResponse& response, std::chrono::milliseconds& backoff, TimePoint deadline,
+  Status WaitForNextPoll(const http::ClientResponse& response, std::chrono::milliseconds& backoff, TimePoint deadline,
                          std::string_view what);
 
-  HttpClient& http_;
+  http::Client& http_;
   const Clock& clock_;
   Sleeper& sleeper_;
   AcmeClientOptions options_;

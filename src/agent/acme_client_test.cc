@@ -39,7 +39,7 @@ class AgentAcmeClientTest : public ::testing::Test {
     http_.Script("GET", kDir, {JsonResponse(200, DirectoryJson())});
     http::Headers h;
     h.Set("Replay-Nonce", "firstnonce");
-    http_.Script("HEAD", kNonce, {HttpResponse{200, h, ""}});
+    http_.Script("HEAD", kNonce, {http::ClientResponse{200, h, ""}});
     options_.directory_url = kDir;
     options_.poll_timeout = std::chrono::seconds(30);
     options_.poll_initial_delay = std::chrono::seconds(1);
@@ -63,7 +63,7 @@ json PendingOrder() {
           {"finalize", "https://ca.test/order/1/finalize"}};
 }
 
-HttpResponse Created(const json& body, const std::string& location) {
+http::ClientResponse Created(const json& body, const std::string& location) {
   http::Headers h;
   h.Set("Location", location);
   return JsonResponse(201, body, h);
@@ -145,7 +145,7 @@ TEST_F(AgentAcmeClientTest, ProblemWithSubproblemsBecomesOneLineStatus) {
 }
 
 TEST_F(AgentAcmeClientTest, RateLimitedIsSurfacedWithRetryAfter) {
-  HttpResponse limited = Problem(429, "rateLimited", "too many new orders");
+  http::ClientResponse limited = Problem(429, "rateLimited", "too many new orders");
   limited.headers.Set("Retry-After", "3600");
   http_.Script("POST", kNewOrder, {limited});
   auto order = client_->NewOrder({{{acme::IdentifierType::kDns, "a.example"}}, "", ""});
@@ -158,7 +158,7 @@ TEST_F(AgentAcmeClientTest, RateLimitedIsSurfacedWithRetryAfter) {
 }
 
 TEST_F(AgentAcmeClientTest, NonProblemErrorIsDescribed) {
-  HttpResponse r{502, {}, "<html>bad gateway</html>"};
+  http::ClientResponse r{502, {}, "<html>bad gateway</html>"};
   http_.Script("POST", kNewOrder, {r});
   auto order = client_->NewOrder({{{acme::IdentifierType::kDns, "a.example"}}, "", ""});
   EXPECT_EQ(order.status().code(), Code::kServerInternal);
@@ -171,7 +171,7 @@ TEST_F(AgentAcmeClientTest, PollingHonoursRetryAfterThenBacksOff) {
                   {"challenges", json::array()}};
   json valid = pending;
   valid["status"] = "valid";
-  HttpResponse with_retry = JsonResponse(200, pending);
+  http::ClientResponse with_retry = JsonResponse(200, pending);
   with_retry.headers.Set("Retry-After", "7");
   http_.Script(
       "POST", "https://ca.test/authz/1",
@@ -294,11 +294,11 @@ TestChain MakeChain(const std::string& root_cn, const std::string& leaf_serial_h
 
 TEST_F(AgentAcmeClientTest, DownloadFollowsAlternateLinksAndPreferredChainPicksByIssuer) {
   TestChain a = MakeChain("Root A"), b = MakeChain("Root B");
-  HttpResponse main{200, {}, a.pem};
+  http::ClientResponse main{200, {}, a.pem};
   main.headers.Add("Link", "<https://ca.test/cert/1/alt>;rel=\"alternate\"");
   main.headers.Add("Link", "<https://ca.test/dir>;rel=\"index\"");
   http_.Script("POST", "https://ca.test/cert/1", {main});
-  http_.Script("POST", "https://ca.test/cert/1/alt", {HttpResponse{200, {}, b.pem}});
+  http_.Script("POST", "https://ca.test/cert/1/alt", {http::ClientResponse{200, {}, b.pem}});
   auto chains = client_->DownloadCertificateChains("https://ca.test/cert/1");
   ASSERT_TRUE(chains.ok()) << chains.status().ToString();
   ASSERT_EQ(chains->size(), 2u);
@@ -312,8 +312,8 @@ TEST_F(AgentAcmeClientTest, DownloadFollowsAlternateLinksAndPreferredChainPicksB
 
 TEST_F(AgentAcmeClientTest, DownloadCertificatePemReturnsTheBodyAndRefusesOneWithoutACertificate) {
   TestChain a = MakeChain("Root A");
-  http_.Script("POST", "https://ca.test/cert/1", {HttpResponse{200, {}, a.pem}});
-  http_.Script("POST", "https://ca.test/cert/2", {HttpResponse{200, {}, "{\"not\": \"pem\"}"}});
+  http_.Script("POST", "https://ca.test/cert/1", {http::ClientResponse{200, {}, a.pem}});
+  http_.Script("POST", "https://ca.test/cert/2", {http::ClientResponse{200, {}, "{\"not\": \"pem\"}"}});
   auto pem = client_->DownloadCertificatePem("https://ca.test/cert/1");
   ASSERT_TRUE(pem.ok()) << pem.status().ToString();
   EXPECT_EQ(*pem, a.pem);
@@ -333,7 +333,7 @@ TEST_F(AgentAcmeClientTest, RenewalCertIdAddsLeadingZeroForHighBitSerial) {
 TEST_F(AgentAcmeClientTest, RenewalInfoIsFetchedWithGetAndParsed) {
   TestChain c = MakeChain("Root");
   std::string url = std::string(kRenewalInfo) + "/" + *AcmeClient::RenewalCertId(c.leaf);
-  HttpResponse r = JsonResponse(
+  http::ClientResponse r = JsonResponse(
       200, {{"suggestedWindow", {{"start", "2027-01-01T00:00:00Z"}, {"end", "2027-01-03T00:00:00Z"}}},
             {"explanationURL", "https://ca.test/why"}});
   r.headers.Set("Retry-After", "21600");
@@ -358,7 +358,7 @@ TEST_F(AgentAcmeClientTest, RenewalInfoWithAnEmptyOrInvertedWindowIsMalformed) {
 
 TEST_F(AgentAcmeClientTest, RevokeByCertificateKeyUsesJwk) {
   TestChain c = MakeChain("Root");
-  http_.Script("POST", kRevoke, {HttpResponse{200, {}, ""}});
+  http_.Script("POST", kRevoke, {http::ClientResponse{200, {}, ""}});
   auto cert_key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
   ASSERT_TRUE(client_->Revoke(c.leaf, 4, &*cert_key).ok());
   const auto& r = http_.requests().back();

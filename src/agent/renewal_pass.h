@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "agent/acme_client.h"
-#include "agent/http_client.h"
+#include "http/client.h"
 #include "agent/renewal.h"
 #include "agent/solvers/solver.h"
 #include "agent/state_dir.h"
@@ -40,7 +40,7 @@ namespace anvil::agent {
 // A client for one ACME server. `http` is the transport `client` sends through, when the connection owns it
 // (it may be null when the caller keeps the transport alive); `client` is destroyed first.
 struct AcmeConnection {
-  std::unique_ptr<HttpClient> http;
+  std::unique_ptr<http::Client> http;
   std::unique_ptr<AcmeClient> client;
 };
 

@@ -95,7 +95,7 @@ class FakeAriServer {
   void Ari(const crypto::Certificate& cert, int64_t start, int64_t end, const std::string& retry_after) {
     auto id = AcmeClient::RenewalCertId(cert);
     ASSERT_TRUE(id.ok()) << id.status().ToString();
-    HttpResponse r = testing::JsonResponse(200, {{"suggestedWindow",
+    http::ClientResponse r = testing::JsonResponse(200, {{"suggestedWindow",
                                                   {{"start", FormatRfc3339(FromUnixSeconds(kIssued + start))},
                                                    {"end", FormatRfc3339(FromUnixSeconds(kIssued + end))}}}});
     if (!retry_after.empty()) r.headers.Set("Retry-After", retry_after);

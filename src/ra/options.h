@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ca/issuer.h"
+#include "ra/authorization_hook.h"
 #include "ra/observer.h"
 
 namespace anvil::ra {
@@ -65,6 +66,11 @@ struct RaOptions {
   std::set<std::string> retired_authority_key_ids;
   // Told of issuances, validations and refusals (metrics); not owned, must outlive the RA; null: none.
   RaObserver* observer = nullptr;
+  // Asked before each new order is accepted and before each certificate is signed ([authorization.webhook],
+  // docs/policy.md); not owned, must outlive the RA; null: none. Without an answer the request is refused,
+  // unless authorization_fail_open.
+  AuthorizationHook* authorization_hook = nullptr;
+  bool authorization_fail_open = false;
 };
 
 }  // namespace anvil::ra

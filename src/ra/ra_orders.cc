@@ -176,6 +176,16 @@ Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& a
     }
   }
   if (!request.replaces.empty()) ANVIL_RETURN_IF_ERROR(CheckReplaces(account, request.replaces));
+  {
+    AuthorizationQuestion question;
+    question.stage = AuthorizationQuestion::Stage::kNewOrder;
+    question.identifiers = identifiers;
+    question.profile = profile_name;
+    question.replaces = request.replaces;
+    question.not_before = request.not_before;
+    question.not_after = request.not_after;
+    ANVIL_RETURN_IF_ERROR(AskExternalAuthorization(std::move(question), account));
+  }
 
   // An identical open order is returned instead of a new one (Boulder does the same): a client that retries
   // newOrder, or many clients of one account asking for the same names, do not multiply orders and
@@ -423,6 +433,19 @@ Result<storage::Order> RegistrationAuthority::Finalize(const storage::Account& a
     options_.observer->RateLimited("validator_queue");  // the re-check could not be queued
   }
   ANVIL_RETURN_IF_ERROR(caa);
+  {
+    // Last before the gate, so that a refusal (or no answer) leaves the order ready to finalize again.
+    AuthorizationQuestion question;
+    question.stage = AuthorizationQuestion::Stage::kFinalize;
+    question.identifiers = order.identifiers;
+    question.profile = order.profile;
+    question.order_id = order.id;
+    question.key_type = KeyTypeOf(subject_key);
+    question.replaces = order.replaces;
+    question.not_before = order.not_before;
+    question.not_after = order.not_after;
+    ANVIL_RETURN_IF_ERROR(AskExternalAuthorization(std::move(question), account));
+  }
 
   // The CA records through `log`: its first write moves the order from the status read above (pending or
   // ready) to processing together with the pending certificate, the single gate a concurrent or repeated

@@ -28,6 +28,7 @@
 #include "jose/jwk.h"
 #include "jose/jwk_cache.h"
 #include "jose/jws.h"
+#include "ra/authorization_hook.h"
 #include "ra/challenge_waits.h"
 #include "ra/options.h"
 #include "ra/policy.h"
@@ -251,6 +252,10 @@ class RegistrationAuthority {
   Result<crypto::PublicKey> CheckCsrMatchesOrder(const storage::Order& order, const std::string& csr_der,
                                                  const storage::Account& account, const ProfileRules& profile,
                                                  const EffectivePolicy& policy);
+  // OK without RaOptions::authorization_hook or when it allows `question` (its account fields are filled in
+  // here from `account`). Otherwise the audited refusal (order.refused): kUnauthorized with the service's
+  // reason, or — no answer, fail closed — kServerInternal with a Retry-After (ra_external_authorization.cc).
+  Status AskExternalAuthorization(AuthorizationQuestion question, const storage::Account& account);
   // OK for "" (no policy) or a configured named policy; kInvalidArgument naming the defined ones otherwise.
   Status CheckBindable(const std::string& policy) const;
   // Reports `refusal` to the observer and returns it as `code` (its detail names policy, binding and rule).

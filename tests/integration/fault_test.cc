@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "agent/acme_client.h"
-#include "agent/http_client.h"
+#include "http/client.h"
 #include "agent/sleeper.h"
 #include "agent/solvers/http01.h"
 #include "base/file.h"
@@ -241,12 +241,12 @@ class FaultTest : public ::testing::Test {
 
   // Polls the directory until it answers 200, for up to `limit`.
   Status WaitForDirectory(std::chrono::seconds limit) {
-    auto http = agent::NewCurlHttpClient(
+    auto http = http::NewCurlClient(
         {DataDir() + "/ca/root.pem", std::chrono::seconds(5), std::chrono::seconds(10)});
     const auto deadline = Clock::now() + limit;
     while (Clock::now() < deadline) {
       if (ca_ != nullptr && !ca_->Running()) return Error(Code::kUnavailable, "anvil-ca exited");
-      if (http.ok() || (http = agent::NewCurlHttpClient({DataDir() + "/ca/root.pem"})).ok()) {
+      if (http.ok() || (http = http::NewCurlClient({DataDir() + "/ca/root.pem"})).ok()) {
         auto r = (*http)->Send("GET", Directory(), {}, "");
         if (r.ok() && r->status == 200) return Status::Ok();
       }
@@ -271,7 +271,7 @@ class Client {
          agent::Http01StandaloneSolver& http01, std::mutex& http01_mu)
       : http01_(http01), http01_mu_(http01_mu) {
     http_ = std::move(
-        agent::NewCurlHttpClient({root_pem, std::chrono::seconds(5), std::chrono::seconds(30)}).value());
+        http::NewCurlClient({root_pem, std::chrono::seconds(5), std::chrono::seconds(30)}).value());
     agent::AcmeClientOptions options;
     options.directory_url = directory;
     options.poll_initial_delay = std::chrono::milliseconds(20);
@@ -377,7 +377,7 @@ class Client {
 
   SystemClock clock_;
   agent::RealSleeper sleeper_;
-  std::unique_ptr<agent::HttpClient> http_;
+  std::unique_ptr<http::Client> http_;
   std::unique_ptr<agent::AcmeClient> acme_;
   agent::Http01StandaloneSolver& http01_;
   std::mutex& http01_mu_;

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "agent/acme_client.h"
-#include "agent/http_client.h"
+#include "http/client.h"
 #include "agent/sleeper.h"
 #include "agent/solvers/http01.h"
 #include "agent/solvers/tls_alpn01.h"
@@ -77,7 +77,7 @@ class IssuanceFixture : public ::testing::Test {
   }
 
   void NewClient() {
-    auto http = agent::NewCurlHttpClient({server_->root_certificate_path()});
+    auto http = http::NewCurlClient({server_->root_certificate_path()});
     ASSERT_TRUE(http.ok()) << http.status().ToString();
     http_ = std::move(*http);
     agent::AcmeClientOptions options;
@@ -159,7 +159,7 @@ class IssuanceFixture : public ::testing::Test {
   std::unique_ptr<agent::Http01StandaloneSolver> http01_;
   std::unique_ptr<agent::TlsAlpn01Solver> alpn_;
   std::unique_ptr<app::CaServer> server_;
-  std::unique_ptr<agent::HttpClient> http_;
+  std::unique_ptr<http::Client> http_;
   std::unique_ptr<AcmeClient> client_;
   crypto::PrivateKey account_key_ = *crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
 };

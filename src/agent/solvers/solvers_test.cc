@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent/http_client.h"
+#include "http/client.h"
 #include "agent/process.h"
 #include "agent/solvers/dns01_hook.h"
 #include "agent/solvers/dns01_rfc2136.h"
@@ -31,7 +31,7 @@ TEST(AgentHttp01Standalone, ServesKeyAuthorizationOverHttp) {
   uint16_t port = (*solver)->port();
   ASSERT_NE(port, 0);
   ASSERT_TRUE((*solver)->Present(Task("a.example")).ok());
-  auto http = NewCurlHttpClient({});
+  auto http = http::NewCurlClient({});
   ASSERT_TRUE(http.ok());
   std::string base = "http://127.0.0.1:" + std::to_string(port) + "/.well-known/acme-challenge/";
   auto r = (*http)->Send("GET", base + "tok_en-1", {}, "");

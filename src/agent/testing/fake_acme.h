@@ -43,7 +43,7 @@ class FakeAcme {
                                      {"revokeCert", U("/revoke")}})});
     http::Headers h;
     h.Set("Replay-Nonce", "n0");
-    http_.Script("HEAD", U("/nonce"), {HttpResponse{200, h, ""}});
+    http_.Script("HEAD", U("/nonce"), {http::ClientResponse{200, h, ""}});
     http_.Route("POST", U("/new-account"), [this](const RecordedRequest&) {
       http::Headers loc;
       loc.Set("Location", U("/acct/1"));
@@ -54,7 +54,7 @@ class FakeAcme {
 
   static std::string U(const std::string& path) { return kBase + path; }
 
-  HttpResponse NewOrder(const RecordedRequest& r) {
+  http::ClientResponse NewOrder(const RecordedRequest& r) {
     nlohmann::json payload = nlohmann::json::parse(r.payload);
     last_new_order_ = payload;
     order_ = {{"status", "pending"},
@@ -106,14 +106,14 @@ class FakeAcme {
     });
     http_.Route("POST", U("/order/1/finalize"), [this](const RecordedRequest& req) { return Finalize(req); });
     http_.Route("POST", U("/cert/1"), [this](const RecordedRequest&) {
-      return HttpResponse{200, {}, leaf_pem_ + root_->ToPem()};
+      return http::ClientResponse{200, {}, leaf_pem_ + root_->ToPem()};
     });
     http::Headers loc;
     loc.Set("Location", U("/order/1"));
     return JsonResponse(201, order_, loc);
   }
 
-  HttpResponse Finalize(const RecordedRequest& r) {
+  http::ClientResponse Finalize(const RecordedRequest& r) {
     auto der = base64url::Decode(nlohmann::json::parse(r.payload)["csr"].get<std::string>());
     auto csr = crypto::Csr::FromDer(*der);
     crypto::CertificateTemplate t;

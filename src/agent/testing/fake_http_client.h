@@ -1,4 +1,4 @@
-// FakeHttpClient: an HttpClient for tests, scripted per "METHOD URL". Each route has either a queue of canned
+// FakeHttpClient: an http::Client for tests, scripted per "METHOD URL". Each route has either a queue of canned
 // responses (the last one repeats) or a handler computing the response from the request. Every request is
 // recorded. Unknown routes answer 404 with a malformed problem. Every response gets a fresh Replay-Nonce
 // unless the script set one or `nonces` is off.
@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/http_client.h"
+#include "http/client.h"
 #include "base/base64url.h"
 
 namespace anvil::agent::testing {
@@ -27,8 +27,8 @@ struct RecordedRequest {
   std::string payload;
 };
 
-inline HttpResponse JsonResponse(int status, const nlohmann::json& body, http::Headers headers = {}) {
-  HttpResponse r;
+inline http::ClientResponse JsonResponse(int status, const nlohmann::json& body, http::Headers headers = {}) {
+  http::ClientResponse r;
   r.status = status;
   r.headers = std::move(headers);
   r.headers.Set("Content-Type", status >= 400 ? "application/problem+json" : "application/json");
@@ -36,18 +36,18 @@ inline HttpResponse JsonResponse(int status, const nlohmann::json& body, http::H
   return r;
 }
 
-inline HttpResponse Problem(int status, const std::string& type, const std::string& detail,
+inline http::ClientResponse Problem(int status, const std::string& type, const std::string& detail,
                             nlohmann::json extra = nlohmann::json::object()) {
   nlohmann::json j = {{"type", "urn:ietf:params:acme:error:" + type}, {"detail", detail}, {"status", status}};
   j.update(extra);
   return JsonResponse(status, j);
 }
 
-class FakeHttpClient final : public HttpClient {
+class FakeHttpClient final : public http::Client {
  public:
-  using Handler = std::function<HttpResponse(const RecordedRequest&)>;
+  using Handler = std::function<http::ClientResponse(const RecordedRequest&)>;
 
-  void Script(const std::string& method, const std::string& url, std::vector<HttpResponse> responses) {
+  void Script(const std::string& method, const std::string& url, std::vector<http::ClientResponse> responses) {
     auto& q = queues_[method + " " + url];
     for (auto& r : responses) q.push_back(std::move(r));
   }
@@ -62,7 +62,7 @@ class FakeHttpClient final : public HttpClient {
   }
   bool nonces = true;
 
-  Result<HttpResponse> Send(std::string_view method, const std::string& url, const http::Headers& headers,
+  Result<http::ClientResponse> Send(std::string_view method, const std::string& url, const http::Headers& headers,
                             std::string_view body) override {
     RecordedRequest rec{std::string(method), url, headers, std::string(body), nullptr, ""};
     nlohmann::json jws = nlohmann::json::parse(body, nullptr, false);
@@ -74,7 +74,7 @@ class FakeHttpClient final : public HttpClient {
     }
     requests_.push_back(rec);
     std::string key = rec.method + " " + url;
-    HttpResponse response;
+    http::ClientResponse response;
     if (auto h = handlers_.find(key); h != handlers_.end()) {
       response = h->second(rec);
     } else if (auto q = queues_.find(key); q != queues_.end() && !q->second.empty()) {
@@ -90,7 +90,7 @@ class FakeHttpClient final : public HttpClient {
   }
 
  private:
-  std::map<std::string, std::deque<HttpResponse>> queues_;
+  std::map<std::string, std::deque<http::ClientResponse>> queues_;
   std::map<std::string, Handler> handlers_;
   std::vector<RecordedRequest> requests_;
   int nonce_counter_ = 0;

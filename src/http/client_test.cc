@@ -1,16 +1,20 @@
-#include "agent/http_client.h"
+#include "http/client.h"
 
 #include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "base/file.h"
 #include "crypto/certificate.h"
 #include "http/server.h"
 #include "support/temp_dir.h"
 
-namespace anvil::agent {
+namespace anvil::http {
 namespace {
 
-class AgentCurlHttpClientTest : public ::testing::Test {
+class CurlClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
     http::ServerOptions options;
@@ -42,8 +46,8 @@ class AgentCurlHttpClientTest : public ::testing::Test {
   std::string base_;
 };
 
-TEST_F(AgentCurlHttpClientTest, CapturesRepeatedHeaders) {
-  auto client = NewCurlHttpClient({});
+TEST_F(CurlClientTest, CapturesRepeatedHeaders) {
+  auto client = http::NewCurlClient({});
   ASSERT_TRUE(client.ok());
   auto r = (*client)->Send("GET", base_ + "/links", {}, "");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -53,8 +57,8 @@ TEST_F(AgentCurlHttpClientTest, CapturesRepeatedHeaders) {
   EXPECT_EQ(r->body, "ok");
 }
 
-TEST_F(AgentCurlHttpClientTest, PostsBodyWithHeadersAndHeadHasNoBody) {
-  auto client = NewCurlHttpClient({});
+TEST_F(CurlClientTest, PostsBodyWithHeadersAndHeadHasNoBody) {
+  auto client = http::NewCurlClient({});
   http::Headers h;
   h.Set("Content-Type", "application/jose+json");
   auto r = (*client)->Send("POST", base_ + "/echo", h, "{\"a\":1}");
@@ -67,27 +71,62 @@ TEST_F(AgentCurlHttpClientTest, PostsBodyWithHeadersAndHeadHasNoBody) {
   EXPECT_EQ(head->headers.Get("Replay-Nonce"), "abc");
 }
 
-TEST_F(AgentCurlHttpClientTest, ResponseSizeIsCapped) {
-  CurlHttpClientOptions options;
+TEST_F(CurlClientTest, ResponseSizeIsCapped) {
+  http::CurlClientOptions options;
   options.max_response_bytes = 1000;
-  auto client = NewCurlHttpClient(options);
+  auto client = http::NewCurlClient(options);
   auto r = (*client)->Send("GET", base_ + "/big", {}, "");
   EXPECT_EQ(r.status().code(), Code::kIo);
   EXPECT_NE(r.status().message().find("larger than 1000 bytes"), std::string::npos);
 }
 
-TEST_F(AgentCurlHttpClientTest, TransportErrorsHaveCodes) {
-  auto client = NewCurlHttpClient({});
+TEST_F(CurlClientTest, TransportErrorsHaveCodes) {
+  auto client = http::NewCurlClient({});
   std::string closed = base_;
   server_->Stop(std::chrono::seconds(0));
   EXPECT_EQ((*client)->Send("GET", closed + "/links", {}, "").status().code(), Code::kConnection);
   EXPECT_EQ((*client)->Send("GET", "gopher://x/", {}, "").status().code(), Code::kInvalidArgument);
-  CurlHttpClientOptions bad;
+  http::CurlClientOptions bad;
   bad.ca_bundle = "/nonexistent/bundle.pem";
-  EXPECT_EQ(NewCurlHttpClient(bad).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(http::NewCurlClient(bad).status().code(), Code::kInvalidArgument);
 }
 
-TEST(AgentCurlHttpClient, HttpsIsVerifiedAndCaBundleIsHonoured) {
+// Concurrent callers (the RA's request threads asking one webhook) are not queued behind each other: each
+// handler below waits until the other request has arrived too, which only happens when both are in flight.
+TEST(CurlClient, ConcurrentRequestsAreInFlightTogether) {
+  std::mutex mu;
+  std::condition_variable cv;
+  int arrived = 0;
+  http::ServerOptions options;
+  options.listen.push_back({"127.0.0.1", 0});
+  options.io_threads = 1;
+  options.worker_threads = 2;
+  auto server = http::Server::Start(std::move(options), [&](const http::Request&) {
+    std::unique_lock lock(mu);
+    ++arrived;
+    cv.notify_all();
+    bool met = cv.wait_for(lock, std::chrono::seconds(20), [&] { return arrived >= 2; });
+    http::Response r;
+    r.body = met ? "met" : "alone";
+    return r;
+  });
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  std::string url = "http://127.0.0.1:" + std::to_string((*server)->ports()[0]) + "/";
+  auto client = http::NewCurlClient({});
+  ASSERT_TRUE(client.ok());
+  std::string first, second;
+  std::thread other([&] {
+    auto r = (*client)->Send("GET", url, {}, "");
+    first = r.ok() ? r->body : r.status().ToString();
+  });
+  auto r = (*client)->Send("GET", url, {}, "");
+  second = r.ok() ? r->body : r.status().ToString();
+  other.join();
+  EXPECT_EQ(first, "met");
+  EXPECT_EQ(second, "met");
+}
+
+TEST(CurlClient, HttpsIsVerifiedAndCaBundleIsHonoured) {
   auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
   ASSERT_TRUE(key.ok());
   crypto::CertificateTemplate t;
@@ -113,16 +152,16 @@ TEST(AgentCurlHttpClient, HttpsIsVerifiedAndCaBundleIsHonoured) {
   });
   ASSERT_TRUE(server.ok()) << server.status().ToString();
   std::string url = "https://127.0.0.1:" + std::to_string((*server)->ports()[0]) + "/";
-  auto untrusting = NewCurlHttpClient({});
+  auto untrusting = http::NewCurlClient({});
   EXPECT_EQ((*untrusting)->Send("GET", url, {}, "").status().code(), Code::kTls);
   anvil::testing::TempDir tmp;
   ASSERT_TRUE(WriteFileAtomic(tmp.path() + "/ca.pem", cert->ToPem(), 0644).ok());
-  CurlHttpClientOptions trusting;
+  http::CurlClientOptions trusting;
   trusting.ca_bundle = tmp.path() + "/ca.pem";
-  auto r = (*NewCurlHttpClient(trusting))->Send("GET", url, {}, "");
+  auto r = (*http::NewCurlClient(trusting))->Send("GET", url, {}, "");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->body, "secure");
 }
 
 }  // namespace
-}  // namespace anvil::agent
+}  // namespace anvil::http

@@ -1,20 +1,21 @@
-#include "agent/http_client.h"
+#include "http/client.h"
 
 #include <curl/curl.h>
 
 #include <mutex>
 #include <utility>
+#include <vector>
 
 #include "base/file.h"
 
-namespace anvil::agent {
+namespace anvil::http {
 namespace {
 
 std::once_flag g_curl_init_once;
 bool g_curl_init_ok = false;
 
 struct Transfer {
-  HttpResponse response;
+  ClientResponse response;
   size_t max_bytes = 0;
   bool too_large = false;
 };
@@ -44,7 +45,7 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   std::string_view line(data, n);
   if (line.starts_with("HTTP/")) {
     // A new status line (after a 100 Continue or a proxy CONNECT): only the final response's fields count.
-    t->response.headers = http::Headers();
+    t->response.headers = Headers();
     return n;
   }
   size_t colon = line.find(':');
@@ -54,23 +55,64 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
-class CurlHttpClient final : public HttpClient {
+// One easy handle with its error buffer. The buffer must outlive every use libcurl makes of it, so it lives
+// beside the handle, and it is detached again after each transfer (libcurl may write to it even during
+// curl_easy_cleanup).
+struct Handle {
+  CURL* curl = nullptr;
+  char error[CURL_ERROR_SIZE] = {0};
+  ~Handle() {
+    if (curl != nullptr) curl_easy_cleanup(curl);
+  }
+};
+
+class CurlHttpClient final : public Client {
  public:
-  CurlHttpClient(CurlHttpClientOptions options, CURL* curl) : options_(std::move(options)), curl_(curl) {}
-  ~CurlHttpClient() override { curl_easy_cleanup(curl_); }
+  explicit CurlHttpClient(CurlClientOptions options) : options_(std::move(options)) {}
   CurlHttpClient(const CurlHttpClient&) = delete;
   CurlHttpClient& operator=(const CurlHttpClient&) = delete;
 
-  Result<HttpResponse> Send(std::string_view method, const std::string& url, const http::Headers& headers,
-                            std::string_view body) override {
+  Result<ClientResponse> Send(std::string_view method, const std::string& url, const Headers& headers,
+                              std::string_view body) override {
     if (method.empty() || method.find_first_of(" \r\n") != std::string_view::npos) {
       return Error(Code::kInvalidArgument, "bad HTTP method");
     }
+    ANVIL_ASSIGN_OR_RETURN(std::unique_ptr<Handle> handle, Take());
+    Result<ClientResponse> r = Perform(*handle, method, url, headers, body);
+    Give(std::move(handle));
+    return r;
+  }
+
+ private:
+  // Concurrent requests each get a handle of their own; idle ones (with their connection caches) are kept.
+  static constexpr size_t kIdleHandles = 8;
+
+  Result<std::unique_ptr<Handle>> Take() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!idle_.empty()) {
+        std::unique_ptr<Handle> h = std::move(idle_.back());
+        idle_.pop_back();
+        return h;
+      }
+    }
+    auto h = std::make_unique<Handle>();
+    h->curl = curl_easy_init();
+    if (h->curl == nullptr) return Error(Code::kInternal, "curl_easy_init failed");
+    return h;
+  }
+
+  void Give(std::unique_ptr<Handle> h) {
     std::lock_guard<std::mutex> lock(mu_);
-    curl_easy_reset(curl_);  // Keeps the connection cache, forgets the previous request's options.
+    if (idle_.size() < kIdleHandles) idle_.push_back(std::move(h));
+  }
+
+  Result<ClientResponse> Perform(Handle& handle, std::string_view method, const std::string& url,
+                                 const Headers& headers, std::string_view body) {
+    CURL* c = handle.curl;
+    curl_easy_reset(c);  // Keeps the connection cache, forgets the previous request's options.
     Transfer t;
     t.max_bytes = options_.max_response_bytes;
-    CURL* c = curl_;
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -78,8 +120,9 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     if (!options_.ca_bundle.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options_.ca_bundle.c_str());
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, long(options_.connect_timeout.count()));
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, long(options_.total_timeout.count()));
+    // libcurl counts in milliseconds so that sub-second timeouts (a webhook's) are honoured.
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, long(options_.connect_timeout.count()));
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, long(options_.total_timeout.count()));
     curl_easy_setopt(c, CURLOPT_USERAGENT, options_.user_agent.c_str());
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");  // Whatever libcurl can decode.
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &OnBody);
@@ -103,24 +146,20 @@ class CurlHttpClient final : public HttpClient {
     curl_slist* list = nullptr;
     bool has_expect = false;
     for (const auto& [name, value] : headers.entries()) {
-      if (http::EqualsIgnoreCase(name, "Expect")) has_expect = true;
+      if (EqualsIgnoreCase(name, "Expect")) has_expect = true;
       list = curl_slist_append(list, (name + ": " + value).c_str());
     }
     if (!has_expect) list = curl_slist_append(list, "Expect:");  // No 100-continue round trip.
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
-    // The error buffer must outlive every use libcurl makes of it, so it is a member, and it is detached
-    // again before returning (libcurl may write to it even during curl_easy_cleanup).
-    error_buffer_[0] = '\0';
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer_);
+    handle.error[0] = '\0';
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, handle.error);
 
     CURLcode rc = curl_easy_perform(c);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);
     curl_slist_free_all(list);
-    const char* error_buffer = error_buffer_;
     if (rc != CURLE_OK) {
-      std::string what =
-          method_str + " " + url + ": " + (error_buffer[0] ? error_buffer : curl_easy_strerror(rc));
+      std::string what = method_str + " " + url + ": " + (handle.error[0] ? handle.error : curl_easy_strerror(rc));
       if (t.too_large) {
         return Error(Code::kIo, method_str + " " + url + ": response larger than " +
                                     std::to_string(options_.max_response_bytes) + " bytes");
@@ -150,16 +189,14 @@ class CurlHttpClient final : public HttpClient {
     return std::move(t.response);
   }
 
- private:
-  const CurlHttpClientOptions options_;
-  std::mutex mu_;
-  CURL* curl_;
-  char error_buffer_[CURL_ERROR_SIZE] = {0};
+  const CurlClientOptions options_;
+  std::mutex mu_;  // guards idle_
+  std::vector<std::unique_ptr<Handle>> idle_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<HttpClient>> NewCurlHttpClient(CurlHttpClientOptions options) {
+Result<std::unique_ptr<Client>> NewCurlClient(CurlClientOptions options) {
   std::call_once(g_curl_init_once,
                  [] { g_curl_init_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; });
   if (!g_curl_init_ok) return Error(Code::kInternal, "libcurl initialization failed");
@@ -168,9 +205,10 @@ Result<std::unique_ptr<HttpClient>> NewCurlHttpClient(CurlHttpClientOptions opti
     if (!pem.ok())
       return Error(Code::kInvalidArgument, "CA bundle " + options.ca_bundle + ": " + pem.status().message());
   }
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) return Error(Code::kInternal, "curl_easy_init failed");
-  return std::unique_ptr<HttpClient>(std::make_unique<CurlHttpClient>(std::move(options), curl));
+  if (options.connect_timeout.count() <= 0 || options.total_timeout.count() <= 0) {
+    return Error(Code::kInvalidArgument, "HTTP client timeouts must be positive");
+  }
+  return std::unique_ptr<Client>(std::make_unique<CurlHttpClient>(std::move(options)));
 }
 
-}  // namespace anvil::agent
+}  // namespace anvil::http
