@@ -12,6 +12,8 @@
 #include "admin_listener.h"
 #include "audit_anchoring.h"
 #include "expiry_watch.h"
+#include "webhooks.h"
+#include "webhook/authorization_webhook.h"
 #include "base/file.h"
 #include "crypto/digest.h"
 #include "ca/ca_material.h"
@@ -99,8 +101,11 @@ struct CaServer::Parts {
   std::unique_ptr<ca::CertificateAuthority> ca;
   std::unique_ptr<RevocationPublishing> revocation;
   std::string crl_url;  // of the intermediate that issued at start, for the banner
+  std::unique_ptr<webhook::AuthorizationWebhook> authorization;  // [authorization.webhook]; null: none
   std::unique_ptr<ra::RegistrationAuthority> ra;
   std::unique_ptr<AuditAnchoring> anchoring;
+  std::unique_ptr<webhook::Sender> expiry_sender;  // [expiry.webhook]; null: none
+  std::unique_ptr<ExpiryNotices> expiry_notices;
   std::unique_ptr<ExpiryWatch> expiry_watch;  // null when expiry.window is 0s
   std::unique_ptr<wfe::NonceService> nonces;
   std::unique_ptr<wfe::WebFrontEnd> front_end;
@@ -180,6 +185,13 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
   ra::RaOptions ra_options = RaOptionsFrom(c);
   ra_options.retired_authority_key_ids = RetiredAuthorityKeyIds(*p->material);
   ra_options.observer = p->metrics.get();
+  if (!c.authorization.webhook.url.empty()) {
+    auto sender = WebhookSenderFrom(c.authorization.webhook, clock);
+    if (!sender.ok()) return Context("authorization webhook", sender.status());
+    p->authorization = std::make_unique<webhook::AuthorizationWebhook>(std::move(*sender));
+    ra_options.authorization_hook = p->authorization.get();
+    ra_options.authorization_fail_open = c.authorization.fail_open;
+  }
   p->ra = std::make_unique<ra::RegistrationAuthority>(ra_options, *policy, *p->store, *p->validator, *p->ca, clock);
   RevocationPublishing* publishing_parts = p->revocation.get();
   p->ra->SetRevocationListener(
@@ -193,7 +205,13 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
   if (auto anchored = p->anchoring->AnchorNow(); !anchored.ok()) return Context("audit anchor", anchored.status());
   p->anchoring->Start(c.audit.anchor_period);
   if (c.expiry.window.count() > 0) {
-    p->expiry_watch = std::make_unique<ExpiryWatch>(*p->store, clock, c.expiry.window);
+    if (!c.expiry.webhook.url.empty()) {
+      auto sender = WebhookSenderFrom(c.expiry.webhook, clock);
+      if (!sender.ok()) return Context("expiry webhook", sender.status());
+      p->expiry_sender = std::move(*sender);
+      p->expiry_notices = std::make_unique<ExpiryNotices>(*p->store, *p->expiry_sender, clock, c.expiry.window);
+    }
+    p->expiry_watch = std::make_unique<ExpiryWatch>(*p->store, clock, c.expiry.window, p->expiry_notices.get());
     if (auto checked = p->expiry_watch->CheckNow(); !checked.ok()) {
       spdlog::error("expiry watch: check failed: {}", checked.status().ToString());
     }

@@ -8,8 +8,9 @@
 
 namespace anvil::app {
 
-ExpiryWatch::ExpiryWatch(storage::CertificateInventory& inventory, const Clock& clock, std::chrono::seconds window)
-    : inventory_(inventory), clock_(clock), window_(window) {}
+ExpiryWatch::ExpiryWatch(storage::CertificateInventory& inventory, const Clock& clock, std::chrono::seconds window,
+                         ExpiryNotices* notices)
+    : inventory_(inventory), clock_(clock), window_(window), notices_(notices) {}
 
 ExpiryWatch::~ExpiryWatch() { Stop(); }
 
@@ -33,6 +34,7 @@ Result<int64_t> ExpiryWatch::CheckNow() {
                  c.account_id.empty() ? "no account (imported)" : "account " + c.account_id, FormatRfc3339(c.not_after));
   }
   if (expiring > kListed) spdlog::warn("expiry watch: {} more: anvil-ca cert list --status expiring", expiring - kListed);
+  if (notices_ != nullptr) ANVIL_RETURN_IF_ERROR(notices_->SendDue().status());
   return expiring;
 }
 

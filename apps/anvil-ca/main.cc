@@ -13,6 +13,7 @@
 #include "ca_commands.h"
 #include "inventory_commands.h"
 #include "policy_commands.h"
+#include "webhooks.h"
 #include "component_options.h"
 #include "config/config.h"
 #include "crypto/secure_memory.h"
@@ -274,12 +275,19 @@ int main(int argc, char** argv) {
   std::string admin_name;
   admin_revoke->add_option("name", admin_name, "the credential's name")->required();
 
+  // Outgoing webhooks (docs/webhooks.md).
+  CLI::App* webhook_cmd = app.add_subcommand("webhook", "outgoing webhooks (authorization, expiry notices)");
+  webhook_cmd->require_subcommand(1);
+  CLI::App* webhook_secret =
+      webhook_cmd->add_subcommand("new-secret", "print a new webhook secret (whsec_…) for a secret_file and its receiver");
+
   CLI11_PARSE(app, argc, argv);
 
   if (example->parsed()) {
     std::cout << anvil::config::ExampleConfig();
     return 0;
   }
+  if (webhook_secret->parsed()) return anvil::app::NewWebhookSecretCommand();
   auto config = LoadConfig(config_path, data_dir);
   if (!config.ok()) return Fail("configuration", config.status());
   if (check->parsed()) {

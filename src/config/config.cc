@@ -472,9 +472,31 @@ Status ReadValidation(TableReader& t, ValidationConfig& validation) {
   return t.Finish();
 }
 
+// [*.webhook]: a URL (https), the secret's file (required with a URL), a CA file, a timeout.
+Status ReadWebhook(TableReader& t, WebhookConfig& webhook) {
+  ANVIL_RETURN_IF_ERROR(t.String("url", webhook.url, [](std::string& url) {
+    if (url.empty() || (url.starts_with("https://") && url.size() > 8)) return Status::Ok();
+    return Error(Code::kInvalidArgument, "must be an https:// URL (a webhook's body is signed, not encrypted)");
+  }));
+  ANVIL_RETURN_IF_ERROR(t.String("secret_file", webhook.secret_file));
+  ANVIL_RETURN_IF_ERROR(t.String("ca_file", webhook.ca_file));
+  ANVIL_RETURN_IF_ERROR(t.Duration("timeout", kOneSecond, webhook.timeout));
+  if (!webhook.url.empty() && webhook.secret_file.empty()) {
+    return Invalid(t.PathOf("secret_file"), "is required with a url (make one: anvil-ca webhook new-secret)");
+  }
+  return t.Finish();
+}
+
+Status ReadAuthorization(TableReader& t, AuthorizationConfig& authorization) {
+  ANVIL_RETURN_IF_ERROR(t.Table("webhook", [&](TableReader& w) { return ReadWebhook(w, authorization.webhook); }));
+  ANVIL_RETURN_IF_ERROR(t.Bool("fail_open", authorization.fail_open));
+  return t.Finish();
+}
+
 Status ReadExpiry(TableReader& t, ExpiryConfig& expiry) {
   ANVIL_RETURN_IF_ERROR(t.Duration("window", kZero, expiry.window));
   ANVIL_RETURN_IF_ERROR(t.Duration("check_period", seconds(60), expiry.check_period));
+  ANVIL_RETURN_IF_ERROR(t.Table("webhook", [&](TableReader& w) { return ReadWebhook(w, expiry.webhook); }));
   return t.Finish();
 }
 
@@ -764,6 +786,8 @@ Result<Config> ParseConfig(std::string_view toml_text) {
       root.Table("publication", [&](TableReader& t) { return ReadPublication(t, config.publication); }));
   ANVIL_RETURN_IF_ERROR(root.Table("audit", [&](TableReader& t) { return ReadAudit(t, config.audit); }));
   ANVIL_RETURN_IF_ERROR(root.Table("expiry", [&](TableReader& t) { return ReadExpiry(t, config.expiry); }));
+  ANVIL_RETURN_IF_ERROR(
+      root.Table("authorization", [&](TableReader& t) { return ReadAuthorization(t, config.authorization); }));
   ANVIL_RETURN_IF_ERROR(root.Table("metrics", [&](TableReader& t) { return ReadMetrics(t, config.metrics); }));
   ANVIL_RETURN_IF_ERROR(root.Table("admin", [&](TableReader& t) { return ReadAdmin(t, config.admin); }));
   ANVIL_RETURN_IF_ERROR(root.Table("policy", [&](TableReader& t) { return ReadPolicy(t, config.policy, false); }));

@@ -106,10 +106,27 @@ struct AuditConfig {
   std::chrono::seconds anchor_period{3600};
 };
 
-// [expiry]: the expiry watch (docs/inventory.md): certificates expiring soon and not replaced, in the log.
+// One outgoing webhook (docs/webhooks.md): signed JSON events posted over HTTPS.
+struct WebhookConfig {
+  std::string url;          // "" = off; https:// only
+  std::string secret_file;  // a file holding the "whsec_…" secret (`anvil-ca webhook new-secret`); required
+  std::string ca_file;      // PEM of the CAs trusted for the endpoint's certificate; "" = the system store
+  std::chrono::seconds timeout{5};  // the whole exchange; at least 1s
+};
+
+// [authorization]: external authorization (docs/policy.md): a webhook asked before each new order and each
+// signature, after the policies allowed it.
+struct AuthorizationConfig {
+  WebhookConfig webhook;   // [authorization.webhook]
+  bool fail_open = false;  // authorization.fail_open: no answer lets the request through (audited)
+};
+
+// [expiry]: the expiry watch (docs/inventory.md): certificates expiring soon and not replaced, in the log,
+// and told once each to [expiry.webhook] with the account's contacts.
 struct ExpiryConfig {
   std::chrono::seconds window{14 * 86400};     // expiry.window = "14d"; "0s" = no watch
   std::chrono::seconds check_period{3600};     // expiry.check_period = "1h"; at least 1m
+  WebhookConfig webhook;                       // [expiry.webhook]
 };
 
 // [metrics]: the plain-HTTP listener Prometheus scrapes (/metrics) and probes (/healthz, /readyz); docs/metrics.md.
@@ -219,6 +236,7 @@ struct Config {
   PublicationConfig publication;
   AuditConfig audit;
   ExpiryConfig expiry;
+  AuthorizationConfig authorization;
   MetricsConfig metrics;
   AdminConfig admin;
   PolicyConfig policy;

@@ -81,6 +81,12 @@ std::string Dump(const Config& c) {
   out << "\n";
   out << "expiry.window=" << c.expiry.window.count() << "\nexpiry.check_period=" << c.expiry.check_period.count()
       << "\n";
+  for (const auto& [name, w] : {std::pair{"expiry.webhook", &c.expiry.webhook},
+                                std::pair{"authorization.webhook", &c.authorization.webhook}}) {
+    out << name << ".url=" << w->url << "\n" << name << ".secret_file=" << w->secret_file << "\n"
+        << name << ".ca_file=" << w->ca_file << "\n" << name << ".timeout=" << w->timeout.count() << "\n";
+  }
+  out << "authorization.fail_open=" << c.authorization.fail_open << "\n";
   const PolicyConfig& p = c.policy;
   out << "policy.allowed_domains=" << list(p.allowed_domains)
       << "\npolicy.denied_domains=" << list(p.denied_domains)
@@ -188,6 +194,15 @@ const std::vector<std::string>& AllKeys() {
       "metrics.certificate_count_period",
       "expiry.window",
       "expiry.check_period",
+      "expiry.webhook.url",
+      "expiry.webhook.secret_file",
+      "expiry.webhook.ca_file",
+      "expiry.webhook.timeout",
+      "authorization.fail_open",
+      "authorization.webhook.url",
+      "authorization.webhook.secret_file",
+      "authorization.webhook.ca_file",
+      "authorization.webhook.timeout",
       "admin.listen",
       "policy.allowed_domains",
       "policy.denied_domains",
@@ -258,6 +273,10 @@ TEST(ConfigTest, DefaultsFollowTheHeader) {
   EXPECT_EQ(c.validation.http_port, 80);
   EXPECT_THAT(c.policy.key_types, ElementsAre("ec256", "ec384", "ec521", "rsa2048", "rsa3072", "rsa4096"));
   EXPECT_EQ(c.ca.root_validity, 3650 * kDay);
+  EXPECT_EQ(c.authorization.webhook.url, "");
+  EXPECT_EQ(c.authorization.webhook.timeout, seconds(5));
+  EXPECT_FALSE(c.authorization.fail_open);
+  EXPECT_EQ(c.expiry.webhook.url, "");
 }
 
 TEST(ConfigTest, DefaultsHaveThreeStandardProfiles) {
@@ -747,6 +766,23 @@ TEST(ConfigTest, AdminListenerIsOffByDefaultAndAPortAloneIsLoopback) {
             "for all addresses)");
   EXPECT_EQ(ErrorOf("[admin]\nlisten = [\"99999\"]\n"), "admin.listen[0]: port 99999 out of range (0..65535)");
   EXPECT_EQ(ErrorOf("[admin]\ntoken = \"x\"\n"), "unknown key \"admin.token\"");
+}
+
+TEST(ConfigTest, WebhooksAreHttpsWithASecretFile) {
+  const Config c = ParseOk(
+      "[authorization]\nfail_open = true\n[authorization.webhook]\nurl = \"https://cmdb.corp.example/anvil\"\n"
+      "secret_file = \"/etc/anvil/hook.secret\"\ntimeout = \"2s\"\n"
+      "[expiry.webhook]\nurl = \"https://alerts.corp.example/\"\nsecret_file = \"/etc/anvil/expiry.secret\"\n"
+      "ca_file = \"/etc/anvil/corp-ca.pem\"\n");
+  EXPECT_TRUE(c.authorization.fail_open);
+  EXPECT_EQ(c.authorization.webhook.url, "https://cmdb.corp.example/anvil");
+  EXPECT_EQ(c.authorization.webhook.timeout, seconds(2));
+  EXPECT_EQ(c.expiry.webhook.ca_file, "/etc/anvil/corp-ca.pem");
+  EXPECT_THAT(ErrorOf("[authorization.webhook]\nurl = \"http://cmdb/\"\nsecret_file = \"s\"\n"),
+              StartsWith("authorization.webhook.url: must be an https:// URL"));
+  EXPECT_THAT(ErrorOf("[expiry.webhook]\nurl = \"https://alerts/\"\n"),
+              StartsWith("expiry.webhook.secret_file: is required with a url"));
+  EXPECT_THAT(ErrorOf("[authorization.webhook]\ntimeout = \"0s\"\n"), StartsWith("authorization.webhook.timeout: "));
 }
 
 TEST(ConfigTest, NamesAreChecked) {

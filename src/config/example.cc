@@ -193,6 +193,26 @@ std::string ExampleConfig() {
         "window", d.expiry.window);
   w.Key("How often the expiry watch looks; at least 1m.", "check_period", d.expiry.check_period);
 
+  w.Table("expiry.webhook");
+  w.Key("Told once of each certificate the watch finds, with its account's contacts (docs/webhooks.md); \"\" = none. https:// only.", "url", d.expiry.webhook.url);
+  w.Key("The file holding the webhook's secret, \"whsec_\" + base64 (anvil-ca webhook new-secret); required "
+        "with a url.",
+        "secret_file", d.expiry.webhook.secret_file);
+  w.Key("PEM of the CAs trusted for the webhook's certificate; \"\" = the system's.", "ca_file", d.expiry.webhook.ca_file);
+  w.Key("The whole exchange with the webhook, at least 1s.", "timeout", d.expiry.webhook.timeout);
+
+  w.Table("authorization");
+  w.Key("Without an answer from the authorization webhook, let the request through (audited) instead of refusing it.",
+        "fail_open", d.authorization.fail_open);
+
+  w.Table("authorization.webhook");
+  w.Key("Asked before each new order and each signature, after the policies (docs/policy.md); \"\" = none. https:// only.", "url", d.authorization.webhook.url);
+  w.Key("The file holding the webhook's secret, \"whsec_\" + base64 (anvil-ca webhook new-secret); required "
+        "with a url.",
+        "secret_file", d.authorization.webhook.secret_file);
+  w.Key("PEM of the CAs trusted for the webhook's certificate; \"\" = the system's.", "ca_file", d.authorization.webhook.ca_file);
+  w.Key("The whole exchange with the webhook, at least 1s.", "timeout", d.authorization.webhook.timeout);
+
   w.Table("metrics");
   w.Key("Plain-HTTP listener for Prometheus (/metrics) and health probes (/healthz, /readyz), e.g. "
         "[\"localhost:9464\"]; [] = none.",
