@@ -212,10 +212,7 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
       p->expiry_notices = std::make_unique<ExpiryNotices>(*p->store, *p->expiry_sender, clock, c.expiry.window);
     }
     p->expiry_watch = std::make_unique<ExpiryWatch>(*p->store, clock, c.expiry.window, p->expiry_notices.get());
-    if (auto checked = p->expiry_watch->CheckNow(); !checked.ok()) {
-      spdlog::error("expiry watch: check failed: {}", checked.status().ToString());
-    }
-    p->expiry_watch->Start(c.expiry.check_period);
+    p->expiry_watch->Start(c.expiry.check_period);  // its first check at once, on its own thread
   }
 
   p->nonces = std::make_unique<wfe::NonceService>(clock, c.acme.nonce_lifetime);

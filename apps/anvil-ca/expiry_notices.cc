@@ -62,10 +62,10 @@ Result<int64_t> ExpiryNotices::SendDue() {
   query.limit = 200;
   int64_t sent = 0, failed = 0;
   bool unreachable = false;  // the receiver cannot be reached: the rest waits for the next check
-  while (!unreachable) {
+  while (!unreachable && !stopping_) {
     ANVIL_ASSIGN_OR_RETURN(storage::CertificatePage page, store_.ListCertificates(query));
     for (const storage::CertificateRecord& c : page.certificates) {
-      if (sent + failed >= kPerCheck || unreachable) break;
+      if (sent + failed >= kPerCheck || unreachable || stopping_) break;
       ANVIL_ASSIGN_OR_RETURN(bool notified, Notified(c.serial));
       if (notified) continue;
       if (Status s = Notify(c); !s.ok()) {

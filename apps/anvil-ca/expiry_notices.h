@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <atomic>
 #include <cstdint>
 
 #include "base/status.h"
@@ -29,6 +30,8 @@ class ExpiryNotices {
   // Sends the notices due now; returns how many were delivered. Errors of the store end the check; a notice
   // the receiver does not take is logged and skipped.
   Result<int64_t> SendDue();
+  // Ends a SendDue under way after the notice being sent (the server's stop); later ones send nothing.
+  void Stop() { stopping_ = true; }
 
  private:
   // Whether `serial` has a certificate.expiry_notified audit record.
@@ -40,6 +43,7 @@ class ExpiryNotices {
   webhook::Sender& sender_;
   const Clock& clock_;
   const std::chrono::seconds window_;
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace anvil::app

@@ -39,13 +39,19 @@ Result<int64_t> ExpiryWatch::CheckNow() {
 }
 
 void ExpiryWatch::Start(std::chrono::seconds period) {
-  thread_.Start(period, [this, period] {
-    if (auto checked = CheckNow(); !checked.ok()) {
-      spdlog::error("expiry watch: check failed (next in {}s): {}", period.count(), checked.status().ToString());
-    }
-  });
+  thread_.Start(
+      period,
+      [this, period] {
+        if (auto checked = CheckNow(); !checked.ok()) {
+          spdlog::error("expiry watch: check failed (next in {}s): {}", period.count(), checked.status().ToString());
+        }
+      },
+      /*first_at_once=*/true);
 }
 
-void ExpiryWatch::Stop() { thread_.Stop(); }
+void ExpiryWatch::Stop() {
+  if (notices_ != nullptr) notices_->Stop();
+  thread_.Stop();
+}
 
 }  // namespace anvil::app

@@ -31,7 +31,8 @@ class ExpiryWatch {
   // T"; "of no account (imported)" for one `ca import-inventory` recorded), then sends the notices due;
   // returns N.
   Result<int64_t> CheckNow();
-  // Checks every `period` until Stop; a failed check is logged and tried again next time.
+  // Checks at once and then every `period` until Stop, on the watch's thread (notices to a slow receiver do
+  // not hold up the server's start); a failed check is logged and tried again next time.
   void Start(std::chrono::seconds period);
   void Stop();
 

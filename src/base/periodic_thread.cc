@@ -4,8 +4,9 @@
 
 namespace anvil {
 
-void PeriodicThread::Start(std::chrono::nanoseconds period, std::function<void()> task) {
-  thread_ = std::thread([this, period, task = std::move(task)] {
+void PeriodicThread::Start(std::chrono::nanoseconds period, std::function<void()> task, bool first_at_once) {
+  thread_ = std::thread([this, period, task = std::move(task), first_at_once] {
+    if (first_at_once) task();
     std::unique_lock lock(mu_);
     while (!wake_.wait_for(lock, period, [this] { return stopping_; })) {
       lock.unlock();

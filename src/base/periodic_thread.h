@@ -17,8 +17,9 @@ class PeriodicThread {
   PeriodicThread(const PeriodicThread&) = delete;
   PeriodicThread& operator=(const PeriodicThread&) = delete;
 
-  // Runs `task` after each `period` (first after one period) until Stop. Called once.
-  void Start(std::chrono::nanoseconds period, std::function<void()> task);
+  // Runs `task` after each `period` (first after one period, or at once with `first_at_once`) until Stop.
+  // Called once.
+  void Start(std::chrono::nanoseconds period, std::function<void()> task, bool first_at_once = false);
   void Stop();
 
  private:

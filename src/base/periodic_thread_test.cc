@@ -32,5 +32,15 @@ TEST(PeriodicThread, AStopBeforeThePeriodEndsRunsNothing) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
 }
 
+TEST(PeriodicThread, FirstAtOnceRunsBeforeThePeriod) {
+  std::atomic<int> runs{0};
+  PeriodicThread thread;
+  thread.Start(std::chrono::hours(1), [&] { ++runs; }, /*first_at_once=*/true);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (runs < 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  thread.Stop();
+  EXPECT_EQ(runs.load(), 1);
+}
+
 }  // namespace
 }  // namespace anvil

@@ -176,7 +176,7 @@ Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& a
     }
   }
   if (!request.replaces.empty()) ANVIL_RETURN_IF_ERROR(CheckReplaces(account, request.replaces));
-  {
+  if (options_.authorization_hook != nullptr) {
     AuthorizationQuestion question;
     question.stage = AuthorizationQuestion::Stage::kNewOrder;
     question.identifiers = identifiers;
@@ -433,7 +433,7 @@ Result<storage::Order> RegistrationAuthority::Finalize(const storage::Account& a
     options_.observer->RateLimited("validator_queue");  // the re-check could not be queued
   }
   ANVIL_RETURN_IF_ERROR(caa);
-  {
+  if (options_.authorization_hook != nullptr) {
     // Last before the gate, so that a refusal (or no answer) leaves the order ready to finalize again.
     AuthorizationQuestion question;
     question.stage = AuthorizationQuestion::Stage::kFinalize;
