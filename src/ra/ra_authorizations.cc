@@ -88,7 +88,11 @@ Result<storage::Authorization> RegistrationAuthority::NewAuthorization(const sto
     return Refused(account.id, "", details, PolicyRefused(*refusal, Code::kRejectedIdentifier));
   }
   auto made = MakeAuthorization(account.id, id, false, clock_.Now(), policy);
-  if (!made.ok() && made.status().code() == Code::kRejectedIdentifier) return Refused(account.id, "", what, made.status());
+  if (!made.ok() && made.status().code() == Code::kRejectedIdentifier) {
+    nlohmann::json details = what;
+    details["rule"] = "challenge_types";  // the policies that narrowed them are named in the problem's detail
+    return Refused(account.id, "", details, made.status());
+  }
   ANVIL_ASSIGN_OR_RETURN(storage::Authorization authz, std::move(made));
   ANVIL_RETURN_IF_ERROR(store_.CreateAuthorization(authz));
   return authz;

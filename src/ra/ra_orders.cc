@@ -229,7 +229,10 @@ Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& a
     auto made = MakeAuthorization(account.id, id, id.wildcard(), now, policy);
     if (!made.ok() && made.status().code() == Code::kRejectedIdentifier) {
       return Refused(account.id, "",
-                     {{"stage", "new-order"}, {"profile", profile_name}, {"identifiers", RequestedIdentifiers(request)}},
+                     {{"stage", "new-order"},
+                      {"profile", profile_name},
+                      {"identifiers", RequestedIdentifiers(request)},
+                      {"rule", "challenge_types"}},  // the policies that narrowed them are named in the detail
                      made.status());
     }
     ANVIL_ASSIGN_OR_RETURN(storage::Authorization authz, std::move(made));

@@ -156,6 +156,7 @@ TEST_F(RaPolicyTest, AnIdentifierNoAllowedChallengeCanValidateIsRefusedNamingThe
             "policy http-only (account " + account.id +
                 "), rule challenge_types: no challenge type allowed can validate dns identifier \"*.example.com\" (a "
                 "wildcard needs dns-01)");
+  EXPECT_EQ(LastAudit("order.refused")["rule"], "challenge_types");
   auto plain = Order(*bound, {"www.example.com"});
   ASSERT_TRUE(plain.ok());
   auto authz = ra_.GetAuthorization(plain->authorization_ids.at(0));
