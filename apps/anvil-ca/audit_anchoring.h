@@ -9,6 +9,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <utility>
 
 #include "base/periodic_thread.h"
 #include "base/status.h"
@@ -34,7 +36,11 @@ class AuditAnchoring {
  private:
   storage::AuditLog& log_;
   const ca::CertificateAuthority& ca_;
-  std::mutex mu_;  // one anchor at a time
+  std::mutex mu_;  // one anchor at a time; guards last_
+  // The head the last anchor named, read from the store once and then kept: an anchor taken meanwhile by
+  // another process (`anvil-ca audit anchor`) is not seen, which costs at most one redundant anchor.
+  std::optional<std::pair<int64_t, std::string>> last_;
+  bool last_read_ = false;
   PeriodicThread thread_;
 };
 
