@@ -88,6 +88,17 @@ void WriteProfile(Writer& w, const std::string& name, const ProfileConfig& p, bo
   w.Key(c("A [policies.NAME] bound to every request for this profile; \"\" = none."), "policy", p.policy);
 }
 
+// A [*.webhook] table (docs/webhooks.md); `what` says what the webhook is told or asked.
+void WebhookKeys(Writer& w, const std::string& table, const std::string& what, const WebhookConfig& hook) {
+  w.Table(table);
+  w.Key(what + "; \"\" = none. https:// only.", "url", hook.url);
+  w.Key("The file holding the webhook's secret, \"whsec_\" + base64 (anvil-ca webhook new-secret); required "
+        "with a url.",
+        "secret_file", hook.secret_file);
+  w.Key("PEM of the CAs trusted for the webhook's certificate; \"\" = the system's.", "ca_file", hook.ca_file);
+  w.Key("The whole exchange with the webhook, at least 1s.", "timeout", hook.timeout);
+}
+
 }  // namespace
 
 std::string ExampleConfig() {
@@ -193,25 +204,17 @@ std::string ExampleConfig() {
         "window", d.expiry.window);
   w.Key("How often the expiry watch looks; at least 1m.", "check_period", d.expiry.check_period);
 
-  w.Table("expiry.webhook");
-  w.Key("Told once of each certificate the watch finds, with its account's contacts (docs/webhooks.md); \"\" = none. https:// only.", "url", d.expiry.webhook.url);
-  w.Key("The file holding the webhook's secret, \"whsec_\" + base64 (anvil-ca webhook new-secret); required "
-        "with a url.",
-        "secret_file", d.expiry.webhook.secret_file);
-  w.Key("PEM of the CAs trusted for the webhook's certificate; \"\" = the system's.", "ca_file", d.expiry.webhook.ca_file);
-  w.Key("The whole exchange with the webhook, at least 1s.", "timeout", d.expiry.webhook.timeout);
+  WebhookKeys(w, "expiry.webhook",
+              "Told once of each certificate the watch finds, with its account's contacts (docs/webhooks.md)",
+              d.expiry.webhook);
 
   w.Table("authorization");
   w.Key("Without an answer from the authorization webhook, let the request through (audited) instead of refusing it.",
         "fail_open", d.authorization.fail_open);
 
-  w.Table("authorization.webhook");
-  w.Key("Asked before each new order and each signature, after the policies (docs/policy.md); \"\" = none. https:// only.", "url", d.authorization.webhook.url);
-  w.Key("The file holding the webhook's secret, \"whsec_\" + base64 (anvil-ca webhook new-secret); required "
-        "with a url.",
-        "secret_file", d.authorization.webhook.secret_file);
-  w.Key("PEM of the CAs trusted for the webhook's certificate; \"\" = the system's.", "ca_file", d.authorization.webhook.ca_file);
-  w.Key("The whole exchange with the webhook, at least 1s.", "timeout", d.authorization.webhook.timeout);
+  WebhookKeys(w, "authorization.webhook",
+              "Asked before each new order and each signature, after the policies (docs/policy.md)",
+              d.authorization.webhook);
 
   w.Table("metrics");
   w.Key("Plain-HTTP listener for Prometheus (/metrics) and health probes (/healthz, /readyz), e.g. "
