@@ -477,8 +477,8 @@ class PolicyDefinitionStore {
   // kNotFound without the definition. Nothing changes on an error.
   virtual Status DeletePolicyDefinition(const std::string& name, TimePoint now, const AuditEvent& audit) = 0;
   virtual Result<PolicyDefinitions> ListPolicyDefinitions() = 0;
-  // A number that changes with every committed create, update or delete of a definition, by any process on the
-  // database (0 before the first): one cheap read, for a server that reloads the definitions when it changed.
+  // A number that grows with every committed create, update or delete of a definition, by any process on the
+  // database (0 before the first): one cheap read, for a server that reloads the definitions when it moved.
   virtual Result<int64_t> PolicyDefinitionsVersion() = 0;
 };
 
