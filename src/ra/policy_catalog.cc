@@ -7,7 +7,8 @@
 
 namespace anvil::ra {
 
-PolicyCatalog::PolicyCatalog(PolicySet configured, storage::PolicyDefinitionStore& store, SteadyClock& steady_clock)
+PolicyCatalog::PolicyCatalog(PolicySet configured, storage::PolicyDefinitionStore& store,
+                             SteadyClock& steady_clock)
     : configured_(std::move(configured)),
       store_(store),
       steady_clock_(steady_clock),

@@ -41,7 +41,8 @@ class PolicyDefinitionsTest : public ::testing::Test {
  protected:
   storage::Account NewAccount() {
     auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
-    NewAccountRequest request{jose::Jwk::FromPublicKey(key->public_key()), {}, true, false, std::nullopt, "", ""};
+    NewAccountRequest request{
+        jose::Jwk::FromPublicKey(key->public_key()), {}, true, false, std::nullopt, "", ""};
     auto created = ra_.NewAccount(request);
     EXPECT_TRUE(created.ok()) << created.status().ToString();
     return created.ok() ? created->account : storage::Account{};
@@ -52,15 +53,8 @@ class PolicyDefinitionsTest : public ::testing::Test {
     request.identifiers.emplace_back("dns", name);
     return ra_.NewOrder(account, request);
   }
-  // The details of the newest audit record of `kind`.
   nlohmann::json LastAudit(const std::string& kind) {
-    auto events = store_.ListAudit(0, 1000);
-    EXPECT_TRUE(events.ok());
-    for (auto it = events->rbegin(); it != events->rend(); ++it) {
-      if (it->kind == kind) return nlohmann::json::parse(it->details_json);
-    }
-    ADD_FAILURE() << "no " << kind << " record";
-    return nullptr;
+    return testing_support::LastAuditDetails(store_, kind);
   }
   size_t Stored() { return store_.ListPolicyDefinitions()->definitions.size(); }
 
@@ -69,7 +63,8 @@ class PolicyDefinitionsTest : public ::testing::Test {
   FaultyStore store_;
   testing::FakeValidator validator_;
   testing::FakeIssuer issuer_;
-  RegistrationAuthority ra_{OptionsWithProfilePolicy(), Configured(), store_, validator_, issuer_, clock_, steady_};
+  RegistrationAuthority ra_{
+      OptionsWithProfilePolicy(), Configured(), store_, validator_, issuer_, clock_, steady_};
 };
 
 TEST(PolicyRulesJson, RoundTripsAndLeftOutFieldsTakeANamedPolicysDefaults) {
@@ -101,12 +96,14 @@ TEST(PolicyRulesJson, UnknownFieldsAndWrongTypesAreRefusedNamingTheField) {
   EXPECT_NE(refusal(R"({"allow_wildcards":"no"})").find("rules.allow_wildcards"), std::string::npos);
   EXPECT_NE(refusal(R"({"max_identifiers":1.5})").find("rules.max_identifiers"), std::string::npos);
   EXPECT_NE(refusal(R"({"max_identifiers":0})").find("1..10000"), std::string::npos);
-  EXPECT_NE(refusal(R"({"max_validity_seconds":"1d"})").find("rules.max_validity_seconds"), std::string::npos);
+  EXPECT_NE(refusal(R"({"max_validity_seconds":"1d"})").find("rules.max_validity_seconds"),
+            std::string::npos);
   EXPECT_NE(refusal(R"(["a"])").find("JSON object"), std::string::npos);
 }
 
 TEST_F(PolicyDefinitionsTest, ADefinedPolicyIsInForceAtOnceAuditedAndListedAsDefinedOverTheApi) {
-  auto defined = ra_.DefinePolicy("partners", Rules(R"({"allowed_domains":["partners.example"]})"), "admin:alice");
+  auto defined =
+      ra_.DefinePolicy("partners", Rules(R"({"allowed_domains":["partners.example"]})"), "admin:alice");
   ASSERT_TRUE(defined.ok()) << defined.status().ToString();
   EXPECT_EQ(*defined, RegistrationAuthority::PolicyChange::kDefined);
   std::shared_ptr<const PolicySet> set = ra_.policies();
@@ -121,14 +118,16 @@ TEST_F(PolicyDefinitionsTest, ADefinedPolicyIsInForceAtOnceAuditedAndListedAsDef
   ASSERT_TRUE(ra_.SetAccountPolicy(account.id, "partners", "admin:alice").ok());
   auto refused = Order(account.id, "other.example");
   ASSERT_EQ(refused.status().code(), Code::kRejectedIdentifier);
-  EXPECT_NE(refused.status().message().find("policy partners (account " + account.id + "), rule allowed_domains"),
-            std::string::npos)
+  EXPECT_NE(
+      refused.status().message().find("policy partners (account " + account.id + "), rule allowed_domains"),
+      std::string::npos)
       << refused.status().message();
   EXPECT_TRUE(Order(account.id, "www.partners.example").ok());
 }
 
 TEST_F(PolicyDefinitionsTest, DefiningAgainReplacesTheRulesAndIsAuditedAsAnUpdate) {
-  ASSERT_TRUE(ra_.DefinePolicy("partners", Rules(R"({"allowed_domains":["partners.example"]})"), "operator").ok());
+  ASSERT_TRUE(
+      ra_.DefinePolicy("partners", Rules(R"({"allowed_domains":["partners.example"]})"), "operator").ok());
   storage::Account account = NewAccount();
   ASSERT_TRUE(ra_.SetAccountPolicy(account.id, "partners", "operator").ok());
   ASSERT_FALSE(Order(account.id, "b.example").ok());
@@ -204,7 +203,8 @@ TEST_F(PolicyDefinitionsTest, APolicyIsNotDeletedWhileAnAccountOrAUsableEabKeyBi
 TEST_F(PolicyDefinitionsTest, AnotherProcesssChangeIsSeenWithinTheRecheckPeriod) {
   ASSERT_EQ(ra_.policies()->Find("lab"), nullptr);  // the first call reads the store
   // As `anvil-ca policy define lab` would write it while this server runs.
-  storage::PolicyDefinition lab{"lab", R"({"max_identifiers":2})", clock_.Now(), "operator", clock_.Now(), "operator"};
+  storage::PolicyDefinition lab{"lab",     R"({"max_identifiers":2})", clock_.Now(), "operator", clock_.Now(),
+                                "operator"};
   ASSERT_TRUE(store_.CreatePolicyDefinition(lab, storage::AuditEvent{}).ok());
   EXPECT_EQ(ra_.policies()->Find("lab"), nullptr);  // not read again within the period
   steady_.Advance(PolicyCatalog::kRecheckPeriod);
@@ -269,7 +269,8 @@ TEST_F(PolicyDefinitionsTest, RequestsBindPoliciesWhileTheyAreRedefinedConcurren
     });
   }
   for (int i = 0; i < 50; ++i) {
-    const std::string json = i % 2 == 0 ? R"({"allowed_domains":["b.example"]})" : R"({"allowed_domains":["a.example"]})";
+    const std::string json =
+        i % 2 == 0 ? R"({"allowed_domains":["b.example"]})" : R"({"allowed_domains":["a.example"]})";
     ASSERT_TRUE(ra_.DefinePolicy("partners", Rules(json), "operator").ok());
     steady_.Advance(PolicyCatalog::kRecheckPeriod);
   }

@@ -8,9 +8,9 @@ namespace anvil::ra {
 namespace {
 
 constexpr std::array<std::string_view, 11> kFields{
-    "allowed_domains",  "denied_domains", "allowed_ip_ranges", "denied_ip_ranges",
-    "identifier_types", "challenge_types", "profiles",         "allow_wildcards",
-    "max_identifiers",  "key_types",       "max_validity_seconds"};
+    "allowed_domains",     "denied_domains", "allowed_ip_ranges", "denied_ip_ranges", "identifier_types",
+    "challenge_types",     "profiles",       "allow_wildcards",   "max_identifiers",  "key_types",
+    "max_validity_seconds"};
 
 std::string KnownFields() {
   std::string out;
@@ -35,12 +35,18 @@ Result<std::vector<std::string>> StringList(const std::string& field, const nloh
 }  // namespace
 
 nlohmann::json PolicyRulesToJson(const PolicyRules& r) {
-  nlohmann::json j = {{"allowed_domains", r.allowed_domains},   {"denied_domains", r.denied_domains},
-                      {"allowed_ip_ranges", r.allowed_ip_ranges}, {"denied_ip_ranges", r.denied_ip_ranges},
-                      {"identifier_types", r.identifier_types}, {"challenge_types", r.challenge_types},
-                      {"profiles", r.profiles},                 {"allow_wildcards", r.allow_wildcards},
-                      {"max_identifiers", r.max_identifiers},   {"key_types", r.key_types}};
-  j["max_validity_seconds"] = r.max_validity ? nlohmann::json(r.max_validity->count()) : nlohmann::json(nullptr);
+  nlohmann::json j = {{"allowed_domains", r.allowed_domains},
+                      {"denied_domains", r.denied_domains},
+                      {"allowed_ip_ranges", r.allowed_ip_ranges},
+                      {"denied_ip_ranges", r.denied_ip_ranges},
+                      {"identifier_types", r.identifier_types},
+                      {"challenge_types", r.challenge_types},
+                      {"profiles", r.profiles},
+                      {"allow_wildcards", r.allow_wildcards},
+                      {"max_identifiers", r.max_identifiers},
+                      {"key_types", r.key_types}};
+  j["max_validity_seconds"] =
+      r.max_validity ? nlohmann::json(r.max_validity->count()) : nlohmann::json(nullptr);
   return j;
 }
 
@@ -84,9 +90,12 @@ Result<PolicyRules> PolicyRulesFromJson(const nlohmann::json& json, const std::s
 }
 
 Status CheckPolicyName(std::string_view name) {
-  auto ok = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 && static_cast<unsigned char>(c) < 0x80; };
+  auto ok = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 && static_cast<unsigned char>(c) < 0x80;
+  };
   const bool valid = !name.empty() && name.size() <= 64 && ok(name[0]) &&
-                     std::all_of(name.begin(), name.end(), [&](char c) { return ok(c) || c == '.' || c == '_' || c == '-'; });
+                     std::all_of(name.begin(), name.end(),
+                                 [&](char c) { return ok(c) || c == '.' || c == '_' || c == '-'; });
   if (valid) return Status::Ok();
   return Error(Code::kInvalidArgument,
                "invalid policy name \"" + std::string(name.substr(0, 64)) +

@@ -1,13 +1,12 @@
 // A policy's rules as JSON (docs/policy.md, "Policies defined at run time"): the object GET
 // /admin/v1/policies shows for each policy, which PUT /admin/v1/policies/{name} and `anvil-ca policy define
-// --rules-file` take, and which storage::PolicyDefinition::rules_json holds. Its fields are PolicyRules' keys,
-// max_validity in seconds (`max_validity_seconds`, null for none). Parsing checks the JSON's shape only (types,
-// unknown fields); what the values mean is checked once, by Policy::Create, for every source of rules alike.
-// Pure functions; thread-safe.
+// --rules-file` take, and which storage::PolicyDefinition::rules_json holds. Its fields are PolicyRules'
+// keys, max_validity in seconds (`max_validity_seconds`, null for none). Parsing checks the JSON's shape only
+// (types, unknown fields); what the values mean is checked once, by Policy::Create, for every source of rules
+// alike. Pure functions; thread-safe.
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <string_view>
 

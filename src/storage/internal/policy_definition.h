@@ -17,9 +17,9 @@ Status CheckPolicyDefinition(const PolicyDefinition& definition);
 // kConflict "policy definition NAME already exists".
 Status PolicyDefinitionConflict(const std::string& name);
 
-// What still binds a policy, as DeletePolicyDefinition looks for it: the lowest id of a valid account bound to
-// it directly, then the lowest id of a valid account created with an EAB key that has it (and that key), then
-// the lowest kid of an EAB key that has it and is usable at the deletion's time.
+// What still binds a policy, as DeletePolicyDefinition looks for it: the lowest id of a valid account bound
+// to it directly, then the lowest id of a valid account created with an EAB key that has it (and that key),
+// then the lowest kid of an EAB key that has it and is usable at the deletion's time.
 struct PolicyBinders {
   std::string account;          // a valid account whose own policy it is
   std::string eab_account;      // a valid account created with an EAB key that has it

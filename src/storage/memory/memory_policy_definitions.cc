@@ -46,13 +46,15 @@ Status MemoryPolicyDefinitions::Delete(const std::string& name, TimePoint now,
     if (account.policy == name) KeepLowest(binders.account, id);
     if (account.eab_kid.empty()) continue;
     auto key = eab_keys.find(account.eab_kid);
-    if (key != eab_keys.end() && key->second.policy == name && (binders.eab_account.empty() || id < binders.eab_account)) {
+    if (key != eab_keys.end() && key->second.policy == name &&
+        (binders.eab_account.empty() || id < binders.eab_account)) {
       binders.eab_account = id;
       binders.eab_account_key = key->second.kid;
     }
   }
   for (const auto& [kid, key] : eab_keys) {
-    if (key.policy == name && internal::CheckEabUsable(key, now).ok()) KeepLowest(binders.usable_eab_key, kid);
+    if (key.policy == name && internal::CheckEabUsable(key, now).ok())
+      KeepLowest(binders.usable_eab_key, kid);
   }
   ANVIL_RETURN_IF_ERROR(internal::PolicyStillBound(name, binders));
   definitions_.erase(it);

@@ -1,6 +1,7 @@
-// Internal to storage/memory: the in-memory store's run-time policy definitions (storage::PolicyDefinitionStore),
-// kept apart from memory_store.cc. The MemoryStore holds one and forwards to it under its own mutex, then
-// appends the audit row, so that each write is atomic with its audit record as the contract requires.
+// Internal to storage/memory: the in-memory store's run-time policy definitions
+// (storage::PolicyDefinitionStore), kept apart from memory_store.cc. The MemoryStore holds one and forwards
+// to it under its own mutex, then appends the audit row, so that each write is atomic with its audit record
+// as the contract requires.
 //
 // Thread-safety: none of its own; every call requires the MemoryStore's mutex.
 #pragma once
@@ -21,7 +22,8 @@ class MemoryPolicyDefinitions {
   Status Create(const PolicyDefinition& definition);
   Status Update(const PolicyDefinition& definition);
   // `accounts` and `eab_keys`: the store's, for the binders a deletion must not leave without their policy.
-  Status Delete(const std::string& name, TimePoint now, const std::unordered_map<std::string, Account>& accounts,
+  Status Delete(const std::string& name, TimePoint now,
+                const std::unordered_map<std::string, Account>& accounts,
                 const std::unordered_map<std::string, EabKey>& eab_keys);
   PolicyDefinitions List() const;
   int64_t version() const { return version_; }

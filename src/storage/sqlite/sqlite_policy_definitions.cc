@@ -1,5 +1,6 @@
-// The SQLite store's run-time policy definitions (storage::PolicyDefinitionStore; class in sqlite_store_impl.h,
-// tables policy_definitions and policy_definitions_version from migration 12 in migrations.cc).
+// The SQLite store's run-time policy definitions (storage::PolicyDefinitionStore; class in
+// sqlite_store_impl.h, tables policy_definitions and policy_definitions_version from migration 12 in
+// migrations.cc).
 #include <string>
 #include <vector>
 
@@ -24,19 +25,21 @@ PolicyDefinition ReadPolicyDefinition(const Statement& s) {
 }
 
 Result<int64_t> ReadVersion(Connection& c) {
-  ANVIL_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT version FROM policy_definitions_version WHERE id = 1"));
+  ANVIL_ASSIGN_OR_RETURN(Statement s,
+                         c.Prepare("SELECT version FROM policy_definitions_version WHERE id = 1"));
   ANVIL_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return Error(Code::kInternal, "policy_definitions_version: no row");
   return s.ColumnInt(0);
 }
 
-// What still binds `name` (internal::PolicyBinders), from the partial indexes of migration 12 and the EAB keys
-// that have the policy (few), whose usability internal::CheckEabUsable decides as in every backend.
+// What still binds `name` (internal::PolicyBinders), from the partial indexes of migration 12 and the EAB
+// keys that have the policy (few), whose usability internal::CheckEabUsable decides as in every backend.
 Result<internal::PolicyBinders> FindBinders(Connection& c, const std::string& name, TimePoint now) {
   internal::PolicyBinders b;
   const std::string valid(internal::Name(acme::AccountStatus::kValid));
-  ANVIL_ASSIGN_OR_RETURN(Statement direct, c.Prepare("SELECT id FROM accounts WHERE policy = ? AND policy <> '' "
-                                                     "AND status = ? ORDER BY id LIMIT 1"));
+  ANVIL_ASSIGN_OR_RETURN(Statement direct,
+                         c.Prepare("SELECT id FROM accounts WHERE policy = ? AND policy <> '' "
+                                   "AND status = ? ORDER BY id LIMIT 1"));
   direct.BindText(1, name).BindText(2, valid);
   ANVIL_ASSIGN_OR_RETURN(bool row, direct.Step());
   if (row) b.account = direct.ColumnText(0);
@@ -50,8 +53,8 @@ Result<internal::PolicyBinders> FindBinders(Connection& c, const std::string& na
     b.eab_account = through_eab.ColumnText(0);
     b.eab_account_key = through_eab.ColumnText(1);
   }
-  ANVIL_ASSIGN_OR_RETURN(Statement keys,
-                         c.Prepare("SELECT " ANVIL_EAB_COLUMNS " FROM eab_keys WHERE policy = ? ORDER BY kid"));
+  ANVIL_ASSIGN_OR_RETURN(
+      Statement keys, c.Prepare("SELECT " ANVIL_EAB_COLUMNS " FROM eab_keys WHERE policy = ? ORDER BY kid"));
   keys.BindText(1, name);
   while (b.usable_eab_key.empty()) {
     ANVIL_ASSIGN_OR_RETURN(row, keys.Step());
@@ -67,8 +70,9 @@ Result<internal::PolicyBinders> FindBinders(Connection& c, const std::string& na
 Status SqliteStore::CreatePolicyDefinition(const PolicyDefinition& definition, const AuditEvent& audit) {
   ANVIL_RETURN_IF_ERROR(internal::CheckPolicyDefinition(definition));
   return Write([&](Connection& c) -> Status {
-    ANVIL_ASSIGN_OR_RETURN(Statement insert, c.Prepare("INSERT INTO policy_definitions (" ANVIL_POLICY_DEFINITION_COLUMNS
-                                                       ") VALUES (?, ?, ?, ?, ?, ?)"));
+    ANVIL_ASSIGN_OR_RETURN(Statement insert,
+                           c.Prepare("INSERT INTO policy_definitions (" ANVIL_POLICY_DEFINITION_COLUMNS
+                                     ") VALUES (?, ?, ?, ?, ?, ?)"));
     insert.BindText(1, definition.name)
         .BindText(2, definition.rules_json)
         .BindTime(3, definition.created_at)
@@ -86,7 +90,8 @@ Status SqliteStore::UpdatePolicyDefinition(const PolicyDefinition& definition, c
   return Write([&](Connection& c) -> Status {
     ANVIL_ASSIGN_OR_RETURN(
         Statement update,
-        c.Prepare("UPDATE policy_definitions SET rules_json = ?, updated_at = ?, updated_by = ? WHERE name = ?"));
+        c.Prepare(
+            "UPDATE policy_definitions SET rules_json = ?, updated_at = ?, updated_by = ? WHERE name = ?"));
     update.BindText(1, definition.rules_json)
         .BindTime(2, definition.updated_at)
         .BindText(3, definition.updated_by)

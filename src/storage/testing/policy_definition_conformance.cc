@@ -112,7 +112,8 @@ TEST_P(StoreConformanceTest, PolicyDefinitionIsDeletedWithItsAuditRow) {
   EXPECT_OK(store_->CreatePolicyDefinition(Definition("partners"), Note("policy.defined")));
 }
 
-// Expects the deletion of "partners" to be refused with `message`, leaving the definition and the audit trail.
+// Expects the deletion of "partners" to be refused with `message`, leaving the definition and the audit
+// trail.
 void ExpectDeletionRefused(Store& store, const std::string& message) {
   const size_t audit_rows = AuditKinds(store).size();
   Status refused = store.DeletePolicyDefinition("partners", kT0, Note("policy.deleted"));
@@ -130,9 +131,10 @@ TEST_P(StoreConformanceTest, PolicyDefinitionBoundToAValidAccountIsNotDeleted) {
   ASSERT_OK(store_->CreateAccount(MakeAccount("a1"), Note("account.created")));
   ASSERT_OK(store_->SetAccountPolicy("a2", "partners", Note("account.policy_set")));
   ASSERT_OK(store_->SetAccountPolicy("a1", "partners", Note("account.policy_set")));
-  ExpectDeletionRefused(*store_,
-                        "policy partners is still bound to account a1; bind another policy to it (or deactivate "
-                        "it) first");
+  ExpectDeletionRefused(
+      *store_,
+      "policy partners is still bound to account a1; bind another policy to it (or deactivate "
+      "it) first");
   // Unbound or deactivated, an account no longer holds it.
   ASSERT_OK(store_->SetAccountPolicy("a1", "", Note("account.policy_set")));
   ASSERT_OK(store_->UpdateAccount("a2", {}, acme::AccountStatus::kDeactivated, Note("account.deactivated")));
@@ -145,8 +147,9 @@ TEST_P(StoreConformanceTest, PolicyDefinitionOfAnEabKeyIsNotDeletedWhileTheKeyOr
   key.policy = "partners";
   key.max_uses = 1;
   ASSERT_OK(store_->CreateEabKey(key, Note("eab.created")));
-  ExpectDeletionRefused(*store_, "policy partners is still bound to EAB key kid-p, which may still bind accounts; "
-                                 "revoke it first");
+  ExpectDeletionRefused(*store_,
+                        "policy partners is still bound to EAB key kid-p, which may still bind accounts; "
+                        "revoke it first");
   // Used up, the key binds no more accounts, but the account it bound still has its policy.
   Account bound = MakeAccount("a1");
   bound.eab_kid = "kid-p";
