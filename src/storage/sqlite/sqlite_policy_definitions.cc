@@ -37,16 +37,11 @@ Result<int64_t> ReadVersion(Connection& c) {
 Result<internal::PolicyBinders> FindBinders(Connection& c, const std::string& name, TimePoint now) {
   internal::PolicyBinders b;
   const std::string valid(internal::Name(acme::AccountStatus::kValid));
-  ANVIL_ASSIGN_OR_RETURN(Statement direct,
-                         c.Prepare("SELECT id FROM accounts WHERE policy = ? AND policy <> '' "
-                                   "AND status = ? ORDER BY id LIMIT 1"));
+  ANVIL_ASSIGN_OR_RETURN(Statement direct, c.Prepare(kAccountBoundToPolicySql));
   direct.BindText(1, name).BindText(2, valid);
   ANVIL_ASSIGN_OR_RETURN(bool row, direct.Step());
   if (row) b.account = direct.ColumnText(0);
-  ANVIL_ASSIGN_OR_RETURN(Statement through_eab,
-                         c.Prepare("SELECT a.id, k.kid FROM eab_keys k JOIN accounts a ON a.eab_kid = k.kid "
-                                   "WHERE k.policy = ? AND a.eab_kid IS NOT NULL AND a.status = ? "
-                                   "ORDER BY a.id LIMIT 1"));
+  ANVIL_ASSIGN_OR_RETURN(Statement through_eab, c.Prepare(kAccountBoundThroughEabKeySql));
   through_eab.BindText(1, name).BindText(2, valid);
   ANVIL_ASSIGN_OR_RETURN(row, through_eab.Step());
   if (row) {

@@ -43,6 +43,15 @@ inline constexpr char kRevokedCertificatesPageSql[] =
     "WHERE authority_key_id = ? AND revoked_at IS NOT NULL AND serial > ? AND state = ? "
     "AND not_after > ? ORDER BY serial LIMIT ?";
 
+// What still binds a run-time policy (DeletePolicyDefinition); parameters: the policy's name, the valid status's
+// name. Each repeats the WHERE of migration 12's partial index (`policy <> ''`, `eab_kid IS NOT NULL`) so that
+// SQLite may use it rather than scan the accounts; SqliteMigrationsTest checks their plans.
+inline constexpr char kAccountBoundToPolicySql[] =
+    "SELECT id FROM accounts WHERE policy = ? AND policy <> '' AND status = ? ORDER BY id LIMIT 1";
+inline constexpr char kAccountBoundThroughEabKeySql[] =
+    "SELECT a.id, k.kid FROM eab_keys k JOIN accounts a ON a.eab_kid = k.kid "
+    "WHERE k.policy = ? AND a.eab_kid IS NOT NULL AND a.status = ? ORDER BY a.id LIMIT 1";
+
 // `status` with "WHAT: " before its message.
 Status Annotate(const Status& status, std::string_view what);
 
