@@ -272,6 +272,9 @@ class RegistrationAuthority {
   // OK for "" (no policy) or a named policy in force; kInvalidArgument naming the defined ones otherwise. Callers
   // hold policy_writes_mu_ until their binding is stored.
   Status CheckBindable(const std::string& policy) const;
+  // After DefinePolicy's or DeletePolicy's write: puts the stored definitions in force (a read error is logged;
+  // the catalog catches up within its recheck period).
+  void ReloadAfterWrite();
   // Reports `refusal` to the observer and returns it as `code` (its detail names policy, binding and rule).
   Status PolicyRefused(const PolicyRefusal& refusal, Code code) const;
   // A validation under way: what its outcome is recorded against and audited with.
