@@ -163,7 +163,10 @@ call policy-delete-again 404 DELETE '/policies/{name}' /policies/partners -H "Au
 step "a policy defined with the command line is seen by the running server within a second"
 echo '{"identifier_types":["dns"],"max_identifiers":1}' >"$WORK/lab-rules.json"
 "$ANVIL_CA" policy define "${CA_ARGS[@]}" lab --rules-file "$WORK/lab-rules.json"
-seen_lab() { curl -sf --cacert "$ROOT_PEM" $(as alice) "$ADMIN/policies" | grep -q '"name":"lab"'; }
+seen_lab() {
+  curl -sf --cacert "$ROOT_PEM" $(as alice) "$ADMIN/policies" -o "$WORK/policies-now.json" &&
+    [ "$(json "$WORK/policies-now.json" '[p["source"] for p in d["policies"] if p["name"] == "lab"]')" = "['api']" ]
+}
 wait_for "the server to see the policy lab" 5 seen_lab || fail "the server does not see the policy lab"
 "$ANVIL_CA" policy list "${CA_ARGS[@]}" | grep -q '^lab (defined at run time)' || fail "policy list does not show lab"
 echo '{"allowed_domain":[]}' >"$WORK/bad-rules.json"
