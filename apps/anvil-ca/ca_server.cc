@@ -197,6 +197,9 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
   p->ra->SetRevocationListener(
       [publishing_parts](const storage::CertificateRecord& revoked) { publishing_parts->Revoked(revoked); });
   if (Status s = p->ra->ReconcileProcessingOrders(); !s.ok()) return Context("reconciling interrupted orders", s);
+  auto left_out = p->ra->LoadPolicies();  // the policies defined at run time (docs/policy.md)
+  if (!left_out.ok()) return Context("policies defined at run time", left_out.status());
+  for (const std::string& why : *left_out) spdlog::warn("policy left out, its holders are refused: {}", why);
   if (Status s = p->ra->RecordEvent("server.started", c.server.external_url, StartDetails(c, *p->material, clock.Now()));
       !s.ok()) {
     return Context("audit", s);

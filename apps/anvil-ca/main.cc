@@ -154,8 +154,19 @@ int main(int argc, char** argv) {
 
   CLI::App* policy_cmd = app.add_subcommand("policy", "the issuance policies (docs/policy.md)");
   policy_cmd->require_subcommand(1);
-  CLI::App* policy_list = policy_cmd->add_subcommand("list", "every configured policy and its rules");
+  CLI::App* policy_list =
+      policy_cmd->add_subcommand("list", "every policy, configured or defined at run time, and its rules");
   add_common(policy_list);
+  CLI::App* policy_define = policy_cmd->add_subcommand(
+      "define", "define a named policy at run time (or replace its rules) from a JSON file (audited)");
+  add_common(policy_define);
+  std::string policy_name, policy_rules_file;
+  policy_define->add_option("name", policy_name, "the policy's name")->required();
+  policy_define->add_option("--rules-file", policy_rules_file, "a JSON object of rules (docs/policy.md)")->required();
+  CLI::App* policy_delete = policy_cmd->add_subcommand(
+      "delete", "delete a policy defined at run time; refused while anything binds it (audited)");
+  add_common(policy_delete);
+  policy_delete->add_option("name", policy_name, "the policy's name")->required();
   CLI::App* policy_explain = policy_cmd->add_subcommand(
       "explain", "which policies bind an account's request, and which rule decides (exit 2 when refused)");
   add_common(policy_explain);
@@ -336,6 +347,8 @@ int main(int argc, char** argv) {
   if (eab_list->parsed()) return anvil::app::EabList(*config, eab_list_json);
   if (eab_revoke->parsed()) return anvil::app::EabRevoke(*config, eab_revoke_kid);
   if (policy_list->parsed()) return anvil::app::PolicyList(*config);
+  if (policy_define->parsed()) return anvil::app::PolicyDefine(*config, policy_name, policy_rules_file);
+  if (policy_delete->parsed()) return anvil::app::PolicyDelete(*config, policy_name);
   if (policy_explain->parsed()) return anvil::app::PolicyExplain(*config, explain_args);
   return 0;
 }

@@ -5,8 +5,10 @@
 
 #include "admin/inventory_view.h"
 #include "base/base64url.h"
+#include "base/file.h"
 #include "component_options.h"
 #include "operator_ra.h"
+#include "ra/policy_json.h"
 #include "ra/policy_set.h"
 
 namespace anvil::app {
@@ -103,17 +105,52 @@ int EabRevoke(const config::Config& config, const std::string& kid) {
 }
 
 int PolicyList(const config::Config& config) {
-  auto policies = PoliciesFrom(config);
-  if (!policies.ok()) return Fail("policy", policies.status());
+  auto parts = MakeOperatorRa(config);
+  if (!parts.ok()) return Fail("storage", parts.status());
+  auto left_out = (*parts)->ra->LoadPolicies();
+  if (!left_out.ok()) return Fail("policy list", left_out.status());
+  std::shared_ptr<const ra::PolicySet> policies = (*parts)->ra->policies();
   for (const auto& [name, policy] : policies->all()) {
     std::vector<std::string> profiles;
     for (const auto& [profile, p] : config.profiles) {
       if (p.policy == name) profiles.push_back(profile);
     }
-    std::cout << name << (name == "default" ? " ([policy]; binds every request)" : "")
+    const bool api = policies->source(name) == ra::PolicySource::kApi;
+    std::cout << name
+              << (name == "default" ? " ([policy]; binds every request)"
+                  : api             ? " (defined at run time)"
+                                    : " ([policies." + name + "])")
               << (profiles.empty() ? "" : " (bound to profile " + Join(profiles, "") + ")") << "\n";
     PrintRules(policy.rules());
   }
+  for (const std::string& why : *left_out) std::cout << "left out, its holders are refused: " << why << "\n";
+  return 0;
+}
+
+int PolicyDefine(const config::Config& config, const std::string& name, const std::string& rules_file) {
+  auto text = ReadFile(rules_file);
+  if (!text.ok()) return Fail("policy define: " + rules_file, text.status());
+  const nlohmann::json json = nlohmann::json::parse(*text, nullptr, false);
+  if (json.is_discarded()) {
+    return Fail("policy define: " + rules_file, Status(Code::kInvalidArgument, "not JSON"));
+  }
+  auto rules = ra::PolicyRulesFromJson(json, name);
+  if (!rules.ok()) return Fail("policy define: " + rules_file, rules.status());
+  auto parts = MakeOperatorRa(config);
+  if (!parts.ok()) return Fail("storage", parts.status());
+  auto change = (*parts)->ra->DefinePolicy(name, *rules, "operator");
+  if (!change.ok()) return Fail("policy define", change.status());
+  std::cout << "policy " << name
+            << (*change == ra::RegistrationAuthority::PolicyChange::kDefined ? " defined" : " updated")
+            << "; a running anvil-ca applies it within a second\n";
+  return 0;
+}
+
+int PolicyDelete(const config::Config& config, const std::string& name) {
+  auto parts = MakeOperatorRa(config);
+  if (!parts.ok()) return Fail("storage", parts.status());
+  if (Status s = (*parts)->ra->DeletePolicy(name, "operator"); !s.ok()) return Fail("policy delete", s);
+  std::cout << "policy " << name << " deleted\n";
   return 0;
 }
 

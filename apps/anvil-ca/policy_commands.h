@@ -1,6 +1,7 @@
 // `anvil-ca policy …`, `anvil-ca eab …` and `anvil-ca account set-policy`: the named policies and the EAB key
 // lifecycle of issue 15 from the command line (docs/policy.md). Changes go through the RA, so that they are
-// checked against the configuration and audited. Each command prints to stdout, reports errors on stderr,
+// checked as the configuration's policies are and audited; a running anvil-ca sees a policy defined or deleted
+// here within a second (ra/policy_catalog.h). Each command prints to stdout, reports errors on stderr,
 // and returns the process exit code (0, or 1 with "anvil-ca: WHAT: why").
 #pragma once
 
@@ -23,8 +24,14 @@ int EabCreate(const config::Config& config, const EabCreateArgs& args);
 int EabList(const config::Config& config, bool json);
 int EabRevoke(const config::Config& config, const std::string& kid);
 
-// Every configured policy and its rules, and which profiles bind them.
+// Every policy in force, configured or defined at run time (its source), its rules, and which profiles bind it.
 int PolicyList(const config::Config& config);
+
+// Defines the named policy NAME from a JSON file holding its rules (the object GET /admin/v1/policies shows for a
+// policy's "rules"; fields left out keep a named policy's defaults), or replaces the rules of one defined so.
+int PolicyDefine(const config::Config& config, const std::string& name, const std::string& rules_file);
+// Deletes a policy defined at run time; refused while a profile, an account or a usable EAB key binds it.
+int PolicyDelete(const config::Config& config, const std::string& name);
 
 struct PolicyExplainArgs {
   std::string account;   // the account's id

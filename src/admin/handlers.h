@@ -32,7 +32,8 @@ void AddInventoryRoutes(AdminApi& api, const HandlerDeps& deps);
 void AddAuditAndCaRoutes(AdminApi& api, const HandlerDeps& deps);
 // GET /eab-keys, POST /eab-keys, POST /eab-keys/{kid}/revoke (operator) (handlers_eab.cc).
 void AddEabRoutes(AdminApi& api, const HandlerDeps& deps);
-// GET /policies, GET /policies/explain (viewer), POST /accounts/{id}/policy (admin) (handlers_policy.cc).
+// GET /policies, GET /policies/explain (viewer), POST /accounts/{id}/policy, PUT and DELETE /policies/{name}
+// (admin) (handlers_policy.cc).
 void AddPolicyRoutes(AdminApi& api, const HandlerDeps& deps);
 // GET /whoami and GET /openapi.json (handlers_audit.cc).
 void AddServiceRoutes(AdminApi& api);

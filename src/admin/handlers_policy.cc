@@ -1,29 +1,48 @@
-// The policies' endpoints (docs/policy.md): the configured policies and their rules (viewer), which rule decides
-// a request (viewer), and binding a named policy to an account (admin: policy is the admin role's). Changes go
-// through the RA, checked against the configuration and audited with the caller.
+// The policies' endpoints (docs/policy.md): the policies in force and their rules (viewer), which rule decides
+// a request (viewer), binding a named policy to an account, and defining, replacing and deleting the policies
+// defined at run time (admin: policy is the admin role's). Changes go through the RA, checked as configured
+// policies are and audited with the caller; the policies of the configuration file change only there.
 #include <string>
 
 #include "admin/handlers.h"
+#include "ra/policy_json.h"
 
 namespace anvil::admin {
 namespace {
 
-nlohmann::json RulesJson(const ra::PolicyRules& r) {
-  nlohmann::json j = {{"allowed_domains", r.allowed_domains},   {"denied_domains", r.denied_domains},
-                      {"allowed_ip_ranges", r.allowed_ip_ranges}, {"denied_ip_ranges", r.denied_ip_ranges},
-                      {"identifier_types", r.identifier_types}, {"challenge_types", r.challenge_types},
-                      {"profiles", r.profiles},                 {"allow_wildcards", r.allow_wildcards},
-                      {"max_identifiers", r.max_identifiers},   {"key_types", r.key_types}};
-  j["max_validity_seconds"] = r.max_validity ? nlohmann::json(r.max_validity->count()) : nlohmann::json(nullptr);
-  return j;
+nlohmann::json PolicyJson(const ra::PolicySet& set, const std::string& name, const ra::Policy& policy) {
+  return {{"name", name},
+          {"source", ra::PolicySourceName(set.source(name))},
+          {"rules", ra::PolicyRulesToJson(policy.rules())}};
 }
 
 Result<Reply> ListPolicies(const HandlerDeps& deps, const Call&) {
+  std::shared_ptr<const ra::PolicySet> set = deps.ra.policies();
   nlohmann::json out = {{"policies", nlohmann::json::array()}};
-  for (const auto& [name, policy] : deps.ra.policies().all()) {
-    out["policies"].push_back({{"name", name}, {"rules", RulesJson(policy.rules())}});
-  }
+  for (const auto& [name, policy] : set->all()) out["policies"].push_back(PolicyJson(*set, name, policy));
   return Reply{200, out};
+}
+
+// PUT /policies/{name}: the body is the rules object GET /policies shows (every field optional).
+Result<Reply> PutPolicy(const HandlerDeps& deps, const Call& call) {
+  if (call.request.body.empty()) {
+    return Error(Code::kInvalidArgument, "the body must be the policy's rules, a JSON object ({} for none)");
+  }
+  ANVIL_ASSIGN_OR_RETURN(nlohmann::json body, call.JsonBody());
+  const std::string& name = call.path.at("name");
+  ANVIL_ASSIGN_OR_RETURN(ra::PolicyRules rules, ra::PolicyRulesFromJson(body, name));
+  ANVIL_ASSIGN_OR_RETURN(ra::RegistrationAuthority::PolicyChange change,
+                         deps.ra.DefinePolicy(name, rules, RequesterName(call.caller)));
+  return Reply{change == ra::RegistrationAuthority::PolicyChange::kDefined ? 201 : 200,
+               {{"name", name},
+                {"source", ra::PolicySourceName(ra::PolicySource::kApi)},
+                {"rules", ra::PolicyRulesToJson(rules)}}};
+}
+
+Result<Reply> DeletePolicy(const HandlerDeps& deps, const Call& call) {
+  const std::string& name = call.path.at("name");
+  ANVIL_RETURN_IF_ERROR(deps.ra.DeletePolicy(name, RequesterName(call.caller)));
+  return Reply{200, {{"name", name}, {"deleted", true}}};
 }
 
 Result<Reply> ExplainPolicy(const HandlerDeps& deps, const Call& call) {
@@ -71,6 +90,8 @@ void AddPolicyRoutes(AdminApi& api, const HandlerDeps& deps) {
   api.Add({"GET", "/policies", Role::kViewer, Bind(deps, ListPolicies)});
   api.Add({"GET", "/policies/explain", Role::kViewer, Bind(deps, ExplainPolicy), {"account", "name", "profile", "key_type"}});
   api.Add({"POST", "/accounts/{id}/policy", Role::kAdmin, Bind(deps, SetAccountPolicy)});
+  api.Add({"PUT", "/policies/{name}", Role::kAdmin, Bind(deps, PutPolicy)});
+  api.Add({"DELETE", "/policies/{name}", Role::kAdmin, Bind(deps, DeletePolicy)});
 }
 
 }  // namespace anvil::admin

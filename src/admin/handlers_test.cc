@@ -195,5 +195,61 @@ TEST_F(HandlersTest, PoliciesAreListedExplainedAndBoundToAnAccountByAnAdmin) {
   EXPECT_EQ(Send("GET", "/admin/v1/policies/explain?account=nobody&name=a.example", viewer_).status, 404);
 }
 
+TEST_F(HandlersTest, AnAdminDefinesReplacesAndDeletesPoliciesAtRunTimeButNotTheConfiguredOnes) {
+  AddAccount("acct1");
+  const std::string rules = R"({"allowed_domains":["partners.example"],"max_identifiers":5})";
+  EXPECT_EQ(Send("PUT", "/admin/v1/policies/partners", operator_, rules).status, 403);
+  http::Response defined = Send("PUT", "/admin/v1/policies/partners", admin_, rules);
+  ASSERT_EQ(defined.status, 201) << defined.body;
+  EXPECT_EQ(Json(defined)["source"], "api");
+  EXPECT_EQ(Json(defined)["rules"]["max_identifiers"], 5);
+  EXPECT_EQ(LastAudit("policy.defined")["requester"], "admin:root");
+  nlohmann::json listed = Get("/admin/v1/policies");
+  ASSERT_EQ(listed["policies"].size(), 3u);
+  EXPECT_EQ(listed["policies"][1]["name"], "devices");
+  EXPECT_EQ(listed["policies"][1]["source"], "config");
+  EXPECT_EQ(listed["policies"][2]["name"], "partners");
+  EXPECT_EQ(listed["policies"][2]["source"], "api");
+  EXPECT_EQ(listed["policies"][2]["rules"]["allowed_domains"][0], "partners.example");
+
+  // Bound, it decides; replaced, the new rules decide.
+  ASSERT_EQ(Send("POST", "/admin/v1/accounts/acct1/policy", admin_, R"({"policy":"partners"})").status, 200);
+  nlohmann::json refused = Get("/admin/v1/policies/explain?account=acct1&name=www.example.com");
+  EXPECT_EQ(refused["allowed"], false);
+  EXPECT_NE(refused.dump().find("\"policy\":\"partners\""), std::string::npos) << refused.dump();
+  http::Response replaced = Send("PUT", "/admin/v1/policies/partners", admin_, R"({"allowed_domains":["example.com"]})");
+  ASSERT_EQ(replaced.status, 200) << replaced.body;
+  EXPECT_EQ(Get("/admin/v1/policies/explain?account=acct1&name=www.example.com")["allowed"], true);
+  EXPECT_EQ(LastAudit("policy.updated")["rules"]["allowed_domains"][0], "example.com");
+
+  // Bad bodies are refused naming what is wrong; configured policies change only in the file.
+  http::Response unknown = Send("PUT", "/admin/v1/policies/p2", admin_, R"({"allowed_domain":["a.example"]})");
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_NE(Json(unknown)["detail"].get<std::string>().find("unknown field \"allowed_domain\""), std::string::npos);
+  for (const std::string body : {"", "[]", "{not json", R"({"max_identifiers":"5"})", R"({"key_types":["dsa"]})"}) {
+    EXPECT_EQ(Send("PUT", "/admin/v1/policies/p2", admin_, body).status, 400) << body;
+  }
+  EXPECT_EQ(Send("PUT", "/admin/v1/policies/bad%20name", admin_, "{}").status, 400);
+  for (const std::string name : {"devices", "default"}) {
+    http::Response configured = Send("PUT", "/admin/v1/policies/" + name, admin_, "{}");
+    EXPECT_EQ(configured.status, 409) << name;
+    EXPECT_NE(Json(configured)["detail"].get<std::string>().find("configuration file"), std::string::npos);
+    EXPECT_EQ(Send("DELETE", "/admin/v1/policies/" + name, admin_).status, 409) << name;
+  }
+
+  // Deleting: refused while bound, then done once.
+  EXPECT_EQ(Send("DELETE", "/admin/v1/policies/partners", operator_).status, 403);
+  http::Response bound = Send("DELETE", "/admin/v1/policies/partners", admin_);
+  EXPECT_EQ(bound.status, 409);
+  EXPECT_NE(Json(bound)["detail"].get<std::string>().find("account acct1"), std::string::npos) << bound.body;
+  ASSERT_EQ(Send("POST", "/admin/v1/accounts/acct1/policy", admin_, R"({"policy":""})").status, 200);
+  http::Response deleted = Send("DELETE", "/admin/v1/policies/partners", admin_);
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  EXPECT_EQ(Json(deleted)["deleted"], true);
+  EXPECT_EQ(LastAudit("policy.deleted")["requester"], "admin:root");
+  EXPECT_EQ(Send("DELETE", "/admin/v1/policies/partners", admin_).status, 404);
+  EXPECT_EQ(Get("/admin/v1/policies")["policies"].size(), 2u);
+}
+
 }  // namespace
 }  // namespace anvil::admin

@@ -52,14 +52,7 @@ class ExternalAuthorizationTest : public HookHolder, public RegistrationAuthorit
     for (const auto& n : names) request.identifiers.emplace_back("dns", n);
     return ra_.NewOrder(account, request);
   }
-  nlohmann::json LastAudit(const std::string& kind) {
-    auto events = store_.ListAudit(0, 1000);
-    EXPECT_TRUE(events.ok());
-    for (auto it = events->rbegin(); it != events->rend(); ++it) {
-      if (it->kind == kind) return nlohmann::json::parse(it->details_json);
-    }
-    return nullptr;
-  }
+  nlohmann::json LastAudit(const std::string& kind) { return testing_support::LastAuditDetails(store_, kind); }
   // A ready order whose new-order question the hook allowed.
   std::pair<storage::Account, storage::Order> Ready() {
     auto [account, order] = ReadyOrder();

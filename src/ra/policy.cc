@@ -13,6 +13,9 @@ std::string List(const std::vector<std::string>& values) {
   return out;
 }
 
+// The key types a policy may name (KeyTypeOf's names of the keys a CSR may carry).
+const std::vector<std::string> kKeyTypeNames{"ec256", "ec384", "ec521", "rsa2048", "rsa3072", "rsa4096", "ed25519"};
+
 bool Contains(const std::vector<std::string>& values, std::string_view value) {
   return std::find(values.begin(), values.end(), value) != values.end();
 }
@@ -129,7 +132,18 @@ Result<Policy> Policy::Create(const PolicyRules& rules) {
       return Error(Code::kInvalidArgument, prefix + "challenge_types: unknown challenge type \"" + type + "\"");
     }
   }
-  if (rules.max_identifiers < 1) return Error(Code::kInvalidArgument, prefix + "max_identifiers: at least 1");
+  if (rules.max_identifiers < 1 || rules.max_identifiers > 10000) {
+    return Error(Code::kInvalidArgument, prefix + "max_identifiers: must be 1..10000");
+  }
+  for (const auto& type : rules.key_types) {
+    if (!Contains(kKeyTypeNames, type)) {
+      return Error(Code::kInvalidArgument,
+                   prefix + "key_types: unknown key type \"" + type + "\" (known: " + List(kKeyTypeNames) + ")");
+    }
+  }
+  if (rules.max_validity && rules.max_validity->count() <= 0) {
+    return Error(Code::kInvalidArgument, prefix + "max_validity: must be positive (leave it out for the profile's)");
+  }
   p.allow_wildcards_ = rules.allow_wildcards;
   p.max_identifiers_ = rules.max_identifiers;
   p.key_types_ = rules.key_types;

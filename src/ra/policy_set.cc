@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "ra/policy_json.h"
+
 namespace anvil::ra {
 
 Status PolicyRefusal::ToStatus(Code code) const {
@@ -71,6 +73,27 @@ Result<PolicySet> PolicySet::Create(const PolicyRules& default_rules, const std:
   }
   return set;
 }
+
+Result<PolicySet> PolicySet::WithStored(const std::vector<PolicyRules>& stored) const {
+  PolicySet set = *this;
+  for (const PolicyRules& r : stored) {
+    ANVIL_RETURN_IF_ERROR(CheckPolicyName(r.name));
+    if (set.policies_.contains(r.name)) {
+      return Error(Code::kConflict, "policy " + r.name +
+                                        (r.name == "default" ? " is the default policy, [policy]"
+                                         : set.stored_.contains(r.name)
+                                             ? " is defined twice"
+                                             : " is defined in the configuration file ([policies." + r.name + "])") +
+                                        "; give this one another name");
+    }
+    ANVIL_ASSIGN_OR_RETURN(Policy policy, Policy::Create(r));
+    set.policies_.emplace(r.name, std::move(policy));
+    set.stored_.insert(r.name);
+  }
+  return set;
+}
+
+const char* PolicySourceName(PolicySource source) { return source == PolicySource::kApi ? "api" : "config"; }
 
 const Policy* PolicySet::Find(const std::string& name) const {
   auto it = policies_.find(name);

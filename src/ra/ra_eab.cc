@@ -30,6 +30,7 @@ Result<std::string> RegistrationAuthority::CheckEab(const NewAccountRequest& req
 }
 
 Result<storage::EabKey> RegistrationAuthority::CreateEabKey(const EabKeyRequest& request) {
+  std::lock_guard lock(policy_writes_mu_);
   ANVIL_RETURN_IF_ERROR(CheckBindable(request.policy));
   if (request.max_uses < 0) return Error(Code::kInvalidArgument, "max_uses must be 0 (any number) or more");
   if (request.lifetime && request.lifetime->count() <= 0) {

@@ -1,7 +1,9 @@
-// The RA's named policies (docs/policy.md): which policies bind a request, and the operator's binding of a
-// policy to an account.
+// The RA's named policies (docs/policy.md): which policies bind a request, the operator's binding of a policy
+// to an account, and the policies defined at run time (admin API, `anvil-ca policy define|delete`).
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
+#include "ra/policy_json.h"
 #include "ra/registration_authority.h"
 
 namespace anvil::ra {
@@ -13,15 +15,16 @@ Result<EffectivePolicy> RegistrationAuthority::PolicyFor(const storage::Account&
 
 Result<EffectivePolicy> RegistrationAuthority::PolicyFor(const storage::Account& account,
                                                          const ProfileRules* profile) {
-  std::vector<BoundPolicy> bound{{&policies_.default_policy(), "default"}};
-  // A policy bound by name that the configuration no longer defines refuses everything: dropping a policy
-  // from the file must not widen what its holders may get.
+  std::shared_ptr<const PolicySet> set = policies_.Current();
+  std::vector<BoundPolicy> bound{{&set->default_policy(), "default"}};
+  // A policy bound by name that is no longer defined refuses everything: dropping a policy from the file (or a
+  // stored definition that cannot be loaded) must not widen what its holders may get.
   auto bind = [&](const std::string& name, std::string binding) -> Status {
     if (name.empty()) return Status::Ok();
-    const Policy* policy = policies_.Find(name);
+    const Policy* policy = set->Find(name);
     if (policy == nullptr) {
       return Error(Code::kUnauthorized, "policy " + name + " (" + binding +
-                                            ") is not defined in this server's configuration; nothing is allowed");
+                                            ") is not defined on this server; nothing is allowed");
     }
     bound.push_back({policy, std::move(binding)});
     return Status::Ok();
@@ -32,7 +35,7 @@ Result<EffectivePolicy> RegistrationAuthority::PolicyFor(const storage::Account&
     ANVIL_RETURN_IF_ERROR(bind(key.policy, "EAB key " + key.kid));
   }
   ANVIL_RETURN_IF_ERROR(bind(account.policy, "account " + account.id));
-  return EffectivePolicy(std::move(bound));
+  return EffectivePolicy(std::move(set), std::move(bound));
 }
 
 Result<PolicyExplanation> RegistrationAuthority::ExplainPolicy(const storage::Account& account,
@@ -74,24 +77,99 @@ Status RegistrationAuthority::PolicyRefused(const PolicyRefusal& refusal, Code c
 }
 
 Status RegistrationAuthority::CheckBindable(const std::string& policy) const {
-  if (policy.empty() || (policy != "default" && policies_.Find(policy) != nullptr)) return Status::Ok();
+  std::shared_ptr<const PolicySet> set = policies_.Current();
+  if (policy.empty() || (policy != "default" && set->Find(policy) != nullptr)) return Status::Ok();
   std::string defined;
-  for (const auto& [name, p] : policies_.all()) {
+  for (const auto& [name, p] : set->all()) {
     if (name != "default") defined += (defined.empty() ? "" : ", ") + name;
   }
-  return Error(Code::kInvalidArgument, "no named policy \"" + policy + "\" is configured (defined: " +
+  return Error(Code::kInvalidArgument, "no named policy \"" + policy + "\" is defined (defined: " +
                                            (defined.empty() ? "none" : defined) + ")");
 }
 
 Result<storage::Account> RegistrationAuthority::SetAccountPolicy(const std::string& account_id,
                                                                  const std::string& policy,
                                                                  const std::string& requester) {
+  std::lock_guard lock(policy_writes_mu_);
   ANVIL_RETURN_IF_ERROR(CheckBindable(policy));
   ANVIL_ASSIGN_OR_RETURN(storage::Account account, store_.GetAccount(account_id));
   nlohmann::json details = {{"policy", policy}, {"previous", account.policy}, {"requester", requester}};
   ANVIL_RETURN_IF_ERROR(
       store_.SetAccountPolicy(account_id, policy, Audit("account.policy_set", account_id, account_id, details.dump())));
   return store_.GetAccount(account_id);
+}
+
+// ------------------------------------------------------------------------------- run-time definitions
+
+namespace {
+
+// kConflict for a name the configuration file defines: its policies change only there.
+Status RefuseConfigured(const PolicySet& configured, const std::string& name, const char* what) {
+  if (configured.Find(name) == nullptr) return Status::Ok();
+  return Error(Code::kConflict, "policy " + name + " is defined in the configuration file (" +
+                                    (name == "default" ? std::string("[policy]") : "[policies." + name + "]") +
+                                    "); " + what + " it there");
+}
+
+}  // namespace
+
+Result<RegistrationAuthority::PolicyChange> RegistrationAuthority::DefinePolicy(const std::string& name,
+                                                                                const PolicyRules& rules,
+                                                                                const std::string& requester) {
+  ANVIL_RETURN_IF_ERROR(CheckPolicyName(name));
+  ANVIL_RETURN_IF_ERROR(RefuseConfigured(policies_.configured(), name, "change"));
+  PolicyRules named = rules;
+  named.name = name;
+  // As the configuration's check: a policy may name only profiles this server offers.
+  for (const std::string& profile : named.profiles) {
+    if (!options_.profiles.contains(profile)) {
+      return Error(Code::kInvalidArgument, "policies." + name + ".profiles: profile \"" + profile.substr(0, 64) +
+                                               "\" is not configured");
+    }
+  }
+  // The checks of every configured policy, through the path the stored rules take when they are loaded.
+  ANVIL_RETURN_IF_ERROR(policies_.configured().WithStored({named}).status());
+  const nlohmann::json rules_json = PolicyRulesToJson(named);
+  const TimePoint now = clock_.Now();
+  storage::PolicyDefinition definition{name, rules_json.dump(), now, requester, now, requester};
+  const nlohmann::json details = {{"requester", requester}, {"rules", rules_json}};
+  std::lock_guard lock(policy_writes_mu_);
+  // Whether it exists is the store's to say: another process may have defined or deleted it meanwhile.
+  PolicyChange change = PolicyChange::kDefined;
+  Status written = store_.CreatePolicyDefinition(definition, Audit("policy.defined", "", name, details.dump()));
+  if (written.code() == Code::kConflict) {
+    change = PolicyChange::kUpdated;
+    written = store_.UpdatePolicyDefinition(definition, Audit("policy.updated", "", name, details.dump()));
+  }
+  ANVIL_RETURN_IF_ERROR(written);
+  ReloadAfterWrite();
+  return change;
+}
+
+Status RegistrationAuthority::DeletePolicy(const std::string& name, const std::string& requester) {
+  ANVIL_RETURN_IF_ERROR(RefuseConfigured(policies_.configured(), name, "remove"));
+  for (const auto& [profile, rules] : options_.profiles) {
+    if (rules.policy == name) {
+      return Error(Code::kConflict, "policy " + name + " is bound to profile " + profile + " (profiles." + profile +
+                                        ".policy in the configuration file)");
+    }
+  }
+  std::lock_guard lock(policy_writes_mu_);
+  std::shared_ptr<const PolicySet> set = policies_.Current();
+  nlohmann::json details = {{"requester", requester}};
+  if (const Policy* policy = set->Find(name); policy != nullptr) details["rules"] = PolicyRulesToJson(policy->rules());
+  ANVIL_RETURN_IF_ERROR(
+      store_.DeletePolicyDefinition(name, clock_.Now(), Audit("policy.deleted", "", name, details.dump())));
+  ReloadAfterWrite();
+  return Status::Ok();
+}
+
+void RegistrationAuthority::ReloadAfterWrite() {
+  // The change is stored and audited: a failure to read it back must not report it as failed. The set in force
+  // then lags the store's version, so Current() reloads it within PolicyCatalog::kRecheckPeriod.
+  if (auto reloaded = policies_.Reload(); !reloaded.ok()) {
+    spdlog::warn("policies: reading the definitions back after a change: {}", reloaded.status().ToString());
+  }
 }
 
 }  // namespace anvil::ra

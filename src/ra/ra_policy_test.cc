@@ -71,15 +71,7 @@ class RaPolicyTest : public RegistrationAuthorityTest {
     request.profile = profile;
     return ra_.NewOrder(account, request);
   }
-  nlohmann::json LastAudit(const std::string& kind) {
-    auto events = store_.ListAudit(0, 1000);
-    EXPECT_TRUE(events.ok());
-    for (auto it = events->rbegin(); it != events->rend(); ++it) {
-      if (it->kind == kind) return nlohmann::json::parse(it->details_json);
-    }
-    ADD_FAILURE() << "no " << kind << " record";
-    return {};
-  }
+  nlohmann::json LastAudit(const std::string& kind) { return testing_support::LastAuditDetails(store_, kind); }
 };
 
 TEST_F(RaPolicyTest, TheProfilesPolicyRefusesNamingPolicyBindingAndRuleAndTheRefusalIsAudited) {

@@ -69,6 +69,18 @@ class FaultyStore final : public storage::testing::ForwardingStore {
   }
 };
 
+// The details of the newest audit record of `kind` in `store`; a test failure (and null) when there is none.
+inline nlohmann::json LastAuditDetails(storage::Store& store, const std::string& kind) {
+  auto events = store.ListAudit(0, 1000);
+  EXPECT_TRUE(events.ok());
+  if (!events.ok()) return nullptr;
+  for (auto it = events->rbegin(); it != events->rend(); ++it) {
+    if (it->kind == kind) return nlohmann::json::parse(it->details_json);
+  }
+  ADD_FAILURE() << "no " << kind << " record";
+  return nullptr;
+}
+
 // Two profiles, no rate limits.
 inline RaOptions Options() {
   RaOptions o;

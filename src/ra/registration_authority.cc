@@ -31,7 +31,7 @@ RegistrationAuthority::RegistrationAuthority(RaOptions options, PolicySet polici
                                              va::Validator& validator, ca::CertificateIssuer& ca, const Clock& clock,
                                              SteadyClock& steady_clock)
     : options_(std::move(options)),
-      policies_(std::move(policies)),
+      policies_(std::move(policies), store, steady_clock),
       store_(store),
       validator_(validator),
       ca_(ca),

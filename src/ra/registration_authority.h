@@ -32,6 +32,7 @@
 #include "ra/challenge_waits.h"
 #include "ra/options.h"
 #include "ra/policy.h"
+#include "ra/policy_catalog.h"
 #include "ra/policy_set.h"
 #include "storage/store.h"
 #include "va/validator.h"
@@ -159,10 +160,27 @@ class RegistrationAuthority {
                                                 const std::string& requester = "operator");
 
   // Policies (docs/policy.md, ra_policy.cc). The policies bound to a request of `account` for `profile`
-  // (empty: the default profile): the default, the profile's, the EAB key's and the account's, in that order. kUnauthorized when a bound policy is no longer configured
-  // (fail closed), kInvalidProfile for an unknown profile.
+  // (empty: the default profile): the default, the profile's, the EAB key's and the account's, in that order.
+  // kUnauthorized when a bound policy is no longer defined (fail closed), kInvalidProfile for an unknown profile.
   Result<EffectivePolicy> PolicyFor(const storage::Account& account, const std::string& profile);
-  const PolicySet& policies() const { return policies_; }
+  // The policies in force, the configuration's and those defined at run time: a snapshot the caller may keep
+  // (ra/policy_catalog.h).
+  std::shared_ptr<const PolicySet> policies() const { return policies_.Current(); }
+  // Reads the policies defined at run time now (the server's start; they are read at first use otherwise): the
+  // stored definitions left out, and why ("NAME: why"). Errors: the store's.
+  Result<std::vector<std::string>> LoadPolicies() { return policies_.Reload(); }
+  // Defines the named policy `name` with `rules` (their name is ignored) over the admin API or the command
+  // line, or replaces the rules of one defined so: stored with its audit row, `policy.defined` or
+  // `policy.updated` with `requester` and the rules, and in force at once. kInvalidArgument for a bad name, a
+  // bad rule (checked as a configured policy's, Policy::Create) or a profile not configured; kConflict when the
+  // configuration file defines the name ("default" included).
+  enum class PolicyChange { kDefined, kUpdated };
+  Result<PolicyChange> DefinePolicy(const std::string& name, const PolicyRules& rules, const std::string& requester);
+  // Deletes a policy defined at run time, audited `policy.deleted` with `requester` and the rules it had.
+  // kConflict when the configuration file defines it, or while it binds a request: a profile, a valid account
+  // (its own or its EAB key's), an EAB key that may still bind accounts (the message names it); kNotFound when
+  // no such policy was defined at run time.
+  Status DeletePolicy(const std::string& name, const std::string& requester);
   // `name`: a DNS name or IP address; `key_type` ("ec256" …) or "" for none. kInvalidProfile, or the
   // identifier's parse error.
   Result<PolicyExplanation> ExplainPolicy(const storage::Account& account, const std::string& profile,
@@ -256,8 +274,12 @@ class RegistrationAuthority {
   // here from `account`). Otherwise the audited refusal (order.refused): kUnauthorized with the service's
   // reason, or — no answer, fail closed — kServerInternal with a Retry-After (ra_external_authorization.cc).
   Status AskExternalAuthorization(AuthorizationQuestion question, const storage::Account& account);
-  // OK for "" (no policy) or a configured named policy; kInvalidArgument naming the defined ones otherwise.
+  // OK for "" (no policy) or a named policy in force; kInvalidArgument naming the defined ones otherwise. Callers
+  // hold policy_writes_mu_ until their binding is stored.
   Status CheckBindable(const std::string& policy) const;
+  // After DefinePolicy's or DeletePolicy's write: puts the stored definitions in force (a read error is logged;
+  // the catalog catches up within its recheck period).
+  void ReloadAfterWrite();
   // Reports `refusal` to the observer and returns it as `code` (its detail names policy, binding and rule).
   Status PolicyRefused(const PolicyRefusal& refusal, Code code) const;
   // A validation under way: what its outcome is recorded against and audited with.
@@ -280,7 +302,11 @@ class RegistrationAuthority {
                             std::string details_json) const;
 
   RaOptions options_;  // not changed after construction
-  PolicySet policies_;
+  PolicyCatalog policies_;
+  // Orders the operator's policy writes: a binding (SetAccountPolicy, CreateEabKey) is checked and stored, or a
+  // definition deleted, without another of them in between, so that no binding of this process names a policy
+  // it is deleting. Held across a store write; only operator calls take it, never a request.
+  std::mutex policy_writes_mu_;
   storage::Store& store_;
   va::Validator& validator_;
   ca::CertificateIssuer& ca_;

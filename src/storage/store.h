@@ -441,6 +441,47 @@ class AdminCredentialStore {
   virtual Status RevokeAdminCredential(const std::string& name, TimePoint at, const AuditEvent& audit) = 0;
 };
 
+// A named issuance policy defined at run time (`PUT /admin/v1/policies/{name}`, `anvil-ca policy define`;
+// docs/policy.md, "Policies defined at run time"), beside those of the configuration file. The store keeps
+// the rules as the JSON text it is given and does not interpret them: the RA validates them before a write and
+// builds the policy from them when it loads.
+struct PolicyDefinition {
+  std::string name;
+  std::string rules_json;  // a JSON object: the rule fields of docs/policy.md (ra/policy_json.h)
+  TimePoint created_at;
+  std::string created_by;  // the requester: "operator", "admin:NAME"
+  TimePoint updated_at;    // = created_at until the rules are replaced
+  std::string updated_by;
+};
+
+// Every definition, and the version of the set they form (PolicyDefinitionStore::PolicyDefinitionsVersion)
+// read in the same snapshot.
+struct PolicyDefinitions {
+  int64_t version = 0;
+  std::vector<PolicyDefinition> definitions;  // in name order
+};
+
+class PolicyDefinitionStore {
+ public:
+  virtual ~PolicyDefinitionStore() = default;
+  // Records `definition` and appends `audit`. kConflict when a definition has its name; kInvalidArgument when
+  // the name is empty. Nothing changes on an error.
+  virtual Status CreatePolicyDefinition(const PolicyDefinition& definition, const AuditEvent& audit) = 0;
+  // Replaces rules_json, updated_at and updated_by of the definition named definition.name (its created_at and
+  // created_by stay) and appends `audit`. kNotFound ("policy definition NAME does not exist").
+  virtual Status UpdatePolicyDefinition(const PolicyDefinition& definition, const AuditEvent& audit) = 0;
+  // Deletes the definition and appends `audit`, unless the policy still binds a request: kConflict naming the
+  // first binder found when a valid account has it as its own policy, a valid account was created with an EAB
+  // key that has it, or an EAB key usable at `now` (internal::CheckEabUsable) has it. Checked in the delete's
+  // transaction, so a binding written by another process either precedes the check or follows the delete.
+  // kNotFound without the definition. Nothing changes on an error.
+  virtual Status DeletePolicyDefinition(const std::string& name, TimePoint now, const AuditEvent& audit) = 0;
+  virtual Result<PolicyDefinitions> ListPolicyDefinitions() = 0;
+  // A number that grows with every committed create, update or delete of a definition, by any process on the
+  // database (0 before the first): one cheap read, for a server that reloads the definitions when it moved.
+  virtual Result<int64_t> PolicyDefinitionsVersion() = 0;
+};
+
 // Keys refused for every future certificate and account (docs/security.md; Boulder's blockedKeys): a key is
 // added when a certificate with it is revoked for keyCompromise, and never removed.
 struct BlockedKey {
@@ -532,6 +573,7 @@ class Store : public AccountStore,
               public IssuanceStore,
               public EabKeyStore,
               public AdminCredentialStore,
+              public PolicyDefinitionStore,
               public BlockedKeyStore,
               public RevocationListStore,
               public AuditLog,

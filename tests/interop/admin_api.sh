@@ -3,8 +3,10 @@
 # certificate issued through ACME by the anvil client, administrators' client certificates and a bearer token
 # made with `anvil-ca admin`, and the API driven with curl over mTLS: a viewer is refused a revocation (403), an
 # operator revokes the ACME certificate and the revocation is visible (API, `anvil-ca cert list`), the token
-# works until `anvil-ca admin revoke` (then 401), a revoked certificate credential is refused, the audit records
-# name each caller, and every response is validated against the OpenAPI document anvil-ca serves.
+# works until `anvil-ca admin revoke` (then 401), a revoked certificate credential is refused, a policy defined
+# over the API and bound to the ACME account refuses the anvil client (and cannot be deleted until unbound), a
+# policy defined with `anvil-ca policy define` is seen by the running server, the audit records name each caller,
+# and every response is validated against the OpenAPI document anvil-ca serves.
 # Usage: admin_api.sh PATH/TO/anvil PATH/TO/anvil-ca
 set -euo pipefail
 ANVIL_BIN=$1
@@ -123,6 +125,56 @@ ADMIN_TOKEN=$("$ANVIL_CA" admin token create "${CA_ARGS[@]}" --name root --role 
 call anchor 201 POST /audit/anchors /audit/anchors -H "Authorization: Bearer $ADMIN_TOKEN"
 call reload 200 POST /ca/reload /ca/reload -H "Authorization: Bearer $ADMIN_TOKEN"
 
+step "an admin defines a policy at run time and binds it to the ACME account; the anvil client is refused by it"
+call policy-define-operator 403 PUT '/policies/{name}' /policies/partners $(as alice) -H 'Content-Type: application/json' -d '{}'
+call policy-define-unknown 400 PUT '/policies/{name}' /policies/partners -H "Authorization: Bearer $ADMIN_TOKEN" \
+  -H 'Content-Type: application/json' -d '{"allowed_domain":["partners.anvil.test"]}'
+grep -q 'unknown field \\"allowed_domain\\"' "$WORK/responses/policy-define-unknown" ||
+  fail "the 400 does not name the unknown field: $(cat "$WORK/responses/policy-define-unknown")"
+call policy-define-default 409 PUT '/policies/{name}' /policies/default -H "Authorization: Bearer $ADMIN_TOKEN" \
+  -H 'Content-Type: application/json' -d '{}'
+grep -q 'configuration file' "$WORK/responses/policy-define-default" || fail "the 409 does not say why"
+call policy-define 201 PUT '/policies/{name}' /policies/partners -H "Authorization: Bearer $ADMIN_TOKEN" \
+  -H 'Content-Type: application/json' -d '{"allowed_domains":["partners.anvil.test"],"max_identifiers":2}'
+call policies 200 GET /policies /policies $(as alice)
+[ "$(json "$WORK/responses/policies" '[(p["name"], p["source"]) for p in d["policies"]]')" = \
+  "[('default', 'config'), ('partners', 'api')]" ] || fail "policies: $(cat "$WORK/responses/policies")"
+call policy-bind 200 POST '/accounts/{id}/policy' "/accounts/$ACCOUNT/policy" -H "Authorization: Bearer $ADMIN_TOKEN" \
+  -H 'Content-Type: application/json' -d '{"policy":"partners"}'
+# The account anvil registered above is bound now: a name outside partners.anvil.test is refused at newOrder.
+if "$ANVIL_BIN" --state-dir "$WORK/state" issue --server "$DIRECTORY" --ca-bundle "$ROOT_PEM" -m admin@anvil.test \
+  --name two -d elsewhere.anvil.test --http-address 127.0.0.1 --http-port "$HTTP_PORT" >"$WORK/refused.out" 2>&1; then
+  fail "anvil got a certificate outside the account's policy"
+fi
+grep -q "policy partners (account $ACCOUNT), rule allowed_domains" "$WORK/refused.out" ||
+  fail "the refusal does not name the policy and rule: $(cat "$WORK/refused.out")"
+call policy-explain 200 GET /policies/explain "/policies/explain?account=$ACCOUNT&name=elsewhere.anvil.test" $(as vera)
+[ "$(json "$WORK/responses/policy-explain" '[(v["policy"], v["rule"]) for v in d["verdicts"] if v["rule"]]')" = \
+  "[('partners', 'allowed_domains')]" ] || fail "explain: $(cat "$WORK/responses/policy-explain")"
+
+step "the policy cannot be deleted while bound; unbound, it is deleted"
+call policy-delete-bound 409 DELETE '/policies/{name}' /policies/partners -H "Authorization: Bearer $ADMIN_TOKEN"
+grep -q "account $ACCOUNT" "$WORK/responses/policy-delete-bound" || fail "the 409 does not name the account"
+call policy-unbind 200 POST '/accounts/{id}/policy' "/accounts/$ACCOUNT/policy" -H "Authorization: Bearer $ADMIN_TOKEN" \
+  -H 'Content-Type: application/json' -d '{"policy":""}'
+call policy-delete 200 DELETE '/policies/{name}' /policies/partners -H "Authorization: Bearer $ADMIN_TOKEN"
+call policy-delete-again 404 DELETE '/policies/{name}' /policies/partners -H "Authorization: Bearer $ADMIN_TOKEN"
+
+step "a policy defined with the command line is seen by the running server within a second"
+echo '{"identifier_types":["dns"],"max_identifiers":1}' >"$WORK/lab-rules.json"
+"$ANVIL_CA" policy define "${CA_ARGS[@]}" lab --rules-file "$WORK/lab-rules.json"
+seen_lab() {
+  curl -sf --cacert "$ROOT_PEM" $(as alice) "$ADMIN/policies" -o "$WORK/policies-now.json" &&
+    [ "$(json "$WORK/policies-now.json" '[p["source"] for p in d["policies"] if p["name"] == "lab"]')" = "['api']" ]
+}
+wait_for "the server to see the policy lab" 5 seen_lab || fail "the server does not see the policy lab"
+"$ANVIL_CA" policy list "${CA_ARGS[@]}" | grep -q '^lab (defined at run time)' || fail "policy list does not show lab"
+echo '{"allowed_domain":[]}' >"$WORK/bad-rules.json"
+! "$ANVIL_CA" policy define "${CA_ARGS[@]}" bad --rules-file "$WORK/bad-rules.json" 2>"$WORK/bad-rules.err" ||
+  fail "policy define took an unknown field"
+grep -q 'unknown field "allowed_domain"' "$WORK/bad-rules.err" || fail "policy define: $(cat "$WORK/bad-rules.err")"
+"$ANVIL_CA" policy delete "${CA_ARGS[@]}" lab
+
 step "revoked credentials are refused (401): the ci token, vera's certificate"
 "$ANVIL_CA" admin revoke "${CA_ARGS[@]}" ci
 "$ANVIL_CA" admin revoke "${CA_ARGS[@]}" vera
@@ -156,6 +208,12 @@ find(lambda r: r["kind"] == "certificate.revoked" and r["subject"] == serial and
 find(lambda r: req(r) and r["details"]["caller"] == {"name": "ci", "role": "viewer", "credential": "token"}, "ci's calls")
 find(lambda r: req(r) and r["details"]["caller"] is None and r["details"]["status"] == 401, "an unauthenticated call")
 find(lambda r: r["kind"] == "admin.credential.revoked" and r["subject"] == "vera", "vera's credential revoked")
+find(lambda r: r["kind"] == "policy.defined" and r["subject"] == "partners" and r["details"]["requester"] == "admin:root"
+     and r["details"]["rules"]["allowed_domains"] == ["partners.anvil.test"], "the policy defined by root")
+find(lambda r: r["kind"] == "policy.deleted" and r["subject"] == "partners" and r["details"]["requester"] == "admin:root",
+     "the policy deleted by root")
+find(lambda r: r["kind"] == "policy.defined" and r["subject"] == "lab" and r["details"]["requester"] == "operator",
+     "the policy defined with the command line")
 print(f"{len(records)} audit records; each caller named")
 PY
 "$ANVIL_CA" audit verify "${CA_ARGS[@]}"

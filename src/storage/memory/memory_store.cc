@@ -12,6 +12,7 @@
 #include "storage/internal/eab.h"
 #include "storage/internal/inventory.h"
 #include "storage/internal/rate_limit.h"
+#include "storage/memory/memory_policy_definitions.h"
 
 namespace anvil::storage {
 namespace {
@@ -629,6 +630,39 @@ class MemoryStore final : public Store {
     return NotFound("admin credential", name);
   }
 
+  // ---- PolicyDefinitionStore (memory_policy_definitions.cc) ----
+
+  Status CreatePolicyDefinition(const PolicyDefinition& definition, const AuditEvent& audit) override {
+    std::lock_guard lock(mu_);
+    ANVIL_RETURN_IF_ERROR(policy_definitions_.Create(definition));
+    Append(audit);
+    return Status::Ok();
+  }
+
+  Status UpdatePolicyDefinition(const PolicyDefinition& definition, const AuditEvent& audit) override {
+    std::lock_guard lock(mu_);
+    ANVIL_RETURN_IF_ERROR(policy_definitions_.Update(definition));
+    Append(audit);
+    return Status::Ok();
+  }
+
+  Status DeletePolicyDefinition(const std::string& name, TimePoint now, const AuditEvent& audit) override {
+    std::lock_guard lock(mu_);
+    ANVIL_RETURN_IF_ERROR(policy_definitions_.Delete(name, now, accounts_, eab_keys_));
+    Append(audit);
+    return Status::Ok();
+  }
+
+  Result<PolicyDefinitions> ListPolicyDefinitions() override {
+    std::lock_guard lock(mu_);
+    return policy_definitions_.List();
+  }
+
+  Result<int64_t> PolicyDefinitionsVersion() override {
+    std::lock_guard lock(mu_);
+    return policy_definitions_.version();
+  }
+
   // ---- AuditLog ----
 
   // Memory always takes writes.
@@ -828,6 +862,7 @@ class MemoryStore final : public Store {
   std::vector<AuditEvent> audit_;
   std::vector<AuditAnchor> anchors_;
   std::vector<AdminCredential> admin_credentials_;  // in creation order (few: a scan is fine)
+  MemoryPolicyDefinitions policy_definitions_;
 };
 
 }  // namespace

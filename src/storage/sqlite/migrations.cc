@@ -309,6 +309,38 @@ CREATE TABLE admin_credentials (
 )sql";
 constexpr Migration kAdminCredentialsMigration{11, "admin API credentials (issue 15)", kAdminCredentials};
 
+// Named policies defined at run time (issue 15, storage::PolicyDefinitionStore; docs/policy.md). Self-contained
+// as migration 11 is. `policy_definitions_version` is one row whose number the triggers move on every change
+// of a definition, so that a server sees another process's change with one cheap read (the RA checks it at
+// most once a second). The two partial indexes answer a deletion's question "what still binds this policy"
+// without scanning the accounts: only accounts with a policy of their own, or created with an EAB key, are in
+// them.
+constexpr char kPolicyDefinitions[] = R"sql(
+CREATE TABLE policy_definitions (
+  name       TEXT PRIMARY KEY,
+  rules_json TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  updated_by TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE policy_definitions_version (
+  id      INTEGER PRIMARY KEY CHECK (id = 1),
+  version INTEGER NOT NULL
+);
+INSERT INTO policy_definitions_version (id, version) VALUES (1, 0);
+CREATE TRIGGER policy_definitions_inserted AFTER INSERT ON policy_definitions
+  BEGIN UPDATE policy_definitions_version SET version = version + 1; END;
+CREATE TRIGGER policy_definitions_updated AFTER UPDATE ON policy_definitions
+  BEGIN UPDATE policy_definitions_version SET version = version + 1; END;
+CREATE TRIGGER policy_definitions_deleted AFTER DELETE ON policy_definitions
+  BEGIN UPDATE policy_definitions_version SET version = version + 1; END;
+CREATE INDEX accounts_by_policy ON accounts(policy) WHERE policy <> '';
+CREATE INDEX accounts_by_eab_kid ON accounts(eab_kid) WHERE eab_kid IS NOT NULL;
+)sql";
+constexpr Migration kPolicyDefinitionsMigration{12, "named policies defined at run time (issue 15)",
+                                                kPolicyDefinitions};
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -325,6 +357,7 @@ const std::vector<Migration>& Migrations() {
       {9, "the inventory's trigram index without positions", kPositionlessTrigrams, RebuildNameTrigrams},
       {10, "named policies of accounts and EAB keys; EAB key expiry, uses and revocation", kPoliciesAndEabLifecycle},
       kAdminCredentialsMigration,
+      kPolicyDefinitionsMigration,
   };
   return kMigrations;
 }

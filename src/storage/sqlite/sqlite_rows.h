@@ -43,6 +43,17 @@ inline constexpr char kRevokedCertificatesPageSql[] =
     "WHERE authority_key_id = ? AND revoked_at IS NOT NULL AND serial > ? AND state = ? "
     "AND not_after > ? ORDER BY serial LIMIT ?";
 
+// What still binds a run-time policy (DeletePolicyDefinition); parameters: the policy's name, the valid status's
+// name. The first repeats the WHERE of migration 12's partial index (`policy <> ''`) so that SQLite may use it;
+// the second walks the EAB keys (an operator's records, few) and looks each one's accounts up in the other
+// partial index (CROSS JOIN fixes that order: without statistics SQLite would walk every account made with any
+// EAB key). SqliteMigrationsTest checks their plans.
+inline constexpr char kAccountBoundToPolicySql[] =
+    "SELECT id FROM accounts WHERE policy = ? AND policy <> '' AND status = ? ORDER BY id LIMIT 1";
+inline constexpr char kAccountBoundThroughEabKeySql[] =
+    "SELECT a.id, k.kid FROM eab_keys k CROSS JOIN accounts a ON a.eab_kid = k.kid "
+    "WHERE k.policy = ? AND a.status = ? ORDER BY a.id LIMIT 1";
+
 // `status` with "WHAT: " before its message.
 Status Annotate(const Status& status, std::string_view what);
 

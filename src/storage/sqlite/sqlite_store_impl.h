@@ -2,8 +2,8 @@
 // thread) is in sqlite_store.cc; its queries are in one file per kind of record: sqlite_accounts.cc
 // (accounts, EAB keys, audit log), sqlite_orders.cc (orders, authorizations, challenges),
 // sqlite_certificates.cc (certificates, the issuance transactions, CRL states), sqlite_inventory.cc (the
-// inventory's listings and counts), sqlite_admin_credentials.cc (the admin API's credentials). Thread-safety as
-// sqlite_store.h says.
+// inventory's listings and counts), sqlite_admin_credentials.cc (the admin API's credentials),
+// sqlite_policy_definitions.cc (run-time policy definitions). Thread-safety as sqlite_store.h says.
 #pragma once
 
 #include <condition_variable>
@@ -112,6 +112,13 @@ class SqliteStore final : public Store {
   Result<AdminCredential> FindAdminCredential(const std::string& lookup) override;
   Result<std::vector<AdminCredential>> ListAdminCredentials() override;
   Status RevokeAdminCredential(const std::string& name, TimePoint at, const AuditEvent& audit) override;
+
+  // ---- PolicyDefinitionStore (sqlite_policy_definitions.cc) ----
+  Status CreatePolicyDefinition(const PolicyDefinition& definition, const AuditEvent& audit) override;
+  Status UpdatePolicyDefinition(const PolicyDefinition& definition, const AuditEvent& audit) override;
+  Status DeletePolicyDefinition(const std::string& name, TimePoint now, const AuditEvent& audit) override;
+  Result<PolicyDefinitions> ListPolicyDefinitions() override;
+  Result<int64_t> PolicyDefinitionsVersion() override;
 
   // ---- EabKeyStore, BlockedKeyStore and AuditLog (sqlite_accounts.cc) ----
   Status CreateEabKey(const EabKey& key, const AuditEvent& audit) override;

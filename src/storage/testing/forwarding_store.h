@@ -136,6 +136,17 @@ class ForwardingStore : public Store {
   Status RevokeAdminCredential(const std::string& name, TimePoint at, const AuditEvent& audit) override {
     return inner_->RevokeAdminCredential(name, at, audit);
   }
+  Status CreatePolicyDefinition(const PolicyDefinition& definition, const AuditEvent& audit) override {
+    return inner_->CreatePolicyDefinition(definition, audit);
+  }
+  Status UpdatePolicyDefinition(const PolicyDefinition& definition, const AuditEvent& audit) override {
+    return inner_->UpdatePolicyDefinition(definition, audit);
+  }
+  Status DeletePolicyDefinition(const std::string& name, TimePoint now, const AuditEvent& audit) override {
+    return inner_->DeletePolicyDefinition(name, now, audit);
+  }
+  Result<PolicyDefinitions> ListPolicyDefinitions() override { return inner_->ListPolicyDefinitions(); }
+  Result<int64_t> PolicyDefinitionsVersion() override { return inner_->PolicyDefinitionsVersion(); }
   Status CreateEabKey(const EabKey& key, const AuditEvent& audit) override {
     return inner_->CreateEabKey(key, audit);
   }
