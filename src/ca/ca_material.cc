@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/file.h"
+#include "base/strings.h"
 #include "ca/token_key.h"
 #include "crypto/digest.h"
 #include "crypto/random.h"
@@ -24,12 +25,6 @@ bool IsIpLiteral(const std::string& name) {
 Result<crypto::Certificate> LoadCert(const std::string& path) {
   ANVIL_ASSIGN_OR_RETURN(std::string pem, ReadFile(path));
   return crypto::Certificate::FromPem(pem);
-}
-
-std::string_view Trim(std::string_view text) {
-  const size_t first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
 }
 
 Status WriteKeyAndCert(const std::string& key_path, const crypto::PrivateKey& key, const std::string& cert_path,
@@ -251,12 +246,12 @@ Result<Intermediate> LoadIntermediate(const CaPaths& paths, int generation, cons
     out.alternate_chains_pem.push_back(chain);
   }
   if (auto text = ReadFile(paths.Intermediate(generation, "activate")); text.ok()) {
-    auto at = ParseRfc3339(Trim(*text));
+    auto at = ParseRfc3339(TrimAsciiWhitespace(*text));
     if (!at.ok()) return Error(Code::kInvalidArgument, paths.Intermediate(generation, "activate") + ": " + at.status().message());
     out.activate_at = *at;
   }
   if (auto text = ReadFile(paths.Intermediate(generation, "retired")); text.ok()) {
-    const std::string line(Trim(*text));
+    const std::string line(TrimAsciiWhitespace(*text));
     const size_t space = line.find(' ');
     auto at = ParseRfc3339(line.substr(0, space));
     auto reason = ParseRetirementReason(space == std::string::npos ? "" : line.substr(space + 1));

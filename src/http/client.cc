@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/file.h"
+#include "base/strings.h"
 
 namespace anvil::http {
 namespace {
@@ -31,14 +32,6 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t n = size * count;
@@ -50,8 +43,8 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   }
   size_t colon = line.find(':');
   if (colon == std::string_view::npos) return n;  // The blank line ending the block, or junk.
-  t->response.headers.Add(std::string(Trim(line.substr(0, colon))),
-                          std::string(Trim(line.substr(colon + 1))));
+  t->response.headers.Add(std::string(TrimAsciiWhitespace(line.substr(0, colon))),
+                          std::string(TrimAsciiWhitespace(line.substr(colon + 1))));
   return n;
 }
 

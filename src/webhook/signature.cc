@@ -1,6 +1,7 @@
 #include "webhook/signature.h"
 
 #include "base/base64url.h"
+#include "base/strings.h"
 #include "crypto/digest.h"
 #include "crypto/random.h"
 
@@ -9,20 +10,10 @@ namespace {
 
 constexpr std::string_view kPrefix = "whsec_";
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 }  // namespace
 
 Result<std::string> ParseSecret(std::string_view text) {
-  text = Trim(text);
+  text = TrimAsciiWhitespace(text);
   if (!text.starts_with(kPrefix)) {
     return Error(Code::kInvalidArgument, "a webhook secret is \"whsec_\" followed by base64 (make one with "
                                          "`anvil-ca webhook new-secret`)");
