@@ -9,7 +9,7 @@
 #include "storage/memory/memory_store.h"
 #include "storage/testing/conformance_util.h"
 #include "webhook/signature.h"
-#include "webhook/testing/https_receiver.h"
+#include "http/testing/https_receiver.h"
 
 namespace anvil::app {
 namespace {
@@ -52,7 +52,7 @@ class ExpiryNoticesTest : public ::testing::Test {
     return out;
   }
 
-  webhook::testing::HttpsReceiver receiver_;
+  http::testing::HttpsReceiver receiver_;
   FakeClock clock_{kT0 + 80 * kDay};
   std::string key_ = *webhook::ParseSecret(webhook::NewSecret());
   std::unique_ptr<storage::Store> store_ = storage::NewMemoryStore();
@@ -94,7 +94,7 @@ TEST_F(ExpiryNoticesTest, EachExpiringCertificateIsToldOnceWithItsAccountsContac
 
 TEST_F(ExpiryNoticesTest, ANoticeTheReceiverRefusedIsSentAgainAtTheNextCheck) {
   Issue("2a", 85 * kDay);
-  receiver_.SetAnswer([](const http::Request&) { return webhook::testing::HttpsReceiver::Json(503, "{}"); });
+  receiver_.SetAnswer([](const http::Request&) { return http::testing::HttpsReceiver::Json(503, "{}"); });
   EXPECT_EQ(*notices_->SendDue(), 0);
   receiver_.SetAnswer(nullptr);
   EXPECT_EQ(*notices_->SendDue(), 1);

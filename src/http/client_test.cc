@@ -6,10 +6,8 @@
 #include <mutex>
 #include <thread>
 
-#include "base/file.h"
-#include "crypto/certificate.h"
 #include "http/server.h"
-#include "support/temp_dir.h"
+#include "http/testing/https_receiver.h"
 
 namespace anvil::http {
 namespace {
@@ -127,38 +125,17 @@ TEST(CurlClient, ConcurrentRequestsAreInFlightTogether) {
 }
 
 TEST(CurlClient, HttpsIsVerifiedAndCaBundleIsHonoured) {
-  auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
-  ASSERT_TRUE(key.ok());
-  crypto::CertificateTemplate t;
-  t.serial = "\x42";
-  t.subject.common_name = "localhost";
-  t.not_before = std::chrono::system_clock::now() - std::chrono::hours(1);
-  t.not_after = std::chrono::system_clock::now() + std::chrono::hours(1);
-  t.ip_addresses = {"127.0.0.1"};
-  t.is_ca = true;
-  t.key_cert_sign = true;
-  auto cert = crypto::IssueCertificate(t, key->public_key(), nullptr, *key);
-  ASSERT_TRUE(cert.ok()) << cert.status().ToString();
-  http::ServerOptions options;
-  options.listen.push_back({"127.0.0.1", 0});
-  options.io_threads = 1;
-  options.worker_threads = 1;
-  options.tls_certificate_chain_pem = cert->ToPem();
-  options.tls_private_key_pem = key->ToPem();
-  auto server = http::Server::Start(std::move(options), [](const http::Request&) {
+  testing::HttpsReceiver server;  // a self-signed certificate no system store knows
+  server.SetAnswer([](const http::Request&) {
     http::Response r;
     r.body = "secure";
     return r;
   });
-  ASSERT_TRUE(server.ok()) << server.status().ToString();
-  std::string url = "https://127.0.0.1:" + std::to_string((*server)->ports()[0]) + "/";
   auto untrusting = http::NewCurlClient({});
-  EXPECT_EQ((*untrusting)->Send("GET", url, {}, "").status().code(), Code::kTls);
-  anvil::testing::TempDir tmp;
-  ASSERT_TRUE(WriteFileAtomic(tmp.path() + "/ca.pem", cert->ToPem(), 0644).ok());
+  EXPECT_EQ((*untrusting)->Send("GET", server.url(), {}, "").status().code(), Code::kTls);
   http::CurlClientOptions trusting;
-  trusting.ca_bundle = tmp.path() + "/ca.pem";
-  auto r = (*http::NewCurlClient(trusting))->Send("GET", url, {}, "");
+  trusting.ca_bundle = server.ca_file();
+  auto r = (*http::NewCurlClient(trusting))->Send("GET", server.url(), {}, "");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->body, "secure");
 }

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "webhook/signature.h"
-#include "webhook/testing/https_receiver.h"
+#include "http/testing/https_receiver.h"
 
 namespace anvil::webhook {
 namespace {
@@ -29,7 +29,7 @@ class AuthorizationWebhookTest : public ::testing::Test {
     question_.key_type = "ec256";
   }
 
-  testing::HttpsReceiver receiver_;
+  http::testing::HttpsReceiver receiver_;
   FakeClock clock_{FromUnixSeconds(1800000000)};
   std::string key_ = *ParseSecret(NewSecret());
   std::unique_ptr<AuthorizationWebhook> hook_;
@@ -62,7 +62,7 @@ TEST_F(AuthorizationWebhookTest, TheQuestionIsPostedSignedWithEverythingTheRecei
 
 TEST_F(AuthorizationWebhookTest, ARefusalCarriesTheReceiversReason) {
   receiver_.SetAnswer([](const http::Request&) {
-    return testing::HttpsReceiver::Json(200, R"({"allow": false, "reason": "no change ticket for a.example.com"})");
+    return http::testing::HttpsReceiver::Json(200, R"({"allow": false, "reason": "no change ticket for a.example.com"})");
   });
   auto answer = hook_->Ask(question_);
   ASSERT_TRUE(answer.ok()) << answer.status().ToString();
@@ -74,7 +74,7 @@ TEST_F(AuthorizationWebhookTest, AnythingButAnAnswerIsNoAnswer) {
   for (auto [status, body] : std::vector<std::pair<int, std::string>>{
            {500, R"({"allow": true})"}, {403, R"({"allow": false})"}, {200, "yes"}, {200, R"({"allow": "true"})"},
            {200, "[true]"}, {200, "{}"}}) {
-    receiver_.SetAnswer([status, body](const http::Request&) { return testing::HttpsReceiver::Json(status, body); });
+    receiver_.SetAnswer([status, body](const http::Request&) { return http::testing::HttpsReceiver::Json(status, body); });
     auto answer = hook_->Ask(question_);
     EXPECT_EQ(answer.status().code(), Code::kUnavailable) << status << " " << body;
     EXPECT_NE(answer.status().message().find(receiver_.url()), std::string::npos);

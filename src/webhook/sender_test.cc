@@ -3,12 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "webhook/signature.h"
-#include "webhook/testing/https_receiver.h"
+#include "http/testing/https_receiver.h"
 
 namespace anvil::webhook {
 namespace {
 
-SenderOptions OptionsFor(const testing::HttpsReceiver& receiver, const std::string& key) {
+SenderOptions OptionsFor(const http::testing::HttpsReceiver& receiver, const std::string& key) {
   SenderOptions o;
   o.url = receiver.url();
   o.ca_file = receiver.ca_file();
@@ -17,7 +17,7 @@ SenderOptions OptionsFor(const testing::HttpsReceiver& receiver, const std::stri
 }
 
 TEST(WebhookSender, PostsASignedEnvelopeOverVerifiedHttps) {
-  testing::HttpsReceiver receiver;
+  http::testing::HttpsReceiver receiver;
   FakeClock clock(FromUnixSeconds(1800000000));
   const std::string key = *ParseSecret(NewSecret());
   auto sender = Sender::Create(OptionsFor(receiver, key), clock);
@@ -47,7 +47,7 @@ TEST(WebhookSender, PostsASignedEnvelopeOverVerifiedHttps) {
 }
 
 TEST(WebhookSender, AnUntrustedCertificateIsATlsError) {
-  testing::HttpsReceiver receiver;
+  http::testing::HttpsReceiver receiver;
   FakeClock clock(FromUnixSeconds(1800000000));
   SenderOptions options = OptionsFor(receiver, *ParseSecret(NewSecret()));
   options.ca_file = "";  // the system store does not know the receiver's self-signed certificate
@@ -58,10 +58,10 @@ TEST(WebhookSender, AnUntrustedCertificateIsATlsError) {
 }
 
 TEST(WebhookSender, ASilentReceiverTimesOut) {
-  testing::HttpsReceiver receiver;
+  http::testing::HttpsReceiver receiver;
   receiver.SetAnswer([](const http::Request&) {
     std::this_thread::sleep_for(std::chrono::seconds(3));
-    return testing::HttpsReceiver::Json(200, "{}");
+    return http::testing::HttpsReceiver::Json(200, "{}");
   });
   FakeClock clock(FromUnixSeconds(1800000000));
   SenderOptions options = OptionsFor(receiver, *ParseSecret(NewSecret()));

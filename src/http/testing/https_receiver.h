@@ -1,6 +1,7 @@
-// A webhook receiver for tests: a real HTTPS server on 127.0.0.1 (anvil's http::Server) with a fresh
-// self-signed certificate, whose PEM is written to `ca_file()` for the sender to trust. It records every
-// request and answers with `answer` (200 {"allow": true} unless replaced). Header-only.
+// An HTTPS server for tests: a real http::Server on 127.0.0.1 with a fresh self-signed certificate, whose PEM
+// is written to `ca_file()` for a client to trust (the HTTP client's tests, the webhooks'). It records every
+// request and answers with `answer` (200 {"allow": true}, a webhook receiver's yes, unless replaced).
+// Header-only.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -17,7 +18,7 @@
 #include "http/server.h"
 #include "support/temp_dir.h"
 
-namespace anvil::webhook::testing {
+namespace anvil::http::testing {
 
 class HttpsReceiver {
  public:
@@ -36,21 +37,21 @@ class HttpsReceiver {
     EXPECT_TRUE(cert.ok());
     ca_file_ = dir_.path() + "/receiver-ca.pem";
     EXPECT_TRUE(WriteFileAtomic(ca_file_, cert->ToPem(), 0644).ok());
-    http::ServerOptions options;
+    ServerOptions options;
     options.listen.push_back({"127.0.0.1", 0});
     options.io_threads = 1;
     options.worker_threads = 4;
     options.tls_certificate_chain_pem = cert->ToPem();
     options.tls_private_key_pem = key->ToPem();
-    auto server = http::Server::Start(std::move(options), [this](const http::Request& r) {
-      std::function<http::Response(const http::Request&)> answer;
+    auto server = Server::Start(std::move(options), [this](const Request& r) {
+      std::function<Response(const Request&)> answer;
       {
         std::lock_guard lock(mu_);
         requests_.push_back(r);
         answer = answer_;
       }
       if (answer) return answer(r);
-      http::Response ok;
+      Response ok;
       ok.headers.Set("Content-Type", "application/json");
       ok.body = R"({"allow":true})";
       return ok;
@@ -62,19 +63,19 @@ class HttpsReceiver {
 
   const std::string& url() const { return url_; }
   const std::string& ca_file() const { return ca_file_; }
-  void SetAnswer(std::function<http::Response(const http::Request&)> answer) {
+  void SetAnswer(std::function<Response(const Request&)> answer) {
     std::lock_guard lock(mu_);
     answer_ = std::move(answer);
   }
   // A response with `status` and the JSON `body`.
-  static http::Response Json(int status, std::string body) {
-    http::Response r;
+  static Response Json(int status, std::string body) {
+    Response r;
     r.status = status;
     r.headers.Set("Content-Type", "application/json");
     r.body = std::move(body);
     return r;
   }
-  std::vector<http::Request> requests() {
+  std::vector<Request> requests() {
     std::lock_guard lock(mu_);
     return requests_;
   }
@@ -83,9 +84,9 @@ class HttpsReceiver {
   anvil::testing::TempDir dir_;
   std::string ca_file_, url_;
   std::mutex mu_;
-  std::vector<http::Request> requests_;
-  std::function<http::Response(const http::Request&)> answer_;
-  std::unique_ptr<http::Server> server_;
+  std::vector<Request> requests_;
+  std::function<Response(const Request&)> answer_;
+  std::unique_ptr<Server> server_;
 };
 
-}  // namespace anvil::webhook::testing
+}  // namespace anvil::http::testing
