@@ -20,8 +20,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# free_port: a port free on 127.0.0.1 (TCP and UDP), below the ephemeral range and reserved against the tests
+# running alongside (tests/support/free_port.py says why).
+ANVIL_FREE_PORT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../support" && pwd)/free_port.py"
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+  python3 "$ANVIL_FREE_PORT"
 }
 
 # wait_for DESCRIPTION SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds or the time is up.

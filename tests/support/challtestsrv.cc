@@ -1,22 +1,16 @@
 #include "support/challtestsrv.h"
 
 #include <curl/curl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <thread>
 
 #include "support/child_process.h"
-#include "support/loopback.h"
 
 namespace anvil::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-Status Errno(const std::string& what) { return Error(Code::kIo, what + ": " + std::strerror(errno)); }
 
 std::string JsonString(const std::string& s) {
   std::string out = "\"";
@@ -34,21 +28,6 @@ std::string JsonStrings(const std::vector<std::string>& v) {
 }
 
 }  // namespace
-
-Result<uint16_t> FreePort() {
-  for (int attempt = 0; attempt < 20; ++attempt) {
-    const int tcp = BindLoopback(SOCK_STREAM);
-    if (tcp < 0) return Errno("bind 127.0.0.1:0");
-    const uint16_t port = LocalPort(tcp);
-    const int udp = BindLoopback(SOCK_DGRAM, port);
-    close(tcp);
-    if (udp >= 0) {
-      close(udp);
-      return port;
-    }
-  }
-  return Error(Code::kIo, "no free port on 127.0.0.1");
-}
 
 Result<std::unique_ptr<ChallTestSrv>> ChallTestSrv::Start(std::chrono::milliseconds timeout) {
   if (access(kChallTestSrvPath, X_OK) != 0) {

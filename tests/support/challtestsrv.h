@@ -17,13 +17,11 @@
 #include <vector>
 
 #include "base/status.h"
+#include "support/loopback.h"  // FreePort
 
 namespace anvil::testing {
 
 inline constexpr char kChallTestSrvPath[] = "/usr/bin/pebble-challtestsrv";
-
-// A port free on 127.0.0.1 for both TCP and UDP at the time of the call.
-Result<uint16_t> FreePort();
 
 class ChallTestSrv {
  public:
