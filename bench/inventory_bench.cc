@@ -282,6 +282,32 @@ int main(int argc, char** argv) {
     if (!c.ok()) Die("count: " + c.status().ToString());
     month = *c;
   });
+  // The console's overview (admin API GET /overview): the expiry timeline, the activity per day, the last
+  // issuance.
+  int64_t on_timeline = 0, issued = 0, revoked = 0;
+  timed("CountExpiryByDay 90 d (timeline by profile)", [&] {
+    auto days = (*store)->CountExpiryByDay(FromUnixSeconds(now), std::chrono::hours(24 * 90));
+    if (!days.ok()) Die("timeline: " + days.status().ToString());
+    on_timeline = 0;
+    for (const storage::ExpiryDay& d : *days) on_timeline += d.count;
+  });
+  timed("CountActivityByDay 30 d", [&] {
+    auto days = (*store)->CountActivityByDay(FromUnixSeconds(now - 29 * kDay), FromUnixSeconds(now + 1));
+    if (!days.ok()) Die("activity: " + days.status().ToString());
+  });
+  timed("CountActivityByDay 120 d (every certificate)", [&] {
+    auto days = (*store)->CountActivityByDay(FromUnixSeconds(now - 120 * kDay), FromUnixSeconds(now + 1));
+    if (!days.ok()) Die("activity: " + days.status().ToString());
+    issued = revoked = 0;
+    for (const storage::ActivityDay& d : *days) {
+      issued += d.issued;
+      revoked += d.revoked;
+    }
+  });
+  timed("LastIssuedAt", [&] {
+    auto last = (*store)->LastIssuedAt();
+    if (!last.ok() || !*last) Die("last issuance");
+  });
   std::printf(
       "\ncounts: valid %lld, expiring %lld, expired %lld, revoked %lld; expiring within 7 d %lld, 30 d "
       "%lld\n",
@@ -291,6 +317,13 @@ int main(int argc, char** argv) {
   if (counts.valid + counts.expiring + counts.expired + counts.revoked != o.certificates ||
       month != counts.expiring || week > month) {
     Die("the counts do not add up");
+  }
+  // Every lifetime is at most 90 days: the timeline holds every unexpired, unrevoked certificate; every
+  // certificate was issued in the last 120 days, and revoked (if it was) in them too.
+  std::printf("overview: %lld on the 90-day timeline, %lld issued and %lld revoked in 120 days\n",
+              static_cast<long long>(on_timeline), static_cast<long long>(issued), static_cast<long long>(revoked));
+  if (on_timeline != counts.valid + counts.expiring || issued != o.certificates || revoked != counts.revoked) {
+    Die("the overview's counts do not add up");
   }
   store->reset();
   if (temporary) std::filesystem::remove_all(o.dir);

@@ -4,7 +4,9 @@
 #include "admin/ca_operations.h"
 #include "admin/credentials.h"
 #include "admin/handlers.h"
+#include "admin/sessions.h"
 #include "audit_verification.h"
+#include "console/console.h"
 #include "http/server.h"
 
 namespace anvil::app {
@@ -13,8 +15,13 @@ namespace {
 class ServerCaOperations final : public admin::CaOperations {
  public:
   ServerCaOperations(storage::Store& store, std::string data_dir, AuditAnchoring& anchoring,
-                     std::function<Result<std::string>()> reload)
-      : store_(store), data_dir_(std::move(data_dir)), anchoring_(anchoring), reload_(std::move(reload)) {}
+                     std::function<Result<std::string>()> reload,
+                     std::function<Result<std::vector<admin::IssuerStatus>>()> issuers)
+      : store_(store),
+        data_dir_(std::move(data_dir)),
+        anchoring_(anchoring),
+        reload_(std::move(reload)),
+        issuers_(std::move(issuers)) {}
 
   Result<std::optional<storage::AuditAnchor>> AnchorAudit() override { return anchoring_.AnchorNow(); }
 
@@ -36,12 +43,14 @@ class ServerCaOperations final : public admin::CaOperations {
   }
 
   Result<std::string> ReloadCa() override { return reload_(); }
+  Result<std::vector<admin::IssuerStatus>> Issuers() override { return issuers_(); }
 
  private:
   storage::Store& store_;
   const std::string data_dir_;
   AuditAnchoring& anchoring_;
   std::function<Result<std::string>()> reload_;
+  std::function<Result<std::vector<admin::IssuerStatus>>()> issuers_;
 };
 
 }  // namespace
@@ -50,6 +59,8 @@ struct AdminListener::Impl {
   std::unique_ptr<ServerCaOperations> operations;
   std::unique_ptr<admin::Authenticator> authenticator;
   std::unique_ptr<admin::AdminApi> api;
+  std::unique_ptr<admin::Sessions> sessions;   // with the console only
+  std::unique_ptr<console::Console> console;  // admin.console
   std::unique_ptr<http::Server> server;  // last: stopped first
 };
 
@@ -58,7 +69,8 @@ AdminListener::~AdminListener() { Stop(); }
 
 Result<std::unique_ptr<AdminListener>> AdminListener::Start(AdminListenerParts p) {
   auto impl = std::make_unique<Impl>();
-  impl->operations = std::make_unique<ServerCaOperations>(p.store, p.config.data_dir, p.anchoring, p.reload);
+  impl->operations =
+      std::make_unique<ServerCaOperations>(p.store, p.config.data_dir, p.anchoring, p.reload, p.issuers);
   std::vector<crypto::Certificate> roots, intermediates;
   std::string client_ca_pem;
   for (const ca::CaRoot& root : p.material.roots) {
@@ -75,6 +87,12 @@ Result<std::unique_ptr<AdminListener>> AdminListener::Start(AdminListenerParts p
   admin::AddAllRoutes(*impl->api, admin::HandlerDeps{p.store, p.ra, *impl->operations, p.clock});
 
   const config::Config& c = p.config;
+  if (c.admin.console) {
+    impl->sessions = std::make_unique<admin::Sessions>(p.clock);
+    impl->authenticator->AcceptSessions(*impl->sessions);
+    impl->console = std::make_unique<console::Console>(*impl->authenticator, *impl->sessions, p.ra,
+                                                       console::ConsoleOptions{c.server.external_url + "/directory"});
+  }
   http::ServerOptions options;
   for (const auto& l : c.admin.listen) options.listen.push_back({l.host, l.port});
   options.tls_certificate_chain_pem = p.tls.first;
@@ -91,7 +109,11 @@ Result<std::unique_ptr<AdminListener>> AdminListener::Start(AdminListenerParts p
     return admin::AdminApi::Refusal(status, detail);
   };
   admin::AdminApi* api = impl->api.get();
-  auto server = http::Server::Start(options, [api](const http::Request& r) { return api->Handle(r); });
+  console::Console* console = impl->console.get();
+  auto server = http::Server::Start(options, [api, console](const http::Request& r) {
+    if (console != nullptr && console::Console::Owns(r.path)) return console->Handle(r);
+    return api->Handle(r);
+  });
   if (!server.ok()) return Error(server.status().code(), "admin listen: " + server.status().message());
   impl->server = std::move(*server);
   return std::unique_ptr<AdminListener>(new AdminListener(std::move(impl)));

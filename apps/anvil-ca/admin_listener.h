@@ -1,7 +1,8 @@
 // The admin API's HTTPS listener (`[admin] listen`, docs/admin-api.md), built by CaServer only when it is set:
 // the server's own TLS certificate, client certificates asked for against the CA's roots and intermediates, the
 // Authenticator over the store's credentials, an AdminApi with every route, and the CA operations it offers
-// (anchoring and verifying the audit trail, CaServer::Reload) over the running server's parts.
+// (anchoring and verifying the audit trail, CaServer::Reload) over the running server's parts; with
+// admin.console, the web console under /console/ and its sessions (docs/console.md).
 // Handlers run on two worker threads, not fibers: a reload and an anchor hold locks across waits.
 // Thread-safe; Stop (or the destructor) before the parts it uses go away.
 #pragma once
@@ -13,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "admin/ca_operations.h"
 #include "audit_anchoring.h"
 #include "base/status.h"
 #include "base/time.h"
@@ -30,6 +32,7 @@ struct AdminListenerParts {
   const ca::CaMaterial& material;  // roots and intermediates client certificates must chain to (read at start)
   AuditAnchoring& anchoring;
   std::function<Result<std::string>()> reload;  // CaServer::Reload
+  std::function<Result<std::vector<admin::IssuerStatus>>()> issuers;  // the CA certificates served now
   const Clock& clock;
   std::pair<std::string, std::string> tls;  // the server's chain and key (PEM)
 };

@@ -261,7 +261,8 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
   if (!c.admin.listen.empty()) {
     Parts* parts = p.get();
     auto admin = AdminListener::Start({c, *p->store, *p->ra, *p->material, *p->anchoring,
-                                       [parts] { return ReloadParts(*parts); }, clock, *tls});
+                                       [parts] { return ReloadParts(*parts); },
+                                       [parts] { return parts->revocation->Issuers(); }, clock, *tls});
     if (!admin.ok()) return admin.status();
     p->admin = std::move(*admin);
   }

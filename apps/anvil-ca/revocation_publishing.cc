@@ -138,6 +138,23 @@ std::map<std::string, TimePoint> RevocationPublishing::CrlThisUpdates() const {
   return out;
 }
 
+Result<std::vector<admin::IssuerStatus>> RevocationPublishing::Issuers() const {
+  const publish::PublicationContent content = Content();
+  const std::map<std::string, TimePoint> this_updates = CrlThisUpdates();
+  std::vector<admin::IssuerStatus> out;
+  for (const auto& [id, der] : content.issuer_der) {
+    ANVIL_ASSIGN_OR_RETURN(crypto::Certificate cert, crypto::Certificate::FromDer(der));
+    admin::IssuerStatus status{id, cert.subject_common_name(), cert.not_after(), der == content.intermediate_der};
+    if (status.name.empty()) status.name = cert.subject();
+    if (auto it = this_updates.find(id); it != this_updates.end()) {
+      status.crl_this_update = it->second;
+      status.crl_next_update = it->second + config_.publication.crl_lifetime;
+    }
+    out.push_back(std::move(status));
+  }
+  return out;
+}
+
 publish::PublicationContent RevocationPublishing::Content() const {
   std::lock_guard lock(mu_);
   publish::PublicationContent content;

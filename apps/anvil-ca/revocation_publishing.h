@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/ca_operations.h"
 #include "base/status.h"
 #include "base/time.h"
 #include "ca/ca_lifecycle.h"
@@ -57,6 +58,9 @@ class RevocationPublishing {
   // The thisUpdate of each CRL kept current here, by issuer ID (CrlUpdater::issuer_id: each intermediate
   // generation's and each online root's), once its first CRL exists: the CRL age metric.
   std::map<std::string, TimePoint> CrlThisUpdates() const;
+  // The CA certificates served (publish::PublicationContent::issuer_der) with their CRLs' thisUpdate and
+  // nextUpdate where one is kept current here: the admin API's overview.
+  Result<std::vector<admin::IssuerStatus>> Issuers() const;
 
  private:
   RevocationPublishing(const config::Config& config, storage::Store& store, const Clock& clock)

@@ -104,6 +104,12 @@ std::vector<std::string_view> Segments(std::string_view path) {
 
 }  // namespace
 
+Result<std::map<std::string, std::string>> ParseFormUrlEncoded(std::string_view text) { return ParseQuery(text); }
+
+http::Response AdminApi::Forbidden(const std::string& detail) {
+  return ProblemResponse(403, "forbidden", "Forbidden", detail);
+}
+
 std::string Call::Param(const std::string& name, const std::string& fallback) const {
   auto it = query.find(name);
   return it == query.end() ? fallback : it->second;
@@ -198,7 +204,11 @@ http::Response AdminApi::Handle(const http::Request& request) {
     return response;
   }
   auto found = Find(request);
-  if (!found.ok()) {
+  if (Status browser = CheckBrowserRequest(request, *caller); !browser.ok()) {
+    reason = browser.message();
+    response = ProblemResponse(403, "forbidden", "Forbidden", reason);
+    outcome = "refused";
+  } else if (!found.ok()) {
     response = Problem(found.status());
     outcome = "refused";
     reason = found.status().message();
@@ -249,6 +259,7 @@ Status AdminApi::Audit(const http::Request& request, const Caller* caller, int s
                             {"caller", nullptr}};
   if (caller != nullptr) {
     details["caller"] = {{"name", caller->name}, {"role", RoleName(caller->role)}, {"credential", caller->credential}};
+    if (!caller->session_csrf_token.empty()) details["caller"]["session"] = true;
   }
   if (!reason.empty()) details["reason"] = reason;
   Status recorded = ra_.RecordEvent("admin.request", caller != nullptr ? caller->name : "",

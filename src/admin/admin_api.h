@@ -56,6 +56,10 @@ struct Reply {
   nlohmann::json body;
 };
 
+// application/x-www-form-urlencoded (a query string, a form's body) → its fields, percent-decoded, `+` as space
+// (the last of a repeated one); kInvalidArgument for bad percent-encoding.
+Result<std::map<std::string, std::string>> ParseFormUrlEncoded(std::string_view text);
+
 using RouteHandler = std::function<Result<Reply>(const Call&)>;
 
 struct Route {
@@ -78,6 +82,8 @@ class AdminApi {
 
   // The problem document response for `status` (internal details of a 5xx are logged, not sent).
   static http::Response Problem(const Status& status);
+  // The 403 problem document (urn:anvil:admin:forbidden) with `detail`.
+  static http::Response Forbidden(const std::string& detail);
   // The transport's refusal of a request it could not read (http::ServerOptions::refusal_response): a
   // problem document with that HTTP status.
   static http::Response Refusal(int status, const std::string& detail);

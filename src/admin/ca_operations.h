@@ -6,8 +6,10 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
+#include "base/time.h"
 #include "storage/store.h"
 
 namespace anvil::admin {
@@ -23,6 +25,17 @@ struct AuditCheck {
   std::string problem;  // empty when it holds
 };
 
+// One CA certificate the running CA serves (a root, a cross-certificate, an intermediate generation), with the
+// state of its CRL when this process keeps one current: the overview's CA health.
+struct IssuerStatus {
+  std::string id;    // as served at /ca/ID.der
+  std::string name;  // its subject's common name (or the whole subject)
+  TimePoint not_after;
+  bool issuing = false;  // the intermediate generation that signs new certificates now
+  std::optional<TimePoint> crl_this_update{};
+  std::optional<TimePoint> crl_next_update{};
+};
+
 class CaOperations {
  public:
   virtual ~CaOperations() = default;
@@ -32,6 +45,8 @@ class CaOperations {
   virtual Result<AuditCheck> VerifyAudit() = 0;
   // Reads the CA's files again and remakes the CRLs (SIGHUP, CaServer::Reload); returns its summary.
   virtual Result<std::string> ReloadCa() = 0;
+  // The CA certificates served now and their CRLs' ages.
+  virtual Result<std::vector<IssuerStatus>> Issuers() = 0;
 };
 
 }  // namespace anvil::admin

@@ -54,6 +54,11 @@ Result<Caller> Authenticator::Authenticate(const http::Request& request) {
   if (std::optional<std::string> authorization = request.headers.Get("Authorization")) {
     return ByToken(*authorization);
   }
+  if (sessions_ != nullptr) {
+    if (std::optional<std::string> cookies = request.headers.Get("Cookie")) {
+      if (std::optional<std::string> session = CookieValue(*cookies, kSessionCookie)) return BySession(*session);
+    }
+  }
   if (!request.client_certificate_der.empty()) return ByCertificate(request.client_certificate_der);
   return Unauthorized("no credentials: present an admin client certificate or an Authorization: Bearer token");
 }
@@ -103,13 +108,26 @@ Result<Caller> Authenticator::ByCertificate(const std::string& der) {
   return FromRecord(*record, kCertificateCredential);
 }
 
+Result<Caller> Authenticator::BySession(const std::string& cookie_value) {
+  std::optional<SessionRecord> session = sessions_->Use(cookie_value);
+  if (!session) return Unauthorized("the console session ended: log in again");
+  Result<storage::AdminCredential> record = store_.FindAdminCredential(session->credential_lookup);
+  if (!record.ok()) {
+    if (record.status().code() == Code::kNotFound) return Unauthorized("the session's credential is gone");
+    return record.status();
+  }
+  ANVIL_ASSIGN_OR_RETURN(Caller caller, FromRecord(*record, record->kind));
+  caller.session_csrf_token = session->csrf_token;
+  return caller;
+}
+
 Result<Caller> Authenticator::FromRecord(const storage::AdminCredential& record, std::string_view kind) {
   if (record.revoked_at) {
     return Unauthorized("admin credential " + record.name + " was revoked at " + FormatRfc3339(*record.revoked_at));
   }
   std::optional<Role> role = ParseRole(record.role);
   if (!role) return Unauthorized("admin credential " + record.name + " has an unknown role \"" + record.role + "\"");
-  return Caller{record.name, *role, std::string(kind)};
+  return Caller{record.name, *role, std::string(kind), record.lookup};
 }
 
 }  // namespace anvil::admin

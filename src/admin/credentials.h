@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "admin/roles.h"
+#include "admin/sessions.h"
 #include "base/status.h"
 #include "base/time.h"
 #include "crypto/certificate.h"
@@ -42,13 +43,23 @@ class Authenticator {
   Authenticator(storage::AdminCredentialStore& store, std::vector<crypto::Certificate> roots,
                 std::vector<crypto::Certificate> intermediates, const Clock& clock);
 
-  // The caller of `request`: its `Authorization: Bearer` token when it has that header, else its client
-  // certificate. kUnauthorized, with the reason (which names no secret), when there is neither, the token or
-  // certificate is not a recorded credential, it is revoked, or its record's role is unknown; kUnavailable
+  // Console sessions (admin/sessions.h) authenticate requests too, from now on; `sessions` must outlive this
+  // object. Set-up only.
+  void AcceptSessions(Sessions& sessions) { sessions_ = &sessions; }
+
+  // The caller of `request`: its `Authorization: Bearer` token when it has that header, else its console
+  // session cookie when sessions are accepted and it sends one, else its client certificate. kUnauthorized,
+  // with the reason (which names no secret), when there is none, the token or certificate is not a recorded
+  // credential, the session ended, the credential is revoked, or its record's role is unknown; kUnavailable
   // (or the store's error) when the store cannot be read.
   Result<Caller> Authenticate(const http::Request& request);
+  // The caller a client certificate alone makes (the console's log-in with a certificate), as Authenticate.
+  Result<Caller> AuthenticateCertificate(const std::string& der) { return ByCertificate(der); }
+  // The caller a bearer token alone makes (the console's log-in with a token), as Authenticate.
+  Result<Caller> AuthenticateToken(const std::string& token) { return ByToken("Bearer " + token); }
 
  private:
+  Result<Caller> BySession(const std::string& cookie_value);
   Result<Caller> ByToken(const std::string& authorization);
   Result<Caller> ByCertificate(const std::string& der);
   Result<Caller> FromRecord(const storage::AdminCredential& record, std::string_view kind);
@@ -57,6 +68,7 @@ class Authenticator {
   const std::vector<crypto::Certificate> roots_;
   const std::vector<crypto::Certificate> intermediates_;
   const Clock& clock_;
+  Sessions* sessions_ = nullptr;
 };
 
 }  // namespace anvil::admin

@@ -73,6 +73,7 @@ void AddAllRoutes(AdminApi& api, const HandlerDeps& deps) {
   AddAuditAndCaRoutes(api, deps);
   AddEabRoutes(api, deps);
   AddPolicyRoutes(api, deps);
+  AddOverviewRoutes(api, deps);
 }
 
 }  // namespace anvil::admin

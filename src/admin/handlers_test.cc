@@ -56,6 +56,33 @@ TEST_F(HandlersTest, CertificatesAreListedWithFiltersAndPages) {
   EXPECT_EQ(Send("GET", "/admin/v1/certificates?status=bogus", viewer_).status, 400);
 }
 
+TEST_F(HandlersTest, TheOverviewCountsTheInventoryAndShowsTheCaHealth) {
+  const std::string revoked = ImportCertificate("a.example.com");
+  ImportCertificate("b.example.com");
+  ASSERT_EQ(Send("POST", "/admin/v1/certificates/" + revoked + "/revoke", operator_, R"({"reason":"superseded"})").status,
+            200);
+  nlohmann::json overview = Get("/admin/v1/overview");
+  EXPECT_EQ(overview["counts"]["valid"], 1);
+  EXPECT_EQ(overview["counts"]["revoked"], 1);
+  EXPECT_EQ(overview["expiring_unreplaced"]["month"], 0);
+  // Both expire 90 days from now, the timeline's last day; the revoked one is not on it.
+  ASSERT_EQ(overview["timeline"].size(), 1u);
+  EXPECT_EQ(overview["timeline"][0]["date"], FormatRfc3339(clock_.Now() + std::chrono::hours(24 * 90)).substr(0, 10));
+  EXPECT_EQ(overview["timeline"][0]["profiles"]["tls-server"], 1);
+  EXPECT_EQ(Get("/admin/v1/overview?timeline_days=89")["timeline"].size(), 0u);
+  ASSERT_EQ(overview["activity"].size(), 1u);
+  EXPECT_EQ(overview["activity"][0]["date"], FormatRfc3339(clock_.Now()).substr(0, 10));
+  EXPECT_EQ(overview["activity"][0]["issued"], 2);
+  EXPECT_EQ(overview["activity"][0]["revoked"], 1);
+  EXPECT_EQ(overview["ca"]["last_issuance"], FormatRfc3339(clock_.Now()));
+  ASSERT_EQ(overview["ca"]["issuers"].size(), 2u);
+  EXPECT_EQ(overview["ca"]["issuers"][0]["current"], true);
+  ASSERT_EQ(overview["ca"]["crls"].size(), 1u);
+  EXPECT_EQ(overview["ca"]["crls"][0]["issuer"], "Test Intermediate");
+  EXPECT_EQ(Send("GET", "/admin/v1/overview?timeline_days=0", viewer_).status, 400);
+  EXPECT_EQ(Send("GET", "/admin/v1/overview?activity_days=401", viewer_).status, 400);
+}
+
 TEST_F(HandlersTest, AnOperatorRevokesACertificateAuditedWithTheAdminAsRequester) {
   const std::string serial = ImportCertificate("www.example.com");
   http::Response r = Send("POST", "/admin/v1/certificates/" + serial + "/revoke", operator_,

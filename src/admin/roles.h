@@ -26,6 +26,10 @@ struct Caller {
   std::string name;        // the credential's name (storage::AdminCredential::name)
   Role role = Role::kViewer;
   std::string credential;  // kCertificateCredential or kTokenCredential
+  std::string lookup{};    // the credential's record (storage::AdminCredential::lookup)
+  // Set when a console session (admin/sessions.h) authenticated the request: its CSRF token, which a request
+  // that changes state must carry.
+  std::string session_csrf_token{};
 };
 
 // How an operator action names the caller in its audit record (RegistrationAuthority::RevokeByOperator's

@@ -389,6 +389,7 @@ Status ReadMetrics(TableReader& t, MetricsConfig& metrics) {
 
 Status ReadAdmin(TableReader& t, AdminConfig& admin) {
   ANVIL_RETURN_IF_ERROR(ReadListen(t, "listen", /*allow_empty=*/true, admin.listen, /*bare_port_is_loopback=*/true));
+  ANVIL_RETURN_IF_ERROR(t.Bool("console", admin.console));
   return t.Finish();
 }
 

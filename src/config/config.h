@@ -146,6 +146,8 @@ struct AdminConfig {
   // admin.listen = []: off by default; e.g. ["localhost:9443"]. An entry without a host ("9443" or ":9443") is
   // loopback ("localhost:9443").
   std::vector<ListenAddress> listen;
+  // admin.console: the operator's web console at /console/ on the same listener (docs/console.md).
+  bool console = true;
 };
 
 // [policy], the default policy, and each [policies.NAME] (docs/policy.md): the same keys. A named policy's

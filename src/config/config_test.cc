@@ -78,7 +78,7 @@ std::string Dump(const Config& c) {
   for (const auto& l : c.metrics.listen) out << l.host << ":" << l.port << ",";
   out << "\nadmin.listen=";
   for (const auto& l : c.admin.listen) out << l.host << ":" << l.port << ",";
-  out << "\n";
+  out << "\nadmin.console=" << c.admin.console << "\n";
   out << "expiry.window=" << c.expiry.window.count() << "\nexpiry.check_period=" << c.expiry.check_period.count()
       << "\n";
   for (const auto& [name, w] : {std::pair{"expiry.webhook", &c.expiry.webhook},
@@ -204,6 +204,7 @@ const std::vector<std::string>& AllKeys() {
       "authorization.webhook.ca_file",
       "authorization.webhook.timeout",
       "admin.listen",
+      "admin.console",
       "policy.allowed_domains",
       "policy.denied_domains",
       "policy.allowed_ip_ranges",
@@ -752,6 +753,8 @@ TEST(ConfigTest, NamedPoliciesAllowEverythingUntilNarrowedAndMustBeDefinedWhereN
 
 TEST(ConfigTest, AdminListenerIsOffByDefaultAndAPortAloneIsLoopback) {
   EXPECT_TRUE(DefaultConfig().admin.listen.empty());
+  EXPECT_TRUE(DefaultConfig().admin.console);
+  EXPECT_FALSE(ParseOk("[admin]\nconsole = false\n").admin.console);
   auto c = ParseConfig("[admin]\nlisten = [\"9443\", \":9444\", \"[::1]:9445\", \"0.0.0.0:9446\"]\n");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   ASSERT_EQ(c->admin.listen.size(), 4u);

@@ -229,6 +229,9 @@ std::string ExampleConfig() {
         "alone is loopback); [] = none. Callers authenticate with client certificates or bearer tokens from "
         "`anvil-ca admin`.",
         "listen", d.admin.listen);
+  w.Key("The operator's web console at https://HOST:PORT/console/ on that listener (docs/console.md); log in "
+        "with an admin token or client certificate.",
+        "console", d.admin.console);
 
   w.Table("policy");
   w.Line("# The default policy: it binds every request. Named policies, [policies.NAME] with the same keys (each");

@@ -304,6 +304,18 @@ struct CertificateCounts {
   int64_t revoked = 0;
 };
 
+// The overview's counts (the console's; docs/inventory.md), per UTC day: `day` is days since 1970-01-01.
+struct ExpiryDay {
+  int64_t day = 0;
+  std::string profile;
+  int64_t count = 0;  // issued, unrevoked certificates of `profile` whose not_after falls on `day`
+};
+struct ActivityDay {
+  int64_t day = 0;
+  int64_t issued = 0;   // certificates recorded issued (their created_at) that day
+  int64_t revoked = 0;  // certificates revoked (their revoked_at) that day
+};
+
 struct AccountPage {
   std::vector<Account> accounts;  // in id order (ids are time-ordered: creation order)
   std::string next_cursor;        // empty when this is the last page
@@ -321,6 +333,16 @@ class CertificateInventory {
   virtual Result<CertificateCounts> CountCertificates(TimePoint now, std::chrono::seconds expiring_within) = 0;
   // Issued certificates not revoked, not replaced, with now < not_after <= now + within: one index range.
   virtual Result<int64_t> CountExpiringCertificates(TimePoint now, std::chrono::seconds within) = 0;
+  // Issued, unrevoked certificates with now < not_after <= now + horizon (replaced ones included: they still
+  // expire), counted per UTC day of not_after and profile, in (day, profile) order; pairs with none are left
+  // out. kInvalidArgument unless 0 < horizon <= 400 days.
+  virtual Result<std::vector<ExpiryDay>> CountExpiryByDay(TimePoint now, std::chrono::seconds horizon) = 0;
+  // Issuances and revocations per UTC day for from <= time < to, in day order; days with neither are left
+  // out. An imported certificate counts on the day it was imported. kInvalidArgument unless from < to and the
+  // span is at most 400 days.
+  virtual Result<std::vector<ActivityDay>> CountActivityByDay(TimePoint from, TimePoint to) = 0;
+  // When the newest issued certificate was recorded (created_at), or nullopt when none is.
+  virtual Result<std::optional<TimePoint>> LastIssuedAt() = 0;
   // Accounts in id order after `cursor` (an account id; empty: from the first), at most `limit` (1..1000).
   virtual Result<AccountPage> ListAccounts(const std::string& cursor, int limit) = 0;
   // Audit rows whose subject is `subject` (a serial, an account id, ...), ids after `after_id`, oldest first.

@@ -159,6 +159,13 @@ std::optional<std::pair<std::string, std::string>> ReplacedCertificate(const std
   return *std::move(parsed);
 }
 
+Result<DaySpan> CheckDaySpan(TimePoint from, TimePoint to) {
+  const DaySpan span{ToUnixSeconds(from), ToUnixSeconds(to)};
+  if (span.to <= span.from) return Invalid("the span of days is empty");
+  if (span.to - span.from > int64_t{400} * 86400) return Invalid("the span of days is longer than 400 days");
+  return span;
+}
+
 Status CheckInventoryLimit(int limit) {
   if (limit < 1 || limit > 1000)
     return Invalid("limit must be between 1 and 1000, got " + std::to_string(limit));

@@ -62,4 +62,15 @@ std::optional<std::pair<std::string, std::string>> ReplacedCertificate(const std
 // ListAccounts' and ListAuditForSubject's limit: 1..1000.
 Status CheckInventoryLimit(int limit);
 
+// The overview's counts per day (CountExpiryByDay, CountActivityByDay): the span in Unix seconds [from, to]
+// after checking that from < to and the span is at most 400 days; the UTC day of a Unix time.
+struct DaySpan {
+  int64_t from = 0;
+  int64_t to = 0;
+};
+Result<DaySpan> CheckDaySpan(TimePoint from, TimePoint to);
+inline int64_t UtcDay(int64_t unix_seconds) {
+  return unix_seconds >= 0 ? unix_seconds / 86400 : (unix_seconds - 86399) / 86400;
+}
+
 }  // namespace anvil::storage::internal

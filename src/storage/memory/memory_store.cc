@@ -742,6 +742,54 @@ class MemoryStore final : public Store {
     return counts.expiring;
   }
 
+  Result<std::vector<ExpiryDay>> CountExpiryByDay(TimePoint now, std::chrono::seconds horizon) override {
+    ANVIL_ASSIGN_OR_RETURN(internal::DaySpan span, internal::CheckDaySpan(now, now + horizon));
+    std::lock_guard lock(mu_);
+    std::map<std::pair<int64_t, std::string>, int64_t> counts;
+    for (const auto& [serial, cert] : certificates_) {
+      const int64_t not_after = ToUnixSeconds(cert.not_after);
+      if (cert.state == CertificateState::kIssued && !cert.revoked_at && not_after > span.from && not_after <= span.to) {
+        ++counts[{internal::UtcDay(not_after), cert.profile}];
+      }
+    }
+    std::vector<ExpiryDay> out;
+    for (const auto& [key, count] : counts) out.push_back({key.first, key.second, count});
+    return out;
+  }
+
+  Result<std::vector<ActivityDay>> CountActivityByDay(TimePoint from, TimePoint to) override {
+    ANVIL_ASSIGN_OR_RETURN(internal::DaySpan span, internal::CheckDaySpan(from, to));
+    std::lock_guard lock(mu_);
+    std::map<int64_t, ActivityDay> days;
+    auto in_span = [&](int64_t t) { return t >= span.from && t < span.to; };
+    for (const auto& [serial, cert] : certificates_) {
+      if (cert.state != CertificateState::kIssued) continue;
+      if (const int64_t created = ToUnixSeconds(cert.created_at); in_span(created)) {
+        ++days[internal::UtcDay(created)].issued;
+      }
+      if (cert.revoked_at) {
+        if (const int64_t revoked = ToUnixSeconds(*cert.revoked_at); in_span(revoked)) {
+          ++days[internal::UtcDay(revoked)].revoked;
+        }
+      }
+    }
+    std::vector<ActivityDay> out;
+    for (auto& [day, activity] : days) {
+      activity.day = day;
+      out.push_back(activity);
+    }
+    return out;
+  }
+
+  Result<std::optional<TimePoint>> LastIssuedAt() override {
+    std::lock_guard lock(mu_);
+    std::optional<TimePoint> last;
+    for (const auto& [serial, cert] : certificates_) {
+      if (cert.state == CertificateState::kIssued && (!last || cert.created_at > *last)) last = cert.created_at;
+    }
+    return last;
+  }
+
   Result<AccountPage> ListAccounts(const std::string& cursor, int limit) override {
     ANVIL_RETURN_IF_ERROR(internal::CheckInventoryLimit(limit));
     std::lock_guard lock(mu_);

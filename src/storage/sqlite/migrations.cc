@@ -341,6 +341,15 @@ CREATE INDEX accounts_by_eab_kid ON accounts(eab_kid) WHERE eab_kid IS NOT NULL;
 constexpr Migration kPolicyDefinitionsMigration{12, "named policies defined at run time (issue 15)",
                                                 kPolicyDefinitions};
 
+// The console's overview (issue 16, CertificateInventory::CountActivityByDay and LastIssuedAt; docs/inventory.md):
+// issuances and revocations per day read as ranges of two partial indexes. Issued certificates by created_at
+// grow at the right edge only; revoked ones by revoked_at hold only the revoked.
+constexpr char kActivityIndexes[] = R"sql(
+CREATE INDEX certificates_issued_at ON certificates(created_at) WHERE state = 'issued';
+CREATE INDEX certificates_revoked_at ON certificates(revoked_at) WHERE state = 'issued' AND revoked_at IS NOT NULL;
+)sql";
+constexpr Migration kActivityIndexesMigration{13, "issuances and revocations by time (issue 16)", kActivityIndexes};
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -358,6 +367,7 @@ const std::vector<Migration>& Migrations() {
       {10, "named policies of accounts and EAB keys; EAB key expiry, uses and revocation", kPoliciesAndEabLifecycle},
       kAdminCredentialsMigration,
       kPolicyDefinitionsMigration,
+      kActivityIndexesMigration,
   };
   return kMigrations;
 }

@@ -3,7 +3,9 @@
 #include "storage/sqlite/sqlite_inventory.h"
 
 #include <algorithm>
+#include <map>
 #include <optional>
+#include <tuple>
 #include <string>
 #include <utility>
 #include <vector>
@@ -292,6 +294,89 @@ Result<int64_t> SqliteStore::CountExpiringCertificates(TimePoint now, std::chron
     const int64_t count = s.ColumnInt(0);
     ANVIL_RETURN_IF_ERROR(s.Run());
     return count;
+  });
+}
+
+Result<std::vector<ExpiryDay>> SqliteStore::CountExpiryByDay(TimePoint now, std::chrono::seconds horizon) {
+  ANVIL_ASSIGN_OR_RETURN(internal::DaySpan span, internal::CheckDaySpan(now, now + horizon));
+  return Read<std::vector<ExpiryDay>>(true, [&](Connection& c) -> Result<std::vector<ExpiryDay>> {
+    // The profiles first, one index seek each (a skip-scan of certificates_inventory_by_profile), then per
+    // profile one range of the same index in not_after order: index entries only, no table row.
+    ANVIL_ASSIGN_OR_RETURN(Statement profiles,
+                           c.Prepare("WITH RECURSIVE p(name) AS ("
+                                     " SELECT MIN(profile) FROM certificates INDEXED BY "
+                                     "certificates_inventory_by_profile WHERE state = 'issued'"
+                                     " UNION ALL SELECT (SELECT MIN(profile) FROM certificates INDEXED BY "
+                                     "certificates_inventory_by_profile WHERE state = 'issued' AND profile > p.name)"
+                                     " FROM p WHERE p.name IS NOT NULL)"
+                                     " SELECT name FROM p WHERE name IS NOT NULL"));
+    std::vector<std::string> names;
+    for (;;) {
+      ANVIL_ASSIGN_OR_RETURN(bool row, profiles.Step());
+      if (!row) break;
+      names.push_back(profiles.ColumnText(0));
+    }
+    std::vector<ExpiryDay> out;
+    for (const std::string& profile : names) {
+      // A bare not_after beside COUNT is one row's of the group: any of them falls on the group's day.
+      ANVIL_ASSIGN_OR_RETURN(Statement days,
+                             c.Prepare("SELECT not_after, COUNT(*) FROM certificates INDEXED BY "
+                                       "certificates_inventory_by_profile WHERE state = 'issued' AND profile = ? "
+                                       "AND not_after > ? AND not_after <= ? AND revoked_at IS NULL "
+                                       "GROUP BY CASE WHEN not_after >= 0 THEN not_after / 86400 "
+                                       "ELSE (not_after - 86399) / 86400 END"));
+      days.BindText(1, profile).BindInt(2, span.from).BindInt(3, span.to);
+      for (;;) {
+        ANVIL_ASSIGN_OR_RETURN(bool row, days.Step());
+        if (!row) break;
+        out.push_back({internal::UtcDay(days.ColumnInt(0)), profile, days.ColumnInt(1)});
+      }
+    }
+    std::sort(out.begin(), out.end(), [](const ExpiryDay& a, const ExpiryDay& b) {
+      return std::tie(a.day, a.profile) < std::tie(b.day, b.profile);
+    });
+    return out;
+  });
+}
+
+Result<std::vector<ActivityDay>> SqliteStore::CountActivityByDay(TimePoint from, TimePoint to) {
+  ANVIL_ASSIGN_OR_RETURN(internal::DaySpan span, internal::CheckDaySpan(from, to));
+  return Read<std::vector<ActivityDay>>(true, [&](Connection& c) -> Result<std::vector<ActivityDay>> {
+    std::map<int64_t, ActivityDay> days;
+    // One range of each time index (certificates_issued_at, certificates_revoked_at), grouped by day.
+    for (const bool revoked : {false, true}) {
+      const std::string column = revoked ? "revoked_at" : "created_at";
+      ANVIL_ASSIGN_OR_RETURN(
+          Statement s,
+          c.Prepare("SELECT " + column + ", COUNT(*) FROM certificates INDEXED BY certificates_" +
+                    (revoked ? "revoked_at" : "issued_at") + " WHERE state = 'issued'" +
+                    (revoked ? " AND revoked_at IS NOT NULL" : "") + " AND " + column + " >= ? AND " + column +
+                    " < ? GROUP BY CASE WHEN " + column + " >= 0 THEN " + column + " / 86400 ELSE (" + column +
+                    " - 86399) / 86400 END"));
+      s.BindInt(1, span.from).BindInt(2, span.to);
+      for (;;) {
+        ANVIL_ASSIGN_OR_RETURN(bool row, s.Step());
+        if (!row) break;
+        ActivityDay& day = days[internal::UtcDay(s.ColumnInt(0))];
+        (revoked ? day.revoked : day.issued) = s.ColumnInt(1);
+      }
+    }
+    std::vector<ActivityDay> out;
+    for (auto& [day, activity] : days) {
+      activity.day = day;
+      out.push_back(activity);
+    }
+    return out;
+  });
+}
+
+Result<std::optional<TimePoint>> SqliteStore::LastIssuedAt() {
+  return Read<std::optional<TimePoint>>(false, [&](Connection& c) -> Result<std::optional<TimePoint>> {
+    ANVIL_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT MAX(created_at) FROM certificates INDEXED BY "
+                                                  "certificates_issued_at WHERE state = 'issued'"));
+    ANVIL_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return Error(Code::kInternal, "MAX returned no row");
+    return s.ColumnOptionalTime(0);
   });
 }
 

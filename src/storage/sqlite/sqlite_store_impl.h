@@ -102,6 +102,9 @@ class SqliteStore final : public Store {
   Result<CertificatePage> ListCertificates(const CertificateQuery& query) override;
   Result<CertificateCounts> CountCertificates(TimePoint now, std::chrono::seconds expiring_within) override;
   Result<int64_t> CountExpiringCertificates(TimePoint now, std::chrono::seconds within) override;
+  Result<std::vector<ExpiryDay>> CountExpiryByDay(TimePoint now, std::chrono::seconds horizon) override;
+  Result<std::vector<ActivityDay>> CountActivityByDay(TimePoint from, TimePoint to) override;
+  Result<std::optional<TimePoint>> LastIssuedAt() override;
   Result<AccountPage> ListAccounts(const std::string& cursor, int limit) override;
   Result<std::vector<AuditEvent>> ListAuditForSubject(const std::string& subject, int64_t after_id,
                                                      int limit) override;

@@ -188,6 +188,13 @@ class ForwardingStore : public Store {
   Result<int64_t> CountExpiringCertificates(TimePoint now, std::chrono::seconds within) override {
     return inner_->CountExpiringCertificates(now, within);
   }
+  Result<std::vector<ExpiryDay>> CountExpiryByDay(TimePoint now, std::chrono::seconds horizon) override {
+    return inner_->CountExpiryByDay(now, horizon);
+  }
+  Result<std::vector<ActivityDay>> CountActivityByDay(TimePoint from, TimePoint to) override {
+    return inner_->CountActivityByDay(from, to);
+  }
+  Result<std::optional<TimePoint>> LastIssuedAt() override { return inner_->LastIssuedAt(); }
   Result<AccountPage> ListAccounts(const std::string& cursor, int limit) override {
     return inner_->ListAccounts(cursor, limit);
   }

@@ -2,7 +2,9 @@
 // certificate listing's filters, statuses, order and keyset paging, replaced_by from ARI `replaces`, the
 // counts, the account listing and a subject's audit rows.
 #include <chrono>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "acme/certificate_id.h"
@@ -21,6 +23,7 @@ struct Spec {
   std::chrono::hours not_after_days;  // after kT0, in days
   std::string profile = "classic";
   std::string replaces{};  // a serial this certificate's order replaces (RFC 9773), or empty
+  std::chrono::hours created_after{0};  // when it was recorded, after kT0
 };
 
 void Issue(Store& store, const Spec& spec) {
@@ -31,6 +34,7 @@ void Issue(Store& store, const Spec& spec) {
   cert.names = spec.names;
   cert.profile = spec.profile;
   cert.not_after = kT0 + spec.not_after_days;
+  cert.created_at = kT0 + spec.created_after;
   Order order = MakeOrder(cert.order_id, spec.account);
   if (!spec.replaces.empty()) order.replaces = acme::CertificateId(cert.authority_key_id, spec.replaces);
   ASSERT_OK(store.CreateOrder(order, {}));
@@ -242,6 +246,68 @@ TEST_P(StoreConformanceTest, CountCertificatesPartitionsTheIssuedCertificatesByS
   EXPECT_EQ(*season, 3);
   EXPECT_TRUE(
       HasCode(store_->CountExpiringCertificates(kNow, std::chrono::seconds(0)), Code::kInvalidArgument));
+}
+
+// kT0 is 08:00 UTC, so kT0 + N days falls on UTC day kDay0 + N.
+const int64_t kDay0 = ToUnixSeconds(kT0) / 86400;
+
+TEST_P(StoreConformanceTest, CountExpiryByDayCountsUnrevokedCertificatesPerDayAndProfile) {
+  Result<std::vector<ExpiryDay>> empty = store_->CountExpiryByDay(kNow, 100 * kDay);
+  ASSERT_OK(empty);
+  EXPECT_TRUE(empty->empty());
+  Fill(*store_);
+  Issue(*store_, {"1g", "a2", {"device.example.com"}, 40 * kDay + std::chrono::hours(15), "devices"});
+  Result<std::vector<ExpiryDay>> days = store_->CountExpiryByDay(kNow, 100 * kDay);
+  ASSERT_OK(days);
+  // 1b expired before kNow; 1c is revoked; 1e counts although 1f replaces it: it still expires.
+  std::vector<std::tuple<int64_t, std::string, int64_t>> got;
+  for (const ExpiryDay& d : *days) got.emplace_back(d.day, d.profile, d.count);
+  EXPECT_THAT(got, ElementsAre(std::tuple{kDay0 + 40, "classic", 1}, std::tuple{kDay0 + 40, "devices", 1},
+                               std::tuple{kDay0 + 45, "classic", 1}, std::tuple{kDay0 + 90, "classic", 1},
+                               std::tuple{kDay0 + 110, "classic", 1}));
+  // The horizon's end is inclusive, its start (now) exclusive.
+  Result<std::vector<ExpiryDay>> edge = store_->CountExpiryByDay(kT0 + 45 * kDay, 45 * kDay);
+  ASSERT_OK(edge);
+  ASSERT_EQ(edge->size(), 1u);
+  EXPECT_EQ((*edge)[0].day, kDay0 + 90);
+  EXPECT_TRUE(HasCode(store_->CountExpiryByDay(kNow, std::chrono::seconds(0)), Code::kInvalidArgument));
+  EXPECT_TRUE(HasCode(store_->CountExpiryByDay(kNow, 401 * kDay), Code::kInvalidArgument));
+}
+
+TEST_P(StoreConformanceTest, CountActivityByDayCountsIssuancesAndRevocationsPerDay) {
+  Result<std::optional<TimePoint>> none = store_->LastIssuedAt();
+  ASSERT_OK(none);
+  EXPECT_EQ(*none, std::nullopt);
+  Issue(*store_, {"2a", "a1", {"a.example.com"}, 90 * kDay});
+  Issue(*store_, {"2b", "a1", {"b.example.com"}, 90 * kDay, "classic", "", std::chrono::hours(24)});
+  Issue(*store_, {"2c", "a1", {"c.example.com"}, 90 * kDay, "classic", "", std::chrono::hours(44)});
+  ASSERT_OK(store_->RevokeCertificate("2a", 1, kT0 + kDay, Note("certificate.revoked", "2a")));
+  CertificateRecord pending = MakeCertificate("2d", "o-2d", "a1");  // never issued: not counted
+  pending.created_at = kT0 + kDay;
+  ASSERT_OK(store_->CreateOrder(MakeOrder("o-2d", "a1"), {}));
+  ASSERT_OK(store_->BeginIssuance(pending, OrderStatus::kPending));
+
+  auto activity = [&](TimePoint from, TimePoint to) {
+    std::vector<std::tuple<int64_t, int64_t, int64_t>> got;
+    Result<std::vector<ActivityDay>> days = store_->CountActivityByDay(from, to);
+    EXPECT_TRUE(IsOk(days));
+    if (days.ok()) {
+      for (const ActivityDay& d : *days) got.emplace_back(d.day, d.issued, d.revoked);
+    }
+    return got;
+  };
+  EXPECT_THAT(activity(kT0, kT0 + 3 * kDay),
+              ElementsAre(std::tuple{kDay0, 1, 0}, std::tuple{kDay0 + 1, 1, 1}, std::tuple{kDay0 + 2, 1, 0}));
+  // From is inclusive, to exclusive.
+  EXPECT_THAT(activity(kT0 + std::chrono::seconds(1), kT0 + kDay),
+              ElementsAre());
+  EXPECT_THAT(activity(kT0 + kDay, kT0 + kDay + std::chrono::seconds(1)), ElementsAre(std::tuple{kDay0 + 1, 1, 1}));
+  EXPECT_TRUE(HasCode(store_->CountActivityByDay(kT0, kT0), Code::kInvalidArgument));
+  EXPECT_TRUE(HasCode(store_->CountActivityByDay(kT0, kT0 + 401 * kDay), Code::kInvalidArgument));
+
+  Result<std::optional<TimePoint>> last = store_->LastIssuedAt();
+  ASSERT_OK(last);
+  EXPECT_EQ(*last, kT0 + std::chrono::hours(44));
 }
 
 TEST_P(StoreConformanceTest, ListCertificatesRefusesBadArguments) {
