@@ -4,7 +4,9 @@
 
 #include "admin/handlers.h"
 #include "admin/inventory_view.h"
+#include "acme/certificate_id.h"
 #include "crypto/certificate.h"
+#include "crypto/digest.h"
 
 namespace anvil::admin {
 namespace {
@@ -30,7 +32,72 @@ Result<nlohmann::json> History(storage::Store& store, const std::string& subject
   return out;
 }
 
-// One certificate in full: its listing fields, its state, PEM, chain and history.
+// What the certificate says of itself, decoded.
+nlohmann::json Decoded(const crypto::Certificate& cert) {
+  return {{"subject", cert.subject()},
+          {"issuer", cert.issuer()},
+          {"serial", cert.serial_hex()},
+          {"not_before", FormatRfc3339(cert.not_before())},
+          {"not_after", FormatRfc3339(cert.not_after())},
+          {"dns_names", cert.dns_names()},
+          {"ip_addresses", cert.ip_addresses()},
+          {"ext_key_usages", cert.ext_key_usages()},
+          {"is_ca", cert.is_ca()},
+          {"subject_key_id", crypto::HexEncode(cert.subject_key_id())},
+          {"authority_key_id", crypto::HexEncode(cert.authority_key_id())},
+          {"sha256_fingerprint", crypto::HexEncode(cert.fingerprint_sha256())}};
+}
+
+// The order a certificate came from and its authorizations, each with its challenges and the validation the
+// audit trail recorded for it (authorization.valid / .invalid: the addresses and URLs the VA used); null for
+// a certificate recorded without an order (imported).
+Result<nlohmann::json> Provenance(storage::Store& store, const std::string& order_id) {
+  Result<storage::Order> order = store.GetOrder(order_id);
+  if (!order.ok()) {
+    if (order.status().code() == Code::kNotFound) return nlohmann::json(nullptr);
+    return order.status();
+  }
+  nlohmann::json identifiers = nlohmann::json::array();
+  for (const acme::Identifier& id : order->identifiers) identifiers.push_back(acme::IdentifierText(id));
+  nlohmann::json out = {{"id", order->id},
+                        {"status", acme::StatusName(order->status)},
+                        {"created", FormatRfc3339(order->created_at)},
+                        {"profile", order->profile},
+                        {"replaces", order->replaces},
+                        {"identifiers", identifiers},
+                        {"authorizations", nlohmann::json::array()}};
+  for (const std::string& authz_id : order->authorization_ids) {
+    Result<storage::Authorization> authz = store.GetAuthorization(authz_id);
+    if (!authz.ok()) {
+      if (authz.status().code() == Code::kNotFound) continue;
+      return authz.status();
+    }
+    nlohmann::json challenges = nlohmann::json::array();
+    for (const storage::Challenge& c : authz->challenges) {
+      challenges.push_back({{"type", acme::ChallengeTypeName(c.type)},
+                            {"status", acme::StatusName(c.status)},
+                            {"validated", c.validated_at ? nlohmann::json(FormatRfc3339(*c.validated_at))
+                                                         : nlohmann::json(nullptr)}});
+    }
+    nlohmann::json validations = nlohmann::json::array();
+    ANVIL_ASSIGN_OR_RETURN(std::vector<storage::AuditEvent> rows, store.ListAuditForSubject(authz_id, 0, 100));
+    for (const storage::AuditEvent& e : rows) {
+      if (e.kind == "authorization.valid" || e.kind == "authorization.invalid") validations.push_back(AuditJson(e));
+    }
+    out["authorizations"].push_back(
+        {{"id", authz->id},
+         {"identifier", acme::IdentifierText({authz->identifier.type,
+                                              (authz->wildcard ? "*." : "") + authz->identifier.value})},
+         {"status", acme::StatusName(authz->status)},
+         {"expires", FormatRfc3339(authz->expires)},
+         {"challenges", challenges},
+         {"validations", validations}});
+  }
+  return out;
+}
+
+// One certificate in full: its listing fields, its state, PEM, chain and history; decoded, with its ARI window,
+// and the order and authorizations it came from.
 Result<nlohmann::json> CertificateDetail(const HandlerDeps& deps, const std::string& serial) {
   ANVIL_ASSIGN_OR_RETURN(storage::CertificateRecord r, deps.store.GetCertificate(serial));
   EabLabels labels(deps.store);
@@ -42,8 +109,18 @@ Result<nlohmann::json> CertificateDetail(const HandlerDeps& deps, const std::str
     j["status"] = StateName(r.state);  // recorded before signing and never completed: nothing to decode
   } else if (auto cert = crypto::Certificate::FromDer(r.der); cert.ok()) {
     j["pem"] = cert->ToPem();
+    j["decoded"] = Decoded(*cert);
   }
   j["chain_pem"] = r.issuer_chain_pem;
+  j["ari"] = nullptr;
+  if (r.state == storage::CertificateState::kIssued) {
+    if (Result<ra::RenewalInfo> window =
+            deps.ra.GetRenewalInfo(acme::CertificateId(r.authority_key_id, r.serial));
+        window.ok()) {
+      j["ari"] = {{"start", FormatRfc3339(window->window_start)}, {"end", FormatRfc3339(window->window_end)}};
+    }
+  }
+  ANVIL_ASSIGN_OR_RETURN(j["order_detail"], Provenance(deps.store, r.order_id));
   ANVIL_ASSIGN_OR_RETURN(j["history"], History(deps.store, r.serial));
   return j;
 }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "admin/handlers.h"
+#include "admin/inventory_view.h"
 #include "ra/policy_json.h"
 
 namespace anvil::admin {
@@ -16,10 +17,24 @@ nlohmann::json PolicyJson(const ra::PolicySet& set, const std::string& name, con
           {"rules", ra::PolicyRulesToJson(policy.rules())}};
 }
 
+// Where each policy applies: every request (the default), the profiles it binds, the EAB keys that bind it to
+// the accounts they make (usable ones; accounts bound one by one show it on their own page).
 Result<Reply> ListPolicies(const HandlerDeps& deps, const Call&) {
   std::shared_ptr<const ra::PolicySet> set = deps.ra.policies();
+  ANVIL_ASSIGN_OR_RETURN(std::vector<storage::EabKey> keys, deps.store.ListEabKeys());
+  const TimePoint now = deps.clock.Now();
   nlohmann::json out = {{"policies", nlohmann::json::array()}};
-  for (const auto& [name, policy] : set->all()) out["policies"].push_back(PolicyJson(*set, name, policy));
+  for (const auto& [name, policy] : set->all()) {
+    nlohmann::json j = PolicyJson(*set, name, policy);
+    nlohmann::json eab_keys = nlohmann::json::array();
+    for (const storage::EabKey& key : keys) {
+      if (key.policy == name && EabKeyJson(key, now)["state"] == "usable") eab_keys.push_back(key.kid);
+    }
+    j["applies_to"] = {{"every_request", name == ra::PolicyRules().name},
+                       {"profiles", deps.ra.ProfilesBoundTo(name)},
+                       {"eab_keys", eab_keys}};
+    out["policies"].push_back(std::move(j));
+  }
   return Reply{200, out};
 }
 

@@ -101,6 +101,13 @@ TEST_F(HandlersTest, AnOperatorRevokesACertificateAuditedWithTheAdminAsRequester
   EXPECT_EQ(shown["state"], "issued");
   EXPECT_TRUE(shown["pem"].get<std::string>().starts_with("-----BEGIN CERTIFICATE-----"));
   EXPECT_EQ(shown["history"].back()["kind"], "certificate.revoked");
+  EXPECT_EQ(shown["decoded"]["dns_names"], nlohmann::json::array({"www.example.com"}));
+  EXPECT_EQ(shown["decoded"]["serial"], serial);
+  EXPECT_EQ(shown["decoded"]["ext_key_usages"], nlohmann::json::array({"serverAuth"}));
+  EXPECT_TRUE(shown["order_detail"].is_null()) << "imported: no order";
+  // Revoked: ARI says renew now (a window in the past).
+  ASSERT_TRUE(shown["ari"].is_object());
+  EXPECT_LT(shown["ari"]["end"].get<std::string>(), FormatRfc3339(clock_.Now()));
   EXPECT_EQ(Send("POST", "/admin/v1/certificates/" + serial + "/revoke", operator_, R"({"reason":"superseded"})").status,
             409);
   const std::string other = ImportCertificate("b.example.com");
@@ -190,11 +197,18 @@ TEST_F(HandlersTest, EabKeysAreCreatedOnceWithTheirHmacKeyListedWithoutItAndRevo
 
 TEST_F(HandlersTest, PoliciesAreListedExplainedAndBoundToAnAccountByAnAdmin) {
   AddAccount("acct1");
+  ASSERT_EQ(Send("POST", "/admin/v1/eab-keys", operator_, R"({"kid":"fleet","policy":"devices"})").status, 201);
+  ASSERT_EQ(Send("POST", "/admin/v1/eab-keys", operator_, R"({"kid":"gone","policy":"devices"})").status, 201);
+  ASSERT_EQ(Send("POST", "/admin/v1/eab-keys/gone/revoke", operator_).status, 200);
   nlohmann::json listed = Get("/admin/v1/policies");
   ASSERT_EQ(listed["policies"].size(), 2u);
   EXPECT_EQ(listed["policies"][0]["name"], "default");
+  EXPECT_EQ(listed["policies"][0]["applies_to"]["every_request"], true);
   EXPECT_EQ(listed["policies"][1]["name"], "devices");
   EXPECT_EQ(listed["policies"][1]["rules"]["allowed_domains"][0], "*.devices.example");
+  EXPECT_EQ(listed["policies"][1]["applies_to"],
+            (nlohmann::json{{"every_request", false}, {"profiles", nlohmann::json::array()},
+                            {"eab_keys", nlohmann::json::array({"fleet"})}}));
 
   nlohmann::json before = Get("/admin/v1/policies/explain?account=acct1&name=www.example.com");
   EXPECT_EQ(before["allowed"], true);

@@ -146,6 +146,14 @@ Result<RegistrationAuthority::PolicyChange> RegistrationAuthority::DefinePolicy(
   return change;
 }
 
+std::vector<std::string> RegistrationAuthority::ProfilesBoundTo(const std::string& policy) const {
+  std::vector<std::string> out;
+  for (const auto& [profile, rules] : options_.profiles) {
+    if (rules.policy == policy) out.push_back(profile);
+  }
+  return out;
+}
+
 Status RegistrationAuthority::DeletePolicy(const std::string& name, const std::string& requester) {
   ANVIL_RETURN_IF_ERROR(RefuseConfigured(policies_.configured(), name, "remove"));
   for (const auto& [profile, rules] : options_.profiles) {

@@ -166,6 +166,8 @@ class RegistrationAuthority {
   // The policies in force, the configuration's and those defined at run time: a snapshot the caller may keep
   // (ra/policy_catalog.h).
   std::shared_ptr<const PolicySet> policies() const { return policies_.Current(); }
+  // The profiles whose requests `policy` binds (profiles.NAME.policy in the configuration), in name order.
+  std::vector<std::string> ProfilesBoundTo(const std::string& policy) const;
   // Reads the policies defined at run time now (the server's start; they are read at first use otherwise): the
   // stored definitions left out, and why ("NAME: why"). Errors: the store's.
   Result<std::vector<std::string>> LoadPolicies() { return policies_.Reload(); }
