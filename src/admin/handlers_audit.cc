@@ -1,5 +1,6 @@
 // The audit trail's endpoints (docs/audit.md), the CA operations (admin role), and the service's own: who am I,
 // and the OpenAPI description.
+#include <algorithm>
 #include <string>
 
 #include "admin/handlers.h"
@@ -9,15 +10,41 @@
 namespace anvil::admin {
 namespace {
 
+// Oldest first from `after_id`, or with `subject` only that subject's records (its index); or, with
+// `before_id`, the page of ids just below it newest first (`before_id` one past the newest: the latest records,
+// what an operator opens the log for). Ids are never reused, so a page is an id range.
 Result<Reply> ListAudit(const HandlerDeps& deps, const Call& call) {
   ANVIL_ASSIGN_OR_RETURN(int64_t after_id, call.IntParam("after_id", 0, 0, INT64_MAX));
+  ANVIL_ASSIGN_OR_RETURN(int64_t before_id, call.IntParam("before_id", 0, 0, INT64_MAX));
   ANVIL_ASSIGN_OR_RETURN(int64_t limit, call.IntParam("limit", 100, 1, 1000));
-  ANVIL_ASSIGN_OR_RETURN(std::vector<storage::AuditEvent> rows, deps.store.ListAudit(after_id, static_cast<int>(limit)));
+  const std::string subject = call.Param("subject");
+  if (before_id > 0 && (after_id > 0 || !subject.empty())) {
+    return Error(Code::kInvalidArgument, "before_id goes with neither after_id nor subject");
+  }
   nlohmann::json out = {{"records", nlohmann::json::array()}, {"next_after_id", nullptr}};
+  if (before_id > 0) {
+    const int64_t from = std::max<int64_t>(0, before_id - 1 - limit);
+    ANVIL_ASSIGN_OR_RETURN(std::vector<storage::AuditEvent> rows,
+                           deps.store.ListAudit(from, static_cast<int>(limit)));
+    for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
+      if (it->id < before_id) out["records"].push_back(AuditJson(*it));
+    }
+    out["next_before_id"] = from > 0 ? nlohmann::json(from + 1) : nlohmann::json(nullptr);
+    return Reply{200, out};
+  }
+  ANVIL_ASSIGN_OR_RETURN(std::vector<storage::AuditEvent> rows,
+                         subject.empty() ? deps.store.ListAudit(after_id, static_cast<int>(limit))
+                                         : deps.store.ListAuditForSubject(subject, after_id, static_cast<int>(limit)));
   for (const storage::AuditEvent& e : rows) out["records"].push_back(AuditJson(e));
   // A full page may have a next one; the caller continues after its last id.
   if (static_cast<int64_t>(rows.size()) == limit) out["next_after_id"] = rows.back().id;
   return Reply{200, out};
+}
+
+// The newest record's id (0 when the trail is empty): `before_id` = head + 1 lists the latest.
+Result<Reply> AuditHead(const HandlerDeps& deps, const Call&) {
+  ANVIL_ASSIGN_OR_RETURN(std::optional<storage::AuditEvent> last, deps.store.LastAudit());
+  return Reply{200, {{"head_id", last ? last->id : 0}, {"at", last ? nlohmann::json(FormatRfc3339(last->at)) : nlohmann::json(nullptr)}}};
 }
 
 Result<Reply> VerifyAudit(const HandlerDeps& deps, const Call&) {
@@ -50,7 +77,8 @@ Result<Reply> ReloadCa(const HandlerDeps& deps, const Call&) {
 }  // namespace
 
 void AddAuditAndCaRoutes(AdminApi& api, const HandlerDeps& deps) {
-  api.Add({"GET", "/audit", Role::kViewer, Bind(deps, ListAudit), {"after_id", "limit"}});
+  api.Add({"GET", "/audit", Role::kViewer, Bind(deps, ListAudit), {"after_id", "before_id", "subject", "limit"}});
+  api.Add({"GET", "/audit/head", Role::kViewer, Bind(deps, AuditHead)});
   api.Add({"GET", "/audit/verify", Role::kViewer, Bind(deps, VerifyAudit)});
   api.Add({"POST", "/audit/anchors", Role::kAdmin, Bind(deps, AnchorAudit)});
   api.Add({"POST", "/ca/reload", Role::kAdmin, Bind(deps, ReloadCa)});

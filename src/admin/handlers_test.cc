@@ -145,6 +145,30 @@ TEST_F(HandlersTest, AuditRecordsComeInPagesByIdAndTheChainIsVerified) {
   EXPECT_EQ(rest["records"][0]["id"], 3);
   EXPECT_TRUE(rest["next_after_id"].is_null());
   EXPECT_EQ(rest["records"][0]["prev_hash"], first["records"][1]["hash"]);
+
+  // Newest first from the head down, page by page, to the first record.
+  nlohmann::json head = Get("/admin/v1/audit/head");
+  const int64_t head_id = head["head_id"];
+  ASSERT_GE(head_id, 4);
+  nlohmann::json latest = Get("/admin/v1/audit?limit=2&before_id=" + std::to_string(head_id + 1));
+  ASSERT_EQ(latest["records"].size(), 2u);
+  EXPECT_EQ(latest["records"][0]["id"], head_id);
+  EXPECT_EQ(latest["records"][1]["id"], head_id - 1);
+  std::vector<int64_t> seen;
+  nlohmann::json page = latest;
+  while (true) {
+    for (const auto& r : page["records"]) seen.push_back(r["id"]);
+    if (page["next_before_id"].is_null()) break;
+    page = Get("/admin/v1/audit?limit=2&before_id=" + std::to_string(page["next_before_id"].get<int64_t>()));
+  }
+  ASSERT_EQ(static_cast<int64_t>(seen.size()), head_id);
+  for (size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], head_id - static_cast<int64_t>(i));
+  EXPECT_EQ(Send("GET", "/admin/v1/audit?before_id=3&after_id=1", viewer_).status, 400);
+  // One subject's records: the viewer credential's creation, then the calls it made.
+  nlohmann::json viewer_records = Get("/admin/v1/audit?subject=viewer");
+  ASSERT_GE(viewer_records["records"].size(), 2u);
+  EXPECT_EQ(viewer_records["records"][0]["kind"], "admin.credential.created");
+  for (const auto& r : viewer_records["records"]) EXPECT_EQ(r["subject"], "viewer");
   nlohmann::json verified = Get("/admin/v1/audit/verify");
   EXPECT_EQ(verified["holds"], true);
   EXPECT_TRUE(verified["first_bad_id"].is_null());
