@@ -28,6 +28,14 @@ test-build: deps
 test: test-build
 	@cd build/$(subst asan-ubsan,asan,$(TEST_PRESET)) && ctest --output-on-failure -j $(JOBS) --timeout 600 $(ARGS)
 
+# The console's browser test alone (tests/browser/console.sh: Debian's chromium driven by playwright-core, with
+# axe-core), on the test preset's anvil and anvil-ca; screenshots in build/<preset>/browser-artifacts.
+.PHONY: browser-test
+browser-test: deps
+	@cmake --preset $(TEST_PRESET) >/dev/null
+	@cmake --build build/$(subst asan-ubsan,asan,$(TEST_PRESET)) -j $(JOBS) --target anvil anvil-ca
+	@cd build/$(subst asan-ubsan,asan,$(TEST_PRESET)) && ctest -L browser --output-on-failure $(ARGS)
+
 # The full-issuance benchmark, anvil-ca against Pebble on loopback (docs/performance.md). Not part of `make test`.
 bench: deps
 	@cmake --preset $(RUN_PRESET) >/dev/null

@@ -7,6 +7,8 @@
 #include <csignal>
 #include <cstring>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "ca_server.h"
 #include "http/signals.h"
@@ -25,6 +27,14 @@ void ApplyScheduling(const config::ServerConfig& server) {
     spdlog::warn("server.batch_scheduling: cannot switch to SCHED_BATCH ({}); keeping the default policy",
                  std::strerror(errno));
   }
+}
+
+// "  Console: https://HOST:PORT/console/\n" for the first admin listener (docs/console.md), or nothing.
+std::string ConsoleLine(const config::Config& config, const std::vector<uint16_t>& admin_ports) {
+  if (!config.admin.console || config.admin.listen.empty() || admin_ports.empty()) return "";
+  std::string host = config.admin.listen.front().host;
+  if (host == "0.0.0.0" || host == "[::]" || host == "::") host = "localhost";
+  return "  Console:          https://" + host + ":" + std::to_string(admin_ports.front()) + "/console/\n";
 }
 
 }  // namespace
@@ -49,6 +59,7 @@ int Serve(const config::Config& config) {
             << "  Root certificate: " << root << "\n"
             << "  CRL:              "
             << ((*server)->crl_url().empty() ? "(no publication listener)" : (*server)->crl_url()) << "\n"
+            << ConsoleLine(config, (*server)->admin_ports())
             << "  Try it with certbot (http-01 answered on port " << config.validation.http_port << "):\n"
             << "    REQUESTS_CA_BUNDLE=" << root << " certbot certonly --standalone --server " << directory
             << " --http-01-port " << config.validation.http_port

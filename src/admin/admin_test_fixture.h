@@ -143,18 +143,24 @@ class AdminApiTest : public ::testing::Test {
     return storage::AuditEvent{0, clock_.Now(), std::move(kind), "", std::move(subject), "{}"};
   }
 
-  http::Response Send(const std::string& method, const std::string& target, const std::string& token,
-                      const std::string& body = "", const std::string& certificate_der = "") {
+  // A request over TLS from 127.0.0.1 for `target` (path and query).
+  static http::Request MakeRequest(const std::string& method, const std::string& target, const std::string& body) {
     http::Request r;
     r.method = method;
     r.target = target;
     const size_t q = target.find('?');
     r.path = target.substr(0, q);
     r.query = q == std::string::npos ? "" : target.substr(q + 1);
-    if (!token.empty()) r.headers.Add("Authorization", "Bearer " + token);
     r.body = body;
     r.remote_address = "127.0.0.1";
     r.tls = true;
+    return r;
+  }
+
+  http::Response Send(const std::string& method, const std::string& target, const std::string& token,
+                      const std::string& body = "", const std::string& certificate_der = "") {
+    http::Request r = MakeRequest(method, target, body);
+    if (!token.empty()) r.headers.Add("Authorization", "Bearer " + token);
     r.client_certificate_der = certificate_der;
     return api_->Handle(r);
   }

@@ -60,13 +60,18 @@ size_t Sessions::size() const {
 }
 
 Status CheckSameOrigin(const http::Request& request) {
+  const std::optional<std::string> site = request.headers.Get("Sec-Fetch-Site");
   if (std::optional<std::string> origin = request.headers.Get("Origin")) {
     const std::optional<std::string> host = request.headers.Get("Host");
-    if (!host || *origin != "https://" + *host) {
+    // "null": an opaque origin. A browser sends it for a form post under a strict referrer policy too, and then
+    // says same-origin in Sec-Fetch-Site, which no script can set; otherwise it is a sandboxed or privacy-
+    // stripped context, refused.
+    const bool opaque_same_site = *origin == "null" && site && *site == "same-origin";
+    if (!opaque_same_site && (!host || *origin != "https://" + *host)) {
       return Error(Code::kUnauthorized, "a cross-origin request (Origin " + *origin + ") may not change anything here");
     }
   }
-  if (std::optional<std::string> site = request.headers.Get("Sec-Fetch-Site")) {
+  if (site) {
     if (*site != "same-origin" && *site != "none") {
       return Error(Code::kUnauthorized, "a " + *site + " request may not change anything here");
     }

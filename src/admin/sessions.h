@@ -77,7 +77,8 @@ class Sessions {
 // and requests with a bearer token in the Authorization header (which a browser never adds by itself) always
 // may. A request with a credential the browser sends by itself — a session cookie, a client certificate —
 // that changes state must come from the listener's own origin: its `Origin` (when sent) is https://HOST with
-// the request's Host, and its `Sec-Fetch-Site` (when sent) is same-origin or none; with a session it must also
+// the request's Host (or "null" with Sec-Fetch-Site same-origin: a browser's form post under a strict referrer
+// policy), and its `Sec-Fetch-Site` (when sent) is same-origin or none; with a session it must also
 // carry the session's CSRF token in X-CSRF-Token (or `form_csrf_token`: a form's field, for the console's own
 // log-out form). kUnauthorized otherwise, saying which (the caller answers 403).
 Status CheckBrowserRequest(const http::Request& request, const Caller& caller, std::string_view form_csrf_token = "");

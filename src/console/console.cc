@@ -20,7 +20,8 @@ void SecurityHeaders(http::Response& response) {
   response.headers.Set("Content-Security-Policy", std::string(kContentSecurityPolicy));
   response.headers.Set("X-Frame-Options", "DENY");
   response.headers.Set("X-Content-Type-Options", "nosniff");
-  response.headers.Set("Referrer-Policy", "no-referrer");
+  // same-origin, not no-referrer: under no-referrer a browser's form posts carry "Origin: null".
+  response.headers.Set("Referrer-Policy", "same-origin");
   response.headers.Set("Cross-Origin-Opener-Policy", "same-origin");
   if (!response.headers.Get("Cache-Control")) response.headers.Set("Cache-Control", "no-store");
 }

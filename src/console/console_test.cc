@@ -23,18 +23,10 @@ class ConsoleTest : public admin::testing::AdminApiTest {
   // A browser's request: Host 127.0.0.1:9443, the session cookie when given, no Authorization header.
   http::Request Browser(const std::string& method, const std::string& target, const std::string& cookie = "",
                         const std::string& body = "") {
-    http::Request r;
-    r.method = method;
-    r.target = target;
-    const size_t q = target.find('?');
-    r.path = target.substr(0, q);
-    r.query = q == std::string::npos ? "" : target.substr(q + 1);
+    http::Request r = MakeRequest(method, target, body);
     r.headers.Add("Host", "127.0.0.1:9443");
     if (!cookie.empty()) r.headers.Add("Cookie", "theme=dark; anvil_console=" + cookie);
     if (!body.empty()) r.headers.Add("Content-Type", "application/x-www-form-urlencoded");
-    r.body = body;
-    r.remote_address = "127.0.0.1";
-    r.tls = true;
     return r;
   }
 
@@ -232,11 +224,19 @@ TEST_F(ConsoleTest, LogOutNeedsTheCsrfTokenAndEndsTheSession) {
 }
 
 TEST_F(ConsoleTest, ACrossOriginLogInIsRefused) {
-  http::Request r = Browser("POST", "/console/login", "", "token=" + AddToken("olga", "operator"));
+  const std::string token = AddToken("olga", "operator");
+  http::Request r = Browser("POST", "/console/login", "", "token=" + token);
   r.headers.Set("Origin", "https://evil.example");
   http::Response response = console_->Handle(r);
   EXPECT_EQ(response.status, 403);
   EXPECT_EQ(response.headers.Get("Set-Cookie"), std::nullopt);
+  // An opaque origin: refused, unless the browser vouches for the same origin (its own form post).
+  r.headers.Set("Origin", "null");
+  EXPECT_EQ(console_->Handle(r).status, 403);
+  r.headers.Set("Sec-Fetch-Site", "cross-site");
+  EXPECT_EQ(console_->Handle(r).status, 403);
+  r.headers.Set("Sec-Fetch-Site", "same-origin");
+  EXPECT_EQ(console_->Handle(r).status, 303);
 }
 
 TEST_F(ConsoleTest, AFailedAuditRecordFailsTheLogIn) {
