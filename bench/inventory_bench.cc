@@ -10,7 +10,8 @@
 //    stores them. Mix: 10,000 accounts (100 certificates each), 1,000 DNS zones (a name
 //    host-I.zone-Z.example.com each, a second name alt-I.zone-Z.example.net for 30%), profiles classic (90%,
 //    90 days), shortlived (5%, 7 days), tls-client (5%), notBefore within the last 120 days (so about a
-//    quarter expired), 1% revoked, 40% of those expiring within 30 days replaced (ARI).
+//    quarter expired), 1% revoked, 40% of those expiring within 30 days replaced (ARI), 0.1% issued
+//    under an older intermediate key (the issuer filter's rare case).
 // 2. Each query: one warm-up, then --runs timed runs; the median and the extremes in ms, and the rows the
 //    first page returned. The file is read from the page cache (a running CA's case).
 // 3. Checks, so the smoke (ctest bench.inventory_smoke, 10,000 certificates) proves the instrument: every row
@@ -76,7 +77,8 @@ int64_t Fill(const Options& o, const std::string& db_path, int64_t now) {
   for (char& ch : tbs) ch = static_cast<char>(rng());
   const std::string chain =
       "-----BEGIN CERTIFICATE-----\n" + std::string(640, 'A') + "\n-----END CERTIFICATE-----\n";
-  const std::string aki(20, '\x42');
+  // Issued under one intermediate key, but 0.1% under an older one (a generation being retired).
+  const std::string aki(20, '\x42'), old_aki(20, '\x43');
   std::uniform_int_distribution<int64_t> age(0, 120 * kDay - 1);
   std::uniform_int_distribution<int> percent(0, 99);
   int64_t expiring_replaced = 0;
@@ -114,7 +116,7 @@ int64_t Fill(const Options& o, const std::string& db_path, int64_t now) {
           .BindText(6, chain)
           .BindText(7, names_json)
           .BindText(8, profile)
-          .BindBlob(9, aki)
+          .BindBlob(9, i % 1000 == 999 ? old_aki : aki)
           .BindInt(10, not_before)
           .BindInt(11, not_after)
           .BindInt(12, not_before);
@@ -156,6 +158,7 @@ bool Passes(const storage::CertificateRecord& r, const storage::CertificateQuery
   }
   if (!q.account_id.empty() && r.account_id != q.account_id) return false;
   if (!q.profile.empty() && r.profile != q.profile) return false;
+  if (!q.authority_key_id.empty() && r.authority_key_id != q.authority_key_id) return false;
   if (q.status && storage::InventoryStatusAt(r, q.now, q.expiring_within) != *q.status) return false;
   return true;
 }
@@ -233,6 +236,13 @@ int main(int argc, char** argv) {
   with("status revoked", [](auto& x) { x.status = storage::InventoryStatus::kRevoked; });
   with("status expired", [](auto& x) { x.status = storage::InventoryStatus::kExpired; });
   with("profile shortlived", [](auto& x) { x.profile = "shortlived"; });
+  with("latest expiry first, no filter", [](auto& x) { x.latest_first = true; });
+  with("issuer of 99.9% of the certificates", [](auto& x) { x.authority_key_id = std::string(20, '\x42'); });
+  with("issuer of 0.1% (an older generation)", [](auto& x) { x.authority_key_id = std::string(20, '\x43'); });
+  with("issuer of 0.1%, status valid", [](auto& x) {
+    x.authority_key_id = std::string(20, '\x43');
+    x.status = storage::InventoryStatus::kValid;
+  });
 
   std::printf("\n%-58s %9s %9s %9s %5s\n", "query (limit 100)", "median ms", "min ms", "max ms", "rows");
   for (const Query& query : queries) {

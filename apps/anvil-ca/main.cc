@@ -209,6 +209,9 @@ int main(int argc, char** argv) {
   cert_list->add_option("--status", cert_list_args.filter.status, "valid, expiring, expired or revoked");
   cert_list->add_option("--expiring-within", cert_list_args.expiring_within,
                         "expiring within this duration (e.g. 30d), not revoked and not replaced");
+  cert_list->add_option("--issuer", cert_list_args.filter.issuer,
+                        "issued under this CA key: the issuer ID `ca show` prints (hex, colons allowed)");
+  cert_list->add_option("--order", cert_list_args.filter.order, "soonest (expiry, the default) or latest first");
   cert_list->add_option("--limit", cert_list_args.filter.limit, "at most this many (1-1000, default 100)");
   cert_list->add_option("--cursor", cert_list_args.filter.cursor, "continue after the page that printed this cursor");
   cert_list->add_flag("--json", cert_list_args.json, "JSON: {certificates: [...], next_cursor}");

@@ -4,6 +4,7 @@
 
 #include "base/file.h"
 #include "component_options.h"
+#include "crypto/digest.h"
 #include "wfe/wfe.h"
 
 namespace anvil::app {
@@ -144,7 +145,8 @@ Result<std::vector<admin::IssuerStatus>> RevocationPublishing::Issuers() const {
   std::vector<admin::IssuerStatus> out;
   for (const auto& [id, der] : content.issuer_der) {
     ANVIL_ASSIGN_OR_RETURN(crypto::Certificate cert, crypto::Certificate::FromDer(der));
-    admin::IssuerStatus status{id, cert.subject_common_name(), cert.not_after(), der == content.intermediate_der};
+    admin::IssuerStatus status{id, cert.subject_common_name(), crypto::HexEncode(cert.subject_key_id()),
+                               cert.not_after(), der == content.intermediate_der};
     if (status.name.empty()) status.name = cert.subject();
     if (auto it = this_updates.find(id); it != this_updates.end()) {
       status.crl_this_update = it->second;

@@ -60,10 +60,10 @@ class FakeCaOperations final : public CaOperations {
     return std::string("1 root(s), 1 intermediate generation(s)");
   }
   Result<std::vector<IssuerStatus>> Issuers() override {
-    IssuerStatus intermediate{"ab12", "Test Intermediate", FromUnixSeconds(1'900'000'000), true};
+    IssuerStatus intermediate{"ab12", "Test Intermediate", "ab12", FromUnixSeconds(1'900'000'000), true};
     intermediate.crl_this_update = FromUnixSeconds(1'800'000'000);
     intermediate.crl_next_update = FromUnixSeconds(1'800'086'400);
-    return std::vector<IssuerStatus>{intermediate, {"root", "Test Root", FromUnixSeconds(2'000'000'000)}};
+    return std::vector<IssuerStatus>{intermediate, {"root", "Test Root", "cd34", FromUnixSeconds(2'000'000'000)}};
   }
   int anchors = 0, reloads = 0;
 };

@@ -30,6 +30,7 @@ struct AuditCheck {
 struct IssuerStatus {
   std::string id;    // as served at /ca/ID.der
   std::string name;  // its subject's common name (or the whole subject)
+  std::string key_id;  // its subject key identifier, hex: the authority_key_id of what it issued
   TimePoint not_after;
   bool issuing = false;  // the intermediate generation that signs new certificates now
   std::optional<TimePoint> crl_this_update{};

@@ -35,7 +35,8 @@ void AddEabRoutes(AdminApi& api, const HandlerDeps& deps);
 // GET /policies, GET /policies/explain (viewer), POST /accounts/{id}/policy, PUT and DELETE /policies/{name}
 // (admin) (handlers_policy.cc).
 void AddPolicyRoutes(AdminApi& api, const HandlerDeps& deps);
-// GET /overview: counts, the expiry timeline, activity per day and the CA's health (handlers_overview.cc).
+// GET /overview: counts, the expiry timeline, activity per day and the CA's health; GET /issuers: the CA
+// certificates served (handlers_overview.cc).
 void AddOverviewRoutes(AdminApi& api, const HandlerDeps& deps);
 // GET /whoami and GET /openapi.json (handlers_audit.cc).
 void AddServiceRoutes(AdminApi& api);

@@ -132,6 +132,8 @@ Result<Reply> ListCertificates(const HandlerDeps& deps, const Call& call) {
   filter.account = call.Param("account");
   filter.profile = call.Param("profile");
   filter.status = call.Param("status");
+  filter.issuer = call.Param("issuer");
+  filter.order = call.Param("order");
   filter.cursor = call.Param("cursor");
   ANVIL_ASSIGN_OR_RETURN(int64_t limit, call.IntParam("limit", 100, 1, storage::kMaxCertificatePage));
   filter.limit = static_cast<int>(limit);
@@ -204,7 +206,8 @@ Result<Reply> DeactivateAccount(const HandlerDeps& deps, const Call& call) {
 
 void AddInventoryRoutes(AdminApi& api, const HandlerDeps& deps) {
   api.Add({"GET", "/certificates", Role::kViewer, Bind(deps, ListCertificates),
-           {"name_contains", "name_suffix", "account", "profile", "status", "expiring_within_days", "limit", "cursor"}});
+           {"name_contains", "name_suffix", "account", "profile", "status", "expiring_within_days", "issuer", "order",
+            "limit", "cursor"}});
   api.Add({"GET", "/certificates/{serial}", Role::kViewer, Bind(deps, ShowCertificate)});
   api.Add({"POST", "/certificates/{serial}/revoke", Role::kOperator, Bind(deps, RevokeCertificate)});
   api.Add({"GET", "/accounts", Role::kViewer, Bind(deps, ListAccounts), {"limit", "cursor"}});

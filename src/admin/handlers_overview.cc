@@ -12,6 +12,25 @@ namespace {
 // "2026-12-07" for a UTC day number (days since 1970-01-01).
 std::string DateOfDay(int64_t day) { return FormatRfc3339(FromUnixSeconds(day * 86400)).substr(0, 10); }
 
+nlohmann::json IssuersJson(const std::vector<IssuerStatus>& issuers) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const IssuerStatus& issuer : issuers) {
+    out.push_back({{"id", issuer.id},
+                   {"name", issuer.name},
+                   {"key_id", issuer.key_id},
+                   {"not_after", FormatRfc3339(issuer.not_after)},
+                   {"current", issuer.issuing}});
+  }
+  return out;
+}
+
+// GET /issuers: the CA certificates served, without the overview's counts (the certificates page's issuer
+// filter).
+Result<Reply> Issuers(const HandlerDeps& deps, const Call&) {
+  ANVIL_ASSIGN_OR_RETURN(std::vector<IssuerStatus> issuers, deps.ca.Issuers());
+  return Reply{200, {{"issuers", IssuersJson(issuers)}}};
+}
+
 Result<Reply> Overview(const HandlerDeps& deps, const Call& call) {
   ANVIL_ASSIGN_OR_RETURN(int64_t timeline_days, call.IntParam("timeline_days", 90, 1, 400));
   ANVIL_ASSIGN_OR_RETURN(int64_t activity_days, call.IntParam("activity_days", 30, 1, 400));
@@ -52,14 +71,10 @@ Result<Reply> Overview(const HandlerDeps& deps, const Call& call) {
 
   ANVIL_ASSIGN_OR_RETURN(std::optional<TimePoint> last, deps.store.LastIssuedAt());
   ANVIL_ASSIGN_OR_RETURN(std::vector<IssuerStatus> issuers, deps.ca.Issuers());
-  nlohmann::json ca = {{"issuers", nlohmann::json::array()},
+  nlohmann::json ca = {{"issuers", IssuersJson(issuers)},
                        {"crls", nlohmann::json::array()},
                        {"last_issuance", last ? nlohmann::json(FormatRfc3339(*last)) : nlohmann::json(nullptr)}};
   for (const IssuerStatus& issuer : issuers) {
-    ca["issuers"].push_back({{"id", issuer.id},
-                             {"name", issuer.name},
-                             {"not_after", FormatRfc3339(issuer.not_after)},
-                             {"current", issuer.issuing}});
     if (issuer.crl_this_update) {
       ca["crls"].push_back({{"issuer", issuer.name},
                             {"id", issuer.id},
@@ -76,6 +91,7 @@ Result<Reply> Overview(const HandlerDeps& deps, const Call& call) {
 
 void AddOverviewRoutes(AdminApi& api, const HandlerDeps& deps) {
   api.Add({"GET", "/overview", Role::kViewer, Bind(deps, Overview), {"timeline_days", "activity_days"}});
+  api.Add({"GET", "/issuers", Role::kViewer, Bind(deps, Issuers)});
 }
 
 }  // namespace anvil::admin

@@ -29,6 +29,28 @@ std::string KeyType(const crypto::PublicKey& key) {
   return "unknown";
 }
 
+// A key identifier written in hex (colons allowed, as openssl prints them) → its bytes.
+Result<std::string> KeyIdFromHex(const std::string& text) {
+  std::string digits;
+  for (char c : text) {
+    if (c == ':') continue;
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return Invalid("issuer \"" + text + "\" is not a key identifier in hex");
+    }
+    digits += c;
+  }
+  if (digits.empty() || digits.size() % 2 != 0) {
+    return Invalid("issuer \"" + text + "\" is not a key identifier in hex (an even number of digits)");
+  }
+  std::string bytes;
+  for (size_t i = 0; i < digits.size(); i += 2) {
+    auto value = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+    bytes += static_cast<char>(value(digits[i]) * 16 + value(digits[i + 1]));
+  }
+  return bytes;
+}
+
 }  // namespace
 
 Result<std::string> NormalizeSerial(const std::string& text) {
@@ -93,6 +115,14 @@ Result<storage::CertificateQuery> QueryFrom(const CertificateFilter& filter, Tim
   q.profile = filter.profile;
   q.limit = filter.limit;
   q.cursor = filter.cursor;
+  if (!filter.issuer.empty()) {
+    ANVIL_ASSIGN_OR_RETURN(q.authority_key_id, KeyIdFromHex(filter.issuer));
+  }
+  if (filter.order == "latest") {
+    q.latest_first = true;
+  } else if (!filter.order.empty() && filter.order != "soonest") {
+    return Invalid("order must be soonest or latest, got \"" + filter.order + "\"");
+  }
   if (!filter.status.empty()) {
     ANVIL_ASSIGN_OR_RETURN(q.status, ParseStatus(filter.status));
   }

@@ -37,11 +37,13 @@ struct CertificateFilter {
   std::string name_contains, name_suffix, account, profile;
   std::string status;  // empty: any
   std::optional<std::chrono::seconds> expiring_within;
+  std::string issuer;  // the issuing CA key's identifier in hex (a certificate's authority_key_id); empty: any
+  std::string order;   // "soonest" (expiry; the default, also when empty) or "latest"
   int limit = 100;
   std::string cursor;
 };
-// The store's query at `now`. kInvalidArgument for an unknown status or expiring_within with another status
-// (the store checks the rest: limit, cursor, name length).
+// The store's query at `now`. kInvalidArgument for an unknown status or order, an issuer that is not hex, or
+// expiring_within with another status (the store checks the rest: limit, cursor, name length).
 Result<storage::CertificateQuery> QueryFrom(const CertificateFilter& filter, TimePoint now);
 
 // The EAB key (kid, comment) each account was created with, read once per account.

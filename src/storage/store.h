@@ -286,6 +286,8 @@ struct CertificateQuery {
   std::chrono::seconds expiring_within{30 * 86400};  // what kExpiring means; > 0
   std::optional<TimePoint> not_after_from;  // not_after >= this (whole seconds)
   std::optional<TimePoint> not_after_to;    // not_after < this (whole seconds)
+  std::string authority_key_id{};  // issued under this CA key identifier (raw bytes: the issuer's SKI)
+  bool latest_first = false;       // the order reversed: latest expiry first (the cursor follows the order)
   std::string cursor;  // a previous page's next_cursor; empty: the first page
   int limit = 100;     // 1..kMaxCertificatePage
 };

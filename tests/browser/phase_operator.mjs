@@ -153,6 +153,29 @@ export async function operator(browser) {
     await settled(page, '#/certificates?');
   }
   assert.deepEqual(paged, allSerials, 'the pages hold every certificate once, in the listing\'s order');
+  // The other order: latest expiry first, the same certificates reversed.
+  await clickNav(page, 'Certificates', '#/certificates');
+  await page.getByLabel('Order', {exact: true}).selectOption('latest');
+  await page.getByRole('button', {name: 'Search', exact: true}).click();
+  await settled(page, '#/certificates?order=latest');
+  const latest = await page.getByRole('region', {name: 'Certificates', exact: true})
+    .locator('tbody tr td:first-child').allTextContents();
+  assert.deepEqual(latest, [...allSerials].reverse(), 'latest expiry first is the listing reversed');
+  assert.equal(await page.getByRole('columnheader', {name: /Not after/}).getAttribute('aria-sort'), 'descending');
+  // The issuer filter: the issuing intermediate issued every certificate; the root, none directly.
+  const {issuers} = await apiGet(page, 'issuers');
+  const issuing = issuers.find((i) => i.current);
+  const root = issuers.find((i) => !i.current && i.key_id !== issuing.key_id);
+  assert.ok(issuing && root, `an issuing intermediate and a root: ${JSON.stringify(issuers)}`);
+  await clickNav(page, 'Certificates', '#/certificates');
+  await page.getByLabel('Issuer', {exact: true}).selectOption(issuing.key_id);
+  await page.getByRole('button', {name: 'Search', exact: true}).click();
+  await settled(page, '#/certificates?issuer=');
+  assert.equal(await page.getByRole('region', {name: 'Certificates', exact: true}).locator('tbody tr td:first-child')
+    .count(), allSerials.length, 'the issuing intermediate issued every certificate');
+  await checkPage(page, 'certificates-by-issuer');
+  await go(page, `#/certificates?issuer=${root.key_id}`);
+  await page.getByText('No certificate matches.').waitFor();
   await clickNav(page, 'Certificates', '#/certificates');
   // Two characters are not enough for the API's name_contains: the form says so.
   await page.getByLabel('Name', {exact: true}).fill('we');

@@ -19,8 +19,8 @@ export const REVOCATION_REASONS = [
   ['privilegeWithdrawn', 'Privilege withdrawn'],
 ];
 // The hash parameters passed on to GET /certificates (anything else would be refused with 400).
-const API_PARAMS = ['name_contains', 'name_suffix', 'account', 'profile', 'status', 'expiring_within_days', 'cursor',
-  'limit'];
+const API_PARAMS = ['name_contains', 'name_suffix', 'account', 'profile', 'status', 'expiring_within_days', 'issuer',
+  'order', 'cursor', 'limit'];
 const PAGE_SIZE = 50;
 // A message for the next rendering of the detail page (after a revocation).
 let flash = null;
@@ -35,7 +35,22 @@ function listHash(params) {
   return `#/certificates${qs ? `?${qs}` : ''}`;
 }
 
-function searchForms(params) {
+// The issuer filter's choices: the CA certificates served (GET /issuers), by name, the issuing one marked.
+function issuerSelect(params, issuers) {
+  const current = params.get('issuer') || '';
+  const select = h('select', {name: 'issuer', id: 'filter-issuer'}, h('option', {value: ''}, 'any'));
+  let listed = false;
+  for (const i of issuers) {
+    listed = listed || i.key_id === current;
+    select.appendChild(h('option', {value: i.key_id, selected: i.key_id === current},
+      `${i.name}${i.current ? ' (issuing now)' : ''} · ${i.key_id.slice(0, 8)}…`));
+  }
+  // An issuer the CA no longer serves (a link from an old certificate) stays choosable.
+  if (current && !listed) select.appendChild(h('option', {value: current, selected: true}, current));
+  return select;
+}
+
+function searchForms(params, issuers) {
   const nameValue = params.get('name_suffix') || params.get('name_contains') || '';
   const name = h('input', {type: 'search', name: 'name', id: 'filter-name', value: nameValue, autocomplete: 'off',
     spellcheck: 'false'});
@@ -48,6 +63,10 @@ function searchForms(params) {
     autocomplete: 'off'});
   const within = h('input', {type: 'number', name: 'expiring_within_days', id: 'filter-within', min: '1',
     max: '36500', value: params.get('expiring_within_days') || ''});
+  const issuer = issuerSelect(params, issuers);
+  const order = h('select', {name: 'order', id: 'filter-order'},
+    h('option', {value: 'soonest', selected: params.get('order') !== 'latest'}, 'soonest expiry first'),
+    h('option', {value: 'latest', selected: params.get('order') === 'latest'}, 'latest expiry first'));
   const message = h('p', {class: 'field-error', role: 'alert', id: 'filter-message'});
   const form = h('form', {class: 'filters', role: 'search', 'aria-label': 'Certificates'},
     h('div', {class: 'field-row'},
@@ -55,7 +74,9 @@ function searchForms(params) {
       field('Account', account),
       field('Status', status),
       field('Profile', profile),
-      field('Expiring within days', within)),
+      field('Expiring within days', within),
+      field('Issuer', issuer),
+      field('Order', order)),
     message,
     h('div', {class: 'actions'},
       h('button', {type: 'submit'}, 'Search'),
@@ -84,6 +105,8 @@ function searchForms(params) {
     if (status.value) p.set('status', status.value);
     if (profile.value.trim()) p.set('profile', profile.value.trim());
     if (within.value) p.set('expiring_within_days', within.value);
+    if (issuer.value) p.set('issuer', issuer.value);
+    if (order.value === 'latest') p.set('order', 'latest');
     location.hash = listHash(p);
   });
 
@@ -105,7 +128,8 @@ function searchForms(params) {
     location.hash = `#/certificates/${v}`;
   });
   // Folded on a phone unless a filter is set, so the results are on the first screen; open on wider screens.
-  const open = window.matchMedia('(min-width: 821px)').matches || API_PARAMS.some((k) => k !== 'cursor' && params.get(k));
+  const open = window.matchMedia('(min-width: 821px)').matches ||
+    API_PARAMS.some((k) => k !== 'cursor' && k !== 'order' && params.get(k));
   return h('details', {class: 'search-panel', open},
     h('summary', null, 'Search and filters'),
     form, serialForm);
@@ -121,6 +145,7 @@ function describeFilters(params) {
   if (params.get('expiring_within_days')) {
     parts.push(`expiring within ${params.get('expiring_within_days')} days, not replaced`);
   }
+  if (params.get('issuer')) parts.push(`issuer ${params.get('issuer')}`);
   return parts.length ? `Filtered: ${parts.join(', ')}.` : 'All certificates.';
 }
 
@@ -142,12 +167,13 @@ export function certificateRows(certs, {withAccount = true} = {}) {
   });
 }
 
-export function certificateColumns({withAccount = true} = {}) {
+export function certificateColumns({withAccount = true, latestFirst = false} = {}) {
   const cols = [
     {label: 'Serial'},
     {label: 'Names'},
     {label: 'Status'},
-    {label: 'Not after (soonest first)', sort: 'ascending'},
+    latestFirst ? {label: 'Not after (latest first)', sort: 'descending'} :
+      {label: 'Not after (soonest first)', sort: 'ascending'},
     {label: 'Profile'},
   ];
   if (withAccount) cols.push({label: 'Account'});
@@ -157,7 +183,10 @@ export function certificateColumns({withAccount = true} = {}) {
 async function renderList(main, route, ctx) {
   const params = route.params;
   main.appendChild(h('h1', null, 'Certificates'));
-  main.appendChild(searchForms(params));
+  // The issuers for the filter; without them (an error) the filter offers only "any" and what the URL names.
+  const issuers = await api('issuers').then((r) => r.issuers, () => []);
+  if (!ctx.stillCurrent()) return;
+  main.appendChild(searchForms(params, issuers));
   const query = {limit: PAGE_SIZE};
   for (const key of API_PARAMS) {
     if (params.get(key)) query[key] = params.get(key);
@@ -166,7 +195,7 @@ async function renderList(main, route, ctx) {
     h('h2', {id: 'results-heading'}, 'Results'));
   main.appendChild(results);
   results.appendChild(h('p', {class: 'hint', id: 'filter-summary'}, describeFilters(params),
-    ' Sorted by the server: soonest expiry first.'));
+    params.get('order') === 'latest' ? ' Latest expiry first.' : ' Soonest expiry first.'));
   let page;
   try {
     page = await api('certificates', {query});
@@ -176,7 +205,8 @@ async function renderList(main, route, ctx) {
     return;
   }
   if (!ctx.stillCurrent()) return;
-  results.appendChild(dataTable({label: 'Certificates', columns: certificateColumns(),
+  results.appendChild(dataTable({label: 'Certificates',
+    columns: certificateColumns({latestFirst: params.get('order') === 'latest'}),
     rows: certificateRows(page.certificates), empty: 'No certificate matches.'}));
   const nav = h('div', {class: 'pager'});
   if (params.get('cursor')) {
@@ -352,7 +382,8 @@ async function renderDetail(main, route, ctx) {
     ['Not after', timeEl(c.not_after, {withRelative: true})],
     ['Renewal window (ARI)', ariWindow(c)],
     ['Issuer', c.issuer],
-    ['Authority key identifier', h('span', {class: 'mono break'}, c.authority_key_id)],
+    ['Authority key identifier', h('a', {href: `#/certificates?issuer=${c.authority_key_id}`, class: 'mono break',
+      'aria-label': `Certificates of issuer ${c.authority_key_id}`}, c.authority_key_id)],
     ['Profile', c.profile],
     ['Key type', c.key_type],
     ['Account', c.account ? h('a', {href: `#/accounts/${encodeURIComponent(c.account)}`, class: 'mono'}, c.account)

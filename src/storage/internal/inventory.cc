@@ -94,13 +94,15 @@ bool Matches(const CertificateRecord& record, const CheckedQuery& checked) {
   if (record.state != CertificateState::kIssued) return false;
   if (!q.account_id.empty() && record.account_id != q.account_id) return false;
   if (!q.profile.empty() && record.profile != q.profile) return false;
+  if (!q.authority_key_id.empty() && record.authority_key_id != q.authority_key_id) return false;
   if (q.status && InventoryStatusAt(record, q.now, q.expiring_within) != *q.status) return false;
   const int64_t not_after = ToUnixSeconds(record.not_after);
   if (q.not_after_from && not_after < ToUnixSeconds(*q.not_after_from)) return false;
   if (q.not_after_to && not_after >= ToUnixSeconds(*q.not_after_to)) return false;
-  if (checked.cursor &&
-      std::tie(not_after, record.serial) <= std::tie(checked.cursor->not_after, checked.cursor->serial)) {
-    return false;
+  if (checked.cursor) {
+    const auto key = std::tie(not_after, record.serial);
+    const auto cursor = std::tie(checked.cursor->not_after, checked.cursor->serial);
+    if (q.latest_first ? key >= cursor : key <= cursor) return false;
   }
   auto any_name = [&](auto&& test) {
     return std::any_of(record.names.begin(), record.names.end(),
@@ -117,10 +119,11 @@ bool Matches(const CertificateRecord& record, const CheckedQuery& checked) {
   return true;
 }
 
-CertificatePage MakePage(std::vector<CertificateRecord> matching, int limit) {
-  std::sort(matching.begin(), matching.end(), [](const CertificateRecord& a, const CertificateRecord& b) {
-    return std::make_tuple(ToUnixSeconds(a.not_after), std::cref(a.serial)) <
-           std::make_tuple(ToUnixSeconds(b.not_after), std::cref(b.serial));
+CertificatePage MakePage(std::vector<CertificateRecord> matching, int limit, bool latest_first) {
+  std::sort(matching.begin(), matching.end(), [&](const CertificateRecord& a, const CertificateRecord& b) {
+    const auto ka = std::make_tuple(ToUnixSeconds(a.not_after), std::cref(a.serial));
+    const auto kb = std::make_tuple(ToUnixSeconds(b.not_after), std::cref(b.serial));
+    return latest_first ? kb < ka : ka < kb;
   });
   CertificatePage page;
   const size_t wanted = static_cast<size_t>(limit);

@@ -45,9 +45,9 @@ Result<InventoryCursor> ParseInventoryCursor(std::string_view cursor);
 // Whether an issued `record` passes every filter of `checked` (the memory store's listing; SQLite runs the
 // same conditions as SQL).
 bool Matches(const CertificateRecord& record, const CheckedQuery& checked);
-// Sorts `matching` by (not_after, serial), keeps the first `limit`, and sets next_cursor when more were
-// there.
-CertificatePage MakePage(std::vector<CertificateRecord> matching, int limit);
+// Sorts `matching` by (not_after, serial), descending when `latest_first`, keeps the first `limit`, and sets
+// next_cursor when more were there.
+CertificatePage MakePage(std::vector<CertificateRecord> matching, int limit, bool latest_first);
 
 // The text stored to find a name by its suffix with a prefix range: the name lowercased, reversed.
 std::string ReversedName(std::string_view name);

@@ -715,7 +715,7 @@ class MemoryStore final : public Store {
     for (const auto& [serial, cert] : certificates_) {
       if (internal::Matches(cert, checked)) matching.push_back(cert);
     }
-    return internal::MakePage(std::move(matching), checked.query.limit);
+    return internal::MakePage(std::move(matching), checked.query.limit, checked.query.latest_first);
   }
 
   Result<CertificateCounts> CountCertificates(TimePoint now, std::chrono::seconds expiring_within) override {

@@ -126,7 +126,7 @@ Result<NameDriver> NameDriverFor(Connection& c, const internal::CheckedQuery& ch
 InventorySql CertificateListSql(const internal::CheckedQuery& checked, NameDriver driver) {
   const CertificateQuery& q = checked.query;
   InventorySql out;
-  auto param = [&](std::variant<std::string, int64_t> value) {
+  auto param = [&](std::variant<std::string, int64_t, InventorySql::Blob> value) {
     out.params.push_back(std::move(value));
     return "?" + std::to_string(out.params.size());
   };
@@ -166,6 +166,10 @@ InventorySql CertificateListSql(const internal::CheckedQuery& checked, NameDrive
   }
   if (!q.account_id.empty()) where += " AND c.account_id = " + param(q.account_id);
   if (!q.profile.empty()) where += " AND c.profile = " + param(q.profile);
+  // In certificates_inventory's entries (migration 14): checked there before the row is read.
+  if (!q.authority_key_id.empty()) {
+    where += " AND c.authority_key_id = " + param(InventorySql::Blob{q.authority_key_id});
+  }
   // Every bound on not_after (the status's, the window's, the cursor's) folded into one inclusive range, so
   // that the index range SQLite reads is the tightest one: with separate terms it may pick a looser bound and
   // filter (a deep page of expiring certificates would read every entry from now to the cursor).
@@ -195,17 +199,28 @@ InventorySql CertificateListSql(const internal::CheckedQuery& checked, NameDrive
   }
   if (q.not_after_from) at_least(ToUnixSeconds(*q.not_after_from));
   if (q.not_after_to) at_most(ToUnixSeconds(*q.not_after_to) - 1);
-  if (checked.cursor) at_least(checked.cursor->not_after);
+  const bool down = q.latest_first;
+  if (checked.cursor) {
+    if (down) {
+      at_most(checked.cursor->not_after);
+    } else {
+      at_least(checked.cursor->not_after);
+    }
+  }
   if (low) where += " AND c.not_after >= " + param(*low);
   if (high) where += " AND c.not_after <= " + param(*high);
   if (checked.cursor) {
-    // After the cursor: later expiry, or the same second and a greater serial. Written without a row value,
-    // which SQLite would take as a second range on the index instead of `low`.
+    // After the cursor in the listing's order: a later expiry, or the same second and a greater serial (both
+    // reversed when latest first). Written without a row value, which SQLite would take as a second range on
+    // the index instead of `low` / `high`.
     const std::string not_after = param(checked.cursor->not_after);
-    where += " AND (c.not_after > " + not_after + " OR c.serial > " + param(checked.cursor->serial) + ")";
+    const char* beyond = down ? " < " : " > ";
+    where += " AND (c.not_after" + std::string(beyond) + not_after + " OR c.serial" + beyond +
+             param(checked.cursor->serial) + ")";
   }
   out.sql = std::string("SELECT ") + kListColumns + " FROM " + from + " WHERE " + where +
-            " ORDER BY c.not_after, c.serial LIMIT " + param(int64_t{q.limit} + 1);
+            (down ? " ORDER BY c.not_after DESC, c.serial DESC" : " ORDER BY c.not_after, c.serial") + " LIMIT " +
+            param(int64_t{q.limit} + 1);
   return out;
 }
 
@@ -214,6 +229,8 @@ void BindAll(Statement& s, const InventorySql& query) {
     const int index = static_cast<int>(i) + 1;
     if (const auto* text = std::get_if<std::string>(&query.params[i])) {
       s.BindText(index, *text);
+    } else if (const auto* blob = std::get_if<InventorySql::Blob>(&query.params[i])) {
+      s.BindBlob(index, blob->bytes);
     } else {
       s.BindInt(index, std::get<int64_t>(query.params[i]));
     }

@@ -32,10 +32,13 @@ Status RebuildNameTrigrams(Connection& c);
 // valid order with `replaces`.
 Status BackfillInventory(Connection& c);
 
-// A listing's SQL and its parameters, in order (text or integer).
+// A listing's SQL and its parameters, in order (text, integer or bytes).
 struct InventorySql {
+  struct Blob {
+    std::string bytes;
+  };
   std::string sql;
-  std::vector<std::variant<std::string, int64_t>> params;
+  std::vector<std::variant<std::string, int64_t, Blob>> params;
 };
 
 // Where a listing with a name filter starts. From a name index, the matching serials are read first, then

@@ -122,6 +122,17 @@ TEST_F(SqliteInventoryTest, EveryListingIsDrivenByAnIndexNotAScan) {
   broad.name_suffix = ".com";
   cases.push_back(
       {"broad suffix", broad, "SEARCH c USING INDEX certificates_inventory (not_after>?)", false});
+  // The issuer is checked on the index entries (migration 14); latest first reads the same ranges backwards.
+  CertificateQuery issuer = q();
+  issuer.authority_key_id = std::string("\x01\x02", 2);
+  cases.push_back({"issuer", issuer, "SEARCH c USING INDEX certificates_inventory (not_after>?)", false});
+  CertificateQuery latest = q();
+  latest.latest_first = true;
+  cases.push_back({"latest first", latest, "SEARCH c USING INDEX certificates_inventory (not_after<?)", false});
+  CertificateQuery latest_expiring = latest;
+  latest_expiring.status = InventoryStatus::kExpiring;
+  cases.push_back({"latest first, expiring", latest_expiring,
+                   "SEARCH c USING INDEX certificates_inventory (not_after>? AND not_after<?)", false});
 
   for (const Case& c : cases) {
     const std::vector<std::string> plan = Plan(*raw, c.query, c.driver);

@@ -24,6 +24,7 @@ struct Spec {
   std::string profile = "classic";
   std::string replaces{};  // a serial this certificate's order replaces (RFC 9773), or empty
   std::chrono::hours created_after{0};  // when it was recorded, after kT0
+  std::string authority_key_id{};       // empty: MakeCertificate's
 };
 
 void Issue(Store& store, const Spec& spec) {
@@ -35,6 +36,7 @@ void Issue(Store& store, const Spec& spec) {
   cert.profile = spec.profile;
   cert.not_after = kT0 + spec.not_after_days;
   cert.created_at = kT0 + spec.created_after;
+  if (!spec.authority_key_id.empty()) cert.authority_key_id = spec.authority_key_id;
   Order order = MakeOrder(cert.order_id, spec.account);
   if (!spec.replaces.empty()) order.replaces = acme::CertificateId(cert.authority_key_id, spec.replaces);
   ASSERT_OK(store.CreateOrder(order, {}));
@@ -110,6 +112,50 @@ TEST_P(StoreConformanceTest, ListCertificatesPagesWithTheNextCursorUntilItIsEmpt
     q.cursor = page->next_cursor;
   }
   EXPECT_THAT(all, ElementsAre("1b", "1d", "1e", "1c", "1a", "1f"));
+}
+
+TEST_P(StoreConformanceTest, ListCertificatesLatestFirstPagesBackwardsWithItsOwnCursor) {
+  Fill(*store_);
+  Issue(*store_, {"1ab", "a1", {"tie.example.com"}, 90 * kDay});  // ties 1a on not_after: 1ab before 1a
+  CertificateQuery q = Query();
+  q.latest_first = true;
+  q.limit = 2;
+  std::vector<std::string> all;
+  for (int pages = 1;; ++pages) {
+    Result<CertificatePage> page = store_->ListCertificates(q);
+    ASSERT_OK(page);
+    for (const CertificateRecord& r : page->certificates) all.push_back(r.serial);
+    if (page->next_cursor.empty()) break;
+    ASSERT_LT(pages, 10);
+    q.cursor = page->next_cursor;
+  }
+  EXPECT_THAT(all, ElementsAre("1f", "1ab", "1a", "1c", "1e", "1d", "1b"));
+  // With a status and a cursor: the expiring ones, latest first, one a page.
+  CertificateQuery expiring = Query();
+  expiring.latest_first = true;
+  expiring.status = InventoryStatus::kExpiring;
+  expiring.expiring_within = 30 * kDay;
+  expiring.limit = 1;
+  Result<CertificatePage> first = store_->ListCertificates(expiring);
+  EXPECT_THAT(Serials(first), ElementsAre("1d"));
+}
+
+TEST_P(StoreConformanceTest, ListCertificatesFiltersByIssuer) {
+  const std::string old_generation("\xaa\x01", 2), new_generation("\xbb\x02", 2);
+  Issue(*store_, {"3a", "a1", {"a.example.com"}, 40 * kDay, "classic", "", std::chrono::hours(0), old_generation});
+  Issue(*store_, {"3b", "a1", {"b.example.com"}, 50 * kDay, "classic", "", std::chrono::hours(0), new_generation});
+  Issue(*store_, {"3c", "a2", {"c.example.com"}, 60 * kDay, "classic", "", std::chrono::hours(0), old_generation});
+  CertificateQuery q = Query();
+  q.authority_key_id = old_generation;
+  EXPECT_THAT(List(*store_, q), ElementsAre("3a", "3c"));
+  q.account_id = "a2";
+  EXPECT_THAT(List(*store_, q), ElementsAre("3c"));
+  q.account_id.clear();
+  q.authority_key_id = new_generation;
+  q.name_suffix = ".example.com";
+  EXPECT_THAT(List(*store_, q), ElementsAre("3b"));
+  q.authority_key_id = std::string("\xcc", 1);
+  EXPECT_THAT(List(*store_, q), ElementsAre());
 }
 
 TEST_P(StoreConformanceTest, ListCertificatesCursorOrdersTiesOnNotAfterBySerial) {
