@@ -6,7 +6,9 @@
 # works until `anvil-ca admin revoke` (then 401), a revoked certificate credential is refused, a policy defined
 # over the API and bound to the ACME account refuses the anvil client (and cannot be deleted until unbound), a
 # policy defined with `anvil-ca policy define` is seen by the running server, the audit records name each caller,
-# and every response is validated against the OpenAPI document anvil-ca serves.
+# the console's reads (the overview, the issuers, the newest audit records, a certificate with its order's validation
+# records, the issuer filter latest first), and every response is validated against the OpenAPI document anvil-ca
+# serves.
 # Usage: admin_api.sh PATH/TO/anvil PATH/TO/anvil-ca
 set -euo pipefail
 ANVIL_BIN=$1
@@ -83,6 +85,17 @@ ACCOUNT=$(json "$WORK/responses/certificates" 'd["certificates"][0]["account"]')
   fail "the listing does not show the ACME certificate"
 call certificates-filtered 200 GET /certificates "/certificates?name_suffix=.anvil.test&status=valid&limit=5" -H "Authorization: Bearer $TOKEN"
 call certificate 200 GET '/certificates/{serial}' "/certificates/$SERIAL" $(as vera)
+# The ACME certificate's order, its authorization and the validation record of the http-01 check.
+[ "$(json "$WORK/responses/certificate" 'd["order_detail"]["authorizations"][0]["validations"][0]["details"]["validation_records"][0]["address_used"]')" = 127.0.0.1 ] ||
+  fail "the certificate's validation record: $(cat "$WORK/responses/certificate")"
+call certificates-latest 200 GET /certificates "/certificates?order=latest&issuer=$(json "$WORK/responses/certificate" 'd["authority_key_id"]')" $(as vera)
+[ "$(json "$WORK/responses/certificates-latest" 'd["certificates"][0]["serial"]')" = "$SERIAL" ] ||
+  fail "the issuer filter: $(cat "$WORK/responses/certificates-latest")"
+call issuers 200 GET /issuers /issuers $(as vera)
+call overview 200 GET /overview /overview $(as vera)
+[ "$(json "$WORK/responses/overview" 'd["counts"]["valid"]')" = 1 ] || fail "the overview: $(cat "$WORK/responses/overview")"
+call audit-head 200 GET /audit/head /audit/head $(as vera)
+call audit-latest 200 GET /audit "/audit?before_id=$(( $(json "$WORK/responses/audit-head" 'd["head_id"]') + 1 ))&limit=5" $(as vera)
 call accounts 200 GET /accounts /accounts $(as vera)
 call account 200 GET '/accounts/{id}' "/accounts/$ACCOUNT" $(as vera)
 call eab-keys-viewer 403 GET /eab-keys /eab-keys $(as vera)
