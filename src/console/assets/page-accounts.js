@@ -3,7 +3,7 @@
 // behind a confirmation.
 
 import {api, canOperate, ApiError} from './api.js';
-import {h, clear, section, timeEl, statusBadge, dataTable, definitionList, errorBox, openDialog, notice}
+import {h, section, timeEl, statusBadge, dataTable, definitionList, errorBox, confirmDialog, notice}
   from './ui.js';
 import {historyTable} from './history.js';
 import {certificateRows, certificateColumns} from './page-certificates.js';
@@ -53,44 +53,19 @@ async function renderList(main, route, ctx) {
 }
 
 function deactivateDialog(account, opener, onDone) {
-  openDialog({
+  const note = h('textarea', {id: 'deactivate-note', name: 'note', rows: '3', maxlength: '1000'});
+  confirmDialog({
     title: 'Deactivate this account',
     opener,
-    build: (dialog, close) => {
-      const note = h('textarea', {id: 'deactivate-note', name: 'note', rows: '3', maxlength: '1000'});
-      const understand = h('input', {id: 'deactivate-confirm', type: 'checkbox', name: 'confirm'});
-      const submit = h('button', {type: 'submit', class: 'danger', disabled: true}, 'Deactivate account');
-      understand.addEventListener('change', () => {
-        submit.disabled = !understand.checked;
-      });
-      const message = h('div', {class: 'dialog-message'});
-      const form = h('form', {method: 'dialog'},
-        h('p', null, 'The account ', h('code', null, account.id), ' will be refused every further request '
-          + '(RFC 8555 §7.3.6). Its certificates stay valid.'),
-        h('div', {class: 'field'}, h('label', {for: 'deactivate-note'}, 'Note for the audit log (optional)'), note),
-        h('div', {class: 'field checkbox'}, understand,
-          h('label', {for: 'deactivate-confirm'}, 'I understand this cannot be undone')),
-        message,
-        h('div', {class: 'actions'},
-          h('button', {type: 'button', class: 'secondary', onclick: close}, 'Cancel'),
-          submit));
-      form.addEventListener('submit', async (e) => {
-        e.preventDefault();
-        if (!understand.checked) return;
-        submit.disabled = true;
-        clear(message);
-        try {
-          const body = note.value.trim() ? {note: note.value.trim()} : {};
-          await api(`accounts/${encodeURIComponent(account.id)}/deactivate`, {method: 'POST', body});
-          close();
-          onDone();
-        } catch (err) {
-          message.appendChild(errorBox(err));
-          submit.disabled = !understand.checked;
-        }
-      });
-      return form;
-    },
+    explanation: ['The account ', h('code', null, account.id), ' will be refused every further request ',
+      '(RFC 8555 §7.3.6). Its certificates stay valid.'],
+    fields: h('div', {class: 'field'}, h('label', {for: 'deactivate-note'}, 'Note for the audit log (optional)'),
+      note),
+    confirmId: 'deactivate-confirm',
+    submitLabel: 'Deactivate account',
+    action: () => api(`accounts/${encodeURIComponent(account.id)}/deactivate`,
+      {method: 'POST', body: note.value.trim() ? {note: note.value.trim()} : {}}),
+    onDone,
   });
 }
 

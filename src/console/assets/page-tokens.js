@@ -3,7 +3,7 @@
 // command lines and a QR code for devices, and forgets it when the page is left.
 
 import {api, canOperate, acmeDirectory, qrCode, ApiError} from './api.js';
-import {h, clear, section, timeEl, statusBadge, dataTable, errorBox, openDialog, copyButton, notice, uid, field}
+import {h, clear, section, timeEl, statusBadge, dataTable, errorBox, confirmDialog, copyButton, notice, uid, field}
   from './ui.js';
 
 // The name put in the command lines; the person pasting them replaces it.
@@ -103,41 +103,15 @@ function createForm(policies, resultBox, ctx) {
 }
 
 function revokeDialog(key, opener, onDone) {
-  openDialog({
+  confirmDialog({
     title: 'Revoke this enrollment token',
     opener,
-    build: (dialog, close) => {
-      const understand = h('input', {id: 'token-revoke-confirm', type: 'checkbox'});
-      const submit = h('button', {type: 'submit', class: 'danger', disabled: true}, 'Revoke token');
-      understand.addEventListener('change', () => {
-        submit.disabled = !understand.checked;
-      });
-      const message = h('div', {class: 'dialog-message'});
-      const form = h('form', {method: 'dialog'},
-        h('p', null, 'The token ', h('code', null, key.kid), key.label ? ` (${key.label})` : '',
-          ' will bind no more accounts. Accounts it bound already keep working.'),
-        h('div', {class: 'field checkbox'}, understand,
-          h('label', {for: 'token-revoke-confirm'}, 'I understand this cannot be undone')),
-        message,
-        h('div', {class: 'actions'},
-          h('button', {type: 'button', class: 'secondary', onclick: close}, 'Cancel'),
-          submit));
-      form.addEventListener('submit', async (e) => {
-        e.preventDefault();
-        if (!understand.checked) return;
-        submit.disabled = true;
-        clear(message);
-        try {
-          await api(`eab-keys/${encodeURIComponent(key.kid)}/revoke`, {method: 'POST'});
-          close();
-          onDone();
-        } catch (err) {
-          message.appendChild(errorBox(err));
-          submit.disabled = !understand.checked;
-        }
-      });
-      return form;
-    },
+    explanation: ['The token ', h('code', null, key.kid), key.label ? ` (${key.label})` : '',
+      ' will bind no more accounts. Accounts it bound already keep working.'],
+    confirmId: 'token-revoke-confirm',
+    submitLabel: 'Revoke token',
+    action: () => api(`eab-keys/${encodeURIComponent(key.kid)}/revoke`, {method: 'POST'}),
+    onDone,
   });
 }
 

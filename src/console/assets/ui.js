@@ -201,6 +201,48 @@ export function openDialog({title, build, opener}) {
   return dialog;
 }
 
+// A dialog that confirms an action that cannot be undone: `explanation` (nodes), optional `fields` above the
+// "I understand this cannot be undone" checkbox, which enables the `submitLabel` button; on submit `action()`
+// runs (an API call), then the dialog closes and `onDone()` runs; an error is shown in the dialog instead.
+export function confirmDialog({title, opener, explanation, fields = null, confirmId, submitLabel, action, onDone}) {
+  openDialog({
+    title,
+    opener,
+    build: (dialog, close) => {
+      const understand = h('input', {id: confirmId, type: 'checkbox', name: 'confirm'});
+      const submit = h('button', {type: 'submit', class: 'danger', disabled: true}, submitLabel);
+      understand.addEventListener('change', () => {
+        submit.disabled = !understand.checked;
+      });
+      const message = h('div', {class: 'dialog-message'});
+      const form = h('form', {method: 'dialog'},
+        h('p', null, explanation),
+        fields,
+        h('div', {class: 'field checkbox'}, understand,
+          h('label', {for: confirmId}, 'I understand this cannot be undone')),
+        message,
+        h('div', {class: 'actions'},
+          h('button', {type: 'button', class: 'secondary', onclick: close}, 'Cancel'),
+          submit));
+      form.addEventListener('submit', async (e) => {
+        e.preventDefault();
+        if (!understand.checked) return;
+        submit.disabled = true;
+        clear(message);
+        try {
+          await action();
+          close();
+          onDone();
+        } catch (err) {
+          message.appendChild(errorBox(err));
+          submit.disabled = !understand.checked;
+        }
+      });
+      return form;
+    },
+  });
+}
+
 // A copy button for the text of `source` (a function returning a string); says "Copied" in a live region.
 export function copyButton(label, getText) {
   const status = h('span', {class: 'copy-status', role: 'status'});
