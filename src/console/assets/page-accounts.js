@@ -3,7 +3,7 @@
 // behind a confirmation.
 
 import {api, canOperate, ApiError} from './api.js';
-import {h, section, timeEl, statusBadge, dataTable, definitionList, errorBox, confirmDialog, notice}
+import {h, section, timeEl, statusBadge, dataTable, definitionList, errorBox, confirmDialog, understandCheckbox, notice}
   from './ui.js';
 import {historyTable} from './history.js';
 import {certificateRows, certificateColumns} from './page-certificates.js';
@@ -61,7 +61,7 @@ function deactivateDialog(account, opener, onDone) {
       '(RFC 8555 §7.3.6). Its certificates stay valid.'],
     fields: h('div', {class: 'field'}, h('label', {for: 'deactivate-note'}, 'Note for the audit log (optional)'),
       note),
-    confirmId: 'deactivate-confirm',
+    confirmation: understandCheckbox('deactivate-confirm'),
     submitLabel: 'Deactivate account',
     action: () => api(`accounts/${encodeURIComponent(account.id)}/deactivate`,
       {method: 'POST', body: note.value.trim() ? {note: note.value.trim()} : {}}),

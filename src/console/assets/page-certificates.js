@@ -4,7 +4,7 @@
 // #/certificates/SERIAL: one certificate, its PEM and chain, history, and revocation (operator and admin).
 
 import {api, canOperate, normalizeSerial, ApiError} from './api.js';
-import {h, clear, section, timeEl, statusBadge, dataTable, definitionList, errorBox, openDialog, copyButton,
+import {h, section, timeEl, statusBadge, dataTable, definitionList, errorBox, confirmDialog, copyButton,
   notice, field} from './ui.js';
 import {historyTable} from './history.js';
 
@@ -288,51 +288,36 @@ function orderSection(o) {
   return out;
 }
 
+// Revocation is confirmed by typing the serial again (colons and leading zeros allowed).
 function revokeDialog(c, opener, onDone) {
-  openDialog({
+  const reason = h('select', {id: 'revoke-reason', name: 'reason', required: true},
+    REVOCATION_REASONS.map(([value, label]) => h('option', {value}, `${label} (${value})`)));
+  const note = h('textarea', {id: 'revoke-note', name: 'note', rows: '3', maxlength: '1000'});
+  const serial = h('input', {id: 'revoke-confirm', name: 'confirm', type: 'text', autocomplete: 'off',
+    spellcheck: 'false', 'aria-describedby': 'revoke-confirm-hint'});
+  confirmDialog({
     title: 'Revoke this certificate',
     opener,
-    build: (dialog, close) => {
-      const reason = h('select', {id: 'revoke-reason', name: 'reason', required: true},
-        REVOCATION_REASONS.map(([value, label]) => h('option', {value}, `${label} (${value})`)));
-      const note = h('textarea', {id: 'revoke-note', name: 'note', rows: '3', maxlength: '1000'});
-      const confirmInput = h('input', {id: 'revoke-confirm', name: 'confirm', type: 'text', autocomplete: 'off',
-        spellcheck: 'false', 'aria-describedby': 'revoke-confirm-hint'});
-      const submit = h('button', {type: 'submit', class: 'danger', disabled: true}, 'Revoke certificate');
-      const message = h('div', {class: 'dialog-message'});
-      const update = () => {
-        submit.disabled = normalizeSerial(confirmInput.value) !== c.serial;
-      };
-      confirmInput.addEventListener('input', update);
-      const form = h('form', {method: 'dialog'},
-        h('p', null, 'Revocation cannot be undone. The certificate ', h('code', null, c.serial), ' (',
-          c.names.join(', '), ') will be listed on the CRL and answered revoked by OCSP.'),
-        h('div', {class: 'field'}, h('label', {for: 'revoke-reason'}, 'Reason'), reason),
-        h('div', {class: 'field'}, h('label', {for: 'revoke-note'}, 'Note for the audit log (optional)'), note),
-        h('div', {class: 'field'}, h('label', {for: 'revoke-confirm'}, 'Type the serial number to confirm'),
-          confirmInput, h('span', {class: 'field-hint', id: 'revoke-confirm-hint'}, c.serial)),
-        message,
-        h('div', {class: 'actions'},
-          h('button', {type: 'button', class: 'secondary', onclick: close}, 'Cancel'),
-          submit));
-      form.addEventListener('submit', async (e) => {
-        e.preventDefault();
-        if (submit.disabled) return;
-        submit.disabled = true;
-        clear(message);
-        try {
-          const body = {reason: reason.value};
-          if (note.value.trim()) body.note = note.value.trim();
-          await api(`certificates/${c.serial}/revoke`, {method: 'POST', body});
-          close();
-          onDone(body.reason);
-        } catch (err) {
-          message.appendChild(errorBox(err));
-          update();
-        }
-      });
-      return form;
+    explanation: ['Revocation cannot be undone. The certificate ', h('code', null, c.serial), ' (',
+      c.names.join(', '), ') will be listed on the CRL and answered revoked by OCSP.'],
+    fields: [
+      h('div', {class: 'field'}, h('label', {for: 'revoke-reason'}, 'Reason'), reason),
+      h('div', {class: 'field'}, h('label', {for: 'revoke-note'}, 'Note for the audit log (optional)'), note),
+    ],
+    confirmation: {
+      node: h('div', {class: 'field'}, h('label', {for: 'revoke-confirm'}, 'Type the serial number to confirm'),
+        serial, h('span', {class: 'field-hint', id: 'revoke-confirm-hint'}, c.serial)),
+      input: serial,
+      ready: () => normalizeSerial(serial.value) === c.serial,
     },
+    submitLabel: 'Revoke certificate',
+    action: async () => {
+      const body = {reason: reason.value};
+      if (note.value.trim()) body.note = note.value.trim();
+      await api(`certificates/${c.serial}/revoke`, {method: 'POST', body});
+      return body.reason;
+    },
+    onDone,
   });
 }
 

@@ -3,7 +3,7 @@
 // command lines and a QR code for devices, and forgets it when the page is left.
 
 import {api, canOperate, acmeDirectory, qrCode, ApiError} from './api.js';
-import {h, clear, section, timeEl, statusBadge, dataTable, errorBox, confirmDialog, copyButton, notice, uid, field}
+import {h, clear, section, timeEl, statusBadge, dataTable, errorBox, confirmDialog, understandCheckbox, copyButton, notice, uid, field}
   from './ui.js';
 
 // The name put in the command lines; the person pasting them replaces it.
@@ -108,7 +108,7 @@ function revokeDialog(key, opener, onDone) {
     opener,
     explanation: ['The token ', h('code', null, key.kid), key.label ? ` (${key.label})` : '',
       ' will bind no more accounts. Accounts it bound already keep working.'],
-    confirmId: 'token-revoke-confirm',
+    confirmation: understandCheckbox('token-revoke-confirm'),
     submitLabel: 'Revoke token',
     action: () => api(`eab-keys/${encodeURIComponent(key.kid)}/revoke`, {method: 'POST'}),
     onDone,

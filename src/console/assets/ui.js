@@ -201,41 +201,52 @@ export function openDialog({title, build, opener}) {
   return dialog;
 }
 
-// A dialog that confirms an action that cannot be undone: `explanation` (nodes), optional `fields` above the
-// "I understand this cannot be undone" checkbox, which enables the `submitLabel` button; on submit `action()`
-// runs (an API call), then the dialog closes and `onDone()` runs; an error is shown in the dialog instead.
-export function confirmDialog({title, opener, explanation, fields = null, confirmId, submitLabel, action, onDone}) {
+// The usual confirmation of confirmDialog: an "I understand this cannot be undone" checkbox.
+export function understandCheckbox(id) {
+  const input = h('input', {id, type: 'checkbox', name: 'confirm'});
+  return {
+    node: h('div', {class: 'field checkbox'}, input, h('label', {for: id}, 'I understand this cannot be undone')),
+    input,
+    ready: () => input.checked,
+  };
+}
+
+// A dialog that confirms an action that cannot be undone: `explanation` (nodes), optional `fields`, then the
+// `confirmation` ({node, input, ready()}: understandCheckbox, or another control), which enables the
+// `submitLabel` button while ready() holds; on submit `action()` runs (an API call), then the dialog closes and
+// `onDone(its result)` runs; an error is shown in the dialog instead.
+export function confirmDialog({title, opener, explanation, fields = null, confirmation, submitLabel, action, onDone}) {
   openDialog({
     title,
     opener,
     build: (dialog, close) => {
-      const understand = h('input', {id: confirmId, type: 'checkbox', name: 'confirm'});
       const submit = h('button', {type: 'submit', class: 'danger', disabled: true}, submitLabel);
-      understand.addEventListener('change', () => {
-        submit.disabled = !understand.checked;
-      });
+      const update = () => {
+        submit.disabled = !confirmation.ready();
+      };
+      confirmation.input.addEventListener('input', update);
+      confirmation.input.addEventListener('change', update);
       const message = h('div', {class: 'dialog-message'});
       const form = h('form', {method: 'dialog'},
         h('p', null, explanation),
         fields,
-        h('div', {class: 'field checkbox'}, understand,
-          h('label', {for: confirmId}, 'I understand this cannot be undone')),
+        confirmation.node,
         message,
         h('div', {class: 'actions'},
           h('button', {type: 'button', class: 'secondary', onclick: close}, 'Cancel'),
           submit));
       form.addEventListener('submit', async (e) => {
         e.preventDefault();
-        if (!understand.checked) return;
+        if (!confirmation.ready()) return;
         submit.disabled = true;
         clear(message);
         try {
-          await action();
+          const result = await action();
           close();
-          onDone();
+          onDone(result);
         } catch (err) {
           message.appendChild(errorBox(err));
-          submit.disabled = !understand.checked;
+          update();
         }
       });
       return form;
