@@ -73,17 +73,11 @@ verify_chain "$WORK/ops/lineages/web/cert.pem" "$WORK/ops/lineages/web/chain.pem
 
 step "certbot: an account with a certificate for two names, and a spare account"
 export REQUESTS_CA_BUNDLE="$ROOT_PEM"
-cb() {
-  local who=$1
-  shift
-  certbot --non-interactive --server "$DIRECTORY" --config-dir "$WORK/$who/config" --work-dir "$WORK/$who/work" \
-    --logs-dir "$WORK/$who/logs" --no-random-sleep-on-renew "$@"
-}
-cb certbot register --agree-tos -m certbot@anvil.test
-cb certbot certonly --standalone --http-01-address 127.0.0.1 --http-01-port "$HTTP_PORT" \
+certbot_as certbot register --agree-tos -m certbot@anvil.test
+certbot_as certbot certonly --standalone --http-01-address 127.0.0.1 --http-01-port "$HTTP_PORT" \
   -d certbot-a.anvil.test -d certbot-b.anvil.test --cert-name pair
 verify_chain "$WORK/certbot/config/live/pair/cert.pem" "$WORK/certbot/config/live/pair/chain.pem"
-cb spare register --agree-tos -m spare@anvil.test
+certbot_as spare register --agree-tos -m spare@anvil.test
 
 step "administrators: an operator token, a viewer token, an admin client certificate"
 OPERATOR_TOKEN=$("$ANVIL_CA" admin token create "${CA_ARGS[@]}" --name console-operator --role operator)

@@ -37,6 +37,15 @@ wait_for() {
   done
 }
 
+# certbot_as NAME ARGS...: certbot against start_anvil_ca's DIRECTORY, trusting ROOT_PEM, with configuration, work
+# and log directories of its own under $WORK/NAME (so one ACME account per NAME).
+certbot_as() {
+  local who=$1
+  shift
+  REQUESTS_CA_BUNDLE="$ROOT_PEM" certbot --non-interactive --server "$DIRECTORY" --config-dir "$WORK/$who/config" \
+    --work-dir "$WORK/$who/work" --logs-dir "$WORK/$who/logs" --no-random-sleep-on-renew "$@"
+}
+
 step() { echo; echo "=== $*"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 

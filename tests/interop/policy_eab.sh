@@ -35,20 +35,13 @@ TOML
 CONFIG=(--config "$WORK/anvil-ca.toml")
 
 export REQUESTS_CA_BUNDLE="$ROOT_PEM"
-# cb NAME ARGS...: certbot with its own configuration directory per account NAME.
-cb() {
-  local who=$1
-  shift
-  certbot --non-interactive --server "$DIRECTORY" --config-dir "$WORK/$who/config" --work-dir "$WORK/$who/work" \
-    --logs-dir "$WORK/$who/logs" --no-random-sleep-on-renew "$@"
-}
 # refused WHO NAME TYPE DETAIL [ARGS...]: certbot is refused a certificate for NAME with problem TYPE, and
 # anvil-ca's detail contains DETAIL (read from certbot's log: Debian's certbot 2.1 on Python 3.11 fails
 # reporting ACME errors, see audit_trail.sh).
 refused() {
   local who=$1 name=$2 type=$3 detail=$4
   shift 4
-  if cb "$who" certonly --standalone --http-01-address 127.0.0.1 --http-01-port "$HTTP_PORT" -d "$name" \
+  if certbot_as "$who" certonly --standalone --http-01-address 127.0.0.1 --http-01-port "$HTTP_PORT" -d "$name" \
     --cert-name "refused-$name" "$@" >"$WORK/refused.out" 2>&1; then
     fail "certbot obtained a certificate for $name"
   fi
@@ -73,9 +66,9 @@ KID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["kid"])' "
 HMAC=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["hmac_key"])' "$WORK/eab.json")
 
 step "certbot registers with the key; a certificate inside the policy, cut to 7 days"
-cb device register --agree-tos -m device@anvil.test --eab-kid "$KID" --eab-hmac-key "$HMAC"
+certbot_as device register --agree-tos -m device@anvil.test --eab-kid "$KID" --eab-hmac-key "$HMAC"
 DEVICE=$(account_of device)
-cb device certonly --standalone --http-01-address 127.0.0.1 --http-01-port "$HTTP_PORT" \
+certbot_as device certonly --standalone --http-01-address 127.0.0.1 --http-01-port "$HTTP_PORT" \
   -d a.devices.anvil.test --cert-name a --key-type ecdsa --elliptic-curve secp256r1
 python3 - "$WORK/device/config/live/a/cert.pem" <<'PY' || fail "the certificate is not cut to 7 days"
 import subprocess, sys, datetime
@@ -96,7 +89,7 @@ refused device other.example rejectedIdentifier "policy default (default), rule 
   --key-type ecdsa --elliptic-curve secp256r1
 
 step "the used-up key binds no second account"
-if cb second register --agree-tos -m second@anvil.test --eab-kid "$KID" --eab-hmac-key "$HMAC" \
+if certbot_as second register --agree-tos -m second@anvil.test --eab-kid "$KID" --eab-hmac-key "$HMAC" \
   >"$WORK/second.out" 2>&1; then
   fail "a one-use EAB key bound a second account"
 fi
@@ -118,10 +111,10 @@ grep -q "REFUSED by rule allowed_domains" "$WORK/explain-no.out" || fail "explai
 grep -q "challenges allowed: http-01$" "$WORK/explain-no.out" || fail "explain did not narrow the challenges"
 
 step "an account without EAB: held by its profile's policy, then by one bound at run time"
-cb web register --agree-tos -m web@anvil.test
+certbot_as web register --agree-tos -m web@anvil.test
 WEB=$(account_of web)
 refused web db.secret.anvil.test rejectedIdentifier "policy web (profile tls-server), rule denied_domains"
-cb web certonly --standalone --http-01-address 127.0.0.1 --http-01-port "$HTTP_PORT" -d www.anvil.test \
+certbot_as web certonly --standalone --http-01-address 127.0.0.1 --http-01-port "$HTTP_PORT" -d www.anvil.test \
   --cert-name www
 # Ids may begin with "-": "--" ends the options.
 "$ANVIL_CA" account set-policy "${CONFIG[@]}" -- "$WEB" devices
