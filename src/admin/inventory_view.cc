@@ -1,5 +1,7 @@
 #include "admin/inventory_view.h"
 
+#include <optional>
+#include <string_view>
 #include <tuple>
 
 #include "crypto/certificate.h"
@@ -29,17 +31,24 @@ std::string KeyType(const crypto::PublicKey& key) {
   return "unknown";
 }
 
-// A key identifier written in hex (colons allowed, as openssl prints them) → its bytes.
-Result<std::string> KeyIdFromHex(const std::string& text) {
+// Hex as people write serials and key identifiers (either case, colons between bytes as openssl prints them):
+// the lower-case digits, or nullopt when a character is neither.
+std::optional<std::string> HexDigits(std::string_view text) {
   std::string digits;
   for (char c : text) {
     if (c == ':') continue;
     if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return Invalid("issuer \"" + text + "\" is not a key identifier in hex");
-    }
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
     digits += c;
   }
+  return digits;
+}
+
+// A key identifier written in hex → its bytes.
+Result<std::string> KeyIdFromHex(const std::string& text) {
+  const std::optional<std::string> hex = HexDigits(text);
+  if (!hex) return Invalid("issuer \"" + text + "\" is not a key identifier in hex");
+  const std::string& digits = *hex;
   if (digits.empty() || digits.size() % 2 != 0) {
     return Invalid("issuer \"" + text + "\" is not a key identifier in hex (an even number of digits)");
   }
@@ -54,17 +63,11 @@ Result<std::string> KeyIdFromHex(const std::string& text) {
 }  // namespace
 
 Result<std::string> NormalizeSerial(const std::string& text) {
-  std::string hex;
   std::string_view in = text;
   if (in.starts_with("0x") || in.starts_with("0X")) in.remove_prefix(2);
-  for (char c : in) {
-    if (c == ':') continue;
-    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return Invalid("serial \"" + text + "\" is not hexadecimal");
-    }
-    hex += c;
-  }
+  const std::optional<std::string> digits = HexDigits(in);
+  if (!digits) return Invalid("serial \"" + text + "\" is not hexadecimal");
+  const std::string& hex = *digits;
   if (hex.empty()) return Invalid("empty serial");
   const size_t first = hex.find_first_not_of('0');
   return first == std::string::npos ? std::string("0") : hex.substr(first);
