@@ -52,7 +52,7 @@ Authenticator::Authenticator(storage::AdminCredentialStore& store, std::vector<c
 
 Result<Caller> Authenticator::Authenticate(const http::Request& request) {
   if (std::optional<std::string> authorization = request.headers.Get("Authorization")) {
-    return ByToken(*authorization);
+    return ByAuthorizationHeader(*authorization);
   }
   if (sessions_ != nullptr) {
     if (std::optional<std::string> cookies = request.headers.Get("Cookie")) {
@@ -63,14 +63,17 @@ Result<Caller> Authenticator::Authenticate(const http::Request& request) {
   return Unauthorized("no credentials: present an admin client certificate or an Authorization: Bearer token");
 }
 
-Result<Caller> Authenticator::ByToken(const std::string& authorization) {
+Result<Caller> Authenticator::ByAuthorizationHeader(const std::string& authorization) {
   // RFC 6750 §2.1: the scheme is case-insensitive.
   constexpr std::string_view kScheme = "bearer ";
   if (authorization.size() <= kScheme.size() ||
       !http::EqualsIgnoreCase(std::string_view(authorization).substr(0, kScheme.size()), kScheme)) {
     return Unauthorized("the Authorization header is not a Bearer token");
   }
-  const std::string token = authorization.substr(kScheme.size());
+  return AuthenticateToken(authorization.substr(kScheme.size()));
+}
+
+Result<Caller> Authenticator::AuthenticateToken(const std::string& token) {
   ANVIL_ASSIGN_OR_RETURN(std::string id, TokenId(token));
   Result<storage::AdminCredential> record = store_.FindAdminCredential(id);
   if (!record.ok()) {

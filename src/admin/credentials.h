@@ -56,11 +56,11 @@ class Authenticator {
   // The caller a client certificate alone makes (the console's log-in with a certificate), as Authenticate.
   Result<Caller> AuthenticateCertificate(const std::string& der) { return ByCertificate(der); }
   // The caller a bearer token alone makes (the console's log-in with a token), as Authenticate.
-  Result<Caller> AuthenticateToken(const std::string& token) { return ByToken("Bearer " + token); }
+  Result<Caller> AuthenticateToken(const std::string& token);
 
  private:
   Result<Caller> BySession(const std::string& cookie_value);
-  Result<Caller> ByToken(const std::string& authorization);
+  Result<Caller> ByAuthorizationHeader(const std::string& authorization);
   Result<Caller> ByCertificate(const std::string& der);
   Result<Caller> FromRecord(const storage::AdminCredential& record, std::string_view kind);
 
