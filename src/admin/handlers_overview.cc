@@ -43,7 +43,10 @@ Result<Reply> Overview(const HandlerDeps& deps, const Call& call) {
                           {"expiring", counts.expiring},
                           {"expired", counts.expired},
                           {"revoked", counts.revoked}}}};
-  for (const auto& [name, days] : {std::pair{"day", 1}, std::pair{"week", 7}, std::pair{"month", 30}}) {
+  // The status "expiring" over 30 days is already the month's figure (unrevoked, unreplaced, expiring within
+  // the window: CountExpiringCertificates' definition); the day and the week are their own ranges.
+  out["expiring_unreplaced"]["month"] = counts.expiring;
+  for (const auto& [name, days] : {std::pair{"day", 1}, std::pair{"week", 7}}) {
     ANVIL_ASSIGN_OR_RETURN(int64_t expiring, deps.store.CountExpiringCertificates(now, days * kDay));
     out["expiring_unreplaced"][name] = expiring;
   }
