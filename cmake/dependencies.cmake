@@ -35,6 +35,7 @@ pkg_check_modules(CARES REQUIRED IMPORTED_TARGET libcares)
 pkg_check_modules(LDNS REQUIRED IMPORTED_TARGET ldns)
 pkg_check_modules(IDN2 REQUIRED IMPORTED_TARGET libidn2)  # IDNA2008 A-label checks (acme/types.cc)
 pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)  # the console's QR codes (console/qr_code.cc)
+pkg_check_modules(TSS2 REQUIRED IMPORTED_TARGET tss2-esys tss2-tctildr tss2-mu tss2-rc)  # agent/tpm (TPM attestation)
 
 # anvil_malloc: the allocator of the long-running, many-threaded programs (anvil-ca, anvil-bench). jemalloc's
 # per-thread caches cost a sixth less server CPU per issuance than glibc's malloc under load (docs/performance.md).

@@ -14,6 +14,8 @@
 #include "expiry_watch.h"
 #include "webhooks.h"
 #include "webhook/authorization_webhook.h"
+#include "webhook/device_webhook.h"
+#include "device_attestation.h"
 #include "base/file.h"
 #include "crypto/digest.h"
 #include "ca/ca_material.h"
@@ -102,6 +104,10 @@ struct CaServer::Parts {
   std::unique_ptr<RevocationPublishing> revocation;
   std::string crl_url;  // of the intermediate that issued at start, for the banner
   std::unique_ptr<webhook::AuthorizationWebhook> authorization;  // [authorization.webhook]; null: none
+  // [device_attestation]: the allow list, the webhook and both together (the RA asks `device_check`).
+  std::unique_ptr<DeviceAllowList> device_allow_list;
+  std::unique_ptr<webhook::DeviceWebhook> device_webhook;
+  std::unique_ptr<AllDeviceChecks> device_check;
   std::unique_ptr<ra::RegistrationAuthority> ra;
   std::unique_ptr<AuditAnchoring> anchoring;
   std::unique_ptr<webhook::Sender> expiry_sender;  // [expiry.webhook]; null: none
@@ -167,7 +173,13 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
   auto resolver = va::NewCaresResolver(
       {c.validation.dns_resolver, std::chrono::duration_cast<std::chrono::milliseconds>(c.validation.timeout) / 2});
   if (!resolver.ok()) return Context("DNS resolver", resolver.status());
-  p->validator = va::NewValidator(ValidatorOptionsFrom(c), std::shared_ptr<va::DnsResolver>(std::move(*resolver)));
+  va::ValidatorOptions validator_options = ValidatorOptionsFrom(c);
+  if (c.device_attestation.enabled) {
+    auto anchors = AttestationAnchorsFrom(c.device_attestation);
+    if (!anchors.ok()) return Context("device attestation", anchors.status());
+    validator_options.attestation_anchors = std::move(*anchors);
+  }
+  p->validator = va::NewValidator(std::move(validator_options), std::shared_ptr<va::DnsResolver>(std::move(*resolver)));
 
   auto policy = PoliciesFrom(c);
   if (!policy.ok()) return Context("policy", policy.status());
@@ -191,6 +203,25 @@ Result<std::unique_ptr<CaServer>> CaServer::Start(const config::Config& config, 
     p->authorization = std::make_unique<webhook::AuthorizationWebhook>(std::move(*sender));
     ra_options.authorization_hook = p->authorization.get();
     ra_options.authorization_fail_open = c.authorization.fail_open;
+  }
+  if (c.device_attestation.enabled) {
+    std::vector<ra::DeviceCheck*> checks;
+    if (!c.device_attestation.allow_list.empty()) {
+      auto list = DeviceAllowList::Open(c.device_attestation.allow_list);
+      if (!list.ok()) return Context("device attestation", list.status());
+      p->device_allow_list = std::move(*list);
+      checks.push_back(p->device_allow_list.get());
+    }
+    if (!c.device_attestation.webhook.url.empty()) {
+      auto sender = WebhookSenderFrom(c.device_attestation.webhook, clock);
+      if (!sender.ok()) return Context("device attestation webhook", sender.status());
+      p->device_webhook = std::make_unique<webhook::DeviceWebhook>(std::move(*sender));
+      checks.push_back(p->device_webhook.get());
+    }
+    if (!checks.empty()) {
+      p->device_check = std::make_unique<AllDeviceChecks>(std::move(checks));
+      ra_options.device.check = p->device_check.get();
+    }
   }
   p->ra = std::make_unique<ra::RegistrationAuthority>(ra_options, *policy, *p->store, *p->validator, *p->ca, clock);
   RevocationPublishing* publishing_parts = p->revocation.get();

@@ -31,6 +31,8 @@ ra::RaOptions RaOptionsFrom(const config::Config& config) {
   o.reuse_valid_authorizations = acme.reuse_valid_authorizations;
   o.challenge_wait = acme.challenge_wait;
   o.default_profile = config.default_profile;
+  o.device.enabled = config.device_attestation.enabled;
+  o.device.profile = config.device_attestation.profile;
   o.check_caa = !config.validation.caa_identities.empty();
   o.caa_recheck_after = config.validation.caa_recheck_after;
   o.account_url_prefix = config.server.external_url + wfe::WebFrontEnd::AccountPathPrefix();

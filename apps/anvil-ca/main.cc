@@ -142,6 +142,9 @@ int main(int argc, char** argv) {
   eab_create->add_option("--policy", eab_args.policy, "a [policies.NAME] every account bound with it gets");
   eab_create->add_option("--expires-in", eab_args.expires_in, "the key expires after this duration (e.g. 7d)");
   eab_create->add_option("--uses", eab_args.uses, "accounts it may bind (default 1; 0: any number)");
+  eab_create->add_option("--device", eab_args.device,
+                         "an MDM's enrollment token for one device: its accounts may order only for this device "
+                         "(permanent-identifier:SERIAL or hardware-module:SERIAL/OID; docs/device-attestation.md)");
   eab_create->add_flag("--json", eab_args.json, "print the key as JSON");
   CLI::App* eab_list = eab_cmd->add_subcommand("list", "list EAB keys: state, uses, policy, expiry, label");
   add_common(eab_list);

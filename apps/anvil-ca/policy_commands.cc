@@ -51,6 +51,7 @@ int EabCreate(const config::Config& config, const EabCreateArgs& args) {
   request.label = args.label;
   request.policy = args.policy;
   request.max_uses = args.uses;
+  request.device = args.device;
   if (!args.expires_in.empty()) {
     auto lifetime = config::ParseDuration(args.expires_in);
     if (!lifetime.ok()) return Fail("eab create: --expires-in", lifetime.status());

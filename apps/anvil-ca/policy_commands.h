@@ -18,6 +18,7 @@ struct EabCreateArgs {
   std::string policy;      // a [policies.NAME] every account bound with it gets
   std::string expires_in;  // a duration ("30d"); empty: never
   int64_t uses = 1;        // accounts it may bind; 0: any number
+  std::string device;      // the device its accounts may order for ("permanent-identifier:SERIAL"); empty: any
   bool json = false;
 };
 int EabCreate(const config::Config& config, const EabCreateArgs& args);

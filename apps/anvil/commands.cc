@@ -19,12 +19,12 @@
 #include "agent/state_lock.h"
 #include "base/base64url.h"
 #include "base/file.h"
+#include "command_support.h"
 #include "crypto/certificate.h"
 #include "crypto/csr.h"
 #include "crypto/digest.h"
 
 namespace anvil::cli {
-namespace {
 
 using agent::AcmeClient;
 using agent::CertificateJson;
@@ -32,13 +32,6 @@ using agent::ErrorJson;
 using agent::StateDir;
 using nlohmann::json;
 
-// Real time for a command: the clock and the waiting of its ACME client, solvers and issuer.
-struct Realtime {
-  SystemClock clock;
-  agent::RealSleeper sleeper;
-};
-
-// An ACME client over libcurl for `server`, running on `time` (which must outlive it).
 Result<agent::AcmeConnection> Connect(const GlobalOptions& g, const std::string& server,
                                       const std::string& ca_bundle, Realtime& time) {
   if (server.empty()) return Error(Code::kInvalidArgument, "no server given (--server)");
@@ -57,12 +50,6 @@ std::string StateRoot(const GlobalOptions& g) {
   return g.state_dir.empty() ? StateDir::DefaultRoot() : g.state_dir;
 }
 
-// A state directory this process may change: its lock, held as long as the value lives (docs/agent.md).
-struct LockedState {
-  agent::StateLock lock;
-  StateDir dir;
-};
-
 Result<LockedState> OpenStateLocked(const GlobalOptions& g) {
   SystemClock clock;
   agent::RealSleeper sleeper;
@@ -73,6 +60,8 @@ Result<LockedState> OpenStateLocked(const GlobalOptions& g) {
   return LockedState{std::move(lock), std::move(dir)};
 }
 
+namespace {
+
 // For the commands that only read (list, account show): no lock; an interrupted install is completed only
 // when no other anvil is at work (the one at work may be in the middle of that install).
 Result<StateDir> OpenStateForReading(const GlobalOptions& g) {
@@ -80,7 +69,9 @@ Result<StateDir> OpenStateForReading(const GlobalOptions& g) {
   return StateDir::Open(StateRoot(g), /*complete_installs=*/lock.ok());
 }
 
-int Fail(const GlobalOptions& g, const Status& s, int code = kExitFailure) {
+}  // namespace
+
+int Fail(const GlobalOptions& g, const Status& s, int code) {
   std::cerr << "anvil: error: " << s.ToString() << "\n";
   if (g.json) std::cout << json{{"ok", false}, {"error", ErrorJson(s)}}.dump() << "\n";
   return code;
@@ -98,6 +89,8 @@ Result<std::string> DecodeHmacKey(const std::string& text) {
   if (std_raw.ok()) return *std_raw;
   return Error(Code::kInvalidArgument, "--eab-hmac-key is neither base64url nor base64");
 }
+
+namespace {
 
 std::vector<std::string> Mailto(const std::vector<std::string>& emails) {
   std::vector<std::string> out;

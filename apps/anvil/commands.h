@@ -77,7 +77,27 @@ struct RevokeCommand {
   ServerOptions server;
 };
 
+// `anvil device enroll` (device_command.cc, docs/agent.md "Device enrollment"): a certificate for this
+// device's identity, proved by a TPM attestation (draft-ietf-acme-device-attest-09 device-attest-01). Run
+// again, it renews with the same TPM key.
+struct DeviceEnrollCommand {
+  ServerOptions server;
+  std::string identifier;             // permanent-identifier:SERIAL[/OID] | hardware-module:SERIAL/OID
+  std::string eab_kid, eab_hmac_key;  // the MDM's one-time enrollment token (key: base64url)
+  std::string tcti;                   // TCTI configuration string; "" = the TSS default
+  std::string key_handle = "0x81000010";
+  std::string ak_handle = "0x81010002";
+  std::string ak_cert;  // PEM: the AK certificate, then its chain
+  bool software_key = false;
+  bool privacy = false;
+  std::string profile;
+  std::string cert_out, key_ref_out;
+  std::string
+      account_key;  // PEM file: the account key (made if missing); empty = the state directory's account
+};
+
 int RunAccount(const GlobalOptions& g, const AccountCommand& c);
+int RunDeviceEnroll(const GlobalOptions& g, const DeviceEnrollCommand& c);
 int RunIssue(const GlobalOptions& g, const IssueCommand& c);
 int RunRenew(const GlobalOptions& g, const RenewCommand& c);
 int RunRevoke(const GlobalOptions& g, const RevokeCommand& c);

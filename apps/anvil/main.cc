@@ -115,6 +115,50 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   add_server(rev, revoke.server, false);
 
+  // device enroll (docs/agent.md, "Device enrollment (device-attest-01)")
+  DeviceEnrollCommand device;
+  CLI::App* dev =
+      app.add_subcommand("device", "Device certificates proved by attestation (device-attest-01)");
+  dev->require_subcommand(1);
+  CLI::App* enroll = dev->add_subcommand(
+      "enroll",
+      "Obtain (or renew) this device's certificate with a TPM-attested key (draft-ietf-acme-device-attest)");
+  add_server(enroll, device.server, true);
+  enroll
+      ->add_option("--identifier", device.identifier,
+                   "permanent-identifier:SERIAL[/OID] or hardware-module:SERIAL/OID")
+      ->required();
+  auto* eab_kid =
+      enroll->add_option("--eab-kid", device.eab_kid, "External Account Binding key id (the MDM's token)");
+  auto* eab_key = enroll->add_option("--eab-hmac-key", device.eab_hmac_key,
+                                     "External Account Binding HMAC key (base64url)");
+  eab_kid->needs(eab_key);
+  eab_key->needs(eab_kid);
+  auto* tcti = enroll->add_option("--tpm-tcti", device.tcti,
+                                  "TPM TCTI, as tpm2-tools take it (device:/dev/tpmrm0, swtpm:host=H,port=P; "
+                                  "default: the TSS default)");
+  auto* key_handle =
+      enroll->add_option("--key-handle", device.key_handle,
+                         "Persistent handle of the certificate key, made if empty (default 0x81000010)");
+  auto* ak_handle = enroll->add_option("--ak-handle", device.ak_handle,
+                                       "Persistent handle of the attestation key (default 0x81010002)");
+  auto* ak_cert = enroll->add_option("--ak-cert", device.ak_cert, "The AK certificate and its chain (PEM)")
+                      ->check(CLI::ExistingFile);
+  enroll
+      ->add_flag("--software-key", device.software_key,
+                 "A software key without attestation (the server must offer another challenge)")
+      ->excludes(tcti)
+      ->excludes(key_handle)
+      ->excludes(ak_handle)
+      ->excludes(ak_cert);
+  enroll->add_flag("--privacy", device.privacy,
+                   "Leave the device identifier out of the CSR (privacy-preserving)");
+  enroll->add_option("--profile", device.profile, "Certificate profile the server offers");
+  enroll->add_option("--cert-out", device.cert_out, "Where to write the certificate chain (PEM)")->required();
+  enroll->add_option("--key-ref-out", device.key_ref_out, "Where to write the key reference")->required();
+  enroll->add_option("--account-key", device.account_key,
+                     "Account key (PEM; made if missing) instead of the state directory's account");
+
   CLI::App* lst = app.add_subcommand("list", "List the lineages in the state directory");
 
   AgentCommand agent;
@@ -147,6 +191,7 @@ int main(int argc, char** argv) {
     return RunAgent(g, agent);
   }
   if (acc->parsed()) return RunAccount(g, account);
+  if (enroll->parsed()) return RunDeviceEnroll(g, device);
   if (iss->parsed()) return RunIssue(g, issue);
   if (ren->parsed()) return RunRenew(g, renew);
   if (rev->parsed()) return RunRevoke(g, revoke);

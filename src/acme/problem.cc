@@ -95,7 +95,7 @@ Status StatusFromProblem(const nlohmann::json& problem) {
   Code code = Code::kServerInternal;
   if (type.starts_with(kErrorPrefix)) {
     std::string_view name = std::string_view(type).substr(kErrorPrefix.size());
-    for (int c = int(Code::kAccountDoesNotExist); c <= int(Code::kAlreadyReplaced); ++c) {
+    for (int c = int(Code::kAccountDoesNotExist); c <= int(Code::kBadAttestationStatement); ++c) {
       if (CodeName(Code(c)) == name) code = Code(c);
     }
   }

@@ -52,5 +52,13 @@ TEST(StatusFromProblem, RoundTrips) {
   EXPECT_EQ(s.message(), "stale");
 }
 
+TEST(Problem, BadAttestationStatementIsTheDraftsType) {
+  // draft-ietf-acme-device-attest-09 §5: "badAttestationStatement", with the failed check in the detail.
+  auto j = ProblemJson(Status(Code::kBadAttestationStatement, "tpm: certInfo is not a certification"));
+  EXPECT_EQ(j["type"], "urn:ietf:params:acme:error:badAttestationStatement");
+  EXPECT_EQ(j["detail"], "tpm: certInfo is not a certification");
+  EXPECT_EQ(StatusFromProblem(j).code(), Code::kBadAttestationStatement);
+}
+
 }  // namespace
 }  // namespace anvil::acme

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <memory>
+#include <vector>
 
 namespace anvil::acme {
 namespace {
@@ -42,7 +43,15 @@ constexpr std::pair<ChallengeStatus, std::string_view> kChallengeStatuses[] = {{
                                                                                {ChallengeStatus::kValid, "valid"},
                                                                                {ChallengeStatus::kInvalid, "invalid"}};
 constexpr std::pair<ChallengeType, std::string_view> kChallengeTypes[] = {
-    {ChallengeType::kHttp01, "http-01"}, {ChallengeType::kDns01, "dns-01"}, {ChallengeType::kTlsAlpn01, "tls-alpn-01"}};
+    {ChallengeType::kHttp01, "http-01"},
+    {ChallengeType::kDns01, "dns-01"},
+    {ChallengeType::kTlsAlpn01, "tls-alpn-01"},
+    {ChallengeType::kDeviceAttest01, "device-attest-01"}};
+constexpr std::pair<IdentifierType, std::string_view> kIdentifierTypes[] = {
+    {IdentifierType::kDns, "dns"},
+    {IdentifierType::kIp, "ip"},
+    {IdentifierType::kPermanentIdentifier, "permanent-identifier"},
+    {IdentifierType::kHardwareModule, "hardware-module"}};
 
 bool IsLdh(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; }
 
@@ -130,20 +139,112 @@ Result<Identifier> NormalizeIp(std::string_view raw) {
   return Error(Code::kMalformed, "invalid IP identifier \"" + value.substr(0, 64) + "\"");
 }
 
+// RFC 3629 UTF-8: shortest forms only, no surrogates, nothing above U+10FFFF.
+bool IsUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t n = 0;
+    uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 1, cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2, cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;  // truncated sequence
+    for (size_t k = 1; k <= n; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+Result<Identifier> NormalizeDevice(IdentifierType type, std::string_view raw) {
+  const std::string_view name = IdentifierTypeName(type);
+  auto malformed = [&](const std::string& why) {
+    std::string shown(raw.substr(0, 64));
+    if (!IsUtf8(shown)) shown = "(not UTF-8)";
+    return Error(Code::kMalformed, "invalid " + std::string(name) + " identifier \"" + shown + "\": " + why);
+  };
+  if (raw.empty()) return malformed("empty");
+  if (raw.size() > 255) return malformed("longer than 255 octets");
+  if (!IsUtf8(raw)) return malformed("not valid UTF-8");
+  const size_t slash = raw.find('/');
+  const std::string_view device = raw.substr(0, slash);
+  if (device.empty()) return malformed("the serial part is empty");
+  if (slash == std::string_view::npos) {
+    if (type == IdentifierType::kHardwareModule) {
+      return malformed("a hardware module needs \"/\" and the OID of its type (SERIAL/HWTYPE-OID)");
+    }
+  } else {
+    const std::string_view oid = raw.substr(slash + 1);
+    if (oid.find('/') != std::string_view::npos) return malformed("the serial must not contain \"/\"");
+    if (!IsDottedOid(oid)) return malformed("\"" + std::string(oid.substr(0, 64)) + "\" is not a dotted-decimal OID");
+  }
+  return Identifier{type, std::string(raw)};
+}
+
 }  // namespace
 
-std::string_view IdentifierTypeName(IdentifierType type) { return type == IdentifierType::kDns ? "dns" : "ip"; }
+bool IsDottedOid(std::string_view oid) {
+  // first-and-second-components = (("0" / "1") "." (*1(%x31-33) %x30-39)) / ("2" "." component)
+  // component = "0" / (%x31-39 *%x30-39)
+  std::vector<std::string_view> arcs;
+  size_t start = 0;
+  while (true) {
+    size_t dot = oid.find('.', start);
+    arcs.push_back(oid.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  if (arcs.size() < 2) return false;
+  for (std::string_view arc : arcs) {
+    if (arc.empty() || arc.size() > 19) return false;
+    if (!std::all_of(arc.begin(), arc.end(), [](unsigned char c) { return std::isdigit(c); })) return false;
+    if (arc.size() > 1 && arc.front() == '0') return false;
+  }
+  if (arcs[0] != "0" && arcs[0] != "1" && arcs[0] != "2") return false;
+  if (arcs[0] != "2" && (arcs[1].size() > 2 || (arcs[1].size() == 2 && arcs[1][0] > '3'))) return false;
+  return true;
+}
+
+DeviceIdentifierParts SplitDeviceIdentifier(std::string_view value) {
+  const size_t slash = value.find('/');
+  if (slash == std::string_view::npos) return {std::string(value), ""};
+  return {std::string(value.substr(0, slash)), std::string(value.substr(slash + 1))};
+}
+
+std::string_view IdentifierTypeName(IdentifierType type) { return NameOf(type, kIdentifierTypes); }
 
 std::string IdentifierText(const Identifier& id) { return std::string(IdentifierTypeName(id.type)) + ":" + id.value; }
 
 Result<IdentifierType> ParseIdentifierType(std::string_view name) {
-  if (name == "dns") return IdentifierType::kDns;
-  if (name == "ip") return IdentifierType::kIp;
+  for (const auto& [type, type_name] : kIdentifierTypes) {
+    if (type_name == name) return type;
+  }
   return Error(Code::kUnsupportedIdentifier, "identifier type \"" + std::string(name.substr(0, 32)) + "\" is not supported");
 }
 
 Result<Identifier> NormalizeIdentifier(IdentifierType type, std::string_view value) {
-  return type == IdentifierType::kDns ? NormalizeDns(value) : NormalizeIp(value);
+  switch (type) {
+    case IdentifierType::kDns: return NormalizeDns(value);
+    case IdentifierType::kIp: return NormalizeIp(value);
+    case IdentifierType::kPermanentIdentifier:
+    case IdentifierType::kHardwareModule: return NormalizeDevice(type, value);
+  }
+  return Error(Code::kUnsupportedIdentifier, "unknown identifier type");
 }
 
 std::string_view StatusName(AccountStatus s) { return NameOf(s, kAccountStatuses); }

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace anvil::acme {
 namespace {
 
@@ -94,6 +97,55 @@ TEST(RevocationReason, AcceptsRfc5280CodesExceptSeven) {
 }
 
 TEST(KeyAuthorization, JoinsTokenAndThumbprint) { EXPECT_EQ(KeyAuthorization("tok", "thumb"), "tok.thumb"); }
+
+}  // namespace
+}  // namespace anvil::acme
+
+namespace anvil::acme {
+namespace {
+
+// draft-ietf-acme-device-attest-09 §3.1: device-identifier-value ["/" assigner-value].
+TEST(DeviceIdentifiers, PermanentIdentifiersAreKeptOctetForOctet) {
+  for (const std::string& good : std::vector<std::string>{"ABCDEF123456", "abc def", "ABCDEF123456/1.2.3.4", "x/2.999", "x/0.39", "Ünïcødé",
+                           std::string("a\0b", 3), "C02X1234/1.2.840.113635.100"}) {
+    auto id = NormalizeIdentifier(IdentifierType::kPermanentIdentifier, good);
+    ASSERT_TRUE(id.ok()) << good << ": " << id.status().ToString();
+    EXPECT_EQ(id->value, good);  // no case folding, no trimming: serials may be case-sensitive
+  }
+}
+
+TEST(DeviceIdentifiers, MalformedValuesAreMalformed) {
+  for (const std::string& bad : std::vector<std::string>{"", "/1.2.3", "a/b/1.2.3", "a/", "a/1", "a/3.1", "a/1.40", "a/01.2", "a/1.02", "a/1..2",
+                          "a/1.2.", "a/1.2.x", std::string("\xff\xfe", 2), std::string("\xc0\x80", 2),
+                          std::string("\xed\xa0\x80", 3), std::string(256, 'a')}) {
+    auto id = NormalizeIdentifier(IdentifierType::kPermanentIdentifier, bad);
+    ASSERT_FALSE(id.ok()) << bad;
+    EXPECT_EQ(id.status().code(), Code::kMalformed) << bad;
+  }
+}
+
+// §4.1: hw-serial-num-value "/" hw-type-value — the OID is required.
+TEST(DeviceIdentifiers, HardwareModulesNeedTheirTypeOid) {
+  auto id = NormalizeIdentifier(IdentifierType::kHardwareModule, "ABCD/1.2.3.4");
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(id->value, "ABCD/1.2.3.4");
+  EXPECT_EQ(NormalizeIdentifier(IdentifierType::kHardwareModule, "ABCD").status().code(), Code::kMalformed);
+  EXPECT_EQ(NormalizeIdentifier(IdentifierType::kHardwareModule, "ABCD/x").status().code(), Code::kMalformed);
+  auto parts = SplitDeviceIdentifier("ABCD/1.2.3.4");
+  EXPECT_EQ(parts.serial, "ABCD");
+  EXPECT_EQ(parts.oid, "1.2.3.4");
+  EXPECT_EQ(SplitDeviceIdentifier("ABCD").oid, "");
+}
+
+TEST(DeviceIdentifiers, TypesAndChallengeHaveTheirWireNames) {
+  EXPECT_EQ(ParseIdentifierType("permanent-identifier").value(), IdentifierType::kPermanentIdentifier);
+  EXPECT_EQ(ParseIdentifierType("hardware-module").value(), IdentifierType::kHardwareModule);
+  EXPECT_EQ(IdentifierTypeName(IdentifierType::kHardwareModule), "hardware-module");
+  EXPECT_EQ(ParseChallengeType("device-attest-01").value(), ChallengeType::kDeviceAttest01);
+  EXPECT_EQ(IdentifierText({IdentifierType::kPermanentIdentifier, "X1"}), "permanent-identifier:X1");
+  EXPECT_TRUE(IsDeviceIdentifierType(IdentifierType::kHardwareModule));
+  EXPECT_FALSE(IsDeviceIdentifierType(IdentifierType::kIp));
+}
 
 }  // namespace
 }  // namespace anvil::acme

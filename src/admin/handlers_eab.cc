@@ -20,7 +20,7 @@ Result<Reply> ListEabKeys(const HandlerDeps& deps, const Call&) {
 
 Result<Reply> CreateEabKey(const HandlerDeps& deps, const Call& call) {
   ANVIL_ASSIGN_OR_RETURN(nlohmann::json body, call.JsonBody());
-  for (const char* field : {"kid", "label", "policy"}) {
+  for (const char* field : {"kid", "label", "policy", "device"}) {
     if (body.contains(field) && !body[field].is_string()) {
       return Error(Code::kInvalidArgument, "\"" + std::string(field) + "\" must be a string");
     }
@@ -36,6 +36,7 @@ Result<Reply> CreateEabKey(const HandlerDeps& deps, const Call& call) {
   request.label = body.value("label", "");
   request.policy = body.value("policy", "");
   request.max_uses = body.value("max_uses", int64_t{1});
+  request.device = body.value("device", "");
   if (body.contains("expires_in_seconds")) request.lifetime = std::chrono::seconds(body["expires_in_seconds"].get<int64_t>());
   request.requester = RequesterName(call.caller);
   ANVIL_ASSIGN_OR_RETURN(storage::EabKey key, deps.ra.CreateEabKey(request));

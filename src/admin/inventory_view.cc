@@ -226,6 +226,7 @@ nlohmann::json EabKeyJson(const storage::EabKey& k, TimePoint now) {
   return {{"kid", k.kid},
           {"label", k.comment},
           {"policy", k.policy},
+          {"device", k.device_identifier.empty() ? nlohmann::json(nullptr) : nlohmann::json(k.device_identifier)},
           {"uses", k.uses},
           {"max_uses", k.max_uses},
           {"state", state},

@@ -417,9 +417,9 @@ Result<Authorization> AcmeClient::FetchAuthorization(const std::string& url) {
   return ParseAuthorization(j, url);
 }
 
-Result<Challenge> AcmeClient::RespondToChallenge(const std::string& url) {
-  // §7.5.1: the response is an empty JSON object.
-  ANVIL_ASSIGN_OR_RETURN(http::ClientResponse r, Post(url, json::object()));
+Result<Challenge> AcmeClient::RespondToChallenge(const std::string& url, const json& payload) {
+  // §7.5.1: the response is an empty JSON object (the default), or the challenge's proof.
+  ANVIL_ASSIGN_OR_RETURN(http::ClientResponse r, Post(url, payload));
   ANVIL_ASSIGN_OR_RETURN(json j, JsonBody(r, "challenge " + url));
   return ParseChallenge(j);
 }

@@ -156,8 +156,10 @@ class AcmeClient {
   Result<Order> NewOrder(const NewOrderRequest& request);
   Result<Order> FetchOrder(const std::string& url);
   Result<Authorization> FetchAuthorization(const std::string& url);
-  // §7.5.1: tells the server the challenge is ready to be validated.
-  Result<Challenge> RespondToChallenge(const std::string& url);
+  // §7.5.1: tells the server the challenge is ready to be validated. The response is the empty object, except
+  // for a challenge that carries its proof in it (draft-ietf-acme-device-attest-09 §5: {"attObj": ...}).
+  Result<Challenge> RespondToChallenge(const std::string& url,
+                                       const nlohmann::json& payload = nlohmann::json::object());
   // Polls until the authorization is no longer pending; returns it whatever its final status.
   Result<Authorization> PollAuthorization(const std::string& url);
   // §7.4: sends the CSR (DER). Returns the order as the server answered (often "processing").

@@ -186,6 +186,22 @@ TEST_F(AgentAcmeClientTest, PollingHonoursRetryAfterThenBacksOff) {
   EXPECT_EQ(http_.requests().back().payload, "");
 }
 
+TEST_F(AgentAcmeClientTest, ChallengeResponseIsTheEmptyObjectUnlessAProofIsGiven) {
+  json challenge = {{"type", "device-attest-01"},
+                    {"url", "https://ca.test/chall/1"},
+                    {"token", "tok"},
+                    {"status", "valid"}};
+  http_.Script("POST", "https://ca.test/chall/1", {JsonResponse(200, challenge)});
+  auto plain = client_->RespondToChallenge("https://ca.test/chall/1");
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(http_.requests().back().payload, "{}");
+  // draft-ietf-acme-device-attest-09 §5: the attestation object travels in the response.
+  auto attested = client_->RespondToChallenge("https://ca.test/chall/1", json{{"attObj", "o2NmbXQ"}});
+  ASSERT_TRUE(attested.ok()) << attested.status().ToString();
+  EXPECT_EQ(attested->status, acme::ChallengeStatus::kValid);
+  EXPECT_EQ(json::parse(http_.requests().back().payload), (json{{"attObj", "o2NmbXQ"}}));
+}
+
 TEST_F(AgentAcmeClientTest, PollingGivesUpAfterTheOverallTimeout) {
   json processing = {{"status", "processing"}, {"finalize", "https://ca.test/f"}};
   http_.Script("POST", "https://ca.test/order/1", {JsonResponse(200, processing)});

@@ -31,6 +31,7 @@ std::string_view CodeName(Code code) {
     case Code::kUserActionRequired: return "userActionRequired";
     case Code::kInvalidProfile: return "invalidProfile";
     case Code::kAlreadyReplaced: return "alreadyReplaced";
+    case Code::kBadAttestationStatement: return "badAttestationStatement";
     case Code::kConflict: return "conflict";
     case Code::kNotFound: return "notFound";
     case Code::kUnsupportedMediaType: return "unsupportedMediaType";

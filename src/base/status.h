@@ -47,6 +47,8 @@ enum class Code {
   kUserActionRequired,
   kInvalidProfile,
   kAlreadyReplaced,  // RFC 9773 §5: `replaces` names a certificate another order already replaces.
+  // draft-ietf-acme-device-attest-09 §5: a device-attest-01 attestation statement failed a check.
+  kBadAttestationStatement,
   // The request conflicts with the resource's current state (a conditional update lost to a concurrent one, a
   // key already in use): HTTP 409 with type malformed, as Boulder and Pebble answer.
   kConflict,

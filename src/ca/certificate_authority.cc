@@ -149,11 +149,30 @@ Result<crypto::CertificateTemplate> CertificateAuthority::BuildTemplate(const Is
   if (t.not_after <= t.not_before)
     return Error(Code::kServerInternal, "the issuing CA certificate has expired");
   for (const auto& id : request.identifiers) {
-    (id.type == acme::IdentifierType::kDns ? t.dns_names : t.ip_addresses).push_back(id.value);
+    switch (id.type) {
+      case acme::IdentifierType::kDns: t.dns_names.push_back(id.value); break;
+      case acme::IdentifierType::kIp: t.ip_addresses.push_back(id.value); break;
+      case acme::IdentifierType::kPermanentIdentifier:
+      case acme::IdentifierType::kHardwareModule: {
+        // draft-ietf-acme-device-attest-09 §3.2, §4.2: the otherName carries the order's value octet for octet.
+        const acme::DeviceIdentifierParts parts = acme::SplitDeviceIdentifier(id.value);
+        t.device_names.push_back({id.type == acme::IdentifierType::kHardwareModule
+                                      ? crypto::DeviceName::Kind::kHardwareModule
+                                      : crypto::DeviceName::Kind::kPermanentIdentifier,
+                                  parts.serial, parts.oid});
+        break;
+      }
+    }
   }
   // The subject CN repeats the first DNS name when it fits (64 octets, RFC 5280 ub-common-name); otherwise
   // the subject is empty and the SAN extension is critical.
   if (!t.dns_names.empty() && t.dns_names.front().size() <= 64) t.subject.common_name = t.dns_names.front();
+  // A device certificate in the draft's privacy-preserving mode names nothing; RFC 5280 §4.1.2.6 then needs a
+  // subject. Its CN is the first 16 octets of SHA-256 of the key, in hex: it tells no more than the key the
+  // certificate holds anyway (docs/device-attestation.md).
+  if (t.dns_names.empty() && t.ip_addresses.empty() && t.device_names.empty()) {
+    t.subject.common_name = crypto::HexEncode(crypto::Sha256(request.subject_key.ToDer()).substr(0, 16));
+  }
   t.digital_signature = true;
   t.key_encipherment = request.subject_key.algorithm() == crypto::KeyAlgorithm::kRsa;
   t.ext_key_usages = request.profile.ext_key_usages;

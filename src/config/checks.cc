@@ -158,6 +158,10 @@ Status CheckAcrossTables(const Config& config) {
     return Status::Ok();
   };
   ANVIL_RETURN_IF_ERROR(check_profiles("policy", config.policy));
+  if (config.device_attestation.enabled && config.profiles.count(config.device_attestation.profile) == 0) {
+    return Invalid("device_attestation.profile",
+                   "profile " + internal::Quote(config.device_attestation.profile) + " is not defined");
+  }
   for (const auto& [name, policy] : config.policies) ANVIL_RETURN_IF_ERROR(check_profiles(JoinKey("policies", name), policy));
   for (const auto& [name, profile] : config.profiles) {
     if (!profile.policy.empty() && config.policies.count(profile.policy) == 0) {

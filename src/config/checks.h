@@ -45,8 +45,10 @@ inline constexpr std::array<std::string_view, 7> kKeyTypes{"ec256",   "ec384",  
                                                     "rsa3072", "rsa4096", "ed25519"};
 inline constexpr std::array<std::string_view, 4> kExtKeyUsages{"serverAuth", "clientAuth", "codeSigning",
                                                         "emailProtection"};
-inline constexpr std::array<std::string_view, 2> kIdentifierTypes{"dns", "ip"};
-inline constexpr std::array<std::string_view, 3> kChallengeTypes{"http-01", "dns-01", "tls-alpn-01"};
+inline constexpr std::array<std::string_view, 4> kIdentifierTypes{"dns", "ip", "permanent-identifier",
+                                                                  "hardware-module"};
+inline constexpr std::array<std::string_view, 4> kChallengeTypes{"http-01", "dns-01", "tls-alpn-01",
+                                                                 "device-attest-01"};
 
 // Checks (and may normalize) one string value. The message names no key; the reader puts the path in front.
 using StringCheck = std::function<Status(std::string&)>;

@@ -369,6 +369,24 @@ Status ReadAuthorization(TableReader& t, AuthorizationConfig& authorization) {
   return t.Finish();
 }
 
+Status ReadDeviceAttestation(TableReader& t, DeviceAttestationConfig& device) {
+  ANVIL_RETURN_IF_ERROR(t.Bool("enabled", device.enabled));
+  ANVIL_RETURN_IF_ERROR(t.String("profile", device.profile, [](std::string& v) { return CheckProfileName(v); }));
+  ANVIL_RETURN_IF_ERROR(t.String("tpm_roots", device.tpm_roots));
+  ANVIL_RETURN_IF_ERROR(t.String("apple_roots", device.apple_roots));
+  ANVIL_RETURN_IF_ERROR(t.String("android_roots", device.android_roots));
+  ANVIL_RETURN_IF_ERROR(t.String("yubikey_roots", device.yubikey_roots));
+  ANVIL_RETURN_IF_ERROR(t.String("android_revocations", device.android_revocations));
+  ANVIL_RETURN_IF_ERROR(t.String("allow_list", device.allow_list));
+  ANVIL_RETURN_IF_ERROR(t.Table("webhook", [&](TableReader& w) { return ReadWebhook(w, device.webhook); }));
+  if (device.enabled && device.tpm_roots.empty() && device.apple_roots.empty() && device.android_roots.empty() &&
+      device.yubikey_roots.empty()) {
+    return Invalid(t.PathOf("enabled"), "needs the roots of at least one attestation format (tpm_roots, "
+                                        "apple_roots, android_roots, yubikey_roots)");
+  }
+  return t.Finish();
+}
+
 Status ReadExpiry(TableReader& t, ExpiryConfig& expiry) {
   ANVIL_RETURN_IF_ERROR(t.Duration("window", kZero, expiry.window));
   ANVIL_RETURN_IF_ERROR(t.Duration("check_period", seconds(60), expiry.check_period));
@@ -583,6 +601,9 @@ Config DefaultConfig() {
                           MakeProfile("TLS client certificate", 90 * kDay, "clientAuth", {"dns"}));
   config.profiles.emplace("short-lived", MakeProfile("Short-lived TLS server certificate (7 days)", 7 * kDay,
                                                      "serverAuth", {"dns", "ip"}));
+  // A device away for months must still join the network when it returns; loss is what revocation is for.
+  config.profiles.emplace("device", MakeProfile("Device client certificate (device-attest-01)", 365 * kDay,
+                                                "clientAuth", {"permanent-identifier", "hardware-module"}));
   return config;
 }
 
@@ -613,6 +634,9 @@ Result<Config> ParseConfig(std::string_view toml_text) {
   ANVIL_RETURN_IF_ERROR(root.Table("expiry", [&](TableReader& t) { return ReadExpiry(t, config.expiry); }));
   ANVIL_RETURN_IF_ERROR(
       root.Table("authorization", [&](TableReader& t) { return ReadAuthorization(t, config.authorization); }));
+  ANVIL_RETURN_IF_ERROR(root.Table("device_attestation", [&](TableReader& t) {
+    return ReadDeviceAttestation(t, config.device_attestation);
+  }));
   ANVIL_RETURN_IF_ERROR(root.Table("metrics", [&](TableReader& t) { return ReadMetrics(t, config.metrics); }));
   ANVIL_RETURN_IF_ERROR(root.Table("admin", [&](TableReader& t) { return ReadAdmin(t, config.admin); }));
   ANVIL_RETURN_IF_ERROR(root.Table("policy", [&](TableReader& t) { return ReadPolicy(t, config.policy, false); }));

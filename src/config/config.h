@@ -121,6 +121,27 @@ struct AuthorizationConfig {
   bool fail_open = false;  // authorization.fail_open: no answer lets the request through (audited)
 };
 
+// [device_attestation]: device enrollment with hardware attestation (draft-ietf-acme-device-attest-09,
+// docs/device-attestation.md): permanent-identifier and hardware-module identifiers, validated by
+// device-attest-01 against the roots of each format; a device is enrolled with an EAB key bound to it or when
+// the MDM check (an allow list or a webhook) says so.
+struct DeviceAttestationConfig {
+  bool enabled = false;            // device_attestation.enabled
+  std::string profile = "device";  // device_attestation.profile: orders for devices that name no profile
+  // PEM files of the roots each format's chains must end in; "" = the format is refused.
+  std::string tpm_roots;      // device_attestation.tpm_roots: TPM manufacturers' or your attestation CA's roots
+  std::string apple_roots;    // device_attestation.apple_roots: Apple's Enterprise Attestation Root CA
+  std::string android_roots;  // device_attestation.android_roots: Google's hardware attestation roots
+  std::string yubikey_roots;  // device_attestation.yubikey_roots: Yubico's PIV attestation roots
+  // device_attestation.android_revocations: Google's attestation status list (its JSON, {"entries": {SERIAL:
+  // {"status": "REVOKED", ...}}}); "" = none.
+  std::string android_revocations;
+  // device_attestation.allow_list: a file with one device identifier per line ("permanent-identifier:SERIAL");
+  // a device on it passes the MDM check. "" = none.
+  std::string allow_list;
+  WebhookConfig webhook;  // [device_attestation.webhook]: the MDM check as a webhook
+};
+
 // [expiry]: the expiry watch (docs/inventory.md): certificates expiring soon and not replaced, in the log,
 // and told once each to [expiry.webhook] with the account's contacts.
 struct ExpiryConfig {
@@ -239,6 +260,7 @@ struct Config {
   AuditConfig audit;
   ExpiryConfig expiry;
   AuthorizationConfig authorization;
+  DeviceAttestationConfig device_attestation;
   MetricsConfig metrics;
   AdminConfig admin;
   PolicyConfig policy;
@@ -247,7 +269,7 @@ struct Config {
   CaConfig ca;
   std::string default_profile = "tls-server";  // default_profile (top-level key)
   // profiles.NAME tables; defaults: tls-server (90d, serverAuth), tls-client (90d, clientAuth, dns only),
-  // short-lived (7d, serverAuth). A config file that defines [profiles] replaces these defaults entirely.
+  // short-lived (7d, serverAuth), device (365d, clientAuth, permanent-identifier and hardware-module). A config file that defines [profiles] replaces these defaults entirely.
   std::map<std::string, ProfileConfig> profiles;
   // The file LoadConfigFile read ("" = the defaults), for the audit record of the start; not a key.
   std::string source_path;

@@ -203,6 +203,18 @@ const std::vector<std::string>& AllKeys() {
       "authorization.webhook.secret_file",
       "authorization.webhook.ca_file",
       "authorization.webhook.timeout",
+      "device_attestation.enabled",
+      "device_attestation.profile",
+      "device_attestation.tpm_roots",
+      "device_attestation.apple_roots",
+      "device_attestation.android_roots",
+      "device_attestation.yubikey_roots",
+      "device_attestation.android_revocations",
+      "device_attestation.allow_list",
+      "device_attestation.webhook.url",
+      "device_attestation.webhook.secret_file",
+      "device_attestation.webhook.ca_file",
+      "device_attestation.webhook.timeout",
       "admin.listen",
       "admin.console",
       "policy.allowed_domains",
@@ -280,9 +292,12 @@ TEST(ConfigTest, DefaultsFollowTheHeader) {
   EXPECT_EQ(c.expiry.webhook.url, "");
 }
 
-TEST(ConfigTest, DefaultsHaveThreeStandardProfiles) {
+TEST(ConfigTest, DefaultsHaveFourStandardProfiles) {
   const Config c = DefaultConfig();
-  ASSERT_EQ(c.profiles.size(), 3u);
+  ASSERT_EQ(c.profiles.size(), 4u);
+  const ProfileConfig& device = c.profiles.at("device");
+  EXPECT_EQ(device.ext_key_usages, std::vector<std::string>{"clientAuth"});
+  EXPECT_EQ(device.identifier_types, (std::vector<std::string>{"permanent-identifier", "hardware-module"}));
   const ProfileConfig& server = c.profiles.at("tls-server");
   EXPECT_EQ(server.description, "TLS server certificate (default)");
   EXPECT_EQ(server.validity, 90 * kDay);
@@ -655,7 +670,8 @@ TEST(ConfigTest, BadProfileValuesAreNamed) {
       "profiles.p.ext_key_usages[0]: expected serverAuth, clientAuth, codeSigning, emailProtection or a "
       "dotted OID; got \"webAuth\"");
   EXPECT_EQ(ErrorOf("[profiles.p]\nidentifier_types = [\"email\"]\n"),
-            "profiles.p.identifier_types[0]: expected one of dns, ip; got \"email\"");
+            "profiles.p.identifier_types[0]: expected one of dns, ip, permanent-identifier, hardware-module; got "
+            "\"email\"");
   EXPECT_EQ(ErrorOf("[profiles.p]\nidentifier_types = []\n"),
             "profiles.p.identifier_types: at least one identifier type is required");
   EXPECT_EQ(ErrorOf("[profiles.p]\next_key_usages = []\n"),
@@ -666,7 +682,7 @@ TEST(ConfigTest, BadProfileValuesAreNamed) {
 
 TEST(ConfigTest, UndefinedDefaultProfileIsNamed) {
   EXPECT_EQ(ErrorOf("default_profile = \"web\"\n"),
-            "default_profile: profile \"web\" is not defined (defined: short-lived, tls-client, tls-server)");
+            "default_profile: profile \"web\" is not defined (defined: device, short-lived, tls-client, tls-server)");
   EXPECT_EQ(ErrorOf("[profiles.web]\n"),
             "default_profile: profile \"tls-server\" is not defined (defined: web)");
 }
@@ -747,7 +763,8 @@ TEST(ConfigTest, NamedPoliciesAllowEverythingUntilNarrowedAndMustBeDefinedWhereN
   EXPECT_EQ(ErrorOf("[policies.default]\n"),
             "policies.default: the default policy is the [policy] table; name this one otherwise");
   EXPECT_EQ(ErrorOf("[policies.x]\nchallenge_types = [\"dns-02\"]\n"),
-            "policies.x.challenge_types[0]: expected one of http-01, dns-01, tls-alpn-01; got \"dns-02\"");
+            "policies.x.challenge_types[0]: expected one of http-01, dns-01, tls-alpn-01, device-attest-01; got "
+            "\"dns-02\"");
   EXPECT_EQ(ErrorOf("[policies.x]\ncolour = 1\n"), "unknown key \"policies.x.colour\"");
 }
 
@@ -839,7 +856,7 @@ TEST(ConfigTest, LifetimesAreCheckedAcrossTables) {
   EXPECT_EQ(ErrorOf("[ca]\nroot_validity = \"365d\"\nintermediate_validity = \"730d\"\n"),
             "ca.intermediate_validity: 730d exceeds ca.root_validity (365d)");
   EXPECT_EQ(ErrorOf("[ca]\nintermediate_validity = \"30d\"\n"),
-            "profiles.tls-client.validity: 90d exceeds ca.intermediate_validity (30d)");
+            "profiles.device.validity: 365d exceeds ca.intermediate_validity (30d)");
   EXPECT_EQ(ErrorOf("[profiles.tls-server]\nvalidity = \"1h\"\nbackdate = \"1h\"\n"),
             "profiles.tls-server.backdate: 1h is not shorter than the validity (1h)");
 }

@@ -78,7 +78,8 @@ void WriteProfile(Writer& w, const std::string& name, const ProfileConfig& p, bo
   w.Key(c("Certificate lifetime: notAfter - notBefore."), "validity", p.validity);
   w.Key(c("Extended key usages: serverAuth, clientAuth, codeSigning, emailProtection or dotted OIDs."),
         "ext_key_usages", p.ext_key_usages);
-  w.Key(c("Identifier types an order may contain: dns, ip."), "identifier_types", p.identifier_types);
+  w.Key(c("Identifier types an order may contain: dns, ip, permanent-identifier, hardware-module."),
+        "identifier_types", p.identifier_types);
   w.Key(c("CSR key types accepted for this profile; [] = policy.key_types."), "key_types", p.key_types);
   w.Key(c("notBefore is set this far in the past, to tolerate clients' clock skew."), "backdate", p.backdate);
   w.Key(c("Certificates name the CRL distribution point (when there is a publication listener)."), "crl",
@@ -216,6 +217,32 @@ std::string ExampleConfig() {
               "Asked before each new order and each signature, after the policies (docs/policy.md)",
               d.authorization.webhook);
 
+  w.Table("device_attestation");
+  w.Key("Enroll devices: permanent-identifier and hardware-module identifiers validated by device-attest-01 "
+        "(docs/device-attestation.md); needs the roots of at least one format.",
+        "enabled", d.device_attestation.enabled);
+  w.Key("The profile of device orders that name none.", "profile", d.device_attestation.profile);
+  w.Key("PEM file of the roots TPM attestation key certificates chain to (your attestation CA, TPM makers); \"\" "
+        "= tpm refused.",
+        "tpm_roots", d.device_attestation.tpm_roots);
+  w.Key("PEM file of Apple's Enterprise Attestation Root CA; \"\" = apple refused.", "apple_roots",
+        d.device_attestation.apple_roots);
+  w.Key("PEM file of Google's hardware attestation roots; \"\" = android-key refused.", "android_roots",
+        d.device_attestation.android_roots);
+  w.Key("PEM file of Yubico's PIV attestation roots; \"\" = step (YubiKey) refused.", "yubikey_roots",
+        d.device_attestation.yubikey_roots);
+  w.Key("Google's attestation status list (its JSON): android-key chains with a revoked certificate are refused; "
+        "\"\" = none.",
+        "android_revocations", d.device_attestation.android_revocations);
+  w.Key("File of device identifiers (\"permanent-identifier:SERIAL\", one per line) the MDM check allows; \"\" = "
+        "none.",
+        "allow_list", d.device_attestation.allow_list);
+
+  WebhookKeys(w, "device_attestation.webhook",
+              "The MDM check: asked after each verified attestation whether the device is managed and expected "
+              "(docs/device-attestation.md)",
+              d.device_attestation.webhook);
+
   w.Table("metrics");
   w.Key("Plain-HTTP listener for Prometheus (/metrics) and health probes (/healthz, /readyz), e.g. "
         "[\"localhost:9464\"]; [] = none.",
@@ -245,9 +272,10 @@ std::string ExampleConfig() {
         d.policy.allowed_ip_ranges);
   w.Key("IP ranges (CIDR) that may never be certified; checked first.", "denied_ip_ranges",
         d.policy.denied_ip_ranges);
-  w.Key("Identifier types that may be certified: dns, ip; [] = any.", "identifier_types",
+  w.Key("Identifier types that may be certified: dns, ip, permanent-identifier, hardware-module; [] = any.",
+        "identifier_types",
         d.policy.identifier_types);
-  w.Key("Challenge types offered: http-01, dns-01, tls-alpn-01; [] = any.", "challenge_types",
+  w.Key("Challenge types offered: http-01, dns-01, tls-alpn-01, device-attest-01; [] = any.", "challenge_types",
         d.policy.challenge_types);
   w.Key("Profiles that may be requested; [] = any.", "profiles", d.policy.profiles);
   w.Key("Certificates are cut to this lifetime; \"0s\" = the profile's validity.", "max_validity",

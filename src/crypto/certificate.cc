@@ -143,6 +143,31 @@ std::string Certificate::subject_common_name() const {
 
 std::vector<std::string> Certificate::dns_names() const { return San(impl_->x509.get()).dns_names; }
 std::vector<std::string> Certificate::ip_addresses() const { return San(impl_->x509.get()).ip_addresses; }
+std::vector<DeviceName> Certificate::device_names() const { return San(impl_->x509.get()).device_names; }
+
+Result<std::optional<CertificateExtension>> Certificate::extension(std::string_view dotted_oid) const {
+  internal::Asn1ObjectPtr oid = internal::ObjectFromDottedOid(dotted_oid);
+  if (!oid) {
+    DrainErrors();
+    return Error(Code::kInvalidArgument, "not a dotted OID: " + std::string(dotted_oid));
+  }
+  X509* x = impl_->x509.get();
+  int idx = X509_get_ext_by_OBJ(x, oid.get(), -1);
+  if (idx < 0) return std::optional<CertificateExtension>();
+  if (X509_get_ext_by_OBJ(x, oid.get(), idx) >= 0) {
+    return Error(Code::kMalformed, "extension " + std::string(dotted_oid) + " appears more than once");
+  }
+  X509_EXTENSION* ext = X509_get_ext(x, idx);
+  return std::optional<CertificateExtension>(CertificateExtension{
+      std::string(dotted_oid), Asn1Bytes(X509_EXTENSION_get_data(ext)), X509_EXTENSION_get_critical(ext) != 0});
+}
+
+std::string Certificate::subject_der() const {
+  return internal::I2d(X509_get_subject_name(impl_->x509.get()), i2d_X509_NAME);
+}
+
+int Certificate::version() const { return static_cast<int>(X509_get_version(impl_->x509.get())) + 1; }
+
 PublicKey Certificate::public_key() const { return impl_->public_key; }
 
 std::string Certificate::subject_key_id() const {

@@ -15,6 +15,7 @@
 
 #include "base/status.h"
 #include "base/time.h"
+#include "crypto/device_name.h"
 #include "crypto/key.h"
 
 namespace anvil::crypto {
@@ -23,6 +24,13 @@ namespace anvil::crypto {
 // fields without -Wmissing-field-initializers.
 struct DistinguishedName {
   std::string common_name{}, organization{}, organizational_unit{}, country{};
+};
+
+// One extension as it is encoded: `value` is the content of extnValue (the DER of the extension's own type).
+struct CertificateExtension {
+  std::string oid{};  // dotted decimal
+  std::string value{};
+  bool critical = false;
 };
 
 class Certificate {
@@ -44,6 +52,13 @@ class Certificate {
   std::string subject_common_name() const;        // Empty if none.
   std::vector<std::string> dns_names() const;     // SAN dNSName entries, as written.
   std::vector<std::string> ip_addresses() const;  // SAN iPAddress entries: v4 dotted, v6 RFC 5952.
+  // SAN PermanentIdentifier / HardwareModuleName entries (crypto/device_name.h), in order.
+  std::vector<DeviceName> device_names() const;
+  // The extension `dotted_oid` (value and criticality); nullopt if absent; kMalformed if present twice
+  // (RFC 5280 §4.2).
+  Result<std::optional<CertificateExtension>> extension(std::string_view dotted_oid) const;
+  std::string subject_der() const;  // The DER Name; an empty subject is "\x30\x00".
+  int version() const;              // 1, 2 or 3.
   PublicKey public_key() const;
   std::string subject_key_id() const;      // Raw bytes, empty if absent.
   std::string authority_key_id() const;    // keyIdentifier of the AKI: raw bytes, empty if absent.
@@ -88,6 +103,12 @@ struct CertificateTemplate {
       crl_url{};  // AIA caIssuers / OCSP, CRL distribution point; omitted when empty.
   std::optional<std::string>
       acme_identifier{};  // RFC 8737 §3: critical extension, OCTET STRING of this value.
+  // SAN otherName entries after the DNS names and addresses (draft-ietf-acme-device-attest-09 §3.2, §4.2).
+  std::vector<DeviceName> device_names{};
+  // Further extensions added as given, after all others (their OIDs must not be ones the template sets
+  // itself). For profiles that carry an extension Anvil does not model, and for tests that build the
+  // certificates of other issuers (attestation chains).
+  std::vector<CertificateExtension> extra_extensions{};
   // id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1): non-critical, value NULL. For a delegated OCSP responder's
   // certificate (with ext_key_usages {"OCSPSigning"}): clients need not check its revocation.
   bool ocsp_no_check = false;
@@ -131,5 +152,9 @@ Result<Certificate> IssueCertificate(const CertificateTemplate& tmpl, const Publ
 // `root` is the trust anchor even if it is not self-signed. kMalformed with OpenSSL's reason on failure.
 Status VerifyChain(const Certificate& leaf, const std::vector<Certificate>& intermediates,
                    const Certificate& root, TimePoint at);
+// The same with several trust anchors: OK when `leaf` chains to any of `roots` (kMalformed when `roots` is
+// empty).
+Status VerifyChainToAny(const Certificate& leaf, const std::vector<Certificate>& intermediates,
+                        const std::vector<Certificate>& roots, TimePoint at);
 
 }  // namespace anvil::crypto

@@ -51,6 +51,22 @@ Result<internal::Asn1OctetStringPtr> OctetString(std::string_view bytes) {
   return s;
 }
 
+// An extension given as its OID and encoded value; refused when the certificate already has one with that OID.
+Status AddRawExtension(X509* x, const CertificateExtension& extension) {
+  internal::Asn1ObjectPtr oid = internal::ObjectFromDottedOid(extension.oid);
+  if (!oid) return InvalidTemplate("invalid extension OID \"" + extension.oid + "\"");
+  if (X509_get_ext_by_OBJ(x, oid.get(), -1) >= 0) {
+    return Error(Code::kInvalidArgument, "extension " + extension.oid + " is set twice");
+  }
+  ANVIL_ASSIGN_OR_RETURN(internal::Asn1OctetStringPtr value, OctetString(extension.value));
+  internal::X509ExtensionPtr ext(
+      X509_EXTENSION_create_by_OBJ(nullptr, oid.get(), extension.critical ? 1 : 0, value.get()));
+  if (!ext || X509_add_ext(x, ext.get(), -1) != 1) {
+    return ErrorWithOpenSsl(Code::kInternal, "cannot add extension " + extension.oid);
+  }
+  return Status::Ok();
+}
+
 Status AddExtension(X509* x, int nid, void* value, bool critical) {
   if (X509_add1_ext_i2d(x, nid, value, critical ? 1 : 0, X509V3_ADD_DEFAULT) != 1) {
     return ErrorWithOpenSsl(Code::kInternal, std::string("cannot add extension ") + OBJ_nid2sn(nid));
@@ -272,9 +288,9 @@ Result<PreparedCertificate> PreparedCertificate::Create(const CertificateTemplat
   ANVIL_RETURN_IF_ERROR(AddBasicConstraints(x, tmpl));
   ANVIL_RETURN_IF_ERROR(AddKeyIdentifiers(x, subject_key, issuer, issuer_key));
   ANVIL_RETURN_IF_ERROR(AddAuthorityInfoAccess(x, tmpl));
-  if (!tmpl.dns_names.empty() || !tmpl.ip_addresses.empty()) {
+  if (!tmpl.dns_names.empty() || !tmpl.ip_addresses.empty() || !tmpl.device_names.empty()) {
     ANVIL_ASSIGN_OR_RETURN(internal::GeneralNamesPtr names,
-                           internal::BuildSan(tmpl.dns_names, tmpl.ip_addresses));
+                           internal::BuildSan(tmpl.dns_names, tmpl.ip_addresses, tmpl.device_names));
     // RFC 5280 §4.2.1.6: critical when the subject field is an empty sequence.
     bool empty_subject = X509_NAME_entry_count(X509_get_subject_name(x)) == 0;
     ANVIL_RETURN_IF_ERROR(AddExtension(x, NID_subject_alt_name, names.get(), empty_subject));
@@ -282,6 +298,7 @@ Result<PreparedCertificate> PreparedCertificate::Create(const CertificateTemplat
   ANVIL_RETURN_IF_ERROR(AddCrlDistributionPoint(x, tmpl));
   if (tmpl.acme_identifier) ANVIL_RETURN_IF_ERROR(AddAcmeIdentifier(x, *tmpl.acme_identifier));
   if (tmpl.ocsp_no_check) ANVIL_RETURN_IF_ERROR(AddOcspNoCheck(x));
+  for (const auto& extra : tmpl.extra_extensions) ANVIL_RETURN_IF_ERROR(AddRawExtension(x, extra));
   internal::DrainErrors();
 
   return PreparedCertificate(std::make_unique<Impl>(Impl{std::move(x509), issuer_key, sig.digest}));

@@ -12,11 +12,20 @@ using internal::ErrorWithOpenSsl;
 
 Status VerifyChain(const Certificate& leaf, const std::vector<Certificate>& intermediates,
                    const Certificate& root, TimePoint at) {
+  return VerifyChainToAny(leaf, intermediates, {root}, at);
+}
+
+Status VerifyChainToAny(const Certificate& leaf, const std::vector<Certificate>& intermediates,
+                        const std::vector<Certificate>& roots, TimePoint at) {
+  if (roots.empty()) return Error(Code::kMalformed, "certificate chain does not verify: no trust anchor");
   internal::X509StorePtr store(X509_STORE_new());
   internal::X509StackPtr untrusted(sk_X509_new_null());
   internal::X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-  if (!store || !untrusted || !ctx || X509_STORE_add_cert(store.get(), Access::X509Of(root)) != 1) {
-    return ErrorWithOpenSsl(Code::kInternal, "cannot set up chain verification");
+  if (!store || !untrusted || !ctx) return ErrorWithOpenSsl(Code::kInternal, "cannot set up chain verification");
+  for (const auto& root : roots) {
+    if (X509_STORE_add_cert(store.get(), Access::X509Of(root)) != 1) {
+      return ErrorWithOpenSsl(Code::kInternal, "cannot set up chain verification");
+    }
   }
   for (const auto& cert : intermediates) {
     if (sk_X509_push(untrusted.get(), Access::X509Of(cert)) <= 0) {

@@ -183,6 +183,12 @@ Result<Csr> Decode(std::string der, std::optional<PublicKey> key = std::nullopt)
     internal::SanEntries san = internal::ReadSan(names.get());
     if (san.bad_ip)
       return Error(Code::kBadCsr, "CSR subjectAltName has an iPAddress that is not 4 or 16 bytes");
+    if (san.bad_device_name) {
+      return Error(Code::kBadCsr,
+                   "CSR subjectAltName has a PermanentIdentifier or HardwareModuleName that does not decode "
+                   "(or a PermanentIdentifier without identifierValue)");
+    }
+    impl->device_names = std::move(san.device_names);
     impl->dns_names = std::move(san.dns_names);
     impl->ip_addresses = std::move(san.ip_addresses);
     impl->other_san_entries = std::move(san.others);
@@ -220,7 +226,8 @@ Result<Csr> Csr::FromPem(std::string_view pem) {
 }
 
 Result<Csr> Csr::Create(const PrivateKey& key, const std::vector<std::string>& dns_names,
-                        const std::vector<std::string>& ip_addresses, const std::string& common_name) {
+                        const std::vector<std::string>& ip_addresses, const std::string& common_name,
+                        const std::vector<DeviceName>& device_names) {
   X509ReqPtr req(X509_REQ_new());
   if (!req || X509_REQ_set_version(req.get(), X509_REQ_VERSION_1) != 1) {
     return ErrorWithOpenSsl(Code::kInternal, "X509_REQ_new failed");
@@ -233,8 +240,8 @@ Result<Csr> Csr::Create(const PrivateKey& key, const std::vector<std::string>& d
   }
   ANVIL_RETURN_IF_ERROR(
       internal::SetPubkeyFromSpki(X509_REQ_get_X509_PUBKEY(req.get()), Access::Spki(key.public_key())));
-  if (!dns_names.empty() || !ip_addresses.empty()) {
-    ANVIL_ASSIGN_OR_RETURN(GeneralNamesPtr names, internal::BuildSan(dns_names, ip_addresses));
+  if (!dns_names.empty() || !ip_addresses.empty() || !device_names.empty()) {
+    ANVIL_ASSIGN_OR_RETURN(GeneralNamesPtr names, internal::BuildSan(dns_names, ip_addresses, device_names));
     ExtensionStackPtr exts(sk_X509_EXTENSION_new_null());
     X509ExtensionPtr san(X509V3_EXT_i2d(NID_subject_alt_name, 0, names.get()));
     if (!exts || !san || sk_X509_EXTENSION_push(exts.get(), san.get()) <= 0) {
@@ -263,6 +270,7 @@ PublicKey Csr::public_key() const { return impl_->public_key; }
 std::string Csr::subject_common_name() const { return impl_->common_name; }
 std::vector<std::string> Csr::dns_names() const { return impl_->dns_names; }
 std::vector<std::string> Csr::ip_addresses() const { return impl_->ip_addresses; }
+std::vector<DeviceName> Csr::device_names() const { return impl_->device_names; }
 std::vector<std::string> Csr::other_san_entries() const { return impl_->other_san_entries; }
 std::vector<std::string> Csr::other_requested_extension_oids() const { return impl_->other_extension_oids; }
 std::string Csr::ToDer() const { return impl_->der; }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "crypto/device_name.h"
 #include "crypto/key.h"
 
 namespace anvil::crypto {
@@ -23,12 +24,13 @@ class Csr {
   // bytes. Does not check the signature (VerifySignature).
   static Result<Csr> FromDer(std::string_view der);
   static Result<Csr> FromPem(std::string_view pem);  // "CERTIFICATE REQUEST" (or "NEW CERTIFICATE REQUEST")
-  // Client side: a CSR with a subjectAltName extensionRequest (dns names + ip addresses, in that order)
-  // signed by key; CN = common_name if non-empty. kInvalidArgument for an IP address that does not parse or
+  // Client side: a CSR with a subjectAltName extensionRequest (dns names, ip addresses, device names, in that
+  // order) signed by key; CN = common_name if non-empty. kInvalidArgument for an IP address that does not parse or
   // a name OpenSSL refuses (e.g. a CN longer than 64 characters, RFC 5280 ub-common-name).
   static Result<Csr> Create(const PrivateKey& key, const std::vector<std::string>& dns_names,
                             const std::vector<std::string>& ip_addresses,
-                            const std::string& common_name = "");
+                            const std::string& common_name = "",
+                            const std::vector<DeviceName>& device_names = {});
 
   // The self-signature (proof of possession, RFC 2986 §3).
   bool VerifySignature() const;
@@ -36,8 +38,10 @@ class Csr {
   std::string subject_common_name() const;        // Empty if none (the first CN if several).
   std::vector<std::string> dns_names() const;     // SAN dNSName entries, as written.
   std::vector<std::string> ip_addresses() const;  // SAN iPAddress entries: v4 dotted, v6 RFC 5952.
-  // SAN entries of other types (rfc822Name, URI, otherName, ...) as "email:...", "uri:...", "otherName",
-  // so that policy can refuse them (an ACME CA certifies only identifiers it validated).
+  // SAN PermanentIdentifier and HardwareModuleName otherNames (device-attest-01's identifiers), in order.
+  std::vector<DeviceName> device_names() const;
+  // SAN entries of other types (rfc822Name, URI, another otherName, ...) as "email:...", "uri:...",
+  // "otherName", so that policy can refuse them (an ACME CA certifies only identifiers it validated).
   std::vector<std::string> other_san_entries() const;
   // Any requested extension other than subjectAltName, e.g. for policy checks (OIDs in dotted form).
   std::vector<std::string> other_requested_extension_oids() const;

@@ -9,6 +9,7 @@
 
 #include "crypto/certificate.h"
 #include "crypto/csr.h"
+#include "crypto/device_name.h"
 #include "crypto/key.h"
 #include "crypto/ossl_handles.h"
 
@@ -40,6 +41,7 @@ struct Csr::Impl {
   DigestAlg signature_digest = DigestAlg::kSha256;
   std::string common_name;
   std::vector<std::string> dns_names, ip_addresses, other_san_entries, other_extension_oids;
+  std::vector<DeviceName> device_names;
 };
 
 struct Certificate::Impl {

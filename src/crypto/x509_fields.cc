@@ -11,6 +11,8 @@
 #include <ctime>
 #include <utility>
 
+#include "crypto/der.h"
+
 namespace anvil::crypto::internal {
 namespace {
 
@@ -151,8 +153,101 @@ std::optional<std::string> IpBytesToText(std::string_view bytes) {
   return std::string(buf.data());
 }
 
+namespace {
+
+// The DER OBJECT IDENTIFIER (tag included) of a dotted-decimal OID; nullopt when OpenSSL cannot read it.
+std::optional<std::string> OidDer(const std::string& dotted) {
+  Asn1ObjectPtr obj = ObjectFromDottedOid(dotted);
+  if (!obj) return std::nullopt;
+  std::string der = I2d(obj.get(), i2d_ASN1_OBJECT);
+  if (der.empty()) return std::nullopt;
+  return der;
+}
+
+// otherName [0] EXPLICIT value for a device name: PermanentIdentifier ::= SEQUENCE { identifierValue
+// UTF8String OPTIONAL, assigner OBJECT IDENTIFIER OPTIONAL } (RFC 4043 §2); HardwareModuleName ::= SEQUENCE
+// { hwType OBJECT IDENTIFIER, hwSerialNum OCTET STRING } (RFC 4108 §5).
+Result<GeneralNamePtr> DeviceGeneralName(const DeviceName& name) {
+  const bool permanent = name.kind == DeviceName::Kind::kPermanentIdentifier;
+  if (name.value.empty()) return Error(Code::kInvalidArgument, "a device name needs a value");
+  std::string oid_der;
+  if (!name.oid.empty() || !permanent) {
+    auto der = OidDer(name.oid);
+    if (!der) return Error(Code::kInvalidArgument, "invalid OID \"" + name.oid + "\" in a device name");
+    oid_der = *der;
+  }
+  const std::string sequence =
+      permanent ? DerTlv(0x30, DerTlv(0x0C, name.value) + oid_der) : DerTlv(0x30, oid_der + DerTlv(0x04, name.value));
+  ASN1_STRING* seq = ASN1_STRING_type_new(V_ASN1_SEQUENCE);
+  ASN1_TYPE* value = ASN1_TYPE_new();
+  Asn1ObjectPtr type_id = ObjectFromDottedOid(permanent ? kPermanentIdentifierOid : kHardwareModuleNameOid);
+  GeneralNamePtr general(GENERAL_NAME_new());
+  if (!seq || !value || !type_id || !general ||
+      ASN1_STRING_set(seq, sequence.data(), static_cast<int>(sequence.size())) != 1) {
+    ASN1_STRING_free(seq);
+    ASN1_TYPE_free(value);
+    return ErrorWithOpenSsl(Code::kInternal, "cannot build a device name");
+  }
+  ASN1_TYPE_set(value, V_ASN1_SEQUENCE, seq);  // `value` owns `seq` now
+  if (GENERAL_NAME_set0_othername(general.get(), type_id.get(), value) != 1) {
+    ASN1_TYPE_free(value);
+    return ErrorWithOpenSsl(Code::kInternal, "cannot build a device name");
+  }
+  (void)type_id.release();
+  return general;
+}
+
+// Reads a device otherName's value (the SEQUENCE above); nullopt when it does not decode or a
+// PermanentIdentifier has no identifierValue.
+std::optional<DeviceName> ReadDeviceName(bool permanent, const ASN1_TYPE* value) {
+  if (value == nullptr || value->type != V_ASN1_SEQUENCE) return std::nullopt;
+  std::string_view der(reinterpret_cast<const char*>(ASN1_STRING_get0_data(value->value.sequence)),
+                       static_cast<size_t>(ASN1_STRING_length(value->value.sequence)));
+  auto content = ReadDerOf(der, 0x30);
+  if (!content || !der.empty()) return std::nullopt;
+  DeviceName name;
+  name.kind = permanent ? DeviceName::Kind::kPermanentIdentifier : DeviceName::Kind::kHardwareModule;
+  if (permanent) {
+    auto id_value = ReadDerOf(*content, 0x0C);
+    if (!id_value) return std::nullopt;  // the draft: identifierValue MUST be present
+    name.value = std::string(*id_value);
+    if (!content->empty()) {
+      auto oid = ReadDerOf(*content, 0x06);
+      auto text = oid ? OidContentToText(*oid) : std::nullopt;
+      if (!text) return std::nullopt;
+      name.oid = *text;
+    }
+  } else {
+    auto oid = ReadDerOf(*content, 0x06);
+    auto text = oid ? OidContentToText(*oid) : std::nullopt;
+    auto serial = text ? ReadDerOf(*content, 0x04) : std::nullopt;
+    if (!serial) return std::nullopt;
+    name.oid = *text;
+    name.value = std::string(*serial);
+  }
+  if (!content->empty()) return std::nullopt;
+  return name;
+}
+
+}  // namespace
+
+std::optional<std::string> OidContentToText(std::string_view content) {
+  if (content.empty()) return std::nullopt;
+  const std::string der = DerTlv(0x06, content);
+  const unsigned char* p = Uchar(der);
+  Asn1ObjectPtr obj(d2i_ASN1_OBJECT(nullptr, &p, static_cast<long>(der.size())));
+  if (!obj || p != Uchar(der) + der.size()) {
+    DrainErrors();
+    return std::nullopt;
+  }
+  std::string text = DottedOid(obj.get());
+  if (text.empty()) return std::nullopt;
+  return text;
+}
+
 Result<GeneralNamesPtr> BuildSan(const std::vector<std::string>& dns_names,
-                                 const std::vector<std::string>& ip_addresses) {
+                                 const std::vector<std::string>& ip_addresses,
+                                 const std::vector<DeviceName>& device_names) {
   GeneralNamesPtr names(GENERAL_NAMES_new());
   if (!names) return ErrorWithOpenSsl(Code::kInternal, "GENERAL_NAMES_new failed");
   auto push = [&](GeneralNamePtr name) -> Status {
@@ -173,6 +268,10 @@ Result<GeneralNamesPtr> BuildSan(const std::vector<std::string>& dns_names,
   for (const auto& ip : ip_addresses) {
     ANVIL_ASSIGN_OR_RETURN(std::string bytes, IpTextToBytes(ip));
     ANVIL_ASSIGN_OR_RETURN(GeneralNamePtr name, MakeGeneralName(GEN_IPADD, bytes));
+    ANVIL_RETURN_IF_ERROR(push(std::move(name)));
+  }
+  for (const auto& device : device_names) {
+    ANVIL_ASSIGN_OR_RETURN(GeneralNamePtr name, DeviceGeneralName(device));
     ANVIL_RETURN_IF_ERROR(push(std::move(name)));
   }
   return names;
@@ -200,9 +299,20 @@ SanEntries ReadSan(const GENERAL_NAMES* names) {
       case GEN_URI:
         out.others.push_back("uri:" + Asn1Bytes(name->d.uniformResourceIdentifier));
         break;
-      case GEN_OTHERNAME:
-        out.others.push_back("otherName");
+      case GEN_OTHERNAME: {
+        const std::string type = DottedOid(name->d.otherName->type_id);
+        const bool permanent = type == kPermanentIdentifierOid;
+        if (permanent || type == kHardwareModuleNameOid) {
+          if (auto device = ReadDeviceName(permanent, name->d.otherName->value)) {
+            out.device_names.push_back(*std::move(device));
+          } else {
+            out.bad_device_name = true;
+          }
+        } else {
+          out.others.push_back("otherName");
+        }
         break;
+      }
       case GEN_DIRNAME:
         out.others.push_back("dirName");
         break;

@@ -10,6 +10,7 @@
 
 #include "base/status.h"
 #include "base/time.h"
+#include "crypto/device_name.h"
 #include "crypto/digest.h"
 #include "crypto/key.h"
 #include "crypto/ossl_handles.h"
@@ -52,16 +53,24 @@ std::optional<DigestAlg> SignatureDigestOfNids(int md_nid, int pkey_nid);
 int ExtKeyUsageNid(std::string_view name);
 const char* ExtKeyUsageName(int nid);
 
-// GENERAL_NAMES with the dNSNames then the iPAddresses. kInvalidArgument for an empty or non-ASCII DNS name
-// or an unparsable address.
+// GENERAL_NAMES with the dNSNames, the iPAddresses, then the device names (otherName). kInvalidArgument for an
+// empty or non-ASCII DNS name, an unparsable address, or a device name with an empty value or a bad OID.
 Result<GeneralNamesPtr> BuildSan(const std::vector<std::string>& dns_names,
-                                 const std::vector<std::string>& ip_addresses);
+                                 const std::vector<std::string>& ip_addresses,
+                                 const std::vector<DeviceName>& device_names = {});
 
 struct SanEntries {
   std::vector<std::string> dns_names, ip_addresses;
+  std::vector<DeviceName> device_names;  // PermanentIdentifier and HardwareModuleName otherNames
   std::vector<std::string> others;  // "email:...", "uri:...", "otherName", "dirName", ...
   bool bad_ip = false;              // An iPAddress of a length other than 4 or 16.
+  // A PermanentIdentifier without identifierValue (the draft requires it) or a device otherName whose value
+  // does not decode.
+  bool bad_device_name = false;
 };
+
+// The dotted-decimal text of a DER OBJECT IDENTIFIER's content octets; nullopt when they do not decode.
+std::optional<std::string> OidContentToText(std::string_view content);
 SanEntries ReadSan(const GENERAL_NAMES* names);
 
 // The first commonName of `name` as UTF-8; "" if none.

@@ -17,6 +17,8 @@ std::string ClientRange(const std::string& address) {
 
 std::string RegisteredDomain(const acme::Identifier& identifier) {
   if (identifier.type == acme::IdentifierType::kIp) return identifier.value;
+  // A device is its own "domain": the limit counts its certificates (a serial's dots are not labels).
+  if (acme::IsDeviceIdentifierType(identifier.type)) return acme::IdentifierText(identifier);
   const std::string name = identifier.authorization_value();
   const size_t last = name.rfind('.');
   if (last == std::string::npos || last == 0) return name;

@@ -11,6 +11,7 @@
 
 #include "ca/issuer.h"
 #include "ra/authorization_hook.h"
+#include "ra/device_check.h"
 #include "ra/observer.h"
 
 namespace anvil::ra {
@@ -71,6 +72,16 @@ struct RaOptions {
   // unless authorization_fail_open.
   AuthorizationHook* authorization_hook = nullptr;
   bool authorization_fail_open = false;
+  // Device attestation (draft-ietf-acme-device-attest-09, docs/device-attestation.md).
+  struct DeviceAttestation {
+    // permanent-identifier and hardware-module identifiers are accepted (validated by device-attest-01 only).
+    bool enabled = false;
+    // The profile of an order that names none and is for device identifiers only; "": the default profile.
+    std::string profile;
+    // Asked after each verified attestation; not owned, must outlive the RA; null: none. An order for a device
+    // needs an EAB key bound to that device or this check (fail closed).
+    DeviceCheck* check = nullptr;
+  } device;
 };
 
 }  // namespace anvil::ra

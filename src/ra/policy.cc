@@ -157,6 +157,8 @@ PolicyDecision Policy::DecideIdentifier(const acme::Identifier& id) const {
   if (!rules_.identifier_types.empty() && !Contains(rules_.identifier_types, type_name)) {
     return {"identifier_types", "only " + List(rules_.identifier_types) + " identifiers are allowed: " + shown};
   }
+  // Device identifiers are vouched for by their attestation and enrollment binding, not by names or ranges.
+  if (acme::IsDeviceIdentifierType(id.type)) return {};
   if (id.type == acme::IdentifierType::kDns) {
     if (id.wildcard() && !allow_wildcards_) return {"allow_wildcards", "wildcard names are forbidden: " + shown};
     for (const auto& d : denied_domains_) {

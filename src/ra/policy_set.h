@@ -61,6 +61,9 @@ class EffectivePolicy {
   std::optional<std::chrono::seconds> MaxValidity() const;
 
   const std::vector<BoundPolicy>& policies() const { return policies_; }
+  // The one device the account's EAB key is for (EabKey::device_identifier: an MDM's enrollment token), or "".
+  const std::string& device_binding() const { return device_binding_; }
+  void set_device_binding(std::string device) { device_binding_ = std::move(device); }
 
  private:
   template <typename Decide>
@@ -68,6 +71,7 @@ class EffectivePolicy {
 
   std::shared_ptr<const PolicySet> set_;  // may be null
   std::vector<BoundPolicy> policies_;
+  std::string device_binding_;
 };
 
 // Where a named policy is defined: a [policies.NAME] table of the configuration file (or [policy], the

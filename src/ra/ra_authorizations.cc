@@ -24,7 +24,9 @@ Result<storage::Authorization> RegistrationAuthority::MakeAuthorization(const st
   authz.created_at = now;
   authz.expires = now + options_.pending_authorization_lifetime;
   std::vector<acme::ChallengeType> types;
-  if (wildcard) {
+  if (acme::IsDeviceIdentifierType(id.type)) {
+    types = {acme::ChallengeType::kDeviceAttest01};  // draft-ietf-acme-device-attest-09 §5
+  } else if (wildcard) {
     types = {acme::ChallengeType::kDns01};  // §7.1.3: wildcards only via dns-01
   } else if (id.type == acme::IdentifierType::kIp) {
     types = {acme::ChallengeType::kHttp01,
@@ -80,6 +82,13 @@ Result<storage::Authorization> RegistrationAuthority::NewAuthorization(const sto
   // Pre-authorization names no profile: the policies of the account bind it (the default, the EAB key's, the
   // account's); an order's profile may narrow them further when the authorization is used.
   ANVIL_ASSIGN_OR_RETURN(EffectivePolicy policy, PolicyFor(account, static_cast<const ProfileRules*>(nullptr)));
+  // A device is attested for each certificate, so a pre-authorization would never be used; and an account
+  // enrolled for one device has nothing else to pre-authorize.
+  if (acme::IsDeviceIdentifierType(id.type)) {
+    return Error(Code::kRejectedIdentifier, "device identifiers are not pre-authorized: order the certificate, and "
+                                            "the device attests for it");
+  }
+  ANVIL_RETURN_IF_ERROR(CheckDeviceEnrollment(account, {id}, policy));
   const nlohmann::json what = {{"stage", "new-authz"}, {"identifiers", {RequestedIdentifier(type, value)}}};
   if (auto refusal = policy.RefuseIdentifier(id)) {
     nlohmann::json details = what;
@@ -118,7 +127,8 @@ Result<storage::Authorization> RegistrationAuthority::DeactivateAuthorization(co
 
 Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const storage::Account& account,
                                                                          const std::string& authz_id,
-                                                                         const std::string& challenge_id) {
+                                                                         const std::string& challenge_id,
+                                                                         const ChallengeResponse& response) {
   ANVIL_ASSIGN_OR_RETURN(storage::Authorization authz, GetAuthorization(authz_id));
   if (authz.account_id != account.id) return storage::NotFoundError("authorization", authz_id);
   auto it = std::find_if(authz.challenges.begin(), authz.challenges.end(),
@@ -143,6 +153,11 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
   for (const auto& other : authz.challenges) {
     if (other.status == acme::ChallengeStatus::kProcessing) return authz;
   }
+  // draft-ietf-acme-device-attest-09 §5: the response carries the attestation object; without one there is
+  // nothing to validate, and the challenge stays pending for a response that has it.
+  if (it->type == acme::ChallengeType::kDeviceAttest01 && response.attestation_object.empty()) {
+    return Error(Code::kMalformed, "a device-attest-01 response carries the attestation object in \"attObj\"");
+  }
   std::string running;
   std::shared_ptr<ChallengeWaits::Ticket> ticket =
       challenge_waits_.Begin(account.id, authz.id, challenge_id, &running);
@@ -160,6 +175,7 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
   request.token = it->token;
   request.key_authorization = acme::KeyAuthorization(it->token, account.thumbprint);
   request.account_uri = options_.account_url_prefix + account.id;
+  if (it->type == acme::ChallengeType::kDeviceAttest01) request.attestation_object = response.attestation_object;
   Validating validating{authz.id,         challenge_id, account.id, authz.identifier, authz.wildcard, it->type,
                         FailedValidationsKey(account.id, authz.identifier)};
   Status queued = validator_.Validate(std::move(request),
@@ -192,6 +208,11 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
 void RegistrationAuthority::OnValidated(const Validating& v, va::ValidationResult result) {
   const std::string& authz_id = v.authz_id;
   const std::string& challenge_id = v.challenge_id;
+  if (result.status.ok() && v.type == acme::ChallengeType::kDeviceAttest01) {
+    // The attestation is verified; the device management service has the last word (fail closed).
+    Status allowed = AskDeviceCheck(v, result.attestation_json);
+    if (!allowed.ok()) result.status = allowed;
+  }
   bool valid = result.status.ok();
   if (options_.observer != nullptr) {
     options_.observer->ValidationEnded(acme::ChallengeTypeName(v.type), valid ? "valid" : "invalid");
@@ -220,10 +241,15 @@ void RegistrationAuthority::OnValidated(const Validating& v, va::ValidationResul
                                                                                         v.identifier.value})},
                             {"validation_records", std::move(records)}};
   if (!valid) details["error"] = acme::ProblemJson(result.status);
+  // The evidence is kept with the authorization and in the audit trail (docs/device-attestation.md).
+  if (!result.attestation_json.empty()) {
+    details["attestation"] = nlohmann::json::parse(result.attestation_json, nullptr, false);
+  }
   storage::AuditEvent audit =
       Audit(valid ? "authorization.valid" : "authorization.invalid", v.account_id, authz_id, details.dump());
   Status s = store_.CompleteChallenge(authz_id, challenge_id, valid, error, now,
-                                      now + options_.authorization_lifetime, limits, &audit);
+                                      now + options_.authorization_lifetime, limits, &audit,
+                                      valid ? result.attestation_json : std::string());
   // kConflict: the authorization was deactivated or expired meanwhile; nothing to record. Any other failure
   // leaves the challenge undecided (the client may respond again) and nobody waits for this callback's
   // result, so the operator hears of it here.

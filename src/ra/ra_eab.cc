@@ -37,6 +37,17 @@ Result<storage::EabKey> RegistrationAuthority::CreateEabKey(const EabKeyRequest&
     return Error(Code::kInvalidArgument, "an EAB key's lifetime must be positive");
   }
   storage::EabKey key;
+  if (!request.device.empty()) {
+    const size_t colon = request.device.find(':');
+    auto type = acme::ParseIdentifierType(request.device.substr(0, colon == std::string::npos ? 0 : colon));
+    if (!type.ok() || !acme::IsDeviceIdentifierType(*type)) {
+      return Error(Code::kInvalidArgument, "a device is named permanent-identifier:SERIAL or "
+                                           "hardware-module:SERIAL/OID, not \"" + request.device.substr(0, 64) + "\"");
+    }
+    auto id = acme::NormalizeIdentifier(*type, request.device.substr(colon + 1));
+    if (!id.ok()) return Error(Code::kInvalidArgument, id.status().message());
+    key.device_identifier = acme::IdentifierText(*id);
+  }
   key.kid = request.kid.empty() ? base64url::Encode(crypto::RandomBytes(12)) : request.kid;
   key.hmac_key = crypto::RandomBytes(32);
   key.comment = request.label;
@@ -48,6 +59,7 @@ Result<storage::EabKey> RegistrationAuthority::CreateEabKey(const EabKeyRequest&
                             {"policy", key.policy},
                             {"max_uses", key.max_uses},
                             {"requester", request.requester}};
+  if (!key.device_identifier.empty()) details["device"] = key.device_identifier;
   if (key.expires_at) details["expires"] = FormatRfc3339(*key.expires_at);
   ANVIL_RETURN_IF_ERROR(store_.CreateEabKey(key, Audit("eab.created", "", key.kid, details.dump())));
   return key;

@@ -89,7 +89,7 @@ Status RegistrationAuthority::CheckPendingCaps(const storage::Account& account, 
 Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& account,
                                                        const NewOrderRequest& request) {
   if (request.identifiers.empty()) return Error(Code::kMalformed, "an order needs at least one identifier");
-  ANVIL_ASSIGN_OR_RETURN(const ProfileRules* profile, Profile(request.profile));
+  ANVIL_ASSIGN_OR_RETURN(const ProfileRules* profile, Profile(DeviceProfileFor(request)));
   const std::string& profile_name = profile->certificate.name;
   ANVIL_ASSIGN_OR_RETURN(EffectivePolicy policy, PolicyFor(account, profile));
   if (auto refusal = policy.RefuseCount(request.identifiers.size())) {
@@ -154,6 +154,7 @@ Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& a
     }
     return Refused(account.id, "", what, failure);
   }
+  ANVIL_RETURN_IF_ERROR(CheckDeviceEnrollment(account, identifiers, policy));
 
   TimePoint now = clock_.Now();
   // Requested validity (§7.4): within the profile's lifetime (cut by the policies' max_validity), not too far
@@ -215,7 +216,9 @@ Result<storage::Order> RegistrationAuthority::NewOrder(const storage::Account& a
   bool all_valid = true;
   for (const auto& id : identifiers) {
     std::optional<storage::Authorization> reused;
-    if (options_.reuse_valid_authorizations) {
+    // A device is attested afresh for every certificate (docs/device-attestation.md): its key may have
+    // changed, and the attestation is what binds the key to the device.
+    if (options_.reuse_valid_authorizations && !acme::IsDeviceIdentifierType(id.type)) {
       acme::Identifier base{id.type, id.authorization_value()};
       // Reuse only an authorization that outlives this order (§7.1.4 lets a server reuse valid
       // authorizations).
@@ -334,7 +337,8 @@ Result<crypto::PublicKey> RegistrationAuthority::CheckCsrMatchesOrder(const stor
                                                                       const std::string& csr_der,
                                                                       const storage::Account& account,
                                                                       const ProfileRules& profile,
-                                                                      const EffectivePolicy& policy) {
+                                                                      const EffectivePolicy& policy,
+                                                                      bool& device_names) {
   auto csr = crypto::Csr::FromDer(csr_der);
   if (!csr.ok()) return Error(Code::kBadCsr, "the CSR cannot be parsed: " + csr.status().message());
   if (!csr->VerifySignature()) return Error(Code::kBadCsr, "the CSR's signature is invalid");
@@ -364,8 +368,13 @@ Result<crypto::PublicKey> RegistrationAuthority::CheckCsrMatchesOrder(const stor
     for (const auto& o : others) list += (list.empty() ? "" : ", ") + o.substr(0, 64);
     return Error(Code::kBadCsr, "the CSR's subjectAltName may hold DNS names and IP addresses only; refused: " + list);
   }
+  // Device identifiers (draft-ietf-acme-device-attest-09 §3.2, §4.2) are checked against the attestation;
+  // the rest of the CSR against the order's other identifiers.
+  ANVIL_ASSIGN_OR_RETURN(device_names, CheckCsrDevices(order, *csr, key));
   std::set<std::pair<acme::IdentifierType, std::string>> wanted, got;
-  for (const auto& id : order.identifiers) wanted.insert({id.type, id.value});
+  for (const auto& id : order.identifiers) {
+    if (!acme::IsDeviceIdentifierType(id.type)) wanted.insert({id.type, id.value});
+  }
   for (const auto& name : csr->dns_names()) {
     auto id = acme::NormalizeIdentifier(acme::IdentifierType::kDns, name);
     if (!id.ok())
@@ -427,8 +436,9 @@ Result<storage::Order> RegistrationAuthority::Finalize(const storage::Account& a
   ANVIL_ASSIGN_OR_RETURN(const ProfileRules* profile, Profile(order.profile));
   // The policies as they are now: an account's or EAB key's policy changed since the order applies.
   ANVIL_ASSIGN_OR_RETURN(EffectivePolicy policy, PolicyFor(account, profile));
+  bool device_names = false;
   ANVIL_ASSIGN_OR_RETURN(crypto::PublicKey subject_key,
-                         CheckCsrMatchesOrder(order, csr_der, account, *profile, policy));
+                         CheckCsrMatchesOrder(order, csr_der, account, *profile, policy, device_names));
   // Before the gate: a refusal leaves the order ready, so the client may finalize again once the DNS
   // changes (docs/acme-compliance.md).
   Status caa = RecheckCaa(account, order);
@@ -454,8 +464,8 @@ Result<storage::Order> RegistrationAuthority::Finalize(const storage::Account& a
   // ready) to processing together with the pending certificate, the single gate a concurrent or repeated
   // finalize loses at; its last write stores the certificate and makes the order valid in one commit; a
   // failure in between makes the order invalid (docs/issuance.md).
-  ca::IssuanceRequest issue{subject_key, order.identifiers, profile->certificate, order.not_before,
-                            order.not_after};
+  ca::IssuanceRequest issue{subject_key, CertifiedIdentifiers(order, device_names), profile->certificate,
+                            order.not_before, order.not_after};
   if (auto max = policy.MaxValidity(); max && *max < issue.profile.validity) issue.profile.validity = *max;
   std::vector<storage::RateLimit> limits;
   std::set<std::string> domains;

@@ -29,13 +29,17 @@ Result<EffectivePolicy> RegistrationAuthority::PolicyFor(const storage::Account&
     bound.push_back({policy, std::move(binding)});
     return Status::Ok();
   };
+  std::string device_binding;  // of the account's EAB key
   if (profile != nullptr) ANVIL_RETURN_IF_ERROR(bind(profile->policy, "profile " + profile->certificate.name));
   if (!account.eab_kid.empty()) {
     ANVIL_ASSIGN_OR_RETURN(storage::EabKey key, store_.GetEabKey(account.eab_kid));
     ANVIL_RETURN_IF_ERROR(bind(key.policy, "EAB key " + key.kid));
+    device_binding = std::move(key.device_identifier);
   }
   ANVIL_RETURN_IF_ERROR(bind(account.policy, "account " + account.id));
-  return EffectivePolicy(std::move(set), std::move(bound));
+  EffectivePolicy effective(std::move(set), std::move(bound));
+  if (!account.eab_kid.empty()) effective.set_device_binding(std::move(device_binding));
+  return effective;
 }
 
 Result<PolicyExplanation> RegistrationAuthority::ExplainPolicy(const storage::Account& account,

@@ -25,6 +25,7 @@
 #include "base/steady_clock.h"
 #include "base/time.h"
 #include "ca/issuer.h"
+#include "crypto/csr.h"
 #include "jose/jwk.h"
 #include "jose/jwk_cache.h"
 #include "jose/jws.h"
@@ -95,6 +96,11 @@ struct PolicyExplanation {
   }
 };
 
+// What a challenge response (§7.5.1) carries beyond readiness.
+struct ChallengeResponse {
+  std::string attestation_object;  // device-attest-01: the decoded "attObj" (draft-ietf-acme-device-attest-09 §5)
+};
+
 // A new External Account Binding key (`anvil-ca eab create`, the admin API; docs/policy.md).
 struct EabKeyRequest {
   std::string kid;     // empty: a random one
@@ -103,6 +109,9 @@ struct EabKeyRequest {
   std::optional<std::chrono::seconds> lifetime;  // none: the key does not expire
   int64_t max_uses = 1;                          // accounts it may bind; 0: any number
   std::string requester = "operator";            // who asks, for the audit record
+  // An MDM's enrollment token for one device (docs/device-attestation.md): "permanent-identifier:SERIAL" or
+  // "hardware-module:SERIAL/OID"; the accounts bound with the key may order for that device only. "": any.
+  std::string device{};
 };
 
 class RegistrationAuthority {
@@ -137,8 +146,11 @@ class RegistrationAuthority {
   Result<storage::Authorization> DeactivateAuthorization(const storage::Account& account, const std::string& id);
   // Starts validation of a challenge (§7.5.1) and returns the authorization once the outcome is stored, or as
   // it stands after acme.challenge_wait (the challenge processing) if the validation takes longer.
+  // A device-attest-01 response must carry the attestation object (kMalformed otherwise; the challenge stays
+  // pending); other challenges ignore `response`.
   Result<storage::Authorization> RespondToChallenge(const storage::Account& account, const std::string& authz_id,
-                                                    const std::string& challenge_id);
+                                                    const std::string& challenge_id,
+                                                    const ChallengeResponse& response = {});
 
   // Certificates (§7.4.2, §7.6) and renewal information (RFC 9773).
   Result<storage::CertificateRecord> GetCertificate(const std::string& serial);
@@ -268,10 +280,11 @@ class RegistrationAuthority {
   // authorizations validated within caa_recheck_after are not checked again (the VA checked them then).
   // Otherwise the validator's kCaa or kDns, with one subproblem per failing identifier (ra_caa.cc).
   Status RecheckCaa(const storage::Account& account, const storage::Order& order);
-  // The CSR's public key when the CSR is acceptable for this order (§7.4), else kBadCsr.
+  // The CSR's public key when the CSR is acceptable for this order (§7.4), else kBadCsr. `device_names` is set
+  // to whether the certificate names the order's devices (CheckCsrDevices).
   Result<crypto::PublicKey> CheckCsrMatchesOrder(const storage::Order& order, const std::string& csr_der,
                                                  const storage::Account& account, const ProfileRules& profile,
-                                                 const EffectivePolicy& policy);
+                                                 const EffectivePolicy& policy, bool& device_names);
   // OK without RaOptions::authorization_hook or when it allows `question` (its account fields are filled in
   // here from `account`). Otherwise the audited refusal (order.refused): kUnauthorized with the service's
   // reason, or — no answer, fail closed — kServerInternal with a Retry-After (ra_external_authorization.cc).
@@ -296,6 +309,24 @@ class RegistrationAuthority {
   // the validation records: what was fetched or resolved, from which address); a failure counts against
   // `failures_key`.
   void OnValidated(const Validating& v, va::ValidationResult result);
+  // Device attestation (ra_devices.cc, docs/device-attestation.md). The profile of a new order: the request's,
+  // or RaOptions::device.profile for an order that names none and is for device identifiers only.
+  std::string DeviceProfileFor(const NewOrderRequest& request) const;
+  // OK for an order without device identifiers. Otherwise device attestation must be enabled
+  // (kUnsupportedIdentifier), and the account's EAB key must be bound to the order's device, or — with a key
+  // bound to none — an MDM check must be configured (kUnauthorized, audited as order.refused).
+  // An account whose EAB key is bound to a device orders for that device only, whatever the identifiers.
+  Status CheckDeviceEnrollment(const storage::Account& account, const std::vector<acme::Identifier>& identifiers,
+                               const EffectivePolicy& policy);
+  // After a verified attestation: the MDM check's answer (OK without one); kUnauthorized when it refuses or
+  // does not answer (fail closed).
+  Status AskDeviceCheck(const Validating& v, const std::string& evidence_json);
+  // Finalize: the CSR's device names are the order's device identifiers octet for octet, or none at all
+  // (privacy-preserving mode); its key is the attested key of each device authorization. Returns whether the
+  // CSR named the devices (then the certificate does too); kBadCsr otherwise.
+  Result<bool> CheckCsrDevices(const storage::Order& order, const crypto::Csr& csr, const crypto::PublicKey& key);
+  // The identifiers the certificate names: all of the order's, or without the device identifiers.
+  static std::vector<acme::Identifier> CertifiedIdentifiers(const storage::Order& order, bool device_names);
   // Appends an order.refused audit record (`details` with the refusal's problem document added) and returns
   // `why`: a policy's refusal of a new order or of a finalize's key.
   Status Refused(const std::string& account_id, const std::string& subject, nlohmann::json details, Status why);

@@ -122,6 +122,9 @@ struct Challenge {
   acme::ChallengeStatus status = acme::ChallengeStatus::kPending;
   std::optional<TimePoint> validated_at;
   std::string error_json;  // the problem document of a failed validation, or empty
+  // device-attest-01 (docs/device-attestation.md): the verified evidence of a valid attestation, a JSON
+  // object (format, the attested key's SPKI, the identities, claims, chain fingerprints); empty otherwise.
+  std::string attestation_json{};
 };
 
 struct Authorization {
@@ -215,21 +218,29 @@ class OrderStore {
   // records processing only for a validation that outlasts acme.challenge_wait. When valid and `valid_until`
   // is set, the authorization's expiry becomes `valid_until` (a validated authorization lives for the
   // configured authorization lifetime, not the pending one). `audit`, when not null, is appended.
+  // `attestation_json` is stored on the challenge (Challenge::attestation_json) when valid.
   virtual Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id,
                                    bool valid, const std::string& error_json, TimePoint validated_at,
                                    std::optional<TimePoint> valid_until, const std::vector<RateLimit>& limits,
-                                   const AuditEvent* audit) = 0;
+                                   const AuditEvent* audit, const std::string& attestation_json) = 0;
+  Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
+                           const std::string& error_json, TimePoint validated_at,
+                           std::optional<TimePoint> valid_until, const std::vector<RateLimit>& limits,
+                           const AuditEvent* audit) {
+    return CompleteChallenge(authorization_id, challenge_id, valid, error_json, validated_at, valid_until, limits,
+                             audit, "");
+  }
   Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
                            const std::string& error_json, TimePoint validated_at,
                            std::optional<TimePoint> valid_until, const std::vector<RateLimit>& limits) {
     return CompleteChallenge(authorization_id, challenge_id, valid, error_json, validated_at, valid_until, limits,
-                             nullptr);
+                             nullptr, "");
   }
   Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
                            const std::string& error_json, TimePoint validated_at,
                            std::optional<TimePoint> valid_until) {
     return CompleteChallenge(authorization_id, challenge_id, valid, error_json, validated_at, valid_until, {},
-                             nullptr);
+                             nullptr, "");
   }
 };
 
@@ -416,6 +427,10 @@ struct EabKey {
   int64_t max_uses = 1;
   int64_t uses = 0;
   std::optional<TimePoint> revoked_at{};
+  // An enrollment token for one device (docs/device-attestation.md): the identifier (IdentifierText form,
+  // "permanent-identifier:SERIAL") every order of the accounts bound with this key must be for; empty for a
+  // key not tied to a device.
+  std::string device_identifier{};
 };
 
 class EabKeyStore {

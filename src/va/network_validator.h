@@ -13,7 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "attest/attestation.h"
 #include "base/status.h"
+#include "base/time.h"
 #include "va/dns_resolver.h"
 #include "va/validator.h"
 
@@ -32,6 +34,9 @@ struct ValidatorOptions {
   // The issuer domain names by which CAA records (RFC 8659) name this CA (validation.caa_identities). Empty:
   // CAA is not checked. Otherwise a DNS identifier's validation succeeds only when CAA permits issuance too.
   std::vector<std::string> caa_identities;
+  // device-attest-01 (docs/device-attestation.md): the roots of each attestation format; a format without
+  // roots is refused.
+  attest::TrustAnchors attestation_anchors{};
 };
 
 // The real validator: http-01 with libcurl, dns-01 and address look-ups through `resolver`, tls-alpn-01
@@ -47,6 +52,9 @@ ValidationResult ValidateHttp01(const ValidationRequest& request, const Validato
 ValidationResult ValidateDns01(const ValidationRequest& request, DnsResolver& resolver);
 ValidationResult ValidateTlsAlpn01(const ValidationRequest& request, const ValidatorOptions& options,
                                    DnsResolver& resolver);
+// device-attest-01: no network; the attestation object against the anchors, chains verified at `now`.
+ValidationResult ValidateDeviceAttest01(const ValidationRequest& request, const attest::TrustAnchors& anchors,
+                                        TimePoint now);
 
 // CAA (RFC 8659 §3): looks up the RRsets of `check.name` and its parents at once and decides on the nearest
 // non-empty one (va/caa.h gives the rules). OK when `identities` is empty or no RRset restricts issuance;

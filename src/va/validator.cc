@@ -24,6 +24,8 @@ ValidationResult Prove(const ValidationRequest& request, const ValidatorOptions&
       return ValidateDns01(request, resolver);
     case acme::ChallengeType::kTlsAlpn01:
       return ValidateTlsAlpn01(request, options, resolver);
+    case acme::ChallengeType::kDeviceAttest01:
+      return ValidateDeviceAttest01(request, options.attestation_anchors, std::chrono::system_clock::now());
   }
   ValidationResult unknown;
   unknown.status = Error(Code::kMalformed, "unsupported challenge type");

@@ -1,7 +1,9 @@
 // Validator: the validation authority (VA) of the ACME server, as the RA sees it (the `anvil_va_api`
 // interface target; the RA links nothing else of the VA). Given a challenge (RFC 8555 §8) a Validator checks,
 // over the network, that the applicant controls the identifier: http-01 (§8.3), dns-01 (§8.4) and tls-alpn-01
-// (RFC 8737 §3), for dns and ip (RFC 8738) identifiers, and, when the CA has CAA identities, that the DNS
+// (RFC 8737 §3), for dns and ip (RFC 8738) identifiers; for permanent-identifier and hardware-module it
+// verifies the device-attest-01 attestation the client sent (draft-ietf-acme-device-attest-09 §5, no network:
+// docs/device-attestation.md); and, when the CA has CAA identities, that the DNS
 // name's CAA records (RFC 8659) let this CA issue. It has no storage: it reports a ValidationResult and the
 // caller (the RA) records it. The rules, the redirect policy and the time bounds are in
 // docs/validation.md; the production validator is va/network_validator.h.
@@ -38,10 +40,14 @@ struct ValidationRecord {
 
 struct ValidationResult {
   // OK means the challenge is valid. Otherwise the code is the ACME problem type to record on the challenge
-  // (kConnection, kDns, kIncorrectResponse, kTls, kUnauthorized, kMalformed; kServerInternal when the
-  // validator shut down first) and the message is a client-safe detail.
+  // (kConnection, kDns, kIncorrectResponse, kTls, kUnauthorized, kMalformed, kBadAttestationStatement;
+  // kServerInternal when the validator shut down first) and the message is a client-safe detail.
   Status status;
   std::vector<ValidationRecord> records;
+  // device-attest-01, when valid: the verified evidence, a JSON object (docs/device-attestation.md,
+  // "Evidence"): format, public_key (base64url SPKI DER of the attested key), identifiers, chain_sha256,
+  // claims. The RA stores it with the challenge; finalize requires the CSR to carry that key.
+  std::string attestation_json{};
 };
 
 struct ValidationRequest {
@@ -53,6 +59,8 @@ struct ValidationRequest {
   std::string token;
   std::string key_authorization;  // token "." base64url(thumbprint), §8.1
   std::string account_uri;        // the account's URL, for CAA's accounturi parameter (RFC 8657 §3)
+  // device-attest-01: the WebAuthn attestation object of the response's "attObj" (base64url decoded).
+  std::string attestation_object{};
 };
 
 // What the CAA check needs to know about one DNS name of a certificate to be (RFC 8659 §3, RFC 8657).

@@ -1,15 +1,8 @@
 #include "webhook/authorization_webhook.h"
 
+#include "webhook/allow_answer.h"
+
 namespace anvil::webhook {
-namespace {
-
-constexpr size_t kMaxReason = 512;  // a reason longer than this is cut: it goes into a problem document
-
-Status NoAnswer(const Sender& sender, const std::string& why) {
-  return Error(Code::kUnavailable, "authorization webhook " + sender.url() + ": " + why);
-}
-
-}  // namespace
 
 nlohmann::json AuthorizationWebhook::QuestionJson(const ra::AuthorizationQuestion& q) {
   nlohmann::json ids = nlohmann::json::array();
@@ -33,21 +26,9 @@ nlohmann::json AuthorizationWebhook::QuestionJson(const ra::AuthorizationQuestio
 }
 
 Result<ra::AuthorizationAnswer> AuthorizationWebhook::Ask(const ra::AuthorizationQuestion& question) {
-  auto response = sender_->Post("authorization.request", QuestionJson(question));
-  if (!response.ok()) return NoAnswer(*sender_, response.status().message());
-  if (response->status != 200) {
-    return NoAnswer(*sender_, "answered HTTP " + std::to_string(response->status) + " (an answer is 200)");
-  }
-  auto body = nlohmann::json::parse(response->body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded() || !body.is_object() || !body.contains("allow") || !body["allow"].is_boolean()) {
-    return NoAnswer(*sender_, "the answer is not a JSON object with a boolean \"allow\"");
-  }
-  ra::AuthorizationAnswer answer;
-  answer.allowed = body["allow"].get<bool>();
-  if (body.contains("reason") && body["reason"].is_string()) {
-    answer.reason = body["reason"].get<std::string>().substr(0, kMaxReason);
-  }
-  return answer;
+  ANVIL_ASSIGN_OR_RETURN(AllowAnswer answer, ParseAllowAnswer(sender_->Post("authorization.request", QuestionJson(question)),
+                                                              "authorization webhook", sender_->url()));
+  return ra::AuthorizationAnswer{answer.allowed, std::move(answer.reason)};
 }
 
 }  // namespace anvil::webhook

@@ -99,8 +99,11 @@ http::Response WebFrontEnd::Impl::ChallengeResource(const http::Request& request
       return Problem(storage::NotFoundError("authorization", authz_id));
     }
   } else {
-    // §7.5.1: the client signals readiness with an empty JSON object; fields are ignored.
-    authz = ra_.RespondToChallenge(*auth->account, authz_id, challenge_id);
+    // §7.5.1: the client signals readiness with an empty JSON object; fields are ignored, except
+    // device-attest-01's attestation object (draft-ietf-acme-device-attest-09 §5).
+    auto att_obj = ParseChallengeResponsePayload(auth->payload);
+    if (!att_obj.ok()) return Problem(att_obj.status());
+    authz = ra_.RespondToChallenge(*auth->account, authz_id, challenge_id, ra::ChallengeResponse{*att_obj});
   }
   if (!authz.ok()) return Problem(authz.status());
   for (const auto& c : authz->challenges) {

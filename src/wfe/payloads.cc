@@ -115,6 +115,16 @@ Result<std::string> ParseFinalizePayload(const json& payload) {
   return csr;
 }
 
+Result<std::string> ParseChallengeResponsePayload(const json& payload) {
+  if (!payload.is_object()) return std::string();
+  ANVIL_ASSIGN_OR_RETURN(auto att_obj_b64, OptionalString(payload, "attObj"));
+  if (!att_obj_b64) return std::string();
+  auto att_obj = base64url::Decode(*att_obj_b64);
+  if (!att_obj.ok()) return Error(Code::kMalformed, "\"attObj\" is not base64url");
+  if (att_obj->empty()) return Error(Code::kMalformed, "\"attObj\" is empty");
+  return att_obj;
+}
+
 Result<IdentifierPair> ParseNewAuthzPayload(const json& payload) {
   if (!payload.is_object() || !payload.contains("identifier")) {
     return Error(Code::kMalformed, "newAuthz needs a payload with \"identifier\"");

@@ -57,6 +57,11 @@ Result<NewOrderPayload> ParseNewOrderPayload(const nlohmann::json& payload);
 // finalize (§7.4): "csr", base64url; returns the CSR's DER, not parsed (the RA parses and checks it).
 Result<std::string> ParseFinalizePayload(const nlohmann::json& payload);
 
+// A challenge response (§7.5.1): an object whose fields are ignored, except device-attest-01's "attObj"
+// (draft-ietf-acme-device-attest-09 §5: base64url of a WebAuthn attestation object), returned decoded ("" when
+// absent). kMalformed when "attObj" is not a base64url string.
+Result<std::string> ParseChallengeResponsePayload(const nlohmann::json& payload);
+
 // newAuthz (§7.4.1): "identifier".
 Result<IdentifierPair> ParseNewAuthzPayload(const nlohmann::json& payload);
 

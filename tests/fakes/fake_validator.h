@@ -21,7 +21,7 @@ class FakeValidator final : public va::Validator {
       std::lock_guard lock(mu_);
       seen_.push_back(request);
       if (refuse_) return Error(Code::kRateLimited, "queue full");
-      result = {result_, records_};
+      result = {result_, records_, result_.ok() ? attestation_json_ : std::string()};
       if (deferred_) {
         held_.push_back([done = std::move(done), result] { done(result); });
         return Status::Ok();
@@ -77,6 +77,11 @@ class FakeValidator final : public va::Validator {
     std::lock_guard lock(mu_);
     records_ = std::move(records);
   }
+  // device-attest-01: the evidence a valid answer carries (ValidationResult::attestation_json).
+  void set_attestation_json(std::string json) {
+    std::lock_guard lock(mu_);
+    attestation_json_ = std::move(json);
+  }
   void set_refuse(bool refuse) {
     std::lock_guard lock(mu_);
     refuse_ = refuse;
@@ -90,6 +95,7 @@ class FakeValidator final : public va::Validator {
   std::mutex mu_;
   Status result_;
   std::vector<va::ValidationRecord> records_;
+  std::string attestation_json_;
   bool refuse_ = false;
   bool deferred_ = false;
   std::vector<std::function<void()>> held_;

@@ -312,7 +312,7 @@ class MemoryStore final : public Store {
   Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
                            const std::string& error_json, TimePoint validated_at,
                            std::optional<TimePoint> valid_until, const std::vector<RateLimit>& limits,
-                           const AuditEvent* audit) override {
+                           const AuditEvent* audit, const std::string& attestation_json) override {
     std::lock_guard lock(mu_);
     ANVIL_ASSIGN_OR_RETURN(auto found, FindChallenge(authorization_id, challenge_id));
     auto [authz, ch] = found;
@@ -330,6 +330,7 @@ class MemoryStore final : public Store {
     ch->status = valid ? acme::ChallengeStatus::kValid : acme::ChallengeStatus::kInvalid;
     ch->validated_at = TruncateToSeconds(validated_at);
     ch->error_json = error_json;
+    ch->attestation_json = valid ? attestation_json : std::string();
     authz->status = valid ? acme::AuthorizationStatus::kValid : acme::AuthorizationStatus::kInvalid;
     if (valid && valid_until) authz->expires = TruncateToSeconds(*valid_until);
     if (audit != nullptr) Append(*audit);

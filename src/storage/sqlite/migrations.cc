@@ -362,6 +362,16 @@ CREATE INDEX certificates_inventory
 constexpr Migration kInventoryByIssuerMigration{14, "the inventory's index with the issuer (issue 16)",
                                                 kInventoryByIssuer};
 
+// Device attestation (issue 17, docs/device-attestation.md): the verified evidence of a device-attest-01
+// challenge, which finalize compares with the CSR's key, and the device an EAB key (an MDM's enrollment
+// token) is good for.
+constexpr char kDeviceAttestation[] = R"sql(
+ALTER TABLE challenges ADD COLUMN attestation_json TEXT NOT NULL DEFAULT '';
+ALTER TABLE eab_keys ADD COLUMN device_identifier TEXT NOT NULL DEFAULT '';
+)sql";
+constexpr Migration kDeviceAttestationMigration{15, "device attestation evidence and device-bound EAB keys (issue 17)",
+                                                kDeviceAttestation};
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -381,6 +391,7 @@ const std::vector<Migration>& Migrations() {
       kPolicyDefinitionsMigration,
       kActivityIndexesMigration,
       kInventoryByIssuerMigration,
+      kDeviceAttestationMigration,
   };
   return kMigrations;
 }

@@ -117,7 +117,7 @@ Status SqliteStore::SetAccountPolicy(const std::string& id, const std::string& p
 Status SqliteStore::CreateEabKey(const EabKey& key, const AuditEvent& audit) {
   return Write([&](Connection& c) -> Status {
     ANVIL_ASSIGN_OR_RETURN(Statement insert, c.Prepare("INSERT INTO eab_keys (" ANVIL_EAB_COLUMNS
-                                                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     insert.BindText(1, key.kid)
         .BindBlob(2, key.hmac_key)
         .BindTextOrNull(3, key.account_id)
@@ -127,7 +127,8 @@ Status SqliteStore::CreateEabKey(const EabKey& key, const AuditEvent& audit) {
         .BindOptionalTime(7, key.expires_at)
         .BindInt(8, key.max_uses)
         .BindInt(9, key.uses)
-        .BindOptionalTime(10, key.revoked_at);
+        .BindOptionalTime(10, key.revoked_at)
+        .BindText(11, key.device_identifier);
     Status inserted = insert.Run();
     if (!inserted.ok()) return Annotate(inserted, "EAB key " + key.kid);
     return InsertAudit(c, audit);

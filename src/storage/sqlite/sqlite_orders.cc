@@ -239,10 +239,12 @@ Status SqliteStore::StartChallenge(const std::string& authorization_id, const st
 Status SqliteStore::CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id,
                                       bool valid, const std::string& error_json, TimePoint validated_at,
                                       std::optional<TimePoint> valid_until,
-                                      const std::vector<RateLimit>& limits, const AuditEvent* audit) {
+                                      const std::vector<RateLimit>& limits, const AuditEvent* audit,
+                                      const std::string& attestation_json) {
   return Write([&](Connection& c) -> Status {
     ANVIL_ASSIGN_OR_RETURN(Statement challenge,
-                           c.Prepare("UPDATE challenges SET status = ?3, validated_at = ?4, error_json = ?5 "
+                           c.Prepare("UPDATE challenges SET status = ?3, validated_at = ?4, error_json = ?5, "
+                                     "attestation_json = ?9 "
                                      "WHERE authorization_id = ?1 AND id = ?2 AND status IN (?6, ?8) "
                                      "AND (SELECT status FROM authorizations WHERE id = ?1) = ?7 "
                                      "AND NOT EXISTS (SELECT 1 FROM challenges "
@@ -254,7 +256,8 @@ Status SqliteStore::CompleteChallenge(const std::string& authorization_id, const
         .BindText(5, error_json)
         .BindText(6, Name(acme::ChallengeStatus::kProcessing))
         .BindText(7, Name(acme::AuthorizationStatus::kPending))
-        .BindText(8, Name(acme::ChallengeStatus::kPending));
+        .BindText(8, Name(acme::ChallengeStatus::kPending))
+        .BindText(9, valid ? attestation_json : std::string());
     ANVIL_RETURN_IF_ERROR(challenge.Run());
     if (c.Changes() != 1) return ExplainChallengeMiss(c, authorization_id, challenge_id);
     ANVIL_ASSIGN_OR_RETURN(Statement authz,
@@ -296,7 +299,8 @@ Status SqliteStore::InsertAuthorization(Connection& c, const Authorization& auth
   for (const Challenge& ch : authz.challenges) {
     ANVIL_ASSIGN_OR_RETURN(Statement challenge,
                            c.Prepare("INSERT INTO challenges (authorization_id, id, position, type, token, "
-                                     "status, validated_at, error_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+                                     "status, validated_at, error_json, attestation_json) "
+                                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     challenge.BindText(1, authz.id)
         .BindText(2, ch.id)
         .BindInt(3, position++)
@@ -304,7 +308,8 @@ Status SqliteStore::InsertAuthorization(Connection& c, const Authorization& auth
         .BindText(5, ch.token)
         .BindText(6, Name(ch.status))
         .BindOptionalTime(7, ch.validated_at)
-        .BindText(8, ch.error_json);
+        .BindText(8, ch.error_json)
+        .BindText(9, ch.attestation_json);
     Status added = challenge.Run();
     if (!added.ok()) return Annotate(added, "challenge " + authz.id + "/" + ch.id);
   }

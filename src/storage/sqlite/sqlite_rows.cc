@@ -92,6 +92,7 @@ EabKey ReadEabKey(const Statement& s) {
   k.max_uses = s.ColumnInt(7);
   k.uses = s.ColumnInt(8);
   k.revoked_at = s.ColumnOptionalTime(9);
+  k.device_identifier = s.ColumnText(10);
   return k;
 }
 
@@ -127,7 +128,7 @@ Result<bool> Exists(Connection& c, std::string_view sql, std::string_view key) {
 
 Status LoadChallenges(Connection& c, Authorization& authorization) {
   ANVIL_ASSIGN_OR_RETURN(Statement s,
-                         c.Prepare("SELECT id, type, token, status, validated_at, error_json "
+                         c.Prepare("SELECT id, type, token, status, validated_at, error_json, attestation_json "
                                    "FROM challenges WHERE authorization_id = ? ORDER BY position"));
   s.BindText(1, authorization.id);
   authorization.challenges.clear();
@@ -141,6 +142,7 @@ Status LoadChallenges(Connection& c, Authorization& authorization) {
     ANVIL_ASSIGN_OR_RETURN(ch.status, internal::ParseChallengeStatusName(s.ColumnText(3)));
     ch.validated_at = s.ColumnOptionalTime(4);
     ch.error_json = s.ColumnText(5);
+    ch.attestation_json = s.ColumnText(6);
     authorization.challenges.push_back(std::move(ch));
   }
 }

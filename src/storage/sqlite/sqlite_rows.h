@@ -28,7 +28,8 @@ namespace anvil::storage::sqlite {
   "authority_key_id, "                                                                         \
   "not_before, not_after, created_at, revoked_at, revocation_reason, replaced_by"
 #define ANVIL_EAB_COLUMNS \
-  "kid, hmac_key, account_id, comment, created_at, policy, expires_at, max_uses, uses, revoked_at"
+  "kid, hmac_key, account_id, comment, created_at, policy, expires_at, max_uses, uses, revoked_at, " \
+  "device_identifier"
 #define ANVIL_AUDIT_COLUMNS "id, at, kind, account_id, subject, details_json, prev_hash, hash"
 #define ANVIL_AUDIT_ANCHOR_COLUMNS "id, at, head_id, head_hash, signer_der, signature"
 

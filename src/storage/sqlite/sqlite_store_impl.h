@@ -76,7 +76,7 @@ class SqliteStore final : public Store {
   Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
                            const std::string& error_json, TimePoint validated_at,
                            std::optional<TimePoint> valid_until, const std::vector<RateLimit>& limits,
-                           const AuditEvent* audit) override;
+                           const AuditEvent* audit, const std::string& attestation_json) override;
 
   // ---- CertificateStore and IssuanceStore (sqlite_certificates.cc) ----
   Result<CertificateRecord> GetCertificate(const std::string& serial) override;

@@ -92,9 +92,9 @@ class ForwardingStore : public Store {
   Status CompleteChallenge(const std::string& authorization_id, const std::string& challenge_id, bool valid,
                            const std::string& error_json, TimePoint validated_at,
                            std::optional<TimePoint> valid_until, const std::vector<RateLimit>& limits,
-                           const AuditEvent* audit) override {
+                           const AuditEvent* audit, const std::string& attestation_json) override {
     return inner_->CompleteChallenge(authorization_id, challenge_id, valid, error_json, validated_at,
-                                     valid_until, limits, audit);
+                                     valid_until, limits, audit, attestation_json);
   }
 
   Result<CertificateRecord> GetCertificate(const std::string& serial) override {
