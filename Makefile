@@ -36,6 +36,14 @@ browser-test: deps
 	@cmake --build build/$(subst asan-ubsan,asan,$(TEST_PRESET)) -j $(JOBS) --target anvil anvil-ca
 	@cd build/$(subst asan-ubsan,asan,$(TEST_PRESET)) && ctest -L browser --output-on-failure $(ARGS)
 
+# The device attestation tests that need a (software) TPM: swtpm-based unit tests and tests/interop/device_tpm.sh
+# (docs/device-attestation.md). They are part of `make test` too (about 20 s).
+.PHONY: tpm-test
+tpm-test: deps
+	@cmake --preset $(TEST_PRESET) >/dev/null
+	@cmake --build build/$(subst asan-ubsan,asan,$(TEST_PRESET)) -j $(JOBS)
+	@cd build/$(subst asan-ubsan,asan,$(TEST_PRESET)) && ctest -L tpm --output-on-failure $(ARGS)
+
 # The full-issuance benchmark, anvil-ca against Pebble on loopback (docs/performance.md). Not part of `make test`.
 bench: deps
 	@cmake --preset $(RUN_PRESET) >/dev/null

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# make_ak.sh TCTI OUTDIR [--identifier SERIAL] [--ek-alg rsa|ecc] [--ak-handle HANDLE]
+# make_ak.sh TCTI OUTDIR [--identifier SERIAL] [--ek-alg rsa|ecc] [--ak-handle HANDLE] [--ek-ca PEM]
 #
 # The attestation CA's side of TPM attestation, done in one script for tests (loopback TPMs only, e.g. the
 # swtpm of tests/support/swtpm.h; every file under OUTDIR):
-#   1. an endorsement key (tpm2_createek; RSA-2048 by default, the template of swtpm_setup's EK certificate)
-#      and an attestation key (tpm2_createak: restricted signing, ECC P-256, ECDSA-SHA256) persisted at
+#   1. an endorsement key (tpm2_createek; RSA-2048 by default, the template of swtpm_setup's EK certificate);
+#      with --ek-ca, the EK certificate the manufacturer stored in the TPM's NV index (0x01c00002 for RSA,
+#      0x01c0000a for ECC) must chain to those CA certificates and hold that very EK public key — the
+#      attestation CA's reason to believe the TPM is genuine; and an attestation key (tpm2_createak: restricted signing, ECC P-256, ECDSA-SHA256) persisted at
 #      0x81010002 (--ak-handle), replacing any object there;
 #   2. proof that the EK and the AK are in the same TPM: a random secret wrapped to the EK public key and the
 #      AK's name (tpm2_makecredential, done in software as a CA would), unwrapped by the TPM
@@ -20,7 +22,10 @@
 # flushes what it loaded. Needs tpm2-tools and openssl. Exit status 0 on success; a message on stderr if not.
 set -euo pipefail
 
-usage() { echo "usage: $0 TCTI OUTDIR [--identifier SERIAL] [--ek-alg rsa|ecc] [--ak-handle HANDLE]" >&2; exit 2; }
+usage() {
+  echo "usage: $0 TCTI OUTDIR [--identifier SERIAL] [--ek-alg rsa|ecc] [--ak-handle HANDLE] [--ek-ca PEM]" >&2
+  exit 2
+}
 [[ $# -ge 2 ]] || usage
 export TPM2TOOLS_TCTI="$1"
 out="$2"
@@ -28,11 +33,13 @@ shift 2
 identifier=""
 ek_alg=rsa
 ak_handle=0x81010002
+ek_ca=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --identifier) [[ $# -ge 2 ]] || usage; identifier="$2"; shift 2 ;;
     --ek-alg) [[ $# -ge 2 ]] || usage; ek_alg="$2"; shift 2 ;;
     --ak-handle) [[ $# -ge 2 ]] || usage; ak_handle="$2"; shift 2 ;;
+    --ek-ca) [[ $# -ge 2 ]] || usage; ek_ca="$2"; shift 2 ;;
     *) usage ;;
   esac
 done
@@ -58,6 +65,30 @@ flush
 # --- 1. EK and AK ---------------------------------------------------------------------------------------
 tpm2_createek -c "$work/ek.ctx" -G "$ek_alg" -u "$work/ek.pub" >/dev/null
 flush
+if [[ -n "$ek_ca" ]]; then
+  ek_index=0x01c00002
+  [[ "$ek_alg" == ecc ]] && ek_index=0x01c0000a
+  tpm2_nvread "$ek_index" -o "$work/ek-cert.der" >/dev/null
+  flush
+  # NV holds the DER, possibly padded: openssl reads the first certificate and ignores what follows.
+  openssl x509 -inform DER -in "$work/ek-cert.der" -out "$work/ek-cert.pem" 2>/dev/null ||
+    { echo "make_ak.sh: NV index $ek_index holds no EK certificate" >&2; exit 1; }
+  # The EK certificate's root is the first certificate of --ek-ca; the others are intermediates.
+  awk '/BEGIN CERTIFICATE/{n++} n==1' "$ek_ca" >"$work/ek-root.pem"
+  awk '/BEGIN CERTIFICATE/{n++} n>1' "$ek_ca" >"$work/ek-intermediates.pem"
+  untrusted=()
+  [[ -s "$work/ek-intermediates.pem" ]] && untrusted=(-untrusted "$work/ek-intermediates.pem")
+  # -partial_chain is not needed: the root is self-signed. TPM EK certificates carry a critical SAN of TPM
+  # attributes and no subject; openssl verify accepts that.
+  openssl verify -CAfile "$work/ek-root.pem" "${untrusted[@]}" "$work/ek-cert.pem" >"$work/ek-verify.out" 2>&1 ||
+    { cat "$work/ek-verify.out" >&2; echo "make_ak.sh: the EK certificate does not chain to --ek-ca" >&2; exit 1; }
+  tpm2_readpublic -c "$work/ek.ctx" -f pem -o "$work/ek-public.pem" >/dev/null
+  flush
+  if [[ "$(openssl x509 -in "$work/ek-cert.pem" -noout -pubkey)" != "$(openssl pkey -pubin -in "$work/ek-public.pem")" ]]; then
+    echo "make_ak.sh: the EK certificate is for another key than this TPM's EK" >&2
+    exit 1
+  fi
+fi
 tpm2_createak -C "$work/ek.ctx" -c "$work/ak.ctx" -G ecc -g sha256 -s ecdsa -u "$work/ak.pub" -n "$work/ak.name" \
   >/dev/null
 flush

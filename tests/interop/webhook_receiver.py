@@ -3,7 +3,9 @@
 with Python's own hmac (an implementation independent of anvil-ca's), each event appended to a JSON-lines file.
 
 It answers authorization.request events {"allow": true}, except for identifiers starting with "forbidden.",
-which it refuses with a reason; other events get 204. A request whose signature does not verify, or whose
+which it refuses with a reason; device.check events (the MDM check, docs/device-attestation.md) {"allow": true}
+unless the device's value is a line of EVENTS_FILE + ".deny", or the event carries no verified attestation;
+other events get 204. A request whose signature does not verify, or whose
 timestamp is more than 5 minutes off, gets 401 and a "bad" line in the file.
 
 Usage: webhook_receiver.py PORT CERT KEY SECRET_FILE EVENTS_FILE
@@ -45,20 +47,37 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return
             event = json.loads(body)
             out.write(json.dumps(event) + "\n")
-        if event["type"] != "authorization.request":
+        if event["type"] == "device.check":
+            answer = self.device_answer(event["data"])
+        elif event["type"] == "authorization.request":
+            refused = [i["value"] for i in event["data"]["identifiers"] if i["value"].startswith("forbidden.")]
+            answer = {"allow": not refused}
+            if refused:
+                answer["reason"] = "no change ticket for " + ", ".join(refused)
+        else:
             self.send_response(204)
             self.end_headers()
             return
-        refused = [i["value"] for i in event["data"]["identifiers"] if i["value"].startswith("forbidden.")]
-        answer = {"allow": not refused}
-        if refused:
-            answer["reason"] = "no change ticket for " + ", ".join(refused)
         payload = json.dumps(answer).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
+
+    @staticmethod
+    def device_answer(data):
+        value = data["identifier"]["value"]
+        attestation = data.get("attestation") or {}
+        if not attestation.get("format") or not attestation.get("public_key"):
+            return {"allow": False, "reason": "no verified attestation"}
+        try:
+            denied = open(events_file + ".deny").read().split()
+        except FileNotFoundError:
+            denied = []
+        if value in denied:
+            return {"allow": False, "reason": value + " is not enrolled in the MDM"}
+        return {"allow": True}
 
     def log_message(self, *args):
         pass
