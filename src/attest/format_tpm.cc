@@ -155,15 +155,13 @@ Result<Evidence> VerifyTpm(const CborValue& stmt, const AttestationInput& input,
 
   ANVIL_ASSIGN_OR_RETURN(const SubjectAltName san, CheckAkCertificate(ak));
 
-  if (alg == kCosePs256) {
-    // crypto::PublicKey::Verify checks PKCS #1 v1.5 only; an RSASSA-PSS verification is not available yet.
-    return Bad(kFmt, "attStmt.alg PS256 (RSASSA-PSS) signatures cannot be verified by this server");
-  }
   std::string signature = sig;
   if (auto tpmt = ParseTpmtSignature(sig); tpmt.ok() && tpmt->sig_alg == SigAlgFor(alg)) {
     signature = RawSignature(*tpmt);
   }
-  if (!ak.public_key().Verify(digest, cert_info_bytes, signature)) {
+  const bool verified = alg == kCosePs256 ? ak.public_key().VerifyRsaPss(digest, cert_info_bytes, signature)
+                                          : ak.public_key().Verify(digest, cert_info_bytes, signature);
+  if (!verified) {
     return Bad(kFmt, "sig does not verify over certInfo with the AK certificate's key");
   }
   ANVIL_ASSIGN_OR_RETURN(std::vector<std::string> chain,

@@ -447,6 +447,24 @@ bool PublicKey::Verify(DigestAlg digest, std::string_view data, std::string_view
   return rc == 1;
 }
 
+bool PublicKey::VerifyRsaPss(DigestAlg digest, std::string_view data, std::string_view signature) const {
+  if (impl_->algorithm != KeyAlgorithm::kRsa || digest == DigestAlg::kNone) return false;
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
+  if (!ctx ||
+      EVP_DigestVerifyInit(ctx.get(), &pctx, internal::EvpMd(digest), nullptr, impl_->pkey.get()) != 1 ||
+      EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+      EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, internal::EvpMd(digest)) != 1 ||
+      // The salt length is read from the signature: TPMs use the digest's length, older ones the largest.
+      EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_AUTO) != 1) {
+    DrainErrors();
+    return false;
+  }
+  int rc = EVP_DigestVerify(ctx.get(), Uchar(signature), signature.size(), Uchar(data), data.size());
+  DrainErrors();
+  return rc == 1;
+}
+
 bool PublicKey::operator==(const PublicKey& other) const {
   if (impl_ == other.impl_ || impl_->spki_der == other.impl_->spki_der) return true;
   int rc = EVP_PKEY_eq(impl_->pkey.get(), other.impl_->pkey.get());

@@ -80,6 +80,9 @@ class PublicKey {
   // signatures are DER (ECDSA-Sig-Value); RSA is PKCS #1 v1.5 (RFC 8017 §8.2). Returns false on any
   // mismatch, including a digest that does not fit the key.
   bool Verify(DigestAlg digest, std::string_view data, std::string_view signature) const;
+  // RSASSA-PSS (RFC 8017 §8.1) with MGF1 of `digest` and the salt length the signature carries; false for a
+  // key that is not RSA. For TPM attestation keys that sign PSS (COSE PS256).
+  bool VerifyRsaPss(DigestAlg digest, std::string_view data, std::string_view signature) const;
 
   // Same key material (EVP_PKEY_eq).
   bool operator==(const PublicKey& other) const;

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # make_ak.sh TCTI OUTDIR [--identifier SERIAL] [--ek-alg rsa|ecc] [--ak-handle HANDLE] [--ek-ca PEM]
+#           [--ak-scheme ecdsa|rsassa|rsapss]
 #
 # The attestation CA's side of TPM attestation, done in one script for tests (loopback TPMs only, e.g. the
 # swtpm of tests/support/swtpm.h; every file under OUTDIR):
 #   1. an endorsement key (tpm2_createek; RSA-2048 by default, the template of swtpm_setup's EK certificate);
 #      with --ek-ca, the EK certificate the manufacturer stored in the TPM's NV index (0x01c00002 for RSA,
 #      0x01c0000a for ECC) must chain to those CA certificates and hold that very EK public key — the
-#      attestation CA's reason to believe the TPM is genuine; and an attestation key (tpm2_createak: restricted signing, ECC P-256, ECDSA-SHA256) persisted at
-#      0x81010002 (--ak-handle), replacing any object there;
+#      attestation CA's reason to believe the TPM is genuine; and an attestation key (tpm2_createak:
+#      restricted signing; ECC P-256 with ECDSA-SHA256 by default, --ak-scheme rsassa or rsapss for RSA-2048
+#      with SHA-256) persisted at 0x81010002 (--ak-handle), replacing any object there;
 #   2. proof that the EK and the AK are in the same TPM: a random secret wrapped to the EK public key and the
 #      AK's name (tpm2_makecredential, done in software as a CA would), unwrapped by the TPM
 #      (tpm2_activatecredential) and compared;
@@ -23,7 +25,8 @@
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 TCTI OUTDIR [--identifier SERIAL] [--ek-alg rsa|ecc] [--ak-handle HANDLE] [--ek-ca PEM]" >&2
+  echo "usage: $0 TCTI OUTDIR [--identifier SERIAL] [--ek-alg rsa|ecc] [--ak-handle HANDLE] [--ek-ca PEM]" \
+    "[--ak-scheme ecdsa|rsassa|rsapss]" >&2
   exit 2
 }
 [[ $# -ge 2 ]] || usage
@@ -34,16 +37,19 @@ identifier=""
 ek_alg=rsa
 ak_handle=0x81010002
 ek_ca=""
+ak_scheme=ecdsa
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --identifier) [[ $# -ge 2 ]] || usage; identifier="$2"; shift 2 ;;
     --ek-alg) [[ $# -ge 2 ]] || usage; ek_alg="$2"; shift 2 ;;
     --ak-handle) [[ $# -ge 2 ]] || usage; ak_handle="$2"; shift 2 ;;
     --ek-ca) [[ $# -ge 2 ]] || usage; ek_ca="$2"; shift 2 ;;
+    --ak-scheme) [[ $# -ge 2 ]] || usage; ak_scheme="$2"; shift 2 ;;
     *) usage ;;
   esac
 done
 case "$ek_alg" in rsa|ecc) ;; *) usage ;; esac
+case "$ak_scheme" in ecdsa|rsassa|rsapss) ;; *) usage ;; esac
 # The identifier goes into an openssl configuration file: no characters that file would read as syntax.
 if [[ -n "$identifier" && ! "$identifier" =~ ^[A-Za-z0-9._:/+-]+$ ]]; then
   echo "make_ak.sh: --identifier may hold only letters, digits and ._:/+-" >&2
@@ -89,7 +95,9 @@ if [[ -n "$ek_ca" ]]; then
     exit 1
   fi
 fi
-tpm2_createak -C "$work/ek.ctx" -c "$work/ak.ctx" -G ecc -g sha256 -s ecdsa -u "$work/ak.pub" -n "$work/ak.name" \
+ak_alg=ecc
+[[ "$ak_scheme" == ecdsa ]] || ak_alg=rsa
+tpm2_createak -C "$work/ek.ctx" -c "$work/ak.ctx" -G "$ak_alg" -g sha256 -s "$ak_scheme" -u "$work/ak.pub" -n "$work/ak.name" \
   >/dev/null
 flush
 if tpm2_getcap handles-persistent | grep -qi "^- $ak_handle\$"; then
