@@ -91,7 +91,8 @@ Result<SubjectAltName> CheckAkCertificate(const crypto::Certificate& ak) {
        {std::pair{kTpmManufacturerOid, "TPM manufacturer"}, std::pair{kTpmModelOid, "TPM model"},
         std::pair{kTpmVersionOid, "TPM version"}}) {
     const auto& attrs = names->directory_attributes;
-    if (std::none_of(attrs.begin(), attrs.end(), [&](const auto& a) { return a.first == oid; })) {
+    const std::string_view wanted = oid;  // clang 14 cannot capture a structured binding
+    if (std::none_of(attrs.begin(), attrs.end(), [&](const auto& a) { return a.first == wanted; })) {
       return Bad(
           kFmt, "AK certificate subjectAltName directoryName has no " + std::string(name) + " (" + oid + ")");
     }
