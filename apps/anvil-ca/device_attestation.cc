@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/file.h"
+#include "base/strings.h"
 #include "crypto/certificate.h"
 
 namespace anvil::app {
@@ -19,13 +20,6 @@ Result<std::vector<crypto::Certificate>> Roots(const std::string& key, const std
     return Error(Code::kInvalidArgument, "device_attestation." + key + ": " + path + ": " + roots.status().message());
   }
   return roots;
-}
-
-std::string Trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r");
-  if (first == std::string_view::npos) return "";
-  const auto last = s.find_last_not_of(" \t\r");
-  return std::string(s.substr(first, last - first + 1));
 }
 
 }  // namespace
@@ -83,7 +77,7 @@ Status DeviceAllowList::ReloadIfChanged() {
     size_t end = text->find('\n', start);
     if (end == std::string::npos) end = text->size();
     ++line_no;
-    std::string line = Trim(std::string_view(*text).substr(start, end - start));
+    const std::string line(TrimAsciiWhitespace(std::string_view(*text).substr(start, end - start)));
     start = end + 1;
     if (line.empty() || line.front() == '#') continue;
     const size_t colon = line.find(':');

@@ -458,6 +458,21 @@ Result<Order> AcmeClient::Finalize(const Order& order, std::string_view csr_der)
   return ParseOrder(j, order.url);
 }
 
+Result<Order> AcmeClient::FinalizeAndWait(const Order& ready, std::string_view csr_der) {
+  ANVIL_ASSIGN_OR_RETURN(Order order, Finalize(ready, csr_der));
+  if (order.status == acme::OrderStatus::kProcessing || order.status == acme::OrderStatus::kPending) {
+    ANVIL_ASSIGN_OR_RETURN(order, PollOrder(order.url));
+  }
+  return ValidWithCertificate(std::move(order));
+}
+
+Result<Order> AcmeClient::ValidWithCertificate(Order order) {
+  if (order.status == acme::OrderStatus::kValid && !order.certificate.empty()) return order;
+  if (order.error) return *order.error;
+  return Error(Code::kServerInternal, "order " + order.url + " ended " + std::string(acme::StatusName(order.status)) +
+                                          " without a certificate");
+}
+
 Result<Order> AcmeClient::PollOrder(const std::string& url) {
   TimePoint deadline = clock_.Now() + options_.poll_timeout;
   milliseconds backoff = options_.poll_initial_delay;

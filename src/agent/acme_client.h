@@ -166,6 +166,11 @@ class AcmeClient {
   Result<Order> Finalize(const Order& order, std::string_view csr_der);
   // Polls until the order is neither pending nor processing.
   Result<Order> PollOrder(const std::string& url);
+  // Finalize, then PollOrder while the order is processing: the valid order with its certificate URL, or the
+  // order's error (the server's problem), or kServerInternal when it ended without a certificate.
+  Result<Order> FinalizeAndWait(const Order& order, std::string_view csr_der);
+  // `order` when it is valid with a certificate URL; else its error, or kServerInternal.
+  static Result<Order> ValidWithCertificate(Order order);
 
   // §7.4.2: the certificate chain (PEM) at `url` followed by the alternate chains its Link rel="alternate"
   // headers name. Always at least one entry.

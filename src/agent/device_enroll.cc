@@ -308,17 +308,9 @@ Result<DeviceEnrollResult> EnrollDevice(AcmeClient& client, const DeviceEnrollOp
     std::vector<crypto::DeviceName> names;
     if (!o.privacy) names.push_back(DeviceNameOf(o.identifier));
     ANVIL_ASSIGN_OR_RETURN(crypto::Csr csr, crypto::Csr::Create(*key, {}, {}, "", names));
-    ANVIL_ASSIGN_OR_RETURN(order, client.Finalize(order, csr.ToDer()));
-    if (order.status == acme::OrderStatus::kProcessing || order.status == acme::OrderStatus::kPending) {
-      ANVIL_ASSIGN_OR_RETURN(order, client.PollOrder(order.url));
-    }
+    ANVIL_ASSIGN_OR_RETURN(order, client.FinalizeAndWait(order, csr.ToDer()));
   }
-  if (order.status != acme::OrderStatus::kValid || order.certificate.empty()) {
-    if (order.error) return *order.error;
-    return Error(Code::kServerInternal, "order " + order.url + " ended " +
-                                            std::string(acme::StatusName(order.status)) +
-                                            " without a certificate");
-  }
+  ANVIL_ASSIGN_OR_RETURN(order, AcmeClient::ValidWithCertificate(std::move(order)));
   ANVIL_ASSIGN_OR_RETURN(std::vector<std::string> chains,
                          client.DownloadCertificateChains(order.certificate));
   ANVIL_ASSIGN_OR_RETURN(result.chain, crypto::Certificate::ChainFromPem(chains.front()));

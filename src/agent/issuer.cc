@@ -298,17 +298,9 @@ Result<IssueResult> Issuer::IssueOnce(const LineageConfig& lineage, const std::s
     if (!csr) {
       ANVIL_ASSIGN_OR_RETURN(csr, crypto::Csr::Create(*key, dns, ips, cn));
     }
-    ANVIL_ASSIGN_OR_RETURN(order, client_.Finalize(order, csr->ToDer()));
-    if (order.status == acme::OrderStatus::kProcessing || order.status == acme::OrderStatus::kPending) {
-      ANVIL_ASSIGN_OR_RETURN(order, client_.PollOrder(order.url));
-    }
+    ANVIL_ASSIGN_OR_RETURN(order, client_.FinalizeAndWait(order, csr->ToDer()));
   }
-  if (order.status != acme::OrderStatus::kValid || order.certificate.empty()) {
-    if (order.error) return *order.error;
-    return Error(Code::kServerInternal, "order " + order.url + " ended " +
-                                            std::string(acme::StatusName(order.status)) +
-                                            " without a certificate");
-  }
+  ANVIL_ASSIGN_OR_RETURN(order, AcmeClient::ValidWithCertificate(std::move(order)));
 
   ANVIL_ASSIGN_OR_RETURN(std::vector<std::string> chains,
                          client_.DownloadCertificateChains(order.certificate));

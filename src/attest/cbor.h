@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/strings.h"
 
 namespace anvil::attest {
 
@@ -87,8 +88,8 @@ class CborValue {
   Storage v_;
 };
 
-// RFC 3629 UTF-8 (shortest forms, no surrogates, nothing above U+10FFFF): what a text string must hold.
-bool IsUtf8(std::string_view s);
+// What a text string must hold: RFC 3629 UTF-8 (base/strings.h).
+using ::anvil::IsUtf8;
 
 // Decodes exactly one data item; trailing bytes are refused. See the header comment for what is refused.
 Result<CborValue> DecodeCbor(std::string_view bytes);
