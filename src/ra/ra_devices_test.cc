@@ -160,6 +160,18 @@ TEST_F(DeviceAttestationTest, FinalizeCertifiesTheAttestedKeyWithTheDeviceNamedO
   EXPECT_EQ(issuer_.requests()[0].identifiers, std::vector<acme::Identifier>{kDevice});
 }
 
+TEST_F(DeviceAttestationTest, ACsrSubjectAnMdmProfileSetIsIgnored) {
+  storage::Account account = NewAccount();
+  auto order = OrderFor(account, kDevice);
+  ASSERT_TRUE(Attest(account, *order).ok());
+  auto csr = crypto::Csr::Create(device_key_, {}, {}, "John's MacBook Pro",
+                                 {{crypto::DeviceName::Kind::kPermanentIdentifier, "SN-0042", ""}});
+  ASSERT_TRUE(csr.ok());
+  auto done = ra_.Finalize(account, order->id, csr->ToDer());
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(issuer_.requests()[0].identifiers, std::vector<acme::Identifier>{kDevice});
+}
+
 TEST_F(DeviceAttestationTest, ACsrWithoutTheDeviceNameGetsAPrivacyPreservingCertificate) {
   storage::Account account = NewAccount();
   auto order = OrderFor(account, kDevice);

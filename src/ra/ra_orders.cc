@@ -386,7 +386,10 @@ Result<crypto::PublicKey> RegistrationAuthority::CheckCsrMatchesOrder(const stor
     if (!id.ok()) return Error(Code::kBadCsr, "the CSR names an invalid IP address");
     got.insert({id->type, id->value});
   }
-  std::string cn = csr->subject_common_name();
+  // A device's CSR often carries a subject its MDM profile set (Apple's ACME payload requires one); the
+  // certificate's subject never comes from the CSR, so for an order of devices only the CN is not an identifier.
+  const bool devices_only = wanted.empty();
+  std::string cn = devices_only ? std::string() : csr->subject_common_name();
   if (!cn.empty()) {
     std::string lower = cn;
     std::transform(lower.begin(), lower.end(), lower.begin(),
