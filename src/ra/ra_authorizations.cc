@@ -177,7 +177,7 @@ Result<storage::Authorization> RegistrationAuthority::RespondToChallenge(const s
   request.account_uri = options_.account_url_prefix + account.id;
   if (it->type == acme::ChallengeType::kDeviceAttest01) request.attestation_object = response.attestation_object;
   Validating validating{authz.id,         challenge_id, account.id, authz.identifier, authz.wildcard, it->type,
-                        FailedValidationsKey(account.id, authz.identifier)};
+                        FailedValidationsKey(account.id, authz.identifier), account.eab_kid};
   Status queued = validator_.Validate(std::move(request),
                                       [this, validating, ticket](va::ValidationResult result) {
                                         OnValidated(validating, std::move(result));

@@ -74,9 +74,7 @@ Status RegistrationAuthority::AskDeviceCheck(const Validating& v, const std::str
   question.account_id = v.account_id;
   question.identifier = v.identifier;
   question.evidence_json = evidence_json;
-  auto account = store_.GetAccount(v.account_id);
-  if (!account.ok()) return account.status();
-  question.eab_kid = account->eab_kid;
+  question.eab_kid = v.eab_kid;
   Result<DeviceAnswer> answer = check->Ask(question);
   if (!answer.ok()) {
     spdlog::error("MDM check: no answer for {} of account {} ({}); refused", acme::IdentifierText(v.identifier),

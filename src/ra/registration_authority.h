@@ -304,6 +304,7 @@ class RegistrationAuthority {
     bool wildcard = false;
     acme::ChallengeType type = acme::ChallengeType::kHttp01;
     std::string failures_key;  // FailedValidationsKey of the account and identifier
+    std::string eab_kid;       // the account's EAB key, for the MDM check of a device-attest-01
   };
   // Records a validation's outcome and its audit record (authorization.valid or authorization.invalid, with
   // the validation records: what was fetched or resolved, from which address); a failure counts against
